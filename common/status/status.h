@@ -23,17 +23,17 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // RETURN_IF_ERROR(expr): evaluates `expr` (an absl::Status) and returns it from
 // the enclosing function if it is not OK.
-#define RETURN_IF_ERROR(expr)                                          \
-  do {                                                                 \
-    ::absl::Status hotline_status_ = (expr);                           \
-    if (!hotline_status_.ok()) return hotline_status_;                 \
+#define RETURN_IF_ERROR(expr)                          \
+  do {                                                 \
+    ::absl::Status hotline_status_ = (expr);           \
+    if (!hotline_status_.ok()) return hotline_status_; \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates `expr` (an absl::StatusOr<T>); on
 // error returns the status, otherwise moves the value into `lhs`, which may be
 // a declaration (`auto x`) or an existing lvalue.
-#define ASSIGN_OR_RETURN(lhs, expr)                                     \
-  HOTLINE_ASSIGN_OR_RETURN_IMPL_(                                       \
+#define ASSIGN_OR_RETURN(lhs, expr) \
+  HOTLINE_ASSIGN_OR_RETURN_IMPL_(   \
       HOTLINE_STATUS_CONCAT_(hotline_statusor_, __LINE__), lhs, expr)
 
 #define HOTLINE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -12,7 +12,9 @@ TEST(StatusMappingTest, EveryCodeMapsOneToOneAndBack) {
     absl::Status s(static_cast<absl::StatusCode>(code), "字段 content 过长");
     grpc::Status g = ToGrpcStatus(s);
     EXPECT_EQ(static_cast<int>(g.error_code()), code);
-    if (code != 0) EXPECT_EQ(g.error_message(), "字段 content 过长");
+    if (code != 0) {
+      EXPECT_EQ(g.error_message(), "字段 content 过长");
+    }
     EXPECT_EQ(FromGrpcStatus(g), s);
   }
 }
