@@ -1,0 +1,1 @@
+CREATE INDEX ix_widget_created ON widget (created_at);
