@@ -26,6 +26,10 @@ ABSL_FLAG(std::string, subscribers, "",
           "name=host:port,... receivers of this service's events "
           "(HOTLINE_SUBSCRIBERS)");
 
+ABSL_FLAG(std::string, service_token, "",
+          "bearer token (SERVICE role) presented to other services "
+          "(HOTLINE_SERVICE_TOKEN)");
+
 namespace hotline::config {
 namespace {
 
@@ -173,6 +177,13 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(absl::string_view service_name,
   ASSIGN_OR_RETURN(std::string subs_text,
                    ResolveSetting(subs, absl::GetFlag(FLAGS_subscribers), env));
   ASSIGN_OR_RETURN(c.subscribers, ParseSubscribers(What(subs), subs_text));
+
+  const SettingSpec token{"service_token", "HOTLINE_SERVICE_TOKEN",
+                          !c.subscribers.empty(), "",
+                          "a SERVICE token, since --subscribers is set"};
+  ASSIGN_OR_RETURN(
+      c.service_token,
+      ResolveSetting(token, absl::GetFlag(FLAGS_service_token), env));
   return c;
 }
 

@@ -37,6 +37,7 @@ ABSL_DECLARE_FLAG(std::string, clock);
 ABSL_DECLARE_FLAG(std::string, clock_start);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(std::string, subscribers);
+ABSL_DECLARE_FLAG(std::string, service_token);
 
 namespace hotline::config {
 
@@ -57,6 +58,7 @@ struct ServiceConfig {
   absl::Time clock_start;      // meaningful with kManual only
   std::string metrics_listen;  // empty when metrics are off
   std::vector<Subscriber> subscribers;
+  std::string service_token;
 };
 
 // Looks an environment variable up; std::nullopt when unset or empty.

@@ -98,6 +98,19 @@ TEST_F(ConfigTest, ManualClockWithStart) {
   EXPECT_EQ(c->clock_start, absl::FromUnixSeconds(1707379200));
 }
 
+TEST_F(ConfigTest, SubscribersNeedAServiceToken) {
+  auto env = Complete();
+  env["HOTLINE_SUBSCRIBERS"] = "routing=127.0.0.1:7002";
+  EXPECT_THAT(LoadServiceConfig("intake", FakeEnv(env)).status().message(),
+              HasSubstr("--service_token (HOTLINE_SERVICE_TOKEN) is required"));
+  env["HOTLINE_SERVICE_TOKEN"] = "svc-token-0001";
+  auto c = LoadServiceConfig("intake", FakeEnv(env));
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->subscribers.size(), 1u);
+  EXPECT_EQ(c->subscribers[0].name, "routing");
+  EXPECT_EQ(c->service_token, "svc-token-0001");
+}
+
 TEST_F(ConfigTest, MetricsCanBeTurnedOff) {
   auto env = Complete();
   env["HOTLINE_METRICS_LISTEN"] = "off";
@@ -114,6 +127,7 @@ TEST(ParseSubscribersTest, ParsesAndRejects) {
   EXPECT_EQ((*s)[0].name, "deadline");
   EXPECT_EQ((*s)[1].address, "[::1]:7004");
   EXPECT_FALSE(ParseSubscribers("--subscribers", "deadline").ok());
+  EXPECT_TRUE(ParseSubscribers("--subscribers", "a=h:1,b=h:2").ok());
   EXPECT_FALSE(ParseSubscribers("--subscribers", "a=h:1,a=h:2").ok());
   EXPECT_FALSE(ParseSubscribers("--subscribers", "a=nohost").ok());
   EXPECT_TRUE(ParseSubscribers("--subscribers", "")->empty());

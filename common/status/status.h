@@ -1,22 +1,13 @@
 #pragma once
 
-// Status helpers shared by every service: the early-return macros Abseil
-// 20220623 does not ship, and the one-to-one mapping between absl::Status and
-// grpc::Status used at the service edge.
+// Early-return macros for absl::Status / absl::StatusOr, which Abseil 20220623
+// does not ship. Pure Abseil: usable from libraries that know nothing of gRPC.
+// The mapping onto gRPC status codes is in grpc_status.h.
 
-#include <grpcpp/support/status.h>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-
-namespace hotline {
-
-// absl::StatusCode and grpc::StatusCode share their numeric values (both follow
-// google.rpc.Code), so the mapping is exact in both directions.
-grpc::Status ToGrpcStatus(const absl::Status& status);
-absl::Status FromGrpcStatus(const grpc::Status& status);
-
-}  // namespace hotline
 
 #define HOTLINE_STATUS_CONCAT_INNER_(a, b) a##b
 #define HOTLINE_STATUS_CONCAT_(a, b) HOTLINE_STATUS_CONCAT_INNER_(a, b)

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/status/grpc_status.h"
 #include "gtest/gtest.h"
 
 namespace hotline {

@@ -1,4 +1,4 @@
-#include "common/status/status.h"
+#include "common/status/grpc_status.h"
 
 #include <string>
 

@@ -1,0 +1,448 @@
+#include "common/outbox/outbox.h"
+
+#include <cppconn/resultset.h>
+#include <grpcpp/grpcpp.h>
+
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/db/transaction.h"
+#include "common/log/log.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "hotline/v1/events.grpc.pb.h"
+
+namespace hotline::outbox {
+
+// ------------------------------------------------------------------ Outbox
+
+Outbox::Outbox(std::string producer, std::vector<std::string> subscribers)
+    : producer_(std::move(producer)), subscribers_(std::move(subscribers)) {
+  // One multi-row insert; LAST_INSERT_ID() is the outbox row just written.
+  std::vector<std::string> rows(subscribers_.size(), "(?, LAST_INSERT_ID())");
+  pending_sql_ =
+      absl::StrCat("INSERT INTO outbox_pending (subscriber, outbox_id) VALUES ",
+                   absl::StrJoin(rows, ", "));
+}
+
+absl::Status Outbox::Append(db::Connection& conn,
+                            v1::TicketEvent* event) const {
+  if (event->ticket_id().empty()) {
+    return absl::InvalidArgumentError("event.ticket_id is required");
+  }
+  if (event->payload_case() == v1::TicketEvent::PAYLOAD_NOT_SET) {
+    return absl::InvalidArgumentError("event.payload is required");
+  }
+  event->set_producer(producer_);
+  event->clear_event_id();
+
+  // Next seq of the ticket; the row lock orders this ticket's events.
+  ASSIGN_OR_RETURN(sql::PreparedStatement * next_seq,
+                   conn.Prepare("INSERT INTO outbox_seq (ticket_id, seq) "
+                                "VALUES (?, LAST_INSERT_ID(1)) "
+                                "ON DUPLICATE KEY UPDATE "
+                                "seq = LAST_INSERT_ID(seq + 1)"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * last_id,
+                   conn.Prepare("SELECT LAST_INSERT_ID()"));
+  ASSIGN_OR_RETURN(int64_t seq, conn.Guard("outbox seq", [&] {
+    next_seq->setString(1, event->ticket_id());
+    next_seq->executeUpdate();
+    std::unique_ptr<sql::ResultSet> rs(last_id->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  }));
+  event->set_seq(seq);
+
+  ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
+                   conn.Prepare("INSERT INTO outbox (ticket_id, seq, event) "
+                                "VALUES (?, ?, ?)"));
+  const std::string bytes = event->SerializeAsString();
+  RETURN_IF_ERROR(conn.Guard("outbox insert", [&] {
+    insert->setString(1, event->ticket_id());
+    insert->setInt64(2, seq);
+    std::istringstream blob(bytes);
+    insert->setBlob(3, &blob);
+    insert->executeUpdate();
+  }));
+
+  if (!subscribers_.empty()) {
+    ASSIGN_OR_RETURN(sql::PreparedStatement * pending,
+                     conn.Prepare(pending_sql_));
+    RETURN_IF_ERROR(conn.Guard("outbox pending", [&] {
+      for (size_t i = 0; i < subscribers_.size(); ++i) {
+        pending->setString(static_cast<unsigned>(i + 1), subscribers_[i]);
+      }
+      pending->executeUpdate();
+    }));
+  }
+  ASSIGN_OR_RETURN(int64_t id, conn.Guard("outbox id", [&] {
+    std::unique_ptr<sql::ResultSet> rs(last_id->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  }));
+  event->set_event_id(absl::StrCat(producer_, "-", id));
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------------- Relay
+
+struct Relay::Target {
+  config::Subscriber subscriber;
+  std::unique_ptr<v1::EventSink::Stub> stub;
+  absl::Duration backoff = absl::ZeroDuration();
+  absl::Time next_attempt = absl::InfinitePast();
+  bool failing = false;
+};
+
+Relay::Relay(db::ConnectionPool* pool, std::string producer,
+             std::vector<config::Subscriber> subscribers, RelayOptions options)
+    : pool_(pool), producer_(std::move(producer)), options_(options) {
+  for (auto& s : subscribers) {
+    auto t = std::make_unique<Target>();
+    // Reconnect quickly once a subscriber is back; the relay does its own,
+    // longer backoff between rounds.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    t->stub = v1::EventSink::NewStub(grpc::CreateCustomChannel(
+        s.address, grpc::InsecureChannelCredentials(), args));
+    t->subscriber = std::move(s);
+    targets_.push_back(std::move(t));
+  }
+}
+
+Relay::~Relay() { Stop(); }
+
+void Relay::SetAfterSendHookForTest(std::function<bool()> hook) {
+  after_send_hook_ = std::move(hook);
+}
+
+absl::Status Relay::EnsureLeases() {
+  if (leases_ready_) return absl::OkStatus();
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * stmt,
+      conn->Prepare("INSERT IGNORE INTO outbox_lease (subscriber) VALUES (?)"));
+  for (const auto& t : targets_) {
+    RETURN_IF_ERROR(conn->Guard("outbox lease", [&] {
+      stmt->setString(1, t->subscriber.name);
+      stmt->executeUpdate();
+    }));
+  }
+  leases_ready_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
+  Target* target = nullptr;
+  for (auto& t : targets_) {
+    if (t->subscriber.name == subscriber) target = t.get();
+  }
+  if (target == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no subscriber ", subscriber));
+  }
+  RETURN_IF_ERROR(EnsureLeases());
+
+  db::TxnOptions txn;
+  txn.max_attempts = 1;  // a failed round is simply tried again later
+  return db::RunInTransaction(
+      *pool_,
+      [&](db::Connection& conn) -> absl::StatusOr<int> {
+        ASSIGN_OR_RETURN(sql::PreparedStatement * lease,
+                         conn.Prepare("SELECT subscriber FROM outbox_lease "
+                                      "WHERE subscriber = ? "
+                                      "FOR UPDATE SKIP LOCKED"));
+        ASSIGN_OR_RETURN(bool held, conn.Guard("claim lease", [&] {
+          lease->setString(1, subscriber);
+          std::unique_ptr<sql::ResultSet> rs(lease->executeQuery());
+          return rs->next();
+        }));
+        if (!held) return 0;  // another relay is delivering to it
+
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * batch,
+            conn.Prepare("SELECT o.id, o.event FROM outbox_pending p "
+                         "JOIN outbox o ON o.id = p.outbox_id "
+                         "WHERE p.subscriber = ? ORDER BY p.outbox_id "
+                         "LIMIT ?"));
+        v1::PublishRequest request;
+        request.set_source_service(producer_);
+        std::vector<int64_t> ids;
+        RETURN_IF_ERROR(conn.Guard("read pending", [&]() -> absl::Status {
+          batch->setString(1, subscriber);
+          batch->setInt(2, options_.batch_size);
+          std::unique_ptr<sql::ResultSet> rs(batch->executeQuery());
+          while (rs->next()) {
+            const int64_t id = rs->getInt64(1);
+            std::unique_ptr<std::istream> blob(rs->getBlob(2));
+            v1::TicketEvent* e = request.add_events();
+            if (!e->ParseFromIstream(blob.get())) {
+              return absl::DataLossError(
+                  absl::StrCat("outbox row ", id, " does not parse"));
+            }
+            e->set_event_id(absl::StrCat(producer_, "-", id));
+            ids.push_back(id);
+          }
+          return absl::OkStatus();
+        }));
+        if (ids.empty()) return 0;
+
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         absl::ToChronoMicroseconds(options_.rpc_timeout));
+        if (!options_.service_token.empty()) {
+          ctx.AddMetadata("authorization",
+                          absl::StrCat("Bearer ", options_.service_token));
+        }
+        v1::PublishResponse response;
+        grpc::Status sent = target->stub->Publish(&ctx, request, &response);
+        if (!sent.ok()) {
+          return absl::UnavailableError(absl::StrCat(
+              "publish to ", subscriber, " (", target->subscriber.address,
+              "): ", sent.error_message(), " [",
+              static_cast<int>(sent.error_code()), "]"));
+        }
+        if (after_send_hook_ && !after_send_hook_()) {
+          return absl::AbortedError("relay abandoned the round (test hook)");
+        }
+
+        absl::flat_hash_set<std::string> acked(
+            response.acknowledged_event_ids().begin(),
+            response.acknowledged_event_ids().end());
+        std::vector<std::string> done;
+        for (size_t i = 0; i < ids.size(); ++i) {
+          if (acked.contains(request.events(i).event_id())) {
+            done.push_back(absl::StrCat(ids[i]));
+          }
+        }
+        if (done.empty()) return 0;
+        // Integer ids only, so the literal list is safe.
+        ASSIGN_OR_RETURN(sql::PreparedStatement * count,
+                         conn.Prepare("UPDATE outbox_lease SET delivered = "
+                                      "delivered + ?, last_delivered_at = "
+                                      "UTC_TIMESTAMP(6) WHERE subscriber = ?"));
+        RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+            "DELETE FROM outbox_pending WHERE subscriber = '", subscriber,
+            "' AND outbox_id IN (", absl::StrJoin(done, ","), ")")));
+        RETURN_IF_ERROR(conn.Guard("count delivered", [&] {
+          count->setInt(1, static_cast<int>(done.size()));
+          count->setString(2, subscriber);
+          count->executeUpdate();
+        }));
+        return static_cast<int>(done.size());
+      },
+      txn);
+}
+
+void Relay::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Relay::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Relay::Wake() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+void Relay::Loop() {
+  while (true) {
+    bool busy = false;
+    const absl::Time now = absl::Now();
+    for (auto& t : targets_) {
+      if (now < t->next_attempt) continue;
+      absl::StatusOr<int> n = DeliverOnce(t->subscriber.name);
+      if (n.ok()) {
+        if (t->failing) {
+          log::Info("relay.recovered", {{"subscriber", t->subscriber.name}});
+        }
+        t->failing = false;
+        t->backoff = absl::ZeroDuration();
+        t->next_attempt = absl::InfinitePast();
+        busy |= *n > 0;
+      } else {
+        t->backoff = t->backoff == absl::ZeroDuration()
+                         ? options_.initial_backoff
+                         : std::min(t->backoff * 2, options_.max_backoff);
+        t->next_attempt = absl::Now() + t->backoff;
+        if (!t->failing) {
+          log::Warning("relay.failing",
+                       {{"subscriber", t->subscriber.name},
+                        {"error", std::string(n.status().message())}});
+        }
+        t->failing = true;
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (stop_) return;
+    if (busy) continue;  // more may be pending: go again at once
+    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stop_ || wake_;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+    wake_ = false;
+    if (stop_) return;
+  }
+}
+
+// ------------------------------------------------------------------- Inbox
+
+absl::Status ValidateEvent(const v1::TicketEvent& event,
+                           absl::string_view field_prefix) {
+  auto bad = [&](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field_prefix, ".", field, ": ", why));
+  };
+  if (event.event_id().empty() || event.event_id().size() > 64) {
+    return bad("event_id", "required, 1-64 characters");
+  }
+  if (event.ticket_id().empty() || event.ticket_id().size() > 64) {
+    return bad("ticket_id", "required, 1-64 characters");
+  }
+  if (event.seq() < 1) return bad("seq", "must be >= 1");
+  if (!event.has_occurred_at()) return bad("occurred_at", "required");
+  if (event.producer().empty() || event.producer().size() > 32) {
+    return bad("producer", "required, 1-32 characters");
+  }
+  if (event.payload_case() == v1::TicketEvent::PAYLOAD_NOT_SET) {
+    return bad("payload", "required");
+  }
+  return absl::OkStatus();
+}
+
+Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler)
+    : pool_(pool), handler_(std::move(handler)) {}
+
+namespace {
+
+bool IsPermanent(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr char kRecordSql[] =
+    "INSERT INTO inbox (event_id, producer, ticket_id, seq, outcome, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+
+absl::Status Record(db::Connection& conn, const v1::TicketEvent& event,
+                    absl::string_view outcome, absl::string_view detail) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt, conn.Prepare(kRecordSql));
+  return conn.Guard("inbox record", [&] {
+    stmt->setString(1, event.event_id());
+    stmt->setString(2, event.producer());
+    stmt->setString(3, event.ticket_id());
+    stmt->setInt64(4, event.seq());
+    stmt->setString(5, std::string(outcome));
+    stmt->setString(6, std::string(detail.substr(0, 500)));
+    stmt->executeUpdate();
+  });
+}
+
+}  // namespace
+
+absl::Status Inbox::Apply(const v1::TicketEvent& event) {
+  absl::Status handler_status;
+  absl::Status status =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        handler_status = absl::OkStatus();
+        // The primary key makes a repeat fail here, before any effect; a
+        // concurrent first delivery holds the key until it commits.
+        absl::Status recorded = Record(conn, event, "applied", "");
+        if (recorded.code() == absl::StatusCode::kAlreadyExists) {
+          return recorded;
+        }
+        RETURN_IF_ERROR(recorded);
+        handler_status = handler_(conn, event);
+        return handler_status;
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists &&
+      handler_status.ok()) {
+    return absl::OkStatus();  // seen before
+  }
+  if (status.ok() || !IsPermanent(handler_status.code()) ||
+      handler_status.ok()) {
+    return status;
+  }
+  // The handler refused the event for good: record that, acknowledge it.
+  log::Error("inbox.rejected",
+             {{"event_id", event.event_id()},
+              {"ticket_id", event.ticket_id()},
+              {"error", std::string(handler_status.message())}});
+  absl::Status rejected =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) {
+        return Record(conn, event, "rejected", handler_status.message());
+      });
+  if (rejected.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::OkStatus();
+  }
+  return rejected;
+}
+
+namespace {
+
+class EventSinkImpl final : public v1::EventSink::Service {
+ public:
+  EventSinkImpl(Inbox* inbox, const server::CallGate* gate)
+      : inbox_(inbox), gate_(gate) {}
+
+  grpc::Status Publish(grpc::ServerContext* ctx, const v1::PublishRequest* req,
+                       v1::PublishResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {auth::Role::kService}));
+          if (req->source_service().empty()) {
+            return absl::InvalidArgumentError("source_service: required");
+          }
+          if (req->events_size() > 500) {
+            return absl::InvalidArgumentError("events: at most 500 per batch");
+          }
+          for (int i = 0; i < req->events_size(); ++i) {
+            RETURN_IF_ERROR(
+                ValidateEvent(req->events(i), absl::StrCat("events[", i, "]")));
+          }
+          for (const v1::TicketEvent& event : req->events()) {
+            absl::Status applied = inbox_->Apply(event);
+            if (!applied.ok()) {
+              // Stop at the first failure: later events of the same ticket must
+              // not overtake it. Unacknowledged events are sent again.
+              if (resp->acknowledged_event_ids_size() == 0) return applied;
+              log::Warning("inbox.partial",
+                           {{"error", std::string(applied.message())}});
+              break;
+            }
+            resp->add_acknowledged_event_ids(event.event_id());
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  Inbox* inbox_;
+  const server::CallGate* gate_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewEventSinkService(
+    Inbox* inbox, const server::CallGate* gate) {
+  return std::make_unique<EventSinkImpl>(inbox, gate);
+}
+
+}  // namespace hotline::outbox

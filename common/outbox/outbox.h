@@ -1,0 +1,153 @@
+#pragma once
+
+// Event delivery between services (DESIGN.md §5).
+//
+// Producer side:
+//   Outbox::Append(conn, event) inside the transaction of a state change
+//   stores the event and one pending delivery per subscriber: the event exists
+//   iff the change committed.
+//   Relay, a background thread (any number of replicas on one schema), sends
+//   each subscriber its pending events in outbox order through
+//   EventSink.Publish, in batches, and deletes exactly the deliveries the
+//   subscriber acknowledged. Failures back off exponentially; nothing is lost.
+//   A relay delivers to a subscriber only while holding that subscriber's
+//   lease row (FOR UPDATE SKIP LOCKED), so replicas share subscribers and each
+//   subscriber sees one ordered stream. If a relay dies after sending and
+//   before recording the acknowledgement, its transaction rolls back and the
+//   events are sent again: delivery is at least once, and the inbox makes it
+//   exactly once in effect.
+//
+// Consumer side:
+//   Inbox::Apply(event) runs the service's handler and records the event id in
+//   one transaction, and skips an event it has recorded before.
+//   NewEventSinkService() serves EventSink.Publish over an Inbox.
+//
+// Schema: schema/001_events.sql (part of every service's migrations).
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/config/config.h"
+#include "common/db/connection.h"
+#include "common/server/call_gate.h"
+#include "hotline/v1/events.pb.h"
+
+namespace grpc {
+class Service;
+}
+
+namespace hotline::outbox {
+
+class Outbox {
+ public:
+  // `producer`: this service's name ("routing"); `subscribers`: the names of
+  // the configured receivers (config::Subscriber::name).
+  Outbox(std::string producer, std::vector<std::string> subscribers);
+
+  // Within the caller's open transaction on `conn`: assigns the ticket's next
+  // seq, stamps producer (and occurred_at if unset), stores the event and its
+  // deliveries. On return event->event_id() and event->seq() are set.
+  // Requires event->ticket_id() and a payload.
+  absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
+
+  const std::string& producer() const { return producer_; }
+
+ private:
+  std::string producer_;
+  std::vector<std::string> subscribers_;
+  std::string pending_sql_;
+};
+
+struct RelayOptions {
+  int batch_size = 200;  // ≤ 500
+  absl::Duration poll_interval = absl::Milliseconds(200);
+  absl::Duration rpc_timeout = absl::Seconds(5);
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(10);
+  // Sent as "authorization: Bearer <token>" (a SERVICE principal).
+  std::string service_token;
+};
+
+class Relay {
+ public:
+  // `pool` is not owned and must outlive the relay.
+  Relay(db::ConnectionPool* pool, std::string producer,
+        std::vector<config::Subscriber> subscribers, RelayOptions options);
+  ~Relay();  // Stop()
+
+  // Starts the background thread; Stop() joins it. Start once.
+  void Start();
+  void Stop();
+  // Asks the thread to look for events now (after a commit).
+  void Wake();
+
+  // One delivery round to `subscriber`: claims its lease, sends up to
+  // batch_size pending events, records the acknowledgement. Returns the number
+  // acknowledged; 0 when nothing was pending or another relay holds the
+  // lease. Exposed so tests can drive delivery step by step.
+  absl::StatusOr<int> DeliverOnce(const std::string& subscriber);
+
+  // Test hook, called after Publish returned and before the acknowledgement
+  // is recorded; returning false abandons the round as if the process had
+  // died there (the transaction rolls back).
+  void SetAfterSendHookForTest(std::function<bool()> hook);
+
+ private:
+  struct Target;
+  void Loop();
+  absl::Status EnsureLeases();
+
+  db::ConnectionPool* pool_;
+  std::string producer_;
+  RelayOptions options_;
+  std::vector<std::unique_ptr<Target>> targets_;
+  std::function<bool()> after_send_hook_;
+
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool leases_ready_ = false;
+  std::thread thread_;
+};
+
+// Applies one event inside the consumer's transaction. Return OK when
+// applied (or deliberately ignored). A retryable error (UNAVAILABLE, ABORTED,
+// INTERNAL, ...) leaves the event unacknowledged, to be sent again; INVALID_
+// ARGUMENT, FAILED_PRECONDITION, NOT_FOUND, ALREADY_EXISTS or OUT_OF_RANGE
+// reject it for good: it is recorded as 'rejected' with the message, logged,
+// and acknowledged, so one bad event cannot stall the stream.
+using EventHandler =
+    std::function<absl::Status(db::Connection&, const v1::TicketEvent&)>;
+
+class Inbox {
+ public:
+  // `pool` is not owned and must outlive the inbox.
+  Inbox(db::ConnectionPool* pool, EventHandler handler);
+
+  // Applies `event` exactly once in effect. OK when applied now, applied
+  // before, or rejected for good; an error when it should be sent again.
+  absl::Status Apply(const v1::TicketEvent& event);
+
+ private:
+  db::ConnectionPool* pool_;
+  EventHandler handler_;
+};
+
+// EventSink over `inbox`; callers need the SERVICE role. Not owned: inbox and
+// gate must outlive the service.
+std::unique_ptr<grpc::Service> NewEventSinkService(
+    Inbox* inbox, const server::CallGate* gate);
+
+// Validates one incoming event; INVALID_ARGUMENT naming `field_prefix`.field.
+absl::Status ValidateEvent(const v1::TicketEvent& event,
+                           absl::string_view field_prefix);
+
+}  // namespace hotline::outbox

@@ -1,0 +1,147 @@
+#include "common/runtime/service_runtime.h"
+
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <cstdio>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/config.h"
+#include "common/log/log.h"
+#include "common/server/clock_admin.h"
+#include "common/status/status.h"
+#include "hotline_outbox_EventMigrations.h"
+
+namespace hotline::runtime {
+
+absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
+    const ServiceDefinition& definition, config::ServiceConfig config,
+    InstanceOptions options) {
+  std::unique_ptr<ServiceInstance> s(new ServiceInstance());
+  s->definition_ = definition;
+  s->config_ = std::move(config);
+  s->options_ = options;
+  const config::ServiceConfig& c = s->config_;
+
+  absl::StatusOr<db::ConnectionConfig> db_config =
+      db::ConnectionConfig::ParseUrl(c.mysql_url);
+  if (!db_config.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--mysql (HOTLINE_MYSQL): ", db_config.status().message()));
+  }
+  ASSIGN_OR_RETURN(s->tokens_, auth::TokenStore::LoadFile(c.tokens_file));
+
+  if (c.clock_mode == config::ClockMode::kManual) {
+    auto manual = std::make_unique<ManualClock>(c.clock_start);
+    s->manual_clock_ = manual.get();
+    s->owned_clock_ = std::move(manual);
+    s->clock_ = s->owned_clock_.get();
+  } else {
+    s->clock_ = SystemClock::Get();
+  }
+
+  ASSIGN_OR_RETURN(s->pool_,
+                   db::ConnectionPool::Create(*db_config, options.pool));
+
+  server::HostOptions host;
+  host.service_name = c.service_name;
+  host.listen = c.listen;
+  host.metrics_listen = c.metrics_listen;
+  host.tokens = &s->tokens_;
+  host.probe_interval = options.probe_interval;
+  s->host_ = std::make_unique<server::ServiceHost>(host);
+  if (s->manual_clock_ != nullptr) {
+    s->clock_admin_ =
+        server::NewClockAdminService(s->manual_clock_, &s->host_->gate());
+    s->host_->AddService(s->clock_admin_.get(), server::kClockAdminServiceName);
+  }
+
+  std::vector<std::string> names;
+  for (const config::Subscriber& sub : c.subscribers) names.push_back(sub.name);
+  s->outbox_ = std::make_unique<outbox::Outbox>(c.service_name, names);
+  outbox::RelayOptions relay = options.relay;
+  relay.service_token = c.service_token;
+  s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
+                                              c.subscribers, relay);
+
+  s->migrations_ = outbox::EventMigrations();
+  for (const db::Migration& m : definition.migrations()) {
+    s->migrations_.push_back(m);
+  }
+
+  s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
+                                s->tokens_, *s->outbox_, *s->relay_});
+  ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
+  s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
+  return s;
+}
+
+ServiceInstance::~ServiceInstance() { Shutdown(); }
+
+absl::Status ServiceInstance::Probe() {
+  if (!migrated_) {
+    absl::Status migrated = db::ApplyMigrations(*pool_, migrations_);
+    if (!migrated.ok()) {
+      return absl::Status(migrated.code(),
+                          absl::StrCat("migrations: ", migrated.message()));
+    }
+    migrated_ = true;
+    log::Info("db.migrated",
+              {{"migrations", absl::StrCat(migrations_.size())}});
+  }
+  if (!prepared_) {
+    RETURN_IF_ERROR(component_->Prepare());
+    prepared_ = true;
+  }
+  return pool_->Ping();
+}
+
+absl::Status ServiceInstance::Start() {
+  RETURN_IF_ERROR(host_->Start());
+  relay_->Start();
+  component_->Start();
+  started_ = true;
+  return absl::OkStatus();
+}
+
+void ServiceInstance::Shutdown() {
+  if (!started_) return;
+  started_ = false;
+  component_->Stop();
+  relay_->Stop();
+  host_->Shutdown();
+}
+
+void ServiceInstance::Wait() { host_->Wait(); }
+
+int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
+  server::BlockTerminationSignals();
+  absl::SetProgramUsageMessage(
+      absl::StrCat("hotline-", definition.name,
+                   ": a service of the 12345 hotline work-order suite"));
+  absl::ParseCommandLine(argc, argv);
+  log::SetServiceName(definition.name);
+
+  auto fail = [&](const absl::Status& status) {
+    std::fprintf(stderr, "hotline-%s: %s\n", definition.name.c_str(),
+                 std::string(status.message()).c_str());
+    return 2;
+  };
+  absl::StatusOr<config::ServiceConfig> config =
+      config::LoadServiceConfig(definition.name, config::ProcessEnv());
+  if (!config.ok()) return fail(config.status());
+  absl::StatusOr<std::unique_ptr<ServiceInstance>> instance =
+      ServiceInstance::Create(definition, *config);
+  if (!instance.ok()) return fail(instance.status());
+  if (absl::Status started = (*instance)->Start(); !started.ok()) {
+    return fail(started);
+  }
+  const int sig = server::WaitForTerminationSignal();
+  log::Info("server.signal", {{"signal", absl::StrCat(sig)}});
+  (*instance)->Shutdown();
+  (*instance)->Wait();
+  return 0;
+}
+
+}  // namespace hotline::runtime

@@ -1,0 +1,12 @@
+#pragma once
+
+// hotline-assessment: see DESIGN.md §4 for what it owns.
+
+#include "common/runtime/service_runtime.h"
+
+namespace hotline::assessment {
+
+// The service as the runtime builds and runs it.
+runtime::ServiceDefinition Definition();
+
+}  // namespace hotline::assessment

@@ -1,0 +1,12 @@
+#pragma once
+
+// hotline-deadline: see DESIGN.md §4 for what it owns.
+
+#include "common/runtime/service_runtime.h"
+
+namespace hotline::deadline {
+
+// The service as the runtime builds and runs it.
+runtime::ServiceDefinition Definition();
+
+}  // namespace hotline::deadline

@@ -1,0 +1,7 @@
+#include "common/runtime/service_runtime.h"
+#include "services/deadline/deadline_service.h"
+
+int main(int argc, char** argv) {
+  return hotline::runtime::RunServiceMain(argc, argv,
+                                          hotline::deadline::Definition());
+}

@@ -1,0 +1,7 @@
+#include "common/runtime/service_runtime.h"
+#include "services/routing/routing_service.h"
+
+int main(int argc, char** argv) {
+  return hotline::runtime::RunServiceMain(argc, argv,
+                                          hotline::routing::Definition());
+}
