@@ -24,7 +24,8 @@ endfunction()
 
 # hotline_test(NAME SRCS ... DEPS ... LABEL unit|integration|e2e [WHOLE])
 # Integration and e2e tests require the shared test MariaDB fixture
-# (tests/support/CMakeLists.txt), which ctest starts once per run. Each test
+# (tests/support/CMakeLists.txt), which ctest starts once per run; its URL
+# reaches them through HOTLINE_TEST_MYSQL_FILE. Each test
 # case gets its own schema (tests/support/test_db.h). WHOLE registers the
 # binary as one ctest test instead of one per case (for suites whose set-up is
 # expensive, such as starting all four services).
@@ -43,10 +44,15 @@ function(hotline_test name)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_compile_options(${name} PRIVATE ${HOTLINE_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  # Where tests find the project's files and built binaries (e2e tests start
+  # the services' executables).
+  target_compile_definitions(${name} PRIVATE
+    HOTLINE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    HOTLINE_BINARY_DIR="${PROJECT_BINARY_DIR}")
   set(props LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
   if(NOT ARG_LABEL STREQUAL "unit")
     list(APPEND props FIXTURES_REQUIRED mariadb
-         ENVIRONMENT "HOTLINE_TEST_MYSQL_FILE=${HOTLINE_TEST_MYSQL_FILE};HOTLINE_BINARY_DIR=${PROJECT_BINARY_DIR};HOTLINE_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+         ENVIRONMENT "HOTLINE_TEST_MYSQL_FILE=${HOTLINE_TEST_MYSQL_FILE}")
   endif()
   if(ARG_WHOLE)
     add_test(NAME ${name} COMMAND ${name})

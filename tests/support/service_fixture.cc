@@ -1,0 +1,71 @@
+#include "tests/support/service_fixture.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/status.h"
+
+namespace hotline::testing {
+
+absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
+    const runtime::ServiceDefinition& definition, ServiceOptions options) {
+  std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
+  ASSIGN_OR_RETURN(s->schema_, TestSchema::Create(definition.name));
+  ASSIGN_OR_RETURN(db::ConnectionConfig user,
+                   s->schema_->CreateUser(definition.name, "密码-Pw-1"));
+
+  char path[] = "/tmp/hotline-tokens-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return absl::InternalError("mkstemp failed");
+  close(fd);
+  s->tokens_path_ = path;
+  {
+    std::ofstream out(s->tokens_path_);
+    out << kCenterToken << " CENTER_STAFF\n"
+        << kAgentToken << " CALL_AGENT\n"
+        << kEvaluatorToken << " EVALUATOR\n"
+        << kAuditorToken << " AUDITOR\n"
+        << kServiceToken << " SERVICE\n"
+        << options.extra_tokens << "\n";
+  }
+
+  config::ServiceConfig config;
+  config.service_name = definition.name;
+  config.listen = "127.0.0.1:0";
+  config.mysql_url = user.Url();
+  config.tokens_file = s->tokens_path_;
+  config.clock_mode = config::ClockMode::kManual;
+  config.clock_start = options.clock_start;
+  config.subscribers = options.subscribers;
+  config.service_token = kServiceToken;
+  ASSIGN_OR_RETURN(s->instance_, runtime::ServiceInstance::Create(
+                                     definition, config, options.instance));
+  RETURN_IF_ERROR(s->instance_->Start());
+  if (!s->instance_->host().serving()) {
+    return absl::UnavailableError(
+        absl::StrCat(definition.name, " did not become ready"));
+  }
+  s->channel_ =
+      grpc::CreateChannel(s->address(), grpc::InsecureChannelCredentials());
+  return s;
+}
+
+ServiceUnderTest::~ServiceUnderTest() {
+  if (instance_) instance_->Shutdown();
+  instance_.reset();
+  if (!tokens_path_.empty()) std::remove(tokens_path_.c_str());
+}
+
+std::string ServiceUnderTest::address() const {
+  return absl::StrCat("127.0.0.1:", instance_->port());
+}
+
+void ServiceUnderTest::Authorize(grpc::ClientContext* ctx,
+                                 const std::string& token) {
+  ctx->AddMetadata("authorization", absl::StrCat("Bearer ", token));
+}
+
+}  // namespace hotline::testing

@@ -1,0 +1,69 @@
+#pragma once
+
+// One hotline service running in-process for an integration test: a fresh
+// schema on the shared test MariaDB (as a least-privilege user, like
+// production), port 0, a manual clock, and a token file with one principal
+// per role. The test talks to it over real gRPC.
+//
+//   auto svc = ServiceUnderTest::Start(hotline::intake::Definition());
+//   auto stub = v1::IntakeService::NewStub(svc->channel());
+//   grpc::ClientContext ctx;
+//   svc->Authorize(&ctx, kAgentToken);
+//
+// Tokens: kCenterToken (CENTER_STAFF), kAgentToken (CALL_AGENT),
+// kEvaluatorToken, kAuditorToken, kServiceToken (SERVICE), plus whatever
+// `extra_tokens` lines the options add (e.g. "staff-longshui-01 UNIT_STAFF
+// town-longshui").
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/runtime/service_runtime.h"
+#include "tests/support/test_db.h"
+
+namespace hotline::testing {
+
+inline constexpr char kCenterToken[] = "center-token-0001";
+inline constexpr char kAgentToken[] = "agent-token-00001";
+inline constexpr char kEvaluatorToken[] = "evaluator-token-01";
+inline constexpr char kAuditorToken[] = "auditor-token-0001";
+inline constexpr char kServiceToken[] = "service-token-0001";
+
+struct ServiceOptions {
+  // 2024-02-08T08:00:00+08:00 (a Thursday before Spring Festival) by default.
+  absl::Time clock_start = absl::FromUnixSeconds(1707350400);
+  std::vector<config::Subscriber> subscribers;
+  std::string extra_tokens;  // token-file lines
+  runtime::InstanceOptions instance;
+};
+
+class ServiceUnderTest {
+ public:
+  static absl::StatusOr<std::unique_ptr<ServiceUnderTest>> Start(
+      const runtime::ServiceDefinition& definition,
+      ServiceOptions options = {});
+  ~ServiceUnderTest();
+
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  std::string address() const;
+  ManualClock& clock() { return *instance_->manual_clock(); }
+  runtime::ServiceInstance& instance() { return *instance_; }
+  TestSchema& schema() { return *schema_; }
+
+  // Adds "authorization: Bearer <token>" to `ctx`.
+  static void Authorize(grpc::ClientContext* ctx, const std::string& token);
+
+ private:
+  ServiceUnderTest() = default;
+  std::unique_ptr<TestSchema> schema_;
+  std::string tokens_path_;
+  std::unique_ptr<runtime::ServiceInstance> instance_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+}  // namespace hotline::testing
