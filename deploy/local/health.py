@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Waits until gRPC services report SERVING over the standard health protocol.
 
   health.py [--timeout SECONDS] [--service NAME] HOST:PORT...

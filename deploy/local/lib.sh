@@ -2,6 +2,8 @@
 # Shared by deploy/local/{run,stop,test}.sh: packages, build, paths.
 # Source it; it defines functions and variables and runs nothing.
 
+# Debian's python3 (python3-grpcio is installed for it, not for a pyenv one).
+HOTLINE_PYTHON=/usr/bin/python3
 HOTLINE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # Debian 12 packages the project builds, tests and runs with.

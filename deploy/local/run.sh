@@ -44,7 +44,12 @@ secret() {  # secret NAME: a random value kept in $STATE/secrets/NAME
   [[ -s $f ]] || (umask 077 && head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$f")
   cat "$f"
 }
-port_of() { local i; for i in "${!SERVICES[@]}"; do [[ ${SERVICES[$i]} == "$1" ]] && echo $((PORT_BASE + i + 1)); done; }
+port_of() {
+  local i
+  for i in "${!SERVICES[@]}"; do
+    if [[ ${SERVICES[$i]} == "$1" ]]; then echo $((PORT_BASE + i + 1)); fi
+  done
+}
 metrics_port_of() { echo $(($(port_of "$1") - PORT_BASE + METRICS_BASE)); }
 
 # Stop what a previous run left running, so rebuilt binaries are used.
@@ -93,7 +98,7 @@ for svc in "${SERVICES[@]}"; do
     export HOTLINE_SUBSCRIBERS="${subs[*]}"
     export HOTLINE_SERVICE_TOKEN="$(secret token-service)"
     export HOTLINE_CLOCK="${HOTLINE_CLOCK:-system}"
-    [[ -n ${HOTLINE_CLOCK_START:-} ]] && export HOTLINE_CLOCK_START
+    if [[ -n ${HOTLINE_CLOCK_START:-} ]]; then export HOTLINE_CLOCK_START; fi
     nohup "$BUILD/services/$svc/hotline-$svc" >>"$STATE/logs/$svc.log" 2>&1 &
     echo $! >"$STATE/run/$svc.pid"
   )
@@ -102,7 +107,7 @@ done
 addresses=()
 for svc in "${SERVICES[@]}"; do addresses+=("127.0.0.1:$(port_of "$svc")"); done
 log "waiting for the services to report SERVING"
-if ! python3 "$HOTLINE_ROOT/deploy/local/health.py" --timeout 60 "${addresses[@]}" >/dev/null; then
+if ! "$HOTLINE_PYTHON" "$HOTLINE_ROOT/deploy/local/health.py" --timeout 60 "${addresses[@]}" >/dev/null; then
   for svc in "${SERVICES[@]}"; do
     log "--- last lines of $STATE/logs/$svc.log"
     tail -n 5 "$STATE/logs/$svc.log" >&2 || true
@@ -119,6 +124,6 @@ $(for svc in "${SERVICES[@]}"; do printf '  %-11s 127.0.0.1:%-7s http://127.0.0.
   MariaDB     127.0.0.1:$DB_PORT   (root password in $STATE/mariadb/root.password)
 
   Tokens (send "authorization: Bearer TOKEN"): $TOKENS
-  Health:  python3 deploy/local/health.py ${addresses[*]}
+  Health:  deploy/local/health.py ${addresses[*]}
   Stop:    deploy/local/stop.sh
 TXT

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The README's run command on this machine: deploy/local/run.sh (with the
+# binaries this build made) brings MariaDB and all four services up, and each
+# reports SERVING over the standard gRPC health protocol, checked by
+# deploy/local/health.py — python3-grpcio, a client that shares no code with
+# the services. Then deploy/local/stop.sh stops everything.
+#   local_run_test.sh SOURCE_DIR BUILD_DIR
+set -euo pipefail
+src=$1 build=$2
+state=$(mktemp -d /tmp/hotline-run-test.XXXXXX)
+cleanup() {
+  HOTLINE_STATE_DIR=$state bash "$src/deploy/local/stop.sh" || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+# Eight free ports: gRPC base+1..4 and metrics base+1..4.
+read -r grpc_base metrics_base < <(/usr/bin/python3 - <<'PY'
+import random, socket
+def free(p):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+bases = []
+while len(bases) < 2:
+    b = random.randrange(20000, 60000, 10)
+    if all(free(b + i) for i in range(1, 5)) and b not in bases:
+        bases.append(b)
+print(*bases)
+PY
+)
+
+HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
+  HOTLINE_PORT_BASE=$grpc_base HOTLINE_METRICS_BASE=$metrics_base \
+  bash "$src/deploy/local/run.sh"
+
+addresses=()
+for i in 1 2 3 4; do addresses+=("127.0.0.1:$((grpc_base + i))"); done
+/usr/bin/python3 "$src/deploy/local/health.py" --timeout 10 "${addresses[@]}"
+names=(hotline.v1.IntakeService hotline.v1.RoutingService
+       hotline.v1.DeadlineService hotline.v1.AssessmentService)
+for i in 0 1 2 3; do  # and per service name
+  /usr/bin/python3 "$src/deploy/local/health.py" --timeout 10 \
+    --service "${names[$i]}" "${addresses[$i]}"
+done
+# Metrics are served.
+curl -sf "http://127.0.0.1:$((metrics_base + 1))/metrics" | grep -q hotline_ready
+# Each service is connected as its own least-privilege user.
+for svc in intake routing deadline assessment; do
+  grep -q "\"event\":\"health.serving\"" "$state/logs/$svc.log"
+done
+bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" \
+  "SHOW GRANTS FOR 'hotline_intake'@'127.0.0.1'" | grep -q 'hotline_intake'
+echo "local run: all four services SERVING"
