@@ -47,6 +47,19 @@ for i in 0 1 2 3; do  # and per service name
   /usr/bin/python3 "$src/deploy/local/health.py" --timeout 10 \
     --service "${names[$i]}" "${addresses[$i]}"
 done
+# Server reflection lists the contract's services (raw bytes: a
+# ServerReflectionRequest with list_services = "" is field 7, empty).
+/usr/bin/python3 - "${addresses[0]}" <<'PY'
+import sys, grpc
+with grpc.insecure_channel(sys.argv[1]) as ch:
+    call = ch.stream_stream(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        request_serializer=lambda x: x, response_deserializer=lambda x: x)
+    reply = b"".join(call(iter([b"\x3a\x00"]), timeout=10))
+for name in (b"hotline.v1.IntakeService", b"hotline.v1.KnowledgeService"):
+    assert name in reply, (name, reply)
+print("reflection lists", reply.count(b"hotline.v1."), "hotline services")
+PY
 # Metrics are served.
 curl -sf "http://127.0.0.1:$((metrics_base + 1))/metrics" | grep -q hotline_ready
 # Each service is connected as its own least-privilege user.
