@@ -107,6 +107,9 @@ Relay::Relay(db::ConnectionPool* pool, std::string producer,
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    // A subscriber with several replicas (dns:///name:port resolving to
+    // each) gets the batches spread over them.
+    args.SetLoadBalancingPolicyName("round_robin");
     t->stub = v1::EventSink::NewStub(grpc::CreateCustomChannel(
         s.address, grpc::InsecureChannelCredentials(), args));
     t->subscriber = std::move(s);
