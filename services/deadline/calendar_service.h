@@ -1,0 +1,49 @@
+#pragma once
+
+// CalendarService (proto/hotline/v1/deadline.proto): working-day arithmetic
+// over the calendar in force, and LoadYear, which persists a year in
+// calendar_year and publishes a new calendar version.
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "common/calendar/calendar.h"
+#include "common/clock/clock.h"
+#include "common/db/connection.h"
+#include "common/server/call_gate.h"
+#include "services/deadline/calendar_state.h"
+#include "services/deadline/policy.h"
+
+namespace grpc {
+class Service;
+}
+namespace google::protobuf {
+class Message;
+}
+
+namespace hotline::deadline {
+
+// Called inside LoadYear's transaction when `force` replaces a year that
+// running clocks depend on: recomputes those clocks with `next` (emitting
+// ClockMoved) and returns how many moved.
+using RecomputeClocksFn = std::function<absl::StatusOr<int>(
+    db::Connection&, const calendar::Calendar& next, int year)>;
+
+struct CalendarServiceDeps {
+  const server::CallGate* gate = nullptr;
+  Clock* clock = nullptr;
+  db::ConnectionPool* pool = nullptr;
+  CalendarState* state = nullptr;
+  const Policy* policy = nullptr;
+  RecomputeClocksFn recompute;         // may be empty (nothing recomputed)
+  std::function<void()> after_commit;  // e.g. relay.Wake(); may be empty
+};
+
+std::unique_ptr<grpc::Service> NewCalendarService(CalendarServiceDeps deps);
+
+// INVALID_ARGUMENT "<path>: unknown field N" when `message` or any message
+// field set in it carries fields this build does not know.
+absl::Status RejectUnknownFields(const google::protobuf::Message& message);
+
+}  // namespace hotline::deadline

@@ -1,0 +1,49 @@
+#include "services/deadline/sql_util.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace hotline::deadline {
+
+std::string SqlTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+absl::Time ParseSqlTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
+                      &err)) {
+    return t;
+  }
+  return absl::InfinitePast();
+}
+
+uint64_t Fingerprint(absl::string_view a, absl::string_view b) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ull;
+  };
+  for (unsigned char c : a) mix(c);
+  mix(0);
+  for (unsigned char c : b) mix(c);
+  return h;
+}
+
+absl::Status ValidateRequestId(absl::string_view id) {
+  if (id.empty()) return absl::InvalidArgumentError("request_id: required");
+  if (id.size() > 64) {
+    return absl::InvalidArgumentError("request_id: longer than 64 characters");
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != ':' &&
+        c != '-') {
+      return absl::InvalidArgumentError(
+          "request_id: only [A-Za-z0-9._:-] allowed");
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hotline::deadline
