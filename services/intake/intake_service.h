@@ -1,12 +1,32 @@
 #pragma once
 
-// hotline-intake: see DESIGN.md §4 for what it owns.
+// hotline-intake: see DESIGN.md §4 for what it owns. IntakeService,
+// KnowledgeService and EventSink (status from routing, deadline and
+// assessment events).
+//
+// Settings: --caller_key_file / HOTLINE_CALLER_KEY_FILE (required; see
+// caller_crypto.h), --repeat_window_days / HOTLINE_REPEAT_WINDOW_DAYS (30),
+// --repeat_similarity / HOTLINE_REPEAT_SIMILARITY (0.5).
 
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "common/auth/auth.h"
 #include "common/runtime/service_runtime.h"
+#include "google/protobuf/message.h"
+#include "hotline/v1/common.pb.h"
 
 namespace hotline::intake {
 
 // The service as the runtime builds and runs it.
 runtime::ServiceDefinition Definition();
+
+// Helpers shared by intake's handlers.
+// SHA-256 (raw 32 bytes) of `rpc` + the deterministic serialization.
+std::string RequestHash(absl::string_view rpc,
+                        const google::protobuf::Message& request);
+std::string NewId(absl::string_view prefix);
+v1::Actor ActorOf(const auth::Principal& who);
+bool IsUnitRole(const auth::Principal& who);
 
 }  // namespace hotline::intake

@@ -1,0 +1,122 @@
+#pragma once
+
+// Intake's domain rules, free of gRPC and SQL: field rules of the contract
+// (common.proto), phone and ID-number checks, masking of caller data, the
+// character-bigram text model used for repeat detection and search, the
+// ticket number, and how other services' events move an order's status.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "hotline/v1/events.pb.h"
+#include "hotline/v1/intake.pb.h"
+
+namespace hotline::intake {
+
+// The matter taxonomy and the towns/streets, loaded from intake's tables.
+struct Catalog {
+  std::vector<v1::MatterCategory> categories;  // parents before children
+  std::string version;
+  absl::flat_hash_map<std::string, std::string> towns;  // code → name
+  bool HasCategory(const std::string& code) const;
+};
+
+// Field-by-field validation of CreateTicket (everything but the articles
+// cited by close_at_intake, which need the knowledge base). `now` bounds
+// received_at. INVALID_ARGUMENT naming the field.
+absl::Status ValidateCreateTicket(const v1::CreateTicketRequest& req,
+                                  const Catalog& catalog, absl::Time now);
+
+// ---- text rules (common.proto FIELD RULES)
+
+// Valid UTF-8 (no overlongs, no surrogates).
+bool IsValidUtf8(absl::string_view s);
+
+struct TextRule {
+  bool required = false;
+  size_t max_bytes = 0;      // 0: no limit
+  bool multi_line = false;   // allows \n and \t
+};
+// INVALID_ARGUMENT "<field>: ..." unless `value` obeys `rule`.
+absl::Status CheckText(absl::string_view field, absl::string_view value,
+                       const TextRule& rule);
+// request_id / server id rule: 1–64 chars of [A-Za-z0-9._:-].
+absl::Status CheckId(absl::string_view field, absl::string_view value,
+                     bool required = true);
+// unit_id / category_code rule: lower-case [a-z0-9][a-z0-9._-]*, 1..max.
+bool IsCode(absl::string_view value, size_t max_len);
+
+// ---- caller identity
+
+// Mainland phone after removing spaces and dashes and a "+86" prefix:
+// mobile 1[3-9]\d{9} or landline 0\d{9,11}. nullopt if not a phone number.
+std::optional<std::string> NormalizePhone(absl::string_view phone);
+// 18 chars, 17 digits + check digit (0-9/X) under ISO 7064 MOD 11-2.
+bool IsValidIdNumber(absl::string_view id);
+// Validates the caller; INVALID_ARGUMENT naming caller.<field>.
+absl::Status CheckCaller(const v1::CallerIdentity& caller);
+bool IsAnonymous(const v1::CallerIdentity& caller);
+
+std::string MaskName(absl::string_view name);      // 张三丰 → 张**
+std::string MaskPhone(absl::string_view phone);    // 138****5678
+std::string MaskIdNumber(absl::string_view id);    // 5002************1X
+// Keeps text up to the first town-level suffix (街道/镇/乡), then "****".
+std::string MaskAddress(absl::string_view address);
+v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
+
+// ---- text model
+
+// Search terms of `text`: character bigrams of runs of CJK characters (a lone
+// CJK character is a term of its own), and lower-cased ASCII words/numbers
+// of length ≥ 2. Term frequencies.
+absl::flat_hash_map<std::string, int> Terms(absl::string_view text);
+// Jaccard similarity of two term sets.
+double Jaccard(const absl::flat_hash_map<std::string, int>& a,
+               const absl::flat_hash_map<std::string, int>& b);
+
+// ---- numbers and dates
+
+// Local (CST) date of `t` as YYYYMMDD and as YYYY-MM-DD.
+std::string LocalDayCompact(absl::Time t);
+std::string LocalDay(absl::Time t);
+// "DZ" + YYYYMMDD + "-" + at least 6 digits.
+std::string TicketNumber(absl::string_view day_compact, int64_t n);
+bool IsTicketNumberPrefix(absl::string_view s);  // "DZ"+8 digits[+...]
+// Parses a local date "YYYY-MM-DD" (2000–2099): the instant 00:00 CST.
+absl::StatusOr<absl::Time> ParseLocalDate(absl::string_view field,
+                                          absl::string_view date);
+
+// ---- status from events
+
+// What an event of routing, deadline or assessment means for the caller's
+// view of an order. `status` unset means the status does not change.
+struct ProgressUpdate {
+  std::optional<v1::TicketStatus> status;
+  std::optional<std::string> holder;           // new holder ("" = center)
+  std::optional<absl::Time> handling_due;
+  std::vector<std::string> held_units;         // units that now hold/held it
+  std::string note;                            // caller-facing; "" = no entry
+  std::string unit_id;                         // unit of the progress entry
+};
+// nullopt for events that do not concern the caller's view. A MERGED order
+// keeps its status (it follows its original).
+std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& event,
+                                                v1::TicketStatus current);
+
+const char* StatusName(v1::TicketStatus status);  // "RECEIVED", ...
+bool IsClosed(v1::TicketStatus status);  // CLOSED, CLOSED_AT_INTAKE
+
+// ---- visibility
+
+// True when `unit` is `scope` or below it in the unit tree (dot-separated
+// unit ids: "town.longshui.x" is below "town.longshui").
+bool InSubtree(absl::string_view unit, absl::string_view scope);
+
+}  // namespace hotline::intake

@@ -1,0 +1,101 @@
+#include "services/intake/intake_rules.h"
+
+#include "common/server/proto_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hotline::intake {
+namespace {
+
+TEST(IntakeRulesTest, Phones) {
+  EXPECT_EQ(NormalizePhone("138-1234-5678"), "13812345678");
+  EXPECT_EQ(NormalizePhone("+86 138 1234 5678"), "13812345678");
+  EXPECT_EQ(NormalizePhone("023-43721234"), "02343721234");
+  EXPECT_FALSE(NormalizePhone("12812345678").has_value());
+  EXPECT_FALSE(NormalizePhone("1381234567").has_value());
+  EXPECT_FALSE(NormalizePhone("abc").has_value());
+  EXPECT_FALSE(NormalizePhone("0234").has_value());
+}
+
+TEST(IntakeRulesTest, IdNumbers) {
+  EXPECT_TRUE(IsValidIdNumber("11010519491231002X"));
+  EXPECT_TRUE(IsValidIdNumber("110105194912310029") == false);
+  EXPECT_FALSE(IsValidIdNumber("1101051949123100"));
+}
+
+TEST(IntakeRulesTest, Masks) {
+  EXPECT_EQ(MaskPhone("13812345678"), "138****5678");
+  EXPECT_EQ(MaskName("张三丰"), "张**");
+  EXPECT_EQ(MaskName("李"), "李*");
+  EXPECT_EQ(MaskIdNumber("11010519491231002X"), "1101************2X");
+  EXPECT_EQ(MaskAddress("大足区龙岗街道五星大道88号"), "大足区龙岗街道****");
+  v1::CallerIdentity c;
+  EXPECT_TRUE(Mask(c).anonymous());
+}
+
+TEST(IntakeRulesTest, TextRules) {
+  EXPECT_TRUE(IsValidUtf8("路灯不亮"));
+  EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));
+  EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));
+  EXPECT_THAT(std::string(CheckText("title", "a\nb", {true, 200, false}).message()),
+              ::testing::StartsWith("title:"));
+  EXPECT_FALSE(CheckText("content", std::string(8193, 'a'), {true, 8192, true}).ok());
+  EXPECT_TRUE(CheckText("content", std::string(8192, 'a'), {true, 8192, true}).ok());
+  EXPECT_FALSE(CheckText("title", "   ", {true, 200, false}).ok());
+}
+
+TEST(IntakeRulesTest, BigramsAndSimilarity) {
+  auto a = Terms("龙水镇路灯不亮");
+  EXPECT_TRUE(a.contains("路灯"));
+  EXPECT_TRUE(a.contains("龙水"));
+  EXPECT_EQ(a.size(), 6u);
+  auto b = Terms("龙水镇的路灯不亮了");
+  EXPECT_GT(Jaccard(a, b), 0.5);
+  EXPECT_LT(Jaccard(a, Terms("学校收费过高")), 0.1);
+  EXPECT_TRUE(Terms("WiFi 5G").contains("wifi"));
+}
+
+TEST(IntakeRulesTest, NumbersAndDates) {
+  absl::Time t = absl::FromUnixSeconds(1707350400);  // 2024-02-08 08:00 CST
+  EXPECT_EQ(LocalDayCompact(t), "20240208");
+  EXPECT_EQ(TicketNumber("20240208", 123), "DZ20240208-000123");
+  EXPECT_EQ(LocalDayCompact(absl::FromUnixSeconds(1707350400 - 9 * 3600)), "20240207");
+  EXPECT_TRUE(IsTicketNumberPrefix("DZ20240208"));
+  EXPECT_TRUE(IsTicketNumberPrefix("DZ20240208-0001"));
+  EXPECT_FALSE(IsTicketNumberPrefix("DZ2024"));
+  EXPECT_FALSE(ParseLocalDate("d", "2024-02-30").ok());
+}
+
+TEST(IntakeRulesTest, EventsMoveStatus) {
+  v1::TicketEvent e;
+  e.mutable_dispatched()->set_unit_id("town.longshui");
+  auto u = ProgressFromEvent(e, v1::TICKET_STATUS_RECEIVED);
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->status, v1::TICKET_STATUS_DISPATCHED);
+  EXPECT_EQ(u->holder, "town.longshui");
+  e.Clear();
+  e.mutable_reviewed()->set_approved(false);
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_REPLIED)->status,
+            v1::TICKET_STATUS_REHANDLING);
+  e.Clear();
+  e.mutable_closed()->set_reason(v1::CLOSE_REASON_MERGED);
+  EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_MERGED)->status.has_value());
+  e.Clear();
+  e.mutable_clock_stopped();
+  EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED).has_value());
+  e.Clear();
+  e.mutable_clock_moved()->set_kind(v1::CLOCK_KIND_HANDLING);
+  *e.mutable_clock_moved()->mutable_due() = ToProto(absl::FromUnixSeconds(1708000000));
+  EXPECT_EQ(*ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED)->handling_due,
+            absl::FromUnixSeconds(1708000000));
+}
+
+TEST(IntakeRulesTest, Subtree) {
+  EXPECT_TRUE(InSubtree("town.longshui", "town.longshui"));
+  EXPECT_TRUE(InSubtree("town.longshui.v1", "town.longshui"));
+  EXPECT_FALSE(InSubtree("town.longshuix", "town.longshui"));
+  EXPECT_FALSE(InSubtree("", "town.longshui"));
+}
+
+}  // namespace
+}  // namespace hotline::intake

@@ -1,0 +1,137 @@
+#pragma once
+
+// Storage of intake's orders, reveal audit and catalog (taxonomy, towns).
+// Implemented over MySQL/MariaDB by MysqlIntakeStore. Caller identity
+// reaches the store only as ciphertext and keyed hash.
+//
+// Thread-safe. Errors: UNAVAILABLE when the database is unreachable;
+// NOT_FOUND for a missing order; FAILED_PRECONDITION (state) from Merge.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/auth/auth.h"
+#include "hotline/v1/events.pb.h"
+#include "hotline/v1/intake.pb.h"
+#include "services/intake/intake_rules.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::intake {
+
+// An order as stored: the Ticket without `caller` (and without masking),
+// plus its ciphertext.
+struct TicketRecord {
+  int64_t row_id = 0;
+  v1::Ticket ticket;
+  std::string caller_ct;     // empty when anonymous
+  std::string request_hash;  // of the CreateTicket request
+};
+
+struct NewTicket {
+  std::string request_id;
+  std::string request_hash;
+  v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
+  std::string caller_ct;
+  absl::flat_hash_map<std::string, int> terms;
+  std::vector<v1::TicketEvent> events;  // appended to the outbox
+};
+
+struct RepeatQuery {
+  std::string caller_hash;  // may be empty
+  std::string town_code;    // may be empty
+  absl::flat_hash_map<std::string, int> terms;
+  absl::Time since;
+  double threshold = 0.5;
+  std::string exclude_ticket_id;
+};
+
+struct CreateOutcome {
+  TicketRecord record;
+  bool replayed = false;
+  std::vector<v1::RepeatCandidate> candidates;
+};
+
+// Who reads, for the unit-subtree restriction; empty unit = no restriction.
+struct ReaderScope {
+  std::string unit_id;
+};
+
+struct TicketFilter {
+  std::vector<v1::TicketStatus> statuses;
+  std::string holder_unit_id;  // subtree
+  v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
+  std::string category_code;   // and descendants
+  std::string town_code;
+  v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
+  std::optional<absl::Time> from, to;  // received_at in [from, to)
+  std::string number_prefix;
+  std::string caller_hash;
+  absl::flat_hash_map<std::string, int> terms;  // text search
+  int offset = 0;
+  int limit = 50;
+};
+
+struct RevealRecord {
+  std::string request_id, request_hash;
+  std::string ticket_id, ticket_number;
+  auth::Principal who;
+  v1::RevealPurpose purpose;
+  std::string reason;
+  absl::Time at;
+};
+
+struct AuditFilter {
+  std::string ticket_id, principal_id, unit_id;
+  std::optional<absl::Time> from, to;
+  int offset = 0;
+  int limit = 50;
+};
+
+class IntakeStore {
+ public:
+  virtual ~IntakeStore() = default;
+
+  virtual absl::StatusOr<Catalog> LoadCatalog() = 0;
+  // A fresh serial for ticket numbers of local day `day` (YYYYMMDD); unique
+  // across replicas, gaps allowed.
+  virtual absl::StatusOr<int64_t> NextSerial(const std::string& day) = 0;
+  // Stores the order and its events in one transaction and suggests
+  // repeats. A request_id seen before returns that order, replayed = true
+  // (the caller compares request_hash).
+  virtual absl::StatusOr<CreateOutcome> CreateTicket(const NewTicket& t,
+                                                     const RepeatQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<v1::RepeatCandidate>> FindRepeats(
+      const RepeatQuery& q) = 0;
+  // By ticket_id or ticket_number (one of them non-empty), with progress,
+  // repeats, and the units that held it.
+  virtual absl::StatusOr<TicketRecord> GetTicket(
+      const std::string& ticket_id, const std::string& ticket_number,
+      std::vector<std::string>* held_units) = 0;
+  virtual absl::StatusOr<std::vector<TicketRecord>> ListTickets(
+      const TicketFilter& f, const ReaderScope& scope) = 0;
+  // Writes the audit row (or finds the row of request_id). Returns the
+  // stored record's audit id and hash.
+  virtual absl::StatusOr<std::pair<std::string, std::string>> RecordReveal(
+      const RevealRecord& r) = 0;
+  virtual absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
+      const AuditFilter& f) = 0;
+  // Merge (original non-empty) or unmerge (original empty); idempotent on
+  // request_id: ALREADY_EXISTS when reused with another request.
+  virtual absl::StatusOr<TicketRecord> Merge(
+      const std::string& request_id, const std::string& request_hash,
+      const std::string& ticket_id, const std::string& original_ticket_id,
+      const std::string& reason, const v1::Actor& actor, absl::Time now) = 0;
+  // Applies another service's event (inside the inbox transaction).
+  virtual absl::Status ApplyEvent(db::Connection& conn,
+                                  const v1::TicketEvent& event) = 0;
+};
+
+}  // namespace hotline::intake

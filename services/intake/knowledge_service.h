@@ -1,0 +1,22 @@
+#pragma once
+
+// KnowledgeService handlers (intake.proto).
+
+#include <memory>
+
+#include "common/runtime/service_runtime.h"
+#include "services/intake/intake_rules.h"
+#include "services/intake/knowledge_store.h"
+
+namespace grpc {
+class Service;
+}
+
+namespace hotline::intake {
+
+// `store` and `catalog` are not owned and must outlive the service.
+std::unique_ptr<grpc::Service> NewKnowledgeService(runtime::Context& ctx,
+                                                   KnowledgeStore* store,
+                                                   const Catalog* catalog);
+
+}  // namespace hotline::intake

@@ -1,0 +1,716 @@
+#include "services/intake/mysql_intake_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "common/db/transaction.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/intake/intake_rules.h"
+
+namespace hotline::intake {
+namespace {
+
+constexpr char kTicketCols[] =
+    "t.id, t.doc, t.caller_ct, t.caller_hash, t.status, t.holder_unit_id, "
+    "t.handling_due, t.merged_into, t.updated_at, t.request_hash";
+
+absl::StatusOr<TicketRecord> RecordFromRow(sql::ResultSet& rs) {
+  TicketRecord r;
+  r.row_id = rs.getInt64(1);
+  std::string doc = rs.getString(2);
+  if (!r.ticket.ParseFromString(doc)) {
+    return absl::DataLossError("ticket.doc: cannot be parsed");
+  }
+  if (!rs.isNull(3)) r.caller_ct = rs.getString(3);
+  r.ticket.set_caller_hash(rs.getString(4));
+  r.ticket.set_status(static_cast<v1::TicketStatus>(rs.getInt(5)));
+  r.ticket.set_holder_unit_id(rs.getString(6));
+  if (!rs.isNull(7)) {
+    *r.ticket.mutable_handling_due() = ToProto(ParseSqlTime(rs.getString(7)));
+  }
+  if (!rs.isNull(8)) r.ticket.set_merged_into_ticket_id(rs.getString(8));
+  *r.ticket.mutable_updated_at() = ToProto(ParseSqlTime(rs.getString(9)));
+  r.request_hash = rs.getString(10);
+  return r;
+}
+
+std::string LikeEscape(absl::string_view s) {
+  return absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
+}
+
+// Quotes a value made only of safe characters (codes, ids): the callers
+// validate them before; anything else is dropped defensively.
+std::string Quote(absl::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'' || c == '\\') continue;
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+}  // namespace
+
+std::string SqlTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+absl::Time ParseSqlTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
+                      &err)) {
+    return t;
+  }
+  return absl::UnixEpoch();
+}
+
+std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
+                        size_t max_terms) {
+  std::vector<std::string> keys;
+  for (const auto& [t, n] : terms) keys.push_back(t);
+  std::sort(keys.begin(), keys.end());
+  if (keys.size() > max_terms) keys.resize(max_terms);
+  std::vector<std::string> quoted;
+  for (const auto& k : keys) quoted.push_back(Quote(k));
+  return absl::StrJoin(quoted, ",");
+}
+
+absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  Catalog c;
+  ASSIGN_OR_RETURN(auto rs, conn->Query("SELECT code, name, parent_code FROM "
+                                        "matter_category ORDER BY sort_order"));
+  RETURN_IF_ERROR(conn->Guard("read taxonomy", [&] {
+    while (rs->next()) {
+      v1::MatterCategory m;
+      m.set_code(rs->getString(1));
+      m.set_name(rs->getString(2));
+      m.set_parent_code(rs->getString(3));
+      c.categories.push_back(std::move(m));
+    }
+  }));
+  ASSIGN_OR_RETURN(auto vs,
+                   conn->Query("SELECT version FROM taxonomy_meta WHERE id = 1"));
+  RETURN_IF_ERROR(conn->Guard("read taxonomy version", [&] {
+    if (vs->next()) c.version = vs->getString(1);
+  }));
+  ASSIGN_OR_RETURN(auto ts, conn->Query("SELECT code, name FROM town"));
+  RETURN_IF_ERROR(conn->Guard("read towns", [&] {
+    while (ts->next()) c.towns[ts->getString(1)] = ts->getString(2);
+  }));
+  return c;
+}
+
+absl::StatusOr<int64_t> MysqlIntakeStore::NextSerial(const std::string& day) {
+  absl::MutexLock lock(&serial_mu_);
+  if (serial_day_ == day && serial_next_ < serial_end_) return serial_next_++;
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * reserve,
+      conn->Prepare("INSERT INTO ticket_day_counter (day, last_no) VALUES (?, "
+                    "LAST_INSERT_ID(?)) ON DUPLICATE KEY UPDATE last_no = "
+                    "LAST_INSERT_ID(last_no + ?)"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * last,
+                   conn->Prepare("SELECT LAST_INSERT_ID()"));
+  ASSIGN_OR_RETURN(int64_t end, conn->Guard("reserve ticket numbers", [&] {
+    reserve->setString(1, day);
+    reserve->setInt64(2, kSerialBlock);
+    reserve->setInt64(3, kSerialBlock);
+    reserve->executeUpdate();
+    std::unique_ptr<sql::ResultSet> rs(last->executeQuery());
+    rs->next();
+    return rs->getInt64(1);
+  }));
+  serial_day_ = day;
+  serial_next_ = end - kSerialBlock + 1;
+  serial_end_ = end + 1;
+  return serial_next_++;
+}
+
+absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
+    const RepeatQuery& q) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  return FindRepeatsOn(*conn, q);
+}
+
+absl::StatusOr<std::vector<v1::RepeatCandidate>>
+MysqlIntakeStore::FindRepeatsOn(db::Connection& conn, const RepeatQuery& q) {
+  std::vector<std::string> parts;
+  const std::string since = Quote(SqlTime(q.since));
+  const std::string exclude = Quote(q.exclude_ticket_id);
+  if (!q.caller_hash.empty()) {
+    parts.push_back(absl::StrCat(
+        "(SELECT t.ticket_id, t.ticket_number, t.status, t.received_at, 1, 0, "
+        "t.term_count FROM ticket t WHERE t.caller_hash = ",
+        Quote(q.caller_hash), " AND t.received_at >= ", since,
+        " AND t.ticket_id <> ", exclude,
+        " ORDER BY t.received_at DESC LIMIT 10)"));
+  }
+  constexpr size_t kMaxTerms = 200;
+  if (!q.town_code.empty() && !q.terms.empty()) {
+    parts.push_back(absl::StrCat(
+        "(SELECT t.ticket_id, t.ticket_number, t.status, t.received_at, 2, "
+        "COUNT(*), t.term_count FROM ticket_term tt JOIN ticket t ON t.id = "
+        "tt.row_id WHERE tt.term IN (",
+        SqlTermList(q.terms, kMaxTerms), ") AND t.town_code = ",
+        Quote(q.town_code), " AND t.received_at >= ", since,
+        " AND t.ticket_id <> ", exclude,
+        " GROUP BY t.id ORDER BY COUNT(*) DESC LIMIT 30)"));
+  }
+  std::vector<v1::RepeatCandidate> out;
+  if (parts.empty()) return out;
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
+  const double mine =
+      static_cast<double>(std::min(q.terms.size(), kMaxTerms));
+  RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
+    while (rs->next()) {
+      v1::RepeatCandidate c;
+      c.set_ticket_id(rs->getString(1));
+      c.set_ticket_number(rs->getString(2));
+      c.set_status(static_cast<v1::TicketStatus>(rs->getInt(3)));
+      *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(4)));
+      if (rs->getInt(5) == 1) {
+        c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
+        c.set_score(1.0);
+      } else {
+        const double inter = static_cast<double>(rs->getInt64(6));
+        const double theirs = static_cast<double>(rs->getInt64(7));
+        const double denom = mine + theirs - inter;
+        const double score = denom > 0 ? inter / denom : 0;
+        if (score < q.threshold) continue;
+        c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
+        c.set_score(score);
+      }
+      out.push_back(std::move(c));
+    }
+  }));
+  // One entry per order (a same-caller match wins), best first.
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.score() > b.score();
+  });
+  std::vector<v1::RepeatCandidate> unique;
+  for (auto& c : out) {
+    bool seen = false;
+    for (const auto& u : unique) seen |= u.ticket_id() == c.ticket_id();
+    if (!seen) unique.push_back(std::move(c));
+    if (unique.size() == 10) break;
+  }
+  return unique;
+}
+
+absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
+    const NewTicket& t, const RepeatQuery& q) {
+  const v1::Ticket& tk = t.ticket;
+  std::string doc;
+  {
+    v1::Ticket d = tk;
+    d.clear_status();
+    d.clear_caller();
+    d.clear_caller_hash();
+    d.clear_updated_at();
+    doc = d.SerializeAsString();
+  }
+  std::vector<std::string> term_rows;
+  for (const auto& [term, n] : t.terms) {
+    term_rows.push_back(absl::StrCat("(", Quote(term), ", @row, ", n, ")"));
+  }
+  std::string terms_sql;
+  if (!term_rows.empty()) {
+    terms_sql = absl::StrCat("INSERT INTO ticket_term (term, row_id, tf) VALUES ",
+                             absl::StrJoin(term_rows, ","));
+  }
+  CreateOutcome out;
+  absl::Status st = db::RunInTransaction(*pool_, [&](db::Connection& conn)
+                                                     -> absl::Status {
+    ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(conn, q));
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * ins,
+        conn.Prepare(
+            "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
+            "request_hash, channel, request_type, category_code, town_code, "
+            "confidential, anonymous, doc, caller_ct, caller_hash, term_count, "
+            "status, received_at, created_at, updated_at) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    RETURN_IF_ERROR(conn.Guard("insert ticket", [&] {
+      ins->setString(1, tk.ticket_id());
+      ins->setString(2, tk.ticket_number());
+      ins->setString(3, t.request_id);
+      ins->setString(4, t.request_hash);
+      ins->setInt(5, tk.channel());
+      ins->setInt(6, tk.request_type());
+      ins->setString(7, tk.category_code());
+      ins->setString(8, tk.location().town_code());
+      ins->setBoolean(9, tk.confidential());
+      ins->setBoolean(10, tk.caller().anonymous());
+      ins->setString(11, doc);
+      if (t.caller_ct.empty()) {
+        ins->setNull(12, sql::DataType::VARBINARY);
+      } else {
+        ins->setString(12, t.caller_ct);
+      }
+      ins->setString(13, tk.caller_hash());
+      ins->setInt(14, static_cast<int>(t.terms.size()));
+      ins->setInt(15, tk.status());
+      ins->setString(16, SqlTime(FromProto(tk.received_at())));
+      ins->setString(17, SqlTime(FromProto(tk.created_at())));
+      ins->setString(18, SqlTime(FromProto(tk.created_at())));
+      ins->executeUpdate();
+    }));
+    if (!terms_sql.empty()) {
+      // @row is the ticket's id; set without an extra round trip by the
+      // multi-row insert below through LAST_INSERT_ID().
+      std::string sql = absl::StrReplaceAll(terms_sql, {{"@row", "LAST_INSERT_ID()"}});
+      RETURN_IF_ERROR(conn.Execute(sql));
+    }
+    for (const v1::TicketEvent& e : t.events) {
+      v1::TicketEvent copy = e;
+      RETURN_IF_ERROR(outbox_->Append(conn, &copy));
+    }
+    return absl::OkStatus();
+  });
+  if (st.ok()) {
+    out.record.ticket = tk;
+    out.record.caller_ct = t.caller_ct;
+    out.record.request_hash = t.request_hash;
+    return out;
+  }
+  if (st.code() != absl::StatusCode::kAlreadyExists) return st;
+  // A request id seen before (or, in theory, a colliding number): the stored
+  // order decides.
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(std::optional<TicketRecord> existing,
+                   ReadTicket(*conn, "request_id", t.request_id, false));
+  if (!existing.has_value()) return st;
+  out.record = std::move(*existing);
+  out.replayed = true;
+  RepeatQuery rq = q;
+  rq.exclude_ticket_id = out.record.ticket.ticket_id();
+  ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(*conn, rq));
+  return out;
+}
+
+absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::ReadTicket(
+    db::Connection& conn, const std::string& where_column,
+    const std::string& key, bool for_update) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare(absl::StrCat("SELECT ", kTicketCols,
+                                             " FROM ticket t WHERE t.",
+                                             where_column, " = ?",
+                                             for_update ? " FOR UPDATE" : "")));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<sql::ResultSet> rs, conn.Guard("read ticket", [&] {
+        stmt->setString(1, key);
+        return std::unique_ptr<sql::ResultSet>(stmt->executeQuery());
+      }));
+  std::optional<TicketRecord> out;
+  absl::Status st = absl::OkStatus();
+  RETURN_IF_ERROR(conn.Guard("read ticket", [&] {
+    if (rs->next()) {
+      auto r = RecordFromRow(*rs);
+      if (r.ok()) {
+        out = std::move(*r);
+      } else {
+        st = r.status();
+      }
+    }
+  }));
+  RETURN_IF_ERROR(st);
+  return out;
+}
+
+absl::StatusOr<TicketRecord> MysqlIntakeStore::GetTicket(
+    const std::string& ticket_id, const std::string& ticket_number,
+    std::vector<std::string>* held_units) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      std::optional<TicketRecord> rec,
+      ticket_id.empty() ? ReadTicket(*conn, "ticket_number", ticket_number, false)
+                        : ReadTicket(*conn, "ticket_id", ticket_id, false));
+  if (!rec.has_value()) {
+    return absl::NotFoundError(absl::StrCat(
+        "ticket ", ticket_id.empty() ? ticket_number : ticket_id,
+        " not found"));
+  }
+  const std::string id = rec->ticket.ticket_id();
+  ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
+                   conn->Prepare("SELECT at, status, unit_id, note FROM "
+                                 "ticket_progress WHERE ticket_id = ? ORDER BY id"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * reps,
+                   conn->Prepare("SELECT ticket_id FROM ticket WHERE "
+                                 "merged_into = ? ORDER BY id"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * held,
+                   conn->Prepare("SELECT unit_id FROM ticket_holder WHERE "
+                                 "ticket_id = ?"));
+  RETURN_IF_ERROR(conn->Guard("read ticket details", [&] {
+    // The first step of every timeline: received (and, at intake, closed).
+    v1::ProgressEntry* first = rec->ticket.add_progress();
+    *first->mutable_at() = rec->ticket.created_at();
+    first->set_status(v1::TICKET_STATUS_RECEIVED);
+    first->set_note("工单已受理");
+    prog->setString(1, id);
+    std::unique_ptr<sql::ResultSet> rs(prog->executeQuery());
+    while (rs->next()) {
+      v1::ProgressEntry* e = rec->ticket.add_progress();
+      *e->mutable_at() = ToProto(ParseSqlTime(rs->getString(1)));
+      e->set_status(static_cast<v1::TicketStatus>(rs->getInt(2)));
+      e->set_unit_id(rs->getString(3));
+      e->set_note(rs->getString(4));
+    }
+    reps->setString(1, id);
+    std::unique_ptr<sql::ResultSet> rr(reps->executeQuery());
+    while (rr->next()) rec->ticket.add_repeat_ticket_ids(rr->getString(1));
+    held->setString(1, id);
+    std::unique_ptr<sql::ResultSet> hr(held->executeQuery());
+    while (hr->next()) {
+      if (held_units != nullptr) held_units->push_back(hr->getString(1));
+    }
+  }));
+  return std::move(*rec);
+}
+
+absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
+    const TicketFilter& f, const ReaderScope& scope) {
+  std::vector<std::string> where;
+  std::string from = "ticket t";
+  std::string order = "t.received_at DESC, t.id DESC";
+  std::string select = kTicketCols;
+  std::string group;
+  if (!f.terms.empty()) {
+    from = "ticket_term tt JOIN ticket t ON t.id = tt.row_id";
+    where.push_back(absl::StrCat("tt.term IN (", SqlTermList(f.terms, 100), ")"));
+    group = " GROUP BY t.id";
+    order = "COUNT(*) DESC, t.received_at DESC, t.id DESC";
+  }
+  if (!f.statuses.empty()) {
+    std::vector<std::string> s;
+    for (auto st : f.statuses) s.push_back(absl::StrCat(static_cast<int>(st)));
+    where.push_back(absl::StrCat("t.status IN (", absl::StrJoin(s, ","), ")"));
+  }
+  auto subtree = [](const std::string& unit) {
+    return absl::StrCat(
+        "EXISTS (SELECT 1 FROM ticket_holder h WHERE h.ticket_id = t.ticket_id "
+        "AND (h.unit_id = ",
+        Quote(unit), " OR h.unit_id LIKE ", Quote(LikeEscape(unit) + ".%"), "))");
+  };
+  if (!f.holder_unit_id.empty()) where.push_back(subtree(f.holder_unit_id));
+  if (!scope.unit_id.empty()) where.push_back(subtree(scope.unit_id));
+  if (f.request_type != v1::REQUEST_TYPE_UNSPECIFIED) {
+    where.push_back(absl::StrCat("t.request_type = ", f.request_type));
+  }
+  if (f.channel != v1::CHANNEL_UNSPECIFIED) {
+    where.push_back(absl::StrCat("t.channel = ", f.channel));
+  }
+  if (!f.category_code.empty()) {
+    where.push_back(absl::StrCat("(t.category_code = ", Quote(f.category_code),
+                                 " OR t.category_code LIKE ",
+                                 Quote(LikeEscape(f.category_code) + ".%"), ")"));
+  }
+  if (!f.town_code.empty()) {
+    where.push_back(absl::StrCat("t.town_code = ", Quote(f.town_code)));
+  }
+  if (f.from.has_value()) {
+    where.push_back(absl::StrCat("t.received_at >= ", Quote(SqlTime(*f.from))));
+  }
+  if (f.to.has_value()) {
+    where.push_back(absl::StrCat("t.received_at < ", Quote(SqlTime(*f.to))));
+  }
+  if (!f.number_prefix.empty()) {
+    where.push_back(absl::StrCat("t.ticket_number LIKE ",
+                                 Quote(LikeEscape(f.number_prefix) + "%")));
+  }
+  if (!f.caller_hash.empty()) {
+    where.push_back(absl::StrCat("t.caller_hash = ", Quote(f.caller_hash)));
+  }
+  std::string sql = absl::StrCat("SELECT ", select, " FROM ", from);
+  if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
+  absl::StrAppend(&sql, group, " ORDER BY ", order, " LIMIT ", f.limit + 1,
+                  " OFFSET ", f.offset);
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rs, conn->Query(sql));
+  std::vector<TicketRecord> out;
+  absl::Status st = absl::OkStatus();
+  RETURN_IF_ERROR(conn->Guard("list tickets", [&] {
+    while (rs->next()) {
+      auto r = RecordFromRow(*rs);
+      if (!r.ok()) {
+        st = r.status();
+        return;
+      }
+      out.push_back(std::move(*r));
+    }
+  }));
+  RETURN_IF_ERROR(st);
+  return out;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>>
+MysqlIntakeStore::RecordReveal(const RevealRecord& r) {
+  const std::string audit_id = absl::StrCat("rv-", r.request_id);
+  absl::StatusOr<std::pair<std::string, std::string>> out =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn)
+                                       -> absl::StatusOr<std::pair<std::string, std::string>> {
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * ins,
+            conn.Prepare("INSERT INTO reveal_audit (audit_id, request_id, "
+                         "request_hash, ticket_id, ticket_number, principal_id, "
+                         "role, unit_id, purpose, reason, revealed_at) VALUES "
+                         "(?,?,?,?,?,?,?,?,?,?,?)"));
+        RETURN_IF_ERROR(conn.Guard("insert reveal audit", [&] {
+          ins->setString(1, audit_id);
+          ins->setString(2, r.request_id);
+          ins->setString(3, r.request_hash);
+          ins->setString(4, r.ticket_id);
+          ins->setString(5, r.ticket_number);
+          ins->setString(6, r.who.id);
+          ins->setInt(7, static_cast<int>(r.who.role));
+          ins->setString(8, r.who.unit_id);
+          ins->setInt(9, r.purpose);
+          ins->setString(10, r.reason);
+          ins->setString(11, SqlTime(r.at));
+          ins->executeUpdate();
+        }));
+        return std::make_pair(audit_id, r.request_hash);
+      });
+  if (out.ok() || out.status().code() != absl::StatusCode::kAlreadyExists) {
+    return out;
+  }
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(sql::PreparedStatement * sel,
+                   conn->Prepare("SELECT audit_id, request_hash FROM "
+                                 "reveal_audit WHERE request_id = ?"));
+  return conn->Guard("read reveal audit",
+                     [&]() -> absl::StatusOr<std::pair<std::string, std::string>> {
+                       sel->setString(1, r.request_id);
+                       std::unique_ptr<sql::ResultSet> rs(sel->executeQuery());
+                       if (!rs->next()) return out.status();
+                       return std::make_pair(std::string(rs->getString(1)),
+                                             std::string(rs->getString(2)));
+                     });
+}
+
+absl::StatusOr<std::vector<v1::RevealAuditEntry>>
+MysqlIntakeStore::ListRevealAudit(const AuditFilter& f) {
+  std::vector<std::string> where;
+  if (!f.ticket_id.empty()) where.push_back(absl::StrCat("ticket_id = ", Quote(f.ticket_id)));
+  if (!f.principal_id.empty()) {
+    where.push_back(absl::StrCat("principal_id = ", Quote(f.principal_id)));
+  }
+  if (!f.unit_id.empty()) where.push_back(absl::StrCat("unit_id = ", Quote(f.unit_id)));
+  if (f.from) where.push_back(absl::StrCat("revealed_at >= ", Quote(SqlTime(*f.from))));
+  if (f.to) where.push_back(absl::StrCat("revealed_at < ", Quote(SqlTime(*f.to))));
+  std::string sql =
+      "SELECT audit_id, ticket_id, ticket_number, principal_id, role, unit_id, "
+      "purpose, reason, revealed_at FROM reveal_audit";
+  if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
+  absl::StrAppend(&sql, " ORDER BY revealed_at DESC, id DESC LIMIT ", f.limit + 1,
+                  " OFFSET ", f.offset);
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rs, conn->Query(sql));
+  std::vector<v1::RevealAuditEntry> out;
+  RETURN_IF_ERROR(conn->Guard("list reveal audit", [&] {
+    while (rs->next()) {
+      v1::RevealAuditEntry e;
+      e.set_audit_id(rs->getString(1));
+      e.set_ticket_id(rs->getString(2));
+      e.set_ticket_number(rs->getString(3));
+      e.mutable_actor()->set_principal_id(rs->getString(4));
+      e.mutable_actor()->set_role(static_cast<v1::Role>(rs->getInt(5) + 1));
+      e.mutable_actor()->set_unit_id(rs->getString(6));
+      e.set_purpose(static_cast<v1::RevealPurpose>(rs->getInt(7)));
+      e.set_reason(rs->getString(8));
+      *e.mutable_revealed_at() = ToProto(ParseSqlTime(rs->getString(9)));
+      out.push_back(std::move(e));
+    }
+  }));
+  return out;
+}
+
+absl::StatusOr<TicketRecord> MysqlIntakeStore::Merge(
+    const std::string& request_id, const std::string& request_hash,
+    const std::string& ticket_id, const std::string& original_ticket_id,
+    const std::string& reason, const v1::Actor& actor, absl::Time now) {
+  const bool merge = !original_ticket_id.empty();
+  const std::string rpc = merge ? "MergeTicket" : "UnmergeTicket";
+  std::string done_id;
+  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn)
+                                                   -> absl::Status {
+    ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
+                     conn.Prepare("SELECT rpc, request_hash, object_id FROM "
+                                  "request_log WHERE request_id = ?"));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> replay,
+        conn.Guard("read request log", [&]() -> absl::StatusOr<std::optional<std::string>> {
+          seen->setString(1, request_id);
+          std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
+          if (!rs->next()) return std::optional<std::string>();
+          if (rs->getString(1) != rpc || rs->getString(2) != request_hash) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "request_id ", request_id, " was used for another request"));
+          }
+          return std::optional<std::string>(rs->getString(3));
+        }));
+    if (replay.has_value()) {
+      done_id = *replay;
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
+                     ReadTicket(conn, "ticket_id", ticket_id, true));
+    if (!rep) return absl::NotFoundError(absl::StrCat("ticket ", ticket_id, " not found"));
+    const v1::Ticket& r = rep->ticket;
+    v1::TicketEvent event;
+    event.set_ticket_id(r.ticket_id());
+    event.set_ticket_number(r.ticket_number());
+    *event.mutable_occurred_at() = ToProto(now);
+    *event.mutable_actor() = actor;
+    std::string note;
+    v1::TicketStatus new_status;
+    if (merge) {
+      ASSIGN_OR_RETURN(std::optional<TicketRecord> orig,
+                       ReadTicket(conn, "ticket_id", original_ticket_id, true));
+      if (!orig) {
+        return absl::NotFoundError(
+            absl::StrCat("original_ticket_id: ticket ", original_ticket_id, " not found"));
+      }
+      const v1::Ticket& o = orig->ticket;
+      auto state = [](const v1::Ticket& x) {
+        return absl::StrCat(x.ticket_number(), " is ", StatusName(x.status()),
+                            x.holder_unit_id().empty()
+                                ? ""
+                                : absl::StrCat(", held by ", x.holder_unit_id()));
+      };
+      if (IsClosed(r.status()) || r.status() == v1::TICKET_STATUS_MERGED) {
+        return absl::FailedPreconditionError(state(r));
+      }
+      if (IsClosed(o.status()) || o.status() == v1::TICKET_STATUS_MERGED) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("original: ", state(o)));
+      }
+      ASSIGN_OR_RETURN(sql::PreparedStatement * has,
+                       conn.Prepare("SELECT COUNT(*) FROM ticket WHERE merged_into = ?"));
+      ASSIGN_OR_RETURN(int64_t n, conn.Guard("count repeats", [&] {
+        has->setString(1, r.ticket_id());
+        std::unique_ptr<sql::ResultSet> rs(has->executeQuery());
+        rs->next();
+        return rs->getInt64(1);
+      }));
+      if (n > 0) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            r.ticket_number(), " has ", n, " repeats merged into it"));
+      }
+      new_status = v1::TICKET_STATUS_MERGED;
+      note = absl::StrCat("已并入工单 ", o.ticket_number(), " 一并办理");
+      auto* m = event.mutable_ticket_merged();
+      m->set_original_ticket_id(o.ticket_id());
+      m->set_original_ticket_number(o.ticket_number());
+      m->set_reason(reason);
+    } else {
+      if (r.status() != v1::TICKET_STATUS_MERGED) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(r.ticket_number(), " is ", StatusName(r.status()),
+                         ", not MERGED"));
+      }
+      new_status = v1::TICKET_STATUS_RECEIVED;
+      note = "已撤销并单，重新进入中心待派单";
+      auto* u = event.mutable_ticket_unmerged();
+      u->set_original_ticket_id(r.merged_into_ticket_id());
+      u->set_reason(reason);
+    }
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * upd,
+        conn.Prepare("UPDATE ticket SET status = ?, merged_into = ?, "
+                     "holder_unit_id = '', updated_at = ? WHERE ticket_id = ?"));
+    ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
+                     conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
+                                  "status, unit_id, note) VALUES (?,?,?,'',?)"));
+    ASSIGN_OR_RETURN(sql::PreparedStatement * log,
+                     conn.Prepare("INSERT INTO request_log (request_id, rpc, "
+                                  "request_hash, object_id, created_at) VALUES "
+                                  "(?,?,?,?,?)"));
+    RETURN_IF_ERROR(conn.Guard("merge ticket", [&] {
+      upd->setInt(1, new_status);
+      if (merge) {
+        upd->setString(2, original_ticket_id);
+      } else {
+        upd->setNull(2, sql::DataType::VARCHAR);
+      }
+      upd->setString(3, SqlTime(now));
+      upd->setString(4, r.ticket_id());
+      upd->executeUpdate();
+      prog->setString(1, r.ticket_id());
+      prog->setString(2, SqlTime(now));
+      prog->setInt(3, new_status);
+      prog->setString(4, note);
+      prog->executeUpdate();
+      log->setString(1, request_id);
+      log->setString(2, rpc);
+      log->setString(3, request_hash);
+      log->setString(4, r.ticket_id());
+      log->setString(5, SqlTime(now));
+      log->executeUpdate();
+    }));
+    RETURN_IF_ERROR(outbox_->Append(conn, &event));
+    done_id = r.ticket_id();
+    return absl::OkStatus();
+  }));
+  return GetTicket(done_id, "", nullptr);
+}
+
+absl::Status MysqlIntakeStore::ApplyEvent(db::Connection& conn,
+                                          const v1::TicketEvent& event) {
+  if (event.producer() == "intake") return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<TicketRecord> rec,
+                   ReadTicket(conn, "ticket_id", event.ticket_id(), true));
+  if (!rec) {
+    return absl::NotFoundError(
+        absl::StrCat("ticket ", event.ticket_id(), " is unknown to intake"));
+  }
+  std::optional<ProgressUpdate> u =
+      ProgressFromEvent(event, rec->ticket.status());
+  if (!u) return absl::OkStatus();
+  const absl::Time at = FromProto(event.occurred_at());
+  const v1::TicketStatus status = u->status.value_or(rec->ticket.status());
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * upd,
+      conn.Prepare("UPDATE ticket SET status = ?, holder_unit_id = ?, "
+                   "handling_due = COALESCE(?, handling_due), updated_at = ? "
+                   "WHERE ticket_id = ?"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
+                   conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
+                                "status, unit_id, note) VALUES (?,?,?,?,?)"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * held,
+                   conn.Prepare("INSERT IGNORE INTO ticket_holder (ticket_id, "
+                                "unit_id) VALUES (?,?)"));
+  return conn.Guard("apply event", [&] {
+    upd->setInt(1, status);
+    upd->setString(2, u->holder.value_or(rec->ticket.holder_unit_id()));
+    if (u->handling_due) {
+      upd->setString(3, SqlTime(*u->handling_due));
+    } else {
+      upd->setNull(3, sql::DataType::VARCHAR);
+    }
+    upd->setString(4, SqlTime(at));
+    upd->setString(5, event.ticket_id());
+    upd->executeUpdate();
+    if (!u->note.empty()) {
+      prog->setString(1, event.ticket_id());
+      prog->setString(2, SqlTime(at));
+      prog->setInt(3, status);
+      prog->setString(4, u->unit_id);
+      prog->setString(5, u->note);
+      prog->executeUpdate();
+    }
+    for (const std::string& unit : u->held_units) {
+      if (unit.empty()) continue;
+      held->setString(1, event.ticket_id());
+      held->setString(2, unit);
+      held->executeUpdate();
+    }
+  });
+}
+
+}  // namespace hotline::intake

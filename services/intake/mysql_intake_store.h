@@ -1,0 +1,72 @@
+#pragma once
+
+// IntakeStore over MySQL 8 / MariaDB 10.11 (schema/010–011).
+
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "common/db/connection.h"
+#include "common/outbox/outbox.h"
+#include "services/intake/intake_store.h"
+
+namespace hotline::intake {
+
+// SQL helpers shared by intake's stores.
+std::string SqlTime(absl::Time t);                  // DATETIME(6) literal
+absl::Time ParseSqlTime(const std::string& s);      // from DATETIME(6)
+// 'a','b' for terms (which contain only CJK characters and [a-z0-9]).
+std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
+                        size_t max_terms);
+
+class MysqlIntakeStore final : public IntakeStore {
+ public:
+  // Neither is owned; both must outlive the store.
+  MysqlIntakeStore(db::ConnectionPool* pool, const outbox::Outbox* outbox)
+      : pool_(pool), outbox_(outbox) {}
+
+  absl::StatusOr<Catalog> LoadCatalog() override;
+  absl::StatusOr<int64_t> NextSerial(const std::string& day) override;
+  absl::StatusOr<CreateOutcome> CreateTicket(const NewTicket& t,
+                                             const RepeatQuery& q) override;
+  absl::StatusOr<std::vector<v1::RepeatCandidate>> FindRepeats(
+      const RepeatQuery& q) override;
+  absl::StatusOr<TicketRecord> GetTicket(
+      const std::string& ticket_id, const std::string& ticket_number,
+      std::vector<std::string>* held_units) override;
+  absl::StatusOr<std::vector<TicketRecord>> ListTickets(
+      const TicketFilter& f, const ReaderScope& scope) override;
+  absl::StatusOr<std::pair<std::string, std::string>> RecordReveal(
+      const RevealRecord& r) override;
+  absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
+      const AuditFilter& f) override;
+  absl::StatusOr<TicketRecord> Merge(const std::string& request_id,
+                                     const std::string& request_hash,
+                                     const std::string& ticket_id,
+                                     const std::string& original_ticket_id,
+                                     const std::string& reason,
+                                     const v1::Actor& actor,
+                                     absl::Time now) override;
+  absl::Status ApplyEvent(db::Connection& conn,
+                          const v1::TicketEvent& event) override;
+
+ private:
+  absl::StatusOr<std::vector<v1::RepeatCandidate>> FindRepeatsOn(
+      db::Connection& conn, const RepeatQuery& q);
+  absl::StatusOr<std::optional<TicketRecord>> ReadTicket(
+      db::Connection& conn, const std::string& where_column,
+      const std::string& key, bool for_update);
+
+  db::ConnectionPool* pool_;
+  const outbox::Outbox* outbox_;
+
+  // Reserved blocks of ticket-number serials, per local day.
+  static constexpr int64_t kSerialBlock = 50;
+  absl::Mutex serial_mu_;
+  std::string serial_day_ ABSL_GUARDED_BY(serial_mu_);
+  int64_t serial_next_ ABSL_GUARDED_BY(serial_mu_) = 0;
+  int64_t serial_end_ ABSL_GUARDED_BY(serial_mu_) = 0;  // exclusive
+};
+
+}  // namespace hotline::intake
