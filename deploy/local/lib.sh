@@ -13,7 +13,7 @@ HOTLINE_PACKAGES=(
   grpc-proto libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client
-  python3 python3-grpcio
+  python3 python3-grpcio python3-yaml docker-compose curl
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
