@@ -101,7 +101,7 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
   }));
   ASSIGN_OR_RETURN(auto ts, conn->Query("SELECT code, name FROM town"));
   RETURN_IF_ERROR(conn->Guard("read towns", [&] {
-    while (ts->next()) c.towns[ts->getString(1)] = ts->getString(2);
+    while (ts->next()) c.towns[std::string(ts->getString(1))] = ts->getString(2);
   }));
   return c;
 }

@@ -246,7 +246,7 @@ absl::StatusOr<std::vector<ArticleCandidate>> MysqlKnowledgeStore::SearchPublish
     absl::flat_hash_map<std::string, std::vector<std::pair<std::string, double>>> by_term;
     RETURN_IF_ERROR(conn->Guard("search article terms", [&] {
       while (rs->next()) {
-        by_term[rs->getString(1)].emplace_back(rs->getString(2), rs->getDouble(3));
+        by_term[std::string(rs->getString(1))].emplace_back(std::string(rs->getString(2)), rs->getDouble(3));
       }
     }));
     for (const auto& [term, hits] : by_term) {
