@@ -1,35 +1,1424 @@
 #include "services/routing/routing_service.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+#include <set>
+
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "common/db/transaction.h"
+#include "common/server/call_gate.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
+#include "hotline_routing_SchemaMigrations.h"
+#include "services/routing/assignment_machine.h"
+#include "services/routing/catalogue.h"
+#include "services/routing/directory_csv.h"
+#include "services/routing/mysql_routing_store.h"
+#include "services/routing/unit_tree.h"
 
 namespace hotline::routing {
 namespace {
 
-// Registers the contract's services. Their RPCs answer UNIMPLEMENTED until the
-// issue that implements them lands; nothing pretends to work.
-class RoutingComponent final : public runtime::Component {
+using auth::Principal;
+using auth::Role;
+
+// ------------------------------------------------------------ validation
+
+absl::Status Bad(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+bool IsIdChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+         c == '_' || c == ':' || c == '-';
+}
+
+absl::Status CheckId(absl::string_view field, const std::string& v) {
+  if (v.empty()) return Bad(field, "required");
+  if (v.size() > 64 || !std::all_of(v.begin(), v.end(), IsIdChar)) {
+    return Bad(field, "1-64 chars of [A-Za-z0-9._:-]");
+  }
+  return absl::OkStatus();
+}
+
+// Valid UTF-8 (structurally), no control characters except \n \t when
+// multi-line, at most `max` bytes; `required` rejects empty/whitespace.
+absl::Status CheckText(absl::string_view field, const std::string& v,
+                       size_t max, bool required, bool multiline) {
+  if (required && absl::StripAsciiWhitespace(v).empty()) {
+    return Bad(field, "required");
+  }
+  if (v.size() > max)
+    return Bad(field, absl::StrCat("longer than ", max, " bytes"));
+  size_t i = 0;
+  while (i < v.size()) {
+    unsigned char c = v[i];
+    int n = c < 0x80         ? 1
+            : (c >> 5) == 6  ? 2
+            : (c >> 4) == 14 ? 3
+            : (c >> 3) == 30 ? 4
+                             : 0;
+    if (n == 0 || i + n > v.size()) return Bad(field, "not valid UTF-8");
+    for (int k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(v[i + k]) >> 6) != 2) {
+        return Bad(field, "not valid UTF-8");
+      }
+    }
+    if (n == 1 && (c < 0x20 || c == 0x7f)) {
+      if (!(multiline && (c == '\n' || c == '\t'))) {
+        return Bad(field, "control character");
+      }
+    }
+    i += n;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUnitRef(absl::string_view field, const std::string& v) {
+  if (v.empty()) return Bad(field, "required");
+  if (!IsValidUnitId(v)) return Bad(field, "not a unit id");
+  return absl::OkStatus();
+}
+
+std::optional<absl::CivilDay> ParseDate(const std::string& s) {
+  absl::CivilDay d;
+  if (s.size() != 10 || !absl::ParseCivilTime(s, &d)) return std::nullopt;
+  if (absl::FormatCivilTime(d) != s || d.year() < 2000 || d.year() > 2099) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+absl::Status CheckLimit(absl::string_view field, const v1::HandlingLimit& l,
+                        absl::Time now) {
+  switch (l.limit_case()) {
+    case v1::HandlingLimit::kWorkingDays:
+      if (l.working_days() < 1 || l.working_days() > 3650) {
+        return Bad(absl::StrCat(field, ".working_days"), "1-3650");
+      }
+      break;
+    case v1::HandlingLimit::kDueDate: {
+      auto d = ParseDate(l.due_date());
+      if (!d) return Bad(absl::StrCat(field, ".due_date"), "YYYY-MM-DD");
+      absl::CivilDay today =
+          absl::ToCivilDay(now, absl::FixedTimeZone(8 * 3600));
+      if (*d < today)
+        return Bad(absl::StrCat(field, ".due_date"), "in the past");
+      break;
+    }
+    default:
+      return Bad(field, "working_days or due_date required");
+  }
+  return CheckText(absl::StrCat(field, ".legal_basis"), l.legal_basis(), 512,
+                   false, false);
+}
+
+struct Page {
+  int size = 50;
+  int offset = 0;
+};
+
+absl::StatusOr<Page> ParsePage(const v1::PageRequest& p,
+                               absl::string_view kind) {
+  Page out;
+  if (p.page_size() < 0 || p.page_size() > 500) {
+    return Bad("page.page_size", "0-500");
+  }
+  if (p.page_size() > 0) out.size = p.page_size();
+  if (!p.page_token().empty()) {
+    const std::string prefix = absl::StrCat(kind, ":");
+    if (!absl::StartsWith(p.page_token(), prefix) ||
+        !absl::SimpleAtoi(p.page_token().substr(prefix.size()), &out.offset) ||
+        out.offset < 0) {
+      return Bad("page.page_token", "not a token of this list");
+    }
+  }
+  return out;
+}
+
+std::string NextToken(absl::string_view kind, const Page& p, size_t got) {
+  if (static_cast<int>(got) <= p.size) return "";
+  return absl::StrCat(kind, ":", p.offset + p.size);
+}
+
+v1::Actor ActorOf(const Principal& who) {
+  v1::Actor a;
+  a.set_principal_id(who.id);
+  v1::Role r = v1::ROLE_UNSPECIFIED;
+  v1::Role_Parse(std::string(auth::RoleName(who.role)), &r);
+  a.set_role(r);
+  a.set_unit_id(who.unit_id);
+  return a;
+}
+
+bool IsUnitRole(const Principal& who) {
+  return who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead);
+}
+
+std::string RandomHex(int bytes) {
+  static thread_local absl::BitGen gen;
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    absl::StrAppend(&out,
+                    absl::Hex(absl::Uniform<uint8_t>(gen), absl::kZeroPad2));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ core
+
+class Core {
  public:
-  explicit RoutingComponent(runtime::Context& ctx) {
-    ctx.host.AddService(&routing_service_, "hotline.v1.RoutingService");
-    ctx.host.AddService(&directory_service_, "hotline.v1.DirectoryService");
+  explicit Core(runtime::Context& ctx) : ctx_(ctx) {
+    const char* env = std::getenv("HOTLINE_ROUTING_AUTO_DISPATCH");
+    auto_dispatch_ = env == nullptr ||
+                     !(std::string(env) == "0" || std::string(env) == "off");
+  }
+
+  runtime::Context& ctx() { return ctx_; }
+  RoutingStore& store() { return store_; }
+  bool auto_dispatch() const { return auto_dispatch_; }
+  absl::Time Now() { return ctx_.clock.Now(); }
+
+  absl::StatusOr<UnitTree> Tree(db::Connection& c) {
+    ASSIGN_OR_RETURN(auto units, store_.LoadUnits(c));
+    return UnitTree(units);
+  }
+
+  // Runs `body` in one transaction, exactly once per request_id: a retry with
+  // the same request returns the stored answer; another request under the
+  // same id is ALREADY_EXISTS. Refusals are not recorded.
+  template <typename Req, typename Resp, typename Body>
+  absl::Status Mutate(const char* method, const std::string& request_id,
+                      const Req& req, Resp* resp, Body&& body) {
+    RETURN_IF_ERROR(CheckId("request_id", request_id));
+    const std::string bytes = req.SerializeAsString();
+    absl::Status s =
+        db::RunInTransaction(ctx_.pool, [&](db::Connection& c) -> absl::Status {
+          resp->Clear();
+          ASSIGN_OR_RETURN(auto logged, store_.FindRequest(c, request_id));
+          if (logged) {
+            if (logged->method != method || logged->request != bytes) {
+              return absl::AlreadyExistsError(
+                  "request_id: already used for a different request");
+            }
+            resp->ParseFromString(logged->response);
+            return absl::OkStatus();
+          }
+          RETURN_IF_ERROR(body(c));
+          return store_.SaveRequest(c, request_id,
+                                    {method, bytes, resp->SerializeAsString()});
+        });
+    if (s.ok()) ctx_.relay.Wake();
+    return s;
+  }
+
+  // Saves the new state and appends its event (inside the transaction).
+  absl::Status Commit(db::Connection& c, Transition& t,
+                      const v1::Actor& actor) {
+    RETURN_IF_ERROR(store_.SaveAssignment(c, t.after));
+    if (t.has_event) {
+      *t.event.mutable_actor() = actor;
+      RETURN_IF_ERROR(ctx_.outbox.Append(c, &t.event));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<AssignmentState> LoadForUpdate(db::Connection& c,
+                                                const std::string& ticket) {
+    ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, ticket, true));
+    if (!s) {
+      return absl::NotFoundError(
+          absl::StrCat("ticket_id: ", ticket, ": no such order in routing"));
+    }
+    return *std::move(s);
+  }
+
+  // Recomputes the due instants of the current round from running clocks.
+  absl::Status RefreshDues(db::Connection& c, AssignmentState& s) {
+    ASSIGN_OR_RETURN(auto clocks, store_.RunningClocks(c, s.view.ticket_id()));
+    auto& v = s.view;
+    v.clear_response_due();
+    v.clear_handling_due();
+    v.clear_next_due();
+    std::optional<absl::Time> resp, handling, next;
+    for (const auto& k : clocks) {
+      if (k.dispatch_round != v.dispatch_round()) continue;
+      if (k.kind == v1::CLOCK_KIND_RESPONSE) {
+        if (!resp || k.due < *resp) resp = k.due;
+      }
+      if (k.kind == v1::CLOCK_KIND_HANDLING ||
+          k.kind == v1::CLOCK_KIND_REHANDLING ||
+          k.kind == v1::CLOCK_KIND_LEAD_UNIT) {
+        if (!handling || k.due < *handling) handling = k.due;
+      }
+      if (!next || k.due < *next) next = k.due;
+    }
+    if (resp) *v.mutable_response_due() = ToProto(*resp);
+    if (handling) *v.mutable_handling_due() = ToProto(*handling);
+    if (next) *v.mutable_next_due() = ToProto(*next);
+    return absl::OkStatus();
+  }
+
+  // Visibility of one order for GetAssignment/History.
+  absl::Status CheckCanSee(const Principal& who, const UnitTree& tree,
+                           const AssignmentState& s) {
+    if (who.Is(Role::kCenterStaff) || who.Is(Role::kAuditor)) {
+      return absl::OkStatus();
+    }
+    if (IsUnitRole(who)) {
+      for (const auto& u : s.touched_units) {
+        if (tree.InSubtree(who.unit_id, u)) return absl::OkStatus();
+      }
+      const std::string first = tree.FirstLevelOf(who.unit_id);
+      for (const auto& c : s.view.co_units()) {
+        if (tree.InSubtree(who.unit_id, c.unit_id()) || c.unit_id() == first) {
+          return absl::OkStatus();
+        }
+      }
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat(s.view.ticket_number(), ": outside the caller's units"));
+  }
+
+  // Suggestion for an order routing knows.
+  absl::StatusOr<v1::DispatchSuggestion> SuggestFor(db::Connection& c,
+                                                    const v1::Assignment& a) {
+    ASSIGN_OR_RETURN(auto rules, store_.LoadRules(c));
+    Facts f{a.category_code(), a.location().town_code(),
+            absl::StrCat(a.title(), "\n", a.content())};
+    return Suggest(rules, f, auto_dispatch_);
+  }
+
+  // Inbox handler.
+  absl::Status OnEvent(db::Connection& c, const v1::TicketEvent& e);
+
+ private:
+  runtime::Context& ctx_;
+  MysqlRoutingStore store_;
+  bool auto_dispatch_ = true;
+};
+
+absl::Status Core::OnEvent(db::Connection& c, const v1::TicketEvent& e) {
+  const absl::Time now = Now();
+  v1::Actor system;
+  system.set_principal_id("system");
+  system.set_role(v1::SERVICE);
+  switch (e.payload_case()) {
+    case v1::TicketEvent::kTicketCreated: {
+      const auto& created = e.ticket_created();
+      if (created.closed_at_intake()) return absl::OkStatus();
+      ASSIGN_OR_RETURN(auto existing,
+                       store_.LoadAssignment(c, e.ticket_id(), true));
+      if (existing) return absl::OkStatus();
+      ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+      AssignmentMachine m(&tree);
+      AssignmentState s =
+          m.Received(e.ticket_id(), e.ticket_number(), created, now);
+      ASSIGN_OR_RETURN(auto suggestion, SuggestFor(c, s.view));
+      if (suggestion.automatic()) {
+        const auto& best = suggestion.candidates(0);
+        DispatchCommand cmd;
+        cmd.unit_id = best.unit_id();
+        cmd.co_unit_ids.assign(best.co_unit_ids().begin(),
+                               best.co_unit_ids().end());
+        cmd.rule_id = best.rule_id();
+        cmd.automatic = true;
+        cmd.note = absl::StrCat("派单目录自动派单: ", best.rule_name());
+        if (cmd.note.size() > 1024) cmd.note.resize(0);
+        auto t = m.Dispatch(s, cmd, now);
+        if (t.ok()) {
+          return Commit(c, *t, system);
+        }
+        // The rule names a unit that cannot take it now: the center decides.
+      }
+      return store_.SaveAssignment(c, s);
+    }
+    case v1::TicketEvent::kTicketMerged:
+    case v1::TicketEvent::kTicketUnmerged:
+    case v1::TicketEvent::kEvaluationRecorded: {
+      ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, e.ticket_id(), true));
+      if (!s) return absl::OkStatus();  // closed at intake or unknown
+      ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+      AssignmentMachine m(&tree);
+      absl::StatusOr<Transition> t = e.has_ticket_merged() ? m.Merge(*s, now)
+                                     : e.has_ticket_unmerged()
+                                         ? m.Unmerge(*s, now)
+                                         : m.Evaluated(*s, now);
+      if (!t.ok()) return absl::OkStatus();  // nothing to do in this state
+      return Commit(c, *t, system);
+    }
+    case v1::TicketEvent::kClockStarted:
+    case v1::TicketEvent::kClockMoved:
+    case v1::TicketEvent::kClockStopped: {
+      if (e.has_clock_started()) {
+        const auto& k = e.clock_started();
+        RETURN_IF_ERROR(store_.PutClock(
+            c, e.ticket_id(),
+            RunningClock{k.clock_id(), k.kind(), k.dispatch_round(),
+                         FromProto(k.due())}));
+      } else if (e.has_clock_moved()) {
+        RETURN_IF_ERROR(store_.SetClockDue(c, e.clock_moved().clock_id(),
+                                           FromProto(e.clock_moved().due())));
+      } else {
+        RETURN_IF_ERROR(store_.StopClock(c, e.clock_stopped().clock_id()));
+      }
+      ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, e.ticket_id(), true));
+      if (!s) return absl::OkStatus();
+      RETURN_IF_ERROR(RefreshDues(c, *s));
+      return store_.SaveAssignment(c, *s);
+    }
+    case v1::TicketEvent::kLadderStepFired: {
+      ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, e.ticket_id(), true));
+      if (!s) return absl::OkStatus();
+      if (e.ladder_step_fired().step() > s->view.ladder_step()) {
+        s->view.set_ladder_step(e.ladder_step_fired().step());
+      }
+      return store_.SaveAssignment(c, *s);
+    }
+    default:
+      return absl::OkStatus();
+  }
+}
+
+// --------------------------------------------------------- RoutingService
+
+class RoutingImpl final : public v1::RoutingService::Service {
+ public:
+  explicit RoutingImpl(Core* core) : core_(core) {}
+
+  // Common shape of the unit-side transitions: validate → load → machine →
+  // commit, answering with the assignment after the change.
+  template <typename Req, typename Resp, typename Op>
+  grpc::Status Transit(grpc::ServerContext* context, const char* method,
+                       const Req* req, Resp* resp,
+                       std::initializer_list<Role> roles,
+                       std::function<absl::Status()> validate, Op op) {
+    return server::Handle(
+        gate(), context, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, roles));
+          RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          if (validate) RETURN_IF_ERROR(validate());
+          const std::string unit =
+              IsUnitRole(who) ? who.unit_id : std::string();
+          return core_->Mutate(
+              method, req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                ASSIGN_OR_RETURN(AssignmentState s,
+                                 core_->LoadForUpdate(c, req->ticket_id()));
+                ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+                AssignmentMachine m(&tree);
+                const std::string acting =
+                    unit.empty() ? tree.CenterId() : unit;
+                ASSIGN_OR_RETURN(Transition t, op(m, s, acting, who));
+                RETURN_IF_ERROR(core_->Commit(c, t, ActorOf(who)));
+                *resp->mutable_assignment() = t.after.view;
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status Dispatch(grpc::ServerContext* ctx,
+                        const v1::DispatchRequest* req,
+                        v1::DispatchResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "Dispatch", req, resp, {Role::kCenterStaff, Role::kService},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckUnitRef("unit_id", req->unit_id()));
+          if (req->co_unit_ids_size() > 20)
+            return Bad("co_unit_ids", "more than 20");
+          for (int i = 0; i < req->co_unit_ids_size(); ++i) {
+            RETURN_IF_ERROR(CheckUnitRef(absl::StrCat("co_unit_ids[", i, "]"),
+                                         req->co_unit_ids(i)));
+          }
+          if (req->has_limit())
+            RETURN_IF_ERROR(CheckLimit("limit", req->limit(), now));
+          RETURN_IF_ERROR(CheckText("note", req->note(), 1024, false, true));
+          RETURN_IF_ERROR(
+              CheckText("reason", req->reason(), 1024, false, true));
+          if (!req->rule_id().empty())
+            RETURN_IF_ERROR(CheckId("rule_id", req->rule_id()));
+          return absl::OkStatus();
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s, const std::string&,
+            const Principal&) {
+          DispatchCommand cmd;
+          cmd.unit_id = req->unit_id();
+          cmd.co_unit_ids.assign(req->co_unit_ids().begin(),
+                                 req->co_unit_ids().end());
+          cmd.has_limit = req->has_limit();
+          cmd.limit = req->limit();
+          cmd.note = req->note();
+          cmd.rule_id = req->rule_id();
+          cmd.reason = std::string(absl::StripAsciiWhitespace(req->reason()));
+          return m.Dispatch(s, cmd, now);
+        });
+  }
+
+  grpc::Status Accept(grpc::ServerContext* ctx, const v1::AcceptRequest* req,
+                      v1::AcceptResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(ctx, "Accept", req, resp,
+                   {Role::kUnitStaff, Role::kUnitLead}, nullptr,
+                   [&](AssignmentMachine& m, const AssignmentState& s,
+                       const std::string& unit,
+                       const Principal&) { return m.Accept(s, unit, now); });
+  }
+
+  grpc::Status Forward(grpc::ServerContext* ctx, const v1::ForwardRequest* req,
+                       v1::ForwardResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "Forward", req, resp, {Role::kUnitStaff, Role::kUnitLead},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckUnitRef("to_unit_id", req->to_unit_id()));
+          return CheckText("note", req->note(), 1024, false, true);
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s,
+            const std::string& unit, const Principal&) {
+          return m.Forward(s, unit, req->to_unit_id(), req->note(), now);
+        });
+  }
+
+  grpc::Status Return(grpc::ServerContext* ctx, const v1::ReturnRequest* req,
+                      v1::ReturnResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "Return", req, resp, {Role::kUnitStaff, Role::kUnitLead},
+        [&]() { return CheckText("reason", req->reason(), 1024, true, true); },
+        [&](AssignmentMachine& m, const AssignmentState& s,
+            const std::string& unit, const Principal&) {
+          return m.Return(s, unit, req->reason(), now);
+        });
+  }
+
+  grpc::Status Dispute(grpc::ServerContext* ctx, const v1::DisputeRequest* req,
+                       v1::DisputeResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "Dispute", req, resp, {Role::kUnitStaff, Role::kUnitLead},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckText("reason", req->reason(), 2048, true, true));
+          if (!req->suggested_unit_id().empty() &&
+              !IsValidUnitId(req->suggested_unit_id())) {
+            return Bad("suggested_unit_id", "not a unit id");
+          }
+          return absl::OkStatus();
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s,
+            const std::string& unit, const Principal&) {
+          return m.Dispute(s, unit, "dsp-" + RandomHex(8), req->reason(),
+                           req->suggested_unit_id(), now);
+        });
+  }
+
+  grpc::Status DecideDispute(grpc::ServerContext* ctx,
+                             const v1::DecideDisputeRequest* req,
+                             v1::DecideDisputeResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "DecideDispute", req, resp, {Role::kCenterStaff},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckId("dispute_id", req->dispute_id()));
+          if (req->outcome() != v1::DISPUTE_OUTCOME_DISPATCH_UPHELD &&
+              req->outcome() != v1::DISPUTE_OUTCOME_DISPUTE_GRANTED) {
+            return Bad("outcome",
+                       "DISPATCH_UPHELD or DISPUTE_GRANTED required");
+          }
+          return CheckText("reason", req->reason(), 1024, true, true);
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s, const std::string&,
+            const Principal&) {
+          return m.DecideDispute(s, req->dispute_id(), req->outcome(),
+                                 req->reason(), now);
+        });
+  }
+
+  grpc::Status AddCoUnits(grpc::ServerContext* ctx,
+                          const v1::AddCoUnitsRequest* req,
+                          v1::AddCoUnitsResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "AddCoUnits", req, resp, {Role::kCenterStaff},
+        [&]() -> absl::Status {
+          if (req->co_unit_ids_size() < 1 || req->co_unit_ids_size() > 20) {
+            return Bad("co_unit_ids", "1-20 units required");
+          }
+          for (int i = 0; i < req->co_unit_ids_size(); ++i) {
+            RETURN_IF_ERROR(CheckUnitRef(absl::StrCat("co_unit_ids[", i, "]"),
+                                         req->co_unit_ids(i)));
+          }
+          return CheckText("note", req->note(), 1024, false, true);
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s, const std::string&,
+            const Principal&) {
+          std::vector<std::string> units(req->co_unit_ids().begin(),
+                                         req->co_unit_ids().end());
+          return m.AddCoUnits(s, units, req->note(), now);
+        });
+  }
+
+  grpc::Status SubmitCoOpinion(grpc::ServerContext* ctx,
+                               const v1::SubmitCoOpinionRequest* req,
+                               v1::SubmitCoOpinionResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "SubmitCoOpinion", req, resp, {Role::kUnitStaff, Role::kUnitLead},
+        [&]() {
+          return CheckText("opinion", req->opinion(), 8192, true, true);
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s,
+            const std::string& unit, const Principal&) {
+          return m.SubmitCoOpinion(s, unit, req->opinion(), now);
+        });
+  }
+
+  grpc::Status Reply(grpc::ServerContext* ctx, const v1::ReplyRequest* req,
+                     v1::ReplyResponse* resp) override {
+    const absl::Time now = core_->Now();
+    absl::Time contacted;
+    return Transit(
+        ctx, "Reply", req, resp, {Role::kUnitStaff, Role::kUnitLead},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckText("text", req->text(), 8192, true, true));
+          if (req->contact() == v1::REPLY_CONTACT_UNSPECIFIED ||
+              !v1::ReplyContact_IsValid(req->contact())) {
+            return Bad("contact", "required");
+          }
+          if (!req->has_contacted_at()) return Bad("contacted_at", "required");
+          ASSIGN_OR_RETURN(contacted, ParseTimestampField("contacted_at",
+                                                          req->contacted_at()));
+          if (contacted > now) return Bad("contacted_at", "in the future");
+          if (!req->has_checks()) return Bad("checks", "required");
+          const auto& k = req->checks();
+          if (!k.policy_checked())
+            return Bad("checks.policy_checked", "must be affirmed (政策关)");
+          if (!k.confidentiality_checked())
+            return Bad("checks.confidentiality_checked",
+                       "must be affirmed (保密关)");
+          if (!k.source_checked())
+            return Bad("checks.source_checked", "must be affirmed (来源关)");
+          if (!k.wording_checked())
+            return Bad("checks.wording_checked", "must be affirmed (文字关)");
+          return absl::OkStatus();
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s,
+            const std::string& unit, const Principal& who) {
+          ReplyCommand cmd;
+          cmd.reply_id = "rpl-" + RandomHex(8);
+          cmd.text = req->text();
+          cmd.contact = req->contact();
+          cmd.contacted_at = contacted;
+          cmd.checks = req->checks();
+          cmd.resolved = req->resolved();
+          cmd.replied_by = ActorOf(who);
+          return m.Reply(s, unit, cmd, now);
+        });
+  }
+
+  grpc::Status Review(grpc::ServerContext* ctx, const v1::ReviewRequest* req,
+                      v1::ReviewResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "Review", req, resp, {Role::kCenterStaff},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckId("reply_id", req->reply_id()));
+          std::set<int> seen;
+          bool other = false;
+          for (int i = 0; i < req->reasons_size(); ++i) {
+            const int r = req->reasons(i);
+            if (r == 0 || !v1::ReviewReason_IsValid(r) ||
+                !seen.insert(r).second) {
+              return Bad(absl::StrCat("reasons[", i, "]"), "a distinct reason");
+            }
+            if (r == v1::REVIEW_REASON_OTHER) other = true;
+          }
+          if (req->approve() && req->reasons_size() > 0) {
+            return Bad("reasons", "must be empty when approving");
+          }
+          if (!req->approve() && req->reasons_size() == 0) {
+            return Bad("reasons", "required when rejecting");
+          }
+          RETURN_IF_ERROR(
+              CheckText("comment", req->comment(), 2048, other, true));
+          return absl::OkStatus();
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s, const std::string&,
+            const Principal&) {
+          std::vector<v1::ReviewReason> reasons;
+          for (int r : req->reasons())
+            reasons.push_back(static_cast<v1::ReviewReason>(r));
+          return m.Review(s, req->reply_id(), req->approve(), reasons,
+                          req->comment(), now);
+        });
+  }
+
+  grpc::Status ListWork(grpc::ServerContext* ctx,
+                        const v1::ListWorkRequest* req,
+                        v1::ListWorkResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kUnitStaff, Role::kUnitLead, Role::kCenterStaff}));
+          std::string unit = req->unit_id();
+          if (unit.empty()) {
+            if (who.Is(Role::kCenterStaff))
+              return Bad("unit_id", "required for the center");
+            unit = who.unit_id;
+          }
+          RETURN_IF_ERROR(CheckUnitRef("unit_id", unit));
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "work"));
+          std::set<int> reasons;
+          for (int i = 0; i < req->reasons_size(); ++i) {
+            if (req->reasons(i) == 0 ||
+                !v1::WorkReason_IsValid(req->reasons(i))) {
+              return Bad(absl::StrCat("reasons[", i, "]"), "not a work reason");
+            }
+            reasons.insert(req->reasons(i));
+          }
+          WorkQuery q;
+          for (int i = 0; i < req->statuses_size(); ++i) {
+            if (req->statuses(i) == 0 ||
+                !v1::TicketStatus_IsValid(req->statuses(i))) {
+              return Bad(absl::StrCat("statuses[", i, "]"), "not a status");
+            }
+            q.statuses.push_back(req->statuses(i));
+          }
+          if (req->has_due_before()) {
+            ASSIGN_OR_RETURN(
+                absl::Time t,
+                ParseTimestampField("due_before", req->due_before()));
+            q.due_before = t;
+          }
+          auto want = [&](v1::WorkReason r) {
+            return reasons.empty() || reasons.count(r);
+          };
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          if (!tree.Contains(unit)) {
+            return absl::NotFoundError(
+                absl::StrCat("unit_id: ", unit, ": unknown unit"));
+          }
+          if (IsUnitRole(who) && !tree.InSubtree(who.unit_id, unit)) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("unit_id: ", unit,
+                             " is outside the caller's unit ", who.unit_id));
+          }
+          std::vector<std::string> subtree = tree.Subtree(unit);
+          if (want(v1::WORK_REASON_HELD)) q.holders.push_back(unit);
+          if (want(v1::WORK_REASON_HELD_BELOW)) {
+            q.holders.insert(q.holders.end(), subtree.begin() + 1,
+                             subtree.end());
+          }
+          if (want(v1::WORK_REASON_CO_OPINION_DUE)) q.co_units.push_back(unit);
+          q.limit = page.size + 1;
+          q.offset = page.offset;
+          ASSIGN_OR_RETURN(auto items, core_->store().ListWork(*conn, q));
+          const absl::Time now = core_->Now();
+          for (size_t i = 0;
+               i < items.size() && static_cast<int>(i) < page.size; ++i) {
+            auto* w = resp->add_items();
+            const auto& v = items[i].view;
+            *w->mutable_assignment() = v;
+            if (v.holder_unit_id() == unit && want(v1::WORK_REASON_HELD)) {
+              w->set_reason(v1::WORK_REASON_HELD);
+            } else if (v.holder_unit_id() != unit &&
+                       tree.InSubtree(unit, v.holder_unit_id()) &&
+                       want(v1::WORK_REASON_HELD_BELOW)) {
+              w->set_reason(v1::WORK_REASON_HELD_BELOW);
+            } else {
+              w->set_reason(v1::WORK_REASON_CO_OPINION_DUE);
+            }
+            w->set_overdue(v.has_next_due() && FromProto(v.next_due()) <= now);
+          }
+          resp->mutable_page()->set_next_page_token(
+              NextToken("work", page, items.size()));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status GetAssignment(grpc::ServerContext* ctx,
+                             const v1::GetAssignmentRequest* req,
+                             v1::GetAssignmentResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
+                                       *conn, req->ticket_id(), false));
+          if (!s)
+            return absl::NotFoundError("ticket_id: no such order in routing");
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, *s));
+          *resp->mutable_assignment() = s->view;
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status GetAssignmentHistory(
+      grpc::ServerContext* ctx, const v1::GetAssignmentHistoryRequest* req,
+      v1::GetAssignmentHistoryResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
+                                       *conn, req->ticket_id(), false));
+          if (!s)
+            return absl::NotFoundError("ticket_id: no such order in routing");
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, *s));
+          ASSIGN_OR_RETURN(auto events, core_->store().History(
+                                            *conn, req->ticket_id(),
+                                            core_->ctx().outbox.producer()));
+          for (auto& e : events) *resp->add_events() = std::move(e);
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListCenterQueue(grpc::ServerContext* ctx,
+                               const v1::ListCenterQueueRequest* req,
+                               v1::ListCenterQueueResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "queue"));
+          std::set<int> reasons;
+          for (int i = 0; i < req->reasons_size(); ++i) {
+            if (req->reasons(i) == 0 ||
+                !v1::QueueReason_IsValid(req->reasons(i))) {
+              return Bad(absl::StrCat("reasons[", i, "]"),
+                         "not a queue reason");
+            }
+            reasons.insert(req->reasons(i));
+          }
+          auto want = [&](v1::QueueReason r) {
+            return reasons.empty() || reasons.count(r);
+          };
+          std::vector<int> statuses;
+          if (want(v1::QUEUE_REASON_NEW))
+            statuses.push_back(v1::TICKET_STATUS_RECEIVED);
+          if (want(v1::QUEUE_REASON_RETURNED))
+            statuses.push_back(v1::TICKET_STATUS_RETURNED);
+          if (want(v1::QUEUE_REASON_DISPUTED))
+            statuses.push_back(v1::TICKET_STATUS_DISPUTED);
+          if (want(v1::QUEUE_REASON_AWAITING_REVIEW))
+            statuses.push_back(v1::TICKET_STATUS_REPLIED);
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          std::string center =
+              tree.CenterId().empty() ? kCenterUnitId : tree.CenterId();
+          ASSIGN_OR_RETURN(auto items, core_->store().ListCenterQueue(
+                                           *conn, center, statuses,
+                                           page.size + 1, page.offset));
+          for (size_t i = 0;
+               i < items.size() && static_cast<int>(i) < page.size; ++i) {
+            auto* q = resp->add_items();
+            const auto& v = items[i].view;
+            *q->mutable_assignment() = v;
+            switch (v.status()) {
+              case v1::TICKET_STATUS_RECEIVED:
+                q->set_reason(v1::QUEUE_REASON_NEW);
+                break;
+              case v1::TICKET_STATUS_RETURNED:
+                q->set_reason(v1::QUEUE_REASON_RETURNED);
+                break;
+              case v1::TICKET_STATUS_DISPUTED:
+                q->set_reason(v1::QUEUE_REASON_DISPUTED);
+                break;
+              default:
+                q->set_reason(v1::QUEUE_REASON_AWAITING_REVIEW);
+                break;
+            }
+            if (q->reason() == v1::QUEUE_REASON_NEW ||
+                q->reason() == v1::QUEUE_REASON_RETURNED) {
+              ASSIGN_OR_RETURN(*q->mutable_suggestion(),
+                               core_->SuggestFor(*conn, v));
+            }
+          }
+          resp->mutable_page()->set_next_page_token(
+              NextToken("queue", page, items.size()));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status SuggestDispatch(grpc::ServerContext* ctx,
+                               const v1::SuggestDispatchRequest* req,
+                               v1::SuggestDispatchResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kCallAgent, Role::kService}));
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          if (req->subject_case() == v1::SuggestDispatchRequest::kTicketId) {
+            RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+            ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
+                                         *conn, req->ticket_id(), false));
+            if (!s)
+              return absl::NotFoundError("ticket_id: no such order in routing");
+            ASSIGN_OR_RETURN(*resp->mutable_suggestion(),
+                             core_->SuggestFor(*conn, s->view));
+            return absl::OkStatus();
+          }
+          if (req->subject_case() != v1::SuggestDispatchRequest::kFacts) {
+            return Bad("subject", "ticket_id or facts required");
+          }
+          const auto& f = req->facts();
+          RETURN_IF_ERROR(CheckText("facts.category_code", f.category_code(),
+                                    64, true, false));
+          if (!f.area_code().empty() && !IsValidUnitId(f.area_code())) {
+            return Bad("facts.area_code", "not a unit id");
+          }
+          RETURN_IF_ERROR(CheckText("facts.text", f.text(), 8192, false, true));
+          ASSIGN_OR_RETURN(auto rules, core_->store().LoadRules(*conn));
+          *resp->mutable_suggestion() =
+              Suggest(rules, Facts{f.category_code(), f.area_code(), f.text()},
+                      core_->auto_dispatch());
+          return absl::OkStatus();
+        });
   }
 
  private:
-  v1::RoutingService::Service routing_service_;
-  v1::DirectoryService::Service directory_service_;
+  const server::CallGate& gate() { return core_->ctx().host.gate(); }
+  Core* core_;
 };
 
-const std::vector<db::Migration>& NoMigrations() {
-  static const auto* const kNone = new std::vector<db::Migration>();
-  return *kNone;
-}
+// ------------------------------------------------------- DirectoryService
+
+class DirectoryImpl final : public v1::DirectoryService::Service {
+ public:
+  explicit DirectoryImpl(Core* core) : core_(core) {}
+
+  grpc::Status UpsertUnit(grpc::ServerContext* ctx,
+                          const v1::UpsertUnitRequest* req,
+                          v1::UpsertUnitResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kUnitLead}));
+          if (!req->has_unit()) return Bad("unit", "required");
+          const v1::Unit& in = req->unit();
+          if (who.Is(Role::kUnitLead) && in.unit_id() != who.unit_id) {
+            return absl::PermissionDeniedError(
+                "unit.unit_id: a unit lead may update only its own unit's "
+                "liaison");
+          }
+          if (req->expected_version() < 0)
+            return Bad("expected_version", "negative");
+          const absl::Time now = core_->Now();
+          return core_->Mutate(
+              "UpsertUnit", req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+                const v1::Unit* old = tree.Find(in.unit_id());
+                v1::Unit u = in;
+                u.clear_version();
+                u.clear_updated_at();
+                if (req->expected_version() == 0) {
+                  if (old != nullptr) {
+                    return absl::AlreadyExistsError(absl::StrCat(
+                        "unit.unit_id: ", in.unit_id(), " already exists"));
+                  }
+                  u.set_version(1);
+                } else {
+                  if (old == nullptr) {
+                    return absl::NotFoundError(absl::StrCat(
+                        "unit.unit_id: ", in.unit_id(), ": unknown unit"));
+                  }
+                  if (old->version() != req->expected_version()) {
+                    return absl::FailedPreconditionError(absl::StrCat(
+                        "expected_version: ", req->expected_version(),
+                        " is stale; unit ", in.unit_id(), " is at version ",
+                        old->version()));
+                  }
+                  if (who.Is(Role::kUnitLead)) {
+                    v1::Unit a = *old, b = u;
+                    a.clear_liaison();
+                    b.clear_liaison();
+                    a.clear_version();
+                    a.clear_updated_at();
+                    if (a.SerializeAsString() != b.SerializeAsString()) {
+                      return absl::PermissionDeniedError(
+                          "unit: a unit lead may change only the liaison");
+                    }
+                  }
+                  u.set_version(old->version() + 1);
+                }
+                RETURN_IF_ERROR(ValidateUnit(u, tree, "unit"));
+                if (old != nullptr && old->active() && !u.active()) {
+                  ASSIGN_OR_RETURN(int64_t open, core_->store().CountOpenHeld(
+                                                     c, {u.unit_id()}));
+                  if (open > 0) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat("unit.active: ", u.unit_id(), " holds ",
+                                     open, " open orders"));
+                  }
+                }
+                UnitTree next = tree;
+                next.Put(u);
+                for (const v1::Unit* child : next.Children(u.unit_id())) {
+                  absl::Status s = ValidateUnit(*child, next, "unit");
+                  if (!s.ok()) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat("unit.kind: child ", child->unit_id(),
+                                     " would not fit: ", s.message()));
+                  }
+                }
+                *u.mutable_updated_at() = ToProto(now);
+                RETURN_IF_ERROR(core_->store().PutUnit(c, u));
+                *resp->mutable_unit() = u;
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status GetUnit(grpc::ServerContext* ctx, const v1::GetUnitRequest* req,
+                       v1::GetUnitResponse* resp) override {
+    return server::Handle(gate(), ctx, [&](const Principal&) -> absl::Status {
+      RETURN_IF_ERROR(CheckUnitRef("unit_id", req->unit_id()));
+      ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+      ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+      const v1::Unit* u = tree.Find(req->unit_id());
+      if (u == nullptr) return absl::NotFoundError("unit_id: unknown unit");
+      *resp->mutable_unit() = *u;
+      for (const v1::Unit* k : tree.Children(u->unit_id()))
+        *resp->add_children() = *k;
+      for (const auto& a : tree.Ancestors(u->unit_id()))
+        resp->add_ancestor_unit_ids(a);
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status ListUnits(grpc::ServerContext* ctx,
+                         const v1::ListUnitsRequest* req,
+                         v1::ListUnitsResponse* resp) override {
+    return server::Handle(gate(), ctx, [&](const Principal&) -> absl::Status {
+      ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "units"));
+      std::set<int> kinds;
+      for (int i = 0; i < req->kinds_size(); ++i) {
+        if (req->kinds(i) == 0 || !v1::UnitKind_IsValid(req->kinds(i))) {
+          return Bad(absl::StrCat("kinds[", i, "]"), "not a unit kind");
+        }
+        kinds.insert(req->kinds(i));
+      }
+      ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+      ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+      std::string root =
+          req->root_unit_id().empty() ? tree.CenterId() : req->root_unit_id();
+      if (!tree.Contains(root))
+        return absl::NotFoundError("root_unit_id: unknown unit");
+      std::vector<const v1::Unit*> all;
+      for (const v1::Unit* u : tree.Preorder(root)) {
+        if (!req->include_inactive() && !u->active()) continue;
+        if (!kinds.empty() && !kinds.count(u->kind())) continue;
+        all.push_back(u);
+      }
+      for (int i = page.offset;
+           i < static_cast<int>(all.size()) && i < page.offset + page.size;
+           ++i) {
+        *resp->add_units() = *all[i];
+      }
+      if (page.offset + page.size < static_cast<int>(all.size())) {
+        resp->mutable_page()->set_next_page_token(
+            absl::StrCat("units:", page.offset + page.size));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  grpc::Status ImportDirectory(grpc::ServerContext* ctx,
+                               const v1::ImportDirectoryRequest* req,
+                               v1::ImportDirectoryResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kService}));
+          RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
+          if (req->format() == v1::DIRECTORY_FORMAT_UNSPECIFIED ||
+              !v1::DirectoryFormat_IsValid(req->format())) {
+            return Bad("format", "required");
+          }
+          if (req->format() != v1::DIRECTORY_FORMAT_CSV) {
+            return Bad("format", "only CSV is supported by this server");
+          }
+          if (req->content().empty()) return Bad("content", "required");
+          if (req->content().size() > 8 * 1024 * 1024)
+            return Bad("content", "larger than 8 MiB");
+          RETURN_IF_ERROR(
+              CheckText("source", req->source(), 128, false, false));
+          const absl::Time now = core_->Now();
+          auto run = [&](db::Connection& c) -> absl::Status {
+            CsvParseResult parsed = ParseDirectoryCsv(req->content());
+            ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+            UnitTree next = tree;
+            std::set<std::string> ids;
+            for (const auto& cu : parsed.units) {
+              if (!ids.insert(cu.unit.unit_id()).second) {
+                parsed.errors.push_back(
+                    absl::StrCat("line ", cu.line, ": unit_id ",
+                                 cu.unit.unit_id(), " repeated"));
+              }
+              next.Put(cu.unit);
+            }
+            for (const auto& cu : parsed.units) {
+              absl::Status s = ValidateUnit(cu.unit, next, "unit");
+              if (!s.ok() && parsed.errors.size() < 100) {
+                parsed.errors.push_back(
+                    absl::StrCat("line ", cu.line, ": ", s.message()));
+              }
+            }
+            for (const auto& cu : parsed.units) {
+              const v1::Unit* old = tree.Find(cu.unit.unit_id());
+              if (old == nullptr) {
+                resp->set_units_created(resp->units_created() + 1);
+                continue;
+              }
+              v1::Unit a = *old;
+              a.clear_version();
+              a.clear_updated_at();
+              if (a.SerializeAsString() == cu.unit.SerializeAsString()) {
+                resp->set_units_unchanged(resp->units_unchanged() + 1);
+              } else {
+                if (old->active() && !cu.unit.active()) {
+                  ASSIGN_OR_RETURN(int64_t open, core_->store().CountOpenHeld(
+                                                     c, {old->unit_id()}));
+                  if (open > 0) {
+                    parsed.errors.push_back(absl::StrCat(
+                        "line ", cu.line, ": active: ", old->unit_id(),
+                        " holds ", open, " open orders"));
+                  }
+                }
+                resp->set_units_updated(resp->units_updated() + 1);
+              }
+            }
+            if (parsed.errors.size() > 100) parsed.errors.resize(100);
+            if (req->dry_run()) {
+              for (auto& e : parsed.errors) resp->add_errors(e);
+              return absl::OkStatus();
+            }
+            if (!parsed.errors.empty()) {
+              std::vector<std::string> first(
+                  parsed.errors.begin(),
+                  parsed.errors.begin() +
+                      std::min<size_t>(5, parsed.errors.size()));
+              return Bad("content", absl::StrJoin(first, "; "));
+            }
+            for (const auto& cu : parsed.units) {
+              const v1::Unit* old = tree.Find(cu.unit.unit_id());
+              v1::Unit u = cu.unit;
+              if (old != nullptr) {
+                v1::Unit a = *old;
+                a.clear_version();
+                a.clear_updated_at();
+                if (a.SerializeAsString() == u.SerializeAsString()) continue;
+              }
+              u.set_version(old == nullptr ? 1 : old->version() + 1);
+              *u.mutable_updated_at() = ToProto(now);
+              RETURN_IF_ERROR(core_->store().PutUnit(c, u));
+            }
+            return absl::OkStatus();
+          };
+          if (req->dry_run()) {
+            ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+            return run(*conn);
+          }
+          return core_->Mutate("ImportDirectory", req->request_id(), *req, resp,
+                               run);
+        });
+  }
+
+  grpc::Status ExportDirectory(grpc::ServerContext* ctx,
+                               const v1::ExportDirectoryRequest* req,
+                               v1::ExportDirectoryResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kAuditor, Role::kService}));
+          if (req->format() != v1::DIRECTORY_FORMAT_CSV) {
+            return Bad("format", "only CSV is supported by this server");
+          }
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          std::vector<const v1::Unit*> units;
+          for (const v1::Unit* u : tree.Preorder(tree.CenterId())) {
+            if (req->include_inactive() || u->active()) units.push_back(u);
+          }
+          resp->set_content(WriteDirectoryCsv(units));
+          resp->set_media_type("text/csv");
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status UpsertRule(grpc::ServerContext* ctx,
+                          const v1::UpsertRuleRequest* req,
+                          v1::UpsertRuleResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          if (!req->has_rule()) return Bad("rule", "required");
+          RETURN_IF_ERROR(ValidateRuleFields(req->rule(), "rule"));
+          if (!req->rule().rule_id().empty())
+            RETURN_IF_ERROR(CheckId("rule.rule_id", req->rule().rule_id()));
+          if (req->expected_version() != 0 && req->rule().rule_id().empty()) {
+            return Bad("rule.rule_id", "required on update");
+          }
+          return core_->Mutate(
+              "UpsertRule", req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+                v1::DispatchRule r = req->rule();
+                auto first_level = [&](absl::string_view field,
+                                       const std::string& u) -> absl::Status {
+                  if (!tree.Contains(u))
+                    return absl::NotFoundError(
+                        absl::StrCat(field, ": ", u, ": unknown unit"));
+                  if (!tree.IsFirstLevel(u))
+                    return Bad(field,
+                               absl::StrCat(u, " is not a first-level unit"));
+                  return absl::OkStatus();
+                };
+                RETURN_IF_ERROR(first_level("rule.unit_id", r.unit_id()));
+                for (int i = 0; i < r.co_unit_ids_size(); ++i) {
+                  RETURN_IF_ERROR(
+                      first_level(absl::StrCat("rule.co_unit_ids[", i, "]"),
+                                  r.co_unit_ids(i)));
+                }
+                for (int i = 0; i < r.area_codes_size(); ++i) {
+                  const v1::Unit* a = tree.Find(r.area_codes(i));
+                  if (a == nullptr) {
+                    return absl::NotFoundError(
+                        absl::StrCat("rule.area_codes[", i,
+                                     "]: ", r.area_codes(i), ": unknown unit"));
+                  }
+                  if (a->kind() != v1::UNIT_KIND_TOWN_STREET) {
+                    return Bad(absl::StrCat("rule.area_codes[", i, "]"),
+                               "not a town/street");
+                  }
+                }
+                ASSIGN_OR_RETURN(auto rules, core_->store().LoadRules(c));
+                const v1::DispatchRule* old = nullptr;
+                for (const auto& x : rules) {
+                  if (!r.rule_id().empty() && x.rule_id() == r.rule_id())
+                    old = &x;
+                }
+                if (req->expected_version() == 0) {
+                  if (old != nullptr) {
+                    return absl::AlreadyExistsError(absl::StrCat(
+                        "rule.rule_id: ", r.rule_id(), " already exists"));
+                  }
+                  if (r.rule_id().empty())
+                    r.set_rule_id("rule-" + RandomHex(8));
+                  r.set_version(1);
+                } else {
+                  if (old == nullptr)
+                    return absl::NotFoundError("rule.rule_id: unknown rule");
+                  if (old->version() != req->expected_version()) {
+                    return absl::FailedPreconditionError(absl::StrCat(
+                        "expected_version: ", req->expected_version(),
+                        " is stale; rule is at version ", old->version()));
+                  }
+                  r.set_version(old->version() + 1);
+                }
+                RETURN_IF_ERROR(core_->store().PutRule(c, r));
+                *resp->mutable_rule() = r;
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status ListRules(grpc::ServerContext* ctx,
+                         const v1::ListRulesRequest* req,
+                         v1::ListRulesResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kCallAgent, Role::kAuditor,
+                    Role::kService, Role::kUnitStaff, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "rules"));
+          ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+          ASSIGN_OR_RETURN(auto rules, core_->store().LoadRules(*conn));
+          std::vector<const v1::DispatchRule*> out;
+          auto targets = [&](const v1::DispatchRule& r, auto pred) {
+            if (pred(r.unit_id())) return true;
+            for (const auto& u : r.co_unit_ids())
+              if (pred(u)) return true;
+            return false;
+          };
+          for (const auto& r : rules) {
+            if (!req->include_inactive() && !r.active()) continue;
+            if (!req->unit_id().empty() &&
+                !targets(r, [&](const std::string& u) {
+                  return u == req->unit_id();
+                }))
+              continue;
+            if (IsUnitRole(who) && !targets(r, [&](const std::string& u) {
+                  return tree.InSubtree(who.unit_id, u);
+                }))
+              continue;
+            if (!req->category_code().empty()) {
+              bool m = false;
+              for (const auto& c : r.category_codes())
+                m |= CategoryMatches(c, req->category_code());
+              if (!m) continue;
+            }
+            if (!req->area_code().empty() && r.area_codes_size() > 0 &&
+                std::find(r.area_codes().begin(), r.area_codes().end(),
+                          req->area_code()) == r.area_codes().end())
+              continue;
+            out.push_back(&r);
+          }
+          for (int i = page.offset;
+               i < static_cast<int>(out.size()) && i < page.offset + page.size;
+               ++i) {
+            *resp->add_rules() = *out[i];
+          }
+          if (page.offset + page.size < static_cast<int>(out.size())) {
+            resp->mutable_page()->set_next_page_token(
+                absl::StrCat("rules:", page.offset + page.size));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status DeleteRule(grpc::ServerContext* ctx,
+                          const v1::DeleteRuleRequest* req,
+                          v1::DeleteRuleResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          RETURN_IF_ERROR(CheckId("rule_id", req->rule_id()));
+          return core_->Mutate(
+              "DeleteRule", req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                ASSIGN_OR_RETURN(bool deleted,
+                                 core_->store().DeleteRule(c, req->rule_id()));
+                if (!deleted)
+                  return absl::NotFoundError("rule_id: unknown rule");
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status SetDuty(grpc::ServerContext* ctx, const v1::SetDutyRequest* req,
+                       v1::SetDutyResponse* resp) override {
+    return server::Handle(
+        gate(), ctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kUnitStaff, Role::kUnitLead}));
+          RETURN_IF_ERROR(CheckUnitRef("unit_id", req->unit_id()));
+          if (req->entries_size() < 1 || req->entries_size() > 366) {
+            return Bad("entries", "1-366 entries required");
+          }
+          std::set<std::string> dates;
+          for (int i = 0; i < req->entries_size(); ++i) {
+            const auto& e = req->entries(i);
+            const std::string f = absl::StrCat("entries[", i, "]");
+            if (!ParseDate(e.date()))
+              return Bad(f + ".date", "YYYY-MM-DD, 2000-2099");
+            if (!dates.insert(e.date()).second)
+              return Bad(f + ".date", "repeated date");
+            if (e.has_leader() && !e.leader().name().empty()) {
+              RETURN_IF_ERROR(ValidateContact(e.leader(), f + ".leader", true));
+            }
+          }
+          return core_->Mutate(
+              "SetDuty", req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+                if (!tree.Contains(req->unit_id())) {
+                  return absl::NotFoundError("unit_id: unknown unit");
+                }
+                if (IsUnitRole(who) &&
+                    !tree.InSubtree(who.unit_id, req->unit_id())) {
+                  return absl::PermissionDeniedError(
+                      absl::StrCat("unit_id: ", req->unit_id(),
+                                   " is outside the caller's unit"));
+                }
+                for (const auto& e : req->entries()) {
+                  RETURN_IF_ERROR(core_->store().PutDuty(c, req->unit_id(), e));
+                  if (e.has_leader() && !e.leader().name().empty())
+                    *resp->add_entries() = e;
+                }
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status GetDuty(grpc::ServerContext* ctx, const v1::GetDutyRequest* req,
+                       v1::GetDutyResponse* resp) override {
+    return server::Handle(gate(), ctx, [&](const Principal&) -> absl::Status {
+      RETURN_IF_ERROR(CheckUnitRef("unit_id", req->unit_id()));
+      auto from = ParseDate(req->from_date());
+      if (!from) return Bad("from_date", "YYYY-MM-DD, 2000-2099");
+      std::string to_s =
+          req->to_date().empty() ? req->from_date() : req->to_date();
+      auto to = ParseDate(to_s);
+      if (!to) return Bad("to_date", "YYYY-MM-DD, 2000-2099");
+      if (*to < *from) return Bad("to_date", "before from_date");
+      if (*to - *from > 366)
+        return Bad("to_date", "more than 366 days after from_date");
+      ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
+      ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
+      if (!tree.Contains(req->unit_id()))
+        return absl::NotFoundError("unit_id: unknown unit");
+      ASSIGN_OR_RETURN(auto entries,
+                       core_->store().GetDuty(*conn, req->unit_id(),
+                                              req->from_date(), to_s));
+      for (auto& e : entries) *resp->add_entries() = std::move(e);
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  const server::CallGate& gate() { return core_->ctx().host.gate(); }
+  Core* core_;
+};
+
+class RoutingComponent final : public runtime::Component {
+ public:
+  explicit RoutingComponent(runtime::Context& ctx)
+      : core_(ctx), routing_(&core_), directory_(&core_) {
+    ctx.host.AddService(&routing_, "hotline.v1.RoutingService");
+    ctx.host.AddService(&directory_, "hotline.v1.DirectoryService");
+    inbox_ = std::make_unique<outbox::Inbox>(
+        &ctx.pool, [this](db::Connection& c, const v1::TicketEvent& e) {
+          return core_.OnEvent(c, e);
+        });
+    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
+    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+  }
+
+ private:
+  Core core_;
+  RoutingImpl routing_;
+  DirectoryImpl directory_;
+  std::unique_ptr<outbox::Inbox> inbox_;
+  std::unique_ptr<grpc::Service> sink_;
+};
 
 }  // namespace
 
 runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "routing";
-  d.migrations = NoMigrations;
+  d.migrations = SchemaMigrations;
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     return std::make_unique<RoutingComponent>(ctx);

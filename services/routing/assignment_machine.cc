@@ -1,0 +1,594 @@
+#include "services/routing/assignment_machine.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+
+namespace hotline::routing {
+namespace {
+
+using v1::TicketStatus;
+
+std::string StatusName(TicketStatus s) {
+  std::string n = v1::TicketStatus_Name(s);
+  const std::string prefix = "TICKET_STATUS_";
+  if (n.rfind(prefix, 0) == 0) n = n.substr(prefix.size());
+  return n;
+}
+
+bool In(TicketStatus s, std::initializer_list<TicketStatus> set) {
+  return std::find(set.begin(), set.end(), s) != set.end();
+}
+
+void Touch(AssignmentState& s, const std::string& unit) {
+  if (std::find(s.touched_units.begin(), s.touched_units.end(), unit) ==
+      s.touched_units.end()) {
+    s.touched_units.push_back(unit);
+  }
+}
+
+void SetHolder(AssignmentState& s, const std::string& unit) {
+  s.view.set_holder_unit_id(unit);
+  Touch(s, unit);
+}
+
+}  // namespace
+
+bool IsRepliedOrLater(TicketStatus status) {
+  return In(status,
+            {v1::TICKET_STATUS_REPLIED, v1::TICKET_STATUS_REHANDLING,
+             v1::TICKET_STATUS_AWAITING_EVALUATION, v1::TICKET_STATUS_EVALUATED,
+             v1::TICKET_STATUS_CLOSED, v1::TICKET_STATUS_MERGED,
+             v1::TICKET_STATUS_CLOSED_AT_INTAKE});
+}
+
+bool IsOpen(TicketStatus status) {
+  return !In(status, {v1::TICKET_STATUS_CLOSED, v1::TICKET_STATUS_MERGED,
+                      v1::TICKET_STATUS_CLOSED_AT_INTAKE});
+}
+
+std::string AssignmentMachine::Describe(const AssignmentState& s) {
+  return absl::StrCat(s.view.ticket_number(), " is ",
+                      StatusName(s.view.status()), ", held by ",
+                      s.view.holder_unit_id());
+}
+
+absl::Status AssignmentMachine::NotHolder(const AssignmentState& s,
+                                          const std::string& unit) const {
+  if (s.view.holder_unit_id() == unit) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat(s.view.ticket_number(), ": unit ", unit,
+                   " does not hold it; only the holder may act"));
+}
+
+Transition AssignmentMachine::Begin(const AssignmentState& s,
+                                    absl::Time now) const {
+  Transition t;
+  t.after = s;
+  t.after.view.mutable_updated_at()->CopyFrom(ToProto(now));
+  t.event.set_ticket_id(s.view.ticket_id());
+  t.event.set_ticket_number(s.view.ticket_number());
+  *t.event.mutable_occurred_at() = ToProto(now);
+  return t;
+}
+
+AssignmentState AssignmentMachine::Received(const std::string& ticket_id,
+                                            const std::string& ticket_number,
+                                            const v1::TicketCreated& c,
+                                            absl::Time now) const {
+  AssignmentState s;
+  auto& v = s.view;
+  v.set_ticket_id(ticket_id);
+  v.set_ticket_number(ticket_number);
+  v.set_status(v1::TICKET_STATUS_RECEIVED);
+  v.set_holder_unit_id(tree_->CenterId().empty() ? kCenterUnitId
+                                                 : tree_->CenterId());
+  v.set_request_type(c.request_type());
+  v.set_category_code(c.category_code());
+  v.set_urgency(c.urgency());
+  *v.mutable_location() = c.location();
+  v.set_title(c.title());
+  v.set_content(c.content());
+  v.set_confidential(c.confidential() ||
+                     c.request_type() == v1::REQUEST_TYPE_REPORT);
+  if (c.has_limit()) *v.mutable_limit() = c.limit();
+  if (c.has_received_at()) {
+    *v.mutable_received_at() = c.received_at();
+  } else {
+    *v.mutable_received_at() = ToProto(now);
+  }
+  *v.mutable_updated_at() = ToProto(now);
+  s.touched_units.push_back(v.holder_unit_id());
+  return s;
+}
+
+absl::Status AssignmentMachine::CheckCoUnits(
+    const std::vector<std::string>& units, const std::string& lead,
+    const AssignmentState* existing, const std::string& field) const {
+  if (units.size() > 20) {
+    return absl::InvalidArgumentError(field + ": more than 20 co-units");
+  }
+  std::set<std::string> seen;
+  for (size_t i = 0; i < units.size(); ++i) {
+    const std::string f = absl::StrCat(field, "[", i, "]");
+    const std::string& u = units[i];
+    if (!tree_->Contains(u)) {
+      return absl::NotFoundError(absl::StrCat(f, ": ", u, ": unknown unit"));
+    }
+    if (!tree_->IsFirstLevel(u)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f, ": ", u, " is not a first-level unit"));
+    }
+    if (u == lead) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f, ": ", u, " is the lead unit"));
+    }
+    if (!seen.insert(u).second) {
+      return absl::InvalidArgumentError(absl::StrCat(f, ": ", u, " repeated"));
+    }
+    if (existing != nullptr) {
+      for (const auto& c : existing->view.co_units()) {
+        if (c.unit_id() == u) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(f, ": ", u, " is already a co-unit"));
+        }
+      }
+    }
+    if (!tree_->Find(u)->active()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(f, ": ", u, " is inactive"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Dispatch(
+    const AssignmentState& s, const DispatchCommand& cmd,
+    absl::Time now) const {
+  const auto st = s.view.status();
+  const std::string center = tree_->CenterId();
+  const bool at_center = s.view.holder_unit_id() == center;
+  const bool first = st == v1::TICKET_STATUS_RECEIVED;
+  const bool back_at_center = st == v1::TICKET_STATUS_RETURNED && at_center;
+  const bool reassign =
+      In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
+              v1::TICKET_STATUS_FORWARDED}) ||
+      (st == v1::TICKET_STATUS_RETURNED && !at_center);
+  if (!first && !back_at_center && !reassign) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; it cannot be dispatched now"));
+  }
+  const v1::Unit* unit = tree_->Find(cmd.unit_id);
+  if (unit == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("unit_id: ", cmd.unit_id, ": unknown unit"));
+  }
+  if (!tree_->IsFirstLevel(cmd.unit_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unit_id: ", cmd.unit_id, " is not a first-level unit"));
+  }
+  RETURN_IF_ERROR(
+      CheckCoUnits(cmd.co_unit_ids, cmd.unit_id, nullptr, "co_unit_ids"));
+  if (reassign && cmd.reason.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "reason: required to move an order a unit holds (", Describe(s), ")"));
+  }
+  if (!unit->active()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unit_id: ", cmd.unit_id, " is inactive"));
+  }
+  Transition t = Begin(s, now);
+  auto& v = t.after.view;
+  const std::string previous = v.dispatched_unit_id();
+  v.set_status(v1::TICKET_STATUS_DISPATCHED);
+  SetHolder(t.after, cmd.unit_id);
+  v.set_dispatched_unit_id(cmd.unit_id);
+  v.clear_co_units();
+  for (const auto& c : cmd.co_unit_ids) v.add_co_units()->set_unit_id(c);
+  v.set_dispatch_round(v.dispatch_round() + 1);
+  v.set_rehandling_round(0);
+  if (cmd.has_limit) *v.mutable_limit() = cmd.limit;
+  v.clear_response_due();
+  v.clear_handling_due();
+  v.clear_next_due();
+  v.clear_ladder_step();
+  v.clear_open_dispute();
+  v.clear_latest_reply();
+  *v.mutable_dispatched_at() = ToProto(now);
+  t.after.dispute_upheld = false;
+
+  v1::Dispatched d;
+  d.set_unit_id(cmd.unit_id);
+  for (const auto& c : cmd.co_unit_ids) d.add_co_unit_ids(c);
+  d.set_request_type(v.request_type());
+  d.set_urgency(v.urgency());
+  d.set_category_code(v.category_code());
+  d.set_area_code(v.location().town_code());
+  if (v.has_limit()) *d.mutable_limit() = v.limit();
+  d.set_dispatch_round(v.dispatch_round());
+  d.set_rule_id(cmd.rule_id);
+  d.set_automatic(cmd.automatic);
+  d.set_note(cmd.note);
+  if (first) {
+    *t.event.mutable_dispatched() = d;
+  } else {
+    auto* r = t.event.mutable_redispatched();
+    *r->mutable_dispatch() = d;
+    r->set_previous_unit_id(previous);
+    v1::RedispatchCause cause = v1::REDISPATCH_CAUSE_REASSIGNED;
+    if (back_at_center &&
+        s.redispatch_cause != v1::REDISPATCH_CAUSE_UNSPECIFIED) {
+      cause = s.redispatch_cause;
+    }
+    r->set_cause(cause);
+    r->set_reason(cmd.reason);
+  }
+  t.after.redispatch_cause = v1::REDISPATCH_CAUSE_UNSPECIFIED;
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Accept(const AssignmentState& s,
+                                                     const std::string& unit,
+                                                     absl::Time now) const {
+  RETURN_IF_ERROR(NotHolder(s, unit));
+  const auto st = s.view.status();
+  if (unit == tree_->CenterId() ||
+      !In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_FORWARDED,
+               v1::TICKET_STATUS_RETURNED})) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; nothing to accept"));
+  }
+  Transition t = Begin(s, now);
+  t.after.view.set_status(v1::TICKET_STATUS_ACCEPTED);
+  t.event.mutable_accepted()->set_unit_id(unit);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Forward(
+    const AssignmentState& s, const std::string& unit,
+    const std::string& to_unit, const std::string& note, absl::Time now) const {
+  RETURN_IF_ERROR(NotHolder(s, unit));
+  const auto st = s.view.status();
+  if (unit == tree_->CenterId() ||
+      !In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
+               v1::TICKET_STATUS_FORWARDED})) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; it cannot be forwarded now"));
+  }
+  const v1::Unit* to = tree_->Find(to_unit);
+  if (to == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("to_unit_id: ", to_unit, ": unknown unit"));
+  }
+  if (to_unit == unit || !tree_->InSubtree(unit, to_unit)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; ", to_unit, " is not below ", unit,
+                     " (forward only down the holder's own subtree)"));
+  }
+  if (!to->active()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("to_unit_id: ", to_unit, " is inactive"));
+  }
+  Transition t = Begin(s, now);
+  t.after.view.set_status(v1::TICKET_STATUS_FORWARDED);
+  SetHolder(t.after, to_unit);
+  auto* f = t.event.mutable_forwarded();
+  f->set_from_unit_id(unit);
+  f->set_to_unit_id(to_unit);
+  f->set_note(note);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Return(const AssignmentState& s,
+                                                     const std::string& unit,
+                                                     const std::string& reason,
+                                                     absl::Time now) const {
+  RETURN_IF_ERROR(NotHolder(s, unit));
+  const auto st = s.view.status();
+  const std::string center = tree_->CenterId();
+  if (unit == center ||
+      !In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
+               v1::TICKET_STATUS_FORWARDED, v1::TICKET_STATUS_RETURNED})) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; it cannot be returned now"));
+  }
+  if (tree_->IsFirstLevel(unit) && s.dispute_upheld &&
+      s.last_dispute_round == s.view.dispatch_round()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s),
+        "; the center upheld the dispatch, the unit must handle it"));
+  }
+  std::string parent = tree_->Parent(unit);
+  if (parent.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; ", unit, " has no parent"));
+  }
+  Transition t = Begin(s, now);
+  t.after.view.set_status(v1::TICKET_STATUS_RETURNED);
+  SetHolder(t.after, parent);
+  const bool reached = parent == center;
+  if (reached) t.after.redispatch_cause = v1::REDISPATCH_CAUSE_RETURNED;
+  auto* r = t.event.mutable_returned();
+  r->set_from_unit_id(unit);
+  r->set_to_unit_id(parent);
+  r->set_reason(reason);
+  r->set_reached_center(reached);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Dispute(
+    const AssignmentState& s, const std::string& unit,
+    const std::string& dispute_id, const std::string& reason,
+    const std::string& suggested_unit, absl::Time now) const {
+  RETURN_IF_ERROR(NotHolder(s, unit));
+  if (!tree_->IsFirstLevel(unit) ||
+      !In(s.view.status(),
+          {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED})) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s),
+                     "; only the first-level unit dispatched to may dispute, "
+                     "before forwarding or replying"));
+  }
+  if (s.last_dispute_round == s.view.dispatch_round()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; a dispute was already raised this round"));
+  }
+  if (!suggested_unit.empty() && !tree_->Contains(suggested_unit)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("suggested_unit_id: ", suggested_unit, ": unknown unit"));
+  }
+  Transition t = Begin(s, now);
+  auto& v = t.after.view;
+  v.set_status(v1::TICKET_STATUS_DISPUTED);
+  auto* d = v.mutable_open_dispute();
+  d->set_dispute_id(dispute_id);
+  d->set_unit_id(unit);
+  d->set_reason(reason);
+  d->set_suggested_unit_id(suggested_unit);
+  *d->mutable_raised_at() = ToProto(now);
+  t.after.last_dispute_round = v.dispatch_round();
+  t.after.dispute_upheld = false;
+  auto* e = t.event.mutable_dispute_raised();
+  e->set_dispute_id(dispute_id);
+  e->set_unit_id(unit);
+  e->set_reason(reason);
+  e->set_suggested_unit_id(suggested_unit);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::DecideDispute(
+    const AssignmentState& s, const std::string& dispute_id,
+    v1::DisputeOutcome outcome, const std::string& reason,
+    absl::Time now) const {
+  if (s.view.status() != v1::TICKET_STATUS_DISPUTED ||
+      !s.view.has_open_dispute()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; no open dispute"));
+  }
+  if (s.view.open_dispute().dispute_id() != dispute_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; dispute ", dispute_id, " is not the open dispute"));
+  }
+  if (outcome != v1::DISPUTE_OUTCOME_DISPATCH_UPHELD &&
+      outcome != v1::DISPUTE_OUTCOME_DISPUTE_GRANTED) {
+    return absl::InvalidArgumentError("outcome: required");
+  }
+  Transition t = Begin(s, now);
+  auto& v = t.after.view;
+  const std::string unit = s.view.open_dispute().unit_id();
+  v.clear_open_dispute();
+  if (outcome == v1::DISPUTE_OUTCOME_DISPATCH_UPHELD) {
+    v.set_status(v1::TICKET_STATUS_ACCEPTED);
+    SetHolder(t.after, unit);
+    t.after.dispute_upheld = true;
+  } else {
+    v.set_status(v1::TICKET_STATUS_RETURNED);
+    SetHolder(t.after, tree_->CenterId());
+    t.after.redispatch_cause = v1::REDISPATCH_CAUSE_DISPUTE_GRANTED;
+  }
+  auto* e = t.event.mutable_dispute_decided();
+  e->set_dispute_id(dispute_id);
+  e->set_unit_id(unit);
+  e->set_outcome(outcome);
+  e->set_reason(reason);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::AddCoUnits(
+    const AssignmentState& s, const std::vector<std::string>& units,
+    const std::string& note, absl::Time now) const {
+  const auto st = s.view.status();
+  const bool ok =
+      In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
+              v1::TICKET_STATUS_FORWARDED, v1::TICKET_STATUS_DISPUTED}) ||
+      (st == v1::TICKET_STATUS_RETURNED &&
+       s.view.holder_unit_id() != tree_->CenterId());
+  if (!ok) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; co-units need a dispatched, unreplied order"));
+  }
+  if (units.empty()) {
+    return absl::InvalidArgumentError("co_unit_ids: at least one required");
+  }
+  RETURN_IF_ERROR(
+      CheckCoUnits(units, s.view.dispatched_unit_id(), &s, "co_unit_ids"));
+  if (s.view.co_units_size() + units.size() > 20) {
+    return absl::InvalidArgumentError("co_unit_ids: more than 20 co-units");
+  }
+  Transition t = Begin(s, now);
+  for (const auto& u : units) t.after.view.add_co_units()->set_unit_id(u);
+  auto* e = t.event.mutable_co_units_added();
+  e->set_lead_unit_id(s.view.dispatched_unit_id());
+  for (const auto& u : units) e->add_co_unit_ids(u);
+  e->set_note(note);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::SubmitCoOpinion(
+    const AssignmentState& s, const std::string& unit,
+    const std::string& opinion, absl::Time now) const {
+  const std::string first = tree_->FirstLevelOf(unit);
+  int index = -1;
+  for (int i = 0; i < s.view.co_units_size(); ++i) {
+    if (!first.empty() && s.view.co_units(i).unit_id() == first) index = i;
+  }
+  if (index < 0) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        s.view.ticket_number(), ": unit ", unit, " is not a co-unit"));
+  }
+  const auto st = s.view.status();
+  if (!IsOpen(st) || st == v1::TICKET_STATUS_RECEIVED ||
+      (IsRepliedOrLater(st) && st != v1::TICKET_STATUS_REHANDLING)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; co-unit input is closed"));
+  }
+  if (s.view.co_units(index).opinion_submitted()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; ", first, " already gave its input this round"));
+  }
+  Transition t = Begin(s, now);
+  auto* c = t.after.view.mutable_co_units(index);
+  c->set_opinion_submitted(true);
+  *c->mutable_submitted_at() = ToProto(now);
+  c->set_opinion(opinion);
+  auto* e = t.event.mutable_co_opinion_submitted();
+  e->set_co_unit_id(first);
+  e->set_lead_unit_id(s.view.dispatched_unit_id());
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Reply(const AssignmentState& s,
+                                                    const std::string& unit,
+                                                    const ReplyCommand& cmd,
+                                                    absl::Time now) const {
+  RETURN_IF_ERROR(NotHolder(s, unit));
+  const auto st = s.view.status();
+  if (!In(st, {v1::TICKET_STATUS_ACCEPTED, v1::TICKET_STATUS_REHANDLING}) ||
+      !tree_->InSubtree(s.view.dispatched_unit_id(), unit)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s),
+                     "; only the unit that accepted it (or re-handles it) "
+                     "may reply"));
+  }
+  std::vector<std::string> missing;
+  for (const auto& c : s.view.co_units()) {
+    if (!c.opinion_submitted()) missing.push_back(c.unit_id());
+  }
+  if (!missing.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; co-unit input missing from ",
+                     absl::StrJoin(missing, ", ")));
+  }
+  if (s.view.confidential() && cmd.contact != v1::REPLY_CONTACT_VIA_CENTER) {
+    return absl::InvalidArgumentError(
+        "contact: a confidential order or report is answered VIA_CENTER");
+  }
+  Transition t = Begin(s, now);
+  auto& v = t.after.view;
+  v.set_status(v1::TICKET_STATUS_REPLIED);
+  auto* r = v.mutable_latest_reply();
+  r->Clear();
+  r->set_reply_id(cmd.reply_id);
+  r->set_unit_id(unit);
+  r->set_text(cmd.text);
+  r->set_contact(cmd.contact);
+  *r->mutable_contacted_at() = ToProto(cmd.contacted_at);
+  *r->mutable_checks() = cmd.checks;
+  r->set_resolved(cmd.resolved);
+  *r->mutable_replied_by() = cmd.replied_by;
+  *r->mutable_replied_at() = ToProto(now);
+  auto* e = t.event.mutable_replied();
+  e->set_reply_id(cmd.reply_id);
+  e->set_unit_id(unit);
+  e->set_text(cmd.text);
+  e->set_contact(cmd.contact);
+  *e->mutable_contacted_at() = ToProto(cmd.contacted_at);
+  e->set_resolved(cmd.resolved);
+  e->set_rehandling_round(s.view.rehandling_round());
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Review(
+    const AssignmentState& s, const std::string& reply_id, bool approve,
+    const std::vector<v1::ReviewReason>& reasons, const std::string& comment,
+    absl::Time now) const {
+  if (s.view.status() != v1::TICKET_STATUS_REPLIED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; no reply awaits review"));
+  }
+  if (s.view.latest_reply().reply_id() != reply_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; reply ", reply_id, " is not the latest reply ",
+        s.view.latest_reply().reply_id()));
+  }
+  Transition t = Begin(s, now);
+  auto& v = t.after.view;
+  const std::string unit = s.view.latest_reply().unit_id();
+  if (approve) {
+    v.set_status(v1::TICKET_STATUS_AWAITING_EVALUATION);
+  } else {
+    v.set_status(v1::TICKET_STATUS_REHANDLING);
+    SetHolder(t.after, unit);
+    v.set_rehandling_round(v.rehandling_round() + 1);
+    for (auto& c : *v.mutable_co_units()) {
+      c.set_opinion_submitted(false);
+      c.clear_submitted_at();
+    }
+  }
+  auto* e = t.event.mutable_reviewed();
+  e->set_reply_id(reply_id);
+  e->set_unit_id(unit);
+  e->set_approved(approve);
+  for (auto r : reasons) e->add_reasons(r);
+  e->set_comment(comment);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Merge(const AssignmentState& s,
+                                                    absl::Time now) const {
+  if (!IsOpen(s.view.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; cannot merge"));
+  }
+  Transition t = Begin(s, now);
+  t.after.view.set_status(v1::TICKET_STATUS_MERGED);
+  auto* c = t.event.mutable_closed();
+  c->set_reason(v1::CLOSE_REASON_MERGED);
+  if (s.view.has_latest_reply()) {
+    c->set_handling_unit_id(s.view.latest_reply().unit_id());
+  }
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Unmerge(const AssignmentState& s,
+                                                      absl::Time now) const {
+  if (s.view.status() != v1::TICKET_STATUS_MERGED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; not merged"));
+  }
+  Transition t = Begin(s, now);
+  t.has_event = false;
+  t.after.view.set_status(v1::TICKET_STATUS_RECEIVED);
+  SetHolder(t.after, tree_->CenterId());
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::Evaluated(
+    const AssignmentState& s, absl::Time now) const {
+  if (s.view.status() != v1::TICKET_STATUS_AWAITING_EVALUATION) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; not awaiting evaluation"));
+  }
+  Transition t = Begin(s, now);
+  t.after.view.set_status(v1::TICKET_STATUS_CLOSED);
+  auto* c = t.event.mutable_closed();
+  c->set_reason(v1::CLOSE_REASON_EVALUATED);
+  c->set_handling_unit_id(s.view.latest_reply().unit_id());
+  return t;
+}
+
+}  // namespace hotline::routing

@@ -1,0 +1,496 @@
+#include "services/routing/mysql_routing_store.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+
+namespace hotline::routing {
+namespace {
+
+std::string Blob(sql::ResultSet& rs, const char* col) {
+  return rs.getString(col);
+}
+
+std::string Placeholders(size_t n) {
+  std::vector<std::string> q(n, "?");
+  return absl::StrJoin(q, ",");
+}
+
+constexpr char kAssignmentColumns[] =
+    "ticket_id, last_dispute_round, dispute_upheld, redispatch_cause, "
+    "touched_units, body";
+
+AssignmentState ReadAssignment(sql::ResultSet& rs) {
+  AssignmentState s;
+  s.view.ParseFromString(Blob(rs, "body"));
+  s.last_dispute_round = rs.getInt("last_dispute_round");
+  s.dispute_upheld = rs.getInt("dispute_upheld") != 0;
+  s.redispatch_cause =
+      static_cast<v1::RedispatchCause>(rs.getInt("redispatch_cause"));
+  std::string touched = rs.getString("touched_units");
+  if (!touched.empty()) s.touched_units = absl::StrSplit(touched, ',');
+  return s;
+}
+
+const std::vector<int>& OpenStatuses() {
+  static const auto* const kOpen =
+      new std::vector<int>{v1::TICKET_STATUS_RECEIVED,
+                           v1::TICKET_STATUS_DISPATCHED,
+                           v1::TICKET_STATUS_ACCEPTED,
+                           v1::TICKET_STATUS_FORWARDED,
+                           v1::TICKET_STATUS_RETURNED,
+                           v1::TICKET_STATUS_DISPUTED,
+                           v1::TICKET_STATUS_REPLIED,
+                           v1::TICKET_STATUS_REHANDLING,
+                           v1::TICKET_STATUS_AWAITING_EVALUATION,
+                           v1::TICKET_STATUS_EVALUATED};
+  return *kOpen;
+}
+
+}  // namespace
+
+std::string SqlTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+absl::Time ParseSqlTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
+                       &err)) {
+    return absl::UnixEpoch();
+  }
+  return t;
+}
+
+absl::StatusOr<std::vector<v1::Unit>> MysqlRoutingStore::LoadUnits(
+    db::Connection& c) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT body FROM unit"));
+  return c.Guard("load units", [&] {
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<v1::Unit> out;
+    while (rs->next()) {
+      v1::Unit u;
+      u.ParseFromString(Blob(*rs, "body"));
+      out.push_back(std::move(u));
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::PutUnit(db::Connection& c, const v1::Unit& u) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare(
+          "INSERT INTO unit (unit_id, parent_unit_id, kind, active, "
+          "sort_order, version, body) VALUES (?,?,?,?,?,?,?) "
+          "ON DUPLICATE KEY UPDATE parent_unit_id = VALUES(parent_unit_id), "
+          "kind = VALUES(kind), active = VALUES(active), "
+          "sort_order = VALUES(sort_order), version = VALUES(version), "
+          "body = VALUES(body)"));
+  return c.Guard("put unit", [&] {
+    st->setString(1, u.unit_id());
+    if (u.parent_unit_id().empty()) {
+      st->setNull(2, sql::DataType::VARCHAR);
+    } else {
+      st->setString(2, u.parent_unit_id());
+    }
+    st->setInt(3, u.kind());
+    st->setInt(4, u.active() ? 1 : 0);
+    st->setInt(5, u.sort_order());
+    st->setInt64(6, u.version());
+    st->setString(7, u.SerializeAsString());
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> MysqlRoutingStore::CountOpenHeld(
+    db::Connection& c, const std::vector<std::string>& units) {
+  if (units.empty()) return 0;
+  const auto& open = OpenStatuses();
+  ASSIGN_OR_RETURN(
+      auto* st, c.Prepare(absl::StrCat(
+                    "SELECT COUNT(*) FROM assignment WHERE holder_unit_id IN (",
+                    Placeholders(units.size()), ") AND status IN (",
+                    absl::StrJoin(open, ","), ")")));
+  return c.Guard("count held", [&] {
+    for (size_t i = 0; i < units.size(); ++i) st->setString(i + 1, units[i]);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  });
+}
+
+absl::StatusOr<std::vector<v1::DutyEntry>> MysqlRoutingStore::GetDuty(
+    db::Connection& c, const std::string& unit, const std::string& from,
+    const std::string& to) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare("SELECT DATE_FORMAT(duty_date, '%Y-%m-%d') AS d, leader FROM "
+                "duty WHERE unit_id = ? AND duty_date BETWEEN ? AND ? "
+                "ORDER BY duty_date"));
+  return c.Guard("get duty", [&] {
+    st->setString(1, unit);
+    st->setString(2, from);
+    st->setString(3, to);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<v1::DutyEntry> out;
+    while (rs->next()) {
+      v1::DutyEntry e;
+      e.set_date(rs->getString("d"));
+      e.mutable_leader()->ParseFromString(Blob(*rs, "leader"));
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::PutDuty(db::Connection& c,
+                                        const std::string& unit,
+                                        const v1::DutyEntry& e) {
+  if (e.leader().name().empty()) {
+    ASSIGN_OR_RETURN(auto* st, c.Prepare("DELETE FROM duty WHERE unit_id = ? "
+                                         "AND duty_date = ?"));
+    return c.Guard("clear duty", [&] {
+      st->setString(1, unit);
+      st->setString(2, e.date());
+      st->executeUpdate();
+      return absl::OkStatus();
+    });
+  }
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare("INSERT INTO duty (unit_id, duty_date, leader) "
+                             "VALUES (?,?,?) ON DUPLICATE KEY UPDATE "
+                             "leader = VALUES(leader)"));
+  return c.Guard("put duty", [&] {
+    st->setString(1, unit);
+    st->setString(2, e.date());
+    st->setString(3, e.leader().SerializeAsString());
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::DispatchRule>> MysqlRoutingStore::LoadRules(
+    db::Connection& c) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT body FROM dispatch_rule ORDER "
+                                       "BY priority DESC, rule_id"));
+  return c.Guard("load rules", [&] {
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<v1::DispatchRule> out;
+    while (rs->next()) {
+      v1::DispatchRule r;
+      r.ParseFromString(Blob(*rs, "body"));
+      out.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::PutRule(db::Connection& c,
+                                        const v1::DispatchRule& r) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare(
+          "INSERT INTO dispatch_rule (rule_id, priority, active, version, "
+          "body) VALUES (?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+          "priority = VALUES(priority), active = VALUES(active), "
+          "version = VALUES(version), body = VALUES(body)"));
+  return c.Guard("put rule", [&] {
+    st->setString(1, r.rule_id());
+    st->setInt(2, r.priority());
+    st->setInt(3, r.active() ? 1 : 0);
+    st->setInt64(4, r.version());
+    st->setString(5, r.SerializeAsString());
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> MysqlRoutingStore::DeleteRule(db::Connection& c,
+                                                   const std::string& rule_id) {
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare("DELETE FROM dispatch_rule WHERE rule_id = ?"));
+  return c.Guard("delete rule", [&] {
+    st->setString(1, rule_id);
+    return st->executeUpdate() > 0;
+  });
+}
+
+absl::StatusOr<std::optional<AssignmentState>>
+MysqlRoutingStore::LoadAssignment(db::Connection& c,
+                                  const std::string& ticket_id,
+                                  bool for_update) {
+  ASSIGN_OR_RETURN(
+      auto* st, c.Prepare(absl::StrCat("SELECT ", kAssignmentColumns,
+                                       " FROM assignment WHERE ticket_id = ?",
+                                       for_update ? " FOR UPDATE" : "")));
+  return c.Guard("load assignment", [&] {
+    st->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::optional<AssignmentState> out;
+    if (rs->next()) out = ReadAssignment(*rs);
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
+                                               const AssignmentState& s) {
+  const auto& v = s.view;
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare(
+          "INSERT INTO assignment (ticket_id, status, holder_unit_id, urgency, "
+          "received_at, dispatched_at, next_due, last_dispute_round, "
+          "dispute_upheld, redispatch_cause, touched_units, body) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+          "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
+          "urgency = VALUES(urgency), received_at = VALUES(received_at), "
+          "dispatched_at = VALUES(dispatched_at), next_due = VALUES(next_due), "
+          "last_dispute_round = VALUES(last_dispute_round), "
+          "dispute_upheld = VALUES(dispute_upheld), "
+          "redispatch_cause = VALUES(redispatch_cause), "
+          "touched_units = VALUES(touched_units), body = VALUES(body)"));
+  RETURN_IF_ERROR(c.Guard("save assignment", [&] {
+    st->setString(1, v.ticket_id());
+    st->setInt(2, v.status());
+    st->setString(3, v.holder_unit_id());
+    st->setInt(4, v.urgency());
+    st->setString(5, SqlTime(FromProto(v.received_at())));
+    if (v.has_dispatched_at()) {
+      st->setString(6, SqlTime(FromProto(v.dispatched_at())));
+    } else {
+      st->setNull(6, sql::DataType::VARCHAR);
+    }
+    if (v.has_next_due()) {
+      st->setString(7, SqlTime(FromProto(v.next_due())));
+    } else {
+      st->setNull(7, sql::DataType::VARCHAR);
+    }
+    st->setInt(8, s.last_dispute_round);
+    st->setInt(9, s.dispute_upheld ? 1 : 0);
+    st->setInt(10, s.redispatch_cause);
+    st->setString(11, absl::StrJoin(s.touched_units, ","));
+    st->setString(12, v.SerializeAsString());
+    st->executeUpdate();
+    return absl::OkStatus();
+  }));
+  // Co-units of the current round, for worklists.
+  ASSIGN_OR_RETURN(
+      auto* del,
+      c.Prepare("DELETE FROM assignment_co_unit WHERE ticket_id = ?"));
+  ASSIGN_OR_RETURN(auto* ins,
+                   c.Prepare("INSERT INTO assignment_co_unit (ticket_id, "
+                             "unit_id, submitted) VALUES (?,?,?)"));
+  return c.Guard("save co-units", [&] {
+    del->setString(1, v.ticket_id());
+    del->executeUpdate();
+    for (const auto& cu : v.co_units()) {
+      ins->setString(1, v.ticket_id());
+      ins->setString(2, cu.unit_id());
+      ins->setInt(3, cu.opinion_submitted() ? 1 : 0);
+      ins->executeUpdate();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
+    db::Connection& c, const WorkQuery& q) {
+  const std::vector<int>& statuses =
+      q.statuses.empty() ? OpenStatuses() : q.statuses;
+  std::vector<std::string> ors;
+  if (!q.holders.empty()) {
+    ors.push_back(absl::StrCat("holder_unit_id IN (",
+                               Placeholders(q.holders.size()), ")"));
+  }
+  if (!q.co_units.empty()) {
+    ors.push_back(absl::StrCat(
+        "ticket_id IN (SELECT ticket_id FROM assignment_co_unit WHERE "
+        "submitted = 0 AND unit_id IN (",
+        Placeholders(q.co_units.size()), "))"));
+  }
+  if (ors.empty()) return std::vector<AssignmentState>{};
+  std::string sql = absl::StrCat(
+      "SELECT ", kAssignmentColumns, " FROM assignment WHERE status IN (",
+      absl::StrJoin(statuses, ","), ") AND (", absl::StrJoin(ors, " OR "), ")",
+      q.due_before ? " AND next_due < ?" : "",
+      " ORDER BY next_due IS NULL, next_due, dispatched_at, ticket_id "
+      "LIMIT ? OFFSET ?");
+  ASSIGN_OR_RETURN(auto* st, c.Prepare(sql));
+  return c.Guard("list work", [&] {
+    int i = 1;
+    for (const auto& h : q.holders) st->setString(i++, h);
+    for (const auto& u : q.co_units) st->setString(i++, u);
+    if (q.due_before) st->setString(i++, SqlTime(*q.due_before));
+    st->setInt(i++, q.limit);
+    st->setInt(i++, q.offset);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<AssignmentState> out;
+    while (rs->next()) out.push_back(ReadAssignment(*rs));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListCenterQueue(
+    db::Connection& c, const std::string& center,
+    const std::vector<int>& statuses, int limit, int offset) {
+  // RETURNED counts only when back at the center.
+  std::vector<int> plain;
+  bool returned = false;
+  for (int s : statuses) {
+    if (s == v1::TICKET_STATUS_RETURNED) {
+      returned = true;
+    } else {
+      plain.push_back(s);
+    }
+  }
+  std::vector<std::string> ors;
+  if (!plain.empty()) {
+    ors.push_back(absl::StrCat("status IN (", absl::StrJoin(plain, ","), ")"));
+  }
+  if (returned) {
+    ors.push_back(absl::StrCat("(status = ", v1::TICKET_STATUS_RETURNED,
+                               " AND holder_unit_id = ?)"));
+  }
+  if (ors.empty()) return std::vector<AssignmentState>{};
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare(absl::StrCat(
+                       "SELECT ", kAssignmentColumns, " FROM assignment WHERE ",
+                       absl::StrJoin(ors, " OR "),
+                       " ORDER BY urgency DESC, received_at, ticket_id "
+                       "LIMIT ? OFFSET ?")));
+  return c.Guard("list queue", [&] {
+    int i = 1;
+    if (returned) st->setString(i++, center);
+    st->setInt(i++, limit);
+    st->setInt(i++, offset);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<AssignmentState> out;
+    while (rs->next()) out.push_back(ReadAssignment(*rs));
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::PutClock(db::Connection& c,
+                                         const std::string& ticket,
+                                         const RunningClock& k) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare("INSERT INTO clock (clock_id, ticket_id, kind, dispatch_round, "
+                "due, running) VALUES (?,?,?,?,?,1) ON DUPLICATE KEY UPDATE "
+                "due = VALUES(due)"));
+  return c.Guard("put clock", [&] {
+    st->setString(1, k.clock_id);
+    st->setString(2, ticket);
+    st->setInt(3, k.kind);
+    st->setInt(4, k.dispatch_round);
+    st->setString(5, SqlTime(k.due));
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlRoutingStore::SetClockDue(db::Connection& c,
+                                            const std::string& clock_id,
+                                            absl::Time due) {
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare("UPDATE clock SET due = ? WHERE clock_id = ?"));
+  return c.Guard("move clock", [&] {
+    st->setString(1, SqlTime(due));
+    st->setString(2, clock_id);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlRoutingStore::StopClock(db::Connection& c,
+                                          const std::string& clock_id) {
+  ASSIGN_OR_RETURN(
+      auto* st, c.Prepare("UPDATE clock SET running = 0 WHERE clock_id = ?"));
+  return c.Guard("stop clock", [&] {
+    st->setString(1, clock_id);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<RunningClock>> MysqlRoutingStore::RunningClocks(
+    db::Connection& c, const std::string& ticket) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare("SELECT clock_id, kind, dispatch_round, "
+                "DATE_FORMAT(due, '%Y-%m-%d %H:%i:%s.%f') AS due FROM clock "
+                "WHERE ticket_id = ? AND running = 1 ORDER BY due"));
+  return c.Guard("running clocks", [&] {
+    st->setString(1, ticket);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<RunningClock> out;
+    while (rs->next()) {
+      RunningClock k;
+      k.clock_id = rs->getString("clock_id");
+      k.kind = static_cast<v1::ClockKind>(rs->getInt("kind"));
+      k.dispatch_round = rs->getInt("dispatch_round");
+      k.due = ParseSqlTime(rs->getString("due"));
+      out.push_back(k);
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::optional<LoggedRequest>> MysqlRoutingStore::FindRequest(
+    db::Connection& c, const std::string& request_id) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT method, request, response FROM "
+                                       "request_log WHERE request_id = ?"));
+  return c.Guard("find request", [&] {
+    st->setString(1, request_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::optional<LoggedRequest> out;
+    if (rs->next()) {
+      out = LoggedRequest{rs->getString("method"), Blob(*rs, "request"),
+                          Blob(*rs, "response")};
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlRoutingStore::SaveRequest(db::Connection& c,
+                                            const std::string& request_id,
+                                            const LoggedRequest& r) {
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare("INSERT INTO request_log (request_id, method, "
+                             "request, response) VALUES (?,?,?,?)"));
+  return c.Guard("save request", [&] {
+    st->setString(1, request_id);
+    st->setString(2, r.method);
+    st->setString(3, r.request);
+    st->setString(4, r.response);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<v1::TicketEvent>> MysqlRoutingStore::History(
+    db::Connection& c, const std::string& ticket, const std::string& producer) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT id, event FROM outbox WHERE "
+                                       "ticket_id = ? ORDER BY seq"));
+  return c.Guard("history", [&] {
+    st->setString(1, ticket);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<v1::TicketEvent> out;
+    while (rs->next()) {
+      v1::TicketEvent e;
+      e.ParseFromString(rs->getString("event"));
+      e.set_event_id(absl::StrCat(producer, "-", rs->getInt64("id")));
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+}  // namespace hotline::routing

@@ -1,0 +1,57 @@
+#pragma once
+
+// RoutingStore on MySQL 8 / MariaDB 10.11 (schema/010_routing.sql).
+// Stateless; thread-safe (each call uses only the connection it is given).
+
+#include "services/routing/routing_store.h"
+
+namespace hotline::routing {
+
+class MysqlRoutingStore final : public RoutingStore {
+ public:
+  absl::StatusOr<std::vector<v1::Unit>> LoadUnits(db::Connection& c) override;
+  absl::Status PutUnit(db::Connection& c, const v1::Unit& u) override;
+  absl::StatusOr<int64_t> CountOpenHeld(
+      db::Connection& c, const std::vector<std::string>& units) override;
+  absl::StatusOr<std::vector<v1::DutyEntry>> GetDuty(
+      db::Connection& c, const std::string& unit, const std::string& from,
+      const std::string& to) override;
+  absl::Status PutDuty(db::Connection& c, const std::string& unit,
+                       const v1::DutyEntry& e) override;
+  absl::StatusOr<std::vector<v1::DispatchRule>> LoadRules(
+      db::Connection& c) override;
+  absl::Status PutRule(db::Connection& c, const v1::DispatchRule& r) override;
+  absl::StatusOr<bool> DeleteRule(db::Connection& c,
+                                  const std::string& rule_id) override;
+  absl::StatusOr<std::optional<AssignmentState>> LoadAssignment(
+      db::Connection& c, const std::string& ticket_id,
+      bool for_update) override;
+  absl::Status SaveAssignment(db::Connection& c,
+                              const AssignmentState& s) override;
+  absl::StatusOr<std::vector<AssignmentState>> ListWork(
+      db::Connection& c, const WorkQuery& q) override;
+  absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
+      db::Connection& c, const std::string& center,
+      const std::vector<int>& statuses, int limit, int offset) override;
+  absl::Status PutClock(db::Connection& c, const std::string& ticket,
+                        const RunningClock& k) override;
+  absl::Status SetClockDue(db::Connection& c, const std::string& clock_id,
+                           absl::Time due) override;
+  absl::Status StopClock(db::Connection& c,
+                         const std::string& clock_id) override;
+  absl::StatusOr<std::vector<RunningClock>> RunningClocks(
+      db::Connection& c, const std::string& ticket) override;
+  absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
+      db::Connection& c, const std::string& request_id) override;
+  absl::Status SaveRequest(db::Connection& c, const std::string& request_id,
+                           const LoggedRequest& r) override;
+  absl::StatusOr<std::vector<v1::TicketEvent>> History(
+      db::Connection& c, const std::string& ticket,
+      const std::string& producer) override;
+};
+
+// "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, and back.
+std::string SqlTime(absl::Time t);
+absl::Time ParseSqlTime(const std::string& s);
+
+}  // namespace hotline::routing

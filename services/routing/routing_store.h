@@ -1,0 +1,106 @@
+#pragma once
+
+// Routing's storage (DESIGN.md §1): the directory, the catalogue, the duty
+// roster, assignments, running clocks and the idempotency log. Every method
+// runs on a connection the caller holds — inside its transaction when the
+// call is part of a state change. Implementations: MysqlRoutingStore.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/db/connection.h"
+#include "hotline/v1/events.pb.h"
+#include "hotline/v1/routing.pb.h"
+#include "services/routing/assignment_machine.h"
+
+namespace hotline::routing {
+
+struct LoggedRequest {
+  std::string method;
+  std::string request;   // serialized request
+  std::string response;  // serialized response
+};
+
+struct WorkQuery {
+  std::vector<std::string> holders;   // orders held by these units
+  std::vector<std::string> co_units;  // or awaiting input from these units
+  std::vector<int> statuses;          // empty: all open
+  std::optional<absl::Time> due_before;
+  int limit = 50;
+  int offset = 0;
+};
+
+struct RunningClock {
+  std::string clock_id;
+  v1::ClockKind kind;
+  int dispatch_round;
+  absl::Time due;
+};
+
+class RoutingStore {
+ public:
+  virtual ~RoutingStore() = default;
+
+  // Directory.
+  virtual absl::StatusOr<std::vector<v1::Unit>> LoadUnits(
+      db::Connection& c) = 0;
+  virtual absl::Status PutUnit(db::Connection& c, const v1::Unit& u) = 0;
+  // Open orders held by any of `units`.
+  virtual absl::StatusOr<int64_t> CountOpenHeld(
+      db::Connection& c, const std::vector<std::string>& units) = 0;
+  virtual absl::StatusOr<std::vector<v1::DutyEntry>> GetDuty(
+      db::Connection& c, const std::string& unit, const std::string& from,
+      const std::string& to) = 0;
+  // Empty leader name clears the date.
+  virtual absl::Status PutDuty(db::Connection& c, const std::string& unit,
+                               const v1::DutyEntry& e) = 0;
+
+  // Catalogue.
+  virtual absl::StatusOr<std::vector<v1::DispatchRule>> LoadRules(
+      db::Connection& c) = 0;
+  virtual absl::Status PutRule(db::Connection& c,
+                               const v1::DispatchRule& r) = 0;
+  virtual absl::StatusOr<bool> DeleteRule(db::Connection& c,
+                                          const std::string& rule_id) = 0;
+
+  // Assignments.
+  virtual absl::StatusOr<std::optional<AssignmentState>> LoadAssignment(
+      db::Connection& c, const std::string& ticket_id, bool for_update) = 0;
+  virtual absl::Status SaveAssignment(db::Connection& c,
+                                      const AssignmentState& s) = 0;
+  virtual absl::StatusOr<std::vector<AssignmentState>> ListWork(
+      db::Connection& c, const WorkQuery& q) = 0;
+  // Orders waiting for the center: RECEIVED, RETURNED at `center`, DISPUTED,
+  // REPLIED; most urgent first, then oldest received.
+  virtual absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
+      db::Connection& c, const std::string& center,
+      const std::vector<int>& statuses, int limit, int offset) = 0;
+
+  // Clocks from deadline.
+  virtual absl::Status PutClock(db::Connection& c, const std::string& ticket,
+                                const RunningClock& k) = 0;
+  virtual absl::Status SetClockDue(db::Connection& c,
+                                   const std::string& clock_id,
+                                   absl::Time due) = 0;
+  virtual absl::Status StopClock(db::Connection& c,
+                                 const std::string& clock_id) = 0;
+  virtual absl::StatusOr<std::vector<RunningClock>> RunningClocks(
+      db::Connection& c, const std::string& ticket) = 0;
+
+  // Idempotency log.
+  virtual absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
+      db::Connection& c, const std::string& request_id) = 0;
+  virtual absl::Status SaveRequest(db::Connection& c,
+                                   const std::string& request_id,
+                                   const LoggedRequest& r) = 0;
+
+  // Routing's own outbox events of one ticket, seq ascending.
+  virtual absl::StatusOr<std::vector<v1::TicketEvent>> History(
+      db::Connection& c, const std::string& ticket,
+      const std::string& producer) = 0;
+};
+
+}  // namespace hotline::routing
