@@ -1,36 +1,585 @@
 #include "services/assessment/assessment_service.h"
 
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/calendar/calendar.h"
+#include "common/server/call_gate.h"
+#include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
+#include "hotline_assessment_SchemaMigrations.h"
+#include "services/assessment/analytics.h"
+#include "services/assessment/mysql_assessment_store.h"
+#include "services/assessment/report.h"
 
 namespace hotline::assessment {
 namespace {
 
-// Registers the contract's services. Their RPCs answer UNIMPLEMENTED until the
-// issue that implements them lands; nothing pretends to work.
-class AssessmentComponent final : public runtime::Component {
+using auth::Principal;
+using auth::Role;
+
+bool ValidId(absl::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+          c == '_' || c == ':' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ValidUnitId(absl::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
+  }
+  return true;
+}
+
+// Valid UTF-8 without control characters other than \n and \t.
+bool ValidText(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = s[i];
+    int len = c < 0x80         ? 1
+              : (c >> 5) == 6  ? 2
+              : (c >> 4) == 14 ? 3
+              : (c >> 3) == 30 ? 4
+                               : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (int k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    if (len == 1 && (c < 0x20 || c == 0x7f) && c != '\n' && c != '\t') {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::string Fnv64(absl::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+absl::StatusOr<int> PageSize(const v1::PageRequest& p) {
+  if (p.page_size() < 0 || p.page_size() > 500) {
+    return absl::InvalidArgumentError("page.page_size: must be 0–500");
+  }
+  return p.page_size() == 0 ? 50 : p.page_size();
+}
+
+absl::Status CheckRequestType(absl::string_view field, int t) {
+  if (!v1::RequestType_IsValid(t)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": unknown value"));
+  }
+  return absl::OkStatus();
+}
+
+class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  public:
-  explicit AssessmentComponent(runtime::Context& ctx) {
-    ctx.host.AddService(&assessment_service_, "hotline.v1.AssessmentService");
+  AssessmentServiceImpl(runtime::Context& ctx, AssessmentStore* store,
+                        Analytics* analytics)
+      : ctx_(ctx), store_(store), analytics_(analytics) {}
+
+  grpc::Status RecordEvaluation(grpc::ServerContext* gctx,
+                                const v1::RecordEvaluationRequest* req,
+                                v1::RecordEvaluationResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kEvaluator}));
+          if (!ValidId(req->request_id())) {
+            return absl::InvalidArgumentError(
+                "request_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          if (!ValidId(req->ticket_id())) {
+            return absl::InvalidArgumentError(
+                "ticket_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          if (!v1::Satisfaction_IsValid(req->satisfaction())) {
+            return absl::InvalidArgumentError("satisfaction: unknown value");
+          }
+          if (req->reached() &&
+              req->satisfaction() == v1::SATISFACTION_UNSPECIFIED) {
+            return absl::InvalidArgumentError(
+                "satisfaction: required when the caller was reached");
+          }
+          if (!req->reached() &&
+              req->satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
+            return absl::InvalidArgumentError(
+                "satisfaction: must be unspecified when the caller was not "
+                "reached");
+          }
+          if (!req->reached() && req->resolved()) {
+            return absl::InvalidArgumentError(
+                "resolved: must be false when the caller was not reached");
+          }
+          if (req->comment().size() > 2048) {
+            return absl::InvalidArgumentError(
+                "comment: longer than 2048 bytes");
+          }
+          if (!ValidText(req->comment())) {
+            return absl::InvalidArgumentError(
+                "comment: invalid UTF-8 or control characters");
+          }
+          const absl::Time now = ctx_.clock.Now();
+          absl::Time at = now;
+          if (req->has_evaluated_at()) {
+            ASSIGN_OR_RETURN(
+                at, ParseTimestampField("evaluated_at", req->evaluated_at()));
+            if (at > now) {
+              return absl::InvalidArgumentError("evaluated_at: in the future");
+            }
+          }
+          EvaluationInput in;
+          in.request_id = req->request_id();
+          in.request_hash = Fnv64(Deterministic(*req));
+          in.ticket_id = req->ticket_id();
+          in.reached = req->reached();
+          in.satisfaction = req->satisfaction();
+          in.resolved = req->resolved();
+          in.comment = req->comment();
+          in.evaluated_at = at;
+          in.evaluator = who;
+          ASSIGN_OR_RETURN(*resp->mutable_evaluation(),
+                           store_->RecordEvaluation(in));
+          ctx_.relay.Wake();
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status UnitScorecard(grpc::ServerContext* gctx,
+                             const v1::UnitScorecardRequest* req,
+                             v1::UnitScorecardResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          if (!ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: required, a unit id");
+          }
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          if (!tree.Has(req->unit_id())) {
+            return absl::NotFoundError(
+                absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
+          }
+          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+              !tree.InSubtree(req->unit_id(), who.unit_id)) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("unit ", req->unit_id(),
+                             " is outside the subtree of ", who.unit_id));
+          }
+          ASSIGN_OR_RETURN(*resp->mutable_scorecard(),
+                           analytics_->Scorecard(
+                               tree, req->unit_id(), req->period(), range,
+                               req->include_subtree(), req->request_type()));
+          return SetFactsThrough(
+              resp->mutable_scorecard()->mutable_facts_through());
+        });
+  }
+
+  grpc::Status Ranking(grpc::ServerContext* gctx, const v1::RankingRequest* req,
+                       v1::RankingResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kAuditor, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->peer_kind() != v1::UNIT_KIND_TOWN_STREET &&
+              req->peer_kind() != v1::UNIT_KIND_DEPARTMENT) {
+            return absl::InvalidArgumentError(
+                "peer_kind: must be TOWN_STREET or DEPARTMENT");
+          }
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(auto entries,
+                           analytics_->Ranking(tree, range, req->peer_kind(),
+                                               req->request_type()));
+          for (auto& e : entries) *resp->add_entries() = std::move(e);
+          resp->set_weights_version(analytics_->weights().version);
+          return SetFactsThrough(resp->mutable_facts_through());
+        });
+  }
+
+  grpc::Status AccountabilityCandidates(
+      grpc::ServerContext* gctx, const v1::AccountabilityCandidatesRequest* req,
+      v1::AccountabilityCandidatesResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (!req->unit_id().empty() && !ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: not a unit id");
+          }
+          std::set<v1::AccountabilityKind> kinds;
+          for (int i = 0; i < req->kinds_size(); ++i) {
+            const int k = req->kinds(i);
+            if (!v1::AccountabilityKind_IsValid(k) ||
+                k == v1::ACCOUNTABILITY_KIND_UNSPECIFIED) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("kinds[", i, "]: unknown value"));
+            }
+            kinds.insert(static_cast<v1::AccountabilityKind>(k));
+          }
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          v1::AccountabilityCandidatesRequest key = *req;
+          key.clear_page();
+          const std::string filter = Fnv64(Deterministic(key));
+          size_t offset = 0;
+          if (!req->page().page_token().empty()) {
+            std::vector<std::string> parts =
+                absl::StrSplit(req->page().page_token(), ':');
+            if (parts.size() != 2 || parts[1] != filter ||
+                !absl::SimpleAtoi(parts[0], &offset)) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not a token of this query");
+            }
+          }
+          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(auto all, analytics_->Candidates(
+                                         tree, range, req->unit_id(), kinds));
+          for (size_t i = offset; i < all.size() && i < offset + size; ++i) {
+            *resp->add_candidates() = all[i];
+          }
+          if (offset + size < all.size()) {
+            resp->mutable_page()->set_next_page_token(
+                absl::StrCat(offset + size, ":", filter));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status Report(grpc::ServerContext* gctx, const v1::ReportRequest* req,
+                      v1::ReportResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->formats_size() < 1 || req->formats_size() > 3) {
+            return absl::InvalidArgumentError("formats: 1–3 distinct formats");
+          }
+          std::set<int> formats;
+          for (int i = 0; i < req->formats_size(); ++i) {
+            const int f = req->formats(i);
+            if (!v1::ReportFormat_IsValid(f) || f == 0) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: unknown value"));
+            }
+            if (!formats.insert(f).second) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: repeated"));
+            }
+          }
+          if (req->title().size() > 128 || !ValidText(req->title()) ||
+              req->title().find('\n') != std::string::npos) {
+            return absl::InvalidArgumentError(
+                "title: at most 128 bytes, one line of valid UTF-8");
+          }
+          const std::string from = calendar::FormatDate(range.from);
+          const std::string to = calendar::FormatDate(range.to);
+          const std::string label =
+              from == to ? from : absl::StrCat(from, "至", to);
+          std::string title = req->title();
+          if (title.empty()) {
+            title = absl::StrCat("大足区12345热线办理情况通报 ", label);
+          }
+          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(
+              ReportData data,
+              analytics_->BuildReport(tree, range, req->period().granularity(),
+                                      title));
+          const absl::Time now = ctx_.clock.Now();
+          data.generated_at =
+              absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
+          std::string slug = from == to ? from : absl::StrCat(from, "_", to);
+          if (range.from == absl::CivilDay(absl::CivilMonth(range.from)) &&
+              range.to + 1 ==
+                  absl::CivilDay(absl::CivilMonth(range.from) + 1)) {
+            slug = from.substr(0, 7);
+          }
+          ReportRenderer renderer(data, slug);
+          auto add = [&](v1::ReportFormat f, const RenderedDocument& d) {
+            auto* doc = resp->add_documents();
+            doc->set_format(f);
+            doc->set_file_name(d.file_name);
+            doc->set_media_type(d.media_type);
+            doc->set_content(d.content);
+          };
+          for (int i = 0; i < req->formats_size(); ++i) {
+            if (req->formats(i) == v1::REPORT_FORMAT_MARKDOWN) {
+              add(v1::REPORT_FORMAT_MARKDOWN, renderer.Markdown());
+            } else if (req->formats(i) == v1::REPORT_FORMAT_HTML) {
+              add(v1::REPORT_FORMAT_HTML, renderer.Html());
+            }
+          }
+          if (formats.count(v1::REPORT_FORMAT_CSV)) {
+            for (const auto& d : renderer.Csvs()) add(v1::REPORT_FORMAT_CSV, d);
+          }
+          *resp->mutable_generated_at() = ToProto(now);
+          return SetFactsThrough(resp->mutable_facts_through());
+        });
+  }
+
+  grpc::Status HotTopics(grpc::ServerContext* gctx,
+                         const v1::HotTopicsRequest* req,
+                         v1::HotTopicsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          Analytics::TopicQuery q;
+          ASSIGN_OR_RETURN(q.range, ParsePeriod("period", req->period()));
+          if (req->category_depth() < 0 || req->category_depth() > 16) {
+            return absl::InvalidArgumentError("category_depth: must be 0–16");
+          }
+          if (!req->category_code().empty() &&
+              !ValidUnitId(req->category_code()) &&
+              req->category_code().size() > 64) {
+            return absl::InvalidArgumentError("category_code: not a category");
+          }
+          if (!req->area_code().empty() && !ValidUnitId(req->area_code())) {
+            return absl::InvalidArgumentError("area_code: not a unit id");
+          }
+          if (req->min_count() < 0) {
+            return absl::InvalidArgumentError("min_count: must be ≥ 0");
+          }
+          if (req->limit() < 0 || req->limit() > 500) {
+            return absl::InvalidArgumentError("limit: must be 1–500 (0 = 50)");
+          }
+          q.category_depth = req->category_depth();
+          q.category_code = req->category_code();
+          q.area_code = req->area_code();
+          q.min_count = req->min_count() == 0 ? 1 : req->min_count();
+          q.limit = req->limit() == 0 ? 50 : req->limit();
+          ASSIGN_OR_RETURN(auto topics, analytics_->HotTopics(q));
+          for (auto& t : topics) *resp->add_topics() = std::move(t);
+          const DateRange prev = PreviousRange(q.range);
+          resp->mutable_previous_period()->set_from_date(
+              calendar::FormatDate(prev.from));
+          resp->mutable_previous_period()->set_to_date(
+              calendar::FormatDate(prev.to));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListFacts(grpc::ServerContext* gctx,
+                         const v1::ListFactsRequest* req,
+                         v1::ListFactsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kAuditor, Role::kService}));
+          if (req->ticket_id().empty() && req->unit_id().empty() &&
+              !req->has_period()) {
+            return absl::InvalidArgumentError(
+                "ticket_id: at least one of ticket_id, unit_id, period is "
+                "required");
+          }
+          FactFilter f;
+          if (!req->ticket_id().empty()) {
+            if (!ValidId(req->ticket_id())) {
+              return absl::InvalidArgumentError("ticket_id: not an id");
+            }
+            f.ticket_id = req->ticket_id();
+          }
+          if (req->has_period()) {
+            ASSIGN_OR_RETURN(f.range, ParsePeriod("period", req->period()));
+          }
+          for (int i = 0; i < req->producers_size(); ++i) {
+            const std::string& p = req->producers(i);
+            if (p != "intake" && p != "routing" && p != "deadline" &&
+                p != "assessment") {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("producers[", i, "]: unknown producer"));
+            }
+            f.producers.push_back(p);
+          }
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          if (!req->unit_id().empty()) {
+            if (!ValidUnitId(req->unit_id())) {
+              return absl::InvalidArgumentError("unit_id: not a unit id");
+            }
+            if (req->unit_id() != kCenterUnit) {
+              ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+              f.unit_ids = tree.Subtree(req->unit_id());
+              if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());
+            }
+          }
+          v1::ListFactsRequest key = *req;
+          key.clear_page();
+          const std::string filter = Fnv64(Deterministic(key));
+          if (!req->page().page_token().empty()) {
+            std::string raw;
+            std::vector<std::string> parts;
+            if (absl::WebSafeBase64Unescape(req->page().page_token(), &raw)) {
+              parts = absl::StrSplit(raw, '\n');
+            }
+            int64_t micros = 0;
+            if (parts.size() != 3 || parts[2] != filter ||
+                !absl::SimpleAtoi(parts[0], &micros)) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not a token of this query");
+            }
+            f.after_at = absl::FromUnixMicros(micros);
+            f.after_event_id = parts[1];
+          }
+          f.limit = size + 1;
+          ASSIGN_OR_RETURN(auto facts, store_->ListFacts(f));
+          const bool more = static_cast<int>(facts.size()) > size;
+          if (more) facts.resize(size);
+          for (const auto& s : facts) {
+            auto* out = resp->add_facts();
+            out->mutable_event()->ParseFromString(s.event_bytes);
+            out->set_unit_id(s.record.unit_id);
+            *out->mutable_recorded_at() = ToProto(s.recorded_at);
+          }
+          if (more) {
+            const auto& last = facts.back().record;
+            resp->mutable_page()->set_next_page_token(absl::WebSafeBase64Escape(
+                absl::StrCat(absl::ToUnixMicros(last.occurred_at), "\n",
+                             last.event_id, "\n", filter)));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RebuildRollups(grpc::ServerContext* gctx,
+                              const v1::RebuildRollupsRequest* req,
+                              v1::RebuildRollupsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kService}));
+          if (!ValidId(req->request_id())) {
+            return absl::InvalidArgumentError(
+                "request_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          std::optional<DateRange> range;
+          if (req->has_period()) {
+            ASSIGN_OR_RETURN(range, ParsePeriod("period", req->period()));
+          }
+          const std::string hash = Fnv64(Deterministic(*req));
+          ASSIGN_OR_RETURN(
+              auto prior,
+              store_->FindRequest(req->request_id(), "RebuildRollups", hash));
+          if (prior.has_value()) {
+            resp->ParseFromString(*prior);
+            return absl::OkStatus();
+          }
+          std::unique_lock<std::mutex> lock(rebuild_mu_, std::try_to_lock);
+          if (!lock.owns_lock()) {
+            return absl::FailedPreconditionError(
+                "rollups: a rebuild is already running");
+          }
+          ASSIGN_OR_RETURN(RebuildOutcome r,
+                           store_->Rebuild(range, req->verify_only()));
+          resp->set_facts_scanned(r.facts_scanned);
+          resp->set_rollup_rows(r.rollup_rows);
+          resp->set_mismatches(r.mismatches);
+          for (auto& m : r.examples) *resp->add_examples() = std::move(m);
+          *resp->mutable_finished_at() = ToProto(ctx_.clock.Now());
+          absl::Status saved =
+              store_->SaveRequest(req->request_id(), "RebuildRollups", hash,
+                                  resp->SerializeAsString());
+          if (!saved.ok() && saved.code() != absl::StatusCode::kAlreadyExists) {
+            return saved;
+          }
+          return absl::OkStatus();
+        });
   }
 
  private:
-  v1::AssessmentService::Service assessment_service_;
+  const server::CallGate& gate() { return ctx_.host.gate(); }
+
+  absl::Status SetFactsThrough(google::protobuf::Timestamp* ts) {
+    ASSIGN_OR_RETURN(auto t, store_->FactsThrough());
+    if (t.has_value()) *ts = ToProto(*t);
+    return absl::OkStatus();
+  }
+
+  runtime::Context& ctx_;
+  AssessmentStore* store_;
+  Analytics* analytics_;
+  std::mutex rebuild_mu_;
 };
 
-const std::vector<db::Migration>& NoMigrations() {
-  static const auto* const kNone = new std::vector<db::Migration>();
-  return *kNone;
-}
+class AssessmentComponent final : public runtime::Component {
+ public:
+  AssessmentComponent(runtime::Context& ctx, calendar::Calendar cal)
+      : cal_(std::move(cal)),
+        store_(&ctx.pool, &ctx.outbox, &ctx.clock, &cal_),
+        analytics_(&store_, &DefaultWeights()),
+        service_(ctx, &store_, &analytics_) {
+    inbox_ = std::make_unique<outbox::Inbox>(
+        &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& e) {
+          return store_.ApplyEvent(conn, e);
+        });
+    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
+    ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
+    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+  }
+
+ private:
+  calendar::Calendar cal_;
+  MysqlAssessmentStore store_;
+  Analytics analytics_;
+  AssessmentServiceImpl service_;
+  std::unique_ptr<outbox::Inbox> inbox_;
+  std::unique_ptr<grpc::Service> sink_;
+};
 
 }  // namespace
 
 runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "assessment";
-  d.migrations = NoMigrations;
+  d.migrations = &hotline::assessment::SchemaMigrations;
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
-    return std::make_unique<AssessmentComponent>(ctx);
+    if (DefaultWeights().weights.empty()) {
+      return absl::InvalidArgumentError(
+          "policy/weights.txt: invalid (embedded at build time)");
+    }
+    ASSIGN_OR_RETURN(calendar::CalendarData data,
+                     calendar::BuiltinCalendarData());
+    ASSIGN_OR_RETURN(calendar::Calendar cal,
+                     calendar::Calendar::Create(std::move(data)));
+    return std::make_unique<AssessmentComponent>(ctx, std::move(cal));
   };
   return d;
 }

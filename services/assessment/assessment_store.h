@@ -1,0 +1,110 @@
+#pragma once
+
+// Storage of the assessment service (schema/010_assessment.sql). The MySQL
+// implementation is mysql_assessment_store.h. All methods are thread-safe.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/auth/auth.h"
+#include "common/outbox/outbox.h"
+#include "services/assessment/indicators.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::assessment {
+
+struct EvaluationInput {
+  std::string request_id;
+  std::string request_hash;  // of the request's content
+  std::string ticket_id;
+  bool reached = false;
+  int satisfaction = 0;
+  bool resolved = false;
+  std::string comment;
+  absl::Time evaluated_at;
+  auth::Principal evaluator;
+};
+
+struct FactFilter {
+  std::string ticket_id;               // "" = any
+  std::vector<std::string> unit_ids;   // empty = any
+  std::optional<DateRange> range;      // local dates
+  std::vector<std::string> producers;  // empty = any
+  std::vector<std::string> kinds;      // empty = any
+  // Keyset paging: strictly after (after_at, after_event_id).
+  std::optional<absl::Time> after_at;
+  std::string after_event_id;
+  int limit = 0;  // 0 = no limit
+};
+
+struct StoredFact {
+  FactRecord record;
+  std::string event_bytes;  // TicketEvent as received
+  absl::Time recorded_at;
+};
+
+struct RebuildOutcome {
+  int64_t facts_scanned = 0;
+  int64_t rollup_rows = 0;
+  int64_t mismatches = 0;
+  std::vector<v1::RollupMismatch> examples;
+};
+
+class AssessmentStore {
+ public:
+  virtual ~AssessmentStore() = default;
+
+  // The inbox handler: records the event's fact, the order's state, the unit
+  // links and the rollup increments on `conn` (inside the inbox
+  // transaction).
+  virtual absl::Status ApplyEvent(db::Connection& conn,
+                                  const v1::TicketEvent& event) = 0;
+
+  // Records an evaluation (fact, rollups, outbox event) in one transaction.
+  // Errors: NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS as in the
+  // contract; an idempotent retry returns the stored evaluation.
+  virtual absl::StatusOr<v1::Evaluation> RecordEvaluation(
+      const EvaluationInput& in) = 0;
+
+  virtual absl::StatusOr<UnitTree> LoadUnits() = 0;
+
+  // Rollups with local_date in `range`, for `unit_ids` (empty = all), of
+  // `request_type` (0 = all).
+  virtual absl::Status LoadRollups(const DateRange& range,
+                                   const std::vector<std::string>& unit_ids,
+                                   int request_type,
+                                   std::vector<RollupRow>* rows,
+                                   std::vector<HandlingRow>* handling) = 0;
+
+  virtual absl::StatusOr<std::vector<StoredFact>> ListFacts(
+      const FactFilter& filter) = 0;
+
+  // Orders received per (category, area) over `range`.
+  virtual absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
+  Topics(const DateRange& range) = 0;
+
+  // Recomputes rollups of `range` (all when absent) from the facts, compares,
+  // and replaces them unless verify_only.
+  virtual absl::StatusOr<RebuildOutcome> Rebuild(
+      const std::optional<DateRange>& range, bool verify_only) = 0;
+
+  // Idempotency records: the stored response for request_id, if any
+  // (ALREADY_EXISTS when it was for another request).
+  virtual absl::StatusOr<std::optional<std::string>> FindRequest(
+      const std::string& request_id, const std::string& rpc,
+      const std::string& request_hash) = 0;
+  virtual absl::Status SaveRequest(const std::string& request_id,
+                                   const std::string& rpc,
+                                   const std::string& request_hash,
+                                   const std::string& response) = 0;
+
+  // recorded_at of the latest fact (nullopt when none).
+  virtual absl::StatusOr<std::optional<absl::Time>> FactsThrough() = 0;
+};
+
+}  // namespace hotline::assessment

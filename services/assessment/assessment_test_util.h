@@ -1,0 +1,80 @@
+#pragma once
+
+// Test helpers: build TicketEvents the way intake, routing and deadline emit
+// them, and publish them to the assessment service's EventSink over gRPC.
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/server/proto_time.h"
+#include "hotline/v1/events.grpc.pb.h"
+#include "tests/support/service_fixture.h"
+
+namespace hotline::assessment::testing {
+
+// "2024-03-04 10:00" local (UTC+8) → instant.
+inline absl::Time Local(const std::string& text) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M", text, absl::FixedTimeZone(8 * 3600),
+                       &t, &err)) {
+    ADD_FAILURE() << "bad time " << text << ": " << err;
+  }
+  return t;
+}
+
+// Numbers events per producer and seqs per (ticket, producer).
+class EventFactory {
+ public:
+  v1::TicketEvent Make(const std::string& producer, const std::string& ticket,
+                       absl::Time at) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat(producer, "-", ++ids_[producer]));
+    e.set_ticket_id(ticket);
+    e.set_seq(++seqs_[{ticket, producer}]);
+    e.set_producer(producer);
+    e.set_ticket_number(
+        absl::StrCat("DZ20240301-",
+                     ticket.substr(ticket.size() > 6 ? ticket.size() - 6 : 0)));
+    *e.mutable_occurred_at() = ToProto(at);
+    e.mutable_actor()->set_principal_id("system");
+    e.mutable_actor()->set_role(v1::SERVICE);
+    return e;
+  }
+
+ private:
+  std::map<std::string, int64_t> ids_;
+  std::map<std::pair<std::string, std::string>, int64_t> seqs_;
+};
+
+// Publishes `events` grouped by producer, in order, batches of ≤ 500.
+// Returns the number acknowledged.
+inline int64_t Publish(const std::shared_ptr<grpc::Channel>& channel,
+                       const std::vector<v1::TicketEvent>& events) {
+  auto stub = v1::EventSink::NewStub(channel);
+  int64_t acked = 0;
+  size_t i = 0;
+  while (i < events.size()) {
+    v1::PublishRequest req;
+    req.set_source_service(events[i].producer());
+    while (i < events.size() && req.events_size() < 500 &&
+           events[i].producer() == req.source_service()) {
+      *req.add_events() = events[i++];
+    }
+    grpc::ClientContext ctx;
+    hotline::testing::ServiceUnderTest::Authorize(
+        &ctx, hotline::testing::kServiceToken);
+    v1::PublishResponse resp;
+    grpc::Status s = stub->Publish(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    acked += resp.acknowledged_event_ids_size();
+  }
+  return acked;
+}
+
+}  // namespace hotline::assessment::testing

@@ -1,0 +1,832 @@
+#include "services/assessment/mysql_assessment_store.h"
+
+#include <cppconn/resultset.h>
+
+#include <map>
+#include <random>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/db/transaction.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+
+namespace hotline::assessment {
+
+std::string SqlTime(absl::Time t) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
+}
+
+absl::Time ParseSqlTime(const std::string& s) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
+                       &err)) {
+    return absl::UnixEpoch();
+  }
+  return t;
+}
+
+namespace {
+
+absl::CivilDay ParseDay(const std::string& s) {
+  auto d = calendar::ParseDate(s);
+  return d.ok() ? *d : absl::CivilDay();
+}
+
+std::string Placeholders(size_t n) {
+  std::vector<std::string> q(n, "?");
+  return absl::StrJoin(q, ",");
+}
+
+const char kFactColumns[] =
+    "event_id, producer, ticket_id, seq, kind, unit_id, occurred_at, "
+    "local_date, request_type, urgency, category_code, area_code, detail, "
+    "amount";
+
+void ReadFact(sql::ResultSet& rs, FactRecord& f) {
+  f.event_id = rs.getString(1);
+  f.producer = rs.getString(2);
+  f.ticket_id = rs.getString(3);
+  f.seq = rs.getInt64(4);
+  f.kind = rs.getString(5);
+  f.unit_id = rs.getString(6);
+  f.occurred_at = ParseSqlTime(rs.getString(7));
+  f.local_date = ParseDay(rs.getString(8));
+  f.request_type = rs.getInt(9);
+  f.urgency = rs.getInt(10);
+  f.category_code = rs.getString(11);
+  f.area_code = rs.getString(12);
+  f.detail = rs.getString(13);
+  f.amount = rs.getInt64(14);
+}
+
+absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
+                                      const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("SELECT ticket_number, request_type, urgency, "
+                   "category_code, area_code, dispatched_at, replied_unit_id, "
+                   "review_status, approved_unit_id FROM ticket_state WHERE "
+                   "ticket_id = ? FOR UPDATE"));
+  return conn.Guard("load ticket_state", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    TicketInfo t;
+    if (!rs->next()) return t;
+    t.known = true;
+    t.ticket_number = rs->getString(1);
+    t.request_type = rs->getInt(2);
+    t.urgency = rs->getInt(3);
+    t.category_code = rs->getString(4);
+    t.area_code = rs->getString(5);
+    if (!rs->isNull(6)) t.dispatched_at = ParseSqlTime(rs->getString(6));
+    t.replied_unit_id = rs->getString(7);
+    t.review_status = rs->getString(8);
+    t.approved_unit_id = rs->getString(9);
+    return t;
+  });
+}
+
+bool SameTicket(const TicketInfo& a, const TicketInfo& b) {
+  return a.known == b.known && a.ticket_number == b.ticket_number &&
+         a.request_type == b.request_type && a.urgency == b.urgency &&
+         a.category_code == b.category_code && a.area_code == b.area_code &&
+         a.dispatched_at == b.dispatched_at &&
+         a.replied_unit_id == b.replied_unit_id &&
+         a.review_status == b.review_status &&
+         a.approved_unit_id == b.approved_unit_id;
+}
+
+absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
+                        const TicketInfo& t) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
+          "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
+          "review_status, approved_unit_id) VALUES (?,?,?,?,?,?,?,?,?,?) "
+          "ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
+          "request_type = VALUES(request_type), urgency = VALUES(urgency), "
+          "category_code = VALUES(category_code), area_code = "
+          "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
+          "replied_unit_id = VALUES(replied_unit_id), review_status = "
+          "VALUES(review_status), approved_unit_id = "
+          "VALUES(approved_unit_id)"));
+  return conn.Guard("save ticket_state", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setString(2, t.ticket_number.substr(0, 32));
+    stmt->setInt(3, t.request_type);
+    stmt->setInt(4, t.urgency);
+    stmt->setString(5, t.category_code);
+    stmt->setString(6, t.area_code);
+    if (t.dispatched_at.has_value()) {
+      stmt->setString(7, SqlTime(*t.dispatched_at));
+    } else {
+      stmt->setNull(7, 0);
+    }
+    stmt->setString(8, t.replied_unit_id);
+    stmt->setString(9, t.review_status);
+    stmt->setString(10, t.approved_unit_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
+  const Contribution c = ContributionOf(f);
+  const std::string date = calendar::FormatDate(f.local_date);
+  if (!c.counters.IsZero()) {
+    ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(RollupUpsertSql()));
+    RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
+      stmt->setString(1, date);
+      stmt->setString(2, f.unit_id);
+      stmt->setInt(3, f.request_type);
+      for (int i = 0; i < kCounterCount; ++i) {
+        stmt->setInt64(4 + i, c.counters.v[i]);
+      }
+      stmt->executeUpdate();
+    }));
+  }
+  if (c.handling_days.has_value()) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO rollup_handling (local_date, unit_id, "
+                     "request_type, working_days, n) VALUES (?,?,?,?,1) ON "
+                     "DUPLICATE KEY UPDATE n = n + 1"));
+    RETURN_IF_ERROR(conn.Guard("upsert rollup_handling", [&] {
+      stmt->setString(1, date);
+      stmt->setString(2, f.unit_id);
+      stmt->setInt(3, f.request_type);
+      stmt->setInt64(4, *c.handling_days);
+      stmt->executeUpdate();
+    }));
+  }
+  if (c.topic) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
+                     "area_code, n) VALUES (?,?,?,1) ON DUPLICATE KEY UPDATE "
+                     "n = n + 1"));
+    RETURN_IF_ERROR(conn.Guard("upsert rollup_topic", [&] {
+      stmt->setString(1, date);
+      stmt->setString(2, f.category_code);
+      stmt->setString(3, f.area_code);
+      stmt->executeUpdate();
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
+                        const std::string& bytes) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(absl::StrCat("INSERT INTO fact (", kFactColumns,
+                                ", event) VALUES (", Placeholders(15), ")")));
+  return conn.Guard("insert fact", [&] {
+    stmt->setString(1, f.event_id);
+    stmt->setString(2, f.producer);
+    stmt->setString(3, f.ticket_id);
+    stmt->setInt64(4, f.seq);
+    stmt->setString(5, f.kind);
+    stmt->setString(6, f.unit_id);
+    stmt->setString(7, SqlTime(f.occurred_at));
+    stmt->setString(8, calendar::FormatDate(f.local_date));
+    stmt->setInt(9, f.request_type);
+    stmt->setInt(10, f.urgency);
+    stmt->setString(11, f.category_code);
+    stmt->setString(12, f.area_code);
+    stmt->setString(13, f.detail);
+    stmt->setInt64(14, f.amount);
+    stmt->setString(15, bytes);
+    stmt->executeUpdate();
+  });
+}
+
+}  // namespace
+
+const std::string& RollupUpsertSql() {
+  static const std::string* const kSql = [] {
+    std::vector<std::string> cols, upd;
+    for (const char* c : CounterColumns()) {
+      cols.push_back(c);
+      upd.push_back(absl::StrCat(c, " = ", c, " + VALUES(", c, ")"));
+    }
+    return new std::string(absl::StrCat(
+        "INSERT INTO rollup_unit_day (local_date, unit_id, request_type, ",
+        absl::StrJoin(cols, ", "), ") VALUES (",
+        Placeholders(3 + kCounterCount), ") ON DUPLICATE KEY UPDATE ",
+        absl::StrJoin(upd, ", ")));
+  }();
+  return *kSql;
+}
+
+MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool,
+                                           const outbox::Outbox* outbox,
+                                           Clock* clock,
+                                           const calendar::Calendar* cal)
+    : pool_(pool), outbox_(outbox), clock_(clock), cal_(cal) {}
+
+absl::Status MysqlAssessmentStore::ApplyEvent(db::Connection& conn,
+                                              const v1::TicketEvent& event) {
+  ASSIGN_OR_RETURN(TicketInfo before, LoadTicket(conn, event.ticket_id()));
+  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, *cal_));
+  RETURN_IF_ERROR(InsertFact(conn, plan.fact, event.SerializeAsString()));
+  if (!SameTicket(before, plan.ticket)) {
+    RETURN_IF_ERROR(SaveTicket(conn, event.ticket_id(), plan.ticket));
+  }
+  for (const UnitLink& u : plan.units) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO unit_node (unit_id, parent_id, is_area) "
+                     "VALUES (?,?,?) ON DUPLICATE KEY UPDATE parent_id = "
+                     "IF(VALUES(parent_id) <> '', VALUES(parent_id), "
+                     "parent_id), is_area = GREATEST(is_area, "
+                     "VALUES(is_area))"));
+    RETURN_IF_ERROR(conn.Guard("upsert unit_node", [&] {
+      stmt->setString(1, u.unit_id);
+      stmt->setString(2, u.parent_id);
+      stmt->setInt(3, u.is_area ? 1 : 0);
+      stmt->executeUpdate();
+    }));
+  }
+  return UpsertRollups(conn, plan.fact);
+}
+
+namespace {
+
+v1::Evaluation ReadEvaluation(sql::ResultSet& rs) {
+  v1::Evaluation e;
+  e.set_evaluation_id(rs.getString(1));
+  e.set_ticket_id(rs.getString(2));
+  e.set_unit_id(rs.getString(3));
+  e.set_reached(rs.getInt(4) != 0);
+  e.set_satisfaction(static_cast<v1::Satisfaction>(rs.getInt(5)));
+  e.set_resolved(rs.getInt(6) != 0);
+  e.set_comment(rs.getString(7));
+  *e.mutable_evaluated_at() = ToProto(ParseSqlTime(rs.getString(8)));
+  e.mutable_evaluator()->set_principal_id(rs.getString(9));
+  e.mutable_evaluator()->set_role(static_cast<v1::Role>(rs.getInt(10)));
+  e.mutable_evaluator()->set_unit_id(rs.getString(11));
+  return e;
+}
+
+constexpr char kEvaluationColumns[] =
+    "evaluation_id, ticket_id, unit_id, reached, satisfaction, resolved, "
+    "comment, evaluated_at, evaluator_id, evaluator_role, evaluator_unit, "
+    "request_hash";
+
+v1::Role ToProtoRole(auth::Role r) {
+  switch (r) {
+    case auth::Role::kCallAgent:
+      return v1::CALL_AGENT;
+    case auth::Role::kCenterStaff:
+      return v1::CENTER_STAFF;
+    case auth::Role::kUnitStaff:
+      return v1::UNIT_STAFF;
+    case auth::Role::kUnitLead:
+      return v1::UNIT_LEAD;
+    case auth::Role::kEvaluator:
+      return v1::EVALUATOR;
+    case auth::Role::kAuditor:
+      return v1::AUDITOR;
+    case auth::Role::kService:
+      return v1::SERVICE;
+  }
+  return v1::ROLE_UNSPECIFIED;
+}
+
+std::string RandomId(absl::string_view prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrCat(prefix, absl::Hex(rng(), absl::kZeroPad16));
+}
+
+}  // namespace
+
+absl::StatusOr<v1::Evaluation> MysqlAssessmentStore::RecordEvaluation(
+    const EvaluationInput& in) {
+  std::string fresh_id = RandomId("eval-");
+  return db::RunInTransaction(
+      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Evaluation> {
+        // Idempotent retry?
+        {
+          ASSIGN_OR_RETURN(
+              auto* stmt,
+              conn.Prepare(absl::StrCat("SELECT ", kEvaluationColumns,
+                                        " FROM evaluation WHERE request_id = "
+                                        "?")));
+          ASSIGN_OR_RETURN(
+              auto prior,
+              conn.Guard(
+                  "find evaluation by request",
+                  [&]()
+                      -> std::optional<std::pair<v1::Evaluation, std::string>> {
+                    stmt->setString(1, in.request_id);
+                    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                    if (!rs->next()) return std::nullopt;
+                    return std::make_pair(ReadEvaluation(*rs),
+                                          std::string(rs->getString(12)));
+                  }));
+          if (prior.has_value()) {
+            if (prior->second != in.request_hash) {
+              return absl::AlreadyExistsError(
+                  "request_id: already used for a different request");
+            }
+            return prior->first;
+          }
+        }
+        ASSIGN_OR_RETURN(TicketInfo t, LoadTicket(conn, in.ticket_id));
+        if (!t.known) {
+          return absl::NotFoundError(absl::StrCat("ticket_id: ", in.ticket_id,
+                                                  " is unknown to assessment"));
+        }
+        {
+          ASSIGN_OR_RETURN(
+              auto* stmt,
+              conn.Prepare(
+                  "SELECT evaluation_id FROM evaluation WHERE ticket_id = ?"));
+          ASSIGN_OR_RETURN(
+              std::string existing,
+              conn.Guard("find evaluation by ticket", [&] {
+                stmt->setString(1, in.ticket_id);
+                std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                return rs->next() ? std::string(rs->getString(1))
+                                  : std::string();
+              }));
+          if (!existing.empty()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                t.ticket_number, " already has evaluation ", existing));
+          }
+        }
+        if (t.review_status != "APPROVED" || t.approved_unit_id.empty()) {
+          const std::string status =
+              t.review_status == "NONE"       ? "not replied"
+              : t.review_status == "REPLIED"  ? "REPLIED, awaiting review"
+              : t.review_status == "REJECTED" ? "REHANDLING (reply rejected)"
+                                              : t.review_status;
+          return absl::FailedPreconditionError(
+              absl::StrCat(t.ticket_number, " is ", status,
+                           t.replied_unit_id.empty()
+                               ? ""
+                               : absl::StrCat(", held by ", t.replied_unit_id),
+                           "; the reply is not approved"));
+        }
+        v1::Evaluation ev;
+        ev.set_evaluation_id(fresh_id);
+        ev.set_ticket_id(in.ticket_id);
+        ev.set_unit_id(t.approved_unit_id);
+        ev.set_reached(in.reached);
+        ev.set_satisfaction(static_cast<v1::Satisfaction>(in.satisfaction));
+        ev.set_resolved(in.resolved);
+        ev.set_comment(in.comment);
+        *ev.mutable_evaluated_at() = ToProto(in.evaluated_at);
+        ev.mutable_evaluator()->set_principal_id(in.evaluator.id);
+        ev.mutable_evaluator()->set_role(ToProtoRole(in.evaluator.role));
+        ev.mutable_evaluator()->set_unit_id(in.evaluator.unit_id);
+
+        v1::TicketEvent event;
+        event.set_ticket_id(in.ticket_id);
+        event.set_ticket_number(t.ticket_number);
+        *event.mutable_occurred_at() = ToProto(clock_->Now());
+        *event.mutable_actor() = ev.evaluator();
+        auto* p = event.mutable_evaluation_recorded();
+        p->set_evaluation_id(ev.evaluation_id());
+        p->set_unit_id(ev.unit_id());
+        p->set_reached(ev.reached());
+        p->set_satisfaction(ev.satisfaction());
+        p->set_resolved(ev.resolved());
+        *p->mutable_evaluated_at() = ev.evaluated_at();
+        RETURN_IF_ERROR(outbox_->Append(conn, &event));
+        RETURN_IF_ERROR(ApplyEvent(conn, event));
+
+        ASSIGN_OR_RETURN(
+            auto* stmt,
+            conn.Prepare(
+                "INSERT INTO evaluation (evaluation_id, ticket_id, request_id, "
+                "request_hash, unit_id, reached, satisfaction, resolved, "
+                "comment, evaluated_at, evaluator_id, evaluator_role, "
+                "evaluator_unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        RETURN_IF_ERROR(conn.Guard("insert evaluation", [&] {
+          stmt->setString(1, ev.evaluation_id());
+          stmt->setString(2, ev.ticket_id());
+          stmt->setString(3, in.request_id);
+          stmt->setString(4, in.request_hash);
+          stmt->setString(5, ev.unit_id());
+          stmt->setInt(6, ev.reached());
+          stmt->setInt(7, ev.satisfaction());
+          stmt->setInt(8, ev.resolved());
+          stmt->setString(9, ev.comment());
+          stmt->setString(10, SqlTime(in.evaluated_at));
+          stmt->setString(11, in.evaluator.id);
+          stmt->setInt(12, ev.evaluator().role());
+          stmt->setString(13, in.evaluator.unit_id);
+          stmt->executeUpdate();
+        }));
+        return ev;
+      });
+}
+
+absl::StatusOr<UnitTree> MysqlAssessmentStore::LoadUnits() {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("SELECT unit_id, parent_id, is_area FROM "
+                                 "unit_node"));
+  return conn->Guard("load units", [&] {
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    UnitTree tree;
+    while (rs->next()) {
+      tree.Add(rs->getString(1), rs->getString(2), rs->getInt(3) != 0);
+    }
+    return tree;
+  });
+}
+
+absl::Status MysqlAssessmentStore::LoadRollups(
+    const DateRange& range, const std::vector<std::string>& unit_ids,
+    int request_type, std::vector<RollupRow>* rows,
+    std::vector<HandlingRow>* handling) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  std::string where = "local_date BETWEEN ? AND ?";
+  if (!unit_ids.empty()) {
+    absl::StrAppend(&where, " AND unit_id IN (", Placeholders(unit_ids.size()),
+                    ")");
+  }
+  if (request_type != 0) absl::StrAppend(&where, " AND request_type = ?");
+  auto bind = [&](sql::PreparedStatement* s) {
+    int i = 1;
+    s->setString(i++, calendar::FormatDate(range.from));
+    s->setString(i++, calendar::FormatDate(range.to));
+    for (const auto& u : unit_ids) s->setString(i++, u);
+    if (request_type != 0) s->setInt(i++, request_type);
+  };
+  if (rows != nullptr) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, ",
+                                   absl::StrJoin(CounterColumns(), ", "),
+                                   " FROM rollup_unit_day WHERE ", where)));
+    RETURN_IF_ERROR(conn->Guard("load rollups", [&] {
+      bind(stmt);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) {
+        RollupRow r;
+        r.date = ParseDay(rs->getString(1));
+        r.unit_id = rs->getString(2);
+        r.request_type = rs->getInt(3);
+        for (int i = 0; i < kCounterCount; ++i) {
+          r.counters.v[i] = rs->getInt64(4 + i);
+        }
+        rows->push_back(std::move(r));
+      }
+    }));
+  }
+  if (handling != nullptr) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, "
+                                   "working_days, n FROM rollup_handling "
+                                   "WHERE ",
+                                   where)));
+    RETURN_IF_ERROR(conn->Guard("load rollup_handling", [&] {
+      bind(stmt);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) {
+        handling->push_back(HandlingRow{ParseDay(rs->getString(1)),
+                                        rs->getString(2), rs->getInt(3),
+                                        rs->getInt64(4), rs->getInt64(5)});
+      }
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
+    const FactFilter& filter) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  std::vector<std::string> conds;
+  if (!filter.ticket_id.empty()) conds.push_back("ticket_id = ?");
+  if (!filter.unit_ids.empty()) {
+    conds.push_back(absl::StrCat("unit_id IN (",
+                                 Placeholders(filter.unit_ids.size()), ")"));
+  }
+  if (filter.range.has_value()) conds.push_back("local_date BETWEEN ? AND ?");
+  if (!filter.producers.empty()) {
+    conds.push_back(absl::StrCat("producer IN (",
+                                 Placeholders(filter.producers.size()), ")"));
+  }
+  if (!filter.kinds.empty()) {
+    conds.push_back(
+        absl::StrCat("kind IN (", Placeholders(filter.kinds.size()), ")"));
+  }
+  if (filter.after_at.has_value()) {
+    conds.push_back("(occurred_at > ? OR (occurred_at = ? AND event_id > ?))");
+  }
+  std::string sql =
+      absl::StrCat("SELECT ", kFactColumns, ", event, recorded_at FROM fact");
+  if (!conds.empty()) {
+    absl::StrAppend(&sql, " WHERE ", absl::StrJoin(conds, " AND "));
+  }
+  absl::StrAppend(&sql, " ORDER BY occurred_at, event_id");
+  if (filter.limit > 0) absl::StrAppend(&sql, " LIMIT ", filter.limit);
+  ASSIGN_OR_RETURN(auto* stmt, conn->Prepare(sql));
+  return conn->Guard("list facts", [&] {
+    int i = 1;
+    if (!filter.ticket_id.empty()) stmt->setString(i++, filter.ticket_id);
+    for (const auto& u : filter.unit_ids) stmt->setString(i++, u);
+    if (filter.range.has_value()) {
+      stmt->setString(i++, calendar::FormatDate(filter.range->from));
+      stmt->setString(i++, calendar::FormatDate(filter.range->to));
+    }
+    for (const auto& p : filter.producers) stmt->setString(i++, p);
+    for (const auto& k : filter.kinds) stmt->setString(i++, k);
+    if (filter.after_at.has_value()) {
+      stmt->setString(i++, SqlTime(*filter.after_at));
+      stmt->setString(i++, SqlTime(*filter.after_at));
+      stmt->setString(i++, filter.after_event_id);
+    }
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::vector<StoredFact> out;
+    while (rs->next()) {
+      StoredFact f;
+      ReadFact(*rs, f.record);
+      if (!rs->isNull(15)) f.event_bytes = rs->getString(15);
+      f.recorded_at = ParseSqlTime(rs->getString(16));
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
+MysqlAssessmentStore::Topics(const DateRange& range) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn->Prepare("SELECT category_code, area_code, SUM(n) FROM "
+                    "rollup_topic WHERE local_date BETWEEN ? AND ? GROUP BY "
+                    "category_code, area_code"));
+  return conn->Guard("topics", [&] {
+    stmt->setString(1, calendar::FormatDate(range.from));
+    stmt->setString(2, calendar::FormatDate(range.to));
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::map<std::pair<std::string, std::string>, int64_t> out;
+    while (rs->next()) {
+      out[{rs->getString(1), rs->getString(2)}] += rs->getInt64(3);
+    }
+    return out;
+  });
+}
+
+namespace {
+using RowKey = std::tuple<std::string, std::string, int>;  // date, unit, type
+using HistKey = std::tuple<std::string, std::string, int, int64_t>;
+using TopicKey = std::tuple<std::string, std::string, std::string>;
+}  // namespace
+
+absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
+    const std::optional<DateRange>& range, bool verify_only) {
+  RebuildOutcome out;
+  std::map<RowKey, Counters> fresh_rows, old_rows;
+  std::map<HistKey, int64_t> fresh_hist, old_hist;
+  std::map<TopicKey, int64_t> fresh_topic, old_topic;
+  const std::string where =
+      range.has_value() ? " WHERE local_date BETWEEN ? AND ?" : "";
+  auto bind = [&](sql::PreparedStatement* s) {
+    if (range.has_value()) {
+      s->setString(1, calendar::FormatDate(range->from));
+      s->setString(2, calendar::FormatDate(range->to));
+    }
+  };
+  {
+    ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn->Prepare(absl::StrCat(
+            "SELECT local_date, unit_id, request_type, kind, detail, amount, "
+            "category_code, area_code FROM fact",
+            where)));
+    RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
+      bind(stmt);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      FactRecord f;
+      while (rs->next()) {
+        ++out.facts_scanned;
+        const std::string date = rs->getString(1);
+        f.unit_id = rs->getString(2);
+        f.request_type = rs->getInt(3);
+        f.kind = rs->getString(4);
+        f.detail = rs->getString(5);
+        f.amount = rs->getInt64(6);
+        const Contribution c = ContributionOf(f);
+        if (!c.counters.IsZero()) {
+          fresh_rows[{date, f.unit_id, f.request_type}].Add(c.counters);
+        }
+        if (c.handling_days.has_value()) {
+          ++fresh_hist[{date, f.unit_id, f.request_type, *c.handling_days}];
+        }
+        if (c.topic) {
+          ++fresh_topic[{date, rs->getString(7), rs->getString(8)}];
+        }
+      }
+    }));
+    ASSIGN_OR_RETURN(
+        auto* rstmt,
+        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, ",
+                                   absl::StrJoin(CounterColumns(), ", "),
+                                   " FROM rollup_unit_day", where)));
+    RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
+      bind(rstmt);
+      std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
+      while (rs->next()) {
+        Counters c;
+        for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
+        old_rows[{rs->getString(1), rs->getString(2), rs->getInt(3)}] = c;
+      }
+    }));
+    ASSIGN_OR_RETURN(
+        auto* hstmt,
+        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, "
+                                   "working_days, n FROM rollup_handling",
+                                   where)));
+    RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
+      bind(hstmt);
+      std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
+      while (rs->next()) {
+        old_hist[{rs->getString(1), rs->getString(2), rs->getInt(3),
+                  rs->getInt64(4)}] = rs->getInt64(5);
+      }
+    }));
+    ASSIGN_OR_RETURN(
+        auto* tstmt,
+        conn->Prepare(absl::StrCat(
+            "SELECT local_date, category_code, area_code, n FROM rollup_topic",
+            where)));
+    RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
+      bind(tstmt);
+      std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
+      while (rs->next()) {
+        old_topic[{rs->getString(1), rs->getString(2), rs->getString(3)}] =
+            rs->getInt64(4);
+      }
+    }));
+  }
+  out.rollup_rows = static_cast<int64_t>(old_rows.size() + old_hist.size() +
+                                         old_topic.size());
+  auto mismatch = [&](const std::string& unit, const std::string& date,
+                      const std::string& indicator, int64_t inc, int64_t rec) {
+    ++out.mismatches;
+    if (out.examples.size() < 100) {
+      v1::RollupMismatch m;
+      m.set_unit_id(unit);
+      m.set_date(date);
+      m.set_indicator(indicator);
+      m.set_incremental(static_cast<double>(inc));
+      m.set_recomputed(static_cast<double>(rec));
+      out.examples.push_back(std::move(m));
+    }
+  };
+  {
+    std::map<RowKey, std::pair<Counters, Counters>> all;
+    for (const auto& [k, c] : old_rows) all[k].first = c;
+    for (const auto& [k, c] : fresh_rows) all[k].second = c;
+    for (const auto& [k, p] : all) {
+      for (int i = 0; i < kCounterCount; ++i) {
+        if (p.first.v[i] != p.second.v[i]) {
+          mismatch(
+              std::get<1>(k), std::get<0>(k),
+              absl::StrCat(CounterColumns()[i], "[type ", std::get<2>(k), "]"),
+              p.first.v[i], p.second.v[i]);
+        }
+      }
+    }
+    std::map<HistKey, std::pair<int64_t, int64_t>> h;
+    for (const auto& [k, n] : old_hist) h[k].first = n;
+    for (const auto& [k, n] : fresh_hist) h[k].second = n;
+    for (const auto& [k, p] : h) {
+      if (p.first != p.second) {
+        mismatch(std::get<1>(k), std::get<0>(k),
+                 absl::StrCat("handling_days=", std::get<3>(k)), p.first,
+                 p.second);
+      }
+    }
+    std::map<TopicKey, std::pair<int64_t, int64_t>> t;
+    for (const auto& [k, n] : old_topic) t[k].first = n;
+    for (const auto& [k, n] : fresh_topic) t[k].second = n;
+    for (const auto& [k, p] : t) {
+      if (p.first != p.second) {
+        mismatch(std::get<2>(k), std::get<0>(k),
+                 absl::StrCat("topic:", std::get<1>(k)), p.first, p.second);
+      }
+    }
+  }
+  if (verify_only || out.mismatches == 0) return out;
+  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn) {
+    for (const char* table :
+         {"rollup_unit_day", "rollup_handling", "rollup_topic"}) {
+      ASSIGN_OR_RETURN(
+          auto* del, conn.Prepare(absl::StrCat("DELETE FROM ", table, where)));
+      RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
+        bind(del);
+        del->executeUpdate();
+      }));
+    }
+    for (const auto& [k, c] : fresh_rows) {
+      ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(RollupUpsertSql()));
+      RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
+        stmt->setString(1, std::get<0>(k));
+        stmt->setString(2, std::get<1>(k));
+        stmt->setInt(3, std::get<2>(k));
+        for (int i = 0; i < kCounterCount; ++i) stmt->setInt64(4 + i, c.v[i]);
+        stmt->executeUpdate();
+      }));
+    }
+    for (const auto& [k, n] : fresh_hist) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare("INSERT INTO rollup_handling (local_date, unit_id, "
+                       "request_type, working_days, n) VALUES (?,?,?,?,?)"));
+      RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
+        stmt->setString(1, std::get<0>(k));
+        stmt->setString(2, std::get<1>(k));
+        stmt->setInt(3, std::get<2>(k));
+        stmt->setInt64(4, std::get<3>(k));
+        stmt->setInt64(5, n);
+        stmt->executeUpdate();
+      }));
+    }
+    for (const auto& [k, n] : fresh_topic) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
+                       "area_code, n) VALUES (?,?,?,?)"));
+      RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
+        stmt->setString(1, std::get<0>(k));
+        stmt->setString(2, std::get<1>(k));
+        stmt->setString(3, std::get<2>(k));
+        stmt->setInt64(4, n);
+        stmt->executeUpdate();
+      }));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<std::string>> MysqlAssessmentStore::FindRequest(
+    const std::string& request_id, const std::string& rpc,
+    const std::string& request_hash) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("SELECT rpc, request_hash, response FROM "
+                                 "request_log WHERE request_id = ?"));
+  ASSIGN_OR_RETURN(
+      auto found,
+      conn->Guard("find request",
+                  [&]() -> std::optional<
+                            std::tuple<std::string, std::string, std::string>> {
+                    stmt->setString(1, request_id);
+                    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                    if (!rs->next()) return std::nullopt;
+                    return std::make_tuple(std::string(rs->getString(1)),
+                                           std::string(rs->getString(2)),
+                                           std::string(rs->getString(3)));
+                  }));
+  if (!found.has_value()) return std::optional<std::string>();
+  if (std::get<0>(*found) != rpc || std::get<1>(*found) != request_hash) {
+    return absl::AlreadyExistsError(
+        "request_id: already used for a different request");
+  }
+  return std::optional<std::string>(std::get<2>(*found));
+}
+
+absl::Status MysqlAssessmentStore::SaveRequest(const std::string& request_id,
+                                               const std::string& rpc,
+                                               const std::string& request_hash,
+                                               const std::string& response) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("INSERT INTO request_log (request_id, rpc, "
+                                 "request_hash, response) VALUES (?,?,?,?)"));
+  return conn->Guard("save request", [&] {
+    stmt->setString(1, request_id);
+    stmt->setString(2, rpc);
+    stmt->setString(3, request_hash);
+    stmt->setString(4, response);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> MysqlAssessmentStore::FactsThrough() {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("SELECT recorded_at FROM fact ORDER BY id "
+                                 "DESC LIMIT 1"));
+  return conn->Guard("facts through", [&]() -> std::optional<absl::Time> {
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    if (!rs->next()) return std::nullopt;
+    return ParseSqlTime(rs->getString(1));
+  });
+}
+
+}  // namespace hotline::assessment

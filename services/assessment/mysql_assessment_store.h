@@ -1,0 +1,58 @@
+#pragma once
+
+// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql).
+
+#include <memory>
+
+#include "common/calendar/calendar.h"
+#include "common/clock/clock.h"
+#include "common/db/connection.h"
+#include "common/outbox/outbox.h"
+#include "services/assessment/assessment_store.h"
+
+namespace hotline::assessment {
+
+class MysqlAssessmentStore final : public AssessmentStore {
+ public:
+  // Not owned; all must outlive the store.
+  MysqlAssessmentStore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
+                       Clock* clock, const calendar::Calendar* cal);
+
+  absl::Status ApplyEvent(db::Connection& conn,
+                          const v1::TicketEvent& event) override;
+  absl::StatusOr<v1::Evaluation> RecordEvaluation(
+      const EvaluationInput& in) override;
+  absl::StatusOr<UnitTree> LoadUnits() override;
+  absl::Status LoadRollups(const DateRange& range,
+                           const std::vector<std::string>& unit_ids,
+                           int request_type, std::vector<RollupRow>* rows,
+                           std::vector<HandlingRow>* handling) override;
+  absl::StatusOr<std::vector<StoredFact>> ListFacts(
+      const FactFilter& filter) override;
+  absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>> Topics(
+      const DateRange& range) override;
+  absl::StatusOr<RebuildOutcome> Rebuild(const std::optional<DateRange>& range,
+                                         bool verify_only) override;
+  absl::StatusOr<std::optional<std::string>> FindRequest(
+      const std::string& request_id, const std::string& rpc,
+      const std::string& request_hash) override;
+  absl::Status SaveRequest(const std::string& request_id,
+                           const std::string& rpc,
+                           const std::string& request_hash,
+                           const std::string& response) override;
+  absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
+
+ private:
+  db::ConnectionPool* pool_;
+  const outbox::Outbox* outbox_;
+  Clock* clock_;
+  const calendar::Calendar* cal_;
+};
+
+// SQL text helpers shared with the benchmark.
+std::string SqlTime(absl::Time t);  // "YYYY-MM-DD HH:MM:SS.ffffff" UTC
+absl::Time ParseSqlTime(const std::string& s);
+// The rollup upsert statement for one row of all counters.
+const std::string& RollupUpsertSql();
+
+}  // namespace hotline::assessment

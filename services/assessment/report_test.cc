@@ -1,0 +1,82 @@
+#include "services/assessment/report.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+
+namespace hotline::assessment {
+namespace {
+
+ReportData Sample() {
+  ReportData d;
+  d.title = "大足区12345热线办理情况通报 2024-03";
+  d.period_label = "2024-03-01 至 2024-03-31";
+  d.generated_at = "2024-04-01T00:00:00Z";
+  d.weights_version = "weights-2024.1";
+  d.district.set_orders(12);
+  d.district.set_received(15);
+  v1::RankingEntry e;
+  e.set_rank(1);
+  e.set_unit_id("town.longgang");
+  e.set_unit_name("龙岗街道<b>");
+  e.set_composite_score(87.5);
+  e.set_score_change(2.25);
+  e.mutable_indicators()->set_orders(7);
+  d.towns.push_back(e);
+  d.trend.push_back({"2024-02", 5, 0.8, 0.9});
+  d.trend.push_back({"2024-03", 12, 0.75, 0.5});
+  d.overdue.push_back({"dept.housing", 3, 7});
+  v1::HotTopic t;
+  t.set_category_code("urban.road");
+  t.set_area_code("town.longgang");
+  t.set_count(4);
+  t.set_previous_count(2);
+  t.set_change(2);
+  t.set_change_ratio(1.0);
+  d.topics.push_back(t);
+  return d;
+}
+
+TEST(ReportRendererTest, MarkdownHasTablesAndFigures) {
+  const ReportData d = Sample();
+  const RenderedDocument md = ReportRenderer(d, "2024-03").Markdown();
+  EXPECT_EQ(md.file_name, "report-2024-03.md");
+  EXPECT_TRUE(absl::StrContains(md.content, "# 大足区12345热线办理情况通报"));
+  EXPECT_TRUE(absl::StrContains(md.content, "| 1 | 龙岗街道<b> | 87.50 |"));
+  EXPECT_TRUE(absl::StrContains(md.content, "| dept.housing | 3 | 7 |"));
+  EXPECT_TRUE(absl::StrContains(
+      md.content, "| urban.road | town.longgang | 4 | 2 | +2 | 100.0% |"));
+}
+
+TEST(ReportRendererTest, HtmlIsEscapedWithInlineSvg) {
+  const ReportData d = Sample();
+  const RenderedDocument html = ReportRenderer(d, "2024-03").Html();
+  EXPECT_EQ(html.media_type, "text/html; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(html.content, "龙岗街道&lt;b&gt;"));
+  EXPECT_FALSE(absl::StrContains(html.content, "龙岗街道<b>"));
+  EXPECT_TRUE(absl::StrContains(html.content, "<svg"));
+  EXPECT_TRUE(absl::StrContains(html.content, "id=\"chart-trend\""));
+  EXPECT_TRUE(absl::StrContains(html.content, "<polyline"));
+  EXPECT_TRUE(absl::StrContains(html.content, "87.50分"));
+}
+
+TEST(ReportRendererTest, CsvPerTableQuotesFields) {
+  const ReportData d = Sample();
+  const auto csvs = ReportRenderer(d, "2024-03").Csvs();
+  ASSERT_EQ(csvs.size(), 7u);
+  EXPECT_EQ(csvs[1].file_name, "ranking-town_street-2024-03.csv");
+  EXPECT_TRUE(absl::StartsWith(csvs[1].content, "名次,单位,综合得分"));
+  EXPECT_TRUE(
+      absl::StrContains(csvs[1].content, "1,龙岗街道<b>,87.50,—,+2.25,7,"));
+  EXPECT_EQ(ReportRenderer::CsvField("a,\"b\""), "\"a,\"\"b\"\"\"");
+}
+
+TEST(ReportRendererTest, BarChartScalesToLargest) {
+  const std::string svg =
+      ReportRenderer::BarChartSvg("t", {{"a", 50}, {"b", 100}}, "");
+  EXPECT_TRUE(absl::StrContains(svg, "width=\"180.0\""));
+  EXPECT_TRUE(absl::StrContains(svg, "width=\"360.0\""));
+}
+
+}  // namespace
+}  // namespace hotline::assessment
