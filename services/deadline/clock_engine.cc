@@ -1,0 +1,767 @@
+#include "services/deadline/clock_engine.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/db/transaction.h"
+#include "common/log/log.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/deadline/clock_rules.h"
+
+namespace hotline::deadline {
+namespace {
+
+constexpr char kCenter[] = "center";
+
+absl::CivilDay LastDay(absl::Time due) {
+  return calendar::LocalDay(due - absl::Nanoseconds(1));
+}
+
+v1::Role ToProtoRole(auth::Role r) {
+  switch (r) {
+    case auth::Role::kCallAgent:
+      return v1::CALL_AGENT;
+    case auth::Role::kCenterStaff:
+      return v1::CENTER_STAFF;
+    case auth::Role::kUnitStaff:
+      return v1::UNIT_STAFF;
+    case auth::Role::kUnitLead:
+      return v1::UNIT_LEAD;
+    case auth::Role::kEvaluator:
+      return v1::EVALUATOR;
+    case auth::Role::kAuditor:
+      return v1::AUDITOR;
+    case auth::Role::kService:
+      return v1::SERVICE;
+  }
+  return v1::ROLE_UNSPECIFIED;
+}
+
+struct RecipientPlan {
+  v1::RecipientKind kind;
+  std::vector<v1::NoticeChannel> channels;
+};
+
+// Who is told of each rung, and how [7].
+std::vector<RecipientPlan> PlanFor(v1::LadderStep step) {
+  using C = v1::NoticeChannel;
+  const C phone = v1::NOTICE_CHANNEL_PHONE, sms = v1::NOTICE_CHANNEL_SMS,
+          letter = v1::NOTICE_CHANNEL_SUPERVISION_LETTER;
+  switch (step) {
+    case v1::LADDER_STEP_REMINDER:
+      return {{v1::RECIPIENT_KIND_LIAISON, {phone, sms}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {phone, sms}}};
+    case v1::LADDER_STEP_SUPERVISION:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone, sms}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone, sms}}};
+    case v1::LADDER_STEP_SPECIAL_INSPECTION:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone}},
+              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}}};
+    case v1::LADDER_STEP_DISTRICT_NOTICE:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter}},
+              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}},
+              {v1::RECIPIENT_KIND_CENTER, {letter}}};
+    default:
+      return {};
+  }
+}
+
+// The notice text: the order number and dates only, never caller data.
+std::string NoticeText(v1::LadderStep step, const ClockRow& c) {
+  const std::string last = calendar::FormatDate(LastDay(c.due));
+  switch (step) {
+    case v1::LADDER_STEP_REMINDER:
+      return absl::StrFormat(
+          "【12345热线催办】工单%s应于%s "
+          "24:00前签收，现已超时，请立即签收办理。",
+          c.ticket_number, last);
+    case v1::LADDER_STEP_SUPERVISION:
+      return absl::StrFormat(
+          "【12345热线督办】工单%s办理期限已于%s 24:00届满，现予督办，"
+          "请立即办理并答复来电人。",
+          c.ticket_number, last);
+    case v1::LADDER_STEP_SPECIAL_INSPECTION:
+      return absl::StrFormat(
+          "【专项督查】工单%s（期限%s）经催办、督办仍未办结，"
+          "由区政府办公室开展专项督查。",
+          c.ticket_number, last);
+    case v1::LADDER_STEP_DISTRICT_NOTICE:
+      return absl::StrFormat(
+          "【全区通报】工单%s（期限%s）经专项督查仍未办结，予以全区通报。",
+          c.ticket_number, last);
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+absl::Status ClockEngine::Emit(db::Connection& conn,
+                               const std::string& ticket_id,
+                               const std::string& ticket_number,
+                               v1::TicketEvent* ev) {
+  ev->set_ticket_id(ticket_id);
+  ev->set_ticket_number(ticket_number);
+  *ev->mutable_occurred_at() = ToProto(clock_->Now());
+  if (!ev->has_actor()) {
+    ev->mutable_actor()->set_principal_id("system");
+    ev->mutable_actor()->set_role(v1::SERVICE);
+  }
+  return outbox_->Append(conn, ev);
+}
+
+absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
+                                            const v1::TicketEvent& ev,
+                                            v1::ClockKind kind,
+                                            const std::string& unit, int round,
+                                            const Period& period,
+                                            absl::Time start) {
+  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+  ASSIGN_OR_RETURN(v1::Explanation e, Explain(*cal, *policy_, period, start));
+  ClockRow row;
+  row.ticket_id = ev.ticket_id();
+  row.ticket_number = ev.ticket_number();
+  row.kind = kind;
+  row.unit_id = unit;
+  row.dispatch_round = round;
+  row.started_at = start;
+  row.working_days = e.working_days();
+  row.rule = period.rule;
+  row.due = FromProto(e.due());
+  row.original_due = row.due;
+  row.calendar_version = cal->version();
+  row.policy_version = policy_->version();
+  row.calendar_incomplete = e.calendar_incomplete();
+  row.explanation = e;
+  RETURN_IF_ERROR(InsertClock(conn, &row));
+  const v1::LadderStep rung = FirstRung(kind);
+  if (rung != v1::LADDER_STEP_UNSPECIFIED) {
+    RETURN_IF_ERROR(InsertLadderDue(conn, {row.clock_id, rung, row.due}));
+  }
+  if (row.calendar_incomplete) state_->NoteIncomplete("clock");
+  v1::TicketEvent out;
+  v1::ClockStarted* s = out.mutable_clock_started();
+  s->set_clock_id(absl::StrCat(row.clock_id));
+  s->set_kind(kind);
+  s->set_unit_id(unit);
+  s->set_dispatch_round(round);
+  *s->mutable_due() = ToProto(row.due);
+  *s->mutable_explanation() = e;
+  RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &out));
+  return row;
+}
+
+absl::Status ClockEngine::Stop(db::Connection& conn, const ClockRow& row,
+                               bool cancel) {
+  const absl::Time now = clock_->Now();
+  const v1::ClockOutcome outcome =
+      cancel ? v1::CLOCK_OUTCOME_CANCELLED : OutcomeAt(row.due, now);
+  const int overdue = outcome == v1::CLOCK_OUTCOME_MISSED
+                          ? OverdueWorkingDays(*state_->Get(), row.due, now)
+                          : 0;
+  RETURN_IF_ERROR(StopClockRow(conn, row, outcome, now, overdue));
+  v1::TicketEvent out;
+  v1::ClockStopped* s = out.mutable_clock_stopped();
+  s->set_clock_id(absl::StrCat(row.clock_id));
+  s->set_kind(row.kind);
+  s->set_unit_id(row.unit_id);
+  s->set_outcome(outcome);
+  *s->mutable_due() = ToProto(row.due);
+  s->set_overdue_working_days(overdue);
+  return Emit(conn, row.ticket_id, row.ticket_number, &out);
+}
+
+absl::Status ClockEngine::StopAll(db::Connection& conn,
+                                  const std::string& ticket_id, bool cancel) {
+  ASSIGN_OR_RETURN(std::vector<ClockRow> running,
+                   ClocksOfTicket(conn, ticket_id, true, true));
+  for (const ClockRow& c : running) RETURN_IF_ERROR(Stop(conn, c, cancel));
+  return absl::OkStatus();
+}
+
+absl::Status ClockEngine::Dispatch(db::Connection& conn,
+                                   const v1::TicketEvent& ev,
+                                   const v1::Dispatched& d) {
+  const absl::Time start = FromProto(ev.occurred_at());
+  const int round = std::max(1, d.dispatch_round());
+  RETURN_IF_ERROR(PutChainLink(conn, ev.ticket_id(), d.unit_id(), kCenter));
+  for (const std::string& co : d.co_unit_ids()) {
+    RETURN_IF_ERROR(PutChainLink(conn, ev.ticket_id(), co, kCenter));
+  }
+  Period handling = HandlingPeriod(*policy_, d.request_type(),
+                                   d.has_limit() ? &d.limit() : nullptr);
+  TicketInfo info;
+  info.ticket_id = ev.ticket_id();
+  info.ticket_number = ev.ticket_number();
+  info.request_type = d.request_type();
+  info.dispatch_round = round;
+  info.first_unit_id = d.unit_id();
+  info.handling_rule = handling.rule;
+  info.handling_days =
+      handling.last_day.has_value() ? 0 : handling.working_days;
+  RETURN_IF_ERROR(PutTicketInfo(conn, info));
+
+  RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RESPONSE, d.unit_id(), round,
+                        ResponsePeriod(*policy_), start)
+                      .status());
+  RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_FORWARD, d.unit_id(), round,
+                        ForwardPeriod(*policy_), start)
+                      .status());
+  v1::ClockKind kind = v1::CLOCK_KIND_HANDLING;
+  if (d.co_unit_ids_size() > 0) {
+    kind = v1::CLOCK_KIND_LEAD_UNIT;
+    handling.rule = absl::StrCat("lead_unit.", handling.rule);
+  }
+  return Start(conn, ev, kind, d.unit_id(), round, handling, start).status();
+}
+
+absl::Status ClockEngine::Apply(db::Connection& conn,
+                                const v1::TicketEvent& ev) {
+  const std::string& ticket = ev.ticket_id();
+  switch (ev.payload_case()) {
+    case v1::TicketEvent::kDispatched:
+      return Dispatch(conn, ev, ev.dispatched());
+    case v1::TicketEvent::kRedispatched:
+      RETURN_IF_ERROR(StopAll(conn, ticket, /*cancel=*/true));
+      return Dispatch(conn, ev, ev.redispatched().dispatch());
+    case v1::TicketEvent::kTicketMerged:
+      return StopAll(conn, ticket, /*cancel=*/true);
+    case v1::TicketEvent::kClosed:
+      return StopAll(conn, ticket,
+                     ev.closed().reason() == v1::CLOSE_REASON_MERGED);
+    case v1::TicketEvent::kDisputeDecided:
+      if (ev.dispute_decided().outcome() ==
+          v1::DISPUTE_OUTCOME_DISPUTE_GRANTED) {
+        return StopAll(conn, ticket, /*cancel=*/true);
+      }
+      return absl::OkStatus();
+    default:
+      break;
+  }
+  ASSIGN_OR_RETURN(std::optional<TicketInfo> info, GetTicketInfo(conn, ticket));
+  if (!info.has_value()) return absl::OkStatus();  // never dispatched here
+  ASSIGN_OR_RETURN(std::vector<ClockRow> running,
+                   ClocksOfTicket(conn, ticket, true, true));
+  switch (ev.payload_case()) {
+    case v1::TicketEvent::kAccepted:
+      for (const ClockRow& c : running) {
+        if (c.kind == v1::CLOCK_KIND_RESPONSE)
+          RETURN_IF_ERROR(Stop(conn, c, false));
+      }
+      return absl::OkStatus();
+    case v1::TicketEvent::kForwarded: {
+      const v1::Forwarded& f = ev.forwarded();
+      RETURN_IF_ERROR(
+          PutChainLink(conn, ticket, f.to_unit_id(), f.from_unit_id()));
+      for (const ClockRow& c : running) {
+        if (c.kind == v1::CLOCK_KIND_RESPONSE ||
+            (c.kind == v1::CLOCK_KIND_FORWARD &&
+             f.from_unit_id() == info->first_unit_id)) {
+          RETURN_IF_ERROR(Stop(conn, c, false));
+        } else if (IsHandlingKind(c.kind)) {
+          RETURN_IF_ERROR(SetClockUnit(conn, c.clock_id, f.to_unit_id()));
+        }
+      }
+      return absl::OkStatus();
+    }
+    case v1::TicketEvent::kReturned: {
+      const v1::Returned& r = ev.returned();
+      bool return_clock = false;
+      ASSIGN_OR_RETURN(std::vector<ClockRow> all,
+                       ClocksOfTicket(conn, ticket, false, false));
+      for (const ClockRow& c : all) {
+        return_clock =
+            return_clock || (c.kind == v1::CLOCK_KIND_RETURN &&
+                             c.dispatch_round == info->dispatch_round);
+      }
+      for (const ClockRow& c : running) {
+        if (c.kind == v1::CLOCK_KIND_RESPONSE) {
+          RETURN_IF_ERROR(Stop(conn, c, false));
+        } else if (r.reached_center() && c.kind == v1::CLOCK_KIND_RETURN) {
+          RETURN_IF_ERROR(Stop(conn, c, false));
+        } else if (r.reached_center() && (c.kind == v1::CLOCK_KIND_FORWARD ||
+                                          IsHandlingKind(c.kind))) {
+          RETURN_IF_ERROR(Stop(conn, c, true));
+        } else if (IsHandlingKind(c.kind)) {
+          RETURN_IF_ERROR(SetClockUnit(conn, c.clock_id, r.to_unit_id()));
+        }
+      }
+      if (!return_clock && !r.reached_center()) {
+        RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RETURN, r.from_unit_id(),
+                              info->dispatch_round, ReturnPeriod(*policy_),
+                              FromProto(ev.occurred_at()))
+                            .status());
+      }
+      return absl::OkStatus();
+    }
+    case v1::TicketEvent::kReplied:
+      for (const ClockRow& c : running) {
+        if (c.kind == v1::CLOCK_KIND_RESPONSE ||
+            c.kind == v1::CLOCK_KIND_FORWARD || IsHandlingKind(c.kind)) {
+          RETURN_IF_ERROR(Stop(conn, c, false));
+        }
+      }
+      return absl::OkStatus();
+    case v1::TicketEvent::kReviewed: {
+      const v1::Reviewed& r = ev.reviewed();
+      if (r.approved()) return absl::OkStatus();
+      for (const ClockRow& c : running) {
+        if (c.kind == v1::CLOCK_KIND_REHANDLING) return absl::OkStatus();
+      }
+      return Start(conn, ev, v1::CLOCK_KIND_REHANDLING, r.unit_id(),
+                   info->dispatch_round,
+                   RehandlingPeriod(*policy_, info->request_type,
+                                    info->handling_days),
+                   FromProto(ev.occurred_at()))
+          .status();
+    }
+    case v1::TicketEvent::kCoUnitsAdded: {
+      for (const std::string& co : ev.co_units_added().co_unit_ids()) {
+        RETURN_IF_ERROR(PutChainLink(conn, ticket, co, kCenter));
+      }
+      for (const ClockRow& c : running) {
+        if (c.kind != v1::CLOCK_KIND_HANDLING) continue;
+        RETURN_IF_ERROR(Stop(conn, c, true));
+        Period p{absl::StrCat("lead_unit.", c.rule), c.explanation.article(),
+                 c.working_days, std::nullopt};
+        if (c.extended || c.rule == "handling.own_limit" ||
+            c.rule == "handling.statutory") {
+          p.last_day = LastDay(c.due);
+        }
+        RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_LEAD_UNIT, c.unit_id,
+                              c.dispatch_round, p, c.started_at)
+                            .status());
+      }
+      return absl::OkStatus();
+    }
+    default:
+      return absl::OkStatus();  // not a clock event
+  }
+}
+
+absl::Status ClockEngine::RescheduleRungs(db::Connection& conn,
+                                          const ClockRow& row) {
+  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+  for (v1::LadderStep s :
+       {FirstRung(row.kind), v1::LADDER_STEP_SPECIAL_INSPECTION,
+        v1::LADDER_STEP_DISTRICT_NOTICE}) {
+    if (s == v1::LADDER_STEP_UNSPECIFIED) continue;
+    if (s != FirstRung(row.kind) && !IsHandlingKind(row.kind)) continue;
+    RETURN_IF_ERROR(RescheduleLadderDue(conn, row.clock_id, s,
+                                        RungDue(*cal, *policy_, s, row.due)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
+                                           const calendar::Calendar& next,
+                                           int year) {
+  ASSIGN_OR_RETURN(std::vector<ClockRow> clocks,
+                   RunningClocksInYear(conn, year));
+  int moved = 0;
+  for (ClockRow c : clocks) {
+    Period p{c.rule, c.explanation.article(), c.working_days, std::nullopt};
+    if (c.rule == "handling.own_limit" || c.rule == "handling.statutory" ||
+        c.rule == "lead_unit.handling.own_limit" ||
+        c.rule == "lead_unit.handling.statutory") {
+      // A fixed date stays; only a working-day count moves.
+      if (c.explanation.working_days() != c.working_days) continue;
+    }
+    ASSIGN_OR_RETURN(v1::Explanation e,
+                     Explain(next, *policy_, p, c.started_at));
+    const absl::Time due = FromProto(e.due());
+    if (due == c.due) continue;
+    const absl::Time previous = c.due;
+    c.due = due;
+    c.explanation = e;
+    c.calendar_version = next.version();
+    c.calendar_incomplete = e.calendar_incomplete();
+    RETURN_IF_ERROR(MoveClockRow(conn, c));
+    RETURN_IF_ERROR(RescheduleRungs(conn, c));
+    v1::TicketEvent out;
+    v1::ClockMoved* m = out.mutable_clock_moved();
+    m->set_clock_id(absl::StrCat(c.clock_id));
+    m->set_kind(c.kind);
+    m->set_unit_id(c.unit_id);
+    *m->mutable_previous_due() = ToProto(previous);
+    *m->mutable_due() = ToProto(due);
+    m->set_cause(v1::CLOCK_MOVE_CAUSE_CALENDAR_CHANGED);
+    *m->mutable_explanation() = e;
+    RETURN_IF_ERROR(Emit(conn, c.ticket_id, c.ticket_number, &out));
+    ++moved;
+  }
+  return moved;
+}
+
+absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
+    db::Connection& conn, const auth::Principal& who,
+    const v1::RequestExtensionRequest& req, absl::CivilDay proposed) {
+  ASSIGN_OR_RETURN(std::vector<ClockRow> all,
+                   ClocksOfTicket(conn, req.ticket_id(), false, true));
+  if (all.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("ticket_id: no clocks for ", req.ticket_id()));
+  }
+  const ClockRow* clock = nullptr;
+  for (const ClockRow& c : all) {
+    if (c.running && IsHandlingKind(c.kind)) clock = &c;
+  }
+  if (clock == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        all.front().ticket_number, " has no running handling clock"));
+  }
+  if (who.unit_id != clock->unit_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the handling clock runs against ", clock->unit_id,
+                     ", not ", who.unit_id));
+  }
+  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+  const absl::CivilDay last = LastDay(clock->due);
+  if (proposed <= last) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("proposed_due_date: not after the current last day ",
+                     calendar::FormatDate(last)));
+  }
+  ASSIGN_OR_RETURN(calendar::CountResult extra,
+                   cal->CountWorkingDays(last, proposed));
+  if (extra.working_days > policy_->extension_max().working_days) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "proposed_due_date: more than ", policy_->extension_max().working_days,
+        " working days after the current last day"));
+  }
+  ASSIGN_OR_RETURN(bool pending, HasPendingExtension(conn, clock->clock_id));
+  if (pending) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(clock->ticket_number,
+                     " already has a PENDING extension "
+                     "held by ",
+                     clock->unit_id));
+  }
+  const absl::Time now = clock_->Now();
+  const int min = policy_->extension_min().working_days;
+  ASSIGN_OR_RETURN(calendar::TimelyResult t,
+                   cal->IsTimelyExtensionRequest(now, clock->due, min));
+  if (!t.timely) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "too late for an extension [%s]: %d working day%s left, %d required "
+        "(last day %s)",
+        policy_->extension_min().article, t.working_days_left,
+        t.working_days_left == 1 ? "" : "s", min, calendar::FormatDate(last)));
+  }
+  ASSIGN_OR_RETURN(std::string approver,
+                   ParentOf(conn, req.ticket_id(), clock->unit_id));
+  ExtensionRow row;
+  row.clock_id = clock->clock_id;
+  v1::Extension& e = row.ext;
+  e.set_ticket_id(req.ticket_id());
+  e.set_clock_id(absl::StrCat(clock->clock_id));
+  e.set_unit_id(clock->unit_id);
+  e.set_approver_unit_id(approver);
+  e.set_state(v1::EXTENSION_STATE_PENDING);
+  e.set_reason(req.reason());
+  e.set_progress_note(req.progress_note());
+  e.set_proposed_due_date(req.proposed_due_date());
+  e.set_working_days_left(static_cast<int32_t>(t.working_days_left));
+  *e.mutable_due_before() = ToProto(clock->due);
+  e.mutable_requested_by()->set_principal_id(who.id);
+  e.mutable_requested_by()->set_role(ToProtoRole(who.role));
+  e.mutable_requested_by()->set_unit_id(who.unit_id);
+  *e.mutable_requested_at() = ToProto(now);
+  ASSIGN_OR_RETURN(row.extension_id, InsertExtension(conn, row));
+  e.set_extension_id(absl::StrCat(row.extension_id));
+
+  v1::TicketEvent out;
+  *out.mutable_actor() = e.requested_by();
+  v1::ExtensionRequested* r = out.mutable_extension_requested();
+  r->set_extension_id(e.extension_id());
+  r->set_clock_id(e.clock_id());
+  r->set_unit_id(e.unit_id());
+  r->set_approver_unit_id(approver);
+  *r->mutable_current_due() = e.due_before();
+  r->set_proposed_due_date(e.proposed_due_date());
+  r->set_working_days_left(e.working_days_left());
+  r->set_reason(e.reason());
+  r->set_progress_note(e.progress_note());
+  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &out));
+  return e;
+}
+
+absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
+    db::Connection& conn, const auth::Principal& who,
+    const v1::DecideExtensionRequest& req,
+    std::optional<absl::CivilDay> approved) {
+  int64_t id = 0;
+  if (!absl::SimpleAtoi(req.extension_id(), &id)) {
+    return absl::NotFoundError(
+        absl::StrCat("extension_id: no extension ", req.extension_id()));
+  }
+  ASSIGN_OR_RETURN(std::optional<ExtensionRow> found,
+                   GetExtension(conn, id, true));
+  if (!found.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("extension_id: no extension ", req.extension_id()));
+  }
+  ExtensionRow row = *found;
+  v1::Extension& e = row.ext;
+  if (e.approver_unit_id() == kCenter) {
+    if (!who.Is(auth::Role::kCenterStaff)) {
+      return absl::PermissionDeniedError(
+          "the center decides this extension (CENTER_STAFF required)");
+    }
+  } else if (!who.Is(auth::Role::kUnitLead) ||
+             who.unit_id != e.approver_unit_id()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a UNIT_LEAD of ", e.approver_unit_id(), " decides this extension"));
+  }
+  ASSIGN_OR_RETURN(std::optional<ClockRow> clock,
+                   GetClock(conn, row.clock_id, true));
+  if (!clock.has_value()) return absl::InternalError("extension without clock");
+  if (e.state() != v1::EXTENSION_STATE_PENDING) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "extension ", e.extension_id(), " is ",
+        v1::ExtensionState_Name(e.state()), ", held by ", e.unit_id()));
+  }
+  if (!clock->running) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the clock of ", clock->ticket_number, " has stopped"));
+  }
+  const absl::Time now = clock_->Now();
+  const absl::CivilDay last = LastDay(clock->due);
+  e.set_decision_reason(req.reason());
+  e.mutable_decided_by()->set_principal_id(who.id);
+  e.mutable_decided_by()->set_role(ToProtoRole(who.role));
+  e.mutable_decided_by()->set_unit_id(who.unit_id);
+  *e.mutable_decided_at() = ToProto(now);
+  v1::TicketEvent decided;
+  *decided.mutable_actor() = e.decided_by();
+  v1::ExtensionDecided* d = decided.mutable_extension_decided();
+  d->set_extension_id(e.extension_id());
+  d->set_clock_id(e.clock_id());
+  d->set_unit_id(e.unit_id());
+  d->set_approver_unit_id(e.approver_unit_id());
+  d->set_approved(req.approve());
+  d->set_reason(req.reason());
+  v1::TicketEvent moved;
+  if (req.approve()) {
+    if (*approved <= last) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("approved_due_date: not after the current last day ",
+                       calendar::FormatDate(last)));
+    }
+    std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+    Period p{"extension.approved", policy_->extension_min().article, 0,
+             *approved};
+    ASSIGN_OR_RETURN(v1::Explanation ex,
+                     Explain(*cal, *policy_, p, clock->started_at));
+    const absl::Time previous = clock->due;
+    clock->due = FromProto(ex.due());
+    clock->extended = true;
+    clock->explanation = ex;
+    clock->working_days = ex.working_days();
+    clock->calendar_version = cal->version();
+    clock->calendar_incomplete = ex.calendar_incomplete();
+    RETURN_IF_ERROR(MoveClockRow(conn, *clock));
+    RETURN_IF_ERROR(RescheduleRungs(conn, *clock));
+    e.set_state(v1::EXTENSION_STATE_APPROVED);
+    e.set_approved_due_date(calendar::FormatDate(*approved));
+    *e.mutable_due_after() = ToProto(clock->due);
+    d->set_approved_due_date(e.approved_due_date());
+    *d->mutable_new_due() = e.due_after();
+    *moved.mutable_actor() = e.decided_by();
+    v1::ClockMoved* m = moved.mutable_clock_moved();
+    m->set_clock_id(e.clock_id());
+    m->set_kind(clock->kind);
+    m->set_unit_id(clock->unit_id);
+    *m->mutable_previous_due() = ToProto(previous);
+    *m->mutable_due() = ToProto(clock->due);
+    m->set_cause(v1::CLOCK_MOVE_CAUSE_EXTENSION_APPROVED);
+    m->set_extension_id(e.extension_id());
+    *m->mutable_explanation() = ex;
+  } else {
+    e.set_state(v1::EXTENSION_STATE_REJECTED);
+  }
+  RETURN_IF_ERROR(DecideExtensionRow(conn, row));
+  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &decided));
+  if (req.approve()) {
+    RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &moved));
+  }
+  v1::DecideExtensionResponse resp;
+  *resp.mutable_extension() = e;
+  *resp.mutable_clock() = clock->ToProto();
+  return resp;
+}
+
+absl::StatusOr<bool> ClockEngine::Fire(db::Connection& conn,
+                                       const LadderDue& rung, absl::Time now,
+                                       const std::string& replica) {
+  ASSIGN_OR_RETURN(std::optional<ClockRow> clock,
+                   GetClock(conn, rung.clock_id, true));
+  RETURN_IF_ERROR(DeleteLadderDue(conn, rung.clock_id, rung.step));
+  if (!clock.has_value() || !clock->running) return false;
+  v1::LadderStepRecord rec;
+  rec.set_ticket_id(clock->ticket_id);
+  rec.set_ticket_number(clock->ticket_number);
+  rec.set_step(rung.step);
+  rec.set_clock_id(absl::StrCat(clock->clock_id));
+  rec.set_clock_kind(clock->kind);
+  rec.set_unit_id(clock->unit_id);
+  *rec.mutable_due() = ToProto(clock->due);
+  *rec.mutable_fired_at() = ToProto(now);
+  ASSIGN_OR_RETURN(int64_t step_id, InsertLadderStep(conn, rec, replica));
+  v1::TicketEvent out;
+  v1::LadderStepFired* f = out.mutable_ladder_step_fired();
+  f->set_step_id(absl::StrCat(step_id));
+  f->set_step(rung.step);
+  f->set_clock_id(rec.clock_id());
+  f->set_clock_kind(clock->kind);
+  f->set_unit_id(clock->unit_id);
+  *f->mutable_due() = rec.due();
+  const std::string text = NoticeText(rung.step, *clock);
+  for (const RecipientPlan& plan : PlanFor(rung.step)) {
+    NoticeRow n;
+    n.step_id = step_id;
+    n.ticket_id = clock->ticket_id;
+    n.ticket_number = clock->ticket_number;
+    n.step = rung.step;
+    n.recipient_kind = plan.kind;
+    n.created_at = now;
+    n.next_attempt_at = now;
+    n.delivery = v1::NOTICE_DELIVERY_PENDING;
+    n.text = text;
+    switch (plan.kind) {
+      case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
+        n.recipient_unit = "district.office";
+        n.name = "区政府办公室";
+        n.resolved = true;
+        break;
+      case v1::RECIPIENT_KIND_CENTER:
+        n.recipient_unit = kCenter;
+        n.name = "区政务服务管理办公室";
+        n.resolved = true;
+        break;
+      default:
+        n.recipient_unit = clock->unit_id;
+        n.name = "unresolved";
+        n.resolved = false;
+    }
+    v1::NoticeRecipient* r = f->add_recipients();
+    r->set_kind(plan.kind);
+    r->set_unit_id(n.recipient_unit);
+    r->set_name(n.name);
+    for (v1::NoticeChannel ch : plan.channels) {
+      r->add_channels(ch);
+      n.channel = ch;
+      RETURN_IF_ERROR(InsertNotice(conn, n).status());
+    }
+  }
+  RETURN_IF_ERROR(SetClockLadderStep(conn, clock->clock_id, rung.step));
+  const v1::LadderStep next = NextRung(rung.step);
+  if (next != v1::LADDER_STEP_UNSPECIFIED) {
+    RETURN_IF_ERROR(InsertLadderDue(
+        conn, {clock->clock_id, next,
+               RungDue(*state_->Get(), *policy_, next, clock->due)}));
+  }
+  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &out));
+  return true;
+}
+
+absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
+  int fired_total = 0;
+  while (true) {
+    int claimed = 0;
+    int fired = 0;
+    RETURN_IF_ERROR(
+        db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+          claimed = 0;
+          fired = 0;
+          ASSIGN_OR_RETURN(std::vector<LadderDue> rungs,
+                           ClaimDueRungs(conn, now, batch_size_));
+          claimed = static_cast<int>(rungs.size());
+          for (const LadderDue& r : rungs) {
+            ASSIGN_OR_RETURN(bool ok, engine_->Fire(conn, r, now, replica_));
+            fired += ok ? 1 : 0;
+          }
+          return absl::OkStatus();
+        }));
+    fired_total += fired;
+    if (claimed < batch_size_) break;
+  }
+  return fired_total;
+}
+
+absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
+                                            Directory* directory,
+                                            Notifier* notifier) {
+  std::vector<NoticeRow> batch;
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(batch, LeasePendingNotices(
+                                    conn, now, now + absl::Seconds(60), 100));
+        return absl::OkStatus();
+      }));
+  if (batch.empty()) return 0;
+  std::map<std::string, absl::StatusOr<UnitContacts>> cache;
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  for (NoticeRow& n : batch) {
+    const absl::Duration backoff =
+        absl::Seconds(30) * (1 << std::min(n.attempts, 8));
+    if (!n.resolved && directory != nullptr) {
+      const std::string key =
+          absl::StrCat(n.recipient_unit, "@",
+                       calendar::FormatDate(calendar::LocalDay(n.created_at)));
+      auto it = cache.find(key);
+      if (it == cache.end()) {
+        it = cache
+                 .emplace(key,
+                          directory->Lookup(n.recipient_unit,
+                                            calendar::LocalDay(n.created_at)))
+                 .first;
+      }
+      if (!it->second.ok()) {
+        log::Warning("notice.unresolved",
+                     {{"notice_id", absl::StrCat(n.notice_id)},
+                      {"unit_id", n.recipient_unit},
+                      {"error", std::string(it->second.status().message())}});
+        ++n.attempts;
+        n.next_attempt_at = now + backoff;
+        RETURN_IF_ERROR(UpdateNotice(*conn, n));
+        continue;
+      }
+      const UnitContacts& u = *it->second;
+      const bool leader = n.recipient_kind == v1::RECIPIENT_KIND_DUTY_LEADER;
+      n.name = leader ? u.leader_name : u.liaison_name;
+      if (n.name.empty())
+        n.name = leader ? "（当日无值班领导）" : "（未登记联络员）";
+      if (n.channel != v1::NOTICE_CHANNEL_SUPERVISION_LETTER) {
+        n.address = leader ? u.leader_phone : u.liaison_phone;
+      }
+      n.resolved = true;
+    }
+    absl::Status sent = notifier->Deliver(n);
+    if (sent.ok()) {
+      n.delivery = notifier->external() ? v1::NOTICE_DELIVERY_SENT
+                                        : v1::NOTICE_DELIVERY_STORED;
+      n.delivered_at = now;
+    } else {
+      ++n.attempts;
+      n.delivery = n.attempts >= kMaxNoticeAttempts
+                       ? v1::NOTICE_DELIVERY_FAILED
+                       : v1::NOTICE_DELIVERY_PENDING;
+      n.next_attempt_at = now + backoff;
+      log::Warning("notice.delivery_failed",
+                   {{"notice_id", absl::StrCat(n.notice_id)},
+                    {"attempts", absl::StrCat(n.attempts)},
+                    {"error", std::string(sent.message())}});
+    }
+    RETURN_IF_ERROR(UpdateNotice(*conn, n));
+  }
+  return static_cast<int>(batch.size());
+}
+
+}  // namespace hotline::deadline

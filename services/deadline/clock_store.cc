@@ -1,0 +1,889 @@
+#include "services/deadline/clock_store.h"
+
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/deadline/sql_util.h"
+
+namespace hotline::deadline {
+namespace {
+
+constexpr char kClockColumns[] =
+    "c.clock_id, c.ticket_id, c.ticket_number, c.kind, c.unit_id, "
+    "c.dispatch_round, c.running, c.outcome, c.started_at, c.working_days, "
+    "c.rule, c.due, c.original_due, c.stopped_at, c.overdue_working_days, "
+    "c.ladder_step, c.extended, c.calendar_version, c.policy_version, "
+    "c.calendar_incomplete, c.explanation";
+
+std::string ReadBlob(sql::ResultSet& rs, int col) {
+  std::unique_ptr<std::istream> blob(rs.getBlob(col));
+  if (!blob) return "";
+  std::stringstream ss;
+  ss << blob->rdbuf();
+  return ss.str();
+}
+
+std::optional<absl::Time> OptTime(sql::ResultSet& rs, int col) {
+  if (rs.isNull(col)) return std::nullopt;
+  return ParseSqlTime(rs.getString(col));
+}
+
+ClockRow ReadClock(sql::ResultSet& rs) {
+  ClockRow r;
+  r.clock_id = rs.getInt64(1);
+  r.ticket_id = rs.getString(2);
+  r.ticket_number = rs.getString(3);
+  r.kind = static_cast<v1::ClockKind>(rs.getInt(4));
+  r.unit_id = rs.getString(5);
+  r.dispatch_round = rs.getInt(6);
+  r.running = rs.getInt(7) != 0;
+  r.outcome = static_cast<v1::ClockOutcome>(rs.getInt(8));
+  r.started_at = ParseSqlTime(rs.getString(9));
+  r.working_days = rs.getInt(10);
+  r.rule = rs.getString(11);
+  r.due = ParseSqlTime(rs.getString(12));
+  r.original_due = ParseSqlTime(rs.getString(13));
+  r.stopped_at = OptTime(rs, 14);
+  r.overdue_working_days = rs.getInt(15);
+  r.ladder_step = static_cast<v1::LadderStep>(rs.getInt(16));
+  r.extended = rs.getInt(17) != 0;
+  r.calendar_version = rs.getString(18);
+  r.policy_version = rs.getString(19);
+  r.calendar_incomplete = rs.getInt(20) != 0;
+  r.explanation.ParseFromString(ReadBlob(rs, 21));
+  return r;
+}
+
+template <typename T, typename F>
+absl::StatusOr<std::vector<T>> ReadAll(db::Connection& conn,
+                                       sql::PreparedStatement* stmt,
+                                       absl::string_view what, F read) {
+  return conn.Guard(what, [&] {
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::vector<T> out;
+    while (rs->next()) out.push_back(read(*rs));
+    return out;
+  });
+}
+
+std::string LikeSubtree(const std::string& root) {
+  std::string escaped;
+  for (char c : root) {
+    if (c == '_' || c == '%' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return absl::StrCat("%/", escaped, "/%");
+}
+
+std::string InList(const std::vector<int>& v) {
+  return absl::StrCat("(", absl::StrJoin(v, ","), ")");
+}
+
+v1::LadderStepRecord ReadStep(sql::ResultSet& rs) {
+  v1::LadderStepRecord s;
+  s.set_step_id(absl::StrCat(rs.getInt64(1)));
+  s.set_clock_id(absl::StrCat(rs.getInt64(2)));
+  s.set_step(static_cast<v1::LadderStep>(rs.getInt(3)));
+  s.set_ticket_id(rs.getString(4));
+  s.set_ticket_number(rs.getString(5));
+  s.set_clock_kind(static_cast<v1::ClockKind>(rs.getInt(6)));
+  s.set_unit_id(rs.getString(7));
+  *s.mutable_due() = ToProto(ParseSqlTime(rs.getString(8)));
+  *s.mutable_fired_at() = ToProto(ParseSqlTime(rs.getString(9)));
+  return s;
+}
+
+constexpr char kStepColumns[] =
+    "s.step_id, s.clock_id, s.step, s.ticket_id, s.ticket_number, "
+    "s.clock_kind, s.unit_id, s.due, s.fired_at";
+
+constexpr char kNoticeColumns[] =
+    "n.notice_id, n.step_id, n.ticket_id, n.ticket_number, n.step, "
+    "n.recipient_kind, n.recipient_unit, n.name, n.resolved, n.channel, "
+    "n.address, n.text, n.created_at, n.delivery, n.attempts, "
+    "n.next_attempt_at, n.delivered_at";
+
+NoticeRow ReadNotice(sql::ResultSet& rs) {
+  NoticeRow n;
+  n.notice_id = rs.getInt64(1);
+  n.step_id = rs.getInt64(2);
+  n.ticket_id = rs.getString(3);
+  n.ticket_number = rs.getString(4);
+  n.step = static_cast<v1::LadderStep>(rs.getInt(5));
+  n.recipient_kind = static_cast<v1::RecipientKind>(rs.getInt(6));
+  n.recipient_unit = rs.getString(7);
+  n.name = rs.getString(8);
+  n.resolved = rs.getInt(9) != 0;
+  n.channel = static_cast<v1::NoticeChannel>(rs.getInt(10));
+  n.address = rs.getString(11);
+  n.text = rs.getString(12);
+  n.created_at = ParseSqlTime(rs.getString(13));
+  n.delivery = static_cast<v1::NoticeDelivery>(rs.getInt(14));
+  n.attempts = rs.getInt(15);
+  n.next_attempt_at = ParseSqlTime(rs.getString(16));
+  n.delivered_at = OptTime(rs, 17);
+  return n;
+}
+
+// Appends the WHERE clauses of a step/notice filter over alias `a`.
+std::string StepWhere(const StepFilter& f, const char* a, bool notices,
+                      std::vector<std::string>* params) {
+  std::string where = " WHERE 1=1";
+  if (!f.ticket_id.empty()) {
+    absl::StrAppend(&where, " AND ", a, ".ticket_id = ?");
+    params->push_back(f.ticket_id);
+  }
+  if (!f.unit_root.empty() && f.unit_root != "center") {
+    absl::StrAppend(&where,
+                    " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE "
+                    "tu.ticket_id = ",
+                    a, ".ticket_id AND tu.unit_id = ", a,
+                    notices ? ".recipient_unit" : ".unit_id",
+                    " AND tu.path LIKE ?)");
+    params->push_back(LikeSubtree(f.unit_root));
+  }
+  if (!f.steps.empty()) {
+    absl::StrAppend(&where, " AND ", a, ".step IN ", InList(f.steps));
+  }
+  if (notices && !f.deliveries.empty()) {
+    absl::StrAppend(&where, " AND ", a, ".delivery IN ", InList(f.deliveries));
+  }
+  const char* time_col = notices ? ".created_at" : ".fired_at";
+  if (f.from.has_value()) {
+    absl::StrAppend(&where, " AND ", a, time_col, " >= ?");
+    params->push_back(SqlTime(*f.from));
+  }
+  if (f.to.has_value()) {
+    absl::StrAppend(&where, " AND ", a, time_col, " < ?");
+    params->push_back(SqlTime(*f.to));
+  }
+  return where;
+}
+
+}  // namespace
+
+v1::Clock ClockRow::ToProto() const {
+  v1::Clock c;
+  c.set_clock_id(absl::StrCat(clock_id));
+  c.set_ticket_id(ticket_id);
+  c.set_kind(kind);
+  c.set_unit_id(unit_id);
+  c.set_dispatch_round(dispatch_round);
+  c.set_state(running ? v1::CLOCK_STATE_RUNNING : v1::CLOCK_STATE_STOPPED);
+  c.set_outcome(outcome);
+  *c.mutable_started_at() = hotline::ToProto(started_at);
+  *c.mutable_due() = hotline::ToProto(due);
+  *c.mutable_original_due() = hotline::ToProto(original_due);
+  if (stopped_at.has_value()) {
+    *c.mutable_stopped_at() = hotline::ToProto(*stopped_at);
+  }
+  c.set_overdue_working_days(overdue_working_days);
+  *c.mutable_explanation() = explanation;
+  c.set_ladder_step(ladder_step);
+  return c;
+}
+
+v1::Notice NoticeRow::ToProto() const {
+  v1::Notice n;
+  n.set_notice_id(absl::StrCat(notice_id));
+  n.set_step_id(absl::StrCat(step_id));
+  n.set_ticket_id(ticket_id);
+  n.set_ticket_number(ticket_number);
+  n.set_step(step);
+  v1::NoticeRecipient* r = n.mutable_recipient();
+  r->set_kind(recipient_kind);
+  r->set_unit_id(recipient_unit);
+  r->set_name(name);
+  r->add_channels(channel);
+  n.set_channel(channel);
+  n.set_address(address);
+  n.set_text(text);
+  *n.mutable_created_at() = hotline::ToProto(created_at);
+  n.set_delivery(delivery);
+  n.set_attempts(attempts);
+  if (delivered_at.has_value()) {
+    *n.mutable_delivered_at() = hotline::ToProto(*delivered_at);
+  }
+  return n;
+}
+
+absl::StatusOr<std::optional<TicketInfo>> GetTicketInfo(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT ticket_number, request_type, "
+                                "dispatch_round, first_unit_id, handling_rule, "
+                                "handling_days FROM ticket_info WHERE "
+                                "ticket_id = ? FOR UPDATE"));
+  return conn.Guard("read ticket_info", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<TicketInfo> out;
+    if (rs->next()) {
+      TicketInfo t;
+      t.ticket_id = ticket_id;
+      t.ticket_number = rs->getString(1);
+      t.request_type = static_cast<v1::RequestType>(rs->getInt(2));
+      t.dispatch_round = rs->getInt(3);
+      t.first_unit_id = rs->getString(4);
+      t.handling_rule = rs->getString(5);
+      t.handling_days = rs->getInt(6);
+      out = t;
+    }
+    return out;
+  });
+}
+
+absl::Status PutTicketInfo(db::Connection& conn, const TicketInfo& t) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "REPLACE INTO ticket_info (ticket_id, ticket_number, "
+          "request_type, dispatch_round, first_unit_id, "
+          "handling_rule, handling_days) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  return conn.Guard("write ticket_info", [&] {
+    stmt->setString(1, t.ticket_id);
+    stmt->setString(2, t.ticket_number);
+    stmt->setInt(3, t.request_type);
+    stmt->setInt(4, t.dispatch_round);
+    stmt->setString(5, t.first_unit_id);
+    stmt->setString(6, t.handling_rule);
+    stmt->setInt(7, t.handling_days);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status PutChainLink(db::Connection& conn, const std::string& ticket_id,
+                          const std::string& unit, const std::string& parent) {
+  std::string parent_path = "/center/";
+  if (parent != "center") {
+    ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT path FROM ticket_unit WHERE "
+                                           "ticket_id = ? AND unit_id = ?"));
+    ASSIGN_OR_RETURN(std::string p, conn.Guard("read chain", [&] {
+      q->setString(1, ticket_id);
+      q->setString(2, parent);
+      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+      return rs->next() ? std::string(rs->getString(1))
+                        : absl::StrCat("/center/", parent, "/");
+    }));
+    parent_path = p;
+  }
+  const std::string path = absl::StrCat(parent_path, unit, "/");
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO ticket_unit (ticket_id, unit_id, "
+                   "parent_unit_id, path) VALUES (?, ?, ?, ?) ON DUPLICATE KEY "
+                   "UPDATE parent_unit_id = VALUES(parent_unit_id), path = "
+                   "VALUES(path)"));
+  return conn.Guard("write chain", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setString(2, unit);
+    stmt->setString(3, parent);
+    stmt->setString(4, path.substr(0, 700));
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::string> ParentOf(db::Connection& conn,
+                                     const std::string& ticket_id,
+                                     const std::string& unit) {
+  ASSIGN_OR_RETURN(auto* q,
+                   conn.Prepare("SELECT parent_unit_id FROM ticket_unit WHERE "
+                                "ticket_id = ? AND unit_id = ?"));
+  return conn.Guard("read parent", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, unit);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return rs->next() ? std::string(rs->getString(1)) : std::string("center");
+  });
+}
+
+absl::StatusOr<bool> InSubtree(db::Connection& conn,
+                               const std::string& ticket_id,
+                               const std::string& unit,
+                               const std::string& root) {
+  if (root == "center" || root == unit) return true;
+  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                         "ticket_id = ? AND unit_id = ? AND "
+                                         "path LIKE ?"));
+  return conn.Guard("read subtree", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, unit);
+    q->setString(3, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::StatusOr<bool> SubtreeTouched(db::Connection& conn,
+                                    const std::string& ticket_id,
+                                    const std::string& root) {
+  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                         "ticket_id = ? AND path LIKE ? "
+                                         "LIMIT 1"));
+  return conn.Guard("read subtree", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::Status InsertClock(db::Connection& conn, ClockRow* r) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO clock (ticket_id, ticket_number, kind, "
+                   "unit_id, dispatch_round, running, started_at, "
+                   "working_days, rule, due, original_due, calendar_version, "
+                   "policy_version, calendar_incomplete, explanation) VALUES "
+                   "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert clock", [&] {
+    stmt->setString(1, r->ticket_id);
+    stmt->setString(2, r->ticket_number);
+    stmt->setInt(3, r->kind);
+    stmt->setString(4, r->unit_id);
+    stmt->setInt(5, r->dispatch_round);
+    stmt->setString(6, SqlTime(r->started_at));
+    stmt->setInt(7, r->working_days);
+    stmt->setString(8, r->rule);
+    stmt->setString(9, SqlTime(r->due));
+    stmt->setString(10, SqlTime(r->original_due));
+    stmt->setString(11, r->calendar_version);
+    stmt->setString(12, r->policy_version);
+    stmt->setInt(13, r->calendar_incomplete ? 1 : 0);
+    std::istringstream in(r->explanation.SerializeAsString());
+    stmt->setBlob(14, &in);
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  ASSIGN_OR_RETURN(r->clock_id, conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  }));
+  r->running = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
+    db::Connection& conn, const std::string& ticket_id, bool running_only,
+    bool for_update) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kClockColumns,
+                                   " FROM clock c WHERE c.ticket_id = ?",
+                                   running_only ? " AND c.running = 1" : "",
+                                   " ORDER BY c.dispatch_round, c.started_at, "
+                                   "c.clock_id",
+                                   for_update ? " FOR UPDATE" : "")));
+  stmt->setString(1, ticket_id);
+  return ReadAll<ClockRow>(conn, stmt, "read clocks", ReadClock);
+}
+
+absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
+                                                 int64_t clock_id,
+                                                 bool for_update) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kClockColumns,
+                                   " FROM clock c WHERE c.clock_id = ?",
+                                   for_update ? " FOR UPDATE" : "")));
+  return conn.Guard("read clock", [&] {
+    stmt->setInt64(1, clock_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<ClockRow> out;
+    if (rs->next()) out = ReadClock(*rs);
+    return out;
+  });
+}
+
+absl::Status StopClockRow(db::Connection& conn, const ClockRow& row,
+                          v1::ClockOutcome outcome, absl::Time at,
+                          int overdue) {
+  ASSIGN_OR_RETURN(auto* stop,
+                   conn.Prepare("UPDATE clock SET running = 0, outcome = ?, "
+                                "stopped_at = ?, overdue_working_days = ? "
+                                "WHERE clock_id = ?"));
+  ASSIGN_OR_RETURN(auto* drop,
+                   conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
+  ASSIGN_OR_RETURN(auto* lapse,
+                   conn.Prepare("UPDATE extension SET state = ? WHERE "
+                                "clock_id = ? AND state = ?"));
+  return conn.Guard("stop clock", [&] {
+    stop->setInt(1, outcome);
+    stop->setString(2, SqlTime(at));
+    stop->setInt(3, overdue);
+    stop->setInt64(4, row.clock_id);
+    stop->executeUpdate();
+    drop->setInt64(1, row.clock_id);
+    drop->executeUpdate();
+    lapse->setInt(1, v1::EXTENSION_STATE_LAPSED);
+    lapse->setInt64(2, row.clock_id);
+    lapse->setInt(3, v1::EXTENSION_STATE_PENDING);
+    lapse->executeUpdate();
+  });
+}
+
+absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
+                          const std::string& unit_id) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("UPDATE clock SET unit_id = ? "
+                                            "WHERE clock_id = ?"));
+  return conn.Guard("move clock unit", [&] {
+    stmt->setString(1, unit_id);
+    stmt->setInt64(2, clock_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MoveClockRow(db::Connection& conn, const ClockRow& r) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE clock SET due = ?, extended = ?, "
+                   "calendar_version = ?, calendar_incomplete = ?, "
+                   "working_days = ?, explanation = ? WHERE clock_id = ?"));
+  return conn.Guard("move clock", [&] {
+    stmt->setString(1, SqlTime(r.due));
+    stmt->setInt(2, r.extended ? 1 : 0);
+    stmt->setString(3, r.calendar_version);
+    stmt->setInt(4, r.calendar_incomplete ? 1 : 0);
+    stmt->setInt(5, r.working_days);
+    std::istringstream in(r.explanation.SerializeAsString());
+    stmt->setBlob(6, &in);
+    stmt->setInt64(7, r.clock_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status SetClockLadderStep(db::Connection& conn, int64_t clock_id,
+                                v1::LadderStep step) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("UPDATE clock SET ladder_step = ? "
+                                            "WHERE clock_id = ?"));
+  return conn.Guard("clock ladder step", [&] {
+    stmt->setInt(1, step);
+    stmt->setInt64(2, clock_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status InsertLadderDue(db::Connection& conn, const LadderDue& d) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("INSERT INTO ladder_due (clock_id, step, "
+                                "due_at) VALUES (?, ?, ?)"));
+  return conn.Guard("schedule rung", [&] {
+    stmt->setInt64(1, d.clock_id);
+    stmt->setInt(2, d.step);
+    stmt->setString(3, SqlTime(d.due_at));
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status RescheduleLadderDue(db::Connection& conn, int64_t clock_id,
+                                 v1::LadderStep step, absl::Time due_at) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE ladder_due SET due_at = ? WHERE "
+                                "clock_id = ? AND step = ?"));
+  return conn.Guard("reschedule rung", [&] {
+    stmt->setString(1, SqlTime(due_at));
+    stmt->setInt64(2, clock_id);
+    stmt->setInt(3, step);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<LadderDue>> ClaimDueRungs(db::Connection& conn,
+                                                     absl::Time now,
+                                                     int limit) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("SELECT clock_id, step, due_at FROM ladder_due WHERE "
+                   "due_at <= ? ORDER BY due_at LIMIT ? FOR UPDATE SKIP "
+                   "LOCKED"));
+  stmt->setString(1, SqlTime(now));
+  stmt->setInt(2, limit);
+  return ReadAll<LadderDue>(
+      conn, stmt, "claim due rungs", [](sql::ResultSet& rs) {
+        LadderDue d;
+        d.clock_id = rs.getInt64(1);
+        d.step = static_cast<v1::LadderStep>(rs.getInt(2));
+        d.due_at = ParseSqlTime(rs.getString(3));
+        return d;
+      });
+}
+
+absl::Status DeleteLadderDue(db::Connection& conn, int64_t clock_id,
+                             v1::LadderStep step) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("DELETE FROM ladder_due WHERE "
+                                            "clock_id = ? AND step = ?"));
+  return conn.Guard("delete rung", [&] {
+    stmt->setInt64(1, clock_id);
+    stmt->setInt(2, step);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<int64_t> InsertLadderStep(db::Connection& conn,
+                                         const v1::LadderStepRecord& rec,
+                                         const std::string& fired_by) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO ladder_step (clock_id, step, ticket_id, "
+                   "ticket_number, clock_kind, unit_id, due, fired_at, "
+                   "fired_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert ladder step", [&] {
+    stmt->setInt64(1, std::stoll(rec.clock_id()));
+    stmt->setInt(2, rec.step());
+    stmt->setString(3, rec.ticket_id());
+    stmt->setString(4, rec.ticket_number());
+    stmt->setInt(5, rec.clock_kind());
+    stmt->setString(6, rec.unit_id());
+    stmt->setString(7, SqlTime(FromProto(rec.due())));
+    stmt->setString(8, SqlTime(FromProto(rec.fired_at())));
+    stmt->setString(9, fired_by);
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  return conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  });
+}
+
+absl::StatusOr<int64_t> InsertNotice(db::Connection& conn, const NoticeRow& n) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO notice (step_id, ticket_id, ticket_number, "
+                   "step, recipient_kind, recipient_unit, name, resolved, "
+                   "channel, address, text, created_at, delivery, attempts, "
+                   "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "?, ?, 0, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert notice", [&] {
+    stmt->setInt64(1, n.step_id);
+    stmt->setString(2, n.ticket_id);
+    stmt->setString(3, n.ticket_number);
+    stmt->setInt(4, n.step);
+    stmt->setInt(5, n.recipient_kind);
+    stmt->setString(6, n.recipient_unit);
+    stmt->setString(7, n.name);
+    stmt->setInt(8, n.resolved ? 1 : 0);
+    stmt->setInt(9, n.channel);
+    stmt->setString(10, n.address);
+    stmt->setString(11, n.text);
+    stmt->setString(12, SqlTime(n.created_at));
+    stmt->setInt(13, n.delivery);
+    stmt->setString(14, SqlTime(n.next_attempt_at));
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  return conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  });
+}
+
+absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
+    db::Connection& conn, absl::Time now, absl::Time lease_until, int limit) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kNoticeColumns,
+                                   " FROM notice n WHERE n.delivery = ? AND "
+                                   "n.next_attempt_at <= ? ORDER BY "
+                                   "n.next_attempt_at LIMIT ? FOR UPDATE SKIP "
+                                   "LOCKED")));
+  stmt->setInt(1, v1::NOTICE_DELIVERY_PENDING);
+  stmt->setString(2, SqlTime(now));
+  stmt->setInt(3, limit);
+  ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
+                   ReadAll<NoticeRow>(conn, stmt, "lease notices", ReadNotice));
+  if (rows.empty()) return rows;
+  std::vector<int64_t> ids;
+  for (const NoticeRow& r : rows) ids.push_back(r.notice_id);
+  RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+      "UPDATE notice SET next_attempt_at = '", SqlTime(lease_until),
+      "' WHERE notice_id IN (", absl::StrJoin(ids, ","), ")")));
+  return rows;
+}
+
+absl::Status UpdateNotice(db::Connection& conn, const NoticeRow& n) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE notice SET name = ?, resolved = ?, address = ?, "
+                   "delivery = ?, attempts = ?, next_attempt_at = ?, "
+                   "delivered_at = ? WHERE notice_id = ?"));
+  return conn.Guard("update notice", [&] {
+    stmt->setString(1, n.name);
+    stmt->setInt(2, n.resolved ? 1 : 0);
+    stmt->setString(3, n.address);
+    stmt->setInt(4, n.delivery);
+    stmt->setInt(5, n.attempts);
+    stmt->setString(6, SqlTime(n.next_attempt_at));
+    if (n.delivered_at.has_value()) {
+      stmt->setString(7, SqlTime(*n.delivered_at));
+    } else {
+      stmt->setNull(7, 0);
+    }
+    stmt->setInt64(8, n.notice_id);
+    stmt->executeUpdate();
+  });
+}
+
+namespace {
+constexpr char kExtColumns[] =
+    "extension_id, ticket_id, clock_id, unit_id, approver_unit_id, state, "
+    "reason, progress_note, proposed_due_date, working_days_left, "
+    "due_before, requested_by, requested_role, requested_at, "
+    "approved_due_date, due_after, decision_reason, decided_by, "
+    "decided_role, decided_at";
+
+ExtensionRow ReadExtension(sql::ResultSet& rs) {
+  ExtensionRow r;
+  r.extension_id = rs.getInt64(1);
+  r.clock_id = rs.getInt64(3);
+  v1::Extension& e = r.ext;
+  e.set_extension_id(absl::StrCat(r.extension_id));
+  e.set_ticket_id(rs.getString(2));
+  e.set_clock_id(absl::StrCat(r.clock_id));
+  e.set_unit_id(rs.getString(4));
+  e.set_approver_unit_id(rs.getString(5));
+  e.set_state(static_cast<v1::ExtensionState>(rs.getInt(6)));
+  e.set_reason(rs.getString(7));
+  e.set_progress_note(rs.getString(8));
+  e.set_proposed_due_date(rs.getString(9));
+  e.set_working_days_left(rs.getInt(10));
+  *e.mutable_due_before() = ToProto(ParseSqlTime(rs.getString(11)));
+  e.mutable_requested_by()->set_principal_id(rs.getString(12));
+  e.mutable_requested_by()->set_role(static_cast<v1::Role>(rs.getInt(13)));
+  *e.mutable_requested_at() = ToProto(ParseSqlTime(rs.getString(14)));
+  e.set_approved_due_date(rs.getString(15));
+  if (!rs.isNull(16))
+    *e.mutable_due_after() = ToProto(ParseSqlTime(rs.getString(16)));
+  e.set_decision_reason(rs.getString(17));
+  if (!rs.getString(18).asStdString().empty()) {
+    e.mutable_decided_by()->set_principal_id(rs.getString(18));
+    e.mutable_decided_by()->set_role(static_cast<v1::Role>(rs.getInt(19)));
+  }
+  if (!rs.isNull(20))
+    *e.mutable_decided_at() = ToProto(ParseSqlTime(rs.getString(20)));
+  return r;
+}
+}  // namespace
+
+absl::StatusOr<int64_t> InsertExtension(db::Connection& conn,
+                                        const ExtensionRow& row) {
+  const v1::Extension& e = row.ext;
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO extension (ticket_id, clock_id, unit_id, "
+                   "approver_unit_id, state, reason, progress_note, "
+                   "proposed_due_date, working_days_left, due_before, "
+                   "requested_by, requested_role, requested_at) VALUES (?, ?, "
+                   "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert extension", [&] {
+    stmt->setString(1, e.ticket_id());
+    stmt->setInt64(2, row.clock_id);
+    stmt->setString(3, e.unit_id());
+    stmt->setString(4, e.approver_unit_id());
+    stmt->setInt(5, e.state());
+    stmt->setString(6, e.reason());
+    stmt->setString(7, e.progress_note());
+    stmt->setString(8, e.proposed_due_date());
+    stmt->setInt(9, e.working_days_left());
+    stmt->setString(10, SqlTime(FromProto(e.due_before())));
+    stmt->setString(11, e.requested_by().principal_id());
+    stmt->setInt(12, e.requested_by().role());
+    stmt->setString(13, SqlTime(FromProto(e.requested_at())));
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  return conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  });
+}
+
+absl::StatusOr<std::optional<ExtensionRow>> GetExtension(db::Connection& conn,
+                                                         int64_t id,
+                                                         bool for_update) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat("SELECT ", kExtColumns,
+                                             " FROM extension WHERE "
+                                             "extension_id = ?",
+                                             for_update ? " FOR UPDATE" : "")));
+  return conn.Guard("read extension", [&] {
+    stmt->setInt64(1, id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<ExtensionRow> out;
+    if (rs->next()) out = ReadExtension(*rs);
+    return out;
+  });
+}
+
+absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
+                                         int64_t clock_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT 1 FROM extension WHERE clock_id = ? "
+                                "AND state = ? LIMIT 1"));
+  return conn.Guard("pending extension", [&] {
+    stmt->setInt64(1, clock_id);
+    stmt->setInt(2, v1::EXTENSION_STATE_PENDING);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::Status DecideExtensionRow(db::Connection& conn, const ExtensionRow& row) {
+  const v1::Extension& e = row.ext;
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE extension SET state = ?, approved_due_date = ?, "
+                   "due_after = ?, decision_reason = ?, decided_by = ?, "
+                   "decided_role = ?, decided_at = ? WHERE extension_id = ?"));
+  return conn.Guard("decide extension", [&] {
+    stmt->setInt(1, e.state());
+    stmt->setString(2, e.approved_due_date());
+    if (e.has_due_after()) {
+      stmt->setString(3, SqlTime(FromProto(e.due_after())));
+    } else {
+      stmt->setNull(3, 0);
+    }
+    stmt->setString(4, e.decision_reason());
+    stmt->setString(5, e.decided_by().principal_id());
+    stmt->setInt(6, e.decided_by().role());
+    stmt->setString(7, SqlTime(FromProto(e.decided_at())));
+    stmt->setInt64(8, row.extension_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<v1::Extension>> ExtensionsOfTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat("SELECT ", kExtColumns,
+                                             " FROM extension WHERE ticket_id "
+                                             "= ? ORDER BY extension_id")));
+  stmt->setString(1, ticket_id);
+  return ReadAll<v1::Extension>(
+      conn, stmt, "read extensions",
+      [](sql::ResultSet& rs) { return ReadExtension(rs).ext; });
+}
+
+absl::StatusOr<std::vector<v1::LadderStepRecord>> StepsOfTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  StepFilter f;
+  f.ticket_id = ticket_id;
+  f.limit = 10000;
+  ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> steps, ListSteps(conn, f));
+  std::reverse(steps.begin(), steps.end());  // oldest first
+  return steps;
+}
+
+absl::StatusOr<std::vector<v1::LadderStepRecord>> ListSteps(
+    db::Connection& conn, const StepFilter& f) {
+  std::vector<std::string> params;
+  const std::string where = StepWhere(f, "s", false, &params);
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat(
+                       "SELECT ", kStepColumns, " FROM ladder_step s", where,
+                       " ORDER BY s.fired_at DESC, s.step_id DESC "
+                       "LIMIT ? OFFSET ?")));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  ASSIGN_OR_RETURN(
+      std::vector<v1::LadderStepRecord> steps,
+      ReadAll<v1::LadderStepRecord>(conn, stmt, "list steps", ReadStep));
+  // Recipients and notice ids of each step.
+  ASSIGN_OR_RETURN(auto* nq,
+                   conn.Prepare(absl::StrCat("SELECT ", kNoticeColumns,
+                                             " FROM notice n WHERE n.step_id "
+                                             "= ? ORDER BY n.notice_id")));
+  for (v1::LadderStepRecord& s : steps) {
+    nq->setInt64(1, std::stoll(s.step_id()));
+    ASSIGN_OR_RETURN(std::vector<NoticeRow> notices,
+                     ReadAll<NoticeRow>(conn, nq, "step notices", ReadNotice));
+    for (const NoticeRow& n : notices) {
+      s.add_notice_ids(absl::StrCat(n.notice_id));
+      v1::NoticeRecipient* r = nullptr;
+      for (auto& existing : *s.mutable_recipients()) {
+        if (existing.kind() == n.recipient_kind &&
+            existing.unit_id() == n.recipient_unit) {
+          r = &existing;
+        }
+      }
+      if (r == nullptr) {
+        r = s.add_recipients();
+        r->set_kind(n.recipient_kind);
+        r->set_unit_id(n.recipient_unit);
+        r->set_name(n.name);
+      }
+      r->add_channels(n.channel);
+    }
+  }
+  return steps;
+}
+
+absl::StatusOr<std::vector<NoticeRow>> ListNoticeRows(db::Connection& conn,
+                                                      const StepFilter& f) {
+  std::vector<std::string> params;
+  const std::string where = StepWhere(f, "n", true, &params);
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat(
+                       "SELECT ", kNoticeColumns, " FROM notice n", where,
+                       " ORDER BY n.created_at DESC, n.notice_id "
+                       "DESC LIMIT ? OFFSET ?")));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  return ReadAll<NoticeRow>(conn, stmt, "list notices", ReadNotice);
+}
+
+absl::StatusOr<std::vector<ClockRow>> ListDueClocks(db::Connection& conn,
+                                                    const DueFilter& f) {
+  std::string sql = absl::StrCat("SELECT ", kClockColumns,
+                                 " FROM clock c WHERE c.running = 1 AND "
+                                 "c.due < ?");
+  std::vector<std::string> params = {SqlTime(f.due_before)};
+  if (f.not_before.has_value()) {
+    sql += " AND c.due >= ?";
+    params.push_back(SqlTime(*f.not_before));
+  }
+  if (!f.kinds.empty())
+    absl::StrAppend(&sql, " AND c.kind IN ", InList(f.kinds));
+  if (!f.unit_root.empty() && f.unit_root != "center") {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE tu.ticket_id = "
+        "c.ticket_id AND tu.unit_id = c.unit_id AND tu.path LIKE ?)";
+    params.push_back(LikeSubtree(f.unit_root));
+  }
+  sql += " ORDER BY c.due, c.clock_id LIMIT ? OFFSET ?";
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  return ReadAll<ClockRow>(conn, stmt, "list due", ReadClock);
+}
+
+}  // namespace hotline::deadline
+
+namespace hotline::deadline {
+absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(db::Connection& conn,
+                                                          int year) {
+  const absl::Time begin =
+      calendar::StartOfLocalDay(absl::CivilDay(year, 1, 1));
+  const absl::Time end =
+      calendar::StartOfLocalDay(absl::CivilDay(year + 1, 1, 1));
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(absl::StrCat(
+          "SELECT ", kClockColumns,
+          " FROM clock c WHERE c.running = 1 AND c.extended = 0 AND "
+          "((c.started_at >= ? AND c.started_at < ?) OR (c.due > ? AND c.due "
+          "<= ?)) ORDER BY c.clock_id FOR UPDATE")));
+  stmt->setString(1, SqlTime(begin));
+  stmt->setString(2, SqlTime(end));
+  stmt->setString(3, SqlTime(begin));
+  stmt->setString(4, SqlTime(end));
+  return ReadAll<ClockRow>(conn, stmt, "clocks in year", ReadClock);
+}
+}  // namespace hotline::deadline

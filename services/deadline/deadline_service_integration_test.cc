@@ -1,0 +1,638 @@
+// DeadlineService over gRPC against the real MariaDB with a manual clock:
+// every clock rule (across Spring Festival and adjusted weekends), the
+// ladder, extensions and every refusal, queries, notices.
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/deadline/deadline_test_util.h"
+
+namespace hotline::deadline {
+namespace {
+
+using ::hotline::testing::kAgentToken;
+using ::hotline::testing::kAuditorToken;
+using ::hotline::testing::kCenterToken;
+using ::hotline::testing::kServiceToken;
+using ::hotline::testing::ServiceUnderTest;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using namespace testutil;  // NOLINT
+
+class DeadlineServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::SetFlag(&FLAGS_ladder_scanner, false);
+    testing::ServiceOptions o;
+    o.extra_tokens = UnitTokens();
+    auto svc = ServiceUnderTest::Start(Definition(), o);
+    ASSERT_TRUE(svc.ok()) << svc.status();
+    svc_ = *std::move(svc);
+    stub_ = v1::DeadlineService::NewStub(svc_->channel());
+    routing_ = std::make_unique<Routing>(svc_->channel(), &svc_->clock());
+    scan_ = std::make_unique<TestScanner>(svc_->instance(), "test-replica");
+  }
+  void TearDown() override { absl::SetFlag(&FLAGS_ladder_scanner, true); }
+
+  void AdvanceTo(absl::Time t) { ASSERT_TRUE(svc_->clock().AdvanceTo(t).ok()); }
+  int Scan() {
+    absl::StatusOr<int> n = scan_->scanner.ScanOnce(svc_->clock().Now());
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -1;
+  }
+
+  v1::GetClocksResponse Clocks(const std::string& ticket,
+                               const std::string& token = kCenterToken) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::GetClocksRequest req;
+    req.set_ticket_id(ticket);
+    v1::GetClocksResponse resp;
+    grpc::Status s = stub_->GetClocks(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  static const v1::Clock* Find(const v1::GetClocksResponse& r,
+                               v1::ClockKind kind, int round = 1) {
+    const v1::Clock* found = nullptr;
+    for (const auto& c : r.clocks()) {
+      if (c.kind() == kind && c.dispatch_round() == round) found = &c;
+    }
+    return found;
+  }
+
+  grpc::Status RequestExt(const std::string& token, const std::string& id,
+                          const std::string& ticket, const std::string& date,
+                          v1::RequestExtensionResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::RequestExtensionRequest req;
+    req.set_request_id(id);
+    req.set_ticket_id(ticket);
+    req.set_reason("需协调多个部门现场踏勘，无法按期办结");
+    req.set_progress_note("已完成现场勘查，正在协调维修方案");
+    req.set_proposed_due_date(date);
+    return stub_->RequestExtension(&ctx, req, resp);
+  }
+
+  grpc::Status Decide(const std::string& token, const std::string& id,
+                      const std::string& ext, bool approve,
+                      const std::string& date, const std::string& reason,
+                      v1::DecideExtensionResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::DecideExtensionRequest req;
+    req.set_request_id(id);
+    req.set_extension_id(ext);
+    req.set_approve(approve);
+    req.set_approved_due_date(date);
+    req.set_reason(reason);
+    return stub_->DecideExtension(&ctx, req, resp);
+  }
+
+  // Events of one payload kind in the outbox.
+  int OutboxCount(v1::TicketEvent::PayloadCase kind) {
+    auto conn = svc_->instance().pool().Acquire();
+    EXPECT_TRUE(conn.ok());
+    auto rs = (*conn)->Query("SELECT event FROM outbox");
+    EXPECT_TRUE(rs.ok());
+    int n = 0;
+    while ((*rs)->next()) {
+      std::unique_ptr<std::istream> blob((*rs)->getBlob(1));
+      v1::TicketEvent e;
+      e.ParseFromIstream(blob.get());
+      n += e.payload_case() == kind ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::unique_ptr<ServiceUnderTest> svc_;
+  std::unique_ptr<v1::DeadlineService::Stub> stub_;
+  std::unique_ptr<Routing> routing_;
+  std::unique_ptr<TestScanner> scan_;
+};
+
+TEST_F(DeadlineServiceTest, DispatchStartsClocksAcrossSpringFestival) {
+  // Thu 2024-02-08 16:00, a consultation: handling 3 working days →
+  // 02-09, 02-18 (adjusted Sunday), 02-19 → due 2024-02-20 00:00 +08:00.
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000001", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  v1::GetClocksResponse r = Clocks("t-000001");
+  ASSERT_EQ(r.clocks_size(), 3);
+  const v1::Clock* response = Find(r, v1::CLOCK_KIND_RESPONSE);
+  const v1::Clock* forward = Find(r, v1::CLOCK_KIND_FORWARD);
+  const v1::Clock* handling = Find(r, v1::CLOCK_KIND_HANDLING);
+  ASSERT_TRUE(response && forward && handling);
+  EXPECT_EQ(FromProto(response->due()), Local(2024, 2, 10));
+  EXPECT_EQ(response->explanation().article(), "7");
+  EXPECT_EQ(FromProto(forward->due()), Local(2024, 2, 10));
+  EXPECT_EQ(forward->explanation().article(), "6(1)");
+  EXPECT_EQ(FromProto(handling->due()), Local(2024, 2, 20));
+  EXPECT_EQ(handling->unit_id(), "town.longshui");
+  EXPECT_EQ(handling->state(), v1::CLOCK_STATE_RUNNING);
+  const v1::Explanation& e = handling->explanation();
+  EXPECT_EQ(e.rule(), "handling.consultation");
+  EXPECT_EQ(e.article(), "6(2)");
+  EXPECT_EQ(e.working_days(), 3);
+  EXPECT_EQ(e.start_date(), "2024-02-08");
+  EXPECT_EQ(e.last_working_date(), "2024-02-19");
+  EXPECT_EQ(e.skipped_size(), 8);  // 02-10 .. 02-17
+  EXPECT_THAT(e.calendar_version(), StartsWith("cn-"));
+  EXPECT_EQ(e.policy_version(), Policy::Builtin().version());
+  EXPECT_FALSE(e.calendar_incomplete());
+  EXPECT_THAT(e.text(), HasSubstr("2024-02-17 holiday"));
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockStarted), 3);
+}
+
+TEST_F(DeadlineServiceTest, HandlingLimitPrecedence) {
+  AdvanceTo(Local(2024, 9, 27, 10));  // Fri; Sun 09-29 and Sat 10-12 worked
+  // Default: 10 working days: 09-29(adj), 09-30, 10-08 .. 10-12(adj), 10-14..
+  routing_->Publish(routing_->Dispatched("t-000010", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  v1::GetClocksResponse r10 = Clocks("t-000010");
+  const v1::Clock* h = Find(r10, v1::CLOCK_KIND_HANDLING);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->explanation().rule(), "handling.default");
+  EXPECT_EQ(h->explanation().working_days(), 10);
+  // 09-29, 09-30, 10-08, 10-09, 10-10, 10-11, 10-12, 10-14, 10-15, 10-16.
+  EXPECT_EQ(h->explanation().last_working_date(), "2024-10-16");
+
+  // The dispatch's own limit beats the default.
+  v1::TicketEvent own = routing_->Dispatched("t-000011", "town.longshui",
+                                             v1::REQUEST_TYPE_COMPLAINT);
+  own.mutable_dispatched()->mutable_limit()->set_working_days(2);
+  routing_->Publish(own);
+  v1::GetClocksResponse r11 = Clocks("t-000011");
+  h = Find(r11, v1::CLOCK_KIND_HANDLING);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->explanation().rule(), "handling.own_limit");
+  EXPECT_EQ(h->explanation().last_working_date(), "2024-09-30");
+
+  // A statutory limit (legal basis) with a date wins too.
+  v1::TicketEvent statutory = routing_->Dispatched(
+      "t-000012", "town.longshui", v1::REQUEST_TYPE_CONSULTATION);
+  statutory.mutable_dispatched()->mutable_limit()->set_due_date("2024-10-25");
+  statutory.mutable_dispatched()->mutable_limit()->set_legal_basis(
+      "《信访工作条例》第三十二条");
+  routing_->Publish(statutory);
+  v1::GetClocksResponse r12 = Clocks("t-000012");
+  h = Find(r12, v1::CLOCK_KIND_HANDLING);
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->explanation().rule(), "handling.statutory");
+  EXPECT_EQ(h->explanation().article(), "3, 6(4)");
+  EXPECT_EQ(FromProto(h->due()), Local(2024, 10, 26));
+
+  // Co-units: a LEAD_UNIT clock instead of HANDLING, same limit.
+  v1::TicketEvent multi = routing_->Dispatched("t-000013", "town.longshui",
+                                               v1::REQUEST_TYPE_HELP_SEEKING);
+  multi.mutable_dispatched()->add_co_unit_ids("dept.housing");
+  routing_->Publish(multi);
+  v1::GetClocksResponse m = Clocks("t-000013");
+  EXPECT_EQ(Find(m, v1::CLOCK_KIND_HANDLING), nullptr);
+  ASSERT_NE(Find(m, v1::CLOCK_KIND_LEAD_UNIT), nullptr);
+  EXPECT_EQ(
+      Find(m, v1::CLOCK_KIND_LEAD_UNIT)->explanation().last_working_date(),
+      "2024-10-16");
+}
+
+TEST_F(DeadlineServiceTest, StopsMetAndMissedWithOverdueDays) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000020", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  AdvanceTo(Local(2024, 2, 9, 9));
+  routing_->Publish(routing_->Accepted("t-000020", "town.longshui"));
+  // Replied on Wed 02-21 10:00: due was 02-20 00:00 → MISSED by 1 working day.
+  AdvanceTo(Local(2024, 2, 21, 10));
+  routing_->Publish(routing_->Replied("t-000020", "town.longshui"));
+  v1::GetClocksResponse r = Clocks("t-000020");
+  const v1::Clock* response = Find(r, v1::CLOCK_KIND_RESPONSE);
+  EXPECT_EQ(response->state(), v1::CLOCK_STATE_STOPPED);
+  EXPECT_EQ(response->outcome(), v1::CLOCK_OUTCOME_MET);
+  const v1::Clock* h = Find(r, v1::CLOCK_KIND_HANDLING);
+  EXPECT_EQ(h->outcome(), v1::CLOCK_OUTCOME_MISSED);
+  EXPECT_EQ(h->overdue_working_days(), 2);  // 02-20, 02-21
+  EXPECT_EQ(FromProto(h->stopped_at()), Local(2024, 2, 21, 10));
+  // The forward clock was never met by a forward: missed as well.
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_FORWARD)->outcome(),
+            v1::CLOCK_OUTCOME_MISSED);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockStopped), 3);
+}
+
+TEST_F(DeadlineServiceTest, LadderFiresEachStepOnceUntilTheOrderIsDone) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000030", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  EXPECT_EQ(Scan(), 0);
+  // The response clock ends at 02-10 00:00 (a holiday): REMINDER.
+  AdvanceTo(Local(2024, 2, 9, 23, 59));
+  EXPECT_EQ(Scan(), 0);
+  AdvanceTo(Local(2024, 2, 10));
+  EXPECT_EQ(Scan(), 1);
+  EXPECT_EQ(Scan(), 0);  // never twice
+  // Handling due 02-20 00:00: SUPERVISION.
+  AdvanceTo(Local(2024, 2, 20));
+  EXPECT_EQ(Scan(), 1);
+  // Special inspection 5 working days after the last day (02-19):
+  // 02-20 .. 02-26 → fires 02-27 00:00.
+  AdvanceTo(Local(2024, 2, 26, 23));
+  EXPECT_EQ(Scan(), 0);
+  AdvanceTo(Local(2024, 2, 27));
+  EXPECT_EQ(Scan(), 1);
+  // The unit replies: nothing more fires.
+  AdvanceTo(Local(2024, 2, 28, 9));
+  routing_->Publish(routing_->Replied("t-000030", "town.longshui"));
+  AdvanceTo(Local(2024, 3, 30));
+  EXPECT_EQ(Scan(), 0);
+
+  v1::GetClocksResponse r = Clocks("t-000030");
+  ASSERT_EQ(r.ladder_steps_size(), 3);
+  EXPECT_EQ(r.ladder_steps(0).step(), v1::LADDER_STEP_REMINDER);
+  EXPECT_EQ(r.ladder_steps(0).clock_kind(), v1::CLOCK_KIND_RESPONSE);
+  EXPECT_EQ(r.ladder_steps(1).step(), v1::LADDER_STEP_SUPERVISION);
+  EXPECT_EQ(r.ladder_steps(2).step(), v1::LADDER_STEP_SPECIAL_INSPECTION);
+  EXPECT_EQ(FromProto(r.ladder_steps(2).fired_at()), Local(2024, 2, 27));
+  EXPECT_EQ(r.ladder_steps(1).unit_id(), "town.longshui");
+  // Liaison and duty leader (letter, phone, SMS) for supervision.
+  EXPECT_EQ(r.ladder_steps(1).recipients_size(), 2);
+  EXPECT_EQ(r.ladder_steps(1).notice_ids_size(), 6);
+  // Special inspection also tells the district office.
+  EXPECT_EQ(r.ladder_steps(2).recipients_size(), 3);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_HANDLING)->ladder_step(),
+            v1::LADDER_STEP_SPECIAL_INSPECTION);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kLadderStepFired), 3);
+
+  // Notices: stored and logged (no routing, no webhook configured).
+  ASSERT_TRUE(
+      scan_->scanner
+          .DeliverNotices(svc_->clock().Now(), nullptr, NewLogNotifier().get())
+          .ok());
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kStaffLongshui);
+  v1::ListNoticesRequest req;
+  req.set_ticket_id("t-000030");
+  req.add_steps(v1::LADDER_STEP_REMINDER);
+  v1::ListNoticesResponse notices;
+  ASSERT_TRUE(stub_->ListNotices(&ctx, req, &notices).ok());
+  ASSERT_EQ(notices.notices_size(), 4);  // 2 recipients × phone, SMS
+  for (const auto& n : notices.notices()) {
+    EXPECT_EQ(n.delivery(), v1::NOTICE_DELIVERY_STORED);
+    EXPECT_EQ(n.recipient().name(), "unresolved");
+    EXPECT_THAT(n.text(), HasSubstr("DZ20240208-000030"));
+    EXPECT_THAT(n.text(), HasSubstr("催办"));
+  }
+  // Steps list, newest first, per subtree.
+  grpc::ClientContext ctx2;
+  ServiceUnderTest::Authorize(&ctx2, kCenterToken);
+  v1::ListLadderStepsRequest sreq;
+  sreq.set_unit_id("town.longshui");
+  v1::ListLadderStepsResponse steps;
+  ASSERT_TRUE(stub_->ListLadderSteps(&ctx2, sreq, &steps).ok());
+  ASSERT_EQ(steps.steps_size(), 3);
+  EXPECT_EQ(steps.steps(0).step(), v1::LADDER_STEP_SPECIAL_INSPECTION);
+  // Another unit sees none of it.
+  grpc::ClientContext ctx3;
+  ServiceUnderTest::Authorize(&ctx3, kStaffLonggang);
+  v1::ListLadderStepsRequest other;
+  ASSERT_TRUE(stub_->ListLadderSteps(&ctx3, other, &steps).ok());
+  EXPECT_EQ(steps.steps_size(), 0);
+}
+
+TEST_F(DeadlineServiceTest, DistrictNoticeAfterFurtherWorkingDays) {
+  AdvanceTo(Local(2024, 3, 1, 10));  // Fri
+  routing_->Publish(routing_->Dispatched("t-000040", "town.longgang",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  routing_->Publish(routing_->Accepted("t-000040", "town.longgang"));
+  // Handling: 03-04, 03-05, 03-06 → due 03-07. Special: +5 wd after 03-06 →
+  // 03-13 → 03-14. Notice: +5 more → 03-20 → 03-21.
+  AdvanceTo(Local(2024, 3, 7));
+  EXPECT_EQ(Scan(), 1);
+  AdvanceTo(Local(2024, 3, 14));
+  EXPECT_EQ(Scan(), 1);
+  AdvanceTo(Local(2024, 3, 20, 23, 59));
+  EXPECT_EQ(Scan(), 0);
+  AdvanceTo(Local(2024, 3, 21));
+  EXPECT_EQ(Scan(), 1);
+  AdvanceTo(Local(2024, 6, 1));
+  EXPECT_EQ(Scan(), 0);
+  v1::GetClocksResponse r = Clocks("t-000040");
+  ASSERT_EQ(r.ladder_steps_size(), 3);
+  EXPECT_EQ(r.ladder_steps(2).step(), v1::LADDER_STEP_DISTRICT_NOTICE);
+  EXPECT_EQ(r.ladder_steps(2).recipients_size(), 4);
+}
+
+TEST_F(DeadlineServiceTest, ExtensionDecidedByTheUnitThatForwarded) {
+  AdvanceTo(Local(2024, 3, 1, 10));  // Fri; complaint: 10 wd → last 03-15
+  routing_->Publish(routing_->Dispatched("t-000050", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  AdvanceTo(Local(2024, 3, 1, 11));
+  routing_->Publish(
+      routing_->Forwarded("t-000050", "town.longshui", "town.longshui.sfs"));
+  v1::GetClocksResponse r = Clocks("t-000050");
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_FORWARD)->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_RESPONSE)->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_HANDLING)->unit_id(), "town.longshui.sfs");
+  EXPECT_EQ(FromProto(Find(r, v1::CLOCK_KIND_HANDLING)->due()),
+            Local(2024, 3, 16));
+
+  v1::RequestExtensionResponse req;
+  // Refusals first: wrong unit, bad input, unknown order.
+  EXPECT_EQ(RequestExt(kStaffLongshui, "x-1", "t-000050", "2024-03-22", &req)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(RequestExt(kCenterToken, "x-2", "t-000050", "2024-03-22", &req)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status s = RequestExt(kStaffSfs, "x-3", "t-000050", "2024-03-15", &req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("proposed_due_date"));
+  s = RequestExt(kStaffSfs, "x-4", "t-000050", "2024/03/22", &req);
+  EXPECT_THAT(s.error_message(), StartsWith("proposed_due_date"));
+  s = RequestExt(kStaffSfs, "x-5", "t-999999", "2024-03-22", &req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  s = RequestExt(kStaffSfs, "x-6", "t-000050", "2024-12-31", &req);
+  EXPECT_THAT(s.error_message(), HasSubstr("more than 60 working days"));
+
+  AdvanceTo(Local(2024, 3, 13, 9));  // Wed: 03-14, 03-15 left → timely
+  ASSERT_TRUE(
+      RequestExt(kStaffSfs, "ext-1", "t-000050", "2024-03-22", &req).ok());
+  EXPECT_EQ(req.extension().state(), v1::EXTENSION_STATE_PENDING);
+  EXPECT_EQ(req.extension().approver_unit_id(), "town.longshui");
+  EXPECT_EQ(req.extension().working_days_left(), 2);
+  // Same request id: same answer; a second request while pending: refused.
+  v1::RequestExtensionResponse again;
+  ASSERT_TRUE(
+      RequestExt(kStaffSfs, "ext-1", "t-000050", "2024-03-22", &again).ok());
+  EXPECT_EQ(again.extension().extension_id(), req.extension().extension_id());
+  s = RequestExt(kStaffSfs, "ext-2", "t-000050", "2024-03-25", &again);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("PENDING"));
+
+  const std::string ext = req.extension().extension_id();
+  v1::DecideExtensionResponse d;
+  // Only the lead of the unit that forwarded it decides.
+  EXPECT_EQ(
+      Decide(kCenterToken, "d-1", ext, true, "2024-03-22", "", &d).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Decide(kLeadLonggang, "d-2", ext, true, "2024-03-22", "", &d)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  s = Decide(kLeadLongshui, "d-3", ext, true, "2024-03-14", "", &d);
+  EXPECT_THAT(s.error_message(), StartsWith("approved_due_date"));
+  s = Decide(kLeadLongshui, "d-4", ext, true, "", "", &d);
+  EXPECT_THAT(s.error_message(), StartsWith("approved_due_date"));
+  s = Decide(kLeadLongshui, "d-5", "987654", true, "2024-03-22", "", &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  ASSERT_TRUE(
+      Decide(kLeadLongshui, "d-ok", ext, true, "2024-03-21", "同意延期", &d)
+          .ok());
+  EXPECT_EQ(d.extension().state(), v1::EXTENSION_STATE_APPROVED);
+  EXPECT_EQ(d.extension().approved_due_date(), "2024-03-21");
+  EXPECT_EQ(FromProto(d.clock().due()), Local(2024, 3, 22));
+  EXPECT_EQ(FromProto(d.clock().original_due()), Local(2024, 3, 16));
+  EXPECT_EQ(d.clock().explanation().rule(), "extension.approved");
+  // Decided once.
+  s = Decide(kLeadLongshui, "d-again", ext, false, "", "不同意", &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("APPROVED"));
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kExtensionRequested), 1);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kExtensionDecided), 1);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockMoved), 1);
+
+  // The ladder follows the moved clock: nothing at the old due.
+  AdvanceTo(Local(2024, 3, 16));
+  EXPECT_EQ(Scan(), 0);
+  AdvanceTo(Local(2024, 3, 22));
+  EXPECT_EQ(Scan(), 1);
+
+  // History in GetClocks.
+  v1::GetClocksResponse after = Clocks("t-000050", kStaffLongshui);
+  ASSERT_EQ(after.extensions_size(), 1);
+  EXPECT_EQ(after.extensions(0).state(), v1::EXTENSION_STATE_APPROVED);
+}
+
+TEST_F(DeadlineServiceTest, ExtensionTooLateSaysHowManyDaysWereLeft) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000060", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  // Last day 02-19; on Sun 02-18 (adjusted working day) only 02-19 is left.
+  AdvanceTo(Local(2024, 2, 18, 9));
+  v1::RequestExtensionResponse req;
+  grpc::Status s =
+      RequestExt(kStaffLongshui, "late-1", "t-000060", "2024-02-23", &req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("1 working day left, 2 required"));
+  // On a holiday (02-15) two remain: 02-18 and 02-19 → timely; the center
+  // decides for a first-level unit.
+  grpc::ClientContext unused;
+  (void)unused;
+}
+
+TEST_F(DeadlineServiceTest, FirstLevelExtensionIsDecidedByTheCenter) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000061", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  AdvanceTo(Local(2024, 2, 15, 10));  // holiday; 02-18 and 02-19 left
+  v1::RequestExtensionResponse req;
+  ASSERT_TRUE(
+      RequestExt(kStaffLongshui, "c-1", "t-000061", "2024-02-23", &req).ok());
+  EXPECT_EQ(req.extension().approver_unit_id(), "center");
+  v1::DecideExtensionResponse d;
+  EXPECT_EQ(Decide(kLeadLongshui, "cd-1", req.extension().extension_id(), false,
+                   "", "不同意", &d)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status s = Decide(kCenterToken, "cd-2", req.extension().extension_id(),
+                          false, "", "", &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), StartsWith("reason"));
+  ASSERT_TRUE(Decide(kCenterToken, "cd-3", req.extension().extension_id(),
+                     false, "", "理由不充分，请按期办结", &d)
+                  .ok());
+  EXPECT_EQ(d.extension().state(), v1::EXTENSION_STATE_REJECTED);
+  EXPECT_EQ(FromProto(d.clock().due()), Local(2024, 2, 20));
+}
+
+TEST_F(DeadlineServiceTest, ReturnRedispatchAndRehandling) {
+  AdvanceTo(Local(2024, 4, 1, 9));  // Mon
+  routing_->Publish(routing_->Dispatched("t-000070", "town.longshui",
+                                         v1::REQUEST_TYPE_HELP_SEEKING));
+  routing_->Publish(
+      routing_->Forwarded("t-000070", "town.longshui", "town.longshui.sfs"));
+  AdvanceTo(Local(2024, 4, 2, 9));
+  v1::TicketEvent back = routing_->Event("t-000070");
+  back.mutable_returned()->set_from_unit_id("town.longshui.sfs");
+  back.mutable_returned()->set_to_unit_id("town.longshui");
+  back.mutable_returned()->set_reason("不属于本单位职责范围");
+  routing_->Publish(back);
+  v1::GetClocksResponse r = Clocks("t-000070");
+  const v1::Clock* ret = Find(r, v1::CLOCK_KIND_RETURN);
+  ASSERT_NE(ret, nullptr);
+  // 2 working days: 04-03, then Qingming 04-04..06 off, 04-07 (adjusted
+  // Sunday) → due 04-08 00:00.
+  EXPECT_EQ(ret->explanation().last_working_date(), "2024-04-07");
+  AdvanceTo(Local(2024, 4, 3, 9));
+  v1::TicketEvent up = routing_->Event("t-000070");
+  up.mutable_returned()->set_from_unit_id("town.longshui");
+  up.mutable_returned()->set_to_unit_id("center");
+  up.mutable_returned()->set_reason("不属于本镇街职责范围");
+  up.mutable_returned()->set_reached_center(true);
+  routing_->Publish(up);
+  r = Clocks("t-000070");
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_RETURN)->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_HANDLING)->outcome(),
+            v1::CLOCK_OUTCOME_CANCELLED);
+
+  // Re-dispatch: a fresh set for round 2.
+  AdvanceTo(Local(2024, 4, 3, 14));
+  v1::TicketEvent re = routing_->Event("t-000070");
+  *re.mutable_redispatched()->mutable_dispatch() =
+      routing_
+          ->Dispatched("t-000070", "dept.housing",
+                       v1::REQUEST_TYPE_HELP_SEEKING, 2)
+          .dispatched();
+  re.mutable_redispatched()->set_previous_unit_id("town.longshui");
+  re.mutable_redispatched()->set_cause(v1::REDISPATCH_CAUSE_RETURNED);
+  routing_->Publish(re);
+  r = Clocks("t-000070");
+  const v1::Clock* h2 = Find(r, v1::CLOCK_KIND_HANDLING, 2);
+  ASSERT_NE(h2, nullptr);
+  EXPECT_EQ(h2->unit_id(), "dept.housing");
+  EXPECT_EQ(h2->state(), v1::CLOCK_STATE_RUNNING);
+  int running = 0;
+  for (const auto& c : r.clocks()) {
+    running += c.state() == v1::CLOCK_STATE_RUNNING ? 1 : 0;
+    if (c.dispatch_round() == 1) {
+      EXPECT_EQ(c.state(), v1::CLOCK_STATE_STOPPED);
+    }
+  }
+  EXPECT_EQ(running, 3);
+
+  // Reply, review rejected → re-handling clock for the same unit.
+  AdvanceTo(Local(2024, 4, 8, 10));
+  routing_->Publish(routing_->Replied("t-000070", "dept.housing"));
+  AdvanceTo(Local(2024, 4, 9, 10));
+  v1::TicketEvent rev = routing_->Event("t-000070");
+  rev.mutable_reviewed()->set_reply_id("reply-x");
+  rev.mutable_reviewed()->set_unit_id("dept.housing");
+  rev.mutable_reviewed()->set_approved(false);
+  rev.mutable_reviewed()->add_reasons(v1::REVIEW_REASON_NOT_RESOLVED);
+  routing_->Publish(rev);
+  r = Clocks("t-000070");
+  const v1::Clock* reh = Find(r, v1::CLOCK_KIND_REHANDLING, 2);
+  ASSERT_NE(reh, nullptr);
+  EXPECT_EQ(reh->explanation().working_days(), 10);
+  EXPECT_EQ(reh->explanation().start_date(), "2024-04-09");
+  // Closed stops it.
+  AdvanceTo(Local(2024, 4, 12, 10));
+  v1::TicketEvent closed = routing_->Event("t-000070");
+  closed.mutable_closed()->set_reason(v1::CLOSE_REASON_EVALUATED);
+  closed.mutable_closed()->set_handling_unit_id("dept.housing");
+  routing_->Publish(closed);
+  r = Clocks("t-000070");
+  for (const auto& c : r.clocks())
+    EXPECT_EQ(c.state(), v1::CLOCK_STATE_STOPPED);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_REHANDLING, 2)->outcome(),
+            v1::CLOCK_OUTCOME_MET);
+}
+
+TEST_F(DeadlineServiceTest, ListDuePerSubtreeAndPermissions) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  routing_->Publish(routing_->Dispatched("t-000080", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  routing_->Publish(
+      routing_->Forwarded("t-000080", "town.longshui", "town.longshui.sfs"));
+  routing_->Publish(routing_->Dispatched("t-000081", "town.longgang",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  auto list = [&](const std::string& token, const std::string& unit,
+                  v1::ListDueResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::ListDueRequest req;
+    req.set_unit_id(unit);
+    *req.mutable_due_before() = ToProto(Local(2024, 3, 31));
+    req.add_kinds(v1::CLOCK_KIND_HANDLING);
+    return stub_->ListDue(&ctx, req, resp);
+  };
+  v1::ListDueResponse resp;
+  ASSERT_TRUE(list(kCenterToken, "", &resp).ok());
+  EXPECT_EQ(resp.items_size(), 2);
+  ASSERT_TRUE(list(kStaffLongshui, "", &resp).ok());
+  ASSERT_EQ(resp.items_size(), 1);
+  EXPECT_EQ(resp.items(0).clock().unit_id(), "town.longshui.sfs");
+  EXPECT_EQ(resp.items(0).ticket_number(), "DZ20240208-000080");
+  EXPECT_EQ(resp.items(0).working_days_left(), 3);
+  ASSERT_TRUE(list(kStaffLongshui, "town.longshui.sfs", &resp).ok());
+  EXPECT_EQ(resp.items_size(), 1);
+  EXPECT_EQ(list(kStaffLongshui, "town.longgang", &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(kAgentToken, "", &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kCenterToken);
+  v1::ListDueRequest bad;
+  EXPECT_EQ(stub_->ListDue(&ctx, bad, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // GetClocks: the other town may not look; the agent and auditor may.
+  grpc::ClientContext c1;
+  ServiceUnderTest::Authorize(&c1, kStaffLonggang);
+  v1::GetClocksRequest g;
+  g.set_ticket_id("t-000080");
+  v1::GetClocksResponse gr;
+  EXPECT_EQ(stub_->GetClocks(&c1, g, &gr).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Clocks("t-000080", kAgentToken).clocks_size(), 3);
+  EXPECT_EQ(Clocks("t-000080", kAuditorToken).clocks_size(), 3);
+  EXPECT_EQ(Clocks("t-000080", kStaffSfs).clocks_size(), 3);
+  grpc::ClientContext c2;
+  ServiceUnderTest::Authorize(&c2, kCenterToken);
+  g.set_ticket_id("t-nothing");
+  EXPECT_EQ(stub_->GetClocks(&c2, g, &gr).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // Unknown fields are refused.
+  grpc::ClientContext c3;
+  ServiceUnderTest::Authorize(&c3, kServiceToken);
+  g.set_ticket_id("t-000080");
+  g.GetReflection()->MutableUnknownFields(&g)->AddVarint(77, 1);
+  EXPECT_EQ(stub_->GetClocks(&c3, g, &gr).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
+  AdvanceTo(Local(2025, 3, 3, 9));  // Mon; complaint → last day 03-17
+  routing_->Publish(routing_->Dispatched("t-000090", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  auto cal = v1::CalendarService::NewStub(svc_->channel());
+  v1::LoadYearRequest req;
+  req.set_request_id("y2025");
+  req.set_year(2025);
+  req.add_holidays("2025-03-10");  // a test holiday inside the period
+  req.set_source("测试：2025年调整");
+  v1::LoadYearResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    grpc::Status s = cal->LoadYear(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(s.error_message(), HasSubstr("3 open clocks"));
+  }
+  req.set_request_id("y2025-force");
+  req.set_force(true);
+  {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    ASSERT_TRUE(cal->LoadYear(&ctx, req, &resp).ok());
+  }
+  // Only the handling clock spans 03-10; response and forward ended 03-04.
+  EXPECT_EQ(resp.clocks_recomputed(), 1);
+  v1::GetClocksResponse r90 = Clocks("t-000090");
+  const v1::Clock* h = Find(r90, v1::CLOCK_KIND_HANDLING);
+  EXPECT_EQ(h->explanation().last_working_date(), "2025-03-18");  // was 03-17
+  EXPECT_EQ(h->explanation().calendar_version(), resp.calendar_version());
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockMoved), 1);
+}
+
+}  // namespace
+}  // namespace hotline::deadline

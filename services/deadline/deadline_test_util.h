@@ -1,0 +1,148 @@
+#pragma once
+
+// Test helpers for hotline-deadline integration tests: a service under test
+// with unit principals, a routing-event builder, EventSink delivery, and a
+// Scanner driven by the test (the service's own scanner thread is off).
+
+#include <grpcpp/grpcpp.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/server/proto_time.h"
+#include "gtest/gtest.h"
+#include "hotline/v1/deadline.grpc.pb.h"
+#include "hotline/v1/events.grpc.pb.h"
+#include "services/deadline/calendar_state.h"
+#include "services/deadline/clock_engine.h"
+#include "services/deadline/deadline_service.h"
+#include "tests/support/service_fixture.h"
+
+namespace hotline::deadline::testutil {
+
+inline constexpr char kStaffLongshui[] = "staff-longshui-01";
+inline constexpr char kLeadLongshui[] = "lead-longshui-01";
+inline constexpr char kStaffSfs[] = "staff-longshui-sfs";
+inline constexpr char kStaffLonggang[] = "staff-longgang-01";
+inline constexpr char kLeadLonggang[] = "lead-longgang-01";
+
+inline std::string UnitTokens() {
+  return absl::StrCat(kStaffLongshui, " UNIT_STAFF town.longshui\n",
+                      kLeadLongshui, " UNIT_LEAD town.longshui\n", kStaffSfs,
+                      " UNIT_STAFF town.longshui.sfs\n", kStaffLonggang,
+                      " UNIT_STAFF town.longgang\n", kLeadLonggang,
+                      " UNIT_LEAD town.longgang\n");
+}
+
+// 00:00 +08:00 of a local date, plus h:m.
+inline absl::Time Local(int y, int mo, int d, int h = 0, int mi = 0) {
+  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi),
+                         absl::FixedTimeZone(8 * 3600));
+}
+
+// Builds routing's events with per-ticket seq and delivers them.
+class Routing {
+ public:
+  Routing(std::shared_ptr<grpc::Channel> channel, Clock* clock)
+      : stub_(v1::EventSink::NewStub(channel)), clock_(clock) {}
+
+  v1::TicketEvent Event(const std::string& ticket) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("routing-", ++next_id_));
+    e.set_ticket_id(ticket);
+    e.set_seq(++seq_[ticket]);
+    *e.mutable_occurred_at() = ToProto(clock_->Now());
+    e.set_producer("routing");
+    e.set_ticket_number(Number(ticket));
+    e.mutable_actor()->set_principal_id("system");
+    e.mutable_actor()->set_role(v1::SERVICE);
+    return e;
+  }
+
+  static std::string Number(const std::string& ticket) {
+    return absl::StrCat(
+        "DZ20240208-",
+        ticket.substr(ticket.size() > 6 ? ticket.size() - 6 : 0));
+  }
+
+  // Delivers events (≤ 500) and expects every one acknowledged.
+  void Publish(const std::vector<v1::TicketEvent>& events) {
+    v1::PublishRequest req;
+    req.set_source_service("routing");
+    for (const auto& e : events) *req.add_events() = e;
+    v1::PublishResponse resp;
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, testing::kServiceToken);
+    grpc::Status s = stub_->Publish(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(resp.acknowledged_event_ids_size(), req.events_size());
+  }
+  void Publish(const v1::TicketEvent& e) { Publish(std::vector{e}); }
+
+  v1::TicketEvent Dispatched(const std::string& ticket, const std::string& unit,
+                             v1::RequestType type, int round = 1) {
+    v1::TicketEvent e = Event(ticket);
+    v1::Dispatched* d = e.mutable_dispatched();
+    d->set_unit_id(unit);
+    d->set_request_type(type);
+    d->set_urgency(v1::URGENCY_NORMAL);
+    d->set_category_code("urban.road.damage");
+    d->set_dispatch_round(round);
+    d->set_note("请尽快核实处理");
+    return e;
+  }
+  v1::TicketEvent Accepted(const std::string& ticket, const std::string& unit) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_accepted()->set_unit_id(unit);
+    return e;
+  }
+  v1::TicketEvent Forwarded(const std::string& ticket, const std::string& from,
+                            const std::string& to) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_forwarded()->set_from_unit_id(from);
+    e.mutable_forwarded()->set_to_unit_id(to);
+    return e;
+  }
+  v1::TicketEvent Replied(const std::string& ticket, const std::string& unit,
+                          int rehandling_round = 0) {
+    v1::TicketEvent e = Event(ticket);
+    v1::Replied* r = e.mutable_replied();
+    r->set_reply_id(absl::StrCat("reply-", next_id_));
+    r->set_unit_id(unit);
+    r->set_text("已安排维修人员处理路面破损。");
+    r->set_contact(v1::REPLY_CONTACT_PHONE);
+    *r->mutable_contacted_at() = ToProto(clock_->Now());
+    r->set_resolved(true);
+    r->set_rehandling_round(rehandling_round);
+    return e;
+  }
+
+ private:
+  std::unique_ptr<v1::EventSink::Stub> stub_;
+  Clock* clock_;
+  int64_t next_id_ = 0;
+  std::map<std::string, int64_t> seq_;
+};
+
+// A Scanner over a service instance's schema, as a replica would run it.
+struct TestScanner {
+  TestScanner(runtime::ServiceInstance& instance, const std::string& name,
+              const Policy* policy = &Policy::Builtin())
+      : state(nullptr),
+        outbox("deadline", {}),
+        engine(&state, policy, &outbox, &instance.clock()),
+        scanner(&instance.pool(), &engine, name) {
+    EXPECT_TRUE(state.Init({}).ok());
+  }
+  CalendarState state;
+  outbox::Outbox outbox;
+  ClockEngine engine;
+  Scanner scanner;
+};
+
+}  // namespace hotline::deadline::testutil
