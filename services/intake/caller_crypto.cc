@@ -76,8 +76,8 @@ absl::StatusOr<CallerCrypto> CallerCrypto::Parse(absl::string_view text) {
           absl::StrCat("caller key file line ", line_no, ": bad key id"));
     }
     if (c.Find(parts[0]) != nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "caller key file line ", line_no, ": duplicate key id"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("caller key file line ", line_no, ": duplicate key id"));
     }
     c.keys_.push_back(Key{std::string(parts[0]), std::move(bytes)});
   }
@@ -115,8 +115,8 @@ const CallerCrypto::Key* CallerCrypto::Find(absl::string_view id) const {
   return nullptr;
 }
 
-absl::StatusOr<std::string> CallerCrypto::Encrypt(
-    absl::string_view plaintext, absl::string_view aad) const {
+absl::StatusOr<std::string> CallerCrypto::Encrypt(absl::string_view plaintext,
+                                                  absl::string_view aad) const {
   const Key& key = keys_.front();
   std::string out;
   out.push_back(static_cast<char>(kVersion));
@@ -156,8 +156,7 @@ absl::StatusOr<std::string> CallerCrypto::Encrypt(
   total += len;
   ct.resize(total);
   unsigned char tag[kTagLen];
-  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen, tag) !=
-      1) {
+  if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen, tag) != 1) {
     return absl::InternalError("AES-256-GCM tag failed");
   }
   out.append(ct);
@@ -175,8 +174,8 @@ std::string CallerCrypto::KeyIdOf(absl::string_view ciphertext) {
   return std::string(ciphertext.substr(2, n));
 }
 
-absl::StatusOr<std::string> CallerCrypto::Decrypt(
-    absl::string_view ciphertext, absl::string_view aad) const {
+absl::StatusOr<std::string> CallerCrypto::Decrypt(absl::string_view ciphertext,
+                                                  absl::string_view aad) const {
   if (ciphertext.size() < 2 ||
       static_cast<unsigned char>(ciphertext[0]) != kVersion) {
     return absl::DataLossError("caller ciphertext: unknown format");
@@ -188,12 +187,13 @@ absl::StatusOr<std::string> CallerCrypto::Decrypt(
   absl::string_view id = ciphertext.substr(2, id_len);
   const Key* key = Find(id);
   if (key == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("caller ciphertext: key id ", id, " is not in the key file"));
+    return absl::NotFoundError(absl::StrCat("caller ciphertext: key id ", id,
+                                            " is not in the key file"));
   }
   absl::string_view nonce = ciphertext.substr(2 + id_len, kNonceLen);
-  absl::string_view body = ciphertext.substr(
-      2 + id_len + kNonceLen, ciphertext.size() - 2 - id_len - kNonceLen - kTagLen);
+  absl::string_view body =
+      ciphertext.substr(2 + id_len + kNonceLen,
+                        ciphertext.size() - 2 - id_len - kNonceLen - kTagLen);
   std::string tag(ciphertext.substr(ciphertext.size() - kTagLen));
   std::unique_ptr<EVP_CIPHER_CTX, CtxFree> ctx(EVP_CIPHER_CTX_new());
   std::string pt(body.size() + 16, '\0');

@@ -23,7 +23,8 @@ TEST(CallerCryptoTest, RoundTripBindsAad) {
   auto back = c->Decrypt(*ct, "tk-1");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(*back, plain);
-  EXPECT_EQ(c->Decrypt(*ct, "tk-2").status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(c->Decrypt(*ct, "tk-2").status().code(),
+            absl::StatusCode::kDataLoss);
   // Fresh nonce each time.
   EXPECT_NE(*c->Encrypt(plain, "tk-1"), *ct);
 }
@@ -44,7 +45,8 @@ TEST(CallerCryptoTest, DetectsTampering) {
 TEST(CallerCryptoTest, UnknownKeyIdAndRotation) {
   auto old_keys = CallerCrypto::Parse(
       "k1 2222222222222222222222222222222222222222222222222222222222222222\n"
-      "hmac 3333333333333333333333333333333333333333333333333333333333333333\n");
+      "hmac "
+      "3333333333333333333333333333333333333333333333333333333333333333\n");
   ASSERT_TRUE(old_keys.ok());
   auto ct_old = old_keys->Encrypt("王五", "tk-9");
   ASSERT_TRUE(ct_old.ok());
@@ -56,21 +58,27 @@ TEST(CallerCryptoTest, UnknownKeyIdAndRotation) {
   // A file without k1 cannot decrypt it: NOT_FOUND naming the key id.
   auto only_new = CallerCrypto::Parse(
       "k3 4444444444444444444444444444444444444444444444444444444444444444\n"
-      "hmac 3333333333333333333333333333333333333333333333333333333333333333\n");
+      "hmac "
+      "3333333333333333333333333333333333333333333333333333333333333333\n");
   auto r = only_new->Decrypt(*ct_old, "tk-9");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("k1"));
   // The phone hash does not depend on the encryption keys.
-  EXPECT_EQ(old_keys->PhoneHash("13812345678"), only_new->PhoneHash("13812345678"));
+  EXPECT_EQ(old_keys->PhoneHash("13812345678"),
+            only_new->PhoneHash("13812345678"));
   EXPECT_EQ(old_keys->PhoneHash("13812345678").size(), 64u);
-  EXPECT_NE(old_keys->PhoneHash("13812345678"), old_keys->PhoneHash("13812345679"));
+  EXPECT_NE(old_keys->PhoneHash("13812345678"),
+            old_keys->PhoneHash("13812345679"));
 }
 
 TEST(CallerCryptoTest, RejectsBadFiles) {
   EXPECT_FALSE(CallerCrypto::Parse("").ok());
   EXPECT_FALSE(CallerCrypto::Parse("k1 abcd\nhmac abcd\n").ok());
-  EXPECT_FALSE(CallerCrypto::Parse(
-      "k1 2222222222222222222222222222222222222222222222222222222222222222\n").ok());
+  EXPECT_FALSE(
+      CallerCrypto::Parse(
+          "k1 "
+          "2222222222222222222222222222222222222222222222222222222222222222\n")
+          .ok());
   EXPECT_FALSE(CallerCrypto::LoadFile("/nonexistent/keys").ok());
 }
 

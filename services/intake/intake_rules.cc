@@ -91,9 +91,9 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
     return absl::InvalidArgumentError(absl::StrCat(field, ": invalid UTF-8"));
   }
   if (rule.max_bytes > 0 && value.size() > rule.max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": longer than ", rule.max_bytes, " bytes (", value.size(),
-        ")"));
+    return absl::InvalidArgumentError(absl::StrCat(field, ": longer than ",
+                                                   rule.max_bytes, " bytes (",
+                                                   value.size(), ")"));
   }
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
@@ -113,8 +113,9 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
 absl::Status CheckId(absl::string_view field, absl::string_view value,
                      bool required) {
   if (value.empty()) {
-    return required ? absl::InvalidArgumentError(absl::StrCat(field, ": required"))
-                    : absl::OkStatus();
+    return required
+               ? absl::InvalidArgumentError(absl::StrCat(field, ": required"))
+               : absl::OkStatus();
   }
   if (value.size() > 64) {
     return absl::InvalidArgumentError(
@@ -165,8 +166,8 @@ std::optional<std::string> NormalizePhone(absl::string_view phone) {
 
 bool IsValidIdNumber(absl::string_view id) {
   if (id.size() != 18) return false;
-  static const int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6,
-                                   3, 7, 9, 10, 5, 8, 4, 2};
+  static const int kWeights[17] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                   3, 7, 9,  10, 5, 8, 4, 2};
   static const char kCheck[11] = {'1', '0', 'X', '9', '8', '7',
                                   '6', '5', '4', '3', '2'};
   int sum = 0;
@@ -180,7 +181,8 @@ bool IsValidIdNumber(absl::string_view id) {
 
 bool IsAnonymous(const v1::CallerIdentity& c) {
   return absl::StripAsciiWhitespace(c.name()).empty() && c.phone().empty() &&
-         c.id_number().empty() && absl::StripAsciiWhitespace(c.address()).empty();
+         c.id_number().empty() &&
+         absl::StripAsciiWhitespace(c.address()).empty();
 }
 
 absl::Status CheckCaller(const v1::CallerIdentity& c) {
@@ -192,7 +194,8 @@ absl::Status CheckCaller(const v1::CallerIdentity& c) {
     return absl::InvalidArgumentError(
         "caller.id_number: not a valid resident ID number");
   }
-  RETURN_IF_ERROR(CheckText("caller.address", c.address(), {false, 256, false}));
+  RETURN_IF_ERROR(
+      CheckText("caller.address", c.address(), {false, 256, false}));
   return absl::OkStatus();
 }
 
@@ -279,7 +282,8 @@ absl::flat_hash_map<std::string, int> Terms(absl::string_view text) {
     if (IsCjk(cp)) {
       flush_word();
       run.emplace_back(text.substr(i, n));
-    } else if (cp < 0x80 && absl::ascii_isalnum(static_cast<unsigned char>(cp))) {
+    } else if (cp < 0x80 &&
+               absl::ascii_isalnum(static_cast<unsigned char>(cp))) {
       flush_run();
       word.push_back(absl::ascii_tolower(static_cast<unsigned char>(cp)));
     } else {
@@ -339,20 +343,34 @@ absl::StatusOr<absl::Time> ParseLocalDate(absl::string_view field,
 
 const char* StatusName(v1::TicketStatus s) {
   switch (s) {
-    case v1::TICKET_STATUS_RECEIVED: return "RECEIVED";
-    case v1::TICKET_STATUS_CLOSED_AT_INTAKE: return "CLOSED_AT_INTAKE";
-    case v1::TICKET_STATUS_DISPATCHED: return "DISPATCHED";
-    case v1::TICKET_STATUS_ACCEPTED: return "ACCEPTED";
-    case v1::TICKET_STATUS_FORWARDED: return "FORWARDED";
-    case v1::TICKET_STATUS_RETURNED: return "RETURNED";
-    case v1::TICKET_STATUS_DISPUTED: return "DISPUTED";
-    case v1::TICKET_STATUS_REPLIED: return "REPLIED";
-    case v1::TICKET_STATUS_REHANDLING: return "REHANDLING";
-    case v1::TICKET_STATUS_AWAITING_EVALUATION: return "AWAITING_EVALUATION";
-    case v1::TICKET_STATUS_EVALUATED: return "EVALUATED";
-    case v1::TICKET_STATUS_CLOSED: return "CLOSED";
-    case v1::TICKET_STATUS_MERGED: return "MERGED";
-    default: return "UNSPECIFIED";
+    case v1::TICKET_STATUS_RECEIVED:
+      return "RECEIVED";
+    case v1::TICKET_STATUS_CLOSED_AT_INTAKE:
+      return "CLOSED_AT_INTAKE";
+    case v1::TICKET_STATUS_DISPATCHED:
+      return "DISPATCHED";
+    case v1::TICKET_STATUS_ACCEPTED:
+      return "ACCEPTED";
+    case v1::TICKET_STATUS_FORWARDED:
+      return "FORWARDED";
+    case v1::TICKET_STATUS_RETURNED:
+      return "RETURNED";
+    case v1::TICKET_STATUS_DISPUTED:
+      return "DISPUTED";
+    case v1::TICKET_STATUS_REPLIED:
+      return "REPLIED";
+    case v1::TICKET_STATUS_REHANDLING:
+      return "REHANDLING";
+    case v1::TICKET_STATUS_AWAITING_EVALUATION:
+      return "AWAITING_EVALUATION";
+    case v1::TICKET_STATUS_EVALUATED:
+      return "EVALUATED";
+    case v1::TICKET_STATUS_CLOSED:
+      return "CLOSED";
+    case v1::TICKET_STATUS_MERGED:
+      return "MERGED";
+    default:
+      return "UNSPECIFIED";
   }
 }
 
@@ -377,7 +395,8 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       u.status = v1::TICKET_STATUS_DISPATCHED;
       u.holder = e.dispatched().unit_id();
       u.held_units.push_back(e.dispatched().unit_id());
-      for (const auto& co : e.dispatched().co_unit_ids()) u.held_units.push_back(co);
+      for (const auto& co : e.dispatched().co_unit_ids())
+        u.held_units.push_back(co);
       u.unit_id = e.dispatched().unit_id();
       u.note = absl::StrCat("已交办至 ", e.dispatched().unit_id());
       break;
@@ -603,12 +622,12 @@ absl::Status ValidateCreateTicket(const v1::CreateTicketRequest& req,
           "close_at_intake.article_ids: 1–10 articles required");
     }
     for (int i = 0; i < c.article_ids_size(); ++i) {
-      RETURN_IF_ERROR(CheckId(
-          absl::StrCat("close_at_intake.article_ids[", i, "]"),
-          c.article_ids(i)));
+      RETURN_IF_ERROR(
+          CheckId(absl::StrCat("close_at_intake.article_ids[", i, "]"),
+                  c.article_ids(i)));
     }
-    RETURN_IF_ERROR(CheckText("close_at_intake.answer", c.answer(),
-                              {true, 8192, true}));
+    RETURN_IF_ERROR(
+        CheckText("close_at_intake.answer", c.answer(), {true, 8192, true}));
   }
   return absl::OkStatus();
 }

@@ -41,8 +41,8 @@ bool IsValidUtf8(absl::string_view s);
 
 struct TextRule {
   bool required = false;
-  size_t max_bytes = 0;      // 0: no limit
-  bool multi_line = false;   // allows \n and \t
+  size_t max_bytes = 0;     // 0: no limit
+  bool multi_line = false;  // allows \n and \t
 };
 // INVALID_ARGUMENT "<field>: ..." unless `value` obeys `rule`.
 absl::Status CheckText(absl::string_view field, absl::string_view value,
@@ -64,9 +64,9 @@ bool IsValidIdNumber(absl::string_view id);
 absl::Status CheckCaller(const v1::CallerIdentity& caller);
 bool IsAnonymous(const v1::CallerIdentity& caller);
 
-std::string MaskName(absl::string_view name);      // 张三丰 → 张**
-std::string MaskPhone(absl::string_view phone);    // 138****5678
-std::string MaskIdNumber(absl::string_view id);    // 5002************1X
+std::string MaskName(absl::string_view name);    // 张三丰 → 张**
+std::string MaskPhone(absl::string_view phone);  // 138****5678
+std::string MaskIdNumber(absl::string_view id);  // 5002************1X
 // Keeps text up to the first town-level suffix (街道/镇/乡), then "****".
 std::string MaskAddress(absl::string_view address);
 v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
@@ -99,11 +99,11 @@ absl::StatusOr<absl::Time> ParseLocalDate(absl::string_view field,
 // view of an order. `status` unset means the status does not change.
 struct ProgressUpdate {
   std::optional<v1::TicketStatus> status;
-  std::optional<std::string> holder;           // new holder ("" = center)
+  std::optional<std::string> holder;  // new holder ("" = center)
   std::optional<absl::Time> handling_due;
-  std::vector<std::string> held_units;         // units that now hold/held it
-  std::string note;                            // caller-facing; "" = no entry
-  std::string unit_id;                         // unit of the progress entry
+  std::vector<std::string> held_units;  // units that now hold/held it
+  std::string note;                     // caller-facing; "" = no entry
+  std::string unit_id;                  // unit of the progress entry
 };
 // nullopt for events that do not concern the caller's view. A MERGED order
 // keeps its status (it follows its original).
@@ -111,7 +111,7 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& event,
                                                 v1::TicketStatus current);
 
 const char* StatusName(v1::TicketStatus status);  // "RECEIVED", ...
-bool IsClosed(v1::TicketStatus status);  // CLOSED, CLOSED_AT_INTAKE
+bool IsClosed(v1::TicketStatus status);           // CLOSED, CLOSED_AT_INTAKE
 
 // ---- visibility
 

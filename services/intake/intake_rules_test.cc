@@ -37,10 +37,13 @@ TEST(IntakeRulesTest, TextRules) {
   EXPECT_TRUE(IsValidUtf8("路灯不亮"));
   EXPECT_FALSE(IsValidUtf8("\xC0\xAF"));
   EXPECT_FALSE(IsValidUtf8("\xED\xA0\x80"));
-  EXPECT_THAT(std::string(CheckText("title", "a\nb", {true, 200, false}).message()),
-              ::testing::StartsWith("title:"));
-  EXPECT_FALSE(CheckText("content", std::string(8193, 'a'), {true, 8192, true}).ok());
-  EXPECT_TRUE(CheckText("content", std::string(8192, 'a'), {true, 8192, true}).ok());
+  EXPECT_THAT(
+      std::string(CheckText("title", "a\nb", {true, 200, false}).message()),
+      ::testing::StartsWith("title:"));
+  EXPECT_FALSE(
+      CheckText("content", std::string(8193, 'a'), {true, 8192, true}).ok());
+  EXPECT_TRUE(
+      CheckText("content", std::string(8192, 'a'), {true, 8192, true}).ok());
   EXPECT_FALSE(CheckText("title", "   ", {true, 200, false}).ok());
 }
 
@@ -59,7 +62,8 @@ TEST(IntakeRulesTest, NumbersAndDates) {
   absl::Time t = absl::FromUnixSeconds(1707350400);  // 2024-02-08 08:00 CST
   EXPECT_EQ(LocalDayCompact(t), "20240208");
   EXPECT_EQ(TicketNumber("20240208", 123), "DZ20240208-000123");
-  EXPECT_EQ(LocalDayCompact(absl::FromUnixSeconds(1707350400 - 9 * 3600)), "20240207");
+  EXPECT_EQ(LocalDayCompact(absl::FromUnixSeconds(1707350400 - 9 * 3600)),
+            "20240207");
   EXPECT_TRUE(IsTicketNumberPrefix("DZ20240208"));
   EXPECT_TRUE(IsTicketNumberPrefix("DZ20240208-0001"));
   EXPECT_FALSE(IsTicketNumberPrefix("DZ2024"));
@@ -79,13 +83,15 @@ TEST(IntakeRulesTest, EventsMoveStatus) {
             v1::TICKET_STATUS_REHANDLING);
   e.Clear();
   e.mutable_closed()->set_reason(v1::CLOSE_REASON_MERGED);
-  EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_MERGED)->status.has_value());
+  EXPECT_FALSE(
+      ProgressFromEvent(e, v1::TICKET_STATUS_MERGED)->status.has_value());
   e.Clear();
   e.mutable_clock_stopped();
   EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED).has_value());
   e.Clear();
   e.mutable_clock_moved()->set_kind(v1::CLOCK_KIND_HANDLING);
-  *e.mutable_clock_moved()->mutable_due() = ToProto(absl::FromUnixSeconds(1708000000));
+  *e.mutable_clock_moved()->mutable_due() =
+      ToProto(absl::FromUnixSeconds(1708000000));
   EXPECT_EQ(*ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED)->handling_due,
             absl::FromUnixSeconds(1708000000));
 }

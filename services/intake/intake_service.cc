@@ -1,12 +1,11 @@
 #include "services/intake/intake_service.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include <cstdlib>
-
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
@@ -101,465 +100,514 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   grpc::Status CreateTicket(grpc::ServerContext* context,
                             const v1::CreateTicketRequest* req,
                             v1::CreateTicketResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(auth::RequireRole(
-          who, {Role::kCallAgent, Role::kCenterStaff, Role::kService}));
-      const absl::Time now = ctx_.clock.Now();
-      RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog_, now));
-      if (req->has_close_at_intake()) {
-        RETURN_IF_ERROR(CheckCitable(req->close_at_intake(), now));
-      }
-      NewTicket nt;
-      nt.request_id = req->request_id();
-      nt.request_hash = RequestHash("CreateTicket", *req);
-      v1::Ticket& t = nt.ticket;
-      t.set_ticket_id(NewId("tk-"));
-      const std::string day = LocalDayCompact(now);
-      ASSIGN_OR_RETURN(int64_t serial, store_->NextSerial(day));
-      t.set_ticket_number(TicketNumber(day, serial));
-      t.set_channel(req->channel());
-      t.set_request_type(req->request_type());
-      t.set_category_code(req->category_code());
-      t.set_urgency(req->urgency() == v1::URGENCY_UNSPECIFIED
-                        ? v1::URGENCY_NORMAL
-                        : req->urgency());
-      *t.mutable_location() = req->location();
-      t.set_title(req->title());
-      t.set_content(req->content());
-      if (req->has_limit()) *t.mutable_limit() = req->limit();
-      t.set_confidential(req->confidential() ||
-                         req->request_type() == v1::REQUEST_TYPE_REPORT);
-      const bool anonymous = IsAnonymous(req->caller());
-      t.mutable_caller()->set_anonymous(anonymous);
-      if (!anonymous) {
-        v1::CallerIdentity c = req->caller();
-        if (!c.phone().empty()) {
-          const std::string phone = *NormalizePhone(c.phone());
-          c.set_phone(phone);
-          t.set_caller_hash(crypto_->PhoneHash(phone));
-        }
-        if (!c.id_number().empty() && c.id_number().back() == 'x') {
-          c.mutable_id_number()->back() = 'X';
-        }
-        ASSIGN_OR_RETURN(nt.caller_ct,
-                         crypto_->Encrypt(c.SerializeAsString(), t.ticket_id()));
-      }
-      t.set_status(req->has_close_at_intake()
-                       ? v1::TICKET_STATUS_CLOSED_AT_INTAKE
-                       : v1::TICKET_STATUS_RECEIVED);
-      *t.mutable_received_at() =
-          req->has_received_at() ? req->received_at() : ToProto(now);
-      *t.mutable_created_at() = ToProto(now);
-      *t.mutable_updated_at() = ToProto(now);
-      *t.mutable_created_by() = ActorOf(who);
-      if (req->has_close_at_intake()) {
-        for (const auto& id : req->close_at_intake().article_ids()) {
-          t.add_cited_article_ids(id);
-        }
-        t.set_intake_answer(req->close_at_intake().answer());
-      }
-      nt.terms = Terms(absl::StrCat(req->title(), "\n", req->content()));
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCallAgent, Role::kCenterStaff, Role::kService}));
+          const absl::Time now = ctx_.clock.Now();
+          RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog_, now));
+          if (req->has_close_at_intake()) {
+            RETURN_IF_ERROR(CheckCitable(req->close_at_intake(), now));
+          }
+          NewTicket nt;
+          nt.request_id = req->request_id();
+          nt.request_hash = RequestHash("CreateTicket", *req);
+          v1::Ticket& t = nt.ticket;
+          t.set_ticket_id(NewId("tk-"));
+          const std::string day = LocalDayCompact(now);
+          ASSIGN_OR_RETURN(int64_t serial, store_->NextSerial(day));
+          t.set_ticket_number(TicketNumber(day, serial));
+          t.set_channel(req->channel());
+          t.set_request_type(req->request_type());
+          t.set_category_code(req->category_code());
+          t.set_urgency(req->urgency() == v1::URGENCY_UNSPECIFIED
+                            ? v1::URGENCY_NORMAL
+                            : req->urgency());
+          *t.mutable_location() = req->location();
+          t.set_title(req->title());
+          t.set_content(req->content());
+          if (req->has_limit()) *t.mutable_limit() = req->limit();
+          t.set_confidential(req->confidential() ||
+                             req->request_type() == v1::REQUEST_TYPE_REPORT);
+          const bool anonymous = IsAnonymous(req->caller());
+          t.mutable_caller()->set_anonymous(anonymous);
+          if (!anonymous) {
+            v1::CallerIdentity c = req->caller();
+            if (!c.phone().empty()) {
+              const std::string phone = *NormalizePhone(c.phone());
+              c.set_phone(phone);
+              t.set_caller_hash(crypto_->PhoneHash(phone));
+            }
+            if (!c.id_number().empty() && c.id_number().back() == 'x') {
+              c.mutable_id_number()->back() = 'X';
+            }
+            ASSIGN_OR_RETURN(
+                nt.caller_ct,
+                crypto_->Encrypt(c.SerializeAsString(), t.ticket_id()));
+          }
+          t.set_status(req->has_close_at_intake()
+                           ? v1::TICKET_STATUS_CLOSED_AT_INTAKE
+                           : v1::TICKET_STATUS_RECEIVED);
+          *t.mutable_received_at() =
+              req->has_received_at() ? req->received_at() : ToProto(now);
+          *t.mutable_created_at() = ToProto(now);
+          *t.mutable_updated_at() = ToProto(now);
+          *t.mutable_created_by() = ActorOf(who);
+          if (req->has_close_at_intake()) {
+            for (const auto& id : req->close_at_intake().article_ids()) {
+              t.add_cited_article_ids(id);
+            }
+            t.set_intake_answer(req->close_at_intake().answer());
+          }
+          nt.terms = Terms(absl::StrCat(req->title(), "\n", req->content()));
 
-      v1::TicketEvent created;
-      created.set_ticket_id(t.ticket_id());
-      created.set_ticket_number(t.ticket_number());
-      *created.mutable_occurred_at() = ToProto(now);
-      *created.mutable_actor() = ActorOf(who);
-      v1::TicketCreated* p = created.mutable_ticket_created();
-      p->set_channel(t.channel());
-      p->set_request_type(t.request_type());
-      p->set_category_code(t.category_code());
-      p->set_urgency(t.urgency());
-      *p->mutable_location() = t.location();
-      p->set_title(t.title());
-      p->set_content(t.content());
-      *p->mutable_received_at() = t.received_at();
-      if (t.has_limit()) *p->mutable_limit() = t.limit();
-      p->set_confidential(t.confidential());
-      p->set_caller_hash(t.caller_hash());
-      p->set_anonymous(anonymous);
-      p->set_closed_at_intake(req->has_close_at_intake());
-      nt.events.push_back(created);
-      if (req->has_close_at_intake()) {
-        v1::TicketEvent closed = created;
-        closed.clear_ticket_created();
-        for (const auto& id : req->close_at_intake().article_ids()) {
-          closed.mutable_ticket_closed_at_intake()->add_article_ids(id);
-        }
-        nt.events.push_back(closed);
-      }
+          v1::TicketEvent created;
+          created.set_ticket_id(t.ticket_id());
+          created.set_ticket_number(t.ticket_number());
+          *created.mutable_occurred_at() = ToProto(now);
+          *created.mutable_actor() = ActorOf(who);
+          v1::TicketCreated* p = created.mutable_ticket_created();
+          p->set_channel(t.channel());
+          p->set_request_type(t.request_type());
+          p->set_category_code(t.category_code());
+          p->set_urgency(t.urgency());
+          *p->mutable_location() = t.location();
+          p->set_title(t.title());
+          p->set_content(t.content());
+          *p->mutable_received_at() = t.received_at();
+          if (t.has_limit()) *p->mutable_limit() = t.limit();
+          p->set_confidential(t.confidential());
+          p->set_caller_hash(t.caller_hash());
+          p->set_anonymous(anonymous);
+          p->set_closed_at_intake(req->has_close_at_intake());
+          nt.events.push_back(created);
+          if (req->has_close_at_intake()) {
+            v1::TicketEvent closed = created;
+            closed.clear_ticket_created();
+            for (const auto& id : req->close_at_intake().article_ids()) {
+              closed.mutable_ticket_closed_at_intake()->add_article_ids(id);
+            }
+            nt.events.push_back(closed);
+          }
 
-      RepeatQuery q;
-      q.caller_hash = t.caller_hash();
-      q.town_code = t.location().town_code();
-      q.terms = nt.terms;
-      q.since = now - absl::Hours(24) * settings_.repeat_window_days;
-      q.threshold = settings_.repeat_similarity;
-      q.exclude_ticket_id = t.ticket_id();
-      ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
-      if (out.replayed && out.record.request_hash != nt.request_hash) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "request_id ", req->request_id(),
-            " was used for a different request (order ",
-            out.record.ticket.ticket_number(), ")"));
-      }
-      if (!out.replayed) {
-        ctx_.relay.Wake();
-        log::Info("ticket.created",
-                  {{"ticket_id", t.ticket_id()},
-                   {"ticket_number", t.ticket_number()},
-                   {"category", t.category_code()},
-                   {"candidates", absl::StrCat(out.candidates.size())}});
-      }
-      ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(out.record, who));
-      resp->set_replayed(out.replayed);
-      for (auto& c : out.candidates) *resp->add_repeat_candidates() = c;
-      return absl::OkStatus();
-    });
+          RepeatQuery q;
+          q.caller_hash = t.caller_hash();
+          q.town_code = t.location().town_code();
+          q.terms = nt.terms;
+          q.since = now - absl::Hours(24) * settings_.repeat_window_days;
+          q.threshold = settings_.repeat_similarity;
+          q.exclude_ticket_id = t.ticket_id();
+          ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
+          if (out.replayed && out.record.request_hash != nt.request_hash) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("request_id ", req->request_id(),
+                             " was used for a different request (order ",
+                             out.record.ticket.ticket_number(), ")"));
+          }
+          if (!out.replayed) {
+            ctx_.relay.Wake();
+            log::Info("ticket.created",
+                      {{"ticket_id", t.ticket_id()},
+                       {"ticket_number", t.ticket_number()},
+                       {"category", t.category_code()},
+                       {"candidates", absl::StrCat(out.candidates.size())}});
+          }
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(out.record, who));
+          resp->set_replayed(out.replayed);
+          for (auto& c : out.candidates) *resp->add_repeat_candidates() = c;
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status GetTicket(grpc::ServerContext* context,
                          const v1::GetTicketRequest* req,
                          v1::GetTicketResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(ReadRoles(who));
-      std::string id, number;
-      if (req->key_case() == v1::GetTicketRequest::kTicketId) {
-        RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
-        id = req->ticket_id();
-      } else if (req->key_case() == v1::GetTicketRequest::kTicketNumber) {
-        if (!IsTicketNumberPrefix(req->ticket_number()) ||
-            req->ticket_number().size() < 17) {
-          return absl::InvalidArgumentError(
-              "ticket_number: not a ticket number DZYYYYMMDD-NNNNNN");
-        }
-        number = req->ticket_number();
-      } else {
-        return absl::InvalidArgumentError("key: ticket_id or ticket_number required");
-      }
-      std::vector<std::string> held;
-      ASSIGN_OR_RETURN(TicketRecord rec, store_->GetTicket(id, number, &held));
-      if (IsUnitRole(who)) {
-        bool visible = false;
-        for (const auto& u : held) visible |= InSubtree(u, who.unit_id);
-        if (!visible) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              rec.ticket.ticket_number(), " was never held by ", who.unit_id,
-              " or its sub-units"));
-        }
-      }
-      ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
-      return absl::OkStatus();
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(ReadRoles(who));
+          std::string id, number;
+          if (req->key_case() == v1::GetTicketRequest::kTicketId) {
+            RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+            id = req->ticket_id();
+          } else if (req->key_case() == v1::GetTicketRequest::kTicketNumber) {
+            if (!IsTicketNumberPrefix(req->ticket_number()) ||
+                req->ticket_number().size() < 17) {
+              return absl::InvalidArgumentError(
+                  "ticket_number: not a ticket number DZYYYYMMDD-NNNNNN");
+            }
+            number = req->ticket_number();
+          } else {
+            return absl::InvalidArgumentError(
+                "key: ticket_id or ticket_number required");
+          }
+          std::vector<std::string> held;
+          ASSIGN_OR_RETURN(TicketRecord rec,
+                           store_->GetTicket(id, number, &held));
+          if (IsUnitRole(who)) {
+            bool visible = false;
+            for (const auto& u : held) visible |= InSubtree(u, who.unit_id);
+            if (!visible) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  rec.ticket.ticket_number(), " was never held by ",
+                  who.unit_id, " or its sub-units"));
+            }
+          }
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status ListTickets(grpc::ServerContext* context,
                            const v1::ListTicketsRequest* req,
                            v1::ListTicketsResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(ReadRoles(who));
-      v1::ListTicketsRequest filters = *req;
-      filters.clear_page();
-      ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
-      TicketFilter f;
-      for (int s : req->statuses()) {
-        if (!v1::TicketStatus_IsValid(s) || s == 0) {
-          return absl::InvalidArgumentError("statuses: not a TicketStatus value");
-        }
-        f.statuses.push_back(static_cast<v1::TicketStatus>(s));
-      }
-      if (!req->holder_unit_id().empty()) {
-        if (!IsCode(req->holder_unit_id(), 32)) {
-          return absl::InvalidArgumentError("holder_unit_id: not a unit id");
-        }
-        if (IsUnitRole(who) && !InSubtree(req->holder_unit_id(), who.unit_id)) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              "holder_unit_id: ", req->holder_unit_id(), " is outside ",
-              who.unit_id, "'s subtree"));
-        }
-        f.holder_unit_id = req->holder_unit_id();
-      }
-      if (!v1::RequestType_IsValid(req->request_type())) {
-        return absl::InvalidArgumentError("request_type: not a RequestType value");
-      }
-      f.request_type = req->request_type();
-      if (!v1::Channel_IsValid(req->channel())) {
-        return absl::InvalidArgumentError("channel: not a Channel value");
-      }
-      f.channel = req->channel();
-      if (!req->category_code().empty() && !IsCode(req->category_code(), 64)) {
-        return absl::InvalidArgumentError("category_code: not a category code");
-      }
-      f.category_code = req->category_code();
-      if (!req->town_code().empty() && !IsCode(req->town_code(), 32)) {
-        return absl::InvalidArgumentError("town_code: not a unit id");
-      }
-      f.town_code = req->town_code();
-      if (req->has_received()) {
-        RETURN_IF_ERROR(ParsePeriod("received", req->received(), &f.from, &f.to));
-      }
-      f.offset = page.offset;
-      f.limit = page.size;
-      ReaderScope scope;
-      if (IsUnitRole(who)) scope.unit_id = who.unit_id;
-      ASSIGN_OR_RETURN(std::vector<TicketRecord> rows, store_->ListTickets(f, scope));
-      return Fill(rows, who, page, filters, resp->mutable_tickets(),
-                  resp->mutable_page());
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(ReadRoles(who));
+          v1::ListTicketsRequest filters = *req;
+          filters.clear_page();
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          TicketFilter f;
+          for (int s : req->statuses()) {
+            if (!v1::TicketStatus_IsValid(s) || s == 0) {
+              return absl::InvalidArgumentError(
+                  "statuses: not a TicketStatus value");
+            }
+            f.statuses.push_back(static_cast<v1::TicketStatus>(s));
+          }
+          if (!req->holder_unit_id().empty()) {
+            if (!IsCode(req->holder_unit_id(), 32)) {
+              return absl::InvalidArgumentError(
+                  "holder_unit_id: not a unit id");
+            }
+            if (IsUnitRole(who) &&
+                !InSubtree(req->holder_unit_id(), who.unit_id)) {
+              return absl::PermissionDeniedError(
+                  absl::StrCat("holder_unit_id: ", req->holder_unit_id(),
+                               " is outside ", who.unit_id, "'s subtree"));
+            }
+            f.holder_unit_id = req->holder_unit_id();
+          }
+          if (!v1::RequestType_IsValid(req->request_type())) {
+            return absl::InvalidArgumentError(
+                "request_type: not a RequestType value");
+          }
+          f.request_type = req->request_type();
+          if (!v1::Channel_IsValid(req->channel())) {
+            return absl::InvalidArgumentError("channel: not a Channel value");
+          }
+          f.channel = req->channel();
+          if (!req->category_code().empty() &&
+              !IsCode(req->category_code(), 64)) {
+            return absl::InvalidArgumentError(
+                "category_code: not a category code");
+          }
+          f.category_code = req->category_code();
+          if (!req->town_code().empty() && !IsCode(req->town_code(), 32)) {
+            return absl::InvalidArgumentError("town_code: not a unit id");
+          }
+          f.town_code = req->town_code();
+          if (req->has_received()) {
+            RETURN_IF_ERROR(
+                ParsePeriod("received", req->received(), &f.from, &f.to));
+          }
+          f.offset = page.offset;
+          f.limit = page.size;
+          ReaderScope scope;
+          if (IsUnitRole(who)) scope.unit_id = who.unit_id;
+          ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
+                           store_->ListTickets(f, scope));
+          return Fill(rows, who, page, filters, resp->mutable_tickets(),
+                      resp->mutable_page());
+        });
   }
 
   grpc::Status SearchTickets(grpc::ServerContext* context,
                              const v1::SearchTicketsRequest* req,
                              v1::SearchTicketsResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(ReadRoles(who));
-      v1::SearchTicketsRequest filters = *req;
-      filters.clear_page();
-      ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
-      TicketFilter f;
-      const bool caller_key = !req->caller_phone().empty() || !req->caller_hash().empty();
-      if (req->ticket_number().empty() && !caller_key && req->text().empty()) {
-        return absl::InvalidArgumentError(
-            "ticket_number: one of ticket_number, caller_phone, caller_hash, "
-            "text is required");
-      }
-      if (caller_key && !who.Is(Role::kCallAgent) && !who.Is(Role::kCenterStaff)) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "caller keys are for CALL_AGENT and CENTER_STAFF, not ",
-            auth::RoleName(who.role)));
-      }
-      if (!req->ticket_number().empty()) {
-        if (!IsTicketNumberPrefix(req->ticket_number())) {
-          return absl::InvalidArgumentError(
-              "ticket_number: not \"DZ\" + 8 digits or a longer prefix");
-        }
-        f.number_prefix = req->ticket_number();
-      }
-      if (!req->caller_phone().empty()) {
-        std::optional<std::string> phone = NormalizePhone(req->caller_phone());
-        if (!phone) return absl::InvalidArgumentError("caller_phone: not a phone number");
-        f.caller_hash = crypto_->PhoneHash(*phone);
-      }
-      if (!req->caller_hash().empty()) {
-        bool hex = req->caller_hash().size() == 64;
-        for (char c : req->caller_hash()) {
-          hex &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        }
-        if (!hex) return absl::InvalidArgumentError("caller_hash: not 64 hex chars");
-        if (!f.caller_hash.empty() && f.caller_hash != req->caller_hash()) {
-          return absl::OkStatus();  // ANDed keys that cannot both match
-        }
-        f.caller_hash = req->caller_hash();
-      }
-      if (!req->text().empty()) {
-        RETURN_IF_ERROR(CheckText("text", req->text(), {true, 200, false}));
-        if (req->text().size() < 2) {
-          return absl::InvalidArgumentError("text: at least 2 bytes");
-        }
-        f.terms = Terms(req->text());
-        if (f.terms.empty()) {
-          return absl::InvalidArgumentError("text: no searchable words");
-        }
-      }
-      for (int s : req->statuses()) {
-        if (!v1::TicketStatus_IsValid(s) || s == 0) {
-          return absl::InvalidArgumentError("statuses: not a TicketStatus value");
-        }
-        f.statuses.push_back(static_cast<v1::TicketStatus>(s));
-      }
-      if (req->has_received()) {
-        RETURN_IF_ERROR(ParsePeriod("received", req->received(), &f.from, &f.to));
-      }
-      f.offset = page.offset;
-      f.limit = page.size;
-      ReaderScope scope;
-      if (IsUnitRole(who)) scope.unit_id = who.unit_id;
-      ASSIGN_OR_RETURN(std::vector<TicketRecord> rows, store_->ListTickets(f, scope));
-      return Fill(rows, who, page, filters, resp->mutable_tickets(),
-                  resp->mutable_page());
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(ReadRoles(who));
+          v1::SearchTicketsRequest filters = *req;
+          filters.clear_page();
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          TicketFilter f;
+          const bool caller_key =
+              !req->caller_phone().empty() || !req->caller_hash().empty();
+          if (req->ticket_number().empty() && !caller_key &&
+              req->text().empty()) {
+            return absl::InvalidArgumentError(
+                "ticket_number: one of ticket_number, caller_phone, "
+                "caller_hash, "
+                "text is required");
+          }
+          if (caller_key && !who.Is(Role::kCallAgent) &&
+              !who.Is(Role::kCenterStaff)) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "caller keys are for CALL_AGENT and CENTER_STAFF, not ",
+                auth::RoleName(who.role)));
+          }
+          if (!req->ticket_number().empty()) {
+            if (!IsTicketNumberPrefix(req->ticket_number())) {
+              return absl::InvalidArgumentError(
+                  "ticket_number: not \"DZ\" + 8 digits or a longer prefix");
+            }
+            f.number_prefix = req->ticket_number();
+          }
+          if (!req->caller_phone().empty()) {
+            std::optional<std::string> phone =
+                NormalizePhone(req->caller_phone());
+            if (!phone)
+              return absl::InvalidArgumentError(
+                  "caller_phone: not a phone number");
+            f.caller_hash = crypto_->PhoneHash(*phone);
+          }
+          if (!req->caller_hash().empty()) {
+            bool hex = req->caller_hash().size() == 64;
+            for (char c : req->caller_hash()) {
+              hex &= (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            }
+            if (!hex)
+              return absl::InvalidArgumentError(
+                  "caller_hash: not 64 hex chars");
+            if (!f.caller_hash.empty() && f.caller_hash != req->caller_hash()) {
+              return absl::OkStatus();  // ANDed keys that cannot both match
+            }
+            f.caller_hash = req->caller_hash();
+          }
+          if (!req->text().empty()) {
+            RETURN_IF_ERROR(CheckText("text", req->text(), {true, 200, false}));
+            if (req->text().size() < 2) {
+              return absl::InvalidArgumentError("text: at least 2 bytes");
+            }
+            f.terms = Terms(req->text());
+            if (f.terms.empty()) {
+              return absl::InvalidArgumentError("text: no searchable words");
+            }
+          }
+          for (int s : req->statuses()) {
+            if (!v1::TicketStatus_IsValid(s) || s == 0) {
+              return absl::InvalidArgumentError(
+                  "statuses: not a TicketStatus value");
+            }
+            f.statuses.push_back(static_cast<v1::TicketStatus>(s));
+          }
+          if (req->has_received()) {
+            RETURN_IF_ERROR(
+                ParsePeriod("received", req->received(), &f.from, &f.to));
+          }
+          f.offset = page.offset;
+          f.limit = page.size;
+          ReaderScope scope;
+          if (IsUnitRole(who)) scope.unit_id = who.unit_id;
+          ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
+                           store_->ListTickets(f, scope));
+          return Fill(rows, who, page, filters, resp->mutable_tickets(),
+                      resp->mutable_page());
+        });
   }
 
   grpc::Status RevealCaller(grpc::ServerContext* context,
                             const v1::RevealCallerRequest* req,
                             v1::RevealCallerResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(auth::RequireRole(
-          who, {Role::kCenterStaff, Role::kEvaluator, Role::kUnitStaff,
-                Role::kUnitLead}));
-      RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
-      RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
-      if (req->purpose() == v1::REVEAL_PURPOSE_UNSPECIFIED ||
-          !v1::RevealPurpose_IsValid(req->purpose())) {
-        return absl::InvalidArgumentError("purpose: required");
-      }
-      RETURN_IF_ERROR(CheckText("reason", req->reason(), {true, 512, true}));
-      if (req->reason().size() < 4) {
-        return absl::InvalidArgumentError("reason: at least 4 bytes");
-      }
-      std::vector<std::string> held;
-      ASSIGN_OR_RETURN(TicketRecord rec, store_->GetTicket(req->ticket_id(), "", &held));
-      const v1::Ticket& t = rec.ticket;
-      if (who.Is(Role::kEvaluator)) {
-        if (req->purpose() != v1::REVEAL_PURPOSE_EVALUATION) {
-          return absl::PermissionDeniedError(
-              "EVALUATOR may reveal only for purpose EVALUATION");
-        }
-        if (t.status() != v1::TICKET_STATUS_AWAITING_EVALUATION &&
-            t.status() != v1::TICKET_STATUS_EVALUATED) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              t.ticket_number(), " is ", StatusName(t.status()),
-              ": no approved reply to evaluate yet"));
-        }
-      }
-      if (IsUnitRole(who)) {
-        if (t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              t.ticket_number(),
-              " is confidential: its caller is never shown to units"));
-        }
-        if (req->purpose() != v1::REVEAL_PURPOSE_REPLY) {
-          return absl::PermissionDeniedError("units may reveal only for purpose REPLY");
-        }
-        if (!InSubtree(t.holder_unit_id(), who.unit_id)) {
-          return absl::PermissionDeniedError(absl::StrCat(
-              t.ticket_number(), " is held by ",
-              t.holder_unit_id().empty() ? "the center" : t.holder_unit_id(),
-              ", not ", who.unit_id));
-        }
-      }
-      if (t.caller().anonymous() || rec.caller_ct.empty()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(t.ticket_number(), ": the caller is anonymous"));
-      }
-      RevealRecord r;
-      r.request_id = req->request_id();
-      v1::RevealCallerRequest keyed = *req;
-      r.request_hash = RequestHash(absl::StrCat("RevealCaller/", who.id), keyed);
-      r.ticket_id = t.ticket_id();
-      r.ticket_number = t.ticket_number();
-      r.who = who;
-      r.purpose = req->purpose();
-      r.reason = req->reason();
-      r.at = ctx_.clock.Now();
-      ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
-      if (audit.second != r.request_hash) {
-        return absl::AlreadyExistsError(absl::StrCat(
-            "request_id ", req->request_id(), " was used for another request"));
-      }
-      ASSIGN_OR_RETURN(std::string plain, crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
-      if (!resp->mutable_caller()->ParseFromString(plain)) {
-        return absl::DataLossError("caller identity: cannot be parsed");
-      }
-      resp->set_audit_id(audit.first);
-      log::Info("caller.revealed", {{"ticket_id", t.ticket_id()},
-                                    {"audit_id", audit.first},
-                                    {"principal", who.id}});
-      return absl::OkStatus();
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kEvaluator,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          if (req->purpose() == v1::REVEAL_PURPOSE_UNSPECIFIED ||
+              !v1::RevealPurpose_IsValid(req->purpose())) {
+            return absl::InvalidArgumentError("purpose: required");
+          }
+          RETURN_IF_ERROR(
+              CheckText("reason", req->reason(), {true, 512, true}));
+          if (req->reason().size() < 4) {
+            return absl::InvalidArgumentError("reason: at least 4 bytes");
+          }
+          std::vector<std::string> held;
+          ASSIGN_OR_RETURN(TicketRecord rec,
+                           store_->GetTicket(req->ticket_id(), "", &held));
+          const v1::Ticket& t = rec.ticket;
+          if (who.Is(Role::kEvaluator)) {
+            if (req->purpose() != v1::REVEAL_PURPOSE_EVALUATION) {
+              return absl::PermissionDeniedError(
+                  "EVALUATOR may reveal only for purpose EVALUATION");
+            }
+            if (t.status() != v1::TICKET_STATUS_AWAITING_EVALUATION &&
+                t.status() != v1::TICKET_STATUS_EVALUATED) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  t.ticket_number(), " is ", StatusName(t.status()),
+                  ": no approved reply to evaluate yet"));
+            }
+          }
+          if (IsUnitRole(who)) {
+            if (t.confidential() ||
+                t.request_type() == v1::REQUEST_TYPE_REPORT) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  t.ticket_number(),
+                  " is confidential: its caller is never shown to units"));
+            }
+            if (req->purpose() != v1::REVEAL_PURPOSE_REPLY) {
+              return absl::PermissionDeniedError(
+                  "units may reveal only for purpose REPLY");
+            }
+            if (!InSubtree(t.holder_unit_id(), who.unit_id)) {
+              return absl::PermissionDeniedError(
+                  absl::StrCat(t.ticket_number(), " is held by ",
+                               t.holder_unit_id().empty() ? "the center"
+                                                          : t.holder_unit_id(),
+                               ", not ", who.unit_id));
+            }
+          }
+          if (t.caller().anonymous() || rec.caller_ct.empty()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(t.ticket_number(), ": the caller is anonymous"));
+          }
+          RevealRecord r;
+          r.request_id = req->request_id();
+          v1::RevealCallerRequest keyed = *req;
+          r.request_hash =
+              RequestHash(absl::StrCat("RevealCaller/", who.id), keyed);
+          r.ticket_id = t.ticket_id();
+          r.ticket_number = t.ticket_number();
+          r.who = who;
+          r.purpose = req->purpose();
+          r.reason = req->reason();
+          r.at = ctx_.clock.Now();
+          ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
+          if (audit.second != r.request_hash) {
+            return absl::AlreadyExistsError(
+                absl::StrCat("request_id ", req->request_id(),
+                             " was used for another request"));
+          }
+          ASSIGN_OR_RETURN(std::string plain,
+                           crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
+          if (!resp->mutable_caller()->ParseFromString(plain)) {
+            return absl::DataLossError("caller identity: cannot be parsed");
+          }
+          resp->set_audit_id(audit.first);
+          log::Info("caller.revealed", {{"ticket_id", t.ticket_id()},
+                                        {"audit_id", audit.first},
+                                        {"principal", who.id}});
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status ListRevealAudit(grpc::ServerContext* context,
                                const v1::ListRevealAuditRequest* req,
                                v1::ListRevealAuditResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(auth::RequireRole(who, {Role::kAuditor, Role::kCenterStaff}));
-      v1::ListRevealAuditRequest filters = *req;
-      filters.clear_page();
-      ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
-      AuditFilter f;
-      RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id(), false));
-      RETURN_IF_ERROR(CheckId("principal_id", req->principal_id(), false));
-      if (!req->unit_id().empty() && !IsCode(req->unit_id(), 32)) {
-        return absl::InvalidArgumentError("unit_id: not a unit id");
-      }
-      f.ticket_id = req->ticket_id();
-      f.principal_id = req->principal_id();
-      f.unit_id = req->unit_id();
-      if (req->has_period()) {
-        RETURN_IF_ERROR(ParsePeriod("period", req->period(), &f.from, &f.to));
-      }
-      f.offset = page.offset;
-      f.limit = page.size;
-      ASSIGN_OR_RETURN(auto rows, store_->ListRevealAudit(f));
-      const bool more = static_cast<int>(rows.size()) > page.size;
-      if (more) rows.resize(page.size);
-      for (auto& e : rows) *resp->add_entries() = std::move(e);
-      if (more) {
-        resp->mutable_page()->set_next_page_token(
-            NextPageToken(page.offset + page.size, filters));
-      }
-      return absl::OkStatus();
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kAuditor, Role::kCenterStaff}));
+          v1::ListRevealAuditRequest filters = *req;
+          filters.clear_page();
+          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          AuditFilter f;
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id(), false));
+          RETURN_IF_ERROR(CheckId("principal_id", req->principal_id(), false));
+          if (!req->unit_id().empty() && !IsCode(req->unit_id(), 32)) {
+            return absl::InvalidArgumentError("unit_id: not a unit id");
+          }
+          f.ticket_id = req->ticket_id();
+          f.principal_id = req->principal_id();
+          f.unit_id = req->unit_id();
+          if (req->has_period()) {
+            RETURN_IF_ERROR(
+                ParsePeriod("period", req->period(), &f.from, &f.to));
+          }
+          f.offset = page.offset;
+          f.limit = page.size;
+          ASSIGN_OR_RETURN(auto rows, store_->ListRevealAudit(f));
+          const bool more = static_cast<int>(rows.size()) > page.size;
+          if (more) rows.resize(page.size);
+          for (auto& e : rows) *resp->add_entries() = std::move(e);
+          if (more) {
+            resp->mutable_page()->set_next_page_token(
+                NextPageToken(page.offset + page.size, filters));
+          }
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status MergeTicket(grpc::ServerContext* context,
                            const v1::MergeTicketRequest* req,
                            v1::MergeTicketResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCallAgent, Role::kCenterStaff}));
-      RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
-      RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
-      RETURN_IF_ERROR(CheckId("original_ticket_id", req->original_ticket_id()));
-      if (req->ticket_id() == req->original_ticket_id()) {
-        return absl::InvalidArgumentError(
-            "original_ticket_id: must differ from ticket_id");
-      }
-      RETURN_IF_ERROR(CheckText("reason", req->reason(), {true, 512, true}));
-      ASSIGN_OR_RETURN(
-          TicketRecord rec,
-          store_->Merge(req->request_id(), RequestHash("MergeTicket", *req),
-                        req->ticket_id(), req->original_ticket_id(), req->reason(),
-                        ActorOf(who), ctx_.clock.Now()));
-      ctx_.relay.Wake();
-      ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
-      return absl::OkStatus();
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCallAgent, Role::kCenterStaff}));
+          RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          RETURN_IF_ERROR(
+              CheckId("original_ticket_id", req->original_ticket_id()));
+          if (req->ticket_id() == req->original_ticket_id()) {
+            return absl::InvalidArgumentError(
+                "original_ticket_id: must differ from ticket_id");
+          }
+          RETURN_IF_ERROR(
+              CheckText("reason", req->reason(), {true, 512, true}));
+          ASSIGN_OR_RETURN(
+              TicketRecord rec,
+              store_->Merge(req->request_id(), RequestHash("MergeTicket", *req),
+                            req->ticket_id(), req->original_ticket_id(),
+                            req->reason(), ActorOf(who), ctx_.clock.Now()));
+          ctx_.relay.Wake();
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status UnmergeTicket(grpc::ServerContext* context,
                              const v1::UnmergeTicketRequest* req,
                              v1::UnmergeTicketResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal& who) {
-      RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
-      RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
-      RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
-      RETURN_IF_ERROR(CheckText("reason", req->reason(), {true, 512, true}));
-      ASSIGN_OR_RETURN(
-          TicketRecord rec,
-          store_->Merge(req->request_id(), RequestHash("UnmergeTicket", *req),
-                        req->ticket_id(), "", req->reason(), ActorOf(who),
-                        ctx_.clock.Now()));
-      ctx_.relay.Wake();
-      ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
-      return absl::OkStatus();
-    });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal& who) {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
+          RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
+          RETURN_IF_ERROR(
+              CheckText("reason", req->reason(), {true, 512, true}));
+          ASSIGN_OR_RETURN(TicketRecord rec,
+                           store_->Merge(req->request_id(),
+                                         RequestHash("UnmergeTicket", *req),
+                                         req->ticket_id(), "", req->reason(),
+                                         ActorOf(who), ctx_.clock.Now()));
+          ctx_.relay.Wake();
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          return absl::OkStatus();
+        });
   }
 
   grpc::Status ListCategories(grpc::ServerContext* context,
                               const v1::ListCategoriesRequest* req,
                               v1::ListCategoriesResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context, [&](const auth::Principal&) {
-      for (const auto& c : catalog_->categories) *resp->add_categories() = c;
-      resp->set_version(catalog_->version);
-      return absl::OkStatus();
-    });
+    return server::Handle(ctx_.host.gate(), context,
+                          [&](const auth::Principal&) {
+                            for (const auto& c : catalog_->categories)
+                              *resp->add_categories() = c;
+                            resp->set_version(catalog_->version);
+                            return absl::OkStatus();
+                          });
   }
 
  private:
   static absl::Status ReadRoles(const auth::Principal& who) {
-    return auth::RequireRole(who, {Role::kCallAgent, Role::kCenterStaff,
-                                   Role::kEvaluator, Role::kAuditor,
-                                   Role::kUnitStaff, Role::kUnitLead});
+    return auth::RequireRole(
+        who, {Role::kCallAgent, Role::kCenterStaff, Role::kEvaluator,
+              Role::kAuditor, Role::kUnitStaff, Role::kUnitLead});
   }
 
   static absl::Status ParsePeriod(absl::string_view field, const v1::Period& p,
                                   std::optional<absl::Time>* from,
                                   std::optional<absl::Time>* to) {
-    ASSIGN_OR_RETURN(absl::Time f,
-                     ParseLocalDate(absl::StrCat(field, ".from_date"), p.from_date()));
-    ASSIGN_OR_RETURN(absl::Time t,
-                     ParseLocalDate(absl::StrCat(field, ".to_date"), p.to_date()));
+    ASSIGN_OR_RETURN(
+        absl::Time f,
+        ParseLocalDate(absl::StrCat(field, ".from_date"), p.from_date()));
+    ASSIGN_OR_RETURN(
+        absl::Time t,
+        ParseLocalDate(absl::StrCat(field, ".to_date"), p.to_date()));
     if (t < f) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".to_date: before from_date"));
@@ -572,10 +620,12 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   absl::Status CheckCitable(const v1::CloseAtIntake& c, absl::Time now) {
     const std::string today = LocalDay(now);
     for (int i = 0; i < c.article_ids_size(); ++i) {
-      const std::string field = absl::StrCat("close_at_intake.article_ids[", i, "]");
+      const std::string field =
+          absl::StrCat("close_at_intake.article_ids[", i, "]");
       absl::StatusOr<ArticleSnapshot> a = kb_->Get(c.article_ids(i));
       if (!a.ok() && a.status().code() == absl::StatusCode::kNotFound) {
-        return absl::InvalidArgumentError(absl::StrCat(field, ": no such article"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, ": no such article"));
       }
       RETURN_IF_ERROR(a.status());
       if (a->retired || !a->published.has_value()) {
@@ -630,7 +680,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
       ASSIGN_OR_RETURN(*out->Add(), Render(r, who));
     }
     if (more) {
-      page_out->set_next_page_token(NextPageToken(page.offset + page.size, filters));
+      page_out->set_next_page_token(
+          NextPageToken(page.offset + page.size, filters));
     }
     return absl::OkStatus();
   }

@@ -57,8 +57,10 @@ class KeyFileEnvironment : public ::testing::Environment {
     path_ = path;
     std::ofstream out(path_);
     out << "# test keys\n"
-        << "k2026a 5b1f0c3e9a7d4b2c8e6f0a1b3c5d7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e1b\n"
-        << "hmac 0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0\n";
+        << "k2026a "
+           "5b1f0c3e9a7d4b2c8e6f0a1b3c5d7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e1b\n"
+        << "hmac "
+           "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0\n";
     out.close();
     setenv("HOTLINE_CALLER_KEY_FILE", path_.c_str(), 1);
   }
@@ -74,10 +76,11 @@ class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::ServiceOptions options;
-    options.extra_tokens = absl::StrCat(
-        kStaffLongshui, " UNIT_STAFF town.longshui\n", kStaffYouting,
-        " UNIT_STAFF town.youting\n", kStaffHousing,
-        " UNIT_STAFF dept.housing\n", kLeadHousing, " UNIT_LEAD dept.housing\n");
+    options.extra_tokens =
+        absl::StrCat(kStaffLongshui, " UNIT_STAFF town.longshui\n",
+                     kStaffYouting, " UNIT_STAFF town.youting\n", kStaffHousing,
+                     " UNIT_STAFF dept.housing\n", kLeadHousing,
+                     " UNIT_LEAD dept.housing\n");
     options.instance.pool.max_size = 16;
     auto svc = ServiceUnderTest::Start(Definition(), options);
     ASSERT_TRUE(svc.ok()) << svc.status();
@@ -96,7 +99,9 @@ class IntakeTest : public ::testing::Test {
     r.mutable_location()->set_town_code("town.longshui");
     r.mutable_location()->set_address("龙水镇五金市场东门");
     r.set_title("龙水镇五金市场路灯不亮");
-    r.set_content("五金市场东门附近的三盏路灯已经一周不亮了，晚上出行很不安全，请尽快维修。");
+    r.set_content(
+        "五金市场东门附近的三盏路灯已经一周不亮了，晚上出行很不安全，请尽快维修"
+        "。");
     r.mutable_caller()->set_name(kName);
     r.mutable_caller()->set_phone("138-1234-5678");
     r.mutable_caller()->set_id_number(kIdNumber);
@@ -124,8 +129,9 @@ class IntakeTest : public ::testing::Test {
     return s;
   }
 
-  grpc::Status Reveal(const std::string& request_id, const std::string& ticket_id,
-                      v1::RevealPurpose purpose, const std::string& token,
+  grpc::Status Reveal(const std::string& request_id,
+                      const std::string& ticket_id, v1::RevealPurpose purpose,
+                      const std::string& token,
                       v1::RevealCallerResponse* resp) {
     grpc::ClientContext ctx;
     ServiceUnderTest::Authorize(&ctx, token);
@@ -178,8 +184,9 @@ class IntakeTest : public ::testing::Test {
   // Payload cases of the outbox events of `ticket_id`, in order.
   std::vector<v1::TicketEvent> Outbox(const std::string& ticket_id) {
     auto conn = svc_->instance().pool().Acquire();
-    auto rs = (*conn)->Query(absl::StrCat(
-        "SELECT event FROM outbox WHERE ticket_id = '", ticket_id, "' ORDER BY id"));
+    auto rs = (*conn)->Query(
+        absl::StrCat("SELECT event FROM outbox WHERE ticket_id = '", ticket_id,
+                     "' ORDER BY id"));
     std::vector<v1::TicketEvent> out;
     while ((*rs)->next()) {
       v1::TicketEvent e;
@@ -214,7 +221,8 @@ TEST_F(IntakeTest, CreatesNumberedOrderWithEventAndMaskedCaller) {
   ASSERT_EQ(events.size(), 1u);
   ASSERT_TRUE(events[0].has_ticket_created());
   EXPECT_EQ(events[0].ticket_created().caller_hash(), t.caller_hash());
-  EXPECT_EQ(events[0].ticket_created().category_code(), "urban.road.streetlight");
+  EXPECT_EQ(events[0].ticket_created().category_code(),
+            "urban.road.streetlight");
   EXPECT_EQ(events[0].ticket_number(), t.ticket_number());
   // The event carries no caller identity.
   EXPECT_EQ(events[0].SerializeAsString().find(kPhone), std::string::npos);
@@ -238,7 +246,8 @@ TEST_F(IntakeTest, RetryReplaysAndConflictingRetryIsRefused) {
   other.set_content("同一个请求号，不同的内容");
   v1::CreateTicketResponse conflict;
   grpc::Status s = Create(other, &conflict);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << s.error_message();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 1);
 }
@@ -252,11 +261,14 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
       {[](auto* r) { r->clear_request_id(); }, "request_id:"},
       {[](auto* r) { r->set_request_id("请求"); }, "request_id:"},
       {[](auto* r) { r->set_channel(v1::CHANNEL_UNSPECIFIED); }, "channel:"},
-      {[](auto* r) { r->set_channel(static_cast<v1::Channel>(99)); }, "channel:"},
+      {[](auto* r) { r->set_channel(static_cast<v1::Channel>(99)); },
+       "channel:"},
       {[](auto* r) { r->set_request_type(static_cast<v1::RequestType>(42)); },
        "request_type:"},
-      {[](auto* r) { r->set_category_code("urban.nonexistent"); }, "category_code:"},
-      {[](auto* r) { r->set_urgency(static_cast<v1::Urgency>(7)); }, "urgency:"},
+      {[](auto* r) { r->set_category_code("urban.nonexistent"); },
+       "category_code:"},
+      {[](auto* r) { r->set_urgency(static_cast<v1::Urgency>(7)); },
+       "urgency:"},
       {[](auto* r) { r->mutable_location()->set_town_code("town.nowhere"); },
        "location.town_code:"},
       {[](auto* r) { r->set_title(""); }, "title:"},
@@ -266,14 +278,21 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
       // protobuf runtime refuses to parse it. intake_rules_test covers the
       // check itself.)
       {[](auto* r) { r->set_content("   "); }, "content:"},
-      {[](auto* r) { r->mutable_caller()->set_phone("12345"); }, "caller.phone:"},
-      {[](auto* r) { r->mutable_caller()->set_phone("12812345678"); }, "caller.phone:"},
-      {[](auto* r) { r->mutable_caller()->set_id_number("110105194912310021"); },
-       "caller.id_number:"},
-      {[](auto* r) { r->mutable_limit()->set_working_days(0); }, "limit.working_days:"},
-      {[](auto* r) { r->mutable_limit()->set_due_date("2024-13-01"); }, "limit.due_date:"},
+      {[](auto* r) { r->mutable_caller()->set_phone("12345"); },
+       "caller.phone:"},
+      {[](auto* r) { r->mutable_caller()->set_phone("12812345678"); },
+       "caller.phone:"},
       {[](auto* r) {
-         *r->mutable_received_at() = ToProto(absl::FromUnixSeconds(1707350400 + 3600));
+         r->mutable_caller()->set_id_number("110105194912310021");
+       },
+       "caller.id_number:"},
+      {[](auto* r) { r->mutable_limit()->set_working_days(0); },
+       "limit.working_days:"},
+      {[](auto* r) { r->mutable_limit()->set_due_date("2024-13-01"); },
+       "limit.due_date:"},
+      {[](auto* r) {
+         *r->mutable_received_at() =
+             ToProto(absl::FromUnixSeconds(1707350400 + 3600));
        },
        "received_at:"},
       {[](auto* r) {
@@ -287,7 +306,8 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
     cases[i].mutate(&r);
     v1::CreateTicketResponse resp;
     grpc::Status s = Create(r, &resp);
-    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << "case " << i;
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << "case " << i;
     EXPECT_THAT(s.error_message(), StartsWith(cases[i].field)) << "case " << i;
   }
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 0);
@@ -305,7 +325,8 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
   EXPECT_EQ(resp.ticket().caller().phone(), "023****1234");
 }
 
-TEST_F(IntakeTest, ThousandConcurrentCreatesWithRetriesMakeExactlyThousandOrders) {
+TEST_F(IntakeTest,
+       ThousandConcurrentCreatesWithRetriesMakeExactlyThousandOrders) {
   constexpr int kOrders = 1000;
   constexpr int kThreads = 16;
   // 30% of the ids are sent twice (the retry may race the first call).
@@ -341,7 +362,8 @@ TEST_F(IntakeTest, ThousandConcurrentCreatesWithRetriesMakeExactlyThousandOrders
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(replays.load(), 300);
   EXPECT_EQ(ids_by_request.size(), static_cast<size_t>(kOrders));
-  for (const auto& [req, ids] : ids_by_request) EXPECT_EQ(ids.size(), 1u) << req;
+  for (const auto& [req, ids] : ids_by_request)
+    EXPECT_EQ(ids.size(), 1u) << req;
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), kOrders);
   EXPECT_EQ(Count("SELECT COUNT(DISTINCT ticket_number) FROM ticket"), kOrders);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), kOrders);
@@ -370,8 +392,8 @@ TEST_F(IntakeTest, NoPlaintextCallerDataInAnyTableOrLog) {
   const std::string logs = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(logs, HasSubstr("ticket.created"));  // logging did happen
 
-  const std::vector<std::string> secrets = {kName, kPhone, "1234-5678", kIdNumber,
-                                            kHomeAddress, "五星大道"};
+  const std::vector<std::string> secrets = {
+      kName, kPhone, "1234-5678", kIdNumber, kHomeAddress, "五星大道"};
   for (const auto& s : secrets) {
     EXPECT_EQ(logs.find(s), std::string::npos) << "log holds " << s;
   }
@@ -399,7 +421,8 @@ TEST_F(IntakeTest, NoPlaintextCallerDataInAnyTableOrLog) {
       }
     }
   }
-  EXPECT_GT(scanned_rows, 100);  // taxonomy, towns, ticket, terms, audit, outbox
+  EXPECT_GT(scanned_rows,
+            100);  // taxonomy, towns, ticket, terms, audit, outbox
 }
 
 TEST_F(IntakeTest, EveryRevealIsAuditedAndLimitedToRolesThatNeedIt) {
@@ -407,22 +430,29 @@ TEST_F(IntakeTest, EveryRevealIsAuditedAndLimitedToRolesThatNeedIt) {
   ASSERT_TRUE(Create(Request("req-reveal"), &created).ok());
   const std::string id = created.ticket().ticket_id();
   v1::RevealCallerResponse r1, r2, r3;
-  ASSERT_TRUE(Reveal("rv-1", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kCenterToken, &r1).ok());
-  ASSERT_TRUE(Reveal("rv-1", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kCenterToken, &r2).ok());
+  ASSERT_TRUE(
+      Reveal("rv-1", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kCenterToken, &r1).ok());
+  ASSERT_TRUE(
+      Reveal("rv-1", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kCenterToken, &r2).ok());
   EXPECT_EQ(r1.audit_id(), r2.audit_id());
-  EXPECT_EQ(Reveal("rv-1", id, v1::REVEAL_PURPOSE_INVESTIGATION, kCenterToken, &r3)
+  EXPECT_EQ(
+      Reveal("rv-1", id, v1::REVEAL_PURPOSE_INVESTIGATION, kCenterToken, &r3)
+          .error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Reveal("rv-2", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kAgentToken, &r3)
                 .error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
-  EXPECT_EQ(Reveal("rv-2", id, v1::REVEAL_PURPOSE_FOLLOW_UP, kAgentToken, &r3).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Reveal("rv-3", id, v1::REVEAL_PURPOSE_EVALUATION, kEvaluatorToken, &r3)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      Reveal("rv-3", id, v1::REVEAL_PURPOSE_EVALUATION, kEvaluatorToken, &r3)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   // A unit holding a non-confidential order may reveal for its reply.
   Dispatch(id, "town.longshui");
-  EXPECT_EQ(Reveal("rv-4", id, v1::REVEAL_PURPOSE_REPLY, kStaffYouting, &r3).error_code(),
+  EXPECT_EQ(Reveal("rv-4", id, v1::REVEAL_PURPOSE_REPLY, kStaffYouting, &r3)
+                .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(Reveal("rv-5", id, v1::REVEAL_PURPOSE_REPLY, kStaffLongshui, &r3).ok());
+  ASSERT_TRUE(
+      Reveal("rv-5", id, v1::REVEAL_PURPOSE_REPLY, kStaffLongshui, &r3).ok());
   EXPECT_EQ(r3.caller().phone(), kPhone);
   // Once the reply is approved, the evaluator may call back.
   v1::TicketEvent reviewed;
@@ -430,7 +460,9 @@ TEST_F(IntakeTest, EveryRevealIsAuditedAndLimitedToRolesThatNeedIt) {
   reviewed.mutable_reviewed()->set_approved(true);
   Publish("routing", reviewed);
   v1::RevealCallerResponse r6;
-  ASSERT_TRUE(Reveal("rv-6", id, v1::REVEAL_PURPOSE_EVALUATION, kEvaluatorToken, &r6).ok());
+  ASSERT_TRUE(
+      Reveal("rv-6", id, v1::REVEAL_PURPOSE_EVALUATION, kEvaluatorToken, &r6)
+          .ok());
 
   grpc::ClientContext ctx;
   ServiceUnderTest::Authorize(&ctx, kAuditorToken);
@@ -508,12 +540,15 @@ TEST_F(IntakeTest, SuggestsRepeatsAndMergesAndUnmerges) {
   svc_->clock().Advance(absl::Hours(2));
   ASSERT_TRUE(Create(Request("req-r2"), &same_caller).ok());
   ASSERT_EQ(same_caller.repeat_candidates_size(), 1);
-  EXPECT_EQ(same_caller.repeat_candidates(0).ticket_id(), first.ticket().ticket_id());
-  EXPECT_EQ(same_caller.repeat_candidates(0).signal(), v1::REPEAT_SIGNAL_SAME_CALLER);
+  EXPECT_EQ(same_caller.repeat_candidates(0).ticket_id(),
+            first.ticket().ticket_id());
+  EXPECT_EQ(same_caller.repeat_candidates(0).signal(),
+            v1::REPEAT_SIGNAL_SAME_CALLER);
 
   v1::CreateTicketRequest other = Request("req-r3");
   other.mutable_caller()->set_phone("13900001111");
-  other.set_content("五金市场东门附近的三盏路灯已经一周不亮了，晚上出行不安全，请尽快维修！");
+  other.set_content(
+      "五金市场东门附近的三盏路灯已经一周不亮了，晚上出行不安全，请尽快维修！");
   ASSERT_TRUE(Create(other, &same_place).ok());
   ASSERT_GE(same_place.repeat_candidates_size(), 2);
   for (const auto& c : same_place.repeat_candidates()) {
@@ -554,8 +589,9 @@ TEST_F(IntakeTest, SuggestsRepeatsAndMergesAndUnmerges) {
   EXPECT_EQ(again.ticket().status(), v1::TICKET_STATUS_MERGED);
   EXPECT_EQ(merge("mg-2", rep, orig, &again).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(merge("mg-3", orig, same_place.ticket().ticket_id(), &again).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);  // has a repeat of its own
+  EXPECT_EQ(
+      merge("mg-3", orig, same_place.ticket().ticket_id(), &again).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);  // has a repeat of its own
   EXPECT_EQ(merge("mg-4", orig, orig, &again).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(merge("mg-5", orig, "tk-missing", &again).error_code(),
@@ -631,14 +667,16 @@ TEST_F(IntakeTest, ProgressFollowsRoutingDeadlineAndAssessmentEvents) {
   EXPECT_EQ(t.status(), v1::TICKET_STATUS_REPLIED);
   EXPECT_EQ(t.holder_unit_id(), "town.longshui.wujin");
   EXPECT_EQ(FromProto(t.handling_due()), absl::FromUnixSeconds(1709308800));
-  ASSERT_EQ(t.progress_size(), 6);  // received, dispatched, accepted, forwarded, extension, reply
+  ASSERT_EQ(t.progress_size(),
+            6);  // received, dispatched, accepted, forwarded, extension, reply
   EXPECT_EQ(t.progress(0).status(), v1::TICKET_STATUS_RECEIVED);
   EXPECT_THAT(t.progress(4).note(), HasSubstr("2024-03-01"));
   EXPECT_THAT(t.progress(5).note(), HasSubstr("路灯已更换灯泡"));
 
   // The sub-unit and its parent see it; another town does not.
   ASSERT_TRUE(Get(id, &t, kStaffLongshui).ok());
-  EXPECT_EQ(Get(id, &t, kStaffYouting).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(id, &t, kStaffYouting).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 
   e.Clear();
   e.set_ticket_id(id);
@@ -715,7 +753,8 @@ TEST_F(IntakeTest, ProgressFollowsRoutingDeadlineAndAssessmentEvents) {
 }
 
 TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
-  auto call = [&](auto method, const auto& req, auto* resp, const std::string& token) {
+  auto call = [&](auto method, const auto& req, auto* resp,
+                  const std::string& token) {
     grpc::ClientContext ctx;
     ServiceUnderTest::Authorize(&ctx, token);
     return ((*kb_).*method)(&ctx, req, resp);
@@ -727,23 +766,29 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   content->set_title("公共租赁住房申请条件");
   content->set_body(
       "申请公共租赁住房须年满18周岁，在本区有稳定工作且无自有住房。"
-      "申请材料：身份证、户口簿、收入证明。受理窗口：区政务服务中心住房保障窗口。");
+      "申请材料：身份证、户口簿、收入证明。受理窗口：区政务服务中心住房保障窗口"
+      "。");
   content->add_category_codes("urban.housing");
   content->add_keywords("公租房");
   content->set_valid_from("2024-01-01");
   content->set_valid_to("2024-12-31");
   v1::CreateArticleResponse created;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c, &created, kStaffHousing).ok());
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c, &created,
+                   kStaffHousing)
+                  .ok());
   const std::string aid = created.article().article_id();
   EXPECT_EQ(created.article().state(), v1::ARTICLE_STATE_DRAFT);
   v1::CreateArticleResponse again;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c, &again, kStaffHousing).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::CreateArticle, c, &again, kStaffHousing)
+          .ok());
   EXPECT_EQ(again.article().article_id(), aid);
   c.set_owner_unit_id("town.youting");
   c.set_request_id("kb-req-x");
-  EXPECT_EQ(call(&v1::KnowledgeService::Stub::CreateArticle, c, &again, kStaffHousing)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      call(&v1::KnowledgeService::Stub::CreateArticle, c, &again, kStaffHousing)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 
   // Citing a draft at intake is refused.
   v1::CreateTicketRequest consult = Request("req-consult");
@@ -762,7 +807,9 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   sub.set_request_id("kb-req-2");
   sub.set_article_id(aid);
   v1::SubmitArticleResponse subr;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SubmitArticle, sub, &subr, kStaffHousing).ok());
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SubmitArticle, sub, &subr,
+                   kStaffHousing)
+                  .ok());
   EXPECT_EQ(subr.article().state(), v1::ARTICLE_STATE_IN_REVIEW);
   v1::ReviewArticleRequest rev;
   rev.set_request_id("kb-req-3");
@@ -772,10 +819,13 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   v1::ReviewArticleResponse revr;
   // The author cannot review (even as center staff they would differ; here the
   // author is the staff member, who lacks the role anyway).
-  EXPECT_EQ(call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kStaffHousing)
+  EXPECT_EQ(call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr,
+                 kStaffHousing)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kLeadHousing).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kLeadHousing)
+          .ok());
   EXPECT_EQ(revr.article().state(), v1::ARTICLE_STATE_PUBLISHED);
   EXPECT_NE(revr.article().reviewer().principal_id(),
             revr.article().author().principal_id());
@@ -785,43 +835,62 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   c2.set_request_id("kb-req-4");
   c2.set_owner_unit_id("dept.housing");
   c2.mutable_content()->set_title("物业服务投诉处理流程");
-  c2.mutable_content()->set_body("物业服务纠纷可先向社区反映，住房申请请见相关条目。");
+  c2.mutable_content()->set_body(
+      "物业服务纠纷可先向社区反映，住房申请请见相关条目。");
   c2.mutable_content()->add_category_codes("urban.housing.property");
   c2.mutable_content()->add_area_codes("town.longgang");
   v1::CreateArticleResponse created2;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c2, &created2, kLeadHousing).ok());
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c2, &created2,
+                   kLeadHousing)
+                  .ok());
   // The lead authored this one: reviewing it needs someone else.
   sub.set_request_id("kb-req-5");
   sub.set_article_id(created2.article().article_id());
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SubmitArticle, sub, &subr, kLeadHousing).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SubmitArticle, sub, &subr, kLeadHousing)
+          .ok());
   rev.set_request_id("kb-req-6");
   rev.set_article_id(created2.article().article_id());
-  s = call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kLeadHousing);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  s = call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr,
+           kLeadHousing);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
   rev.set_request_id("kb-req-7");
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kCenterToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::ReviewArticle, rev, &revr, kCenterToken)
+          .ok());
 
   v1::SearchArticlesRequest q;
   q.set_query("公租房申请材料");
   v1::SearchArticlesResponse hits;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
   ASSERT_EQ(hits.hits_size(), 2);
   EXPECT_EQ(hits.hits(0).article().article_id(), aid);  // ranked first
   EXPECT_GT(hits.hits(0).score(), hits.hits(1).score());
   EXPECT_FALSE(hits.hits(0).snippet().empty());
   q.set_area_code("town.youting");  // article 2 is for Longgang only
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
   ASSERT_EQ(hits.hits_size(), 1);
   q.clear_area_code();
   q.set_category_code("urban.housing.property");
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
   ASSERT_EQ(hits.hits_size(), 1);
-  EXPECT_EQ(hits.hits(0).article().article_id(), created2.article().article_id());
+  EXPECT_EQ(hits.hits(0).article().article_id(),
+            created2.article().article_id());
   q.clear_category_code();
   q.set_valid_on("2025-01-02");  // article 1 expired
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
   ASSERT_EQ(hits.hits_size(), 1);
-  EXPECT_EQ(hits.hits(0).article().article_id(), created2.article().article_id());
+  EXPECT_EQ(hits.hits(0).article().article_id(),
+            created2.article().article_id());
 
   // Closing a consultation at intake citing the published article.
   consult.set_request_id("req-consult-2");
@@ -837,7 +906,8 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   v1::CreateTicketRequest complaint = consult;
   complaint.set_request_id("req-consult-3");
   complaint.set_request_type(v1::REQUEST_TYPE_COMPLAINT);
-  EXPECT_EQ(Create(complaint, &tr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create(complaint, &tr).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 
   // A new version while the published one stays in force; then retirement.
   v1::UpdateArticleRequest up;
@@ -847,41 +917,52 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   *up.mutable_content() = *content;
   up.mutable_content()->set_title("公共租赁住房申请条件（修订）");
   v1::UpdateArticleResponse upr;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::UpdateArticle, up, &upr, kStaffHousing).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::UpdateArticle, up, &upr, kStaffHousing)
+          .ok());
   EXPECT_EQ(upr.article().version(), 2);
   EXPECT_EQ(upr.article().state(), v1::ARTICLE_STATE_DRAFT);
   v1::GetArticleRequest g;
   g.set_article_id(aid);
   v1::GetArticleResponse gr;
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::GetArticle, g, &gr, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::GetArticle, g, &gr, kAgentToken).ok());
   EXPECT_EQ(gr.article().version(), 1);  // the agent sees the published one
   up.set_request_id("kb-req-9");
-  EXPECT_EQ(call(&v1::KnowledgeService::Stub::UpdateArticle, up, &upr, kStaffHousing)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);  // stale expected_version
+  EXPECT_EQ(
+      call(&v1::KnowledgeService::Stub::UpdateArticle, up, &upr, kStaffHousing)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);  // stale expected_version
   v1::RetireArticleRequest ret;
   ret.set_request_id("kb-req-10");
   ret.set_article_id(aid);
   ret.set_reason("政策已调整");
   v1::RetireArticleResponse retr;
-  EXPECT_EQ(call(&v1::KnowledgeService::Stub::RetireArticle, ret, &retr, kStaffHousing)
+  EXPECT_EQ(call(&v1::KnowledgeService::Stub::RetireArticle, ret, &retr,
+                 kStaffHousing)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::RetireArticle, ret, &retr, kLeadHousing).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::RetireArticle, ret, &retr, kLeadHousing)
+          .ok());
   EXPECT_EQ(retr.article().state(), v1::ARTICLE_STATE_RETIRED);
   q.clear_valid_on();
-  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken).ok());
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
   ASSERT_EQ(hits.hits_size(), 1);
   EXPECT_NE(hits.hits(0).article().article_id(), aid);
   consult.set_request_id("req-consult-4");
-  EXPECT_EQ(Create(consult, &tr).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Create(consult, &tr).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(IntakeTest, ListsTheTaxonomy) {
   grpc::ClientContext ctx;
   ServiceUnderTest::Authorize(&ctx, kStaffHousing);
   v1::ListCategoriesResponse resp;
-  ASSERT_TRUE(intake_->ListCategories(&ctx, v1::ListCategoriesRequest(), &resp).ok());
+  ASSERT_TRUE(
+      intake_->ListCategories(&ctx, v1::ListCategoriesRequest(), &resp).ok());
   EXPECT_EQ(resp.version(), "2024.1");
   std::set<std::string> seen;
   std::set<std::string> top;
@@ -893,8 +974,9 @@ TEST_F(IntakeTest, ListsTheTaxonomy) {
     }
     seen.insert(c.code());
   }
-  for (const char* name : {"城乡建设", "交通运输", "生态环境", "劳动保障", "市场监管",
-                           "教育", "医疗卫生", "社会保障", "公共安全"}) {
+  for (const char* name :
+       {"城乡建设", "交通运输", "生态环境", "劳动保障", "市场监管", "教育",
+        "医疗卫生", "社会保障", "公共安全"}) {
     EXPECT_TRUE(top.count(name)) << name;
   }
 }
@@ -906,7 +988,8 @@ TEST(IntakeStartupTest, RefusesToStartWithoutCallerKey) {
   auto svc = ServiceUnderTest::Start(Definition());
   if (!keep.empty()) setenv("HOTLINE_CALLER_KEY_FILE", keep.c_str(), 1);
   ASSERT_FALSE(svc.ok());
-  EXPECT_THAT(std::string(svc.status().message()), HasSubstr("caller_key_file"));
+  EXPECT_THAT(std::string(svc.status().message()),
+              HasSubstr("caller_key_file"));
 }
 
 }  // namespace

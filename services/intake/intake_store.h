@@ -68,7 +68,7 @@ struct TicketFilter {
   std::vector<v1::TicketStatus> statuses;
   std::string holder_unit_id;  // subtree
   v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
-  std::string category_code;   // and descendants
+  std::string category_code;  // and descendants
   std::string town_code;
   v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
   std::optional<absl::Time> from, to;  // received_at in [from, to)

@@ -9,12 +9,18 @@ namespace {
 
 const char* StateName(v1::ArticleState s) {
   switch (s) {
-    case v1::ARTICLE_STATE_DRAFT: return "DRAFT";
-    case v1::ARTICLE_STATE_IN_REVIEW: return "IN_REVIEW";
-    case v1::ARTICLE_STATE_PUBLISHED: return "PUBLISHED";
-    case v1::ARTICLE_STATE_SUPERSEDED: return "SUPERSEDED";
-    case v1::ARTICLE_STATE_RETIRED: return "RETIRED";
-    default: return "UNSPECIFIED";
+    case v1::ARTICLE_STATE_DRAFT:
+      return "DRAFT";
+    case v1::ARTICLE_STATE_IN_REVIEW:
+      return "IN_REVIEW";
+    case v1::ARTICLE_STATE_PUBLISHED:
+      return "PUBLISHED";
+    case v1::ARTICLE_STATE_SUPERSEDED:
+      return "SUPERSEDED";
+    case v1::ARTICLE_STATE_RETIRED:
+      return "RETIRED";
+    default:
+      return "UNSPECIFIED";
   }
 }
 
@@ -36,10 +42,10 @@ ArticleChange Base(const ArticleSnapshot& s) {
 absl::Status ValidateArticleContent(absl::string_view prefix,
                                     const v1::ArticleContent& c,
                                     const Catalog& catalog) {
-  RETURN_IF_ERROR(CheckText(absl::StrCat(prefix, ".title"), c.title(),
-                            {true, 200, false}));
-  RETURN_IF_ERROR(CheckText(absl::StrCat(prefix, ".body"), c.body(),
-                            {true, 32768, true}));
+  RETURN_IF_ERROR(
+      CheckText(absl::StrCat(prefix, ".title"), c.title(), {true, 200, false}));
+  RETURN_IF_ERROR(
+      CheckText(absl::StrCat(prefix, ".body"), c.body(), {true, 32768, true}));
   if (c.category_codes_size() < 1 || c.category_codes_size() > 20) {
     return absl::InvalidArgumentError(
         absl::StrCat(prefix, ".category_codes: 1–20 required"));
@@ -50,9 +56,9 @@ absl::Status ValidateArticleContent(absl::string_view prefix,
           prefix, ".category_codes[", i, "]: not a category code"));
     }
     if (!catalog.HasCategory(c.category_codes(i))) {
-      return absl::NotFoundError(absl::StrCat(
-          prefix, ".category_codes[", i, "]: unknown category ",
-          c.category_codes(i)));
+      return absl::NotFoundError(absl::StrCat(prefix, ".category_codes[", i,
+                                              "]: unknown category ",
+                                              c.category_codes(i)));
     }
   }
   for (int i = 0; i < c.area_codes_size(); ++i) {
@@ -70,9 +76,9 @@ absl::Status ValidateArticleContent(absl::string_view prefix,
                               c.keywords(i), {true, 32, false}));
   }
   if (!c.valid_from().empty()) {
-    RETURN_IF_ERROR(ParseLocalDate(absl::StrCat(prefix, ".valid_from"),
-                                   c.valid_from())
-                        .status());
+    RETURN_IF_ERROR(
+        ParseLocalDate(absl::StrCat(prefix, ".valid_from"), c.valid_from())
+            .status());
   }
   if (!c.valid_to().empty()) {
     RETURN_IF_ERROR(
@@ -93,9 +99,8 @@ absl::StatusOr<ArticleChange> DecideUpdate(const ArticleSnapshot& s,
                                            absl::Time now) {
   if (s.retired) return absl::FailedPreconditionError(Where(s));
   if (expected_version != s.latest_version) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("expected_version ", expected_version, " is stale: ",
-                     Where(s)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "expected_version ", expected_version, " is stale: ", Where(s)));
   }
   ArticleChange c = Base(s);
   v1::Article v = s.latest;
@@ -237,7 +242,8 @@ std::string Snippet(const std::string& body, const std::string& query,
   }
   size_t start = pos > 60 ? pos - 60 : 0;
   // Back up to a UTF-8 boundary.
-  while (start > 0 && (static_cast<unsigned char>(body[start]) & 0xC0) == 0x80) {
+  while (start > 0 &&
+         (static_cast<unsigned char>(body[start]) & 0xC0) == 0x80) {
     --start;
   }
   size_t end = std::min(body.size(), start + max_bytes);

@@ -59,7 +59,8 @@ class KnowledgeStore {
                                              const std::string& article_id,
                                              const DecideFn& decide) = 0;
   // NOT_FOUND when absent; version 0 = the snapshot's choice by the caller.
-  virtual absl::StatusOr<ArticleSnapshot> Get(const std::string& article_id) = 0;
+  virtual absl::StatusOr<ArticleSnapshot> Get(
+      const std::string& article_id) = 0;
   virtual absl::StatusOr<v1::Article> GetVersion(const std::string& article_id,
                                                  int version) = 0;
   // Published versions ranked by tf-idf over `terms` (all published versions
@@ -67,7 +68,8 @@ class KnowledgeStore {
   virtual absl::StatusOr<std::vector<ArticleCandidate>> SearchPublished(
       const absl::flat_hash_map<std::string, int>& terms, int limit) = 0;
   // Latest unpublished versions (DRAFT / IN_REVIEW), for owners.
-  virtual absl::StatusOr<std::vector<v1::Article>> ListUnpublished(int limit) = 0;
+  virtual absl::StatusOr<std::vector<v1::Article>> ListUnpublished(
+      int limit) = 0;
 };
 
 }  // namespace hotline::intake

@@ -94,14 +94,15 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
       c.categories.push_back(std::move(m));
     }
   }));
-  ASSIGN_OR_RETURN(auto vs,
-                   conn->Query("SELECT version FROM taxonomy_meta WHERE id = 1"));
+  ASSIGN_OR_RETURN(
+      auto vs, conn->Query("SELECT version FROM taxonomy_meta WHERE id = 1"));
   RETURN_IF_ERROR(conn->Guard("read taxonomy version", [&] {
     if (vs->next()) c.version = vs->getString(1);
   }));
   ASSIGN_OR_RETURN(auto ts, conn->Query("SELECT code, name FROM town"));
   RETURN_IF_ERROR(conn->Guard("read towns", [&] {
-    while (ts->next()) c.towns[std::string(ts->getString(1))] = ts->getString(2);
+    while (ts->next())
+      c.towns[std::string(ts->getString(1))] = ts->getString(2);
   }));
   return c;
 }
@@ -140,67 +141,98 @@ absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
 
 absl::StatusOr<std::vector<v1::RepeatCandidate>>
 MysqlIntakeStore::FindRepeatsOn(db::Connection& conn, const RepeatQuery& q) {
+  // Step 1, one round trip, index-only: orders of the same caller, and
+  // orders of the same town in the window sharing terms with this one
+  // (ticket_term's primary key is (term, town, received_at, row_id) and
+  // carries each order's term count, so no join is needed).
   std::vector<std::string> parts;
   const std::string since = Quote(SqlTime(q.since));
-  const std::string exclude = Quote(q.exclude_ticket_id);
   if (!q.caller_hash.empty()) {
     parts.push_back(absl::StrCat(
-        "(SELECT t.ticket_id, t.ticket_number, t.status, t.received_at, 1, 0, "
-        "t.term_count FROM ticket t WHERE t.caller_hash = ",
+        "(SELECT t.id, 1, 0, 0 FROM ticket t WHERE t.caller_hash = ",
         Quote(q.caller_hash), " AND t.received_at >= ", since,
-        " AND t.ticket_id <> ", exclude,
+        " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
         " ORDER BY t.received_at DESC LIMIT 10)"));
   }
-  constexpr size_t kMaxTerms = 200;
-  if (!q.town_code.empty() && !q.terms.empty()) {
+  // A deterministic sample of the terms bounds the cost for long texts; the
+  // overlap is scaled back up to estimate the Jaccard similarity.
+  constexpr size_t kSampleTerms = 32;
+  const size_t sample = std::min(q.terms.size(), kSampleTerms);
+  if (!q.town_code.empty() && sample > 0) {
     parts.push_back(absl::StrCat(
-        "(SELECT t.ticket_id, t.ticket_number, t.status, t.received_at, 2, "
-        "COUNT(*), t.term_count FROM ticket_term tt JOIN ticket t ON t.id = "
-        "tt.row_id WHERE tt.term IN (",
-        SqlTermList(q.terms, kMaxTerms), ") AND t.town_code = ",
-        Quote(q.town_code), " AND t.received_at >= ", since,
-        " AND t.ticket_id <> ", exclude,
-        " GROUP BY t.id ORDER BY COUNT(*) DESC LIMIT 30)"));
+        "(SELECT tt.row_id, 2, COUNT(*), MAX(tt.doc_terms) FROM ticket_term tt "
+        "WHERE tt.term IN (",
+        SqlTermList(q.terms, kSampleTerms),
+        ") AND tt.town_code = ", Quote(q.town_code),
+        " AND tt.received_at >= ", since, " GROUP BY tt.row_id)"));
   }
   std::vector<v1::RepeatCandidate> out;
   if (parts.empty()) return out;
+  struct Hit {
+    int64_t row_id;
+    v1::RepeatSignal signal;
+    double score;
+  };
+  std::vector<Hit> hits;
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
-  const double mine =
-      static_cast<double>(std::min(q.terms.size(), kMaxTerms));
+  const double mine = static_cast<double>(q.terms.size());
+  const double scale = sample > 0 ? mine / static_cast<double>(sample) : 1;
   RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
     while (rs->next()) {
-      v1::RepeatCandidate c;
-      c.set_ticket_id(rs->getString(1));
-      c.set_ticket_number(rs->getString(2));
-      c.set_status(static_cast<v1::TicketStatus>(rs->getInt(3)));
-      *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(4)));
-      if (rs->getInt(5) == 1) {
-        c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
-        c.set_score(1.0);
-      } else {
-        const double inter = static_cast<double>(rs->getInt64(6));
-        const double theirs = static_cast<double>(rs->getInt64(7));
+      Hit h{rs->getInt64(1), v1::REPEAT_SIGNAL_SAME_CALLER, 1.0};
+      if (rs->getInt(2) == 2) {
+        const double inter =
+            std::min(mine, static_cast<double>(rs->getInt64(3)) * scale);
+        const double theirs = static_cast<double>(rs->getInt64(4));
         const double denom = mine + theirs - inter;
-        const double score = denom > 0 ? inter / denom : 0;
-        if (score < q.threshold) continue;
-        c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
-        c.set_score(score);
+        h.signal = v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT;
+        h.score = denom > 0 ? std::min(1.0, inter / denom) : 0;
+        if (h.score < q.threshold) continue;
       }
-      out.push_back(std::move(c));
+      hits.push_back(h);
     }
   }));
-  // One entry per order (a same-caller match wins), best first.
-  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return a.score() > b.score();
+  // One entry per order (a same-caller match wins), best first, at most 10.
+  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    return a.score != b.score ? a.score > b.score : a.row_id > b.row_id;
   });
-  std::vector<v1::RepeatCandidate> unique;
-  for (auto& c : out) {
+  std::vector<Hit> best;
+  for (const Hit& h : hits) {
     bool seen = false;
-    for (const auto& u : unique) seen |= u.ticket_id() == c.ticket_id();
-    if (!seen) unique.push_back(std::move(c));
-    if (unique.size() == 10) break;
+    for (const Hit& b : best) seen |= b.row_id == h.row_id;
+    if (!seen) best.push_back(h);
+    if (best.size() == 10) break;
   }
-  return unique;
+  if (best.empty()) return out;
+  // Step 2, only when there is something to suggest: the orders' details.
+  std::vector<std::string> ids;
+  for (const Hit& h : best) ids.push_back(absl::StrCat(h.row_id));
+  ASSIGN_OR_RETURN(auto ds, conn.Query(absl::StrCat(
+                                "SELECT id, ticket_id, ticket_number, status, "
+                                "received_at FROM ticket WHERE id IN (",
+                                absl::StrJoin(ids, ","), ")")));
+  absl::flat_hash_map<int64_t, v1::RepeatCandidate> details;
+  RETURN_IF_ERROR(conn.Guard("read repeats", [&] {
+    while (ds->next()) {
+      v1::RepeatCandidate c;
+      c.set_ticket_id(ds->getString(2));
+      c.set_ticket_number(ds->getString(3));
+      c.set_status(static_cast<v1::TicketStatus>(ds->getInt(4)));
+      *c.mutable_received_at() = ToProto(ParseSqlTime(ds->getString(5)));
+      details[ds->getInt64(1)] = std::move(c);
+    }
+  }));
+  for (const Hit& h : best) {
+    auto it = details.find(h.row_id);
+    if (it == details.end() || it->second.ticket_id() == q.exclude_ticket_id) {
+      continue;
+    }
+    v1::RepeatCandidate c = it->second;
+    c.set_signal(h.signal);
+    c.set_score(h.score);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
@@ -216,63 +248,72 @@ absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
     doc = d.SerializeAsString();
   }
   std::vector<std::string> term_rows;
+  const std::string town = Quote(tk.location().town_code());
+  const std::string received = Quote(SqlTime(FromProto(tk.received_at())));
   for (const auto& [term, n] : t.terms) {
-    term_rows.push_back(absl::StrCat("(", Quote(term), ", @row, ", n, ")"));
+    term_rows.push_back(absl::StrCat("(", Quote(term), ", ", town, ", ",
+                                     received, ", @row, ", n, ", ",
+                                     t.terms.size(), ")"));
   }
   std::string terms_sql;
   if (!term_rows.empty()) {
-    terms_sql = absl::StrCat("INSERT INTO ticket_term (term, row_id, tf) VALUES ",
-                             absl::StrJoin(term_rows, ","));
+    terms_sql = absl::StrCat(
+        "INSERT INTO ticket_term (term, town_code, received_at, row_id, tf, "
+        "doc_terms) VALUES ",
+        absl::StrJoin(term_rows, ","));
   }
   CreateOutcome out;
-  absl::Status st = db::RunInTransaction(*pool_, [&](db::Connection& conn)
-                                                     -> absl::Status {
-    ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(conn, q));
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * ins,
-        conn.Prepare(
-            "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
-            "request_hash, channel, request_type, category_code, town_code, "
-            "confidential, anonymous, doc, caller_ct, caller_hash, term_count, "
-            "status, received_at, created_at, updated_at) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-    RETURN_IF_ERROR(conn.Guard("insert ticket", [&] {
-      ins->setString(1, tk.ticket_id());
-      ins->setString(2, tk.ticket_number());
-      ins->setString(3, t.request_id);
-      ins->setString(4, t.request_hash);
-      ins->setInt(5, tk.channel());
-      ins->setInt(6, tk.request_type());
-      ins->setString(7, tk.category_code());
-      ins->setString(8, tk.location().town_code());
-      ins->setBoolean(9, tk.confidential());
-      ins->setBoolean(10, tk.caller().anonymous());
-      ins->setString(11, doc);
-      if (t.caller_ct.empty()) {
-        ins->setNull(12, sql::DataType::VARBINARY);
-      } else {
-        ins->setString(12, t.caller_ct);
-      }
-      ins->setString(13, tk.caller_hash());
-      ins->setInt(14, static_cast<int>(t.terms.size()));
-      ins->setInt(15, tk.status());
-      ins->setString(16, SqlTime(FromProto(tk.received_at())));
-      ins->setString(17, SqlTime(FromProto(tk.created_at())));
-      ins->setString(18, SqlTime(FromProto(tk.created_at())));
-      ins->executeUpdate();
-    }));
-    if (!terms_sql.empty()) {
-      // @row is the ticket's id; set without an extra round trip by the
-      // multi-row insert below through LAST_INSERT_ID().
-      std::string sql = absl::StrReplaceAll(terms_sql, {{"@row", "LAST_INSERT_ID()"}});
-      RETURN_IF_ERROR(conn.Execute(sql));
-    }
-    for (const v1::TicketEvent& e : t.events) {
-      v1::TicketEvent copy = e;
-      RETURN_IF_ERROR(outbox_->Append(conn, &copy));
-    }
-    return absl::OkStatus();
-  });
+  absl::Status st =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(conn, q));
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * ins,
+            conn.Prepare(
+                "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
+                "request_hash, channel, request_type, category_code, "
+                "town_code, "
+                "confidential, anonymous, doc, caller_ct, caller_hash, "
+                "term_count, "
+                "status, received_at, created_at, updated_at) VALUES "
+                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+        RETURN_IF_ERROR(conn.Guard("insert ticket", [&] {
+          ins->setString(1, tk.ticket_id());
+          ins->setString(2, tk.ticket_number());
+          ins->setString(3, t.request_id);
+          ins->setString(4, t.request_hash);
+          ins->setInt(5, tk.channel());
+          ins->setInt(6, tk.request_type());
+          ins->setString(7, tk.category_code());
+          ins->setString(8, tk.location().town_code());
+          ins->setBoolean(9, tk.confidential());
+          ins->setBoolean(10, tk.caller().anonymous());
+          ins->setString(11, doc);
+          if (t.caller_ct.empty()) {
+            ins->setNull(12, sql::DataType::VARBINARY);
+          } else {
+            ins->setString(12, t.caller_ct);
+          }
+          ins->setString(13, tk.caller_hash());
+          ins->setInt(14, static_cast<int>(t.terms.size()));
+          ins->setInt(15, tk.status());
+          ins->setString(16, SqlTime(FromProto(tk.received_at())));
+          ins->setString(17, SqlTime(FromProto(tk.created_at())));
+          ins->setString(18, SqlTime(FromProto(tk.created_at())));
+          ins->executeUpdate();
+        }));
+        if (!terms_sql.empty()) {
+          // @row is the ticket's id; set without an extra round trip by the
+          // multi-row insert below through LAST_INSERT_ID().
+          std::string sql =
+              absl::StrReplaceAll(terms_sql, {{"@row", "LAST_INSERT_ID()"}});
+          RETURN_IF_ERROR(conn.Execute(sql));
+        }
+        for (const v1::TicketEvent& e : t.events) {
+          v1::TicketEvent copy = e;
+          RETURN_IF_ERROR(outbox_->Append(conn, &copy));
+        }
+        return absl::OkStatus();
+      });
   if (st.ok()) {
     out.record.ticket = tk;
     out.record.caller_ct = t.caller_ct;
@@ -298,10 +339,9 @@ absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::ReadTicket(
     db::Connection& conn, const std::string& where_column,
     const std::string& key, bool for_update) {
   ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
-                   conn.Prepare(absl::StrCat("SELECT ", kTicketCols,
-                                             " FROM ticket t WHERE t.",
-                                             where_column, " = ?",
-                                             for_update ? " FOR UPDATE" : "")));
+                   conn.Prepare(absl::StrCat(
+                       "SELECT ", kTicketCols, " FROM ticket t WHERE t.",
+                       where_column, " = ?", for_update ? " FOR UPDATE" : "")));
   ASSIGN_OR_RETURN(
       std::unique_ptr<sql::ResultSet> rs, conn.Guard("read ticket", [&] {
         stmt->setString(1, key);
@@ -329,17 +369,19 @@ absl::StatusOr<TicketRecord> MysqlIntakeStore::GetTicket(
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   ASSIGN_OR_RETURN(
       std::optional<TicketRecord> rec,
-      ticket_id.empty() ? ReadTicket(*conn, "ticket_number", ticket_number, false)
-                        : ReadTicket(*conn, "ticket_id", ticket_id, false));
+      ticket_id.empty()
+          ? ReadTicket(*conn, "ticket_number", ticket_number, false)
+          : ReadTicket(*conn, "ticket_id", ticket_id, false));
   if (!rec.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        "ticket ", ticket_id.empty() ? ticket_number : ticket_id,
-        " not found"));
+    return absl::NotFoundError(
+        absl::StrCat("ticket ", ticket_id.empty() ? ticket_number : ticket_id,
+                     " not found"));
   }
   const std::string id = rec->ticket.ticket_id();
-  ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
-                   conn->Prepare("SELECT at, status, unit_id, note FROM "
-                                 "ticket_progress WHERE ticket_id = ? ORDER BY id"));
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * prog,
+      conn->Prepare("SELECT at, status, unit_id, note FROM "
+                    "ticket_progress WHERE ticket_id = ? ORDER BY id"));
   ASSIGN_OR_RETURN(sql::PreparedStatement * reps,
                    conn->Prepare("SELECT ticket_id FROM ticket WHERE "
                                  "merged_into = ? ORDER BY id"));
@@ -382,7 +424,8 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
   std::string group;
   if (!f.terms.empty()) {
     from = "ticket_term tt JOIN ticket t ON t.id = tt.row_id";
-    where.push_back(absl::StrCat("tt.term IN (", SqlTermList(f.terms, 100), ")"));
+    where.push_back(
+        absl::StrCat("tt.term IN (", SqlTermList(f.terms, 100), ")"));
     group = " GROUP BY t.id";
     order = "COUNT(*) DESC, t.received_at DESC, t.id DESC";
   }
@@ -395,7 +438,8 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     return absl::StrCat(
         "EXISTS (SELECT 1 FROM ticket_holder h WHERE h.ticket_id = t.ticket_id "
         "AND (h.unit_id = ",
-        Quote(unit), " OR h.unit_id LIKE ", Quote(LikeEscape(unit) + ".%"), "))");
+        Quote(unit), " OR h.unit_id LIKE ", Quote(LikeEscape(unit) + ".%"),
+        "))");
   };
   if (!f.holder_unit_id.empty()) where.push_back(subtree(f.holder_unit_id));
   if (!scope.unit_id.empty()) where.push_back(subtree(scope.unit_id));
@@ -408,7 +452,8 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
   if (!f.category_code.empty()) {
     where.push_back(absl::StrCat("(t.category_code = ", Quote(f.category_code),
                                  " OR t.category_code LIKE ",
-                                 Quote(LikeEscape(f.category_code) + ".%"), ")"));
+                                 Quote(LikeEscape(f.category_code) + ".%"),
+                                 ")"));
   }
   if (!f.town_code.empty()) {
     where.push_back(absl::StrCat("t.town_code = ", Quote(f.town_code)));
@@ -427,7 +472,8 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     where.push_back(absl::StrCat("t.caller_hash = ", Quote(f.caller_hash)));
   }
   std::string sql = absl::StrCat("SELECT ", select, " FROM ", from);
-  if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
+  if (!where.empty())
+    absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
   absl::StrAppend(&sql, group, " ORDER BY ", order, " LIMIT ", f.limit + 1,
                   " OFFSET ", f.offset);
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
@@ -452,30 +498,33 @@ absl::StatusOr<std::pair<std::string, std::string>>
 MysqlIntakeStore::RecordReveal(const RevealRecord& r) {
   const std::string audit_id = absl::StrCat("rv-", r.request_id);
   absl::StatusOr<std::pair<std::string, std::string>> out =
-      db::RunInTransaction(*pool_, [&](db::Connection& conn)
-                                       -> absl::StatusOr<std::pair<std::string, std::string>> {
-        ASSIGN_OR_RETURN(
-            sql::PreparedStatement * ins,
-            conn.Prepare("INSERT INTO reveal_audit (audit_id, request_id, "
-                         "request_hash, ticket_id, ticket_number, principal_id, "
-                         "role, unit_id, purpose, reason, revealed_at) VALUES "
-                         "(?,?,?,?,?,?,?,?,?,?,?)"));
-        RETURN_IF_ERROR(conn.Guard("insert reveal audit", [&] {
-          ins->setString(1, audit_id);
-          ins->setString(2, r.request_id);
-          ins->setString(3, r.request_hash);
-          ins->setString(4, r.ticket_id);
-          ins->setString(5, r.ticket_number);
-          ins->setString(6, r.who.id);
-          ins->setInt(7, static_cast<int>(r.who.role));
-          ins->setString(8, r.who.unit_id);
-          ins->setInt(9, r.purpose);
-          ins->setString(10, r.reason);
-          ins->setString(11, SqlTime(r.at));
-          ins->executeUpdate();
-        }));
-        return std::make_pair(audit_id, r.request_hash);
-      });
+      db::RunInTransaction(
+          *pool_,
+          [&](db::Connection& conn)
+              -> absl::StatusOr<std::pair<std::string, std::string>> {
+            ASSIGN_OR_RETURN(
+                sql::PreparedStatement * ins,
+                conn.Prepare(
+                    "INSERT INTO reveal_audit (audit_id, request_id, "
+                    "request_hash, ticket_id, ticket_number, principal_id, "
+                    "role, unit_id, purpose, reason, revealed_at) VALUES "
+                    "(?,?,?,?,?,?,?,?,?,?,?)"));
+            RETURN_IF_ERROR(conn.Guard("insert reveal audit", [&] {
+              ins->setString(1, audit_id);
+              ins->setString(2, r.request_id);
+              ins->setString(3, r.request_hash);
+              ins->setString(4, r.ticket_id);
+              ins->setString(5, r.ticket_number);
+              ins->setString(6, r.who.id);
+              ins->setInt(7, static_cast<int>(r.who.role));
+              ins->setString(8, r.who.unit_id);
+              ins->setInt(9, r.purpose);
+              ins->setString(10, r.reason);
+              ins->setString(11, SqlTime(r.at));
+              ins->executeUpdate();
+            }));
+            return std::make_pair(audit_id, r.request_hash);
+          });
   if (out.ok() || out.status().code() != absl::StatusCode::kAlreadyExists) {
     return out;
   }
@@ -483,32 +532,38 @@ MysqlIntakeStore::RecordReveal(const RevealRecord& r) {
   ASSIGN_OR_RETURN(sql::PreparedStatement * sel,
                    conn->Prepare("SELECT audit_id, request_hash FROM "
                                  "reveal_audit WHERE request_id = ?"));
-  return conn->Guard("read reveal audit",
-                     [&]() -> absl::StatusOr<std::pair<std::string, std::string>> {
-                       sel->setString(1, r.request_id);
-                       std::unique_ptr<sql::ResultSet> rs(sel->executeQuery());
-                       if (!rs->next()) return out.status();
-                       return std::make_pair(std::string(rs->getString(1)),
-                                             std::string(rs->getString(2)));
-                     });
+  return conn->Guard(
+      "read reveal audit",
+      [&]() -> absl::StatusOr<std::pair<std::string, std::string>> {
+        sel->setString(1, r.request_id);
+        std::unique_ptr<sql::ResultSet> rs(sel->executeQuery());
+        if (!rs->next()) return out.status();
+        return std::make_pair(std::string(rs->getString(1)),
+                              std::string(rs->getString(2)));
+      });
 }
 
 absl::StatusOr<std::vector<v1::RevealAuditEntry>>
 MysqlIntakeStore::ListRevealAudit(const AuditFilter& f) {
   std::vector<std::string> where;
-  if (!f.ticket_id.empty()) where.push_back(absl::StrCat("ticket_id = ", Quote(f.ticket_id)));
+  if (!f.ticket_id.empty())
+    where.push_back(absl::StrCat("ticket_id = ", Quote(f.ticket_id)));
   if (!f.principal_id.empty()) {
     where.push_back(absl::StrCat("principal_id = ", Quote(f.principal_id)));
   }
-  if (!f.unit_id.empty()) where.push_back(absl::StrCat("unit_id = ", Quote(f.unit_id)));
-  if (f.from) where.push_back(absl::StrCat("revealed_at >= ", Quote(SqlTime(*f.from))));
-  if (f.to) where.push_back(absl::StrCat("revealed_at < ", Quote(SqlTime(*f.to))));
+  if (!f.unit_id.empty())
+    where.push_back(absl::StrCat("unit_id = ", Quote(f.unit_id)));
+  if (f.from)
+    where.push_back(absl::StrCat("revealed_at >= ", Quote(SqlTime(*f.from))));
+  if (f.to)
+    where.push_back(absl::StrCat("revealed_at < ", Quote(SqlTime(*f.to))));
   std::string sql =
       "SELECT audit_id, ticket_id, ticket_number, principal_id, role, unit_id, "
       "purpose, reason, revealed_at FROM reveal_audit";
-  if (!where.empty()) absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
-  absl::StrAppend(&sql, " ORDER BY revealed_at DESC, id DESC LIMIT ", f.limit + 1,
-                  " OFFSET ", f.offset);
+  if (!where.empty())
+    absl::StrAppend(&sql, " WHERE ", absl::StrJoin(where, " AND "));
+  absl::StrAppend(&sql, " ORDER BY revealed_at DESC, id DESC LIMIT ",
+                  f.limit + 1, " OFFSET ", f.offset);
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rs, conn->Query(sql));
   std::vector<v1::RevealAuditEntry> out;
@@ -537,126 +592,141 @@ absl::StatusOr<TicketRecord> MysqlIntakeStore::Merge(
   const bool merge = !original_ticket_id.empty();
   const std::string rpc = merge ? "MergeTicket" : "UnmergeTicket";
   std::string done_id;
-  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn)
-                                                   -> absl::Status {
-    ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
-                     conn.Prepare("SELECT rpc, request_hash, object_id FROM "
-                                  "request_log WHERE request_id = ?"));
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> replay,
-        conn.Guard("read request log", [&]() -> absl::StatusOr<std::optional<std::string>> {
-          seen->setString(1, request_id);
-          std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
-          if (!rs->next()) return std::optional<std::string>();
-          if (rs->getString(1) != rpc || rs->getString(2) != request_hash) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                "request_id ", request_id, " was used for another request"));
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * seen,
+            conn.Prepare("SELECT rpc, request_hash, object_id FROM "
+                         "request_log WHERE request_id = ?"));
+        ASSIGN_OR_RETURN(
+            std::optional<std::string> replay,
+            conn.Guard("read request log",
+                       [&]() -> absl::StatusOr<std::optional<std::string>> {
+                         seen->setString(1, request_id);
+                         std::unique_ptr<sql::ResultSet> rs(
+                             seen->executeQuery());
+                         if (!rs->next()) return std::optional<std::string>();
+                         if (rs->getString(1) != rpc ||
+                             rs->getString(2) != request_hash) {
+                           return absl::AlreadyExistsError(
+                               absl::StrCat("request_id ", request_id,
+                                            " was used for another request"));
+                         }
+                         return std::optional<std::string>(rs->getString(3));
+                       }));
+        if (replay.has_value()) {
+          done_id = *replay;
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
+                         ReadTicket(conn, "ticket_id", ticket_id, true));
+        if (!rep)
+          return absl::NotFoundError(
+              absl::StrCat("ticket ", ticket_id, " not found"));
+        const v1::Ticket& r = rep->ticket;
+        v1::TicketEvent event;
+        event.set_ticket_id(r.ticket_id());
+        event.set_ticket_number(r.ticket_number());
+        *event.mutable_occurred_at() = ToProto(now);
+        *event.mutable_actor() = actor;
+        std::string note;
+        v1::TicketStatus new_status;
+        if (merge) {
+          ASSIGN_OR_RETURN(
+              std::optional<TicketRecord> orig,
+              ReadTicket(conn, "ticket_id", original_ticket_id, true));
+          if (!orig) {
+            return absl::NotFoundError(
+                absl::StrCat("original_ticket_id: ticket ", original_ticket_id,
+                             " not found"));
           }
-          return std::optional<std::string>(rs->getString(3));
+          const v1::Ticket& o = orig->ticket;
+          auto state = [](const v1::Ticket& x) {
+            return absl::StrCat(
+                x.ticket_number(), " is ", StatusName(x.status()),
+                x.holder_unit_id().empty()
+                    ? ""
+                    : absl::StrCat(", held by ", x.holder_unit_id()));
+          };
+          if (IsClosed(r.status()) || r.status() == v1::TICKET_STATUS_MERGED) {
+            return absl::FailedPreconditionError(state(r));
+          }
+          if (IsClosed(o.status()) || o.status() == v1::TICKET_STATUS_MERGED) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("original: ", state(o)));
+          }
+          ASSIGN_OR_RETURN(
+              sql::PreparedStatement * has,
+              conn.Prepare(
+                  "SELECT COUNT(*) FROM ticket WHERE merged_into = ?"));
+          ASSIGN_OR_RETURN(int64_t n, conn.Guard("count repeats", [&] {
+            has->setString(1, r.ticket_id());
+            std::unique_ptr<sql::ResultSet> rs(has->executeQuery());
+            rs->next();
+            return rs->getInt64(1);
+          }));
+          if (n > 0) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                r.ticket_number(), " has ", n, " repeats merged into it"));
+          }
+          new_status = v1::TICKET_STATUS_MERGED;
+          note = absl::StrCat("已并入工单 ", o.ticket_number(), " 一并办理");
+          auto* m = event.mutable_ticket_merged();
+          m->set_original_ticket_id(o.ticket_id());
+          m->set_original_ticket_number(o.ticket_number());
+          m->set_reason(reason);
+        } else {
+          if (r.status() != v1::TICKET_STATUS_MERGED) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(r.ticket_number(), " is ", StatusName(r.status()),
+                             ", not MERGED"));
+          }
+          new_status = v1::TICKET_STATUS_RECEIVED;
+          note = "已撤销并单，重新进入中心待派单";
+          auto* u = event.mutable_ticket_unmerged();
+          u->set_original_ticket_id(r.merged_into_ticket_id());
+          u->set_reason(reason);
+        }
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * upd,
+            conn.Prepare(
+                "UPDATE ticket SET status = ?, merged_into = ?, "
+                "holder_unit_id = '', updated_at = ? WHERE ticket_id = ?"));
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * prog,
+            conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
+                         "status, unit_id, note) VALUES (?,?,?,'',?)"));
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * log,
+            conn.Prepare("INSERT INTO request_log (request_id, rpc, "
+                         "request_hash, object_id, created_at) VALUES "
+                         "(?,?,?,?,?)"));
+        RETURN_IF_ERROR(conn.Guard("merge ticket", [&] {
+          upd->setInt(1, new_status);
+          if (merge) {
+            upd->setString(2, original_ticket_id);
+          } else {
+            upd->setNull(2, sql::DataType::VARCHAR);
+          }
+          upd->setString(3, SqlTime(now));
+          upd->setString(4, r.ticket_id());
+          upd->executeUpdate();
+          prog->setString(1, r.ticket_id());
+          prog->setString(2, SqlTime(now));
+          prog->setInt(3, new_status);
+          prog->setString(4, note);
+          prog->executeUpdate();
+          log->setString(1, request_id);
+          log->setString(2, rpc);
+          log->setString(3, request_hash);
+          log->setString(4, r.ticket_id());
+          log->setString(5, SqlTime(now));
+          log->executeUpdate();
         }));
-    if (replay.has_value()) {
-      done_id = *replay;
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
-                     ReadTicket(conn, "ticket_id", ticket_id, true));
-    if (!rep) return absl::NotFoundError(absl::StrCat("ticket ", ticket_id, " not found"));
-    const v1::Ticket& r = rep->ticket;
-    v1::TicketEvent event;
-    event.set_ticket_id(r.ticket_id());
-    event.set_ticket_number(r.ticket_number());
-    *event.mutable_occurred_at() = ToProto(now);
-    *event.mutable_actor() = actor;
-    std::string note;
-    v1::TicketStatus new_status;
-    if (merge) {
-      ASSIGN_OR_RETURN(std::optional<TicketRecord> orig,
-                       ReadTicket(conn, "ticket_id", original_ticket_id, true));
-      if (!orig) {
-        return absl::NotFoundError(
-            absl::StrCat("original_ticket_id: ticket ", original_ticket_id, " not found"));
-      }
-      const v1::Ticket& o = orig->ticket;
-      auto state = [](const v1::Ticket& x) {
-        return absl::StrCat(x.ticket_number(), " is ", StatusName(x.status()),
-                            x.holder_unit_id().empty()
-                                ? ""
-                                : absl::StrCat(", held by ", x.holder_unit_id()));
-      };
-      if (IsClosed(r.status()) || r.status() == v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(state(r));
-      }
-      if (IsClosed(o.status()) || o.status() == v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("original: ", state(o)));
-      }
-      ASSIGN_OR_RETURN(sql::PreparedStatement * has,
-                       conn.Prepare("SELECT COUNT(*) FROM ticket WHERE merged_into = ?"));
-      ASSIGN_OR_RETURN(int64_t n, conn.Guard("count repeats", [&] {
-        has->setString(1, r.ticket_id());
-        std::unique_ptr<sql::ResultSet> rs(has->executeQuery());
-        rs->next();
-        return rs->getInt64(1);
+        RETURN_IF_ERROR(outbox_->Append(conn, &event));
+        done_id = r.ticket_id();
+        return absl::OkStatus();
       }));
-      if (n > 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            r.ticket_number(), " has ", n, " repeats merged into it"));
-      }
-      new_status = v1::TICKET_STATUS_MERGED;
-      note = absl::StrCat("已并入工单 ", o.ticket_number(), " 一并办理");
-      auto* m = event.mutable_ticket_merged();
-      m->set_original_ticket_id(o.ticket_id());
-      m->set_original_ticket_number(o.ticket_number());
-      m->set_reason(reason);
-    } else {
-      if (r.status() != v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(r.ticket_number(), " is ", StatusName(r.status()),
-                         ", not MERGED"));
-      }
-      new_status = v1::TICKET_STATUS_RECEIVED;
-      note = "已撤销并单，重新进入中心待派单";
-      auto* u = event.mutable_ticket_unmerged();
-      u->set_original_ticket_id(r.merged_into_ticket_id());
-      u->set_reason(reason);
-    }
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * upd,
-        conn.Prepare("UPDATE ticket SET status = ?, merged_into = ?, "
-                     "holder_unit_id = '', updated_at = ? WHERE ticket_id = ?"));
-    ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
-                     conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
-                                  "status, unit_id, note) VALUES (?,?,?,'',?)"));
-    ASSIGN_OR_RETURN(sql::PreparedStatement * log,
-                     conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                                  "request_hash, object_id, created_at) VALUES "
-                                  "(?,?,?,?,?)"));
-    RETURN_IF_ERROR(conn.Guard("merge ticket", [&] {
-      upd->setInt(1, new_status);
-      if (merge) {
-        upd->setString(2, original_ticket_id);
-      } else {
-        upd->setNull(2, sql::DataType::VARCHAR);
-      }
-      upd->setString(3, SqlTime(now));
-      upd->setString(4, r.ticket_id());
-      upd->executeUpdate();
-      prog->setString(1, r.ticket_id());
-      prog->setString(2, SqlTime(now));
-      prog->setInt(3, new_status);
-      prog->setString(4, note);
-      prog->executeUpdate();
-      log->setString(1, request_id);
-      log->setString(2, rpc);
-      log->setString(3, request_hash);
-      log->setString(4, r.ticket_id());
-      log->setString(5, SqlTime(now));
-      log->executeUpdate();
-    }));
-    RETURN_IF_ERROR(outbox_->Append(conn, &event));
-    done_id = r.ticket_id();
-    return absl::OkStatus();
-  }));
   return GetTicket(done_id, "", nullptr);
 }
 

@@ -14,8 +14,8 @@
 namespace hotline::intake {
 
 // SQL helpers shared by intake's stores.
-std::string SqlTime(absl::Time t);                  // DATETIME(6) literal
-absl::Time ParseSqlTime(const std::string& s);      // from DATETIME(6)
+std::string SqlTime(absl::Time t);              // DATETIME(6) literal
+absl::Time ParseSqlTime(const std::string& s);  // from DATETIME(6)
 // 'a','b' for terms (which contain only CJK characters and [a-z0-9]).
 std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
                         size_t max_terms);

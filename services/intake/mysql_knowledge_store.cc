@@ -38,10 +38,11 @@ absl::StatusOr<std::pair<std::string, int>> SeenRequest(
 absl::Status LogRequest(db::Connection& conn, const std::string& request_id,
                         const std::string& rpc, const std::string& hash,
                         const std::string& object_id, int version) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * ins,
-                   conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                                "request_hash, object_id, object_version, "
-                                "created_at) VALUES (?,?,?,?,?,UTC_TIMESTAMP(6))"));
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * ins,
+      conn.Prepare("INSERT INTO request_log (request_id, rpc, "
+                   "request_hash, object_id, object_version, "
+                   "created_at) VALUES (?,?,?,?,?,UTC_TIMESTAMP(6))"));
   return conn.Guard("log request", [&] {
     ins->setString(1, request_id);
     ins->setString(2, rpc);
@@ -85,18 +86,19 @@ absl::StatusOr<std::optional<v1::Article>> ReadVersion(db::Connection& conn,
   ASSIGN_OR_RETURN(sql::PreparedStatement * sel,
                    conn.Prepare("SELECT doc FROM article_version WHERE "
                                 "article_id = ? AND version = ?"));
-  return conn.Guard("read article version",
-                    [&]() -> absl::StatusOr<std::optional<v1::Article>> {
-                      sel->setString(1, id);
-                      sel->setInt(2, version);
-                      std::unique_ptr<sql::ResultSet> rs(sel->executeQuery());
-                      if (!rs->next()) return std::optional<v1::Article>();
-                      v1::Article a;
-                      if (!a.ParseFromString(rs->getString(1))) {
-                        return absl::DataLossError("article doc: cannot be parsed");
-                      }
-                      return std::optional<v1::Article>(std::move(a));
-                    });
+  return conn.Guard(
+      "read article version",
+      [&]() -> absl::StatusOr<std::optional<v1::Article>> {
+        sel->setString(1, id);
+        sel->setInt(2, version);
+        std::unique_ptr<sql::ResultSet> rs(sel->executeQuery());
+        if (!rs->next()) return std::optional<v1::Article>();
+        v1::Article a;
+        if (!a.ParseFromString(rs->getString(1))) {
+          return absl::DataLossError("article doc: cannot be parsed");
+        }
+        return std::optional<v1::Article>(std::move(a));
+      });
 }
 
 absl::StatusOr<ArticleSnapshot> Snapshot(db::Connection& conn,
@@ -118,7 +120,8 @@ absl::StatusOr<ArticleSnapshot> Snapshot(db::Connection& conn,
     s.retired = rs->getBoolean(4);
     return true;
   }));
-  if (!found) return absl::NotFoundError(absl::StrCat("article ", id, " not found"));
+  if (!found)
+    return absl::NotFoundError(absl::StrCat("article ", id, " not found"));
   ASSIGN_OR_RETURN(auto latest, ReadVersion(conn, id, s.latest_version));
   if (!latest) return absl::DataLossError("article without its latest version");
   s.latest = std::move(*latest);
@@ -133,80 +136,88 @@ absl::StatusOr<ArticleSnapshot> Snapshot(db::Connection& conn,
 absl::StatusOr<v1::Article> MysqlKnowledgeStore::CreateArticle(
     const std::string& request_id, const std::string& request_hash,
     const v1::Article& article) {
-  return db::RunInTransaction(*pool_, [&](db::Connection& conn)
-                                          -> absl::StatusOr<v1::Article> {
-    ASSIGN_OR_RETURN(auto seen,
-                     SeenRequest(conn, request_id, "CreateArticle", request_hash));
-    if (seen.second > 0) {
-      ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
-      if (!v) return absl::DataLossError("logged article version is missing");
-      return *v;
-    }
-    ASSIGN_OR_RETURN(sql::PreparedStatement * ins,
-                     conn.Prepare("INSERT INTO article (article_id, owner_unit_id, "
-                                  "latest_version, created_at) VALUES (?,?,1,?)"));
-    RETURN_IF_ERROR(conn.Guard("insert article", [&] {
-      ins->setString(1, article.article_id());
-      ins->setString(2, article.owner_unit_id());
-      ins->setString(3, SqlTime(FromProto(article.created_at())));
-      ins->executeUpdate();
-    }));
-    RETURN_IF_ERROR(WriteVersion(conn, article));
-    RETURN_IF_ERROR(LogRequest(conn, request_id, "CreateArticle", request_hash,
-                               article.article_id(), 1));
-    return article;
-  });
+  return db::RunInTransaction(
+      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Article> {
+        ASSIGN_OR_RETURN(auto seen, SeenRequest(conn, request_id,
+                                                "CreateArticle", request_hash));
+        if (seen.second > 0) {
+          ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
+          if (!v)
+            return absl::DataLossError("logged article version is missing");
+          return *v;
+        }
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * ins,
+            conn.Prepare("INSERT INTO article (article_id, owner_unit_id, "
+                         "latest_version, created_at) VALUES (?,?,1,?)"));
+        RETURN_IF_ERROR(conn.Guard("insert article", [&] {
+          ins->setString(1, article.article_id());
+          ins->setString(2, article.owner_unit_id());
+          ins->setString(3, SqlTime(FromProto(article.created_at())));
+          ins->executeUpdate();
+        }));
+        RETURN_IF_ERROR(WriteVersion(conn, article));
+        RETURN_IF_ERROR(LogRequest(conn, request_id, "CreateArticle",
+                                   request_hash, article.article_id(), 1));
+        return article;
+      });
 }
 
 absl::StatusOr<v1::Article> MysqlKnowledgeStore::Change(
     const std::string& request_id, const std::string& rpc,
     const std::string& request_hash, const std::string& article_id,
     const DecideFn& decide) {
-  return db::RunInTransaction(*pool_, [&](db::Connection& conn)
-                                          -> absl::StatusOr<v1::Article> {
-    ASSIGN_OR_RETURN(auto seen, SeenRequest(conn, request_id, rpc, request_hash));
-    if (seen.second > 0) {
-      ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
-      if (!v) return absl::DataLossError("logged article version is missing");
-      return *v;
-    }
-    ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
-    ASSIGN_OR_RETURN(ArticleChange c, decide(s));
-    for (const v1::Article& v : c.writes) RETURN_IF_ERROR(WriteVersion(conn, v));
-    ASSIGN_OR_RETURN(sql::PreparedStatement * upd,
-                     conn.Prepare("UPDATE article SET latest_version = ?, "
-                                  "published_version = ?, retired = ? WHERE "
-                                  "article_id = ?"));
-    RETURN_IF_ERROR(conn.Guard("update article", [&] {
-      upd->setInt(1, c.latest_version);
-      upd->setInt(2, c.published_version);
-      upd->setBoolean(3, c.retired);
-      upd->setString(4, article_id);
-      upd->executeUpdate();
-    }));
-    if (c.reindex) {
-      ASSIGN_OR_RETURN(sql::PreparedStatement * del,
-                       conn.Prepare("DELETE FROM article_term WHERE article_id = ?"));
-      RETURN_IF_ERROR(conn.Guard("clear article terms", [&] {
-        del->setString(1, article_id);
-        del->executeUpdate();
-      }));
-      if (c.indexed.has_value()) {
-        std::vector<std::string> rows;
-        for (const auto& [term, w] : ArticleTerms(*c.indexed)) {
-          rows.push_back(absl::StrCat("('", term, "', '", article_id, "', ", w, ")"));
+  return db::RunInTransaction(
+      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Article> {
+        ASSIGN_OR_RETURN(auto seen,
+                         SeenRequest(conn, request_id, rpc, request_hash));
+        if (seen.second > 0) {
+          ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
+          if (!v)
+            return absl::DataLossError("logged article version is missing");
+          return *v;
         }
-        if (!rows.empty()) {
-          RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-              "INSERT INTO article_term (term, article_id, weight) VALUES ",
-              absl::StrJoin(rows, ","))));
+        ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
+        ASSIGN_OR_RETURN(ArticleChange c, decide(s));
+        for (const v1::Article& v : c.writes)
+          RETURN_IF_ERROR(WriteVersion(conn, v));
+        ASSIGN_OR_RETURN(
+            sql::PreparedStatement * upd,
+            conn.Prepare("UPDATE article SET latest_version = ?, "
+                         "published_version = ?, retired = ? WHERE "
+                         "article_id = ?"));
+        RETURN_IF_ERROR(conn.Guard("update article", [&] {
+          upd->setInt(1, c.latest_version);
+          upd->setInt(2, c.published_version);
+          upd->setBoolean(3, c.retired);
+          upd->setString(4, article_id);
+          upd->executeUpdate();
+        }));
+        if (c.reindex) {
+          ASSIGN_OR_RETURN(
+              sql::PreparedStatement * del,
+              conn.Prepare("DELETE FROM article_term WHERE article_id = ?"));
+          RETURN_IF_ERROR(conn.Guard("clear article terms", [&] {
+            del->setString(1, article_id);
+            del->executeUpdate();
+          }));
+          if (c.indexed.has_value()) {
+            std::vector<std::string> rows;
+            for (const auto& [term, w] : ArticleTerms(*c.indexed)) {
+              rows.push_back(
+                  absl::StrCat("('", term, "', '", article_id, "', ", w, ")"));
+            }
+            if (!rows.empty()) {
+              RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+                  "INSERT INTO article_term (term, article_id, weight) VALUES ",
+                  absl::StrJoin(rows, ","))));
+            }
+          }
         }
-      }
-    }
-    RETURN_IF_ERROR(LogRequest(conn, request_id, rpc, request_hash, article_id,
-                               c.result.version()));
-    return c.result;
-  });
+        RETURN_IF_ERROR(LogRequest(conn, request_id, rpc, request_hash,
+                                   article_id, c.result.version()));
+        return c.result;
+      });
 }
 
 absl::StatusOr<ArticleSnapshot> MysqlKnowledgeStore::Get(
@@ -220,20 +231,22 @@ absl::StatusOr<v1::Article> MysqlKnowledgeStore::GetVersion(
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto v, ReadVersion(*conn, article_id, version));
   if (!v) {
-    return absl::NotFoundError(
-        absl::StrCat("article ", article_id, " version ", version, " not found"));
+    return absl::NotFoundError(absl::StrCat("article ", article_id, " version ",
+                                            version, " not found"));
   }
   return *v;
 }
 
-absl::StatusOr<std::vector<ArticleCandidate>> MysqlKnowledgeStore::SearchPublished(
+absl::StatusOr<std::vector<ArticleCandidate>>
+MysqlKnowledgeStore::SearchPublished(
     const absl::flat_hash_map<std::string, int>& terms, int limit) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   absl::flat_hash_map<std::string, double> score;
   std::vector<std::string> order;
   if (!terms.empty()) {
-    ASSIGN_OR_RETURN(auto n_rs, conn->Query(
-        "SELECT COUNT(*) FROM article WHERE published_version > 0 AND retired = 0"));
+    ASSIGN_OR_RETURN(auto n_rs,
+                     conn->Query("SELECT COUNT(*) FROM article WHERE "
+                                 "published_version > 0 AND retired = 0"));
     double n = 1;
     RETURN_IF_ERROR(conn->Guard("count articles", [&] {
       if (n_rs->next()) n = std::max<double>(1, n_rs->getInt64(1));
@@ -243,10 +256,13 @@ absl::StatusOr<std::vector<ArticleCandidate>> MysqlKnowledgeStore::SearchPublish
                      "SELECT term, article_id, weight FROM article_term WHERE "
                      "term IN (",
                      SqlTermList(terms, 100), ")")));
-    absl::flat_hash_map<std::string, std::vector<std::pair<std::string, double>>> by_term;
+    absl::flat_hash_map<std::string,
+                        std::vector<std::pair<std::string, double>>>
+        by_term;
     RETURN_IF_ERROR(conn->Guard("search article terms", [&] {
       while (rs->next()) {
-        by_term[std::string(rs->getString(1))].emplace_back(std::string(rs->getString(2)), rs->getDouble(3));
+        by_term[std::string(rs->getString(1))].emplace_back(
+            std::string(rs->getString(2)), rs->getDouble(3));
       }
     }));
     for (const auto& [term, hits] : by_term) {
@@ -279,14 +295,17 @@ absl::StatusOr<std::vector<ArticleCandidate>> MysqlKnowledgeStore::SearchPublish
     while (rs->next()) {
       ArticleCandidate c;
       c.article.ParseFromString(rs->getString(1));
-      c.score = score.contains(c.article.article_id()) ? score[c.article.article_id()] : 0;
+      c.score = score.contains(c.article.article_id())
+                    ? score[c.article.article_id()]
+                    : 0;
       out.push_back(std::move(c));
     }
   }));
   if (!terms.empty()) {
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return a.score != b.score ? a.score > b.score
-                                : a.article.article_id() < b.article.article_id();
+      return a.score != b.score
+                 ? a.score > b.score
+                 : a.article.article_id() < b.article.article_id();
     });
   }
   return out;
@@ -295,10 +314,14 @@ absl::StatusOr<std::vector<ArticleCandidate>> MysqlKnowledgeStore::SearchPublish
 absl::StatusOr<std::vector<v1::Article>> MysqlKnowledgeStore::ListUnpublished(
     int limit) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rs, conn->Query(absl::StrCat(
-      "SELECT v.doc FROM article a JOIN article_version v ON v.article_id = "
-      "a.article_id AND v.version = a.latest_version WHERE a.retired = 0 AND "
-      "v.state IN (1, 2) ORDER BY v.updated_at DESC LIMIT ", limit)));
+  ASSIGN_OR_RETURN(auto rs,
+                   conn->Query(absl::StrCat(
+                       "SELECT v.doc FROM article a JOIN article_version v ON "
+                       "v.article_id = "
+                       "a.article_id AND v.version = a.latest_version WHERE "
+                       "a.retired = 0 AND "
+                       "v.state IN (1, 2) ORDER BY v.updated_at DESC LIMIT ",
+                       limit)));
   std::vector<v1::Article> out;
   RETURN_IF_ERROR(conn->Guard("read drafts", [&] {
     while (rs->next()) {

@@ -11,9 +11,9 @@ class MysqlKnowledgeStore final : public KnowledgeStore {
  public:
   explicit MysqlKnowledgeStore(db::ConnectionPool* pool) : pool_(pool) {}
 
-  absl::StatusOr<v1::Article> CreateArticle(const std::string& request_id,
-                                            const std::string& request_hash,
-                                            const v1::Article& article) override;
+  absl::StatusOr<v1::Article> CreateArticle(
+      const std::string& request_id, const std::string& request_hash,
+      const v1::Article& article) override;
   absl::StatusOr<v1::Article> Change(const std::string& request_id,
                                      const std::string& rpc,
                                      const std::string& request_hash,

@@ -49,12 +49,18 @@ CREATE TABLE ticket_day_counter (
   PRIMARY KEY (day)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Character-bigram index of title + content (Chinese has no spaces).
+-- Character-bigram index of title + content (Chinese has no spaces), keyed
+-- by town and time as well, so repeat detection (same town, recent, similar
+-- content) reads only the matching slice.
 CREATE TABLE ticket_term (
-  term     VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  row_id   BIGINT      NOT NULL,
-  tf       INT         NOT NULL,
-  PRIMARY KEY (term, row_id),
+  term         VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+  town_code    VARCHAR(32) NOT NULL,
+  received_at  DATETIME(6) NOT NULL,
+  row_id       BIGINT      NOT NULL,
+  tf           INT         NOT NULL,
+  -- Number of distinct terms of the order (for Jaccard similarity).
+  doc_terms    INT         NOT NULL,
+  PRIMARY KEY (term, town_code, received_at, row_id),
   KEY ix_ticket_term_row (row_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

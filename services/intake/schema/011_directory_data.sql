@@ -84,7 +84,8 @@ INSERT INTO matter_category (code, name, parent_code, sort_order) VALUES
 ('culture.tourism', '旅游服务', 'culture', 1210),
 ('other', '其他', '', 9900);
 
--- Towns and streets (镇街) of Dazu District. SAMPLE DATA: the authoritative
+-- Towns and streets (镇街) of Dazu District: 6 streets and 21 towns, the same
+-- codes as routing's data/directory/dazu_sample.csv. SAMPLE DATA: the authoritative
 -- directory is routing's DirectoryService (unit kind TOWN_STREET); no event
 -- carries directory changes yet, so intake keeps this copy and validates
 -- Location.town_code against it. Keep it in step with routing's directory.
@@ -99,6 +100,8 @@ INSERT INTO town (code, name) VALUES
 ('town.tangxiang', '棠香街道'),
 ('town.zhifeng', '智凤街道'),
 ('town.longtanzi', '龙滩子街道'),
+('town.shuanglu', '双路街道'),
+('town.tongqiao', '通桥街道'),
 ('town.longshui', '龙水镇'),
 ('town.youting', '邮亭镇'),
 ('town.baoding', '宝顶镇'),
