@@ -86,6 +86,12 @@ if [[ ! -s $TOKENS ]]; then
   )
 fi
 
+# intake's caller-data keys: AES-256-GCM key (first line active) + phone-hash HMAC key.
+CALLER_KEYS=$STATE/secrets/intake-caller.keys
+if [[ ! -s $CALLER_KEYS ]]; then
+  (umask 077 && bash "$HOTLINE_ROOT/deploy/docker/make-keys.sh" >"$CALLER_KEYS")
+fi
+
 for svc in "${SERVICES[@]}"; do
   subs=()
   for to in ${SUBSCRIBES_TO[$svc]}; do subs+=("$to=127.0.0.1:$(port_of "$to")"); done
@@ -98,6 +104,7 @@ for svc in "${SERVICES[@]}"; do
     export HOTLINE_SUBSCRIBERS="${subs[*]}"
     export HOTLINE_SERVICE_TOKEN="$(secret token-service)"
     export HOTLINE_CLOCK="${HOTLINE_CLOCK:-system}"
+    if [[ $svc == intake ]]; then export HOTLINE_CALLER_KEY_FILE="$CALLER_KEYS"; fi
     if [[ -n ${HOTLINE_CLOCK_START:-} ]]; then export HOTLINE_CLOCK_START; fi
     nohup "$BUILD/services/$svc/hotline-$svc" >>"$STATE/logs/$svc.log" 2>&1 &
     echo $! >"$STATE/run/$svc.pid"
