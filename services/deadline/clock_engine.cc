@@ -686,6 +686,9 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
           for (const LadderDue& r : rungs) {
             ASSIGN_OR_RETURN(bool ok, engine_->Fire(conn, r, now, replica_));
             fired += ok ? 1 : 0;
+            if (die_hook_ && die_hook_(fired)) {
+              return absl::InternalError("replica died (test hook)");
+            }
           }
           return absl::OkStatus();
         }));

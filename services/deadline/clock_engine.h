@@ -27,6 +27,7 @@
 //
 // Thread-safe: no mutable state of its own.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -121,7 +122,16 @@ class Scanner {
   absl::StatusOr<int> DeliverNotices(absl::Time now, Directory* directory,
                                      Notifier* notifier);
 
+  // Test hook, called inside the batch transaction after each fired step
+  // with the number fired so far in the batch; returning true abandons the
+  // batch as if the process had died there: the transaction rolls back and
+  // ScanOnce returns INTERNAL "replica died".
+  void SetDieHookForTest(std::function<bool(int)> hook) {
+    die_hook_ = std::move(hook);
+  }
+
  private:
+  std::function<bool(int)> die_hook_;
   db::ConnectionPool* pool_;
   ClockEngine* engine_;
   std::string replica_;

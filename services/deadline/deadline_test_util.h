@@ -48,12 +48,16 @@ inline absl::Time Local(int y, int mo, int d, int h = 0, int mi = 0) {
 // Builds routing's events with per-ticket seq and delivers them.
 class Routing {
  public:
-  Routing(std::shared_ptr<grpc::Channel> channel, Clock* clock)
-      : stub_(v1::EventSink::NewStub(channel)), clock_(clock) {}
+  // `id_prefix` keeps event ids of several Routing objects distinct.
+  Routing(std::shared_ptr<grpc::Channel> channel, Clock* clock,
+          std::string id_prefix = "routing-")
+      : stub_(v1::EventSink::NewStub(channel)),
+        clock_(clock),
+        id_prefix_(std::move(id_prefix)) {}
 
   v1::TicketEvent Event(const std::string& ticket) {
     v1::TicketEvent e;
-    e.set_event_id(absl::StrCat("routing-", ++next_id_));
+    e.set_event_id(absl::StrCat(id_prefix_, ++next_id_));
     e.set_ticket_id(ticket);
     e.set_seq(++seq_[ticket]);
     *e.mutable_occurred_at() = ToProto(clock_->Now());
@@ -125,6 +129,7 @@ class Routing {
  private:
   std::unique_ptr<v1::EventSink::Stub> stub_;
   Clock* clock_;
+  std::string id_prefix_;
   int64_t next_id_ = 0;
   std::map<std::string, int64_t> seq_;
 };
