@@ -95,7 +95,10 @@ AssignmentState AssignmentMachine::Received(const std::string& ticket_id,
   v.set_content(c.content());
   v.set_confidential(c.confidential() ||
                      c.request_type() == v1::REQUEST_TYPE_REPORT);
-  if (c.has_limit()) *v.mutable_limit() = c.limit();
+  if (c.has_limit()) {
+    *v.mutable_limit() = c.limit();
+    s.intake_limit = c.limit();
+  }
   if (c.has_received_at()) {
     *v.mutable_received_at() = c.received_at();
   } else {
@@ -191,7 +194,13 @@ absl::StatusOr<Transition> AssignmentMachine::Dispatch(
   for (const auto& c : cmd.co_unit_ids) v.add_co_units()->set_unit_id(c);
   v.set_dispatch_round(v.dispatch_round() + 1);
   v.set_rehandling_round(0);
-  if (cmd.has_limit) *v.mutable_limit() = cmd.limit;
+  if (cmd.has_limit) {
+    *v.mutable_limit() = cmd.limit;
+  } else if (s.intake_limit) {
+    *v.mutable_limit() = *s.intake_limit;
+  } else {
+    v.clear_limit();
+  }
   v.clear_response_due();
   v.clear_handling_due();
   v.clear_next_due();

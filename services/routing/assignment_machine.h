@@ -13,6 +13,7 @@
 // status and holder ("DZ20240208-000123 is REPLIED, held by town.longshui"),
 // INVALID_ARGUMENT / NOT_FOUND for arguments that break the directory.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct AssignmentState {
   // Cause recorded when the order returned to the center.
   v1::RedispatchCause redispatch_cause = v1::REDISPATCH_CAUSE_UNSPECIFIED;
   std::vector<std::string> touched_units;  // every unit that held it
+  // The limit intake gave, if any; the effective limit when a dispatch names
+  // none.
+  std::optional<v1::HandlingLimit> intake_limit;
 };
 
 struct Transition {

@@ -264,6 +264,27 @@ TEST_F(MachineTest, ConfidentialOrdersAnswerViaCenter) {
   Apply(m_.Reply(s_, "town.longshui", r, now_));
 }
 
+TEST_F(MachineTest, EffectiveLimitIsTheDispatchsElseIntakes) {
+  v1::TicketCreated c;
+  c.set_request_type(v1::REQUEST_TYPE_CONSULTATION);
+  c.mutable_limit()->set_working_days(5);
+  c.mutable_limit()->set_legal_basis("《信访工作条例》");
+  s_ = m_.Received("t-1", "DZ20240208-000001", c, now_);
+  DispatchCommand own = To("town.longshui");
+  own.has_limit = true;
+  own.limit.set_due_date("2024-03-01");
+  auto t = m_.Dispatch(s_, own, now_);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->event.dispatched().limit().due_date(), "2024-03-01");
+  Apply(t);
+  Apply(m_.Return(s_, "town.longshui", "非本镇职责", now_));
+  auto again = m_.Dispatch(s_, To("dept.housing"), now_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->event.redispatched().dispatch().limit().working_days(), 5);
+  EXPECT_EQ(again->event.redispatched().dispatch().limit().legal_basis(),
+            "《信访工作条例》");
+}
+
 TEST_F(MachineTest, MergeAndUnmerge) {
   Apply(m_.Dispatch(s_, To("town.longshui"), now_));
   auto t = m_.Merge(s_, now_);

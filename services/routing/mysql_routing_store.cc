@@ -22,7 +22,7 @@ std::string Placeholders(size_t n) {
 
 constexpr char kAssignmentColumns[] =
     "ticket_id, last_dispute_round, dispute_upheld, redispatch_cause, "
-    "touched_units, body";
+    "touched_units, intake_limit, body";
 
 AssignmentState ReadAssignment(sql::ResultSet& rs) {
   AssignmentState s;
@@ -33,6 +33,11 @@ AssignmentState ReadAssignment(sql::ResultSet& rs) {
       static_cast<v1::RedispatchCause>(rs.getInt("redispatch_cause"));
   std::string touched = rs.getString("touched_units");
   if (!touched.empty()) s.touched_units = absl::StrSplit(touched, ',');
+  if (!rs.isNull("intake_limit")) {
+    v1::HandlingLimit l;
+    l.ParseFromString(rs.getString("intake_limit"));
+    s.intake_limit = l;
+  }
   return s;
 }
 
@@ -247,15 +252,16 @@ absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
       c.Prepare(
           "INSERT INTO assignment (ticket_id, status, holder_unit_id, urgency, "
           "received_at, dispatched_at, next_due, last_dispute_round, "
-          "dispute_upheld, redispatch_cause, touched_units, body) VALUES "
-          "(?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+          "dispute_upheld, redispatch_cause, touched_units, intake_limit, "
+          "body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
           "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
           "urgency = VALUES(urgency), received_at = VALUES(received_at), "
           "dispatched_at = VALUES(dispatched_at), next_due = VALUES(next_due), "
           "last_dispute_round = VALUES(last_dispute_round), "
           "dispute_upheld = VALUES(dispute_upheld), "
           "redispatch_cause = VALUES(redispatch_cause), "
-          "touched_units = VALUES(touched_units), body = VALUES(body)"));
+          "touched_units = VALUES(touched_units), "
+          "intake_limit = VALUES(intake_limit), body = VALUES(body)"));
   RETURN_IF_ERROR(c.Guard("save assignment", [&] {
     st->setString(1, v.ticket_id());
     st->setInt(2, v.status());
@@ -276,7 +282,12 @@ absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
     st->setInt(9, s.dispute_upheld ? 1 : 0);
     st->setInt(10, s.redispatch_cause);
     st->setString(11, absl::StrJoin(s.touched_units, ","));
-    st->setString(12, v.SerializeAsString());
+    if (s.intake_limit) {
+      st->setString(12, s.intake_limit->SerializeAsString());
+    } else {
+      st->setNull(12, sql::DataType::VARCHAR);
+    }
+    st->setString(13, v.SerializeAsString());
     st->executeUpdate();
     return absl::OkStatus();
   }));
@@ -459,17 +470,29 @@ absl::StatusOr<std::optional<LoggedRequest>> MysqlRoutingStore::FindRequest(
   });
 }
 
-absl::Status MysqlRoutingStore::SaveRequest(db::Connection& c,
-                                            const std::string& request_id,
-                                            const LoggedRequest& r) {
+absl::Status MysqlRoutingStore::ClaimRequest(db::Connection& c,
+                                             const std::string& request_id,
+                                             const LoggedRequest& r) {
   ASSIGN_OR_RETURN(auto* st,
                    c.Prepare("INSERT INTO request_log (request_id, method, "
-                             "request, response) VALUES (?,?,?,?)"));
-  return c.Guard("save request", [&] {
+                             "request, response) VALUES (?,?,?,'')"));
+  return c.Guard("claim request", [&] {
     st->setString(1, request_id);
     st->setString(2, r.method);
     st->setString(3, r.request);
-    st->setString(4, r.response);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlRoutingStore::FinishRequest(db::Connection& c,
+                                              const std::string& request_id,
+                                              const std::string& response) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("UPDATE request_log SET response = ? "
+                                       "WHERE request_id = ?"));
+  return c.Guard("finish request", [&] {
+    st->setString(1, response);
+    st->setString(2, request_id);
     st->executeUpdate();
     return absl::OkStatus();
   });

@@ -43,8 +43,10 @@ class MysqlRoutingStore final : public RoutingStore {
       db::Connection& c, const std::string& ticket) override;
   absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
       db::Connection& c, const std::string& request_id) override;
-  absl::Status SaveRequest(db::Connection& c, const std::string& request_id,
-                           const LoggedRequest& r) override;
+  absl::Status ClaimRequest(db::Connection& c, const std::string& request_id,
+                            const LoggedRequest& r) override;
+  absl::Status FinishRequest(db::Connection& c, const std::string& request_id,
+                             const std::string& response) override;
   absl::StatusOr<std::vector<v1::TicketEvent>> History(
       db::Connection& c, const std::string& ticket,
       const std::string& producer) override;

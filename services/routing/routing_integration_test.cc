@@ -3,6 +3,8 @@
 // automatic dispatch, worklists fed by deadline's events, idempotency, and
 // the outbox (exactly one event per accepted change, none per refusal).
 
+#include <thread>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/routing_test_client.h"
@@ -846,6 +848,65 @@ TEST_F(RoutingIT, IdempotentOnRequestId) {
   EXPECT_EQ(
       Scalar("SELECT COUNT(*) FROM request_log WHERE request_id = 'same-id'"),
       1);
+}
+
+TEST_F(RoutingIT, ConcurrentCallsOnOneOrder) {
+  std::string t = NewOrder(1);
+  ASSERT_TRUE(Dispatch(t, "town.longshui").ok());
+  // Eight different accepts race: exactly one wins, one event.
+  std::vector<grpc::Status> results(8);
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        RoutingClient own(svc_->channel());
+        v1::AcceptRequest req;
+        req.set_request_id(absl::StrCat("race-", i));
+        req.set_ticket_id(t);
+        v1::AcceptResponse resp;
+        results[i] =
+            own.Call(own.routing.get(), &v1::RoutingService::Stub::Accept,
+                     std::string(kLongshuiStaff), req, &resp);
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  int ok = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++ok;
+    } else {
+      EXPECT_EQ(r.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+          << r.error_message();
+    }
+  }
+  EXPECT_EQ(ok, 1);
+  EXPECT_EQ(Events(t), 2);
+  // Eight retries of one request race: all get the same answer, one event.
+  std::vector<std::string> answers(8);
+  {
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        RoutingClient own(svc_->channel());
+        v1::ForwardRequest req;
+        req.set_request_id("same-forward");
+        req.set_ticket_id(t);
+        req.set_to_unit_id("comm.longshui.nanshan");
+        v1::ForwardResponse resp;
+        results[i] =
+            own.Call(own.routing.get(), &v1::RoutingService::Stub::Forward,
+                     std::string(kLongshuiStaff), req, &resp);
+        answers[i] = resp.SerializeAsString();
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_TRUE(results[i].ok()) << results[i].error_message();
+    EXPECT_EQ(answers[i], answers[0]);
+  }
+  EXPECT_EQ(Events(t), 3);
 }
 
 TEST_F(RoutingIT, UnauthenticatedAndWrongRoles) {

@@ -213,9 +213,16 @@ class Core {
             resp->ParseFromString(logged->response);
             return absl::OkStatus();
           }
+          // Claim the id first: a concurrent twin waits here, then retries
+          // (ABORTED) and finds the answer above.
+          absl::Status claim =
+              store_.ClaimRequest(c, request_id, {method, bytes, ""});
+          if (absl::IsAlreadyExists(claim)) {
+            return absl::AbortedError("request_id: claimed concurrently");
+          }
+          RETURN_IF_ERROR(claim);
           RETURN_IF_ERROR(body(c));
-          return store_.SaveRequest(c, request_id,
-                                    {method, bytes, resp->SerializeAsString()});
+          return store_.FinishRequest(c, request_id, resp->SerializeAsString());
         });
     if (s.ok()) ctx_.relay.Wake();
     return s;

@@ -93,9 +93,14 @@ class RoutingStore {
   // Idempotency log.
   virtual absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
       db::Connection& c, const std::string& request_id) = 0;
-  virtual absl::Status SaveRequest(db::Connection& c,
-                                   const std::string& request_id,
-                                   const LoggedRequest& r) = 0;
+  // Claims `request_id` with an empty response: a concurrent claim of the
+  // same id waits for this transaction and then fails with ALREADY_EXISTS.
+  virtual absl::Status ClaimRequest(db::Connection& c,
+                                    const std::string& request_id,
+                                    const LoggedRequest& r) = 0;
+  virtual absl::Status FinishRequest(db::Connection& c,
+                                     const std::string& request_id,
+                                     const std::string& response) = 0;
 
   // Routing's own outbox events of one ticket, seq ascending.
   virtual absl::StatusOr<std::vector<v1::TicketEvent>> History(
