@@ -155,6 +155,25 @@ absl::StatusOr<std::vector<v1::DutyEntry>> MysqlRoutingStore::GetDuty(
   });
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, v1::DutyEntry>>>
+MysqlRoutingStore::AllDuty(db::Connection& c) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare("SELECT unit_id, DATE_FORMAT(duty_date, '%Y-%m-%d') AS d, "
+                "leader FROM duty ORDER BY unit_id, duty_date"));
+  return c.Guard("all duty", [&] {
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::vector<std::pair<std::string, v1::DutyEntry>> out;
+    while (rs->next()) {
+      v1::DutyEntry e;
+      e.set_date(rs->getString("d"));
+      e.mutable_leader()->ParseFromString(Blob(*rs, "leader"));
+      out.emplace_back(rs->getString("unit_id"), std::move(e));
+    }
+    return out;
+  });
+}
+
 absl::Status MysqlRoutingStore::PutDuty(db::Connection& c,
                                         const std::string& unit,
                                         const v1::DutyEntry& e) {

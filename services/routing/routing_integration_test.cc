@@ -237,6 +237,68 @@ TEST_F(RoutingIT, DirectoryTreeExportImportRoundTrip) {
                 grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(RoutingIT, JsonExportCarriesDutyAndRulesAndImportsBack) {
+  v1::SetDutyRequest d;
+  d.set_request_id("duty-j");
+  d.set_unit_id("dept.urban");
+  auto* e = d.add_entries();
+  e->set_date("2024-02-09");
+  e->mutable_leader()->set_name("钱局长（示例）");
+  e->mutable_leader()->set_mobile("13900003333");
+  v1::SetDutyResponse dr;
+  ASSERT_TRUE(DCALL(SetDuty, kCenterToken, d, &dr).ok());
+  v1::UpsertRuleRequest r;
+  r.set_request_id("rule-j");
+  auto* rule = r.mutable_rule();
+  rule->set_rule_id("rule.urban.manhole");
+  rule->set_name("井盖缺失交区城市管理局");
+  rule->add_category_codes("城乡建设");
+  rule->add_keywords("井盖");
+  rule->set_unit_id("dept.urban");
+  rule->set_priority(600);
+  rule->set_active(true);
+  v1::UpsertRuleResponse rr;
+  ASSERT_TRUE(DCALL(UpsertRule, kCenterToken, r, &rr).ok());
+
+  v1::ExportDirectoryRequest x;
+  x.set_format(v1::DIRECTORY_FORMAT_JSON);
+  v1::ExportDirectoryResponse xr;
+  ASSERT_TRUE(DCALL(ExportDirectory, kServiceToken, x, &xr).ok());
+  EXPECT_EQ(xr.media_type(), "application/json");
+  EXPECT_THAT(xr.content(), HasSubstr("钱局长（示例）"));
+  EXPECT_THAT(xr.content(), HasSubstr("rule.urban.manhole"));
+
+  v1::DeleteRuleRequest del;
+  del.set_request_id("del-j");
+  del.set_rule_id("rule.urban.manhole");
+  v1::DeleteRuleResponse delr;
+  ASSERT_TRUE(DCALL(DeleteRule, kCenterToken, del, &delr).ok());
+  v1::ImportDirectoryRequest i;
+  i.set_request_id("import-j");
+  i.set_format(v1::DIRECTORY_FORMAT_JSON);
+  i.set_content(xr.content());
+  v1::ImportDirectoryResponse ir;
+  ASSERT_TRUE(DCALL(ImportDirectory, kServiceToken, i, &ir).ok());
+  EXPECT_EQ(ir.units_unchanged(), 51);
+  EXPECT_EQ(ir.duty_entries(), 1);
+  EXPECT_EQ(ir.rules(), 1);
+  v1::ListRulesRequest lr;
+  v1::ListRulesResponse lrr;
+  ASSERT_TRUE(DCALL(ListRules, kCenterToken, lr, &lrr).ok());
+  ASSERT_EQ(lrr.rules_size(), 1);
+  EXPECT_EQ(lrr.rules(0).name(), "井盖缺失交区城市管理局");
+  // A rule naming a unit the directory lacks: reported by path, nothing
+  // applied.
+  i.set_request_id("import-j2");
+  i.set_dry_run(true);
+  i.set_content(
+      R"({"rules": [{"ruleId": "r.x", "name": "错误规则", "categoryCodes": ["交通"],)"
+      R"( "unitId": "dept.none", "priority": 10, "active": true}]})");
+  ASSERT_TRUE(DCALL(ImportDirectory, kCenterToken, i, &ir).ok());
+  ASSERT_EQ(ir.errors_size(), 1);
+  EXPECT_THAT(ir.errors(0), StartsWith("rules[0].unit_id: dept.none"));
+}
+
 TEST_F(RoutingIT, ImportReportsLineErrorsAndIsAllOrNothing) {
   std::string bad =
       std::string(

@@ -21,6 +21,7 @@
 #include "services/routing/assignment_machine.h"
 #include "services/routing/catalogue.h"
 #include "services/routing/directory_csv.h"
+#include "services/routing/directory_json.h"
 #include "services/routing/mysql_routing_store.h"
 #include "services/routing/unit_tree.h"
 
@@ -171,6 +172,47 @@ std::string RandomHex(int bytes) {
                     absl::Hex(absl::Uniform<uint8_t>(gen), absl::kZeroPad2));
   }
   return out;
+}
+
+// A rule's units against the directory: lead and co-units first-level,
+// areas towns/streets.
+absl::Status CheckRuleUnits(const v1::DispatchRule& r, const UnitTree& tree,
+                            absl::string_view field) {
+  auto first_level = [&](const std::string& f,
+                         const std::string& u) -> absl::Status {
+    if (!tree.Contains(u)) {
+      return absl::NotFoundError(absl::StrCat(f, ": ", u, ": unknown unit"));
+    }
+    if (!tree.IsFirstLevel(u)) {
+      return Bad(f, absl::StrCat(u, " is not a first-level unit"));
+    }
+    return absl::OkStatus();
+  };
+  RETURN_IF_ERROR(first_level(absl::StrCat(field, ".unit_id"), r.unit_id()));
+  for (int i = 0; i < r.co_unit_ids_size(); ++i) {
+    RETURN_IF_ERROR(first_level(absl::StrCat(field, ".co_unit_ids[", i, "]"),
+                                r.co_unit_ids(i)));
+  }
+  for (int i = 0; i < r.area_codes_size(); ++i) {
+    const std::string f = absl::StrCat(field, ".area_codes[", i, "]");
+    const v1::Unit* a = tree.Find(r.area_codes(i));
+    if (a == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat(f, ": ", r.area_codes(i), ": unknown unit"));
+    }
+    if (a->kind() != v1::UNIT_KIND_TOWN_STREET) {
+      return Bad(f, "not a town/street");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDutyEntry(const v1::DutyEntry& e, const std::string& f) {
+  if (!ParseDate(e.date())) return Bad(f + ".date", "YYYY-MM-DD, 2000-2099");
+  if (e.has_leader() && !e.leader().name().empty()) {
+    return ValidateContact(e.leader(), f + ".leader", true);
+  }
+  return absl::OkStatus();
 }
 
 // ------------------------------------------------------------------ core
@@ -1061,83 +1103,115 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
               !v1::DirectoryFormat_IsValid(req->format())) {
             return Bad("format", "required");
           }
-          if (req->format() != v1::DIRECTORY_FORMAT_CSV) {
-            return Bad("format", "only CSV is supported by this server");
-          }
           if (req->content().empty()) return Bad("content", "required");
-          if (req->content().size() > 8 * 1024 * 1024)
+          if (req->content().size() > 8 * 1024 * 1024) {
             return Bad("content", "larger than 8 MiB");
+          }
           RETURN_IF_ERROR(
               CheckText("source", req->source(), 128, false, false));
+          const bool csv = req->format() == v1::DIRECTORY_FORMAT_CSV;
           const absl::Time now = core_->Now();
           auto run = [&](db::Connection& c) -> absl::Status {
-            CsvParseResult parsed = ParseDirectoryCsv(req->content());
+            DirectoryDocument doc;
+            if (csv) {
+              CsvParseResult parsed = ParseDirectoryCsv(req->content());
+              doc.units = std::move(parsed.units);
+              doc.errors = std::move(parsed.errors);
+            } else {
+              doc = ParseDirectoryJson(req->content());
+            }
+            auto where = [&](const CsvUnit& cu) {
+              return csv ? absl::StrCat("line ", cu.line)
+                         : absl::StrCat("units[", cu.line - 1, "]");
+            };
+            auto error = [&](std::string e) {
+              if (doc.errors.size() < 100) doc.errors.push_back(std::move(e));
+            };
             ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
             UnitTree next = tree;
             std::set<std::string> ids;
-            for (const auto& cu : parsed.units) {
+            for (const auto& cu : doc.units) {
               if (!ids.insert(cu.unit.unit_id()).second) {
-                parsed.errors.push_back(
-                    absl::StrCat("line ", cu.line, ": unit_id ",
-                                 cu.unit.unit_id(), " repeated"));
+                error(absl::StrCat(where(cu), ": unit_id ", cu.unit.unit_id(),
+                                   " repeated"));
               }
               next.Put(cu.unit);
             }
-            for (const auto& cu : parsed.units) {
-              absl::Status s = ValidateUnit(cu.unit, next, "unit");
-              if (!s.ok() && parsed.errors.size() < 100) {
-                parsed.errors.push_back(
-                    absl::StrCat("line ", cu.line, ": ", s.message()));
-              }
-            }
-            for (const auto& cu : parsed.units) {
+            auto same = [](const v1::Unit& stored, const v1::Unit& in) {
+              v1::Unit a = stored;
+              a.clear_version();
+              a.clear_updated_at();
+              return a.SerializeAsString() == in.SerializeAsString();
+            };
+            for (const auto& cu : doc.units) {
+              absl::Status st = ValidateUnit(cu.unit, next, "unit");
+              if (!st.ok()) error(absl::StrCat(where(cu), ": ", st.message()));
               const v1::Unit* old = tree.Find(cu.unit.unit_id());
               if (old == nullptr) {
                 resp->set_units_created(resp->units_created() + 1);
-                continue;
-              }
-              v1::Unit a = *old;
-              a.clear_version();
-              a.clear_updated_at();
-              if (a.SerializeAsString() == cu.unit.SerializeAsString()) {
+              } else if (same(*old, cu.unit)) {
                 resp->set_units_unchanged(resp->units_unchanged() + 1);
               } else {
                 if (old->active() && !cu.unit.active()) {
                   ASSIGN_OR_RETURN(int64_t open, core_->store().CountOpenHeld(
                                                      c, {old->unit_id()}));
                   if (open > 0) {
-                    parsed.errors.push_back(absl::StrCat(
-                        "line ", cu.line, ": active: ", old->unit_id(),
-                        " holds ", open, " open orders"));
+                    error(absl::StrCat(where(cu), ": active: ", old->unit_id(),
+                                       " holds ", open, " open orders"));
                   }
                 }
                 resp->set_units_updated(resp->units_updated() + 1);
               }
             }
-            if (parsed.errors.size() > 100) parsed.errors.resize(100);
+            for (size_t i = 0; i < doc.duty.size(); ++i) {
+              const auto& d = doc.duty[i];
+              const std::string f =
+                  absl::StrCat("duty[", d.unit_id, " ", i, "]");
+              if (!next.Contains(d.unit_id)) {
+                error(
+                    absl::StrCat(f, ".unitId: ", d.unit_id, ": unknown unit"));
+                continue;
+              }
+              absl::Status st = CheckDutyEntry(d.entry, f);
+              if (!st.ok()) error(std::string(st.message()));
+            }
+            for (size_t i = 0; i < doc.rules.size(); ++i) {
+              const std::string f = absl::StrCat("rules[", i, "]");
+              absl::Status st = ValidateRuleFields(doc.rules[i], f);
+              if (st.ok()) st = CheckId(f + ".rule_id", doc.rules[i].rule_id());
+              if (st.ok()) st = CheckRuleUnits(doc.rules[i], next, f);
+              if (!st.ok()) error(std::string(st.message()));
+            }
+            resp->set_duty_entries(static_cast<int32_t>(doc.duty.size()));
+            resp->set_rules(static_cast<int32_t>(doc.rules.size()));
             if (req->dry_run()) {
-              for (auto& e : parsed.errors) resp->add_errors(e);
+              for (auto& e : doc.errors) resp->add_errors(e);
               return absl::OkStatus();
             }
-            if (!parsed.errors.empty()) {
+            if (!doc.errors.empty()) {
               std::vector<std::string> first(
-                  parsed.errors.begin(),
-                  parsed.errors.begin() +
-                      std::min<size_t>(5, parsed.errors.size()));
+                  doc.errors.begin(),
+                  doc.errors.begin() + std::min<size_t>(5, doc.errors.size()));
               return Bad("content", absl::StrJoin(first, "; "));
             }
-            for (const auto& cu : parsed.units) {
+            for (const auto& cu : doc.units) {
               const v1::Unit* old = tree.Find(cu.unit.unit_id());
+              if (old != nullptr && same(*old, cu.unit)) continue;
               v1::Unit u = cu.unit;
-              if (old != nullptr) {
-                v1::Unit a = *old;
-                a.clear_version();
-                a.clear_updated_at();
-                if (a.SerializeAsString() == u.SerializeAsString()) continue;
-              }
               u.set_version(old == nullptr ? 1 : old->version() + 1);
               *u.mutable_updated_at() = ToProto(now);
               RETURN_IF_ERROR(core_->store().PutUnit(c, u));
+            }
+            for (const auto& d : doc.duty) {
+              RETURN_IF_ERROR(core_->store().PutDuty(c, d.unit_id, d.entry));
+            }
+            ASSIGN_OR_RETURN(auto existing, core_->store().LoadRules(c));
+            for (auto r : doc.rules) {
+              r.set_version(1);
+              for (const auto& x : existing) {
+                if (x.rule_id() == r.rule_id()) r.set_version(x.version() + 1);
+              }
+              RETURN_IF_ERROR(core_->store().PutRule(c, r));
             }
             return absl::OkStatus();
           };
@@ -1157,8 +1231,9 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
         gate(), ctx, [&](const Principal& who) -> absl::Status {
           RETURN_IF_ERROR(auth::RequireRole(
               who, {Role::kCenterStaff, Role::kAuditor, Role::kService}));
-          if (req->format() != v1::DIRECTORY_FORMAT_CSV) {
-            return Bad("format", "only CSV is supported by this server");
+          if (req->format() == v1::DIRECTORY_FORMAT_UNSPECIFIED ||
+              !v1::DirectoryFormat_IsValid(req->format())) {
+            return Bad("format", "required");
           }
           ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
@@ -1166,8 +1241,17 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
           for (const v1::Unit* u : tree.Preorder(tree.CenterId())) {
             if (req->include_inactive() || u->active()) units.push_back(u);
           }
-          resp->set_content(WriteDirectoryCsv(units));
-          resp->set_media_type("text/csv");
+          if (req->format() == v1::DIRECTORY_FORMAT_CSV) {
+            resp->set_content(WriteDirectoryCsv(units));
+            resp->set_media_type("text/csv");
+            return absl::OkStatus();
+          }
+          ASSIGN_OR_RETURN(auto duty, core_->store().AllDuty(*conn));
+          ASSIGN_OR_RETURN(auto rules, core_->store().LoadRules(*conn));
+          std::vector<DutyRow> rows;
+          for (auto& [unit, e] : duty) rows.push_back({unit, e});
+          resp->set_content(WriteDirectoryJson(units, rows, rules));
+          resp->set_media_type("application/json");
           return absl::OkStatus();
         });
   }
@@ -1190,34 +1274,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
                 v1::DispatchRule r = req->rule();
-                auto first_level = [&](absl::string_view field,
-                                       const std::string& u) -> absl::Status {
-                  if (!tree.Contains(u))
-                    return absl::NotFoundError(
-                        absl::StrCat(field, ": ", u, ": unknown unit"));
-                  if (!tree.IsFirstLevel(u))
-                    return Bad(field,
-                               absl::StrCat(u, " is not a first-level unit"));
-                  return absl::OkStatus();
-                };
-                RETURN_IF_ERROR(first_level("rule.unit_id", r.unit_id()));
-                for (int i = 0; i < r.co_unit_ids_size(); ++i) {
-                  RETURN_IF_ERROR(
-                      first_level(absl::StrCat("rule.co_unit_ids[", i, "]"),
-                                  r.co_unit_ids(i)));
-                }
-                for (int i = 0; i < r.area_codes_size(); ++i) {
-                  const v1::Unit* a = tree.Find(r.area_codes(i));
-                  if (a == nullptr) {
-                    return absl::NotFoundError(
-                        absl::StrCat("rule.area_codes[", i,
-                                     "]: ", r.area_codes(i), ": unknown unit"));
-                  }
-                  if (a->kind() != v1::UNIT_KIND_TOWN_STREET) {
-                    return Bad(absl::StrCat("rule.area_codes[", i, "]"),
-                               "not a town/street");
-                  }
-                }
+                RETURN_IF_ERROR(CheckRuleUnits(r, tree, "rule"));
                 ASSIGN_OR_RETURN(auto rules, core_->store().LoadRules(c));
                 const v1::DispatchRule* old = nullptr;
                 for (const auto& x : rules) {

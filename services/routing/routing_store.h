@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -54,6 +55,9 @@ class RoutingStore {
   virtual absl::StatusOr<std::vector<v1::DutyEntry>> GetDuty(
       db::Connection& c, const std::string& unit, const std::string& from,
       const std::string& to) = 0;
+  // The whole roster, by unit then date.
+  virtual absl::StatusOr<std::vector<std::pair<std::string, v1::DutyEntry>>>
+  AllDuty(db::Connection& c) = 0;
   // Empty leader name clears the date.
   virtual absl::Status PutDuty(db::Connection& c, const std::string& unit,
                                const v1::DutyEntry& e) = 0;
