@@ -4,6 +4,10 @@
 // password, SERVING again by itself when it comes back.
 
 #include <grpcpp/grpcpp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -29,6 +33,32 @@ using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
+
+// hotline-intake refuses to start without its caller key file
+// (HOTLINE_CALLER_KEY_FILE, services/intake/caller_crypto.h): give it one.
+class CallerKeyEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (getenv("HOTLINE_CALLER_KEY_FILE") != nullptr) return;
+    char path[] = "/tmp/hotline-startup-keys-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path_ = path;
+    std::ofstream(path_)
+        << "k1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+        << "hmac ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    setenv("HOTLINE_CALLER_KEY_FILE", path_.c_str(), 1);
+  }
+  void TearDown() override {
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+
+ private:
+  std::string path_;
+};
+const auto* const kCallerKeys =
+    ::testing::AddGlobalTestEnvironment(new CallerKeyEnvironment);
 
 HealthCheckResponse::ServingStatus Check(std::shared_ptr<grpc::Channel> ch,
                                          const std::string& service) {
