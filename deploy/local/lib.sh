@@ -14,6 +14,7 @@ HOTLINE_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   mariadb-server mariadb-client
   python3 python3-grpcio python3-yaml docker-compose curl
+  chromium fonts-wqy-microhei  # assessment: HTML report rendered headless (CJK glyphs)
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

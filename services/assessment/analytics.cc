@@ -32,12 +32,8 @@ std::string RollUpCategory(const std::string& code, int depth) {
 
 absl::StatusOr<std::map<std::string, Totals>> Analytics::TotalsByUnit(
     const DateRange& range, int request_type) {
-  std::vector<RollupRow> rows;
-  std::vector<HandlingRow> hist;
-  RETURN_IF_ERROR(store_->LoadRollups(range, {}, request_type, &rows, &hist));
   std::map<std::string, Totals> out;
-  for (const auto& r : rows) out[r.unit_id].counters.Add(r.counters);
-  for (const auto& h : hist) out[h.unit_id].handling[h.working_days] += h.n;
+  RETURN_IF_ERROR(store_->LoadUnitTotals(range, request_type, &out));
   return out;
 }
 
@@ -119,9 +115,16 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
 absl::StatusOr<std::vector<v1::RankingEntry>> Analytics::Ranking(
     const UnitTree& tree, const DateRange& range, v1::UnitKind kind,
     int request_type) {
-  ASSIGN_OR_RETURN(auto now, TotalsByUnit(range, request_type));
-  ASSIGN_OR_RETURN(auto before,
-                   TotalsByUnit(PreviousRange(range), request_type));
+  ASSIGN_OR_RETURN(auto all, Rankings(tree, range, {kind}, request_type));
+  return std::move(all[kind]);
+}
+
+namespace {
+
+std::vector<v1::RankingEntry> RankPeers(
+    const UnitTree& tree, const Weights& weights,
+    const std::map<std::string, Totals>& now,
+    const std::map<std::string, Totals>& before, v1::UnitKind kind) {
   const std::vector<std::string> peers = tree.UnitsOfKind(kind);
   struct Scored {
     std::string unit;
@@ -132,16 +135,34 @@ absl::StatusOr<std::vector<v1::RankingEntry>> Analytics::Ranking(
   };
   std::vector<Scored> list;
   std::vector<RankInput> prev_list;
+  // Each unit's totals go to the peer at or above it: O(units × depth).
+  const std::set<std::string> peer_set(peers.begin(), peers.end());
+  auto by_peer = [&](const std::map<std::string, Totals>& by_unit) {
+    std::map<std::string, Totals> out;
+    for (const auto& [unit, totals] : by_unit) {
+      std::string u = unit;
+      for (int depth = 0; depth < 64 && !u.empty(); ++depth) {
+        if (peer_set.count(u)) {
+          out[u].Add(totals);
+          break;
+        }
+        u = tree.Parent(u);
+      }
+    }
+    return out;
+  };
+  std::map<std::string, Totals> now_by_peer = by_peer(now);
+  std::map<std::string, Totals> before_by_peer = by_peer(before);
   for (const auto& p : peers) {
     Scored s;
     s.unit = p;
-    Totals t = SumSubtree(tree, now, p, true);
+    const Totals& t = now_by_peer[p];
     s.ind = ToIndicators(t.counters, t.handling);
-    s.score = CompositeScore(s.ind, *weights_, nullptr);
-    Totals pt = SumSubtree(tree, before, p, true);
+    s.score = CompositeScore(s.ind, weights, nullptr);
+    const Totals& pt = before_by_peer[p];
     s.prev_active = !pt.counters.IsZero();
     s.prev_score = CompositeScore(ToIndicators(pt.counters, pt.handling),
-                                  *weights_, nullptr);
+                                  weights, nullptr);
     if (s.prev_active) prev_list.push_back({p, s.prev_score});
     list.push_back(std::move(s));
   }
@@ -171,10 +192,29 @@ absl::StatusOr<std::vector<v1::RankingEntry>> Analytics::Ranking(
     e.set_composite_score(list[i].score);
     auto it = prev_rank_of.find(list[i].unit);
     e.set_previous_rank(it == prev_rank_of.end() ? 0 : it->second);
-    e.set_previous_composite_score(list[i].prev_score);
-    e.set_score_change(list[i].score - list[i].prev_score);
+    // A peer without any figures in the previous period has no previous
+    // score: 0, and no change.
+    if (list[i].prev_active) {
+      e.set_previous_composite_score(list[i].prev_score);
+      e.set_score_change(list[i].score - list[i].prev_score);
+    }
     *e.mutable_indicators() = list[i].ind;
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<v1::UnitKind, std::vector<v1::RankingEntry>>>
+Analytics::Rankings(const UnitTree& tree, const DateRange& range,
+                    const std::vector<v1::UnitKind>& kinds, int request_type) {
+  ASSIGN_OR_RETURN(auto now, TotalsByUnit(range, request_type));
+  ASSIGN_OR_RETURN(auto before,
+                   TotalsByUnit(PreviousRange(range), request_type));
+  std::map<v1::UnitKind, std::vector<v1::RankingEntry>> out;
+  for (v1::UnitKind k : kinds) {
+    out[k] = RankPeers(tree, *weights_, now, before, k);
   }
   return out;
 }

@@ -35,6 +35,12 @@ class Analytics {
                                           bool include_subtree,
                                           int request_type);
 
+  // Peers of each kind ranked over their subtrees, best first; each period's
+  // totals are read once for all kinds.
+  absl::StatusOr<std::map<v1::UnitKind, std::vector<v1::RankingEntry>>>
+  Rankings(const UnitTree& tree, const DateRange& range,
+           const std::vector<v1::UnitKind>& kinds, int request_type);
+
   // Peers of `kind` ranked over their subtrees, best first.
   absl::StatusOr<std::vector<v1::RankingEntry>> Ranking(const UnitTree& tree,
                                                         const DateRange& range,

@@ -81,6 +81,11 @@ class AssessmentStore {
                                    std::vector<RollupRow>* rows,
                                    std::vector<HandlingRow>* handling) = 0;
 
+  // Each unit's totals over `range` (of `request_type`, 0 = all), summed by
+  // the database: one row per unit (and per handling-time value).
+  virtual absl::Status LoadUnitTotals(const DateRange& range, int request_type,
+                                      std::map<std::string, Totals>* out) = 0;
+
   virtual absl::StatusOr<std::vector<StoredFact>> ListFacts(
       const FactFilter& filter) = 0;
 

@@ -673,6 +673,35 @@ std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g) {
   return out;
 }
 
+MonthSplit SplitMonths(const DateRange& r) {
+  MonthSplit out;
+  const absl::CivilMonth first_full =
+      absl::CivilDay(absl::CivilMonth(r.from)) == r.from
+          ? absl::CivilMonth(r.from)
+          : absl::CivilMonth(r.from) + 1;
+  // The last whole month ends on r.to, or before r.to's month.
+  const absl::CivilMonth last_full =
+      absl::CivilDay(absl::CivilMonth(r.to) + 1) - 1 == r.to
+          ? absl::CivilMonth(r.to)
+          : absl::CivilMonth(r.to) - 1;
+  if (first_full > last_full) {
+    out.days.push_back(r);
+    return out;
+  }
+  out.months = DateRange{absl::CivilDay(first_full), absl::CivilDay(last_full)};
+  if (absl::CivilDay(first_full) > r.from) {
+    out.days.push_back(DateRange{r.from, absl::CivilDay(first_full) - 1});
+  }
+  const absl::CivilDay after_last = absl::CivilDay(last_full + 1);
+  if (after_last <= r.to) out.days.push_back(DateRange{after_last, r.to});
+  return out;
+}
+
+DateRange WidenToMonths(const DateRange& r) {
+  return DateRange{absl::CivilDay(absl::CivilMonth(r.from)),
+                   absl::CivilDay(absl::CivilMonth(r.to) + 1) - 1};
+}
+
 std::vector<int> RankOf(const std::vector<RankInput>& sorted) {
   std::vector<int> ranks(sorted.size());
   for (size_t i = 0; i < sorted.size(); ++i) {

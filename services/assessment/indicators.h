@@ -199,6 +199,17 @@ DateRange PreviousRange(const DateRange& r);
 // Buckets of `g` covering r (clipped to r); one bucket for UNSPECIFIED.
 std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g);
 
+// A range cut into whole calendar months (read from the monthly rollups) and
+// the leftover days at either end (read from the daily ones).
+struct MonthSplit {
+  std::optional<DateRange> months;  // from = 1st of the first whole month,
+                                    // to = 1st of the last whole month
+  std::vector<DateRange> days;      // 0–2 partial ranges
+};
+MonthSplit SplitMonths(const DateRange& r);
+// The range widened to whole months.
+DateRange WidenToMonths(const DateRange& r);
+
 // Rankings: best first; equal scores share a rank ("1224" ranking).
 struct RankInput {
   std::string unit_id;

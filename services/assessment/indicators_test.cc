@@ -187,6 +187,28 @@ TEST(PeriodTest, BucketsAndPrevious) {
             "period.to_date: before from_date");
 }
 
+TEST(PeriodTest, SplitMonths) {
+  auto fmt = [](const DateRange& r) {
+    return calendar::FormatDate(r.from) + ".." + calendar::FormatDate(r.to);
+  };
+  const DateRange march{absl::CivilDay(2024, 3, 1),
+                        absl::CivilDay(2024, 3, 31)};
+  MonthSplit m = SplitMonths(march);
+  ASSERT_TRUE(m.months.has_value());
+  EXPECT_EQ(fmt(*m.months), "2024-03-01..2024-03-01");
+  EXPECT_TRUE(m.days.empty());
+  m = SplitMonths({absl::CivilDay(2024, 1, 15), absl::CivilDay(2024, 4, 10)});
+  ASSERT_TRUE(m.months.has_value());
+  EXPECT_EQ(fmt(*m.months), "2024-02-01..2024-03-01");
+  ASSERT_EQ(m.days.size(), 2u);
+  EXPECT_EQ(fmt(m.days[0]), "2024-01-15..2024-01-31");
+  EXPECT_EQ(fmt(m.days[1]), "2024-04-01..2024-04-10");
+  m = SplitMonths({absl::CivilDay(2024, 3, 2), absl::CivilDay(2024, 3, 31)});
+  EXPECT_FALSE(m.months.has_value());
+  ASSERT_EQ(m.days.size(), 1u);
+  EXPECT_EQ(fmt(WidenToMonths(m.days[0])), "2024-03-01..2024-03-31");
+}
+
 TEST(RankTest, TiesShareARank) {
   EXPECT_EQ(RankOf({{"a", 90}, {"b", 80}, {"c", 80}, {"d", 70}}),
             (std::vector<int>{1, 2, 2, 4}));

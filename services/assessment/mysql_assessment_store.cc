@@ -28,6 +28,8 @@ absl::Time ParseSqlTime(const std::string& s) {
   return t;
 }
 
+const std::string& RollupMonthUpsertSql();
+
 namespace {
 
 absl::CivilDay ParseDay(const std::string& s) {
@@ -136,31 +138,43 @@ absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
 absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
   const Contribution c = ContributionOf(f);
   const std::string date = calendar::FormatDate(f.local_date);
+  const std::string month =
+      calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
   if (!c.counters.IsZero()) {
-    ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(RollupUpsertSql()));
-    RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
-      stmt->setString(1, date);
-      stmt->setString(2, f.unit_id);
-      stmt->setInt(3, f.request_type);
-      for (int i = 0; i < kCounterCount; ++i) {
-        stmt->setInt64(4 + i, c.counters.v[i]);
-      }
-      stmt->executeUpdate();
-    }));
+    for (int m = 0; m < 2; ++m) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
+      RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
+        stmt->setString(1, m == 0 ? date : month);
+        stmt->setString(2, f.unit_id);
+        stmt->setInt(3, f.request_type);
+        for (int i = 0; i < kCounterCount; ++i) {
+          stmt->setInt64(4 + i, c.counters.v[i]);
+        }
+        stmt->executeUpdate();
+      }));
+    }
   }
   if (c.handling_days.has_value()) {
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare("INSERT INTO rollup_handling (local_date, unit_id, "
-                     "request_type, working_days, n) VALUES (?,?,?,?,1) ON "
-                     "DUPLICATE KEY UPDATE n = n + 1"));
-    RETURN_IF_ERROR(conn.Guard("upsert rollup_handling", [&] {
-      stmt->setString(1, date);
-      stmt->setString(2, f.unit_id);
-      stmt->setInt(3, f.request_type);
-      stmt->setInt64(4, *c.handling_days);
-      stmt->executeUpdate();
-    }));
+    for (int m = 0; m < 2; ++m) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(
+              m == 0 ? "INSERT INTO rollup_handling (local_date, unit_id, "
+                       "request_type, working_days, n) VALUES (?,?,?,?,1) "
+                       "ON DUPLICATE KEY UPDATE n = n + 1"
+                     : "INSERT INTO rollup_handling_month (month_start, "
+                       "unit_id, request_type, working_days, n) VALUES "
+                       "(?,?,?,?,1) ON DUPLICATE KEY UPDATE n = n + 1"));
+      RETURN_IF_ERROR(conn.Guard("upsert rollup_handling", [&] {
+        stmt->setString(1, m == 0 ? date : month);
+        stmt->setString(2, f.unit_id);
+        stmt->setInt(3, f.request_type);
+        stmt->setInt64(4, *c.handling_days);
+        stmt->executeUpdate();
+      }));
+    }
   }
   if (c.topic) {
     ASSIGN_OR_RETURN(
@@ -206,19 +220,28 @@ absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
 
 }  // namespace
 
+std::string CounterUpsertSql(const std::string& table,
+                             const std::string& date_col) {
+  std::vector<std::string> cols, upd;
+  for (const char* c : CounterColumns()) {
+    cols.push_back(c);
+    upd.push_back(absl::StrCat(c, " = ", c, " + VALUES(", c, ")"));
+  }
+  return absl::StrCat("INSERT INTO ", table, " (", date_col,
+                      ", unit_id, request_type, ", absl::StrJoin(cols, ", "),
+                      ") VALUES (", Placeholders(3 + kCounterCount),
+                      ") ON DUPLICATE KEY UPDATE ", absl::StrJoin(upd, ", "));
+}
+
 const std::string& RollupUpsertSql() {
-  static const std::string* const kSql = [] {
-    std::vector<std::string> cols, upd;
-    for (const char* c : CounterColumns()) {
-      cols.push_back(c);
-      upd.push_back(absl::StrCat(c, " = ", c, " + VALUES(", c, ")"));
-    }
-    return new std::string(absl::StrCat(
-        "INSERT INTO rollup_unit_day (local_date, unit_id, request_type, ",
-        absl::StrJoin(cols, ", "), ") VALUES (",
-        Placeholders(3 + kCounterCount), ") ON DUPLICATE KEY UPDATE ",
-        absl::StrJoin(upd, ", ")));
-  }();
+  static const std::string* const kSql =
+      new std::string(CounterUpsertSql("rollup_unit_day", "local_date"));
+  return *kSql;
+}
+
+const std::string& RollupMonthUpsertSql() {
+  static const std::string* const kSql =
+      new std::string(CounterUpsertSql("rollup_unit_month", "month_start"));
   return *kSql;
 }
 
@@ -501,6 +524,58 @@ absl::Status MysqlAssessmentStore::LoadRollups(
   return absl::OkStatus();
 }
 
+absl::Status MysqlAssessmentStore::LoadUnitTotals(
+    const DateRange& range, int request_type,
+    std::map<std::string, Totals>* out) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  const MonthSplit split = SplitMonths(range);
+  std::vector<std::pair<bool, DateRange>> parts;  // (monthly?, range)
+  if (split.months.has_value()) parts.emplace_back(true, *split.months);
+  for (const auto& d : split.days) parts.emplace_back(false, d);
+  std::vector<std::string> sums;
+  for (const char* c : CounterColumns()) {
+    sums.push_back(absl::StrCat("SUM(", c, ")"));
+  }
+  for (const auto& [monthly, r] : parts) {
+    const std::string date_col = monthly ? "month_start" : "local_date";
+    std::string where = absl::StrCat(date_col, " BETWEEN ? AND ?");
+    if (request_type != 0) absl::StrAppend(&where, " AND request_type = ?");
+    auto bind = [&, r = r](sql::PreparedStatement* s) {
+      s->setString(1, calendar::FormatDate(r.from));
+      s->setString(2, calendar::FormatDate(r.to));
+      if (request_type != 0) s->setInt(3, request_type);
+    };
+    ASSIGN_OR_RETURN(
+        auto* stmt, conn->Prepare(absl::StrCat(
+                        "SELECT unit_id, ", absl::StrJoin(sums, ", "), " FROM ",
+                        monthly ? "rollup_unit_month" : "rollup_unit_day",
+                        " WHERE ", where, " GROUP BY unit_id")));
+    RETURN_IF_ERROR(conn->Guard("sum rollups by unit", [&] {
+      bind(stmt);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) {
+        Totals& t = (*out)[rs->getString(1)];
+        for (int i = 0; i < kCounterCount; ++i) {
+          t.counters.v[i] += rs->getInt64(2 + i);
+        }
+      }
+    }));
+    ASSIGN_OR_RETURN(auto* hstmt,
+                     conn->Prepare(absl::StrCat(
+                         "SELECT unit_id, working_days, SUM(n) FROM ",
+                         monthly ? "rollup_handling_month" : "rollup_handling",
+                         " WHERE ", where, " GROUP BY unit_id, working_days")));
+    RETURN_IF_ERROR(conn->Guard("sum rollup_handling by unit", [&] {
+      bind(hstmt);
+      std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
+      while (rs->next()) {
+        (*out)[rs->getString(1)].handling[rs->getInt64(2)] += rs->getInt64(3);
+      }
+    }));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
     const FactFilter& filter) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
@@ -585,13 +660,24 @@ using TopicKey = std::tuple<std::string, std::string, std::string>;
 }  // namespace
 
 absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
-    const std::optional<DateRange>& range, bool verify_only) {
+    const std::optional<DateRange>& requested, bool verify_only) {
+  // Monthly rollups cover whole months: work on the widened range.
+  std::optional<DateRange> range;
+  if (requested.has_value()) range = WidenToMonths(*requested);
   RebuildOutcome out;
-  std::map<RowKey, Counters> fresh_rows, old_rows;
-  std::map<HistKey, int64_t> fresh_hist, old_hist;
+  // [0] daily, [1] monthly.
+  std::map<RowKey, Counters> fresh_rows[2], old_rows[2];
+  std::map<HistKey, int64_t> fresh_hist[2], old_hist[2];
   std::map<TopicKey, int64_t> fresh_topic, old_topic;
-  const std::string where =
-      range.has_value() ? " WHERE local_date BETWEEN ? AND ?" : "";
+  const char* const kRowTable[2] = {"rollup_unit_day", "rollup_unit_month"};
+  const char* const kHistTable[2] = {"rollup_handling",
+                                     "rollup_handling_month"};
+  const char* const kDateCol[2] = {"local_date", "month_start"};
+  auto where = [&](int m) {
+    return range.has_value()
+               ? absl::StrCat(" WHERE ", kDateCol[m], " BETWEEN ? AND ?")
+               : std::string();
+  };
   auto bind = [&](sql::PreparedStatement* s) {
     if (range.has_value()) {
       s->setString(1, calendar::FormatDate(range->from));
@@ -605,7 +691,7 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
         conn->Prepare(absl::StrCat(
             "SELECT local_date, unit_id, request_type, kind, detail, amount, "
             "category_code, area_code FROM fact",
-            where)));
+            where(0))));
     RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
       bind(stmt);
       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
@@ -613,6 +699,7 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
       while (rs->next()) {
         ++out.facts_scanned;
         const std::string date = rs->getString(1);
+        const std::string month = date.substr(0, 8) + "01";
         f.unit_id = rs->getString(2);
         f.request_type = rs->getInt(3);
         f.kind = rs->getString(4);
@@ -620,48 +707,53 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
         f.amount = rs->getInt64(6);
         const Contribution c = ContributionOf(f);
         if (!c.counters.IsZero()) {
-          fresh_rows[{date, f.unit_id, f.request_type}].Add(c.counters);
+          fresh_rows[0][{date, f.unit_id, f.request_type}].Add(c.counters);
+          fresh_rows[1][{month, f.unit_id, f.request_type}].Add(c.counters);
         }
         if (c.handling_days.has_value()) {
-          ++fresh_hist[{date, f.unit_id, f.request_type, *c.handling_days}];
+          ++fresh_hist[0][{date, f.unit_id, f.request_type, *c.handling_days}];
+          ++fresh_hist[1][{month, f.unit_id, f.request_type, *c.handling_days}];
         }
         if (c.topic) {
           ++fresh_topic[{date, rs->getString(7), rs->getString(8)}];
         }
       }
     }));
-    ASSIGN_OR_RETURN(
-        auto* rstmt,
-        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, ",
-                                   absl::StrJoin(CounterColumns(), ", "),
-                                   " FROM rollup_unit_day", where)));
-    RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
-      bind(rstmt);
-      std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
-      while (rs->next()) {
-        Counters c;
-        for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
-        old_rows[{rs->getString(1), rs->getString(2), rs->getInt(3)}] = c;
-      }
-    }));
-    ASSIGN_OR_RETURN(
-        auto* hstmt,
-        conn->Prepare(absl::StrCat("SELECT local_date, unit_id, request_type, "
-                                   "working_days, n FROM rollup_handling",
-                                   where)));
-    RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
-      bind(hstmt);
-      std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
-      while (rs->next()) {
-        old_hist[{rs->getString(1), rs->getString(2), rs->getInt(3),
-                  rs->getInt64(4)}] = rs->getInt64(5);
-      }
-    }));
+    for (int m = 0; m < 2; ++m) {
+      ASSIGN_OR_RETURN(auto* rstmt,
+                       conn->Prepare(absl::StrCat(
+                           "SELECT ", kDateCol[m], ", unit_id, request_type, ",
+                           absl::StrJoin(CounterColumns(), ", "), " FROM ",
+                           kRowTable[m], where(m))));
+      RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
+        bind(rstmt);
+        std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
+        while (rs->next()) {
+          Counters c;
+          for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
+          old_rows[m][{rs->getString(1), rs->getString(2), rs->getInt(3)}] = c;
+        }
+      }));
+      ASSIGN_OR_RETURN(
+          auto* hstmt,
+          conn->Prepare(absl::StrCat("SELECT ", kDateCol[m],
+                                     ", unit_id, request_type, working_days, "
+                                     "n FROM ",
+                                     kHistTable[m], where(m))));
+      RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
+        bind(hstmt);
+        std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
+        while (rs->next()) {
+          old_hist[m][{rs->getString(1), rs->getString(2), rs->getInt(3),
+                       rs->getInt64(4)}] = rs->getInt64(5);
+        }
+      }));
+    }
     ASSIGN_OR_RETURN(
         auto* tstmt,
         conn->Prepare(absl::StrCat(
             "SELECT local_date, category_code, area_code, n FROM rollup_topic",
-            where)));
+            where(0))));
     RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
       bind(tstmt);
       std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
@@ -671,45 +763,51 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
       }
     }));
   }
-  out.rollup_rows = static_cast<int64_t>(old_rows.size() + old_hist.size() +
-                                         old_topic.size());
+  for (int m = 0; m < 2; ++m) {
+    out.rollup_rows +=
+        static_cast<int64_t>(old_rows[m].size() + old_hist[m].size());
+  }
+  out.rollup_rows += static_cast<int64_t>(old_topic.size());
   auto mismatch = [&](const std::string& unit, const std::string& date,
                       const std::string& indicator, int64_t inc, int64_t rec) {
     ++out.mismatches;
     if (out.examples.size() < 100) {
-      v1::RollupMismatch m;
-      m.set_unit_id(unit);
-      m.set_date(date);
-      m.set_indicator(indicator);
-      m.set_incremental(static_cast<double>(inc));
-      m.set_recomputed(static_cast<double>(rec));
-      out.examples.push_back(std::move(m));
+      v1::RollupMismatch mm;
+      mm.set_unit_id(unit);
+      mm.set_date(date);
+      mm.set_indicator(indicator);
+      mm.set_incremental(static_cast<double>(inc));
+      mm.set_recomputed(static_cast<double>(rec));
+      out.examples.push_back(std::move(mm));
     }
   };
-  {
+  for (int m = 0; m < 2; ++m) {
+    const std::string scope = m == 0 ? "" : "month:";
     std::map<RowKey, std::pair<Counters, Counters>> all;
-    for (const auto& [k, c] : old_rows) all[k].first = c;
-    for (const auto& [k, c] : fresh_rows) all[k].second = c;
+    for (const auto& [k, c] : old_rows[m]) all[k].first = c;
+    for (const auto& [k, c] : fresh_rows[m]) all[k].second = c;
     for (const auto& [k, p] : all) {
       for (int i = 0; i < kCounterCount; ++i) {
         if (p.first.v[i] != p.second.v[i]) {
-          mismatch(
-              std::get<1>(k), std::get<0>(k),
-              absl::StrCat(CounterColumns()[i], "[type ", std::get<2>(k), "]"),
-              p.first.v[i], p.second.v[i]);
+          mismatch(std::get<1>(k), std::get<0>(k),
+                   absl::StrCat(scope, CounterColumns()[i], "[type ",
+                                std::get<2>(k), "]"),
+                   p.first.v[i], p.second.v[i]);
         }
       }
     }
     std::map<HistKey, std::pair<int64_t, int64_t>> h;
-    for (const auto& [k, n] : old_hist) h[k].first = n;
-    for (const auto& [k, n] : fresh_hist) h[k].second = n;
+    for (const auto& [k, n] : old_hist[m]) h[k].first = n;
+    for (const auto& [k, n] : fresh_hist[m]) h[k].second = n;
     for (const auto& [k, p] : h) {
       if (p.first != p.second) {
         mismatch(std::get<1>(k), std::get<0>(k),
-                 absl::StrCat("handling_days=", std::get<3>(k)), p.first,
+                 absl::StrCat(scope, "handling_days=", std::get<3>(k)), p.first,
                  p.second);
       }
     }
+  }
+  {
     std::map<TopicKey, std::pair<int64_t, int64_t>> t;
     for (const auto& [k, n] : old_topic) t[k].first = n;
     for (const auto& [k, n] : fresh_topic) t[k].second = n;
@@ -721,55 +819,70 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
     }
   }
   if (verify_only || out.mismatches == 0) return out;
-  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn) {
-    for (const char* table :
-         {"rollup_unit_day", "rollup_handling", "rollup_topic"}) {
-      ASSIGN_OR_RETURN(
-          auto* del, conn.Prepare(absl::StrCat("DELETE FROM ", table, where)));
-      RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
-        bind(del);
-        del->executeUpdate();
+  RETURN_IF_ERROR(
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        for (int m = 0; m < 2; ++m) {
+          for (const char* table : {kRowTable[m], kHistTable[m]}) {
+            ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
+                                            "DELETE FROM ", table, where(m))));
+            RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
+              bind(del);
+              del->executeUpdate();
+            }));
+          }
+          for (const auto& [k, c] : fresh_rows[m]) {
+            ASSIGN_OR_RETURN(auto* stmt,
+                             conn.Prepare(m == 0 ? RollupUpsertSql()
+                                                 : RollupMonthUpsertSql()));
+            RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
+              stmt->setString(1, std::get<0>(k));
+              stmt->setString(2, std::get<1>(k));
+              stmt->setInt(3, std::get<2>(k));
+              for (int i = 0; i < kCounterCount; ++i) {
+                stmt->setInt64(4 + i, c.v[i]);
+              }
+              stmt->executeUpdate();
+            }));
+          }
+          for (const auto& [k, n] : fresh_hist[m]) {
+            ASSIGN_OR_RETURN(
+                auto* stmt,
+                conn.Prepare(absl::StrCat(
+                    "INSERT INTO ", kHistTable[m], " (", kDateCol[m],
+                    ", unit_id, request_type, "
+                    "working_days, n) VALUES (?,?,?,?,?)")));
+            RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
+              stmt->setString(1, std::get<0>(k));
+              stmt->setString(2, std::get<1>(k));
+              stmt->setInt(3, std::get<2>(k));
+              stmt->setInt64(4, std::get<3>(k));
+              stmt->setInt64(5, n);
+              stmt->executeUpdate();
+            }));
+          }
+        }
+        ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
+                                        "DELETE FROM rollup_topic", where(0))));
+        RETURN_IF_ERROR(conn.Guard("clear rollup_topic", [&] {
+          bind(del);
+          del->executeUpdate();
+        }));
+        for (const auto& [k, n] : fresh_topic) {
+          ASSIGN_OR_RETURN(
+              auto* stmt,
+              conn.Prepare(
+                  "INSERT INTO rollup_topic (local_date, category_code, "
+                  "area_code, n) VALUES (?,?,?,?)"));
+          RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
+            stmt->setString(1, std::get<0>(k));
+            stmt->setString(2, std::get<1>(k));
+            stmt->setString(3, std::get<2>(k));
+            stmt->setInt64(4, n);
+            stmt->executeUpdate();
+          }));
+        }
+        return absl::OkStatus();
       }));
-    }
-    for (const auto& [k, c] : fresh_rows) {
-      ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(RollupUpsertSql()));
-      RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
-        stmt->setString(1, std::get<0>(k));
-        stmt->setString(2, std::get<1>(k));
-        stmt->setInt(3, std::get<2>(k));
-        for (int i = 0; i < kCounterCount; ++i) stmt->setInt64(4 + i, c.v[i]);
-        stmt->executeUpdate();
-      }));
-    }
-    for (const auto& [k, n] : fresh_hist) {
-      ASSIGN_OR_RETURN(
-          auto* stmt,
-          conn.Prepare("INSERT INTO rollup_handling (local_date, unit_id, "
-                       "request_type, working_days, n) VALUES (?,?,?,?,?)"));
-      RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
-        stmt->setString(1, std::get<0>(k));
-        stmt->setString(2, std::get<1>(k));
-        stmt->setInt(3, std::get<2>(k));
-        stmt->setInt64(4, std::get<3>(k));
-        stmt->setInt64(5, n);
-        stmt->executeUpdate();
-      }));
-    }
-    for (const auto& [k, n] : fresh_topic) {
-      ASSIGN_OR_RETURN(
-          auto* stmt,
-          conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
-                       "area_code, n) VALUES (?,?,?,?)"));
-      RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
-        stmt->setString(1, std::get<0>(k));
-        stmt->setString(2, std::get<1>(k));
-        stmt->setString(3, std::get<2>(k));
-        stmt->setInt64(4, n);
-        stmt->executeUpdate();
-      }));
-    }
-    return absl::OkStatus();
-  }));
   return out;
 }
 

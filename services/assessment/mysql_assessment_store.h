@@ -27,6 +27,8 @@ class MysqlAssessmentStore final : public AssessmentStore {
                            const std::vector<std::string>& unit_ids,
                            int request_type, std::vector<RollupRow>* rows,
                            std::vector<HandlingRow>* handling) override;
+  absl::Status LoadUnitTotals(const DateRange& range, int request_type,
+                              std::map<std::string, Totals>* out) override;
   absl::StatusOr<std::vector<StoredFact>> ListFacts(
       const FactFilter& filter) override;
   absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>> Topics(

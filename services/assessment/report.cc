@@ -220,7 +220,9 @@ std::string ReportRenderer::BarChartSvg(
         "fill=\"#2b6cb0\"/>"
         "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%s%s</text>",
         label_w - 6, y + 13, EscapeHtml(bars[i].first), label_w, y, w,
-        label_w + w + 4, y + 13, absl::StrFormat("%.2f", bars[i].second),
+        label_w + w + 4, y + 13,
+        unit_suffix == "件" ? absl::StrFormat("%.0f", bars[i].second)
+                            : absl::StrFormat("%.2f", bars[i].second),
         EscapeHtml(unit_suffix));
   }
   svg += "</svg>";

@@ -126,6 +126,54 @@ CREATE TABLE rollup_handling (
   PRIMARY KEY (local_date, unit_id, request_type, working_days)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- The same counters per unit × calendar month × request type (month_start
+-- is the 1st), maintained in the same transaction, so that a period made of
+-- whole months reads units × types rows per month instead of per day.
+CREATE TABLE rollup_unit_month (
+  month_start       DATE        NOT NULL,
+  unit_id           VARCHAR(32) NOT NULL,
+  request_type      TINYINT     NOT NULL,
+  orders            INT NOT NULL DEFAULT 0,
+  resp_due          INT NOT NULL DEFAULT 0,
+  resp_met          INT NOT NULL DEFAULT 0,
+  fwd_due           INT NOT NULL DEFAULT 0,
+  fwd_met           INT NOT NULL DEFAULT 0,
+  compl_due         INT NOT NULL DEFAULT 0,
+  compl_met         INT NOT NULL DEFAULT 0,
+  overdue_orders    INT NOT NULL DEFAULT 0,
+  overdue_days      INT NOT NULL DEFAULT 0,
+  ext_requested     INT NOT NULL DEFAULT 0,
+  ext_approved      INT NOT NULL DEFAULT 0,
+  returns_made      INT NOT NULL DEFAULT 0,
+  late_returns      INT NOT NULL DEFAULT 0,
+  disputes_raised   INT NOT NULL DEFAULT 0,
+  disputes_upheld   INT NOT NULL DEFAULT 0,
+  disputes_granted  INT NOT NULL DEFAULT 0,
+  reviews           INT NOT NULL DEFAULT 0,
+  reviews_rejected  INT NOT NULL DEFAULT 0,
+  reminders         INT NOT NULL DEFAULT 0,
+  supervisions      INT NOT NULL DEFAULT 0,
+  inspections       INT NOT NULL DEFAULT 0,
+  notices           INT NOT NULL DEFAULT 0,
+  evaluations       INT NOT NULL DEFAULT 0,
+  reached           INT NOT NULL DEFAULT 0,
+  satisfied         INT NOT NULL DEFAULT 0,
+  resolved          INT NOT NULL DEFAULT 0,
+  replies           INT NOT NULL DEFAULT 0,
+  received          INT NOT NULL DEFAULT 0,
+  closed_at_intake  INT NOT NULL DEFAULT 0,
+  PRIMARY KEY (month_start, unit_id, request_type)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE rollup_handling_month (
+  month_start  DATE        NOT NULL,
+  unit_id      VARCHAR(32) NOT NULL,
+  request_type TINYINT     NOT NULL,
+  working_days INT         NOT NULL,
+  n            INT         NOT NULL DEFAULT 0,
+  PRIMARY KEY (month_start, unit_id, request_type, working_days)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- Orders received per day × category × area (HotTopics).
 CREATE TABLE rollup_topic (
   local_date    DATE        NOT NULL,
