@@ -271,6 +271,8 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
        "urgency:"},
       {[](auto* r) { r->mutable_location()->set_town_code("town.nowhere"); },
        "location.town_code:"},
+      {[](auto* r) { r->mutable_location()->set_community_code("Nanshan!"); },
+       "location.community_code:"},
       {[](auto* r) { r->set_title(""); }, "title:"},
       {[](auto* r) { r->set_title("路灯\n不亮"); }, "title:"},
       {[](auto* r) { r->set_content(std::string(8193, 'a')); }, "content:"},
@@ -319,6 +321,7 @@ TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
   // A landline and a REPORT (forced confidential) are fine.
   v1::CreateTicketRequest r = Request("req-landline");
   r.mutable_caller()->set_phone("023-4372 1234");
+  r.mutable_location()->set_community_code("comm.longshui.nanshan");
   r.set_request_type(v1::REQUEST_TYPE_REPORT);
   ASSERT_TRUE(Create(r, &resp).ok());
   EXPECT_TRUE(resp.ticket().confidential());
