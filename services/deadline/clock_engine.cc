@@ -597,78 +597,115 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   return resp;
 }
 
-absl::StatusOr<bool> ClockEngine::Fire(db::Connection& conn,
-                                       const LadderDue& rung, absl::Time now,
-                                       const std::string& replica) {
-  ASSIGN_OR_RETURN(std::optional<ClockRow> clock,
-                   GetClock(conn, rung.clock_id, true));
-  RETURN_IF_ERROR(DeleteLadderDue(conn, rung.clock_id, rung.step));
-  if (!clock.has_value() || !clock->running) return false;
-  v1::LadderStepRecord rec;
-  rec.set_ticket_id(clock->ticket_id);
-  rec.set_ticket_number(clock->ticket_number);
-  rec.set_step(rung.step);
-  rec.set_clock_id(absl::StrCat(clock->clock_id));
-  rec.set_clock_kind(clock->kind);
-  rec.set_unit_id(clock->unit_id);
-  *rec.mutable_due() = ToProto(clock->due);
-  *rec.mutable_fired_at() = ToProto(now);
-  ASSIGN_OR_RETURN(int64_t step_id, InsertLadderStep(conn, rec, replica));
-  v1::TicketEvent out;
-  v1::LadderStepFired* f = out.mutable_ladder_step_fired();
-  f->set_step_id(absl::StrCat(step_id));
-  f->set_step(rung.step);
-  f->set_clock_id(rec.clock_id());
-  f->set_clock_kind(clock->kind);
-  f->set_unit_id(clock->unit_id);
-  *f->mutable_due() = rec.due();
-  const std::string text = NoticeText(rung.step, *clock);
-  for (const RecipientPlan& plan : PlanFor(rung.step)) {
-    NoticeRow n;
-    n.step_id = step_id;
-    n.ticket_id = clock->ticket_id;
-    n.ticket_number = clock->ticket_number;
-    n.step = rung.step;
-    n.recipient_kind = plan.kind;
-    n.created_at = now;
-    n.next_attempt_at = now;
-    n.delivery = v1::NOTICE_DELIVERY_PENDING;
-    n.text = text;
-    switch (plan.kind) {
-      case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
-        n.recipient_unit = "district.office";
-        n.name = "区政府办公室";
-        n.resolved = true;
-        break;
-      case v1::RECIPIENT_KIND_CENTER:
-        n.recipient_unit = kCenter;
-        n.name = "区政务服务管理办公室";
-        n.resolved = true;
-        break;
-      default:
-        n.recipient_unit = clock->unit_id;
-        n.name = "unresolved";
-        n.resolved = false;
+absl::StatusOr<int> ClockEngine::FireBatch(
+    db::Connection& conn, const std::vector<LadderDue>& rungs, absl::Time now,
+    const std::string& replica, const std::function<bool(int)>& after_step) {
+  if (rungs.empty()) return 0;
+  std::vector<int64_t> ids;
+  for (const LadderDue& r : rungs) ids.push_back(r.clock_id);
+  ASSIGN_OR_RETURN(std::vector<ClockRow> rows, ClocksByIds(conn, ids));
+  std::map<int64_t, const ClockRow*> clocks;
+  for (const ClockRow& c : rows) clocks[c.clock_id] = &c;
+  RETURN_IF_ERROR(DeleteLadderDues(conn, rungs));
+
+  std::vector<v1::LadderStepRecord> recs;
+  std::vector<const ClockRow*> fired;
+  for (const LadderDue& r : rungs) {
+    auto it = clocks.find(r.clock_id);
+    if (it == clocks.end() || !it->second->running) continue;
+    const ClockRow& c = *it->second;
+    v1::LadderStepRecord rec;
+    rec.set_ticket_id(c.ticket_id);
+    rec.set_ticket_number(c.ticket_number);
+    rec.set_step(r.step);
+    rec.set_clock_id(absl::StrCat(c.clock_id));
+    rec.set_clock_kind(c.kind);
+    rec.set_unit_id(c.unit_id);
+    *rec.mutable_due() = ToProto(c.due);
+    *rec.mutable_fired_at() = ToProto(now);
+    recs.push_back(std::move(rec));
+    fired.push_back(&c);
+  }
+  if (recs.empty()) return 0;
+  RETURN_IF_ERROR(InsertLadderSteps(conn, &recs, replica));
+
+  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+  std::vector<NoticeRow> notices;
+  std::vector<LadderDue> next_rungs;
+  std::map<v1::LadderStep, std::vector<int64_t>> by_step;
+  std::vector<v1::TicketEvent> events;
+  for (size_t i = 0; i < recs.size(); ++i) {
+    const v1::LadderStepRecord& rec = recs[i];
+    const ClockRow& c = *fired[i];
+    int64_t step_id = 0;
+    absl::SimpleAtoi(rec.step_id(), &step_id);
+    v1::TicketEvent out;
+    v1::LadderStepFired* f = out.mutable_ladder_step_fired();
+    f->set_step_id(rec.step_id());
+    f->set_step(rec.step());
+    f->set_clock_id(rec.clock_id());
+    f->set_clock_kind(c.kind);
+    f->set_unit_id(c.unit_id);
+    *f->mutable_due() = rec.due();
+    const std::string text = NoticeText(rec.step(), c);
+    for (const RecipientPlan& plan : PlanFor(rec.step())) {
+      NoticeRow n;
+      n.step_id = step_id;
+      n.ticket_id = c.ticket_id;
+      n.ticket_number = c.ticket_number;
+      n.step = rec.step();
+      n.recipient_kind = plan.kind;
+      n.created_at = now;
+      n.next_attempt_at = now;
+      n.delivery = v1::NOTICE_DELIVERY_PENDING;
+      n.text = text;
+      switch (plan.kind) {
+        case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
+          n.recipient_unit = "district.office";
+          n.name = "区政府办公室";
+          n.resolved = true;
+          break;
+        case v1::RECIPIENT_KIND_CENTER:
+          n.recipient_unit = kCenter;
+          n.name = "区政务服务管理办公室";
+          n.resolved = true;
+          break;
+        default:
+          n.recipient_unit = c.unit_id;
+          n.name = "unresolved";
+          n.resolved = false;
+      }
+      v1::NoticeRecipient* r = f->add_recipients();
+      r->set_kind(plan.kind);
+      r->set_unit_id(n.recipient_unit);
+      r->set_name(n.name);
+      for (v1::NoticeChannel ch : plan.channels) {
+        r->add_channels(ch);
+        n.channel = ch;
+        notices.push_back(n);
+      }
     }
-    v1::NoticeRecipient* r = f->add_recipients();
-    r->set_kind(plan.kind);
-    r->set_unit_id(n.recipient_unit);
-    r->set_name(n.name);
-    for (v1::NoticeChannel ch : plan.channels) {
-      r->add_channels(ch);
-      n.channel = ch;
-      RETURN_IF_ERROR(InsertNotice(conn, n).status());
+    by_step[rec.step()].push_back(c.clock_id);
+    const v1::LadderStep next = NextRung(rec.step());
+    if (next != v1::LADDER_STEP_UNSPECIFIED) {
+      next_rungs.push_back(
+          {c.clock_id, next, RungDue(*cal, *policy_, next, c.due)});
+    }
+    events.push_back(std::move(out));
+  }
+  RETURN_IF_ERROR(InsertNotices(conn, notices));
+  for (const auto& [step, clock_ids] : by_step) {
+    RETURN_IF_ERROR(SetLadderSteps(conn, step, clock_ids));
+  }
+  RETURN_IF_ERROR(InsertLadderDues(conn, next_rungs));
+  for (size_t i = 0; i < events.size(); ++i) {
+    RETURN_IF_ERROR(
+        Emit(conn, fired[i]->ticket_id, fired[i]->ticket_number, &events[i]));
+    if (after_step && after_step(static_cast<int>(i + 1))) {
+      return absl::InternalError("replica died (test hook)");
     }
   }
-  RETURN_IF_ERROR(SetClockLadderStep(conn, clock->clock_id, rung.step));
-  const v1::LadderStep next = NextRung(rung.step);
-  if (next != v1::LADDER_STEP_UNSPECIFIED) {
-    RETURN_IF_ERROR(InsertLadderDue(
-        conn, {clock->clock_id, next,
-               RungDue(*state_->Get(), *policy_, next, clock->due)}));
-  }
-  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &out));
-  return true;
+  return static_cast<int>(events.size());
 }
 
 absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
@@ -683,13 +720,8 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
           ASSIGN_OR_RETURN(std::vector<LadderDue> rungs,
                            ClaimDueRungs(conn, now, batch_size_));
           claimed = static_cast<int>(rungs.size());
-          for (const LadderDue& r : rungs) {
-            ASSIGN_OR_RETURN(bool ok, engine_->Fire(conn, r, now, replica_));
-            fired += ok ? 1 : 0;
-            if (die_hook_ && die_hook_(fired)) {
-              return absl::InternalError("replica died (test hook)");
-            }
-          }
+          ASSIGN_OR_RETURN(
+              fired, engine_->FireBatch(conn, rungs, now, replica_, die_hook_));
           return absl::OkStatus();
         }));
     fired_total += fired;

@@ -69,10 +69,15 @@ class ClockEngine {
       const v1::DecideExtensionRequest& req,
       std::optional<absl::CivilDay> approved);
 
-  // Fires one claimed rung (see Scanner). Returns false if the clock had
-  // stopped (the rung is dropped).
-  absl::StatusOr<bool> Fire(db::Connection& conn, const LadderDue& rung,
-                            absl::Time now, const std::string& replica);
+  // Fires claimed rungs (see Scanner) in the caller's transaction, with a
+  // handful of batched statements plus one outbox append per step. Rungs of
+  // stopped clocks are dropped. `after_step` (may be empty) is called after
+  // each step's event with the number fired so far; returning true abandons
+  // the batch (test hook). Returns the number of steps fired.
+  absl::StatusOr<int> FireBatch(db::Connection& conn,
+                                const std::vector<LadderDue>& rungs,
+                                absl::Time now, const std::string& replica,
+                                const std::function<bool(int)>& after_step);
 
   const Policy& policy() const { return *policy_; }
   CalendarState& state() const { return *state_; }

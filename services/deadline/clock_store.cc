@@ -1,5 +1,6 @@
 #include "services/deadline/clock_store.h"
 
+#include <map>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -886,4 +887,116 @@ absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(db::Connection& conn,
   stmt->setString(4, SqlTime(end));
   return ReadAll<ClockRow>(conn, stmt, "clocks in year", ReadClock);
 }
+}  // namespace hotline::deadline
+
+namespace hotline::deadline {
+
+absl::StatusOr<std::vector<ClockRow>> ClocksByIds(
+    db::Connection& conn, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return std::vector<ClockRow>();
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                "SELECT ", kClockColumns,
+                                " FROM clock c WHERE c.clock_id IN (",
+                                absl::StrJoin(ids, ","), ") FOR UPDATE")));
+  return conn.Guard("read clocks", [&] {
+    std::vector<ClockRow> out;
+    while (rs->next()) out.push_back(ReadClock(*rs));
+    return out;
+  });
+}
+
+absl::Status DeleteLadderDues(db::Connection& conn,
+                              const std::vector<LadderDue>& rungs) {
+  if (rungs.empty()) return absl::OkStatus();
+  std::string sql = "DELETE FROM ladder_due WHERE (clock_id, step) IN (";
+  for (size_t i = 0; i < rungs.size(); ++i) {
+    absl::StrAppend(&sql, i ? "," : "", "(", rungs[i].clock_id, ",",
+                    static_cast<int>(rungs[i].step), ")");
+  }
+  sql += ")";
+  return conn.Execute(sql);
+}
+
+absl::Status InsertLadderDues(db::Connection& conn,
+                              const std::vector<LadderDue>& rungs) {
+  if (rungs.empty()) return absl::OkStatus();
+  std::string sql = "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ";
+  for (size_t i = 0; i < rungs.size(); ++i) {
+    absl::StrAppend(&sql, i ? "," : "", "(", rungs[i].clock_id, ",",
+                    static_cast<int>(rungs[i].step), ",'",
+                    SqlTime(rungs[i].due_at), "')");
+  }
+  return conn.Execute(sql);
+}
+
+absl::Status InsertLadderSteps(db::Connection& conn,
+                               std::vector<v1::LadderStepRecord>* recs,
+                               const std::string& fired_by) {
+  if (recs->empty()) return absl::OkStatus();
+  std::string sql =
+      "INSERT INTO ladder_step (clock_id, step, ticket_id, ticket_number, "
+      "clock_kind, unit_id, due, fired_at, fired_by) VALUES ";
+  std::string keys;
+  for (size_t i = 0; i < recs->size(); ++i) {
+    const v1::LadderStepRecord& r = (*recs)[i];
+    absl::StrAppend(
+        &sql, i ? "," : "", "(", r.clock_id(), ",", static_cast<int>(r.step()),
+        ",", SqlQuote(r.ticket_id()), ",", SqlQuote(r.ticket_number()), ",",
+        static_cast<int>(r.clock_kind()), ",", SqlQuote(r.unit_id()), ",'",
+        SqlTime(FromProto(r.due())), "','", SqlTime(FromProto(r.fired_at())),
+        "',", SqlQuote(fired_by), ")");
+    absl::StrAppend(&keys, i ? "," : "", "(", r.clock_id(), ",",
+                    static_cast<int>(r.step()), ")");
+  }
+  RETURN_IF_ERROR(conn.Execute(sql));
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                "SELECT step_id, clock_id, step FROM "
+                                "ladder_step WHERE (clock_id, step) IN (",
+                                keys, ")")));
+  std::map<std::pair<std::string, int>, int64_t> ids;
+  RETURN_IF_ERROR(conn.Guard("read step ids", [&] {
+    while (rs->next()) {
+      ids[{absl::StrCat(rs->getInt64(2)), rs->getInt(3)}] = rs->getInt64(1);
+    }
+  }));
+  for (v1::LadderStepRecord& r : *recs) {
+    r.set_step_id(
+        absl::StrCat(ids[{r.clock_id(), static_cast<int>(r.step())}]));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InsertNotices(db::Connection& conn,
+                           const std::vector<NoticeRow>& notices) {
+  constexpr size_t kChunk = 500;
+  for (size_t first = 0; first < notices.size(); first += kChunk) {
+    std::string sql =
+        "INSERT INTO notice (step_id, ticket_id, ticket_number, step, "
+        "recipient_kind, recipient_unit, name, resolved, channel, address, "
+        "text, created_at, delivery, attempts, next_attempt_at) VALUES ";
+    for (size_t i = first; i < notices.size() && i < first + kChunk; ++i) {
+      const NoticeRow& n = notices[i];
+      absl::StrAppend(&sql, i == first ? "" : ",", "(", n.step_id, ",",
+                      SqlQuote(n.ticket_id), ",", SqlQuote(n.ticket_number),
+                      ",", static_cast<int>(n.step), ",",
+                      static_cast<int>(n.recipient_kind), ",",
+                      SqlQuote(n.recipient_unit), ",", SqlQuote(n.name), ",",
+                      n.resolved ? 1 : 0, ",", static_cast<int>(n.channel), ",",
+                      SqlQuote(n.address), ",", SqlQuote(n.text), ",'",
+                      SqlTime(n.created_at), "',", static_cast<int>(n.delivery),
+                      ",0,'", SqlTime(n.next_attempt_at), "')");
+    }
+    RETURN_IF_ERROR(conn.Execute(sql));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetLadderSteps(db::Connection& conn, v1::LadderStep step,
+                            const std::vector<int64_t>& clock_ids) {
+  if (clock_ids.empty()) return absl::OkStatus();
+  return conn.Execute(
+      absl::StrCat("UPDATE clock SET ladder_step = ", static_cast<int>(step),
+                   " WHERE clock_id IN (", absl::StrJoin(clock_ids, ","), ")"));
+}
+
 }  // namespace hotline::deadline

@@ -197,3 +197,21 @@ namespace hotline::deadline {
 absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(db::Connection& conn,
                                                           int year);
 }  // namespace hotline::deadline
+
+namespace hotline::deadline {
+// Batched forms used by the scanner (one round trip each).
+absl::StatusOr<std::vector<ClockRow>> ClocksByIds(
+    db::Connection& conn, const std::vector<int64_t>& ids);  // FOR UPDATE
+absl::Status DeleteLadderDues(db::Connection& conn,
+                              const std::vector<LadderDue>& rungs);
+absl::Status InsertLadderDues(db::Connection& conn,
+                              const std::vector<LadderDue>& rungs);
+// Inserts the records; sets each record's step_id.
+absl::Status InsertLadderSteps(db::Connection& conn,
+                               std::vector<v1::LadderStepRecord>* recs,
+                               const std::string& fired_by);
+absl::Status InsertNotices(db::Connection& conn,
+                           const std::vector<NoticeRow>& notices);
+absl::Status SetLadderSteps(db::Connection& conn, v1::LadderStep step,
+                            const std::vector<int64_t>& clock_ids);
+}  // namespace hotline::deadline

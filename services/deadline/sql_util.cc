@@ -47,3 +47,38 @@ absl::Status ValidateRequestId(absl::string_view id) {
 }
 
 }  // namespace hotline::deadline
+
+namespace hotline::deadline {
+std::string SqlQuote(absl::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\0':
+        out += "\\0";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\x1a':
+        out += "\\Z";
+        break;
+      default:
+        out += c;
+    }
+  }
+  out += "'";
+  return out;
+}
+}  // namespace hotline::deadline

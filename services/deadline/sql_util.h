@@ -25,3 +25,9 @@ uint64_t Fingerprint(absl::string_view a, absl::string_view b);
 absl::Status ValidateRequestId(absl::string_view id);
 
 }  // namespace hotline::deadline
+
+namespace hotline::deadline {
+// 's' as a MySQL string literal (quotes included), escaping \ ' " NUL \n \r
+// and ^Z as mysql_real_escape_string does; safe for utf8mb4 sessions.
+std::string SqlQuote(absl::string_view s);
+}  // namespace hotline::deadline
