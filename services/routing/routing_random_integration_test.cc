@@ -71,6 +71,9 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
       {"sec.urban.shirong", kShirongStaff},
       {"dept.housing", kHousingStaff},
       {"dept.transport", kTransportStaff}};
+  const std::vector<std::string> first_level = {
+      "town.longshui", "town.longgang", "dept.urban", "dept.housing",
+      "dept.transport"};
   const std::map<std::string, std::string> below = {
       {"town.longshui", "comm.longshui.nanshan"},
       {"town.longgang", "comm.longgang.beichan"},
@@ -90,7 +93,7 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
   };
 
   constexpr int kOrders = 30;
-  constexpr int kSteps = 60;
+  constexpr int kSteps = 80;
   std::vector<std::string> orders;
   for (int i = 0; i < kOrders; ++i) {
     orders.push_back(absl::StrCat("rnd-", i));
@@ -99,15 +102,48 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
                           "intake")
                     .ok());
   }
-  int rid = 0, ok_calls = 0, refused_calls = 0;
+  int rid = 0, ok_calls = 0, refused_calls = 0, closed = 0;
+  int next_order = kOrders;
+  const absl::Time wall_start = absl::Now();  // for the printed rate only
   std::map<int, int> ok_by_op;
   for (int step = 0; step < kSteps; ++step) {
-    for (const auto& t : orders) {
+    for (auto& order : orders) {
       v1::GetAssignmentRequest g;
-      g.set_ticket_id(t);
+      g.set_ticket_id(order);
       v1::GetAssignmentResponse before;
       ASSERT_TRUE(
           RCALL(GetAssignment, std::string(kCenterToken), g, &before).ok());
+      if (before.assignment().status() ==
+          v1::TICKET_STATUS_AWAITING_EVALUATION) {
+        // The callback closes it (one Closed event); a new order takes its
+        // place so the walk keeps exploring.
+        const int64_t n = count_events(order);
+        v1::TicketEvent ev;
+        ev.set_event_id(absl::StrCat("assessment-", order));
+        ev.set_ticket_id(order);
+        ev.set_seq(1);
+        *ev.mutable_occurred_at() = ToProto(svc.clock().Now());
+        ev.set_producer("assessment");
+        ev.set_ticket_number(before.assignment().ticket_number());
+        ev.mutable_evaluation_recorded()->set_unit_id(
+            before.assignment().latest_reply().unit_id());
+        ASSERT_TRUE(c.Publish({ev}, "assessment").ok());
+        ASSERT_EQ(count_events(order), n + 1);
+        ASSERT_TRUE(
+            RCALL(GetAssignment, std::string(kCenterToken), g, &before).ok());
+        ASSERT_EQ(before.assignment().status(), v1::TICKET_STATUS_CLOSED);
+        ++closed;
+        order = absl::StrCat("rnd-", next_order);
+        ASSERT_TRUE(c.Publish({Created(order, next_order, "城乡建设/物业管理",
+                                       "town.longshui", svc.clock().Now())},
+                              "intake")
+                        .ok());
+        ++next_order;
+        g.set_ticket_id(order);
+        ASSERT_TRUE(
+            RCALL(GetAssignment, std::string(kCenterToken), g, &before).ok());
+      }
+      const std::string t = order;
       const auto& a = before.assignment();
       const int64_t events_before = count_events(t);
       const int op = std::uniform_int_distribution<int>(0, 9)(rng);
@@ -130,7 +166,7 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
           v1::DispatchRequest r;
           r.set_request_id(id);
           r.set_ticket_id(t);
-          r.set_unit_id(pick(targets));
+          r.set_unit_id(coin(60) ? pick(first_level) : pick(targets));
           if (coin(20)) r.add_co_unit_ids(pick(targets));
           if (coin(60)) r.set_reason("改派");
           v1::DispatchResponse resp;
@@ -229,7 +265,7 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
           r.set_reply_id(coin(85) && a.has_latest_reply()
                              ? a.latest_reply().reply_id()
                              : "rpl-stale");
-          r.set_approve(coin(30));
+          r.set_approve(coin(60));
           if (!r.approve()) r.add_reasons(v1::REVIEW_REASON_WORDING);
           v1::ReviewResponse resp;
           s = RCALL(Review, token, r, &resp);
@@ -267,8 +303,23 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
       }
     }
   }
-  std::printf("gRPC random: %d accepted, %d refused\n", ok_calls,
-              refused_calls);
+  {
+    std::map<std::string, int> hist;
+    for (const auto& t : orders) {
+      v1::GetAssignmentRequest g;
+      g.set_ticket_id(t);
+      v1::GetAssignmentResponse r;
+      ASSERT_TRUE(RCALL(GetAssignment, std::string(kCenterToken), g, &r).ok());
+      ++hist[v1::TicketStatus_Name(r.assignment().status())];
+    }
+    for (const auto& [k, v] : hist) std::printf("final %s: %d\n", k.c_str(), v);
+    for (const auto& [k, v] : ok_by_op) std::printf("op %d ok: %d\n", k, v);
+  }
+  const double secs = absl::ToDoubleSeconds(absl::Now() - wall_start);
+  std::printf(
+      "gRPC random: %d accepted, %d refused, %d closed by evaluation; %.0f "
+      "mutating calls/s (each with 2 reads and an outbox count)\n",
+      ok_calls, refused_calls, closed, (ok_calls + refused_calls) / secs);
   EXPECT_GT(ok_calls, 100);
   for (int op = 0; op <= 9; ++op) EXPECT_GT(ok_by_op[op], 0) << "op " << op;
 
@@ -285,7 +336,8 @@ TEST(RoutingRandomIT, RandomOperationsKeepOneHolderAndOneEventPerChange) {
     last[t] = seq;
     ++rows;
   }
-  EXPECT_EQ(rows, ok_calls);
+  EXPECT_EQ(rows, ok_calls + closed);
+  EXPECT_GT(closed, 0);
 }
 
 }  // namespace
