@@ -306,6 +306,83 @@ double Jaccard(const absl::flat_hash_map<std::string, int>& a,
          static_cast<double>(a.size() + b.size() - inter);
 }
 
+namespace {
+
+uint64_t Fnv1a(absl::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+uint64_t SplitMix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::vector<uint32_t> MinHash(
+    const absl::flat_hash_map<std::string, int>& terms) {
+  std::vector<uint32_t> sig;
+  if (terms.empty()) return sig;
+  sig.assign(kMinHashes, UINT32_MAX);
+  for (const auto& [term, n] : terms) {
+    const uint64_t base = Fnv1a(term);
+    for (int i = 0; i < kMinHashes; ++i) {
+      const auto h = static_cast<uint32_t>(
+          SplitMix(base ^ (0x5851F42D4C957F2DULL * (i + 1))) >> 32);
+      if (h < sig[i]) sig[i] = h;
+    }
+  }
+  return sig;
+}
+
+std::vector<std::string> LshBands(const std::vector<uint32_t>& sig) {
+  std::vector<std::string> bands;
+  if (sig.size() != kMinHashes) return bands;
+  constexpr int kRows = kMinHashes / kBands;
+  for (int b = 0; b < kBands; ++b) {
+    uint64_t h = static_cast<uint64_t>(b);
+    for (int r = 0; r < kRows; ++r) h = SplitMix(h ^ sig[b * kRows + r]);
+    bands.push_back(absl::StrFormat("#b%x%011x", b, h & 0xFFFFFFFFFFFULL));
+  }
+  return bands;
+}
+
+double EstimatedJaccard(const std::vector<uint32_t>& a,
+                        const std::vector<uint32_t>& b) {
+  if (a.size() != b.size() || a.empty()) return 0;
+  int same = 0;
+  for (size_t i = 0; i < a.size(); ++i) same += a[i] == b[i] ? 1 : 0;
+  return static_cast<double>(same) / static_cast<double>(a.size());
+}
+
+std::string EncodeSignature(const std::vector<uint32_t>& sig) {
+  std::string out;
+  for (uint32_t v : sig) {
+    for (int k = 0; k < 4; ++k) out.push_back(static_cast<char>(v >> (8 * k)));
+  }
+  return out;
+}
+
+std::vector<uint32_t> DecodeSignature(absl::string_view bytes) {
+  std::vector<uint32_t> sig;
+  for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) {
+      v |= static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + k]))
+           << (8 * k);
+    }
+    sig.push_back(v);
+  }
+  return sig;
+}
+
 std::string LocalDayCompact(absl::Time t) {
   return absl::FormatTime("%Y%m%d", t, Cst());
 }

@@ -81,6 +81,23 @@ absl::flat_hash_map<std::string, int> Terms(absl::string_view text);
 double Jaccard(const absl::flat_hash_map<std::string, int>& a,
                const absl::flat_hash_map<std::string, int>& b);
 
+// MinHash signature of a term set (kMinHashes values; stable across
+// processes and versions: FNV-1a + splitmix64), and its locality-sensitive
+// bands: kBands keys of kMinHashes / kBands values each, as index terms
+// "#b<band><hex>" (never produced by Terms()). Two sets share at least one
+// band with probability 1 - (1 - J^3)^16 (J = Jaccard): ≈ 0.88 at 0.5,
+// ≈ 0.02 at 0.1.
+inline constexpr int kMinHashes = 48;
+inline constexpr int kBands = 16;
+std::vector<uint32_t> MinHash(
+    const absl::flat_hash_map<std::string, int>& terms);
+std::vector<std::string> LshBands(const std::vector<uint32_t>& signature);
+// Share of equal positions: an estimate of the Jaccard similarity.
+double EstimatedJaccard(const std::vector<uint32_t>& a,
+                        const std::vector<uint32_t>& b);
+std::string EncodeSignature(const std::vector<uint32_t>& signature);
+std::vector<uint32_t> DecodeSignature(absl::string_view bytes);
+
 // ---- numbers and dates
 
 // Local (CST) date of `t` as YYYYMMDD and as YYYY-MM-DD.

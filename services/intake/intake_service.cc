@@ -160,6 +160,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             t.set_intake_answer(req->close_at_intake().answer());
           }
           nt.terms = Terms(absl::StrCat(req->title(), "\n", req->content()));
+          nt.signature = MinHash(nt.terms);
 
           v1::TicketEvent created;
           created.set_ticket_id(t.ticket_id());
@@ -193,7 +194,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           RepeatQuery q;
           q.caller_hash = t.caller_hash();
           q.town_code = t.location().town_code();
-          q.terms = nt.terms;
+          q.signature = nt.signature;
           q.since = now - absl::Hours(24) * settings_.repeat_window_days;
           q.threshold = settings_.repeat_similarity;
           q.exclude_ticket_id = t.ticket_id();

@@ -41,13 +41,14 @@ struct NewTicket {
   v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
   std::string caller_ct;
   absl::flat_hash_map<std::string, int> terms;
+  std::vector<uint32_t> signature;      // MinHash of terms
   std::vector<v1::TicketEvent> events;  // appended to the outbox
 };
 
 struct RepeatQuery {
-  std::string caller_hash;  // may be empty
-  std::string town_code;    // may be empty
-  absl::flat_hash_map<std::string, int> terms;
+  std::string caller_hash;          // may be empty
+  std::string town_code;            // may be empty
+  std::vector<uint32_t> signature;  // MinHash of the new order's terms
   absl::Time since;
   double threshold = 0.5;
   std::string exclude_ticket_id;

@@ -141,95 +141,84 @@ absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
 
 absl::StatusOr<std::vector<v1::RepeatCandidate>>
 MysqlIntakeStore::FindRepeatsOn(db::Connection& conn, const RepeatQuery& q) {
-  // Step 1, one round trip, index-only: orders of the same caller, and
-  // orders of the same town in the window sharing terms with this one
-  // (ticket_term's primary key is (term, town, received_at, row_id) and
-  // carries each order's term count, so no join is needed).
+  // Step 1, one round trip, index-only: orders of the same caller, and orders
+  // of the same town in the window sharing at least one LSH band with this
+  // one (ticket_term's primary key is (term, town, received_at, row_id)), so
+  // the cost follows the number of similar orders, not the size of the town.
   std::vector<std::string> parts;
   const std::string since = Quote(SqlTime(q.since));
   if (!q.caller_hash.empty()) {
-    parts.push_back(absl::StrCat(
-        "(SELECT t.id, 1, 0, 0 FROM ticket t WHERE t.caller_hash = ",
-        Quote(q.caller_hash), " AND t.received_at >= ", since,
-        " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
-        " ORDER BY t.received_at DESC LIMIT 10)"));
+    parts.push_back(
+        absl::StrCat("(SELECT t.id, 1 FROM ticket t WHERE t.caller_hash = ",
+                     Quote(q.caller_hash), " AND t.received_at >= ", since,
+                     " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
+                     " ORDER BY t.received_at DESC LIMIT 10)"));
   }
-  // A deterministic sample of the terms bounds the cost for long texts; the
-  // overlap is scaled back up to estimate the Jaccard similarity.
-  constexpr size_t kSampleTerms = 32;
-  const size_t sample = std::min(q.terms.size(), kSampleTerms);
-  if (!q.town_code.empty() && sample > 0) {
+  const std::vector<std::string> bands = LshBands(q.signature);
+  if (!q.town_code.empty() && !bands.empty()) {
+    std::vector<std::string> quoted;
+    for (const auto& b : bands) quoted.push_back(Quote(b));
     parts.push_back(absl::StrCat(
-        "(SELECT tt.row_id, 2, COUNT(*), MAX(tt.doc_terms) FROM ticket_term tt "
-        "WHERE tt.term IN (",
-        SqlTermList(q.terms, kSampleTerms),
-        ") AND tt.town_code = ", Quote(q.town_code),
-        " AND tt.received_at >= ", since, " GROUP BY tt.row_id)"));
+        "(SELECT tt.row_id, 2 FROM ticket_term tt WHERE tt.term IN (",
+        absl::StrJoin(quoted, ","), ") AND tt.town_code = ", Quote(q.town_code),
+        " AND tt.received_at >= ", since,
+        " GROUP BY tt.row_id ORDER BY COUNT(*) DESC, tt.row_id DESC LIMIT "
+        "50)"));
   }
   std::vector<v1::RepeatCandidate> out;
   if (parts.empty()) return out;
-  struct Hit {
-    int64_t row_id;
-    v1::RepeatSignal signal;
-    double score;
-  };
-  std::vector<Hit> hits;
+  absl::flat_hash_map<int64_t, v1::RepeatSignal> signal;
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
-  const double mine = static_cast<double>(q.terms.size());
-  const double scale = sample > 0 ? mine / static_cast<double>(sample) : 1;
   RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
     while (rs->next()) {
-      Hit h{rs->getInt64(1), v1::REPEAT_SIGNAL_SAME_CALLER, 1.0};
-      if (rs->getInt(2) == 2) {
-        const double inter =
-            std::min(mine, static_cast<double>(rs->getInt64(3)) * scale);
-        const double theirs = static_cast<double>(rs->getInt64(4));
-        const double denom = mine + theirs - inter;
-        h.signal = v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT;
-        h.score = denom > 0 ? std::min(1.0, inter / denom) : 0;
-        if (h.score < q.threshold) continue;
+      const int64_t id = rs->getInt64(1);
+      const bool same_caller = rs->getInt(2) == 1;
+      auto it = signal.find(id);
+      if (it == signal.end() || same_caller) {
+        signal[id] = same_caller ? v1::REPEAT_SIGNAL_SAME_CALLER
+                                 : v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT;
       }
-      hits.push_back(h);
     }
   }));
-  // One entry per order (a same-caller match wins), best first, at most 10.
-  std::stable_sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-    return a.score != b.score ? a.score > b.score : a.row_id > b.row_id;
-  });
-  std::vector<Hit> best;
-  for (const Hit& h : hits) {
-    bool seen = false;
-    for (const Hit& b : best) seen |= b.row_id == h.row_id;
-    if (!seen) best.push_back(h);
-    if (best.size() == 10) break;
-  }
-  if (best.empty()) return out;
-  // Step 2, only when there is something to suggest: the orders' details.
+  if (signal.empty()) return out;
+  // Step 2, only when there is something to consider: details and
+  // signatures; similarity estimated from the signatures.
   std::vector<std::string> ids;
-  for (const Hit& h : best) ids.push_back(absl::StrCat(h.row_id));
-  ASSIGN_OR_RETURN(auto ds, conn.Query(absl::StrCat(
-                                "SELECT id, ticket_id, ticket_number, status, "
-                                "received_at FROM ticket WHERE id IN (",
-                                absl::StrJoin(ids, ","), ")")));
-  absl::flat_hash_map<int64_t, v1::RepeatCandidate> details;
+  for (const auto& [id, sig] : signal) ids.push_back(absl::StrCat(id));
+  ASSIGN_OR_RETURN(auto ds,
+                   conn.Query(absl::StrCat(
+                       "SELECT id, ticket_id, ticket_number, status, "
+                       "received_at, signature FROM ticket WHERE id IN (",
+                       absl::StrJoin(ids, ","), ")")));
+  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored;
   RETURN_IF_ERROR(conn.Guard("read repeats", [&] {
     while (ds->next()) {
       v1::RepeatCandidate c;
+      const int64_t id = ds->getInt64(1);
       c.set_ticket_id(ds->getString(2));
+      if (c.ticket_id() == q.exclude_ticket_id) continue;
       c.set_ticket_number(ds->getString(3));
       c.set_status(static_cast<v1::TicketStatus>(ds->getInt(4)));
       *c.mutable_received_at() = ToProto(ParseSqlTime(ds->getString(5)));
-      details[ds->getInt64(1)] = std::move(c);
+      c.set_signal(signal[id]);
+      if (c.signal() == v1::REPEAT_SIGNAL_SAME_CALLER) {
+        c.set_score(1.0);
+      } else {
+        c.set_score(EstimatedJaccard(
+            q.signature, DecodeSignature(std::string(ds->getString(6)))));
+        if (c.score() < q.threshold) continue;
+      }
+      scored.emplace_back(id, std::move(c));
     }
   }));
-  for (const Hit& h : best) {
-    auto it = details.find(h.row_id);
-    if (it == details.end() || it->second.ticket_id() == q.exclude_ticket_id) {
-      continue;
-    }
-    v1::RepeatCandidate c = it->second;
-    c.set_signal(h.signal);
-    c.set_score(h.score);
+  // Best first (then newest), at most 10.
+  std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
+    return a.second.score() != b.second.score()
+               ? a.second.score() > b.second.score()
+               : a.first > b.first;
+  });
+  for (auto& [id, c] : scored) {
+    if (out.size() == 10) break;
     out.push_back(std::move(c));
   }
   return out;
@@ -255,6 +244,11 @@ absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
                                      received, ", @row, ", n, ", ",
                                      t.terms.size(), ")"));
   }
+  for (const std::string& band : LshBands(t.signature)) {
+    term_rows.push_back(absl::StrCat("(", Quote(band), ", ", town, ", ",
+                                     received, ", @row, 0, ", t.terms.size(),
+                                     ")"));
+  }
   std::string terms_sql;
   if (!term_rows.empty()) {
     terms_sql = absl::StrCat(
@@ -274,8 +268,8 @@ absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
                 "town_code, "
                 "confidential, anonymous, doc, caller_ct, caller_hash, "
                 "term_count, "
-                "status, received_at, created_at, updated_at) VALUES "
-                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+                "status, received_at, created_at, updated_at, signature) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
         RETURN_IF_ERROR(conn.Guard("insert ticket", [&] {
           ins->setString(1, tk.ticket_id());
           ins->setString(2, tk.ticket_number());
@@ -299,6 +293,7 @@ absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
           ins->setString(16, SqlTime(FromProto(tk.received_at())));
           ins->setString(17, SqlTime(FromProto(tk.created_at())));
           ins->setString(18, SqlTime(FromProto(tk.created_at())));
+          ins->setString(19, EncodeSignature(t.signature));
           ins->executeUpdate();
         }));
         if (!terms_sql.empty()) {

@@ -22,6 +22,9 @@ CREATE TABLE ticket (
   caller_ct       VARBINARY(2048) NULL,
   caller_hash     CHAR(64)     NOT NULL DEFAULT '',
   term_count      INT          NOT NULL DEFAULT 0,
+  -- MinHash signature of the terms (48 × uint32, little-endian), for the
+  -- similarity of repeat candidates.
+  signature       VARBINARY(256) NOT NULL DEFAULT '',
   status          TINYINT      NOT NULL,
   holder_unit_id  VARCHAR(32)  NOT NULL DEFAULT '',
   handling_due    DATETIME(6)  NULL,
@@ -49,9 +52,10 @@ CREATE TABLE ticket_day_counter (
   PRIMARY KEY (day)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Character-bigram index of title + content (Chinese has no spaces), keyed
--- by town and time as well, so repeat detection (same town, recent, similar
--- content) reads only the matching slice.
+-- Character-bigram index of title + content (Chinese has no spaces), plus the
+-- order's 16 LSH band keys of its MinHash signature as terms "#b…" (tf 0).
+-- Keyed by town and time as well: repeat detection (same town, recent,
+-- similar content) reads only the band rows of its town and window.
 CREATE TABLE ticket_term (
   term         VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   town_code    VARCHAR(32) NOT NULL,
