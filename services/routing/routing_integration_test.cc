@@ -512,6 +512,18 @@ TEST_F(RoutingIT, CatalogueSuggestsAndDispatchesAutomatically) {
             "dept.housing");
   EXPECT_FALSE(qr.items(0).suggestion().automatic());
 
+  // By order, for the center.
+  v1::SuggestDispatchRequest byorder;
+  byorder.set_ticket_id(t2);
+  v1::SuggestDispatchResponse bo;
+  ASSERT_TRUE(RCALL(SuggestDispatch, kCenterToken, byorder, &bo).ok());
+  ASSERT_EQ(bo.suggestion().candidates_size(), 1);
+  EXPECT_EQ(bo.suggestion().candidates(0).unit_id(), "town.longshui");
+  EXPECT_THAT(bo.suggestion().candidates(0).explanation(),
+              HasSubstr("area town.longshui"));
+  byorder.set_ticket_id("tkt-none");
+  ExpectRefused(RCALL(SuggestDispatch, kCenterToken, byorder, &bo),
+                grpc::StatusCode::NOT_FOUND);
   // Ad-hoc facts for an agent on the phone.
   v1::SuggestDispatchRequest s;
   s.mutable_facts()->set_category_code("交通/公交");
@@ -732,6 +744,13 @@ TEST_F(RoutingIT, ReturnLevelByLevelAndRedispatch) {
   ASSERT_TRUE(RCALL(GetAssignmentHistory, kCenterToken, h, &hr).ok());
   EXPECT_EQ(hr.events(5).redispatched().cause(),
             v1::REDISPATCH_CAUSE_REASSIGNED);
+  // The auditor reads it; an agent may not.
+  v1::GetAssignmentRequest ga;
+  ga.set_ticket_id(t);
+  v1::GetAssignmentResponse gar;
+  EXPECT_TRUE(RCALL(GetAssignment, kAuditorToken, ga, &gar).ok());
+  ExpectRefused(RCALL(GetAssignment, kAgentToken, ga, &gar),
+                grpc::StatusCode::PERMISSION_DENIED);
   // The earlier holder's subtree still sees the order it held.
   v1::GetAssignmentRequest g;
   g.set_ticket_id(t);
