@@ -876,6 +876,7 @@ class RoutingImpl final : public v1::RoutingService::Service {
           ASSIGN_OR_RETURN(auto items, core_->store().ListCenterQueue(
                                            *conn, center, statuses,
                                            page.size + 1, page.offset));
+          std::optional<std::vector<v1::DispatchRule>> rules;  // loaded once
           for (size_t i = 0;
                i < items.size() && static_cast<int>(i) < page.size; ++i) {
             auto* q = resp->add_items();
@@ -897,8 +898,15 @@ class RoutingImpl final : public v1::RoutingService::Service {
             }
             if (q->reason() == v1::QUEUE_REASON_NEW ||
                 q->reason() == v1::QUEUE_REASON_RETURNED) {
-              ASSIGN_OR_RETURN(*q->mutable_suggestion(),
-                               core_->SuggestFor(*conn, v));
+              if (!rules) {
+                ASSIGN_OR_RETURN(auto loaded, core_->store().LoadRules(*conn));
+                rules = std::move(loaded);
+              }
+              *q->mutable_suggestion() =
+                  Suggest(*rules,
+                          Facts{v.category_code(), v.location().town_code(),
+                                absl::StrCat(v.title(), "\n", v.content())},
+                          core_->auto_dispatch());
             }
           }
           resp->mutable_page()->set_next_page_token(
