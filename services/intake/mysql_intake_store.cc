@@ -141,76 +141,62 @@ absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
 
 absl::StatusOr<std::vector<v1::RepeatCandidate>>
 MysqlIntakeStore::FindRepeatsOn(db::Connection& conn, const RepeatQuery& q) {
-  // Step 1, one round trip, index-only: orders of the same caller, and orders
-  // of the same town in the window sharing at least one LSH band with this
-  // one (ticket_term's primary key is (term, town, received_at, row_id)), so
-  // the cost follows the number of similar orders, not the size of the town.
+  // One round trip: orders of the same caller in the window, and orders of
+  // the same town in the window sharing at least one LSH band with this one
+  // (ticket_term's primary key is (term, town, received_at, row_id)), so the
+  // cost follows the number of similar orders, not the size of the town.
+  // Similarity is then estimated from the candidates' MinHash signatures.
+  constexpr char kCols[] =
+      "t.id, t.ticket_id, t.ticket_number, t.status, t.received_at, ";
   std::vector<std::string> parts;
   const std::string since = Quote(SqlTime(q.since));
   if (!q.caller_hash.empty()) {
-    parts.push_back(
-        absl::StrCat("(SELECT t.id, 1 FROM ticket t WHERE t.caller_hash = ",
-                     Quote(q.caller_hash), " AND t.received_at >= ", since,
-                     " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
-                     " ORDER BY t.received_at DESC LIMIT 10)"));
+    parts.push_back(absl::StrCat(
+        "(SELECT ", kCols,
+        "1, '' FROM ticket t WHERE t.caller_hash = ", Quote(q.caller_hash),
+        " AND t.received_at >= ", since, " AND t.ticket_id <> ",
+        Quote(q.exclude_ticket_id), " ORDER BY t.received_at DESC LIMIT 10)"));
   }
   const std::vector<std::string> bands = LshBands(q.signature);
   if (!q.town_code.empty() && !bands.empty()) {
     std::vector<std::string> quoted;
     for (const auto& b : bands) quoted.push_back(Quote(b));
     parts.push_back(absl::StrCat(
-        "(SELECT tt.row_id, 2 FROM ticket_term tt WHERE tt.term IN (",
+        "(SELECT ", kCols,
+        "2, t.signature FROM (SELECT DISTINCT tt.row_id FROM ticket_term tt "
+        "WHERE tt.term IN (",
         absl::StrJoin(quoted, ","), ") AND tt.town_code = ", Quote(q.town_code),
         " AND tt.received_at >= ", since,
-        " GROUP BY tt.row_id ORDER BY COUNT(*) DESC, tt.row_id DESC LIMIT "
-        "50)"));
+        " LIMIT 100) c JOIN ticket t ON t.id = c.row_id)"));
   }
   std::vector<v1::RepeatCandidate> out;
   if (parts.empty()) return out;
-  absl::flat_hash_map<int64_t, v1::RepeatSignal> signal;
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
+  absl::flat_hash_map<int64_t, v1::RepeatCandidate> by_id;
   RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
     while (rs->next()) {
       const int64_t id = rs->getInt64(1);
-      const bool same_caller = rs->getInt(2) == 1;
-      auto it = signal.find(id);
-      if (it == signal.end() || same_caller) {
-        signal[id] = same_caller ? v1::REPEAT_SIGNAL_SAME_CALLER
-                                 : v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT;
-      }
-    }
-  }));
-  if (signal.empty()) return out;
-  // Step 2, only when there is something to consider: details and
-  // signatures; similarity estimated from the signatures.
-  std::vector<std::string> ids;
-  for (const auto& [id, sig] : signal) ids.push_back(absl::StrCat(id));
-  ASSIGN_OR_RETURN(auto ds,
-                   conn.Query(absl::StrCat(
-                       "SELECT id, ticket_id, ticket_number, status, "
-                       "received_at, signature FROM ticket WHERE id IN (",
-                       absl::StrJoin(ids, ","), ")")));
-  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored;
-  RETURN_IF_ERROR(conn.Guard("read repeats", [&] {
-    while (ds->next()) {
       v1::RepeatCandidate c;
-      const int64_t id = ds->getInt64(1);
-      c.set_ticket_id(ds->getString(2));
+      c.set_ticket_id(rs->getString(2));
       if (c.ticket_id() == q.exclude_ticket_id) continue;
-      c.set_ticket_number(ds->getString(3));
-      c.set_status(static_cast<v1::TicketStatus>(ds->getInt(4)));
-      *c.mutable_received_at() = ToProto(ParseSqlTime(ds->getString(5)));
-      c.set_signal(signal[id]);
-      if (c.signal() == v1::REPEAT_SIGNAL_SAME_CALLER) {
+      c.set_ticket_number(rs->getString(3));
+      c.set_status(static_cast<v1::TicketStatus>(rs->getInt(4)));
+      *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(5)));
+      if (rs->getInt(6) == 1) {
+        c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
         c.set_score(1.0);
       } else {
+        if (by_id.contains(id)) continue;  // the same caller wins
+        c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
         c.set_score(EstimatedJaccard(
-            q.signature, DecodeSignature(std::string(ds->getString(6)))));
+            q.signature, DecodeSignature(std::string(rs->getString(7)))));
         if (c.score() < q.threshold) continue;
       }
-      scored.emplace_back(id, std::move(c));
+      by_id[id] = std::move(c);
     }
   }));
+  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored(by_id.begin(),
+                                                              by_id.end());
   // Best first (then newest), at most 10.
   std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
     return a.second.score() != b.second.score()

@@ -79,6 +79,18 @@ const Template kTemplates[] = {
      "建议增加%d号楼旁垃圾桶的清运次数，夏天气味很大。"},
 };
 
+// Landmarks and details mixed into the content, so that, as on a real
+// hotline, most orders are not near-duplicates of each other.
+const char* const kPlaces[] = {
+    "五金市场", "人民公园", "客运站", "中医院", "实验小学", "农贸市场",
+    "滨河路", "北山路", "昌州大道", "石刻广场", "龙岗小区", "新城花园",
+    "工业园区", "汽车站", "五星大道", "南山社区", "桥头村", "邮电路",
+    "育才路", "宝顶山游客中心"};
+const char* const kDetails[] = {
+    "已经反映过两次", "影响老人和小孩", "周边商户意见很大", "附近有学校",
+    "晚上尤其严重", "雨天更明显", "希望尽快答复", "物业说不归他们管",
+    "社区已经知道", "持续了半个月"};
+
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -211,8 +223,10 @@ int Main() {
         req.mutable_location()->set_town_code(
             kTowns[rng() % (sizeof kTowns / sizeof kTowns[0])]);
         req.set_title(tp.title);
-        req.set_content(
-            absl::StrFormat(tp.content, static_cast<int>(rng() % 1000)));
+        req.set_content(absl::StrCat(
+            kPlaces[rng() % (sizeof kPlaces / sizeof kPlaces[0])], "：",
+            absl::StrFormat(tp.content, static_cast<int>(rng() % 1000)),
+            kDetails[rng() % (sizeof kDetails / sizeof kDetails[0])], "。"));
         req.mutable_caller()->set_name("王女士");
         req.mutable_caller()->set_phone(
             absl::StrFormat("13%d%08d", 5 + rng() % 5, rng() % 100000000));
