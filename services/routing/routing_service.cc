@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "common/db/transaction.h"
+#include "common/log/log.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -1227,8 +1228,16 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
             ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
             return run(*conn);
           }
-          return core_->Mutate("ImportDirectory", req->request_id(), *req, resp,
-                               run);
+          absl::Status st = core_->Mutate("ImportDirectory", req->request_id(),
+                                          *req, resp, run);
+          if (st.ok()) {
+            log::Info("routing.directory_imported",
+                      {{"units_created", absl::StrCat(resp->units_created())},
+                       {"units_updated", absl::StrCat(resp->units_updated())},
+                       {"duty_entries", absl::StrCat(resp->duty_entries())},
+                       {"rules", absl::StrCat(resp->rules())}});
+          }
+          return st;
         });
   }
 
