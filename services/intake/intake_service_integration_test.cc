@@ -901,6 +901,10 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   EXPECT_EQ(tr.ticket().status(), v1::TICKET_STATUS_CLOSED_AT_INTAKE);
   ASSERT_EQ(tr.ticket().cited_article_ids_size(), 1);
   EXPECT_EQ(tr.ticket().intake_answer(), "已告知申请条件及所需材料。");
+  v1::Ticket closed;
+  ASSERT_TRUE(Get(tr.ticket().ticket_id(), &closed, kAgentToken).ok());
+  ASSERT_EQ(closed.progress_size(), 2);
+  EXPECT_EQ(closed.progress(1).status(), v1::TICKET_STATUS_CLOSED_AT_INTAKE);
   auto events = Outbox(tr.ticket().ticket_id());
   ASSERT_EQ(events.size(), 2u);
   EXPECT_TRUE(events[0].ticket_created().closed_at_intake());

@@ -375,6 +375,13 @@ absl::StatusOr<TicketRecord> MysqlIntakeStore::GetTicket(
     *first->mutable_at() = rec->ticket.created_at();
     first->set_status(v1::TICKET_STATUS_RECEIVED);
     first->set_note("工单已受理");
+    if (!rec->ticket.intake_answer().empty()) {
+      v1::ProgressEntry* closed = rec->ticket.add_progress();
+      *closed->mutable_at() = rec->ticket.created_at();
+      closed->set_status(v1::TICKET_STATUS_CLOSED_AT_INTAKE);
+      closed->set_note(absl::StrCat("受理时已依据知识库答复：",
+                                    rec->ticket.intake_answer()));
+    }
     prog->setString(1, id);
     std::unique_ptr<sql::ResultSet> rs(prog->executeQuery());
     while (rs->next()) {
