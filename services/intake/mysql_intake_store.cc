@@ -41,13 +41,21 @@ std::string LikeEscape(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
 }
 
-// Quotes a value made only of safe characters (codes, ids): the callers
-// validate them before; anything else is dropped defensively.
+// A SQL string literal of `s`. The values passed are validated before
+// (codes, ids, hex, bigrams, timestamps); quotes and backslashes are escaped
+// all the same (sessions do not set NO_BACKSLASH_ESCAPES).
 std::string Quote(absl::string_view s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'' || c == '\\') continue;
-    out.push_back(c);
+    if (c == '\'') {
+      out += "''";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\0') {
+      out += "\\0";
+    } else {
+      out.push_back(c);
+    }
   }
   out.push_back('\'');
   return out;
