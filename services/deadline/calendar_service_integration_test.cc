@@ -521,3 +521,50 @@ TEST_F(CalendarServiceTest, AnswersDoNotDependOnTheProcessTimeZone) {
 
 }  // namespace
 }  // namespace hotline::deadline
+
+namespace hotline::deadline {
+namespace {
+
+// A year loaded through one replica reaches another replica on the same
+// schema without a restart (its scanner thread rereads calendar_year).
+TEST(CalendarReplicasTest, ALoadedYearReachesTheOtherReplica) {
+  auto a = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(a.ok()) << a.status();
+  config::ServiceConfig config = (*a)->instance().config();
+  config.listen = "127.0.0.1:0";
+  auto b = runtime::ServiceInstance::Create(Definition(), config);
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_TRUE((*b)->Start().ok());
+  auto stub_a = v1::CalendarService::NewStub((*a)->channel());
+  auto stub_b = v1::CalendarService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*b)->port()),
+                          grpc::InsecureChannelCredentials()));
+  v1::LoadYearRequest req;
+  req.set_request_id("replica-2027");
+  req.set_year(2027);
+  req.add_holidays("2027-01-01");
+  req.set_source("测试：跨副本加载");
+  v1::LoadYearResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    ASSERT_TRUE(stub_a->LoadYear(&ctx, req, &resp).ok());
+  }
+  // Real-time wait for B's background refresh (every ~2 s), not for
+  // simulated time.
+  v1::GetCalendarResponse got;
+  for (int i = 0; i < 100; ++i) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kAgentToken);
+    v1::GetCalendarRequest g;
+    ASSERT_TRUE(stub_b->GetCalendar(&ctx, g, &got).ok());
+    if (got.last_known_year() == 2027) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(got.last_known_year(), 2027);
+  EXPECT_EQ(got.calendar_version(), resp.calendar_version());
+  (*b)->Shutdown();
+}
+
+}  // namespace
+}  // namespace hotline::deadline

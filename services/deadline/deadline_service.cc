@@ -496,25 +496,31 @@ class DeadlineComponent final : public runtime::Component {
  private:
   void Loop() {
     int tick = 0;
+    bool failing = false;  // log a failure once, not every 200 ms
     while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
       const absl::Time now = ctx_.clock.Now();
       absl::StatusOr<int> fired = scanner_.ScanOnce(now);
       if (!fired.ok()) {
-        log::Warning("ladder.scan_failed",
-                     {{"error", std::string(fired.status().message())}});
+        if (!failing) {
+          log::Warning("ladder.scan_failed",
+                       {{"error", std::string(fired.status().message())}});
+        }
+        failing = true;
         continue;
       }
+      if (failing) log::Info("ladder.scan_recovered");
+      failing = false;
       if (*fired > 0) {
         log::Info("ladder.fired", {{"steps", absl::StrCat(*fired)}});
         ctx_.relay.Wake();
       }
       absl::StatusOr<int> delivered =
           scanner_.DeliverNotices(now, directory_.get(), notifier_.get());
-      if (!delivered.ok()) {
+      if (!delivered.ok() && !failing) {
         log::Warning("notice.pass_failed",
                      {{"error", std::string(delivered.status().message())}});
       }
-      if (++tick % 25 == 0) RefreshCalendar();
+      if (++tick % 10 == 0) RefreshCalendar();  // every ~2 s
     }
   }
 

@@ -423,10 +423,33 @@ TEST_F(DeadlineServiceTest, ExtensionTooLateSaysHowManyDaysWereLeft) {
       RequestExt(kStaffLongshui, "late-1", "t-000060", "2024-02-23", &req);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("1 working day left, 2 required"));
-  // On a holiday (02-15) two remain: 02-18 and 02-19 → timely; the center
-  // decides for a first-level unit.
-  grpc::ClientContext unused;
-  (void)unused;
+  // Nothing was stored.
+  EXPECT_EQ(Clocks("t-000060").extensions_size(), 0);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kExtensionRequested), 0);
+}
+
+TEST_F(DeadlineServiceTest, ExtensionLapsesWhenTheClockStops) {
+  AdvanceTo(Local(2024, 3, 1, 10));
+  routing_->Publish(routing_->Dispatched("t-000062", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  AdvanceTo(Local(2024, 3, 5, 10));
+  v1::RequestExtensionResponse req;
+  ASSERT_TRUE(
+      RequestExt(kStaffLongshui, "l-1", "t-000062", "2024-03-29", &req).ok());
+  // The unit replies before a decision: the request lapses.
+  AdvanceTo(Local(2024, 3, 6, 10));
+  routing_->Publish(routing_->Replied("t-000062", "town.longshui"));
+  v1::GetClocksResponse r = Clocks("t-000062");
+  ASSERT_EQ(r.extensions_size(), 1);
+  EXPECT_EQ(r.extensions(0).state(), v1::EXTENSION_STATE_LAPSED);
+  v1::DecideExtensionResponse d;
+  grpc::Status s = Decide(kCenterToken, "l-d", req.extension().extension_id(),
+                          true, "2024-03-29", "", &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("LAPSED"));
+  s = RequestExt(kStaffLongshui, "l-2", "t-000062", "2024-03-29", &req);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("no running handling clock"));
 }
 
 TEST_F(DeadlineServiceTest, FirstLevelExtensionIsDecidedByTheCenter) {
