@@ -916,6 +916,21 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   EXPECT_EQ(Create(complaint, &tr).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
+  // Validity follows the service clock: after 2024-12-31 article 1 is out of
+  // searches and cannot be cited.
+  svc_->clock().Advance(absl::Hours(24 * 330));  // 2025-01-03
+  q.clear_valid_on();
+  ASSERT_TRUE(
+      call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)
+          .ok());
+  ASSERT_EQ(hits.hits_size(), 1);
+  EXPECT_EQ(hits.hits(0).article().article_id(),
+            created2.article().article_id());
+  consult.set_request_id("req-consult-expired");
+  s = Create(consult, &tr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("not valid today"));
+
   // A new version while the published one stays in force; then retirement.
   v1::UpdateArticleRequest up;
   up.set_request_id("kb-req-8");
