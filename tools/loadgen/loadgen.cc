@@ -19,12 +19,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <random>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -82,14 +82,14 @@ const Template kTemplates[] = {
 // Landmarks and details mixed into the content, so that, as on a real
 // hotline, most orders are not near-duplicates of each other.
 const char* const kPlaces[] = {
-    "五金市场", "人民公园", "客运站", "中医院", "实验小学", "农贸市场",
-    "滨河路", "北山路", "昌州大道", "石刻广场", "龙岗小区", "新城花园",
-    "工业园区", "汽车站", "五星大道", "南山社区", "桥头村", "邮电路",
-    "育才路", "宝顶山游客中心"};
+    "五金市场", "人民公园", "客运站",   "中医院",   "实验小学",
+    "农贸市场", "滨河路",   "北山路",   "昌州大道", "石刻广场",
+    "龙岗小区", "新城花园", "工业园区", "汽车站",   "五星大道",
+    "南山社区", "桥头村",   "邮电路",   "育才路",   "宝顶山游客中心"};
 const char* const kDetails[] = {
     "已经反映过两次", "影响老人和小孩", "周边商户意见很大", "附近有学校",
-    "晚上尤其严重", "雨天更明显", "希望尽快答复", "物业说不归他们管",
-    "社区已经知道", "持续了半个月"};
+    "晚上尤其严重",   "雨天更明显",     "希望尽快答复",     "物业说不归他们管",
+    "社区已经知道",   "持续了半个月"};
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -210,7 +210,6 @@ int Main() {
       for (size_t k; (k = next++) < calls.size();) {
         const int i = calls[k];
         // Deterministic per order, so a retry sends the same body.
-        absl::BitGen unused;
         std::seed_seq seed{i, 12345};
         std::mt19937 rng(seed);
         const Template& tp =
