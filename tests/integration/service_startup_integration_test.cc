@@ -46,8 +46,10 @@ class CallerKeyEnvironment : public ::testing::Environment {
     close(fd);
     path_ = path;
     std::ofstream(path_)
-        << "k1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
-        << "hmac ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+        << "k1 "
+           "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+        << "hmac "
+           "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
     setenv("HOTLINE_CALLER_KEY_FILE", path_.c_str(), 1);
   }
   void TearDown() override {
