@@ -7,12 +7,14 @@
 // set, else starts a private MariaDB. Bulk-loads FACTS random facts of 2024
 // (multi-row INSERTs) over 30 towns × 4 villages and 40 departments × 3
 // sections, with the rollups those facts produce (computed with the same
-// ContributionOf the service uses), then times, 7 runs each (median):
+// ContributionOf the service uses), then times (the ranking: 7 runs, median):
 //   * Analytics::Rankings for TOWN_STREET and DEPARTMENT, March 2024, with
-//     the previous period (Feb 1 – Feb 29 + Jan 31): the service's own code
+//     the previous period (Jan 30 – Feb 29): the service's own code
 //     path, reading monthly rollups for whole months and daily ones for the
 //     rest — O(units × types) rows per month, O(units × types) per day;
-//   * the same month's counters by GROUP BY over the fact table.
+//   * the same month's counters by GROUP BY over the fact table (≤ 3 runs).
+// The fact table's secondary indexes are dropped for the bulk load and built
+// afterwards in one ALTER TABLE.
 
 #include <algorithm>
 #include <chrono>
@@ -117,6 +119,15 @@ absl::Status Run(int64_t n_facts) {
         absl::StrCat("INSERT INTO unit_node (unit_id, parent_id, is_area) "
                      "VALUES ",
                      absl::StrJoin(node_rows, ","))));
+  }
+
+  // Bulk load without the fact table's secondary indexes; they are built in
+  // one pass afterwards (much faster than maintaining them row by row).
+  {
+    ASSIGN_OR_RETURN(auto conn, pool->Acquire());
+    RETURN_IF_ERROR(conn->Execute(
+        "ALTER TABLE fact DROP INDEX uk_fact_event, DROP INDEX ix_fact_ticket, "
+        "DROP INDEX ix_fact_unit_date, DROP INDEX ix_fact_date"));
   }
 
   // Facts and their rollups.
@@ -283,6 +294,14 @@ absl::Status Run(int64_t n_facts) {
       }
     }
     if (in_stmt > 0) RETURN_IF_ERROR(conn->Execute(sql));
+    const auto idx = Clock::now();
+    RETURN_IF_ERROR(conn->Execute(
+        "ALTER TABLE fact ADD UNIQUE KEY uk_fact_event (event_id), "
+        "ADD KEY ix_fact_ticket (ticket_id, occurred_at), "
+        "ADD KEY ix_fact_unit_date (unit_id, local_date), "
+        "ADD KEY ix_fact_date (local_date, occurred_at)"));
+    std::printf("  fact indexes built in %.1f s\n",
+                Ms(idx, Clock::now()) / 1000);
     ASSIGN_OR_RETURN(
         auto rs,
         conn->Query("ANALYZE TABLE fact, rollup_unit_day, rollup_handling, "
@@ -329,14 +348,28 @@ absl::Status Run(int64_t n_facts) {
       " SUM(detail LIKE 'satisfied%'), SUM(detail LIKE '%:resolved')"
       " FROM fact WHERE local_date BETWEEN '2024-03-01' AND '2024-03-31'"
       " GROUP BY unit_id";
+  {
+    std::vector<double> sorted = ranking_ms;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf(
+        "monthly ranking of all peers (%zu ranked; towns + departments, with "
+        "previous period) from rollups: median %.1f ms (min %.1f)  [target < "
+        "100 ms]\n",
+        ranked, sorted[3], sorted[0]);
+    std::fflush(stdout);
+  }
   int64_t scan_groups = 0;
-  for (int rep = 0; rep < 7; ++rep) {
+  // The scan is slow: at most 3 runs, and one when it takes over 20 s.
+  for (int rep = 0; rep < 3; ++rep) {
     ASSIGN_OR_RETURN(auto conn, pool->Acquire());
     const auto a = Clock::now();
     ASSIGN_OR_RETURN(auto rs, conn->Query(scan_sql));
     scan_groups = 0;
     while (rs->next()) ++scan_groups;
     scan_ms.push_back(Ms(a, Clock::now()));
+    std::printf("  facts GROUP BY run %d: %.1f ms\n", rep + 1, scan_ms.back());
+    std::fflush(stdout);
+    if (scan_ms.back() > 20000) break;
   }
   {
     const auto a = Clock::now();
@@ -351,16 +384,11 @@ absl::Status Run(int64_t n_facts) {
   }
   std::sort(ranking_ms.begin(), ranking_ms.end());
   std::sort(scan_ms.begin(), scan_ms.end());
-  const double r = ranking_ms[3], s = scan_ms[3];
-  std::printf(
-      "monthly ranking of all peers (%zu ranked; towns + departments, with "
-      "previous period) from rollups: median %.1f ms (min %.1f)  [target < "
-      "100 ms]\n",
-      ranked, r, ranking_ms[0]);
+  const double r = ranking_ms[3], s = scan_ms[scan_ms.size() / 2];
   std::printf(
       "GROUP BY over the month's facts (%lld units): median %.1f ms (min "
-      "%.1f)\n",
-      static_cast<long long>(scan_groups), s, scan_ms[0]);
+      "%.1f, %zu runs)\n",
+      static_cast<long long>(scan_groups), s, scan_ms[0], scan_ms.size());
   std::printf("ratio facts-scan / rollup-ranking: %.1fx\n", s / r);
   return absl::OkStatus();
 }

@@ -35,8 +35,10 @@ bool ValidId(absl::string_view s) {
   return true;
 }
 
-bool ValidUnitId(absl::string_view s) {
-  if (s.empty() || s.size() > 32) return false;
+// Lower-case [a-z0-9][a-z0-9._-]*, 1–max_len chars (unit ids, category
+// codes).
+bool ValidCode(absl::string_view s, size_t max_len) {
+  if (s.empty() || s.size() > max_len) return false;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -44,6 +46,8 @@ bool ValidUnitId(absl::string_view s) {
   }
   return true;
 }
+
+bool ValidUnitId(absl::string_view s) { return ValidCode(s, 32); }
 
 // Valid UTF-8 without control characters other than \n and \t.
 bool ValidText(absl::string_view s) {
@@ -368,8 +372,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             return absl::InvalidArgumentError("category_depth: must be 0–16");
           }
           if (!req->category_code().empty() &&
-              !ValidUnitId(req->category_code()) &&
-              req->category_code().size() > 64) {
+              !ValidCode(req->category_code(), 64)) {
             return absl::InvalidArgumentError("category_code: not a category");
           }
           if (!req->area_code().empty() && !ValidUnitId(req->area_code())) {
