@@ -4,8 +4,10 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status/status.h"
@@ -92,10 +94,19 @@ absl::StatusOr<std::vector<Subscriber>> ParseSubscribers(
             absl::StrCat(what, " names \"", kv.first, "\" twice"));
       }
     }
-    RETURN_IF_ERROR(ValidateHostPort(what, kv.second));
+    for (absl::string_view replica : absl::StrSplit(kv.second, '|')) {
+      RETURN_IF_ERROR(ValidateHostPort(what, replica));
+    }
     out.push_back({std::string(kv.first), std::string(kv.second)});
   }
   return out;
+}
+
+std::string ChannelTarget(absl::string_view address) {
+  if (!absl::StrContains(address, '|')) return std::string(address);
+  const bool v6 = absl::StartsWith(address, "[");
+  return absl::StrCat(v6 ? "ipv6:" : "ipv4:",
+                      absl::StrReplaceAll(address, {{"|", ","}}));
 }
 
 absl::StatusOr<absl::Time> ParseInstant(absl::string_view what,

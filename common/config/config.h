@@ -45,9 +45,15 @@ enum class ClockMode { kSystem, kManual };
 
 // A receiver of this service's events (EventSink.Publish).
 struct Subscriber {
-  std::string name;     // e.g. "deadline"; keys the outbox's delivery state
-  std::string address;  // host:port
+  std::string name;  // e.g. "deadline"; keys the outbox's delivery state
+  // host:port, a gRPC target such as dns:///deadline:7103, or the replicas'
+  // IP addresses joined by '|' (127.0.0.1:7103|127.0.0.1:7203).
+  std::string address;
 };
+
+// The gRPC channel target for a subscriber address: as given, or for a
+// '|'-joined list of IP addresses "ipv4:a,b" (balanced round-robin).
+std::string ChannelTarget(absl::string_view address);
 
 struct ServiceConfig {
   std::string service_name;

@@ -131,6 +131,14 @@ TEST(ParseSubscribersTest, ParsesAndRejects) {
   EXPECT_FALSE(ParseSubscribers("--subscribers", "a=h:1,a=h:2").ok());
   EXPECT_FALSE(ParseSubscribers("--subscribers", "a=nohost").ok());
   EXPECT_TRUE(ParseSubscribers("--subscribers", "")->empty());
+  // Replicas of one subscriber.
+  auto replicas = ParseSubscribers(
+      "--subscribers", "routing=127.0.0.1:7102|127.0.0.1:7202,intake=h:1");
+  ASSERT_TRUE(replicas.ok()) << replicas.status();
+  EXPECT_EQ(ChannelTarget((*replicas)[0].address),
+            "ipv4:127.0.0.1:7102,127.0.0.1:7202");
+  EXPECT_EQ(ChannelTarget((*replicas)[1].address), "h:1");
+  EXPECT_FALSE(ParseSubscribers("--subscribers", "a=h:1|nope").ok());
 }
 
 }  // namespace

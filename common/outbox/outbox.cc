@@ -110,8 +110,9 @@ Relay::Relay(db::ConnectionPool* pool, std::string producer,
     // A subscriber with several replicas (dns:///name:port resolving to
     // each) gets the batches spread over them.
     args.SetLoadBalancingPolicyName("round_robin");
-    t->stub = v1::EventSink::NewStub(grpc::CreateCustomChannel(
-        s.address, grpc::InsecureChannelCredentials(), args));
+    t->stub = v1::EventSink::NewStub(
+        grpc::CreateCustomChannel(config::ChannelTarget(s.address),
+                                  grpc::InsecureChannelCredentials(), args));
     t->subscriber = std::move(s);
     targets_.push_back(std::move(t));
   }

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/config/config.h"
 #include "common/db/transaction.h"
@@ -575,9 +576,12 @@ runtime::ServiceDefinition Definition() {
                                absl::GetFlag(FLAGS_notify_webhook), env));
     std::unique_ptr<Directory> directory;
     if (!routing.empty()) {
-      RETURN_IF_ERROR(
-          config::ValidateHostPort("--routing (HOTLINE_ROUTING)", routing));
-      directory = NewGrpcDirectory(routing, ctx.config.service_token);
+      for (absl::string_view replica : absl::StrSplit(routing, '|')) {
+        RETURN_IF_ERROR(
+            config::ValidateHostPort("--routing (HOTLINE_ROUTING)", replica));
+      }
+      directory = NewGrpcDirectory(config::ChannelTarget(routing),
+                                   ctx.config.service_token);
     }
     std::unique_ptr<Notifier> notifier = NewLogNotifier();
     if (!webhook.empty()) {

@@ -1,11 +1,11 @@
 #include "tests/e2e/cluster.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -50,7 +50,8 @@ std::string ReadFile(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) {
+absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
+    ClusterOptions options) {
   std::unique_ptr<Cluster> c(new Cluster());
   c->options_ = options;
   c->now_ = options.clock_start;
@@ -83,13 +84,14 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
   auto addresses = [&](const std::string& service) {
     std::vector<std::string> out;
     for (const Process& p : c->processes_) {
-      if (p.service == service) out.push_back(absl::StrCat("127.0.0.1:", p.port));
+      if (p.service == service)
+        out.push_back(absl::StrCat("127.0.0.1:", p.port));
     }
     return out;
   };
-  // Who receives whose events (DESIGN.md §5); one subscriber entry per
-  // replica would deliver twice, so each service is one subscriber whose
-  // address lists every replica (ipv4:a,b, balanced round-robin).
+  // Who receives whose events (DESIGN.md §5). Each service is one subscriber
+  // whose address lists every replica (a|b, balanced round-robin): an entry
+  // per replica would deliver every event to each.
   const std::map<std::string, std::vector<std::string>> subscribes = {
       {"intake", {"routing", "assessment"}},
       {"routing", {"deadline", "assessment", "intake"}},
@@ -105,7 +107,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
     // Replicas share one schema and one user.
     std::vector<std::string> subs;
     for (const std::string& to : subscribes.at(p.service)) {
-      subs.push_back(absl::StrCat(to, "=ipv4:", absl::StrJoin(addresses(to), ",")));
+      subs.push_back(absl::StrCat(to, "=", absl::StrJoin(addresses(to), "|")));
     }
     std::vector<std::string> env = {
         absl::StrCat("HOTLINE_LISTEN=127.0.0.1:", p.port),
@@ -119,15 +121,16 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(ClusterOptions options) 
         absl::StrCat("HOTLINE_SUBSCRIBERS=", absl::StrJoin(subs, ",")),
         absl::StrCat("HOTLINE_SERVICE_TOKEN=", kServiceToken),
         absl::StrCat("HOTLINE_CALLER_KEY_FILE=", c->dir_, "/caller.keys"),
-        absl::StrCat("HOTLINE_ROUTING=ipv4:",
-                     absl::StrJoin(addresses("routing"), ",")),
+        absl::StrCat("HOTLINE_ROUTING=",
+                     absl::StrJoin(addresses("routing"), "|")),
     };
     RETURN_IF_ERROR(c->Spawn(p, env));
   }
   // Wait until every process reports SERVING (bounded).
   for (const Process& p : c->processes_) {
-    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", p.port), grpc::InsecureChannelCredentials()));
+    auto stub = grpc::health::v1::Health::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port),
+                            grpc::InsecureChannelCredentials()));
     bool serving = false;
     for (int attempt = 0; attempt < 300 && !serving; ++attempt) {
       grpc::ClientContext ctx;
@@ -171,8 +174,8 @@ absl::Status Cluster::Spawn(Process& p, const std::vector<std::string>& env) {
   posix_spawn_file_actions_addopen(&actions, 1, p.log.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  const int rc = posix_spawn(&p.pid, binary.c_str(), &actions, nullptr, argv,
-                             envp.data());
+  const int rc =
+      posix_spawn(&p.pid, binary.c_str(), &actions, nullptr, argv, envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     return absl::InternalError(absl::StrCat("cannot start ", binary));
@@ -187,7 +190,7 @@ Cluster::~Cluster() {
   for (Process& p : processes_) {
     if (p.pid > 0) waitpid(p.pid, nullptr, 0);
   }
-  if (!dir_.empty()) {
+  if (!dir_.empty() && std::getenv("HOTLINE_E2E_KEEP") == nullptr) {
     const std::string cmd = absl::StrCat("rm -rf '", dir_, "'");
     (void)!system(cmd.c_str());
   }
@@ -224,8 +227,9 @@ absl::Status Cluster::Advance(absl::Duration by) {
   now_ += by;
   for (const Process& p : processes_) {
     if (p.pid <= 0) continue;
-    auto stub = v1::ClockAdmin::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", p.port), grpc::InsecureChannelCredentials()));
+    auto stub = v1::ClockAdmin::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port),
+                            grpc::InsecureChannelCredentials()));
     v1::AdvanceClockRequest req;
     *req.mutable_to() = ToProto(now_);
     v1::AdvanceClockResponse resp;
