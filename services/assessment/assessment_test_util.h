@@ -54,8 +54,10 @@ class EventFactory {
   std::map<std::pair<std::string, std::string>, int64_t> seqs_;
 };
 
-// Publishes `events` grouped by producer, in order, batches of ≤ 500.
-// Returns the number acknowledged.
+// Publishes `events` grouped by producer, in order, batches of ≤ 500, the
+// way a relay does: events not acknowledged (a transient error such as a
+// deadlock retried out) are sent again, up to 20 times per batch. Returns the
+// number acknowledged.
 inline int64_t Publish(const std::shared_ptr<grpc::Channel>& channel,
                        const std::vector<v1::TicketEvent>& events) {
   auto stub = v1::EventSink::NewStub(channel);
@@ -68,13 +70,23 @@ inline int64_t Publish(const std::shared_ptr<grpc::Channel>& channel,
            events[i].producer() == req.source_service()) {
       *req.add_events() = events[i++];
     }
-    grpc::ClientContext ctx;
-    hotline::testing::ServiceUnderTest::Authorize(
-        &ctx, hotline::testing::kServiceToken);
-    v1::PublishResponse resp;
-    grpc::Status s = stub->Publish(&ctx, req, &resp);
-    EXPECT_TRUE(s.ok()) << s.error_message();
-    acked += resp.acknowledged_event_ids_size();
+    for (int attempt = 0; attempt < 20 && req.events_size() > 0; ++attempt) {
+      grpc::ClientContext ctx;
+      hotline::testing::ServiceUnderTest::Authorize(
+          &ctx, hotline::testing::kServiceToken);
+      v1::PublishResponse resp;
+      grpc::Status s = stub->Publish(&ctx, req, &resp);
+      if (!s.ok() && s.error_code() != grpc::StatusCode::ABORTED &&
+          s.error_code() != grpc::StatusCode::UNAVAILABLE) {
+        ADD_FAILURE() << "Publish: " << s.error_message();
+        break;
+      }
+      // Acknowledgements are a prefix of the batch (delivery stops at the
+      // first failure); resend the rest.
+      const int n = resp.acknowledged_event_ids_size();
+      acked += n;
+      req.mutable_events()->DeleteSubrange(0, n);
+    }
   }
   return acked;
 }
