@@ -127,6 +127,11 @@ TEST(AssessmentReportChromiumTest, HtmlReportRendersWithUnitsAndFigures) {
     EXPECT_TRUE(absl::StrContains(dom, text)) << "missing " << text;
   }
   std::printf("screenshot: %s (%zu bytes)\n", png.c_str(), image.size());
+  // Keep the page and its screenshot for a look; drop the browser profiles.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.is_directory()) std::filesystem::remove_all(entry.path(), ec);
+  }
 }
 
 }  // namespace
