@@ -71,7 +71,10 @@ struct RelayOptions {
   absl::Duration poll_interval = absl::Milliseconds(200);
   absl::Duration rpc_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(100);
-  absl::Duration max_backoff = absl::Seconds(10);
+  // Small enough that a subscriber which starts after its producer (or comes
+  // back from an outage) is served within seconds; a failed round costs one
+  // RPC.
+  absl::Duration max_backoff = absl::Seconds(2);
   // Sent as "authorization: Bearer <token>" (a SERVICE principal).
   std::string service_token;
 };

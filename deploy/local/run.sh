@@ -4,8 +4,9 @@
 # (git-ignored), creates the four schemas and four least-privilege users,
 # writes a dev token file, starts hotline-intake, -routing, -deadline and
 # -assessment with their event subscribers wired, waits until all four report
-# SERVING, and prints the endpoints. Run it again to rebuild and restart;
-# deploy/local/stop.sh stops everything.
+# SERVING, loads the sample directory of Dazu District and a day of synthetic
+# calls (first run only), and prints the endpoints and what to try. Run it
+# again to rebuild and restart; deploy/local/stop.sh stops everything.
 #
 # Environment (all optional):
 #   HOTLINE_STATE_DIR      where data, logs, secrets live   (.local)
@@ -16,6 +17,7 @@
 #   HOTLINE_MYSQL_PORT     MariaDB port (0: any free)       (0)
 #   HOTLINE_CLOCK          system | manual                  (system)
 #   HOTLINE_CLOCK_START    RFC 3339 start of a manual clock
+#   HOTLINE_SEED=0         skip loading the sample directory and calls
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -122,6 +124,27 @@ if ! "$HOTLINE_PYTHON" "$HOTLINE_ROOT/deploy/local/health.py" --timeout 60 "${ad
   die "not every service reached SERVING (logs in $STATE/logs)"
 fi
 
+CTL=$BUILD/tools/hotlinectl/hotlinectl
+center_token=$(secret token-center)
+agent_token=$(secret token-agent)
+export HOTLINE_INTAKE_ADDR=127.0.0.1:$(port_of intake)
+export HOTLINE_ROUTING_ADDR=127.0.0.1:$(port_of routing)
+export HOTLINE_DEADLINE_ADDR=127.0.0.1:$(port_of deadline)
+export HOTLINE_ASSESSMENT_ADDR=127.0.0.1:$(port_of assessment)
+if [[ ${HOTLINE_SEED:-1} != 0 && ! -f $STATE/seeded ]]; then
+  log "loading the sample directory of Dazu District"
+  HOTLINE_TOKEN=$center_token "$CTL" directory-import format=csv \
+    "content=@$HOTLINE_ROOT/data/directory/dazu_sample.csv" \
+    "source=sample directory of Dazu District" >/dev/null
+  if [[ -x $BUILD/tools/loadgen/hotline-loadgen ]]; then
+    log "recording a day of synthetic calls (240 orders)"
+    "$BUILD/tools/loadgen/hotline-loadgen" --target "$HOTLINE_INTAKE_ADDR" \
+      --token "$agent_token" --requests 240 --concurrency 4 \
+      --run_id "seed-$(date +%s)" >/dev/null
+  fi
+  touch "$STATE/seeded"
+fi
+
 cat <<TXT
 
 Hotline 12345 is running (all four services SERVING).
@@ -133,4 +156,14 @@ $(for svc in "${SERVICES[@]}"; do printf '  %-11s 127.0.0.1:%-7s http://127.0.0.
   Tokens (send "authorization: Bearer TOKEN"): $TOKENS
   Health:  deploy/local/health.py ${addresses[*]}
   Stop:    deploy/local/stop.sh
+
+Try it with hotlinectl ($CTL; "hotlinectl help" lists every verb):
+  export HOTLINE_TOKEN=\$(awk '\$2=="CENTER_STAFF"{print \$1}' $TOKENS)
+  hotlinectl health
+  hotlinectl queue                                  # orders waiting for dispatch
+  hotlinectl units                                  # the unit tree
+  hotlinectl dispatch ticket_id=TICKET unit_id=town.longshui
+  hotlinectl clocks ticket_id=TICKET                # statutory clocks, explained
+  hotlinectl due start="2024-09-30 16:00" working_days=3
+  hotlinectl ranking period.from_date=2024-01-01 period.to_date=2024-12-31
 TXT

@@ -2,6 +2,7 @@
 #include "gtest/gtest.h"
 #include "hotline/v1/deadline.pb.h"
 #include "hotline/v1/intake.pb.h"
+#include "hotline/v1/routing.pb.h"
 #include "tools/hotlinectl/render.h"
 #include "tools/hotlinectl/request_builder.h"
 
@@ -84,6 +85,18 @@ TEST(RenderTest, TablesAlignChineseAndShortenEnums) {
   EXPECT_THAT(text, HasSubstr("2024-02-10  HOLIDAY"));
   EXPECT_THAT(text, HasSubstr("2024-02-11  WEEKEND"));
   EXPECT_THAT(RenderJson(resp), HasSubstr("\"calendar_version\": "));
+}
+
+TEST(RenderTest, TablesShowFieldsOfNestedMessages) {
+  v1::SearchArticlesResponse resp;
+  auto* hit = resp.add_hits();
+  hit->set_score(2.5);
+  hit->mutable_article()->set_article_id("kb-1");
+  hit->mutable_article()->mutable_content()->set_title("养老保险办理指南");
+  const std::string text = RenderHuman(resp);
+  EXPECT_THAT(text, HasSubstr("article.article_id"));
+  EXPECT_THAT(text, HasSubstr("kb-1"));
+  EXPECT_THAT(text, HasSubstr("score"));
 }
 
 TEST(RenderTest, DisplayWidthCountsWideCharactersTwice) {

@@ -113,17 +113,47 @@ std::string Pad(const std::string& s, int width) {
   return s + std::string(std::max(0, width - DisplayWidth(s)), ' ');
 }
 
+// A table column: a scalar field of the row, or of a message inside it (one
+// level, e.g. assignment.ticket_number).
+struct Column {
+  const FieldDescriptor* outer;  // null for the row's own fields
+  const FieldDescriptor* field;
+  std::string Name() const {
+    return outer ? absl::StrCat(outer->name(), ".", field->name())
+                 : field->name();
+  }
+  std::string Value(const Message& row) const {
+    if (outer == nullptr) return Scalar(row, field, 0);
+    if (!row.GetReflection()->HasField(row, outer)) return "";
+    return Scalar(row.GetReflection()->GetMessage(row, outer), field, 0);
+  }
+};
+
+constexpr size_t kMaxColumns = 9;
+
 void RenderTable(const Message& m, const FieldDescriptor* f,
                  const std::string& indent, std::string* out) {
   const Reflection* r = m.GetReflection();
   const int rows = r->FieldSize(m, f);
   const auto* d = f->message_type();
-  std::vector<const FieldDescriptor*> cols;
+  std::vector<Column> candidates;
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* c = d->field(i);
-    if (!IsCell(c)) continue;
+    if (IsCell(c)) {
+      candidates.push_back({nullptr, c});
+    } else if (!c->is_repeated() &&
+               c->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      for (int k = 0; k < c->message_type()->field_count(); ++k) {
+        const FieldDescriptor* inner = c->message_type()->field(k);
+        if (IsCell(inner)) candidates.push_back({c, inner});
+      }
+    }
+  }
+  std::vector<Column> cols;  // the non-empty ones, in declaration order
+  for (const Column& c : candidates) {
+    if (cols.size() == kMaxColumns) break;
     for (int row = 0; row < rows; ++row) {
-      if (!Scalar(r->GetRepeatedMessage(m, f, row), c, 0).empty()) {
+      if (!c.Value(r->GetRepeatedMessage(m, f, row)).empty()) {
         cols.push_back(c);
         break;
       }
@@ -132,12 +162,10 @@ void RenderTable(const Message& m, const FieldDescriptor* f,
   absl::StrAppend(out, indent, f->name(), " (", rows, "):\n");
   if (rows == 0 || cols.empty()) return;
   std::vector<std::vector<std::string>> cells(rows + 1);
-  for (const FieldDescriptor* c : cols) cells[0].push_back(c->name());
+  for (const Column& c : cols) cells[0].push_back(c.Name());
   for (int row = 0; row < rows; ++row) {
     const Message& item = r->GetRepeatedMessage(m, f, row);
-    for (const FieldDescriptor* c : cols) {
-      cells[row + 1].push_back(Cell(Scalar(item, c, 0)));
-    }
+    for (const Column& c : cols) cells[row + 1].push_back(Cell(c.Value(item)));
   }
   std::vector<int> widths(cols.size(), 0);
   for (const auto& line : cells) {
@@ -175,8 +203,10 @@ void RenderMessage(const Message& m, const std::string& indent,
       }
     } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
                !IsTimestamp(f)) {
-      absl::StrAppend(out, indent, f->name(), ":\n");
-      RenderMessage(r->GetMessage(m, f), indent + "  ", out);
+      std::string nested;
+      RenderMessage(r->GetMessage(m, f), indent + "  ", &nested);
+      if (!nested.empty())
+        absl::StrAppend(out, indent, f->name(), ":\n", nested);
     } else {
       absl::StrAppend(out, indent, f->name(), ": ", Scalar(m, f, 0), "\n");
     }

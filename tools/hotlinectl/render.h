@@ -2,7 +2,8 @@
 
 // Renders a response message for people: "field: value" lines, nested
 // messages indented, repeated messages as tables whose columns are their
-// non-empty scalar fields. Enums lose their type prefix
+// non-empty scalar fields and those of messages one level inside them (at
+// most nine columns). Enums lose their type prefix
 // (REQUEST_TYPE_COMPLAINT → COMPLAINT); timestamps are shown in China
 // Standard Time; CJK characters count two columns wide.
 

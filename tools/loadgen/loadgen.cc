@@ -3,8 +3,8 @@
 // rate of single-row autocommit INSERTs, so the service's cost per order can
 // be read as a fraction of what the database does at best.
 //
-//   hotline-loadgen --target 127.0.0.1:7101 --token TOKEN \
-//     --mysql mysql://hotline_intake:PW@127.0.0.1:3306/hotline_intake \
+//   hotline-loadgen --target 127.0.0.1:7101 --token TOKEN
+//     --mysql mysql://hotline_intake:PW@127.0.0.1:3306/hotline_intake
 //     --concurrency 16 --requests 5000
 //
 // Requests are realistic and varied (27 towns, several categories, random
