@@ -72,7 +72,7 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
   }
   v1::Scorecard sc;
   sc.set_unit_id(unit_id);
-  sc.set_unit_name(unit_id);
+  sc.set_unit_name(tree.Name(unit_id));
   sc.set_unit_kind(tree.Kind(unit_id));
   sc.set_include_subtree(include_subtree);
   *sc.mutable_period() = period;
@@ -188,7 +188,7 @@ std::vector<v1::RankingEntry> RankPeers(
     v1::RankingEntry e;
     e.set_rank(ranks[i]);
     e.set_unit_id(list[i].unit);
-    e.set_unit_name(list[i].unit);
+    e.set_unit_name(tree.Name(list[i].unit));
     e.set_composite_score(list[i].score);
     auto it = prev_rank_of.find(list[i].unit);
     e.set_previous_rank(it == prev_rank_of.end() ? 0 : it->second);
@@ -336,7 +336,7 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   for (const auto& [unit, t] : by_unit) {
     const int64_t n = t.counters.v[kOverdueOrders];
     if (n > 0) {
-      d.overdue.push_back({unit, n, t.counters.v[kOverdueDays]});
+      d.overdue.push_back({tree.Name(unit), n, t.counters.v[kOverdueDays]});
     }
   }
   std::sort(d.overdue.begin(), d.overdue.end(),

@@ -483,3 +483,36 @@ TEST_F(AssessmentTest, ReportDocumentsAndRebuildAgree) {
 
 }  // namespace
 }  // namespace hotline::assessment
+
+namespace hotline::assessment {
+namespace {
+
+// With a copy of routing's directory (the Dazu sample CSV), rankings and
+// scorecards carry the units' names.
+TEST(AssessmentDirectoryTest, DirectoryCopyNamesUnits) {
+  setenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV",
+         HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv", 1);
+  auto svc = ServiceUnderTest::Start(Definition());
+  unsetenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  History h = FixedHistory();
+  ASSERT_EQ(testing::Publish((*svc)->channel(), h.events),
+            static_cast<int64_t>(h.events.size()));
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  v1::RankingRequest req;
+  *req.mutable_period() = March();
+  req.set_peer_kind(v1::UNIT_KIND_TOWN_STREET);
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kCenterToken);
+  v1::RankingResponse resp;
+  ASSERT_TRUE(stub->Ranking(&ctx, req, &resp).ok());
+  std::map<std::string, std::string> names;
+  for (const auto& e : resp.entries()) names[e.unit_id()] = e.unit_name();
+  EXPECT_EQ(names["town.longgang"], "龙岗街道");
+  EXPECT_EQ(names["town.longshui"], "龙水镇");
+  // Every town/street of the directory is a peer, with or without orders.
+  EXPECT_GE(resp.entries_size(), 27);
+}
+
+}  // namespace
+}  // namespace hotline::assessment

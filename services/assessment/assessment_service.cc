@@ -2,8 +2,11 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
@@ -107,8 +110,12 @@ absl::Status CheckRequestType(absl::string_view field, int t) {
 class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  public:
   AssessmentServiceImpl(runtime::Context& ctx, AssessmentStore* store,
-                        Analytics* analytics)
-      : ctx_(ctx), store_(store), analytics_(analytics) {}
+                        Analytics* analytics,
+                        std::vector<DirectoryEntry> directory)
+      : ctx_(ctx),
+        store_(store),
+        analytics_(analytics),
+        directory_(std::move(directory)) {}
 
   grpc::Status RecordEvaluation(grpc::ServerContext* gctx,
                                 const v1::RecordEvaluationRequest* req,
@@ -191,7 +198,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                            ParsePeriod("period", req->period()));
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(
                 absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
@@ -226,7 +233,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
           ASSIGN_OR_RETURN(auto entries,
                            analytics_->Ranking(tree, range, req->peer_kind(),
                                                req->request_type()));
@@ -272,7 +279,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                   "page.page_token: not a token of this query");
             }
           }
-          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
           ASSIGN_OR_RETURN(auto all, analytics_->Candidates(
                                          tree, range, req->unit_id(), kinds));
           for (size_t i = offset; i < all.size() && i < offset + size; ++i) {
@@ -322,7 +329,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           if (title.empty()) {
             title = absl::StrCat("大足区12345热线办理情况通报 ", label);
           }
-          ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
           ASSIGN_OR_RETURN(
               ReportData data,
               analytics_->BuildReport(tree, range, req->period().granularity(),
@@ -438,7 +445,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
               return absl::InvalidArgumentError("unit_id: not a unit id");
             }
             if (req->unit_id() != kCenterUnit) {
-              ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+              ASSIGN_OR_RETURN(UnitTree tree, Tree());
               f.unit_ids = tree.Subtree(req->unit_id());
               if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());
             }
@@ -529,6 +536,16 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  private:
   const server::CallGate& gate() { return ctx_.host.gate(); }
 
+  // The unit tree learned from events, with the directory copy (if any)
+  // laid over it for names, kinds and parents.
+  absl::StatusOr<UnitTree> Tree() {
+    ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+    for (const auto& e : directory_) {
+      tree.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
+    }
+    return tree;
+  }
+
   absl::Status SetFactsThrough(google::protobuf::Timestamp* ts) {
     ASSIGN_OR_RETURN(auto t, store_->FactsThrough());
     if (t.has_value()) *ts = ToProto(*t);
@@ -538,16 +555,18 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   runtime::Context& ctx_;
   AssessmentStore* store_;
   Analytics* analytics_;
+  const std::vector<DirectoryEntry> directory_;
   std::mutex rebuild_mu_;
 };
 
 class AssessmentComponent final : public runtime::Component {
  public:
-  AssessmentComponent(runtime::Context& ctx, calendar::Calendar cal)
+  AssessmentComponent(runtime::Context& ctx, calendar::Calendar cal,
+                      std::vector<DirectoryEntry> directory)
       : cal_(std::move(cal)),
         store_(&ctx.pool, &ctx.outbox, &ctx.clock, &cal_),
         analytics_(&store_, &DefaultWeights()),
-        service_(ctx, &store_, &analytics_) {
+        service_(ctx, &store_, &analytics_, std::move(directory)) {
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& e) {
           return store_.ApplyEvent(conn, e);
@@ -582,7 +601,23 @@ runtime::ServiceDefinition Definition() {
                      calendar::BuiltinCalendarData());
     ASSIGN_OR_RETURN(calendar::Calendar cal,
                      calendar::Calendar::Create(std::move(data)));
-    return std::make_unique<AssessmentComponent>(ctx, std::move(cal));
+    // Optional copy of routing's directory (CSV export) for unit names and
+    // kinds in scorecards, rankings and reports; without it units are
+    // shown by id and the tree comes from events alone.
+    std::vector<DirectoryEntry> directory;
+    if (const char* path = std::getenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+        path != nullptr && *path != '\0') {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "HOTLINE_ASSESSMENT_DIRECTORY_CSV: cannot read ", path));
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      ASSIGN_OR_RETURN(directory, ParseDirectoryCsv(text.str()));
+    }
+    return std::make_unique<AssessmentComponent>(ctx, std::move(cal),
+                                                 std::move(directory));
   };
   return d;
 }

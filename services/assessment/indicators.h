@@ -176,13 +176,36 @@ class UnitTree {
   std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;
   std::string Parent(const std::string& unit_id) const;
 
+  // From a directory copy (optional): the unit's name, and its kind and
+  // parent as the directory states them (they win over what events show).
+  void SetDirectoryEntry(const std::string& unit_id, const std::string& name,
+                         v1::UnitKind kind, const std::string& parent_id);
+  // The directory name, else the unit id.
+  std::string Name(const std::string& unit_id) const;
+
  private:
   struct Node {
     std::string parent;
     bool is_area = false;
+    v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;  // from the directory
   };
   std::map<std::string, Node> nodes_;
+  std::map<std::string, std::string> names_;
 };
+
+// One unit of a directory copy.
+struct DirectoryEntry {
+  std::string unit_id;
+  std::string name;  // short name when given, else the name
+  v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;
+  std::string parent_id;
+};
+// Parses routing's directory CSV (DirectoryService.ExportDirectory, CSV;
+// data/directory/dazu_sample.csv): '#' comment lines, a header naming at
+// least unit_id, name and kind, RFC 4180 quoting. INVALID_ARGUMENT naming the
+// line.
+absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
+    absl::string_view text);
 
 // ---------------------------------------------------------------- periods
 

@@ -166,6 +166,31 @@ TEST(UnitTreeTest, KindsAndSubtrees) {
   EXPECT_FALSE(t.InSubtree("village.a", "dept.housing"));
 }
 
+TEST(UnitTreeTest, DirectoryCopyGivesNamesKindsAndParents) {
+  auto entries = ParseDirectoryCsv(
+      "# 示例目录\n"
+      "unit_id,name,short_name,kind,parent_unit_id,active\n"
+      "center,重庆市大足区政务服务管理办公室,区政务服务管理办,CENTER,,1\n"
+      "town.longgang,龙岗街道办事处,龙岗街道,TOWN_STREET,center,1\n"
+      "dept.water,\"区水利局, 防汛\",,DEPARTMENT,center,1\n"
+      "comm.a,示例社区,,VILLAGE_COMMUNITY,town.longgang,1\n");
+  ASSERT_TRUE(entries.ok()) << entries.status();
+  ASSERT_EQ(entries->size(), 4u);
+  EXPECT_EQ((*entries)[2].name, "区水利局, 防汛");
+  UnitTree t;
+  t.Add("dept.water", kCenterUnit, true);  // named as an area by mistake
+  for (const auto& e : *entries) {
+    t.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
+  }
+  EXPECT_EQ(t.Name("town.longgang"), "龙岗街道");
+  EXPECT_EQ(t.Name("center"), "区政务服务管理办");
+  EXPECT_EQ(t.Name("dept.unknown"), "dept.unknown");
+  EXPECT_EQ(t.Kind("dept.water"), v1::UNIT_KIND_DEPARTMENT);
+  EXPECT_TRUE(t.InSubtree("comm.a", "town.longgang"));
+  EXPECT_FALSE(ParseDirectoryCsv("unit_id,name\n").ok());
+  EXPECT_FALSE(ParseDirectoryCsv("unit_id,name,kind\nx,y,PLANET\n").ok());
+}
+
 TEST(PeriodTest, BucketsAndPrevious) {
   v1::Period p;
   p.set_from_date("2024-01-15");
