@@ -38,32 +38,26 @@ absl::Status Outbox::Append(db::Connection& conn,
   event->set_producer(producer_);
   event->clear_event_id();
 
-  // Next seq of the ticket; the row lock orders this ticket's events.
+  // Four round trips: the ticket's next seq (its row lock orders the
+  // ticket's events) is left in LAST_INSERT_ID() for the outbox row, whose id
+  // is then left there for the deliveries; one read returns both. The stored
+  // event carries neither: the relay stamps seq and event_id from the row.
   ASSIGN_OR_RETURN(sql::PreparedStatement * next_seq,
                    conn.Prepare("INSERT INTO outbox_seq (ticket_id, seq) "
                                 "VALUES (?, LAST_INSERT_ID(1)) "
                                 "ON DUPLICATE KEY UPDATE "
                                 "seq = LAST_INSERT_ID(seq + 1)"));
-  ASSIGN_OR_RETURN(sql::PreparedStatement * last_id,
-                   conn.Prepare("SELECT LAST_INSERT_ID()"));
-  ASSIGN_OR_RETURN(int64_t seq, conn.Guard("outbox seq", [&] {
-    next_seq->setString(1, event->ticket_id());
-    next_seq->executeUpdate();
-    std::unique_ptr<sql::ResultSet> rs(last_id->executeQuery());
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
-  }));
-  event->set_seq(seq);
-
   ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
                    conn.Prepare("INSERT INTO outbox (ticket_id, seq, event) "
-                                "VALUES (?, ?, ?)"));
+                                "VALUES (?, LAST_INSERT_ID(), ?)"));
+  event->clear_seq();
   const std::string bytes = event->SerializeAsString();
   RETURN_IF_ERROR(conn.Guard("outbox insert", [&] {
+    next_seq->setString(1, event->ticket_id());
+    next_seq->executeUpdate();
     insert->setString(1, event->ticket_id());
-    insert->setInt64(2, seq);
     std::istringstream blob(bytes);
-    insert->setBlob(3, &blob);
+    insert->setBlob(2, &blob);
     insert->executeUpdate();
   }));
 
@@ -77,13 +71,43 @@ absl::Status Outbox::Append(db::Connection& conn,
       pending->executeUpdate();
     }));
   }
-  ASSIGN_OR_RETURN(int64_t id, conn.Guard("outbox id", [&] {
-    std::unique_ptr<sql::ResultSet> rs(last_id->executeQuery());
+  ASSIGN_OR_RETURN(sql::PreparedStatement * written,
+                   conn.Prepare("SELECT id, seq FROM outbox "
+                                "WHERE id = LAST_INSERT_ID()"));
+  int64_t id = 0;
+  RETURN_IF_ERROR(conn.Guard("outbox id", [&] {
+    std::unique_ptr<sql::ResultSet> rs(written->executeQuery());
     rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
+    id = rs->getInt64(1);
+    event->set_seq(rs->getInt64(2));
   }));
   event->set_event_id(absl::StrCat(producer_, "-", id));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::TicketEvent>> ReadTicketEvents(
+    db::Connection& conn, absl::string_view producer,
+    absl::string_view ticket_id) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare("SELECT id, seq, event FROM outbox "
+                                "WHERE ticket_id = ? ORDER BY seq"));
+  return conn.Guard(
+      "outbox history", [&]() -> absl::StatusOr<std::vector<v1::TicketEvent>> {
+        stmt->setString(1, std::string(ticket_id));
+        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+        std::vector<v1::TicketEvent> out;
+        while (rs->next()) {
+          v1::TicketEvent& e = out.emplace_back();
+          std::unique_ptr<std::istream> blob(rs->getBlob(3));
+          if (!e.ParseFromIstream(blob.get())) {
+            return absl::DataLossError(absl::StrCat(
+                "outbox row ", rs->getInt64(1), " does not parse"));
+          }
+          e.set_event_id(absl::StrCat(producer, "-", rs->getInt64(1)));
+          e.set_seq(rs->getInt64(2));
+        }
+        return out;
+      });
 }
 
 // ------------------------------------------------------------------- Relay
@@ -168,7 +192,7 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
 
         ASSIGN_OR_RETURN(
             sql::PreparedStatement * batch,
-            conn.Prepare("SELECT o.id, o.event FROM outbox_pending p "
+            conn.Prepare("SELECT o.id, o.seq, o.event FROM outbox_pending p "
                          "JOIN outbox o ON o.id = p.outbox_id "
                          "WHERE p.subscriber = ? ORDER BY p.outbox_id "
                          "LIMIT ?"));
@@ -181,13 +205,14 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
           std::unique_ptr<sql::ResultSet> rs(batch->executeQuery());
           while (rs->next()) {
             const int64_t id = rs->getInt64(1);
-            std::unique_ptr<std::istream> blob(rs->getBlob(2));
+            std::unique_ptr<std::istream> blob(rs->getBlob(3));
             v1::TicketEvent* e = request.add_events();
             if (!e->ParseFromIstream(blob.get())) {
               return absl::DataLossError(
                   absl::StrCat("outbox row ", id, " does not parse"));
             }
             e->set_event_id(absl::StrCat(producer_, "-", id));
+            e->set_seq(rs->getInt64(2));
             ids.push_back(id);
           }
           return absl::OkStatus();

@@ -66,6 +66,12 @@ class Outbox {
   std::string pending_sql_;
 };
 
+// The events `producer` (this service) wrote for `ticket_id`, in seq order,
+// as its relay sends them (event_id and seq stamped).
+absl::StatusOr<std::vector<v1::TicketEvent>> ReadTicketEvents(
+    db::Connection& conn, absl::string_view producer,
+    absl::string_view ticket_id);
+
 struct RelayOptions {
   int batch_size = 200;  // ≤ 500
   absl::Duration poll_interval = absl::Milliseconds(200);

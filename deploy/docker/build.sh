@@ -18,7 +18,7 @@ out=$(realpath -m "$1")
 build=$(realpath -m "${2:-$out/build}")
 targets=(hotline-intake hotline-routing hotline-deadline hotline-assessment hotlinectl)
 
-ensure_packages
+ensure_packages "${HOTLINE_BUILD_PACKAGES[@]}"
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S "$HOTLINE_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DHOTLINE_BUILD_TESTS=OFF -DHOTLINE_BUILD_BENCH=OFF >/dev/null

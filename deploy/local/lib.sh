@@ -6,24 +6,31 @@
 HOTLINE_PYTHON=/usr/bin/python3
 HOTLINE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# Debian 12 packages the project builds, tests and runs with.
-HOTLINE_PACKAGES=(
+# Debian 12 packages: what building needs (also the Docker image's build
+# stage), what running locally adds, and what the tests add.
+HOTLINE_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto libabsl-dev libmysqlcppconn-dev libssl-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  mariadb-server mariadb-client
-  python3 python3-grpcio python3-yaml docker-compose curl
-  chromium fonts-wqy-microhei  # assessment: HTML report rendered headless (CJK glyphs)
+)
+HOTLINE_RUN_PACKAGES=(
+  "${HOTLINE_BUILD_PACKAGES[@]}"
+  mariadb-server mariadb-client python3 python3-grpcio
+)
+HOTLINE_TEST_PACKAGES=(
+  "${HOTLINE_RUN_PACKAGES[@]}"
+  python3-yaml docker-compose curl  # deployment checks, local-run test
+  chromium fonts-wqy-microhei       # the HTML report rendered headless (CJK)
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Installs whichever of HOTLINE_PACKAGES (and "$@") are missing.
+# ensure_packages PACKAGE...: installs whichever are missing.
 ensure_packages() {
   local missing=() p
-  for p in "${HOTLINE_PACKAGES[@]}" "$@"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
       missing+=("$p")
   done

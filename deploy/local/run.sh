@@ -34,7 +34,7 @@ declare -A SUBSCRIBES_TO=(
   [assessment]="intake"
 )
 
-ensure_packages
+ensure_packages "${HOTLINE_RUN_PACKAGES[@]}"
 if [[ ${HOTLINE_SKIP_BUILD:-0} != 1 ]]; then
   build_project "$BUILD" -DHOTLINE_BUILD_TESTS=OFF -DHOTLINE_BUILD_BENCH=OFF
 fi
@@ -107,6 +107,12 @@ for svc in "${SERVICES[@]}"; do
     export HOTLINE_SERVICE_TOKEN="$(secret token-service)"
     export HOTLINE_CLOCK="${HOTLINE_CLOCK:-system}"
     if [[ $svc == intake ]]; then export HOTLINE_CALLER_KEY_FILE="$CALLER_KEYS"; fi
+    if [[ $svc == assessment ]]; then  # unit names and kinds for the reports
+      export HOTLINE_ASSESSMENT_DIRECTORY_CSV="$HOTLINE_ROOT/data/directory/dazu_sample.csv"
+    fi
+    if [[ $svc == deadline ]]; then  # liaisons and leaders on duty for notices
+      export HOTLINE_ROUTING="127.0.0.1:$(port_of routing)"
+    fi
     if [[ -n ${HOTLINE_CLOCK_START:-} ]]; then export HOTLINE_CLOCK_START; fi
     nohup "$BUILD/services/$svc/hotline-$svc" >>"$STATE/logs/$svc.log" 2>&1 &
     echo $! >"$STATE/run/$svc.pid"

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
+#include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -181,19 +182,12 @@ class IntakeTest : public ::testing::Test {
     return (*rs)->getInt64(1);
   }
 
-  // Payload cases of the outbox events of `ticket_id`, in order.
+  // The outbox events of `ticket_id`, in order, as the relay sends them.
   std::vector<v1::TicketEvent> Outbox(const std::string& ticket_id) {
     auto conn = svc_->instance().pool().Acquire();
-    auto rs = (*conn)->Query(
-        absl::StrCat("SELECT event FROM outbox WHERE ticket_id = '", ticket_id,
-                     "' ORDER BY id"));
-    std::vector<v1::TicketEvent> out;
-    while ((*rs)->next()) {
-      v1::TicketEvent e;
-      e.ParseFromString((*rs)->getString(1));
-      out.push_back(e);
-    }
-    return out;
+    auto events = outbox::ReadTicketEvents(**conn, "intake", ticket_id);
+    EXPECT_TRUE(events.ok()) << events.status();
+    return events.ok() ? *events : std::vector<v1::TicketEvent>{};
   }
 
   std::unique_ptr<ServiceUnderTest> svc_;
@@ -229,7 +223,7 @@ TEST_F(IntakeTest, CreatesNumberedOrderWithEventAndMaskedCaller) {
   EXPECT_EQ(events[0].SerializeAsString().find(kName), std::string::npos);
 
   // A later local day starts its own numbering.
-  svc_->clock().Advance(absl::Hours(24));
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(24)).ok());
   v1::CreateTicketResponse next;
   ASSERT_TRUE(Create(Request("req-0002"), &next).ok());
   EXPECT_THAT(next.ticket().ticket_number(), StartsWith("DZ20240209-"));
@@ -540,7 +534,7 @@ TEST_F(IntakeTest, UnitNeverSeesCallerOfConfidentialOrderOrReport) {
 TEST_F(IntakeTest, SuggestsRepeatsAndMergesAndUnmerges) {
   v1::CreateTicketResponse first, same_caller, same_place, unrelated;
   ASSERT_TRUE(Create(Request("req-r1"), &first).ok());
-  svc_->clock().Advance(absl::Hours(2));
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(2)).ok());
   ASSERT_TRUE(Create(Request("req-r2"), &same_caller).ok());
   ASSERT_EQ(same_caller.repeat_candidates_size(), 1);
   EXPECT_EQ(same_caller.repeat_candidates(0).ticket_id(),
@@ -566,7 +560,7 @@ TEST_F(IntakeTest, SuggestsRepeatsAndMergesAndUnmerges) {
   ASSERT_TRUE(Create(far, &unrelated).ok());
   EXPECT_EQ(unrelated.repeat_candidates_size(), 0);
   // Outside the window (30 days) nothing is suggested.
-  svc_->clock().Advance(absl::Hours(24 * 31));
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(24 * 31)).ok());
   v1::CreateTicketResponse late;
   ASSERT_TRUE(Create(Request("req-r5"), &late).ok());
   EXPECT_EQ(late.repeat_candidates_size(), 0);
@@ -918,7 +912,7 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
 
   // Validity follows the service clock: after 2024-12-31 article 1 is out of
   // searches and cannot be cited.
-  svc_->clock().Advance(absl::Hours(24 * 330));  // 2025-01-03
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(24 * 330)).ok());  // 2025-01-03
   q.clear_valid_on();
   ASSERT_TRUE(
       call(&v1::KnowledgeService::Stub::SearchArticles, q, &hits, kAgentToken)

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 
@@ -519,20 +520,7 @@ absl::Status MysqlRoutingStore::FinishRequest(db::Connection& c,
 
 absl::StatusOr<std::vector<v1::TicketEvent>> MysqlRoutingStore::History(
     db::Connection& c, const std::string& ticket, const std::string& producer) {
-  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT id, event FROM outbox WHERE "
-                                       "ticket_id = ? ORDER BY seq"));
-  return c.Guard("history", [&] {
-    st->setString(1, ticket);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<v1::TicketEvent> out;
-    while (rs->next()) {
-      v1::TicketEvent e;
-      e.ParseFromString(rs->getString("event"));
-      e.set_event_id(absl::StrCat(producer, "-", rs->getInt64("id")));
-      out.push_back(std::move(e));
-    }
-    return out;
-  });
+  return outbox::ReadTicketEvents(c, producer, ticket);
 }
 
 }  // namespace hotline::routing

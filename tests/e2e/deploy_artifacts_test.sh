@@ -6,6 +6,7 @@
 #  3. the k8s manifests parse as YAML.
 #   deploy_artifacts_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
+trap 'echo "FAILED at line $LINENO: $BASH_COMMAND" >&2' ERR
 src=$1 build=$2
 out=$(mktemp -d /tmp/hotline-image.XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -17,7 +18,8 @@ done
 grep -q '^libgrpc++' "$out/runtime-packages.txt"
 grep -q '^libmysqlcppconn' "$out/runtime-packages.txt"
 [[ -f $out/share/hotline/calendar/cn_holidays.json ]]
-"$out/bin/hotlinectl" help | grep -q 'directory-import'
+"$out/bin/hotlinectl" help >"$out/help.txt"
+grep -q 'directory-import' "$out/help.txt"
 # A staged service refuses to start without configuration, naming the setting.
 if "$out/bin/hotline-routing" 2>"$out/err.txt"; then exit 1; fi
 grep -q -- '--listen (HOTLINE_LISTEN) is required' "$out/err.txt"

@@ -61,11 +61,16 @@ for name in (b"hotline.v1.IntakeService", b"hotline.v1.KnowledgeService"):
 print("reflection lists", reply.count(b"hotline.v1."), "hotline services")
 PY
 # Metrics are served.
-curl -sf "http://127.0.0.1:$((metrics_base + 1))/metrics" | grep -q hotline_ready
-# Each service is connected as its own least-privilege user.
+curl -sf "http://127.0.0.1:$((metrics_base + 1))/metrics" >"$state/metrics.txt"
+grep -q hotline_ready "$state/metrics.txt"
+# Each service is connected as its own user, with rights on its own schema.
 for svc in intake routing deadline assessment; do
   grep -q "\"event\":\"health.serving\"" "$state/logs/$svc.log"
 done
-bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" \
-  "SHOW GRANTS FOR 'hotline_intake'@'127.0.0.1'" | grep -q 'hotline_intake'
+grants=$(bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" \
+  "SHOW GRANTS FOR 'hotline_intake'@'127.0.0.1'")
+grep -q 'ON `hotline_intake`' <<<"$grants"
+if grep -q 'ON \*\.\*.*ALL' <<<"$grants"; then
+  echo "hotline_intake has global privileges: $grants"; exit 1
+fi
 echo "local run: all four services SERVING"

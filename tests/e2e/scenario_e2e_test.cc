@@ -870,8 +870,8 @@ TEST_P(ScenarioTest, AMonthOfTheRegulation) {
       if (doc.format() != v1::REPORT_FORMAT_HTML) continue;
       html = true;
       EXPECT_THAT(doc.content(), HasSubstr("<svg"));
-      EXPECT_THAT(doc.content(), HasSubstr("town.longshui"));
-      EXPECT_THAT(doc.content(), HasSubstr("dept.urban"));
+      EXPECT_THAT(doc.content(), HasSubstr("龙水镇"));
+      EXPECT_THAT(doc.content(), HasSubstr("区城市管理局"));
       // The accountability section names the late order.
       EXPECT_THAT(doc.content(), HasSubstr(late.ticket_id()));
     }
