@@ -13,6 +13,7 @@
 
 #include <mutex>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 
@@ -60,26 +61,9 @@ class RpcMetrics {
 
   void SetReady(bool ready) { ready_.Set(ready ? 1 : 0); }
 
+  // gRPC and absl share the numeric codes, and so their names.
   static std::string CodeName(grpc::StatusCode code) {
-    static const char* const kNames[] = {"OK",
-                                         "CANCELLED",
-                                         "UNKNOWN",
-                                         "INVALID_ARGUMENT",
-                                         "DEADLINE_EXCEEDED",
-                                         "NOT_FOUND",
-                                         "ALREADY_EXISTS",
-                                         "PERMISSION_DENIED",
-                                         "RESOURCE_EXHAUSTED",
-                                         "FAILED_PRECONDITION",
-                                         "ABORTED",
-                                         "OUT_OF_RANGE",
-                                         "UNIMPLEMENTED",
-                                         "INTERNAL",
-                                         "UNAVAILABLE",
-                                         "DATA_LOSS",
-                                         "UNAUTHENTICATED"};
-    const int i = static_cast<int>(code);
-    return (i >= 0 && i <= 16) ? kNames[i] : absl::StrCat("CODE_", i);
+    return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
   }
 
  private:

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/db/transaction.h"
+#include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 
@@ -300,26 +301,6 @@ constexpr char kEvaluationColumns[] =
     "comment, evaluated_at, evaluator_id, evaluator_role, evaluator_unit, "
     "request_hash";
 
-v1::Role ToProtoRole(auth::Role r) {
-  switch (r) {
-    case auth::Role::kCallAgent:
-      return v1::CALL_AGENT;
-    case auth::Role::kCenterStaff:
-      return v1::CENTER_STAFF;
-    case auth::Role::kUnitStaff:
-      return v1::UNIT_STAFF;
-    case auth::Role::kUnitLead:
-      return v1::UNIT_LEAD;
-    case auth::Role::kEvaluator:
-      return v1::EVALUATOR;
-    case auth::Role::kAuditor:
-      return v1::AUDITOR;
-    case auth::Role::kService:
-      return v1::SERVICE;
-  }
-  return v1::ROLE_UNSPECIFIED;
-}
-
 std::string RandomId(absl::string_view prefix) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   return absl::StrCat(prefix, absl::Hex(rng(), absl::kZeroPad16));
@@ -404,9 +385,7 @@ absl::StatusOr<v1::Evaluation> MysqlAssessmentStore::RecordEvaluation(
         ev.set_resolved(in.resolved);
         ev.set_comment(in.comment);
         *ev.mutable_evaluated_at() = ToProto(in.evaluated_at);
-        ev.mutable_evaluator()->set_principal_id(in.evaluator.id);
-        ev.mutable_evaluator()->set_role(ToProtoRole(in.evaluator.role));
-        ev.mutable_evaluator()->set_unit_id(in.evaluator.unit_id);
+        *ev.mutable_evaluator() = server::ActorOf(in.evaluator);
 
         v1::TicketEvent event;
         event.set_ticket_id(in.ticket_id);

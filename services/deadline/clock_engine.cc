@@ -8,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "common/db/transaction.h"
 #include "common/log/log.h"
+#include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/deadline/clock_rules.h"
@@ -19,26 +20,6 @@ constexpr char kCenter[] = "center";
 
 absl::CivilDay LastDay(absl::Time due) {
   return calendar::LocalDay(due - absl::Nanoseconds(1));
-}
-
-v1::Role ToProtoRole(auth::Role r) {
-  switch (r) {
-    case auth::Role::kCallAgent:
-      return v1::CALL_AGENT;
-    case auth::Role::kCenterStaff:
-      return v1::CENTER_STAFF;
-    case auth::Role::kUnitStaff:
-      return v1::UNIT_STAFF;
-    case auth::Role::kUnitLead:
-      return v1::UNIT_LEAD;
-    case auth::Role::kEvaluator:
-      return v1::EVALUATOR;
-    case auth::Role::kAuditor:
-      return v1::AUDITOR;
-    case auth::Role::kService:
-      return v1::SERVICE;
-  }
-  return v1::ROLE_UNSPECIFIED;
 }
 
 struct RecipientPlan {
@@ -469,9 +450,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   e.set_proposed_due_date(req.proposed_due_date());
   e.set_working_days_left(static_cast<int32_t>(t.working_days_left));
   *e.mutable_due_before() = ToProto(clock->due);
-  e.mutable_requested_by()->set_principal_id(who.id);
-  e.mutable_requested_by()->set_role(ToProtoRole(who.role));
-  e.mutable_requested_by()->set_unit_id(who.unit_id);
+  *e.mutable_requested_by() = server::ActorOf(who);
   *e.mutable_requested_at() = ToProto(now);
   ASSIGN_OR_RETURN(row.extension_id, InsertExtension(conn, row));
   e.set_extension_id(absl::StrCat(row.extension_id));
@@ -534,9 +513,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   const absl::Time now = clock_->Now();
   const absl::CivilDay last = LastDay(clock->due);
   e.set_decision_reason(req.reason());
-  e.mutable_decided_by()->set_principal_id(who.id);
-  e.mutable_decided_by()->set_role(ToProtoRole(who.role));
-  e.mutable_decided_by()->set_unit_id(who.unit_id);
+  *e.mutable_decided_by() = server::ActorOf(who);
   *e.mutable_decided_at() = ToProto(now);
   v1::TicketEvent decided;
   *decided.mutable_actor() = e.decided_by();

@@ -59,14 +59,6 @@ std::string NewId(absl::string_view prefix) {
                                   reinterpret_cast<const char*>(b), sizeof b)));
 }
 
-v1::Actor ActorOf(const auth::Principal& who) {
-  v1::Actor a;
-  a.set_principal_id(who.id);
-  a.set_role(static_cast<v1::Role>(static_cast<int>(who.role) + 1));
-  a.set_unit_id(who.unit_id);
-  return a;
-}
-
 bool IsUnitRole(const auth::Principal& who) {
   return who.Is(auth::Role::kUnitStaff) || who.Is(auth::Role::kUnitLead);
 }

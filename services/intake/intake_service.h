@@ -13,10 +13,13 @@
 #include "absl/strings/string_view.h"
 #include "common/auth/auth.h"
 #include "common/runtime/service_runtime.h"
+#include "common/server/actor.h"
 #include "google/protobuf/message.h"
 #include "hotline/v1/common.pb.h"
 
 namespace hotline::intake {
+
+using server::ActorOf;
 
 // The service as the runtime builds and runs it.
 runtime::ServiceDefinition Definition();
@@ -26,7 +29,6 @@ runtime::ServiceDefinition Definition();
 std::string RequestHash(absl::string_view rpc,
                         const google::protobuf::Message& request);
 std::string NewId(absl::string_view prefix);
-v1::Actor ActorOf(const auth::Principal& who);
 bool IsUnitRole(const auth::Principal& who);
 
 }  // namespace hotline::intake

@@ -14,6 +14,7 @@
 #include "absl/time/civil_time.h"
 #include "common/db/transaction.h"
 #include "common/log/log.h"
+#include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -31,6 +32,7 @@ namespace {
 
 using auth::Principal;
 using auth::Role;
+using server::ActorOf;
 
 // ------------------------------------------------------------ validation
 
@@ -149,16 +151,6 @@ absl::StatusOr<Page> ParsePage(const v1::PageRequest& p,
 std::string NextToken(absl::string_view kind, const Page& p, size_t got) {
   if (static_cast<int>(got) <= p.size) return "";
   return absl::StrCat(kind, ":", p.offset + p.size);
-}
-
-v1::Actor ActorOf(const Principal& who) {
-  v1::Actor a;
-  a.set_principal_id(who.id);
-  v1::Role r = v1::ROLE_UNSPECIFIED;
-  v1::Role_Parse(std::string(auth::RoleName(who.role)), &r);
-  a.set_role(r);
-  a.set_unit_id(who.unit_id);
-  return a;
 }
 
 bool IsUnitRole(const Principal& who) {
