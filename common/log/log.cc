@@ -70,8 +70,8 @@ void SetServiceName(absl::string_view name) {
 void SetMinLevel(Level level) { min_level = static_cast<int>(level); }
 
 std::string Format(Level level, absl::string_view service,
-                   absl::string_view event,
-                   std::initializer_list<Field> fields, absl::string_view ts) {
+                   absl::string_view event, std::initializer_list<Field> fields,
+                   absl::string_view ts) {
   std::string line = "{\"ts\":";
   AppendJsonString(&line, ts);
   line.append(",\"level\":");

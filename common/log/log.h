@@ -46,7 +46,7 @@ inline void Error(absl::string_view event,
 
 // Renders one line without writing it (exposed for tests).
 std::string Format(Level level, absl::string_view service,
-                   absl::string_view event,
-                   std::initializer_list<Field> fields, absl::string_view ts);
+                   absl::string_view event, std::initializer_list<Field> fields,
+                   absl::string_view ts);
 
 }  // namespace hotline::log

@@ -15,10 +15,10 @@ TEST(LogFormatTest, OneJsonObjectPerLineWithEscapes) {
 }
 
 TEST(LogFormatTest, ControlCharactersAreEscaped) {
-  EXPECT_EQ(Format(Level::kInfo, "s", "e", {{"k", std::string("\x01", 1)}},
-                   "t"),
-            "{\"ts\":\"t\",\"level\":\"info\",\"service\":\"s\",\"event\":"
-            "\"e\",\"k\":\"\\u0001\"}\n");
+  EXPECT_EQ(
+      Format(Level::kInfo, "s", "e", {{"k", std::string("\x01", 1)}}, "t"),
+      "{\"ts\":\"t\",\"level\":\"info\",\"service\":\"s\",\"event\":"
+      "\"e\",\"k\":\"\\u0001\"}\n");
 }
 
 }  // namespace
