@@ -53,10 +53,16 @@ class Outbox {
   Outbox(std::string producer, std::vector<std::string> subscribers);
 
   // Within the caller's open transaction on `conn`: assigns the ticket's next
-  // seq, stamps producer (and occurred_at if unset), stores the event and its
-  // deliveries. On return event->event_id() and event->seq() are set.
-  // Requires event->ticket_id() and a payload.
+  // seq, stamps producer, stores the event and its deliveries (four round
+  // trips). On return event->event_id() and event->seq() are set. Requires
+  // event->ticket_id() and a payload.
   absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
+
+  // The same for many events at once, in order (several may share a ticket),
+  // in five round trips per 100 events: for batch producers such as the
+  // deadline scanner.
+  absl::Status AppendAll(db::Connection& conn,
+                         const std::vector<v1::TicketEvent*>& events) const;
 
   const std::string& producer() const { return producer_; }
 

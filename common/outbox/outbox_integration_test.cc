@@ -7,6 +7,7 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -190,6 +191,40 @@ TEST_F(OutboxTest, AppendAssignsSeqAndIdAndRollsBackWithItsTransaction) {
   v1::TicketEvent third;
   ASSERT_TRUE(Append("t-1", "town-longshui", &third).ok());
   EXPECT_EQ(third.seq(), 3);  // the rolled-back seq was never used
+}
+
+TEST_F(OutboxTest, AppendAllNumbersEachTicketOnAfterSingleAppends) {
+  v1::TicketEvent single;
+  ASSERT_TRUE(Append("t-a", "龙水镇", &single).ok());  // t-a: seq 1
+  // 250 events (three chunks) over four tickets, t-a among them.
+  std::vector<v1::TicketEvent> events(250);
+  std::vector<v1::TicketEvent*> pointers;
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].set_ticket_id(std::string("t-") + "abcd"[i % 4]);
+    *events[i].mutable_occurred_at() =
+        ToProto(absl::FromUnixSeconds(1707379200));
+    events[i].mutable_accepted()->set_unit_id("unit-batch");
+    pointers.push_back(&events[i]);
+  }
+  ASSERT_TRUE(db::RunInTransaction(*producer_, [&](db::Connection& conn) {
+                return outbox_->AppendAll(conn, pointers);
+              }).ok());
+  EXPECT_EQ(events[0].seq(), 2);     // t-a continues after the single append
+  EXPECT_EQ(events[1].seq(), 1);     // t-b starts at 1
+  EXPECT_EQ(events[248].seq(), 64);  // t-a: 1 + its 63 events of the batch
+  EXPECT_EQ(events[249].seq(), 63);  // t-b: its 63 events
+  std::set<std::string> ids;
+  for (const auto& e : events) {
+    EXPECT_EQ(e.event_id().rfind("routing-", 0), 0u);
+    ids.insert(e.event_id());
+  }
+  EXPECT_EQ(ids.size(), events.size());
+  EXPECT_EQ(Pending(), 251);
+  // Delivered in order per ticket: the consumer refuses gaps and repeats.
+  Relay& relay = AddRelay();
+  Drain(relay);
+  EXPECT_EQ(Applied(), 251);
+  EXPECT_EQ(Rejected(), 0);
 }
 
 TEST_F(OutboxTest, SubscriberDownForAWhileThenEverythingArrivesOnce) {

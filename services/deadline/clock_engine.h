@@ -92,6 +92,9 @@ class ClockEngine {
   absl::Status Stop(db::Connection& conn, const ClockRow& row, bool cancel);
   absl::Status StopAll(db::Connection& conn, const std::string& ticket_id,
                        bool cancel);
+  // Sets the envelope (ticket, number, now, actor "system" if unset).
+  void Stamp(const std::string& ticket_id, const std::string& ticket_number,
+             v1::TicketEvent* ev) const;
   absl::Status Emit(db::Connection& conn, const std::string& ticket_id,
                     const std::string& ticket_number, v1::TicketEvent* ev);
   absl::Status RescheduleRungs(db::Connection& conn, const ClockRow& row);
