@@ -15,20 +15,6 @@
 
 namespace hotline::assessment {
 
-std::string SqlTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
-}
-
-absl::Time ParseSqlTime(const std::string& s) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
-                       &err)) {
-    return absl::UnixEpoch();
-  }
-  return t;
-}
-
 const std::string& RollupMonthUpsertSql();
 
 namespace {

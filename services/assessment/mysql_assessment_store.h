@@ -7,10 +7,15 @@
 #include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
+#include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "services/assessment/assessment_store.h"
 
 namespace hotline::assessment {
+
+// DATETIME(6) text and string literals (common/db/sql_text.h).
+using db::ParseSqlTime;
+using db::SqlTime;
 
 class MysqlAssessmentStore final : public AssessmentStore {
  public:
@@ -52,8 +57,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
 };
 
 // SQL text helpers shared with the benchmark.
-std::string SqlTime(absl::Time t);  // "YYYY-MM-DD HH:MM:SS.ffffff" UTC
-absl::Time ParseSqlTime(const std::string& s);
 // The rollup upsert statement for one row of all counters.
 const std::string& RollupUpsertSql();
 

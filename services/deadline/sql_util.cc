@@ -5,20 +5,6 @@
 
 namespace hotline::deadline {
 
-std::string SqlTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
-}
-
-absl::Time ParseSqlTime(const std::string& s) {
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
-                      &err)) {
-    return t;
-  }
-  return absl::InfinitePast();
-}
-
 uint64_t Fingerprint(absl::string_view a, absl::string_view b) {
   uint64_t h = 1469598103934665603ull;
   auto mix = [&h](unsigned char c) {
@@ -48,37 +34,4 @@ absl::Status ValidateRequestId(absl::string_view id) {
 
 }  // namespace hotline::deadline
 
-namespace hotline::deadline {
-std::string SqlQuote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\'':
-        out += "\\'";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\0':
-        out += "\\0";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\x1a':
-        out += "\\Z";
-        break;
-      default:
-        out += c;
-    }
-  }
-  out += "'";
-  return out;
-}
-}  // namespace hotline::deadline
+namespace hotline::deadline {}  // namespace hotline::deadline

@@ -299,18 +299,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             return absl::InvalidArgumentError("town_code: not a unit id");
           }
           f.town_code = req->town_code();
-          if (req->has_received()) {
-            RETURN_IF_ERROR(
-                ParsePeriod("received", req->received(), &f.from, &f.to));
-          }
-          f.offset = page.offset;
-          f.limit = page.size;
-          ReaderScope scope;
-          if (IsUnitRole(who)) scope.unit_id = who.unit_id;
-          ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
-                           store_->ListTickets(f, scope));
-          return Fill(rows, who, page, filters, resp->mutable_tickets(),
-                      resp->mutable_page());
+          return List(std::move(f), *req, who, page, filters, resp);
         });
   }
 
@@ -384,18 +373,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             }
             f.statuses.push_back(static_cast<v1::TicketStatus>(s));
           }
-          if (req->has_received()) {
-            RETURN_IF_ERROR(
-                ParsePeriod("received", req->received(), &f.from, &f.to));
-          }
-          f.offset = page.offset;
-          f.limit = page.size;
-          ReaderScope scope;
-          if (IsUnitRole(who)) scope.unit_id = who.unit_id;
-          ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
-                           store_->ListTickets(f, scope));
-          return Fill(rows, who, page, filters, resp->mutable_tickets(),
-                      resp->mutable_page());
+          return List(std::move(f), *req, who, page, filters, resp);
         });
   }
 
@@ -663,17 +641,28 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     return t;
   }
 
-  template <typename R>
-  absl::Status Fill(std::vector<TicketRecord>& rows, const auth::Principal& who,
+  // ListTickets and SearchTickets: `f` plus the request's received period and
+  // page, restricted to what `who` may see, rendered for `who`.
+  template <typename Req, typename Resp>
+  absl::Status List(TicketFilter f, const Req& req, const auth::Principal& who,
                     const Page& page, const google::protobuf::Message& filters,
-                    R* out, v1::PageResponse* page_out) {
+                    Resp* resp) {
+    if (req.has_received()) {
+      RETURN_IF_ERROR(ParsePeriod("received", req.received(), &f.from, &f.to));
+    }
+    f.offset = page.offset;
+    f.limit = page.size;
+    ReaderScope scope;
+    if (IsUnitRole(who)) scope.unit_id = who.unit_id;
+    ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
+                     store_->ListTickets(f, scope));
     const bool more = static_cast<int>(rows.size()) > page.size;
     if (more) rows.resize(page.size);
     for (const auto& r : rows) {
-      ASSIGN_OR_RETURN(*out->Add(), Render(r, who));
+      ASSIGN_OR_RETURN(*resp->add_tickets(), Render(r, who));
     }
     if (more) {
-      page_out->set_next_page_token(
+      resp->mutable_page()->set_next_page_token(
           NextPageToken(page.offset + page.size, filters));
     }
     return absl::OkStatus();

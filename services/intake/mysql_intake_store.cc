@@ -41,41 +41,9 @@ std::string LikeEscape(absl::string_view s) {
   return absl::StrReplaceAll(s, {{"\\", "\\\\"}, {"%", "\\%"}, {"_", "\\_"}});
 }
 
-// A SQL string literal of `s`. The values passed are validated before
-// (codes, ids, hex, bigrams, timestamps); quotes and backslashes are escaped
-// all the same (sessions do not set NO_BACKSLASH_ESCAPES).
-std::string Quote(absl::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "''";
-    } else if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '\0') {
-      out += "\\0";
-    } else {
-      out.push_back(c);
-    }
-  }
-  out.push_back('\'');
-  return out;
-}
+std::string Quote(absl::string_view s) { return db::SqlQuote(s); }
 
 }  // namespace
-
-std::string SqlTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
-}
-
-absl::Time ParseSqlTime(const std::string& s) {
-  absl::Time t;
-  std::string err;
-  if (absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
-                      &err)) {
-    return t;
-  }
-  return absl::UnixEpoch();
-}
 
 std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
                         size_t max_terms) {

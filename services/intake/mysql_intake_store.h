@@ -8,14 +8,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
+#include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "services/intake/intake_store.h"
 
 namespace hotline::intake {
 
+// DATETIME(6) text and string literals (common/db/sql_text.h).
+using db::ParseSqlTime;
+using db::SqlTime;
+
 // SQL helpers shared by intake's stores.
-std::string SqlTime(absl::Time t);              // DATETIME(6) literal
-absl::Time ParseSqlTime(const std::string& s);  // from DATETIME(6)
 // 'a','b' for terms (which contain only CJK characters and [a-z0-9]).
 std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
                         size_t max_terms);

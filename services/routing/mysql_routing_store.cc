@@ -59,20 +59,6 @@ const std::vector<int>& OpenStatuses() {
 
 }  // namespace
 
-std::string SqlTime(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%E6S", t, absl::UTCTimeZone());
-}
-
-absl::Time ParseSqlTime(const std::string& s) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime("%Y-%m-%d %H:%M:%E*S", s, absl::UTCTimeZone(), &t,
-                       &err)) {
-    return absl::UnixEpoch();
-  }
-  return t;
-}
-
 absl::StatusOr<std::vector<v1::Unit>> MysqlRoutingStore::LoadUnits(
     db::Connection& c) {
   ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT body FROM unit"));

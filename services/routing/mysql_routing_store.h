@@ -3,9 +3,14 @@
 // RoutingStore on MySQL 8 / MariaDB 10.11 (schema/010_routing.sql).
 // Stateless; thread-safe (each call uses only the connection it is given).
 
+#include "common/db/sql_text.h"
 #include "services/routing/routing_store.h"
 
 namespace hotline::routing {
+
+// DATETIME(6) text and string literals (common/db/sql_text.h).
+using db::ParseSqlTime;
+using db::SqlTime;
 
 class MysqlRoutingStore final : public RoutingStore {
  public:
@@ -55,7 +60,5 @@ class MysqlRoutingStore final : public RoutingStore {
 };
 
 // "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, and back.
-std::string SqlTime(absl::Time t);
-absl::Time ParseSqlTime(const std::string& s);
 
 }  // namespace hotline::routing

@@ -153,6 +153,19 @@ std::string NextToken(absl::string_view kind, const Page& p, size_t got) {
   return absl::StrCat(kind, ":", p.offset + p.size);
 }
 
+// Copies the page's slice of `all` (held in memory) into `out` and sets the
+// token of the next page, if any.
+template <typename T, typename Out>
+void CopyPage(const std::vector<const T*>& all, const Page& page,
+              absl::string_view kind, Out* out, v1::PageResponse* page_out) {
+  const int end =
+      std::min(static_cast<int>(all.size()), page.offset + page.size);
+  for (int i = page.offset; i < end; ++i) *out->Add() = *all[i];
+  if (end < static_cast<int>(all.size())) {
+    page_out->set_next_page_token(absl::StrCat(kind, ":", end));
+  }
+}
+
 bool IsUnitRole(const Principal& who) {
   return who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead);
 }
@@ -1079,15 +1092,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
         if (!kinds.empty() && !kinds.count(u->kind())) continue;
         all.push_back(u);
       }
-      for (int i = page.offset;
-           i < static_cast<int>(all.size()) && i < page.offset + page.size;
-           ++i) {
-        *resp->add_units() = *all[i];
-      }
-      if (page.offset + page.size < static_cast<int>(all.size())) {
-        resp->mutable_page()->set_next_page_token(
-            absl::StrCat("units:", page.offset + page.size));
-      }
+      CopyPage(all, page, "units", resp->mutable_units(), resp->mutable_page());
       return absl::OkStatus();
     });
   }
@@ -1357,15 +1362,8 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
               continue;
             out.push_back(&r);
           }
-          for (int i = page.offset;
-               i < static_cast<int>(out.size()) && i < page.offset + page.size;
-               ++i) {
-            *resp->add_rules() = *out[i];
-          }
-          if (page.offset + page.size < static_cast<int>(out.size())) {
-            resp->mutable_page()->set_next_page_token(
-                absl::StrCat("rules:", page.offset + page.size));
-          }
+          CopyPage(out, page, "rules", resp->mutable_rules(),
+                   resp->mutable_page());
           return absl::OkStatus();
         });
   }

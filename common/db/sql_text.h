@@ -1,0 +1,25 @@
+#pragma once
+
+// Values written into SQL text, for the statements that are built rather
+// than prepared (multi-row inserts of varying length). Sessions run in UTC
+// without NO_BACKSLASH_ESCAPES (connection.h).
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace hotline::db {
+
+// "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: a DATETIME(6) literal's text.
+std::string SqlTime(absl::Time t);
+
+// Parses SqlTime's form, which is also what the server returns for a
+// DATETIME(6) column; the Unix epoch if `s` is not such a value.
+absl::Time ParseSqlTime(const std::string& s);
+
+// `s` as a SQL string literal, quotes included, escaped as
+// mysql_real_escape_string does (\ ' " NUL \n \r ^Z); safe for utf8mb4.
+std::string SqlQuote(absl::string_view s);
+
+}  // namespace hotline::db
