@@ -101,17 +101,19 @@ absl::Status Connection::Begin() {
   if (in_transaction_) {
     return absl::FailedPreconditionError("transaction already open");
   }
-  absl::Status status =
-      Guard("begin transaction", [&] { conn_->setAutoCommit(false); });
+  // Autocommit stays on; an explicit transaction runs until COMMIT or
+  // ROLLBACK (one round trip each way, where toggling autocommit takes two
+  // to end).
+  absl::Status status = Guard("begin transaction", [&] {
+    std::unique_ptr<sql::Statement> stmt(conn_->createStatement());
+    stmt->execute("START TRANSACTION");
+  });
   if (status.ok()) in_transaction_ = true;
   return status;
 }
 
 absl::Status Connection::Commit() {
-  absl::Status status = Guard("commit", [&] {
-    conn_->commit();
-    conn_->setAutoCommit(true);
-  });
+  absl::Status status = Guard("commit", [&] { conn_->commit(); });
   in_transaction_ = false;
   // A failed commit leaves the session in an unknown state.
   if (!status.ok()) broken_ = true;
@@ -119,10 +121,7 @@ absl::Status Connection::Commit() {
 }
 
 absl::Status Connection::Rollback() {
-  absl::Status status = Guard("rollback", [&] {
-    conn_->rollback();
-    conn_->setAutoCommit(true);
-  });
+  absl::Status status = Guard("rollback", [&] { conn_->rollback(); });
   in_transaction_ = false;
   if (!status.ok()) broken_ = true;
   return status;

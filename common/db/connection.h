@@ -95,8 +95,8 @@ class Connection {
   }
 
   // Transactions; RunInTransaction (transaction.h) is the usual way. Begin
-  // turns autocommit off; Commit/Rollback turn it back on. A connection
-  // returned to the pool inside a transaction is rolled back.
+  // sends START TRANSACTION (autocommit stays on), Commit/Rollback end it.
+  // A connection returned to the pool inside a transaction is rolled back.
   absl::Status Begin();
   absl::Status Commit();
   absl::Status Rollback();
