@@ -1,5 +1,8 @@
 #include "common/db/sql_text.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
 namespace hotline::db {
 
 std::string SqlTime(absl::Time t) {
@@ -47,6 +50,10 @@ std::string SqlQuote(absl::string_view s) {
   }
   out += '\'';
   return out;
+}
+
+std::string SqlHex(absl::string_view bytes) {
+  return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
 }
 
 }  // namespace hotline::db

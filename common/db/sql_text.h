@@ -22,4 +22,7 @@ absl::Time ParseSqlTime(const std::string& s);
 // mysql_real_escape_string does (\ ' " NUL \n \r ^Z); safe for utf8mb4.
 std::string SqlQuote(absl::string_view s);
 
+// `bytes` as a hexadecimal literal X'…', for binary columns.
+std::string SqlHex(absl::string_view bytes);
+
 }  // namespace hotline::db

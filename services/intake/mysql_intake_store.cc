@@ -112,184 +112,271 @@ absl::StatusOr<int64_t> MysqlIntakeStore::NextSerial(const std::string& day) {
 absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
     const RepeatQuery& q) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  return FindRepeatsOn(*conn, q);
+  ASSIGN_OR_RETURN(std::vector<CandidateMap> found, FindRepeatsOn(*conn, {&q}));
+  return Ranked(std::move(found[0]));
 }
 
-absl::StatusOr<std::vector<v1::RepeatCandidate>>
-MysqlIntakeStore::FindRepeatsOn(db::Connection& conn, const RepeatQuery& q) {
-  // One round trip: orders of the same caller in the window, and orders of
-  // the same town in the window sharing at least one LSH band with this one
-  // (ticket_term's primary key is (term, town, received_at, row_id)), so the
-  // cost follows the number of similar orders, not the size of the town.
-  // Similarity is then estimated from the candidates' MinHash signatures.
-  constexpr char kCols[] =
-      "t.id, t.ticket_id, t.ticket_number, t.status, t.received_at, ";
+absl::StatusOr<std::vector<MysqlIntakeStore::CandidateMap>>
+MysqlIntakeStore::FindRepeatsOn(
+    db::Connection& conn, const std::vector<const RepeatQuery*>& queries) {
+  // One round trip for all queries, each part tagged with its query's index:
+  // orders of the same caller in the window, and orders of the same town in
+  // the window sharing at least one LSH band with this one (ticket_term's
+  // primary key is (term, town, received_at, row_id)), so the cost follows
+  // the number of similar orders, not the size of the town. Similarity is
+  // then estimated from the candidates' MinHash signatures.
   std::vector<std::string> parts;
-  const std::string since = Quote(SqlTime(q.since));
-  if (!q.caller_hash.empty()) {
-    parts.push_back(absl::StrCat(
-        "(SELECT ", kCols,
-        "1, '' FROM ticket t WHERE t.caller_hash = ", Quote(q.caller_hash),
-        " AND t.received_at >= ", since, " AND t.ticket_id <> ",
-        Quote(q.exclude_ticket_id), " ORDER BY t.received_at DESC LIMIT 10)"));
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const RepeatQuery& q = *queries[i];
+    const std::string cols = absl::StrCat(
+        i, ", t.id, t.ticket_id, t.ticket_number, t.status, t.received_at, ");
+    const std::string since = Quote(SqlTime(q.since));
+    if (!q.caller_hash.empty()) {
+      parts.push_back(absl::StrCat(
+          "(SELECT ", cols, "1, '' FROM ticket t WHERE t.caller_hash = ",
+          Quote(q.caller_hash), " AND t.received_at >= ", since,
+          " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
+          " ORDER BY t.received_at DESC LIMIT 10)"));
+    }
+    const std::vector<std::string> bands = LshBands(q.signature);
+    if (!q.town_code.empty() && !bands.empty()) {
+      std::vector<std::string> quoted;
+      for (const auto& b : bands) quoted.push_back(Quote(b));
+      parts.push_back(absl::StrCat(
+          "(SELECT ", cols,
+          "2, t.signature FROM (SELECT DISTINCT tt.row_id FROM ticket_term tt "
+          "WHERE tt.term IN (",
+          absl::StrJoin(quoted, ","), ") AND tt.town_code = ",
+          Quote(q.town_code), " AND tt.received_at >= ", since,
+          " LIMIT 100) c JOIN ticket t ON t.id = c.row_id)"));
+    }
   }
-  const std::vector<std::string> bands = LshBands(q.signature);
-  if (!q.town_code.empty() && !bands.empty()) {
-    std::vector<std::string> quoted;
-    for (const auto& b : bands) quoted.push_back(Quote(b));
-    parts.push_back(absl::StrCat(
-        "(SELECT ", kCols,
-        "2, t.signature FROM (SELECT DISTINCT tt.row_id FROM ticket_term tt "
-        "WHERE tt.term IN (",
-        absl::StrJoin(quoted, ","), ") AND tt.town_code = ", Quote(q.town_code),
-        " AND tt.received_at >= ", since,
-        " LIMIT 100) c JOIN ticket t ON t.id = c.row_id)"));
-  }
-  std::vector<v1::RepeatCandidate> out;
-  if (parts.empty()) return out;
+  std::vector<CandidateMap> found(queries.size());
+  if (parts.empty()) return found;
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
-  absl::flat_hash_map<int64_t, v1::RepeatCandidate> by_id;
   RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
     while (rs->next()) {
-      const int64_t id = rs->getInt64(1);
+      const size_t i = rs->getUInt(1);
+      const RepeatQuery& q = *queries.at(i);
+      CandidateMap& by_id = found[i];
+      const int64_t id = rs->getInt64(2);
       v1::RepeatCandidate c;
-      c.set_ticket_id(rs->getString(2));
+      c.set_ticket_id(rs->getString(3));
       if (c.ticket_id() == q.exclude_ticket_id) continue;
-      c.set_ticket_number(rs->getString(3));
-      c.set_status(static_cast<v1::TicketStatus>(rs->getInt(4)));
-      *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(5)));
-      if (rs->getInt(6) == 1) {
+      c.set_ticket_number(rs->getString(4));
+      c.set_status(static_cast<v1::TicketStatus>(rs->getInt(5)));
+      *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(6)));
+      if (rs->getInt(7) == 1) {
         c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
         c.set_score(1.0);
       } else {
         if (by_id.contains(id)) continue;  // the same caller wins
         c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
         c.set_score(EstimatedJaccard(
-            q.signature, DecodeSignature(std::string(rs->getString(7)))));
+            q.signature, DecodeSignature(std::string(rs->getString(8)))));
         if (c.score() < q.threshold) continue;
       }
       by_id[id] = std::move(c);
     }
   }));
-  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored(by_id.begin(),
-                                                              by_id.end());
+  return found;
+}
+
+std::vector<v1::RepeatCandidate> MysqlIntakeStore::Ranked(CandidateMap found) {
+  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored(
+      std::make_move_iterator(found.begin()),
+      std::make_move_iterator(found.end()));
   // Best first (then newest), at most 10.
   std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
     return a.second.score() != b.second.score()
                ? a.second.score() > b.second.score()
                : a.first > b.first;
   });
-  for (auto& [id, c] : scored) {
-    if (out.size() == 10) break;
-    out.push_back(std::move(c));
-  }
+  if (scored.size() > 10) scored.resize(10);
+  std::vector<v1::RepeatCandidate> out;
+  for (auto& [id, c] : scored) out.push_back(std::move(c));
   return out;
 }
 
-absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
-    const NewTicket& t, const RepeatQuery& q) {
+namespace {
+
+// The ticket row of a new order, as a VALUES tuple.
+std::string TicketRow(const NewTicket& t) {
   const v1::Ticket& tk = t.ticket;
-  std::string doc;
-  {
-    v1::Ticket d = tk;
-    d.clear_status();
-    d.clear_caller();
-    d.clear_caller_hash();
-    d.clear_updated_at();
-    doc = d.SerializeAsString();
-  }
-  std::vector<std::string> term_rows;
-  const std::string town = Quote(tk.location().town_code());
-  const std::string received = Quote(SqlTime(FromProto(tk.received_at())));
+  v1::Ticket doc = tk;  // the immutable part
+  doc.clear_status();
+  doc.clear_caller();
+  doc.clear_caller_hash();
+  doc.clear_updated_at();
+  const std::string created = Quote(SqlTime(FromProto(tk.created_at())));
+  return absl::StrCat(
+      "(", Quote(tk.ticket_id()), ",", Quote(tk.ticket_number()), ",",
+      Quote(t.request_id), ",", db::SqlHex(t.request_hash), ",",
+      static_cast<int>(tk.channel()), ",", static_cast<int>(tk.request_type()),
+      ",", Quote(tk.category_code()), ",", Quote(tk.location().town_code()),
+      ",", tk.confidential() ? 1 : 0, ",", tk.caller().anonymous() ? 1 : 0, ",",
+      db::SqlHex(doc.SerializeAsString()), ",",
+      t.caller_ct.empty() ? "NULL" : db::SqlHex(t.caller_ct), ",",
+      Quote(tk.caller_hash()), ",", t.terms.size(), ",",
+      static_cast<int>(tk.status()), ",",
+      Quote(SqlTime(FromProto(tk.received_at()))), ",", created, ",", created,
+      ",", db::SqlHex(EncodeSignature(t.signature)), ")");
+}
+
+// The order's bigram terms and LSH band keys (tf 0) as ticket_term rows.
+void AppendTermRows(const NewTicket& t, int64_t row_id,
+                    std::vector<std::string>* rows) {
+  const std::string tail = absl::StrCat(
+      ", ", Quote(t.ticket.location().town_code()), ", ",
+      Quote(SqlTime(FromProto(t.ticket.received_at()))), ", ", row_id, ", ");
   for (const auto& [term, n] : t.terms) {
-    term_rows.push_back(absl::StrCat("(", Quote(term), ", ", town, ", ",
-                                     received, ", @row, ", n, ", ",
-                                     t.terms.size(), ")"));
+    rows->push_back(
+        absl::StrCat("(", Quote(term), tail, n, ", ", t.terms.size(), ")"));
   }
   for (const std::string& band : LshBands(t.signature)) {
-    term_rows.push_back(absl::StrCat("(", Quote(band), ", ", town, ", ",
-                                     received, ", @row, 0, ", t.terms.size(),
-                                     ")"));
+    rows->push_back(
+        absl::StrCat("(", Quote(band), tail, "0, ", t.terms.size(), ")"));
   }
-  std::string terms_sql;
-  if (!term_rows.empty()) {
-    terms_sql = absl::StrCat(
-        "INSERT INTO ticket_term (term, town_code, received_at, row_id, tf, "
-        "doc_terms) VALUES ",
-        absl::StrJoin(term_rows, ","));
+}
+
+// Earlier orders of the same batch are candidates too: they were not yet
+// stored when the batch looked for repeats.
+void AddBatchRepeats(const RepeatQuery& q, const NewTicket& earlier,
+                     int64_t earlier_row,
+                     MysqlIntakeStore::CandidateMap* found) {
+  const v1::Ticket& e = earlier.ticket;
+  if (e.ticket_id() == q.exclude_ticket_id ||
+      FromProto(e.received_at()) < q.since) {
+    return;
   }
-  CreateOutcome out;
+  v1::RepeatCandidate c;
+  if (!q.caller_hash.empty() && q.caller_hash == e.caller_hash()) {
+    c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
+    c.set_score(1.0);
+  } else if (!q.town_code.empty() && q.town_code == e.location().town_code()) {
+    c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
+    c.set_score(EstimatedJaccard(q.signature, earlier.signature));
+    if (c.score() < q.threshold) return;
+  } else {
+    return;
+  }
+  c.set_ticket_id(e.ticket_id());
+  c.set_ticket_number(e.ticket_number());
+  c.set_status(e.status());
+  *c.mutable_received_at() = e.received_at();
+  (*found)[earlier_row] = std::move(c);
+}
+
+}  // namespace
+
+absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
+    const NewTicket& t, const RepeatQuery& q) {
+  return creates_.Submit(CreateRequest{&t, &q});
+}
+
+std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
+    absl::Span<const CreateRequest* const> batch) {
+  const size_t n = batch.size();
+  std::vector<absl::StatusOr<CreateOutcome>> results;
   absl::Status st =
       db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-        ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(conn, q));
-        ASSIGN_OR_RETURN(
-            sql::PreparedStatement * ins,
-            conn.Prepare(
-                "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
-                "request_hash, channel, request_type, category_code, "
-                "town_code, "
-                "confidential, anonymous, doc, caller_ct, caller_hash, "
-                "term_count, "
-                "status, received_at, created_at, updated_at, signature) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-        RETURN_IF_ERROR(conn.Guard("insert ticket", [&] {
-          ins->setString(1, tk.ticket_id());
-          ins->setString(2, tk.ticket_number());
-          ins->setString(3, t.request_id);
-          ins->setString(4, t.request_hash);
-          ins->setInt(5, tk.channel());
-          ins->setInt(6, tk.request_type());
-          ins->setString(7, tk.category_code());
-          ins->setString(8, tk.location().town_code());
-          ins->setBoolean(9, tk.confidential());
-          ins->setBoolean(10, tk.caller().anonymous());
-          ins->setString(11, doc);
-          if (t.caller_ct.empty()) {
-            ins->setNull(12, sql::DataType::VARBINARY);
-          } else {
-            ins->setString(12, t.caller_ct);
+        results.assign(n, absl::InternalError("order not written"));
+        // 1. Repeat candidates, from the orders stored before this batch.
+        std::vector<const RepeatQuery*> queries;
+        for (const CreateRequest* r : batch) queries.push_back(r->query);
+        ASSIGN_OR_RETURN(std::vector<CandidateMap> found,
+                         FindRepeatsOn(conn, queries));
+
+        // 2. The orders. A request id stored before (or twice in this batch)
+        // keeps its first row: the upsert leaves that row as it is.
+        std::vector<std::string> rows, request_ids;
+        for (const CreateRequest* r : batch) {
+          rows.push_back(TicketRow(*r->ticket));
+          request_ids.push_back(Quote(r->ticket->request_id));
+        }
+        RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+            "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
+            "request_hash, channel, request_type, category_code, town_code, "
+            "confidential, anonymous, doc, caller_ct, caller_hash, "
+            "term_count, status, received_at, created_at, updated_at, "
+            "signature) VALUES ",
+            absl::StrJoin(rows, ","), " ON DUPLICATE KEY UPDATE id = id")));
+
+        // 3. Which request ids now have which rows: ours, or one stored
+        // before (a replay, whose stored record the caller compares).
+        ASSIGN_OR_RETURN(auto rs,
+                         conn.Query(absl::StrCat(
+                             "SELECT ", kTicketCols,
+                             ", t.ticket_id, t.request_id FROM ticket t WHERE "
+                             "t.request_id IN (",
+                             absl::StrJoin(request_ids, ","), ")")));
+        absl::flat_hash_map<std::string, TicketRecord> stored;
+        absl::Status parsed = absl::OkStatus();
+        RETURN_IF_ERROR(conn.Guard("read stored orders", [&] {
+          while (rs->next()) {
+            const std::string ticket_id = rs->getString(11);
+            const std::string request_id = rs->getString(12);
+            absl::StatusOr<TicketRecord> rec = RecordFromRow(*rs);
+            if (!rec.ok()) {
+              parsed = rec.status();
+              return;
+            }
+            stored[request_id] = std::move(*rec);
           }
-          ins->setString(13, tk.caller_hash());
-          ins->setInt(14, static_cast<int>(t.terms.size()));
-          ins->setInt(15, tk.status());
-          ins->setString(16, SqlTime(FromProto(tk.received_at())));
-          ins->setString(17, SqlTime(FromProto(tk.created_at())));
-          ins->setString(18, SqlTime(FromProto(tk.created_at())));
-          ins->setString(19, EncodeSignature(t.signature));
-          ins->executeUpdate();
         }));
-        if (!terms_sql.empty()) {
-          // @row is the ticket's id; set without an extra round trip by the
-          // multi-row insert below through LAST_INSERT_ID().
-          std::string sql =
-              absl::StrReplaceAll(terms_sql, {{"@row", "LAST_INSERT_ID()"}});
-          RETURN_IF_ERROR(conn.Execute(sql));
+        RETURN_IF_ERROR(parsed);
+
+        // 4. Terms and events of the orders this batch wrote.
+        std::vector<std::string> term_rows;
+        std::vector<v1::TicketEvent> events;
+        std::vector<std::pair<const NewTicket*, int64_t>> written;
+        for (size_t i = 0; i < n; ++i) {
+          const NewTicket& t = *batch[i]->ticket;
+          auto it = stored.find(t.request_id);
+          if (it == stored.end()) {
+            // Only a clash of ticket id or number leaves no row at all.
+            results[i] = absl::InternalError(absl::StrCat(
+                "order ", t.ticket.ticket_number(), " was not stored"));
+            continue;
+          }
+          CreateOutcome out;
+          out.record = it->second;
+          if (out.record.ticket.ticket_id() == t.ticket.ticket_id()) {
+            out.record.ticket = t.ticket;
+            AppendTermRows(t, out.record.row_id, &term_rows);
+            events.insert(events.end(), t.events.begin(), t.events.end());
+          } else {
+            out.replayed = true;
+          }
+          for (const auto& [earlier, row] : written) {
+            AddBatchRepeats(*queries[i], *earlier, row, &found[i]);
+          }
+          found[i].erase(out.record.row_id);  // never its own repeat
+          if (!out.replayed) written.emplace_back(&t, out.record.row_id);
+          out.candidates = Ranked(std::move(found[i]));
+          results[i] = std::move(out);
         }
-        for (const v1::TicketEvent& e : t.events) {
-          v1::TicketEvent copy = e;
-          RETURN_IF_ERROR(outbox_->Append(conn, &copy));
+        if (!term_rows.empty()) {
+          RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+              "INSERT INTO ticket_term (term, town_code, received_at, row_id, "
+              "tf, doc_terms) VALUES ",
+              absl::StrJoin(term_rows, ","))));
         }
-        return absl::OkStatus();
+        std::vector<v1::TicketEvent*> pointers;
+        for (v1::TicketEvent& e : events) pointers.push_back(&e);
+        return outbox_->AppendAll(conn, pointers);
       });
-  if (st.ok()) {
-    out.record.ticket = tk;
-    out.record.caller_ct = t.caller_ct;
-    out.record.request_hash = t.request_hash;
-    return out;
+  if (st.ok()) return results;
+  // Unavailable or aborted: the same for every order of the batch. Anything
+  // else may be one order's own doing; each is then written on its own.
+  if (n == 1 || absl::IsUnavailable(st) || absl::IsAborted(st)) {
+    results.assign(n, st);
+    return results;
   }
-  if (st.code() != absl::StatusCode::kAlreadyExists) return st;
-  // A request id seen before (or, in theory, a colliding number): the stored
-  // order decides.
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(std::optional<TicketRecord> existing,
-                   ReadTicket(*conn, "request_id", t.request_id, false));
-  if (!existing.has_value()) return st;
-  out.record = std::move(*existing);
-  out.replayed = true;
-  RepeatQuery rq = q;
-  rq.exclude_ticket_id = out.record.ticket.ticket_id();
-  ASSIGN_OR_RETURN(out.candidates, FindRepeatsOn(*conn, rq));
-  return out;
+  for (size_t i = 0; i < n; ++i) {
+    results[i] = std::move(CreateBatch({batch[i]})[0]);
+  }
+  return results;
 }
 
 absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::ReadTicket(

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
+#include "common/db/group_commit.h"
 #include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "services/intake/intake_store.h"
@@ -27,7 +28,14 @@ class MysqlIntakeStore final : public IntakeStore {
  public:
   // Neither is owned; both must outlive the store.
   MysqlIntakeStore(db::ConnectionPool* pool, const outbox::Outbox* outbox)
-      : pool_(pool), outbox_(outbox) {}
+      : pool_(pool),
+        outbox_(outbox),
+        creates_([this](absl::Span<const CreateRequest* const> batch) {
+          return CreateBatch(batch);
+        }) {}
+
+  // Repeat candidates by ticket row id.
+  using CandidateMap = absl::flat_hash_map<int64_t, v1::RepeatCandidate>;
 
   absl::StatusOr<Catalog> LoadCatalog() override;
   absl::StatusOr<int64_t> NextSerial(const std::string& day) override;
@@ -55,8 +63,20 @@ class MysqlIntakeStore final : public IntakeStore {
                           const v1::TicketEvent& event) override;
 
  private:
-  absl::StatusOr<std::vector<v1::RepeatCandidate>> FindRepeatsOn(
-      db::Connection& conn, const RepeatQuery& q);
+  struct CreateRequest {
+    const NewTicket* ticket;
+    const RepeatQuery* query;
+  };
+  // Concurrent CreateTicket calls share transactions (group commit): one
+  // batch is one transaction of a fixed number of round trips, whatever the
+  // number of orders in it.
+  std::vector<absl::StatusOr<CreateOutcome>> CreateBatch(
+      absl::Span<const CreateRequest* const> batch);
+  // One query for all of `queries` (the candidates of each, by row id).
+  absl::StatusOr<std::vector<CandidateMap>> FindRepeatsOn(
+      db::Connection& conn, const std::vector<const RepeatQuery*>& queries);
+  // Best first (then newest), at most 10.
+  static std::vector<v1::RepeatCandidate> Ranked(CandidateMap found);
   absl::StatusOr<std::optional<TicketRecord>> ReadTicket(
       db::Connection& conn, const std::string& where_column,
       const std::string& key, bool for_update);
@@ -70,6 +90,8 @@ class MysqlIntakeStore final : public IntakeStore {
   std::string serial_day_ ABSL_GUARDED_BY(serial_mu_);
   int64_t serial_next_ ABSL_GUARDED_BY(serial_mu_) = 0;
   int64_t serial_end_ ABSL_GUARDED_BY(serial_mu_) = 0;  // exclusive
+
+  db::GroupCommit<CreateRequest, absl::StatusOr<CreateOutcome>> creates_;
 };
 
 }  // namespace hotline::intake

@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <functional>
+#include <memory>
 #include <random>
 #include <thread>
 #include <vector>
@@ -30,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/db/connection.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7101", "hotline-intake address");
@@ -96,6 +99,54 @@ double Percentile(std::vector<double>& v, double p) {
   std::sort(v.begin(), v.end());
   size_t i = std::min(v.size() - 1, static_cast<size_t>(p * v.size()));
   return v[i];
+}
+
+// Runs call(k) for k in [0, count) on `threads` threads; returns the seconds
+// taken and appends each call's latency (ms) to `latencies`.
+double Drive(int threads, size_t count, const std::function<void(size_t)>& call,
+             std::vector<double>* latencies) {
+  std::atomic<size_t> next{0};
+  std::vector<std::vector<double>> per_thread(threads);
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> ts;
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      for (size_t k; (k = next++) < count;) {
+        const absl::Time t0 = absl::Now();
+        call(k);
+        per_thread[t].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
+  for (auto& v : per_thread) {
+    latencies->insert(latencies->end(), v.begin(), v.end());
+  }
+  return secs;
+}
+
+// The ceiling of any unary call to the service on this machine: the
+// standard health check, which touches neither the database nor the
+// service's own code, at the same concurrency.
+double BareCallRate(const std::shared_ptr<grpc::Channel>& channel, int threads,
+                    size_t count) {
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  std::atomic<int> failed{0};
+  std::vector<double> latencies;
+  const double secs = Drive(
+      threads, count,
+      [&](size_t) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+        grpc::health::v1::HealthCheckRequest req;
+        grpc::health::v1::HealthCheckResponse resp;
+        if (!health->Check(&ctx, req, &resp).ok()) ++failed;
+      },
+      &latencies);
+  if (failed > 0) std::fprintf(stderr, "health: %d failed\n", failed.load());
+  return count / secs;
 }
 
 // Single-row autocommit INSERTs at `threads` connections: rows per second.
@@ -200,14 +251,11 @@ int Main() {
     calls.push_back(i);
     if (i % 100 < absl::GetFlag(FLAGS_retry_percent)) calls.push_back(i);
   }
-  std::atomic<size_t> next{0};
   std::atomic<int> ok{0}, failed{0}, replayed{0};
-  std::vector<std::vector<double>> latencies(concurrency);
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < concurrency; ++t) {
-    threads.emplace_back([&, t] {
-      for (size_t k; (k = next++) < calls.size();) {
+  std::vector<double> all;
+  const double secs = Drive(
+      concurrency, calls.size(),
+      [&](size_t k) {
         const int i = calls[k];
         // Deterministic per order, so a retry sends the same body.
         std::seed_seq seed{i, 12345};
@@ -235,25 +283,16 @@ int Main() {
         ctx.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
         v1::CreateTicketResponse resp;
-        const absl::Time t0 = absl::Now();
         grpc::Status s = stub->CreateTicket(&ctx, req, &resp);
-        latencies[t].push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
         if (s.ok()) {
           ++ok;
           if (resp.replayed()) ++replayed;
-        } else {
-          if (failed++ < 5) {
-            std::fprintf(stderr, "CreateTicket: %d %s\n", s.error_code(),
-                         s.error_message().c_str());
-          }
+        } else if (failed++ < 5) {
+          std::fprintf(stderr, "CreateTicket: %d %s\n", s.error_code(),
+                       s.error_message().c_str());
         }
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  const double secs = absl::ToDoubleSeconds(absl::Now() - start);
-  std::vector<double> all;
-  for (auto& v : latencies) all.insert(all.end(), v.begin(), v.end());
+      },
+      &all);
   const double orders_per_s = (ok - replayed) / secs;
   const double calls_per_s = calls.size() / secs;
   std::printf(
@@ -264,6 +303,12 @@ int Main() {
   std::printf("  orders/s %.0f   calls/s %.0f   p50 %.2f ms   p99 %.2f ms\n",
               orders_per_s, calls_per_s, Percentile(all, 0.50),
               Percentile(all, 0.99));
+
+  const double bare = BareCallRate(channel, concurrency, calls.size());
+  std::printf(
+      "Bare gRPC call (grpc.health.v1.Health/Check) at concurrency %d: %.0f "
+      "calls/s (CreateTicket: %.0f%% of it)\n",
+      concurrency, bare, 100.0 * calls_per_s / bare);
 
   if (pool == nullptr) return failed > 0 ? 1 : 0;
   double raw1_after = 0, rawn_after = 0;
