@@ -13,8 +13,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "hotline/v1/deadline.grpc.pb.h"
-#include "services/deadline/calendar_store.h"
-#include "services/deadline/sql_util.h"
+#include "services/deadline/request_id.h"
 
 namespace hotline::deadline {
 namespace {
@@ -371,9 +370,9 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
         *deps_.pool, [&](db::Connection& conn) -> absl::Status {
           resp->Clear();
           replayed = false;
-          ASSIGN_OR_RETURN(
-              std::optional<std::string> stored,
-              LookupRequest(conn, req.request_id(), "LoadYear", fp));
+          ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                           deps_.store->LookupRequest(conn, req.request_id(),
+                                                      "LoadYear", fp));
           if (stored.has_value()) {
             replayed = true;
             if (!resp->ParseFromString(*stored)) {
@@ -386,8 +385,9 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
           resp->set_changed(changed);
           if (changed) {
             if (current->IsKnownYear(req.year())) {
-              ASSIGN_OR_RETURN(int64_t in_use,
-                               CountRunningClocksInYear(conn, req.year()));
+              ASSIGN_OR_RETURN(
+                  int64_t in_use,
+                  deps_.store->CountRunningClocksInYear(conn, req.year()));
               if (in_use > 0 && !req.force()) {
                 return absl::FailedPreconditionError(absl::StrCat(
                     "year: ", req.year(), " is loaded and ", in_use,
@@ -399,10 +399,11 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
                 resp->set_clocks_recomputed(moved);
               }
             }
-            RETURN_IF_ERROR(SaveCalendarYear(conn, persisted, next->version()));
+            RETURN_IF_ERROR(deps_.store->SaveCalendarYear(conn, persisted,
+                                                          next->version()));
           }
-          return RecordRequest(conn, req.request_id(), "LoadYear", fp,
-                               resp->SerializeAsString(), now);
+          return deps_.store->RecordRequest(conn, req.request_id(), "LoadYear",
+                                            fp, resp->SerializeAsString(), now);
         }));
     if (!replayed && changed) {
       deps_.state->Publish(next, req.year(), persisted.meta);

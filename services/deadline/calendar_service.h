@@ -13,6 +13,7 @@
 #include "common/db/connection.h"
 #include "common/server/call_gate.h"
 #include "services/deadline/calendar_state.h"
+#include "services/deadline/deadline_store.h"
 #include "services/deadline/policy.h"
 
 namespace grpc {
@@ -34,6 +35,7 @@ struct CalendarServiceDeps {
   const server::CallGate* gate = nullptr;
   Clock* clock = nullptr;
   db::ConnectionPool* pool = nullptr;
+  DeadlineStore* store = nullptr;
   CalendarState* state = nullptr;
   const Policy* policy = nullptr;
   RecomputeClocksFn recompute;         // may be empty (nothing recomputed)

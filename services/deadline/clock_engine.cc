@@ -53,6 +53,30 @@ std::vector<RecipientPlan> PlanFor(v1::LadderStep step) {
   }
 }
 
+// A recipient of a rung's notices. The chased unit's liaison and duty leader
+// (unit_id empty: the step's unit) are named from routing's roster when the
+// notice is delivered.
+NoticeTarget RecipientOf(v1::RecipientKind kind) {
+  NoticeTarget t;
+  t.kind = kind;
+  switch (kind) {
+    case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
+      t.unit_id = "district.office";
+      t.name = "区政府办公室";
+      t.resolved = true;
+      break;
+    case v1::RECIPIENT_KIND_CENTER:
+      t.unit_id = kCenter;
+      t.name = "区政务服务管理办公室";
+      t.resolved = true;
+      break;
+    default:
+      t.name = "unresolved";
+      t.resolved = false;
+  }
+  return t;
+}
+
 // The notice text: the order number and dates only, never caller data.
 std::string NoticeText(v1::LadderStep step, const ClockRow& c) {
   const std::string last = calendar::FormatDate(LastDay(c.due));
@@ -126,10 +150,11 @@ absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
   row.policy_version = policy_->version();
   row.calendar_incomplete = e.calendar_incomplete();
   row.explanation = e;
-  RETURN_IF_ERROR(InsertClock(conn, &row));
+  RETURN_IF_ERROR(store_->InsertClock(conn, &row));
   const v1::LadderStep rung = FirstRung(kind);
   if (rung != v1::LADDER_STEP_UNSPECIFIED) {
-    RETURN_IF_ERROR(InsertLadderDue(conn, {row.clock_id, rung, row.due}));
+    RETURN_IF_ERROR(
+        store_->InsertLadderDue(conn, {row.clock_id, rung, row.due}));
   }
   if (row.calendar_incomplete) state_->NoteIncomplete("clock");
   v1::TicketEvent out;
@@ -152,7 +177,7 @@ absl::Status ClockEngine::Stop(db::Connection& conn, const ClockRow& row,
   const int overdue = outcome == v1::CLOCK_OUTCOME_MISSED
                           ? OverdueWorkingDays(*state_->Get(), row.due, now)
                           : 0;
-  RETURN_IF_ERROR(StopClockRow(conn, row, outcome, now, overdue));
+  RETURN_IF_ERROR(store_->StopClock(conn, row, outcome, now, overdue));
   v1::TicketEvent out;
   v1::ClockStopped* s = out.mutable_clock_stopped();
   s->set_clock_id(absl::StrCat(row.clock_id));
@@ -167,7 +192,7 @@ absl::Status ClockEngine::Stop(db::Connection& conn, const ClockRow& row,
 absl::Status ClockEngine::StopAll(db::Connection& conn,
                                   const std::string& ticket_id, bool cancel) {
   ASSIGN_OR_RETURN(std::vector<ClockRow> running,
-                   ClocksOfTicket(conn, ticket_id, true, true));
+                   store_->ClocksOfTicket(conn, ticket_id, true, true));
   for (const ClockRow& c : running) RETURN_IF_ERROR(Stop(conn, c, cancel));
   return absl::OkStatus();
 }
@@ -177,9 +202,10 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
                                    const v1::Dispatched& d) {
   const absl::Time start = FromProto(ev.occurred_at());
   const int round = std::max(1, d.dispatch_round());
-  RETURN_IF_ERROR(PutChainLink(conn, ev.ticket_id(), d.unit_id(), kCenter));
+  RETURN_IF_ERROR(
+      store_->PutChainLink(conn, ev.ticket_id(), d.unit_id(), kCenter));
   for (const std::string& co : d.co_unit_ids()) {
-    RETURN_IF_ERROR(PutChainLink(conn, ev.ticket_id(), co, kCenter));
+    RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co, kCenter));
   }
   Period handling = HandlingPeriod(*policy_, d.request_type(),
                                    d.has_limit() ? &d.limit() : nullptr);
@@ -192,7 +218,7 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
   info.handling_rule = handling.rule;
   info.handling_days =
       handling.last_day.has_value() ? 0 : handling.working_days;
-  RETURN_IF_ERROR(PutTicketInfo(conn, info));
+  RETURN_IF_ERROR(store_->PutTicketInfo(conn, info));
 
   RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RESPONSE, d.unit_id(), round,
                         ResponsePeriod(*policy_), start)
@@ -231,10 +257,11 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
     default:
       break;
   }
-  ASSIGN_OR_RETURN(std::optional<TicketInfo> info, GetTicketInfo(conn, ticket));
+  ASSIGN_OR_RETURN(std::optional<TicketInfo> info,
+                   store_->GetTicketInfo(conn, ticket));
   if (!info.has_value()) return absl::OkStatus();  // never dispatched here
   ASSIGN_OR_RETURN(std::vector<ClockRow> running,
-                   ClocksOfTicket(conn, ticket, true, true));
+                   store_->ClocksOfTicket(conn, ticket, true, true));
   switch (ev.payload_case()) {
     case v1::TicketEvent::kAccepted:
       for (const ClockRow& c : running) {
@@ -245,14 +272,15 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
     case v1::TicketEvent::kForwarded: {
       const v1::Forwarded& f = ev.forwarded();
       RETURN_IF_ERROR(
-          PutChainLink(conn, ticket, f.to_unit_id(), f.from_unit_id()));
+          store_->PutChainLink(conn, ticket, f.to_unit_id(), f.from_unit_id()));
       for (const ClockRow& c : running) {
         if (c.kind == v1::CLOCK_KIND_RESPONSE ||
             (c.kind == v1::CLOCK_KIND_FORWARD &&
              f.from_unit_id() == info->first_unit_id)) {
           RETURN_IF_ERROR(Stop(conn, c, false));
         } else if (IsHandlingKind(c.kind)) {
-          RETURN_IF_ERROR(SetClockUnit(conn, c.clock_id, f.to_unit_id()));
+          RETURN_IF_ERROR(
+              store_->SetClockUnit(conn, c.clock_id, f.to_unit_id()));
         }
       }
       return absl::OkStatus();
@@ -261,7 +289,7 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
       const v1::Returned& r = ev.returned();
       bool return_clock = false;
       ASSIGN_OR_RETURN(std::vector<ClockRow> all,
-                       ClocksOfTicket(conn, ticket, false, false));
+                       store_->ClocksOfTicket(conn, ticket, false, false));
       for (const ClockRow& c : all) {
         return_clock =
             return_clock || (c.kind == v1::CLOCK_KIND_RETURN &&
@@ -276,7 +304,8 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
                                           IsHandlingKind(c.kind))) {
           RETURN_IF_ERROR(Stop(conn, c, true));
         } else if (IsHandlingKind(c.kind)) {
-          RETURN_IF_ERROR(SetClockUnit(conn, c.clock_id, r.to_unit_id()));
+          RETURN_IF_ERROR(
+              store_->SetClockUnit(conn, c.clock_id, r.to_unit_id()));
         }
       }
       if (!return_clock && !r.reached_center()) {
@@ -310,7 +339,7 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
     }
     case v1::TicketEvent::kCoUnitsAdded: {
       for (const std::string& co : ev.co_units_added().co_unit_ids()) {
-        RETURN_IF_ERROR(PutChainLink(conn, ticket, co, kCenter));
+        RETURN_IF_ERROR(store_->PutChainLink(conn, ticket, co, kCenter));
       }
       for (const ClockRow& c : running) {
         if (c.kind != v1::CLOCK_KIND_HANDLING) continue;
@@ -340,8 +369,8 @@ absl::Status ClockEngine::RescheduleRungs(db::Connection& conn,
         v1::LADDER_STEP_DISTRICT_NOTICE}) {
     if (s == v1::LADDER_STEP_UNSPECIFIED) continue;
     if (s != FirstRung(row.kind) && !IsHandlingKind(row.kind)) continue;
-    RETURN_IF_ERROR(RescheduleLadderDue(conn, row.clock_id, s,
-                                        RungDue(*cal, *policy_, s, row.due)));
+    RETURN_IF_ERROR(store_->RescheduleLadderDue(
+        conn, row.clock_id, s, RungDue(*cal, *policy_, s, row.due)));
   }
   return absl::OkStatus();
 }
@@ -350,7 +379,7 @@ absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
                                            const calendar::Calendar& next,
                                            int year) {
   ASSIGN_OR_RETURN(std::vector<ClockRow> clocks,
-                   RunningClocksInYear(conn, year));
+                   store_->RunningClocksInYear(conn, year));
   int moved = 0;
   for (ClockRow c : clocks) {
     Period p{c.rule, c.explanation.article(), c.working_days, std::nullopt};
@@ -369,7 +398,7 @@ absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
     c.explanation = e;
     c.calendar_version = next.version();
     c.calendar_incomplete = e.calendar_incomplete();
-    RETURN_IF_ERROR(MoveClockRow(conn, c));
+    RETURN_IF_ERROR(store_->MoveClock(conn, c));
     RETURN_IF_ERROR(RescheduleRungs(conn, c));
     v1::TicketEvent out;
     v1::ClockMoved* m = out.mutable_clock_moved();
@@ -390,7 +419,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
     db::Connection& conn, const auth::Principal& who,
     const v1::RequestExtensionRequest& req, absl::CivilDay proposed) {
   ASSIGN_OR_RETURN(std::vector<ClockRow> all,
-                   ClocksOfTicket(conn, req.ticket_id(), false, true));
+                   store_->ClocksOfTicket(conn, req.ticket_id(), false, true));
   if (all.empty()) {
     return absl::NotFoundError(
         absl::StrCat("ticket_id: no clocks for ", req.ticket_id()));
@@ -422,7 +451,8 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
         "proposed_due_date: more than ", policy_->extension_max().working_days,
         " working days after the current last day"));
   }
-  ASSIGN_OR_RETURN(bool pending, HasPendingExtension(conn, clock->clock_id));
+  ASSIGN_OR_RETURN(bool pending,
+                   store_->HasPendingExtension(conn, clock->clock_id));
   if (pending) {
     return absl::FailedPreconditionError(
         absl::StrCat(clock->ticket_number,
@@ -442,7 +472,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
         t.working_days_left == 1 ? "" : "s", min, calendar::FormatDate(last)));
   }
   ASSIGN_OR_RETURN(std::string approver,
-                   ParentOf(conn, req.ticket_id(), clock->unit_id));
+                   store_->ParentOf(conn, req.ticket_id(), clock->unit_id));
   ExtensionRow row;
   row.clock_id = clock->clock_id;
   v1::Extension& e = row.ext;
@@ -458,7 +488,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   *e.mutable_due_before() = ToProto(clock->due);
   *e.mutable_requested_by() = server::ActorOf(who);
   *e.mutable_requested_at() = ToProto(now);
-  ASSIGN_OR_RETURN(row.extension_id, InsertExtension(conn, row));
+  ASSIGN_OR_RETURN(row.extension_id, store_->InsertExtension(conn, row));
   e.set_extension_id(absl::StrCat(row.extension_id));
 
   v1::TicketEvent out;
@@ -487,7 +517,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
         absl::StrCat("extension_id: no extension ", req.extension_id()));
   }
   ASSIGN_OR_RETURN(std::optional<ExtensionRow> found,
-                   GetExtension(conn, id, true));
+                   store_->GetExtension(conn, id, true));
   if (!found.has_value()) {
     return absl::NotFoundError(
         absl::StrCat("extension_id: no extension ", req.extension_id()));
@@ -505,7 +535,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
         "a UNIT_LEAD of ", e.approver_unit_id(), " decides this extension"));
   }
   ASSIGN_OR_RETURN(std::optional<ClockRow> clock,
-                   GetClock(conn, row.clock_id, true));
+                   store_->GetClock(conn, row.clock_id, true));
   if (!clock.has_value()) return absl::InternalError("extension without clock");
   if (e.state() != v1::EXTENSION_STATE_PENDING) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -549,7 +579,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
     clock->working_days = ex.working_days();
     clock->calendar_version = cal->version();
     clock->calendar_incomplete = ex.calendar_incomplete();
-    RETURN_IF_ERROR(MoveClockRow(conn, *clock));
+    RETURN_IF_ERROR(store_->MoveClock(conn, *clock));
     RETURN_IF_ERROR(RescheduleRungs(conn, *clock));
     e.set_state(v1::EXTENSION_STATE_APPROVED);
     e.set_approved_due_date(calendar::FormatDate(*approved));
@@ -569,7 +599,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   } else {
     e.set_state(v1::EXTENSION_STATE_REJECTED);
   }
-  RETURN_IF_ERROR(DecideExtensionRow(conn, row));
+  RETURN_IF_ERROR(store_->DecideExtension(conn, row));
   RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &decided));
   if (req.approve()) {
     RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &moved));
@@ -586,18 +616,21 @@ absl::StatusOr<int> ClockEngine::FireBatch(
   if (rungs.empty()) return 0;
   std::vector<int64_t> ids;
   for (const LadderDue& r : rungs) ids.push_back(r.clock_id);
-  ASSIGN_OR_RETURN(std::vector<ClockRow> rows, ClocksByIds(conn, ids));
+  ASSIGN_OR_RETURN(std::vector<ClockRow> rows, store_->LockClocks(conn, ids));
   std::map<int64_t, const ClockRow*> clocks;
   for (const ClockRow& c : rows) clocks[c.clock_id] = &c;
-  RETURN_IF_ERROR(DeleteLadderDues(conn, rungs));
 
-  std::vector<v1::LadderStepRecord> recs;
+  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+  LadderBatch batch;
+  batch.fired_by = replica;
+  batch.claimed = rungs;
   std::vector<const ClockRow*> fired;
   for (const LadderDue& r : rungs) {
     auto it = clocks.find(r.clock_id);
     if (it == clocks.end() || !it->second->running) continue;
     const ClockRow& c = *it->second;
-    v1::LadderStepRecord rec;
+    FiredStep& s = batch.steps.emplace_back();
+    v1::LadderStepRecord& rec = s.record;
     rec.set_ticket_id(c.ticket_id);
     rec.set_ticket_number(c.ticket_number);
     rec.set_step(r.step);
@@ -606,88 +639,52 @@ absl::StatusOr<int> ClockEngine::FireBatch(
     rec.set_unit_id(c.unit_id);
     *rec.mutable_due() = ToProto(c.due);
     *rec.mutable_fired_at() = ToProto(now);
-    recs.push_back(std::move(rec));
+    s.text = NoticeText(r.step, c);
+    std::vector<NoticeTarget>& notices = batch.notices[r.step];
+    if (notices.empty()) {
+      for (const RecipientPlan& plan : PlanFor(r.step)) {
+        for (v1::NoticeChannel ch : plan.channels) {
+          notices.push_back(RecipientOf(plan.kind));
+          notices.back().channel = ch;
+        }
+      }
+    }
+    const v1::LadderStep next = NextRung(r.step);
+    if (next != v1::LADDER_STEP_UNSPECIFIED) {
+      batch.next.push_back(
+          {c.clock_id, next, RungDue(*cal, *policy_, next, c.due)});
+    }
     fired.push_back(&c);
   }
-  if (recs.empty()) return 0;
-  RETURN_IF_ERROR(InsertLadderSteps(conn, &recs, replica));
+  // Drops the rungs of stopped clocks too.
+  RETURN_IF_ERROR(store_->RecordLadderBatch(conn, &batch));
+  if (batch.steps.empty()) return 0;
 
-  std::shared_ptr<const calendar::Calendar> cal = state_->Get();
-  std::vector<NoticeRow> notices;
-  std::vector<LadderDue> next_rungs;
-  std::map<v1::LadderStep, std::vector<int64_t>> by_step;
-  std::vector<v1::TicketEvent> events;
-  for (size_t i = 0; i < recs.size(); ++i) {
-    const v1::LadderStepRecord& rec = recs[i];
+  std::vector<v1::TicketEvent> events(batch.steps.size());
+  for (size_t i = 0; i < batch.steps.size(); ++i) {
+    const v1::LadderStepRecord& rec = batch.steps[i].record;
     const ClockRow& c = *fired[i];
-    int64_t step_id = 0;
-    absl::SimpleAtoi(rec.step_id(), &step_id);
-    v1::TicketEvent out;
-    v1::LadderStepFired* f = out.mutable_ladder_step_fired();
+    v1::LadderStepFired* f = events[i].mutable_ladder_step_fired();
     f->set_step_id(rec.step_id());
     f->set_step(rec.step());
     f->set_clock_id(rec.clock_id());
     f->set_clock_kind(c.kind);
     f->set_unit_id(c.unit_id);
     *f->mutable_due() = rec.due();
-    const std::string text = NoticeText(rec.step(), c);
     for (const RecipientPlan& plan : PlanFor(rec.step())) {
-      NoticeRow n;
-      n.step_id = step_id;
-      n.ticket_id = c.ticket_id;
-      n.ticket_number = c.ticket_number;
-      n.step = rec.step();
-      n.recipient_kind = plan.kind;
-      n.created_at = now;
-      n.next_attempt_at = now;
-      n.delivery = v1::NOTICE_DELIVERY_PENDING;
-      n.text = text;
-      switch (plan.kind) {
-        case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
-          n.recipient_unit = "district.office";
-          n.name = "区政府办公室";
-          n.resolved = true;
-          break;
-        case v1::RECIPIENT_KIND_CENTER:
-          n.recipient_unit = kCenter;
-          n.name = "区政务服务管理办公室";
-          n.resolved = true;
-          break;
-        default:
-          n.recipient_unit = c.unit_id;
-          n.name = "unresolved";
-          n.resolved = false;
-      }
+      const NoticeTarget who = RecipientOf(plan.kind);
       v1::NoticeRecipient* r = f->add_recipients();
       r->set_kind(plan.kind);
-      r->set_unit_id(n.recipient_unit);
-      r->set_name(n.name);
-      for (v1::NoticeChannel ch : plan.channels) {
-        r->add_channels(ch);
-        n.channel = ch;
-        notices.push_back(n);
-      }
+      r->set_unit_id(who.unit_id.empty() ? c.unit_id : who.unit_id);
+      r->set_name(who.name);
+      for (v1::NoticeChannel ch : plan.channels) r->add_channels(ch);
     }
-    by_step[rec.step()].push_back(c.clock_id);
-    const v1::LadderStep next = NextRung(rec.step());
-    if (next != v1::LADDER_STEP_UNSPECIFIED) {
-      next_rungs.push_back(
-          {c.clock_id, next, RungDue(*cal, *policy_, next, c.due)});
-    }
-    events.push_back(std::move(out));
+    Stamp(c.ticket_id, c.ticket_number, &events[i]);
   }
-  RETURN_IF_ERROR(InsertNotices(conn, notices));
-  for (const auto& [step, clock_ids] : by_step) {
-    RETURN_IF_ERROR(SetLadderSteps(conn, step, clock_ids));
-  }
-  RETURN_IF_ERROR(InsertLadderDues(conn, next_rungs));
   // The batch's events in one append (a few round trips, not four each).
-  std::vector<v1::TicketEvent*> batch;
-  for (size_t i = 0; i < events.size(); ++i) {
-    Stamp(fired[i]->ticket_id, fired[i]->ticket_number, &events[i]);
-    batch.push_back(&events[i]);
-  }
-  RETURN_IF_ERROR(outbox_->AppendAll(conn, batch));
+  std::vector<v1::TicketEvent*> batch_events;
+  for (v1::TicketEvent& e : events) batch_events.push_back(&e);
+  RETURN_IF_ERROR(outbox_->AppendAll(conn, batch_events));
   for (size_t i = 0; i < events.size(); ++i) {
     if (after_step && after_step(static_cast<int>(i + 1))) {
       return absl::InternalError("replica died (test hook)");
@@ -705,8 +702,9 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
         db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
           claimed = 0;
           fired = 0;
-          ASSIGN_OR_RETURN(std::vector<LadderDue> rungs,
-                           ClaimDueRungs(conn, now, batch_size_));
+          ASSIGN_OR_RETURN(
+              std::vector<LadderDue> rungs,
+              engine_->store().ClaimDueRungs(conn, now, batch_size_));
           claimed = static_cast<int>(rungs.size());
           ASSIGN_OR_RETURN(
               fired, engine_->FireBatch(conn, rungs, now, replica_, die_hook_));
@@ -724,7 +722,7 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
   std::vector<NoticeRow> batch;
   RETURN_IF_ERROR(
       db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-        ASSIGN_OR_RETURN(batch, LeasePendingNotices(
+        ASSIGN_OR_RETURN(batch, engine_->store().LeasePendingNotices(
                                     conn, now, now + absl::Seconds(60), 100));
         return absl::OkStatus();
       }));
@@ -753,7 +751,7 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
                       {"error", std::string(it->second.status().message())}});
         ++n.attempts;
         n.next_attempt_at = now + backoff;
-        RETURN_IF_ERROR(UpdateNotice(*conn, n));
+        RETURN_IF_ERROR(engine_->store().UpdateNotice(*conn, n));
         continue;
       }
       const UnitContacts& u = *it->second;
@@ -782,7 +780,7 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
                     {"attempts", absl::StrCat(n.attempts)},
                     {"error", std::string(sent.message())}});
     }
-    RETURN_IF_ERROR(UpdateNotice(*conn, n));
+    RETURN_IF_ERROR(engine_->store().UpdateNotice(*conn, n));
   }
   return static_cast<int>(batch.size());
 }

@@ -39,7 +39,7 @@
 #include "hotline/v1/deadline.pb.h"
 #include "services/deadline/calendar_state.h"
 #include "services/deadline/clock_rules.h"
-#include "services/deadline/clock_store.h"
+#include "services/deadline/deadline_store.h"
 #include "services/deadline/notifier.h"
 #include "services/deadline/policy.h"
 
@@ -47,9 +47,14 @@ namespace hotline::deadline {
 
 class ClockEngine {
  public:
-  ClockEngine(CalendarState* state, const Policy* policy,
+  // None is owned; all must outlive the engine.
+  ClockEngine(DeadlineStore* store, CalendarState* state, const Policy* policy,
               const outbox::Outbox* outbox, Clock* clock)
-      : state_(state), policy_(policy), outbox_(outbox), clock_(clock) {}
+      : store_(store),
+        state_(state),
+        policy_(policy),
+        outbox_(outbox),
+        clock_(clock) {}
 
   // The inbox handler.
   absl::Status Apply(db::Connection& conn, const v1::TicketEvent& event);
@@ -69,16 +74,17 @@ class ClockEngine {
       const v1::DecideExtensionRequest& req,
       std::optional<absl::CivilDay> approved);
 
-  // Fires claimed rungs (see Scanner) in the caller's transaction, with a
-  // handful of batched statements plus one outbox append per step. Rungs of
-  // stopped clocks are dropped. `after_step` (may be empty) is called after
-  // each step's event with the number fired so far; returning true abandons
-  // the batch (test hook). Returns the number of steps fired.
+  // Fires claimed rungs (see Scanner) in the caller's transaction: one
+  // DeadlineStore::RecordLadderBatch and one outbox append for the batch.
+  // Rungs of stopped clocks are dropped. `after_step` (may be empty) is called
+  // after each step's event with the number fired so far; returning true
+  // abandons the batch (test hook). Returns the number of steps fired.
   absl::StatusOr<int> FireBatch(db::Connection& conn,
                                 const std::vector<LadderDue>& rungs,
                                 absl::Time now, const std::string& replica,
                                 const std::function<bool(int)>& after_step);
 
+  DeadlineStore& store() const { return *store_; }
   const Policy& policy() const { return *policy_; }
   CalendarState& state() const { return *state_; }
 
@@ -99,6 +105,7 @@ class ClockEngine {
                     const std::string& ticket_number, v1::TicketEvent* ev);
   absl::Status RescheduleRungs(db::Connection& conn, const ClockRow& row);
 
+  DeadlineStore* store_;
   CalendarState* state_;
   const Policy* policy_;
   const outbox::Outbox* outbox_;

@@ -21,11 +21,11 @@
 #include "hotline_deadline_SchemaMigrations.h"
 #include "services/deadline/calendar_service.h"
 #include "services/deadline/calendar_state.h"
-#include "services/deadline/calendar_store.h"
 #include "services/deadline/clock_engine.h"
+#include "services/deadline/mysql_deadline_store.h"
 #include "services/deadline/notifier.h"
 #include "services/deadline/policy.h"
-#include "services/deadline/sql_util.h"
+#include "services/deadline/request_id.h"
 
 ABSL_FLAG(std::string, routing, "",
           "host:port of hotline-routing's DirectoryService, for the liaison "
@@ -100,27 +100,14 @@ bool IsUnitRole(const auth::Principal& who) {
 // The subtree root a list query may see: any for the center/auditors/
 // services, the unit's own subtree for units.
 absl::StatusOr<std::string> SubtreeRoot(db::ConnectionPool& pool,
+                                        DeadlineStore& store,
                                         const auth::Principal& who,
                                         const std::string& requested) {
   if (!IsUnitRole(who)) return requested.empty() ? "center" : requested;
   if (requested.empty() || requested == who.unit_id) return who.unit_id;
   // A unit may look at a unit below it, as the chains show it.
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool.Acquire());
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn->Prepare("SELECT 1 FROM ticket_unit WHERE unit_id = ? "
-                                 "AND path LIKE ? LIMIT 1"));
-  std::string like = "%/";
-  for (char c : who.unit_id) {
-    if (c == '_' || c == '%') like += '\\';
-    like += c;
-  }
-  like += "/%";
-  ASSIGN_OR_RETURN(bool below, conn->Guard("check subtree", [&] {
-    stmt->setString(1, requested);
-    stmt->setString(2, like);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    return static_cast<bool>(rs->next());
-  }));
+  ASSIGN_OR_RETURN(bool below, store.UnitBelow(*conn, requested, who.unit_id));
   if (!below) {
     return absl::PermissionDeniedError(absl::StrCat(
         "unit_id: ", requested, " is outside the subtree of ", who.unit_id));
@@ -144,9 +131,11 @@ absl::Status ParsePeriod(const v1::Period& p, StepFilter* f) {
 class DeadlineServiceImpl final : public v1::DeadlineService::Service {
  public:
   DeadlineServiceImpl(const server::CallGate* gate, db::ConnectionPool* pool,
-                      Clock* clock, ClockEngine* engine, outbox::Relay* relay)
+                      DeadlineStore* store, Clock* clock, ClockEngine* engine,
+                      outbox::Relay* relay)
       : gate_(gate),
         pool_(pool),
+        store_(store),
         clock_(clock),
         engine_(engine),
         relay_(relay) {}
@@ -166,7 +155,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
           ASSIGN_OR_RETURN(
               std::vector<ClockRow> clocks,
-              ClocksOfTicket(*conn, req->ticket_id(), false, false));
+              store_->ClocksOfTicket(*conn, req->ticket_id(), false, false));
           if (clocks.empty()) {
             return absl::NotFoundError(
                 absl::StrCat("ticket_id: no clocks for ", req->ticket_id()));
@@ -174,7 +163,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           if (IsUnitRole(who)) {
             ASSIGN_OR_RETURN(
                 bool touched,
-                SubtreeTouched(*conn, req->ticket_id(), who.unit_id));
+                store_->SubtreeTouched(*conn, req->ticket_id(), who.unit_id));
             if (!touched) {
               return absl::PermissionDeniedError(absl::StrCat(
                   "ticket_id: never held by the subtree of ", who.unit_id));
@@ -192,10 +181,10 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
             }
           }
           ASSIGN_OR_RETURN(std::vector<v1::Extension> exts,
-                           ExtensionsOfTicket(*conn, req->ticket_id()));
+                           store_->ExtensionsOfTicket(*conn, req->ticket_id()));
           for (auto& e : exts) *resp->add_extensions() = std::move(e);
           ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> steps,
-                           StepsOfTicket(*conn, req->ticket_id()));
+                           store_->StepsOfTicket(*conn, req->ticket_id()));
           for (auto& s : steps) *resp->add_ladder_steps() = std::move(s);
           return absl::OkStatus();
         });
@@ -280,7 +269,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               who, {Role::kCenterStaff, Role::kService, Role::kAuditor,
                     Role::kUnitStaff, Role::kUnitLead}));
           ASSIGN_OR_RETURN(std::string root,
-                           SubtreeRoot(*pool_, who, req->unit_id()));
+                           SubtreeRoot(*pool_, *store_, who, req->unit_id()));
           DueFilter f;
           f.unit_root = root;
           f.due_before = before;
@@ -290,7 +279,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           f.offset = offset;
           f.limit = size + 1;
           ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-          ASSIGN_OR_RETURN(std::vector<ClockRow> rows, ListDueClocks(*conn, f));
+          ASSIGN_OR_RETURN(std::vector<ClockRow> rows,
+                           store_->ListDueClocks(*conn, f));
           std::shared_ptr<const calendar::Calendar> cal =
               engine_->state().Get();
           const absl::CivilDay today = calendar::LocalDay(now);
@@ -333,7 +323,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           const int size = f.limit - 1;
           ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
           ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
-                           ListNoticeRows(*conn, f));
+                           store_->ListNotices(*conn, f));
           for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
                ++i) {
             *resp->add_notices() = rows[i].ToProto();
@@ -356,7 +346,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           const int size = f.limit - 1;
           ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
           ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> rows,
-                           ListSteps(*conn, f));
+                           store_->ListSteps(*conn, f));
           for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
                ++i) {
             *resp->add_steps() = rows[i];
@@ -386,7 +376,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
     RETURN_IF_ERROR(
         auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                 Role::kUnitStaff, Role::kUnitLead}));
-    ASSIGN_OR_RETURN(f->unit_root, SubtreeRoot(*pool_, who, unit_id));
+    ASSIGN_OR_RETURN(f->unit_root, SubtreeRoot(*pool_, *store_, who, unit_id));
     f->ticket_id = ticket_id;
     return absl::OkStatus();
   }
@@ -400,7 +390,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
           resp->Clear();
           ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                           LookupRequest(conn, request_id, rpc, fp));
+                           store_->LookupRequest(conn, request_id, rpc, fp));
           if (stored.has_value()) {
             if (!resp->ParseFromString(*stored)) {
               return absl::InternalError("request_log: unreadable response");
@@ -408,8 +398,9 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
             return absl::OkStatus();
           }
           RETURN_IF_ERROR(body(conn));
-          return RecordRequest(conn, request_id, rpc, fp,
-                               resp->SerializeAsString(), clock_->Now());
+          return store_->RecordRequest(conn, request_id, rpc, fp,
+                                       resp->SerializeAsString(),
+                                       clock_->Now());
         }));
     relay_->Wake();
     return absl::OkStatus();
@@ -417,6 +408,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
 
   const server::CallGate* gate_;
   db::ConnectionPool* pool_;
+  DeadlineStore* store_;
   Clock* clock_;
   ClockEngine* engine_;
   outbox::Relay* relay_;
@@ -438,7 +430,7 @@ class DeadlineComponent final : public runtime::Component {
                              std::unique_ptr<Notifier> notifier)
       : ctx_(ctx),
         state_(&ctx.host.registry()),
-        engine_(&state_, &Policy::Builtin(), &ctx.outbox, &ctx.clock),
+        engine_(&store_, &state_, &Policy::Builtin(), &ctx.outbox, &ctx.clock),
         scanner_(&ctx.pool, &engine_, ReplicaId()),
         directory_(std::move(directory)),
         notifier_(std::move(notifier)) {
@@ -446,6 +438,7 @@ class DeadlineComponent final : public runtime::Component {
     deps.gate = &ctx.host.gate();
     deps.clock = &ctx.clock;
     deps.pool = &ctx.pool;
+    deps.store = &store_;
     deps.state = &state_;
     deps.policy = &Policy::Builtin();
     deps.recompute = [this](db::Connection& conn,
@@ -455,7 +448,7 @@ class DeadlineComponent final : public runtime::Component {
     deps.after_commit = [&relay = ctx.relay] { relay.Wake(); };
     calendar_service_ = NewCalendarService(std::move(deps));
     deadline_service_ = std::make_unique<DeadlineServiceImpl>(
-        &ctx.host.gate(), &ctx.pool, &ctx.clock, &engine_, &ctx.relay);
+        &ctx.host.gate(), &ctx.pool, &store_, &ctx.clock, &engine_, &ctx.relay);
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& ev) {
           return engine_.Apply(conn, ev);
@@ -472,7 +465,7 @@ class DeadlineComponent final : public runtime::Component {
   absl::Status Prepare() override {
     ASSIGN_OR_RETURN(db::PooledConnection conn, ctx_.pool.Acquire());
     ASSIGN_OR_RETURN(std::vector<PersistedYear> years,
-                     LoadCalendarYears(*conn));
+                     store_.LoadCalendarYears(*conn));
     conn.Release();
     RETURN_IF_ERROR(state_.Init(years));
     persisted_years_ = years.size();
@@ -530,7 +523,7 @@ class DeadlineComponent final : public runtime::Component {
     absl::StatusOr<db::PooledConnection> conn = ctx_.pool.Acquire();
     if (!conn.ok()) return;
     absl::StatusOr<std::vector<PersistedYear>> years =
-        LoadCalendarYears(**conn);
+        store_.LoadCalendarYears(**conn);
     if (!years.ok()) return;
     std::shared_ptr<const calendar::Calendar> cal = state_.Get();
     bool differs = years->size() != persisted_years_;
@@ -544,6 +537,7 @@ class DeadlineComponent final : public runtime::Component {
   }
 
   runtime::Context& ctx_;
+  MysqlDeadlineStore store_;
   CalendarState state_;
   ClockEngine engine_;
   Scanner scanner_;

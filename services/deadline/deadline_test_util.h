@@ -21,6 +21,7 @@
 #include "services/deadline/calendar_state.h"
 #include "services/deadline/clock_engine.h"
 #include "services/deadline/deadline_service.h"
+#include "services/deadline/mysql_deadline_store.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::deadline::testutil {
@@ -140,10 +141,11 @@ struct TestScanner {
               const Policy* policy = &Policy::Builtin())
       : state(nullptr),
         outbox("deadline", {}),
-        engine(&state, policy, &outbox, &instance.clock()),
+        engine(&store, &state, policy, &outbox, &instance.clock()),
         scanner(&instance.pool(), &engine, name) {
     EXPECT_TRUE(state.Init({}).ok());
   }
+  MysqlDeadlineStore store;
   CalendarState state;
   outbox::Outbox outbox;
   ClockEngine engine;

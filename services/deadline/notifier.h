@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
-#include "services/deadline/clock_store.h"
+#include "services/deadline/deadline_store.h"
 
 namespace hotline::deadline {
 

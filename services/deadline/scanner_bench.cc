@@ -16,13 +16,16 @@
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "common/db/sql_text.h"
 #include "services/deadline/clock_engine.h"
 #include "services/deadline/deadline_service.h"
-#include "services/deadline/sql_util.h"
+#include "services/deadline/mysql_deadline_store.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::deadline {
 namespace {
+
+using db::SqlTime;
 
 constexpr int kDue = 1000;
 const absl::Time kNow = absl::FromUnixSeconds(1709251200);  // 2024-03-01Z
@@ -101,7 +104,8 @@ void BM_ScannerTick(benchmark::State& state) {
   CalendarState cal(nullptr);
   (void)cal.Init({});
   outbox::Outbox outbox("deadline", {});
-  ClockEngine engine(&cal, &Policy::Builtin(), &outbox,
+  MysqlDeadlineStore store;
+  ClockEngine engine(&store, &cal, &Policy::Builtin(), &outbox,
                      &(*svc)->instance().clock());
   Scanner scanner(&pool, &engine, "bench", /*batch_size=*/200);
   double total_ms = 0;

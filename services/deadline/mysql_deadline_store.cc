@@ -1,17 +1,27 @@
-#include "services/deadline/clock_store.h"
+#include "services/deadline/mysql_deadline_store.h"
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/calendar/calendar.h"
+#include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
-#include "services/deadline/sql_util.h"
 
 namespace hotline::deadline {
 namespace {
+
+using db::ParseSqlTime;
+using db::SqlQuote;
+using db::SqlTime;
 
 constexpr char kClockColumns[] =
     "c.clock_id, c.ticket_id, c.ticket_number, c.kind, c.unit_id, "
@@ -165,468 +175,6 @@ std::string StepWhere(const StepFilter& f, const char* a, bool notices,
   return where;
 }
 
-}  // namespace
-
-v1::Clock ClockRow::ToProto() const {
-  v1::Clock c;
-  c.set_clock_id(absl::StrCat(clock_id));
-  c.set_ticket_id(ticket_id);
-  c.set_kind(kind);
-  c.set_unit_id(unit_id);
-  c.set_dispatch_round(dispatch_round);
-  c.set_state(running ? v1::CLOCK_STATE_RUNNING : v1::CLOCK_STATE_STOPPED);
-  c.set_outcome(outcome);
-  *c.mutable_started_at() = hotline::ToProto(started_at);
-  *c.mutable_due() = hotline::ToProto(due);
-  *c.mutable_original_due() = hotline::ToProto(original_due);
-  if (stopped_at.has_value()) {
-    *c.mutable_stopped_at() = hotline::ToProto(*stopped_at);
-  }
-  c.set_overdue_working_days(overdue_working_days);
-  *c.mutable_explanation() = explanation;
-  c.set_ladder_step(ladder_step);
-  return c;
-}
-
-v1::Notice NoticeRow::ToProto() const {
-  v1::Notice n;
-  n.set_notice_id(absl::StrCat(notice_id));
-  n.set_step_id(absl::StrCat(step_id));
-  n.set_ticket_id(ticket_id);
-  n.set_ticket_number(ticket_number);
-  n.set_step(step);
-  v1::NoticeRecipient* r = n.mutable_recipient();
-  r->set_kind(recipient_kind);
-  r->set_unit_id(recipient_unit);
-  r->set_name(name);
-  r->add_channels(channel);
-  n.set_channel(channel);
-  n.set_address(address);
-  n.set_text(text);
-  *n.mutable_created_at() = hotline::ToProto(created_at);
-  n.set_delivery(delivery);
-  n.set_attempts(attempts);
-  if (delivered_at.has_value()) {
-    *n.mutable_delivered_at() = hotline::ToProto(*delivered_at);
-  }
-  return n;
-}
-
-absl::StatusOr<std::optional<TicketInfo>> GetTicketInfo(
-    db::Connection& conn, const std::string& ticket_id) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("SELECT ticket_number, request_type, "
-                                "dispatch_round, first_unit_id, handling_rule, "
-                                "handling_days FROM ticket_info WHERE "
-                                "ticket_id = ? FOR UPDATE"));
-  return conn.Guard("read ticket_info", [&] {
-    stmt->setString(1, ticket_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    std::optional<TicketInfo> out;
-    if (rs->next()) {
-      TicketInfo t;
-      t.ticket_id = ticket_id;
-      t.ticket_number = rs->getString(1);
-      t.request_type = static_cast<v1::RequestType>(rs->getInt(2));
-      t.dispatch_round = rs->getInt(3);
-      t.first_unit_id = rs->getString(4);
-      t.handling_rule = rs->getString(5);
-      t.handling_days = rs->getInt(6);
-      out = t;
-    }
-    return out;
-  });
-}
-
-absl::Status PutTicketInfo(db::Connection& conn, const TicketInfo& t) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(
-          "REPLACE INTO ticket_info (ticket_id, ticket_number, "
-          "request_type, dispatch_round, first_unit_id, "
-          "handling_rule, handling_days) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  return conn.Guard("write ticket_info", [&] {
-    stmt->setString(1, t.ticket_id);
-    stmt->setString(2, t.ticket_number);
-    stmt->setInt(3, t.request_type);
-    stmt->setInt(4, t.dispatch_round);
-    stmt->setString(5, t.first_unit_id);
-    stmt->setString(6, t.handling_rule);
-    stmt->setInt(7, t.handling_days);
-    stmt->executeUpdate();
-  });
-}
-
-absl::Status PutChainLink(db::Connection& conn, const std::string& ticket_id,
-                          const std::string& unit, const std::string& parent) {
-  std::string parent_path = "/center/";
-  if (parent != "center") {
-    ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT path FROM ticket_unit WHERE "
-                                           "ticket_id = ? AND unit_id = ?"));
-    ASSIGN_OR_RETURN(std::string p, conn.Guard("read chain", [&] {
-      q->setString(1, ticket_id);
-      q->setString(2, parent);
-      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-      return rs->next() ? std::string(rs->getString(1))
-                        : absl::StrCat("/center/", parent, "/");
-    }));
-    parent_path = p;
-  }
-  const std::string path = absl::StrCat(parent_path, unit, "/");
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("INSERT INTO ticket_unit (ticket_id, unit_id, "
-                   "parent_unit_id, path) VALUES (?, ?, ?, ?) ON DUPLICATE KEY "
-                   "UPDATE parent_unit_id = VALUES(parent_unit_id), path = "
-                   "VALUES(path)"));
-  return conn.Guard("write chain", [&] {
-    stmt->setString(1, ticket_id);
-    stmt->setString(2, unit);
-    stmt->setString(3, parent);
-    stmt->setString(4, path.substr(0, 700));
-    stmt->executeUpdate();
-  });
-}
-
-absl::StatusOr<std::string> ParentOf(db::Connection& conn,
-                                     const std::string& ticket_id,
-                                     const std::string& unit) {
-  ASSIGN_OR_RETURN(auto* q,
-                   conn.Prepare("SELECT parent_unit_id FROM ticket_unit WHERE "
-                                "ticket_id = ? AND unit_id = ?"));
-  return conn.Guard("read parent", [&] {
-    q->setString(1, ticket_id);
-    q->setString(2, unit);
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return rs->next() ? std::string(rs->getString(1)) : std::string("center");
-  });
-}
-
-absl::StatusOr<bool> InSubtree(db::Connection& conn,
-                               const std::string& ticket_id,
-                               const std::string& unit,
-                               const std::string& root) {
-  if (root == "center" || root == unit) return true;
-  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
-                                         "ticket_id = ? AND unit_id = ? AND "
-                                         "path LIKE ?"));
-  return conn.Guard("read subtree", [&] {
-    q->setString(1, ticket_id);
-    q->setString(2, unit);
-    q->setString(3, LikeSubtree(root));
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return static_cast<bool>(rs->next());
-  });
-}
-
-absl::StatusOr<bool> SubtreeTouched(db::Connection& conn,
-                                    const std::string& ticket_id,
-                                    const std::string& root) {
-  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
-                                         "ticket_id = ? AND path LIKE ? "
-                                         "LIMIT 1"));
-  return conn.Guard("read subtree", [&] {
-    q->setString(1, ticket_id);
-    q->setString(2, LikeSubtree(root));
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return static_cast<bool>(rs->next());
-  });
-}
-
-absl::Status InsertClock(db::Connection& conn, ClockRow* r) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("INSERT INTO clock (ticket_id, ticket_number, kind, "
-                   "unit_id, dispatch_round, running, started_at, "
-                   "working_days, rule, due, original_due, calendar_version, "
-                   "policy_version, calendar_incomplete, explanation) VALUES "
-                   "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  RETURN_IF_ERROR(conn.Guard("insert clock", [&] {
-    stmt->setString(1, r->ticket_id);
-    stmt->setString(2, r->ticket_number);
-    stmt->setInt(3, r->kind);
-    stmt->setString(4, r->unit_id);
-    stmt->setInt(5, r->dispatch_round);
-    stmt->setString(6, SqlTime(r->started_at));
-    stmt->setInt(7, r->working_days);
-    stmt->setString(8, r->rule);
-    stmt->setString(9, SqlTime(r->due));
-    stmt->setString(10, SqlTime(r->original_due));
-    stmt->setString(11, r->calendar_version);
-    stmt->setString(12, r->policy_version);
-    stmt->setInt(13, r->calendar_incomplete ? 1 : 0);
-    std::istringstream in(r->explanation.SerializeAsString());
-    stmt->setBlob(14, &in);
-    stmt->executeUpdate();
-  }));
-  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
-  ASSIGN_OR_RETURN(r->clock_id, conn.Guard("last id", [&] {
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
-  }));
-  r->running = true;
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
-    db::Connection& conn, const std::string& ticket_id, bool running_only,
-    bool for_update) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
-                                   "SELECT ", kClockColumns,
-                                   " FROM clock c WHERE c.ticket_id = ?",
-                                   running_only ? " AND c.running = 1" : "",
-                                   " ORDER BY c.dispatch_round, c.started_at, "
-                                   "c.clock_id",
-                                   for_update ? " FOR UPDATE" : "")));
-  stmt->setString(1, ticket_id);
-  return ReadAll<ClockRow>(conn, stmt, "read clocks", ReadClock);
-}
-
-absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
-                                                 int64_t clock_id,
-                                                 bool for_update) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
-                                   "SELECT ", kClockColumns,
-                                   " FROM clock c WHERE c.clock_id = ?",
-                                   for_update ? " FOR UPDATE" : "")));
-  return conn.Guard("read clock", [&] {
-    stmt->setInt64(1, clock_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    std::optional<ClockRow> out;
-    if (rs->next()) out = ReadClock(*rs);
-    return out;
-  });
-}
-
-absl::Status StopClockRow(db::Connection& conn, const ClockRow& row,
-                          v1::ClockOutcome outcome, absl::Time at,
-                          int overdue) {
-  ASSIGN_OR_RETURN(auto* stop,
-                   conn.Prepare("UPDATE clock SET running = 0, outcome = ?, "
-                                "stopped_at = ?, overdue_working_days = ? "
-                                "WHERE clock_id = ?"));
-  ASSIGN_OR_RETURN(auto* drop,
-                   conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
-  ASSIGN_OR_RETURN(auto* lapse,
-                   conn.Prepare("UPDATE extension SET state = ? WHERE "
-                                "clock_id = ? AND state = ?"));
-  return conn.Guard("stop clock", [&] {
-    stop->setInt(1, outcome);
-    stop->setString(2, SqlTime(at));
-    stop->setInt(3, overdue);
-    stop->setInt64(4, row.clock_id);
-    stop->executeUpdate();
-    drop->setInt64(1, row.clock_id);
-    drop->executeUpdate();
-    lapse->setInt(1, v1::EXTENSION_STATE_LAPSED);
-    lapse->setInt64(2, row.clock_id);
-    lapse->setInt(3, v1::EXTENSION_STATE_PENDING);
-    lapse->executeUpdate();
-  });
-}
-
-absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
-                          const std::string& unit_id) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("UPDATE clock SET unit_id = ? "
-                                            "WHERE clock_id = ?"));
-  return conn.Guard("move clock unit", [&] {
-    stmt->setString(1, unit_id);
-    stmt->setInt64(2, clock_id);
-    stmt->executeUpdate();
-  });
-}
-
-absl::Status MoveClockRow(db::Connection& conn, const ClockRow& r) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("UPDATE clock SET due = ?, extended = ?, "
-                   "calendar_version = ?, calendar_incomplete = ?, "
-                   "working_days = ?, explanation = ? WHERE clock_id = ?"));
-  return conn.Guard("move clock", [&] {
-    stmt->setString(1, SqlTime(r.due));
-    stmt->setInt(2, r.extended ? 1 : 0);
-    stmt->setString(3, r.calendar_version);
-    stmt->setInt(4, r.calendar_incomplete ? 1 : 0);
-    stmt->setInt(5, r.working_days);
-    std::istringstream in(r.explanation.SerializeAsString());
-    stmt->setBlob(6, &in);
-    stmt->setInt64(7, r.clock_id);
-    stmt->executeUpdate();
-  });
-}
-
-absl::Status SetClockLadderStep(db::Connection& conn, int64_t clock_id,
-                                v1::LadderStep step) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("UPDATE clock SET ladder_step = ? "
-                                            "WHERE clock_id = ?"));
-  return conn.Guard("clock ladder step", [&] {
-    stmt->setInt(1, step);
-    stmt->setInt64(2, clock_id);
-    stmt->executeUpdate();
-  });
-}
-
-absl::Status InsertLadderDue(db::Connection& conn, const LadderDue& d) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("INSERT INTO ladder_due (clock_id, step, "
-                                "due_at) VALUES (?, ?, ?)"));
-  return conn.Guard("schedule rung", [&] {
-    stmt->setInt64(1, d.clock_id);
-    stmt->setInt(2, d.step);
-    stmt->setString(3, SqlTime(d.due_at));
-    stmt->executeUpdate();
-  });
-}
-
-absl::Status RescheduleLadderDue(db::Connection& conn, int64_t clock_id,
-                                 v1::LadderStep step, absl::Time due_at) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("UPDATE ladder_due SET due_at = ? WHERE "
-                                "clock_id = ? AND step = ?"));
-  return conn.Guard("reschedule rung", [&] {
-    stmt->setString(1, SqlTime(due_at));
-    stmt->setInt64(2, clock_id);
-    stmt->setInt(3, step);
-    stmt->executeUpdate();
-  });
-}
-
-absl::StatusOr<std::vector<LadderDue>> ClaimDueRungs(db::Connection& conn,
-                                                     absl::Time now,
-                                                     int limit) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("SELECT clock_id, step, due_at FROM ladder_due WHERE "
-                   "due_at <= ? ORDER BY due_at LIMIT ? FOR UPDATE SKIP "
-                   "LOCKED"));
-  stmt->setString(1, SqlTime(now));
-  stmt->setInt(2, limit);
-  return ReadAll<LadderDue>(
-      conn, stmt, "claim due rungs", [](sql::ResultSet& rs) {
-        LadderDue d;
-        d.clock_id = rs.getInt64(1);
-        d.step = static_cast<v1::LadderStep>(rs.getInt(2));
-        d.due_at = ParseSqlTime(rs.getString(3));
-        return d;
-      });
-}
-
-absl::Status DeleteLadderDue(db::Connection& conn, int64_t clock_id,
-                             v1::LadderStep step) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("DELETE FROM ladder_due WHERE "
-                                            "clock_id = ? AND step = ?"));
-  return conn.Guard("delete rung", [&] {
-    stmt->setInt64(1, clock_id);
-    stmt->setInt(2, step);
-    stmt->executeUpdate();
-  });
-}
-
-absl::StatusOr<int64_t> InsertLadderStep(db::Connection& conn,
-                                         const v1::LadderStepRecord& rec,
-                                         const std::string& fired_by) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("INSERT INTO ladder_step (clock_id, step, ticket_id, "
-                   "ticket_number, clock_kind, unit_id, due, fired_at, "
-                   "fired_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  RETURN_IF_ERROR(conn.Guard("insert ladder step", [&] {
-    stmt->setInt64(1, std::stoll(rec.clock_id()));
-    stmt->setInt(2, rec.step());
-    stmt->setString(3, rec.ticket_id());
-    stmt->setString(4, rec.ticket_number());
-    stmt->setInt(5, rec.clock_kind());
-    stmt->setString(6, rec.unit_id());
-    stmt->setString(7, SqlTime(FromProto(rec.due())));
-    stmt->setString(8, SqlTime(FromProto(rec.fired_at())));
-    stmt->setString(9, fired_by);
-    stmt->executeUpdate();
-  }));
-  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
-  return conn.Guard("last id", [&] {
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
-  });
-}
-
-absl::StatusOr<int64_t> InsertNotice(db::Connection& conn, const NoticeRow& n) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("INSERT INTO notice (step_id, ticket_id, ticket_number, "
-                   "step, recipient_kind, recipient_unit, name, resolved, "
-                   "channel, address, text, created_at, delivery, attempts, "
-                   "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                   "?, ?, 0, ?)"));
-  RETURN_IF_ERROR(conn.Guard("insert notice", [&] {
-    stmt->setInt64(1, n.step_id);
-    stmt->setString(2, n.ticket_id);
-    stmt->setString(3, n.ticket_number);
-    stmt->setInt(4, n.step);
-    stmt->setInt(5, n.recipient_kind);
-    stmt->setString(6, n.recipient_unit);
-    stmt->setString(7, n.name);
-    stmt->setInt(8, n.resolved ? 1 : 0);
-    stmt->setInt(9, n.channel);
-    stmt->setString(10, n.address);
-    stmt->setString(11, n.text);
-    stmt->setString(12, SqlTime(n.created_at));
-    stmt->setInt(13, n.delivery);
-    stmt->setString(14, SqlTime(n.next_attempt_at));
-    stmt->executeUpdate();
-  }));
-  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
-  return conn.Guard("last id", [&] {
-    rs->next();
-    return static_cast<int64_t>(rs->getInt64(1));
-  });
-}
-
-absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
-    db::Connection& conn, absl::Time now, absl::Time lease_until, int limit) {
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
-                                   "SELECT ", kNoticeColumns,
-                                   " FROM notice n WHERE n.delivery = ? AND "
-                                   "n.next_attempt_at <= ? ORDER BY "
-                                   "n.next_attempt_at LIMIT ? FOR UPDATE SKIP "
-                                   "LOCKED")));
-  stmt->setInt(1, v1::NOTICE_DELIVERY_PENDING);
-  stmt->setString(2, SqlTime(now));
-  stmt->setInt(3, limit);
-  ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
-                   ReadAll<NoticeRow>(conn, stmt, "lease notices", ReadNotice));
-  if (rows.empty()) return rows;
-  std::vector<int64_t> ids;
-  for (const NoticeRow& r : rows) ids.push_back(r.notice_id);
-  RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-      "UPDATE notice SET next_attempt_at = '", SqlTime(lease_until),
-      "' WHERE notice_id IN (", absl::StrJoin(ids, ","), ")")));
-  return rows;
-}
-
-absl::Status UpdateNotice(db::Connection& conn, const NoticeRow& n) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("UPDATE notice SET name = ?, resolved = ?, address = ?, "
-                   "delivery = ?, attempts = ?, next_attempt_at = ?, "
-                   "delivered_at = ? WHERE notice_id = ?"));
-  return conn.Guard("update notice", [&] {
-    stmt->setString(1, n.name);
-    stmt->setInt(2, n.resolved ? 1 : 0);
-    stmt->setString(3, n.address);
-    stmt->setInt(4, n.delivery);
-    stmt->setInt(5, n.attempts);
-    stmt->setString(6, SqlTime(n.next_attempt_at));
-    if (n.delivered_at.has_value()) {
-      stmt->setString(7, SqlTime(*n.delivered_at));
-    } else {
-      stmt->setNull(7, 0);
-    }
-    stmt->setInt64(8, n.notice_id);
-    stmt->executeUpdate();
-  });
-}
-
-namespace {
 constexpr char kExtColumns[] =
     "extension_id, ticket_id, clock_id, unit_id, approver_unit_id, state, "
     "reason, progress_note, proposed_due_date, working_days_left, "
@@ -665,10 +213,523 @@ ExtensionRow ReadExtension(sql::ResultSet& rs) {
     *e.mutable_decided_at() = ToProto(ParseSqlTime(rs.getString(20)));
   return r;
 }
+
+std::string JoinDays(const std::vector<absl::CivilDay>& days) {
+  std::vector<std::string> parts;
+  parts.reserve(days.size());
+  for (const absl::CivilDay& d : days) parts.push_back(calendar::FormatDate(d));
+  return absl::StrJoin(parts, ",");
+}
+
+absl::StatusOr<std::vector<absl::CivilDay>> SplitDays(const std::string& s) {
+  std::vector<absl::CivilDay> out;
+  for (absl::string_view part : absl::StrSplit(s, ',', absl::SkipEmpty())) {
+    ASSIGN_OR_RETURN(absl::CivilDay d, calendar::ParseDate(part));
+    out.push_back(d);
+  }
+  return out;
+}
+
+std::string RungKeys(const std::vector<LadderDue>& rungs) {
+  std::string keys;
+  for (size_t i = 0; i < rungs.size(); ++i) {
+    absl::StrAppend(&keys, i ? "," : "", "(", rungs[i].clock_id, ",",
+                    static_cast<int>(rungs[i].step), ")");
+  }
+  return keys;
+}
+
+// Inserts the records and sets each one's step_id (read back by the unique
+// (clock_id, step)).
+absl::Status InsertLadderSteps(db::Connection& conn,
+                               std::vector<FiredStep>* steps,
+                               const std::string& fired_by) {
+  std::string sql =
+      "INSERT INTO ladder_step (clock_id, step, ticket_id, ticket_number, "
+      "clock_kind, unit_id, due, fired_at, fired_by) VALUES ";
+  std::string keys;
+  for (size_t i = 0; i < steps->size(); ++i) {
+    const v1::LadderStepRecord& r = (*steps)[i].record;
+    absl::StrAppend(
+        &sql, i ? "," : "", "(", r.clock_id(), ",", static_cast<int>(r.step()),
+        ",", SqlQuote(r.ticket_id()), ",", SqlQuote(r.ticket_number()), ",",
+        static_cast<int>(r.clock_kind()), ",", SqlQuote(r.unit_id()), ",'",
+        SqlTime(FromProto(r.due())), "','", SqlTime(FromProto(r.fired_at())),
+        "',", SqlQuote(fired_by), ")");
+    absl::StrAppend(&keys, i ? "," : "", "(", r.clock_id(), ",",
+                    static_cast<int>(r.step()), ")");
+  }
+  RETURN_IF_ERROR(conn.Execute(sql));
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                "SELECT step_id, clock_id, step FROM "
+                                "ladder_step WHERE (clock_id, step) IN (",
+                                keys, ")")));
+  std::map<std::pair<std::string, int>, int64_t> ids;
+  RETURN_IF_ERROR(conn.Guard("read step ids", [&] {
+    while (rs->next()) {
+      ids[{absl::StrCat(rs->getInt64(2)), rs->getInt(3)}] = rs->getInt64(1);
+    }
+  }));
+  for (FiredStep& s : *steps) {
+    v1::LadderStepRecord& r = s.record;
+    r.set_step_id(
+        absl::StrCat(ids[{r.clock_id(), static_cast<int>(r.step())}]));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InsertNotices(db::Connection& conn, const LadderBatch& batch) {
+  std::vector<NoticeRow> notices;
+  for (const FiredStep& s : batch.steps) {
+    auto plan = batch.notices.find(s.record.step());
+    if (plan == batch.notices.end()) continue;
+    for (const NoticeTarget& t : plan->second) {
+      NoticeRow& n = notices.emplace_back();
+      n.step_id = std::stoll(s.record.step_id());
+      n.ticket_id = s.record.ticket_id();
+      n.ticket_number = s.record.ticket_number();
+      n.step = s.record.step();
+      n.recipient_kind = t.kind;
+      n.recipient_unit = t.unit_id.empty() ? s.record.unit_id() : t.unit_id;
+      n.name = t.name;
+      n.resolved = t.resolved;
+      n.channel = t.channel;
+      n.text = s.text;
+      n.created_at = FromProto(s.record.fired_at());
+      n.next_attempt_at = n.created_at;
+      n.delivery = v1::NOTICE_DELIVERY_PENDING;
+    }
+  }
+  constexpr size_t kChunk = 500;
+  for (size_t first = 0; first < notices.size(); first += kChunk) {
+    std::string sql =
+        "INSERT INTO notice (step_id, ticket_id, ticket_number, step, "
+        "recipient_kind, recipient_unit, name, resolved, channel, address, "
+        "text, created_at, delivery, attempts, next_attempt_at) VALUES ";
+    for (size_t i = first; i < notices.size() && i < first + kChunk; ++i) {
+      const NoticeRow& n = notices[i];
+      absl::StrAppend(&sql, i == first ? "" : ",", "(", n.step_id, ",",
+                      SqlQuote(n.ticket_id), ",", SqlQuote(n.ticket_number),
+                      ",", static_cast<int>(n.step), ",",
+                      static_cast<int>(n.recipient_kind), ",",
+                      SqlQuote(n.recipient_unit), ",", SqlQuote(n.name), ",",
+                      n.resolved ? 1 : 0, ",", static_cast<int>(n.channel), ",",
+                      SqlQuote(n.address), ",", SqlQuote(n.text), ",'",
+                      SqlTime(n.created_at), "',", static_cast<int>(n.delivery),
+                      ",0,'", SqlTime(n.next_attempt_at), "')");
+    }
+    RETURN_IF_ERROR(conn.Execute(sql));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::StatusOr<int64_t> InsertExtension(db::Connection& conn,
-                                        const ExtensionRow& row) {
+absl::StatusOr<std::optional<TicketInfo>> MysqlDeadlineStore::GetTicketInfo(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT ticket_number, request_type, "
+                                "dispatch_round, first_unit_id, handling_rule, "
+                                "handling_days FROM ticket_info WHERE "
+                                "ticket_id = ? FOR UPDATE"));
+  return conn.Guard("read ticket_info", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<TicketInfo> out;
+    if (rs->next()) {
+      TicketInfo t;
+      t.ticket_id = ticket_id;
+      t.ticket_number = rs->getString(1);
+      t.request_type = static_cast<v1::RequestType>(rs->getInt(2));
+      t.dispatch_round = rs->getInt(3);
+      t.first_unit_id = rs->getString(4);
+      t.handling_rule = rs->getString(5);
+      t.handling_days = rs->getInt(6);
+      out = t;
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlDeadlineStore::PutTicketInfo(db::Connection& conn,
+                                               const TicketInfo& t) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "REPLACE INTO ticket_info (ticket_id, ticket_number, "
+          "request_type, dispatch_round, first_unit_id, "
+          "handling_rule, handling_days) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  return conn.Guard("write ticket_info", [&] {
+    stmt->setString(1, t.ticket_id);
+    stmt->setString(2, t.ticket_number);
+    stmt->setInt(3, t.request_type);
+    stmt->setInt(4, t.dispatch_round);
+    stmt->setString(5, t.first_unit_id);
+    stmt->setString(6, t.handling_rule);
+    stmt->setInt(7, t.handling_days);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::PutChainLink(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              const std::string& unit,
+                                              const std::string& parent) {
+  std::string parent_path = "/center/";
+  if (parent != "center") {
+    ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT path FROM ticket_unit WHERE "
+                                           "ticket_id = ? AND unit_id = ?"));
+    ASSIGN_OR_RETURN(std::string p, conn.Guard("read chain", [&] {
+      q->setString(1, ticket_id);
+      q->setString(2, parent);
+      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+      return rs->next() ? std::string(rs->getString(1))
+                        : absl::StrCat("/center/", parent, "/");
+    }));
+    parent_path = p;
+  }
+  const std::string path = absl::StrCat(parent_path, unit, "/");
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO ticket_unit (ticket_id, unit_id, "
+                   "parent_unit_id, path) VALUES (?, ?, ?, ?) ON DUPLICATE KEY "
+                   "UPDATE parent_unit_id = VALUES(parent_unit_id), path = "
+                   "VALUES(path)"));
+  return conn.Guard("write chain", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setString(2, unit);
+    stmt->setString(3, parent);
+    stmt->setString(4, path.substr(0, 700));
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::string> MysqlDeadlineStore::ParentOf(
+    db::Connection& conn, const std::string& ticket_id,
+    const std::string& unit) {
+  ASSIGN_OR_RETURN(auto* q,
+                   conn.Prepare("SELECT parent_unit_id FROM ticket_unit WHERE "
+                                "ticket_id = ? AND unit_id = ?"));
+  return conn.Guard("read parent", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, unit);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return rs->next() ? std::string(rs->getString(1)) : std::string("center");
+  });
+}
+
+absl::StatusOr<bool> MysqlDeadlineStore::SubtreeTouched(
+    db::Connection& conn, const std::string& ticket_id,
+    const std::string& root) {
+  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                         "ticket_id = ? AND path LIKE ? "
+                                         "LIMIT 1"));
+  return conn.Guard("read subtree", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::StatusOr<bool> MysqlDeadlineStore::UnitBelow(db::Connection& conn,
+                                                   const std::string& unit,
+                                                   const std::string& root) {
+  ASSIGN_OR_RETURN(auto* q,
+                   conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                "unit_id = ? AND path LIKE ? LIMIT 1"));
+  return conn.Guard("check subtree", [&] {
+    q->setString(1, unit);
+    q->setString(2, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::Status MysqlDeadlineStore::InsertClock(db::Connection& conn,
+                                             ClockRow* r) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO clock (ticket_id, ticket_number, kind, "
+                   "unit_id, dispatch_round, running, started_at, "
+                   "working_days, rule, due, original_due, calendar_version, "
+                   "policy_version, calendar_incomplete, explanation) VALUES "
+                   "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert clock", [&] {
+    stmt->setString(1, r->ticket_id);
+    stmt->setString(2, r->ticket_number);
+    stmt->setInt(3, r->kind);
+    stmt->setString(4, r->unit_id);
+    stmt->setInt(5, r->dispatch_round);
+    stmt->setString(6, SqlTime(r->started_at));
+    stmt->setInt(7, r->working_days);
+    stmt->setString(8, r->rule);
+    stmt->setString(9, SqlTime(r->due));
+    stmt->setString(10, SqlTime(r->original_due));
+    stmt->setString(11, r->calendar_version);
+    stmt->setString(12, r->policy_version);
+    stmt->setInt(13, r->calendar_incomplete ? 1 : 0);
+    std::istringstream in(r->explanation.SerializeAsString());
+    stmt->setBlob(14, &in);
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  ASSIGN_OR_RETURN(r->clock_id, conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  }));
+  r->running = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ClocksOfTicket(
+    db::Connection& conn, const std::string& ticket_id, bool running_only,
+    bool for_update) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kClockColumns,
+                                   " FROM clock c WHERE c.ticket_id = ?",
+                                   running_only ? " AND c.running = 1" : "",
+                                   " ORDER BY c.dispatch_round, c.started_at, "
+                                   "c.clock_id",
+                                   for_update ? " FOR UPDATE" : "")));
+  stmt->setString(1, ticket_id);
+  return ReadAll<ClockRow>(conn, stmt, "read clocks", ReadClock);
+}
+
+absl::StatusOr<std::optional<ClockRow>> MysqlDeadlineStore::GetClock(
+    db::Connection& conn, int64_t clock_id, bool for_update) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kClockColumns,
+                                   " FROM clock c WHERE c.clock_id = ?",
+                                   for_update ? " FOR UPDATE" : "")));
+  return conn.Guard("read clock", [&] {
+    stmt->setInt64(1, clock_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<ClockRow> out;
+    if (rs->next()) out = ReadClock(*rs);
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::LockClocks(
+    db::Connection& conn, const std::vector<int64_t>& ids) {
+  if (ids.empty()) return std::vector<ClockRow>();
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                "SELECT ", kClockColumns,
+                                " FROM clock c WHERE c.clock_id IN (",
+                                absl::StrJoin(ids, ","), ") FOR UPDATE")));
+  return conn.Guard("read clocks", [&] {
+    std::vector<ClockRow> out;
+    while (rs->next()) out.push_back(ReadClock(*rs));
+    return out;
+  });
+}
+
+absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
+                                           const ClockRow& row,
+                                           v1::ClockOutcome outcome,
+                                           absl::Time at, int overdue) {
+  ASSIGN_OR_RETURN(auto* stop,
+                   conn.Prepare("UPDATE clock SET running = 0, outcome = ?, "
+                                "stopped_at = ?, overdue_working_days = ? "
+                                "WHERE clock_id = ?"));
+  ASSIGN_OR_RETURN(auto* drop,
+                   conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
+  ASSIGN_OR_RETURN(auto* lapse,
+                   conn.Prepare("UPDATE extension SET state = ? WHERE "
+                                "clock_id = ? AND state = ?"));
+  return conn.Guard("stop clock", [&] {
+    stop->setInt(1, outcome);
+    stop->setString(2, SqlTime(at));
+    stop->setInt(3, overdue);
+    stop->setInt64(4, row.clock_id);
+    stop->executeUpdate();
+    drop->setInt64(1, row.clock_id);
+    drop->executeUpdate();
+    lapse->setInt(1, v1::EXTENSION_STATE_LAPSED);
+    lapse->setInt64(2, row.clock_id);
+    lapse->setInt(3, v1::EXTENSION_STATE_PENDING);
+    lapse->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::SetClockUnit(db::Connection& conn,
+                                              int64_t clock_id,
+                                              const std::string& unit_id) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare("UPDATE clock SET unit_id = ? "
+                                            "WHERE clock_id = ?"));
+  return conn.Guard("move clock unit", [&] {
+    stmt->setString(1, unit_id);
+    stmt->setInt64(2, clock_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::MoveClock(db::Connection& conn,
+                                           const ClockRow& r) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE clock SET due = ?, extended = ?, "
+                   "calendar_version = ?, calendar_incomplete = ?, "
+                   "working_days = ?, explanation = ? WHERE clock_id = ?"));
+  return conn.Guard("move clock", [&] {
+    stmt->setString(1, SqlTime(r.due));
+    stmt->setInt(2, r.extended ? 1 : 0);
+    stmt->setString(3, r.calendar_version);
+    stmt->setInt(4, r.calendar_incomplete ? 1 : 0);
+    stmt->setInt(5, r.working_days);
+    std::istringstream in(r.explanation.SerializeAsString());
+    stmt->setBlob(6, &in);
+    stmt->setInt64(7, r.clock_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::RunningClocksInYear(
+    db::Connection& conn, int year) {
+  const absl::Time begin =
+      calendar::StartOfLocalDay(absl::CivilDay(year, 1, 1));
+  const absl::Time end =
+      calendar::StartOfLocalDay(absl::CivilDay(year + 1, 1, 1));
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(absl::StrCat(
+          "SELECT ", kClockColumns,
+          " FROM clock c WHERE c.running = 1 AND c.extended = 0 AND "
+          "((c.started_at >= ? AND c.started_at < ?) OR (c.due > ? AND c.due "
+          "<= ?)) ORDER BY c.clock_id FOR UPDATE")));
+  stmt->setString(1, SqlTime(begin));
+  stmt->setString(2, SqlTime(end));
+  stmt->setString(3, SqlTime(begin));
+  stmt->setString(4, SqlTime(end));
+  return ReadAll<ClockRow>(conn, stmt, "clocks in year", ReadClock);
+}
+
+absl::Status MysqlDeadlineStore::InsertLadderDue(db::Connection& conn,
+                                                 const LadderDue& d) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("INSERT INTO ladder_due (clock_id, step, "
+                                "due_at) VALUES (?, ?, ?)"));
+  return conn.Guard("schedule rung", [&] {
+    stmt->setInt64(1, d.clock_id);
+    stmt->setInt(2, d.step);
+    stmt->setString(3, SqlTime(d.due_at));
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::RescheduleLadderDue(db::Connection& conn,
+                                                     int64_t clock_id,
+                                                     v1::LadderStep step,
+                                                     absl::Time due_at) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE ladder_due SET due_at = ? WHERE "
+                                "clock_id = ? AND step = ?"));
+  return conn.Guard("reschedule rung", [&] {
+    stmt->setString(1, SqlTime(due_at));
+    stmt->setInt64(2, clock_id);
+    stmt->setInt(3, step);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<LadderDue>> MysqlDeadlineStore::ClaimDueRungs(
+    db::Connection& conn, absl::Time now, int limit) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("SELECT clock_id, step, due_at FROM ladder_due WHERE "
+                   "due_at <= ? ORDER BY due_at LIMIT ? FOR UPDATE SKIP "
+                   "LOCKED"));
+  stmt->setString(1, SqlTime(now));
+  stmt->setInt(2, limit);
+  return ReadAll<LadderDue>(
+      conn, stmt, "claim due rungs", [](sql::ResultSet& rs) {
+        LadderDue d;
+        d.clock_id = rs.getInt64(1);
+        d.step = static_cast<v1::LadderStep>(rs.getInt(2));
+        d.due_at = ParseSqlTime(rs.getString(3));
+        return d;
+      });
+}
+
+absl::Status MysqlDeadlineStore::RecordLadderBatch(db::Connection& conn,
+                                                   LadderBatch* batch) {
+  if (!batch->claimed.empty()) {
+    RETURN_IF_ERROR(
+        conn.Execute(absl::StrCat("DELETE FROM ladder_due WHERE (clock_id, "
+                                  "step) IN (",
+                                  RungKeys(batch->claimed), ")")));
+  }
+  if (batch->steps.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(InsertLadderSteps(conn, &batch->steps, batch->fired_by));
+  RETURN_IF_ERROR(InsertNotices(conn, *batch));
+  std::map<v1::LadderStep, std::vector<std::string>> by_step;
+  for (const FiredStep& s : batch->steps) {
+    by_step[s.record.step()].push_back(s.record.clock_id());
+  }
+  for (const auto& [step, clock_ids] : by_step) {
+    RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+        "UPDATE clock SET ladder_step = ", static_cast<int>(step),
+        " WHERE clock_id IN (", absl::StrJoin(clock_ids, ","), ")")));
+  }
+  if (batch->next.empty()) return absl::OkStatus();
+  std::string sql = "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ";
+  for (size_t i = 0; i < batch->next.size(); ++i) {
+    const LadderDue& d = batch->next[i];
+    absl::StrAppend(&sql, i ? "," : "", "(", d.clock_id, ",",
+                    static_cast<int>(d.step), ",'", SqlTime(d.due_at), "')");
+  }
+  return conn.Execute(sql);
+}
+
+absl::StatusOr<std::vector<NoticeRow>> MysqlDeadlineStore::LeasePendingNotices(
+    db::Connection& conn, absl::Time now, absl::Time lease_until, int limit) {
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                   "SELECT ", kNoticeColumns,
+                                   " FROM notice n WHERE n.delivery = ? AND "
+                                   "n.next_attempt_at <= ? ORDER BY "
+                                   "n.next_attempt_at LIMIT ? FOR UPDATE SKIP "
+                                   "LOCKED")));
+  stmt->setInt(1, v1::NOTICE_DELIVERY_PENDING);
+  stmt->setString(2, SqlTime(now));
+  stmt->setInt(3, limit);
+  ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
+                   ReadAll<NoticeRow>(conn, stmt, "lease notices", ReadNotice));
+  if (rows.empty()) return rows;
+  std::vector<int64_t> ids;
+  for (const NoticeRow& r : rows) ids.push_back(r.notice_id);
+  RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+      "UPDATE notice SET next_attempt_at = '", SqlTime(lease_until),
+      "' WHERE notice_id IN (", absl::StrJoin(ids, ","), ")")));
+  return rows;
+}
+
+absl::Status MysqlDeadlineStore::UpdateNotice(db::Connection& conn,
+                                              const NoticeRow& n) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE notice SET name = ?, resolved = ?, address = ?, "
+                   "delivery = ?, attempts = ?, next_attempt_at = ?, "
+                   "delivered_at = ? WHERE notice_id = ?"));
+  return conn.Guard("update notice", [&] {
+    stmt->setString(1, n.name);
+    stmt->setInt(2, n.resolved ? 1 : 0);
+    stmt->setString(3, n.address);
+    stmt->setInt(4, n.delivery);
+    stmt->setInt(5, n.attempts);
+    stmt->setString(6, SqlTime(n.next_attempt_at));
+    if (n.delivered_at.has_value()) {
+      stmt->setString(7, SqlTime(*n.delivered_at));
+    } else {
+      stmt->setNull(7, 0);
+    }
+    stmt->setInt64(8, n.notice_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<int64_t> MysqlDeadlineStore::InsertExtension(
+    db::Connection& conn, const ExtensionRow& row) {
   const v1::Extension& e = row.ext;
   ASSIGN_OR_RETURN(
       auto* stmt,
@@ -700,9 +761,8 @@ absl::StatusOr<int64_t> InsertExtension(db::Connection& conn,
   });
 }
 
-absl::StatusOr<std::optional<ExtensionRow>> GetExtension(db::Connection& conn,
-                                                         int64_t id,
-                                                         bool for_update) {
+absl::StatusOr<std::optional<ExtensionRow>> MysqlDeadlineStore::GetExtension(
+    db::Connection& conn, int64_t id, bool for_update) {
   ASSIGN_OR_RETURN(auto* stmt,
                    conn.Prepare(absl::StrCat("SELECT ", kExtColumns,
                                              " FROM extension WHERE "
@@ -717,8 +777,8 @@ absl::StatusOr<std::optional<ExtensionRow>> GetExtension(db::Connection& conn,
   });
 }
 
-absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
-                                         int64_t clock_id) {
+absl::StatusOr<bool> MysqlDeadlineStore::HasPendingExtension(
+    db::Connection& conn, int64_t clock_id) {
   ASSIGN_OR_RETURN(auto* stmt,
                    conn.Prepare("SELECT 1 FROM extension WHERE clock_id = ? "
                                 "AND state = ? LIMIT 1"));
@@ -730,7 +790,8 @@ absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
   });
 }
 
-absl::Status DecideExtensionRow(db::Connection& conn, const ExtensionRow& row) {
+absl::Status MysqlDeadlineStore::DecideExtension(db::Connection& conn,
+                                                 const ExtensionRow& row) {
   const v1::Extension& e = row.ext;
   ASSIGN_OR_RETURN(
       auto* stmt,
@@ -754,8 +815,9 @@ absl::Status DecideExtensionRow(db::Connection& conn, const ExtensionRow& row) {
   });
 }
 
-absl::StatusOr<std::vector<v1::Extension>> ExtensionsOfTicket(
-    db::Connection& conn, const std::string& ticket_id) {
+absl::StatusOr<std::vector<v1::Extension>>
+MysqlDeadlineStore::ExtensionsOfTicket(db::Connection& conn,
+                                       const std::string& ticket_id) {
   ASSIGN_OR_RETURN(auto* stmt,
                    conn.Prepare(absl::StrCat("SELECT ", kExtColumns,
                                              " FROM extension WHERE ticket_id "
@@ -766,8 +828,9 @@ absl::StatusOr<std::vector<v1::Extension>> ExtensionsOfTicket(
       [](sql::ResultSet& rs) { return ReadExtension(rs).ext; });
 }
 
-absl::StatusOr<std::vector<v1::LadderStepRecord>> StepsOfTicket(
-    db::Connection& conn, const std::string& ticket_id) {
+absl::StatusOr<std::vector<v1::LadderStepRecord>>
+MysqlDeadlineStore::StepsOfTicket(db::Connection& conn,
+                                  const std::string& ticket_id) {
   StepFilter f;
   f.ticket_id = ticket_id;
   f.limit = 10000;
@@ -776,7 +839,7 @@ absl::StatusOr<std::vector<v1::LadderStepRecord>> StepsOfTicket(
   return steps;
 }
 
-absl::StatusOr<std::vector<v1::LadderStepRecord>> ListSteps(
+absl::StatusOr<std::vector<v1::LadderStepRecord>> MysqlDeadlineStore::ListSteps(
     db::Connection& conn, const StepFilter& f) {
   std::vector<std::string> params;
   const std::string where = StepWhere(f, "s", false, &params);
@@ -822,8 +885,8 @@ absl::StatusOr<std::vector<v1::LadderStepRecord>> ListSteps(
   return steps;
 }
 
-absl::StatusOr<std::vector<NoticeRow>> ListNoticeRows(db::Connection& conn,
-                                                      const StepFilter& f) {
+absl::StatusOr<std::vector<NoticeRow>> MysqlDeadlineStore::ListNotices(
+    db::Connection& conn, const StepFilter& f) {
   std::vector<std::string> params;
   const std::string where = StepWhere(f, "n", true, &params);
   ASSIGN_OR_RETURN(auto* stmt,
@@ -838,8 +901,8 @@ absl::StatusOr<std::vector<NoticeRow>> ListNoticeRows(db::Connection& conn,
   return ReadAll<NoticeRow>(conn, stmt, "list notices", ReadNotice);
 }
 
-absl::StatusOr<std::vector<ClockRow>> ListDueClocks(db::Connection& conn,
-                                                    const DueFilter& f) {
+absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ListDueClocks(
+    db::Connection& conn, const DueFilter& f) {
   std::string sql = absl::StrCat("SELECT ", kClockColumns,
                                  " FROM clock c WHERE c.running = 1 AND "
                                  "c.due < ?");
@@ -865,138 +928,109 @@ absl::StatusOr<std::vector<ClockRow>> ListDueClocks(db::Connection& conn,
   return ReadAll<ClockRow>(conn, stmt, "list due", ReadClock);
 }
 
-}  // namespace hotline::deadline
-
-namespace hotline::deadline {
-absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(db::Connection& conn,
-                                                          int year) {
+absl::StatusOr<int64_t> MysqlDeadlineStore::CountRunningClocksInYear(
+    db::Connection& conn, int year) {
   const absl::Time begin =
       calendar::StartOfLocalDay(absl::CivilDay(year, 1, 1));
   const absl::Time end =
       calendar::StartOfLocalDay(absl::CivilDay(year + 1, 1, 1));
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare(absl::StrCat(
-          "SELECT ", kClockColumns,
-          " FROM clock c WHERE c.running = 1 AND c.extended = 0 AND "
-          "((c.started_at >= ? AND c.started_at < ?) OR (c.due > ? AND c.due "
-          "<= ?)) ORDER BY c.clock_id FOR UPDATE")));
-  stmt->setString(1, SqlTime(begin));
-  stmt->setString(2, SqlTime(end));
-  stmt->setString(3, SqlTime(begin));
-  stmt->setString(4, SqlTime(end));
-  return ReadAll<ClockRow>(conn, stmt, "clocks in year", ReadClock);
-}
-}  // namespace hotline::deadline
-
-namespace hotline::deadline {
-
-absl::StatusOr<std::vector<ClockRow>> ClocksByIds(
-    db::Connection& conn, const std::vector<int64_t>& ids) {
-  if (ids.empty()) return std::vector<ClockRow>();
-  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
-                                "SELECT ", kClockColumns,
-                                " FROM clock c WHERE c.clock_id IN (",
-                                absl::StrJoin(ids, ","), ") FOR UPDATE")));
-  return conn.Guard("read clocks", [&] {
-    std::vector<ClockRow> out;
-    while (rs->next()) out.push_back(ReadClock(*rs));
-    return out;
+      conn.Prepare("SELECT COUNT(*) FROM clock WHERE running = 1 AND "
+                   "((started_at >= ? AND started_at < ?) OR "
+                   "(due > ? AND due <= ?))"));
+  return conn.Guard("count clocks in year", [&] {
+    stmt->setString(1, SqlTime(begin));
+    stmt->setString(2, SqlTime(end));
+    stmt->setString(3, SqlTime(begin));
+    stmt->setString(4, SqlTime(end));
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
   });
 }
 
-absl::Status DeleteLadderDues(db::Connection& conn,
-                              const std::vector<LadderDue>& rungs) {
-  if (rungs.empty()) return absl::OkStatus();
-  std::string sql = "DELETE FROM ladder_due WHERE (clock_id, step) IN (";
-  for (size_t i = 0; i < rungs.size(); ++i) {
-    absl::StrAppend(&sql, i ? "," : "", "(", rungs[i].clock_id, ",",
-                    static_cast<int>(rungs[i].step), ")");
+absl::StatusOr<std::vector<PersistedYear>>
+MysqlDeadlineStore::LoadCalendarYears(db::Connection& conn) {
+  ASSIGN_OR_RETURN(auto rs,
+                   conn.Query("SELECT year, holidays, workdays, source, "
+                              "loaded_at, loaded_by FROM calendar_year "
+                              "ORDER BY year"));
+  std::vector<PersistedYear> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool more, conn.Guard("read calendar_year",
+                                           [&] { return rs->next(); }));
+    if (!more) break;
+    PersistedYear p;
+    p.data.year = rs->getInt(1);
+    ASSIGN_OR_RETURN(p.data.holidays, SplitDays(rs->getString(2)));
+    ASSIGN_OR_RETURN(p.data.workdays, SplitDays(rs->getString(3)));
+    p.meta.source = rs->getString(4);
+    p.meta.loaded_at = ParseSqlTime(rs->getString(5));
+    p.meta.loaded_by = rs->getString(6);
+    out.push_back(std::move(p));
   }
-  sql += ")";
-  return conn.Execute(sql);
+  return out;
 }
 
-absl::Status InsertLadderDues(db::Connection& conn,
-                              const std::vector<LadderDue>& rungs) {
-  if (rungs.empty()) return absl::OkStatus();
-  std::string sql = "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ";
-  for (size_t i = 0; i < rungs.size(); ++i) {
-    absl::StrAppend(&sql, i ? "," : "", "(", rungs[i].clock_id, ",",
-                    static_cast<int>(rungs[i].step), ",'",
-                    SqlTime(rungs[i].due_at), "')");
-  }
-  return conn.Execute(sql);
+absl::Status MysqlDeadlineStore::SaveCalendarYear(
+    db::Connection& conn, const PersistedYear& year,
+    const std::string& calendar_version) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("REPLACE INTO calendar_year (year, holidays, workdays, "
+                   "source, loaded_at, loaded_by, calendar_version) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?)"));
+  return conn.Guard("save calendar_year", [&] {
+    stmt->setInt(1, year.data.year);
+    stmt->setString(2, JoinDays(year.data.holidays));
+    stmt->setString(3, JoinDays(year.data.workdays));
+    stmt->setString(4, year.meta.source);
+    stmt->setString(5, SqlTime(year.meta.loaded_at));
+    stmt->setString(6, year.meta.loaded_by);
+    stmt->setString(7, calendar_version);
+    stmt->executeUpdate();
+  });
 }
 
-absl::Status InsertLadderSteps(db::Connection& conn,
-                               std::vector<v1::LadderStepRecord>* recs,
-                               const std::string& fired_by) {
-  if (recs->empty()) return absl::OkStatus();
-  std::string sql =
-      "INSERT INTO ladder_step (clock_id, step, ticket_id, ticket_number, "
-      "clock_kind, unit_id, due, fired_at, fired_by) VALUES ";
-  std::string keys;
-  for (size_t i = 0; i < recs->size(); ++i) {
-    const v1::LadderStepRecord& r = (*recs)[i];
-    absl::StrAppend(
-        &sql, i ? "," : "", "(", r.clock_id(), ",", static_cast<int>(r.step()),
-        ",", SqlQuote(r.ticket_id()), ",", SqlQuote(r.ticket_number()), ",",
-        static_cast<int>(r.clock_kind()), ",", SqlQuote(r.unit_id()), ",'",
-        SqlTime(FromProto(r.due())), "','", SqlTime(FromProto(r.fired_at())),
-        "',", SqlQuote(fired_by), ")");
-    absl::StrAppend(&keys, i ? "," : "", "(", r.clock_id(), ",",
-                    static_cast<int>(r.step()), ")");
-  }
-  RETURN_IF_ERROR(conn.Execute(sql));
-  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
-                                "SELECT step_id, clock_id, step FROM "
-                                "ladder_step WHERE (clock_id, step) IN (",
-                                keys, ")")));
-  std::map<std::pair<std::string, int>, int64_t> ids;
-  RETURN_IF_ERROR(conn.Guard("read step ids", [&] {
-    while (rs->next()) {
-      ids[{absl::StrCat(rs->getInt64(2)), rs->getInt(3)}] = rs->getInt64(1);
-    }
-  }));
-  for (v1::LadderStepRecord& r : *recs) {
-    r.set_step_id(
-        absl::StrCat(ids[{r.clock_id(), static_cast<int>(r.step())}]));
-  }
-  return absl::OkStatus();
+absl::StatusOr<std::optional<std::string>> MysqlDeadlineStore::LookupRequest(
+    db::Connection& conn, const std::string& request_id, const std::string& rpc,
+    uint64_t fingerprint) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT rpc, fingerprint, response FROM "
+                                "request_log WHERE request_id = ? FOR UPDATE"));
+  return conn.Guard(
+      "lookup request_id", [&]() -> absl::StatusOr<std::optional<std::string>> {
+        stmt->setString(1, request_id);
+        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+        if (!rs->next()) return std::optional<std::string>();
+        if (rs->getString(1) != rpc || rs->getUInt64(2) != fingerprint) {
+          return absl::AlreadyExistsError(
+              "request_id: already used for a different request");
+        }
+        std::unique_ptr<std::istream> blob(rs->getBlob(3));
+        std::stringstream ss;
+        ss << blob->rdbuf();
+        return std::optional<std::string>(ss.str());
+      });
 }
 
-absl::Status InsertNotices(db::Connection& conn,
-                           const std::vector<NoticeRow>& notices) {
-  constexpr size_t kChunk = 500;
-  for (size_t first = 0; first < notices.size(); first += kChunk) {
-    std::string sql =
-        "INSERT INTO notice (step_id, ticket_id, ticket_number, step, "
-        "recipient_kind, recipient_unit, name, resolved, channel, address, "
-        "text, created_at, delivery, attempts, next_attempt_at) VALUES ";
-    for (size_t i = first; i < notices.size() && i < first + kChunk; ++i) {
-      const NoticeRow& n = notices[i];
-      absl::StrAppend(&sql, i == first ? "" : ",", "(", n.step_id, ",",
-                      SqlQuote(n.ticket_id), ",", SqlQuote(n.ticket_number),
-                      ",", static_cast<int>(n.step), ",",
-                      static_cast<int>(n.recipient_kind), ",",
-                      SqlQuote(n.recipient_unit), ",", SqlQuote(n.name), ",",
-                      n.resolved ? 1 : 0, ",", static_cast<int>(n.channel), ",",
-                      SqlQuote(n.address), ",", SqlQuote(n.text), ",'",
-                      SqlTime(n.created_at), "',", static_cast<int>(n.delivery),
-                      ",0,'", SqlTime(n.next_attempt_at), "')");
-    }
-    RETURN_IF_ERROR(conn.Execute(sql));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status SetLadderSteps(db::Connection& conn, v1::LadderStep step,
-                            const std::vector<int64_t>& clock_ids) {
-  if (clock_ids.empty()) return absl::OkStatus();
-  return conn.Execute(
-      absl::StrCat("UPDATE clock SET ladder_step = ", static_cast<int>(step),
-                   " WHERE clock_id IN (", absl::StrJoin(clock_ids, ","), ")"));
+absl::Status MysqlDeadlineStore::RecordRequest(
+    db::Connection& conn, const std::string& request_id, const std::string& rpc,
+    uint64_t fingerprint, const std::string& response, absl::Time now) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("INSERT INTO request_log (request_id, rpc, "
+                                "fingerprint, response, created_at) VALUES "
+                                "(?, ?, ?, ?, ?)"));
+  return conn.Guard("record request_id", [&] {
+    stmt->setString(1, request_id);
+    stmt->setString(2, rpc);
+    stmt->setUInt64(3, fingerprint);
+    std::istringstream in(response);
+    stmt->setBlob(4, &in);
+    stmt->setString(5, SqlTime(now));
+    stmt->executeUpdate();
+  });
 }
 
 }  // namespace hotline::deadline

@@ -1,7 +1,6 @@
-#include "services/deadline/sql_util.h"
+#include "services/deadline/request_id.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 
 namespace hotline::deadline {
 
@@ -33,5 +32,3 @@ absl::Status ValidateRequestId(absl::string_view id) {
 }
 
 }  // namespace hotline::deadline
-
-namespace hotline::deadline {}  // namespace hotline::deadline
