@@ -110,7 +110,9 @@ for svc in "${SERVICES[@]}"; do
     if [[ $svc == assessment ]]; then  # unit names and kinds for the reports
       export HOTLINE_ASSESSMENT_DIRECTORY_CSV="$HOTLINE_ROOT/data/directory/dazu_sample.csv"
     fi
-    if [[ $svc == deadline ]]; then  # liaisons and leaders on duty for notices
+    # intake: towns and communities of the directory; deadline: liaisons and
+    # leaders on duty for notices.
+    if [[ $svc == intake || $svc == deadline ]]; then
       export HOTLINE_ROUTING="127.0.0.1:$(port_of routing)"
     fi
     if [[ -n ${HOTLINE_CLOCK_START:-} ]]; then export HOTLINE_CLOCK_START; fi

@@ -596,6 +596,40 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
 
 namespace hotline::intake {
 
+Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
+  absl::flat_hash_map<std::string, const v1::Unit*> by_id;
+  for (const v1::Unit& u : units) by_id[u.unit_id()] = &u;
+  Places p;
+  for (const v1::Unit& u : units) {
+    if (!u.active()) continue;
+    if (u.kind() == v1::UNIT_KIND_TOWN_STREET) {
+      p.towns[u.unit_id()] = u.name();
+    } else if (u.kind() == v1::UNIT_KIND_VILLAGE_COMMUNITY) {
+      // Up through communities to the town/street (bounded: no cycles).
+      const v1::Unit* at = &u;
+      for (size_t hops = 0;
+           at != nullptr && at->kind() == v1::UNIT_KIND_VILLAGE_COMMUNITY &&
+           hops <= units.size();
+           ++hops) {
+        auto parent = by_id.find(at->parent_unit_id());
+        at = parent == by_id.end() ? nullptr : parent->second;
+      }
+      if (at != nullptr && at->kind() == v1::UNIT_KIND_TOWN_STREET &&
+          at->active()) {
+        p.communities[u.unit_id()] = at->unit_id();
+      }
+    }
+  }
+  return p;
+}
+
+bool KnowsPlaces(const Catalog& catalog, const v1::Location& loc) {
+  const Places& p = catalog.places;
+  return (loc.town_code().empty() || p.towns.contains(loc.town_code())) &&
+         (loc.community_code().empty() || p.communities.empty() ||
+          p.communities.contains(loc.community_code()));
+}
+
 bool Catalog::HasCategory(const std::string& code) const {
   for (const auto& c : categories) {
     if (c.code() == code) return true;
@@ -632,7 +666,8 @@ absl::Status ValidateCreateTicket(const v1::CreateTicketRequest& req,
     return absl::InvalidArgumentError("urgency: not an Urgency value");
   }
   const v1::Location& loc = req.location();
-  if (!loc.town_code().empty() && !catalog.towns.contains(loc.town_code())) {
+  const Places& places = catalog.places;
+  if (!loc.town_code().empty() && !places.towns.contains(loc.town_code())) {
     return absl::InvalidArgumentError(
         "location.town_code: not a town/street of the directory");
   }
@@ -641,13 +676,23 @@ absl::Status ValidateCreateTicket(const v1::CreateTicketRequest& req,
       return absl::InvalidArgumentError(
           "location.community_code: requires location.town_code");
     }
-    // Routing's unit ids do not encode the tree (e.g. "comm.longshui.nanshan"
-    // under "town.longshui") and no event carries the directory yet, so only
-    // the form is checked here; see README.md.
     if (!IsCode(loc.community_code(), 32) ||
         loc.community_code() == loc.town_code()) {
       return absl::InvalidArgumentError(
           "location.community_code: not a village/community unit id");
+    }
+    if (!places.communities.empty()) {
+      auto it = places.communities.find(loc.community_code());
+      if (it == places.communities.end()) {
+        return absl::InvalidArgumentError(
+            "location.community_code: not a village/community of the "
+            "directory");
+      }
+      if (it->second != loc.town_code()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("location.community_code: lies in ", it->second,
+                         ", not in ", loc.town_code()));
+      }
     }
   }
   RETURN_IF_ERROR(

@@ -6,6 +6,7 @@
 // ticket number, and how other services' events move an order's status.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,19 +15,62 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
+#include "hotline/v1/routing.pb.h"
 
 namespace hotline::intake {
 
-// The matter taxonomy and the towns/streets, loaded from intake's tables.
+// The places of the district a location may name: towns/streets (镇街) and
+// the villages/communities (村社区) below them, as routing's directory has
+// them (unit ids). Before intake has read the directory, only the towns it
+// was installed with are known and communities are checked for form only.
+struct Places {
+  absl::flat_hash_map<std::string, std::string> towns;        // code → name
+  absl::flat_hash_map<std::string, std::string> communities;  // → town code
+  bool operator==(const Places& o) const {
+    return towns == o.towns && communities == o.communities;
+  }
+};
+
+// The active towns/streets and villages/communities among `units` (any
+// order, other kinds ignored); a community under another community is
+// resolved to the town/street above them.
+Places PlacesFromUnits(const std::vector<v1::Unit>& units);
+
+// The matter taxonomy and the places, loaded from intake's tables.
 struct Catalog {
   std::vector<v1::MatterCategory> categories;  // parents before children
   std::string version;
-  absl::flat_hash_map<std::string, std::string> towns;  // code → name
+  Places places;
   bool HasCategory(const std::string& code) const;
 };
+
+// The catalog in use, replaced as a whole when the directory changes;
+// readers keep the snapshot they took. Thread-safe.
+class CatalogHolder {
+ public:
+  std::shared_ptr<const Catalog> Get() const {
+    absl::MutexLock lock(&mu_);
+    return catalog_;
+  }
+  void Set(Catalog catalog) {
+    auto next = std::make_shared<const Catalog>(std::move(catalog));
+    absl::MutexLock lock(&mu_);
+    catalog_ = std::move(next);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const Catalog>();
+};
+
+// Whether the catalog knows the town and community `loc` names (empty codes
+// are known); false means the directory may have grown since it was read.
+bool KnowsPlaces(const Catalog& catalog, const v1::Location& loc);
 
 // Field-by-field validation of CreateTicket (everything but the articles
 // cited by close_at_intake, which need the knowledge base). `now` bounds

@@ -170,3 +170,87 @@ TEST(PagingTest, TokensAreBoundToTheirFilters) {
 
 }  // namespace
 }  // namespace hotline::intake
+
+namespace hotline::intake {
+namespace {
+
+v1::Unit Place(const std::string& id, v1::UnitKind kind,
+               const std::string& parent, bool active = true) {
+  v1::Unit u;
+  u.set_unit_id(id);
+  u.set_name(id == "town.longshui" ? "龙水镇" : "单位");
+  u.set_kind(kind);
+  u.set_parent_unit_id(parent);
+  u.set_active(active);
+  return u;
+}
+
+TEST(PlacesTest, CommunitiesResolveToTheirTownThroughTheTree) {
+  const std::vector<v1::Unit> units = {
+      // Children before parents: the order of the list does not matter.
+      Place("grp.qiaotou.3", v1::UNIT_KIND_VILLAGE_COMMUNITY, "vill.qiaotou"),
+      Place("vill.qiaotou", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui"),
+      Place("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center"),
+      Place("center", v1::UNIT_KIND_CENTER, ""),
+      Place("dept.urban", v1::UNIT_KIND_DEPARTMENT, "center"),
+      Place("town.closed", v1::UNIT_KIND_TOWN_STREET, "center", false),
+      Place("comm.closed", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui",
+            false),
+      Place("comm.under.closed", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "town.closed"),
+      Place("comm.orphan", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.missing"),
+      // A cycle must not hang the walk.
+      Place("comm.a", v1::UNIT_KIND_VILLAGE_COMMUNITY, "comm.b"),
+      Place("comm.b", v1::UNIT_KIND_VILLAGE_COMMUNITY, "comm.a"),
+  };
+  const Places p = PlacesFromUnits(units);
+  EXPECT_EQ(p.towns.size(), 1u);
+  EXPECT_EQ(p.towns.at("town.longshui"), "龙水镇");
+  EXPECT_EQ(p.communities.size(), 2u);
+  EXPECT_EQ(p.communities.at("vill.qiaotou"), "town.longshui");
+  EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
+}
+
+TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {
+  Catalog c;
+  v1::MatterCategory streetlight;
+  streetlight.set_code("urban.road.streetlight");
+  c.categories.push_back(streetlight);
+  c.places.towns = {{"town.longshui", "龙水镇"}, {"town.longgang", "龙岗街道"}};
+  const absl::Time now = absl::FromUnixSeconds(1707350400);
+  v1::CreateTicketRequest req;
+  req.set_request_id("req-places-1");
+  req.set_channel(v1::CHANNEL_PHONE);
+  req.set_request_type(v1::REQUEST_TYPE_HELP_SEEKING);
+  req.set_category_code("urban.road.streetlight");
+  req.set_title("路灯不亮");
+  req.set_content("南山社区路灯不亮。");
+  // No caller: anonymous.
+  v1::Location* loc = req.mutable_location();
+  loc->set_town_code("town.longshui");
+  loc->set_community_code("comm.nanshan");
+
+  // Before the directory was read: the community's form only.
+  EXPECT_TRUE(KnowsPlaces(c, *loc));
+  EXPECT_TRUE(ValidateCreateTicket(req, c, now).ok());
+
+  c.places.communities = {{"comm.nanshan", "town.longshui"}};
+  EXPECT_TRUE(ValidateCreateTicket(req, c, now).ok());
+  loc->set_town_code("town.longgang");
+  EXPECT_TRUE(KnowsPlaces(c, *loc));  // known, but in the wrong town
+  EXPECT_THAT(ValidateCreateTicket(req, c, now).message(),
+              ::testing::HasSubstr("lies in town.longshui, not in "
+                                   "town.longgang"));
+  loc->set_community_code("comm.unknown");
+  EXPECT_FALSE(KnowsPlaces(c, *loc));
+  EXPECT_THAT(ValidateCreateTicket(req, c, now).message(),
+              ::testing::HasSubstr("location.community_code"));
+  loc->set_town_code("town.unknown");
+  loc->clear_community_code();
+  EXPECT_FALSE(KnowsPlaces(c, *loc));
+  EXPECT_THAT(ValidateCreateTicket(req, c, now).message(),
+              ::testing::HasSubstr("location.town_code"));
+}
+
+}  // namespace
+}  // namespace hotline::intake

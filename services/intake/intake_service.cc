@@ -5,12 +5,14 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/log/log.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
@@ -23,6 +25,7 @@
 #include "services/intake/mysql_intake_store.h"
 #include "services/intake/mysql_knowledge_store.h"
 #include "services/intake/paging.h"
+#include "services/intake/places_follower.h"
 
 ABSL_FLAG(std::string, caller_key_file, "",
           "File of caller-data keys (`KEY_ID HEX64` lines, first active; "
@@ -33,6 +36,12 @@ ABSL_FLAG(int, repeat_window_days, -1,
 ABSL_FLAG(double, repeat_similarity, -1,
           "Bigram Jaccard similarity from which same-place orders are "
           "suggested as repeats (env HOTLINE_REPEAT_SIMILARITY; default 0.5).");
+ABSL_FLAG(absl::Duration, directory_refresh, absl::Minutes(5),
+          "How often the towns/streets and villages/communities are read "
+          "again from routing's directory (HOTLINE_ROUTING).");
+ABSL_FLAG(absl::Duration, directory_min_gap, absl::Seconds(10),
+          "An order naming a place intake does not know reads the directory "
+          "at once, at most this often.");
 
 namespace hotline::intake {
 
@@ -70,6 +79,8 @@ using auth::Role;
 struct IntakeSettings {
   int repeat_window_days = 30;
   double repeat_similarity = 0.5;
+  absl::Duration directory_refresh = absl::Minutes(5);
+  absl::Duration directory_min_gap = absl::Seconds(10);
 };
 
 std::string EnvOr(const char* name, const std::string& fallback) {
@@ -81,12 +92,14 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
  public:
   IntakeServiceImpl(runtime::Context& ctx, const CallerCrypto* crypto,
                     IntakeStore* store, KnowledgeStore* kb,
-                    const Catalog* catalog, IntakeSettings settings)
+                    const CatalogHolder* catalog, PlacesFollower* places,
+                    IntakeSettings settings)
       : ctx_(ctx),
         crypto_(crypto),
         store_(store),
         kb_(kb),
         catalog_(catalog),
+        places_(places),
         settings_(settings) {}
 
   grpc::Status CreateTicket(grpc::ServerContext* context,
@@ -97,7 +110,12 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           RETURN_IF_ERROR(auth::RequireRole(
               who, {Role::kCallAgent, Role::kCenterStaff, Role::kService}));
           const absl::Time now = ctx_.clock.Now();
-          RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog_, now));
+          std::shared_ptr<const Catalog> catalog = catalog_->Get();
+          if (!KnowsPlaces(*catalog, req->location()) && places_ != nullptr &&
+              places_->RefreshForUnknownPlace()) {
+            catalog = catalog_->Get();  // the directory has grown
+          }
+          RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog, now));
           if (req->has_close_at_intake()) {
             RETURN_IF_ERROR(CheckCitable(req->close_at_intake(), now));
           }
@@ -554,13 +572,13 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   grpc::Status ListCategories(grpc::ServerContext* context,
                               const v1::ListCategoriesRequest* req,
                               v1::ListCategoriesResponse* resp) override {
-    return server::Handle(ctx_.host.gate(), context,
-                          [&](const auth::Principal&) {
-                            for (const auto& c : catalog_->categories)
-                              *resp->add_categories() = c;
-                            resp->set_version(catalog_->version);
-                            return absl::OkStatus();
-                          });
+    return server::Handle(
+        ctx_.host.gate(), context, [&](const auth::Principal&) {
+          std::shared_ptr<const Catalog> catalog = catalog_->Get();
+          for (const auto& c : catalog->categories) *resp->add_categories() = c;
+          resp->set_version(catalog->version);
+          return absl::OkStatus();
+        });
   }
 
  private:
@@ -672,19 +690,27 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   const CallerCrypto* crypto_;
   IntakeStore* store_;
   KnowledgeStore* kb_;
-  const Catalog* catalog_;
+  const CatalogHolder* catalog_;
+  PlacesFollower* places_;  // null without routing's address
   IntakeSettings settings_;
 };
 
 class IntakeComponent final : public runtime::Component {
  public:
+  // `places` null: no routing to follow; the stored places stay.
   IntakeComponent(runtime::Context& ctx, CallerCrypto crypto,
-                  IntakeSettings settings)
+                  IntakeSettings settings, std::unique_ptr<PlacesSource> places)
       : ctx_(ctx),
         crypto_(std::move(crypto)),
         store_(&ctx.pool, &ctx.outbox),
         kb_(&ctx.pool),
-        intake_(ctx, &crypto_, &store_, &kb_, &catalog_, settings),
+        follower_(places == nullptr ? nullptr
+                                    : std::make_unique<PlacesFollower>(
+                                          std::move(places), &store_, &catalog_,
+                                          settings.directory_refresh,
+                                          settings.directory_min_gap)),
+        intake_(ctx, &crypto_, &store_, &kb_, &catalog_, follower_.get(),
+                settings),
         knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
@@ -701,16 +727,26 @@ class IntakeComponent final : public runtime::Component {
     if (c.categories.empty()) {
       return absl::FailedPreconditionError("matter taxonomy is empty");
     }
-    catalog_ = std::move(c);  // before the gate opens; read-only afterwards
+    catalog_.Set(std::move(c));
+    // Routing down or empty: the stored places serve until it answers.
+    if (follower_ != nullptr) (void)follower_->Refresh();
     return absl::OkStatus();
+  }
+
+  void Start() override {
+    if (follower_ != nullptr) follower_->Start();
+  }
+  void Stop() override {
+    if (follower_ != nullptr) follower_->Stop();
   }
 
  private:
   runtime::Context& ctx_;
   CallerCrypto crypto_;
-  Catalog catalog_;
+  CatalogHolder catalog_;
   MysqlIntakeStore store_;
   MysqlKnowledgeStore kb_;
+  std::unique_ptr<PlacesFollower> follower_;
   IntakeServiceImpl intake_;
   std::unique_ptr<grpc::Service> knowledge_;
   std::unique_ptr<outbox::Inbox> inbox_;
@@ -753,7 +789,23 @@ runtime::ServiceDefinition Definition() {
       }
     }
     s.repeat_similarity = sim;
-    return std::make_unique<IntakeComponent>(ctx, std::move(crypto), s);
+    s.directory_refresh =
+        std::max(absl::Seconds(1), absl::GetFlag(FLAGS_directory_refresh));
+    s.directory_min_gap = absl::GetFlag(FLAGS_directory_min_gap);
+    // The directory: routing's address (replicas a|b), or none.
+    ASSIGN_OR_RETURN(std::string routing,
+                     config::ResolveSetting({"routing", "HOTLINE_ROUTING"}, "",
+                                            config::ProcessEnv()));
+    std::unique_ptr<PlacesSource> places;
+    if (!routing.empty()) {
+      for (absl::string_view replica : absl::StrSplit(routing, '|')) {
+        RETURN_IF_ERROR(config::ValidateHostPort("HOTLINE_ROUTING", replica));
+      }
+      places = NewRoutingPlacesSource(config::ChannelTarget(routing),
+                                      ctx.config.service_token);
+    }
+    return std::make_unique<IntakeComponent>(ctx, std::move(crypto), s,
+                                             std::move(places));
   };
   return d;
 }

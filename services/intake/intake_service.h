@@ -6,16 +6,23 @@
 //
 // Settings: --caller_key_file / HOTLINE_CALLER_KEY_FILE (required; see
 // caller_crypto.h), --repeat_window_days / HOTLINE_REPEAT_WINDOW_DAYS (30),
-// --repeat_similarity / HOTLINE_REPEAT_SIMILARITY (0.5).
+// --repeat_similarity / HOTLINE_REPEAT_SIMILARITY (0.5); the directory:
+// HOTLINE_ROUTING (routing's address; empty: the stored towns
+// only), --directory_refresh (5m), --directory_min_gap (10s); see
+// places_follower.h.
 
 #include <string>
 
+#include "absl/flags/declare.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/runtime/service_runtime.h"
 #include "common/server/actor.h"
 #include "google/protobuf/message.h"
 #include "hotline/v1/common.pb.h"
+
+ABSL_DECLARE_FLAG(absl::Duration, directory_min_gap);
 
 namespace hotline::intake {
 

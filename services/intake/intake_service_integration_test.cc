@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -22,7 +23,9 @@
 #include "gtest/gtest.h"
 #include "hotline/v1/events.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
+#include "hotline/v1/routing.grpc.pb.h"
 #include "services/intake/intake_service.h"
+#include "services/routing/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::intake {
@@ -1006,6 +1009,120 @@ TEST(IntakeStartupTest, RefusesToStartWithoutCallerKey) {
   ASSERT_FALSE(svc.ok());
   EXPECT_THAT(std::string(svc.status().message()),
               HasSubstr("caller_key_file"));
+}
+
+// Intake follows routing's directory (the real routing service, in-process):
+// locations are checked against its towns/streets and villages/communities,
+// a place added to the directory is accepted on its first order, and the
+// last directory read stays in force, stored, while routing is away.
+class IntakeDirectoryTest : public IntakeTest {
+ protected:
+  void SetUp() override {
+    auto routing = ServiceUnderTest::Start(routing::Definition());
+    ASSERT_TRUE(routing.ok()) << routing.status();
+    routing_ = std::move(*routing);
+    directory_ = v1::DirectoryService::NewStub(routing_->channel());
+    AddUnit("center", "区政务服务管理办", v1::UNIT_KIND_CENTER, "");
+    AddUnit("town.longshui", "龙水镇", v1::UNIT_KIND_TOWN_STREET, "center");
+    AddUnit("comm.nanshan", "南山社区居委会", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "town.longshui");
+    AddUnit("vill.qiaotou", "桥头村村委会", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "town.longshui");
+    AddUnit("grp.qiaotou.3", "桥头村三组", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "vill.qiaotou");
+    // A street the installed town list does not have.
+    AddUnit("town.xinqiao", "新桥街道", v1::UNIT_KIND_TOWN_STREET, "center");
+    AddUnit("comm.xinqiao.dongyuan", "东苑社区居委会",
+            v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.xinqiao");
+    AddUnit("dept.urban", "区城市管理局", v1::UNIT_KIND_DEPARTMENT, "center");
+
+    setenv("HOTLINE_ROUTING", routing_->address().c_str(), 1);
+    absl::SetFlag(&FLAGS_directory_min_gap, absl::ZeroDuration());
+    IntakeTest::SetUp();
+  }
+  void TearDown() override {
+    unsetenv("HOTLINE_ROUTING");
+    absl::SetFlag(&FLAGS_directory_min_gap, absl::Seconds(10));
+  }
+
+  void AddUnit(const std::string& id, const std::string& name,
+               v1::UnitKind kind, const std::string& parent) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    v1::UpsertUnitRequest req;
+    req.set_request_id(absl::StrCat("unit-", id));
+    v1::Unit* u = req.mutable_unit();
+    u->set_unit_id(id);
+    u->set_name(name);
+    u->set_kind(kind);
+    u->set_parent_unit_id(parent);
+    u->set_active(true);
+    u->mutable_liaison()->set_name("刘联络员");
+    u->mutable_liaison()->set_mobile("13900001111");
+    v1::UpsertUnitResponse resp;
+    grpc::Status s = directory_->UpsertUnit(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
+  }
+
+  grpc::Status CreateAt(const std::string& request_id, const std::string& town,
+                        const std::string& community) {
+    v1::CreateTicketRequest req = Request(request_id);
+    req.mutable_location()->set_town_code(town);
+    req.mutable_location()->set_community_code(community);
+    v1::CreateTicketResponse resp;
+    return Create(req, &resp);
+  }
+
+  std::unique_ptr<ServiceUnderTest> routing_;
+  std::unique_ptr<v1::DirectoryService::Stub> directory_;
+};
+
+TEST_F(IntakeDirectoryTest, LocationsAreCheckedAgainstRoutingsDirectory) {
+  EXPECT_TRUE(CreateAt("dir-1", "town.xinqiao", "comm.xinqiao.dongyuan").ok());
+  EXPECT_TRUE(CreateAt("dir-2", "town.longshui", "comm.nanshan").ok());
+  // A group below a village lies in the village's town.
+  EXPECT_TRUE(CreateAt("dir-3", "town.longshui", "grp.qiaotou.3").ok());
+  EXPECT_TRUE(CreateAt("dir-4", "town.longshui", "").ok());
+
+  grpc::Status wrong_town = CreateAt("dir-5", "town.xinqiao", "comm.nanshan");
+  EXPECT_EQ(wrong_town.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(wrong_town.error_message(),
+              HasSubstr("location.community_code: lies in town.longshui"));
+  grpc::Status unknown = CreateAt("dir-6", "town.longshui", "comm.nowhere");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(unknown.error_message(),
+              HasSubstr("not a village/community of the directory"));
+  // An installed town the directory does not have is no longer accepted.
+  grpc::Status gone = CreateAt("dir-7", "town.youting", "");
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(gone.error_message(), HasSubstr("location.town_code"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 4);
+
+  // Stored, for a restart while routing is away.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM town"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM community WHERE town_code = "
+                  "'town.longshui'"),
+            3);
+}
+
+TEST_F(IntakeDirectoryTest,
+       APlaceAddedToTheDirectoryIsAcceptedOnItsFirstOrder) {
+  AddUnit("comm.xinqiao.xiyuan", "西苑社区居委会",
+          v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.xinqiao");
+  EXPECT_TRUE(CreateAt("new-1", "town.xinqiao", "comm.xinqiao.xiyuan").ok());
+  AddUnit("town.baima", "白马街道", v1::UNIT_KIND_TOWN_STREET, "center");
+  EXPECT_TRUE(CreateAt("new-2", "town.baima", "").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM community WHERE code = "
+                  "'comm.xinqiao.xiyuan'"),
+            1);
+}
+
+TEST_F(IntakeDirectoryTest, TheLastDirectoryReadStaysWhileRoutingIsAway) {
+  routing_.reset();  // routing stops
+  EXPECT_TRUE(CreateAt("away-1", "town.xinqiao", "comm.xinqiao.dongyuan").ok());
+  grpc::Status unknown = CreateAt("away-2", "town.xinqiao", "comm.unknown");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 1);
 }
 
 }  // namespace

@@ -101,6 +101,9 @@ class IntakeStore {
   virtual ~IntakeStore() = default;
 
   virtual absl::StatusOr<Catalog> LoadCatalog() = 0;
+  // Replaces the stored places with the directory's (LoadCatalog reads
+  // them back).
+  virtual absl::Status SavePlaces(const Places& places) = 0;
   // A fresh serial for ticket numbers of local day `day` (YYYYMMDD); unique
   // across replicas, gaps allowed.
   virtual absl::StatusOr<int64_t> NextSerial(const std::string& day) = 0;

@@ -62,7 +62,7 @@ absl::Status ValidateArticleContent(absl::string_view prefix,
     }
   }
   for (int i = 0; i < c.area_codes_size(); ++i) {
-    if (!catalog.towns.contains(c.area_codes(i))) {
+    if (!catalog.places.towns.contains(c.area_codes(i))) {
       return absl::InvalidArgumentError(absl::StrCat(
           prefix, ".area_codes[", i, "]: not a town/street of the directory"));
     }

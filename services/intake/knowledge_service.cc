@@ -17,7 +17,7 @@ using auth::Role;
 class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
  public:
   KnowledgeServiceImpl(runtime::Context& ctx, KnowledgeStore* store,
-                       const Catalog* catalog)
+                       const CatalogHolder* catalog)
       : ctx_(ctx), store_(store), catalog_(catalog) {}
 
   grpc::Status CreateArticle(grpc::ServerContext* context,
@@ -35,8 +35,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           if (!req->has_content()) {
             return absl::InvalidArgumentError("content: required");
           }
-          RETURN_IF_ERROR(
-              ValidateArticleContent("content", req->content(), *catalog_));
+          RETURN_IF_ERROR(ValidateArticleContent("content", req->content(),
+                                                 *catalog_->Get()));
           const absl::Time now = ctx_.clock.Now();
           v1::Article a;
           a.set_article_id(NewId("kb-"));
@@ -69,8 +69,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           }
           if (!req->has_content())
             return absl::InvalidArgumentError("content: required");
-          RETURN_IF_ERROR(
-              ValidateArticleContent("content", req->content(), *catalog_));
+          RETURN_IF_ERROR(ValidateArticleContent("content", req->content(),
+                                                 *catalog_->Get()));
           const absl::Time now = ctx_.clock.Now();
           const v1::Actor actor = ActorOf(who);
           ASSIGN_OR_RETURN(
@@ -307,14 +307,14 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
 
   runtime::Context& ctx_;
   KnowledgeStore* store_;
-  const Catalog* catalog_;
+  const CatalogHolder* catalog_;
 };
 
 }  // namespace
 
-std::unique_ptr<grpc::Service> NewKnowledgeService(runtime::Context& ctx,
-                                                   KnowledgeStore* store,
-                                                   const Catalog* catalog) {
+std::unique_ptr<grpc::Service> NewKnowledgeService(
+    runtime::Context& ctx, KnowledgeStore* store,
+    const CatalogHolder* catalog) {
   return std::make_unique<KnowledgeServiceImpl>(ctx, store, catalog);
 }
 

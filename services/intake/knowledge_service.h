@@ -15,8 +15,7 @@ class Service;
 namespace hotline::intake {
 
 // `store` and `catalog` are not owned and must outlive the service.
-std::unique_ptr<grpc::Service> NewKnowledgeService(runtime::Context& ctx,
-                                                   KnowledgeStore* store,
-                                                   const Catalog* catalog);
+std::unique_ptr<grpc::Service> NewKnowledgeService(
+    runtime::Context& ctx, KnowledgeStore* store, const CatalogHolder* catalog);
 
 }  // namespace hotline::intake

@@ -78,9 +78,38 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
   ASSIGN_OR_RETURN(auto ts, conn->Query("SELECT code, name FROM town"));
   RETURN_IF_ERROR(conn->Guard("read towns", [&] {
     while (ts->next())
-      c.towns[std::string(ts->getString(1))] = ts->getString(2);
+      c.places.towns[std::string(ts->getString(1))] = ts->getString(2);
+  }));
+  ASSIGN_OR_RETURN(auto cs,
+                   conn->Query("SELECT code, town_code FROM community"));
+  RETURN_IF_ERROR(conn->Guard("read communities", [&] {
+    while (cs->next())
+      c.places.communities[std::string(cs->getString(1))] = cs->getString(2);
   }));
   return c;
+}
+
+absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
+  std::vector<std::string> towns, communities;
+  for (const auto& [code, name] : places.towns) {
+    towns.push_back(absl::StrCat("(", Quote(code), ",", Quote(name), ")"));
+  }
+  for (const auto& [code, town] : places.communities) {
+    communities.push_back(
+        absl::StrCat("(", Quote(code), ",", Quote(town), ")"));
+  }
+  return db::RunInTransaction(*pool_, [&](db::Connection& conn) {
+    RETURN_IF_ERROR(conn.Execute("DELETE FROM town"));
+    RETURN_IF_ERROR(conn.Execute("DELETE FROM community"));
+    if (!towns.empty()) {
+      RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+          "INSERT INTO town (code, name) VALUES ", absl::StrJoin(towns, ","))));
+    }
+    if (communities.empty()) return absl::OkStatus();
+    return conn.Execute(
+        absl::StrCat("INSERT INTO community (code, town_code) VALUES ",
+                     absl::StrJoin(communities, ",")));
+  });
 }
 
 absl::StatusOr<int64_t> MysqlIntakeStore::NextSerial(const std::string& day) {
