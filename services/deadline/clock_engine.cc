@@ -78,7 +78,7 @@ NoticeTarget RecipientOf(v1::RecipientKind kind) {
 }
 
 // The notice text: the order number and dates only, never caller data.
-std::string NoticeText(v1::LadderStep step, const ClockRow& c) {
+std::string NoticeText(v1::LadderStep step, const DueRung& c) {
   const std::string last = calendar::FormatDate(LastDay(c.due));
   switch (step) {
     case v1::LADDER_STEP_REMINDER:
@@ -611,30 +611,23 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
 }
 
 absl::StatusOr<int> ClockEngine::FireBatch(
-    db::Connection& conn, const std::vector<LadderDue>& rungs, absl::Time now,
+    db::Connection& conn, const std::vector<DueRung>& due, absl::Time now,
     const std::string& replica, const std::function<bool(int)>& after_step) {
-  if (rungs.empty()) return 0;
-  std::vector<int64_t> ids;
-  for (const LadderDue& r : rungs) ids.push_back(r.clock_id);
-  ASSIGN_OR_RETURN(std::vector<ClockRow> rows, store_->LockClocks(conn, ids));
-  std::map<int64_t, const ClockRow*> clocks;
-  for (const ClockRow& c : rows) clocks[c.clock_id] = &c;
-
+  if (due.empty()) return 0;
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   LadderBatch batch;
   batch.fired_by = replica;
-  batch.claimed = rungs;
-  std::vector<const ClockRow*> fired;
-  for (const LadderDue& r : rungs) {
-    auto it = clocks.find(r.clock_id);
-    if (it == clocks.end() || !it->second->running) continue;
-    const ClockRow& c = *it->second;
+  std::vector<const DueRung*> fired;
+  for (const DueRung& c : due) {
+    const LadderDue& r = c.rung;
+    batch.claimed.push_back(r);
+    if (!c.running) continue;
     FiredStep& s = batch.steps.emplace_back();
     v1::LadderStepRecord& rec = s.record;
     rec.set_ticket_id(c.ticket_id);
     rec.set_ticket_number(c.ticket_number);
     rec.set_step(r.step);
-    rec.set_clock_id(absl::StrCat(c.clock_id));
+    rec.set_clock_id(absl::StrCat(r.clock_id));
     rec.set_clock_kind(c.kind);
     rec.set_unit_id(c.unit_id);
     *rec.mutable_due() = ToProto(c.due);
@@ -652,7 +645,7 @@ absl::StatusOr<int> ClockEngine::FireBatch(
     const v1::LadderStep next = NextRung(r.step);
     if (next != v1::LADDER_STEP_UNSPECIFIED) {
       batch.next.push_back(
-          {c.clock_id, next, RungDue(*cal, *policy_, next, c.due)});
+          {r.clock_id, next, RungDue(*cal, *policy_, next, c.due)});
     }
     fired.push_back(&c);
   }
@@ -663,7 +656,7 @@ absl::StatusOr<int> ClockEngine::FireBatch(
   std::vector<v1::TicketEvent> events(batch.steps.size());
   for (size_t i = 0; i < batch.steps.size(); ++i) {
     const v1::LadderStepRecord& rec = batch.steps[i].record;
-    const ClockRow& c = *fired[i];
+    const DueRung& c = *fired[i];
     v1::LadderStepFired* f = events[i].mutable_ladder_step_fired();
     f->set_step_id(rec.step_id());
     f->set_step(rec.step());
@@ -703,7 +696,7 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
           claimed = 0;
           fired = 0;
           ASSIGN_OR_RETURN(
-              std::vector<LadderDue> rungs,
+              std::vector<DueRung> rungs,
               engine_->store().ClaimDueRungs(conn, now, batch_size_));
           claimed = static_cast<int>(rungs.size());
           ASSIGN_OR_RETURN(

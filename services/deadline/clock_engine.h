@@ -76,12 +76,12 @@ class ClockEngine {
 
   // Fires claimed rungs (see Scanner) in the caller's transaction: one
   // DeadlineStore::RecordLadderBatch and one outbox append for the batch.
-  // Rungs of stopped clocks are dropped. `after_step` (may be empty) is called
-  // after each step's event with the number fired so far; returning true
-  // abandons the batch (test hook). Returns the number of steps fired.
+  // Rungs of stopped clocks are dropped. `after_step` (may be empty) is
+  // called after each step's event with the number fired so far; returning
+  // true abandons the batch (test hook). Returns the number of steps fired.
   absl::StatusOr<int> FireBatch(db::Connection& conn,
-                                const std::vector<LadderDue>& rungs,
-                                absl::Time now, const std::string& replica,
+                                const std::vector<DueRung>& due, absl::Time now,
+                                const std::string& replica,
                                 const std::function<bool(int)>& after_step);
 
   DeadlineStore& store() const { return *store_; }
@@ -113,12 +113,14 @@ class ClockEngine {
 };
 
 // The ladder's scanner. Any number of replicas on one schema: each claims due
-// rungs with SELECT … FOR UPDATE SKIP LOCKED in batches, and in the same
-// transaction deletes the rung, records the immutable step and its notices,
-// appends LadderStepFired and schedules the next rung. A replica that dies
-// mid-batch rolls back: its rungs stay due and another replica fires them,
-// so each step fires exactly once. A tick reads only due rows through the
-// due_at index: its cost follows the due steps, not the open clocks.
+// rungs and their clocks with SELECT … FOR UPDATE SKIP LOCKED in batches, and
+// in the same transaction deletes the rungs, records the immutable steps and
+// their notices, appends LadderStepFired and schedules the next rungs. A
+// replica that dies mid-batch rolls back: its rungs stay due and another
+// replica fires them, so each step fires exactly once. A rung whose clock an
+// event is changing is left to the next tick. A tick reads only due rows
+// through the due_at index: its cost follows the due steps, not the open
+// clocks.
 class Scanner {
  public:
   Scanner(db::ConnectionPool* pool, ClockEngine* engine, std::string replica,

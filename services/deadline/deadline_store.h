@@ -72,6 +72,17 @@ struct LadderDue {
   absl::Time due_at;
 };
 
+// A rung claimed by the scanner, with what firing it needs of its clock.
+struct DueRung {
+  LadderDue rung;
+  std::string ticket_id;
+  std::string ticket_number;
+  v1::ClockKind kind = v1::CLOCK_KIND_UNSPECIFIED;
+  std::string unit_id;
+  absl::Time due;  // the clock's
+  bool running = false;
+};
+
 struct NoticeRow {
   int64_t notice_id = 0;
   int64_t step_id = 0;
@@ -183,9 +194,6 @@ class DeadlineStore {
   virtual absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
                                                            int64_t clock_id,
                                                            bool for_update) = 0;
-  // The clocks of `ids` that exist, locked (FOR UPDATE).
-  virtual absl::StatusOr<std::vector<ClockRow>> LockClocks(
-      db::Connection& conn, const std::vector<int64_t>& ids) = 0;
   // Stops it, drops its pending ladder rungs and lapses pending extensions.
   virtual absl::Status StopClock(db::Connection& conn, const ClockRow& row,
                                  v1::ClockOutcome outcome, absl::Time at,
@@ -212,9 +220,12 @@ class DeadlineStore {
                                            int64_t clock_id,
                                            v1::LadderStep step,
                                            absl::Time due_at) = 0;
-  // Claims up to `limit` rungs due at or before `now`, earliest first,
-  // skipping rows other transactions hold (FOR UPDATE SKIP LOCKED).
-  virtual absl::StatusOr<std::vector<LadderDue>> ClaimDueRungs(
+  // Claims up to `limit` rungs due at or before `now`, earliest first, and
+  // locks their clocks, in one statement. A rung whose row or clock row
+  // another transaction holds is skipped (FOR UPDATE SKIP LOCKED): another
+  // replica is firing it, or an event is changing its clock; a later tick
+  // sees the outcome.
+  virtual absl::StatusOr<std::vector<DueRung>> ClaimDueRungs(
       db::Connection& conn, absl::Time now, int limit) = 0;
   // Deletes the claimed rungs, inserts the steps (setting each record's
   // step_id) and their notices, sets each fired clock's ladder_step to its

@@ -518,20 +518,6 @@ absl::StatusOr<std::optional<ClockRow>> MysqlDeadlineStore::GetClock(
   });
 }
 
-absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::LockClocks(
-    db::Connection& conn, const std::vector<int64_t>& ids) {
-  if (ids.empty()) return std::vector<ClockRow>();
-  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
-                                "SELECT ", kClockColumns,
-                                " FROM clock c WHERE c.clock_id IN (",
-                                absl::StrJoin(ids, ","), ") FOR UPDATE")));
-  return conn.Guard("read clocks", [&] {
-    std::vector<ClockRow> out;
-    while (rs->next()) out.push_back(ReadClock(*rs));
-    return out;
-  });
-}
-
 absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
                                            const ClockRow& row,
                                            v1::ClockOutcome outcome,
@@ -640,21 +626,29 @@ absl::Status MysqlDeadlineStore::RescheduleLadderDue(db::Connection& conn,
   });
 }
 
-absl::StatusOr<std::vector<LadderDue>> MysqlDeadlineStore::ClaimDueRungs(
+absl::StatusOr<std::vector<DueRung>> MysqlDeadlineStore::ClaimDueRungs(
     db::Connection& conn, absl::Time now, int limit) {
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare("SELECT clock_id, step, due_at FROM ladder_due WHERE "
-                   "due_at <= ? ORDER BY due_at LIMIT ? FOR UPDATE SKIP "
+      conn.Prepare("SELECT d.clock_id, d.step, d.due_at, c.ticket_id, "
+                   "c.ticket_number, c.kind, c.unit_id, c.due, c.running FROM "
+                   "ladder_due d JOIN clock c ON c.clock_id = d.clock_id WHERE "
+                   "d.due_at <= ? ORDER BY d.due_at LIMIT ? FOR UPDATE SKIP "
                    "LOCKED"));
   stmt->setString(1, SqlTime(now));
   stmt->setInt(2, limit);
-  return ReadAll<LadderDue>(
+  return ReadAll<DueRung>(
       conn, stmt, "claim due rungs", [](sql::ResultSet& rs) {
-        LadderDue d;
-        d.clock_id = rs.getInt64(1);
-        d.step = static_cast<v1::LadderStep>(rs.getInt(2));
-        d.due_at = ParseSqlTime(rs.getString(3));
+        DueRung d;
+        d.rung.clock_id = rs.getInt64(1);
+        d.rung.step = static_cast<v1::LadderStep>(rs.getInt(2));
+        d.rung.due_at = ParseSqlTime(rs.getString(3));
+        d.ticket_id = rs.getString(4);
+        d.ticket_number = rs.getString(5);
+        d.kind = static_cast<v1::ClockKind>(rs.getInt(6));
+        d.unit_id = rs.getString(7);
+        d.due = ParseSqlTime(rs.getString(8));
+        d.running = rs.getInt(9) != 0;
         return d;
       });
 }

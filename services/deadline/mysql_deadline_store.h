@@ -33,8 +33,6 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
                                                    int64_t clock_id,
                                                    bool for_update) override;
-  absl::StatusOr<std::vector<ClockRow>> LockClocks(
-      db::Connection& conn, const std::vector<int64_t>& ids) override;
   absl::Status StopClock(db::Connection& conn, const ClockRow& row,
                          v1::ClockOutcome outcome, absl::Time at,
                          int overdue_working_days) override;
@@ -51,9 +49,9 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::Status RescheduleLadderDue(db::Connection& conn, int64_t clock_id,
                                    v1::LadderStep step,
                                    absl::Time due_at) override;
-  absl::StatusOr<std::vector<LadderDue>> ClaimDueRungs(db::Connection& conn,
-                                                       absl::Time now,
-                                                       int limit) override;
+  absl::StatusOr<std::vector<DueRung>> ClaimDueRungs(db::Connection& conn,
+                                                     absl::Time now,
+                                                     int limit) override;
   absl::Status RecordLadderBatch(db::Connection& conn,
                                  LadderBatch* batch) override;
 
