@@ -28,6 +28,17 @@ ABSL_FLAG(std::string, subscribers, "",
           "name=host:port,... receivers of this service's events "
           "(HOTLINE_SUBSCRIBERS)");
 
+ABSL_FLAG(std::string, routing, "",
+          "host:port (replicas a|b) of hotline-routing's DirectoryService, for "
+          "the services that read its directory (HOTLINE_ROUTING)");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of this service: TLS on its port "
+          "(HOTLINE_TLS_CERT)");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert (HOTLINE_TLS_KEY)");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificate(s): mutual TLS, peers must present a certificate "
+          "it signed (HOTLINE_TLS_CA)");
 ABSL_FLAG(std::string, service_token, "",
           "bearer token (SERVICE role) presented to other services "
           "(HOTLINE_SERVICE_TOKEN)");
@@ -123,6 +134,17 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view what,
   return t;
 }
 
+absl::StatusOr<std::string> ResolveRouting(const EnvLookup& env) {
+  ASSIGN_OR_RETURN(std::string routing,
+                   ResolveSetting({"routing", "HOTLINE_ROUTING"},
+                                  absl::GetFlag(FLAGS_routing), env));
+  if (routing.empty()) return routing;
+  for (absl::string_view replica : absl::StrSplit(routing, '|')) {
+    RETURN_IF_ERROR(ValidateHostPort("--routing (HOTLINE_ROUTING)", replica));
+  }
+  return ChannelTarget(routing);
+}
+
 absl::StatusOr<ServiceConfig> LoadServiceConfig(absl::string_view service_name,
                                                 const EnvLookup& env) {
   ServiceConfig c;
@@ -195,6 +217,14 @@ absl::StatusOr<ServiceConfig> LoadServiceConfig(absl::string_view service_name,
   ASSIGN_OR_RETURN(
       c.service_token,
       ResolveSetting(token, absl::GetFlag(FLAGS_service_token), env));
+  ASSIGN_OR_RETURN(c.tls_cert,
+                   ResolveSetting({"tls_cert", "HOTLINE_TLS_CERT"},
+                                  absl::GetFlag(FLAGS_tls_cert), env));
+  ASSIGN_OR_RETURN(c.tls_key,
+                   ResolveSetting({"tls_key", "HOTLINE_TLS_KEY"},
+                                  absl::GetFlag(FLAGS_tls_key), env));
+  ASSIGN_OR_RETURN(c.tls_ca, ResolveSetting({"tls_ca", "HOTLINE_TLS_CA"},
+                                            absl::GetFlag(FLAGS_tls_ca), env));
   return c;
 }
 

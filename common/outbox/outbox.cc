@@ -13,6 +13,7 @@
 #include "common/db/transaction.h"
 #include "common/log/log.h"
 #include "common/server/proto_time.h"
+#include "common/server/tls.h"
 #include "common/status/status.h"
 #include "hotline/v1/events.grpc.pb.h"
 
@@ -263,9 +264,12 @@ Relay::Relay(db::ConnectionPool* pool, std::string producer,
     // A subscriber with several replicas (dns:///name:port resolving to
     // each) gets the batches spread over them.
     args.SetLoadBalancingPolicyName("round_robin");
-    t->stub = v1::EventSink::NewStub(
-        grpc::CreateCustomChannel(config::ChannelTarget(s.address),
-                                  grpc::InsecureChannelCredentials(), args));
+    // With TLS, the subscriber must hold the certificate of its name.
+    t->stub = v1::EventSink::NewStub(server::NewPeerChannel(
+        config::ChannelTarget(s.address), s.name,
+        options_.credentials != nullptr ? options_.credentials
+                                        : grpc::InsecureChannelCredentials(),
+        args));
     t->subscriber = std::move(s);
     targets_.push_back(std::move(t));
   }

@@ -41,8 +41,9 @@
 #include "hotline/v1/events.pb.h"
 
 namespace grpc {
+class ChannelCredentials;
 class Service;
-}
+}  // namespace grpc
 
 namespace hotline::outbox {
 
@@ -89,6 +90,8 @@ struct RelayOptions {
   absl::Duration max_backoff = absl::Seconds(2);
   // Sent as "authorization: Bearer <token>" (a SERVICE principal).
   std::string service_token;
+  // Of the channels to subscribers (server/tls.h); null: plaintext.
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
 };
 
 class Relay {

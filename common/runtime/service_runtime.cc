@@ -31,6 +31,13 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
         "--mysql (HOTLINE_MYSQL): ", db_config.status().message()));
   }
   ASSIGN_OR_RETURN(s->tokens_, auth::TokenStore::LoadFile(c.tokens_file));
+  ASSIGN_OR_RETURN(s->tls_,
+                   server::Tls::Load({c.tls_cert, c.tls_key, c.tls_ca}));
+  if (s->tls_ != nullptr && !s->tls_->can_serve()) {
+    return absl::InvalidArgumentError(
+        "--tls_ca (HOTLINE_TLS_CA) needs --tls_cert and --tls_key: a service "
+        "presents its own certificate");
+  }
 
   if (c.clock_mode == config::ClockMode::kManual) {
     auto manual = std::make_unique<ManualClock>(c.clock_start);
@@ -50,6 +57,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   host.metrics_listen = c.metrics_listen;
   host.tokens = &s->tokens_;
   host.probe_interval = options.probe_interval;
+  host.tls = s->tls_;
   s->host_ = std::make_unique<server::ServiceHost>(host);
   if (s->manual_clock_ != nullptr) {
     s->clock_admin_ =
@@ -62,6 +70,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   s->outbox_ = std::make_unique<outbox::Outbox>(c.service_name, names);
   outbox::RelayOptions relay = options.relay;
   relay.service_token = c.service_token;
+  relay.credentials = server::ChannelCredentialsFor(s->tls_.get());
   s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
                                               c.subscribers, relay);
 
@@ -71,7 +80,8 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   }
 
   s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
-                                s->tokens_, *s->outbox_, *s->relay_});
+                                s->tokens_, *s->outbox_, *s->relay_,
+                                server::ChannelCredentialsFor(s->tls_.get())});
   ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
   s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
   return s;

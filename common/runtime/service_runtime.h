@@ -45,6 +45,9 @@ struct Context {
   // relay.Wake() after it committed.
   const outbox::Outbox& outbox;
   outbox::Relay& relay;
+  // For the component's own calls to other services (server/tls.h): TLS
+  // (with this service's certificate) or plaintext, as configured.
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
 };
 
 // The part of a service that lives in the instance: its gRPC services (which
@@ -108,6 +111,7 @@ class ServiceInstance {
   config::ServiceConfig config_;
   InstanceOptions options_;
   auth::TokenStore tokens_;
+  std::shared_ptr<const server::Tls> tls_;
   std::unique_ptr<Clock> owned_clock_;
   Clock* clock_ = nullptr;
   ManualClock* manual_clock_ = nullptr;

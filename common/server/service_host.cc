@@ -148,8 +148,8 @@ absl::Status ServiceHost::Start() {
   });
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
-                           &port_);
+  builder.AddListeningPort(options_.listen,
+                           ServerCredentialsFor(options_.tls.get()), &port_);
   for (auto& [service, name] : services_) builder.RegisterService(service);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/server/call_gate.h"
+#include "common/server/tls.h"
 
 namespace grpc {
 class Server;
@@ -41,6 +42,8 @@ struct HostOptions {
   std::string metrics_listen;  // host:port; empty: no metrics endpoint
   const auth::TokenStore* tokens = nullptr;  // not owned; required
   absl::Duration probe_interval = absl::Seconds(1);
+  // TLS of the gRPC port (tls.h); null: plaintext.
+  std::shared_ptr<const Tls> tls;
 };
 
 class ServiceHost {

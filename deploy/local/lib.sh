@@ -21,6 +21,7 @@ HOTLINE_RUN_PACKAGES=(
 HOTLINE_TEST_PACKAGES=(
   "${HOTLINE_RUN_PACKAGES[@]}"
   python3-yaml docker-compose curl  # deployment checks, local-run test
+  openssl                           # the test PKI (deploy/tls/make-certs.sh)
   chromium fonts-wqy-microhei       # the HTML report rendered headless (CJK)
 )
 

@@ -193,8 +193,8 @@ TEST_F(NoticesTest, RecipientsComeFromRoutingsRosterAndWaitWhileItIsDown) {
   FireReminder();
   std::unique_ptr<Notifier> log = NewLogNotifier();
   // Routing unreachable: the notices stay PENDING, recipient "unresolved".
-  std::unique_ptr<Directory> down =
-      NewGrpcDirectory("127.0.0.1:1", kServiceToken);
+  std::unique_ptr<Directory> down = NewGrpcDirectory(
+      "127.0.0.1:1", grpc::InsecureChannelCredentials(), kServiceToken);
   absl::Time now = svc_->clock().Now();
   ASSERT_TRUE(scan_->scanner.DeliverNotices(now, down.get(), log.get()).ok());
   std::vector<v1::Notice> notices = Notices();
@@ -205,8 +205,8 @@ TEST_F(NoticesTest, RecipientsComeFromRoutingsRosterAndWaitWhileItIsDown) {
     EXPECT_EQ(n.attempts(), 1);
   }
   // Routing is back; after the backoff the roster resolves them.
-  std::unique_ptr<Directory> up =
-      NewGrpcDirectory(StartDirectory(), kServiceToken);
+  std::unique_ptr<Directory> up = NewGrpcDirectory(
+      StartDirectory(), grpc::InsecureChannelCredentials(), kServiceToken);
   ASSERT_TRUE(scan_->scanner.DeliverNotices(now, up.get(), log.get()).ok());
   EXPECT_EQ(Notices()[0].delivery(), v1::NOTICE_DELIVERY_PENDING);  // backoff
   ASSERT_TRUE(svc_->clock().Advance(absl::Minutes(2)).ok());

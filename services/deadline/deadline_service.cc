@@ -10,7 +10,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "common/config/config.h"
 #include "common/db/transaction.h"
@@ -27,10 +26,6 @@
 #include "services/deadline/policy.h"
 #include "services/deadline/request_id.h"
 
-ABSL_FLAG(std::string, routing, "",
-          "host:port of hotline-routing's DirectoryService, for the liaison "
-          "and duty leader of ladder notices (HOTLINE_ROUTING); empty: "
-          "notices are stored with recipient \"unresolved\"");
 ABSL_FLAG(std::string, notify_webhook, "",
           "http://host:port/path receiving ladder notices as JSON POSTs "
           "(HOTLINE_NOTIFY_WEBHOOK); empty: notices are stored and logged");
@@ -561,20 +556,16 @@ runtime::ServiceDefinition Definition() {
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const config::EnvLookup env = config::ProcessEnv();
-    ASSIGN_OR_RETURN(std::string routing,
-                     config::ResolveSetting({"routing", "HOTLINE_ROUTING"},
-                                            absl::GetFlag(FLAGS_routing), env));
+    // The liaison and leader on duty of notices; without routing they are
+    // stored with recipient "unresolved".
+    ASSIGN_OR_RETURN(std::string routing, config::ResolveRouting(env));
     ASSIGN_OR_RETURN(
         std::string webhook,
         config::ResolveSetting({"notify_webhook", "HOTLINE_NOTIFY_WEBHOOK"},
                                absl::GetFlag(FLAGS_notify_webhook), env));
     std::unique_ptr<Directory> directory;
     if (!routing.empty()) {
-      for (absl::string_view replica : absl::StrSplit(routing, '|')) {
-        RETURN_IF_ERROR(
-            config::ValidateHostPort("--routing (HOTLINE_ROUTING)", replica));
-      }
-      directory = NewGrpcDirectory(config::ChannelTarget(routing),
+      directory = NewGrpcDirectory(routing, ctx.channel_credentials,
                                    ctx.config.service_token);
     }
     std::unique_ptr<Notifier> notifier = NewLogNotifier();

@@ -12,7 +12,6 @@
 //                                             (liaison, duty roster)
 //   --notify_webhook  HOTLINE_NOTIFY_WEBHOOK  JSON POST target for notices
 //   --ladder_scanner  (bool, default true)    run the scanner thread
-ABSL_DECLARE_FLAG(std::string, routing);
 ABSL_DECLARE_FLAG(std::string, notify_webhook);
 ABSL_DECLARE_FLAG(bool, ladder_scanner);
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "common/log/log.h"
 #include "common/server/proto_time.h"
+#include "common/server/tls.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/deadline/clock_rules.h"
 
@@ -133,9 +134,11 @@ class WebhookNotifier final : public Notifier {
 
 class GrpcDirectory final : public Directory {
  public:
-  GrpcDirectory(const std::string& address, std::string token)
+  GrpcDirectory(const std::string& target,
+                std::shared_ptr<grpc::ChannelCredentials> credentials,
+                std::string token)
       : stub_(v1::DirectoryService::NewStub(
-            grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+            server::NewPeerChannel(target, "routing", std::move(credentials)))),
         token_(std::move(token)) {}
 
   absl::StatusOr<UnitContacts> Lookup(const std::string& unit_id,
@@ -224,9 +227,12 @@ absl::StatusOr<std::unique_ptr<Notifier>> NewWebhookNotifier(
       std::make_unique<WebhookNotifier>(host, port, path));
 }
 
-std::unique_ptr<Directory> NewGrpcDirectory(const std::string& address,
-                                            const std::string& service_token) {
-  return std::make_unique<GrpcDirectory>(address, service_token);
+std::unique_ptr<Directory> NewGrpcDirectory(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& service_token) {
+  return std::make_unique<GrpcDirectory>(target, std::move(credentials),
+                                         service_token);
 }
 
 }  // namespace hotline::deadline

@@ -25,6 +25,10 @@
 #include "absl/time/civil_time.h"
 #include "services/deadline/deadline_store.h"
 
+namespace grpc {
+class ChannelCredentials;
+}
+
 namespace hotline::deadline {
 
 inline constexpr int kMaxNoticeAttempts = 8;
@@ -56,9 +60,11 @@ class Directory {
                                               absl::CivilDay date) = 0;
 };
 
-// routing's DirectoryService at `address` (host:port), authenticated with
-// `service_token`.
-std::unique_ptr<Directory> NewGrpcDirectory(const std::string& address,
-                                            const std::string& service_token);
+// routing's DirectoryService at `target` (a gRPC target) over `credentials`
+// (runtime::Context), authenticated with `service_token`.
+std::unique_ptr<Directory> NewGrpcDirectory(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& service_token);
 
 }  // namespace hotline::deadline

@@ -12,7 +12,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/log/log.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
@@ -794,14 +793,10 @@ runtime::ServiceDefinition Definition() {
     s.directory_min_gap = absl::GetFlag(FLAGS_directory_min_gap);
     // The directory: routing's address (replicas a|b), or none.
     ASSIGN_OR_RETURN(std::string routing,
-                     config::ResolveSetting({"routing", "HOTLINE_ROUTING"}, "",
-                                            config::ProcessEnv()));
+                     config::ResolveRouting(config::ProcessEnv()));
     std::unique_ptr<PlacesSource> places;
     if (!routing.empty()) {
-      for (absl::string_view replica : absl::StrSplit(routing, '|')) {
-        RETURN_IF_ERROR(config::ValidateHostPort("HOTLINE_ROUTING", replica));
-      }
-      places = NewRoutingPlacesSource(config::ChannelTarget(routing),
+      places = NewRoutingPlacesSource(routing, ctx.channel_credentials,
                                       ctx.config.service_token);
     }
     return std::make_unique<IntakeComponent>(ctx, std::move(crypto), s,

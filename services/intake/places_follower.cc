@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
+#include "common/server/tls.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
@@ -16,9 +17,11 @@ namespace {
 
 class RoutingPlacesSource final : public PlacesSource {
  public:
-  RoutingPlacesSource(const std::string& target, std::string token)
+  RoutingPlacesSource(const std::string& target,
+                      std::shared_ptr<grpc::ChannelCredentials> credentials,
+                      std::string token)
       : stub_(v1::DirectoryService::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+            server::NewPeerChannel(target, "routing", std::move(credentials)))),
         token_(std::move(token)) {}
 
   absl::StatusOr<Places> Fetch() override {
@@ -52,9 +55,12 @@ class RoutingPlacesSource final : public PlacesSource {
 
 }  // namespace
 
-std::unique_ptr<PlacesSource> NewRoutingPlacesSource(const std::string& target,
-                                                     const std::string& token) {
-  return std::make_unique<RoutingPlacesSource>(target, token);
+std::unique_ptr<PlacesSource> NewRoutingPlacesSource(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& token) {
+  return std::make_unique<RoutingPlacesSource>(target, std::move(credentials),
+                                               token);
 }
 
 PlacesFollower::PlacesFollower(std::unique_ptr<PlacesSource> source,

@@ -24,6 +24,10 @@
 #include "services/intake/intake_rules.h"
 #include "services/intake/intake_store.h"
 
+namespace grpc {
+class ChannelCredentials;
+}
+
 namespace hotline::intake {
 
 class PlacesSource {
@@ -34,9 +38,12 @@ class PlacesSource {
 };
 
 // routing's DirectoryService at `target` (a gRPC target, see
-// config::ChannelTarget), as the SERVICE principal of `token`.
-std::unique_ptr<PlacesSource> NewRoutingPlacesSource(const std::string& target,
-                                                     const std::string& token);
+// config::ChannelTarget) over `credentials` (runtime::Context), as the SERVICE
+// principal of `token`.
+std::unique_ptr<PlacesSource> NewRoutingPlacesSource(
+    const std::string& target,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& token);
 
 class PlacesFollower {
  public:

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/server/proto_time.h"
+#include "common/server/tls.h"
 #include "common/status/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/admin.grpc.pb.h"
@@ -69,6 +70,20 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
     std::ofstream keys(c->dir_ + "/caller.keys");
     keys << "k1 " << std::string(64, 'a') << "\nhmac " << std::string(64, 'b')
          << "\n";
+  }
+  c->credentials_ = grpc::InsecureChannelCredentials();
+  if (options.tls) {
+    const std::string pki = c->dir_ + "/pki";
+    const std::string cmd = absl::StrCat(
+        "bash ", HOTLINE_SOURCE_DIR, "/deploy/tls/make-certs.sh ", pki,
+        " intake routing deadline assessment operator >/dev/null");
+    if (system(cmd.c_str()) != 0) {
+      return absl::InternalError("deploy/tls/make-certs.sh failed");
+    }
+    ASSIGN_OR_RETURN(
+        auto tls, server::Tls::Load({pki + "/operator.crt",
+                                     pki + "/operator.key", pki + "/ca.crt"}));
+    c->credentials_ = server::ChannelCredentialsFor(tls.get());
   }
   // Ports first, so that every process can be told where the others are.
   for (const char* service : kServiceNames) {
@@ -126,13 +141,18 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
         absl::StrCat("HOTLINE_ROUTING=",
                      absl::StrJoin(addresses("routing"), "|")),
     };
+    if (options.tls) {
+      const std::string pki = c->dir_ + "/pki/";
+      env.push_back(absl::StrCat("HOTLINE_TLS_CERT=", pki, p.service, ".crt"));
+      env.push_back(absl::StrCat("HOTLINE_TLS_KEY=", pki, p.service, ".key"));
+      env.push_back(absl::StrCat("HOTLINE_TLS_CA=", pki, "ca.crt"));
+    }
     RETURN_IF_ERROR(c->Spawn(p, env));
   }
   // Wait until every process reports SERVING (bounded).
   for (const Process& p : c->processes_) {
-    auto stub = grpc::health::v1::Health::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port),
-                            grpc::InsecureChannelCredentials()));
+    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", p.port), c->credentials_));
     bool serving = false;
     for (int attempt = 0; attempt < 300 && !serving; ++attempt) {
       grpc::ClientContext ctx;
@@ -209,9 +229,9 @@ std::shared_ptr<grpc::Channel> Cluster::channel(const std::string& service) {
     }
     grpc::ChannelArguments args;
     args.SetLoadBalancingPolicyName("round_robin");
-    ch = grpc::CreateCustomChannel(
-        absl::StrCat("ipv4:", absl::StrJoin(addresses, ",")),
-        grpc::InsecureChannelCredentials(), args);
+    ch = server::NewPeerChannel(
+        absl::StrCat("ipv4:", absl::StrJoin(addresses, ",")), service,
+        credentials_, args);
   }
   return ch;
 }
@@ -230,8 +250,7 @@ absl::Status Cluster::Advance(absl::Duration by) {
   for (const Process& p : processes_) {
     if (p.pid <= 0) continue;
     auto stub = v1::ClockAdmin::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port),
-                            grpc::InsecureChannelCredentials()));
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port), credentials_));
     v1::AdvanceClockRequest req;
     *req.mutable_to() = ToProto(now_);
     v1::AdvanceClockResponse resp;

@@ -29,6 +29,9 @@ struct ClusterOptions {
   absl::Time clock_start = absl::FromUnixSeconds(1707350400);
   // Token-file lines added to the standard tokens (service_fixture.h).
   std::string extra_tokens;
+  // Mutual TLS on every port (deploy/tls/make-certs.sh): each process gets
+  // its own certificate, the test's channels the operator's.
+  bool tls = false;
 };
 
 class Cluster {
@@ -64,6 +67,7 @@ class Cluster {
   absl::Status Spawn(Process& p, const std::vector<std::string>& env);
 
   ClusterOptions options_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::string dir_;
   std::map<std::string, std::unique_ptr<TestSchema>> schemas_;
   std::vector<Process> processes_;

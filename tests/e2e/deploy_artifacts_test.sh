@@ -35,7 +35,12 @@ deployments = [d for d in docs if d["kind"] == "Deployment"]
 assert len(deployments) == 4, deployments
 for d in deployments:
     c = d["spec"]["template"]["spec"]["containers"][0]
-    assert "grpc" in c["readinessProbe"], d["metadata"]["name"]
+    name = d["metadata"]["name"]
+    # Readiness is the gRPC health check, over the service's mutual TLS.
+    probe = c["readinessProbe"]["exec"]["command"]
+    assert probe[:2] == ["hotlinectl", "health"], name
+    env = {e["name"] for e in c["env"]}
+    assert {"HOTLINE_TLS_CERT", "HOTLINE_TLS_KEY", "HOTLINE_TLS_CA"} <= env, name
     assert d["spec"]["replicas"] >= 2
 print("k8s:", len(docs), "objects:", ", ".join(kinds))
 PY

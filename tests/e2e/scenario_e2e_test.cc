@@ -335,6 +335,8 @@ class ScenarioTest : public ::testing::TestWithParam<int> {};
 TEST_P(ScenarioTest, AMonthOfTheRegulation) {
   testing::ClusterOptions options;
   options.replicas = GetParam();
+  // Two replicas run over mutual TLS as production does; one in plaintext.
+  options.tls = GetParam() == 2;
   options.clock_start = Local(2024, 9, 23, 8, 30);  // Monday
   options.extra_tokens = kUnitTokens;
   auto cluster = testing::Cluster::Start(options);
@@ -887,8 +889,9 @@ TEST_P(ScenarioTest, AMonthOfTheRegulation) {
 
 INSTANTIATE_TEST_SUITE_P(Replicas, ScenarioTest, ::testing::Values(1, 2),
                          [](const auto& info) {
-                           return info.param == 1 ? std::string("OneReplica")
-                                                  : std::string("TwoReplicas");
+                           return info.param == 1
+                                      ? std::string("OneReplica")
+                                      : std::string("TwoReplicasOverMutualTls");
                          });
 
 }  // namespace

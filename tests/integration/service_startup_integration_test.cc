@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/server/tls.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -218,6 +221,141 @@ TEST_F(DatabaseOutageTest, DatabaseDownThenBack) {
   (*instance)->host().ProbeNow();
   EXPECT_EQ(Check(channel, ""), HealthCheckResponse::SERVING);
   (*instance)->Shutdown();
+}
+
+// TLS on every port (server/tls.h), with the PKI of deploy/tls/make-certs.sh:
+// a service with --tls_ca accepts only clients holding a certificate of that
+// CA, and its outbox delivers to subscribers over the same mutual TLS.
+class TransportSecurityTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    char dir[] = "/tmp/hotline-pki-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = new std::string(dir);
+    const std::string script =
+        absl::StrCat(HOTLINE_SOURCE_DIR, "/deploy/tls/make-certs.sh");
+    ASSERT_EQ(std::system(absl::StrCat("bash ", script, " ", *dir_,
+                                       "/pki intake routing operator "
+                                       ">/dev/null")
+                              .c_str()),
+              0);
+    ASSERT_EQ(std::system(absl::StrCat("bash ", script, " ", *dir_,
+                                       "/rogue operator >/dev/null")
+                              .c_str()),
+              0);
+  }
+  static void TearDownTestSuite() {
+    std::system(absl::StrCat("rm -rf ", *dir_).c_str());
+    delete dir_;
+  }
+
+  static server::TlsFiles Files(const std::string& pki,
+                                const std::string& name) {
+    const std::string base = absl::StrCat(*dir_, "/", pki, "/");
+    return {base + name + ".crt", base + name + ".key", base + "ca.crt"};
+  }
+
+  static grpc::StatusCode HealthOver(
+      const std::string& address,
+      std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    auto channel = grpc::CreateChannel(address, credentials);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    HealthCheckResponse resp;
+    return Health::NewStub(channel)
+        ->Check(&ctx, HealthCheckRequest(), &resp)
+        .error_code();
+  }
+
+  static std::string* dir_;
+};
+std::string* TransportSecurityTest::dir_ = nullptr;
+
+TEST_F(TransportSecurityTest, OnlyClientsWithACertificateOfTheCaGetIn) {
+  testing::ServiceOptions options;
+  options.tls = Files("pki", "routing");
+  auto svc = testing::ServiceUnderTest::Start(routing::Definition(), options);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  const std::string address = (*svc)->address();
+
+  auto load = [](const server::TlsFiles& f) {
+    auto tls = server::Tls::Load(f);
+    EXPECT_TRUE(tls.ok()) << tls.status();
+    return server::ChannelCredentialsFor(tls.ok() ? tls->get() : nullptr);
+  };
+  EXPECT_EQ(HealthOver(address, load(Files("pki", "operator"))),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(HealthOver(address, grpc::InsecureChannelCredentials()),
+            grpc::StatusCode::UNAVAILABLE);
+  server::TlsFiles no_cert = Files("pki", "operator");
+  no_cert.cert.clear();
+  no_cert.key.clear();
+  EXPECT_EQ(HealthOver(address, load(no_cert)), grpc::StatusCode::UNAVAILABLE);
+  server::TlsFiles rogue = Files("rogue", "operator");
+  EXPECT_EQ(HealthOver(address, load(rogue)), grpc::StatusCode::UNAVAILABLE);
+  rogue.ca = Files("pki", "operator").ca;  // trusts the server, but is foreign
+  EXPECT_EQ(HealthOver(address, load(rogue)), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(TransportSecurityTest, EventsCrossServicesOverMutualTls) {
+  testing::ServiceOptions routing_options;
+  routing_options.tls = Files("pki", "routing");
+  auto routing =
+      testing::ServiceUnderTest::Start(routing::Definition(), routing_options);
+  ASSERT_TRUE(routing.ok()) << routing.status();
+  testing::ServiceOptions intake_options;
+  intake_options.tls = Files("pki", "intake");
+  intake_options.subscribers = {{"routing", (*routing)->address()}};
+  auto intake =
+      testing::ServiceUnderTest::Start(intake::Definition(), intake_options);
+  ASSERT_TRUE(intake.ok()) << intake.status();
+
+  v1::CreateTicketRequest req;
+  req.set_request_id("tls-order-1");
+  req.set_channel(v1::CHANNEL_PHONE);
+  req.set_request_type(v1::REQUEST_TYPE_COMPLAINT);
+  req.set_category_code("eco.noise");
+  req.mutable_location()->set_town_code("town.longgang");
+  req.set_title("夜间施工噪声扰民");
+  req.set_content("工地每晚十一点后仍在施工，噪声很大。");
+  req.mutable_caller()->set_name("李女士");
+  req.mutable_caller()->set_phone("13912345678");
+  v1::CreateTicketResponse created;
+  {
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, testing::kAgentToken);
+    grpc::Status s = v1::IntakeService::NewStub((*intake)->channel())
+                         ->CreateTicket(&ctx, req, &created);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  // The relay delivers over mTLS; routing then has the order.
+  auto routing_stub = v1::RoutingService::NewStub((*routing)->channel());
+  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+  for (int i = 0; i < 200 && code != grpc::StatusCode::OK; ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, testing::kCenterToken);
+    v1::GetAssignmentRequest get;
+    get.set_ticket_id(created.ticket().ticket_id());
+    v1::GetAssignmentResponse resp;
+    code = routing_stub->GetAssignment(&ctx, get, &resp).error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::OK);
+}
+
+TEST(TlsSettingsTest, MisconfigurationIsRefusedNamingTheSetting) {
+  auto half = server::Tls::Load({"/etc/hostname", "", ""});
+  EXPECT_TRUE(absl::IsInvalidArgument(half.status()));
+  EXPECT_THAT(half.status().message(), HasSubstr("--tls_key"));
+  auto not_pem = server::Tls::Load({"/etc/hostname", "/etc/hostname", ""});
+  EXPECT_THAT(not_pem.status().message(),
+              HasSubstr("--tls_cert (HOTLINE_TLS_CERT): /etc/hostname"));
+  auto missing = server::Tls::Load({"", "", "/nonexistent/ca.crt"});
+  EXPECT_THAT(missing.status().message(), HasSubstr("cannot read"));
+  auto none = server::Tls::Load({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, nullptr);
 }
 
 }  // namespace

@@ -41,6 +41,9 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   config.clock_start = options.clock_start;
   config.subscribers = options.subscribers;
   config.service_token = kServiceToken;
+  config.tls_cert = options.tls.cert;
+  config.tls_key = options.tls.key;
+  config.tls_ca = options.tls.ca;
   ASSIGN_OR_RETURN(s->instance_, runtime::ServiceInstance::Create(
                                      definition, config, options.instance));
   RETURN_IF_ERROR(s->instance_->Start());
@@ -48,8 +51,10 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
     return absl::UnavailableError(
         absl::StrCat(definition.name, " did not become ready"));
   }
-  s->channel_ =
-      grpc::CreateChannel(s->address(), grpc::InsecureChannelCredentials());
+  ASSIGN_OR_RETURN(std::shared_ptr<const server::Tls> tls,
+                   server::Tls::Load(options.tls));
+  s->channel_ = grpc::CreateChannel(s->address(),
+                                    server::ChannelCredentialsFor(tls.get()));
   return s;
 }
 

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/runtime/service_runtime.h"
+#include "common/server/tls.h"
 #include "tests/support/test_db.h"
 
 namespace hotline::testing {
@@ -39,6 +40,8 @@ struct ServiceOptions {
   absl::Time clock_start = absl::FromUnixSeconds(1707350400);
   std::vector<config::Subscriber> subscribers;
   std::string extra_tokens;  // token-file lines
+  // TLS of the service (server/tls.h); channel() then uses the same files.
+  server::TlsFiles tls;
   runtime::InstanceOptions instance;
 };
 

@@ -23,12 +23,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/server/tls.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/admin.pb.h"
 #include "hotline/v1/assessment.pb.h"
 #include "hotline/v1/deadline.pb.h"
 #include "hotline/v1/intake.pb.h"
 #include "hotline/v1/routing.pb.h"
+#include "tools/client/client_tls.h"
 #include "tools/hotlinectl/render.h"
 #include "tools/hotlinectl/request_builder.h"
 
@@ -233,6 +235,22 @@ std::string Token() {
   return token;
 }
 
+// Set once in Main from --tls_* (tools/client/client_tls.h).
+std::shared_ptr<grpc::ChannelCredentials>& Credentials() {
+  static auto* credentials = new std::shared_ptr<grpc::ChannelCredentials>(
+      grpc::InsecureChannelCredentials());
+  return *credentials;
+}
+
+// A channel to a service by name (its certificate must be that service's,
+// with TLS) or to an address given directly.
+std::shared_ptr<grpc::Channel> ChannelTo(const std::string& service) {
+  const bool named = std::find(std::begin(kServices), std::end(kServices),
+                               service) != std::end(kServices);
+  return server::NewPeerChannel(Address(service), named ? service : "",
+                                Credentials());
+}
+
 std::chrono::system_clock::time_point Deadline() {
   return std::chrono::system_clock::now() +
          std::chrono::milliseconds(
@@ -255,13 +273,13 @@ int Fail(const std::string& code, const std::string& message) {
   return code == "USAGE" ? 2 : 1;
 }
 
-// Calls `method` on `address` with `request`, filling `response`.
-grpc::Status Call(const std::string& address,
+// Calls `method` on `service` (a name or an address) with `request`,
+// filling `response`.
+grpc::Status Call(const std::string& service,
                   const google::protobuf::MethodDescriptor* method,
                   const google::protobuf::Message& request,
                   google::protobuf::Message* response) {
-  auto channel =
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel = ChannelTo(service);
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
@@ -293,7 +311,7 @@ std::string RandomRequestId() {
 }
 
 // Runs one RPC verb; returns the exit code.
-int RunRpc(const std::string& address, const std::string& method_name,
+int RunRpc(const std::string& service, const std::string& method_name,
            const std::vector<std::string>& words) {
   LinkContracts();
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
@@ -329,7 +347,7 @@ int RunRpc(const std::string& address, const std::string& method_name,
       request->GetReflection()->GetString(*request, rid).empty()) {
     request->GetReflection()->SetString(request.get(), rid, RandomRequestId());
   }
-  grpc::Status s = Call(address, method, *request, response.get());
+  grpc::Status s = Call(service, method, *request, response.get());
   if (!s.ok()) return Fail(CodeName(s.error_code()), s.error_message());
   std::cout << (absl::GetFlag(FLAGS_json) ? RenderJson(*response)
                                           : RenderHuman(*response));
@@ -348,8 +366,7 @@ int Health() {
   std::vector<std::vector<std::string>> rows;
   for (const std::string& service : Targets()) {
     const std::string address = Address(service);
-    auto stub = grpc::health::v1::Health::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    auto stub = grpc::health::v1::Health::NewStub(ChannelTo(service));
     grpc::health::v1::HealthCheckRequest req;
     grpc::health::v1::HealthCheckResponse resp;
     grpc::ClientContext ctx;
@@ -405,24 +422,28 @@ int Main(int argc, char** argv) {
     Usage();
     return rest.size() < 2 ? 2 : 0;
   }
+  auto credentials = tools::ClientCredentialsFromFlags();
+  if (!credentials.ok()) {
+    return Fail("USAGE", std::string(credentials.status().message()));
+  }
+  Credentials() = *std::move(credentials);
   const std::string verb = rest[1];
   std::vector<std::string> words(rest.begin() + 2, rest.end());
   if (verb == "health") return Health();
   if (verb == "call") {
     if (words.size() < 2)
       return Fail("USAGE", "call SERVICE METHOD [field=value ...]");
-    const std::string address = Address(words[0]);
     const std::string method = words[1];
-    return RunRpc(address, method, {words.begin() + 2, words.end()});
+    return RunRpc(words[0], method, {words.begin() + 2, words.end()});
   }
   for (const Verb& v : kVerbs) {
     if (verb != v.name) continue;
     if (std::string(v.service) != "any")
-      return RunRpc(Address(v.service), v.method, words);
+      return RunRpc(v.service, v.method, words);
     int worst = 0;
     for (const std::string& target : Targets()) {
       if (!absl::GetFlag(FLAGS_json)) std::cout << "[" << target << "]\n";
-      worst = std::max(worst, RunRpc(Address(target), v.method, words));
+      worst = std::max(worst, RunRpc(target, v.method, words));
     }
     return worst;
   }

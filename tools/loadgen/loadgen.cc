@@ -32,8 +32,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/db/connection.h"
+#include "common/server/tls.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
+#include "tools/client/client_tls.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7101", "hotline-intake address");
 ABSL_FLAG(std::string, token, "", "bearer token (CALL_AGENT or CENTER_STAFF)");
@@ -192,8 +194,14 @@ int Main() {
       absl::GetFlag(FLAGS_run_id).empty()
           ? absl::StrCat("lg", absl::ToUnixMillis(absl::Now()))
           : absl::GetFlag(FLAGS_run_id);
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target),
-                                     grpc::InsecureChannelCredentials());
+  auto credentials = tools::ClientCredentialsFromFlags();
+  if (!credentials.ok()) {
+    std::fprintf(stderr, "%s\n",
+                 std::string(credentials.status().message()).c_str());
+    return 2;
+  }
+  auto channel = server::NewPeerChannel(absl::GetFlag(FLAGS_target), "intake",
+                                        *credentials);
   auto stub = v1::IntakeService::NewStub(channel);
 
   // The raw INSERT baseline runs before and after the CreateTicket phase (the
