@@ -5,6 +5,7 @@
 // other services' events, and the knowledge base with closing at intake.
 
 #include <grpcpp/grpcpp.h>
+#include <prometheus/registry.h>
 #include <stdlib.h>
 
 #include <atomic>
@@ -367,6 +368,17 @@ TEST_F(IntakeTest,
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), kOrders);
   EXPECT_EQ(Count("SELECT COUNT(DISTINCT ticket_number) FROM ticket"), kOrders);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), kOrders);
+
+  // Every call went through the group commit, and 16 callers for two
+  // transactions at a time did share them.
+  double batches = 0, orders = 0;
+  for (const auto& family : svc_->instance().host().registry().Collect()) {
+    if (family.name != "hotline_intake_create_batch_orders") continue;
+    batches = family.metric.at(0).histogram.sample_count;
+    orders = family.metric.at(0).histogram.sample_sum;
+  }
+  EXPECT_EQ(orders, static_cast<double>(calls.size()));
+  EXPECT_LT(batches, orders);
 }
 
 TEST_F(IntakeTest, NoPlaintextCallerDataInAnyTableOrLog) {

@@ -26,13 +26,17 @@ std::string SqlTermList(const absl::flat_hash_map<std::string, int>& terms,
 
 class MysqlIntakeStore final : public IntakeStore {
  public:
-  // Neither is owned; both must outlive the store.
-  MysqlIntakeStore(db::ConnectionPool* pool, const outbox::Outbox* outbox)
+  // Neither is owned; both must outlive the store. `on_batch` (optional)
+  // sees the number of orders of each CreateTicket transaction.
+  MysqlIntakeStore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
+                   std::function<void(int)> on_batch = nullptr)
       : pool_(pool),
         outbox_(outbox),
-        creates_([this](absl::Span<const CreateRequest* const> batch) {
-          return CreateBatch(batch);
-        }) {}
+        creates_(
+            [this](absl::Span<const CreateRequest* const> batch) {
+              return CreateBatch(batch);
+            },
+            CreateOptions(std::move(on_batch))) {}
 
   // Repeat candidates by ticket row id.
   using CandidateMap = absl::flat_hash_map<int64_t, v1::RepeatCandidate>;
@@ -64,6 +68,12 @@ class MysqlIntakeStore final : public IntakeStore {
                           const v1::TicketEvent& event) override;
 
  private:
+  static db::GroupCommitOptions CreateOptions(
+      std::function<void(int)> on_batch) {
+    db::GroupCommitOptions o;
+    o.on_batch = std::move(on_batch);
+    return o;
+  }
   struct CreateRequest {
     const NewTicket* ticket;
     const RepeatQuery* query;
