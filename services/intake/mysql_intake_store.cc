@@ -13,6 +13,12 @@
 namespace hotline::intake {
 namespace {
 
+// Repeat candidates by LSH band: at most this many band rows are read per
+// order, and the orders sharing the most bands among them are compared by
+// signature.
+constexpr int kBandRowsScanned = 1000;
+constexpr int kBandCandidates = 30;
+
 constexpr char kTicketCols[] =
     "t.id, t.doc, t.caller_ct, t.caller_hash, t.status, t.holder_unit_id, "
     "t.handling_due, t.merged_into, t.updated_at, t.request_hash";
@@ -150,10 +156,10 @@ MysqlIntakeStore::FindRepeatsOn(
     db::Connection& conn, const std::vector<const RepeatQuery*>& queries) {
   // One round trip for all queries, each part tagged with its query's index:
   // orders of the same caller in the window, and orders of the same town in
-  // the window sharing at least one LSH band with this one (ticket_term's
-  // primary key is (term, town, received_at, row_id)), so the cost follows
-  // the number of similar orders, not the size of the town. Similarity is
-  // then estimated from the candidates' MinHash signatures.
+  // the window sharing LSH bands with this one (ticket_term's primary key is
+  // (term, town, received_at, row_id)), so the cost follows the number of
+  // similar orders (bounded), not the size of the town. Similarity is then
+  // estimated from the candidates' MinHash signatures.
   std::vector<std::string> parts;
   for (size_t i = 0; i < queries.size(); ++i) {
     const RepeatQuery& q = *queries[i];
@@ -171,13 +177,18 @@ MysqlIntakeStore::FindRepeatsOn(
     if (!q.town_code.empty() && !bands.empty()) {
       std::vector<std::string> quoted;
       for (const auto& b : bands) quoted.push_back(Quote(b));
+      // The orders sharing the most bands first (the expected number of
+      // shared bands grows with the similarity): only those are read.
       parts.push_back(absl::StrCat(
           "(SELECT ", cols,
-          "2, t.signature FROM (SELECT DISTINCT tt.row_id FROM ticket_term tt "
-          "WHERE tt.term IN (",
-          absl::StrJoin(quoted, ","), ") AND tt.town_code = ",
-          Quote(q.town_code), " AND tt.received_at >= ", since,
-          " LIMIT 100) c JOIN ticket t ON t.id = c.row_id)"));
+          "2, t.signature FROM (SELECT b.row_id, COUNT(*) AS shared FROM "
+          "(SELECT tt.row_id FROM ticket_term tt WHERE tt.term IN (",
+          absl::StrJoin(quoted, ","),
+          ") AND tt.town_code = ", Quote(q.town_code),
+          " AND tt.received_at >= ", since, " LIMIT ", kBandRowsScanned,
+          ") b GROUP BY b.row_id ORDER BY shared DESC, "
+          "b.row_id DESC LIMIT ",
+          kBandCandidates, ") c JOIN ticket t ON t.id = c.row_id)"));
     }
   }
   std::vector<CandidateMap> found(queries.size());
