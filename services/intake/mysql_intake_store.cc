@@ -344,18 +344,16 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
 
         // 3. Which request ids now have which rows: ours, or one stored
         // before (a replay, whose stored record the caller compares).
-        ASSIGN_OR_RETURN(auto rs,
-                         conn.Query(absl::StrCat(
-                             "SELECT ", kTicketCols,
-                             ", t.ticket_id, t.request_id FROM ticket t WHERE "
-                             "t.request_id IN (",
-                             absl::StrJoin(request_ids, ","), ")")));
+        ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                      "SELECT ", kTicketCols,
+                                      ", t.request_id FROM ticket t WHERE "
+                                      "t.request_id IN (",
+                                      absl::StrJoin(request_ids, ","), ")")));
         absl::flat_hash_map<std::string, TicketRecord> stored;
         absl::Status parsed = absl::OkStatus();
         RETURN_IF_ERROR(conn.Guard("read stored orders", [&] {
           while (rs->next()) {
-            const std::string ticket_id = rs->getString(11);
-            const std::string request_id = rs->getString(12);
+            const std::string request_id = rs->getString(11);
             absl::StatusOr<TicketRecord> rec = RecordFromRow(*rs);
             if (!rec.ok()) {
               parsed = rec.status();
