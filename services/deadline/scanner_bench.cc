@@ -1,7 +1,8 @@
 // Scanner cost per tick: 1,000 ladder rungs due among 10 k and among 1 M open
 // clocks (each open clock has its pending rung in ladder_due). Prints the
 // milliseconds per tick and the 1 M / 10 k ratio (target: < 200 ms per tick,
-// ratio ≤ 1.5: the claim reads the due rows through the due_at index only).
+// ratio ≤ 1.5: the claim reads the due rows through the due_at index and
+// their clocks by primary key).
 //
 // Needs a MariaDB: HOTLINE_TEST_MYSQL=mysql://root:pw@host:port/ if set,
 // else a private server is started in a temporary folder
