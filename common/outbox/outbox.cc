@@ -99,7 +99,7 @@ std::string Rows(absl::string_view row, size_t rows) {
 
 absl::Status Outbox::AppendAll(
     db::Connection& conn, const std::vector<v1::TicketEvent*>& events) const {
-  constexpr size_t kChunk = 100;
+  constexpr size_t kChunk = 500;
   for (size_t first = 0; first < events.size(); first += kChunk) {
     const std::vector<v1::TicketEvent*> chunk(
         events.begin() + first,

@@ -60,7 +60,7 @@ class Outbox {
   absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
 
   // The same for many events at once, in order (several may share a ticket),
-  // in five round trips per 100 events: for batch producers such as the
+  // in five round trips per 500 events: for batch producers such as the
   // deadline scanner.
   absl::Status AppendAll(db::Connection& conn,
                          const std::vector<v1::TicketEvent*>& events) const;

@@ -124,7 +124,7 @@ class ClockEngine {
 class Scanner {
  public:
   Scanner(db::ConnectionPool* pool, ClockEngine* engine, std::string replica,
-          int batch_size = 200)
+          int batch_size = 500)
       : pool_(pool),
         engine_(engine),
         replica_(std::move(replica)),

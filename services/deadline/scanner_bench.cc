@@ -11,9 +11,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -108,9 +110,8 @@ void BM_ScannerTick(benchmark::State& state) {
   MysqlDeadlineStore store;
   ClockEngine engine(&store, &cal, &Policy::Builtin(), &outbox,
                      &(*svc)->instance().clock());
-  Scanner scanner(&pool, &engine, "bench", /*batch_size=*/200);
-  double total_ms = 0;
-  int ticks = 0;
+  Scanner scanner(&pool, &engine, "bench");  // the service's batch size
+  std::vector<double> ticks;
   for (auto _ : state) {
     state.PauseTiming();
     s = Restore(pool);
@@ -126,17 +127,21 @@ void BM_ScannerTick(benchmark::State& state) {
       state.SkipWithError("scanner did not fire exactly the due steps");
       return;
     }
-    total_ms += ms;
-    ++ticks;
+    ticks.push_back(ms);
   }
+  // The median: a shared host's stalls (fsync, other work) show as single
+  // slow ticks, printed as the max.
+  std::sort(ticks.begin(), ticks.end());
+  const double median = ticks.empty() ? 0 : ticks[ticks.size() / 2];
   state.counters["due_steps"] = kDue;
-  state.counters["ms_per_tick"] = total_ms / std::max(1, ticks);
-  Results()[open] = total_ms / std::max(1, ticks);
+  state.counters["ms_per_tick"] = median;
+  state.counters["ms_max"] = ticks.empty() ? 0 : ticks.back();
+  Results()[open] = median;
 }
 BENCHMARK(BM_ScannerTick)
     ->Arg(10'000)
     ->Arg(1'000'000)
-    ->Iterations(5)
+    ->Iterations(9)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -159,7 +164,8 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   auto& r = hotline::deadline::Results();
   if (r.count(10'000) && r.count(1'000'000)) {
-    std::cout << "scanner tick with 1000 due steps: 10k open clocks "
+    std::cout << "scanner tick with 1000 due steps (median of 9): 10k open "
+                 "clocks "
               << r[10'000] << " ms, 1M open clocks " << r[1'000'000]
               << " ms, ratio 1M/10k = " << r[1'000'000] / r[10'000] << "\n";
   }
