@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -79,6 +80,22 @@ absl::StatusOr<std::vector<T>> ReadAll(db::Connection& conn,
     while (rs->next()) out.push_back(read(*rs));
     return out;
   });
+}
+
+// One page of `select` (whose WHERE takes `params`) by f.limit/f.offset.
+template <typename T, typename F>
+absl::StatusOr<std::vector<T>> ReadPage(db::Connection& conn,
+                                        const std::string& select,
+                                        const std::vector<std::string>& params,
+                                        const StepFilter& f,
+                                        absl::string_view what, F read) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare(absl::StrCat(select, " LIMIT ? OFFSET ?")));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  return ReadAll<T>(conn, stmt, what, read);
 }
 
 std::string LikeSubtree(const std::string& root) {
@@ -844,44 +861,48 @@ absl::StatusOr<std::vector<v1::LadderStepRecord>> MysqlDeadlineStore::ListSteps(
     db::Connection& conn, const StepFilter& f) {
   std::vector<std::string> params;
   const std::string where = StepWhere(f, "s", false, &params);
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare(absl::StrCat(
-                       "SELECT ", kStepColumns, " FROM ladder_step s", where,
-                       " ORDER BY s.fired_at DESC, s.step_id DESC "
-                       "LIMIT ? OFFSET ?")));
-  int i = 1;
-  for (const std::string& p : params) stmt->setString(i++, p);
-  stmt->setInt(i++, f.limit);
-  stmt->setInt64(i++, f.offset);
   ASSIGN_OR_RETURN(
       std::vector<v1::LadderStepRecord> steps,
-      ReadAll<v1::LadderStepRecord>(conn, stmt, "list steps", ReadStep));
-  // Recipients and notice ids of each step.
-  ASSIGN_OR_RETURN(auto* nq,
-                   conn.Prepare(absl::StrCat("SELECT ", kNoticeColumns,
-                                             " FROM notice n WHERE n.step_id "
-                                             "= ? ORDER BY n.notice_id")));
+      ReadPage<v1::LadderStepRecord>(
+          conn,
+          absl::StrCat("SELECT ", kStepColumns, " FROM ladder_step s", where,
+                       " ORDER BY s.fired_at DESC, s.step_id DESC"),
+          params, f, "list steps", ReadStep));
+  if (steps.empty()) return steps;
+  // Recipients and notice ids of the page's steps, in one query.
+  std::vector<std::string> ids;
+  absl::flat_hash_map<int64_t, v1::LadderStepRecord*> by_id;
   for (v1::LadderStepRecord& s : steps) {
-    nq->setInt64(1, std::stoll(s.step_id()));
-    ASSIGN_OR_RETURN(std::vector<NoticeRow> notices,
-                     ReadAll<NoticeRow>(conn, nq, "step notices", ReadNotice));
-    for (const NoticeRow& n : notices) {
-      s.add_notice_ids(absl::StrCat(n.notice_id));
-      v1::NoticeRecipient* r = nullptr;
-      for (auto& existing : *s.mutable_recipients()) {
-        if (existing.kind() == n.recipient_kind &&
-            existing.unit_id() == n.recipient_unit) {
-          r = &existing;
-        }
+    const int64_t id = std::stoll(s.step_id());
+    ids.push_back(absl::StrCat(id));
+    by_id[id] = &s;
+  }
+  ASSIGN_OR_RETURN(
+      auto rs,
+      conn.Query(absl::StrCat(
+          "SELECT ", kNoticeColumns, " FROM notice n WHERE n.step_id IN (",
+          absl::StrJoin(ids, ","), ") ORDER BY n.notice_id")));
+  std::vector<NoticeRow> notices;
+  RETURN_IF_ERROR(conn.Guard("step notices", [&] {
+    while (rs->next()) notices.push_back(ReadNotice(*rs));
+  }));
+  for (const NoticeRow& n : notices) {
+    v1::LadderStepRecord& s = *by_id.at(n.step_id);
+    s.add_notice_ids(absl::StrCat(n.notice_id));
+    v1::NoticeRecipient* r = nullptr;
+    for (auto& existing : *s.mutable_recipients()) {
+      if (existing.kind() == n.recipient_kind &&
+          existing.unit_id() == n.recipient_unit) {
+        r = &existing;
       }
-      if (r == nullptr) {
-        r = s.add_recipients();
-        r->set_kind(n.recipient_kind);
-        r->set_unit_id(n.recipient_unit);
-        r->set_name(n.name);
-      }
-      r->add_channels(n.channel);
     }
+    if (r == nullptr) {
+      r = s.add_recipients();
+      r->set_kind(n.recipient_kind);
+      r->set_unit_id(n.recipient_unit);
+      r->set_name(n.name);
+    }
+    r->add_channels(n.channel);
   }
   return steps;
 }
@@ -890,16 +911,11 @@ absl::StatusOr<std::vector<NoticeRow>> MysqlDeadlineStore::ListNotices(
     db::Connection& conn, const StepFilter& f) {
   std::vector<std::string> params;
   const std::string where = StepWhere(f, "n", true, &params);
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare(absl::StrCat(
-                       "SELECT ", kNoticeColumns, " FROM notice n", where,
-                       " ORDER BY n.created_at DESC, n.notice_id "
-                       "DESC LIMIT ? OFFSET ?")));
-  int i = 1;
-  for (const std::string& p : params) stmt->setString(i++, p);
-  stmt->setInt(i++, f.limit);
-  stmt->setInt64(i++, f.offset);
-  return ReadAll<NoticeRow>(conn, stmt, "list notices", ReadNotice);
+  return ReadPage<NoticeRow>(
+      conn,
+      absl::StrCat("SELECT ", kNoticeColumns, " FROM notice n", where,
+                   " ORDER BY n.created_at DESC, n.notice_id DESC"),
+      params, f, "list notices", ReadNotice);
 }
 
 absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ListDueClocks(
