@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/server/proto_enum.h"
 #include "common/server/proto_time.h"
 
 namespace hotline::assessment {
@@ -68,53 +69,6 @@ double Median(const Histogram& h) {
 }
 
 namespace {
-
-std::string ClockKindName(v1::ClockKind k) {
-  switch (k) {
-    case v1::CLOCK_KIND_RESPONSE:
-      return "RESPONSE";
-    case v1::CLOCK_KIND_FORWARD:
-      return "FORWARD";
-    case v1::CLOCK_KIND_RETURN:
-      return "RETURN";
-    case v1::CLOCK_KIND_HANDLING:
-      return "HANDLING";
-    case v1::CLOCK_KIND_REHANDLING:
-      return "REHANDLING";
-    case v1::CLOCK_KIND_LEAD_UNIT:
-      return "LEAD_UNIT";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-std::string OutcomeName(v1::ClockOutcome o) {
-  switch (o) {
-    case v1::CLOCK_OUTCOME_MET:
-      return "MET";
-    case v1::CLOCK_OUTCOME_MISSED:
-      return "MISSED";
-    case v1::CLOCK_OUTCOME_CANCELLED:
-      return "CANCELLED";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-std::string StepName(v1::LadderStep s) {
-  switch (s) {
-    case v1::LADDER_STEP_REMINDER:
-      return "REMINDER";
-    case v1::LADDER_STEP_SUPERVISION:
-      return "SUPERVISION";
-    case v1::LADDER_STEP_SPECIAL_INSPECTION:
-      return "SPECIAL_INSPECTION";
-    case v1::LADDER_STEP_DISTRICT_NOTICE:
-      return "DISTRICT_NOTICE";
-    default:
-      return "UNSPECIFIED";
-  }
-}
 
 void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
   TicketInfo& t = plan.ticket;
@@ -261,21 +215,21 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kClockStarted:
       f.kind = "clock_started";
       f.unit_id = e.clock_started().unit_id();
-      f.detail = ClockKindName(e.clock_started().kind());
+      f.detail = server::ShortEnumName(e.clock_started().kind());
       break;
     case v1::TicketEvent::kClockStopped: {
       const auto& s = e.clock_stopped();
       f.kind = "clock_stopped";
       f.unit_id = s.unit_id();
-      f.detail =
-          absl::StrCat(ClockKindName(s.kind()), ":", OutcomeName(s.outcome()));
+      f.detail = absl::StrCat(server::ShortEnumName(s.kind()), ":",
+                              server::ShortEnumName(s.outcome()));
       f.amount = s.overdue_working_days();
       break;
     }
     case v1::TicketEvent::kClockMoved:
       f.kind = "clock_moved";
       f.unit_id = e.clock_moved().unit_id();
-      f.detail = ClockKindName(e.clock_moved().kind());
+      f.detail = server::ShortEnumName(e.clock_moved().kind());
       break;
     case v1::TicketEvent::kExtensionRequested:
       f.kind = "extension_requested";
@@ -289,7 +243,7 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kLadderStepFired:
       f.kind = "ladder_step_fired";
       f.unit_id = e.ladder_step_fired().unit_id();
-      f.detail = StepName(e.ladder_step_fired().step());
+      f.detail = server::ShortEnumName(e.ladder_step_fired().step());
       break;
     case v1::TicketEvent::kEvaluationRecorded: {
       const auto& r = e.evaluation_recorded();

@@ -195,38 +195,4 @@ absl::Time RungDue(const calendar::Calendar& cal, const Policy& policy,
   return r.ok() ? r->due : clock_due + absl::Hours(24 * further);
 }
 
-const char* KindName(v1::ClockKind kind) {
-  switch (kind) {
-    case v1::CLOCK_KIND_RESPONSE:
-      return "RESPONSE";
-    case v1::CLOCK_KIND_FORWARD:
-      return "FORWARD";
-    case v1::CLOCK_KIND_RETURN:
-      return "RETURN";
-    case v1::CLOCK_KIND_HANDLING:
-      return "HANDLING";
-    case v1::CLOCK_KIND_REHANDLING:
-      return "REHANDLING";
-    case v1::CLOCK_KIND_LEAD_UNIT:
-      return "LEAD_UNIT";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
-const char* StepName(v1::LadderStep step) {
-  switch (step) {
-    case v1::LADDER_STEP_REMINDER:
-      return "REMINDER";
-    case v1::LADDER_STEP_SUPERVISION:
-      return "SUPERVISION";
-    case v1::LADDER_STEP_SPECIAL_INSPECTION:
-      return "SPECIAL_INSPECTION";
-    case v1::LADDER_STEP_DISTRICT_NOTICE:
-      return "DISTRICT_NOTICE";
-    default:
-      return "UNSPECIFIED";
-  }
-}
-
 }  // namespace hotline::deadline

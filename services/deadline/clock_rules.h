@@ -71,7 +71,4 @@ absl::Time RungDue(const calendar::Calendar& cal, const Policy& policy,
 
 bool IsHandlingKind(v1::ClockKind kind);
 
-const char* KindName(v1::ClockKind kind);
-const char* StepName(v1::LadderStep step);
-
 }  // namespace hotline::deadline

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log/log.h"
+#include "common/server/proto_enum.h"
 #include "common/server/proto_time.h"
 #include "common/server/tls.h"
 #include "hotline/v1/routing.grpc.pb.h"
@@ -26,7 +27,7 @@ class LogNotifier final : public Notifier {
     log::Info("notice.stored",
               {{"notice_id", absl::StrCat(n.notice_id)},
                {"ticket_number", n.ticket_number},
-               {"step", StepName(n.step)},
+               {"step", server::ShortEnumName(n.step)},
                {"recipient_unit", n.recipient_unit},
                {"recipient_kind", absl::StrCat(n.recipient_kind)},
                {"channel", absl::StrCat(n.channel)}});
@@ -67,11 +68,12 @@ class WebhookNotifier final : public Notifier {
   absl::Status Deliver(const NoticeRow& n) override {
     const std::string body = absl::StrCat(
         "{\"notice_id\":\"", n.notice_id, "\",\"ticket_number\":\"",
-        JsonEscape(n.ticket_number), "\",\"step\":\"", StepName(n.step),
-        "\",\"recipient_unit\":\"", JsonEscape(n.recipient_unit),
-        "\",\"recipient_name\":\"", JsonEscape(n.name),
-        "\",\"channel\":", static_cast<int>(n.channel), ",\"address\":\"",
-        JsonEscape(n.address), "\",\"text\":\"", JsonEscape(n.text), "\"}");
+        JsonEscape(n.ticket_number), "\",\"step\":\"",
+        server::ShortEnumName(n.step), "\",\"recipient_unit\":\"",
+        JsonEscape(n.recipient_unit), "\",\"recipient_name\":\"",
+        JsonEscape(n.name), "\",\"channel\":", static_cast<int>(n.channel),
+        ",\"address\":\"", JsonEscape(n.address), "\",\"text\":\"",
+        JsonEscape(n.text), "\"}");
     const std::string request = absl::StrCat(
         "POST ", path_, " HTTP/1.1\r\nHost: ", host_, ":", port_,
         "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ",
