@@ -287,9 +287,12 @@ class Core {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<AssignmentState> LoadForUpdate(db::Connection& c,
-                                                const std::string& ticket) {
-    ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, ticket, true));
+  // The order's assignment (locked for a transition); NOT_FOUND if routing
+  // has never seen the order.
+  absl::StatusOr<AssignmentState> Load(db::Connection& c,
+                                       const std::string& ticket,
+                                       bool for_update) {
+    ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, ticket, for_update));
     if (!s) {
       return absl::NotFoundError(
           absl::StrCat("ticket_id: ", ticket, ": no such order in routing"));
@@ -469,7 +472,7 @@ class RoutingImpl final : public v1::RoutingService::Service {
               method, req->request_id(), *req, resp,
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(AssignmentState s,
-                                 core_->LoadForUpdate(c, req->ticket_id()));
+                                 core_->Load(c, req->ticket_id(), true));
                 ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
                 AssignmentMachine m(&tree);
                 const std::string acting =
@@ -812,13 +815,11 @@ class RoutingImpl final : public v1::RoutingService::Service {
                                       Role::kUnitStaff, Role::kUnitLead}));
           RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
           ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
-          ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
-                                       *conn, req->ticket_id(), false));
-          if (!s)
-            return absl::NotFoundError("ticket_id: no such order in routing");
+          ASSIGN_OR_RETURN(AssignmentState s,
+                           core_->Load(*conn, req->ticket_id(), false));
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
-          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, *s));
-          *resp->mutable_assignment() = s->view;
+          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, s));
+          *resp->mutable_assignment() = s.view;
           return absl::OkStatus();
         });
   }
@@ -833,12 +834,10 @@ class RoutingImpl final : public v1::RoutingService::Service {
                                       Role::kUnitStaff, Role::kUnitLead}));
           RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
           ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
-          ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
-                                       *conn, req->ticket_id(), false));
-          if (!s)
-            return absl::NotFoundError("ticket_id: no such order in routing");
+          ASSIGN_OR_RETURN(AssignmentState s,
+                           core_->Load(*conn, req->ticket_id(), false));
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(*conn));
-          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, *s));
+          RETURN_IF_ERROR(core_->CheckCanSee(who, tree, s));
           ASSIGN_OR_RETURN(auto events, core_->store().History(
                                             *conn, req->ticket_id(),
                                             core_->ctx().outbox.producer()));
@@ -931,12 +930,10 @@ class RoutingImpl final : public v1::RoutingService::Service {
           ASSIGN_OR_RETURN(auto conn, core_->ctx().pool.Acquire());
           if (req->subject_case() == v1::SuggestDispatchRequest::kTicketId) {
             RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
-            ASSIGN_OR_RETURN(auto s, core_->store().LoadAssignment(
-                                         *conn, req->ticket_id(), false));
-            if (!s)
-              return absl::NotFoundError("ticket_id: no such order in routing");
+            ASSIGN_OR_RETURN(AssignmentState s,
+                             core_->Load(*conn, req->ticket_id(), false));
             ASSIGN_OR_RETURN(*resp->mutable_suggestion(),
-                             core_->SuggestFor(*conn, s->view));
+                             core_->SuggestFor(*conn, s.view));
             return absl::OkStatus();
           }
           if (req->subject_case() != v1::SuggestDispatchRequest::kFacts) {
