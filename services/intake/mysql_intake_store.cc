@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -41,6 +44,24 @@ absl::StatusOr<TicketRecord> RecordFromRow(sql::ResultSet& rs) {
   *r.ticket.mutable_updated_at() = ToProto(ParseSqlTime(rs.getString(9)));
   r.request_hash = rs.getString(10);
   return r;
+}
+
+// Runs `select` (its last column t.request_id, at `id_column`) over the
+// orders with these quoted request ids and hands each row to `row`.
+absl::Status ReadByRequestId(
+    db::Connection& conn, absl::string_view select, int id_column,
+    const std::vector<std::string>& quoted_ids,
+    absl::FunctionRef<absl::Status(sql::ResultSet&, const std::string&)> row) {
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                select, " FROM ticket t WHERE t.request_id IN (",
+                                absl::StrJoin(quoted_ids, ","), ")")));
+  absl::Status status = absl::OkStatus();
+  RETURN_IF_ERROR(conn.Guard("read orders by request id", [&] {
+    while (status.ok() && rs->next()) {
+      status = row(*rs, rs->getString(id_column));
+    }
+  }));
+  return status;
 }
 
 std::string LikeEscape(absl::string_view s) {
@@ -327,42 +348,58 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
         ASSIGN_OR_RETURN(std::vector<CandidateMap> found,
                          FindRepeatsOn(conn, queries));
 
-        // 2. The orders. A request id stored before (or twice in this batch)
-        // keeps its first row: the upsert leaves that row as it is.
-        std::vector<std::string> rows, request_ids;
+        // 2. Request ids stored before: those calls are replays, answered
+        // with the stored record.
+        std::vector<std::string> request_ids;
         for (const CreateRequest* r : batch) {
-          rows.push_back(TicketRow(*r->ticket));
           request_ids.push_back(Quote(r->ticket->request_id));
         }
-        RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-            "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
-            "request_hash, channel, request_type, category_code, town_code, "
-            "confidential, anonymous, doc, caller_ct, caller_hash, "
-            "term_count, status, received_at, created_at, updated_at, "
-            "signature) VALUES ",
-            absl::StrJoin(rows, ","), " ON DUPLICATE KEY UPDATE id = id")));
-
-        // 3. Which request ids now have which rows: ours, or one stored
-        // before (a replay, whose stored record the caller compares).
-        ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
-                                      "SELECT ", kTicketCols,
-                                      ", t.request_id FROM ticket t WHERE "
-                                      "t.request_id IN (",
-                                      absl::StrJoin(request_ids, ","), ")")));
         absl::flat_hash_map<std::string, TicketRecord> stored;
-        absl::Status parsed = absl::OkStatus();
-        RETURN_IF_ERROR(conn.Guard("read stored orders", [&] {
-          while (rs->next()) {
-            const std::string request_id = rs->getString(11);
-            absl::StatusOr<TicketRecord> rec = RecordFromRow(*rs);
-            if (!rec.ok()) {
-              parsed = rec.status();
-              return;
-            }
-            stored[request_id] = std::move(*rec);
+        RETURN_IF_ERROR(ReadByRequestId(
+            conn, absl::StrCat("SELECT ", kTicketCols, ", t.request_id"), 11,
+            request_ids, [&](sql::ResultSet& rs, const std::string& id) {
+              ASSIGN_OR_RETURN(stored[id], RecordFromRow(rs));
+              return absl::OkStatus();
+            }));
+
+        // 3. The new orders, in one plain INSERT: the first call of a
+        // request id in this batch writes it, a second is its replay. A
+        // concurrent batch that stored one of these ids first makes the
+        // INSERT fail on uk_ticket_request; the transaction then runs again
+        // and finds that order in step 2. (Not INSERT … ON DUPLICATE KEY
+        // UPDATE: on MariaDB 10.11 a multi-row upsert whose row met a
+        // concurrent transaction's duplicate silently skipped later rows of
+        // the statement, reporting them as no-op updates.)
+        std::vector<std::string> rows, new_ids;
+        absl::flat_hash_set<std::string> writing;
+        for (const CreateRequest* r : batch) {
+          const std::string& id = r->ticket->request_id;
+          if (stored.contains(id) || !writing.insert(id).second) continue;
+          rows.push_back(TicketRow(*r->ticket));
+          new_ids.push_back(Quote(id));
+        }
+        absl::flat_hash_map<std::string, int64_t> row_ids;
+        if (!rows.empty()) {
+          absl::Status inserted = conn.Execute(absl::StrCat(
+              "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
+              "request_hash, channel, request_type, category_code, town_code, "
+              "confidential, anonymous, doc, caller_ct, caller_hash, "
+              "term_count, status, received_at, created_at, updated_at, "
+              "signature) VALUES ",
+              absl::StrJoin(rows, ",")));
+          if (absl::IsAlreadyExists(inserted) &&
+              absl::StrContains(inserted.message(), "uk_ticket_request")) {
+            return absl::AbortedError(absl::StrCat(
+                "a request id was stored concurrently: ", inserted.message()));
           }
-        }));
-        RETURN_IF_ERROR(parsed);
+          RETURN_IF_ERROR(inserted);
+          RETURN_IF_ERROR(ReadByRequestId(
+              conn, "SELECT t.id, t.request_id", 2, new_ids,
+              [&](sql::ResultSet& rs, const std::string& id) {
+                row_ids[id] = rs.getInt64(1);
+                return absl::OkStatus();
+              }));
+        }
 
         // 4. Terms and events of the orders this batch wrote.
         std::vector<std::string> term_rows;
@@ -370,21 +407,22 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
         std::vector<std::pair<const NewTicket*, int64_t>> written;
         for (size_t i = 0; i < n; ++i) {
           const NewTicket& t = *batch[i]->ticket;
-          auto it = stored.find(t.request_id);
-          if (it == stored.end()) {
-            // Only a clash of ticket id or number leaves no row at all.
-            results[i] = absl::InternalError(absl::StrCat(
-                "order ", t.ticket.ticket_number(), " was not stored"));
-            continue;
-          }
           CreateOutcome out;
-          out.record = it->second;
-          if (out.record.ticket.ticket_id() == t.ticket.ticket_id()) {
+          if (auto it = stored.find(t.request_id); it != stored.end()) {
+            out.record = it->second;
+            out.replayed = true;
+          } else if (auto row = row_ids.find(t.request_id);
+                     row != row_ids.end()) {
             out.record.ticket = t.ticket;
+            out.record.row_id = row->second;
+            out.record.caller_ct = t.caller_ct;
+            out.record.request_hash = t.request_hash;
             AppendTermRows(t, out.record.row_id, &term_rows);
             events.insert(events.end(), t.events.begin(), t.events.end());
+            stored.emplace(t.request_id, out.record);  // later calls replay
           } else {
-            out.replayed = true;
+            return absl::InternalError(absl::StrCat(
+                "order ", t.ticket.ticket_number(), " is not in the table"));
           }
           for (const auto& [earlier, row] : written) {
             AddBatchRepeats(*queries[i], *earlier, row, &found[i]);
