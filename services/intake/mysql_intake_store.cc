@@ -52,9 +52,10 @@ absl::Status ReadByRequestId(
     db::Connection& conn, absl::string_view select, int id_column,
     const std::vector<std::string>& quoted_ids,
     absl::FunctionRef<absl::Status(sql::ResultSet&, const std::string&)> row) {
-  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
-                                select, " FROM ticket t WHERE t.request_id IN (",
-                                absl::StrJoin(quoted_ids, ","), ")")));
+  ASSIGN_OR_RETURN(
+      auto rs,
+      conn.Query(absl::StrCat(select, " FROM ticket t WHERE t.request_id IN (",
+                              absl::StrJoin(quoted_ids, ","), ")")));
   absl::Status status = absl::OkStatus();
   RETURN_IF_ERROR(conn.Guard("read orders by request id", [&] {
     while (status.ok() && rs->next()) {
@@ -393,12 +394,12 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
                 "a request id was stored concurrently: ", inserted.message()));
           }
           RETURN_IF_ERROR(inserted);
-          RETURN_IF_ERROR(ReadByRequestId(
-              conn, "SELECT t.id, t.request_id", 2, new_ids,
-              [&](sql::ResultSet& rs, const std::string& id) {
-                row_ids[id] = rs.getInt64(1);
-                return absl::OkStatus();
-              }));
+          RETURN_IF_ERROR(
+              ReadByRequestId(conn, "SELECT t.id, t.request_id", 2, new_ids,
+                              [&](sql::ResultSet& rs, const std::string& id) {
+                                row_ids[id] = rs.getInt64(1);
+                                return absl::OkStatus();
+                              }));
         }
 
         // 4. Terms and events of the orders this batch wrote.
