@@ -146,6 +146,7 @@ absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
   row.rule = period.rule;
   row.due = FromProto(e.due());
   row.original_due = row.due;
+  row.fixed_due = period.last_day.has_value();
   row.calendar_version = cal->version();
   row.policy_version = policy_->version();
   row.calendar_incomplete = e.calendar_incomplete();
@@ -170,14 +171,13 @@ absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
 }
 
 absl::Status ClockEngine::Stop(db::Connection& conn, const ClockRow& row,
-                               bool cancel) {
-  const absl::Time now = clock_->Now();
+                               bool cancel, absl::Time at) {
   const v1::ClockOutcome outcome =
-      cancel ? v1::CLOCK_OUTCOME_CANCELLED : OutcomeAt(row.due, now);
+      cancel ? v1::CLOCK_OUTCOME_CANCELLED : OutcomeAt(row.due, at);
   const int overdue = outcome == v1::CLOCK_OUTCOME_MISSED
-                          ? OverdueWorkingDays(*state_->Get(), row.due, now)
+                          ? OverdueWorkingDays(*state_->Get(), row.due, at)
                           : 0;
-  RETURN_IF_ERROR(store_->StopClock(conn, row, outcome, now, overdue));
+  RETURN_IF_ERROR(store_->StopClock(conn, row, outcome, at, overdue));
   v1::TicketEvent out;
   v1::ClockStopped* s = out.mutable_clock_stopped();
   s->set_clock_id(absl::StrCat(row.clock_id));
@@ -190,10 +190,11 @@ absl::Status ClockEngine::Stop(db::Connection& conn, const ClockRow& row,
 }
 
 absl::Status ClockEngine::StopAll(db::Connection& conn,
-                                  const std::string& ticket_id, bool cancel) {
+                                  const std::string& ticket_id, bool cancel,
+                                  absl::Time at) {
   ASSIGN_OR_RETURN(std::vector<ClockRow> running,
                    store_->ClocksOfTicket(conn, ticket_id, true, true));
-  for (const ClockRow& c : running) RETURN_IF_ERROR(Stop(conn, c, cancel));
+  for (const ClockRow& c : running) RETURN_IF_ERROR(Stop(conn, c, cancel, at));
   return absl::OkStatus();
 }
 
@@ -237,21 +238,25 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
 absl::Status ClockEngine::Apply(db::Connection& conn,
                                 const v1::TicketEvent& ev) {
   const std::string& ticket = ev.ticket_id();
+  // Clocks stop when the event happened, not when it reached this service
+  // (the relay may have been behind, or this service down).
+  const absl::Time at =
+      ev.has_occurred_at() ? FromProto(ev.occurred_at()) : clock_->Now();
   switch (ev.payload_case()) {
     case v1::TicketEvent::kDispatched:
       return Dispatch(conn, ev, ev.dispatched());
     case v1::TicketEvent::kRedispatched:
-      RETURN_IF_ERROR(StopAll(conn, ticket, /*cancel=*/true));
+      RETURN_IF_ERROR(StopAll(conn, ticket, /*cancel=*/true, at));
       return Dispatch(conn, ev, ev.redispatched().dispatch());
     case v1::TicketEvent::kTicketMerged:
-      return StopAll(conn, ticket, /*cancel=*/true);
+      return StopAll(conn, ticket, /*cancel=*/true, at);
     case v1::TicketEvent::kClosed:
       return StopAll(conn, ticket,
-                     ev.closed().reason() == v1::CLOSE_REASON_MERGED);
+                     ev.closed().reason() == v1::CLOSE_REASON_MERGED, at);
     case v1::TicketEvent::kDisputeDecided:
       if (ev.dispute_decided().outcome() ==
           v1::DISPUTE_OUTCOME_DISPUTE_GRANTED) {
-        return StopAll(conn, ticket, /*cancel=*/true);
+        return StopAll(conn, ticket, /*cancel=*/true, at);
       }
       return absl::OkStatus();
     default:
@@ -264,9 +269,16 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
                    store_->ClocksOfTicket(conn, ticket, true, true));
   switch (ev.payload_case()) {
     case v1::TicketEvent::kAccepted:
+    case v1::TicketEvent::kDisputeRaised:
+      // Accepting or disputing is the unit's response (rule 7). A return
+      // that ends below the center (its holder took the order back) was
+      // never one the 2-day limit of 6(1) is about: its clock is cancelled.
       for (const ClockRow& c : running) {
-        if (c.kind == v1::CLOCK_KIND_RESPONSE)
-          RETURN_IF_ERROR(Stop(conn, c, false));
+        if (c.kind == v1::CLOCK_KIND_RESPONSE) {
+          RETURN_IF_ERROR(Stop(conn, c, false, at));
+        } else if (c.kind == v1::CLOCK_KIND_RETURN && ev.has_accepted()) {
+          RETURN_IF_ERROR(Stop(conn, c, true, at));
+        }
       }
       return absl::OkStatus();
     case v1::TicketEvent::kForwarded: {
@@ -277,7 +289,9 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
         if (c.kind == v1::CLOCK_KIND_RESPONSE ||
             (c.kind == v1::CLOCK_KIND_FORWARD &&
              f.from_unit_id() == info->first_unit_id)) {
-          RETURN_IF_ERROR(Stop(conn, c, false));
+          RETURN_IF_ERROR(Stop(conn, c, false, at));
+        } else if (c.kind == v1::CLOCK_KIND_RETURN) {
+          RETURN_IF_ERROR(Stop(conn, c, true, at));
         } else if (IsHandlingKind(c.kind)) {
           RETURN_IF_ERROR(
               store_->SetClockUnit(conn, c.clock_id, f.to_unit_id()));
@@ -286,44 +300,48 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
       return absl::OkStatus();
     }
     case v1::TicketEvent::kReturned: {
+      // One cumulative RETURN clock per climb (6(1)): started by the first
+      // return of it, stopped when the order reaches the center.
       const v1::Returned& r = ev.returned();
-      bool return_clock = false;
-      ASSIGN_OR_RETURN(std::vector<ClockRow> all,
-                       store_->ClocksOfTicket(conn, ticket, false, false));
-      for (const ClockRow& c : all) {
-        return_clock =
-            return_clock || (c.kind == v1::CLOCK_KIND_RETURN &&
-                             c.dispatch_round == info->dispatch_round);
-      }
+      bool climbing = false;
       for (const ClockRow& c : running) {
         if (c.kind == v1::CLOCK_KIND_RESPONSE) {
-          RETURN_IF_ERROR(Stop(conn, c, false));
-        } else if (r.reached_center() && c.kind == v1::CLOCK_KIND_RETURN) {
-          RETURN_IF_ERROR(Stop(conn, c, false));
+          RETURN_IF_ERROR(Stop(conn, c, false, at));
+        } else if (c.kind == v1::CLOCK_KIND_RETURN) {
+          climbing = true;
+          if (r.reached_center()) RETURN_IF_ERROR(Stop(conn, c, false, at));
         } else if (r.reached_center() && (c.kind == v1::CLOCK_KIND_FORWARD ||
                                           IsHandlingKind(c.kind))) {
-          RETURN_IF_ERROR(Stop(conn, c, true));
+          RETURN_IF_ERROR(Stop(conn, c, true, at));
         } else if (IsHandlingKind(c.kind)) {
           RETURN_IF_ERROR(
               store_->SetClockUnit(conn, c.clock_id, r.to_unit_id()));
         }
       }
-      if (!return_clock && !r.reached_center()) {
+      if (!climbing && !r.reached_center()) {
         RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RETURN, r.from_unit_id(),
-                              info->dispatch_round, ReturnPeriod(*policy_),
-                              FromProto(ev.occurred_at()))
+                              info->dispatch_round, ReturnPeriod(*policy_), at)
                             .status());
       }
       return absl::OkStatus();
     }
-    case v1::TicketEvent::kReplied:
+    case v1::TicketEvent::kReplied: {
+      // A first-level unit that handles the order itself had it at its
+      // handling unit from the dispatch on: there was nothing to forward
+      // (6(1)), so its FORWARD clock is cancelled, not scored.
+      const bool handled_itself = ev.replied().unit_id() == info->first_unit_id;
       for (const ClockRow& c : running) {
-        if (c.kind == v1::CLOCK_KIND_RESPONSE ||
-            c.kind == v1::CLOCK_KIND_FORWARD || IsHandlingKind(c.kind)) {
-          RETURN_IF_ERROR(Stop(conn, c, false));
+        if (c.kind == v1::CLOCK_KIND_FORWARD) {
+          RETURN_IF_ERROR(Stop(conn, c, handled_itself, at));
+        } else if (c.kind == v1::CLOCK_KIND_RETURN) {
+          RETURN_IF_ERROR(Stop(conn, c, true, at));
+        } else if (c.kind == v1::CLOCK_KIND_RESPONSE ||
+                   IsHandlingKind(c.kind)) {
+          RETURN_IF_ERROR(Stop(conn, c, false, at));
         }
       }
       return absl::OkStatus();
+    }
     case v1::TicketEvent::kReviewed: {
       const v1::Reviewed& r = ev.reviewed();
       if (r.approved()) return absl::OkStatus();
@@ -343,13 +361,10 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
       }
       for (const ClockRow& c : running) {
         if (c.kind != v1::CLOCK_KIND_HANDLING) continue;
-        RETURN_IF_ERROR(Stop(conn, c, true));
+        RETURN_IF_ERROR(Stop(conn, c, true, at));
         Period p{absl::StrCat("lead_unit.", c.rule), c.explanation.article(),
                  c.working_days, std::nullopt};
-        if (c.extended || c.rule == "handling.own_limit" ||
-            c.rule == "handling.statutory") {
-          p.last_day = LastDay(c.due);
-        }
+        if (c.fixed_due) p.last_day = LastDay(c.due);
         RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_LEAD_UNIT, c.unit_id,
                               c.dispatch_round, p, c.started_at)
                             .status());
@@ -382,13 +397,8 @@ absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
                    store_->RunningClocksInYear(conn, year));
   int moved = 0;
   for (ClockRow c : clocks) {
+    // Only working-day counts move: clocks with a fixed due are not read.
     Period p{c.rule, c.explanation.article(), c.working_days, std::nullopt};
-    if (c.rule == "handling.own_limit" || c.rule == "handling.statutory" ||
-        c.rule == "lead_unit.handling.own_limit" ||
-        c.rule == "lead_unit.handling.statutory") {
-      // A fixed date stays; only a working-day count moves.
-      if (c.explanation.working_days() != c.working_days) continue;
-    }
     ASSIGN_OR_RETURN(v1::Explanation e,
                      Explain(next, *policy_, p, c.started_at));
     const absl::Time due = FromProto(e.due());
@@ -415,6 +425,25 @@ absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
   return moved;
 }
 
+absl::Status ClockEngine::CheckExtensionDate(absl::string_view field,
+                                             const calendar::Calendar& cal,
+                                             absl::CivilDay last,
+                                             absl::CivilDay date) const {
+  if (date <= last) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not after the current last day ",
+                     calendar::FormatDate(last)));
+  }
+  ASSIGN_OR_RETURN(calendar::CountResult extra,
+                   cal.CountWorkingDays(last, date));
+  if (extra.working_days > policy_->extension_max().working_days) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": more than ", policy_->extension_max().working_days,
+        " working days after the current last day"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
     db::Connection& conn, const auth::Principal& who,
     const v1::RequestExtensionRequest& req, absl::CivilDay proposed) {
@@ -439,18 +468,8 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   }
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   const absl::CivilDay last = LastDay(clock->due);
-  if (proposed <= last) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("proposed_due_date: not after the current last day ",
-                     calendar::FormatDate(last)));
-  }
-  ASSIGN_OR_RETURN(calendar::CountResult extra,
-                   cal->CountWorkingDays(last, proposed));
-  if (extra.working_days > policy_->extension_max().working_days) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "proposed_due_date: more than ", policy_->extension_max().working_days,
-        " working days after the current last day"));
-  }
+  RETURN_IF_ERROR(
+      CheckExtensionDate("proposed_due_date", *cal, last, proposed));
   ASSIGN_OR_RETURN(bool pending,
                    store_->HasPendingExtension(conn, clock->clock_id));
   if (pending) {
@@ -562,19 +581,16 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   d->set_reason(req.reason());
   v1::TicketEvent moved;
   if (req.approve()) {
-    if (*approved <= last) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("approved_due_date: not after the current last day ",
-                       calendar::FormatDate(last)));
-    }
     std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+    RETURN_IF_ERROR(
+        CheckExtensionDate("approved_due_date", *cal, last, *approved));
     Period p{"extension.approved", policy_->extension_min().article, 0,
              *approved};
     ASSIGN_OR_RETURN(v1::Explanation ex,
                      Explain(*cal, *policy_, p, clock->started_at));
     const absl::Time previous = clock->due;
     clock->due = FromProto(ex.due());
-    clock->extended = true;
+    clock->fixed_due = true;
     clock->explanation = ex;
     clock->working_days = ex.working_days();
     clock->calendar_version = cal->version();

@@ -95,9 +95,18 @@ class ClockEngine {
                                  const v1::TicketEvent& ev, v1::ClockKind kind,
                                  const std::string& unit, int round,
                                  const Period& period, absl::Time start);
-  absl::Status Stop(db::Connection& conn, const ClockRow& row, bool cancel);
+  // Stops `row` as of `at` (the instant of the event that stopped it):
+  // MET or MISSED by its due, or CANCELLED.
+  absl::Status Stop(db::Connection& conn, const ClockRow& row, bool cancel,
+                    absl::Time at);
   absl::Status StopAll(db::Connection& conn, const std::string& ticket_id,
-                       bool cancel);
+                       bool cancel, absl::Time at);
+  // An extension's new last day: after `last`, and at most the policy's
+  // maximum of working days after it (INVALID_ARGUMENT naming `field`).
+  absl::Status CheckExtensionDate(absl::string_view field,
+                                  const calendar::Calendar& cal,
+                                  absl::CivilDay last,
+                                  absl::CivilDay date) const;
   // Sets the envelope (ticket, number, now, actor "system" if unset).
   void Stamp(const std::string& ticket_id, const std::string& ticket_number,
              v1::TicketEvent* ev) const;

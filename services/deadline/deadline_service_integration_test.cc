@@ -213,10 +213,97 @@ TEST_F(DeadlineServiceTest, StopsMetAndMissedWithOverdueDays) {
   EXPECT_EQ(h->outcome(), v1::CLOCK_OUTCOME_MISSED);
   EXPECT_EQ(h->overdue_working_days(), 2);  // 02-20, 02-21
   EXPECT_EQ(FromProto(h->stopped_at()), Local(2024, 2, 21, 10));
-  // The forward clock was never met by a forward: missed as well.
+  // The town handled the order itself: it was at its handling unit from the
+  // dispatch on, nothing to forward (6(1)), so FORWARD is not scored.
   EXPECT_EQ(Find(r, v1::CLOCK_KIND_FORWARD)->outcome(),
-            v1::CLOCK_OUTCOME_MISSED);
+            v1::CLOCK_OUTCOME_CANCELLED);
   EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockStopped), 3);
+
+  // A town that forwards late, and whose village replies, missed FORWARD.
+  AdvanceTo(Local(2024, 2, 22, 9));
+  routing_->Publish(routing_->Dispatched("t-000021", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  AdvanceTo(Local(2024, 2, 26, 9));  // Mon; due was Fri 02-23 24:00
+  routing_->Publish(
+      routing_->Forwarded("t-000021", "town.longshui", "town.longshui.sfs"));
+  routing_->Publish(routing_->Replied("t-000021", "town.longshui.sfs"));
+  EXPECT_EQ(Find(Clocks("t-000021"), v1::CLOCK_KIND_FORWARD)->outcome(),
+            v1::CLOCK_OUTCOME_MISSED);
+}
+
+// The relay may deliver an event late (deadline was down, or behind): the
+// clock stops at the instant the event happened.
+TEST_F(DeadlineServiceTest, StopsAtTheEventsTimeNotWhenItArrives) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000022", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  AdvanceTo(Local(2024, 2, 19, 10));  // Mon, the last working day
+  v1::TicketEvent replied = routing_->Replied("t-000022", "town.longshui");
+  AdvanceTo(Local(2024, 2, 22, 10));  // delivered three days later
+  routing_->Publish(replied);
+  v1::GetClocksResponse r = Clocks("t-000022");
+  const v1::Clock* h = Find(r, v1::CLOCK_KIND_HANDLING);
+  EXPECT_EQ(h->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(h->overdue_working_days(), 0);
+  EXPECT_EQ(FromProto(h->stopped_at()), Local(2024, 2, 19, 10));
+  // The response was due 02-09 24:00; Sun 02-18 (worked) and Mon 02-19
+  // passed before the reply, not the three days of the delivery delay.
+  const v1::Clock* response = Find(r, v1::CLOCK_KIND_RESPONSE);
+  EXPECT_EQ(response->outcome(), v1::CLOCK_OUTCOME_MISSED);
+  EXPECT_EQ(response->overdue_working_days(), 2);
+}
+
+// Disputing the dispatch answers it (rule 7's response) as accepting does.
+TEST_F(DeadlineServiceTest, ADisputeIsAResponse) {
+  AdvanceTo(Local(2024, 9, 29, 9));  // Sunday, worked (National Day swap)
+  routing_->Publish(routing_->Dispatched("t-000023", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  AdvanceTo(Local(2024, 9, 30, 17));
+  v1::TicketEvent dispute = routing_->Event("t-000023");
+  dispute.mutable_dispute_raised()->set_dispute_id("dp-1");
+  dispute.mutable_dispute_raised()->set_unit_id("town.longshui");
+  dispute.mutable_dispute_raised()->set_reason("该路段属区住建委管养");
+  routing_->Publish(dispute);
+  v1::GetClocksResponse r = Clocks("t-000023");
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_RESPONSE)->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_HANDLING)->state(), v1::CLOCK_STATE_RUNNING);
+}
+
+// The 2-day limit of 6(1) is for a return that climbs to the center; one
+// its holder takes back is cancelled, and a later climb gets its own clock.
+TEST_F(DeadlineServiceTest, AReturnThatEndsBelowTheCenterIsNotScored) {
+  AdvanceTo(Local(2024, 4, 1, 9));  // Mon
+  routing_->Publish(routing_->Dispatched("t-000024", "town.longshui",
+                                         v1::REQUEST_TYPE_HELP_SEEKING));
+  routing_->Publish(
+      routing_->Forwarded("t-000024", "town.longshui", "town.longshui.sfs"));
+  v1::TicketEvent back = routing_->Event("t-000024");
+  back.mutable_returned()->set_from_unit_id("town.longshui.sfs");
+  back.mutable_returned()->set_to_unit_id("town.longshui");
+  back.mutable_returned()->set_reason("不属于本所职责范围");
+  routing_->Publish(back);
+  AdvanceTo(Local(2024, 4, 12, 9));  // the town keeps it, long after 2 days
+  routing_->Publish(routing_->Accepted("t-000024", "town.longshui"));
+  v1::GetClocksResponse r = Clocks("t-000024");
+  ASSERT_NE(Find(r, v1::CLOCK_KIND_RETURN), nullptr);
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_RETURN)->outcome(),
+            v1::CLOCK_OUTCOME_CANCELLED);
+
+  v1::TicketEvent up = routing_->Event("t-000024");
+  up.mutable_returned()->set_from_unit_id("town.longshui");
+  up.mutable_returned()->set_to_unit_id("center");
+  up.mutable_returned()->set_reason("不属于本镇街职责范围");
+  routing_->Publish(up);  // the town's own climb, not yet at the center
+  int returns = 0, running = 0;
+  r = Clocks("t-000024");
+  for (const auto& c : r.clocks()) {
+    if (c.kind() != v1::CLOCK_KIND_RETURN) continue;
+    ++returns;
+    running += c.state() == v1::CLOCK_STATE_RUNNING ? 1 : 0;
+  }
+  EXPECT_EQ(returns, 2);
+  EXPECT_EQ(running, 1);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockStarted), 5);
 }
 
 TEST_F(DeadlineServiceTest, LadderFiresEachStepOnceUntilTheOrderIsDone) {
@@ -381,6 +468,10 @@ TEST_F(DeadlineServiceTest, ExtensionDecidedByTheUnitThatForwarded) {
   EXPECT_THAT(s.error_message(), StartsWith("approved_due_date"));
   s = Decide(kLeadLongshui, "d-4", ext, true, "", "", &d);
   EXPECT_THAT(s.error_message(), StartsWith("approved_due_date"));
+  s = Decide(kLeadLongshui, "d-4b", ext, true, "2024-12-31", "", &d);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              StartsWith("approved_due_date: more than 60 working days"));
   s = Decide(kLeadLongshui, "d-5", "987654", true, "2024-03-22", "", &d);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 
@@ -627,6 +718,12 @@ TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
   AdvanceTo(Local(2025, 3, 3, 9));  // Mon; complaint → last day 03-17
   routing_->Publish(routing_->Dispatched("t-000090", "town.longshui",
                                          v1::REQUEST_TYPE_COMPLAINT));
+  v1::TicketEvent dated = routing_->Dispatched("t-000091", "town.longshui",
+                                               v1::REQUEST_TYPE_COMPLAINT);
+  dated.mutable_dispatched()->mutable_limit()->set_due_date("2025-03-20");
+  dated.mutable_dispatched()->mutable_limit()->set_legal_basis(
+      "《信访工作条例》第三十二条");
+  routing_->Publish(dated);
   auto cal = v1::CalendarService::NewStub(svc_->channel());
   v1::LoadYearRequest req;
   req.set_request_id("y2025");
@@ -639,7 +736,7 @@ TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
     ServiceUnderTest::Authorize(&ctx, kCenterToken);
     grpc::Status s = cal->LoadYear(&ctx, req, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-    EXPECT_THAT(s.error_message(), HasSubstr("3 open clocks"));
+    EXPECT_THAT(s.error_message(), HasSubstr("6 open clocks"));
   }
   req.set_request_id("y2025-force");
   req.set_force(true);
@@ -655,6 +752,11 @@ TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
   EXPECT_EQ(h->explanation().last_working_date(), "2025-03-18");  // was 03-17
   EXPECT_EQ(h->explanation().calendar_version(), resp.calendar_version());
   EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockMoved), 1);
+  // A dated limit is a date: the holiday does not move it.
+  v1::GetClocksResponse r91 = Clocks("t-000091");
+  h = Find(r91, v1::CLOCK_KIND_HANDLING);
+  EXPECT_EQ(h->explanation().rule(), "handling.statutory");
+  EXPECT_EQ(FromProto(h->due()), Local(2025, 3, 21));
 }
 
 }  // namespace

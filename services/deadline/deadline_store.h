@@ -46,7 +46,9 @@ struct ClockRow {
   std::optional<absl::Time> stopped_at;
   int overdue_working_days = 0;
   v1::LadderStep ladder_step = v1::LADDER_STEP_UNSPECIFIED;
-  bool extended = false;
+  // The due is a fixed date (a dated limit or an approved extension), kept
+  // when the calendar changes.
+  bool fixed_due = false;
   std::string calendar_version;
   std::string policy_version;
   bool calendar_incomplete = false;
@@ -200,7 +202,7 @@ class DeadlineStore {
                                  int overdue_working_days) = 0;
   virtual absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
                                     const std::string& unit_id) = 0;
-  // Writes due, extended, calendar version and completeness, working days
+  // Writes due, fixed_due, calendar version and completeness, working days
   // and explanation.
   virtual absl::Status MoveClock(db::Connection& conn, const ClockRow& row) = 0;
   // Running clocks that depend on `year`: started in it, or whose last day

@@ -28,7 +28,7 @@ constexpr char kClockColumns[] =
     "c.clock_id, c.ticket_id, c.ticket_number, c.kind, c.unit_id, "
     "c.dispatch_round, c.running, c.outcome, c.started_at, c.working_days, "
     "c.rule, c.due, c.original_due, c.stopped_at, c.overdue_working_days, "
-    "c.ladder_step, c.extended, c.calendar_version, c.policy_version, "
+    "c.ladder_step, c.fixed_due, c.calendar_version, c.policy_version, "
     "c.calendar_incomplete, c.explanation";
 
 std::string ReadBlob(sql::ResultSet& rs, int col) {
@@ -62,7 +62,7 @@ ClockRow ReadClock(sql::ResultSet& rs) {
   r.stopped_at = OptTime(rs, 14);
   r.overdue_working_days = rs.getInt(15);
   r.ladder_step = static_cast<v1::LadderStep>(rs.getInt(16));
-  r.extended = rs.getInt(17) != 0;
+  r.fixed_due = rs.getInt(17) != 0;
   r.calendar_version = rs.getString(18);
   r.policy_version = rs.getString(19);
   r.calendar_incomplete = rs.getInt(20) != 0;
@@ -476,9 +476,10 @@ absl::Status MysqlDeadlineStore::InsertClock(db::Connection& conn,
       auto* stmt,
       conn.Prepare("INSERT INTO clock (ticket_id, ticket_number, kind, "
                    "unit_id, dispatch_round, running, started_at, "
-                   "working_days, rule, due, original_due, calendar_version, "
-                   "policy_version, calendar_incomplete, explanation) VALUES "
-                   "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                   "working_days, rule, due, original_due, fixed_due, "
+                   "calendar_version, policy_version, calendar_incomplete, "
+                   "explanation) VALUES "
+                   "(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   RETURN_IF_ERROR(conn.Guard("insert clock", [&] {
     stmt->setString(1, r->ticket_id);
     stmt->setString(2, r->ticket_number);
@@ -490,11 +491,12 @@ absl::Status MysqlDeadlineStore::InsertClock(db::Connection& conn,
     stmt->setString(8, r->rule);
     stmt->setString(9, SqlTime(r->due));
     stmt->setString(10, SqlTime(r->original_due));
-    stmt->setString(11, r->calendar_version);
-    stmt->setString(12, r->policy_version);
-    stmt->setInt(13, r->calendar_incomplete ? 1 : 0);
+    stmt->setInt(11, r->fixed_due ? 1 : 0);
+    stmt->setString(12, r->calendar_version);
+    stmt->setString(13, r->policy_version);
+    stmt->setInt(14, r->calendar_incomplete ? 1 : 0);
     std::istringstream in(r->explanation.SerializeAsString());
-    stmt->setBlob(14, &in);
+    stmt->setBlob(15, &in);
     stmt->executeUpdate();
   }));
   ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
@@ -579,12 +581,12 @@ absl::Status MysqlDeadlineStore::MoveClock(db::Connection& conn,
                                            const ClockRow& r) {
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare("UPDATE clock SET due = ?, extended = ?, "
+      conn.Prepare("UPDATE clock SET due = ?, fixed_due = ?, "
                    "calendar_version = ?, calendar_incomplete = ?, "
                    "working_days = ?, explanation = ? WHERE clock_id = ?"));
   return conn.Guard("move clock", [&] {
     stmt->setString(1, SqlTime(r.due));
-    stmt->setInt(2, r.extended ? 1 : 0);
+    stmt->setInt(2, r.fixed_due ? 1 : 0);
     stmt->setString(3, r.calendar_version);
     stmt->setInt(4, r.calendar_incomplete ? 1 : 0);
     stmt->setInt(5, r.working_days);
@@ -605,7 +607,7 @@ absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::RunningClocksInYear(
       auto* stmt,
       conn.Prepare(absl::StrCat(
           "SELECT ", kClockColumns,
-          " FROM clock c WHERE c.running = 1 AND c.extended = 0 AND "
+          " FROM clock c WHERE c.running = 1 AND c.fixed_due = 0 AND "
           "((c.started_at >= ? AND c.started_at < ?) OR (c.due > ? AND c.due "
           "<= ?)) ORDER BY c.clock_id FOR UPDATE")));
   stmt->setString(1, SqlTime(begin));
