@@ -306,7 +306,9 @@ Contribution ContributionOf(const FactRecord& f) {
       } else if (absl::StartsWith(d, "FORWARD:")) {
         v[kFwdDue] = 1;
         v[kFwdMet] = met;
-      } else if (absl::StartsWith(d, "HANDLING:")) {
+      } else if (absl::StartsWith(d, "HANDLING:") ||
+                 absl::StartsWith(d, "LEAD_UNIT:")) {
+        // A multi-unit order's completion is the lead unit's (6(2)).
         v[kComplDue] = 1;
         v[kComplMet] = met;
         if (missed) {

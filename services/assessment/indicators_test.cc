@@ -105,6 +105,21 @@ TEST(ContributionTest, ClockStoppedHandlingMissedCountsOverdue) {
   EXPECT_TRUE(ContributionOf(f).counters.IsZero());
 }
 
+TEST(ContributionTest, LeadUnitClockCountsAsCompletion) {
+  FactRecord f;
+  f.kind = "clock_stopped";
+  f.detail = "LEAD_UNIT:MET";
+  Counters c = ContributionOf(f).counters;
+  EXPECT_EQ(c.v[kComplDue], 1);
+  EXPECT_EQ(c.v[kComplMet], 1);
+  f.detail = "LEAD_UNIT:MISSED";
+  f.amount = 2;
+  c = ContributionOf(f).counters;
+  EXPECT_EQ(c.v[kComplMet], 0);
+  EXPECT_EQ(c.v[kOverdueOrders], 1);
+  EXPECT_EQ(c.v[kOverdueDays], 2);
+}
+
 TEST(ContributionTest, UnreachedEvaluationIsNotSatisfied) {
   FactRecord f;
   f.kind = "evaluation_recorded";

@@ -463,6 +463,18 @@ bool InSubtree(absl::string_view unit, absl::string_view scope) {
           unit[scope.size()] == '.');
 }
 
+namespace {
+
+// The clocks whose due is the caller's "handled by" date: the handling
+// clock, the lead unit's on a multi-unit order, re-handling after a
+// rejected review.
+bool IsHandlingDue(v1::ClockKind kind) {
+  return kind == v1::CLOCK_KIND_HANDLING || kind == v1::CLOCK_KIND_LEAD_UNIT ||
+         kind == v1::CLOCK_KIND_REHANDLING;
+}
+
+}  // namespace
+
 std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
                                                 v1::TicketStatus current) {
   ProgressUpdate u;
@@ -547,17 +559,11 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       u.note = "工单已办结";
       break;
     case TicketEvent::kClockStarted:
-      if (e.clock_started().kind() != v1::CLOCK_KIND_HANDLING &&
-          e.clock_started().kind() != v1::CLOCK_KIND_REHANDLING) {
-        return std::nullopt;
-      }
+      if (!IsHandlingDue(e.clock_started().kind())) return std::nullopt;
       u.handling_due = FromProto(e.clock_started().due());
       break;
     case TicketEvent::kClockMoved:
-      if (e.clock_moved().kind() != v1::CLOCK_KIND_HANDLING &&
-          e.clock_moved().kind() != v1::CLOCK_KIND_REHANDLING) {
-        return std::nullopt;
-      }
+      if (!IsHandlingDue(e.clock_moved().kind())) return std::nullopt;
       u.handling_due = FromProto(e.clock_moved().due());
       break;
     case TicketEvent::kExtensionDecided: {

@@ -95,6 +95,15 @@ TEST(IntakeRulesTest, EventsMoveStatus) {
       ToProto(absl::FromUnixSeconds(1708000000));
   EXPECT_EQ(*ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED)->handling_due,
             absl::FromUnixSeconds(1708000000));
+  // A multi-unit order's due is the lead unit's.
+  e.Clear();
+  e.mutable_clock_started()->set_kind(v1::CLOCK_KIND_LEAD_UNIT);
+  *e.mutable_clock_started()->mutable_due() =
+      ToProto(absl::FromUnixSeconds(1709000000));
+  EXPECT_EQ(*ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED)->handling_due,
+            absl::FromUnixSeconds(1709000000));
+  e.mutable_clock_started()->set_kind(v1::CLOCK_KIND_RESPONSE);
+  EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED).has_value());
 }
 
 TEST(IntakeRulesTest, Subtree) {
