@@ -210,6 +210,17 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
   }
   Period handling = HandlingPeriod(*policy_, d.request_type(),
                                    d.has_limit() ? &d.limit() : nullptr);
+  if (d.co_unit_ids_size() > 0 && handling.rule == "handling.own_limit") {
+    // 6(2): the lead unit's limit may not exceed the 3/10 working days of
+    // its kind of order; only a statutory limit may (6(4)).
+    const Period ceiling = HandlingPeriod(*policy_, d.request_type(), nullptr);
+    std::shared_ptr<const calendar::Calendar> cal = state_->Get();
+    ASSIGN_OR_RETURN(v1::Explanation own,
+                     Explain(*cal, *policy_, handling, start));
+    ASSIGN_OR_RETURN(v1::Explanation most,
+                     Explain(*cal, *policy_, ceiling, start));
+    if (FromProto(most.due()) < FromProto(own.due())) handling = ceiling;
+  }
   TicketInfo info;
   info.ticket_id = ev.ticket_id();
   info.ticket_number = ev.ticket_number();
@@ -359,15 +370,15 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
       for (const std::string& co : ev.co_units_added().co_unit_ids()) {
         RETURN_IF_ERROR(store_->PutChainLink(conn, ticket, co, kCenter));
       }
-      for (const ClockRow& c : running) {
+      // The handling clock becomes the lead unit's (6(2)) in place: same
+      // id and due, its fired rungs, pending extension and fixed due kept,
+      // so a supervision already sent is not sent again.
+      for (ClockRow c : running) {
         if (c.kind != v1::CLOCK_KIND_HANDLING) continue;
-        RETURN_IF_ERROR(Stop(conn, c, true, at));
-        Period p{absl::StrCat("lead_unit.", c.rule), c.explanation.article(),
-                 c.working_days, std::nullopt};
-        if (c.fixed_due) p.last_day = LastDay(c.due);
-        RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_LEAD_UNIT, c.unit_id,
-                              c.dispatch_round, p, c.started_at)
-                            .status());
+        c.kind = v1::CLOCK_KIND_LEAD_UNIT;
+        c.rule = absl::StrCat("lead_unit.", c.rule);
+        c.explanation.set_rule(c.rule);
+        RETURN_IF_ERROR(store_->SetClockKind(conn, c));
       }
       return absl::OkStatus();
     }

@@ -194,6 +194,29 @@ TEST_F(DeadlineServiceTest, HandlingLimitPrecedence) {
   EXPECT_EQ(
       Find(m, v1::CLOCK_KIND_LEAD_UNIT)->explanation().last_working_date(),
       "2024-10-16");
+
+  // The lead unit's own limit may not exceed its kind's 3/10 days (6(2)):
+  // 15 days on a consultation is cut to 3; a shorter one stands.
+  v1::TicketEvent long_lead = routing_->Dispatched(
+      "t-000014", "town.longshui", v1::REQUEST_TYPE_CONSULTATION);
+  long_lead.mutable_dispatched()->add_co_unit_ids("dept.housing");
+  long_lead.mutable_dispatched()->mutable_limit()->set_working_days(15);
+  routing_->Publish(long_lead);
+  v1::GetClocksResponse l = Clocks("t-000014");
+  const v1::Clock* lead = Find(l, v1::CLOCK_KIND_LEAD_UNIT);
+  ASSERT_NE(lead, nullptr);
+  EXPECT_EQ(lead->explanation().rule(), "lead_unit.handling.consultation");
+  EXPECT_EQ(lead->explanation().working_days(), 3);
+  v1::TicketEvent short_lead = routing_->Dispatched(
+      "t-000015", "town.longshui", v1::REQUEST_TYPE_CONSULTATION);
+  short_lead.mutable_dispatched()->add_co_unit_ids("dept.housing");
+  short_lead.mutable_dispatched()->mutable_limit()->set_working_days(2);
+  routing_->Publish(short_lead);
+  v1::GetClocksResponse sl = Clocks("t-000015");
+  lead = Find(sl, v1::CLOCK_KIND_LEAD_UNIT);
+  ASSERT_NE(lead, nullptr);
+  EXPECT_EQ(lead->explanation().rule(), "lead_unit.handling.own_limit");
+  EXPECT_EQ(lead->explanation().working_days(), 2);
 }
 
 TEST_F(DeadlineServiceTest, StopsMetAndMissedWithOverdueDays) {
@@ -229,6 +252,45 @@ TEST_F(DeadlineServiceTest, StopsMetAndMissedWithOverdueDays) {
   routing_->Publish(routing_->Replied("t-000021", "town.longshui.sfs"));
   EXPECT_EQ(Find(Clocks("t-000021"), v1::CLOCK_KIND_FORWARD)->outcome(),
             v1::CLOCK_OUTCOME_MISSED);
+}
+
+// Co-units added to a running order turn its handling clock into the lead
+// unit's in place: a supervision already sent is not sent again, and a
+// pending extension stays pending.
+TEST_F(DeadlineServiceTest, CoUnitsAddedKeepTheClockItsStepsAndExtension) {
+  AdvanceTo(Local(2024, 3, 1, 9));  // Fri; complaint → last day 03-15
+  routing_->Publish(routing_->Dispatched("t-000025", "town.longshui",
+                                         v1::REQUEST_TYPE_COMPLAINT));
+  routing_->Publish(routing_->Accepted("t-000025", "town.longshui"));
+  AdvanceTo(Local(2024, 3, 6, 9));
+  v1::RequestExtensionResponse asked;
+  ASSERT_TRUE(
+      RequestExt(kStaffLongshui, "x-25", "t-000025", "2024-03-22", &asked)
+          .ok());
+  AdvanceTo(Local(2024, 3, 18, 9));
+  EXPECT_EQ(Scan(), 1);  // SUPERVISION
+  const std::string clock_id =
+      Find(Clocks("t-000025"), v1::CLOCK_KIND_HANDLING)->clock_id();
+
+  v1::TicketEvent added = routing_->Event("t-000025");
+  added.mutable_co_units_added()->add_co_unit_ids("dept.housing");
+  routing_->Publish(added);
+  v1::GetClocksResponse r = Clocks("t-000025");
+  EXPECT_EQ(Find(r, v1::CLOCK_KIND_HANDLING), nullptr);
+  const v1::Clock* lead = Find(r, v1::CLOCK_KIND_LEAD_UNIT);
+  ASSERT_NE(lead, nullptr);
+  EXPECT_EQ(lead->clock_id(), clock_id);
+  EXPECT_EQ(lead->explanation().rule(), "lead_unit.handling.default");
+  EXPECT_EQ(lead->ladder_step(), v1::LADDER_STEP_SUPERVISION);
+  EXPECT_EQ(Scan(), 0);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kLadderStepFired), 1);
+
+  v1::DecideExtensionResponse d;
+  ASSERT_TRUE(Decide(kCenterToken, "d-25", asked.extension().extension_id(),
+                     true, "2024-03-22", "同意延期", &d)
+                  .ok());
+  EXPECT_EQ(d.clock().kind(), v1::CLOCK_KIND_LEAD_UNIT);
+  EXPECT_EQ(FromProto(d.clock().due()), Local(2024, 3, 23));
 }
 
 // The relay may deliver an event late (deadline was down, or behind): the

@@ -202,6 +202,10 @@ class DeadlineStore {
                                  int overdue_working_days) = 0;
   virtual absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
                                     const std::string& unit_id) = 0;
+  // Writes kind, rule and explanation (a clock that changes role, e.g.
+  // HANDLING → LEAD_UNIT, keeping its id, rungs and extensions).
+  virtual absl::Status SetClockKind(db::Connection& conn,
+                                    const ClockRow& row) = 0;
   // Writes due, fixed_due, calendar version and completeness, working days
   // and explanation.
   virtual absl::Status MoveClock(db::Connection& conn, const ClockRow& row) = 0;

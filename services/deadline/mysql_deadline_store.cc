@@ -577,6 +577,21 @@ absl::Status MysqlDeadlineStore::SetClockUnit(db::Connection& conn,
   });
 }
 
+absl::Status MysqlDeadlineStore::SetClockKind(db::Connection& conn,
+                                              const ClockRow& r) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE clock SET kind = ?, rule = ?, "
+                                "explanation = ? WHERE clock_id = ?"));
+  return conn.Guard("change clock kind", [&] {
+    stmt->setInt(1, r.kind);
+    stmt->setString(2, r.rule);
+    std::istringstream in(r.explanation.SerializeAsString());
+    stmt->setBlob(3, &in);
+    stmt->setInt64(4, r.clock_id);
+    stmt->executeUpdate();
+  });
+}
+
 absl::Status MysqlDeadlineStore::MoveClock(db::Connection& conn,
                                            const ClockRow& r) {
   ASSIGN_OR_RETURN(

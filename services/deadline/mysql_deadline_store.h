@@ -38,6 +38,7 @@ class MysqlDeadlineStore final : public DeadlineStore {
                          int overdue_working_days) override;
   absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
                             const std::string& unit_id) override;
+  absl::Status SetClockKind(db::Connection& conn, const ClockRow& row) override;
   absl::Status MoveClock(db::Connection& conn, const ClockRow& row) override;
   absl::StatusOr<int64_t> CountRunningClocksInYear(db::Connection& conn,
                                                    int year) override;

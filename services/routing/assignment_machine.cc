@@ -184,6 +184,15 @@ absl::StatusOr<Transition> AssignmentMachine::Dispatch(
     return absl::FailedPreconditionError(
         absl::StrCat("unit_id: ", cmd.unit_id, " is inactive"));
   }
+  // A statutory limit wins over every other (articles 3 and 6(4)): the
+  // dispatcher may replace it only with another one that cites its law.
+  if (cmd.has_limit && cmd.limit.legal_basis().empty() && s.intake_limit &&
+      !s.intake_limit->legal_basis().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "limit: ", s.view.ticket_number(), " has a statutory limit (",
+        s.intake_limit->legal_basis(),
+        "); a dispatch limit without a legal basis cannot replace it"));
+  }
   Transition t = Begin(s, now);
   auto& v = t.after.view;
   const std::string previous = v.dispatched_unit_id();

@@ -270,9 +270,16 @@ TEST_F(MachineTest, EffectiveLimitIsTheDispatchsElseIntakes) {
   c.mutable_limit()->set_working_days(5);
   c.mutable_limit()->set_legal_basis("《信访工作条例》");
   s_ = m_.Received("t-1", "DZ20240208-000001", c, now_);
+  // The statutory limit wins over a dispatcher's own.
   DispatchCommand own = To("town.longshui");
   own.has_limit = true;
   own.limit.set_due_date("2024-03-01");
+  auto refused = m_.Dispatch(s_, own, now_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::StartsWith("limit: "));
+  // Another statutory limit (its own law) may replace it.
+  own.limit.set_legal_basis("《中华人民共和国政府信息公开条例》第三十三条");
   auto t = m_.Dispatch(s_, own, now_);
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->event.dispatched().limit().due_date(), "2024-03-01");
