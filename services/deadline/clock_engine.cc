@@ -765,11 +765,18 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
                  .first;
       }
       if (!it->second.ok()) {
+        // Routing down: try again later. A unit routing does not know (gone
+        // from the directory) will not resolve: the notice fails at once,
+        // as one does after the last attempt.
         log::Warning("notice.unresolved",
                      {{"notice_id", absl::StrCat(n.notice_id)},
                       {"unit_id", n.recipient_unit},
                       {"error", std::string(it->second.status().message())}});
         ++n.attempts;
+        if (absl::IsNotFound(it->second.status()) ||
+            n.attempts >= kMaxNoticeAttempts) {
+          n.delivery = v1::NOTICE_DELIVERY_FAILED;
+        }
         n.next_attempt_at = now + backoff;
         RETURN_IF_ERROR(engine_->store().UpdateNotice(*conn, n));
         continue;

@@ -32,6 +32,10 @@ class FakeDirectory final : public v1::DirectoryService::Service {
   grpc::Status GetUnit(grpc::ServerContext* ctx, const v1::GetUnitRequest* req,
                        v1::GetUnitResponse* resp) override {
     if (!Authorized(ctx)) return {grpc::StatusCode::UNAUTHENTICATED, "token"};
+    if (unknown) {
+      return {grpc::StatusCode::NOT_FOUND,
+              absl::StrCat("unit ", req->unit_id(), " not found")};
+    }
     v1::Unit* u = resp->mutable_unit();
     u->set_unit_id(req->unit_id());
     u->set_name("龙水镇人民政府");
@@ -50,6 +54,7 @@ class FakeDirectory final : public v1::DirectoryService::Service {
     return grpc::Status::OK;
   }
   std::vector<std::string> dates;
+  bool unknown = false;  // GetUnit answers NOT_FOUND
 
  private:
   static bool Authorized(grpc::ServerContext* ctx) {
@@ -232,6 +237,32 @@ TEST_F(NoticesTest, RecipientsComeFromRoutingsRosterAndWaitWhileItIsDown) {
   // The duty roster of the day the step fired.
   ASSERT_FALSE(directory_.dates.empty());
   EXPECT_EQ(directory_.dates[0], "2024-02-10");
+}
+
+// A unit routing no longer knows will never resolve: its notices fail at
+// once instead of waiting for ever.
+TEST_F(NoticesTest, NoticesOfAUnitRoutingDoesNotKnowFail) {
+  StartService(false);
+  FireReminder();
+  directory_.unknown = true;
+  std::unique_ptr<Notifier> log = NewLogNotifier();
+  std::unique_ptr<Directory> up = NewGrpcDirectory(
+      StartDirectory(), grpc::InsecureChannelCredentials(), kServiceToken);
+  ASSERT_TRUE(
+      scan_->scanner.DeliverNotices(svc_->clock().Now(), up.get(), log.get())
+          .ok());
+  std::vector<v1::Notice> notices = Notices();
+  ASSERT_EQ(notices.size(), 4u);
+  for (const auto& n : notices) {
+    EXPECT_EQ(n.delivery(), v1::NOTICE_DELIVERY_FAILED);
+    EXPECT_EQ(n.attempts(), 1);
+  }
+  // Nothing is left to deliver.
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(2)).ok());
+  absl::StatusOr<int> n =
+      scan_->scanner.DeliverNotices(svc_->clock().Now(), up.get(), log.get());
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
 }
 
 TEST_F(NoticesTest, WebhookDeliveryIsRetriedUntilAcknowledged) {
