@@ -691,6 +691,19 @@ TEST_P(ScenarioTest, AMonthOfTheRegulation) {
       return FromProto(moved.due()) == Local(2024, 11, 6);
     })) << moved.DebugString();
     EXPECT_GT(FromProto(moved.due()), FromProto(road_clock.due()));
+    // The caller learns of it through intake's status view (6(3)).
+    v1::Ticket seen;
+    EXPECT_TRUE(Scenario::Eventually([&] {
+      seen = s.Get(road.ticket_id(), kCenterToken);
+      return seen.has_handling_due() &&
+             FromProto(seen.handling_due()) == Local(2024, 11, 6);
+    })) << seen.DebugString();
+    bool told = false;
+    for (const auto& p : seen.progress()) {
+      told = told || (absl::StrContains(p.note(), "延期申请已批准") &&
+                      absl::StrContains(p.note(), "2024-11-05"));
+    }
+    EXPECT_TRUE(told) << seen.DebugString();
   }
 
   // The consultation is answered on 10-09, on time, and approved.
