@@ -388,8 +388,13 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
               "term_count, status, received_at, created_at, updated_at, "
               "signature) VALUES ",
               absl::StrJoin(rows, ",")));
-          if (absl::IsAlreadyExists(inserted) &&
-              absl::StrContains(inserted.message(), "uk_ticket_request")) {
+          if (absl::IsAlreadyExists(inserted)) {
+            // Another ticket id or number clash is no caller's doing (they
+            // are random and from the day counter): INTERNAL, and the batch
+            // is then written order by order.
+            if (!absl::StrContains(inserted.message(), "uk_ticket_request")) {
+              return absl::InternalError(inserted.message());
+            }
             return absl::AbortedError(absl::StrCat(
                 "a request id was stored concurrently: ", inserted.message()));
           }
