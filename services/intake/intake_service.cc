@@ -112,9 +112,11 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               who, {Role::kCallAgent, Role::kCenterStaff, Role::kService}));
           const absl::Time now = ctx_.clock.Now();
           std::shared_ptr<const Catalog> catalog = catalog_->Get();
-          if (!KnowsPlaces(*catalog, req->location()) && places_ != nullptr &&
-              places_->RefreshForUnknownPlace()) {
-            catalog = catalog_->Get();  // the directory has grown
+          if (!KnowsPlaces(*catalog, req->location()) && places_ != nullptr) {
+            // Read again even when this call did not refresh: a concurrent
+            // one it waited for may have.
+            places_->RefreshForUnknownPlace();
+            catalog = catalog_->Get();
           }
           RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog, now));
           if (req->has_close_at_intake()) {

@@ -79,11 +79,10 @@ absl::Status PlacesFollower::Refresh() {
   return RefreshLocked().status();
 }
 
-bool PlacesFollower::RefreshForUnknownPlace() {
+void PlacesFollower::RefreshForUnknownPlace() {
   absl::MutexLock lock(&mu_);
-  if (absl::Now() - last_attempt_ < min_gap_) return false;
-  absl::StatusOr<bool> changed = RefreshLocked();
-  return changed.ok() && *changed;
+  if (absl::Now() - last_attempt_ < min_gap_) return;
+  (void)RefreshLocked();  // a failure is logged; the installed places stay
 }
 
 absl::StatusOr<bool> PlacesFollower::RefreshLocked() {

@@ -56,8 +56,8 @@ class PlacesFollower {
   // One read; stores and swaps in the places when they changed.
   absl::Status Refresh();
   // For a request naming an unknown place: Refresh unless one ran less than
-  // min_gap ago. True when the places changed.
-  bool RefreshForUnknownPlace();
+  // min_gap ago.
+  void RefreshForUnknownPlace();
 
   // The background refresh every `interval`.
   void Start();
