@@ -411,11 +411,17 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
         std::vector<std::string> term_rows;
         std::vector<v1::TicketEvent> events;
         std::vector<std::pair<const NewTicket*, int64_t>> written;
+        absl::flat_hash_map<std::string, size_t> first_writer;
         for (size_t i = 0; i < n; ++i) {
           const NewTicket& t = *batch[i]->ticket;
           CreateOutcome out;
           if (auto it = stored.find(t.request_id); it != stored.end()) {
             out.record = it->second;
+            out.replayed = true;
+          } else if (auto first = first_writer.find(t.request_id);
+                     first != first_writer.end()) {
+            // The same id earlier in this batch: a replay of that order.
+            out.record = results[first->second]->record;
             out.replayed = true;
           } else if (auto row = row_ids.find(t.request_id);
                      row != row_ids.end()) {
@@ -425,7 +431,7 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
             out.record.request_hash = t.request_hash;
             AppendTermRows(t, out.record.row_id, &term_rows);
             events.insert(events.end(), t.events.begin(), t.events.end());
-            stored.emplace(t.request_id, out.record);  // later calls replay
+            first_writer.emplace(t.request_id, i);
           } else {
             return absl::InternalError(absl::StrCat(
                 "order ", t.ticket.ticket_number(), " is not in the table"));
