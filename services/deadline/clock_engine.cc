@@ -210,16 +210,10 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
   }
   Period handling = HandlingPeriod(*policy_, d.request_type(),
                                    d.has_limit() ? &d.limit() : nullptr);
-  if (d.co_unit_ids_size() > 0 && handling.rule == "handling.own_limit") {
-    // 6(2): the lead unit's limit may not exceed the 3/10 working days of
-    // its kind of order; only a statutory limit may (6(4)).
-    const Period ceiling = HandlingPeriod(*policy_, d.request_type(), nullptr);
-    std::shared_ptr<const calendar::Calendar> cal = state_->Get();
-    ASSIGN_OR_RETURN(v1::Explanation own,
-                     Explain(*cal, *policy_, handling, start));
-    ASSIGN_OR_RETURN(v1::Explanation most,
-                     Explain(*cal, *policy_, ceiling, start));
-    if (FromProto(most.due()) < FromProto(own.due())) handling = ceiling;
+  if (d.co_unit_ids_size() > 0) {
+    ASSIGN_OR_RETURN(handling,
+                     LeadUnitPeriod(*state_->Get(), *policy_, d.request_type(),
+                                    handling, start));
   }
   TicketInfo info;
   info.ticket_id = ev.ticket_id();
@@ -749,9 +743,18 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
   if (batch.empty()) return 0;
   std::map<std::string, absl::StatusOr<UnitContacts>> cache;
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  for (NoticeRow& n : batch) {
+  // Another attempt after a backoff of 30 s · 2^attempts, or FAILED at the
+  // last attempt (or at once when `give_up`).
+  auto retry_later = [&](NoticeRow& n, bool give_up) {
     const absl::Duration backoff =
         absl::Seconds(30) * (1 << std::min(n.attempts, 8));
+    ++n.attempts;
+    n.delivery = give_up || n.attempts >= kMaxNoticeAttempts
+                     ? v1::NOTICE_DELIVERY_FAILED
+                     : v1::NOTICE_DELIVERY_PENDING;
+    n.next_attempt_at = now + backoff;
+  };
+  for (NoticeRow& n : batch) {
     if (!n.resolved && directory != nullptr) {
       const std::string key =
           absl::StrCat(n.recipient_unit, "@",
@@ -772,12 +775,7 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
                      {{"notice_id", absl::StrCat(n.notice_id)},
                       {"unit_id", n.recipient_unit},
                       {"error", std::string(it->second.status().message())}});
-        ++n.attempts;
-        if (absl::IsNotFound(it->second.status()) ||
-            n.attempts >= kMaxNoticeAttempts) {
-          n.delivery = v1::NOTICE_DELIVERY_FAILED;
-        }
-        n.next_attempt_at = now + backoff;
+        retry_later(n, absl::IsNotFound(it->second.status()));
         RETURN_IF_ERROR(engine_->store().UpdateNotice(*conn, n));
         continue;
       }
@@ -797,11 +795,7 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
                                         : v1::NOTICE_DELIVERY_STORED;
       n.delivered_at = now;
     } else {
-      ++n.attempts;
-      n.delivery = n.attempts >= kMaxNoticeAttempts
-                       ? v1::NOTICE_DELIVERY_FAILED
-                       : v1::NOTICE_DELIVERY_PENDING;
-      n.next_attempt_at = now + backoff;
+      retry_later(n, /*give_up=*/false);
       log::Warning("notice.delivery_failed",
                    {{"notice_id", absl::StrCat(n.notice_id)},
                     {"attempts", absl::StrCat(n.attempts)},

@@ -55,6 +55,23 @@ Period HandlingPeriod(const Policy& p, v1::RequestType type,
   return out;
 }
 
+absl::StatusOr<Period> LeadUnitPeriod(const calendar::Calendar& cal,
+                                      const Policy& policy,
+                                      v1::RequestType type,
+                                      const Period& handling,
+                                      absl::Time start) {
+  if (handling.rule != "handling.own_limit") return handling;
+  const Period ceiling = DefaultHandling(policy, type);
+  if (!handling.last_day.has_value()) {
+    // Same start: more working days is a later due.
+    return handling.working_days > ceiling.working_days ? ceiling : handling;
+  }
+  ASSIGN_OR_RETURN(v1::Explanation most, Explain(cal, policy, ceiling, start));
+  ASSIGN_OR_RETURN(absl::CivilDay most_last,
+                   calendar::ParseDate(most.last_working_date()));
+  return *handling.last_day > most_last ? ceiling : handling;
+}
+
 Period RehandlingPeriod(const Policy& p, v1::RequestType type,
                         int handling_days) {
   Period out;

@@ -38,6 +38,14 @@ Period ReturnPeriod(const Policy& policy);
 Period HandlingPeriod(const Policy& policy, v1::RequestType type,
                       const v1::HandlingLimit* limit);
 
+// The lead unit's limit on a multi-unit order [6(2)]: `handling` (from
+// HandlingPeriod) when it is statutory, a default, or an own limit no later
+// than the 3/10 working days of its kind; else those days.
+absl::StatusOr<Period> LeadUnitPeriod(const calendar::Calendar& cal,
+                                      const Policy& policy,
+                                      v1::RequestType type,
+                                      const Period& handling, absl::Time start);
+
 // Re-handling after a rejected review: the policy's N, or (when it is 0) the
 // round's handling N (`handling_days`, 0 for a date limit → the default for
 // the request type).

@@ -30,6 +30,46 @@ class ClockRulesTest : public ::testing::Test {
   std::unique_ptr<calendar::Calendar> cal_;
 };
 
+// 6(2): a lead unit's own limit is cut to the 3/10 days of its kind.
+TEST_F(ClockRulesTest, LeadUnitLimitIsCappedByItsKind) {
+  const absl::Time start = Local(2024, 9, 27, 10);  // Fri before National Day
+  v1::HandlingLimit limit;
+  limit.set_working_days(15);
+  Period own = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, &limit);
+  auto p =
+      LeadUnitPeriod(*cal_, policy_, v1::REQUEST_TYPE_CONSULTATION, own, start);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->rule, "handling.consultation");
+  EXPECT_EQ(p->working_days, 3);
+  limit.set_working_days(2);
+  own = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, &limit);
+  EXPECT_EQ(
+      LeadUnitPeriod(*cal_, policy_, v1::REQUEST_TYPE_CONSULTATION, own, start)
+          ->rule,
+      "handling.own_limit");
+  // Dates: 3 working days from 09-27 end on 10-08 (09-29 worked, then the
+  // National Day week off): 10-08 stands, 10-09 is cut.
+  limit.set_due_date("2024-10-08");
+  own = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, &limit);
+  EXPECT_EQ(
+      LeadUnitPeriod(*cal_, policy_, v1::REQUEST_TYPE_CONSULTATION, own, start)
+          ->rule,
+      "handling.own_limit");
+  limit.set_due_date("2024-10-09");
+  own = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, &limit);
+  EXPECT_EQ(
+      LeadUnitPeriod(*cal_, policy_, v1::REQUEST_TYPE_CONSULTATION, own, start)
+          ->rule,
+      "handling.consultation");
+  // A statutory limit stands whatever its length.
+  limit.set_legal_basis("《信访工作条例》第三十二条");
+  own = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, &limit);
+  EXPECT_EQ(
+      LeadUnitPeriod(*cal_, policy_, v1::REQUEST_TYPE_CONSULTATION, own, start)
+          ->rule,
+      "handling.statutory");
+}
+
 TEST_F(ClockRulesTest, HandlingLimitPrecedence) {
   Period p = HandlingPeriod(policy_, v1::REQUEST_TYPE_CONSULTATION, nullptr);
   EXPECT_EQ(p.rule, "handling.consultation");
