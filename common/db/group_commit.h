@@ -41,8 +41,9 @@ struct GroupCommitOptions {
   int max_batch = 64;
   // Batches running at the same time at most (each holds a connection).
   int max_inflight = 2;
-  // Called after each batch with its number of requests (metrics); may be
-  // empty.
+  // Called after each batch with its number of requests (metrics), on the
+  // leader's thread without the lock, so batches in flight together may call
+  // it at once; may be empty.
   std::function<void(int)> on_batch;
 };
 
@@ -124,11 +125,11 @@ class GroupCommit {
     ++inflight_;
     mu_.Unlock();
     std::vector<Result> results = fn_(requests);
+    if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()));
     mu_.Lock();
     --inflight_;
     ++batches_;
     requests_ += static_cast<int64_t>(batch.size());
-    if (options_.on_batch) options_.on_batch(static_cast<int>(batch.size()));
     for (size_t i = 0; i < batch.size(); ++i) {
       batch[i]->result.emplace(std::move(results.at(i)));
     }

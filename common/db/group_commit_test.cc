@@ -42,7 +42,7 @@ TEST(GroupCommitTest, RequestsArrivingDuringACommitShareTheNextBatch) {
         sizes.push_back(batch.size());
         return Echo(batch);
       },
-      GroupCommitOptions{/*max_batch=*/64, /*max_inflight=*/1});
+      GroupCommitOptions{/*max_batch=*/64, /*max_inflight=*/1, nullptr});
 
   std::vector<std::string> got(10);
   std::vector<std::thread> threads;
@@ -77,7 +77,7 @@ TEST(GroupCommitTest, BatchesAreCappedAndAtMostMaxInflightRunAtOnce) {
         --running;
         return Echo(batch);
       },
-      GroupCommitOptions{/*max_batch=*/5, /*max_inflight=*/2});
+      GroupCommitOptions{/*max_batch=*/5, /*max_inflight=*/2, nullptr});
 
   constexpr int kThreads = 16, kEach = 50;
   std::atomic<int> wrong{0};

@@ -69,9 +69,12 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   std::vector<std::string> names;
   for (const config::Subscriber& sub : c.subscribers) names.push_back(sub.name);
   s->outbox_ = std::make_unique<outbox::Outbox>(c.service_name, names);
+  // Credentials of this service's calls to its peers (relay, components).
+  std::shared_ptr<grpc::ChannelCredentials> peer_credentials =
+      server::ChannelCredentialsFor(s->tls_.get());
   outbox::RelayOptions relay = options.relay;
   relay.service_token = c.service_token;
-  relay.credentials = server::ChannelCredentialsFor(s->tls_.get());
+  relay.credentials = peer_credentials;
   s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
                                               c.subscribers, relay);
 
@@ -82,7 +85,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
 
   s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
                                 s->tokens_, *s->outbox_, *s->relay_,
-                                server::ChannelCredentialsFor(s->tls_.get())});
+                                peer_credentials});
   ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
   s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
   return s;
