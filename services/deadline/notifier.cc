@@ -15,6 +15,7 @@
 #include "common/server/proto_enum.h"
 #include "common/server/proto_time.h"
 #include "common/server/tls.h"
+#include "common/status/grpc_status.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/deadline/clock_rules.h"
 
@@ -185,9 +186,9 @@ class GrpcDirectory final : public Directory {
                       std::chrono::seconds(2));
   }
   static absl::Status Map(const grpc::Status& s, const char* what) {
-    return absl::Status(
-        static_cast<absl::StatusCode>(s.error_code()),
-        absl::StrCat("routing ", what, ": ", s.error_message()));
+    const absl::Status st = FromGrpcStatus(s);
+    return absl::Status(st.code(),
+                        absl::StrCat("routing ", what, ": ", st.message()));
   }
 
   std::unique_ptr<v1::DirectoryService::Stub> stub_;
