@@ -36,6 +36,16 @@ void SetHolder(AssignmentState& s, const std::string& unit) {
   Touch(s, unit);
 }
 
+// Dispatched and not yet replied, still below the center: co-units may be
+// named or released.
+bool CoUnitsOpen(const AssignmentState& s, const std::string& center) {
+  const auto st = s.view.status();
+  return In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
+                 v1::TICKET_STATUS_FORWARDED, v1::TICKET_STATUS_DISPUTED}) ||
+         (st == v1::TICKET_STATUS_RETURNED &&
+          s.view.holder_unit_id() != center);
+}
+
 }  // namespace
 
 bool IsRepliedOrLater(TicketStatus status) {
@@ -63,6 +73,16 @@ absl::Status AssignmentMachine::NotHolder(const AssignmentState& s,
   return absl::PermissionDeniedError(
       absl::StrCat(s.view.ticket_number(), ": unit ", unit,
                    " does not hold it; only the holder may act"));
+}
+
+int AssignmentMachine::CoUnitIndex(const AssignmentState& s,
+                                   const std::string& unit) const {
+  const std::string first = tree_->FirstLevelOf(unit);
+  if (first.empty()) return -1;
+  for (int i = 0; i < s.view.co_units_size(); ++i) {
+    if (s.view.co_units(i).unit_id() == first) return i;
+  }
+  return -1;
 }
 
 Transition AssignmentMachine::Begin(const AssignmentState& s,
@@ -252,7 +272,13 @@ absl::StatusOr<Transition> AssignmentMachine::Dispatch(
 absl::StatusOr<Transition> AssignmentMachine::Accept(const AssignmentState& s,
                                                      const std::string& unit,
                                                      absl::Time now) const {
-  RETURN_IF_ERROR(NotHolder(s, unit));
+  if (s.view.holder_unit_id() != unit) {
+    const int index = CoUnitIndex(s, unit);
+    if (index >= 0) return AcceptAsCoUnit(s, index, now);
+    return absl::PermissionDeniedError(
+        absl::StrCat(s.view.ticket_number(), ": unit ", unit,
+                     " neither holds it nor is a co-unit of it"));
+  }
   const auto st = s.view.status();
   if (unit == tree_->CenterId() ||
       !In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_FORWARDED,
@@ -263,6 +289,32 @@ absl::StatusOr<Transition> AssignmentMachine::Accept(const AssignmentState& s,
   Transition t = Begin(s, now);
   t.after.view.set_status(v1::TICKET_STATUS_ACCEPTED);
   t.event.mutable_accepted()->set_unit_id(unit);
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::AcceptAsCoUnit(
+    const AssignmentState& s, int index, absl::Time now) const {
+  const v1::CoUnit& c = s.view.co_units(index);
+  if (!CoUnitsOpen(s, tree_->CenterId()) &&
+      s.view.status() != v1::TICKET_STATUS_REHANDLING) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; no co-unit part to accept for ", c.unit_id()));
+  }
+  if (c.released()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; co-unit ", c.unit_id(), " was released by the center"));
+  }
+  if (c.accepted()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; co-unit ", c.unit_id(), " already accepted its part"));
+  }
+  Transition t = Begin(s, now);
+  auto* after = t.after.view.mutable_co_units(index);
+  after->set_accepted(true);
+  *after->mutable_accepted_at() = ToProto(now);
+  auto* e = t.event.mutable_accepted();
+  e->set_unit_id(c.unit_id());
+  e->set_as_co_unit(true);
   return t;
 }
 
@@ -419,13 +471,7 @@ absl::StatusOr<Transition> AssignmentMachine::DecideDispute(
 absl::StatusOr<Transition> AssignmentMachine::AddCoUnits(
     const AssignmentState& s, const std::vector<std::string>& units,
     const std::string& note, absl::Time now) const {
-  const auto st = s.view.status();
-  const bool ok =
-      In(st, {v1::TICKET_STATUS_DISPATCHED, v1::TICKET_STATUS_ACCEPTED,
-              v1::TICKET_STATUS_FORWARDED, v1::TICKET_STATUS_DISPUTED}) ||
-      (st == v1::TICKET_STATUS_RETURNED &&
-       s.view.holder_unit_id() != tree_->CenterId());
-  if (!ok) {
+  if (!CoUnitsOpen(s, tree_->CenterId())) {
     return absl::FailedPreconditionError(absl::StrCat(
         Describe(s), "; co-units need a dispatched, unreplied order"));
   }
@@ -449,11 +495,7 @@ absl::StatusOr<Transition> AssignmentMachine::AddCoUnits(
 absl::StatusOr<Transition> AssignmentMachine::SubmitCoOpinion(
     const AssignmentState& s, const std::string& unit,
     const std::string& opinion, absl::Time now) const {
-  const std::string first = tree_->FirstLevelOf(unit);
-  int index = -1;
-  for (int i = 0; i < s.view.co_units_size(); ++i) {
-    if (!first.empty() && s.view.co_units(i).unit_id() == first) index = i;
-  }
+  const int index = CoUnitIndex(s, unit);
   if (index < 0) {
     return absl::PermissionDeniedError(absl::StrCat(
         s.view.ticket_number(), ": unit ", unit, " is not a co-unit"));
@@ -463,6 +505,11 @@ absl::StatusOr<Transition> AssignmentMachine::SubmitCoOpinion(
       (IsRepliedOrLater(st) && st != v1::TICKET_STATUS_REHANDLING)) {
     return absl::FailedPreconditionError(
         absl::StrCat(Describe(s), "; co-unit input is closed"));
+  }
+  const std::string& first = s.view.co_units(index).unit_id();
+  if (s.view.co_units(index).released()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; co-unit ", first, " was released by the center"));
   }
   if (s.view.co_units(index).opinion_submitted()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -476,6 +523,37 @@ absl::StatusOr<Transition> AssignmentMachine::SubmitCoOpinion(
   auto* e = t.event.mutable_co_opinion_submitted();
   e->set_co_unit_id(first);
   e->set_lead_unit_id(s.view.dispatched_unit_id());
+  return t;
+}
+
+absl::StatusOr<Transition> AssignmentMachine::ReleaseCoUnit(
+    const AssignmentState& s, const std::string& co_unit,
+    const std::string& reason, absl::Time now) const {
+  if (!CoUnitsOpen(s, tree_->CenterId())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; co-units are released only before the reply"));
+  }
+  int index = -1;
+  for (int i = 0; i < s.view.co_units_size(); ++i) {
+    if (s.view.co_units(i).unit_id() == co_unit) index = i;
+  }
+  if (index < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        Describe(s), "; ", co_unit, " is not a co-unit of the order"));
+  }
+  if (s.view.co_units(index).released()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s), "; co-unit ", co_unit, " already released"));
+  }
+  Transition t = Begin(s, now);
+  auto* c = t.after.view.mutable_co_units(index);
+  c->set_released(true);
+  c->set_release_reason(reason);
+  *c->mutable_released_at() = ToProto(now);
+  auto* e = t.event.mutable_co_unit_released();
+  e->set_co_unit_id(co_unit);
+  e->set_lead_unit_id(s.view.dispatched_unit_id());
+  e->set_reason(reason);
   return t;
 }
 
@@ -494,7 +572,9 @@ absl::StatusOr<Transition> AssignmentMachine::Reply(const AssignmentState& s,
   }
   std::vector<std::string> missing;
   for (const auto& c : s.view.co_units()) {
-    if (!c.opinion_submitted()) missing.push_back(c.unit_id());
+    if (!c.opinion_submitted() && !c.released()) {
+      missing.push_back(c.unit_id());
+    }
   }
   if (!missing.empty()) {
     return absl::FailedPreconditionError(
@@ -552,7 +632,10 @@ absl::StatusOr<Transition> AssignmentMachine::Review(
     v.set_status(v1::TICKET_STATUS_REHANDLING);
     SetHolder(t.after, unit);
     v.set_rehandling_round(v.rehandling_round() + 1);
+    // Co-unit input is asked again, except from released co-units: they
+    // stay released across rehandling rounds.
     for (auto& c : *v.mutable_co_units()) {
+      if (c.released()) continue;
       c.set_opinion_submitted(false);
       c.clear_submitted_at();
     }

@@ -80,6 +80,11 @@ class AssignmentMachine {
   absl::StatusOr<Transition> Dispatch(const AssignmentState& s,
                                       const DispatchCommand& cmd,
                                       absl::Time now) const;
+  // The holder accepts (签收): → ACCEPTED. A unit whose first-level unit is a
+  // co-unit (and which does not hold the order) acknowledges its part
+  // instead: the co-unit is marked accepted, holder and status unchanged,
+  // Accepted{as_co_unit}. Once per co-unit per dispatch round; never once
+  // released.
   absl::StatusOr<Transition> Accept(const AssignmentState& s,
                                     const std::string& unit,
                                     absl::Time now) const;
@@ -112,6 +117,14 @@ class AssignmentMachine {
                                              const std::string& unit,
                                              const std::string& opinion,
                                              absl::Time now) const;
+  // The center releases a co-unit: its input is no longer awaited (Reply
+  // does not wait for it, a rejected review does not ask it again), and it
+  // may no longer accept or give input. Before REPLIED only.
+  absl::StatusOr<Transition> ReleaseCoUnit(const AssignmentState& s,
+                                           const std::string& co_unit,
+                                           const std::string& reason,
+                                           absl::Time now) const;
+  // Refused while a co-unit that is not released has not given its input.
   absl::StatusOr<Transition> Reply(const AssignmentState& s,
                                    const std::string& unit,
                                    const ReplyCommand& cmd,
@@ -135,6 +148,11 @@ class AssignmentMachine {
  private:
   absl::Status NotHolder(const AssignmentState& s,
                          const std::string& unit) const;
+  // Index in s.view.co_units() of the co-unit `unit` speaks for (its
+  // first-level unit), or -1.
+  int CoUnitIndex(const AssignmentState& s, const std::string& unit) const;
+  absl::StatusOr<Transition> AcceptAsCoUnit(const AssignmentState& s, int index,
+                                            absl::Time now) const;
   Transition Begin(const AssignmentState& s, absl::Time now) const;
   absl::Status CheckCoUnits(const std::vector<std::string>& units,
                             const std::string& lead,

@@ -1,5 +1,6 @@
 #include "services/routing/assignment_machine.h"
 
+#include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/routing_test_tree.h"
@@ -217,6 +218,195 @@ TEST_F(MachineTest, CoUnitsGiveInputBeforeTheLeadReplies) {
   // A section of a co-unit speaks for it.
   Apply(m_.SubmitCoOpinion(s_, "sec.urban.shirong", "市容无异议", now_));
   Apply(m_.Reply(s_, "town.longshui", Answer(), now_));
+}
+
+// 第七条: a co-unit (协办) responds by acknowledging its part; the holder
+// and the status do not move.
+TEST_F(MachineTest, CoUnitAcceptsItsPartOnce) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing", "dept.urban"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  const absl::Time later = now_ + absl::Hours(2);
+  auto t = m_.Accept(s_, "dept.housing", later);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE(t->event.has_accepted());
+  EXPECT_EQ(t->event.accepted().unit_id(), "dept.housing");
+  EXPECT_TRUE(t->event.accepted().as_co_unit());
+  Apply(t);
+  EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_DISPATCHED);
+  EXPECT_EQ(s_.view.holder_unit_id(), "town.longshui");
+  EXPECT_TRUE(s_.view.co_units(0).accepted());
+  EXPECT_EQ(FromProto(s_.view.co_units(0).accepted_at()), later);
+  EXPECT_FALSE(s_.view.co_units(1).accepted());
+  // Twice in the round: refused, naming status and holder.
+  auto again = m_.Accept(s_, "dept.housing", later).status();
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(again.message()),
+              HasSubstr("DZ20240208-000001 is DISPATCHED, held by "
+                        "town.longshui; co-unit dept.housing already"));
+  // A section speaks for its first-level co-unit.
+  auto sec = m_.Accept(s_, "sec.urban.shirong", later);
+  ASSERT_TRUE(sec.ok()) << sec.status();
+  EXPECT_EQ(sec->event.accepted().unit_id(), "dept.urban");
+  Apply(sec);
+  // Neither holder nor co-unit.
+  EXPECT_EQ(m_.Accept(s_, "town.longgang", later).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // A unit below the lead that does not hold it is no co-unit either.
+  EXPECT_EQ(m_.Accept(s_, "comm.nanshan", later).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // The holder's own accept is unchanged.
+  auto holder = m_.Accept(s_, "town.longshui", later);
+  ASSERT_TRUE(holder.ok()) << holder.status();
+  EXPECT_EQ(holder->event.accepted().unit_id(), "town.longshui");
+  EXPECT_FALSE(holder->event.accepted().as_co_unit());
+  EXPECT_EQ(holder->after.view.status(), v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_TRUE(holder->after.view.co_units(0).accepted());
+}
+
+TEST_F(MachineTest, CoUnitAcceptRefusedWhenReleasedOrOrderNotOpen) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing", "dept.urban"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  Apply(m_.ReleaseCoUnit(s_, "dept.housing", "该事项与住房监管无关", now_));
+  auto released = m_.Accept(s_, "dept.housing", now_).status();
+  EXPECT_EQ(released.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(released.message()),
+              HasSubstr("is DISPATCHED, held by town.longshui; co-unit "
+                        "dept.housing was released"));
+  // Back at the center: no co-unit part to accept.
+  Apply(m_.Return(s_, "town.longshui", "非本镇职责", now_));
+  auto at_center = m_.Accept(s_, "dept.urban", now_).status();
+  EXPECT_EQ(at_center.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(at_center.message()),
+              HasSubstr("is RETURNED, held by center"));
+  // Merged (then unmerged back to RECEIVED): still refused.
+  Apply(m_.Merge(s_, now_));
+  EXPECT_EQ(m_.Accept(s_, "dept.urban", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  auto u = m_.Unmerge(s_, now_);
+  ASSERT_TRUE(u.ok());
+  s_ = u->after;
+  auto received = m_.Accept(s_, "dept.urban", now_).status();
+  EXPECT_EQ(received.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(received.message()), HasSubstr("is RECEIVED"));
+}
+
+TEST_F(MachineTest, CenterReleasesACoUnit) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing", "dept.urban"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  Apply(m_.Accept(s_, "town.longshui", now_));
+  const absl::Time later = now_ + absl::Hours(5);
+  auto t =
+      m_.ReleaseCoUnit(s_, "dept.urban", "不涉及占道经营，无需城管协办", later);
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_TRUE(t->event.has_co_unit_released());
+  EXPECT_EQ(t->event.co_unit_released().co_unit_id(), "dept.urban");
+  EXPECT_EQ(t->event.co_unit_released().lead_unit_id(), "town.longshui");
+  EXPECT_EQ(t->event.co_unit_released().reason(),
+            "不涉及占道经营，无需城管协办");
+  Apply(t);
+  EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_EQ(s_.view.holder_unit_id(), "town.longshui");
+  const v1::CoUnit& c = s_.view.co_units(1);
+  EXPECT_TRUE(c.released());
+  EXPECT_EQ(c.release_reason(), "不涉及占道经营，无需城管协办");
+  EXPECT_EQ(FromProto(c.released_at()), later);
+  EXPECT_FALSE(s_.view.co_units(0).released());
+  // Twice.
+  auto twice = m_.ReleaseCoUnit(s_, "dept.urban", "再次", now_).status();
+  EXPECT_EQ(twice.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(twice.message()),
+              HasSubstr("is ACCEPTED, held by town.longshui; co-unit "
+                        "dept.urban already released"));
+  // Not a co-unit: the lead, another first-level unit, a section.
+  for (const char* u :
+       {"town.longshui", "town.longgang", "sec.urban.shirong"}) {
+    auto not_co = m_.ReleaseCoUnit(s_, u, "原因", now_).status();
+    EXPECT_EQ(not_co.code(), absl::StatusCode::kFailedPrecondition) << u;
+    EXPECT_THAT(std::string(not_co.message()),
+                HasSubstr(std::string(u) + " is not a co-unit"))
+        << u;
+  }
+  // A released co-unit gives no more input.
+  auto input = m_.SubmitCoOpinion(s_, "sec.urban.shirong", "意见", now_);
+  EXPECT_EQ(input.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(input.status().message()), HasSubstr("released"));
+}
+
+TEST_F(MachineTest, ReleaseRefusedOnceReplied) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  Apply(m_.Accept(s_, "town.longshui", now_));
+  Apply(m_.SubmitCoOpinion(s_, "dept.housing", "物业属我委监管", now_));
+  Apply(m_.Reply(s_, "town.longshui", Answer(), now_));
+  auto replied = m_.ReleaseCoUnit(s_, "dept.housing", "原因", now_).status();
+  EXPECT_EQ(replied.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(replied.message()),
+              HasSubstr("is REPLIED, held by town.longshui"));
+  Apply(m_.Review(s_, "rpl-1", false, {v1::REVIEW_REASON_NOT_RESOLVED}, "",
+                  now_));
+  EXPECT_EQ(m_.ReleaseCoUnit(s_, "dept.housing", "原因", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // REHANDLING
+  Apply(m_.SubmitCoOpinion(s_, "dept.housing", "补充意见", now_));
+  ReplyCommand again = Answer();
+  again.reply_id = "rpl-2";
+  Apply(m_.Reply(s_, "town.longshui", again, now_));
+  Apply(m_.Review(s_, "rpl-2", true, {}, "", now_));
+  EXPECT_EQ(m_.ReleaseCoUnit(s_, "dept.housing", "原因", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // AWAITING_EVALUATION
+}
+
+TEST_F(MachineTest, ReplyDoesNotWaitForReleasedCoUnits) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing", "dept.urban"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  Apply(m_.Accept(s_, "town.longshui", now_));
+  Apply(m_.SubmitCoOpinion(s_, "dept.housing", "物业属我委监管", now_));
+  auto missing = m_.Reply(s_, "town.longshui", Answer(), now_).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(missing.message()),
+              HasSubstr("co-unit input missing from dept.urban"));
+  // The only missing input is a released co-unit's: the lead may reply.
+  Apply(m_.ReleaseCoUnit(s_, "dept.urban", "城管局已另案处理", now_));
+  Apply(m_.Reply(s_, "town.longshui", Answer(), now_));
+  EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_REPLIED);
+}
+
+TEST_F(MachineTest, RejectionKeepsReleasedCoUnitsReleased) {
+  DispatchCommand cmd = To("town.longshui");
+  cmd.co_unit_ids = {"dept.housing", "dept.urban"};
+  Apply(m_.Dispatch(s_, cmd, now_));
+  Apply(m_.Accept(s_, "dept.urban", now_));
+  Apply(m_.Accept(s_, "town.longshui", now_));
+  Apply(m_.SubmitCoOpinion(s_, "dept.housing", "物业属我委监管", now_));
+  Apply(m_.ReleaseCoUnit(s_, "dept.urban", "城管局已另案处理", now_));
+  Apply(m_.Reply(s_, "town.longshui", Answer(), now_));
+  Apply(m_.Review(s_, "rpl-1", false, {v1::REVIEW_REASON_NOT_RESOLVED},
+                  "来电人反映未解决", now_));
+  ASSERT_EQ(s_.view.status(), v1::TICKET_STATUS_REHANDLING);
+  // The co-unit still in the order is asked again; the released one is not.
+  const v1::CoUnit& housing = s_.view.co_units(0);
+  EXPECT_FALSE(housing.opinion_submitted());
+  EXPECT_FALSE(housing.released());
+  const v1::CoUnit& urban = s_.view.co_units(1);
+  EXPECT_TRUE(urban.released());
+  EXPECT_EQ(urban.release_reason(), "城管局已另案处理");
+  EXPECT_TRUE(urban.accepted());  // acceptance is per dispatch round
+  auto missing = m_.Reply(s_, "town.longshui", Answer(), now_).status();
+  EXPECT_THAT(std::string(missing.message()),
+              HasSubstr("co-unit input missing from dept.housing"));
+  EXPECT_THAT(std::string(missing.message()),
+              ::testing::Not(HasSubstr("dept.urban")));
+  EXPECT_EQ(m_.SubmitCoOpinion(s_, "dept.urban", "补充", now_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Apply(m_.SubmitCoOpinion(s_, "dept.housing", "已督促整改", now_));
+  ReplyCommand again = Answer();
+  again.reply_id = "rpl-2";
+  Apply(m_.Reply(s_, "town.longshui", again, now_));
+  EXPECT_TRUE(s_.view.co_units(1).released());
 }
 
 TEST_F(MachineTest, IllegalTransitionsNameStateAndHolder) {

@@ -53,7 +53,7 @@ void CheckInvariants(const UnitTree& tree, const AssignmentState& s,
   }
   if (v.status() == v1::TICKET_STATUS_REPLIED) {
     for (const auto& c : v.co_units())
-      EXPECT_TRUE(c.opinion_submitted()) << where;
+      EXPECT_TRUE(c.opinion_submitted() || c.released()) << where;
   }
   for (const auto& u : s.touched_units) EXPECT_TRUE(tree.Contains(u)) << where;
 }
@@ -87,7 +87,7 @@ TEST(AssignmentRandomTest, ThousandsOfRandomSequencesKeepInvariants) {
     int dispute_n = 0, reply_n = 0;
     for (int step = 0; step < kSteps; ++step) {
       const std::string where = absl::StrCat("seq ", seq, " step ", step);
-      const int op = std::uniform_int_distribution<int>(0, 10)(rng);
+      const int op = std::uniform_int_distribution<int>(0, 11)(rng);
       // Half the time the acting unit is the holder, so transitions happen.
       const std::string actor =
           coin(50) ? s.view.holder_unit_id() : pick(units);
@@ -159,6 +159,13 @@ TEST(AssignmentRandomTest, ThousandsOfRandomSequencesKeepInvariants) {
           }
           break;
         }
+        case 11: {
+          std::string co = s.view.co_units_size() > 0 && coin(80)
+                               ? s.view.co_units(0).unit_id()
+                               : pick(units);
+          t = m.ReleaseCoUnit(s, co, "无需协办", now);
+          break;
+        }
       }
       if (t.ok()) {
         ++accepted;
@@ -195,7 +202,7 @@ TEST(AssignmentRandomTest, ThousandsOfRandomSequencesKeepInvariants) {
   }
   EXPECT_EQ(accepted, events);
   // The walk really exercised every operation.
-  for (int op = 0; op <= 10; ++op) {
+  for (int op = 0; op <= 11; ++op) {
     EXPECT_GT(accepted_by_op[op], 0)
         << "operation " << op << " never succeeded";
   }
