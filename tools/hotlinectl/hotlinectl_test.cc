@@ -1,3 +1,5 @@
+#include <google/protobuf/descriptor.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/deadline.pb.h"
@@ -67,6 +69,24 @@ TEST(RequestBuilderTest, JsonThenWords) {
   EXPECT_EQ(req.title(), "路灯不亮");
   EXPECT_EQ(req.location().town_code(), "b");
   EXPECT_FALSE(ApplyJson("{not json", &req).ok());
+}
+
+// The verb release-co-unit names this method; its request is built from
+// words like any other.
+TEST(RequestBuilderTest, ReleaseCoUnitFromWords) {
+  const auto* method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          "hotline.v1.RoutingService.ReleaseCoUnit");
+  ASSERT_NE(method, nullptr);
+  EXPECT_EQ(method->input_type()->full_name(),
+            "hotline.v1.ReleaseCoUnitRequest");
+  v1::ReleaseCoUnitRequest req;
+  ASSERT_TRUE(ApplyAssignments({"ticket_id=tkt-1", "co_unit_id=dept.urban",
+                                "reason=经核实不涉及占道经营，无需协办"},
+                               &req)
+                  .ok());
+  EXPECT_EQ(req.co_unit_id(), "dept.urban");
+  EXPECT_EQ(req.reason(), "经核实不涉及占道经营，无需协办");
 }
 
 TEST(RenderTest, TablesAlignChineseAndShortenEnums) {
