@@ -303,7 +303,7 @@ absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
       c.Prepare("DELETE FROM assignment_co_unit WHERE ticket_id = ?"));
   ASSIGN_OR_RETURN(auto* ins,
                    c.Prepare("INSERT INTO assignment_co_unit (ticket_id, "
-                             "unit_id, submitted) VALUES (?,?,?)"));
+                             "unit_id, submitted, released) VALUES (?,?,?,?)"));
   return c.Guard("save co-units", [&] {
     del->setString(1, v.ticket_id());
     del->executeUpdate();
@@ -311,6 +311,7 @@ absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
       ins->setString(1, v.ticket_id());
       ins->setString(2, cu.unit_id());
       ins->setInt(3, cu.opinion_submitted() ? 1 : 0);
+      ins->setInt(4, cu.released() ? 1 : 0);
       ins->executeUpdate();
     }
     return absl::OkStatus();
@@ -329,7 +330,7 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
   if (!q.co_units.empty()) {
     ors.push_back(absl::StrCat(
         "ticket_id IN (SELECT ticket_id FROM assignment_co_unit WHERE "
-        "submitted = 0 AND unit_id IN (",
+        "submitted = 0 AND released = 0 AND unit_id IN (",
         Placeholders(q.co_units.size()), "))"));
   }
   if (ors.empty()) return std::vector<AssignmentState>{};

@@ -3,6 +3,7 @@
 // automatic dispatch, worklists fed by deadline's events, idempotency, and
 // the outbox (exactly one event per accepted change, none per refusal).
 
+#include <functional>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -877,6 +878,204 @@ TEST_F(RoutingIT, CoUnitsGiveInputOnceAndTheLeadRepliesOnce) {
                 "co-unit input missing");
   ASSERT_TRUE(RCALL(SubmitCoOpinion, kHousingStaff, op, &opr).ok());
   EXPECT_EQ(Events(t), 8);
+}
+
+// 第七条 for co-units (协办) and 第六条(二): a co-unit acknowledges its part
+// with Accept; the center releases a co-unit so that the lead unit need not
+// wait for it.
+TEST_F(RoutingIT, CoUnitAcceptsItsPartAndTheCenterReleasesACoUnit) {
+  std::string t = NewOrder(1);
+  ASSERT_TRUE(
+      Dispatch(t, "town.longshui", "", {"dept.housing", "dept.urban"}).ok());
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(1)).ok());
+  const absl::Time accepted_at = Now();
+
+  // The co-unit acknowledges: holder and status unchanged.
+  v1::AcceptRequest acc;
+  acc.set_request_id("co-acc-1");
+  acc.set_ticket_id(t);
+  v1::AcceptResponse first, again;
+  ASSERT_TRUE(RCALL(Accept, kHousingStaff, acc, &first).ok());
+  const v1::Assignment& a = first.assignment();
+  EXPECT_EQ(a.status(), v1::TICKET_STATUS_DISPATCHED);
+  EXPECT_EQ(a.holder_unit_id(), "town.longshui");
+  ASSERT_EQ(a.co_units_size(), 2);
+  EXPECT_EQ(a.co_units(0).unit_id(), "dept.housing");
+  EXPECT_TRUE(a.co_units(0).accepted());
+  EXPECT_EQ(FromProto(a.co_units(0).accepted_at()), accepted_at);
+  EXPECT_FALSE(a.co_units(1).accepted());
+  EXPECT_EQ(Events(t), 2);
+  // Replayed later: the first answer, nothing written.
+  ASSERT_TRUE(svc_->clock().Advance(absl::Minutes(5)).ok());
+  ASSERT_TRUE(RCALL(Accept, kHousingStaff, acc, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(Events(t), 2);
+  // Twice in the round, or by a unit that is neither holder nor co-unit.
+  acc.set_request_id("co-acc-2");
+  ExpectRefused(RCALL(Accept, kHousingStaff, acc, &again),
+                grpc::StatusCode::FAILED_PRECONDITION,
+                "is DISPATCHED, held by town.longshui; co-unit dept.housing "
+                "already accepted");
+  acc.set_request_id("co-acc-3");
+  ExpectRefused(RCALL(Accept, kLonggangStaff, acc, &again),
+                grpc::StatusCode::PERMISSION_DENIED);
+  // The holder's own accept is unchanged.
+  ASSERT_TRUE(Accept(t, kLongshuiStaff).ok());
+  EXPECT_EQ(Get(t).status(), v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_EQ(Events(t), 3);
+
+  // ReleaseCoUnit: the center only; wire input checked field by field.
+  const std::string reason = "经核实不涉及占道经营，城管局无需协办";
+  v1::ReleaseCoUnitRequest rel;
+  rel.set_request_id("rel-1");
+  rel.set_ticket_id(t);
+  rel.set_co_unit_id("dept.urban");
+  rel.set_reason(reason);
+  v1::ReleaseCoUnitResponse rr, rr2;
+  ExpectRefused(RCALL(ReleaseCoUnit, kUrbanStaff, rel, &rr),
+                grpc::StatusCode::PERMISSION_DENIED);
+  ExpectRefused(RCALL(ReleaseCoUnit, kLongshuiLead, rel, &rr),
+                grpc::StatusCode::PERMISSION_DENIED);
+  struct Bad {
+    std::string field;
+    std::function<void(v1::ReleaseCoUnitRequest&)> spoil;
+  };
+  const std::vector<Bad> bads = {
+      {"request_id", [](auto& r) { r.clear_request_id(); }},
+      {"ticket_id", [](auto& r) { r.set_ticket_id("工单 1"); }},
+      {"co_unit_id", [](auto& r) { r.clear_co_unit_id(); }},
+      {"co_unit_id", [](auto& r) { r.set_co_unit_id("城管局"); }},
+      {"reason", [](auto& r) { r.clear_reason(); }},
+      {"reason", [](auto& r) { r.set_reason("   "); }},
+      {"reason",
+       [](auto& r) {
+         std::string long_reason;
+         for (int i = 0; i < 342; ++i) long_reason += "协";  // 1026 bytes
+         r.set_reason(long_reason);
+       }},
+  };
+  for (size_t i = 0; i < bads.size(); ++i) {
+    v1::ReleaseCoUnitRequest b = rel;
+    b.set_request_id(absl::StrCat("rel-bad-", i));
+    bads[i].spoil(b);
+    grpc::Status st = RCALL(ReleaseCoUnit, kCenterToken, b, &rr);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bads[i].field << ": " << st.error_message();
+    EXPECT_THAT(st.error_message(), StartsWith(bads[i].field + ":"))
+        << bads[i].field;
+  }
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM request_log WHERE request_id LIKE "
+                   "'rel-%'"),
+            0);
+  v1::ReleaseCoUnitRequest unknown = rel;
+  unknown.set_request_id("rel-unknown");
+  unknown.set_ticket_id("tkt-none");
+  ExpectRefused(RCALL(ReleaseCoUnit, kCenterToken, unknown, &rr),
+                grpc::StatusCode::NOT_FOUND, "ticket_id");
+  v1::ReleaseCoUnitRequest not_co = rel;
+  not_co.set_request_id("rel-not-co");
+  not_co.set_co_unit_id("town.longgang");
+  ExpectRefused(RCALL(ReleaseCoUnit, kCenterToken, not_co, &rr),
+                grpc::StatusCode::FAILED_PRECONDITION,
+                "town.longgang is not a co-unit");
+  EXPECT_EQ(Events(t), 3);
+  EXPECT_FALSE(Get(t).co_units(1).released());
+
+  // Released.
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(2)).ok());
+  const absl::Time released_at = Now();
+  ASSERT_TRUE(RCALL(ReleaseCoUnit, kCenterToken, rel, &rr).ok());
+  const v1::CoUnit& urban = rr.assignment().co_units(1);
+  EXPECT_EQ(urban.unit_id(), "dept.urban");
+  EXPECT_TRUE(urban.released());
+  EXPECT_EQ(urban.release_reason(), reason);
+  EXPECT_EQ(FromProto(urban.released_at()), released_at);
+  EXPECT_FALSE(rr.assignment().co_units(0).released());
+  EXPECT_EQ(rr.assignment().status(), v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_EQ(rr.assignment().holder_unit_id(), "town.longshui");
+  EXPECT_EQ(Events(t), 4);
+  // Replay: the first answer, nothing written; the same id for another
+  // request is ALREADY_EXISTS; a second release is refused.
+  ASSERT_TRUE(svc_->clock().Advance(absl::Minutes(1)).ok());
+  ASSERT_TRUE(RCALL(ReleaseCoUnit, kCenterToken, rel, &rr2).ok());
+  EXPECT_EQ(rr2.SerializeAsString(), rr.SerializeAsString());
+  v1::ReleaseCoUnitRequest other = rel;
+  other.set_co_unit_id("dept.housing");
+  ExpectRefused(RCALL(ReleaseCoUnit, kCenterToken, other, &rr2),
+                grpc::StatusCode::ALREADY_EXISTS, "request_id");
+  v1::ReleaseCoUnitRequest twice = rel;
+  twice.set_request_id("rel-2");
+  ExpectRefused(RCALL(ReleaseCoUnit, kCenterToken, twice, &rr2),
+                grpc::StatusCode::FAILED_PRECONDITION,
+                "is ACCEPTED, held by town.longshui; co-unit dept.urban "
+                "already released");
+  EXPECT_EQ(Events(t), 4);
+
+  // A released co-unit neither accepts nor gives input, and leaves its
+  // worklist; the lead no longer waits for it.
+  acc.set_request_id("co-acc-urban");
+  ExpectRefused(RCALL(Accept, kShirongStaff, acc, &again),
+                grpc::StatusCode::FAILED_PRECONDITION, "released");
+  v1::SubmitCoOpinionRequest op;
+  op.set_request_id("op-urban");
+  op.set_ticket_id(t);
+  op.set_opinion("市容科意见：无异议");
+  v1::SubmitCoOpinionResponse opr;
+  ExpectRefused(RCALL(SubmitCoOpinion, kUrbanStaff, op, &opr),
+                grpc::StatusCode::FAILED_PRECONDITION, "released");
+  v1::ListWorkResponse wr;
+  ASSERT_TRUE(RCALL(ListWork, kUrbanStaff, v1::ListWorkRequest(), &wr).ok());
+  EXPECT_EQ(wr.items_size(), 0);
+  ASSERT_TRUE(RCALL(ListWork, kHousingStaff, v1::ListWorkRequest(), &wr).ok());
+  ASSERT_EQ(wr.items_size(), 1);
+  EXPECT_EQ(wr.items(0).reason(), v1::WORK_REASON_CO_OPINION_DUE);
+  ExpectRefused(Reply(t, kLongshuiStaff), grpc::StatusCode::FAILED_PRECONDITION,
+                "co-unit input missing from dept.housing");
+  op.set_request_id("op-housing");
+  op.set_opinion("经核查，该小区物业服务企业已列入整改名单。");
+  ASSERT_TRUE(RCALL(SubmitCoOpinion, kHousingStaff, op, &opr).ok());
+  std::string reply_id;
+  ASSERT_TRUE(Reply(t, kLongshuiStaff, &reply_id).ok());
+  twice.set_request_id("rel-3");
+  twice.set_co_unit_id("dept.housing");
+  ExpectRefused(RCALL(ReleaseCoUnit, kCenterToken, twice, &rr2),
+                grpc::StatusCode::FAILED_PRECONDITION, "is REPLIED");
+  // A rejected review asks dept.housing again, not the released dept.urban.
+  ASSERT_TRUE(Review(t, reply_id, false).ok());
+  v1::Assignment back = Get(t);
+  EXPECT_FALSE(back.co_units(0).opinion_submitted());
+  EXPECT_TRUE(back.co_units(1).released());
+  ASSERT_TRUE(RCALL(ListWork, kUrbanStaff, v1::ListWorkRequest(), &wr).ok());
+  EXPECT_EQ(wr.items_size(), 0);
+
+  // The outbox: one event per accepted call, with its payload.
+  v1::GetAssignmentHistoryRequest h;
+  h.set_ticket_id(t);
+  v1::GetAssignmentHistoryResponse hr;
+  ASSERT_TRUE(RCALL(GetAssignmentHistory, kCenterToken, h, &hr).ok());
+  ASSERT_EQ(hr.events_size(), 7);
+  EXPECT_EQ(Events(t), 7);
+  const v1::TicketEvent& co_acc = hr.events(1);
+  ASSERT_TRUE(co_acc.has_accepted());
+  EXPECT_EQ(co_acc.accepted().unit_id(), "dept.housing");
+  EXPECT_TRUE(co_acc.accepted().as_co_unit());
+  EXPECT_EQ(co_acc.actor().unit_id(), "dept.housing");
+  EXPECT_EQ(FromProto(co_acc.occurred_at()), accepted_at);
+  const v1::TicketEvent& lead_acc = hr.events(2);
+  ASSERT_TRUE(lead_acc.has_accepted());
+  EXPECT_EQ(lead_acc.accepted().unit_id(), "town.longshui");
+  EXPECT_FALSE(lead_acc.accepted().as_co_unit());
+  const v1::TicketEvent& released = hr.events(3);
+  ASSERT_TRUE(released.has_co_unit_released());
+  EXPECT_EQ(released.co_unit_released().co_unit_id(), "dept.urban");
+  EXPECT_EQ(released.co_unit_released().lead_unit_id(), "town.longshui");
+  EXPECT_EQ(released.co_unit_released().reason(), reason);
+  EXPECT_EQ(released.actor().role(), v1::CENTER_STAFF);
+  EXPECT_EQ(FromProto(released.occurred_at()), released_at);
+  EXPECT_EQ(released.seq(), 4);
+  EXPECT_TRUE(hr.events(4).has_co_opinion_submitted());
+  EXPECT_TRUE(hr.events(5).has_replied());
+  EXPECT_TRUE(hr.events(6).has_reviewed());
 }
 
 TEST_F(RoutingIT, ConfidentialOrderRepliesViaCenter) {

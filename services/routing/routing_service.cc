@@ -641,6 +641,22 @@ class RoutingImpl final : public v1::RoutingService::Service {
         });
   }
 
+  grpc::Status ReleaseCoUnit(grpc::ServerContext* ctx,
+                             const v1::ReleaseCoUnitRequest* req,
+                             v1::ReleaseCoUnitResponse* resp) override {
+    const absl::Time now = core_->Now();
+    return Transit(
+        ctx, "ReleaseCoUnit", req, resp, {Role::kCenterStaff},
+        [&]() -> absl::Status {
+          RETURN_IF_ERROR(CheckUnitRef("co_unit_id", req->co_unit_id()));
+          return CheckText("reason", req->reason(), 1024, true, true);
+        },
+        [&](AssignmentMachine& m, const AssignmentState& s, const std::string&,
+            const Principal&) {
+          return m.ReleaseCoUnit(s, req->co_unit_id(), req->reason(), now);
+        });
+  }
+
   grpc::Status Reply(grpc::ServerContext* ctx, const v1::ReplyRequest* req,
                      v1::ReplyResponse* resp) override {
     const absl::Time now = core_->Now();
