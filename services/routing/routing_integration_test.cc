@@ -1293,6 +1293,61 @@ TEST_F(RoutingIT, WorklistOrderedByDueFromDeadlineEvents) {
                 grpc::StatusCode::NOT_FOUND);
 }
 
+// deadline's ClockOverdue (docs/clocks.md) is acknowledged without effect:
+// the worklist already shows the order overdue from the clock's due.
+TEST_F(RoutingIT, ClockOverdueIsAcknowledgedAndTheWorklistShowsOverdue) {
+  std::string t = NewOrder(1);
+  ASSERT_TRUE(Dispatch(t, "town.longshui").ok());
+  const absl::Time base = Now();
+  auto deadline_event = [&](int seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("deadline-", t, "-", seq));
+    e.set_ticket_id(t);
+    e.set_seq(seq);
+    *e.mutable_occurred_at() = ToProto(Now());
+    e.set_producer("deadline");
+    e.set_ticket_number("DZ20240208-100001");
+    return e;
+  };
+  v1::TicketEvent started = deadline_event(1);
+  auto* k = started.mutable_clock_started();
+  k->set_clock_id("clk-resp-1");
+  k->set_kind(v1::CLOCK_KIND_RESPONSE);
+  k->set_unit_id("town.longshui");
+  k->set_dispatch_round(1);
+  *k->mutable_due() = ToProto(base + absl::Hours(24));
+  ASSERT_TRUE(c_->Publish({started}, "deadline").ok());
+  ASSERT_TRUE(svc_->clock().Advance(absl::Hours(25)).ok());
+  const v1::Assignment before = Get(t);
+  const int64_t events = Events(t);
+
+  v1::TicketEvent overdue = deadline_event(2);
+  auto* o = overdue.mutable_clock_overdue();
+  o->set_clock_id("clk-resp-1");
+  o->set_kind(v1::CLOCK_KIND_RESPONSE);
+  o->set_unit_id("town.longshui");
+  *o->mutable_due() = ToProto(base + absl::Hours(24));
+  *o->mutable_as_of() = ToProto(base + absl::Hours(24));
+  o->set_first(true);
+  o->set_cause("due_passed");
+  o->set_rule("response");
+  o->set_article("第七条");
+  o->set_dispatch_round(1);
+  ASSERT_TRUE(c_->Publish({overdue}, "deadline").ok());
+  ASSERT_TRUE(c_->Publish({overdue}, "deadline").ok());  // redelivered
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM inbox WHERE event_id = 'deadline-" +
+                   t + "-2' AND outcome = 'applied'"),
+            1);
+  EXPECT_EQ(Get(t).SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ(Events(t), events);
+  v1::ListWorkResponse wr;
+  ASSERT_TRUE(RCALL(ListWork, kLongshuiStaff, v1::ListWorkRequest(), &wr).ok());
+  ASSERT_EQ(wr.items_size(), 1);
+  EXPECT_TRUE(wr.items(0).overdue());
+  EXPECT_EQ(FromProto(wr.items(0).assignment().response_due()),
+            base + absl::Hours(24));
+}
+
 TEST_F(RoutingIT, CenterQueueMostUrgentFirstAndMerge) {
   std::string a = NewOrder(1);
   ASSERT_TRUE(svc_->clock().Advance(absl::Minutes(1)).ok());
