@@ -1,35 +1,24 @@
 #pragma once
 
-// The clocks of hotline-deadline: started and stopped by routing's events
-// (Apply, inside the inbox transaction), moved by approved extensions and
-// forced calendar changes, and chased by the ladder (Scanner).
+// The clocks of hotline-deadline (docs/clocks.md is the contract): started,
+// judged and stopped by routing's events (Apply, inside the inbox
+// transaction), moved by approved extensions, forced calendar changes and the
+// lead unit's cap, reported overdue and chased by the ladder (Scanner), and
+// the acts of people on top of the ladder (special inspections, district-wide
+// notices).
 //
-// Events consumed (DESIGN.md §2, §5):
-//   Dispatched      RESPONSE (1 wd) [7], FORWARD (1 wd) [6(1)], HANDLING
-//                   (statutory > own limit > 3/10 wd) [3, 6(2), 6(4)] — or
-//                   LEAD_UNIT instead of HANDLING when co-units are named.
-//   Redispatched    cancels every running clock, then as Dispatched (fresh set
-//                   for the new round).
-//   Accepted        stops RESPONSE.
-//   Forwarded       stops RESPONSE, and FORWARD when the first-level unit
-//                   passed it on; the handling clock follows the new holder.
-//   Returned        starts the cumulative RETURN clock (2 wd) [6(1)] at the
-//                   round's first return; reaching the center stops it and
-//                   cancels the round's FORWARD and handling clocks.
-//   Replied         stops RESPONSE, FORWARD and the handling clocks.
-//   Reviewed        rejected → REHANDLING for the replying unit.
-//   CoUnitsAdded    turns a running HANDLING clock into LEAD_UNIT (same due).
-//   DisputeDecided  granted → cancels every running clock.
-//   Closed          stops every running clock (MERGED → CANCELLED).
-//   TicketMerged    cancels every running clock.
-// Each start/stop/move appends ClockStarted/ClockStopped/ClockMoved to the
-// outbox in the same transaction.
+// Every start, stop, move and overdue report appends its event (ClockStarted,
+// ClockStopped, ClockMoved, ClockOverdue) to the outbox in the same
+// transaction. Lateness is never erased: a clock past its due with nothing
+// pending is reported overdue at once and stops MISSED whatever stops it.
 //
 // Thread-safe: no mutable state of its own.
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/auth/auth.h"
@@ -56,7 +45,8 @@ class ClockEngine {
         outbox_(outbox),
         clock_(clock) {}
 
-  // The inbox handler.
+  // The inbox handler: applies one event of routing or intake
+  // (docs/clocks.md says what each does to each clock).
   absl::Status Apply(db::Connection& conn, const v1::TicketEvent& event);
 
   // LoadYear with force: recomputes the running clocks depending on `year`
@@ -64,8 +54,9 @@ class ClockEngine {
   absl::StatusOr<int> Recompute(db::Connection& conn,
                                 const calendar::Calendar& next, int year);
 
-  // Extensions [6(3)]. Inside the caller's transaction; inputs already
-  // validated (dates parsed). Errors as in deadline.proto.
+  // Extensions [6(3)] (extensions.cc). Inside the caller's transaction;
+  // inputs already validated (dates parsed, texts bounded). Errors as in
+  // deadline.proto.
   absl::StatusOr<v1::Extension> RequestExtension(
       db::Connection& conn, const auth::Principal& who,
       const v1::RequestExtensionRequest& req, absl::CivilDay proposed);
@@ -73,34 +64,106 @@ class ClockEngine {
       db::Connection& conn, const auth::Principal& who,
       const v1::DecideExtensionRequest& req,
       std::optional<absl::CivilDay> approved);
+  absl::StatusOr<v1::Extension> RecordCallerInformed(
+      db::Connection& conn, const auth::Principal& who,
+      const v1::RecordCallerInformedRequest& req);
 
-  // Fires claimed rungs (see Scanner) in the caller's transaction: one
-  // DeadlineStore::RecordLadderBatch and one outbox append for the batch.
-  // Rungs of stopped clocks are dropped. `after_step` (may be empty) is
-  // called after each step's event with the number fired so far; returning
-  // true abandons the batch (test hook). Returns the number of steps fired.
+  // Special inspections and district-wide notices [7] (supervision_acts.cc).
+  // The orders that qualify for `step` now, with their evidence.
+  absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(
+      db::Connection& conn, v1::LadderStep step, const std::string& unit_root,
+      int64_t offset, int limit);
+  // Records an act (inputs validated: step, distinct non-empty ids, text);
+  // inside the caller's transaction.
+  absl::StatusOr<v1::SupervisionAct> RecordSupervisionAct(
+      db::Connection& conn, const auth::Principal& who,
+      const v1::RecordSupervisionActRequest& req);
+
+  // Fires claimed rungs (see Scanner) in the caller's transaction: overdue
+  // watches report lateness (ClockOverdue), REMINDER and SUPERVISION rungs
+  // fire their step; one DeadlineStore::RecordLadderBatch and one outbox
+  // append for the batch. Rungs of stopped or pending clocks are dropped.
+  // `after_step` (may be empty) is called after each step's event with the
+  // number fired so far; returning true abandons the batch (test hook).
+  // Returns the number of steps fired.
   absl::StatusOr<int> FireBatch(db::Connection& conn,
                                 const std::vector<DueRung>& due, absl::Time now,
                                 const std::string& replica,
                                 const std::function<bool(int)>& after_step);
+
+  // Raises a notice that found nobody (no liaison, no leader on duty) to the
+  // center: a DutyGap event, in the caller's transaction.
+  absl::Status RaiseDutyGap(db::Connection& conn, const NoticeRow& notice);
+
+  // A running clock's overdue working days as of `now` (reported and not yet
+  // reported), as GetClocks and ListDue show it.
+  int OverdueSoFar(const ClockRow& row, absl::Time now) const;
+  // The holdings of a RETURN clock's round up to its judged instant (or
+  // now), as evidence.
+  absl::StatusOr<std::vector<v1::HoldingSpan>> HoldingSpans(
+      db::Connection& conn, const ClockRow& row, absl::Time now);
 
   DeadlineStore& store() const { return *store_; }
   const Policy& policy() const { return *policy_; }
   CalendarState& state() const { return *state_; }
 
  private:
+  // What one event does, with the order's state loaded (clock_engine.cc).
+  struct Event;
   absl::Status Dispatch(db::Connection& conn, const v1::TicketEvent& ev,
                         const v1::Dispatched& d);
+  absl::Status OnForwarded(db::Connection& conn, Event& e);
+  absl::Status OnReturned(db::Connection& conn, Event& e);
+  absl::Status OnReplied(db::Connection& conn, Event& e);
+  absl::Status OnReviewed(db::Connection& conn, Event& e);
+  absl::Status OnCoUnitsAdded(db::Connection& conn, Event& e);
+  absl::Status OnDisputeDecided(db::Connection& conn, Event& e);
+  // Judges the response clock of `unit` (if running) at the event.
+  absl::Status Responded(db::Connection& conn, Event& e,
+                         const std::string& unit);
+  // Stops every clock still running: the round ended by `cause`.
+  absl::Status EndRound(db::Connection& conn, Event& e,
+                        const std::string& cause);
+  // A RETURN clock running in the round ended below the center.
+  absl::Status ClimbEnded(db::Connection& conn, Event& e);
+  // Starts the response clock of each co-unit and its co-opinion clock.
+  absl::Status StartCoUnits(db::Connection& conn, const v1::TicketEvent& ev,
+                            int round, const std::vector<std::string>& co_units,
+                            absl::Time at);
+
   absl::StatusOr<ClockRow> Start(db::Connection& conn,
                                  const v1::TicketEvent& ev, v1::ClockKind kind,
                                  const std::string& unit, int round,
                                  const Period& period, absl::Time start);
-  // Stops `row` as of `at` (the instant of the event that stopped it):
-  // MET or MISSED by its due, or CANCELLED.
-  absl::Status Stop(db::Connection& conn, const ClockRow& row, bool cancel,
+  // Stops `row` with verdict `v` at `at`: reports lateness still owed (the
+  // first ClockOverdue of every MISSED clock, accruals up to the judged
+  // instant), writes the stop and emits ClockStopped.
+  absl::Status Stop(db::Connection& conn, ClockRow row, const Verdict& v,
                     absl::Time at);
-  absl::Status StopAll(db::Connection& conn, const std::string& ticket_id,
-                       bool cancel, absl::Time at);
+  // The clock awaits the center on an act at `since` (reply, dispute): its
+  // lateness up to then is reported; it is not chased meanwhile.
+  absl::Status Suspend(db::Connection& conn, ClockRow& row, absl::Time since,
+                       Pending kind);
+  // The center refused the pending act at `at`: the clock runs again,
+  // overdue at once (from `at`) if past its due.
+  absl::Status Resume(db::Connection& conn, ClockRow& row, absl::Time at,
+                      const std::string& cause);
+  // Emits the ClockOverdue events `row` owes as of `until` (first report at
+  // max(due, overdue_from)) and writes its lateness.
+  absl::Status ReportOverdue(db::Connection& conn, ClockRow& row,
+                             absl::Time overdue_from, absl::Time until,
+                             const std::string& cause);
+  // Schedules a running clock's rungs at max(due, from): its automatic step
+  // if not fired yet, and its overdue watch.
+  absl::Status ScheduleRungs(db::Connection& conn, const ClockRow& row,
+                             absl::Time from);
+  // Moves a running clock's due (extension, calendar, cap) and emits
+  // ClockMoved; `moved` is filled as the caller needs it.
+  absl::Status MoveDue(db::Connection& conn, ClockRow& row,
+                       const v1::Explanation& ex, bool fixed,
+                       v1::ClockMoveCause cause, const v1::Actor* actor,
+                       const std::string& extension_id);
+
   // An extension's new last day: after `last`, and at most the policy's
   // maximum of working days after it (INVALID_ARGUMENT naming `field`).
   absl::Status CheckExtensionDate(absl::string_view field,
@@ -112,7 +175,6 @@ class ClockEngine {
              v1::TicketEvent* ev) const;
   absl::Status Emit(db::Connection& conn, const std::string& ticket_id,
                     const std::string& ticket_number, v1::TicketEvent* ev);
-  absl::Status RescheduleRungs(db::Connection& conn, const ClockRow& row);
 
   DeadlineStore* store_;
   CalendarState* state_;
@@ -121,14 +183,18 @@ class ClockEngine {
   Clock* clock_;
 };
 
+// The ClockOverdue event of one report (envelope left to the caller).
+v1::TicketEvent OverdueEvent(const ClockRow& row, const OverdueReport& r,
+                             const std::string& cause);
+
 // The ladder's scanner. Any number of replicas on one schema: each claims due
 // rungs and their clocks with SELECT … FOR UPDATE SKIP LOCKED in batches, and
 // in the same transaction deletes the rungs, records the immutable steps and
-// their notices, appends LadderStepFired and schedules the next rungs. A
-// replica that dies mid-batch rolls back: its rungs stay due and another
-// replica fires them, so each step fires exactly once. A rung whose clock an
-// event is changing is left to the next tick. A tick reads only due rows
-// through the due_at index: its cost follows the due steps, not the open
+// their notices, reports lateness, appends the events and schedules the next
+// rungs. A replica that dies mid-batch rolls back: its rungs stay due and
+// another replica fires them, so each step fires exactly once. A rung whose
+// clock an event is changing is left to the next tick. A tick reads only due
+// rows through the due_at index: its cost follows the due rungs, not the open
 // clocks.
 class Scanner {
  public:
@@ -143,8 +209,10 @@ class Scanner {
   absl::StatusOr<int> ScanOnce(absl::Time now);
 
   // One pass over pending notices: resolves recipients through `directory`
-  // (may be null) and delivers through `notifier`. Returns the number
-  // handled.
+  // (may be null) and delivers through `notifier`. A notice that has nobody
+  // to go to (no liaison registered, no leader on duty that day) is not
+  // sent: it becomes NO_RECIPIENT and a DutyGap event raises the gap to the
+  // center. Returns the number handled.
   absl::StatusOr<int> DeliverNotices(absl::Time now, Directory* directory,
                                      Notifier* notifier);
 

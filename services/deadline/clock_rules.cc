@@ -1,5 +1,7 @@
 #include "services/deadline/clock_rules.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/server/proto_time.h"
@@ -72,6 +74,14 @@ absl::StatusOr<Period> LeadUnitPeriod(const calendar::Calendar& cal,
   return *handling.last_day > most_last ? ceiling : handling;
 }
 
+Period CoOpinionPeriod(const Policy& p,
+                       std::optional<absl::CivilDay> lead_last_day) {
+  Period out{"co_opinion", p.co_opinion().article, p.co_opinion().working_days,
+             std::nullopt};
+  out.cap_last_day = lead_last_day;
+  return out;
+}
+
 Period RehandlingPeriod(const Policy& p, v1::RequestType type,
                         int handling_days) {
   Period out;
@@ -101,8 +111,13 @@ absl::StatusOr<v1::Explanation> Explain(const calendar::Calendar& cal,
   absl::CivilDay last;
   bool incomplete = false;
   int n = period.working_days;
-  if (period.last_day.has_value()) {
-    last = *period.last_day;
+  std::optional<absl::CivilDay> fixed = period.last_day;
+  if (!fixed.has_value() && period.cap_last_day.has_value()) {
+    ASSIGN_OR_RETURN(calendar::DueResult d, cal.AddWorkingDays(start, n));
+    if (d.last_day > *period.cap_last_day) fixed = period.cap_last_day;
+  }
+  if (fixed.has_value()) {
+    last = *fixed;
     if (last < start_day) last = start_day;
     ASSIGN_OR_RETURN(calendar::ExplainedCount c,
                      cal.ExplainCountWorkingDays(start_day, last));
@@ -131,9 +146,11 @@ absl::StatusOr<v1::Explanation> Explain(const calendar::Calendar& cal,
   std::string text = absl::StrFormat(
       "Rule %s (article %s, policy %s): from %s (that day not counted), ",
       period.rule, period.article, policy.version(), e.start_date());
-  if (period.last_day.has_value()) {
-    absl::StrAppendFormat(&text, "fixed last day %s (%d working days); ",
-                          e.last_working_date(), n);
+  if (fixed.has_value()) {
+    absl::StrAppendFormat(
+        &text, "%s last day %s (%d working days); ",
+        period.last_day.has_value() ? "fixed" : "capped at the",
+        e.last_working_date(), n);
   } else {
     absl::StrAppendFormat(&text, "%d working days end on %s; ", n,
                           e.last_working_date());
@@ -179,37 +196,99 @@ bool IsHandlingKind(v1::ClockKind kind) {
          kind == v1::CLOCK_KIND_LEAD_UNIT;
 }
 
+bool IsCompletionKind(v1::ClockKind kind) {
+  return kind == v1::CLOCK_KIND_HANDLING || kind == v1::CLOCK_KIND_LEAD_UNIT;
+}
+
+bool CanBeOverdue(v1::ClockKind kind) {
+  return kind == v1::CLOCK_KIND_RESPONSE || IsHandlingKind(kind) ||
+         kind == v1::CLOCK_KIND_CO_OPINION;
+}
+
 v1::LadderStep FirstRung(v1::ClockKind kind) {
   if (kind == v1::CLOCK_KIND_RESPONSE) return v1::LADDER_STEP_REMINDER;
-  if (IsHandlingKind(kind)) return v1::LADDER_STEP_SUPERVISION;
+  if (IsHandlingKind(kind) || kind == v1::CLOCK_KIND_CO_OPINION) {
+    return v1::LADDER_STEP_SUPERVISION;
+  }
   return v1::LADDER_STEP_UNSPECIFIED;
 }
 
-v1::LadderStep NextRung(v1::LadderStep step) {
-  switch (step) {
-    case v1::LADDER_STEP_SUPERVISION:
-      return v1::LADDER_STEP_SPECIAL_INSPECTION;
-    case v1::LADDER_STEP_SPECIAL_INSPECTION:
-      return v1::LADDER_STEP_DISTRICT_NOTICE;
-    default:
-      return v1::LADDER_STEP_UNSPECIFIED;
-  }
+Verdict JudgedBy(const ClockFacts& c, absl::Time act, std::string cause) {
+  Verdict v;
+  v.outcome = c.overdue_since.has_value() ? v1::CLOCK_OUTCOME_MISSED
+                                          : OutcomeAt(c.due, act);
+  v.judged_at = act;
+  v.cause = std::move(cause);
+  return v;
 }
 
-absl::Time RungDue(const calendar::Calendar& cal, const Policy& policy,
-                   v1::LadderStep step, absl::Time clock_due) {
-  int further = 0;
-  if (step == v1::LADDER_STEP_SPECIAL_INSPECTION) {
-    further = policy.special_inspection().working_days;
-  } else if (step == v1::LADDER_STEP_DISTRICT_NOTICE) {
-    further = policy.special_inspection().working_days +
-              policy.district_notice().working_days;
+Verdict Superseded(const ClockFacts& c, absl::Time at, std::string cause) {
+  const absl::Time effective = c.pending_since.value_or(at);
+  Verdict v;
+  v.cause = std::move(cause);
+  if (c.overdue_since.has_value() || effective >= c.due) {
+    v.outcome = v1::CLOCK_OUTCOME_MISSED;
+    v.judged_at = effective;
   } else {
-    return clock_due;
+    v.outcome = v1::CLOCK_OUTCOME_CANCELLED;
   }
-  absl::StatusOr<calendar::DueResult> r =
-      cal.AddWorkingDays(clock_due - absl::Nanoseconds(1), further);
-  return r.ok() ? r->due : clock_due + absl::Hours(24 * further);
+  return v;
+}
+
+absl::Time NextWorkingDayStart(const calendar::Calendar& cal, absl::Time t) {
+  absl::CivilDay d = calendar::LocalDay(t) + 1;
+  // A year holds at most a few weeks without a working day; 400 bounds it.
+  for (int i = 0; i < 400 && !cal.IsWorkingDay(d); ++i) ++d;
+  return calendar::StartOfLocalDay(d);
+}
+
+int ElapsedWorkingDays(const calendar::Calendar& cal, absl::Time from,
+                       absl::Time to) {
+  if (to <= from) return 0;
+  absl::StatusOr<calendar::CountResult> c =
+      cal.CountWorkingDays(calendar::LocalDay(from), calendar::LocalDay(to));
+  return c.ok() ? static_cast<int>(std::max<int64_t>(0, c->working_days)) : 0;
+}
+
+std::vector<OverdueReport> OverdueReports(const calendar::Calendar& cal,
+                                          v1::ClockKind kind, absl::Time due,
+                                          absl::Time overdue_from,
+                                          absl::Time until,
+                                          OverdueState* state) {
+  std::vector<OverdueReport> out;
+  const absl::Time from = std::max(due, overdue_from);
+  if (until < from && !state->since.has_value()) return out;
+  if (until < due) return out;
+  const absl::CivilDay last = calendar::LocalDay(due - absl::Nanoseconds(1));
+  const bool completion = IsCompletionKind(kind);
+  if (!state->since.has_value()) {
+    OverdueReport first;
+    first.as_of = from;
+    first.first = true;
+    const int days = OverdueWorkingDays(cal, due, from);
+    first.added = completion ? days : 0;
+    state->since = from;
+    state->counted_through = calendar::LocalDay(from);
+    state->accrued += first.added;
+    first.cumulative = completion ? state->accrued : days;
+    out.push_back(first);
+  }
+  if (!completion) return out;
+  absl::CivilDay d = std::max(state->counted_through.value_or(last), last);
+  const absl::CivilDay end = calendar::LocalDay(until);
+  for (++d; d <= end; ++d) {
+    if (!cal.IsWorkingDay(d)) continue;
+    OverdueReport r;
+    r.as_of = calendar::StartOfLocalDay(d);
+    r.added = 1;
+    state->accrued += 1;
+    r.cumulative = state->accrued;
+    out.push_back(r);
+  }
+  if (!state->counted_through.has_value() || *state->counted_through < end) {
+    state->counted_through = end;
+  }
+  return out;
 }
 
 }  // namespace hotline::deadline

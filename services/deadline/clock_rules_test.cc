@@ -132,32 +132,160 @@ TEST_F(ClockRulesTest, OutcomesAndOverdueDays) {
   EXPECT_EQ(OverdueWorkingDays(*cal_, due, Local(2024, 2, 26, 9)), 5);
 }
 
-TEST_F(ClockRulesTest, LadderRungs) {
+TEST_F(ClockRulesTest, LadderRungsAreTheTwoAutomaticStepsOnly) {
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_RESPONSE), v1::LADDER_STEP_REMINDER);
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_HANDLING), v1::LADDER_STEP_SUPERVISION);
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_LEAD_UNIT), v1::LADDER_STEP_SUPERVISION);
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_REHANDLING), v1::LADDER_STEP_SUPERVISION);
+  EXPECT_EQ(FirstRung(v1::CLOCK_KIND_CO_OPINION), v1::LADDER_STEP_SUPERVISION);
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_FORWARD), v1::LADDER_STEP_UNSPECIFIED);
   EXPECT_EQ(FirstRung(v1::CLOCK_KIND_RETURN), v1::LADDER_STEP_UNSPECIFIED);
-  EXPECT_EQ(NextRung(v1::LADDER_STEP_REMINDER), v1::LADDER_STEP_UNSPECIFIED);
-  EXPECT_EQ(NextRung(v1::LADDER_STEP_SUPERVISION),
-            v1::LADDER_STEP_SPECIAL_INSPECTION);
-  EXPECT_EQ(NextRung(v1::LADDER_STEP_SPECIAL_INSPECTION),
-            v1::LADDER_STEP_DISTRICT_NOTICE);
-  // Supervision due Sat 2024-02-10 00:00 (last day Fri 02-09): special
-  // inspection 5 working days later, over the holiday: 02-18, 02-19, 02-20,
-  // 02-21, 02-22 → 02-23 00:00; the district notice 5 more → 03-01 00:00.
-  const absl::Time due = Local(2024, 2, 10);
-  EXPECT_EQ(RungDue(*cal_, policy_, v1::LADDER_STEP_SUPERVISION, due), due);
-  EXPECT_EQ(RungDue(*cal_, policy_, v1::LADDER_STEP_SPECIAL_INSPECTION, due),
-            Local(2024, 2, 23));
-  EXPECT_EQ(RungDue(*cal_, policy_, v1::LADDER_STEP_DISTRICT_NOTICE, due),
-            Local(2024, 3, 1));
-  // The further days are configurable.
-  Policy p = policy_;
-  p.SetForTest("ladder.special_inspection.working_days", 1);
-  EXPECT_EQ(RungDue(*cal_, p, v1::LADDER_STEP_SPECIAL_INSPECTION, due),
-            Local(2024, 2, 19));
+  EXPECT_TRUE(CanBeOverdue(v1::CLOCK_KIND_RESPONSE));
+  EXPECT_TRUE(CanBeOverdue(v1::CLOCK_KIND_CO_OPINION));
+  EXPECT_FALSE(CanBeOverdue(v1::CLOCK_KIND_FORWARD));
+  EXPECT_FALSE(CanBeOverdue(v1::CLOCK_KIND_RETURN));
+  EXPECT_TRUE(IsCompletionKind(v1::CLOCK_KIND_LEAD_UNIT));
+  EXPECT_FALSE(IsCompletionKind(v1::CLOCK_KIND_REHANDLING));
+}
+
+// Rule 11: a clock judged by an act is MET strictly before its due, unless
+// it was already reported overdue (an extension decided late cannot undo it).
+TEST_F(ClockRulesTest, JudgedByAnActBeforeTheDueUnlessAlreadyOverdue) {
+  const absl::Time due = Local(2024, 3, 19);
+  ClockFacts c{due, std::nullopt, std::nullopt};
+  Verdict v = JudgedBy(c, due - absl::Seconds(1), "responded");
+  EXPECT_EQ(v.outcome, v1::CLOCK_OUTCOME_MET);
+  EXPECT_EQ(v.judged_at, due - absl::Seconds(1));
+  EXPECT_EQ(v.cause, "responded");
+  EXPECT_EQ(JudgedBy(c, due, "responded").outcome, v1::CLOCK_OUTCOME_MISSED);
+  c.overdue_since = due;
+  c.due = Local(2024, 4, 1);  // moved later by an extension decided late
+  EXPECT_EQ(JudgedBy(c, Local(2024, 3, 25), "reviewed.approved").outcome,
+            v1::CLOCK_OUTCOME_MISSED);
+}
+
+// Rule 11: whatever stops a clock past its due stops it MISSED; only a clock
+// inside its limit is CANCELLED; a reply or dispute pending since before the
+// due keeps it inside.
+TEST_F(ClockRulesTest, SupersededPastTheDueIsMissedNeverCancelled) {
+  const absl::Time due = Local(2024, 3, 19);
+  ClockFacts c{due, std::nullopt, std::nullopt};
+  Verdict in = Superseded(c, due - absl::Hours(1), "redispatched");
+  EXPECT_EQ(in.outcome, v1::CLOCK_OUTCOME_CANCELLED);
+  EXPECT_FALSE(in.judged_at.has_value());
+  Verdict late = Superseded(c, due + absl::Hours(30), "reached_center");
+  EXPECT_EQ(late.outcome, v1::CLOCK_OUTCOME_MISSED);
+  EXPECT_EQ(late.judged_at, due + absl::Hours(30));
+  // A dispute raised before the due and granted after it: inside.
+  c.pending_since = due - absl::Hours(2);
+  EXPECT_EQ(Superseded(c, due + absl::Hours(48), "dispute_granted").outcome,
+            v1::CLOCK_OUTCOME_CANCELLED);
+  // Raised after the due: missed, judged at the dispute.
+  c.pending_since = due + absl::Hours(2);
+  Verdict disputed = Superseded(c, due + absl::Hours(48), "dispute_granted");
+  EXPECT_EQ(disputed.outcome, v1::CLOCK_OUTCOME_MISSED);
+  EXPECT_EQ(disputed.judged_at, due + absl::Hours(2));
+  // Reported overdue once: missed even if its due moved later since.
+  ClockFacts moved{Local(2024, 4, 1), due, std::nullopt};
+  EXPECT_EQ(Superseded(moved, Local(2024, 3, 20), "merged").outcome,
+            v1::CLOCK_OUTCOME_MISSED);
+}
+
+// A completion clock due Tue 2024-02-06 00:00 (last day Mon 02-05) reports
+// overdue at its due, then one working day at a time — over the Spring
+// Festival (02-10..02-17 off, Sunday 02-18 worked) — never counting a day
+// twice and never before the due's last day.
+TEST_F(ClockRulesTest, OverdueReportsAccrueOneWorkingDayAtATime) {
+  const absl::Time due = Local(2024, 2, 6);
+  OverdueState st;
+  EXPECT_TRUE(OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, due, due,
+                             due - absl::Seconds(1), &st)
+                  .empty());
+  std::vector<OverdueReport> r =
+      OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, due, due, due, &st);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].first);
+  EXPECT_EQ(r[0].as_of, due);
+  EXPECT_EQ(r[0].added, 1);  // Tue 02-06 is a working day, now begun
+  EXPECT_EQ(st.accrued, 1);
+  // The same day again: nothing more.
+  EXPECT_TRUE(OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, due, due,
+                             Local(2024, 2, 6, 15), &st)
+                  .empty());
+  // Up to Mon 02-19: 02-07, 02-08, 02-09, then 02-18 (adjusted Sunday) and
+  // 02-19, each its own report dated 00:00 of its day.
+  r = OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, due, due,
+                     Local(2024, 2, 19, 9), &st);
+  ASSERT_EQ(r.size(), 5u);
+  EXPECT_EQ(r[0].as_of, Local(2024, 2, 7));
+  EXPECT_EQ(r[3].as_of, Local(2024, 2, 18));
+  EXPECT_EQ(r[4].as_of, Local(2024, 2, 19));
+  for (const OverdueReport& x : r) {
+    EXPECT_FALSE(x.first);
+    EXPECT_EQ(x.added, 1);
+  }
+  EXPECT_EQ(r[4].cumulative, 6);
+  EXPECT_EQ(st.accrued, OverdueWorkingDays(*cal_, due, Local(2024, 2, 19, 9)));
+  // The due moved later (an extension decided late): no accrual before it.
+  const absl::Time later = Local(2024, 2, 23);
+  EXPECT_TRUE(OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, later, later,
+                             Local(2024, 2, 22, 9), &st)
+                  .empty());
+  r = OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING, later, later,
+                     Local(2024, 2, 23, 9), &st);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].as_of, Local(2024, 2, 23));
+  EXPECT_EQ(st.accrued, 7);
+}
+
+// A rejected review after the due makes the clock overdue at the rejection,
+// with the days since the due counted: the reply turned out no answer.
+TEST_F(ClockRulesTest, OverdueFromARejectionCountsFromTheDue) {
+  const absl::Time due = Local(2024, 3, 19);  // last day Mon 03-18
+  OverdueState st;
+  const absl::Time rejected = Local(2024, 3, 21, 10);
+  std::vector<OverdueReport> r = OverdueReports(*cal_, v1::CLOCK_KIND_HANDLING,
+                                                due, rejected, rejected, &st);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].first);
+  EXPECT_EQ(r[0].as_of, rejected);
+  EXPECT_EQ(r[0].added, 3);  // 03-19, 03-20, 03-21
+  // Other kinds report the verdict once, with no accrual.
+  OverdueState resp;
+  r = OverdueReports(*cal_, v1::CLOCK_KIND_RESPONSE, due, due,
+                     Local(2024, 3, 25), &resp);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].added, 0);
+  EXPECT_EQ(r[0].cumulative, 1);
+  EXPECT_TRUE(OverdueReports(*cal_, v1::CLOCK_KIND_RESPONSE, due, due,
+                             Local(2024, 3, 28), &resp)
+                  .empty());
+}
+
+TEST_F(ClockRulesTest, NextWorkingDayStartSkipsHolidays) {
+  EXPECT_EQ(NextWorkingDayStart(*cal_, Local(2024, 2, 9, 10)),
+            Local(2024, 2, 18));  // over the Spring Festival
+  EXPECT_EQ(NextWorkingDayStart(*cal_, Local(2024, 3, 18, 23)),
+            Local(2024, 3, 19));
+  EXPECT_EQ(
+      ElapsedWorkingDays(*cal_, Local(2024, 2, 8, 16), Local(2024, 2, 19, 9)),
+      3);  // 02-09, 02-18, 02-19
+}
+
+// Co-opinions: the policy's working days, never after the lead unit's day.
+TEST_F(ClockRulesTest, CoOpinionIsCappedAtTheLeadUnitsLastDay) {
+  const absl::Time start = Local(2024, 3, 18, 9);  // Mon
+  auto free =
+      Explain(*cal_, policy_, CoOpinionPeriod(policy_, std::nullopt), start);
+  ASSERT_TRUE(free.ok());
+  EXPECT_EQ(free->last_working_date(), "2024-03-21");  // 3 working days
+  auto capped =
+      Explain(*cal_, policy_,
+              CoOpinionPeriod(policy_, absl::CivilDay(2024, 3, 20)), start);
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->last_working_date(), "2024-03-20");
+  EXPECT_THAT(capped->text(), HasSubstr("capped"));
+  EXPECT_EQ(capped->article(), "local");
 }
 
 }  // namespace

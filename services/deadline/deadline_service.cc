@@ -164,15 +164,15 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
                   "ticket_id: never held by the subtree of ", who.unit_id));
             }
           }
-          std::shared_ptr<const calendar::Calendar> cal =
-              engine_->state().Get();
           const absl::Time now = clock_->Now();
           for (const ClockRow& c : clocks) {
             v1::Clock* out = resp->add_clocks();
             *out = c.ToProto();
-            if (c.running && now >= c.due) {
-              out->set_overdue_working_days(
-                  OverdueWorkingDays(*cal, c.due, now));
+            out->set_overdue_working_days(engine_->OverdueSoFar(c, now));
+            if (c.kind == v1::CLOCK_KIND_RETURN) {
+              ASSIGN_OR_RETURN(std::vector<v1::HoldingSpan> spans,
+                               engine_->HoldingSpans(*conn, c, now));
+              for (auto& h : spans) *out->add_holdings() = std::move(h);
             }
           }
           ASSIGN_OR_RETURN(std::vector<v1::Extension> exts,
@@ -223,8 +223,9 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           if (req->extension_id().empty()) {
             return absl::InvalidArgumentError("extension_id: required");
           }
+          // Approving without a date grants the date the unit asked for.
           std::optional<absl::CivilDay> approved;
-          if (req->approve()) {
+          if (req->approve() && !req->approved_due_date().empty()) {
             ASSIGN_OR_RETURN(approved, ParseDay("approved_due_date",
                                                 req->approved_due_date()));
           }
@@ -288,10 +289,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
                 today, calendar::LocalDay(rows[i].due - absl::Nanoseconds(1)));
             item->set_working_days_left(
                 left.ok() ? static_cast<int32_t>(left->working_days) : 0);
-            if (now >= rows[i].due) {
-              item->mutable_clock()->set_overdue_working_days(
-                  OverdueWorkingDays(*cal, rows[i].due, now));
-            }
+            item->mutable_clock()->set_overdue_working_days(
+                engine_->OverdueSoFar(rows[i], now));
           }
           SetNextPage(offset, size, rows.size(), resp->mutable_page());
           return absl::OkStatus();
@@ -351,7 +350,205 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         });
   }
 
+  grpc::Status ListEscalationCandidates(
+      grpc::ServerContext* ctx, const v1::ListEscalationCandidatesRequest* req,
+      v1::ListEscalationCandidatesResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          RETURN_IF_ERROR(ValidateActStep(req->step()));
+          int size = 0;
+          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+          ASSIGN_OR_RETURN(
+              std::vector<v1::EscalationCandidate> rows,
+              engine_->EscalationCandidates(*conn, req->step(), req->unit_id(),
+                                            offset, size + 1));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_candidates() = std::move(rows[i]);
+          }
+          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RecordSupervisionAct(
+      grpc::ServerContext* ctx, const v1::RecordSupervisionActRequest* req,
+      v1::RecordSupervisionActResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
+          RETURN_IF_ERROR(ValidateActStep(req->step()));
+          RETURN_IF_ERROR(ValidateIds("ticket_ids", req->ticket_ids(), 100));
+          RETURN_IF_ERROR(ValidateIds("unit_ids", req->unit_ids(), 50));
+          RETURN_IF_ERROR(ValidateText("text", req->text(), 8192, true));
+          if (req->district_office_participants_size() > 20) {
+            return absl::InvalidArgumentError(
+                "district_office_participants: more than 20");
+          }
+          for (int i = 0; i < req->district_office_participants_size(); ++i) {
+            RETURN_IF_ERROR(ValidateText(
+                absl::StrCat("district_office_participants[", i, "]"),
+                req->district_office_participants(i), 64, true));
+          }
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          return Idempotent("RecordSupervisionAct", req->request_id(), *req,
+                            resp, [&](db::Connection& conn) -> absl::Status {
+                              ASSIGN_OR_RETURN(*resp->mutable_act(),
+                                               engine_->RecordSupervisionAct(
+                                                   conn, who, *req));
+                              return absl::OkStatus();
+                            });
+        });
+  }
+
+  grpc::Status ListSupervisionActs(
+      grpc::ServerContext* ctx, const v1::ListSupervisionActsRequest* req,
+      v1::ListSupervisionActsResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          if (req->step() != v1::LADDER_STEP_UNSPECIFIED) {
+            RETURN_IF_ERROR(ValidateActStep(req->step()));
+          }
+          StepFilter period;
+          RETURN_IF_ERROR(ParsePeriod(req->period(), &period));
+          int size = 0;
+          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          ActFilter f;
+          ASSIGN_OR_RETURN(f.unit_root,
+                           SubtreeRoot(*pool_, *store_, who, req->unit_id()));
+          f.step = req->step();
+          f.ticket_id = req->ticket_id();
+          f.from = period.from;
+          f.to = period.to;
+          f.offset = offset;
+          f.limit = size + 1;
+          ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+          ASSIGN_OR_RETURN(std::vector<v1::SupervisionAct> rows,
+                           store_->ListSupervisionActs(*conn, f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_acts() = std::move(rows[i]);
+          }
+          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RecordCallerInformed(
+      grpc::ServerContext* ctx, const v1::RecordCallerInformedRequest* req,
+      v1::RecordCallerInformedResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
+          if (req->extension_id().empty()) {
+            return absl::InvalidArgumentError("extension_id: required");
+          }
+          if (req->contact() == v1::REPLY_CONTACT_UNSPECIFIED ||
+              !v1::ReplyContact_IsValid(req->contact())) {
+            return absl::InvalidArgumentError(
+                "contact: required (how the caller was told)");
+          }
+          if (!req->has_informed_at()) {
+            return absl::InvalidArgumentError("informed_at: required");
+          }
+          RETURN_IF_ERROR(
+              ParseTimestampField("informed_at", req->informed_at()).status());
+          RETURN_IF_ERROR(ValidateText("note", req->note(), 2048, true));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
+          return Idempotent("RecordCallerInformed", req->request_id(), *req,
+                            resp, [&](db::Connection& conn) -> absl::Status {
+                              ASSIGN_OR_RETURN(*resp->mutable_extension(),
+                                               engine_->RecordCallerInformed(
+                                                   conn, who, *req));
+                              return absl::OkStatus();
+                            });
+        });
+  }
+
+  grpc::Status ListExtensions(grpc::ServerContext* ctx,
+                              const v1::ListExtensionsRequest* req,
+                              v1::ListExtensionsResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          ExtensionFilter f;
+          for (int st : req->states()) {
+            if (!v1::ExtensionState_IsValid(st) || st == 0) {
+              return absl::InvalidArgumentError(
+                  "states: not an extension state");
+            }
+            f.states.push_back(st);
+          }
+          int size = 0;
+          ASSIGN_OR_RETURN(f.offset, ParsePage(req->page(), &size));
+          f.limit = size + 1;
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(f.unit_root,
+                           SubtreeRoot(*pool_, *store_, who, req->unit_id()));
+          f.ticket_id = req->ticket_id();
+          f.caller_not_informed = req->caller_not_informed();
+          ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+          ASSIGN_OR_RETURN(std::vector<v1::Extension> rows,
+                           store_->ListExtensions(*conn, f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_extensions() = std::move(rows[i]);
+          }
+          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
  private:
+  static absl::Status ValidateActStep(v1::LadderStep step) {
+    if (step != v1::LADDER_STEP_SPECIAL_INSPECTION &&
+        step != v1::LADDER_STEP_DISTRICT_NOTICE) {
+      return absl::InvalidArgumentError(
+          "step: SPECIAL_INSPECTION or DISTRICT_NOTICE (the automatic steps "
+          "fire by themselves)");
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status ValidateIds(
+      absl::string_view field,
+      const google::protobuf::RepeatedPtrField<std::string>& ids, int max) {
+    if (ids.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+    }
+    if (ids.size() > max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": more than ", max));
+    }
+    for (int i = 0; i < ids.size(); ++i) {
+      const std::string& id = ids.Get(i);
+      if (id.empty() || id.size() > 64) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, "[", i, "]: 1–64 characters"));
+      }
+      for (int j = 0; j < i; ++j) {
+        if (ids.Get(j) == id) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, "[", i, "]: ", id, " repeated"));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status ParseFilter(const auth::Principal& who,
                            const std::string& ticket_id,
                            const std::string& unit_id,

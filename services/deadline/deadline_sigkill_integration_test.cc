@@ -1,7 +1,8 @@
 // Two hotline-deadline PROCESSES (the real binary, --clock=manual) on one
 // schema run their own scanner threads; 2,000 orders; one process is killed
 // with SIGKILL while the biggest batch of the run is being fired. Every
-// ladder step still fires exactly once.
+// ladder step still fires exactly once, and every overdue clock is reported
+// overdue exactly once.
 
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -184,17 +186,21 @@ TEST(DeadlineSigkillTest, StepsFireExactlyOnceWhenAReplicaIsKilled) {
     ASSERT_EQ(Count(**pool, due_sql), 0) << "at " << now;
   }
   ASSERT_TRUE(killed);
-  // 1,000 never accepted: REMINDER + SUPERVISION + SPECIAL + NOTICE;
-  // 1,000 accepted: SUPERVISION + SPECIAL + NOTICE.
+  // 1,000 never accepted: REMINDER + SUPERVISION; 1,000 accepted:
+  // SUPERVISION. Nothing more fires on a timer.
   const int64_t steps = Count(**pool, "SELECT COUNT(*) FROM ladder_step");
-  EXPECT_EQ(steps, 1000 * 4 + 1000 * 3);
+  EXPECT_EQ(steps, 1000 * 2 + 1000 * 1);
   EXPECT_EQ(
       Count(**pool, "SELECT COUNT(DISTINCT clock_id, step) FROM ladder_step"),
       steps);
   EXPECT_EQ(Count(**pool, "SELECT COUNT(*) FROM ladder_step WHERE step = 2"),
             2000);
-  EXPECT_EQ(Count(**pool, "SELECT COUNT(*) FROM ladder_due"), 0);
+  // The handling clocks, all still unanswered, keep one overdue watch each.
+  EXPECT_EQ(Count(**pool, "SELECT COUNT(*) FROM ladder_due"), 2000);
+  EXPECT_EQ(Count(**pool, "SELECT COUNT(*) FROM ladder_due WHERE step <> 0"),
+            0);
   int64_t events = 0;
+  std::map<std::string, int> firsts;
   {
     auto conn = (*pool)->Acquire();
     ASSERT_TRUE(conn.ok());
@@ -205,9 +211,16 @@ TEST(DeadlineSigkillTest, StepsFireExactlyOnceWhenAReplicaIsKilled) {
       v1::TicketEvent e;
       e.ParseFromIstream(blob.get());
       events += e.has_ladder_step_fired() ? 1 : 0;
+      if (e.has_clock_overdue() && e.clock_overdue().first()) {
+        ++firsts[e.clock_overdue().clock_id()];
+      }
     }
   }
   EXPECT_EQ(events, steps);
+  // Each overdue clock (1,000 responses, 2,000 handling clocks) was reported
+  // overdue exactly once, whichever process did it.
+  EXPECT_EQ(firsts.size(), 3000u);
+  for (const auto& [clock, n] : firsts) EXPECT_EQ(n, 1) << clock;
   const int64_t by_a =
       Count(**pool, "SELECT COUNT(DISTINCT fired_by) FROM ladder_step");
   std::cout << "[ figures ] steps " << steps

@@ -23,6 +23,17 @@ v1::Clock ClockRow::ToProto() const {
   c.set_overdue_working_days(overdue_working_days);
   *c.mutable_explanation() = explanation;
   c.set_ladder_step(ladder_step);
+  if (pending_since.has_value()) {
+    *c.mutable_pending_since() = hotline::ToProto(*pending_since);
+  }
+  if (judged_at.has_value()) {
+    *c.mutable_judged_at() = hotline::ToProto(*judged_at);
+  }
+  c.set_stop_cause(stop_cause);
+  if (overdue_since.has_value()) {
+    *c.mutable_overdue_since() = hotline::ToProto(*overdue_since);
+  }
+  c.set_elapsed_working_days(elapsed_working_days);
   return c;
 }
 

@@ -126,6 +126,93 @@ class Routing {
     r->set_rehandling_round(rehandling_round);
     return e;
   }
+  v1::TicketEvent Reviewed(const std::string& ticket, const std::string& unit,
+                           bool approved) {
+    v1::TicketEvent e = Event(ticket);
+    v1::Reviewed* r = e.mutable_reviewed();
+    r->set_reply_id(absl::StrCat("reply-", next_id_));
+    r->set_unit_id(unit);
+    r->set_approved(approved);
+    if (!approved) r->add_reasons(v1::REVIEW_REASON_NOT_RESOLVED);
+    return e;
+  }
+  v1::TicketEvent Returned(const std::string& ticket, const std::string& from,
+                           const std::string& to, bool reached_center) {
+    v1::TicketEvent e = Event(ticket);
+    v1::Returned* r = e.mutable_returned();
+    r->set_from_unit_id(from);
+    r->set_to_unit_id(to);
+    r->set_reason("不属于本单位职责范围");
+    r->set_reached_center(reached_center);
+    return e;
+  }
+  v1::TicketEvent DisputeRaised(const std::string& ticket,
+                                const std::string& unit) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_dispute_raised()->set_dispute_id(absl::StrCat("dp-", next_id_));
+    e.mutable_dispute_raised()->set_unit_id(unit);
+    e.mutable_dispute_raised()->set_reason("该事项属区住建委职责");
+    return e;
+  }
+  v1::TicketEvent DisputeDecided(const std::string& ticket,
+                                 const std::string& unit, bool granted) {
+    v1::TicketEvent e = Event(ticket);
+    v1::DisputeDecided* d = e.mutable_dispute_decided();
+    d->set_dispute_id("dp");
+    d->set_unit_id(unit);
+    d->set_outcome(granted ? v1::DISPUTE_OUTCOME_DISPUTE_GRANTED
+                           : v1::DISPUTE_OUTCOME_DISPATCH_UPHELD);
+    d->set_reason(granted ? "异议成立，改派" : "异议不成立，请继续办理");
+    return e;
+  }
+  v1::TicketEvent CoUnitsAdded(const std::string& ticket,
+                               const std::string& lead,
+                               const std::vector<std::string>& co_units) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_co_units_added()->set_lead_unit_id(lead);
+    for (const auto& u : co_units)
+      e.mutable_co_units_added()->add_co_unit_ids(u);
+    return e;
+  }
+  v1::TicketEvent CoOpinion(const std::string& ticket, const std::string& co,
+                            const std::string& lead) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_co_opinion_submitted()->set_co_unit_id(co);
+    e.mutable_co_opinion_submitted()->set_lead_unit_id(lead);
+    return e;
+  }
+  v1::TicketEvent CoUnitReleased(const std::string& ticket,
+                                 const std::string& co,
+                                 const std::string& lead) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_co_unit_released()->set_co_unit_id(co);
+    e.mutable_co_unit_released()->set_lead_unit_id(lead);
+    e.mutable_co_unit_released()->set_reason("该单位已书面说明无相关职责");
+    return e;
+  }
+  v1::TicketEvent AcceptedAsCoUnit(const std::string& ticket,
+                                   const std::string& co) {
+    v1::TicketEvent e = Accepted(ticket, co);
+    e.mutable_accepted()->set_as_co_unit(true);
+    return e;
+  }
+  v1::TicketEvent Redispatched(const std::string& ticket,
+                               const std::string& unit, v1::RequestType type,
+                               int round, const std::string& previous) {
+    v1::TicketEvent e = Event(ticket);
+    *e.mutable_redispatched()->mutable_dispatch() =
+        Dispatched(ticket, unit, type, round).dispatched();
+    --seq_[ticket];  // Dispatched() above took a seq of its own
+    e.mutable_redispatched()->set_previous_unit_id(previous);
+    e.mutable_redispatched()->set_cause(v1::REDISPATCH_CAUSE_RETURNED);
+    return e;
+  }
+  v1::TicketEvent Merged(const std::string& ticket) {
+    v1::TicketEvent e = Event(ticket);
+    e.mutable_ticket_merged()->set_original_ticket_id("t-original");
+    e.mutable_ticket_merged()->set_reason("重复来电，并入原工单");
+    return e;
+  }
 
  private:
   std::unique_ptr<v1::EventSink::Stub> stub_;

@@ -29,7 +29,9 @@ constexpr char kClockColumns[] =
     "c.dispatch_round, c.running, c.outcome, c.started_at, c.working_days, "
     "c.rule, c.due, c.original_due, c.stopped_at, c.overdue_working_days, "
     "c.ladder_step, c.fixed_due, c.calendar_version, c.policy_version, "
-    "c.calendar_incomplete, c.explanation";
+    "c.calendar_incomplete, c.explanation, c.pending_since, c.pending_kind, "
+    "c.judged_at, c.stop_cause, c.overdue_since, c.overdue_counted_through, "
+    "c.elapsed_working_days";
 
 std::string ReadBlob(sql::ResultSet& rs, int col) {
   std::unique_ptr<std::istream> blob(rs.getBlob(col));
@@ -44,30 +46,52 @@ std::optional<absl::Time> OptTime(sql::ResultSet& rs, int col) {
   return ParseSqlTime(rs.getString(col));
 }
 
-ClockRow ReadClock(sql::ResultSet& rs) {
+// Reads kClockColumns starting after `skip` leading columns.
+ClockRow ReadClock(sql::ResultSet& rs, int skip = 0) {
+  int i = skip;
   ClockRow r;
-  r.clock_id = rs.getInt64(1);
-  r.ticket_id = rs.getString(2);
-  r.ticket_number = rs.getString(3);
-  r.kind = static_cast<v1::ClockKind>(rs.getInt(4));
-  r.unit_id = rs.getString(5);
-  r.dispatch_round = rs.getInt(6);
-  r.running = rs.getInt(7) != 0;
-  r.outcome = static_cast<v1::ClockOutcome>(rs.getInt(8));
-  r.started_at = ParseSqlTime(rs.getString(9));
-  r.working_days = rs.getInt(10);
-  r.rule = rs.getString(11);
-  r.due = ParseSqlTime(rs.getString(12));
-  r.original_due = ParseSqlTime(rs.getString(13));
-  r.stopped_at = OptTime(rs, 14);
-  r.overdue_working_days = rs.getInt(15);
-  r.ladder_step = static_cast<v1::LadderStep>(rs.getInt(16));
-  r.fixed_due = rs.getInt(17) != 0;
-  r.calendar_version = rs.getString(18);
-  r.policy_version = rs.getString(19);
-  r.calendar_incomplete = rs.getInt(20) != 0;
-  r.explanation.ParseFromString(ReadBlob(rs, 21));
+  r.clock_id = rs.getInt64(++i);
+  r.ticket_id = rs.getString(++i);
+  r.ticket_number = rs.getString(++i);
+  r.kind = static_cast<v1::ClockKind>(rs.getInt(++i));
+  r.unit_id = rs.getString(++i);
+  r.dispatch_round = rs.getInt(++i);
+  r.running = rs.getInt(++i) != 0;
+  r.outcome = static_cast<v1::ClockOutcome>(rs.getInt(++i));
+  r.started_at = ParseSqlTime(rs.getString(++i));
+  r.working_days = rs.getInt(++i);
+  r.rule = rs.getString(++i);
+  r.due = ParseSqlTime(rs.getString(++i));
+  r.original_due = ParseSqlTime(rs.getString(++i));
+  r.stopped_at = OptTime(rs, ++i);
+  r.overdue_working_days = rs.getInt(++i);
+  r.ladder_step = static_cast<v1::LadderStep>(rs.getInt(++i));
+  r.fixed_due = rs.getInt(++i) != 0;
+  r.calendar_version = rs.getString(++i);
+  r.policy_version = rs.getString(++i);
+  r.calendar_incomplete = rs.getInt(++i) != 0;
+  r.explanation.ParseFromString(ReadBlob(rs, ++i));
+  r.pending_since = OptTime(rs, ++i);
+  r.pending = static_cast<Pending>(rs.getInt(++i));
+  r.judged_at = OptTime(rs, ++i);
+  r.stop_cause = rs.getString(++i);
+  r.overdue_since = OptTime(rs, ++i);
+  if (!rs.isNull(++i)) {
+    absl::StatusOr<absl::CivilDay> d =
+        calendar::ParseDate(std::string(rs.getString(i)).substr(0, 10));
+    if (d.ok()) r.overdue_counted_through = *d;
+  }
+  r.elapsed_working_days = rs.getInt(++i);
   return r;
+}
+
+void SetOptTime(sql::PreparedStatement* stmt, int col,
+                const std::optional<absl::Time>& t) {
+  if (t.has_value()) {
+    stmt->setString(col, SqlTime(*t));
+  } else {
+    stmt->setNull(col, 0);
+  }
 }
 
 template <typename T, typename F>
@@ -122,12 +146,18 @@ v1::LadderStepRecord ReadStep(sql::ResultSet& rs) {
   s.set_unit_id(rs.getString(7));
   *s.mutable_due() = ToProto(ParseSqlTime(rs.getString(8)));
   *s.mutable_fired_at() = ToProto(ParseSqlTime(rs.getString(9)));
+  if (!rs.isNull(10)) {
+    s.set_act_id(absl::StrCat(rs.getInt64(10)));
+    s.set_act_text(rs.getString(11));
+  }
   return s;
 }
 
 constexpr char kStepColumns[] =
     "s.step_id, s.clock_id, s.step, s.ticket_id, s.ticket_number, "
-    "s.clock_kind, s.unit_id, s.due, s.fired_at";
+    "s.clock_kind, s.unit_id, s.due, s.fired_at, s.act_id, a.text";
+constexpr char kStepFrom[] =
+    " FROM ladder_step s LEFT JOIN supervision_act a ON a.act_id = s.act_id";
 
 constexpr char kNoticeColumns[] =
     "n.notice_id, n.step_id, n.ticket_id, n.ticket_number, n.step, "
@@ -197,7 +227,9 @@ constexpr char kExtColumns[] =
     "reason, progress_note, proposed_due_date, working_days_left, "
     "due_before, requested_by, requested_role, requested_at, "
     "approved_due_date, due_after, decision_reason, decided_by, "
-    "decided_role, decided_at";
+    "decided_role, decided_at, decided_after_due, caller_informed_contact, "
+    "caller_informed_at, caller_informed_note, caller_informed_by, "
+    "caller_informed_role";
 
 ExtensionRow ReadExtension(sql::ResultSet& rs) {
   ExtensionRow r;
@@ -228,6 +260,15 @@ ExtensionRow ReadExtension(sql::ResultSet& rs) {
   }
   if (!rs.isNull(20))
     *e.mutable_decided_at() = ToProto(ParseSqlTime(rs.getString(20)));
+  e.set_decided_after_due(rs.getInt(21) != 0);
+  if (!rs.isNull(23)) {
+    e.set_caller_informed_contact(static_cast<v1::ReplyContact>(rs.getInt(22)));
+    *e.mutable_caller_informed_at() = ToProto(ParseSqlTime(rs.getString(23)));
+    e.set_caller_informed_note(rs.getString(24));
+    e.mutable_caller_informed_by()->set_principal_id(rs.getString(25));
+    e.mutable_caller_informed_by()->set_role(
+        static_cast<v1::Role>(rs.getInt(26)));
+  }
   return r;
 }
 
@@ -272,7 +313,7 @@ absl::Status InsertLadderSteps(db::Connection& conn,
                                const std::string& fired_by) {
   std::string sql =
       "INSERT INTO ladder_step (clock_id, step, ticket_id, ticket_number, "
-      "clock_kind, unit_id, due, fired_at, fired_by) VALUES ";
+      "clock_kind, unit_id, due, fired_at, fired_by, act_id) VALUES ";
   for (size_t i = 0; i < steps->size(); ++i) {
     const v1::LadderStepRecord& r = (*steps)[i].record;
     absl::StrAppend(
@@ -280,7 +321,8 @@ absl::Status InsertLadderSteps(db::Connection& conn,
         ",", SqlQuote(r.ticket_id()), ",", SqlQuote(r.ticket_number()), ",",
         static_cast<int>(r.clock_kind()), ",", SqlQuote(r.unit_id()), ",'",
         SqlTime(FromProto(r.due())), "','", SqlTime(FromProto(r.fired_at())),
-        "',", SqlQuote(fired_by), ")");
+        "',", SqlQuote(fired_by), ",",
+        r.act_id().empty() ? std::string("NULL") : SqlQuote(r.act_id()), ")");
   }
   RETURN_IF_ERROR(conn.Execute(sql));
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
@@ -354,8 +396,8 @@ absl::StatusOr<std::optional<TicketInfo>> MysqlDeadlineStore::GetTicketInfo(
   ASSIGN_OR_RETURN(auto* stmt,
                    conn.Prepare("SELECT ticket_number, request_type, "
                                 "dispatch_round, first_unit_id, handling_rule, "
-                                "handling_days FROM ticket_info WHERE "
-                                "ticket_id = ? FOR UPDATE"));
+                                "handling_days, dispatched_at FROM ticket_info "
+                                "WHERE ticket_id = ? FOR UPDATE"));
   return conn.Guard("read ticket_info", [&] {
     stmt->setString(1, ticket_id);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
@@ -369,6 +411,7 @@ absl::StatusOr<std::optional<TicketInfo>> MysqlDeadlineStore::GetTicketInfo(
       t.first_unit_id = rs->getString(4);
       t.handling_rule = rs->getString(5);
       t.handling_days = rs->getInt(6);
+      t.dispatched_at = OptTime(*rs, 7);
       out = t;
     }
     return out;
@@ -379,10 +422,10 @@ absl::Status MysqlDeadlineStore::PutTicketInfo(db::Connection& conn,
                                                const TicketInfo& t) {
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare(
-          "REPLACE INTO ticket_info (ticket_id, ticket_number, "
-          "request_type, dispatch_round, first_unit_id, "
-          "handling_rule, handling_days) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      conn.Prepare("REPLACE INTO ticket_info (ticket_id, ticket_number, "
+                   "request_type, dispatch_round, first_unit_id, "
+                   "handling_rule, handling_days, dispatched_at) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?)"));
   return conn.Guard("write ticket_info", [&] {
     stmt->setString(1, t.ticket_id);
     stmt->setString(2, t.ticket_number);
@@ -391,7 +434,65 @@ absl::Status MysqlDeadlineStore::PutTicketInfo(db::Connection& conn,
     stmt->setString(5, t.first_unit_id);
     stmt->setString(6, t.handling_rule);
     stmt->setInt(7, t.handling_days);
+    SetOptTime(stmt, 8, t.dispatched_at);
     stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::MoveHolding(db::Connection& conn,
+                                             const std::string& ticket_id,
+                                             int round, const std::string& unit,
+                                             absl::Time at,
+                                             const std::string& arrived_by) {
+  RETURN_IF_ERROR(CloseHolding(conn, ticket_id, round, at));
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO holding (ticket_id, dispatch_round, seq, "
+                   "unit_id, arrived_at, arrived_by) SELECT ?, ?, "
+                   "COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM holding WHERE "
+                   "ticket_id = ? AND dispatch_round = ?"));
+  return conn.Guard("open holding", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setInt(2, round);
+    stmt->setString(3, unit);
+    stmt->setString(4, SqlTime(at));
+    stmt->setString(5, arrived_by);
+    stmt->setString(6, ticket_id);
+    stmt->setInt(7, round);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::CloseHolding(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              int round, absl::Time at) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE holding SET left_at = ? WHERE "
+                                "ticket_id = ? AND dispatch_round = ? AND "
+                                "left_at IS NULL"));
+  return conn.Guard("close holding", [&] {
+    stmt->setString(1, SqlTime(at));
+    stmt->setString(2, ticket_id);
+    stmt->setInt(3, round);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<Holding>> MysqlDeadlineStore::Holdings(
+    db::Connection& conn, const std::string& ticket_id, int round) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT unit_id, arrived_at, left_at, "
+                                "arrived_by FROM holding WHERE ticket_id = ? "
+                                "AND dispatch_round = ? ORDER BY seq"));
+  stmt->setString(1, ticket_id);
+  stmt->setInt(2, round);
+  return ReadAll<Holding>(conn, stmt, "read holdings", [](sql::ResultSet& rs) {
+    Holding h;
+    h.unit_id = rs.getString(1);
+    h.arrived_at = ParseSqlTime(rs.getString(2));
+    h.left_at = OptTime(rs, 3);
+    h.arrived_by = rs.getString(4);
+    return h;
   });
 }
 
@@ -519,7 +620,8 @@ absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ClocksOfTicket(
                                    "c.clock_id",
                                    for_update ? " FOR UPDATE" : "")));
   stmt->setString(1, ticket_id);
-  return ReadAll<ClockRow>(conn, stmt, "read clocks", ReadClock);
+  return ReadAll<ClockRow>(conn, stmt, "read clocks",
+                           [](sql::ResultSet& rs) { return ReadClock(rs); });
 }
 
 absl::StatusOr<std::optional<ClockRow>> MysqlDeadlineStore::GetClock(
@@ -538,23 +640,26 @@ absl::StatusOr<std::optional<ClockRow>> MysqlDeadlineStore::GetClock(
 }
 
 absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
-                                           const ClockRow& row,
-                                           v1::ClockOutcome outcome,
-                                           absl::Time at, int overdue) {
-  ASSIGN_OR_RETURN(auto* stop,
-                   conn.Prepare("UPDATE clock SET running = 0, outcome = ?, "
-                                "stopped_at = ?, overdue_working_days = ? "
-                                "WHERE clock_id = ?"));
+                                           const ClockRow& row) {
+  ASSIGN_OR_RETURN(
+      auto* stop,
+      conn.Prepare("UPDATE clock SET running = 0, outcome = ?, stopped_at = ?, "
+                   "judged_at = ?, stop_cause = ?, overdue_working_days = ?, "
+                   "elapsed_working_days = ?, pending_since = NULL, "
+                   "pending_kind = 0 WHERE clock_id = ?"));
   ASSIGN_OR_RETURN(auto* drop,
                    conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
   ASSIGN_OR_RETURN(auto* lapse,
                    conn.Prepare("UPDATE extension SET state = ? WHERE "
                                 "clock_id = ? AND state = ?"));
   return conn.Guard("stop clock", [&] {
-    stop->setInt(1, outcome);
-    stop->setString(2, SqlTime(at));
-    stop->setInt(3, overdue);
-    stop->setInt64(4, row.clock_id);
+    stop->setInt(1, row.outcome);
+    SetOptTime(stop, 2, row.stopped_at);
+    SetOptTime(stop, 3, row.judged_at);
+    stop->setString(4, row.stop_cause);
+    stop->setInt(5, row.overdue_working_days);
+    stop->setInt(6, row.elapsed_working_days);
+    stop->setInt64(7, row.clock_id);
     stop->executeUpdate();
     drop->setInt64(1, row.clock_id);
     drop->executeUpdate();
@@ -563,6 +668,51 @@ absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
     lapse->setInt(3, v1::EXTENSION_STATE_PENDING);
     lapse->executeUpdate();
   });
+}
+
+absl::Status MysqlDeadlineStore::SetPending(db::Connection& conn,
+                                            int64_t clock_id,
+                                            std::optional<absl::Time> since,
+                                            Pending kind) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE clock SET pending_since = ?, "
+                                "pending_kind = ? WHERE clock_id = ?"));
+  RETURN_IF_ERROR(conn.Guard("set pending", [&] {
+    SetOptTime(stmt, 1, since);
+    stmt->setInt(2, since.has_value() ? static_cast<int>(kind) : 0);
+    stmt->setInt64(3, clock_id);
+    stmt->executeUpdate();
+  }));
+  if (!since.has_value()) return absl::OkStatus();
+  return DropRungs(conn, clock_id);
+}
+
+absl::Status MysqlDeadlineStore::RecordOverdue(
+    db::Connection& conn, const std::vector<OverdueUpdate>& updates) {
+  if (updates.empty()) return absl::OkStatus();
+  std::string rows;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const OverdueUpdate& u = updates[i];
+    const bool first = i == 0;
+    absl::StrAppend(
+        &rows, first ? "SELECT " : " UNION ALL SELECT ", u.clock_id,
+        first ? " AS id, " : ", ",
+        u.state.since.has_value()
+            ? absl::StrCat("'", SqlTime(*u.state.since), "'")
+            : std::string("NULL"),
+        first ? " AS since, " : ", ",
+        u.state.counted_through.has_value()
+            ? absl::StrCat("'", calendar::FormatDate(*u.state.counted_through),
+                           "'")
+            : std::string("NULL"),
+        first ? " AS through, " : ", ", u.state.accrued,
+        first ? " AS accrued" : "");
+  }
+  return conn.Execute(absl::StrCat(
+      "UPDATE clock c JOIN (", rows,
+      ") u ON u.id = c.clock_id SET c.overdue_since = u.since, "
+      "c.overdue_counted_through = u.through, c.overdue_working_days = "
+      "u.accrued"));
 }
 
 absl::Status MysqlDeadlineStore::SetClockUnit(db::Connection& conn,
@@ -629,14 +779,16 @@ absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::RunningClocksInYear(
   stmt->setString(2, SqlTime(end));
   stmt->setString(3, SqlTime(begin));
   stmt->setString(4, SqlTime(end));
-  return ReadAll<ClockRow>(conn, stmt, "clocks in year", ReadClock);
+  return ReadAll<ClockRow>(conn, stmt, "clocks in year",
+                           [](sql::ResultSet& rs) { return ReadClock(rs); });
 }
 
-absl::Status MysqlDeadlineStore::InsertLadderDue(db::Connection& conn,
-                                                 const LadderDue& d) {
+absl::Status MysqlDeadlineStore::ScheduleRung(db::Connection& conn,
+                                              const LadderDue& d) {
   ASSIGN_OR_RETURN(auto* stmt,
                    conn.Prepare("INSERT INTO ladder_due (clock_id, step, "
-                                "due_at) VALUES (?, ?, ?)"));
+                                "due_at) VALUES (?, ?, ?) ON DUPLICATE KEY "
+                                "UPDATE due_at = VALUES(due_at)"));
   return conn.Guard("schedule rung", [&] {
     stmt->setInt64(1, d.clock_id);
     stmt->setInt(2, d.step);
@@ -645,17 +797,27 @@ absl::Status MysqlDeadlineStore::InsertLadderDue(db::Connection& conn,
   });
 }
 
-absl::Status MysqlDeadlineStore::RescheduleLadderDue(db::Connection& conn,
-                                                     int64_t clock_id,
-                                                     v1::LadderStep step,
-                                                     absl::Time due_at) {
+absl::StatusOr<std::optional<absl::Time>> MysqlDeadlineStore::RungDueAt(
+    db::Connection& conn, int64_t clock_id, v1::LadderStep step) {
   ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("UPDATE ladder_due SET due_at = ? WHERE "
+                   conn.Prepare("SELECT due_at FROM ladder_due WHERE "
                                 "clock_id = ? AND step = ?"));
-  return conn.Guard("reschedule rung", [&] {
-    stmt->setString(1, SqlTime(due_at));
-    stmt->setInt64(2, clock_id);
-    stmt->setInt(3, step);
+  return conn.Guard("read rung", [&] {
+    stmt->setInt64(1, clock_id);
+    stmt->setInt(2, step);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<absl::Time> out;
+    if (rs->next()) out = ParseSqlTime(rs->getString(1));
+    return out;
+  });
+}
+
+absl::Status MysqlDeadlineStore::DropRungs(db::Connection& conn,
+                                           int64_t clock_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
+  return conn.Guard("drop rungs", [&] {
+    stmt->setInt64(1, clock_id);
     stmt->executeUpdate();
   });
 }
@@ -664,11 +826,11 @@ absl::StatusOr<std::vector<DueRung>> MysqlDeadlineStore::ClaimDueRungs(
     db::Connection& conn, absl::Time now, int limit) {
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare("SELECT d.clock_id, d.step, d.due_at, c.ticket_id, "
-                   "c.ticket_number, c.kind, c.unit_id, c.due, c.running FROM "
-                   "ladder_due d JOIN clock c ON c.clock_id = d.clock_id WHERE "
-                   "d.due_at <= ? ORDER BY d.due_at LIMIT ? FOR UPDATE SKIP "
-                   "LOCKED"));
+      conn.Prepare(absl::StrCat(
+          "SELECT d.clock_id, d.step, d.due_at, ", kClockColumns,
+          " FROM ladder_due d JOIN clock c ON c.clock_id = d.clock_id WHERE "
+          "d.due_at <= ? ORDER BY d.due_at, d.step LIMIT ? FOR UPDATE SKIP "
+          "LOCKED")));
   stmt->setString(1, SqlTime(now));
   stmt->setInt(2, limit);
   return ReadAll<DueRung>(
@@ -677,12 +839,7 @@ absl::StatusOr<std::vector<DueRung>> MysqlDeadlineStore::ClaimDueRungs(
         d.rung.clock_id = rs.getInt64(1);
         d.rung.step = static_cast<v1::LadderStep>(rs.getInt(2));
         d.rung.due_at = ParseSqlTime(rs.getString(3));
-        d.ticket_id = rs.getString(4);
-        d.ticket_number = rs.getString(5);
-        d.kind = static_cast<v1::ClockKind>(rs.getInt(6));
-        d.unit_id = rs.getString(7);
-        d.due = ParseSqlTime(rs.getString(8));
-        d.running = rs.getInt(9) != 0;
+        d.clock = ReadClock(rs, 3);
         return d;
       });
 }
@@ -695,18 +852,21 @@ absl::Status MysqlDeadlineStore::RecordLadderBatch(db::Connection& conn,
                                   "step) IN (",
                                   RungKeys(batch->claimed), ")")));
   }
-  if (batch->steps.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(InsertLadderSteps(conn, &batch->steps, batch->fired_by));
-  RETURN_IF_ERROR(InsertNotices(conn, *batch));
+  if (!batch->steps.empty()) {
+    RETURN_IF_ERROR(InsertLadderSteps(conn, &batch->steps, batch->fired_by));
+    RETURN_IF_ERROR(InsertNotices(conn, *batch));
+  }
   std::map<v1::LadderStep, std::vector<std::string>> by_step;
   for (const FiredStep& s : batch->steps) {
     by_step[s.record.step()].push_back(s.record.clock_id());
   }
   for (const auto& [step, clock_ids] : by_step) {
-    RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-        "UPDATE clock SET ladder_step = ", static_cast<int>(step),
-        " WHERE clock_id IN (", absl::StrJoin(clock_ids, ","), ")")));
+    RETURN_IF_ERROR(conn.Execute(
+        absl::StrCat("UPDATE clock SET ladder_step = GREATEST(ladder_step, ",
+                     static_cast<int>(step), ") WHERE clock_id IN (",
+                     absl::StrJoin(clock_ids, ","), ")")));
   }
+  RETURN_IF_ERROR(RecordOverdue(conn, batch->overdue));
   if (batch->next.empty()) return absl::OkStatus();
   std::string sql = "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ";
   for (size_t i = 0; i < batch->next.size(); ++i) {
@@ -714,7 +874,8 @@ absl::Status MysqlDeadlineStore::RecordLadderBatch(db::Connection& conn,
     absl::StrAppend(&sql, i ? "," : "", "(", d.clock_id, ",",
                     static_cast<int>(d.step), ",'", SqlTime(d.due_at), "')");
   }
-  return conn.Execute(sql);
+  return conn.Execute(
+      absl::StrCat(sql, " ON DUPLICATE KEY UPDATE due_at = VALUES(due_at)"));
 }
 
 absl::StatusOr<std::vector<NoticeRow>> MysqlDeadlineStore::LeasePendingNotices(
@@ -832,7 +993,8 @@ absl::Status MysqlDeadlineStore::DecideExtension(db::Connection& conn,
       auto* stmt,
       conn.Prepare("UPDATE extension SET state = ?, approved_due_date = ?, "
                    "due_after = ?, decision_reason = ?, decided_by = ?, "
-                   "decided_role = ?, decided_at = ? WHERE extension_id = ?"));
+                   "decided_role = ?, decided_at = ?, decided_after_due = ? "
+                   "WHERE extension_id = ?"));
   return conn.Guard("decide extension", [&] {
     stmt->setInt(1, e.state());
     stmt->setString(2, e.approved_due_date());
@@ -845,9 +1007,64 @@ absl::Status MysqlDeadlineStore::DecideExtension(db::Connection& conn,
     stmt->setString(5, e.decided_by().principal_id());
     stmt->setInt(6, e.decided_by().role());
     stmt->setString(7, SqlTime(FromProto(e.decided_at())));
-    stmt->setInt64(8, row.extension_id);
+    stmt->setInt(8, e.decided_after_due() ? 1 : 0);
+    stmt->setInt64(9, row.extension_id);
     stmt->executeUpdate();
   });
+}
+
+absl::Status MysqlDeadlineStore::RecordCallerInformed(db::Connection& conn,
+                                                      const ExtensionRow& row) {
+  const v1::Extension& e = row.ext;
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("UPDATE extension SET caller_informed_contact = ?, "
+                   "caller_informed_at = ?, caller_informed_note = ?, "
+                   "caller_informed_by = ?, caller_informed_role = ? WHERE "
+                   "extension_id = ?"));
+  return conn.Guard("record caller informed", [&] {
+    stmt->setInt(1, e.caller_informed_contact());
+    stmt->setString(2, SqlTime(FromProto(e.caller_informed_at())));
+    stmt->setString(3, e.caller_informed_note());
+    stmt->setString(4, e.caller_informed_by().principal_id());
+    stmt->setInt(5, e.caller_informed_by().role());
+    stmt->setInt64(6, row.extension_id);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<v1::Extension>> MysqlDeadlineStore::ListExtensions(
+    db::Connection& conn, const ExtensionFilter& f) {
+  std::string sql =
+      absl::StrCat("SELECT ", kExtColumns, " FROM extension x WHERE 1=1");
+  std::vector<std::string> params;
+  if (!f.ticket_id.empty()) {
+    sql += " AND x.ticket_id = ?";
+    params.push_back(f.ticket_id);
+  }
+  if (!f.states.empty()) {
+    absl::StrAppend(&sql, " AND x.state IN ", InList(f.states));
+  }
+  if (f.caller_not_informed) {
+    absl::StrAppend(
+        &sql, " AND x.state = ", static_cast<int>(v1::EXTENSION_STATE_APPROVED),
+        " AND x.caller_informed_at IS NULL");
+  }
+  if (!f.unit_root.empty() && f.unit_root != "center") {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE tu.ticket_id = "
+        "x.ticket_id AND tu.unit_id = x.unit_id AND tu.path LIKE ?)";
+    params.push_back(LikeSubtree(f.unit_root));
+  }
+  sql += " ORDER BY x.extension_id DESC LIMIT ? OFFSET ?";
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  return ReadAll<v1::Extension>(
+      conn, stmt, "list extensions",
+      [](sql::ResultSet& rs) { return ReadExtension(rs).ext; });
 }
 
 absl::StatusOr<std::vector<v1::Extension>>
@@ -882,7 +1099,7 @@ absl::StatusOr<std::vector<v1::LadderStepRecord>> MysqlDeadlineStore::ListSteps(
       std::vector<v1::LadderStepRecord> steps,
       ReadPage<v1::LadderStepRecord>(
           conn,
-          absl::StrCat("SELECT ", kStepColumns, " FROM ladder_step s", where,
+          absl::StrCat("SELECT ", kStepColumns, kStepFrom, where,
                        " ORDER BY s.fired_at DESC, s.step_id DESC"),
           params, f, "list steps", ReadStep));
   if (steps.empty()) return steps;
@@ -959,7 +1176,8 @@ absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ListDueClocks(
   for (const std::string& p : params) stmt->setString(i++, p);
   stmt->setInt(i++, f.limit);
   stmt->setInt64(i++, f.offset);
-  return ReadAll<ClockRow>(conn, stmt, "list due", ReadClock);
+  return ReadAll<ClockRow>(conn, stmt, "list due",
+                           [](sql::ResultSet& rs) { return ReadClock(rs); });
 }
 
 absl::StatusOr<int64_t> MysqlDeadlineStore::CountRunningClocksInYear(
@@ -1065,6 +1283,171 @@ absl::Status MysqlDeadlineStore::RecordRequest(
     stmt->setString(5, SqlTime(now));
     stmt->executeUpdate();
   });
+}
+
+absl::Status MysqlDeadlineStore::InsertSupervisionAct(db::Connection& conn,
+                                                      v1::SupervisionAct* act) {
+  v1::SupervisionAct& a = *act;
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO supervision_act (step, text, participants, "
+                   "recorded_by, recorded_role, recorded_at) VALUES (?, ?, ?, "
+                   "?, ?, ?)"));
+  RETURN_IF_ERROR(conn.Guard("insert supervision act", [&] {
+    stmt->setInt(1, a.step());
+    stmt->setString(2, a.text());
+    stmt->setString(3, absl::StrJoin(a.district_office_participants(), "\n"));
+    stmt->setString(4, a.recorded_by().principal_id());
+    stmt->setInt(5, a.recorded_by().role());
+    stmt->setString(6, SqlTime(FromProto(a.recorded_at())));
+    stmt->executeUpdate();
+  }));
+  ASSIGN_OR_RETURN(auto rs, conn.Query("SELECT LAST_INSERT_ID()"));
+  ASSIGN_OR_RETURN(int64_t id, conn.Guard("last id", [&] {
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  }));
+  a.set_act_id(absl::StrCat(id));
+  return absl::OkStatus();
+}
+
+absl::Status MysqlDeadlineStore::InsertSupervisionActItems(
+    db::Connection& conn, const SupervisionActRow& row) {
+  if (row.items.empty()) return absl::OkStatus();
+  std::string sql =
+      "INSERT INTO supervision_act_item (act_id, ticket_id, unit_id, step_id) "
+      "VALUES ";
+  for (size_t i = 0; i < row.items.size(); ++i) {
+    const SupervisionActRow::Item& it = row.items[i];
+    absl::StrAppend(&sql, i ? "," : "", "(", SqlQuote(row.act.act_id()), ",",
+                    SqlQuote(it.ticket_id), ",", SqlQuote(it.unit_id), ",",
+                    it.step_id, ")");
+  }
+  return conn.Execute(sql);
+}
+
+absl::StatusOr<std::vector<v1::SupervisionAct>>
+MysqlDeadlineStore::ListSupervisionActs(db::Connection& conn,
+                                        const ActFilter& f) {
+  std::string sql =
+      "SELECT a.act_id, a.step, a.text, a.participants, a.recorded_by, "
+      "a.recorded_role, a.recorded_at FROM supervision_act a WHERE 1=1";
+  std::vector<std::string> params;
+  if (f.step != 0) absl::StrAppend(&sql, " AND a.step = ", f.step);
+  if (!f.ticket_id.empty()) {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM supervision_act_item i WHERE i.act_id = "
+        "a.act_id AND i.ticket_id = ?)";
+    params.push_back(f.ticket_id);
+  }
+  if (!f.unit_root.empty() && f.unit_root != "center") {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM supervision_act_item i JOIN ticket_unit "
+        "tu ON tu.ticket_id = i.ticket_id AND tu.unit_id = i.unit_id WHERE "
+        "i.act_id = a.act_id AND tu.path LIKE ?)";
+    params.push_back(LikeSubtree(f.unit_root));
+  }
+  if (f.from.has_value()) {
+    sql += " AND a.recorded_at >= ?";
+    params.push_back(SqlTime(*f.from));
+  }
+  if (f.to.has_value()) {
+    sql += " AND a.recorded_at < ?";
+    params.push_back(SqlTime(*f.to));
+  }
+  sql += " ORDER BY a.recorded_at DESC, a.act_id DESC LIMIT ? OFFSET ?";
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, f.limit);
+  stmt->setInt64(i++, f.offset);
+  ASSIGN_OR_RETURN(
+      std::vector<v1::SupervisionAct> acts,
+      ReadAll<v1::SupervisionAct>(
+          conn, stmt, "list supervision acts", [](sql::ResultSet& rs) {
+            v1::SupervisionAct a;
+            a.set_act_id(absl::StrCat(rs.getInt64(1)));
+            a.set_step(static_cast<v1::LadderStep>(rs.getInt(2)));
+            a.set_text(rs.getString(3));
+            for (absl::string_view p : absl::StrSplit(
+                     std::string(rs.getString(4)), '\n', absl::SkipEmpty())) {
+              a.add_district_office_participants(std::string(p));
+            }
+            a.mutable_recorded_by()->set_principal_id(rs.getString(5));
+            a.mutable_recorded_by()->set_role(
+                static_cast<v1::Role>(rs.getInt(6)));
+            *a.mutable_recorded_at() = ToProto(ParseSqlTime(rs.getString(7)));
+            return a;
+          }));
+  if (acts.empty()) return acts;
+  std::vector<std::string> ids;
+  absl::flat_hash_map<std::string, v1::SupervisionAct*> by_id;
+  for (v1::SupervisionAct& a : acts) {
+    ids.push_back(a.act_id());
+    by_id[a.act_id()] = &a;
+  }
+  ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrCat(
+                                "SELECT act_id, ticket_id, unit_id, step_id "
+                                "FROM supervision_act_item WHERE act_id IN (",
+                                absl::StrJoin(ids, ","),
+                                ") ORDER BY act_id, ticket_id, unit_id")));
+  RETURN_IF_ERROR(conn.Guard("read act items", [&] {
+    while (rs->next()) {
+      v1::SupervisionAct& a = *by_id.at(absl::StrCat(rs->getInt64(1)));
+      const std::string ticket = rs->getString(2);
+      const std::string unit = rs->getString(3);
+      if (std::find(a.ticket_ids().begin(), a.ticket_ids().end(), ticket) ==
+          a.ticket_ids().end()) {
+        a.add_ticket_ids(ticket);
+      }
+      if (std::find(a.unit_ids().begin(), a.unit_ids().end(), unit) ==
+          a.unit_ids().end()) {
+        a.add_unit_ids(unit);
+      }
+      a.add_step_ids(absl::StrCat(rs->getInt64(4)));
+    }
+  }));
+  return acts;
+}
+
+absl::StatusOr<std::vector<std::string>>
+MysqlDeadlineStore::EscalationCandidates(db::Connection& conn,
+                                         bool need_inspection,
+                                         int min_automatic,
+                                         const std::string& unit_root,
+                                         int64_t offset, int limit) {
+  std::string sql = absl::StrCat(
+      "SELECT s.ticket_id FROM ladder_step s WHERE EXISTS (SELECT 1 FROM "
+      "clock c WHERE c.ticket_id = s.ticket_id AND c.running = 1 AND c.kind "
+      "IN (",
+      static_cast<int>(v1::CLOCK_KIND_HANDLING), ",",
+      static_cast<int>(v1::CLOCK_KIND_REHANDLING), ",",
+      static_cast<int>(v1::CLOCK_KIND_LEAD_UNIT), "))");
+  std::vector<std::string> params;
+  if (!unit_root.empty() && unit_root != "center") {
+    sql +=
+        " AND EXISTS (SELECT 1 FROM ladder_step s2 JOIN ticket_unit tu ON "
+        "tu.ticket_id = s2.ticket_id AND tu.unit_id = s2.unit_id WHERE "
+        "s2.ticket_id = s.ticket_id AND tu.path LIKE ?)";
+    params.push_back(LikeSubtree(unit_root));
+  }
+  absl::StrAppend(
+      &sql, " GROUP BY s.ticket_id HAVING SUM(s.step IN (",
+      static_cast<int>(v1::LADDER_STEP_REMINDER), ",",
+      static_cast<int>(v1::LADDER_STEP_SUPERVISION), ")) >= ", min_automatic,
+      " AND SUM(s.step = ",
+      static_cast<int>(v1::LADDER_STEP_SPECIAL_INSPECTION),
+      need_inspection ? ") > 0" : ") = 0",
+      " AND SUM(s.step = ", static_cast<int>(v1::LADDER_STEP_DISTRICT_NOTICE),
+      ") = 0 ORDER BY MIN(s.fired_at), s.ticket_id LIMIT ? OFFSET ?");
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
+  int i = 1;
+  for (const std::string& p : params) stmt->setString(i++, p);
+  stmt->setInt(i++, limit);
+  stmt->setInt64(i++, offset);
+  return ReadAll<std::string>(
+      conn, stmt, "escalation candidates",
+      [](sql::ResultSet& rs) { return std::string(rs.getString(1)); });
 }
 
 }  // namespace hotline::deadline

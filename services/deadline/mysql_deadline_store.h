@@ -25,6 +25,14 @@ class MysqlDeadlineStore final : public DeadlineStore {
                                       const std::string& root) override;
   absl::StatusOr<bool> UnitBelow(db::Connection& conn, const std::string& unit,
                                  const std::string& root) override;
+  absl::Status MoveHolding(db::Connection& conn, const std::string& ticket_id,
+                           int round, const std::string& unit, absl::Time at,
+                           const std::string& arrived_by) override;
+  absl::Status CloseHolding(db::Connection& conn, const std::string& ticket_id,
+                            int round, absl::Time at) override;
+  absl::StatusOr<std::vector<Holding>> Holdings(db::Connection& conn,
+                                                const std::string& ticket_id,
+                                                int round) override;
 
   absl::Status InsertClock(db::Connection& conn, ClockRow* row) override;
   absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
@@ -33,9 +41,12 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
                                                    int64_t clock_id,
                                                    bool for_update) override;
-  absl::Status StopClock(db::Connection& conn, const ClockRow& row,
-                         v1::ClockOutcome outcome, absl::Time at,
-                         int overdue_working_days) override;
+  absl::Status StopClock(db::Connection& conn, const ClockRow& row) override;
+  absl::Status SetPending(db::Connection& conn, int64_t clock_id,
+                          std::optional<absl::Time> since,
+                          Pending kind) override;
+  absl::Status RecordOverdue(db::Connection& conn,
+                             const std::vector<OverdueUpdate>& u) override;
   absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
                             const std::string& unit_id) override;
   absl::Status SetClockKind(db::Connection& conn, const ClockRow& row) override;
@@ -45,16 +56,25 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(
       db::Connection& conn, int year) override;
 
-  absl::Status InsertLadderDue(db::Connection& conn,
-                               const LadderDue& due) override;
-  absl::Status RescheduleLadderDue(db::Connection& conn, int64_t clock_id,
-                                   v1::LadderStep step,
-                                   absl::Time due_at) override;
+  absl::Status ScheduleRung(db::Connection& conn,
+                            const LadderDue& due) override;
+  absl::StatusOr<std::optional<absl::Time>> RungDueAt(
+      db::Connection& conn, int64_t clock_id, v1::LadderStep step) override;
+  absl::Status DropRungs(db::Connection& conn, int64_t clock_id) override;
   absl::StatusOr<std::vector<DueRung>> ClaimDueRungs(db::Connection& conn,
                                                      absl::Time now,
                                                      int limit) override;
   absl::Status RecordLadderBatch(db::Connection& conn,
                                  LadderBatch* batch) override;
+  absl::Status InsertSupervisionAct(db::Connection& conn,
+                                    v1::SupervisionAct* act) override;
+  absl::Status InsertSupervisionActItems(db::Connection& conn,
+                                         const SupervisionActRow& act) override;
+  absl::StatusOr<std::vector<v1::SupervisionAct>> ListSupervisionActs(
+      db::Connection& conn, const ActFilter& f) override;
+  absl::StatusOr<std::vector<std::string>> EscalationCandidates(
+      db::Connection& conn, bool need_inspection, int min_automatic,
+      const std::string& unit_root, int64_t offset, int limit) override;
 
   absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
       db::Connection& conn, absl::Time now, absl::Time lease_until,
@@ -69,6 +89,10 @@ class MysqlDeadlineStore final : public DeadlineStore {
                                            int64_t clock_id) override;
   absl::Status DecideExtension(db::Connection& conn,
                                const ExtensionRow& row) override;
+  absl::Status RecordCallerInformed(db::Connection& conn,
+                                    const ExtensionRow& row) override;
+  absl::StatusOr<std::vector<v1::Extension>> ListExtensions(
+      db::Connection& conn, const ExtensionFilter& f) override;
   absl::StatusOr<std::vector<v1::Extension>> ExtensionsOfTicket(
       db::Connection& conn, const std::string& ticket_id) override;
 

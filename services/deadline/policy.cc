@@ -17,16 +17,11 @@ extern const char kBuiltinPolicyText[];
 namespace {
 
 constexpr const char* kKeys[] = {
-    "response.working_days",
-    "forward.working_days",
-    "return.working_days",
-    "handling.consultation.working_days",
-    "handling.default.working_days",
-    "rehandling.working_days",
-    "extension.min_working_days",
-    "extension.max_working_days",
-    "ladder.special_inspection.working_days",
-    "ladder.district_notice.working_days",
+    "response.working_days",         "forward.working_days",
+    "return.working_days",           "handling.consultation.working_days",
+    "handling.default.working_days", "rehandling.working_days",
+    "extension.min_working_days",    "extension.max_working_days",
+    "co_opinion.working_days",
 };
 
 }  // namespace

@@ -47,14 +47,11 @@ class Policy {
   const PolicyRule& extension_max() const {
     return rule("extension.max_working_days");
   }
-  const PolicyRule& special_inspection() const {
-    return rule("ladder.special_inspection.working_days");
-  }
-  const PolicyRule& district_notice() const {
-    return rule("ladder.district_notice.working_days");
+  const PolicyRule& co_opinion() const {
+    return rule("co_opinion.working_days");
   }
 
-  // Test hook: overrides one number (e.g. the ladder's further days).
+  // Test hook: overrides one number.
   void SetForTest(absl::string_view key, int working_days);
 
  private:

@@ -23,8 +23,10 @@ TEST(PolicyTest, BuiltinFileHasEveryNumberWithItsArticle) {
   EXPECT_EQ(p.handling_default().article, "6(2)");
   EXPECT_EQ(p.extension_min().working_days, 2);
   EXPECT_EQ(p.extension_min().article, "6(3)");
-  EXPECT_EQ(p.special_inspection().article, "7");
-  EXPECT_EQ(p.district_notice().article, "7");
+  // Numbers the regulation does not contain are named as local policy.
+  EXPECT_EQ(p.rehandling().article, "local");
+  EXPECT_EQ(p.co_opinion().working_days, 3);
+  EXPECT_EQ(p.co_opinion().article, "local");
 }
 
 TEST(PolicyTest, RejectsBrokenFiles) {
@@ -36,6 +38,11 @@ TEST(PolicyTest, RejectsBrokenFiles) {
               HasSubstr("0..3650"));
   EXPECT_THAT(Policy::Parse("response.working_days 1 7\n").status().message(),
               HasSubstr("missing"));
+  // The invented ladder intervals are gone: 第七条 has none.
+  EXPECT_THAT(Policy::Parse("ladder.special_inspection.working_days 5 7\n")
+                  .status()
+                  .message(),
+              HasSubstr("unknown key"));
 }
 
 TEST(PolicyTest, VersionFollowsContent) {
@@ -44,8 +51,7 @@ TEST(PolicyTest, VersionFollowsContent) {
        {"response.working_days", "forward.working_days", "return.working_days",
         "handling.consultation.working_days", "handling.default.working_days",
         "rehandling.working_days", "extension.min_working_days",
-        "extension.max_working_days", "ladder.special_inspection.working_days",
-        "ladder.district_notice.working_days"}) {
+        "extension.max_working_days", "co_opinion.working_days"}) {
     text += std::string(k) + " 3 7\n";
   }
   auto a = Policy::Parse(text);

@@ -529,9 +529,14 @@ absl::StatusOr<Transition> AssignmentMachine::SubmitCoOpinion(
 absl::StatusOr<Transition> AssignmentMachine::ReleaseCoUnit(
     const AssignmentState& s, const std::string& co_unit,
     const std::string& reason, absl::Time now) const {
-  if (!CoUnitsOpen(s, tree_->CenterId())) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        Describe(s), "; co-units are released only before the reply"));
+  // Re-handling asks the co-units for input again: the center may release
+  // one then too, so that no co-unit can stall the order.
+  if (!CoUnitsOpen(s, tree_->CenterId()) &&
+      s.view.status() != v1::TICKET_STATUS_REHANDLING) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(Describe(s),
+                     "; co-units are released only while their input is "
+                     "awaited (before the reply, or during re-handling)"));
   }
   int index = -1;
   for (int i = 0; i < s.view.co_units_size(); ++i) {
