@@ -25,10 +25,10 @@ struct Period {
   std::string rule;     // e.g. "handling.consultation"
   std::string article;  // e.g. "6(2)"
   int working_days = 0;
-  std::optional<absl::CivilDay> last_day;  // set for date limits
+  std::optional<absl::CivilDay> last_day = std::nullopt;  // date limits
   // A working-day period never ends after this day (set for co-opinions:
   // the lead unit's last day).
-  std::optional<absl::CivilDay> cap_last_day;
+  std::optional<absl::CivilDay> cap_last_day = std::nullopt;
 };
 
 // The period of a kind of clock started at dispatch.

@@ -47,6 +47,7 @@ class FakeDirectory final : public v1::DirectoryService::Service {
                        v1::GetDutyResponse* resp) override {
     if (!Authorized(ctx)) return {grpc::StatusCode::UNAUTHENTICATED, "token"};
     dates.push_back(req->from_date());
+    if (no_leader) return grpc::Status::OK;
     v1::DutyEntry* e = resp->add_entries();
     e->set_date(req->from_date());
     e->mutable_leader()->set_name("李值班");
@@ -54,7 +55,8 @@ class FakeDirectory final : public v1::DirectoryService::Service {
     return grpc::Status::OK;
   }
   std::vector<std::string> dates;
-  bool unknown = false;  // GetUnit answers NOT_FOUND
+  bool unknown = false;    // GetUnit answers NOT_FOUND
+  bool no_leader = false;  // nobody is on duty
 
  private:
   static bool Authorized(grpc::ServerContext* ctx) {
@@ -237,6 +239,53 @@ TEST_F(NoticesTest, RecipientsComeFromRoutingsRosterAndWaitWhileItIsDown) {
   // The duty roster of the day the step fired.
   ASSERT_FALSE(directory_.dates.empty());
   EXPECT_EQ(directory_.dates[0], "2024-02-10");
+}
+
+// A day without a leader on duty (第八条 值守制度): the leader's notices are
+// not sent to an empty address; the gap is raised to the center (DutyGap,
+// 10(2)) and the liaison's notices go out as usual.
+TEST_F(NoticesTest, ANoticeWithNobodyOnDutyIsRaisedAsARosterGap) {
+  StartService(false);
+  FireReminder();
+  directory_.no_leader = true;
+  std::unique_ptr<Directory> up = NewGrpcDirectory(
+      StartDirectory(), grpc::InsecureChannelCredentials(), kServiceToken);
+  std::unique_ptr<Notifier> log = NewLogNotifier();
+  ASSERT_TRUE(
+      scan_->scanner.DeliverNotices(svc_->clock().Now(), up.get(), log.get())
+          .ok());
+  int gaps = 0, sent = 0;
+  for (const auto& n : Notices()) {
+    if (n.recipient().kind() == v1::RECIPIENT_KIND_DUTY_LEADER) {
+      EXPECT_EQ(n.delivery(), v1::NOTICE_DELIVERY_NO_RECIPIENT);
+      EXPECT_EQ(n.address(), "");
+      EXPECT_EQ(n.recipient().name(), "（当日无值班领导）");
+      ++gaps;
+    } else {
+      EXPECT_EQ(n.delivery(), v1::NOTICE_DELIVERY_STORED);
+      ++sent;
+    }
+  }
+  EXPECT_EQ(gaps, 2);
+  EXPECT_EQ(sent, 2);
+  // One DutyGap event per notice that found nobody, naming unit and day.
+  auto conn = svc_->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok());
+  auto rs = (*conn)->Query("SELECT event FROM outbox ORDER BY id");
+  ASSERT_TRUE(rs.ok());
+  int events = 0;
+  while ((*rs)->next()) {
+    std::unique_ptr<std::istream> blob((*rs)->getBlob(1));
+    v1::TicketEvent e;
+    e.ParseFromIstream(blob.get());
+    if (!e.has_duty_gap()) continue;
+    ++events;
+    EXPECT_EQ(e.duty_gap().unit_id(), "town.longshui");
+    EXPECT_EQ(e.duty_gap().date(), "2024-02-10");
+    EXPECT_EQ(e.duty_gap().recipient_kind(), v1::RECIPIENT_KIND_DUTY_LEADER);
+    EXPECT_EQ(e.duty_gap().step(), v1::LADDER_STEP_REMINDER);
+  }
+  EXPECT_EQ(events, 2);
 }
 
 // A unit routing no longer knows will never resolve: its notices fail at

@@ -239,4 +239,127 @@ struct TestScanner {
   Scanner scanner;
 };
 
+// A deadline service under test (its own scanner thread off: tests scan),
+// with routing's events, the calls the tests make, and outbox counts.
+class DeadlineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::SetFlag(&FLAGS_ladder_scanner, false);
+    testing::ServiceOptions o;
+    o.extra_tokens = UnitTokens();
+    auto svc = testing::ServiceUnderTest::Start(Definition(), o);
+    ASSERT_TRUE(svc.ok()) << svc.status();
+    svc_ = *std::move(svc);
+    stub_ = v1::DeadlineService::NewStub(svc_->channel());
+    routing_ = std::make_unique<Routing>(svc_->channel(), &svc_->clock());
+    scan_ = std::make_unique<TestScanner>(svc_->instance(), "test-replica");
+  }
+  void TearDown() override { absl::SetFlag(&FLAGS_ladder_scanner, true); }
+
+  void AdvanceTo(absl::Time t) { ASSERT_TRUE(svc_->clock().AdvanceTo(t).ok()); }
+  int Scan() {
+    absl::StatusOr<int> n = scan_->scanner.ScanOnce(svc_->clock().Now());
+    EXPECT_TRUE(n.ok()) << n.status();
+    return n.ok() ? *n : -1;
+  }
+
+  v1::GetClocksResponse Clocks(
+      const std::string& ticket,
+      const std::string& token = testing::kCenterToken) {
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, token);
+    v1::GetClocksRequest req;
+    req.set_ticket_id(ticket);
+    v1::GetClocksResponse resp;
+    grpc::Status s = stub_->GetClocks(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  static const v1::Clock* Find(const v1::GetClocksResponse& r,
+                               v1::ClockKind kind, int round = 1) {
+    const v1::Clock* found = nullptr;
+    for (const auto& c : r.clocks()) {
+      if (c.kind() == kind && c.dispatch_round() == round) found = &c;
+    }
+    return found;
+  }
+  // The latest clock of `kind` that runs (ran) against `unit`.
+  static const v1::Clock* FindOf(const v1::GetClocksResponse& r,
+                                 v1::ClockKind kind, const std::string& unit) {
+    const v1::Clock* found = nullptr;
+    for (const auto& c : r.clocks()) {
+      if (c.kind() == kind && c.unit_id() == unit) found = &c;
+    }
+    return found;
+  }
+
+  grpc::Status RequestExt(const std::string& token, const std::string& id,
+                          const std::string& ticket, const std::string& date,
+                          v1::RequestExtensionResponse* resp) {
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, token);
+    v1::RequestExtensionRequest req;
+    req.set_request_id(id);
+    req.set_ticket_id(ticket);
+    req.set_reason("需协调多个部门现场踏勘，无法按期办结");
+    req.set_progress_note("已完成现场勘查，正在协调维修方案");
+    req.set_proposed_due_date(date);
+    return stub_->RequestExtension(&ctx, req, resp);
+  }
+
+  grpc::Status Decide(const std::string& token, const std::string& id,
+                      const std::string& ext, bool approve,
+                      const std::string& date, const std::string& reason,
+                      v1::DecideExtensionResponse* resp) {
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, token);
+    v1::DecideExtensionRequest req;
+    req.set_request_id(id);
+    req.set_extension_id(ext);
+    req.set_approve(approve);
+    req.set_approved_due_date(date);
+    req.set_reason(reason);
+    return stub_->DecideExtension(&ctx, req, resp);
+  }
+
+  // The outbox's events (of one order, when `ticket` is set), in order.
+  std::vector<v1::TicketEvent> Outbox(const std::string& ticket = "") {
+    std::vector<v1::TicketEvent> out;
+    auto conn = svc_->instance().pool().Acquire();
+    EXPECT_TRUE(conn.ok());
+    auto rs = (*conn)->Query("SELECT ticket_id, event FROM outbox ORDER BY id");
+    EXPECT_TRUE(rs.ok());
+    while ((*rs)->next()) {
+      if (!ticket.empty() && (*rs)->getString(1) != ticket) continue;
+      std::unique_ptr<std::istream> blob((*rs)->getBlob(2));
+      v1::TicketEvent e;
+      e.ParseFromIstream(blob.get());
+      out.push_back(e);
+    }
+    return out;
+  }
+
+  // Events of one payload kind in the outbox.
+  int OutboxCount(v1::TicketEvent::PayloadCase kind) {
+    auto conn = svc_->instance().pool().Acquire();
+    EXPECT_TRUE(conn.ok());
+    auto rs = (*conn)->Query("SELECT event FROM outbox");
+    EXPECT_TRUE(rs.ok());
+    int n = 0;
+    while ((*rs)->next()) {
+      std::unique_ptr<std::istream> blob((*rs)->getBlob(1));
+      v1::TicketEvent e;
+      e.ParseFromIstream(blob.get());
+      n += e.payload_case() == kind ? 1 : 0;
+    }
+    return n;
+  }
+
+  std::unique_ptr<testing::ServiceUnderTest> svc_;
+  std::unique_ptr<v1::DeadlineService::Stub> stub_;
+  std::unique_ptr<Routing> routing_;
+  std::unique_ptr<TestScanner> scan_;
+};
+
 }  // namespace hotline::deadline::testutil
