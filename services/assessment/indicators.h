@@ -17,6 +17,9 @@
 #include "absl/time/time.h"
 #include "common/calendar/calendar.h"
 #include "hotline/v1/assessment.pb.h"
+#include "services/assessment/periods.h"
+#include "services/assessment/score.h"
+#include "services/assessment/units.h"
 
 namespace hotline::assessment {
 
@@ -71,9 +74,6 @@ void AddHistogram(Histogram& into, const Histogram& from);
 // Median of the histogram's values (mean of the two middle ones for an even
 // count); 0 when empty.
 double Median(const Histogram& h);
-
-// The root of the unit tree (the center, 区政务服务管理办).
-inline constexpr char kCenterUnit[] = "center";
 
 // One fact as stored: the event's identity and the numbers the indicators
 // need. `kind` is the payload's field name ("dispatched", "clock_stopped"...).
@@ -138,107 +138,6 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& event,
 
 // Indicators from summed counters and the handling histogram.
 v1::Indicators ToIndicators(const Counters& c, const Histogram& h);
-
-// ---------------------------------------------------------------- score
-
-struct Weights {
-  std::string version;
-  std::vector<std::pair<std::string, double>> weights;  // indicator, weight
-  int late_return_threshold = 2;
-};
-// Parses services/assessment/policy/weights.txt (format in the file).
-// INVALID_ARGUMENT naming the line.
-absl::StatusOr<Weights> ParseWeights(absl::string_view text);
-// The embedded policy/weights.txt of the build.
-const Weights& DefaultWeights();
-
-// Composite score in [0, 100] with its components (contribution = value ×
-// weight × 100; a rate whose denominator is 0 scores 1, nothing to fault).
-double CompositeScore(const v1::Indicators& ind, const Weights& w,
-                      std::vector<v1::ScoreComponent>* components);
-
-// ---------------------------------------------------------------- units
-
-// The unit tree learned from events. Kinds are derived: the root is the
-// center; a first-level unit is a TOWN_STREET when it was named as a matter's
-// area (or its id starts with "town." or "street."), else a DEPARTMENT; below
-// a town/street VILLAGE_COMMUNITY, below a department SECTION.
-class UnitTree {
- public:
-  void Add(const std::string& unit_id, const std::string& parent_id,
-           bool is_area);
-  bool Has(const std::string& unit_id) const;
-  v1::UnitKind Kind(const std::string& unit_id) const;
-  // The unit and every unit below it.
-  std::vector<std::string> Subtree(const std::string& unit_id) const;
-  // Is `unit_id` in the subtree of `root`?
-  bool InSubtree(const std::string& unit_id, const std::string& root) const;
-  std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;
-  std::string Parent(const std::string& unit_id) const;
-
-  // From a directory copy (optional): the unit's name, and its kind and
-  // parent as the directory states them (they win over what events show).
-  void SetDirectoryEntry(const std::string& unit_id, const std::string& name,
-                         v1::UnitKind kind, const std::string& parent_id);
-  // The directory name, else the unit id.
-  std::string Name(const std::string& unit_id) const;
-
- private:
-  struct Node {
-    std::string parent;
-    bool is_area = false;
-    v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;  // from the directory
-  };
-  std::map<std::string, Node> nodes_;
-  std::map<std::string, std::string> names_;
-};
-
-// One unit of a directory copy.
-struct DirectoryEntry {
-  std::string unit_id;
-  std::string name;  // short name when given, else the name
-  v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;
-  std::string parent_id;
-};
-// Parses routing's directory CSV (DirectoryService.ExportDirectory, CSV;
-// data/directory/dazu_sample.csv): '#' comment lines, a header naming at
-// least unit_id, name and kind, RFC 4180 quoting. INVALID_ARGUMENT naming the
-// line.
-absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
-    absl::string_view text);
-
-// ---------------------------------------------------------------- periods
-
-struct DateRange {
-  absl::CivilDay from;
-  absl::CivilDay to;  // inclusive
-  int64_t days() const { return to - from + 1; }
-};
-// Validates a Period (field names prefixed by `field`).
-absl::StatusOr<DateRange> ParsePeriod(absl::string_view field,
-                                      const v1::Period& p);
-// The range of equal length just before.
-DateRange PreviousRange(const DateRange& r);
-// Buckets of `g` covering r (clipped to r); one bucket for UNSPECIFIED.
-std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g);
-
-// A range cut into whole calendar months (read from the monthly rollups) and
-// the leftover days at either end (read from the daily ones).
-struct MonthSplit {
-  std::optional<DateRange> months;  // from = 1st of the first whole month,
-                                    // to = 1st of the last whole month
-  std::vector<DateRange> days;      // 0–2 partial ranges
-};
-MonthSplit SplitMonths(const DateRange& r);
-// The range widened to whole months.
-DateRange WidenToMonths(const DateRange& r);
-
-// Rankings: best first; equal scores share a rank ("1224" ranking).
-struct RankInput {
-  std::string unit_id;
-  double score = 0;
-};
-std::vector<int> RankOf(const std::vector<RankInput>& sorted_best_first);
 
 }  // namespace hotline::assessment
 
