@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -12,16 +13,18 @@ namespace hotline::assessment {
 
 const std::array<const char*, kCounterCount>& CounterColumns() {
   static const std::array<const char*, kCounterCount> kNames = {
-      "orders",           "resp_due",        "resp_met",
-      "fwd_due",          "fwd_met",         "compl_due",
-      "compl_met",        "overdue_orders",  "overdue_days",
-      "ext_requested",    "ext_approved",    "returns_made",
-      "late_returns",     "disputes_raised", "disputes_upheld",
-      "disputes_granted", "reviews",         "reviews_rejected",
-      "reminders",        "supervisions",    "inspections",
-      "notices",          "evaluations",     "reached",
-      "satisfied",        "resolved",        "replies",
-      "received",         "closed_at_intake"};
+      "orders",           "resp_due",         "resp_met",
+      "fwd_due",          "fwd_met",          "compl_due",
+      "compl_met",        "overdue_orders",   "overdue_days",
+      "ext_requested",    "ext_approved",     "returns_made",
+      "late_returns",     "disputes_raised",  "disputes_upheld",
+      "disputes_granted", "reviews",          "reviews_rejected",
+      "reminders",        "supervisions",     "inspections",
+      "notices",          "evaluations",      "reached",
+      "satisfied",        "resolved",         "replies",
+      "received",         "closed_at_intake", "co_due",
+      "co_met",           "first_reviews",    "first_approved",
+      "late_decisions",   "duty_gaps"};
   return kNames;
 }
 
@@ -76,6 +79,7 @@ void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
   t.review_status = "NONE";
   t.replied_unit_id.clear();
   t.approved_unit_id.clear();
+  t.last_reply_round = -1;
   plan.units.push_back({d.unit_id(), kCenterUnit, false});
   if (!d.area_code().empty()) {
     plan.units.push_back({d.area_code(), kCenterUnit, true});
@@ -84,9 +88,32 @@ void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
 
 }  // namespace
 
+absl::Time FactInstant(const FactWithEvent& f) {
+  if (f.event.has_clock_overdue() && f.event.clock_overdue().has_as_of()) {
+    return FromProto(f.event.clock_overdue().as_of());
+  }
+  if (calendar::LocalDay(f.fact.occurred_at) != f.fact.local_date) {
+    return calendar::StartOfLocalDay(f.fact.local_date);
+  }
+  return f.fact.occurred_at;
+}
+
+bool IsCompletionClock(v1::ClockKind kind) {
+  return kind == v1::CLOCK_KIND_HANDLING || kind == v1::CLOCK_KIND_LEAD_UNIT;
+}
+
+std::optional<std::pair<std::string, absl::CivilDay>> DutyGapDayOf(
+    const v1::TicketEvent& e) {
+  if (!e.has_duty_gap()) return std::nullopt;
+  absl::StatusOr<absl::CivilDay> day = calendar::ParseDate(e.duty_gap().date());
+  return std::make_pair(
+      e.duty_gap().unit_id(),
+      day.ok() ? *day : calendar::LocalDay(FromProto(e.occurred_at())));
+}
+
 absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
                                   const TicketInfo& before,
-                                  const calendar::Calendar& cal) {
+                                  const PlanContext& context) {
   FactPlan plan;
   plan.ticket = before;
   plan.ticket.known = true;
@@ -139,6 +166,11 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kAccepted:
       f.kind = "accepted";
       f.unit_id = e.accepted().unit_id();
+      if (e.accepted().as_co_unit()) f.detail = "co_unit";
+      break;
+    case v1::TicketEvent::kCoUnitReleased:
+      f.kind = "co_unit_released";
+      f.unit_id = e.co_unit_released().co_unit_id();
       break;
     case v1::TicketEvent::kForwarded:
       f.kind = "forwarded";
@@ -182,23 +214,19 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
       f.unit_id = r.unit_id();
       t.replied_unit_id = r.unit_id();
       t.review_status = "REPLIED";
-      if (r.rehandling_round() == 0 && t.dispatched_at.has_value()) {
-        auto n = cal.CountWorkingDays(calendar::LocalDay(*t.dispatched_at),
-                                      f.local_date);
-        if (n.ok()) {
-          f.detail = "first";
-          f.amount = std::max<int64_t>(0, n->working_days);
-        }
-      } else {
-        f.detail = absl::StrCat("round:", r.rehandling_round());
-      }
+      t.last_reply_round = r.rehandling_round();
+      f.detail = r.rehandling_round() == 0
+                     ? "first"
+                     : absl::StrCat("round:", r.rehandling_round());
       break;
     }
     case v1::TicketEvent::kReviewed: {
       const auto& r = e.reviewed();
       f.kind = "reviewed";
       f.unit_id = r.unit_id();
-      f.detail = r.approved() ? "approved" : "rejected";
+      // A review of the order's first reply feeds first_time_approval.
+      f.detail = absl::StrCat(r.approved() ? "approved" : "rejected",
+                              t.last_reply_round == 0 ? ":first" : "");
       t.review_status = r.approved() ? "APPROVED" : "REJECTED";
       t.approved_unit_id = r.approved() ? r.unit_id() : "";
       break;
@@ -216,9 +244,40 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
       const auto& s = e.clock_stopped();
       f.kind = "clock_stopped";
       f.unit_id = s.unit_id();
+      // A MISSED stop that a ClockOverdue already counted is marked
+      // "reported"; one without (before deadline emitted ClockOverdue) is
+      // counted at the stop, as it always was.
       f.detail = absl::StrCat(server::ShortEnumName(s.kind()), ":",
-                              server::ShortEnumName(s.outcome()));
+                              server::ShortEnumName(s.outcome()),
+                              s.overdue_reported() ? ":reported" : "");
       f.amount = s.overdue_working_days();
+      if (s.has_judged_at() && (s.outcome() == v1::CLOCK_OUTCOME_MET ||
+                                s.outcome() == v1::CLOCK_OUTCOME_MISSED)) {
+        f.handling_days = s.elapsed_working_days();
+      }
+      break;
+    }
+    case v1::TicketEvent::kClockOverdue: {
+      const auto& o = e.clock_overdue();
+      f.kind = "clock_overdue";
+      f.unit_id = o.unit_id();
+      f.detail = absl::StrCat(server::ShortEnumName(o.kind()), ":",
+                              o.first() ? "first" : "accrual");
+      f.amount = o.added_working_days();
+      // Dated by the instant the lateness began (or the working day
+      // counted), not by when the event was emitted.
+      if (o.has_as_of())
+        f.local_date = calendar::LocalDay(FromProto(o.as_of()));
+      break;
+    }
+    case v1::TicketEvent::kDutyGap: {
+      const auto& g = e.duty_gap();
+      f.kind = "duty_gap";
+      f.unit_id = g.unit_id();
+      f.detail = absl::StrCat(server::ShortEnumName(g.recipient_kind()), ":",
+                              server::ShortEnumName(g.step()),
+                              context.first_duty_gap_of_day ? ":day" : "");
+      f.local_date = DutyGapDayOf(e)->second;
       break;
     }
     case v1::TicketEvent::kClockMoved:
@@ -233,7 +292,10 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kExtensionDecided:
       f.kind = "extension_decided";
       f.unit_id = e.extension_decided().unit_id();
-      f.detail = e.extension_decided().approved() ? "approved" : "rejected";
+      f.unit2_id = e.extension_decided().approver_unit_id();
+      f.detail = absl::StrCat(
+          e.extension_decided().approved() ? "approved" : "rejected",
+          e.extension_decided().decided_after_due() ? ":late" : "");
       break;
     case v1::TicketEvent::kLadderStepFired:
       f.kind = "ladder_step_fired";
@@ -265,6 +327,54 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
   return plan;
 }
 
+namespace {
+
+// "HANDLING:MISSED:reported" -> HANDLING.
+v1::ClockKind ClockKindOf(absl::string_view detail) {
+  const absl::string_view name = detail.substr(0, detail.find(':'));
+  v1::ClockKind k = v1::CLOCK_KIND_UNSPECIFIED;
+  v1::ClockKind_Parse(absl::StrCat("CLOCK_KIND_", name), &k);
+  return k;
+}
+
+// The verdict of a clock, counted once: MET at the stop, MISSED at the first
+// ClockOverdue (or at a legacy MISSED stop that none preceded).
+void CountVerdict(v1::ClockKind kind, bool met, int64_t late_days,
+                  Counters& c) {
+  auto& v = c.v;
+  switch (kind) {
+    case v1::CLOCK_KIND_RESPONSE:
+      v[kRespDue] = 1;
+      v[kRespMet] = met;
+      break;
+    case v1::CLOCK_KIND_FORWARD:
+      v[kFwdDue] = 1;
+      v[kFwdMet] = met;
+      break;
+    case v1::CLOCK_KIND_HANDLING:
+    case v1::CLOCK_KIND_LEAD_UNIT:
+      // A multi-unit order's completion is the lead unit's (6(2)).
+      v[kComplDue] = 1;
+      v[kComplMet] = met;
+      if (!met) {
+        v[kOverdueOrders] = 1;
+        v[kOverdueDays] = late_days;
+      }
+      break;
+    case v1::CLOCK_KIND_RETURN:
+      v[kLateReturns] = !met;
+      break;
+    case v1::CLOCK_KIND_CO_OPINION:
+      v[kCoDue] = 1;
+      v[kCoMet] = met;
+      break;
+    default:  // REHANDLING: folded into the completion clock by deadline
+      break;
+  }
+}
+
+}  // namespace
+
 Contribution ContributionOf(const FactRecord& f) {
   Contribution c;
   auto& v = c.counters.v;
@@ -284,45 +394,49 @@ Contribution ContributionOf(const FactRecord& f) {
   } else if (k == "dispute_decided") {
     v[d == "DISPATCH_UPHELD" ? kDisputesUpheld : kDisputesGranted] = 1;
   } else if (k == "replied") {
-    if (d == "first") {
-      v[kReplies] = 1;
-      c.handling_days = f.amount;
-    }
+    if (d == "first") v[kReplies] = 1;
   } else if (k == "reviewed") {
+    const bool approved = absl::StartsWith(d, "approved");
     v[kReviews] = 1;
-    if (d == "rejected") v[kReviewsRejected] = 1;
+    v[kReviewsRejected] = !approved;
+    if (absl::EndsWith(d, ":first")) {
+      v[kFirstReviews] = 1;
+      v[kFirstApproved] = approved;
+    }
+  } else if (k == "clock_overdue") {
+    const v1::ClockKind kind = ClockKindOf(d);
+    if (absl::EndsWith(d, ":first")) {
+      CountVerdict(kind, /*met=*/false, f.amount, c.counters);
+    } else if (IsCompletionClock(kind)) {
+      v[kOverdueDays] = f.amount;  // lateness accrued while unanswered
+    }
   } else if (k == "clock_stopped") {
-    const bool met = absl::EndsWith(d, ":MET");
-    const bool missed = absl::EndsWith(d, ":MISSED");
-    if (met || missed) {
-      if (absl::StartsWith(d, "RESPONSE:")) {
-        v[kRespDue] = 1;
-        v[kRespMet] = met;
-      } else if (absl::StartsWith(d, "FORWARD:")) {
-        v[kFwdDue] = 1;
-        v[kFwdMet] = met;
-      } else if (absl::StartsWith(d, "HANDLING:") ||
-                 absl::StartsWith(d, "LEAD_UNIT:")) {
-        // A multi-unit order's completion is the lead unit's (6(2)).
-        v[kComplDue] = 1;
-        v[kComplMet] = met;
-        if (missed) {
-          v[kOverdueOrders] = 1;
-          v[kOverdueDays] = f.amount;
-        }
-      } else if (absl::StartsWith(d, "RETURN:") && missed) {
-        v[kLateReturns] = 1;
-      }
+    const v1::ClockKind kind = ClockKindOf(d);
+    const std::vector<absl::string_view> p = absl::StrSplit(d, ':');
+    const absl::string_view outcome = p.size() > 1 ? p[1] : "";
+    const bool reported = p.size() > 2 && p[2] == "reported";
+    if (outcome == "MET") {
+      CountVerdict(kind, /*met=*/true, 0, c.counters);
+    } else if (outcome == "MISSED" && !reported) {  // legacy: no ClockOverdue
+      CountVerdict(kind, /*met=*/false, f.amount, c.counters);
+    }
+    if (IsCompletionClock(kind) && f.handling_days.has_value()) {
+      c.handling_days = *f.handling_days;
     }
   } else if (k == "extension_requested") {
     v[kExtRequested] = 1;
   } else if (k == "extension_decided") {
-    if (d == "approved") v[kExtApproved] = 1;
+    v[kExtApproved] = absl::StartsWith(d, "approved");
+    if (absl::EndsWith(d, ":late") && !f.unit2_id.empty()) {
+      c.second.v[kLateDecisions] = 1;
+    }
   } else if (k == "ladder_step_fired") {
     if (d == "REMINDER") v[kReminders] = 1;
     if (d == "SUPERVISION") v[kSupervisions] = 1;
     if (d == "SPECIAL_INSPECTION") v[kInspections] = 1;
     if (d == "DISTRICT_NOTICE") v[kNotices] = 1;
+  } else if (k == "duty_gap") {
+    v[kDutyGaps] = absl::EndsWith(d, ":day");
   } else if (k == "evaluation_recorded") {
     v[kEvaluations] = 1;
     if (d != "unreached") {
@@ -339,6 +453,7 @@ void SetRatio(v1::Ratio* r, int64_t num, int64_t den) {
   r->set_numerator(num);
   r->set_denominator(den);
   r->set_value(den == 0 ? 0.0 : static_cast<double>(num) / den);
+  r->set_not_applicable(den == 0);
 }
 }  // namespace
 
@@ -369,6 +484,11 @@ v1::Indicators ToIndicators(const Counters& c, const Histogram& h) {
   i.set_median_handling_working_days(Median(h));
   i.set_received(v[kReceived]);
   SetRatio(i.mutable_closed_at_intake(), v[kClosedAtIntake], v[kReceived]);
+  SetRatio(i.mutable_first_time_approval(), v[kFirstApproved],
+           v[kFirstReviews]);
+  i.set_late_extension_decisions(v[kLateDecisions]);
+  SetRatio(i.mutable_on_time_co_opinion(), v[kCoMet], v[kCoDue]);
+  i.set_duty_gaps(v[kDutyGaps]);
   return i;
 }
 

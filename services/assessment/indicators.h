@@ -24,7 +24,7 @@
 namespace hotline::assessment {
 
 // The additive counters of one rollup row. The names are the column names of
-// rollup_unit_day (schema/010_assessment.sql).
+// rollup_unit_day (schema/010_assessment.sql, 011_verdicts.sql).
 enum Counter : int {
   kOrders,
   kRespDue,
@@ -55,6 +55,12 @@ enum Counter : int {
   kReplies,
   kReceived,
   kClosedAtIntake,
+  kCoDue,          // CO_OPINION clocks judged
+  kCoMet,          // ... within their limit
+  kFirstReviews,   // reviews of a first reply (rehandling_round 0)
+  kFirstApproved,  // ... approved
+  kLateDecisions,  // extension decisions after the due (the approver's)
+  kDutyGaps,       // unit-days with a DutyGap
   kCounterCount
 };
 
@@ -68,7 +74,8 @@ struct Counters {
   bool operator==(const Counters& o) const { return v == o.v; }
 };
 
-// Handling time of first replies: working days -> number of replies.
+// Handling time of judged completion clocks (ClockStopped
+// elapsed_working_days): working days -> number of clocks.
 using Histogram = std::map<int64_t, int64_t>;
 void AddHistogram(Histogram& into, const Histogram& from);
 // Median of the histogram's values (mean of the two middle ones for an even
@@ -84,23 +91,57 @@ struct FactRecord {
   int64_t seq = 0;
   std::string kind;
   std::string unit_id;  // credited unit; "" when none
+  // A second unit credited by the same fact ("" when none): the approver of
+  // an ExtensionDecided (late_extension_decisions).
+  std::string unit2_id;
   absl::Time occurred_at;
+  // The day it counts on: the local date of occurred_at, except ClockOverdue
+  // (of its as_of) and DutyGap (its date).
   absl::CivilDay local_date;
   int request_type = 0;
   int urgency = 0;
   std::string category_code;
   std::string area_code;
-  std::string detail;  // e.g. "HANDLING:MISSED", "SUPERVISION", "rejected"
-  int64_t amount = 0;  // e.g. working days late, handling working days
+  // What the indicators need of the event, e.g. "HANDLING:MISSED:reported",
+  // "HANDLING:first", "SUPERVISION", "rejected:first", "approved:late";
+  // docs/indicators.md.
+  std::string detail;
+  // Working days: late (ClockStopped.overdue_working_days), or added by a
+  // ClockOverdue (added_working_days).
+  int64_t amount = 0;
+  // Handling working days of a judged clock (ClockStopped
+  // elapsed_working_days, when judged_at is set).
+  std::optional<int64_t> handling_days;
 };
 
-// What one fact adds to the rollups of (local_date, unit_id, request_type).
+// A stored fact with the event it was made from (accountability evidence and
+// ExplainFigure items read the clock's fields from it).
+struct FactWithEvent {
+  FactRecord fact;
+  v1::TicketEvent event;
+};
+
+// The instant a fact counts on: a ClockOverdue's as_of, the start of a
+// DutyGap's day when it differs from the day it was emitted, else when it
+// happened.
+absl::Time FactInstant(const FactWithEvent& f);
+
+// What one fact adds to the rollups of (local_date, unit_id, request_type),
+// and of (local_date, unit2_id, request_type). Derived from the fact alone,
+// so that RebuildRollups can recompute it; the state PlanFact needed (the
+// round of the order's last reply, whether a unit-day already had a duty
+// gap) is already in the fact's detail.
 struct Contribution {
   Counters counters;
-  std::optional<int64_t> handling_days;  // a first reply's handling time
+  Counters second;                       // for unit2_id
+  std::optional<int64_t> handling_days;  // a judged completion clock's time
   bool topic = false;  // an order received: counts for HotTopics
 };
 Contribution ContributionOf(const FactRecord& fact);
+
+// HANDLING or LEAD_UNIT: the clocks whose verdict is the order's completion
+// (a missed REHANDLING is folded into it by deadline).
+bool IsCompletionClock(v1::ClockKind kind);
 
 // What assessment remembers of an order between its events.
 struct TicketInfo {
@@ -114,6 +155,9 @@ struct TicketInfo {
   std::string replied_unit_id;              // unit of the last reply
   std::string review_status = "NONE";       // NONE, REPLIED, APPROVED, REJECTED
   std::string approved_unit_id;             // unit whose reply was approved
+  // rehandling_round of the last reply of the current dispatch round; -1
+  // before any.
+  int last_reply_round = -1;
 };
 
 // A parent link (or area flag) learned from an event.
@@ -129,14 +173,26 @@ struct FactPlan {
   std::vector<UnitLink> units;
 };
 
-// Turns one event into its fact, given what is known of the order. The
-// calendar counts handling working days (first replies). Errors:
-// INVALID_ARGUMENT for an event without payload.
+// State beyond the order that a fact may depend on, looked up by the store.
+struct PlanContext {
+  // A DutyGap: no earlier DutyGap of the same unit and day was recorded.
+  bool first_duty_gap_of_day = false;
+};
+
+// The (unit, day) a DutyGap event counts on; nullopt for other events.
+std::optional<std::pair<std::string, absl::CivilDay>> DutyGapDayOf(
+    const v1::TicketEvent& event);
+
+// Turns one event into its fact, given what is known of the order. Counts no
+// working days itself: those come from deadline's events (its calendar).
+// Errors: INVALID_ARGUMENT for an event without payload.
 absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& event,
                                   const TicketInfo& before,
-                                  const calendar::Calendar& cal);
+                                  const PlanContext& context = {});
 
-// Indicators from summed counters and the handling histogram.
+// Indicators from summed counters and the handling histogram. Every Ratio
+// has not_applicable = (denominator == 0). open_overdue_orders is not a
+// counter: 0 here, set by the caller from the overdue clocks.
 v1::Indicators ToIndicators(const Counters& c, const Histogram& h);
 
 }  // namespace hotline::assessment

@@ -2,12 +2,14 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
 #include "common/db/transaction.h"
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
@@ -32,7 +34,8 @@ std::string Placeholders(size_t n) {
 const char kFactColumns[] =
     "event_id, producer, ticket_id, seq, kind, unit_id, occurred_at, "
     "local_date, request_type, urgency, category_code, area_code, detail, "
-    "amount";
+    "amount, unit2_id, handling_days";
+constexpr int kFactColumnCount = 16;
 
 void ReadFact(sql::ResultSet& rs, FactRecord& f) {
   f.event_id = rs.getString(1);
@@ -49,6 +52,12 @@ void ReadFact(sql::ResultSet& rs, FactRecord& f) {
   f.area_code = rs.getString(12);
   f.detail = rs.getString(13);
   f.amount = rs.getInt64(14);
+  f.unit2_id = rs.getString(15);
+  if (rs.isNull(16)) {
+    f.handling_days.reset();
+  } else {
+    f.handling_days = rs.getInt64(16);
+  }
 }
 
 absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
@@ -57,8 +66,8 @@ absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
       auto* stmt,
       conn.Prepare("SELECT ticket_number, request_type, urgency, "
                    "category_code, area_code, dispatched_at, replied_unit_id, "
-                   "review_status, approved_unit_id FROM ticket_state WHERE "
-                   "ticket_id = ? FOR UPDATE"));
+                   "review_status, approved_unit_id, last_reply_round FROM "
+                   "ticket_state WHERE ticket_id = ? FOR UPDATE"));
   return conn.Guard("load ticket_state", [&] {
     stmt->setString(1, ticket_id);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
@@ -74,6 +83,7 @@ absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
     t.replied_unit_id = rs->getString(7);
     t.review_status = rs->getString(8);
     t.approved_unit_id = rs->getString(9);
+    t.last_reply_round = rs->getInt(10);
     return t;
   });
 }
@@ -85,7 +95,8 @@ bool SameTicket(const TicketInfo& a, const TicketInfo& b) {
          a.dispatched_at == b.dispatched_at &&
          a.replied_unit_id == b.replied_unit_id &&
          a.review_status == b.review_status &&
-         a.approved_unit_id == b.approved_unit_id;
+         a.approved_unit_id == b.approved_unit_id &&
+         a.last_reply_round == b.last_reply_round;
 }
 
 absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
@@ -95,14 +106,16 @@ absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
       conn.Prepare(
           "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
           "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
-          "review_status, approved_unit_id) VALUES (?,?,?,?,?,?,?,?,?,?) "
+          "review_status, approved_unit_id, last_reply_round) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?) "
           "ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
           "request_type = VALUES(request_type), urgency = VALUES(urgency), "
           "category_code = VALUES(category_code), area_code = "
           "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
           "replied_unit_id = VALUES(replied_unit_id), review_status = "
           "VALUES(review_status), approved_unit_id = "
-          "VALUES(approved_unit_id)"));
+          "VALUES(approved_unit_id), last_reply_round = "
+          "VALUES(last_reply_round)"));
   return conn.Guard("save ticket_state", [&] {
     stmt->setString(1, ticket_id);
     stmt->setString(2, t.ticket_number.substr(0, 32));
@@ -118,6 +131,7 @@ absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
     stmt->setString(8, t.replied_unit_id);
     stmt->setString(9, t.review_status);
     stmt->setString(10, t.approved_unit_id);
+    stmt->setInt(11, t.last_reply_round);
     stmt->executeUpdate();
   });
 }
@@ -127,17 +141,20 @@ absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
   const std::string date = calendar::FormatDate(f.local_date);
   const std::string month =
       calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
-  if (!c.counters.IsZero()) {
+  for (const auto& [unit, counters] :
+       {std::make_pair(f.unit_id, &c.counters),
+        std::make_pair(f.unit2_id, &c.second)}) {
+    if (counters->IsZero()) continue;
     for (int m = 0; m < 2; ++m) {
       ASSIGN_OR_RETURN(
           auto* stmt,
           conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
       RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
         stmt->setString(1, m == 0 ? date : month);
-        stmt->setString(2, f.unit_id);
+        stmt->setString(2, unit);
         stmt->setInt(3, f.request_type);
         for (int i = 0; i < kCounterCount; ++i) {
-          stmt->setInt64(4 + i, c.counters.v[i]);
+          stmt->setInt64(4 + i, counters->v[i]);
         }
         stmt->executeUpdate();
       }));
@@ -184,7 +201,8 @@ absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
   ASSIGN_OR_RETURN(
       auto* stmt,
       conn.Prepare(absl::StrCat("INSERT INTO fact (", kFactColumns,
-                                ", event) VALUES (", Placeholders(15), ")")));
+                                ", event) VALUES (",
+                                Placeholders(kFactColumnCount + 1), ")")));
   return conn.Guard("insert fact", [&] {
     stmt->setString(1, f.event_id);
     stmt->setString(2, f.producer);
@@ -200,9 +218,89 @@ absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
     stmt->setString(12, f.area_code);
     stmt->setString(13, f.detail);
     stmt->setInt64(14, f.amount);
-    stmt->setString(15, bytes);
+    stmt->setString(15, f.unit2_id);
+    if (f.handling_days.has_value()) {
+      stmt->setInt64(16, *f.handling_days);
+    } else {
+      stmt->setNull(16, 0);
+    }
+    stmt->setString(17, bytes);
     stmt->executeUpdate();
   });
+}
+
+// True when this is the first DutyGap of the unit's day (the row is new).
+// Concurrent deliveries of the same day serialise on the primary key.
+absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
+                                      const std::string& unit_id,
+                                      absl::CivilDay day,
+                                      const std::string& event_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("INSERT IGNORE INTO duty_gap_day (unit_id, "
+                                "local_date, event_id) VALUES (?,?,?)"));
+  return conn.Guard("record duty_gap_day", [&] {
+    stmt->setString(1, unit_id);
+    stmt->setString(2, calendar::FormatDate(day));
+    stmt->setString(3, event_id);
+    return stmt->executeUpdate() == 1;
+  });
+}
+
+// Keeps overdue_clock / overdue_accrual: every ClockOverdue of a completion
+// clock, and the instant its ClockStopped judged it.
+absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& e,
+                          const FactPlan& plan) {
+  if (e.has_clock_overdue() && IsCompletionClock(e.clock_overdue().kind())) {
+    const auto& o = e.clock_overdue();
+    const absl::Time as_of =
+        o.has_as_of() ? FromProto(o.as_of()) : FromProto(e.occurred_at());
+    ASSIGN_OR_RETURN(
+        auto* clock,
+        conn.Prepare(
+            "INSERT INTO overdue_clock (clock_id, ticket_id, ticket_number, "
+            "kind, request_type, due, overdue_since, first_event_id, rule, "
+            "article) VALUES (?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+            "kind = VALUES(kind)"));
+    RETURN_IF_ERROR(conn.Guard("upsert overdue_clock", [&] {
+      clock->setString(1, o.clock_id());
+      clock->setString(2, e.ticket_id());
+      clock->setString(3, plan.ticket.ticket_number.substr(0, 32));
+      clock->setInt(4, o.kind());
+      clock->setInt(5, plan.fact.request_type);
+      clock->setString(6, SqlTime(FromProto(o.due())));
+      clock->setString(7, SqlTime(as_of));
+      clock->setString(8, e.event_id());
+      clock->setString(9, o.rule().substr(0, 64));
+      clock->setString(10, o.article().substr(0, 32));
+      clock->executeUpdate();
+    }));
+    ASSIGN_OR_RETURN(
+        auto* accrual,
+        conn.Prepare("INSERT INTO overdue_accrual (event_id, clock_id, as_of, "
+                     "unit_id, added_days) VALUES (?,?,?,?,?)"));
+    return conn.Guard("insert overdue_accrual", [&] {
+      accrual->setString(1, e.event_id());
+      accrual->setString(2, o.clock_id());
+      accrual->setString(3, SqlTime(as_of));
+      accrual->setString(4, o.unit_id());
+      accrual->setInt(5, o.added_working_days());
+      accrual->executeUpdate();
+    });
+  }
+  if (e.has_clock_stopped() && IsCompletionClock(e.clock_stopped().kind())) {
+    const auto& s = e.clock_stopped();
+    const absl::Time judged = s.has_judged_at() ? FromProto(s.judged_at())
+                                                : FromProto(e.occurred_at());
+    ASSIGN_OR_RETURN(auto* stmt,
+                     conn.Prepare("UPDATE overdue_clock SET closed_at = ? "
+                                  "WHERE clock_id = ? AND closed_at IS NULL"));
+    return conn.Guard("close overdue_clock", [&] {
+      stmt->setString(1, SqlTime(judged));
+      stmt->setString(2, s.clock_id());
+      stmt->executeUpdate();
+    });
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -234,15 +332,21 @@ const std::string& RollupMonthUpsertSql() {
 
 MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool,
                                            const outbox::Outbox* outbox,
-                                           Clock* clock,
-                                           const calendar::Calendar* cal)
-    : pool_(pool), outbox_(outbox), clock_(clock), cal_(cal) {}
+                                           Clock* clock)
+    : pool_(pool), outbox_(outbox), clock_(clock) {}
 
 absl::Status MysqlAssessmentStore::ApplyEvent(db::Connection& conn,
                                               const v1::TicketEvent& event) {
   ASSIGN_OR_RETURN(TicketInfo before, LoadTicket(conn, event.ticket_id()));
-  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, *cal_));
+  PlanContext context;
+  if (auto day = DutyGapDayOf(event); day.has_value()) {
+    ASSIGN_OR_RETURN(context.first_duty_gap_of_day,
+                     RecordDutyGapDay(conn, day->first, day->second,
+                                      event.event_id()));
+  }
+  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
   RETURN_IF_ERROR(InsertFact(conn, plan.fact, event.SerializeAsString()));
+  RETURN_IF_ERROR(TrackOverdue(conn, event, plan));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
@@ -546,9 +650,14 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   std::vector<std::string> conds;
   if (!filter.ticket_id.empty()) conds.push_back("ticket_id = ?");
+  if (!filter.ticket_ids.empty()) {
+    conds.push_back(absl::StrCat("ticket_id IN (",
+                                 Placeholders(filter.ticket_ids.size()), ")"));
+  }
   if (!filter.unit_ids.empty()) {
-    conds.push_back(absl::StrCat("unit_id IN (",
-                                 Placeholders(filter.unit_ids.size()), ")"));
+    conds.push_back(absl::StrCat(filter.by_second_unit ? "unit2_id" : "unit_id",
+                                 " IN (", Placeholders(filter.unit_ids.size()),
+                                 ")"));
   }
   if (filter.range.has_value()) conds.push_back("local_date BETWEEN ? AND ?");
   if (!filter.producers.empty()) {
@@ -573,6 +682,7 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
   return conn->Guard("list facts", [&] {
     int i = 1;
     if (!filter.ticket_id.empty()) stmt->setString(i++, filter.ticket_id);
+    for (const auto& t : filter.ticket_ids) stmt->setString(i++, t);
     for (const auto& u : filter.unit_ids) stmt->setString(i++, u);
     if (filter.range.has_value()) {
       stmt->setString(i++, calendar::FormatDate(filter.range->from));
@@ -590,12 +700,74 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
     while (rs->next()) {
       StoredFact f;
       ReadFact(*rs, f.record);
-      if (!rs->isNull(15)) f.event_bytes = rs->getString(15);
-      f.recorded_at = ParseSqlTime(rs->getString(16));
+      if (!rs->isNull(kFactColumnCount + 1)) {
+        f.event_bytes = rs->getString(kFactColumnCount + 1);
+      }
+      f.recorded_at = ParseSqlTime(rs->getString(kFactColumnCount + 2));
       out.push_back(std::move(f));
     }
     return out;
   });
+}
+
+absl::StatusOr<std::vector<OverdueClock>>
+MysqlAssessmentStore::LoadOverdueClocks(absl::Time from, absl::Time to) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  std::vector<OverdueClock> out;
+  std::map<std::string, size_t> index;
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn->Prepare(
+          "SELECT clock_id, ticket_id, ticket_number, kind, request_type, "
+          "due, overdue_since, first_event_id, rule, article, closed_at FROM "
+          "overdue_clock WHERE overdue_since < ? AND (closed_at IS NULL OR "
+          "closed_at >= ?) ORDER BY clock_id"));
+  RETURN_IF_ERROR(conn->Guard("load overdue_clock", [&] {
+    stmt->setString(1, SqlTime(to));
+    stmt->setString(2, SqlTime(from));
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) {
+      OverdueClock c;
+      c.clock_id = rs->getString(1);
+      c.ticket_id = rs->getString(2);
+      c.ticket_number = rs->getString(3);
+      c.kind = static_cast<v1::ClockKind>(rs->getInt(4));
+      c.request_type = rs->getInt(5);
+      c.due = ParseSqlTime(rs->getString(6));
+      c.overdue_since = ParseSqlTime(rs->getString(7));
+      c.first_event_id = rs->getString(8);
+      c.rule = rs->getString(9);
+      c.article = rs->getString(10);
+      if (!rs->isNull(11)) c.closed_at = ParseSqlTime(rs->getString(11));
+      index[c.clock_id] = out.size();
+      out.push_back(std::move(c));
+    }
+  }));
+  // Their ClockOverdue events, a bounded number of clocks per statement.
+  std::vector<std::string> ids;
+  for (const auto& c : out) ids.push_back(c.clock_id);
+  for (size_t start = 0; start < ids.size(); start += 500) {
+    const size_t n = std::min<size_t>(500, ids.size() - start);
+    ASSIGN_OR_RETURN(
+        auto* acc,
+        conn->Prepare(absl::StrCat(
+            "SELECT clock_id, event_id, as_of, unit_id, added_days FROM "
+            "overdue_accrual WHERE as_of < ? AND clock_id IN (",
+            Placeholders(n), ") ORDER BY clock_id, as_of, event_id")));
+    RETURN_IF_ERROR(conn->Guard("load overdue_accrual", [&] {
+      acc->setString(1, SqlTime(to));
+      for (size_t i = 0; i < n; ++i) acc->setString(2 + i, ids[start + i]);
+      std::unique_ptr<sql::ResultSet> rs(acc->executeQuery());
+      while (rs->next()) {
+        auto it = index.find(rs->getString(1));
+        if (it == index.end()) continue;
+        out[it->second].accruals.push_back(
+            OverdueAccrual{rs->getString(2), ParseSqlTime(rs->getString(3)),
+                           rs->getString(4), rs->getInt64(5)});
+      }
+    }));
+  }
+  return out;
 }
 
 absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
@@ -655,7 +827,7 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
         auto* stmt,
         conn->Prepare(absl::StrCat(
             "SELECT local_date, unit_id, request_type, kind, detail, amount, "
-            "category_code, area_code FROM fact",
+            "category_code, area_code, unit2_id, handling_days FROM fact",
             where(0))));
     RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
       bind(stmt);
@@ -670,10 +842,19 @@ absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
         f.kind = rs->getString(4);
         f.detail = rs->getString(5);
         f.amount = rs->getInt64(6);
+        f.unit2_id = rs->getString(9);
+        if (rs->isNull(10)) {
+          f.handling_days.reset();
+        } else {
+          f.handling_days = rs->getInt64(10);
+        }
         const Contribution c = ContributionOf(f);
-        if (!c.counters.IsZero()) {
-          fresh_rows[0][{date, f.unit_id, f.request_type}].Add(c.counters);
-          fresh_rows[1][{month, f.unit_id, f.request_type}].Add(c.counters);
+        for (const auto& [unit, counters] :
+             {std::make_pair(f.unit_id, &c.counters),
+              std::make_pair(f.unit2_id, &c.second)}) {
+          if (counters->IsZero()) continue;
+          fresh_rows[0][{date, unit, f.request_type}].Add(*counters);
+          fresh_rows[1][{month, unit, f.request_type}].Add(*counters);
         }
         if (c.handling_days.has_value()) {
           ++fresh_hist[0][{date, f.unit_id, f.request_type, *c.handling_days}];
