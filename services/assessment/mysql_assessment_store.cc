@@ -14,6 +14,7 @@
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/assessment/mysql_overdue_tables.h"
 
 namespace hotline::assessment {
 
@@ -141,9 +142,8 @@ absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
   const std::string date = calendar::FormatDate(f.local_date);
   const std::string month =
       calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
-  for (const auto& [unit, counters] :
-       {std::make_pair(f.unit_id, &c.counters),
-        std::make_pair(f.unit2_id, &c.second)}) {
+  for (const auto& [unit, counters] : {std::make_pair(f.unit_id, &c.counters),
+                                       std::make_pair(f.unit2_id, &c.second)}) {
     if (counters->IsZero()) continue;
     for (int m = 0; m < 2; ++m) {
       ASSIGN_OR_RETURN(
@@ -198,11 +198,10 @@ absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
 
 absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
                         const std::string& bytes) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat("INSERT INTO fact (", kFactColumns,
-                                ", event) VALUES (",
-                                Placeholders(kFactColumnCount + 1), ")")));
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat(
+                       "INSERT INTO fact (", kFactColumns, ", event) VALUES (",
+                       Placeholders(kFactColumnCount + 1), ")")));
   return conn.Guard("insert fact", [&] {
     stmt->setString(1, f.event_id);
     stmt->setString(2, f.producer);
@@ -227,80 +226,6 @@ absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
     stmt->setString(17, bytes);
     stmt->executeUpdate();
   });
-}
-
-// True when this is the first DutyGap of the unit's day (the row is new).
-// Concurrent deliveries of the same day serialise on the primary key.
-absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
-                                      const std::string& unit_id,
-                                      absl::CivilDay day,
-                                      const std::string& event_id) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("INSERT IGNORE INTO duty_gap_day (unit_id, "
-                                "local_date, event_id) VALUES (?,?,?)"));
-  return conn.Guard("record duty_gap_day", [&] {
-    stmt->setString(1, unit_id);
-    stmt->setString(2, calendar::FormatDate(day));
-    stmt->setString(3, event_id);
-    return stmt->executeUpdate() == 1;
-  });
-}
-
-// Keeps overdue_clock / overdue_accrual: every ClockOverdue of a completion
-// clock, and the instant its ClockStopped judged it.
-absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& e,
-                          const FactPlan& plan) {
-  if (e.has_clock_overdue() && IsCompletionClock(e.clock_overdue().kind())) {
-    const auto& o = e.clock_overdue();
-    const absl::Time as_of =
-        o.has_as_of() ? FromProto(o.as_of()) : FromProto(e.occurred_at());
-    ASSIGN_OR_RETURN(
-        auto* clock,
-        conn.Prepare(
-            "INSERT INTO overdue_clock (clock_id, ticket_id, ticket_number, "
-            "kind, request_type, due, overdue_since, first_event_id, rule, "
-            "article) VALUES (?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
-            "kind = VALUES(kind)"));
-    RETURN_IF_ERROR(conn.Guard("upsert overdue_clock", [&] {
-      clock->setString(1, o.clock_id());
-      clock->setString(2, e.ticket_id());
-      clock->setString(3, plan.ticket.ticket_number.substr(0, 32));
-      clock->setInt(4, o.kind());
-      clock->setInt(5, plan.fact.request_type);
-      clock->setString(6, SqlTime(FromProto(o.due())));
-      clock->setString(7, SqlTime(as_of));
-      clock->setString(8, e.event_id());
-      clock->setString(9, o.rule().substr(0, 64));
-      clock->setString(10, o.article().substr(0, 32));
-      clock->executeUpdate();
-    }));
-    ASSIGN_OR_RETURN(
-        auto* accrual,
-        conn.Prepare("INSERT INTO overdue_accrual (event_id, clock_id, as_of, "
-                     "unit_id, added_days) VALUES (?,?,?,?,?)"));
-    return conn.Guard("insert overdue_accrual", [&] {
-      accrual->setString(1, e.event_id());
-      accrual->setString(2, o.clock_id());
-      accrual->setString(3, SqlTime(as_of));
-      accrual->setString(4, o.unit_id());
-      accrual->setInt(5, o.added_working_days());
-      accrual->executeUpdate();
-    });
-  }
-  if (e.has_clock_stopped() && IsCompletionClock(e.clock_stopped().kind())) {
-    const auto& s = e.clock_stopped();
-    const absl::Time judged = s.has_judged_at() ? FromProto(s.judged_at())
-                                                : FromProto(e.occurred_at());
-    ASSIGN_OR_RETURN(auto* stmt,
-                     conn.Prepare("UPDATE overdue_clock SET closed_at = ? "
-                                  "WHERE clock_id = ? AND closed_at IS NULL"));
-    return conn.Guard("close overdue_clock", [&] {
-      stmt->setString(1, SqlTime(judged));
-      stmt->setString(2, s.clock_id());
-      stmt->executeUpdate();
-    });
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -340,9 +265,9 @@ absl::Status MysqlAssessmentStore::ApplyEvent(db::Connection& conn,
   ASSIGN_OR_RETURN(TicketInfo before, LoadTicket(conn, event.ticket_id()));
   PlanContext context;
   if (auto day = DutyGapDayOf(event); day.has_value()) {
-    ASSIGN_OR_RETURN(context.first_duty_gap_of_day,
-                     RecordDutyGapDay(conn, day->first, day->second,
-                                      event.event_id()));
+    ASSIGN_OR_RETURN(
+        context.first_duty_gap_of_day,
+        RecordDutyGapDay(conn, day->first, day->second, event.event_id()));
   }
   ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
   RETURN_IF_ERROR(InsertFact(conn, plan.fact, event.SerializeAsString()));
@@ -710,66 +635,6 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
   });
 }
 
-absl::StatusOr<std::vector<OverdueClock>>
-MysqlAssessmentStore::LoadOverdueClocks(absl::Time from, absl::Time to) {
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  std::vector<OverdueClock> out;
-  std::map<std::string, size_t> index;
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn->Prepare(
-          "SELECT clock_id, ticket_id, ticket_number, kind, request_type, "
-          "due, overdue_since, first_event_id, rule, article, closed_at FROM "
-          "overdue_clock WHERE overdue_since < ? AND (closed_at IS NULL OR "
-          "closed_at >= ?) ORDER BY clock_id"));
-  RETURN_IF_ERROR(conn->Guard("load overdue_clock", [&] {
-    stmt->setString(1, SqlTime(to));
-    stmt->setString(2, SqlTime(from));
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    while (rs->next()) {
-      OverdueClock c;
-      c.clock_id = rs->getString(1);
-      c.ticket_id = rs->getString(2);
-      c.ticket_number = rs->getString(3);
-      c.kind = static_cast<v1::ClockKind>(rs->getInt(4));
-      c.request_type = rs->getInt(5);
-      c.due = ParseSqlTime(rs->getString(6));
-      c.overdue_since = ParseSqlTime(rs->getString(7));
-      c.first_event_id = rs->getString(8);
-      c.rule = rs->getString(9);
-      c.article = rs->getString(10);
-      if (!rs->isNull(11)) c.closed_at = ParseSqlTime(rs->getString(11));
-      index[c.clock_id] = out.size();
-      out.push_back(std::move(c));
-    }
-  }));
-  // Their ClockOverdue events, a bounded number of clocks per statement.
-  std::vector<std::string> ids;
-  for (const auto& c : out) ids.push_back(c.clock_id);
-  for (size_t start = 0; start < ids.size(); start += 500) {
-    const size_t n = std::min<size_t>(500, ids.size() - start);
-    ASSIGN_OR_RETURN(
-        auto* acc,
-        conn->Prepare(absl::StrCat(
-            "SELECT clock_id, event_id, as_of, unit_id, added_days FROM "
-            "overdue_accrual WHERE as_of < ? AND clock_id IN (",
-            Placeholders(n), ") ORDER BY clock_id, as_of, event_id")));
-    RETURN_IF_ERROR(conn->Guard("load overdue_accrual", [&] {
-      acc->setString(1, SqlTime(to));
-      for (size_t i = 0; i < n; ++i) acc->setString(2 + i, ids[start + i]);
-      std::unique_ptr<sql::ResultSet> rs(acc->executeQuery());
-      while (rs->next()) {
-        auto it = index.find(rs->getString(1));
-        if (it == index.end()) continue;
-        out[it->second].accruals.push_back(
-            OverdueAccrual{rs->getString(2), ParseSqlTime(rs->getString(3)),
-                           rs->getString(4), rs->getInt64(5)});
-      }
-    }));
-  }
-  return out;
-}
-
 absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
 MysqlAssessmentStore::Topics(const DateRange& range) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
@@ -788,248 +653,6 @@ MysqlAssessmentStore::Topics(const DateRange& range) {
     }
     return out;
   });
-}
-
-namespace {
-using RowKey = std::tuple<std::string, std::string, int>;  // date, unit, type
-using HistKey = std::tuple<std::string, std::string, int, int64_t>;
-using TopicKey = std::tuple<std::string, std::string, std::string>;
-}  // namespace
-
-absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
-    const std::optional<DateRange>& requested, bool verify_only) {
-  // Monthly rollups cover whole months: work on the widened range.
-  std::optional<DateRange> range;
-  if (requested.has_value()) range = WidenToMonths(*requested);
-  RebuildOutcome out;
-  // [0] daily, [1] monthly.
-  std::map<RowKey, Counters> fresh_rows[2], old_rows[2];
-  std::map<HistKey, int64_t> fresh_hist[2], old_hist[2];
-  std::map<TopicKey, int64_t> fresh_topic, old_topic;
-  const char* const kRowTable[2] = {"rollup_unit_day", "rollup_unit_month"};
-  const char* const kHistTable[2] = {"rollup_handling",
-                                     "rollup_handling_month"};
-  const char* const kDateCol[2] = {"local_date", "month_start"};
-  auto where = [&](int m) {
-    return range.has_value()
-               ? absl::StrCat(" WHERE ", kDateCol[m], " BETWEEN ? AND ?")
-               : std::string();
-  };
-  auto bind = [&](sql::PreparedStatement* s) {
-    if (range.has_value()) {
-      s->setString(1, calendar::FormatDate(range->from));
-      s->setString(2, calendar::FormatDate(range->to));
-    }
-  };
-  {
-    ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn->Prepare(absl::StrCat(
-            "SELECT local_date, unit_id, request_type, kind, detail, amount, "
-            "category_code, area_code, unit2_id, handling_days FROM fact",
-            where(0))));
-    RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
-      bind(stmt);
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      FactRecord f;
-      while (rs->next()) {
-        ++out.facts_scanned;
-        const std::string date = rs->getString(1);
-        const std::string month = date.substr(0, 8) + "01";
-        f.unit_id = rs->getString(2);
-        f.request_type = rs->getInt(3);
-        f.kind = rs->getString(4);
-        f.detail = rs->getString(5);
-        f.amount = rs->getInt64(6);
-        f.unit2_id = rs->getString(9);
-        if (rs->isNull(10)) {
-          f.handling_days.reset();
-        } else {
-          f.handling_days = rs->getInt64(10);
-        }
-        const Contribution c = ContributionOf(f);
-        for (const auto& [unit, counters] :
-             {std::make_pair(f.unit_id, &c.counters),
-              std::make_pair(f.unit2_id, &c.second)}) {
-          if (counters->IsZero()) continue;
-          fresh_rows[0][{date, unit, f.request_type}].Add(*counters);
-          fresh_rows[1][{month, unit, f.request_type}].Add(*counters);
-        }
-        if (c.handling_days.has_value()) {
-          ++fresh_hist[0][{date, f.unit_id, f.request_type, *c.handling_days}];
-          ++fresh_hist[1][{month, f.unit_id, f.request_type, *c.handling_days}];
-        }
-        if (c.topic) {
-          ++fresh_topic[{date, rs->getString(7), rs->getString(8)}];
-        }
-      }
-    }));
-    for (int m = 0; m < 2; ++m) {
-      ASSIGN_OR_RETURN(auto* rstmt,
-                       conn->Prepare(absl::StrCat(
-                           "SELECT ", kDateCol[m], ", unit_id, request_type, ",
-                           absl::StrJoin(CounterColumns(), ", "), " FROM ",
-                           kRowTable[m], where(m))));
-      RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
-        bind(rstmt);
-        std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
-        while (rs->next()) {
-          Counters c;
-          for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
-          old_rows[m][{rs->getString(1), rs->getString(2), rs->getInt(3)}] = c;
-        }
-      }));
-      ASSIGN_OR_RETURN(
-          auto* hstmt,
-          conn->Prepare(absl::StrCat("SELECT ", kDateCol[m],
-                                     ", unit_id, request_type, working_days, "
-                                     "n FROM ",
-                                     kHistTable[m], where(m))));
-      RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
-        bind(hstmt);
-        std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
-        while (rs->next()) {
-          old_hist[m][{rs->getString(1), rs->getString(2), rs->getInt(3),
-                       rs->getInt64(4)}] = rs->getInt64(5);
-        }
-      }));
-    }
-    ASSIGN_OR_RETURN(
-        auto* tstmt,
-        conn->Prepare(absl::StrCat(
-            "SELECT local_date, category_code, area_code, n FROM rollup_topic",
-            where(0))));
-    RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
-      bind(tstmt);
-      std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
-      while (rs->next()) {
-        old_topic[{rs->getString(1), rs->getString(2), rs->getString(3)}] =
-            rs->getInt64(4);
-      }
-    }));
-  }
-  for (int m = 0; m < 2; ++m) {
-    out.rollup_rows +=
-        static_cast<int64_t>(old_rows[m].size() + old_hist[m].size());
-  }
-  out.rollup_rows += static_cast<int64_t>(old_topic.size());
-  auto mismatch = [&](const std::string& unit, const std::string& date,
-                      const std::string& indicator, int64_t inc, int64_t rec) {
-    ++out.mismatches;
-    if (out.examples.size() < 100) {
-      v1::RollupMismatch mm;
-      mm.set_unit_id(unit);
-      mm.set_date(date);
-      mm.set_indicator(indicator);
-      mm.set_incremental(static_cast<double>(inc));
-      mm.set_recomputed(static_cast<double>(rec));
-      out.examples.push_back(std::move(mm));
-    }
-  };
-  for (int m = 0; m < 2; ++m) {
-    const std::string scope = m == 0 ? "" : "month:";
-    std::map<RowKey, std::pair<Counters, Counters>> all;
-    for (const auto& [k, c] : old_rows[m]) all[k].first = c;
-    for (const auto& [k, c] : fresh_rows[m]) all[k].second = c;
-    for (const auto& [k, p] : all) {
-      for (int i = 0; i < kCounterCount; ++i) {
-        if (p.first.v[i] != p.second.v[i]) {
-          mismatch(std::get<1>(k), std::get<0>(k),
-                   absl::StrCat(scope, CounterColumns()[i], "[type ",
-                                std::get<2>(k), "]"),
-                   p.first.v[i], p.second.v[i]);
-        }
-      }
-    }
-    std::map<HistKey, std::pair<int64_t, int64_t>> h;
-    for (const auto& [k, n] : old_hist[m]) h[k].first = n;
-    for (const auto& [k, n] : fresh_hist[m]) h[k].second = n;
-    for (const auto& [k, p] : h) {
-      if (p.first != p.second) {
-        mismatch(std::get<1>(k), std::get<0>(k),
-                 absl::StrCat(scope, "handling_days=", std::get<3>(k)), p.first,
-                 p.second);
-      }
-    }
-  }
-  {
-    std::map<TopicKey, std::pair<int64_t, int64_t>> t;
-    for (const auto& [k, n] : old_topic) t[k].first = n;
-    for (const auto& [k, n] : fresh_topic) t[k].second = n;
-    for (const auto& [k, p] : t) {
-      if (p.first != p.second) {
-        mismatch(std::get<2>(k), std::get<0>(k),
-                 absl::StrCat("topic:", std::get<1>(k)), p.first, p.second);
-      }
-    }
-  }
-  if (verify_only || out.mismatches == 0) return out;
-  RETURN_IF_ERROR(
-      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-        for (int m = 0; m < 2; ++m) {
-          for (const char* table : {kRowTable[m], kHistTable[m]}) {
-            ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
-                                            "DELETE FROM ", table, where(m))));
-            RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
-              bind(del);
-              del->executeUpdate();
-            }));
-          }
-          for (const auto& [k, c] : fresh_rows[m]) {
-            ASSIGN_OR_RETURN(auto* stmt,
-                             conn.Prepare(m == 0 ? RollupUpsertSql()
-                                                 : RollupMonthUpsertSql()));
-            RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
-              stmt->setString(1, std::get<0>(k));
-              stmt->setString(2, std::get<1>(k));
-              stmt->setInt(3, std::get<2>(k));
-              for (int i = 0; i < kCounterCount; ++i) {
-                stmt->setInt64(4 + i, c.v[i]);
-              }
-              stmt->executeUpdate();
-            }));
-          }
-          for (const auto& [k, n] : fresh_hist[m]) {
-            ASSIGN_OR_RETURN(
-                auto* stmt,
-                conn.Prepare(absl::StrCat(
-                    "INSERT INTO ", kHistTable[m], " (", kDateCol[m],
-                    ", unit_id, request_type, "
-                    "working_days, n) VALUES (?,?,?,?,?)")));
-            RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
-              stmt->setString(1, std::get<0>(k));
-              stmt->setString(2, std::get<1>(k));
-              stmt->setInt(3, std::get<2>(k));
-              stmt->setInt64(4, std::get<3>(k));
-              stmt->setInt64(5, n);
-              stmt->executeUpdate();
-            }));
-          }
-        }
-        ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
-                                        "DELETE FROM rollup_topic", where(0))));
-        RETURN_IF_ERROR(conn.Guard("clear rollup_topic", [&] {
-          bind(del);
-          del->executeUpdate();
-        }));
-        for (const auto& [k, n] : fresh_topic) {
-          ASSIGN_OR_RETURN(
-              auto* stmt,
-              conn.Prepare(
-                  "INSERT INTO rollup_topic (local_date, category_code, "
-                  "area_code, n) VALUES (?,?,?,?)"));
-          RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
-            stmt->setString(1, std::get<0>(k));
-            stmt->setString(2, std::get<1>(k));
-            stmt->setString(3, std::get<2>(k));
-            stmt->setInt64(4, n);
-            stmt->executeUpdate();
-          }));
-        }
-        return absl::OkStatus();
-      }));
-  return out;
 }
 
 absl::StatusOr<std::optional<std::string>> MysqlAssessmentStore::FindRequest(
