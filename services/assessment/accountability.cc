@@ -104,6 +104,19 @@ class Facts {
   std::map<std::string, int64_t> overdue_days_;
 };
 
+// "HANDLING clock clk-1 (due 2024-03-12 00:00; 14 working days overdue by
+// the period's end)": the clock a ladder step chased.
+std::string StepClock(const Facts& facts, const v1::LadderStepFired& l) {
+  std::string out =
+      absl::StrCat(server::ShortEnumName(l.clock_kind()), " clock ",
+                   l.clock_id(), " (due ", LocalText(FromProto(l.due())));
+  if (IsCompletionClock(l.clock_kind())) {
+    absl::StrAppend(&out, "; ", facts.OverdueDays(l.clock_id()),
+                    " working days overdue by the period's end");
+  }
+  return out + ")";
+}
+
 using Key = std::pair<std::string, std::string>;  // ticket, unit
 using Grouped = std::map<Key, std::vector<v1::Evidence>>;
 
@@ -144,12 +157,10 @@ void UrgentDelayed(const Facts& facts, const AccountabilityQuery& q,
     } else if (e.has_ladder_step_fired() &&
                e.ladder_step_fired().step() == v1::LADDER_STEP_SUPERVISION) {
       const auto& l = e.ladder_step_fired();
-      out[key].push_back(EvidenceOf(
-          *f,
-          absl::StrCat("10(1) urgent order: SUPERVISION fired ",
-                       LocalText(r.occurred_at), " for the ",
-                       server::ShortEnumName(l.clock_kind()), " clock (due ",
-                       LocalText(FromProto(l.due())), ") [7]")));
+      out[key].push_back(
+          EvidenceOf(*f, absl::StrCat("10(1) urgent order: SUPERVISION fired ",
+                                      LocalText(r.occurred_at), " for the ",
+                                      StepClock(facts, l), " [7]")));
     }
   }
 }
@@ -211,9 +222,7 @@ void NoFeedback(const Facts& facts, const AccountabilityQuery& q,
       out[key].push_back(EvidenceOf(
           *f, absl::StrCat(server::ShortEnumName(l.step()), " fired ",
                            LocalText(f->fact.occurred_at), " for the ",
-                           server::ShortEnumName(l.clock_kind()),
-                           " clock (due ", LocalText(FromProto(l.due())),
-                           "); no reply by ", key.second,
+                           StepClock(facts, l), "; no reply by ", key.second,
                            " or its subtree since the second step [10(3)]")));
     }
   }
@@ -309,16 +318,24 @@ std::vector<v1::AccountabilityCandidate> FindCandidates(
       c.set_article("10(7)");
       c.set_unit_id(unit);
       for (const FactWithEvent* f : list) {
-        const bool overdue = f->event.has_clock_overdue();
-        const std::string clock = overdue ? f->event.clock_overdue().clock_id()
-                                          : f->event.clock_stopped().clock_id();
-        const auto due = overdue ? f->event.clock_overdue().due()
-                                 : f->event.clock_stopped().due();
+        const v1::TicketEvent& e = f->event;
+        const bool overdue = e.has_clock_overdue();
+        const std::string clock = overdue ? e.clock_overdue().clock_id()
+                                          : e.clock_stopped().clock_id();
+        const auto due =
+            overdue ? e.clock_overdue().due() : e.clock_stopped().due();
+        const int late = overdue ? e.clock_overdue().overdue_working_days()
+                                 : e.clock_stopped().overdue_working_days();
+        const std::string cites =
+            overdue
+                ? Cites(e.clock_overdue().article(), e.clock_overdue().rule())
+                : Cites(e.clock_stopped().article(), e.clock_stopped().rule());
         *c.add_evidence() = EvidenceOf(
-            *f, absl::StrCat("return clock ", clock,
+            *f, absl::StrCat("10(7) return clock ", clock,
                              " missed: not back at the center by ",
                              LocalText(FromProto(due)),
-                             " (2 working days from the dispatch) [6(1)]"));
+                             " (2 working days from the dispatch, 6(1)), ",
+                             late, " working days late", cites));
       }
       c.set_candidate_id(
           absl::StrCat("latereturns:", unit, ":", list.front()->fact.event_id));

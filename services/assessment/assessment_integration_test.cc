@@ -503,6 +503,12 @@ TEST_F(AssessmentTest, AccountabilityCandidatesWithEvidence) {
   ASSERT_EQ(nofb7.evidence_size(), 2);
   EXPECT_EQ(FromProto(nofb7.first_at()), Local("2024-02-28 00:00"));
   EXPECT_EQ(FromProto(nofb7.last_at()), Local("2024-03-12 00:00"));
+  EXPECT_TRUE(absl::StrContains(
+      nofb7.evidence(1).description(),
+      "SUPERVISION fired 2024-03-12 00:00 for the HANDLING clock "
+      "clk-T7-4-dept.transport (due 2024-03-12 00:00; 14 working days "
+      "overdue by the period's end)"))
+      << nofb7.evidence(1).description();
   // T2 was chased twice and answered: no candidate.
   EXPECT_EQ(by_id.count("nofeedback:T2:dept.housing"), 0u);
 
@@ -515,7 +521,10 @@ TEST_F(AssessmentTest, AccountabilityCandidatesWithEvidence) {
   ASSERT_NE(late, nullptr);
   EXPECT_EQ(late->unit_id(), "dept.housing");
   EXPECT_EQ(late->ticket_ids_size(), 2);
-  EXPECT_EQ(late->evidence_size(), 2);
+  ASSERT_EQ(late->evidence_size(), 2);
+  EXPECT_TRUE(absl::StrContains(late->evidence(0).description(),
+                                "1 working days late [6(1); rule return]"))
+      << late->evidence(0).description();
   ASSERT_NE(gap, nullptr);
   EXPECT_EQ(gap->unit_id(), "town.longshui");
   EXPECT_EQ(gap->article(), "10(2)");
