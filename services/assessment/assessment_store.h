@@ -1,7 +1,8 @@
 #pragma once
 
-// Storage of the assessment service (schema/010_assessment.sql). The MySQL
-// implementation is mysql_assessment_store.h. All methods are thread-safe.
+// Storage of the assessment service (schema/010_assessment.sql,
+// 011_verdicts.sql). The MySQL implementation is mysql_assessment_store.h. All
+// methods are thread-safe.
 
 #include <optional>
 #include <string>

@@ -1,6 +1,7 @@
 #pragma once
 
-// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql).
+// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql,
+// 011_verdicts.sql).
 
 #include <memory>
 
