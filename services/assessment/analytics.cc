@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
 #include "common/status/status.h"
 
 namespace hotline::assessment {
@@ -37,9 +39,34 @@ absl::StatusOr<std::map<std::string, Totals>> Analytics::TotalsByUnit(
   return out;
 }
 
+std::function<bool(const std::string&)> ScopeOf(const UnitTree& tree,
+                                                const std::string& root,
+                                                bool include_subtree) {
+  return [&tree, root, include_subtree](const std::string& unit) {
+    if (unit == root) return true;
+    if (!include_subtree) return false;
+    return root == kCenterUnit || tree.InSubtree(unit, root);
+  };
+}
+
+namespace {
+
+void ApplyScore(const v1::Indicators& ind, const Weights& w,
+                v1::Scorecard& sc) {
+  ScoreResult r = ScoreOf(ind, w);
+  sc.set_composite_score(r.score);
+  sc.set_not_scored(r.not_scored);
+  sc.set_not_scored_reason(r.not_scored_reason);
+  for (auto& c : r.components) *sc.add_components() = std::move(c);
+  for (auto& d : r.deductions) *sc.add_deductions() = std::move(d);
+}
+
+}  // namespace
+
 absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
     const UnitTree& tree, const std::string& unit_id, const v1::Period& period,
-    const DateRange& range, bool include_subtree, int request_type) {
+    const DateRange& range, bool include_subtree, int request_type,
+    absl::Time now) {
   std::vector<std::string> units;
   if (include_subtree) {
     if (unit_id != kCenterUnit) units = tree.Subtree(unit_id);
@@ -70,6 +97,18 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
     by_type[h.request_type].handling[h.working_days] += h.n;
     per_bucket[bucket_of(h.date)].handling[h.working_days] += h.n;
   }
+  // Open overdue orders as of the end of the period, of each bucket and of
+  // the previous period: the clocks that may be open at any of them.
+  const auto in_scope = ScopeOf(tree, unit_id, include_subtree);
+  const DateRange prev_range = PreviousRange(range);
+  const absl::Time end = PeriodEndInstant(range, now);
+  const absl::Time prev_end = PeriodEndInstant(prev_range, now);
+  ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
+                   store_->LoadOverdueClocks(prev_end, end));
+  auto open_at = [&](absl::Time at, int type) {
+    return OpenOverdueAt(clocks, at, in_scope, type);
+  };
+
   v1::Scorecard sc;
   sc.set_unit_id(unit_id);
   sc.set_unit_name(tree.Name(unit_id));
@@ -77,11 +116,17 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
   sc.set_include_subtree(include_subtree);
   *sc.mutable_period() = period;
   *sc.mutable_total() = ToIndicators(total.counters, total.handling);
+  for (auto& o : open_at(end, request_type)) {
+    *sc.add_open_overdue() = std::move(o);
+  }
+  sc.mutable_total()->set_open_overdue_orders(sc.open_overdue_size());
   for (const auto& [type, t] : by_type) {
     if (type == 0) continue;
     auto* b = sc.add_by_request_type();
     b->set_request_type(static_cast<v1::RequestType>(type));
     *b->mutable_indicators() = ToIndicators(t.counters, t.handling);
+    b->mutable_indicators()->set_open_overdue_orders(
+        static_cast<int64_t>(open_at(end, type).size()));
   }
   if (period.granularity() != v1::GRANULARITY_UNSPECIFIED) {
     for (size_t i = 0; i < buckets.size(); ++i) {
@@ -90,32 +135,34 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
       b->set_to_date(calendar::FormatDate(buckets[i].to));
       *b->mutable_indicators() =
           ToIndicators(per_bucket[i].counters, per_bucket[i].handling);
-      b->set_composite_score(
-          CompositeScore(b->indicators(), *weights_, nullptr));
+      b->mutable_indicators()->set_open_overdue_orders(static_cast<int64_t>(
+          open_at(PeriodEndInstant(buckets[i], now), request_type).size()));
+      b->set_composite_score(ScoreOf(b->indicators(), *weights_).score);
     }
   }
-  std::vector<v1::ScoreComponent> comps;
-  sc.set_composite_score(CompositeScore(sc.total(), *weights_, &comps));
-  for (auto& c : comps) *sc.add_components() = std::move(c);
+  ApplyScore(sc.total(), *weights_, sc);
   // The previous period of equal length.
   std::vector<RollupRow> prev_rows;
   std::vector<HandlingRow> prev_hist;
-  RETURN_IF_ERROR(store_->LoadRollups(PreviousRange(range), units, request_type,
+  RETURN_IF_ERROR(store_->LoadRollups(prev_range, units, request_type,
                                       &prev_rows, &prev_hist));
   Totals prev;
   for (const auto& r : prev_rows) prev.counters.Add(r.counters);
   for (const auto& h : prev_hist) prev.handling[h.working_days] += h.n;
   *sc.mutable_previous_total() = ToIndicators(prev.counters, prev.handling);
-  sc.set_previous_composite_score(
-      CompositeScore(sc.previous_total(), *weights_, nullptr));
+  sc.mutable_previous_total()->set_open_overdue_orders(
+      static_cast<int64_t>(open_at(prev_end, request_type).size()));
+  const ScoreResult prev_score = ScoreOf(sc.previous_total(), *weights_);
+  sc.set_previous_composite_score(prev_score.score);
+  sc.set_previous_not_scored(prev_score.not_scored);
   sc.set_weights_version(weights_->version);
   return sc;
 }
 
 absl::StatusOr<std::vector<v1::RankingEntry>> Analytics::Ranking(
     const UnitTree& tree, const DateRange& range, v1::UnitKind kind,
-    int request_type) {
-  ASSIGN_OR_RETURN(auto all, Rankings(tree, range, {kind}, request_type));
+    int request_type, absl::Time now) {
+  ASSIGN_OR_RETURN(auto all, Rankings(tree, range, {kind}, request_type, now));
   return std::move(all[kind]);
 }
 
@@ -124,81 +171,86 @@ namespace {
 std::vector<v1::RankingEntry> RankPeers(
     const UnitTree& tree, const Weights& weights,
     const std::map<std::string, Totals>& now,
-    const std::map<std::string, Totals>& before, v1::UnitKind kind) {
+    const std::map<std::string, Totals>& before,
+    const std::map<std::string, int64_t>& open_overdue, v1::UnitKind kind) {
   const std::vector<std::string> peers = tree.UnitsOfKind(kind);
   struct Scored {
     std::string unit;
     v1::Indicators ind;
-    double score = 0;
-    double prev_score = 0;
-    bool prev_active = false;
+    ScoreResult score;
+    ScoreResult prev;
   };
   std::vector<Scored> list;
-  std::vector<RankInput> prev_list;
+  std::vector<PeerScore> prev_list;
   // Each unit's totals go to the peer at or above it: O(units × depth).
   const std::set<std::string> peer_set(peers.begin(), peers.end());
+  auto peer_of = [&](const std::string& unit) -> std::string {
+    std::string u = unit;
+    for (int depth = 0; depth < 64 && !u.empty(); ++depth) {
+      if (peer_set.count(u)) return u;
+      u = tree.Parent(u);
+    }
+    return "";
+  };
   auto by_peer = [&](const std::map<std::string, Totals>& by_unit) {
     std::map<std::string, Totals> out;
     for (const auto& [unit, totals] : by_unit) {
-      std::string u = unit;
-      for (int depth = 0; depth < 64 && !u.empty(); ++depth) {
-        if (peer_set.count(u)) {
-          out[u].Add(totals);
-          break;
-        }
-        u = tree.Parent(u);
-      }
+      const std::string p = peer_of(unit);
+      if (!p.empty()) out[p].Add(totals);
     }
     return out;
   };
   std::map<std::string, Totals> now_by_peer = by_peer(now);
   std::map<std::string, Totals> before_by_peer = by_peer(before);
+  std::map<std::string, int64_t> open_by_peer;
+  for (const auto& [unit, n] : open_overdue) {
+    const std::string p = peer_of(unit);
+    if (!p.empty()) open_by_peer[p] += n;
+  }
   for (const auto& p : peers) {
     Scored s;
     s.unit = p;
     const Totals& t = now_by_peer[p];
     s.ind = ToIndicators(t.counters, t.handling);
-    s.score = CompositeScore(s.ind, weights, nullptr);
+    s.ind.set_open_overdue_orders(open_by_peer[p]);
+    s.score = ScoreOf(s.ind, weights);
     const Totals& pt = before_by_peer[p];
-    s.prev_active = !pt.counters.IsZero();
-    s.prev_score = CompositeScore(ToIndicators(pt.counters, pt.handling),
-                                  weights, nullptr);
-    if (s.prev_active) prev_list.push_back({p, s.prev_score});
+    s.prev = ScoreOf(ToIndicators(pt.counters, pt.handling), weights);
+    // Previous ranks are among the peers scored in the previous period.
+    if (!s.prev.not_scored) prev_list.push_back({p, s.prev.score, false});
     list.push_back(std::move(s));
   }
-  auto better = [](const auto& a, const auto& b) {
-    if (a.score != b.score) return a.score > b.score;
-    return a.unit_id < b.unit_id;
-  };
-  std::sort(prev_list.begin(), prev_list.end(), better);
-  const std::vector<int> prev_ranks = RankOf(prev_list);
+  const std::vector<int> prev_ranks = OrderByScore(prev_list);
   std::map<std::string, int> prev_rank_of;
   for (size_t i = 0; i < prev_list.size(); ++i) {
     prev_rank_of[prev_list[i].unit_id] = prev_ranks[i];
   }
-  std::sort(list.begin(), list.end(), [](const Scored& a, const Scored& b) {
-    if (a.score != b.score) return a.score > b.score;
-    return a.unit < b.unit;
-  });
-  std::vector<RankInput> cur;
-  for (const auto& s : list) cur.push_back({s.unit, s.score});
-  const std::vector<int> ranks = RankOf(cur);
+  // Scored peers best first; peers with nothing to judge after them, by id.
+  std::vector<PeerScore> order;
+  std::map<std::string, const Scored*> by_unit;
+  for (const auto& s : list) {
+    order.push_back({s.unit, s.score.score, s.score.not_scored});
+    by_unit[s.unit] = &s;
+  }
+  const std::vector<int> ranks = OrderByScore(order);
   std::vector<v1::RankingEntry> out;
-  for (size_t i = 0; i < list.size(); ++i) {
+  for (size_t i = 0; i < order.size(); ++i) {
+    const Scored& s = *by_unit[order[i].unit_id];
     v1::RankingEntry e;
+    e.set_not_scored(s.score.not_scored);
     e.set_rank(ranks[i]);
-    e.set_unit_id(list[i].unit);
-    e.set_unit_name(tree.Name(list[i].unit));
-    e.set_composite_score(list[i].score);
-    auto it = prev_rank_of.find(list[i].unit);
+    e.set_unit_id(s.unit);
+    e.set_unit_name(tree.Name(s.unit));
+    e.set_composite_score(s.score.score);
+    auto it = prev_rank_of.find(s.unit);
     e.set_previous_rank(it == prev_rank_of.end() ? 0 : it->second);
-    // A peer without any figures in the previous period has no previous
-    // score: 0, and no change.
-    if (list[i].prev_active) {
-      e.set_previous_composite_score(list[i].prev_score);
-      e.set_score_change(list[i].score - list[i].prev_score);
+    // A peer not scored in the previous period has no previous score: 0,
+    // and no change; nor has a peer not scored now.
+    if (!s.prev.not_scored) {
+      e.set_previous_composite_score(s.prev.score);
+      if (!s.score.not_scored) e.set_score_change(s.score.score - s.prev.score);
     }
-    *e.mutable_indicators() = list[i].ind;
+    *e.mutable_indicators() = s.ind;
     out.push_back(std::move(e));
   }
   return out;
@@ -208,13 +260,23 @@ std::vector<v1::RankingEntry> RankPeers(
 
 absl::StatusOr<std::map<v1::UnitKind, std::vector<v1::RankingEntry>>>
 Analytics::Rankings(const UnitTree& tree, const DateRange& range,
-                    const std::vector<v1::UnitKind>& kinds, int request_type) {
-  ASSIGN_OR_RETURN(auto now, TotalsByUnit(range, request_type));
+                    const std::vector<v1::UnitKind>& kinds, int request_type,
+                    absl::Time now) {
+  ASSIGN_OR_RETURN(auto totals, TotalsByUnit(range, request_type));
   ASSIGN_OR_RETURN(auto before,
                    TotalsByUnit(PreviousRange(range), request_type));
+  const absl::Time end = PeriodEndInstant(range, now);
+  ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
+                   store_->LoadOverdueClocks(end, end));
+  std::map<std::string, int64_t> open;  // by unit charged
+  for (const auto& o : OpenOverdueAt(
+           clocks, end, [](const std::string&) { return true; },
+           request_type)) {
+    ++open[o.unit_id()];
+  }
   std::map<v1::UnitKind, std::vector<v1::RankingEntry>> out;
   for (v1::UnitKind k : kinds) {
-    out[k] = RankPeers(tree, *weights_, now, before, k);
+    out[k] = RankPeers(tree, *weights_, totals, before, open, k);
   }
   return out;
 }
@@ -265,27 +327,91 @@ absl::StatusOr<std::vector<v1::HotTopic>> Analytics::HotTopics(
   return out;
 }
 
+namespace {
+
+absl::Status AppendFacts(AssessmentStore& store, const FactFilter& filter,
+                         std::vector<FactWithEvent>& out) {
+  ASSIGN_OR_RETURN(auto stored, store.ListFacts(filter));
+  for (auto& s : stored) {
+    FactWithEvent f;
+    f.fact = std::move(s.record);
+    f.event.ParseFromString(s.event_bytes);
+    out.push_back(std::move(f));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::AccountabilityCandidate>> Analytics::Candidates(
     const UnitTree& tree, const DateRange& range, const std::string& root,
     const std::set<v1::AccountabilityKind>& kinds) {
+  std::vector<FactWithEvent> facts;
   FactFilter f;
   f.range = range;
-  f.kinds = {"clock_stopped", "ladder_step_fired", "replied"};
-  ASSIGN_OR_RETURN(auto stored, store_->ListFacts(f));
-  std::vector<FactRecord> facts;
-  facts.reserve(stored.size());
-  for (auto& s : stored) facts.push_back(std::move(s.record));
-  return FindCandidates(facts, weights_->late_return_threshold, kinds,
-                        [&](const std::string& unit) {
-                          return root.empty() || root == kCenterUnit ||
-                                 tree.InSubtree(unit, root);
-                        });
+  f.kinds = AccountabilityKinds();
+  RETURN_IF_ERROR(AppendFacts(*store_, f, facts));
+  // The life of the orders chased or overdue in the period, up to its end,
+  // read per order (500 orders per statement).
+  const std::set<std::string> orders = OrdersNeedingLife(facts);
+  const std::vector<std::string> ids(orders.begin(), orders.end());
+  for (size_t start = 0; start < ids.size(); start += 500) {
+    FactFilter life;
+    life.ticket_ids.assign(ids.begin() + start,
+                           ids.begin() + std::min(ids.size(), start + 500));
+    life.range = DateRange{absl::CivilDay(2000, 1, 1), range.to};
+    life.kinds = LifeKinds();
+    RETURN_IF_ERROR(AppendFacts(*store_, life, facts));
+  }
+  AccountabilityQuery q;
+  q.range = range;
+  q.late_return_threshold = weights_->late_return_threshold;
+  q.kinds = kinds;
+  q.in_scope = [&](const std::string& unit) {
+    return root.empty() || root == kCenterUnit || tree.InSubtree(unit, root);
+  };
+  q.in_subtree = [&](const std::string& unit, const std::string& r) {
+    return tree.InSubtree(unit, r);
+  };
+  return FindCandidates(facts, q);
+}
+
+absl::StatusOr<Figure> Analytics::Explain(const UnitTree& tree,
+                                          const std::string& unit_id,
+                                          const DateRange& range,
+                                          bool include_subtree,
+                                          const std::string& indicator,
+                                          int request_type, absl::Time now) {
+  if (!IsExplainable(indicator)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "indicator: ", indicator, " is not a field of Indicators"));
+  }
+  const auto in_scope = ScopeOf(tree, unit_id, include_subtree);
+  if (indicator == "open_overdue_orders") {
+    const absl::Time end = PeriodEndInstant(range, now);
+    ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
+                     store_->LoadOverdueClocks(end, end));
+    return ExplainOpenOverdue(clocks, end, in_scope, request_type);
+  }
+  FactFilter f;
+  f.range = range;
+  f.kinds = KindsFeeding(indicator);
+  f.by_second_unit = CreditsSecondUnit(indicator);
+  if (!include_subtree) {
+    f.unit_ids = {unit_id};
+  } else if (unit_id != kCenterUnit) {
+    f.unit_ids = tree.Subtree(unit_id);
+  }
+  std::vector<FactWithEvent> facts;
+  RETURN_IF_ERROR(AppendFacts(*store_, f, facts));
+  return ExplainFacts(indicator, facts, in_scope, request_type);
 }
 
 absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
                                                   const DateRange& range,
                                                   v1::Granularity granularity,
-                                                  const std::string& title) {
+                                                  const std::string& title,
+                                                  absl::Time now) {
   ReportData d;
   d.title = title;
   d.period_label = absl::StrCat(calendar::FormatDate(range.from), " 至 ",
@@ -330,12 +456,14 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
     }
     p.orders = ind.orders();
     p.on_time_completion = ind.on_time_completion().value();
+    p.on_time_completion_na = ind.on_time_completion().not_applicable();
     p.satisfaction = ind.satisfaction().value();
+    p.satisfaction_na = ind.satisfaction().not_applicable();
     d.trend.push_back(p);
   }
   for (const auto& [unit, t] : by_unit) {
     const int64_t n = t.counters.v[kOverdueOrders];
-    if (n > 0) {
+    if (n > 0 || t.counters.v[kOverdueDays] > 0) {
       d.overdue.push_back({tree.Name(unit), n, t.counters.v[kOverdueDays]});
     }
   }
@@ -346,9 +474,31 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
               }
               return a.unit_id < b.unit_id;
             });
-  ASSIGN_OR_RETURN(d.towns, Ranking(tree, range, v1::UNIT_KIND_TOWN_STREET, 0));
-  ASSIGN_OR_RETURN(d.departments,
-                   Ranking(tree, range, v1::UNIT_KIND_DEPARTMENT, 0));
+  // Orders still unanswered past their completion due at the period's end.
+  const absl::Time end = PeriodEndInstant(range, now);
+  d.open_overdue_as_of =
+      absl::FormatTime("%Y-%m-%d %H:%M", end, calendar::ChinaStandardTime());
+  ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
+                   store_->LoadOverdueClocks(end, end));
+  for (const auto& o : OpenOverdueAt(
+           clocks, end, [](const std::string&) { return true; }, 0)) {
+    OpenOverdueRow row;
+    row.ticket_number = o.ticket_number();
+    row.unit = tree.Name(o.unit_id());
+    row.kind = o.kind() == v1::CLOCK_KIND_LEAD_UNIT ? "牵头办理" : "办理";
+    row.due = absl::FormatTime("%Y-%m-%d %H:%M", FromProto(o.due()),
+                               calendar::ChinaStandardTime());
+    row.overdue_working_days = o.overdue_working_days();
+    d.open_overdue.push_back(std::move(row));
+  }
+  d.district.set_open_overdue_orders(
+      static_cast<int64_t>(d.open_overdue.size()));
+  ASSIGN_OR_RETURN(
+      auto ranked,
+      Rankings(tree, range,
+               {v1::UNIT_KIND_TOWN_STREET, v1::UNIT_KIND_DEPARTMENT}, 0, now));
+  d.towns = std::move(ranked[v1::UNIT_KIND_TOWN_STREET]);
+  d.departments = std::move(ranked[v1::UNIT_KIND_DEPARTMENT]);
   TopicQuery q;
   q.range = range;
   q.limit = 20;

@@ -2,9 +2,14 @@
 
 // Scorecards, rankings, hot topics and the report's figures, computed from
 // the rollups through AssessmentStore (no SQL here). Cost: one rollup read of
-// O(units × days in period) rows per period; never a scan of the facts,
-// except the accountability evidence (facts of three kinds in the period).
+// O(units × days in period) rows per period, and the overdue clocks open
+// around its end; never a scan of the facts, except the accountability
+// evidence (facts of seven kinds in the period, and the life of the orders
+// chased or overdue in it) and ExplainFigure (the facts of one figure).
+// `now` bounds a period not yet over: open overdue orders are as of
+// min(24:00 of its last day, now).
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "services/assessment/accountability.h"
 #include "services/assessment/assessment_store.h"
+#include "services/assessment/explain.h"
 #include "services/assessment/indicators.h"
 #include "services/assessment/report.h"
 
@@ -33,19 +39,21 @@ class Analytics {
                                           const v1::Period& period,
                                           const DateRange& range,
                                           bool include_subtree,
-                                          int request_type);
+                                          int request_type, absl::Time now);
 
   // Peers of each kind ranked over their subtrees, best first; each period's
   // totals are read once for all kinds.
   absl::StatusOr<std::map<v1::UnitKind, std::vector<v1::RankingEntry>>>
   Rankings(const UnitTree& tree, const DateRange& range,
-           const std::vector<v1::UnitKind>& kinds, int request_type);
+           const std::vector<v1::UnitKind>& kinds, int request_type,
+           absl::Time now);
 
   // Peers of `kind` ranked over their subtrees, best first.
   absl::StatusOr<std::vector<v1::RankingEntry>> Ranking(const UnitTree& tree,
                                                         const DateRange& range,
                                                         v1::UnitKind kind,
-                                                        int request_type);
+                                                        int request_type,
+                                                        absl::Time now);
 
   struct TopicQuery {
     DateRange range;
@@ -65,7 +73,17 @@ class Analytics {
   absl::StatusOr<ReportData> BuildReport(const UnitTree& tree,
                                          const DateRange& range,
                                          v1::Granularity granularity,
-                                         const std::string& title);
+                                         const std::string& title,
+                                         absl::Time now);
+
+  // The facts behind one figure of UnitScorecard (same unit, subtree,
+  // period and request type); INVALID_ARGUMENT naming `indicator` for a name
+  // that is not a field of Indicators.
+  absl::StatusOr<Figure> Explain(const UnitTree& tree,
+                                 const std::string& unit_id,
+                                 const DateRange& range, bool include_subtree,
+                                 const std::string& indicator, int request_type,
+                                 absl::Time now);
 
   const Weights& weights() const { return *weights_; }
 
@@ -73,6 +91,12 @@ class Analytics {
   AssessmentStore* store_;
   const Weights* weights_;
 };
+
+// Is `unit` counted in a figure of `root` (root itself, or its subtree;
+// the center's subtree is every unit)?
+std::function<bool(const std::string&)> ScopeOf(const UnitTree& tree,
+                                                const std::string& root,
+                                                bool include_subtree);
 
 // Sums the totals of every unit of `tree` in root's subtree (or just root).
 Totals SumSubtree(const UnitTree& tree,

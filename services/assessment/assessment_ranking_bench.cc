@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -152,7 +153,7 @@ absl::Status Run(int64_t n_facts) {
       std::string sql =
           "INSERT INTO fact (event_id, producer, ticket_id, seq, kind, "
           "unit_id, occurred_at, local_date, request_type, urgency, "
-          "category_code, area_code, detail, amount) VALUES ";
+          "category_code, area_code, detail, amount, handling_days) VALUES ";
       for (int64_t r = 0; r < rows_per_insert && done < n_facts; ++r, ++done) {
         const int day = static_cast<int>(rng() % days);
         const int unit = static_cast<int>(rng() % n_units);
@@ -161,9 +162,11 @@ absl::Status Run(int64_t n_facts) {
         FactRecord f;
         f.kind = k.kind;
         f.detail = k.detail;
-        f.amount = f.detail == "HANDLING:MISSED" ? 1 + rng() % 5
-                   : f.kind == "replied"         ? rng() % 12
-                                                 : 0;
+        f.amount = f.detail == "HANDLING:MISSED" ? 1 + rng() % 5 : 0;
+        // Judged completion clocks carry their handling time (the median).
+        if (absl::StartsWith(f.detail, "HANDLING:M")) {
+          f.handling_days = rng() % 12;
+        }
         const Contribution c = ContributionOf(f);
         auto& cell =
             roll[(static_cast<size_t>(day) * n_units + unit) * 7 + type];
@@ -178,7 +181,11 @@ absl::Status Run(int64_t n_facts) {
                         f.kind, "','", units[unit], "','", date, " ",
                         absl::StrFormat("%02d:%02d:00", rng() % 24, rng() % 60),
                         "','", date, "',", type, ",1,'urban.road','','",
-                        f.detail, "',", f.amount, ")");
+                        f.detail, "',", f.amount, ",",
+                        f.handling_days.has_value()
+                            ? absl::StrCat(*f.handling_days)
+                            : std::string("NULL"),
+                        ")");
       }
       RETURN_IF_ERROR(conn->Execute(sql));
     }
@@ -316,10 +323,7 @@ absl::Status Run(int64_t n_facts) {
 
   // The service's own code path for a ranking.
   ManualClock clock(absl::FromUnixSeconds(1711929600));
-  auto data = calendar::BuiltinCalendarData();
-  if (!data.ok()) return data.status();
-  ASSIGN_OR_RETURN(auto cal, calendar::Calendar::Create(*data));
-  MysqlAssessmentStore store(pool.get(), nullptr, &clock, &cal);
+  MysqlAssessmentStore store(pool.get(), nullptr, &clock);
   Analytics analytics(&store, &DefaultWeights());
   const DateRange march{absl::CivilDay(2024, 3, 1),
                         absl::CivilDay(2024, 3, 31)};
@@ -331,7 +335,7 @@ absl::Status Run(int64_t n_facts) {
     ASSIGN_OR_RETURN(auto ranks, analytics.Rankings(tree, march,
                                                     {v1::UNIT_KIND_TOWN_STREET,
                                                      v1::UNIT_KIND_DEPARTMENT},
-                                                    0));
+                                                    0, clock.Now()));
     ranking_ms.push_back(Ms(a, Clock::now()));
     ranked = ranks[v1::UNIT_KIND_TOWN_STREET].size() +
              ranks[v1::UNIT_KIND_DEPARTMENT].size();

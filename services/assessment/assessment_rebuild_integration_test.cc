@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 
+#include "common/calendar/calendar.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "services/assessment/assessment_service.h"
 #include "services/assessment/assessment_test_util.h"
@@ -22,8 +23,10 @@ using testing::Local;
 
 // A random but well-formed history: every order is created, dispatched and
 // then takes a random path (forward, return + redispatch, dispute,
-// extension, ladder steps, reply, rejected/approved review); its clocks stop
-// MET or MISSED at random. Events of one producer keep per-ticket order.
+// extension decided in time or late, co-units, ladder steps and duty gaps,
+// reply, rejected/approved review); its clocks end MET, MISSED (reported by
+// ClockOverdue and accruals, or legacy) or CANCELLED at random. Events of one
+// producer keep per-ticket order.
 std::vector<v1::TicketEvent> RandomHistory(size_t target, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
@@ -66,19 +69,69 @@ std::vector<v1::TicketEvent> RandomHistory(size_t target, uint64_t seed) {
     }
     std::string unit =
         pick(2) == 0 ? towns[pick(towns.size())] : depts[pick(depts.size())];
+    // A clock's verdict as deadline reports it (docs/clocks.md): MET at the
+    // stop; MISSED first as a ClockOverdue dated by its due, completion
+    // clocks then accruing a working day at a time, the stop saying
+    // overdue_reported — or, one time in ten, a legacy MISSED stop without
+    // any ClockOverdue; CANCELLED.
+    int clocks = 0;
     auto clock = [&](v1::ClockKind k, const std::string& u) {
+      const std::string id = absl::StrCat("clk-", t, "-", ++clocks);
+      const absl::Time due = at - absl::Hours(1 + pick(72));
+      const int r = pick(10);
+      const auto outcome = r < 6   ? v1::CLOCK_OUTCOME_MET
+                           : r < 9 ? v1::CLOCK_OUTCOME_MISSED
+                                   : v1::CLOCK_OUTCOME_CANCELLED;
+      const bool legacy = outcome == v1::CLOCK_OUTCOME_MISSED && pick(10) == 0;
+      int late = 0;
+      if (outcome == v1::CLOCK_OUTCOME_MISSED && !legacy) {
+        const bool accrues =
+            k == v1::CLOCK_KIND_HANDLING || k == v1::CLOCK_KIND_LEAD_UNIT;
+        const int days = accrues ? pick(5) : 0;
+        for (int d = 0; d <= days; ++d) {
+          auto e = f.Make("deadline", t, at);
+          auto* o = e.mutable_clock_overdue();
+          o->set_clock_id(id);
+          o->set_kind(k);
+          o->set_unit_id(u);
+          *o->mutable_due() = ToProto(due);
+          *o->mutable_as_of() = ToProto(due + absl::Hours(24 * d));
+          o->set_first(d == 0);
+          o->set_added_working_days(d == 0 ? pick(2) : 1);
+          late += o->added_working_days();
+          o->set_overdue_working_days(late);
+          deadline.push_back(std::move(e));
+        }
+      } else if (legacy) {
+        late = 1 + pick(5);
+      }
       auto e = f.Make("deadline", t, at);
       auto* s = e.mutable_clock_stopped();
+      s->set_clock_id(id);
       s->set_kind(k);
       s->set_unit_id(u);
-      const int r = pick(10);
-      s->set_outcome(r < 6   ? v1::CLOCK_OUTCOME_MET
-                     : r < 9 ? v1::CLOCK_OUTCOME_MISSED
-                             : v1::CLOCK_OUTCOME_CANCELLED);
-      if (s->outcome() == v1::CLOCK_OUTCOME_MISSED) {
-        s->set_overdue_working_days(1 + pick(5));
+      s->set_outcome(outcome);
+      *s->mutable_due() = ToProto(due);
+      s->set_overdue_working_days(late);
+      s->set_overdue_reported(outcome == v1::CLOCK_OUTCOME_MISSED && !legacy);
+      if (outcome != v1::CLOCK_OUTCOME_CANCELLED && !legacy) {
+        *s->mutable_judged_at() = ToProto(at);
+        s->set_elapsed_working_days(1 + pick(12));
       }
       deadline.push_back(std::move(e));
+    };
+    // A ladder notice that found nobody, now and then twice the same day.
+    auto gap = [&](const std::string& u, v1::LadderStep step) {
+      for (int n = pick(3); n > 0; --n) {
+        auto e = f.Make("deadline", t, at);
+        auto* g = e.mutable_duty_gap();
+        g->set_unit_id(u);
+        g->set_date(calendar::FormatDate(calendar::LocalDay(at)));
+        g->set_recipient_kind(pick(2) == 0 ? v1::RECIPIENT_KIND_LIAISON
+                                           : v1::RECIPIENT_KIND_DUTY_LEADER);
+        g->set_step(step);
+        deadline.push_back(std::move(e));
+      }
     };
     auto dispatch = [&](int round) {
       step();
@@ -141,9 +194,30 @@ std::vector<v1::TicketEvent> RandomHistory(size_t target, uint64_t seed) {
       deadline.push_back(std::move(e));
       step();
       auto d = f.Make("deadline", t, at);
-      d.mutable_extension_decided()->set_unit_id(handler);
-      d.mutable_extension_decided()->set_approved(pick(3) != 0);
+      auto* x = d.mutable_extension_decided();
+      x->set_unit_id(handler);
+      x->set_approver_unit_id(handler == unit ? "center" : unit);
+      x->set_approved(pick(3) != 0);
+      x->set_decided_after_due(pick(4) == 0);
       deadline.push_back(std::move(d));
+    }
+    if (pick(5) == 0) {  // a co-unit acknowledges, gives its input or is
+                         // released
+      const std::string co = depts[pick(depts.size())];
+      step();
+      auto e = f.Make("routing", t, at);
+      e.mutable_accepted()->set_unit_id(co);
+      e.mutable_accepted()->set_as_co_unit(true);
+      routing.push_back(std::move(e));
+      step();
+      if (pick(3) == 0) {
+        auto r = f.Make("routing", t, at);
+        r.mutable_co_unit_released()->set_co_unit_id(co);
+        r.mutable_co_unit_released()->set_lead_unit_id(unit);
+        r.mutable_co_unit_released()->set_reason("协办事项已无需办理");
+        routing.push_back(std::move(r));
+      }
+      clock(v1::CLOCK_KIND_CO_OPINION, co);
     }
     for (int s = 1; s <= 4 && pick(3) == 0; ++s) {
       step();
@@ -151,6 +225,7 @@ std::vector<v1::TicketEvent> RandomHistory(size_t target, uint64_t seed) {
       e.mutable_ladder_step_fired()->set_step(static_cast<v1::LadderStep>(s));
       e.mutable_ladder_step_fired()->set_unit_id(handler);
       deadline.push_back(std::move(e));
+      if (pick(4) == 0) gap(handler, static_cast<v1::LadderStep>(s));
     }
     for (int round = 0; round < 3; ++round) {
       step();
@@ -158,7 +233,12 @@ std::vector<v1::TicketEvent> RandomHistory(size_t target, uint64_t seed) {
       e.mutable_replied()->set_unit_id(handler);
       e.mutable_replied()->set_rehandling_round(round);
       routing.push_back(std::move(e));
-      if (round == 0) clock(v1::CLOCK_KIND_HANDLING, handler);
+      if (round == 0) {
+        clock(pick(4) == 0 ? v1::CLOCK_KIND_LEAD_UNIT : v1::CLOCK_KIND_HANDLING,
+              handler);
+      } else if (pick(2) == 0) {
+        clock(v1::CLOCK_KIND_REHANDLING, handler);
+      }
       step();
       auto r = f.Make("routing", t, at);
       const bool approved = pick(4) != 0;

@@ -117,13 +117,19 @@ TEST(AssessmentReportChromiumTest, HtmlReportRendersWithUnitsAndFigures) {
   EXPECT_EQ(dump, 0) << ReadFile(dir / "dom.err");
   const std::string dom = ReadFile(dir / "dom.html");
   // Units and figures of the hand-computed history (see
-  // assessment_integration_test.cc): the two towns ranked, the department,
-  // scores, the overdue table and the months of the trend.
+  // assessment_integration_test.cc; here February–March, as of 03-29 10:00,
+  // T2 not evaluated): the towns ranked and town.baoding not scored, the
+  // departments (housing 100 × .05/.55 − 1.5 = 7.59 now that 0/0 rates are
+  // left out and ladder steps deducted), the overdue table (4 working days:
+  // judged at the approved reply), the open overdue orders, the months of
+  // the trend.
   for (const char* text :
        {"大足区12345热线办理情况通报", "镇街排名", "区级部门排名",
-        "town.longgang", "town.longshui", "dept.housing", "82.50", "50.00",
-        "100.00", "<td>dept.housing</td><td>1</td><td>3</td>", "2024-02",
-        "2024-03", "<svg", "两次督办后仍未反馈"}) {
+        "town.longgang", "town.longshui", "dept.housing", "82.50", "7.59",
+        "<td>town.baoding</td><td>不参与评分</td>",
+        "<td>dept.housing</td><td>1</td><td>4</td>", "超期未办结工单",
+        "<td>DZ20240301-T3</td><td>town.longshui</td>", "2024-02", "2024-03",
+        "<svg", "两次督办后仍未反馈", "紧急事项推诿", "值班制度不落实"}) {
     EXPECT_TRUE(absl::StrContains(dom, text)) << "missing " << text;
   }
   std::printf("screenshot: %s (%zu bytes)\n", png.c_str(), image.size());

@@ -18,6 +18,7 @@
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
 #include "services/assessment/analytics.h"
+#include "services/assessment/explain.h"
 #include "services/assessment/mysql_assessment_store.h"
 #include "services/assessment/report.h"
 
@@ -209,10 +210,11 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                 absl::StrCat("unit ", req->unit_id(),
                              " is outside the subtree of ", who.unit_id));
           }
-          ASSIGN_OR_RETURN(*resp->mutable_scorecard(),
-                           analytics_->Scorecard(
-                               tree, req->unit_id(), req->period(), range,
-                               req->include_subtree(), req->request_type()));
+          ASSIGN_OR_RETURN(
+              *resp->mutable_scorecard(),
+              analytics_->Scorecard(tree, req->unit_id(), req->period(), range,
+                                    req->include_subtree(), req->request_type(),
+                                    ctx_.clock.Now()));
           return SetFactsThrough(
               resp->mutable_scorecard()->mutable_facts_through());
         });
@@ -234,9 +236,10 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
           ASSIGN_OR_RETURN(UnitTree tree, Tree());
-          ASSIGN_OR_RETURN(auto entries,
-                           analytics_->Ranking(tree, range, req->peer_kind(),
-                                               req->request_type()));
+          ASSIGN_OR_RETURN(
+              auto entries,
+              analytics_->Ranking(tree, range, req->peer_kind(),
+                                  req->request_type(), ctx_.clock.Now()));
           for (auto& e : entries) *resp->add_entries() = std::move(e);
           resp->set_weights_version(analytics_->weights().version);
           return SetFactsThrough(resp->mutable_facts_through());
@@ -330,11 +333,11 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             title = absl::StrCat("大足区12345热线办理情况通报 ", label);
           }
           ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          const absl::Time now = ctx_.clock.Now();
           ASSIGN_OR_RETURN(
               ReportData data,
               analytics_->BuildReport(tree, range, req->period().granularity(),
-                                      title));
-          const absl::Time now = ctx_.clock.Now();
+                                      title, now));
           data.generated_at =
               absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
           std::string slug = from == to ? from : absl::StrCat(from, "_", to);
@@ -533,6 +536,75 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
         });
   }
 
+  grpc::Status ExplainFigure(grpc::ServerContext* gctx,
+                             const v1::ExplainFigureRequest* req,
+                             v1::ExplainFigureResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          if (!ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: required, a unit id");
+          }
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->indicator().empty()) {
+            return absl::InvalidArgumentError(
+                "indicator: required, a field name of Indicators");
+          }
+          if (!IsExplainable(req->indicator())) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("indicator: ", req->indicator().substr(0, 64),
+                             " is not a field of Indicators"));
+          }
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          v1::ExplainFigureRequest key = *req;
+          key.clear_page();
+          const std::string filter = Fnv64(Deterministic(key));
+          size_t offset = 0;
+          if (!req->page().page_token().empty()) {
+            std::vector<std::string> parts =
+                absl::StrSplit(req->page().page_token(), ':');
+            if (parts.size() != 2 || parts[1] != filter ||
+                !absl::SimpleAtoi(parts[0], &offset)) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not a token of this query");
+            }
+          }
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          if (!tree.Has(req->unit_id())) {
+            return absl::NotFoundError(
+                absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
+          }
+          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+              !tree.InSubtree(req->unit_id(), who.unit_id)) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("unit ", req->unit_id(),
+                             " is outside the subtree of ", who.unit_id));
+          }
+          ASSIGN_OR_RETURN(
+              Figure figure,
+              analytics_->Explain(tree, req->unit_id(), range,
+                                  req->include_subtree(), req->indicator(),
+                                  req->request_type(), ctx_.clock.Now()));
+          resp->set_indicator(req->indicator());
+          resp->set_definition(IndicatorDefinition(req->indicator()));
+          *resp->mutable_value() = figure.value;
+          for (size_t i = offset; i < figure.items.size() && i < offset + size;
+               ++i) {
+            *resp->add_items() = std::move(figure.items[i]);
+          }
+          if (offset + size < figure.items.size()) {
+            resp->mutable_page()->set_next_page_token(
+                absl::StrCat(offset + size, ":", filter));
+          }
+          return absl::OkStatus();
+        });
+  }
+
  private:
   const server::CallGate& gate() { return ctx_.host.gate(); }
 
@@ -561,10 +633,9 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
 
 class AssessmentComponent final : public runtime::Component {
  public:
-  AssessmentComponent(runtime::Context& ctx, calendar::Calendar cal,
+  AssessmentComponent(runtime::Context& ctx,
                       std::vector<DirectoryEntry> directory)
-      : cal_(std::move(cal)),
-        store_(&ctx.pool, &ctx.outbox, &ctx.clock, &cal_),
+      : store_(&ctx.pool, &ctx.outbox, &ctx.clock),
         analytics_(&store_, &DefaultWeights()),
         service_(ctx, &store_, &analytics_, std::move(directory)) {
     inbox_ = std::make_unique<outbox::Inbox>(
@@ -577,7 +648,6 @@ class AssessmentComponent final : public runtime::Component {
   }
 
  private:
-  calendar::Calendar cal_;
   MysqlAssessmentStore store_;
   Analytics analytics_;
   AssessmentServiceImpl service_;
@@ -597,10 +667,6 @@ runtime::ServiceDefinition Definition() {
       return absl::InvalidArgumentError(
           "policy/weights.txt: invalid (embedded at build time)");
     }
-    ASSIGN_OR_RETURN(calendar::CalendarData data,
-                     calendar::BuiltinCalendarData());
-    ASSIGN_OR_RETURN(calendar::Calendar cal,
-                     calendar::Calendar::Create(std::move(data)));
     // Optional copy of routing's directory (CSV export) for unit names and
     // kinds in scorecards, rankings and reports; without it units are
     // shown by id and the tree comes from events alone.
@@ -616,8 +682,7 @@ runtime::ServiceDefinition Definition() {
       text << in.rdbuf();
       ASSIGN_OR_RETURN(directory, ParseDirectoryCsv(text.str()));
     }
-    return std::make_unique<AssessmentComponent>(ctx, std::move(cal),
-                                                 std::move(directory));
+    return std::make_unique<AssessmentComponent>(ctx, std::move(directory));
   };
   return d;
 }

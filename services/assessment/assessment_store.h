@@ -1,7 +1,8 @@
 #pragma once
 
-// Storage of the assessment service (schema/010_assessment.sql). The MySQL
-// implementation is mysql_assessment_store.h. All methods are thread-safe.
+// Storage of the assessment service (schema/010_assessment.sql,
+// 011_verdicts.sql). The MySQL implementation is mysql_assessment_store.h. All
+// methods are thread-safe.
 
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "common/auth/auth.h"
 #include "common/outbox/outbox.h"
 #include "services/assessment/indicators.h"
+#include "services/assessment/overdue.h"
 
 namespace hotline::db {
 class Connection;
@@ -31,8 +33,11 @@ struct EvaluationInput {
 };
 
 struct FactFilter {
-  std::string ticket_id;               // "" = any
-  std::vector<std::string> unit_ids;   // empty = any
+  std::string ticket_id;                // "" = any
+  std::vector<std::string> ticket_ids;  // empty = any (≤ 500)
+  std::vector<std::string> unit_ids;    // empty = any
+  // unit_ids match the fact's second unit (unit2_id) instead of unit_id.
+  bool by_second_unit = false;
   std::optional<DateRange> range;      // local dates
   std::vector<std::string> producers;  // empty = any
   std::vector<std::string> kinds;      // empty = any
@@ -88,6 +93,12 @@ class AssessmentStore {
 
   virtual absl::StatusOr<std::vector<StoredFact>> ListFacts(
       const FactFilter& filter) = 0;
+
+  // The overdue completion clocks that may be open at some instant of
+  // [from, to): first overdue before `to`, not judged before `from`; with
+  // their ClockOverdue events dated before `to`.
+  virtual absl::StatusOr<std::vector<OverdueClock>> LoadOverdueClocks(
+      absl::Time from, absl::Time to) = 0;
 
   // Orders received per (category, area) over `range`.
   virtual absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>

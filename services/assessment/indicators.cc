@@ -1,9 +1,8 @@
 #include "services/assessment/indicators.h"
 
 #include <algorithm>
-#include <set>
 
-#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -12,21 +11,20 @@
 
 namespace hotline::assessment {
 
-// Defined in the generated weights_embed.cc (policy/weights.txt).
-extern const char kEmbeddedWeights[];
-
 const std::array<const char*, kCounterCount>& CounterColumns() {
   static const std::array<const char*, kCounterCount> kNames = {
-      "orders",           "resp_due",        "resp_met",
-      "fwd_due",          "fwd_met",         "compl_due",
-      "compl_met",        "overdue_orders",  "overdue_days",
-      "ext_requested",    "ext_approved",    "returns_made",
-      "late_returns",     "disputes_raised", "disputes_upheld",
-      "disputes_granted", "reviews",         "reviews_rejected",
-      "reminders",        "supervisions",    "inspections",
-      "notices",          "evaluations",     "reached",
-      "satisfied",        "resolved",        "replies",
-      "received",         "closed_at_intake"};
+      "orders",           "resp_due",         "resp_met",
+      "fwd_due",          "fwd_met",          "compl_due",
+      "compl_met",        "overdue_orders",   "overdue_days",
+      "ext_requested",    "ext_approved",     "returns_made",
+      "late_returns",     "disputes_raised",  "disputes_upheld",
+      "disputes_granted", "reviews",          "reviews_rejected",
+      "reminders",        "supervisions",     "inspections",
+      "notices",          "evaluations",      "reached",
+      "satisfied",        "resolved",         "replies",
+      "received",         "closed_at_intake", "co_due",
+      "co_met",           "first_reviews",    "first_approved",
+      "late_decisions",   "duty_gaps"};
   return kNames;
 }
 
@@ -81,6 +79,7 @@ void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
   t.review_status = "NONE";
   t.replied_unit_id.clear();
   t.approved_unit_id.clear();
+  t.last_reply_round = -1;
   plan.units.push_back({d.unit_id(), kCenterUnit, false});
   if (!d.area_code().empty()) {
     plan.units.push_back({d.area_code(), kCenterUnit, true});
@@ -89,9 +88,32 @@ void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
 
 }  // namespace
 
+absl::Time FactInstant(const FactWithEvent& f) {
+  if (f.event.has_clock_overdue() && f.event.clock_overdue().has_as_of()) {
+    return FromProto(f.event.clock_overdue().as_of());
+  }
+  if (calendar::LocalDay(f.fact.occurred_at) != f.fact.local_date) {
+    return calendar::StartOfLocalDay(f.fact.local_date);
+  }
+  return f.fact.occurred_at;
+}
+
+bool IsCompletionClock(v1::ClockKind kind) {
+  return kind == v1::CLOCK_KIND_HANDLING || kind == v1::CLOCK_KIND_LEAD_UNIT;
+}
+
+std::optional<std::pair<std::string, absl::CivilDay>> DutyGapDayOf(
+    const v1::TicketEvent& e) {
+  if (!e.has_duty_gap()) return std::nullopt;
+  absl::StatusOr<absl::CivilDay> day = calendar::ParseDate(e.duty_gap().date());
+  return std::make_pair(
+      e.duty_gap().unit_id(),
+      day.ok() ? *day : calendar::LocalDay(FromProto(e.occurred_at())));
+}
+
 absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
                                   const TicketInfo& before,
-                                  const calendar::Calendar& cal) {
+                                  const PlanContext& context) {
   FactPlan plan;
   plan.ticket = before;
   plan.ticket.known = true;
@@ -144,6 +166,11 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kAccepted:
       f.kind = "accepted";
       f.unit_id = e.accepted().unit_id();
+      if (e.accepted().as_co_unit()) f.detail = "co_unit";
+      break;
+    case v1::TicketEvent::kCoUnitReleased:
+      f.kind = "co_unit_released";
+      f.unit_id = e.co_unit_released().co_unit_id();
       break;
     case v1::TicketEvent::kForwarded:
       f.kind = "forwarded";
@@ -187,23 +214,19 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
       f.unit_id = r.unit_id();
       t.replied_unit_id = r.unit_id();
       t.review_status = "REPLIED";
-      if (r.rehandling_round() == 0 && t.dispatched_at.has_value()) {
-        auto n = cal.CountWorkingDays(calendar::LocalDay(*t.dispatched_at),
-                                      f.local_date);
-        if (n.ok()) {
-          f.detail = "first";
-          f.amount = std::max<int64_t>(0, n->working_days);
-        }
-      } else {
-        f.detail = absl::StrCat("round:", r.rehandling_round());
-      }
+      t.last_reply_round = r.rehandling_round();
+      f.detail = r.rehandling_round() == 0
+                     ? "first"
+                     : absl::StrCat("round:", r.rehandling_round());
       break;
     }
     case v1::TicketEvent::kReviewed: {
       const auto& r = e.reviewed();
       f.kind = "reviewed";
       f.unit_id = r.unit_id();
-      f.detail = r.approved() ? "approved" : "rejected";
+      // A review of the order's first reply feeds first_time_approval.
+      f.detail = absl::StrCat(r.approved() ? "approved" : "rejected",
+                              t.last_reply_round == 0 ? ":first" : "");
       t.review_status = r.approved() ? "APPROVED" : "REJECTED";
       t.approved_unit_id = r.approved() ? r.unit_id() : "";
       break;
@@ -221,9 +244,40 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
       const auto& s = e.clock_stopped();
       f.kind = "clock_stopped";
       f.unit_id = s.unit_id();
+      // A MISSED stop that a ClockOverdue already counted is marked
+      // "reported"; one without (before deadline emitted ClockOverdue) is
+      // counted at the stop, as it always was.
       f.detail = absl::StrCat(server::ShortEnumName(s.kind()), ":",
-                              server::ShortEnumName(s.outcome()));
+                              server::ShortEnumName(s.outcome()),
+                              s.overdue_reported() ? ":reported" : "");
       f.amount = s.overdue_working_days();
+      if (s.has_judged_at() && (s.outcome() == v1::CLOCK_OUTCOME_MET ||
+                                s.outcome() == v1::CLOCK_OUTCOME_MISSED)) {
+        f.handling_days = s.elapsed_working_days();
+      }
+      break;
+    }
+    case v1::TicketEvent::kClockOverdue: {
+      const auto& o = e.clock_overdue();
+      f.kind = "clock_overdue";
+      f.unit_id = o.unit_id();
+      f.detail = absl::StrCat(server::ShortEnumName(o.kind()), ":",
+                              o.first() ? "first" : "accrual");
+      f.amount = o.added_working_days();
+      // Dated by the instant the lateness began (or the working day
+      // counted), not by when the event was emitted.
+      if (o.has_as_of())
+        f.local_date = calendar::LocalDay(FromProto(o.as_of()));
+      break;
+    }
+    case v1::TicketEvent::kDutyGap: {
+      const auto& g = e.duty_gap();
+      f.kind = "duty_gap";
+      f.unit_id = g.unit_id();
+      f.detail = absl::StrCat(server::ShortEnumName(g.recipient_kind()), ":",
+                              server::ShortEnumName(g.step()),
+                              context.first_duty_gap_of_day ? ":day" : "");
+      f.local_date = DutyGapDayOf(e)->second;
       break;
     }
     case v1::TicketEvent::kClockMoved:
@@ -238,7 +292,10 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kExtensionDecided:
       f.kind = "extension_decided";
       f.unit_id = e.extension_decided().unit_id();
-      f.detail = e.extension_decided().approved() ? "approved" : "rejected";
+      f.unit2_id = e.extension_decided().approver_unit_id();
+      f.detail = absl::StrCat(
+          e.extension_decided().approved() ? "approved" : "rejected",
+          e.extension_decided().decided_after_due() ? ":late" : "");
       break;
     case v1::TicketEvent::kLadderStepFired:
       f.kind = "ladder_step_fired";
@@ -270,6 +327,54 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
   return plan;
 }
 
+namespace {
+
+// "HANDLING:MISSED:reported" -> HANDLING.
+v1::ClockKind ClockKindOf(absl::string_view detail) {
+  const absl::string_view name = detail.substr(0, detail.find(':'));
+  v1::ClockKind k = v1::CLOCK_KIND_UNSPECIFIED;
+  v1::ClockKind_Parse(absl::StrCat("CLOCK_KIND_", name), &k);
+  return k;
+}
+
+// The verdict of a clock, counted once: MET at the stop, MISSED at the first
+// ClockOverdue (or at a legacy MISSED stop that none preceded).
+void CountVerdict(v1::ClockKind kind, bool met, int64_t late_days,
+                  Counters& c) {
+  auto& v = c.v;
+  switch (kind) {
+    case v1::CLOCK_KIND_RESPONSE:
+      v[kRespDue] = 1;
+      v[kRespMet] = met;
+      break;
+    case v1::CLOCK_KIND_FORWARD:
+      v[kFwdDue] = 1;
+      v[kFwdMet] = met;
+      break;
+    case v1::CLOCK_KIND_HANDLING:
+    case v1::CLOCK_KIND_LEAD_UNIT:
+      // A multi-unit order's completion is the lead unit's (6(2)).
+      v[kComplDue] = 1;
+      v[kComplMet] = met;
+      if (!met) {
+        v[kOverdueOrders] = 1;
+        v[kOverdueDays] = late_days;
+      }
+      break;
+    case v1::CLOCK_KIND_RETURN:
+      v[kLateReturns] = !met;
+      break;
+    case v1::CLOCK_KIND_CO_OPINION:
+      v[kCoDue] = 1;
+      v[kCoMet] = met;
+      break;
+    default:  // REHANDLING: folded into the completion clock by deadline
+      break;
+  }
+}
+
+}  // namespace
+
 Contribution ContributionOf(const FactRecord& f) {
   Contribution c;
   auto& v = c.counters.v;
@@ -289,45 +394,49 @@ Contribution ContributionOf(const FactRecord& f) {
   } else if (k == "dispute_decided") {
     v[d == "DISPATCH_UPHELD" ? kDisputesUpheld : kDisputesGranted] = 1;
   } else if (k == "replied") {
-    if (d == "first") {
-      v[kReplies] = 1;
-      c.handling_days = f.amount;
-    }
+    if (d == "first") v[kReplies] = 1;
   } else if (k == "reviewed") {
+    const bool approved = absl::StartsWith(d, "approved");
     v[kReviews] = 1;
-    if (d == "rejected") v[kReviewsRejected] = 1;
+    v[kReviewsRejected] = !approved;
+    if (absl::EndsWith(d, ":first")) {
+      v[kFirstReviews] = 1;
+      v[kFirstApproved] = approved;
+    }
+  } else if (k == "clock_overdue") {
+    const v1::ClockKind kind = ClockKindOf(d);
+    if (absl::EndsWith(d, ":first")) {
+      CountVerdict(kind, /*met=*/false, f.amount, c.counters);
+    } else if (IsCompletionClock(kind)) {
+      v[kOverdueDays] = f.amount;  // lateness accrued while unanswered
+    }
   } else if (k == "clock_stopped") {
-    const bool met = absl::EndsWith(d, ":MET");
-    const bool missed = absl::EndsWith(d, ":MISSED");
-    if (met || missed) {
-      if (absl::StartsWith(d, "RESPONSE:")) {
-        v[kRespDue] = 1;
-        v[kRespMet] = met;
-      } else if (absl::StartsWith(d, "FORWARD:")) {
-        v[kFwdDue] = 1;
-        v[kFwdMet] = met;
-      } else if (absl::StartsWith(d, "HANDLING:") ||
-                 absl::StartsWith(d, "LEAD_UNIT:")) {
-        // A multi-unit order's completion is the lead unit's (6(2)).
-        v[kComplDue] = 1;
-        v[kComplMet] = met;
-        if (missed) {
-          v[kOverdueOrders] = 1;
-          v[kOverdueDays] = f.amount;
-        }
-      } else if (absl::StartsWith(d, "RETURN:") && missed) {
-        v[kLateReturns] = 1;
-      }
+    const v1::ClockKind kind = ClockKindOf(d);
+    const std::vector<absl::string_view> p = absl::StrSplit(d, ':');
+    const absl::string_view outcome = p.size() > 1 ? p[1] : "";
+    const bool reported = p.size() > 2 && p[2] == "reported";
+    if (outcome == "MET") {
+      CountVerdict(kind, /*met=*/true, 0, c.counters);
+    } else if (outcome == "MISSED" && !reported) {  // legacy: no ClockOverdue
+      CountVerdict(kind, /*met=*/false, f.amount, c.counters);
+    }
+    if (IsCompletionClock(kind) && f.handling_days.has_value()) {
+      c.handling_days = *f.handling_days;
     }
   } else if (k == "extension_requested") {
     v[kExtRequested] = 1;
   } else if (k == "extension_decided") {
-    if (d == "approved") v[kExtApproved] = 1;
+    v[kExtApproved] = absl::StartsWith(d, "approved");
+    if (absl::EndsWith(d, ":late") && !f.unit2_id.empty()) {
+      c.second.v[kLateDecisions] = 1;
+    }
   } else if (k == "ladder_step_fired") {
     if (d == "REMINDER") v[kReminders] = 1;
     if (d == "SUPERVISION") v[kSupervisions] = 1;
     if (d == "SPECIAL_INSPECTION") v[kInspections] = 1;
     if (d == "DISTRICT_NOTICE") v[kNotices] = 1;
+  } else if (k == "duty_gap") {
+    v[kDutyGaps] = absl::EndsWith(d, ":day");
   } else if (k == "evaluation_recorded") {
     v[kEvaluations] = 1;
     if (d != "unreached") {
@@ -344,6 +453,7 @@ void SetRatio(v1::Ratio* r, int64_t num, int64_t den) {
   r->set_numerator(num);
   r->set_denominator(den);
   r->set_value(den == 0 ? 0.0 : static_cast<double>(num) / den);
+  r->set_not_applicable(den == 0);
 }
 }  // namespace
 
@@ -374,392 +484,12 @@ v1::Indicators ToIndicators(const Counters& c, const Histogram& h) {
   i.set_median_handling_working_days(Median(h));
   i.set_received(v[kReceived]);
   SetRatio(i.mutable_closed_at_intake(), v[kClosedAtIntake], v[kReceived]);
+  SetRatio(i.mutable_first_time_approval(), v[kFirstApproved],
+           v[kFirstReviews]);
+  i.set_late_extension_decisions(v[kLateDecisions]);
+  SetRatio(i.mutable_on_time_co_opinion(), v[kCoMet], v[kCoDue]);
+  i.set_duty_gaps(v[kDutyGaps]);
   return i;
-}
-
-// ---------------------------------------------------------------- score
-
-namespace {
-const std::set<std::string>& ScoredIndicators() {
-  static const auto* const kSet = new std::set<std::string>{
-      "on_time_response", "on_time_forwarding", "on_time_completion",
-      "satisfaction",     "resolution",         "rehandling",
-      "reached"};
-  return *kSet;
-}
-}  // namespace
-
-absl::StatusOr<Weights> ParseWeights(absl::string_view text) {
-  Weights w;
-  w.version.clear();
-  double sum = 0;
-  int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_no;
-    const size_t hash = line.find('#');
-    if (hash != absl::string_view::npos) line = line.substr(0, hash);
-    std::vector<absl::string_view> f =
-        absl::StrSplit(line, absl::ByAnyChar(" \t\r"), absl::SkipEmpty());
-    if (f.empty()) continue;
-    const std::string where = absl::StrCat("weights line ", line_no, ": ");
-    if (f[0] == "version" && f.size() == 2) {
-      w.version = std::string(f[1]);
-    } else if (f[0] == "weight" && f.size() == 3) {
-      double x = 0;
-      if (!ScoredIndicators().count(std::string(f[1]))) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, "unknown indicator ", f[1]));
-      }
-      if (!absl::SimpleAtod(f[2], &x) || x < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, "weight must be a number ≥ 0"));
-      }
-      w.weights.emplace_back(std::string(f[1]), x);
-      sum += x;
-    } else if (f[0] == "late_return_threshold" && f.size() == 2) {
-      if (!absl::SimpleAtoi(f[1], &w.late_return_threshold) ||
-          w.late_return_threshold < 1) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(where, "late_return_threshold must be ≥ 1"));
-      }
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(where, "not understood"));
-    }
-  }
-  if (w.version.empty()) {
-    return absl::InvalidArgumentError("weights: version missing");
-  }
-  if (w.weights.empty() || sum < 0.999 || sum > 1.001) {
-    return absl::InvalidArgumentError("weights: must sum to 1");
-  }
-  return w;
-}
-
-const Weights& DefaultWeights() {
-  static const Weights* const kW = [] {
-    auto w = ParseWeights(kEmbeddedWeights);
-    return new Weights(w.ok() ? *w : Weights{"invalid", {}, 2});
-  }();
-  return *kW;
-}
-
-double CompositeScore(const v1::Indicators& ind, const Weights& w,
-                      std::vector<v1::ScoreComponent>* components) {
-  double score = 0;
-  for (const auto& [name, weight] : w.weights) {
-    const v1::Ratio* r = nullptr;
-    bool invert = false;
-    if (name == "on_time_response") r = &ind.on_time_response();
-    if (name == "on_time_forwarding") r = &ind.on_time_forwarding();
-    if (name == "on_time_completion") r = &ind.on_time_completion();
-    if (name == "satisfaction") r = &ind.satisfaction();
-    if (name == "resolution") r = &ind.resolution();
-    if (name == "reached") r = &ind.reached();
-    if (name == "rehandling") {
-      r = &ind.rehandling();
-      invert = true;
-    }
-    if (r == nullptr) continue;
-    double value =
-        r->denominator() == 0 ? 1.0 : (invert ? 1.0 - r->value() : r->value());
-    const double contribution = value * weight * 100.0;
-    score += contribution;
-    if (components != nullptr) {
-      v1::ScoreComponent c;
-      c.set_indicator(name);
-      c.set_value(value);
-      c.set_weight(weight);
-      c.set_contribution(contribution);
-      components->push_back(c);
-    }
-  }
-  return score;
-}
-
-// ---------------------------------------------------------------- units
-
-namespace {
-bool HasTownPrefix(const std::string& id) {
-  return absl::StartsWith(id, "town.") || absl::StartsWith(id, "street.") ||
-         absl::StartsWith(id, "town-") || absl::StartsWith(id, "street-");
-}
-}  // namespace
-
-void UnitTree::Add(const std::string& unit_id, const std::string& parent_id,
-                   bool is_area) {
-  if (unit_id.empty()) return;
-  Node& n = nodes_[unit_id];
-  if (!parent_id.empty() && parent_id != unit_id) n.parent = parent_id;
-  n.is_area = n.is_area || is_area;
-}
-
-bool UnitTree::Has(const std::string& unit_id) const {
-  return unit_id == kCenterUnit || nodes_.count(unit_id) > 0;
-}
-
-std::string UnitTree::Parent(const std::string& unit_id) const {
-  auto it = nodes_.find(unit_id);
-  if (it == nodes_.end()) return "";
-  return it->second.parent;
-}
-
-void UnitTree::SetDirectoryEntry(const std::string& unit_id,
-                                 const std::string& name, v1::UnitKind kind,
-                                 const std::string& parent_id) {
-  if (unit_id.empty()) return;
-  if (!name.empty()) names_[unit_id] = name;
-  if (unit_id == kCenterUnit) return;
-  Node& n = nodes_[unit_id];
-  if (!parent_id.empty()) n.parent = parent_id;
-  n.kind = kind;
-}
-
-std::string UnitTree::Name(const std::string& unit_id) const {
-  auto it = names_.find(unit_id);
-  return it == names_.end() ? unit_id : it->second;
-}
-
-v1::UnitKind UnitTree::Kind(const std::string& unit_id) const {
-  if (unit_id == kCenterUnit) return v1::UNIT_KIND_CENTER;
-  auto it = nodes_.find(unit_id);
-  if (it == nodes_.end()) return v1::UNIT_KIND_UNSPECIFIED;
-  if (it->second.kind != v1::UNIT_KIND_UNSPECIFIED) return it->second.kind;
-  const std::string& parent = it->second.parent;
-  if (parent.empty() || parent == kCenterUnit) {
-    return it->second.is_area || HasTownPrefix(unit_id)
-               ? v1::UNIT_KIND_TOWN_STREET
-               : v1::UNIT_KIND_DEPARTMENT;
-  }
-  // Below the first level: follow the parents up (bounded against cycles).
-  std::string top = unit_id;
-  for (int i = 0; i < 64; ++i) {
-    std::string p = Parent(top);
-    if (p.empty() || p == kCenterUnit) break;
-    top = p;
-  }
-  auto t = nodes_.find(top);
-  const bool town =
-      (t != nodes_.end() && t->second.is_area) || HasTownPrefix(top);
-  return town ? v1::UNIT_KIND_VILLAGE_COMMUNITY : v1::UNIT_KIND_SECTION;
-}
-
-bool UnitTree::InSubtree(const std::string& unit_id,
-                         const std::string& root) const {
-  if (root == kCenterUnit) return true;
-  std::string u = unit_id;
-  for (int i = 0; i < 64 && !u.empty(); ++i) {
-    if (u == root) return true;
-    u = Parent(u);
-  }
-  return false;
-}
-
-std::vector<std::string> UnitTree::Subtree(const std::string& root) const {
-  std::vector<std::string> out;
-  if (root == kCenterUnit) out.push_back(kCenterUnit);
-  for (const auto& [id, node] : nodes_) {
-    if (InSubtree(id, root)) out.push_back(id);
-  }
-  return out;
-}
-
-std::vector<std::string> UnitTree::UnitsOfKind(v1::UnitKind kind) const {
-  std::vector<std::string> out;
-  for (const auto& [id, node] : nodes_) {
-    if (Kind(id) == kind) out.push_back(id);
-  }
-  return out;
-}
-
-namespace {
-
-// Splits one CSV record (RFC 4180 quotes, no line breaks inside fields).
-std::vector<std::string> SplitCsv(absl::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
-    absl::string_view text) {
-  std::vector<DirectoryEntry> out;
-  std::map<std::string, size_t> col;
-  int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_no;
-    if (line.empty() || line[0] == '#' || line == "\r") continue;
-    const std::vector<std::string> f = SplitCsv(line);
-    if (col.empty()) {
-      for (size_t i = 0; i < f.size(); ++i) col[f[i]] = i;
-      for (const char* need : {"unit_id", "name", "kind"}) {
-        if (!col.count(need)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "directory line ", line_no, ": header lacks ", need));
-        }
-      }
-      continue;
-    }
-    auto get = [&](const char* name) -> std::string {
-      auto it = col.find(name);
-      return it == col.end() || it->second >= f.size() ? std::string()
-                                                       : f[it->second];
-    };
-    DirectoryEntry e;
-    e.unit_id = get("unit_id");
-    if (e.unit_id.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("directory line ", line_no, ": unit_id empty"));
-    }
-    e.name = get("short_name").empty() ? get("name") : get("short_name");
-    const std::string kind = get("kind");
-    v1::UnitKind k = v1::UNIT_KIND_UNSPECIFIED;
-    if (!v1::UnitKind_Parse(kind, &k) &&
-        !v1::UnitKind_Parse(absl::StrCat("UNIT_KIND_", kind), &k)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "directory line ", line_no, ": kind ", kind, " unknown"));
-    }
-    e.kind = k;
-    e.parent_id = get("parent_unit_id");
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- periods
-
-absl::StatusOr<DateRange> ParsePeriod(absl::string_view field,
-                                      const v1::Period& p) {
-  auto from = calendar::ParseDate(p.from_date());
-  if (!from.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".from_date: not a YYYY-MM-DD date"));
-  }
-  auto to = calendar::ParseDate(p.to_date());
-  if (!to.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".to_date: not a YYYY-MM-DD date"));
-  }
-  if (from->year() < 2000 || from->year() > 2099 || to->year() < 2000 ||
-      to->year() > 2099) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": dates must be in years 2000–2099"));
-  }
-  if (*to < *from) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".to_date: before from_date"));
-  }
-  if (*to - *from > 3660) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": spans more than 10 years"));
-  }
-  if (!v1::Granularity_IsValid(p.granularity())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".granularity: unknown value"));
-  }
-  return DateRange{*from, *to};
-}
-
-DateRange PreviousRange(const DateRange& r) {
-  return DateRange{r.from - r.days(), r.from - 1};
-}
-
-std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g) {
-  std::vector<DateRange> out;
-  if (g == v1::GRANULARITY_UNSPECIFIED) {
-    out.push_back(r);
-    return out;
-  }
-  absl::CivilDay start = r.from;
-  while (start <= r.to) {
-    absl::CivilDay next;  // first day of the following bucket
-    switch (g) {
-      case v1::GRANULARITY_DAY:
-        next = start + 1;
-        break;
-      case v1::GRANULARITY_WEEK: {
-        const int wd = static_cast<int>(absl::GetWeekday(start));  // Mon = 0
-        next = start + (7 - wd);
-        break;
-      }
-      case v1::GRANULARITY_MONTH:
-        next = absl::CivilDay(absl::CivilMonth(start) + 1);
-        break;
-      case v1::GRANULARITY_QUARTER: {
-        const int q0 = static_cast<int>((start.month() - 1) / 3) * 3 + 1;
-        next = absl::CivilDay(
-            absl::CivilMonth(absl::CivilYear(start).year(), q0) + 3);
-        break;
-      }
-      default:
-        next = absl::CivilDay(absl::CivilYear(start) + 1);
-        break;
-    }
-    out.push_back(DateRange{start, std::min(next - 1, r.to)});
-    start = next;
-  }
-  return out;
-}
-
-MonthSplit SplitMonths(const DateRange& r) {
-  MonthSplit out;
-  const absl::CivilMonth first_full =
-      absl::CivilDay(absl::CivilMonth(r.from)) == r.from
-          ? absl::CivilMonth(r.from)
-          : absl::CivilMonth(r.from) + 1;
-  // The last whole month ends on r.to, or before r.to's month.
-  const absl::CivilMonth last_full =
-      absl::CivilDay(absl::CivilMonth(r.to) + 1) - 1 == r.to
-          ? absl::CivilMonth(r.to)
-          : absl::CivilMonth(r.to) - 1;
-  if (first_full > last_full) {
-    out.days.push_back(r);
-    return out;
-  }
-  out.months = DateRange{absl::CivilDay(first_full), absl::CivilDay(last_full)};
-  if (absl::CivilDay(first_full) > r.from) {
-    out.days.push_back(DateRange{r.from, absl::CivilDay(first_full) - 1});
-  }
-  const absl::CivilDay after_last = absl::CivilDay(last_full + 1);
-  if (after_last <= r.to) out.days.push_back(DateRange{after_last, r.to});
-  return out;
-}
-
-DateRange WidenToMonths(const DateRange& r) {
-  return DateRange{absl::CivilDay(absl::CivilMonth(r.from)),
-                   absl::CivilDay(absl::CivilMonth(r.to) + 1) - 1};
-}
-
-std::vector<int> RankOf(const std::vector<RankInput>& sorted) {
-  std::vector<int> ranks(sorted.size());
-  for (size_t i = 0; i < sorted.size(); ++i) {
-    if (i > 0 && std::abs(sorted[i].score - sorted[i - 1].score) < 1e-9) {
-      ranks[i] = ranks[i - 1];
-    } else {
-      ranks[i] = static_cast<int>(i) + 1;
-    }
-  }
-  return ranks;
 }
 
 }  // namespace hotline::assessment

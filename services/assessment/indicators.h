@@ -17,11 +17,14 @@
 #include "absl/time/time.h"
 #include "common/calendar/calendar.h"
 #include "hotline/v1/assessment.pb.h"
+#include "services/assessment/periods.h"
+#include "services/assessment/score.h"
+#include "services/assessment/units.h"
 
 namespace hotline::assessment {
 
 // The additive counters of one rollup row. The names are the column names of
-// rollup_unit_day (schema/010_assessment.sql).
+// rollup_unit_day (schema/010_assessment.sql, 011_verdicts.sql).
 enum Counter : int {
   kOrders,
   kRespDue,
@@ -52,6 +55,12 @@ enum Counter : int {
   kReplies,
   kReceived,
   kClosedAtIntake,
+  kCoDue,          // CO_OPINION clocks judged
+  kCoMet,          // ... within their limit
+  kFirstReviews,   // reviews of a first reply (rehandling_round 0)
+  kFirstApproved,  // ... approved
+  kLateDecisions,  // extension decisions after the due (the approver's)
+  kDutyGaps,       // unit-days with a DutyGap
   kCounterCount
 };
 
@@ -65,15 +74,13 @@ struct Counters {
   bool operator==(const Counters& o) const { return v == o.v; }
 };
 
-// Handling time of first replies: working days -> number of replies.
+// Handling time of judged completion clocks (ClockStopped
+// elapsed_working_days): working days -> number of clocks.
 using Histogram = std::map<int64_t, int64_t>;
 void AddHistogram(Histogram& into, const Histogram& from);
 // Median of the histogram's values (mean of the two middle ones for an even
 // count); 0 when empty.
 double Median(const Histogram& h);
-
-// The root of the unit tree (the center, 区政务服务管理办).
-inline constexpr char kCenterUnit[] = "center";
 
 // One fact as stored: the event's identity and the numbers the indicators
 // need. `kind` is the payload's field name ("dispatched", "clock_stopped"...).
@@ -84,23 +91,57 @@ struct FactRecord {
   int64_t seq = 0;
   std::string kind;
   std::string unit_id;  // credited unit; "" when none
+  // A second unit credited by the same fact ("" when none): the approver of
+  // an ExtensionDecided (late_extension_decisions).
+  std::string unit2_id;
   absl::Time occurred_at;
+  // The day it counts on: the local date of occurred_at, except ClockOverdue
+  // (of its as_of) and DutyGap (its date).
   absl::CivilDay local_date;
   int request_type = 0;
   int urgency = 0;
   std::string category_code;
   std::string area_code;
-  std::string detail;  // e.g. "HANDLING:MISSED", "SUPERVISION", "rejected"
-  int64_t amount = 0;  // e.g. working days late, handling working days
+  // What the indicators need of the event, e.g. "HANDLING:MISSED:reported",
+  // "HANDLING:first", "SUPERVISION", "rejected:first", "approved:late";
+  // docs/indicators.md.
+  std::string detail;
+  // Working days: late (ClockStopped.overdue_working_days), or added by a
+  // ClockOverdue (added_working_days).
+  int64_t amount = 0;
+  // Handling working days of a judged clock (ClockStopped
+  // elapsed_working_days, when judged_at is set).
+  std::optional<int64_t> handling_days;
 };
 
-// What one fact adds to the rollups of (local_date, unit_id, request_type).
+// A stored fact with the event it was made from (accountability evidence and
+// ExplainFigure items read the clock's fields from it).
+struct FactWithEvent {
+  FactRecord fact;
+  v1::TicketEvent event;
+};
+
+// The instant a fact counts on: a ClockOverdue's as_of, the start of a
+// DutyGap's day when it differs from the day it was emitted, else when it
+// happened.
+absl::Time FactInstant(const FactWithEvent& f);
+
+// What one fact adds to the rollups of (local_date, unit_id, request_type),
+// and of (local_date, unit2_id, request_type). Derived from the fact alone,
+// so that RebuildRollups can recompute it; the state PlanFact needed (the
+// round of the order's last reply, whether a unit-day already had a duty
+// gap) is already in the fact's detail.
 struct Contribution {
   Counters counters;
-  std::optional<int64_t> handling_days;  // a first reply's handling time
+  Counters second;                       // for unit2_id
+  std::optional<int64_t> handling_days;  // a judged completion clock's time
   bool topic = false;  // an order received: counts for HotTopics
 };
 Contribution ContributionOf(const FactRecord& fact);
+
+// HANDLING or LEAD_UNIT: the clocks whose verdict is the order's completion
+// (a missed REHANDLING is folded into it by deadline).
+bool IsCompletionClock(v1::ClockKind kind);
 
 // What assessment remembers of an order between its events.
 struct TicketInfo {
@@ -114,6 +155,9 @@ struct TicketInfo {
   std::string replied_unit_id;              // unit of the last reply
   std::string review_status = "NONE";       // NONE, REPLIED, APPROVED, REJECTED
   std::string approved_unit_id;             // unit whose reply was approved
+  // rehandling_round of the last reply of the current dispatch round; -1
+  // before any.
+  int last_reply_round = -1;
 };
 
 // A parent link (or area flag) learned from an event.
@@ -129,116 +173,27 @@ struct FactPlan {
   std::vector<UnitLink> units;
 };
 
-// Turns one event into its fact, given what is known of the order. The
-// calendar counts handling working days (first replies). Errors:
-// INVALID_ARGUMENT for an event without payload.
+// State beyond the order that a fact may depend on, looked up by the store.
+struct PlanContext {
+  // A DutyGap: no earlier DutyGap of the same unit and day was recorded.
+  bool first_duty_gap_of_day = false;
+};
+
+// The (unit, day) a DutyGap event counts on; nullopt for other events.
+std::optional<std::pair<std::string, absl::CivilDay>> DutyGapDayOf(
+    const v1::TicketEvent& event);
+
+// Turns one event into its fact, given what is known of the order. Counts no
+// working days itself: those come from deadline's events (its calendar).
+// Errors: INVALID_ARGUMENT for an event without payload.
 absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& event,
                                   const TicketInfo& before,
-                                  const calendar::Calendar& cal);
+                                  const PlanContext& context = {});
 
-// Indicators from summed counters and the handling histogram.
+// Indicators from summed counters and the handling histogram. Every Ratio
+// has not_applicable = (denominator == 0). open_overdue_orders is not a
+// counter: 0 here, set by the caller from the overdue clocks.
 v1::Indicators ToIndicators(const Counters& c, const Histogram& h);
-
-// ---------------------------------------------------------------- score
-
-struct Weights {
-  std::string version;
-  std::vector<std::pair<std::string, double>> weights;  // indicator, weight
-  int late_return_threshold = 2;
-};
-// Parses services/assessment/policy/weights.txt (format in the file).
-// INVALID_ARGUMENT naming the line.
-absl::StatusOr<Weights> ParseWeights(absl::string_view text);
-// The embedded policy/weights.txt of the build.
-const Weights& DefaultWeights();
-
-// Composite score in [0, 100] with its components (contribution = value ×
-// weight × 100; a rate whose denominator is 0 scores 1, nothing to fault).
-double CompositeScore(const v1::Indicators& ind, const Weights& w,
-                      std::vector<v1::ScoreComponent>* components);
-
-// ---------------------------------------------------------------- units
-
-// The unit tree learned from events. Kinds are derived: the root is the
-// center; a first-level unit is a TOWN_STREET when it was named as a matter's
-// area (or its id starts with "town." or "street."), else a DEPARTMENT; below
-// a town/street VILLAGE_COMMUNITY, below a department SECTION.
-class UnitTree {
- public:
-  void Add(const std::string& unit_id, const std::string& parent_id,
-           bool is_area);
-  bool Has(const std::string& unit_id) const;
-  v1::UnitKind Kind(const std::string& unit_id) const;
-  // The unit and every unit below it.
-  std::vector<std::string> Subtree(const std::string& unit_id) const;
-  // Is `unit_id` in the subtree of `root`?
-  bool InSubtree(const std::string& unit_id, const std::string& root) const;
-  std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;
-  std::string Parent(const std::string& unit_id) const;
-
-  // From a directory copy (optional): the unit's name, and its kind and
-  // parent as the directory states them (they win over what events show).
-  void SetDirectoryEntry(const std::string& unit_id, const std::string& name,
-                         v1::UnitKind kind, const std::string& parent_id);
-  // The directory name, else the unit id.
-  std::string Name(const std::string& unit_id) const;
-
- private:
-  struct Node {
-    std::string parent;
-    bool is_area = false;
-    v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;  // from the directory
-  };
-  std::map<std::string, Node> nodes_;
-  std::map<std::string, std::string> names_;
-};
-
-// One unit of a directory copy.
-struct DirectoryEntry {
-  std::string unit_id;
-  std::string name;  // short name when given, else the name
-  v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;
-  std::string parent_id;
-};
-// Parses routing's directory CSV (DirectoryService.ExportDirectory, CSV;
-// data/directory/dazu_sample.csv): '#' comment lines, a header naming at
-// least unit_id, name and kind, RFC 4180 quoting. INVALID_ARGUMENT naming the
-// line.
-absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
-    absl::string_view text);
-
-// ---------------------------------------------------------------- periods
-
-struct DateRange {
-  absl::CivilDay from;
-  absl::CivilDay to;  // inclusive
-  int64_t days() const { return to - from + 1; }
-};
-// Validates a Period (field names prefixed by `field`).
-absl::StatusOr<DateRange> ParsePeriod(absl::string_view field,
-                                      const v1::Period& p);
-// The range of equal length just before.
-DateRange PreviousRange(const DateRange& r);
-// Buckets of `g` covering r (clipped to r); one bucket for UNSPECIFIED.
-std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g);
-
-// A range cut into whole calendar months (read from the monthly rollups) and
-// the leftover days at either end (read from the daily ones).
-struct MonthSplit {
-  std::optional<DateRange> months;  // from = 1st of the first whole month,
-                                    // to = 1st of the last whole month
-  std::vector<DateRange> days;      // 0–2 partial ranges
-};
-MonthSplit SplitMonths(const DateRange& r);
-// The range widened to whole months.
-DateRange WidenToMonths(const DateRange& r);
-
-// Rankings: best first; equal scores share a rank ("1224" ranking).
-struct RankInput {
-  std::string unit_id;
-  double score = 0;
-};
-std::vector<int> RankOf(const std::vector<RankInput>& sorted_best_first);
 
 }  // namespace hotline::assessment
 

@@ -2,16 +2,19 @@
 
 #include <cppconn/resultset.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
 #include "common/db/transaction.h"
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/assessment/mysql_overdue_tables.h"
 
 namespace hotline::assessment {
 
@@ -32,7 +35,8 @@ std::string Placeholders(size_t n) {
 const char kFactColumns[] =
     "event_id, producer, ticket_id, seq, kind, unit_id, occurred_at, "
     "local_date, request_type, urgency, category_code, area_code, detail, "
-    "amount";
+    "amount, unit2_id, handling_days";
+constexpr int kFactColumnCount = 16;
 
 void ReadFact(sql::ResultSet& rs, FactRecord& f) {
   f.event_id = rs.getString(1);
@@ -49,6 +53,12 @@ void ReadFact(sql::ResultSet& rs, FactRecord& f) {
   f.area_code = rs.getString(12);
   f.detail = rs.getString(13);
   f.amount = rs.getInt64(14);
+  f.unit2_id = rs.getString(15);
+  if (rs.isNull(16)) {
+    f.handling_days.reset();
+  } else {
+    f.handling_days = rs.getInt64(16);
+  }
 }
 
 absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
@@ -57,8 +67,8 @@ absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
       auto* stmt,
       conn.Prepare("SELECT ticket_number, request_type, urgency, "
                    "category_code, area_code, dispatched_at, replied_unit_id, "
-                   "review_status, approved_unit_id FROM ticket_state WHERE "
-                   "ticket_id = ? FOR UPDATE"));
+                   "review_status, approved_unit_id, last_reply_round FROM "
+                   "ticket_state WHERE ticket_id = ? FOR UPDATE"));
   return conn.Guard("load ticket_state", [&] {
     stmt->setString(1, ticket_id);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
@@ -74,6 +84,7 @@ absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
     t.replied_unit_id = rs->getString(7);
     t.review_status = rs->getString(8);
     t.approved_unit_id = rs->getString(9);
+    t.last_reply_round = rs->getInt(10);
     return t;
   });
 }
@@ -85,7 +96,8 @@ bool SameTicket(const TicketInfo& a, const TicketInfo& b) {
          a.dispatched_at == b.dispatched_at &&
          a.replied_unit_id == b.replied_unit_id &&
          a.review_status == b.review_status &&
-         a.approved_unit_id == b.approved_unit_id;
+         a.approved_unit_id == b.approved_unit_id &&
+         a.last_reply_round == b.last_reply_round;
 }
 
 absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
@@ -95,14 +107,16 @@ absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
       conn.Prepare(
           "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
           "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
-          "review_status, approved_unit_id) VALUES (?,?,?,?,?,?,?,?,?,?) "
+          "review_status, approved_unit_id, last_reply_round) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?) "
           "ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
           "request_type = VALUES(request_type), urgency = VALUES(urgency), "
           "category_code = VALUES(category_code), area_code = "
           "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
           "replied_unit_id = VALUES(replied_unit_id), review_status = "
           "VALUES(review_status), approved_unit_id = "
-          "VALUES(approved_unit_id)"));
+          "VALUES(approved_unit_id), last_reply_round = "
+          "VALUES(last_reply_round)"));
   return conn.Guard("save ticket_state", [&] {
     stmt->setString(1, ticket_id);
     stmt->setString(2, t.ticket_number.substr(0, 32));
@@ -118,6 +132,7 @@ absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
     stmt->setString(8, t.replied_unit_id);
     stmt->setString(9, t.review_status);
     stmt->setString(10, t.approved_unit_id);
+    stmt->setInt(11, t.last_reply_round);
     stmt->executeUpdate();
   });
 }
@@ -127,17 +142,19 @@ absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
   const std::string date = calendar::FormatDate(f.local_date);
   const std::string month =
       calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
-  if (!c.counters.IsZero()) {
+  for (const auto& [unit, counters] : {std::make_pair(f.unit_id, &c.counters),
+                                       std::make_pair(f.unit2_id, &c.second)}) {
+    if (counters->IsZero()) continue;
     for (int m = 0; m < 2; ++m) {
       ASSIGN_OR_RETURN(
           auto* stmt,
           conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
       RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
         stmt->setString(1, m == 0 ? date : month);
-        stmt->setString(2, f.unit_id);
+        stmt->setString(2, unit);
         stmt->setInt(3, f.request_type);
         for (int i = 0; i < kCounterCount; ++i) {
-          stmt->setInt64(4 + i, c.counters.v[i]);
+          stmt->setInt64(4 + i, counters->v[i]);
         }
         stmt->executeUpdate();
       }));
@@ -181,10 +198,10 @@ absl::Status UpsertRollups(db::Connection& conn, const FactRecord& f) {
 
 absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
                         const std::string& bytes) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat("INSERT INTO fact (", kFactColumns,
-                                ", event) VALUES (", Placeholders(15), ")")));
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat(
+                       "INSERT INTO fact (", kFactColumns, ", event) VALUES (",
+                       Placeholders(kFactColumnCount + 1), ")")));
   return conn.Guard("insert fact", [&] {
     stmt->setString(1, f.event_id);
     stmt->setString(2, f.producer);
@@ -200,7 +217,13 @@ absl::Status InsertFact(db::Connection& conn, const FactRecord& f,
     stmt->setString(12, f.area_code);
     stmt->setString(13, f.detail);
     stmt->setInt64(14, f.amount);
-    stmt->setString(15, bytes);
+    stmt->setString(15, f.unit2_id);
+    if (f.handling_days.has_value()) {
+      stmt->setInt64(16, *f.handling_days);
+    } else {
+      stmt->setNull(16, 0);
+    }
+    stmt->setString(17, bytes);
     stmt->executeUpdate();
   });
 }
@@ -234,15 +257,21 @@ const std::string& RollupMonthUpsertSql() {
 
 MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool,
                                            const outbox::Outbox* outbox,
-                                           Clock* clock,
-                                           const calendar::Calendar* cal)
-    : pool_(pool), outbox_(outbox), clock_(clock), cal_(cal) {}
+                                           Clock* clock)
+    : pool_(pool), outbox_(outbox), clock_(clock) {}
 
 absl::Status MysqlAssessmentStore::ApplyEvent(db::Connection& conn,
                                               const v1::TicketEvent& event) {
   ASSIGN_OR_RETURN(TicketInfo before, LoadTicket(conn, event.ticket_id()));
-  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, *cal_));
+  PlanContext context;
+  if (auto day = DutyGapDayOf(event); day.has_value()) {
+    ASSIGN_OR_RETURN(
+        context.first_duty_gap_of_day,
+        RecordDutyGapDay(conn, day->first, day->second, event.event_id()));
+  }
+  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
   RETURN_IF_ERROR(InsertFact(conn, plan.fact, event.SerializeAsString()));
+  RETURN_IF_ERROR(TrackOverdue(conn, event, plan));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
@@ -546,9 +575,14 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   std::vector<std::string> conds;
   if (!filter.ticket_id.empty()) conds.push_back("ticket_id = ?");
+  if (!filter.ticket_ids.empty()) {
+    conds.push_back(absl::StrCat("ticket_id IN (",
+                                 Placeholders(filter.ticket_ids.size()), ")"));
+  }
   if (!filter.unit_ids.empty()) {
-    conds.push_back(absl::StrCat("unit_id IN (",
-                                 Placeholders(filter.unit_ids.size()), ")"));
+    conds.push_back(absl::StrCat(filter.by_second_unit ? "unit2_id" : "unit_id",
+                                 " IN (", Placeholders(filter.unit_ids.size()),
+                                 ")"));
   }
   if (filter.range.has_value()) conds.push_back("local_date BETWEEN ? AND ?");
   if (!filter.producers.empty()) {
@@ -573,6 +607,7 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
   return conn->Guard("list facts", [&] {
     int i = 1;
     if (!filter.ticket_id.empty()) stmt->setString(i++, filter.ticket_id);
+    for (const auto& t : filter.ticket_ids) stmt->setString(i++, t);
     for (const auto& u : filter.unit_ids) stmt->setString(i++, u);
     if (filter.range.has_value()) {
       stmt->setString(i++, calendar::FormatDate(filter.range->from));
@@ -590,8 +625,10 @@ absl::StatusOr<std::vector<StoredFact>> MysqlAssessmentStore::ListFacts(
     while (rs->next()) {
       StoredFact f;
       ReadFact(*rs, f.record);
-      if (!rs->isNull(15)) f.event_bytes = rs->getString(15);
-      f.recorded_at = ParseSqlTime(rs->getString(16));
+      if (!rs->isNull(kFactColumnCount + 1)) {
+        f.event_bytes = rs->getString(kFactColumnCount + 1);
+      }
+      f.recorded_at = ParseSqlTime(rs->getString(kFactColumnCount + 2));
       out.push_back(std::move(f));
     }
     return out;
@@ -616,239 +653,6 @@ MysqlAssessmentStore::Topics(const DateRange& range) {
     }
     return out;
   });
-}
-
-namespace {
-using RowKey = std::tuple<std::string, std::string, int>;  // date, unit, type
-using HistKey = std::tuple<std::string, std::string, int, int64_t>;
-using TopicKey = std::tuple<std::string, std::string, std::string>;
-}  // namespace
-
-absl::StatusOr<RebuildOutcome> MysqlAssessmentStore::Rebuild(
-    const std::optional<DateRange>& requested, bool verify_only) {
-  // Monthly rollups cover whole months: work on the widened range.
-  std::optional<DateRange> range;
-  if (requested.has_value()) range = WidenToMonths(*requested);
-  RebuildOutcome out;
-  // [0] daily, [1] monthly.
-  std::map<RowKey, Counters> fresh_rows[2], old_rows[2];
-  std::map<HistKey, int64_t> fresh_hist[2], old_hist[2];
-  std::map<TopicKey, int64_t> fresh_topic, old_topic;
-  const char* const kRowTable[2] = {"rollup_unit_day", "rollup_unit_month"};
-  const char* const kHistTable[2] = {"rollup_handling",
-                                     "rollup_handling_month"};
-  const char* const kDateCol[2] = {"local_date", "month_start"};
-  auto where = [&](int m) {
-    return range.has_value()
-               ? absl::StrCat(" WHERE ", kDateCol[m], " BETWEEN ? AND ?")
-               : std::string();
-  };
-  auto bind = [&](sql::PreparedStatement* s) {
-    if (range.has_value()) {
-      s->setString(1, calendar::FormatDate(range->from));
-      s->setString(2, calendar::FormatDate(range->to));
-    }
-  };
-  {
-    ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn->Prepare(absl::StrCat(
-            "SELECT local_date, unit_id, request_type, kind, detail, amount, "
-            "category_code, area_code FROM fact",
-            where(0))));
-    RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
-      bind(stmt);
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      FactRecord f;
-      while (rs->next()) {
-        ++out.facts_scanned;
-        const std::string date = rs->getString(1);
-        const std::string month = date.substr(0, 8) + "01";
-        f.unit_id = rs->getString(2);
-        f.request_type = rs->getInt(3);
-        f.kind = rs->getString(4);
-        f.detail = rs->getString(5);
-        f.amount = rs->getInt64(6);
-        const Contribution c = ContributionOf(f);
-        if (!c.counters.IsZero()) {
-          fresh_rows[0][{date, f.unit_id, f.request_type}].Add(c.counters);
-          fresh_rows[1][{month, f.unit_id, f.request_type}].Add(c.counters);
-        }
-        if (c.handling_days.has_value()) {
-          ++fresh_hist[0][{date, f.unit_id, f.request_type, *c.handling_days}];
-          ++fresh_hist[1][{month, f.unit_id, f.request_type, *c.handling_days}];
-        }
-        if (c.topic) {
-          ++fresh_topic[{date, rs->getString(7), rs->getString(8)}];
-        }
-      }
-    }));
-    for (int m = 0; m < 2; ++m) {
-      ASSIGN_OR_RETURN(auto* rstmt,
-                       conn->Prepare(absl::StrCat(
-                           "SELECT ", kDateCol[m], ", unit_id, request_type, ",
-                           absl::StrJoin(CounterColumns(), ", "), " FROM ",
-                           kRowTable[m], where(m))));
-      RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
-        bind(rstmt);
-        std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
-        while (rs->next()) {
-          Counters c;
-          for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
-          old_rows[m][{rs->getString(1), rs->getString(2), rs->getInt(3)}] = c;
-        }
-      }));
-      ASSIGN_OR_RETURN(
-          auto* hstmt,
-          conn->Prepare(absl::StrCat("SELECT ", kDateCol[m],
-                                     ", unit_id, request_type, working_days, "
-                                     "n FROM ",
-                                     kHistTable[m], where(m))));
-      RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
-        bind(hstmt);
-        std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
-        while (rs->next()) {
-          old_hist[m][{rs->getString(1), rs->getString(2), rs->getInt(3),
-                       rs->getInt64(4)}] = rs->getInt64(5);
-        }
-      }));
-    }
-    ASSIGN_OR_RETURN(
-        auto* tstmt,
-        conn->Prepare(absl::StrCat(
-            "SELECT local_date, category_code, area_code, n FROM rollup_topic",
-            where(0))));
-    RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
-      bind(tstmt);
-      std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
-      while (rs->next()) {
-        old_topic[{rs->getString(1), rs->getString(2), rs->getString(3)}] =
-            rs->getInt64(4);
-      }
-    }));
-  }
-  for (int m = 0; m < 2; ++m) {
-    out.rollup_rows +=
-        static_cast<int64_t>(old_rows[m].size() + old_hist[m].size());
-  }
-  out.rollup_rows += static_cast<int64_t>(old_topic.size());
-  auto mismatch = [&](const std::string& unit, const std::string& date,
-                      const std::string& indicator, int64_t inc, int64_t rec) {
-    ++out.mismatches;
-    if (out.examples.size() < 100) {
-      v1::RollupMismatch mm;
-      mm.set_unit_id(unit);
-      mm.set_date(date);
-      mm.set_indicator(indicator);
-      mm.set_incremental(static_cast<double>(inc));
-      mm.set_recomputed(static_cast<double>(rec));
-      out.examples.push_back(std::move(mm));
-    }
-  };
-  for (int m = 0; m < 2; ++m) {
-    const std::string scope = m == 0 ? "" : "month:";
-    std::map<RowKey, std::pair<Counters, Counters>> all;
-    for (const auto& [k, c] : old_rows[m]) all[k].first = c;
-    for (const auto& [k, c] : fresh_rows[m]) all[k].second = c;
-    for (const auto& [k, p] : all) {
-      for (int i = 0; i < kCounterCount; ++i) {
-        if (p.first.v[i] != p.second.v[i]) {
-          mismatch(std::get<1>(k), std::get<0>(k),
-                   absl::StrCat(scope, CounterColumns()[i], "[type ",
-                                std::get<2>(k), "]"),
-                   p.first.v[i], p.second.v[i]);
-        }
-      }
-    }
-    std::map<HistKey, std::pair<int64_t, int64_t>> h;
-    for (const auto& [k, n] : old_hist[m]) h[k].first = n;
-    for (const auto& [k, n] : fresh_hist[m]) h[k].second = n;
-    for (const auto& [k, p] : h) {
-      if (p.first != p.second) {
-        mismatch(std::get<1>(k), std::get<0>(k),
-                 absl::StrCat(scope, "handling_days=", std::get<3>(k)), p.first,
-                 p.second);
-      }
-    }
-  }
-  {
-    std::map<TopicKey, std::pair<int64_t, int64_t>> t;
-    for (const auto& [k, n] : old_topic) t[k].first = n;
-    for (const auto& [k, n] : fresh_topic) t[k].second = n;
-    for (const auto& [k, p] : t) {
-      if (p.first != p.second) {
-        mismatch(std::get<2>(k), std::get<0>(k),
-                 absl::StrCat("topic:", std::get<1>(k)), p.first, p.second);
-      }
-    }
-  }
-  if (verify_only || out.mismatches == 0) return out;
-  RETURN_IF_ERROR(
-      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-        for (int m = 0; m < 2; ++m) {
-          for (const char* table : {kRowTable[m], kHistTable[m]}) {
-            ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
-                                            "DELETE FROM ", table, where(m))));
-            RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
-              bind(del);
-              del->executeUpdate();
-            }));
-          }
-          for (const auto& [k, c] : fresh_rows[m]) {
-            ASSIGN_OR_RETURN(auto* stmt,
-                             conn.Prepare(m == 0 ? RollupUpsertSql()
-                                                 : RollupMonthUpsertSql()));
-            RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
-              stmt->setString(1, std::get<0>(k));
-              stmt->setString(2, std::get<1>(k));
-              stmt->setInt(3, std::get<2>(k));
-              for (int i = 0; i < kCounterCount; ++i) {
-                stmt->setInt64(4 + i, c.v[i]);
-              }
-              stmt->executeUpdate();
-            }));
-          }
-          for (const auto& [k, n] : fresh_hist[m]) {
-            ASSIGN_OR_RETURN(
-                auto* stmt,
-                conn.Prepare(absl::StrCat(
-                    "INSERT INTO ", kHistTable[m], " (", kDateCol[m],
-                    ", unit_id, request_type, "
-                    "working_days, n) VALUES (?,?,?,?,?)")));
-            RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
-              stmt->setString(1, std::get<0>(k));
-              stmt->setString(2, std::get<1>(k));
-              stmt->setInt(3, std::get<2>(k));
-              stmt->setInt64(4, std::get<3>(k));
-              stmt->setInt64(5, n);
-              stmt->executeUpdate();
-            }));
-          }
-        }
-        ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
-                                        "DELETE FROM rollup_topic", where(0))));
-        RETURN_IF_ERROR(conn.Guard("clear rollup_topic", [&] {
-          bind(del);
-          del->executeUpdate();
-        }));
-        for (const auto& [k, n] : fresh_topic) {
-          ASSIGN_OR_RETURN(
-              auto* stmt,
-              conn.Prepare(
-                  "INSERT INTO rollup_topic (local_date, category_code, "
-                  "area_code, n) VALUES (?,?,?,?)"));
-          RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
-            stmt->setString(1, std::get<0>(k));
-            stmt->setString(2, std::get<1>(k));
-            stmt->setString(3, std::get<2>(k));
-            stmt->setInt64(4, n);
-            stmt->executeUpdate();
-          }));
-        }
-        return absl::OkStatus();
-      }));
-  return out;
 }
 
 absl::StatusOr<std::optional<std::string>> MysqlAssessmentStore::FindRequest(

@@ -1,10 +1,10 @@
 #pragma once
 
-// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql).
+// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql,
+// 011_verdicts.sql).
 
 #include <memory>
 
-#include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
 #include "common/db/sql_text.h"
@@ -21,7 +21,7 @@ class MysqlAssessmentStore final : public AssessmentStore {
  public:
   // Not owned; all must outlive the store.
   MysqlAssessmentStore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
-                       Clock* clock, const calendar::Calendar* cal);
+                       Clock* clock);
 
   absl::Status ApplyEvent(db::Connection& conn,
                           const v1::TicketEvent& event) override;
@@ -36,6 +36,8 @@ class MysqlAssessmentStore final : public AssessmentStore {
                               std::map<std::string, Totals>* out) override;
   absl::StatusOr<std::vector<StoredFact>> ListFacts(
       const FactFilter& filter) override;
+  absl::StatusOr<std::vector<OverdueClock>> LoadOverdueClocks(
+      absl::Time from, absl::Time to) override;
   absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>> Topics(
       const DateRange& range) override;
   absl::StatusOr<RebuildOutcome> Rebuild(const std::optional<DateRange>& range,
@@ -53,7 +55,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
   db::ConnectionPool* pool_;
   const outbox::Outbox* outbox_;
   Clock* clock_;
-  const calendar::Calendar* cal_;
 };
 
 // SQL text helpers shared with the benchmark.

@@ -10,6 +10,11 @@ namespace hotline::assessment {
 
 std::string Percent(double v) { return absl::StrFormat("%.1f%%", v * 100); }
 
+std::string Rate(const v1::Ratio& r) {
+  return r.not_applicable() || r.denominator() == 0 ? "不适用"
+                                                    : Percent(r.value());
+}
+
 namespace {
 
 std::string Score(double s) { return absl::StrFormat("%.2f", s); }
@@ -24,6 +29,10 @@ std::string KindName(v1::AccountabilityKind k) {
       return "两次督办后仍未反馈";
     case v1::ACCOUNTABILITY_KIND_REPEATED_LATE_RETURNS:
       return "多次超时退回";
+    case v1::ACCOUNTABILITY_KIND_URGENT_PUSHED_BACK:
+      return "紧急事项推诿";
+    case v1::ACCOUNTABILITY_KIND_DUTY_GAP:
+      return "值班制度不落实";
     default:
       return "其他";
   }
@@ -31,19 +40,23 @@ std::string KindName(v1::AccountabilityKind k) {
 
 std::vector<std::string> RankingHeader() {
   return {"名次",   "单位",       "综合得分", "上期名次", "得分变化",
-          "工单数", "按时办结率", "满意率",   "超期件数"};
+          "工单数", "按时办结率", "满意率",   "超期件数", "超期未办结"};
 }
 
+// A unit with nothing to judge is listed, unranked, after the ranked ones.
+constexpr char kNotScored[] = "不参与评分";
+
 std::vector<std::string> RankingCells(const v1::RankingEntry& e) {
-  return {absl::StrCat(e.rank()),
+  return {e.not_scored() ? "—" : absl::StrCat(e.rank()),
           e.unit_name(),
-          Score(e.composite_score()),
+          e.not_scored() ? kNotScored : Score(e.composite_score()),
           e.previous_rank() == 0 ? "—" : absl::StrCat(e.previous_rank()),
-          Signed(e.score_change()),
+          e.not_scored() ? "—" : Signed(e.score_change()),
           absl::StrCat(e.indicators().orders()),
-          Percent(e.indicators().on_time_completion().value()),
-          Percent(e.indicators().satisfaction().value()),
-          absl::StrCat(e.indicators().overdue_orders())};
+          Rate(e.indicators().on_time_completion()),
+          Rate(e.indicators().satisfaction()),
+          absl::StrCat(e.indicators().overdue_orders()),
+          absl::StrCat(e.indicators().open_overdue_orders())};
 }
 
 struct Table {
@@ -61,21 +74,26 @@ std::vector<Table> Tables(const ReportData& d) {
     s.rows = {
         {"受理工单", absl::StrCat(i.received())},
         {"交办/流转工单", absl::StrCat(i.orders())},
-        {"按时签收率", Percent(i.on_time_response().value())},
-        {"按时流转率", Percent(i.on_time_forwarding().value())},
-        {"按时办结率", Percent(i.on_time_completion().value())},
+        {"按时签收率", Rate(i.on_time_response())},
+        {"按时流转率", Rate(i.on_time_forwarding())},
+        {"按时办结率", Rate(i.on_time_completion())},
         {"超期件数", absl::StrCat(i.overdue_orders())},
         {"超期工作日", absl::StrCat(i.overdue_working_days())},
+        {"期末超期未办结", absl::StrCat(i.open_overdue_orders())},
         {"延期申请/批准",
          absl::StrCat(i.extensions_requested(), "/", i.extensions_approved())},
         {"退回/超时退回", absl::StrCat(i.returns(), "/", i.late_returns())},
-        {"重办率", Percent(i.rehandling().value())},
+        {"重办率", Rate(i.rehandling())},
+        {"一次审核通过率", Rate(i.first_time_approval())},
+        {"协办按时率", Rate(i.on_time_co_opinion())},
+        {"逾期审批延期", absl::StrCat(i.late_extension_decisions())},
+        {"值班缺岗（单位·日）", absl::StrCat(i.duty_gaps())},
         {"催办/督办/专项督查/通报",
          absl::StrCat(i.reminders(), "/", i.supervisions(), "/",
                       i.special_inspections(), "/", i.district_notices())},
-        {"回访接通率", Percent(i.reached().value())},
-        {"满意率", Percent(i.satisfaction().value())},
-        {"解决率", Percent(i.resolution().value())},
+        {"回访接通率", Rate(i.reached())},
+        {"满意率", Rate(i.satisfaction())},
+        {"解决率", Rate(i.resolution())},
         {"办理时长中位数（工作日）",
          absl::StrFormat("%.1f", i.median_handling_working_days())},
     };
@@ -94,9 +112,10 @@ std::vector<Table> Tables(const ReportData& d) {
     Table r{
         "trend", "月度趋势", {"月份", "工单数", "按时办结率", "满意率"}, {}};
     for (const auto& p : d.trend) {
-      r.rows.push_back({p.label, absl::StrCat(p.orders),
-                        Percent(p.on_time_completion),
-                        Percent(p.satisfaction)});
+      r.rows.push_back(
+          {p.label, absl::StrCat(p.orders),
+           p.on_time_completion_na ? "不适用" : Percent(p.on_time_completion),
+           p.satisfaction_na ? "不适用" : Percent(p.satisfaction)});
     }
     t.push_back(std::move(r));
   }
@@ -107,6 +126,17 @@ std::vector<Table> Tables(const ReportData& d) {
             {}};
     for (const auto& o : d.overdue) {
       r.rows.push_back({o.unit_id, absl::StrCat(o.overdue_orders),
+                        absl::StrCat(o.overdue_working_days)});
+    }
+    t.push_back(std::move(r));
+  }
+  {
+    Table r{"open-overdue",
+            absl::StrCat("超期未办结工单（截至 ", d.open_overdue_as_of, "）"),
+            {"工单编号", "承办单位", "时限", "到期时间", "超期工作日"},
+            {}};
+    for (const auto& o : d.open_overdue) {
+      r.rows.push_back({o.ticket_number, o.unit, o.kind, o.due,
                         absl::StrCat(o.overdue_working_days)});
     }
     t.push_back(std::move(r));
@@ -260,6 +290,7 @@ std::string ReportRenderer::TrendSvg(const std::vector<TrendPoint>& points) {
         x + slot * 0.15, h - bottom - bh, slot * 0.7, bh, x + slot / 2,
         h - bottom + 16, EscapeHtml(points[i].label), x + slot / 2,
         h - bottom - bh - 2, points[i].orders);
+    if (points[i].on_time_completion_na) continue;  // no rate to draw
     line.push_back(
         absl::StrFormat("%.1f,%.1f", x + slot / 2,
                         h - bottom - plot_h * points[i].on_time_completion));
@@ -317,6 +348,7 @@ RenderedDocument ReportRenderer::Html() const {
     const auto& list = k == 0 ? data_.towns : data_.departments;
     std::vector<std::pair<std::string, double>> bars;
     for (const auto& e : list) {
+      if (e.not_scored()) continue;  // listed in the table, not charted
       bars.emplace_back(e.unit_name(), e.composite_score());
     }
     absl::StrAppend(

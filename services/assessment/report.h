@@ -15,13 +15,24 @@ namespace hotline::assessment {
 struct TrendPoint {
   std::string label;  // e.g. "2024-03"
   int64_t orders = 0;
-  double on_time_completion = 0;  // [0, 1]
-  double satisfaction = 0;        // [0, 1]
+  double on_time_completion = 0;       // [0, 1]
+  bool on_time_completion_na = false;  // 0/0: shown as 不适用
+  double satisfaction = 0;             // [0, 1]
+  bool satisfaction_na = false;
 };
 
 struct OverdueRow {
   std::string unit_id;
   int64_t overdue_orders = 0;
+  int64_t overdue_working_days = 0;
+};
+
+// An order past its completion due and still unanswered at the period's end.
+struct OpenOverdueRow {
+  std::string ticket_number;
+  std::string unit;  // name (or id) of the unit charged
+  std::string kind;  // 办理 (HANDLING) or 牵头办理 (LEAD_UNIT)
+  std::string due;   // local "YYYY-MM-DD HH:MM"
   int64_t overdue_working_days = 0;
 };
 
@@ -33,7 +44,9 @@ struct ReportData {
   std::vector<v1::RankingEntry> towns;
   std::vector<v1::RankingEntry> departments;
   std::vector<TrendPoint> trend;
-  std::vector<OverdueRow> overdue;  // largest first
+  std::vector<OverdueRow> overdue;           // largest first
+  std::vector<OpenOverdueRow> open_overdue;  // oldest due first
+  std::string open_overdue_as_of;            // local "YYYY-MM-DD HH:MM"
   std::vector<v1::HotTopic> topics;
   std::vector<v1::AccountabilityCandidate> candidates;
   std::string weights_version;
@@ -71,5 +84,7 @@ class ReportRenderer {
 
 // "87.5%" with one decimal.
 std::string Percent(double v);
+// A rate as shown: Percent(value), or "不适用" when not applicable (0/0).
+std::string Rate(const v1::Ratio& r);
 
 }  // namespace hotline::assessment

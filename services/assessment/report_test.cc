@@ -23,9 +23,12 @@ ReportData Sample() {
   e.set_score_change(2.25);
   e.mutable_indicators()->set_orders(7);
   d.towns.push_back(e);
-  d.trend.push_back({"2024-02", 5, 0.8, 0.9});
-  d.trend.push_back({"2024-03", 12, 0.75, 0.5});
+  d.trend.push_back({"2024-02", 5, 0.8, false, 0.9, false});
+  d.trend.push_back({"2024-03", 12, 0.75, false, 0.5, false});
   d.overdue.push_back({"dept.housing", 3, 7});
+  d.open_overdue_as_of = "2024-04-01 00:00";
+  d.open_overdue.push_back(
+      {"DZ20240301-000003", "龙水镇", "办理", "2024-03-28 00:00", 2});
   v1::HotTopic t;
   t.set_category_code("urban.road");
   t.set_area_code("town.longgang");
@@ -63,12 +66,53 @@ TEST(ReportRendererTest, HtmlIsEscapedWithInlineSvg) {
 TEST(ReportRendererTest, CsvPerTableQuotesFields) {
   const ReportData d = Sample();
   const auto csvs = ReportRenderer(d, "2024-03").Csvs();
-  ASSERT_EQ(csvs.size(), 7u);
+  // summary, 2 rankings, trend, overdue, open overdue (new: orders still
+  // unanswered past due at the period's end), hot topics, accountability.
+  ASSERT_EQ(csvs.size(), 8u);
+  EXPECT_EQ(csvs[5].file_name, "open-overdue-2024-03.csv");
+  EXPECT_TRUE(absl::StrContains(
+      csvs[5].content, "DZ20240301-000003,龙水镇,办理,2024-03-28 00:00,2"));
   EXPECT_EQ(csvs[1].file_name, "ranking-town_street-2024-03.csv");
   EXPECT_TRUE(absl::StartsWith(csvs[1].content, "名次,单位,综合得分"));
   EXPECT_TRUE(
       absl::StrContains(csvs[1].content, "1,龙岗街道<b>,87.50,—,+2.25,7,"));
   EXPECT_EQ(ReportRenderer::CsvField("a,\"b\""), "\"a,\"\"b\"\"\"");
+}
+
+// A rate with nothing to judge is "不适用", never 0.0%; a unit with nothing
+// to judge is listed after the ranked ones, without a rank or a score.
+TEST(ReportRendererTest, NotApplicableRatesAndUnitsNotScored) {
+  ReportData d = Sample();
+  d.district.mutable_on_time_completion()->set_not_applicable(true);
+  d.district.mutable_on_time_response()->set_numerator(1);
+  d.district.mutable_on_time_response()->set_denominator(2);
+  d.district.mutable_on_time_response()->set_value(0.5);
+  v1::RankingEntry idle;
+  idle.set_unit_id("town.baoding");
+  idle.set_unit_name("宝顶镇");
+  idle.set_not_scored(true);
+  idle.mutable_indicators()->mutable_on_time_completion()->set_not_applicable(
+      true);
+  d.towns.push_back(idle);
+  d.trend[1].on_time_completion_na = true;
+  const RenderedDocument md = ReportRenderer(d, "2024-03").Markdown();
+  EXPECT_TRUE(absl::StrContains(md.content, "| 按时办结率 | 不适用 |"))
+      << md.content;
+  EXPECT_TRUE(absl::StrContains(md.content, "| 按时签收率 | 50.0% |"));
+  EXPECT_TRUE(absl::StrContains(
+      md.content, "| — | 宝顶镇 | 不参与评分 | — | — | 0 | 不适用 |"))
+      << md.content;
+  EXPECT_TRUE(
+      absl::StrContains(md.content, "| 2024-03 | 12 | 不适用 | 50.0% |"));
+  EXPECT_TRUE(absl::StrContains(md.content,
+                                "## 超期未办结工单（截至 2024-04-01 00:00）"));
+  EXPECT_TRUE(absl::StrContains(
+      md.content,
+      "| DZ20240301-000003 | 龙水镇 | 办理 | 2024-03-28 00:00 | 2 |"));
+  EXPECT_FALSE(absl::StrContains(md.content, "| 0.0% |"));
+  // Not charted as a score of 0.
+  const RenderedDocument html = ReportRenderer(d, "2024-03").Html();
+  EXPECT_FALSE(absl::StrContains(html.content, "宝顶镇</text>"));
 }
 
 TEST(ReportRendererTest, BarChartScalesToLargest) {

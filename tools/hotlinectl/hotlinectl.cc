@@ -207,6 +207,8 @@ constexpr Verb kVerbs[] = {
     {"rebuild-rollups", "assessment",
      "hotline.v1.AssessmentService.RebuildRollups",
      "recompute rollups, compare"},
+    {"explain", "assessment", "hotline.v1.AssessmentService.ExplainFigure",
+     "the orders and clocks behind one figure of a scorecard"},
     // every service, with --clock=manual
     {"clock", "any", "hotline.v1.ClockAdmin.GetTime",
      "a manual clock's time (--on=SERVICE)"},

@@ -1,0 +1,67 @@
+#pragma once
+
+// The unit tree learned from events, with an optional copy of routing's
+// directory laid over it (no gRPC, no SQL).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "hotline/v1/common.pb.h"
+
+namespace hotline::assessment {
+
+// The root of the unit tree (the center, 区政务服务管理办).
+inline constexpr char kCenterUnit[] = "center";
+
+// The unit tree learned from events. Kinds are derived: the root is the
+// center; a first-level unit is a TOWN_STREET when it was named as a matter's
+// area (or its id starts with "town." or "street."), else a DEPARTMENT; below
+// a town/street VILLAGE_COMMUNITY, below a department SECTION.
+class UnitTree {
+ public:
+  void Add(const std::string& unit_id, const std::string& parent_id,
+           bool is_area);
+  bool Has(const std::string& unit_id) const;
+  v1::UnitKind Kind(const std::string& unit_id) const;
+  // The unit and every unit below it.
+  std::vector<std::string> Subtree(const std::string& unit_id) const;
+  // Is `unit_id` in the subtree of `root`?
+  bool InSubtree(const std::string& unit_id, const std::string& root) const;
+  std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;
+  std::string Parent(const std::string& unit_id) const;
+
+  // From a directory copy (optional): the unit's name, and its kind and
+  // parent as the directory states them (they win over what events show).
+  void SetDirectoryEntry(const std::string& unit_id, const std::string& name,
+                         v1::UnitKind kind, const std::string& parent_id);
+  // The directory name, else the unit id.
+  std::string Name(const std::string& unit_id) const;
+
+ private:
+  struct Node {
+    std::string parent;
+    bool is_area = false;
+    v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;  // from the directory
+  };
+  std::map<std::string, Node> nodes_;
+  std::map<std::string, std::string> names_;
+};
+
+// One unit of a directory copy.
+struct DirectoryEntry {
+  std::string unit_id;
+  std::string name;  // short name when given, else the name
+  v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;
+  std::string parent_id;
+};
+// Parses routing's directory CSV (DirectoryService.ExportDirectory, CSV;
+// data/directory/dazu_sample.csv): '#' comment lines, a header naming at
+// least unit_id, name and kind, RFC 4180 quoting. INVALID_ARGUMENT naming the
+// line.
+absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
+    absl::string_view text);
+
+}  // namespace hotline::assessment
