@@ -592,3 +592,22 @@ TEST(IndicatorsTest, EveryRatioSaysWhetherItApplies) {
 
 }  // namespace
 }  // namespace hotline::assessment
+
+namespace hotline::assessment {
+namespace {
+
+// A unit whose only business in a period is an order that fell due earlier
+// and is still unanswered is scored 0, never "nothing to judge".
+TEST(ScoreTest, OnlyOpenLatenessScoresZeroNotNotScored) {
+  v1::Indicators ind;
+  ind.set_open_overdue_orders(1);
+  ind.set_overdue_working_days(21);
+  ScoreResult r = ScoreOf(ind, DefaultWeights());
+  EXPECT_FALSE(r.not_scored);
+  EXPECT_EQ(r.score, 0);
+  v1::Indicators idle;
+  EXPECT_TRUE(ScoreOf(idle, DefaultWeights()).not_scored);
+}
+
+}  // namespace
+}  // namespace hotline::assessment

@@ -175,8 +175,13 @@ ScoreResult ScoreOf(const v1::Indicators& ind, const Weights& w) {
     out.deductions.push_back(std::move(d));
   }
   if (applicable_weight <= 0) {
-    out.not_scored = true;
-    out.not_scored_reason = kNotScoredReason;
+    // Nothing judged in the period. A unit that still sits on overdue orders
+    // (or was chased) has lateness to answer for: it scores 0, it is never
+    // "nothing to judge" (rule 11).
+    const bool late = ind.open_overdue_orders() > 0 ||
+                      ind.overdue_working_days() > 0 || points > 0;
+    out.not_scored = !late;
+    if (!late) out.not_scored_reason = kNotScoredReason;
     out.score = 0;
     return out;
   }

@@ -32,7 +32,9 @@ struct ScoreResult {
   // In [0, 100]: Σ contributions − Σ deduction points, not below 0; 0 when
   // not scored.
   double score = 0;
-  // No weighted rate applies (every weighted rate is 0/0): nothing to judge.
+  // No weighted rate applies (every weighted rate is 0/0) and no lateness
+  // (open overdue orders, overdue working days, ladder steps) either:
+  // nothing to judge. With lateness but no rate, the score is 0.
   bool not_scored = false;
   std::string not_scored_reason;
   // One per weighted indicator of the file, in its order. An applicable one:
