@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/db/sql_text.h"
 #include "common/db/transaction.h"
 #include "common/log/log.h"
 #include "common/server/proto_time.h"
@@ -248,6 +249,9 @@ struct Relay::Target {
   absl::Duration backoff = absl::ZeroDuration();
   absl::Time next_attempt = absl::InfinitePast();
   bool failing = false;
+  // The last watermark the subscriber acknowledged, and when (real time).
+  absl::Time watermark_sent = absl::InfinitePast();
+  absl::Time heartbeat_at = absl::InfinitePast();
 };
 
 Relay::Relay(db::ConnectionPool* pool, std::string producer,
@@ -322,6 +326,14 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
           return rs->next();
         }));
         if (!held) return 0;  // another relay is delivering to it
+        // Read before the pending rows: an event committed after them was
+        // stamped after this instant (less the skew), or is in the next
+        // round's watermark.
+        const std::optional<absl::Time> watermark =
+            options_.clock == nullptr
+                ? std::nullopt
+                : std::optional<absl::Time>(options_.clock->Now() -
+                                            options_.watermark_skew);
 
         ASSIGN_OR_RETURN(
             sql::PreparedStatement * batch,
@@ -350,8 +362,19 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
           }
           return absl::OkStatus();
         }));
-        if (ids.empty()) return 0;
-
+        // The batch drains the backlog: the promise goes with it. Idle: a
+        // heartbeat, when the watermark advanced (not more often than the
+        // interval).
+        const bool drains = static_cast<int>(ids.size()) < options_.batch_size;
+        if (watermark.has_value() && drains) {
+          const bool heartbeat_due =
+              ids.empty() && *watermark > target->watermark_sent &&
+              absl::Now() - target->heartbeat_at >= options_.heartbeat_interval;
+          if (!ids.empty() || heartbeat_due) {
+            *request.mutable_watermark() = ToProto(*watermark);
+          }
+        }
+        if (ids.empty() && !request.has_watermark()) return 0;
         grpc::ClientContext ctx;
         ctx.set_deadline(std::chrono::system_clock::now() +
                          absl::ToChronoMicroseconds(options_.rpc_timeout));
@@ -369,6 +392,11 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
         }
         if (after_send_hook_ && !after_send_hook_()) {
           return absl::AbortedError("relay abandoned the round (test hook)");
+        }
+        if (request.has_watermark() &&
+            response.acknowledged_event_ids_size() == request.events_size()) {
+          target->watermark_sent = FromProto(request.watermark());
+          target->heartbeat_at = absl::Now();
         }
 
         absl::flat_hash_set<std::string> acked(
@@ -557,6 +585,38 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
   return rejected;
 }
 
+absl::Status Inbox::RecordWatermark(const std::string& producer,
+                                    absl::Time watermark) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * stmt,
+      conn->Prepare("INSERT INTO inbox_watermark (producer, watermark) VALUES "
+                    "(?, ?) ON DUPLICATE KEY UPDATE watermark = "
+                    "GREATEST(watermark, VALUES(watermark)), updated_at = "
+                    "CURRENT_TIMESTAMP(6)"));
+  return conn->Guard("record watermark", [&] {
+    stmt->setString(1, producer.substr(0, 32));
+    stmt->setString(2, db::SqlTime(watermark));
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> LowWatermark(db::Connection& conn,
+                                                       absl::Duration fresh) {
+  ASSIGN_OR_RETURN(auto rs,
+                   conn.Query(absl::StrCat(
+                       "SELECT MIN(watermark) FROM inbox_watermark "
+                       "WHERE updated_at >= UTC_TIMESTAMP(6) - INTERVAL ",
+                       absl::ToInt64Seconds(fresh), " SECOND")));
+  return conn.Guard("low watermark", [&] {
+    std::optional<absl::Time> out;
+    if (rs->next() && !rs->isNull(1)) {
+      out = db::ParseSqlTime(rs->getString(1));
+    }
+    return out;
+  });
+}
+
 namespace {
 
 class EventSinkImpl final : public v1::EventSink::Service {
@@ -579,6 +639,11 @@ class EventSinkImpl final : public v1::EventSink::Service {
             RETURN_IF_ERROR(
                 ValidateEvent(req->events(i), absl::StrCat("events[", i, "]")));
           }
+          absl::Time watermark = absl::InfinitePast();
+          if (req->has_watermark()) {
+            ASSIGN_OR_RETURN(
+                watermark, ParseTimestampField("watermark", req->watermark()));
+          }
           for (const v1::TicketEvent& event : req->events()) {
             absl::Status applied = inbox_->Apply(event);
             if (!applied.ok()) {
@@ -590,6 +655,13 @@ class EventSinkImpl final : public v1::EventSink::Service {
               break;
             }
             resp->add_acknowledged_event_ids(event.event_id());
+          }
+          // The producer's promise holds only once everything before it is
+          // applied.
+          if (req->has_watermark() &&
+              resp->acknowledged_event_ids_size() == req->events_size()) {
+            RETURN_IF_ERROR(
+                inbox_->RecordWatermark(req->source_service(), watermark));
           }
           return absl::OkStatus();
         });

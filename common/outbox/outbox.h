@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/db/connection.h"
 #include "common/server/call_gate.h"
@@ -92,6 +94,16 @@ struct RelayOptions {
   std::string service_token;
   // Of the channels to subscribers (server/tls.h); null: plaintext.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
+  // The producer's clock: watermarks (PublishRequest.watermark) are read
+  // from it. Null: no watermarks are sent.
+  Clock* clock = nullptr;
+  // Subtracted from the clock's now for a watermark: covers events stamped
+  // before a transaction commits (a system clock runs on meanwhile; a manual
+  // one does not: 0).
+  absl::Duration watermark_skew = absl::Seconds(10);
+  // While idle, a heartbeat carries the advancing watermark at most this
+  // often (0: as soon as it advanced, for manual clocks).
+  absl::Duration heartbeat_interval = absl::Seconds(1);
 };
 
 class Relay {
@@ -154,15 +166,27 @@ class Inbox {
   // before, or rejected for good; an error when it should be sent again.
   absl::Status Apply(const v1::TicketEvent& event);
 
+  // Records `producer`'s watermark (never moving it back).
+  absl::Status RecordWatermark(const std::string& producer,
+                               absl::Time watermark);
+
  private:
   db::ConnectionPool* pool_;
   EventHandler handler_;
 };
 
-// EventSink over `inbox`; callers need the SERVICE role. Not owned: inbox and
-// gate must outlive the service.
+// EventSink over `inbox`; callers need the SERVICE role. A request whose
+// events were all acknowledged records its watermark for the producer
+// (monotonic). Not owned: inbox and gate must outlive the service.
 std::unique_ptr<grpc::Service> NewEventSinkService(
     Inbox* inbox, const server::CallGate* gate);
+
+// The lowest watermark over the producers that sent one within `fresh`
+// (real time): every event those producers had for this service that
+// occurred before it has been applied. nullopt when none has (no producer
+// relays to this service, or none has been heard of for that long).
+absl::StatusOr<std::optional<absl::Time>> LowWatermark(db::Connection& conn,
+                                                       absl::Duration fresh);
 
 // Validates one incoming event; INVALID_ARGUMENT naming `field_prefix`.field.
 absl::Status ValidateEvent(const v1::TicketEvent& event,

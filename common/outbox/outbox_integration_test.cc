@@ -7,10 +7,12 @@
 #include <grpcpp/impl/codegen/service_type.h>
 
 #include <atomic>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock/clock.h"
 #include "common/db/transaction.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
@@ -101,8 +103,11 @@ class OutboxTest : public ::testing::Test {
     port_ = sink_->port();
   }
 
-  Relay& AddRelay() {
+  Relay& AddRelay(Clock* clock = nullptr) {
     RelayOptions options;
+    options.clock = clock;
+    options.watermark_skew = absl::ZeroDuration();
+    options.heartbeat_interval = absl::ZeroDuration();
     options.service_token = kToken;
     options.batch_size = 25;
     options.poll_interval = absl::Milliseconds(5);
@@ -248,6 +253,45 @@ TEST_F(OutboxTest, SubscriberDownForAWhileThenEverythingArrivesOnce) {
                   "SELECT COUNT(*) FROM applied "
                   "WHERE unit = '龙水镇'"),
             40);
+}
+
+std::optional<absl::Time> Watermark(db::ConnectionPool& pool) {
+  auto conn = pool.Acquire();
+  EXPECT_TRUE(conn.ok());
+  auto wm = LowWatermark(**conn, absl::Hours(1));
+  EXPECT_TRUE(wm.ok()) << wm.status();
+  return wm.ok() ? *wm : std::nullopt;
+}
+
+// The producer promises that everything before its watermark has arrived:
+// with the batch that drains its backlog, in a heartbeat while idle, never
+// while events remain, and the receiver keeps it only once it applied the
+// batch.
+TEST_F(OutboxTest, WatermarksTravelWithTheLastBatchAndInHeartbeats) {
+  ManualClock clock(absl::FromCivil(absl::CivilSecond(2024, 3, 4, 1, 0, 0),
+                                    absl::UTCTimeZone()));
+  Relay& relay = AddRelay(&clock);
+  EXPECT_FALSE(Watermark(*consumer_).has_value());
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("t-", i % 4), "龙水镇").ok());
+  }
+  // A batch of 25 of 40: no promise yet.
+  ASSERT_EQ(*relay.DeliverOnce("deadline"), 25);
+  EXPECT_FALSE(Watermark(*consumer_).has_value());
+  // The batch that drains the backlog carries it.
+  ASSERT_EQ(*relay.DeliverOnce("deadline"), 15);
+  EXPECT_EQ(Watermark(*consumer_), clock.Now());
+  // Idle: a heartbeat when the clock moved, nothing when it did not.
+  ASSERT_TRUE(clock.Advance(absl::Hours(3)).ok());
+  ASSERT_EQ(*relay.DeliverOnce("deadline"), 0);
+  EXPECT_EQ(Watermark(*consumer_), clock.Now());
+  // A consumer that cannot apply an event does not take the promise.
+  ASSERT_TRUE(Append("t-9", "龙水镇").ok());
+  ASSERT_TRUE(consumer_schema_->Execute("DROP TABLE applied").ok());
+  const absl::Time before = clock.Now();
+  ASSERT_TRUE(clock.Advance(absl::Hours(1)).ok());
+  EXPECT_FALSE(relay.DeliverOnce("deadline").ok());
+  EXPECT_EQ(Watermark(*consumer_), before);
 }
 
 TEST_F(OutboxTest, RelayDyingBetweenSendAndAcknowledgementCausesNoRepeat) {

@@ -75,6 +75,13 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   outbox::RelayOptions relay = options.relay;
   relay.service_token = c.service_token;
   relay.credentials = peer_credentials;
+  // Watermarks from this service's clock; a manual clock stands still while
+  // a transaction runs, and moves only when told to: no skew, no wait.
+  relay.clock = s->clock_;
+  if (s->manual_clock_ != nullptr) {
+    relay.watermark_skew = absl::ZeroDuration();
+    relay.heartbeat_interval = absl::ZeroDuration();
+  }
   s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
                                               c.subscribers, relay);
 

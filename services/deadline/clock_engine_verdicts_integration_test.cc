@@ -751,5 +751,51 @@ TEST_F(VerdictsTest, SpecialInspectionAndDistrictNoticeAreActsOfPeople) {
   EXPECT_EQ(acts.acts_size(), 0);
 }
 
+// ---------------------------------------------------------------- watermarks
+
+class WatermarkTest : public VerdictsTest {
+ protected:
+  bool ScannerThread() const override { return true; }
+  // Waits (real time, bounded) for the scanner thread to have fired `n`
+  // steps of `ticket`.
+  bool WaitSteps(const std::string& ticket, int n) {
+    for (int i = 0; i < 100; ++i) {
+      if (Clocks(ticket).ladder_steps_size() >= n) return true;
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    return Clocks(ticket).ladder_steps_size() >= n;
+  }
+};
+
+// An event that happened before a due but travels late (routing's relay
+// behind, routing briefly away) is not judged late: the scanner judges no
+// clock past routing's watermark, and the late event, once it arrives,
+// meets its clock in time.
+TEST_F(WatermarkTest, NoClockIsJudgedPastTheProducersWatermark) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  routing_->Publish(
+      {routing_->Dispatched("v-w1", kTown, v1::REQUEST_TYPE_CONSULTATION)},
+      Local(2024, 3, 4, 9));
+  v1::TicketEvent accepted = routing_->Accepted("v-w1", kTown);
+  *accepted.mutable_occurred_at() = ToProto(Local(2024, 3, 5, 17));
+  AdvanceTo(Local(2024, 3, 6, 9));          // the response was due 03-06 00:00
+  absl::SleepFor(absl::Milliseconds(800));  // four scanner ticks
+  EXPECT_EQ(Clocks("v-w1").ladder_steps_size(), 0);
+  // Routing's accept of 03-05 17:00 arrives now, with its watermark.
+  routing_->Publish({accepted}, Local(2024, 3, 6, 9));
+  v1::GetClocksResponse r = Clocks("v-w1");
+  const v1::Clock* response = Find(r, v1::CLOCK_KIND_RESPONSE);
+  EXPECT_EQ(response->outcome(), v1::CLOCK_OUTCOME_MET);
+  EXPECT_TRUE(Overdue("v-w1", response->clock_id()).empty());
+  // The handling clock's due passes with routing caught up: 督办 fires.
+  AdvanceTo(Local(2024, 3, 8, 9));
+  routing_->Heartbeat(Local(2024, 3, 8, 9));
+  ASSERT_TRUE(WaitSteps("v-w1", 1));
+  r = Clocks("v-w1");
+  EXPECT_EQ(r.ladder_steps(0).step(), v1::LADDER_STEP_SUPERVISION);
+  EXPECT_EQ(FromProto(Find(r, v1::CLOCK_KIND_HANDLING)->overdue_since()),
+            Local(2024, 3, 8));
+}
+
 }  // namespace
 }  // namespace hotline::deadline

@@ -30,6 +30,10 @@ ABSL_FLAG(std::string, notify_webhook, "",
           "http://host:port/path receiving ladder notices as JSON POSTs "
           "(HOTLINE_NOTIFY_WEBHOOK); empty: notices are stored and logged");
 
+ABSL_FLAG(absl::Duration, judge_lag_limit, absl::Minutes(15),
+          "how long the scanner waits for a silent producer's watermark "
+          "before judging clocks without it");
+
 ABSL_FLAG(bool, ladder_scanner, true,
           "run the ladder scanner and notice delivery thread (tests turn it "
           "off to drive Scanner::ScanOnce themselves)");
@@ -685,7 +689,7 @@ class DeadlineComponent final : public runtime::Component {
     bool failing = false;  // log a failure once, not every 200 ms
     while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(200))) {
       const absl::Time now = ctx_.clock.Now();
-      absl::StatusOr<int> fired = scanner_.ScanOnce(now);
+      absl::StatusOr<int> fired = scanner_.ScanOnce(JudgeUntil(now));
       if (!fired.ok()) {
         if (!failing) {
           log::Warning("ladder.scan_failed",
@@ -708,6 +712,29 @@ class DeadlineComponent final : public runtime::Component {
       }
       if (++tick % 10 == 0) RefreshCalendar();  // every ~2 s
     }
+  }
+
+  // How far clocks may be judged: now, but never past the producers'
+  // watermark — an event that happened before a due and is still on its way
+  // (a relay behind, routing briefly away) must not be judged late. A
+  // producer silent for longer than --judge_lag_limit no longer holds the
+  // ladder back.
+  absl::Time JudgeUntil(absl::Time now) {
+    absl::StatusOr<db::PooledConnection> conn = ctx_.pool.Acquire();
+    if (!conn.ok()) return now;
+    absl::StatusOr<std::optional<absl::Time>> wm =
+        outbox::LowWatermark(**conn, absl::GetFlag(FLAGS_judge_lag_limit));
+    if (!wm.ok() || !wm->has_value() || **wm >= now) {
+      if (lagging_) log::Info("ladder.caught_up");
+      lagging_ = false;
+      return now;
+    }
+    if (!lagging_ && now - **wm > absl::Minutes(1)) {
+      log::Warning("ladder.waiting_for_events",
+                   {{"behind", absl::FormatDuration(now - **wm)}});
+      lagging_ = true;
+    }
+    return **wm;
   }
 
   // Years loaded through another replica (rows appear in calendar_year).
@@ -740,6 +767,7 @@ class DeadlineComponent final : public runtime::Component {
   std::unique_ptr<outbox::Inbox> inbox_;
   std::unique_ptr<grpc::Service> sink_;
   size_t persisted_years_ = 0;
+  bool lagging_ = false;  // the scanner thread's: waiting for a watermark
   absl::Notification stop_;
   std::thread thread_;
 };

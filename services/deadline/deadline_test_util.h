@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -75,11 +76,14 @@ class Routing {
         ticket.substr(ticket.size() > 6 ? ticket.size() - 6 : 0));
   }
 
-  // Delivers events (≤ 500) and expects every one acknowledged.
-  void Publish(const std::vector<v1::TicketEvent>& events) {
+  // Delivers events (≤ 500) and expects every one acknowledged; with
+  // `watermark`, routing's promise that nothing before it is on its way.
+  void Publish(const std::vector<v1::TicketEvent>& events,
+               std::optional<absl::Time> watermark = std::nullopt) {
     v1::PublishRequest req;
     req.set_source_service("routing");
     for (const auto& e : events) *req.add_events() = e;
+    if (watermark.has_value()) *req.mutable_watermark() = ToProto(*watermark);
     v1::PublishResponse resp;
     grpc::ClientContext ctx;
     testing::ServiceUnderTest::Authorize(&ctx, testing::kServiceToken);
@@ -88,6 +92,8 @@ class Routing {
     ASSERT_EQ(resp.acknowledged_event_ids_size(), req.events_size());
   }
   void Publish(const v1::TicketEvent& e) { Publish(std::vector{e}); }
+  // A heartbeat: no events, routing's watermark only.
+  void Heartbeat(absl::Time watermark) { Publish({}, watermark); }
 
   v1::TicketEvent Dispatched(const std::string& ticket, const std::string& unit,
                              v1::RequestType type, int round = 1) {
@@ -243,8 +249,11 @@ struct TestScanner {
 // with routing's events, the calls the tests make, and outbox counts.
 class DeadlineTest : public ::testing::Test {
  protected:
+  // Whether the service runs its own scanner thread (most tests scan).
+  virtual bool ScannerThread() const { return false; }
+
   void SetUp() override {
-    absl::SetFlag(&FLAGS_ladder_scanner, false);
+    absl::SetFlag(&FLAGS_ladder_scanner, ScannerThread());
     testing::ServiceOptions o;
     o.extra_tokens = UnitTokens();
     auto svc = testing::ServiceUnderTest::Start(Definition(), o);
