@@ -83,7 +83,11 @@ void CalendarState::NoteIncomplete(const char* operation) const {
 
 bool CalendarState::CheckNextYear(absl::Time now) const {
   std::shared_ptr<const calendar::Calendar> c = Get();
-  const int64_t next_year = calendar::LocalDay(now).year() + 1;
+  const absl::CivilDay today = calendar::LocalDay(now);
+  const int64_t next_year = today.year() + 1;
+  // The State Council publishes next year's schedule around November: from
+  // December on, a missing year is the operator's to load.
+  if (today.month() < 12) return false;
   if (c != nullptr && c->IsKnownYear(next_year)) return false;
   log::Warning("calendar.next_year_missing",
                {{"year", absl::StrCat(next_year)},

@@ -63,8 +63,9 @@ class CalendarState {
   // Counts and logs one computation that ran past the last known year.
   void NoteIncomplete(const char* operation) const;
 
-  // Logs calendar.next_year_missing if the year after `now`'s local year is
-  // not known. Returns true when it is missing.
+  // From December on, logs calendar.next_year_missing if the year after
+  // `now`'s local year is not known (the deadline service checks at start and
+  // once a day). Returns true when it is missing then.
   bool CheckNextYear(absl::Time now) const;
 
  private:

@@ -55,8 +55,10 @@ TEST(CalendarStateTest, NovemberRuleAndIncompleteCounter) {
   prometheus::Registry registry;
   CalendarState state(&registry);
   ASSERT_TRUE(state.Init({}).ok());
-  EXPECT_FALSE(state.CheckNextYear(Local(2025, 11, 1)));  // 2026 is known
-  EXPECT_TRUE(state.CheckNextYear(Local(2026, 11, 1)));   // 2027 is not
+  EXPECT_FALSE(state.CheckNextYear(Local(2025, 12, 1)));  // 2026 is known
+  EXPECT_TRUE(state.CheckNextYear(Local(2026, 12, 1)));   // 2027 is not
+  // Before December nobody can load next year yet: no warning.
+  EXPECT_FALSE(state.CheckNextYear(Local(2026, 11, 30)));
   EXPECT_EQ(Value(registry, "hotline_calendar_incomplete_total"), 0);
   state.NoteIncomplete("test");
   state.NoteIncomplete("test");

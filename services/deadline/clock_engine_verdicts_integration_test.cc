@@ -7,6 +7,8 @@
 // the response and forward days end Tue 03-05 (due 03-06), the 2 days of a
 // return end Wed 03-06 (due 03-07).
 
+#include <prometheus/registry.h>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/deadline/deadline_test_util.h"
@@ -621,6 +623,32 @@ TEST_F(VerdictsTest, CallerInformedOfAnApprovedExtension) {
   ASSERT_TRUE(
       inform(kStaffLongshui, "i-ok", Local(2024, 3, 6, 10), &replay).ok());
   EXPECT_EQ(replay.extension().extension_id(), ext);
+}
+
+// An extension granted into a year the calendar does not know yet is
+// computed by the weekday rule, flagged, and counted in
+// hotline_calendar_incomplete_total like every other due.
+TEST_F(VerdictsTest, AnExtensionIntoAnUnknownYearCountsAsIncomplete) {
+  auto incomplete = [&] {
+    for (const auto& f : svc_->instance().host().registry().Collect()) {
+      if (f.name == "hotline_calendar_incomplete_total") {
+        return f.metric.empty() ? 0.0 : f.metric[0].counter.value;
+      }
+    }
+    return 0.0;
+  };
+  AdvanceTo(Local(2026, 12, 7, 9));              // Mon
+  Dispatch("v-e3", v1::REQUEST_TYPE_COMPLAINT);  // due 2026-12-22
+  const double before = incomplete();
+  v1::RequestExtensionResponse asked;
+  ASSERT_TRUE(
+      RequestExt(kStaffLongshui, "e3-x", "v-e3", "2027-01-15", &asked).ok());
+  v1::DecideExtensionResponse d;
+  ASSERT_TRUE(Decide(kCenterToken, "e3-d", asked.extension().extension_id(),
+                     true, "", "同意", &d)
+                  .ok());
+  EXPECT_TRUE(d.clock().explanation().calendar_incomplete());
+  EXPECT_EQ(incomplete(), before + 1);
 }
 
 // ---------------------------------------------------------------- ladder acts

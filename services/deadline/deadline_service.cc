@@ -711,6 +711,12 @@ class DeadlineComponent final : public runtime::Component {
                      {{"error", std::string(delivered.status().message())}});
       }
       if (++tick % 10 == 0) RefreshCalendar();  // every ~2 s
+      // Once a local day: next year's calendar, due from December on.
+      const absl::CivilDay today = calendar::LocalDay(now);
+      if (today != checked_day_) {
+        checked_day_ = today;
+        state_.CheckNextYear(now);
+      }
     }
   }
 
@@ -767,7 +773,8 @@ class DeadlineComponent final : public runtime::Component {
   std::unique_ptr<outbox::Inbox> inbox_;
   std::unique_ptr<grpc::Service> sink_;
   size_t persisted_years_ = 0;
-  bool lagging_ = false;  // the scanner thread's: waiting for a watermark
+  bool lagging_ = false;        // the scanner thread's: waiting for a watermark
+  absl::CivilDay checked_day_;  // the scanner thread's: last CheckNextYear
   absl::Notification stop_;
   std::thread thread_;
 };
