@@ -74,3 +74,14 @@ if grep -q 'ON \*\.\*.*ALL' <<<"$grants"; then
   echo "hotline_intake has global privileges: $grants"; exit 1
 fi
 echo "local run: all four services SERVING"
+
+# The pipeline benchmark, small, so that it cannot rot: every order it offers
+# reaches all four services (hotline-loadgen --pipeline exits 1 otherwise).
+token_of() { awk -v r="$1" '$2==r{print $1; exit}' "$state/tokens"; }
+"$build/tools/loadgen/hotline-loadgen" --pipeline \
+  --target "${addresses[0]}" --routing "${addresses[1]}" \
+  --assessment "${addresses[3]}" --token "$(token_of CALL_AGENT)" \
+  --center_token "$(token_of CENTER_STAFF)" --rate 10 --duration 3s \
+  --concurrency 2 --settle 60s --state_dir "$state" \
+  --json_out "$state/pipeline.json"
+grep -q '"complete":' "$state/pipeline.json"

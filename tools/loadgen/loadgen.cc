@@ -36,6 +36,8 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "tools/client/client_tls.h"
+#include "tools/loadgen/orders.h"
+#include "tools/loadgen/pipeline.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7101", "hotline-intake address");
 ABSL_FLAG(std::string, token, "", "bearer token (CALL_AGENT or CENTER_STAFF)");
@@ -46,55 +48,26 @@ ABSL_FLAG(int, concurrency, 16, "client threads");
 ABSL_FLAG(int, requests, 2000, "CreateTicket calls (distinct orders)");
 ABSL_FLAG(int, retry_percent, 0, "share of requests sent twice (same id)");
 ABSL_FLAG(std::string, run_id, "", "prefix of request ids (default: time)");
+ABSL_FLAG(bool, pipeline, false,
+          "every order through all four services: offered --rate for "
+          "--duration, lag per stage, CPU per order, peak RSS "
+          "(tools/loadgen/pipeline.h)");
+ABSL_FLAG(std::string, routing, "127.0.0.1:7102", "--pipeline: routing");
+ABSL_FLAG(std::string, assessment, "127.0.0.1:7104", "--pipeline: assessment");
+ABSL_FLAG(std::string, center_token, "",
+          "--pipeline: CENTER_STAFF token (catalogue rules, facts)");
+ABSL_FLAG(double, rate, 200, "--pipeline: orders/s offered (0: flat out)");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(60),
+          "--pipeline: how long to offer load");
+ABSL_FLAG(absl::Duration, settle, absl::Seconds(180),
+          "--pipeline: how long to wait for the pipeline to finish");
+ABSL_FLAG(std::string, json_out, "", "--pipeline: figures as JSON here");
+ABSL_FLAG(std::string, state_dir, "",
+          "--pipeline: deploy/local/run.sh's state folder (processes from its "
+          "pid files; default: found by name)");
 
 namespace hotline {
 namespace {
-
-const char* const kTowns[] = {
-    "town.longgang", "town.tangxiang", "town.zhifeng",  "town.longtanzi",
-    "town.shuanglu", "town.tongqiao",  "town.longshui", "town.youting",
-    "town.baoding",  "town.zhongao",   "town.sanqu",    "town.baoxing",
-    "town.yulong",   "town.shima",     "town.shiwan",   "town.huilong",
-    "town.jinshan",  "town.wangu",     "town.guoliang", "town.yongxi",
-    "town.zhuxi",    "town.longshi",   "town.gaosheng", "town.jijia",
-    "town.gulong",   "town.gaoping",   "town.tieshan"};
-
-struct Template {
-  const char* category;
-  v1::RequestType type;
-  const char* title;
-  const char* content;
-};
-const Template kTemplates[] = {
-    {"urban.road.streetlight", v1::REQUEST_TYPE_HELP_SEEKING, "路灯不亮",
-     "小区门口%d号路灯已经坏了好几天，晚上出行很不方便，请尽快维修。"},
-    {"urban.road.damage", v1::REQUEST_TYPE_COMPLAINT, "道路破损",
-     "%d路公交站旁边的路面出现大坑，雨天积水，电动车经过容易摔倒。"},
-    {"eco.noise", v1::REQUEST_TYPE_COMPLAINT, "夜间施工噪声扰民",
-     "附近工地每晚十一点后仍在施工，噪声很大，影响%d户居民休息。"},
-    {"labor.wage", v1::REQUEST_TYPE_HELP_SEEKING, "拖欠工资",
-     "来电人反映在某建筑工地务工，被拖欠工资%d元，多次讨要无果。"},
-    {"market.food", v1::REQUEST_TYPE_REPORT, "食品安全举报",
-     "举报某餐馆使用过期食材，来电人于%d日就餐后出现腹泻症状。"},
-    {"education.enrollment", v1::REQUEST_TYPE_CONSULTATION, "入学咨询",
-     "咨询孩子今年秋季入学需要准备哪些材料，户籍在本区第%d社。"},
-    {"social.pension", v1::REQUEST_TYPE_CONSULTATION, "养老保险咨询",
-     "咨询城乡居民养老保险每年缴费档次，来电人今年%d岁。"},
-    {"urban.sanitation.garbage", v1::REQUEST_TYPE_SUGGESTION, "垃圾清运",
-     "建议增加%d号楼旁垃圾桶的清运次数，夏天气味很大。"},
-};
-
-// Landmarks and details mixed into the content, so that, as on a real
-// hotline, most orders are not near-duplicates of each other.
-const char* const kPlaces[] = {
-    "五金市场", "人民公园", "客运站",   "中医院",   "实验小学",
-    "农贸市场", "滨河路",   "北山路",   "昌州大道", "石刻广场",
-    "龙岗小区", "新城花园", "工业园区", "汽车站",   "五星大道",
-    "南山社区", "桥头村",   "邮电路",   "育才路",   "宝顶山游客中心"};
-const char* const kDetails[] = {
-    "已经反映过两次", "影响老人和小孩", "周边商户意见很大", "附近有学校",
-    "晚上尤其严重",   "雨天更明显",     "希望尽快答复",     "物业说不归他们管",
-    "社区已经知道",   "持续了半个月"};
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -188,6 +161,29 @@ double RawInsertRate(db::ConnectionPool& pool, int threads, int rows) {
 }
 
 int Main() {
+  if (absl::GetFlag(FLAGS_pipeline)) {
+    auto credentials = tools::ClientCredentialsFromFlags();
+    if (!credentials.ok()) {
+      std::fprintf(stderr, "%s\n",
+                   std::string(credentials.status().message()).c_str());
+      return 2;
+    }
+    loadgen::PipelineOptions o;
+    o.intake = absl::GetFlag(FLAGS_target);
+    o.routing = absl::GetFlag(FLAGS_routing);
+    o.assessment = absl::GetFlag(FLAGS_assessment);
+    o.agent_token = absl::GetFlag(FLAGS_token);
+    o.center_token = absl::GetFlag(FLAGS_center_token);
+    o.rate = absl::GetFlag(FLAGS_rate);
+    o.duration = absl::GetFlag(FLAGS_duration);
+    o.concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
+    o.settle_timeout = absl::GetFlag(FLAGS_settle);
+    o.run_id = absl::GetFlag(FLAGS_run_id);
+    o.json_out = absl::GetFlag(FLAGS_json_out);
+    o.state_dir = absl::GetFlag(FLAGS_state_dir);
+    o.credentials = *credentials;
+    return loadgen::RunPipeline(o);
+  }
   const int concurrency = std::max(1, absl::GetFlag(FLAGS_concurrency));
   const int requests = std::max(1, absl::GetFlag(FLAGS_requests));
   const std::string run =
@@ -264,27 +260,7 @@ int Main() {
   const double secs = Drive(
       concurrency, calls.size(),
       [&](size_t k) {
-        const int i = calls[k];
-        // Deterministic per order, so a retry sends the same body.
-        std::seed_seq seed{i, 12345};
-        std::mt19937 rng(seed);
-        const Template& tp =
-            kTemplates[rng() % (sizeof kTemplates / sizeof kTemplates[0])];
-        v1::CreateTicketRequest req;
-        req.set_request_id(absl::StrCat(run, "-", i));
-        req.set_channel(static_cast<v1::Channel>(1 + rng() % 7));
-        req.set_request_type(tp.type);
-        req.set_category_code(tp.category);
-        req.mutable_location()->set_town_code(
-            kTowns[rng() % (sizeof kTowns / sizeof kTowns[0])]);
-        req.set_title(tp.title);
-        req.set_content(absl::StrCat(
-            kPlaces[rng() % (sizeof kPlaces / sizeof kPlaces[0])], "：",
-            absl::StrFormat(tp.content, static_cast<int>(rng() % 1000)),
-            kDetails[rng() % (sizeof kDetails / sizeof kDetails[0])], "。"));
-        req.mutable_caller()->set_name("王女士");
-        req.mutable_caller()->set_phone(
-            absl::StrFormat("13%d%08d", 5 + rng() % 5, rng() % 100000000));
+        v1::CreateTicketRequest req = loadgen::MakeOrder(run, calls[k]);
         grpc::ClientContext ctx;
         ctx.AddMetadata("authorization",
                         absl::StrCat("Bearer ", absl::GetFlag(FLAGS_token)));
