@@ -100,7 +100,7 @@ TEST(RenderTest, TablesAlignChineseAndShortenEnums) {
   b->set_date("2024-02-11");
   b->set_kind(v1::DAY_KIND_WEEKEND);
   const std::string text = RenderHuman(resp);
-  EXPECT_THAT(text, HasSubstr("due: 2024-02-20 00:00:00 +08:00"));
+  EXPECT_THAT(text, HasSubstr("due: 2024-02-19 24:00"));
   EXPECT_THAT(text, HasSubstr("skipped (2):"));
   EXPECT_THAT(text, HasSubstr("2024-02-10  HOLIDAY"));
   EXPECT_THAT(text, HasSubstr("2024-02-11  WEEKEND"));
@@ -114,7 +114,7 @@ TEST(RenderTest, TablesShowFieldsOfNestedMessages) {
   hit->mutable_article()->set_article_id("kb-1");
   hit->mutable_article()->mutable_content()->set_title("养老保险办理指南");
   const std::string text = RenderHuman(resp);
-  EXPECT_THAT(text, HasSubstr("article.article_id"));
+  EXPECT_THAT(text, HasSubstr("article_id"));
   EXPECT_THAT(text, HasSubstr("kb-1"));
   EXPECT_THAT(text, HasSubstr("score"));
 }
