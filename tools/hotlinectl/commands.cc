@@ -228,8 +228,9 @@ int RunRpc(const Client& client, const Options& options,
     std::unique_ptr<Message> page_request(request->New());
     page_request->CopyFrom(*request);
     // Fewer round trips: the largest page the contracts allow.
-    if (options.page_size == 0)
-      SetPage(page_request.get(), options.page_token, 500);
+    if (RequestedPageSize(*page_request) == 0) {
+      SetPage(page_request.get(), "", 500);
+    }
     const absl::Status s = FetchAllPages(
         page_request.get(), response.get(),
         [&](const Message& req, Message* resp) {

@@ -760,6 +760,9 @@ TEST(PagingTest, AnErrorOrALoopStops) {
   EXPECT_EQ(NextPageToken(one), "abc");
   SetPage(&again, "abc", 20);
   EXPECT_EQ(again.page().page_token(), "abc");
+  EXPECT_EQ(RequestedPageSize(again), 20);
+  SetPage(&again, "", 0);  // leaves both
+  EXPECT_EQ(again.page().page_token(), "abc");
   EXPECT_EQ(again.page().page_size(), 20);
 }
 

@@ -43,13 +43,23 @@ std::string NextPageToken(const Message& response) {
   return token == nullptr ? "" : page.GetReflection()->GetString(page, token);
 }
 
+int RequestedPageSize(const Message& request) {
+  const FieldDescriptor* f = PageField(request.GetDescriptor(), kPageRequest);
+  if (f == nullptr) return 0;
+  const Message& page = request.GetReflection()->GetMessage(request, f);
+  return page.GetReflection()->GetInt32(
+      page, page.GetDescriptor()->FindFieldByName("page_size"));
+}
+
 void SetPage(Message* request, const std::string& token, int page_size) {
   const FieldDescriptor* f = PageField(request->GetDescriptor(), kPageRequest);
   if (f == nullptr) return;
   Message* page = request->GetReflection()->MutableMessage(request, f);
   const auto* d = page->GetDescriptor();
-  page->GetReflection()->SetString(page, d->FindFieldByName("page_token"),
-                                   token);
+  if (!token.empty()) {
+    page->GetReflection()->SetString(page, d->FindFieldByName("page_token"),
+                                     token);
+  }
   if (page_size > 0) {
     page->GetReflection()->SetInt32(page, d->FindFieldByName("page_size"),
                                     page_size);

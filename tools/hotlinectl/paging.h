@@ -23,10 +23,13 @@ bool TakesPage(const google::protobuf::Descriptor* request);
 // response has no PageResponse.
 std::string NextPageToken(const google::protobuf::Message& response);
 
-// Sets page.page_token / page.page_size of a request that TakesPage (a
-// size of 0 leaves the field as it is).
+// Sets page.page_token / page.page_size of a request that TakesPage; an
+// empty token or a size of 0 leaves that field as it is.
 void SetPage(google::protobuf::Message* request, const std::string& token,
              int page_size);
+
+// The request's page.page_size (0 when unset or not paged).
+int RequestedPageSize(const google::protobuf::Message& request);
 
 // Fetches one page: `request` in, `response` out.
 using PageSource =
