@@ -22,7 +22,12 @@ constexpr bool W = true;  // wide only
 
 ColumnSpec C(std::string name, std::string path, bool wide = false,
              std::string extra = "") {
-  return {std::move(name), std::move(path), wide, std::move(extra)};
+  return {std::move(name), std::move(path), wide, std::move(extra), ""};
+}
+
+// A column whose 0 means "none".
+ColumnSpec Zero(std::string name, std::string path, std::string zero) {
+  return {std::move(name), std::move(path), false, "", std::move(zero)};
 }
 
 // Per row type: default columns first, then the ones -o wide adds (after
@@ -130,9 +135,10 @@ const std::vector<TableSpec>& AllSpecs() {
        "no supervision acts (没有结果)"},
       // scorecard and ranking
       {"hotline.v1.RankingEntry",
-       {C("rank", "rank"), C("unit", "unit_id"), C("name", "unit_name"),
+       {Zero("rank", "rank", "—"), C("unit", "unit_id"), C("name", "unit_name"),
         C("score", "composite_score"), C("change", "score_change"),
-        C("previous_rank", "previous_rank"), C("not_scored", "not_scored"),
+        Zero("previous_rank", "previous_rank", "—"),
+        C("not_scored", "not_scored"),
         C("previous_score", "previous_composite_score", W)},
        "no units to rank (没有结果)"},
       {"hotline.v1.IndicatorsByType",
@@ -240,7 +246,7 @@ std::vector<Column> GenericColumns(const Descriptor* row) {
   for (int i = 0; i < row->field_count(); ++i) {
     const FieldDescriptor* f = row->field(i);
     if (IsCellField(f)) {
-      out.push_back({f->name(), {{f, nullptr}}, ""});
+      out.push_back({f->name(), {{f, nullptr}}, "", ""});
     } else if (!f->is_repeated()) {
       const Descriptor* inner = f->message_type();
       for (int k = 0; k < inner->field_count(); ++k) {
@@ -248,6 +254,7 @@ std::vector<Column> GenericColumns(const Descriptor* row) {
         if (IsCellField(g)) {
           out.push_back({absl::StrCat(f->name(), ".", g->name()),
                          {{f, nullptr}, {g, nullptr}},
+                         "",
                          ""});
         }
       }
@@ -273,6 +280,7 @@ std::vector<Column> SpecColumns(const TableSpec& spec, const Descriptor* row,
     absl::StatusOr<Column> column = ColumnForPath(row, c.name, c.path);
     if (!column.ok()) continue;  // hotlinectl_test checks every spec path
     column->extra = c.extra;
+    column->zero = c.zero;
     out.push_back(*std::move(column));
   }
   if (!wide) return out;
@@ -451,6 +459,9 @@ std::string CellText(const Message& row, const Column& column,
   std::vector<std::string> values;
   Collect(row, column.path, 0, &values);
   values.erase(std::remove(values.begin(), values.end(), ""), values.end());
+  if (!column.zero.empty() && values.size() == 1 && values[0] == "0") {
+    return column.zero;
+  }
   return absl::StrJoin(values, ", ");
 }
 

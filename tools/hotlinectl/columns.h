@@ -30,6 +30,8 @@ struct ColumnSpec {
   // Key of a value computed outside the response (RenderOptions::extra),
   // looked up by the row's ticket_id; the field's value when none.
   std::string extra;
+  // Printed for a 0 that means "none" (an unranked unit's rank: "—").
+  std::string zero;
 };
 
 struct TableSpec {
@@ -59,6 +61,7 @@ struct Column {
   std::string name;
   std::vector<Step> path;
   std::string extra;
+  std::string zero;
 };
 
 // Values computed outside the response: extra key → ticket_id → text.

@@ -536,7 +536,7 @@ TEST(ColumnsTest, ClocksShowTheirExplanation) {
       testing::MatchesRegex(" *kind +unit +state +outcome +due +explanation"));
   EXPECT_THAT(text, HasSubstr("HANDLING  town.longshui  RUNNING"));
   EXPECT_THAT(text, HasSubstr("2026-12-07 24:00  3 working days from"));
-  EXPECT_THAT(text, HasSubstr("no extensions"));
+  EXPECT_THAT(text, HasSubstr("extensions: none"));
 }
 
 // ------------------------------------------------------------ zero values
@@ -601,8 +601,11 @@ TEST(RenderTest, RankingShowsScoresAndNotScored) {
           " *rank +unit +name +score +change +previous_rank +not_scored"));
   EXPECT_THAT(text, HasSubstr("87.46"));
   EXPECT_THAT(text, HasSubstr("+1.5"));
-  EXPECT_THAT(LineStartingWith(text, "0 "), HasSubstr("玉龙镇"));
-  EXPECT_THAT(LineStartingWith(text, "0 "), HasSubstr("yes"));
+  // Unranked: rank 0 in the contract, "—" on screen.
+  EXPECT_THAT(LineStartingWith(text, "—"), HasSubstr("玉龙镇"));
+  EXPECT_THAT(LineStartingWith(text, "—"), HasSubstr("yes"));
+  EXPECT_THAT(RenderHuman(v1::RankingResponse()),
+              HasSubstr("no units to rank (没有结果)"));
 }
 
 // ------------------------------------------------------------- deadlines

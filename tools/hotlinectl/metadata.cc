@@ -28,7 +28,7 @@ absl::StatusOr<Metadata> BuildMetadata(const TokenInput& input) {
       return absl::InvalidArgumentError(absl::StrCat(
           source,
           " holds more than one line (several tokens?); give exactly one "
-          "token, e.g. the first: awk '$2==\"CENTER_STAFF\"{print $1; exit}'"));
+          "token (awk '...{print $1; exit}' stops at the first match)"));
     }
     std::string what;
     if (c == ' ' || c == '\t') {

@@ -90,7 +90,7 @@ std::string Spaced(const std::string& name) {
   return absl::StrReplaceAll(name, {{"_", " "}});
 }
 
-// A list of messages as a table. `top`: a list of the response itself,
+// A list of messages as a table. `top`: the one list of the response,
 // whose lack of rows is said in words; `bare`: the response is just this
 // list, so the table needs no heading.
 void RenderTable(const Message& m, const FieldDescriptor* f,
@@ -187,8 +187,8 @@ void RenderMessage(const Message& m, const std::string& indent,
     if (IsPageResponse(f)) continue;  // the caller says whether there is more
     if (f->containing_oneof() != nullptr && !r->HasField(m, f)) continue;
     if (IsTable(f)) {
-      RenderTable(m, f, indent, options, top, top && tables == 1 && others == 0,
-                  out);
+      RenderTable(m, f, indent, options, top && tables == 1,
+                  top && tables == 1 && others == 0, out);
       continue;
     }
     if (f->is_repeated()) {
