@@ -2,39 +2,27 @@
 // operation of the hotline suite. See `hotlinectl help`.
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/dynamic_message.h>
-#include <google/protobuf/message.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/proto_buffer_reader.h>
-#include <grpcpp/support/proto_buffer_writer.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <iostream>
-#include <map>
-#include <random>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
-#include "common/server/tls.h"
-#include "grpc/health/v1/health.grpc.pb.h"
-#include "hotline/v1/admin.pb.h"
-#include "hotline/v1/assessment.pb.h"
-#include "hotline/v1/deadline.pb.h"
-#include "hotline/v1/intake.pb.h"
-#include "hotline/v1/routing.pb.h"
+#include "absl/strings/str_split.h"
 #include "tools/client/client_tls.h"
-#include "tools/hotlinectl/render.h"
-#include "tools/hotlinectl/request_builder.h"
+#include "tools/hotlinectl/commands.h"
+#include "tools/hotlinectl/help.h"
+#include "tools/hotlinectl/metadata.h"
+#include "tools/hotlinectl/rpc.h"
+#include "tools/hotlinectl/verbs.h"
 
-ABSL_FLAG(std::string, token, "", "bearer token (default: $HOTLINE_TOKEN)");
+ABSL_FLAG(std::string, token, "",
+          "bearer token (default: $HOTLINE_TOKEN); whitespace around it is "
+          "ignored");
 ABSL_FLAG(std::string, intake, "",
           "intake address ($HOTLINE_INTAKE_ADDR, 127.0.0.1:7101)");
 ABSL_FLAG(std::string, routing, "",
@@ -50,423 +38,164 @@ ABSL_FLAG(bool, json, false, "print responses as JSON (for scripts)");
 ABSL_FLAG(std::string, data, "",
           "the whole request as JSON (or @file); field=value words override");
 ABSL_FLAG(double, timeout, 15, "seconds to wait for an answer");
+ABSL_FLAG(std::string, o, "", "output: wide (every column)");
+ABSL_FLAG(std::string, output, "", "same as -o");
+ABSL_FLAG(std::string, columns, "",
+          "the table's columns, by name or field path: number,due,holder");
+ABSL_FLAG(bool, all, false, "follow page tokens and print every page");
+ABSL_FLAG(std::string, page_token, "", "the page to fetch (from \"more:\")");
+ABSL_FLAG(int32_t, page_size, 0, "rows per page (at most 500)");
+ABSL_FLAG(std::string, out, "",
+          "report: write the .html, .md or .csv document to this file");
 
 namespace hotline::ctl {
 namespace {
 
-struct Verb {
-  const char* name;
-  const char* service;  // intake | routing | deadline | assessment | any
-  const char* method;  // fully qualified: hotline.v1.IntakeService.CreateTicket
-  const char* help;
-};
-
-constexpr Verb kVerbs[] = {
-    // intake
-    {"create", "intake", "hotline.v1.IntakeService.CreateTicket",
-     "record a new order (工单)"},
-    {"get", "intake", "hotline.v1.IntakeService.GetTicket",
-     "one order and its progress"},
-    {"list", "intake", "hotline.v1.IntakeService.ListTickets",
-     "orders by status/period"},
-    {"search", "intake", "hotline.v1.IntakeService.SearchTickets",
-     "find orders by number, phone, text"},
-    {"reveal", "intake", "hotline.v1.IntakeService.RevealCaller",
-     "show a caller's identity (reason required, audited)"},
-    {"reveal-audit", "intake", "hotline.v1.IntakeService.ListRevealAudit",
-     "who revealed which caller, and why"},
-    {"merge", "intake", "hotline.v1.IntakeService.MergeTicket",
-     "merge a repeat request into its original (并单)"},
-    {"unmerge", "intake", "hotline.v1.IntakeService.UnmergeTicket",
-     "undo a merge"},
-    {"categories", "intake", "hotline.v1.IntakeService.ListCategories",
-     "the matter taxonomy"},
-    {"article-create", "intake", "hotline.v1.KnowledgeService.CreateArticle",
-     "draft a knowledge article"},
-    {"article-update", "intake", "hotline.v1.KnowledgeService.UpdateArticle",
-     "edit a draft (new version)"},
-    {"article-submit", "intake", "hotline.v1.KnowledgeService.SubmitArticle",
-     "send a draft for review"},
-    {"article-review", "intake", "hotline.v1.KnowledgeService.ReviewArticle",
-     "approve/reject (not the author)"},
-    {"article-retire", "intake", "hotline.v1.KnowledgeService.RetireArticle",
-     "withdraw an article"},
-    {"article-search", "intake", "hotline.v1.KnowledgeService.SearchArticles",
-     "search the knowledge base"},
-    {"article-get", "intake", "hotline.v1.KnowledgeService.GetArticle",
-     "one article"},
-    // routing
-    {"dispatch", "routing", "hotline.v1.RoutingService.Dispatch",
-     "dispatch / re-dispatch to a unit (交办)"},
-    {"accept", "routing", "hotline.v1.RoutingService.Accept",
-     "accept an order (签收), or a co-unit acknowledges its part"},
-    {"forward", "routing", "hotline.v1.RoutingService.Forward",
-     "pass down to a sub-unit"},
-    {"return", "routing", "hotline.v1.RoutingService.Return",
-     "return one level up with a reason (退回)"},
-    {"dispute", "routing", "hotline.v1.RoutingService.Dispute",
-     "dispute a dispatch (派单异议)"},
-    {"decide-dispute", "routing", "hotline.v1.RoutingService.DecideDispute",
-     "center decides a dispute"},
-    {"add-co-units", "routing", "hotline.v1.RoutingService.AddCoUnits",
-     "name co-units (协办)"},
-    {"co-opinion", "routing", "hotline.v1.RoutingService.SubmitCoOpinion",
-     "co-unit's input to the lead"},
-    {"release-co-unit", "routing", "hotline.v1.RoutingService.ReleaseCoUnit",
-     "center releases a co-unit (协办) with a reason"},
-    {"reply", "routing", "hotline.v1.RoutingService.Reply",
-     "answer the caller (办理答复)"},
-    {"review", "routing", "hotline.v1.RoutingService.Review",
-     "center approves/rejects a reply"},
-    {"worklist", "routing", "hotline.v1.RoutingService.ListWork",
-     "a unit's work, by due time"},
-    {"queue", "routing", "hotline.v1.RoutingService.ListCenterQueue",
-     "the center's dispatch queue"},
-    {"assignment", "routing", "hotline.v1.RoutingService.GetAssignment",
-     "who holds an order now"},
-    {"history", "routing", "hotline.v1.RoutingService.GetAssignmentHistory",
-     "an order's assignment chain"},
-    {"suggest", "routing", "hotline.v1.RoutingService.SuggestDispatch",
-     "dispatch-catalogue suggestion"},
-    {"unit-upsert", "routing", "hotline.v1.DirectoryService.UpsertUnit",
-     "add/change a unit"},
-    {"unit-get", "routing", "hotline.v1.DirectoryService.GetUnit", "one unit"},
-    {"units", "routing", "hotline.v1.DirectoryService.ListUnits",
-     "the unit tree"},
-    {"directory-import", "routing",
-     "hotline.v1.DirectoryService.ImportDirectory",
-     "import a directory file (content=@file.csv)"},
-    {"directory-export", "routing",
-     "hotline.v1.DirectoryService.ExportDirectory", "export the directory"},
-    {"rule-upsert", "routing", "hotline.v1.DirectoryService.UpsertRule",
-     "add/change a dispatch rule (派单目录)"},
-    {"rules", "routing", "hotline.v1.DirectoryService.ListRules",
-     "the dispatch catalogue"},
-    {"rule-delete", "routing", "hotline.v1.DirectoryService.DeleteRule",
-     "remove a rule"},
-    {"duty-set", "routing", "hotline.v1.DirectoryService.SetDuty",
-     "leader on hotline duty for a date"},
-    {"duty-get", "routing", "hotline.v1.DirectoryService.GetDuty",
-     "who is on duty"},
-    // deadline
-    {"due", "deadline", "hotline.v1.CalendarService.AddWorkingDays",
-     "start + N working days, explained"},
-    {"count", "deadline", "hotline.v1.CalendarService.CountWorkingDays",
-     "working days in (from, to]"},
-    {"workday", "deadline", "hotline.v1.CalendarService.IsWorkingDay",
-     "is a date a working day?"},
-    {"timely", "deadline", "hotline.v1.CalendarService.CheckExtensionTimely",
-     "would an extension request be timely?"},
-    {"load-year", "deadline", "hotline.v1.CalendarService.LoadYear",
-     "load a year's holidays (--data=@2027.json)"},
-    {"calendar", "deadline", "hotline.v1.CalendarService.GetCalendar",
-     "the calendar in force"},
-    {"clocks", "deadline", "hotline.v1.DeadlineService.GetClocks",
-     "an order's clocks, explained"},
-    {"extension-request", "deadline",
-     "hotline.v1.DeadlineService.RequestExtension",
-     "ask for more time (≥2 working days before)"},
-    {"extension-decide", "deadline",
-     "hotline.v1.DeadlineService.DecideExtension", "the level above decides"},
-    {"list-due", "deadline", "hotline.v1.DeadlineService.ListDue",
-     "clocks due within a window"},
-    {"notices", "deadline", "hotline.v1.DeadlineService.ListNotices",
-     "reminders, supervision letters, ..."},
-    {"ladder", "deadline", "hotline.v1.DeadlineService.ListLadderSteps",
-     "escalation steps fired"},
-    {"escalation-candidates", "deadline",
-     "hotline.v1.DeadlineService.ListEscalationCandidates",
-     "orders chased twice and unfinished (督办2次仍未办结), with evidence"},
-    {"supervision-act", "deadline",
-     "hotline.v1.DeadlineService.RecordSupervisionAct",
-     "record a special inspection (专项督查) or district notice (全区通报)"},
-    {"supervision-acts", "deadline",
-     "hotline.v1.DeadlineService.ListSupervisionActs",
-     "special inspections and district notices recorded"},
-    {"caller-informed", "deadline",
-     "hotline.v1.DeadlineService.RecordCallerInformed",
-     "record telling the caller of an extension [6(3)]"},
-    {"extensions", "deadline", "hotline.v1.DeadlineService.ListExtensions",
-     "extensions by state; caller_not_informed=true for the follow-up list"},
-    // assessment
-    {"evaluate", "assessment", "hotline.v1.AssessmentService.RecordEvaluation",
-     "record a satisfaction callback"},
-    {"scorecard", "assessment", "hotline.v1.AssessmentService.UnitScorecard",
-     "a unit's indicators for a period"},
-    {"ranking", "assessment", "hotline.v1.AssessmentService.Ranking",
-     "units ranked against their peers"},
-    {"accountability", "assessment",
-     "hotline.v1.AssessmentService.AccountabilityCandidates",
-     "candidates under 第十条"},
-    {"report", "assessment", "hotline.v1.AssessmentService.Report",
-     "the period's report (通报)"},
-    {"hot-topics", "assessment", "hotline.v1.AssessmentService.HotTopics",
-     "counts by matter × area"},
-    {"facts", "assessment", "hotline.v1.AssessmentService.ListFacts",
-     "recorded facts"},
-    {"rebuild-rollups", "assessment",
-     "hotline.v1.AssessmentService.RebuildRollups",
-     "recompute rollups, compare"},
-    {"explain", "assessment", "hotline.v1.AssessmentService.ExplainFigure",
-     "the orders and clocks behind one figure of a scorecard"},
-    // every service, with --clock=manual
-    {"clock", "any", "hotline.v1.ClockAdmin.GetTime",
-     "a manual clock's time (--on=SERVICE)"},
-    {"clock-advance", "any", "hotline.v1.ClockAdmin.AdvanceClock",
-     "advance manual clocks (by=36h | to=...)"},
-};
-
-const char* const kServices[] = {"intake", "routing", "deadline", "assessment"};
-
-// The generated descriptors of a .proto file register themselves only when
-// its object file is linked in; touching one message of each file makes sure
-// the reflective calls below find every service.
-void LinkContracts() {
-  (void)v1::GetTimeRequest::descriptor();
-  (void)v1::CreateTicketRequest::descriptor();
-  (void)v1::DispatchRequest::descriptor();
-  (void)v1::AddWorkingDaysRequest::descriptor();
-  (void)v1::RankingRequest::descriptor();
+bool IsHelpFlag(const std::string& arg) {
+  return arg == "--help" || arg == "-help" || arg == "-h" ||
+         arg == "--helpfull" || arg == "-helpfull";
 }
 
-std::string Address(const std::string& service) {
-  std::string flag;
-  if (service == "intake") flag = absl::GetFlag(FLAGS_intake);
-  if (service == "routing") flag = absl::GetFlag(FLAGS_routing);
-  if (service == "deadline") flag = absl::GetFlag(FLAGS_deadline);
-  if (service == "assessment") flag = absl::GetFlag(FLAGS_assessment);
-  if (!flag.empty()) return flag;
-  std::string env_name = "HOTLINE_" + service + "_ADDR";
-  for (char& c : env_name) c = static_cast<char>(toupper(c));
-  if (const char* env = std::getenv(env_name.c_str()); env && *env) return env;
-  for (int i = 0; i < 4; ++i) {
-    if (service == kServices[i]) return absl::StrCat("127.0.0.1:", 7101 + i);
+int PrintOrFail(const Options& options, absl::StatusOr<std::string> text) {
+  if (!text.ok()) {
+    return Fail(options, "USAGE", std::string(text.status().message()));
   }
-  return service;  // an address given directly
-}
-
-std::string Token() {
-  std::string token = absl::GetFlag(FLAGS_token);
-  if (token.empty()) {
-    if (const char* env = std::getenv("HOTLINE_TOKEN")) token = env;
-  }
-  return token;
-}
-
-// Set once in Main from --tls_* (tools/client/client_tls.h).
-std::shared_ptr<grpc::ChannelCredentials>& Credentials() {
-  static auto* credentials = new std::shared_ptr<grpc::ChannelCredentials>(
-      grpc::InsecureChannelCredentials());
-  return *credentials;
-}
-
-// A channel to a service by name (its certificate must be that service's,
-// with TLS) or to an address given directly.
-std::shared_ptr<grpc::Channel> ChannelTo(const std::string& service) {
-  const bool named = std::find(std::begin(kServices), std::end(kServices),
-                               service) != std::end(kServices);
-  return server::NewPeerChannel(Address(service), named ? service : "",
-                                Credentials());
-}
-
-std::chrono::system_clock::time_point Deadline() {
-  return std::chrono::system_clock::now() +
-         std::chrono::milliseconds(
-             static_cast<int64_t>(absl::GetFlag(FLAGS_timeout) * 1000));
-}
-
-// gRPC and absl share the numeric codes, and so their names.
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
-
-int Fail(const std::string& code, const std::string& message) {
-  if (absl::GetFlag(FLAGS_json)) {
-    std::cout << "{\"error\": {\"code\": \"" << code << "\", \"message\": \""
-              << absl::StrReplaceAll(message, {{"\\", "\\\\"}, {"\"", "\\\""}})
-              << "\"}}\n";
-  } else {
-    std::cerr << "error: " << code << ": " << message << "\n";
-  }
-  return code == "USAGE" ? 2 : 1;
-}
-
-// Calls `method` on `service` (a name or an address) with `request`,
-// filling `response`.
-grpc::Status Call(const std::string& service,
-                  const google::protobuf::MethodDescriptor* method,
-                  const google::protobuf::Message& request,
-                  google::protobuf::Message* response) {
-  auto channel = ChannelTo(service);
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(Deadline());
-  const std::string token = Token();
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-  grpc::ByteBuffer req_buf, resp_buf;
-  bool own = false;
-  grpc::Status s = grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                                          google::protobuf::Message>(
-      request, &req_buf, &own);
-  if (!s.ok()) return s;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(
-      &ctx,
-      absl::StrCat("/", method->service()->full_name(), "/", method->name()),
-      grpc::StubOptions(), &req_buf, &resp_buf,
-      [&done](grpc::Status status) { done.set_value(status); });
-  s = done.get_future().get();
-  if (!s.ok()) return s;
-  return grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                  google::protobuf::Message>(&resp_buf,
-                                                             response);
-}
-
-std::string RandomRequestId() {
-  std::random_device rd;
-  std::mt19937_64 gen(rd());
-  return absl::StrCat("ctl-", absl::Hex(gen(), absl::kZeroPad16));
-}
-
-// Runs one RPC verb; returns the exit code.
-int RunRpc(const std::string& service, const std::string& method_name,
-           const std::vector<std::string>& words) {
-  LinkContracts();
-  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  const auto* method = pool->FindMethodByName(method_name);
-  if (method == nullptr) return Fail("USAGE", "no method " + method_name);
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<google::protobuf::Message> request(
-      factory->GetPrototype(method->input_type())->New());
-  std::unique_ptr<google::protobuf::Message> response(
-      factory->GetPrototype(method->output_type())->New());
-  if (const std::string data = absl::GetFlag(FLAGS_data); !data.empty()) {
-    std::string json = data;
-    if (data[0] == '@') {
-      FILE* f = std::fopen(data.c_str() + 1, "rb");
-      if (f == nullptr) return Fail("USAGE", "cannot read " + data.substr(1));
-      json.clear();
-      char buf[4096];
-      size_t n;
-      while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) json.append(buf, n);
-      std::fclose(f);
-    }
-    if (absl::Status s = ApplyJson(json, request.get()); !s.ok()) {
-      return Fail("INVALID_ARGUMENT", std::string(s.message()));
-    }
-  }
-  if (absl::Status s = ApplyAssignments(words, request.get()); !s.ok()) {
-    return Fail("INVALID_ARGUMENT", std::string(s.message()));
-  }
-  // Mutations need an idempotency key; make one when none was given.
-  const auto* rid = request->GetDescriptor()->FindFieldByName("request_id");
-  if (rid != nullptr &&
-      rid->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
-      request->GetReflection()->GetString(*request, rid).empty()) {
-    request->GetReflection()->SetString(request.get(), rid, RandomRequestId());
-  }
-  grpc::Status s = Call(service, method, *request, response.get());
-  if (!s.ok()) return Fail(CodeName(s.error_code()), s.error_message());
-  std::cout << (absl::GetFlag(FLAGS_json) ? RenderJson(*response)
-                                          : RenderHuman(*response));
-  if (absl::GetFlag(FLAGS_json)) std::cout << "\n";
+  std::cout << *text;
   return 0;
 }
 
-std::vector<std::string> Targets() {
-  const std::string on = absl::GetFlag(FLAGS_on);
-  if (!on.empty()) return {on};
-  return {std::begin(kServices), std::end(kServices)};
+int Help(const Options& options, const std::vector<std::string>& words) {
+  if (words.empty()) {
+    std::cout << GeneralHelp();
+    return 0;
+  }
+  return PrintOrFail(options, VerbHelp(words[0]));
 }
 
-int Health() {
-  int bad = 0;
-  std::vector<std::vector<std::string>> rows;
-  for (const std::string& service : Targets()) {
-    const std::string address = Address(service);
-    auto stub = grpc::health::v1::Health::NewStub(ChannelTo(service));
-    grpc::health::v1::HealthCheckRequest req;
-    grpc::health::v1::HealthCheckResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    grpc::Status s = stub->Check(&ctx, req, &resp);
-    std::string state =
-        s.ok() ? grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
-                     resp.status())
-               : absl::StrCat("UNREACHABLE (", CodeName(s.error_code()), ")");
-    if (state != "SERVING") ++bad;
-    rows.push_back({service, address, state});
+absl::StatusOr<Options> ReadOptions() {
+  Options options;
+  options.json = absl::GetFlag(FLAGS_json);
+  options.data = absl::GetFlag(FLAGS_data);
+  options.on = absl::GetFlag(FLAGS_on);
+  options.all = absl::GetFlag(FLAGS_all);
+  options.page_token = absl::GetFlag(FLAGS_page_token);
+  options.page_size = absl::GetFlag(FLAGS_page_size);
+  options.out = absl::GetFlag(FLAGS_out);
+  std::string output = absl::GetFlag(FLAGS_o);
+  if (output.empty()) output = absl::GetFlag(FLAGS_output);
+  if (!output.empty() && output != "wide") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "-o ", output, ": only -o wide (or --json, --columns=a,b) exists"));
   }
-  if (absl::GetFlag(FLAGS_json)) {
-    std::vector<std::string> items;
-    for (const auto& r : rows) {
-      items.push_back(absl::StrCat("{\"service\": \"", r[0],
-                                   "\", \"address\": \"", r[1],
-                                   "\", \"status\": \"", r[2], "\"}"));
-    }
-    std::cout << "[" << absl::StrJoin(items, ", ") << "]\n";
-  } else {
-    for (const auto& r : rows) {
-      std::printf("%-11s %-22s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str());
-    }
+  options.columns.wide = output == "wide";
+  for (absl::string_view name :
+       absl::StrSplit(absl::GetFlag(FLAGS_columns), ',', absl::SkipEmpty())) {
+    options.columns.names.emplace_back(name);
   }
-  return bad == 0 ? 0 : 1;
-}
-
-void Usage() {
-  std::cout
-      << "usage: hotlinectl [flags] VERB [field=value ...]\n\n"
-         "Talks gRPC to the four services (addresses from --intake/"
-         "--routing/--deadline/--assessment or $HOTLINE_<SERVICE>_ADDR),\n"
-         "authenticating with --token or $HOTLINE_TOKEN. Request fields "
-         "are set with field=value words (nested: a.b=v; repeated:\n"
-         "repeat the word; enums by short name; times as RFC 3339 or "
-         "local YYYY-MM-DD[ HH:MM]; content=@file reads a file),\n"
-         "or whole with --data='{json}'. A missing request_id is "
-         "generated. Human-readable output; --json for scripts.\n\n"
-         "  health                   health of every service (exit 1 "
-         "unless all SERVING; --on=SERVICE for one)\n"
-         "  call SERVICE METHOD ...  any RPC, e.g. call deadline "
-         "hotline.v1.CalendarService.GetCalendar\n";
-  for (const Verb& v : kVerbs) {
-    std::printf("  %-24s %-11s %s\n", v.name, v.service, v.help);
+  if (options.page_size < 0 || options.page_size > 500) {
+    return absl::InvalidArgumentError("--page_size: 1–500");
   }
+  return options;
 }
 
 int Main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("hotlinectl [flags] VERB [field=value ...]");
-  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
-  if (rest.size() < 2 || std::string(rest[1]) == "help") {
-    Usage();
-    return rest.size() < 2 ? 2 : 0;
+  absl::SetProgramUsageMessage(
+      "hotlinectl [flags] VERB [field=value ...]; hotlinectl help");
+  // --help is hotlinectl's own (the verb's page), not absl's flag list.
+  std::vector<char*> args;
+  bool want_help = false;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && IsHelpFlag(argv[i])) {
+      want_help = true;
+    } else {
+      args.push_back(argv[i]);
+    }
   }
+  std::vector<char*> rest =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<std::string> words(rest.begin() + 1, rest.end());
+  Options plain;
+  plain.json = absl::GetFlag(FLAGS_json);
+  if (want_help || (!words.empty() && words[0] == "help")) {
+    if (!words.empty() && words[0] == "help") words.erase(words.begin());
+    if (words.size() >= 3 && words[0] == "call") {
+      LinkContracts();
+      const auto* method =
+          google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+              words[2]);
+      if (method == nullptr) {
+        return Fail(plain, "USAGE", "no method " + words[2]);
+      }
+      std::cout << MethodHelp(method,
+                              absl::StrCat("call ", words[1], " ", words[2]));
+      return 0;
+    }
+    return Help(plain, words);
+  }
+  if (words.empty()) {
+    std::cout << GeneralHelp();
+    return 2;
+  }
+  const std::string verb = words[0];
+  words.erase(words.begin());
+  if (verb == "describe") {
+    if (words.size() != 1) {
+      return Fail(plain, "USAGE",
+                  "describe NAME, e.g. describe hotline.v1.Ticket or "
+                  "describe reply");
+    }
+    return PrintOrFail(plain, Describe(words[0]));
+  }
+  absl::StatusOr<Options> options = ReadOptions();
+  if (!options.ok()) {
+    return Fail(plain, "USAGE", std::string(options.status().message()));
+  }
+  if (verb != "health" && verb != "call" && FindVerb(verb) == nullptr) {
+    // The same message help gives, with the nearest verbs.
+    return PrintOrFail(*options, VerbHelp(verb).status());
+  }
+
+  Connection connection;
+  connection.address_flags = {{"intake", absl::GetFlag(FLAGS_intake)},
+                              {"routing", absl::GetFlag(FLAGS_routing)},
+                              {"deadline", absl::GetFlag(FLAGS_deadline)},
+                              {"assessment", absl::GetFlag(FLAGS_assessment)}};
+  connection.timeout_seconds = absl::GetFlag(FLAGS_timeout);
+  if (!(connection.timeout_seconds > 0 &&
+        connection.timeout_seconds <= 24 * 3600)) {
+    return Fail(*options, "USAGE",
+                "--timeout: seconds, more than 0, at most "
+                "86400");
+  }
+  TokenInput token{absl::GetFlag(FLAGS_token), "--token"};
+  if (token.value.empty()) {
+    if (const char* env = std::getenv("HOTLINE_TOKEN")) {
+      token = {env, "$HOTLINE_TOKEN"};
+    }
+  }
+  absl::StatusOr<Metadata> metadata = BuildMetadata(token);
+  if (!metadata.ok()) {
+    return Fail(*options, "INVALID_ARGUMENT",
+                std::string(metadata.status().message()));
+  }
+  connection.metadata = *std::move(metadata);
   auto credentials = tools::ClientCredentialsFromFlags();
   if (!credentials.ok()) {
-    return Fail("USAGE", std::string(credentials.status().message()));
+    return Fail(*options, "USAGE", std::string(credentials.status().message()));
   }
-  Credentials() = *std::move(credentials);
-  const std::string verb = rest[1];
-  std::vector<std::string> words(rest.begin() + 2, rest.end());
-  if (verb == "health") return Health();
+  connection.credentials = *std::move(credentials);
+  const Client client(std::move(connection));
+
+  if (verb == "health") return Health(client, *options);
   if (verb == "call") {
-    if (words.size() < 2)
-      return Fail("USAGE", "call SERVICE METHOD [field=value ...]");
-    const std::string method = words[1];
-    return RunRpc(words[0], method, {words.begin() + 2, words.end()});
-  }
-  for (const Verb& v : kVerbs) {
-    if (verb != v.name) continue;
-    if (std::string(v.service) != "any")
-      return RunRpc(v.service, v.method, words);
-    int worst = 0;
-    for (const std::string& target : Targets()) {
-      if (!absl::GetFlag(FLAGS_json)) std::cout << "[" << target << "]\n";
-      worst = std::max(worst, RunRpc(target, v.method, words));
+    if (words.size() < 2) {
+      return Fail(*options, "USAGE", "call SERVICE METHOD [field=value ...]");
     }
-    return worst;
+    return RunRpc(client, *options, words[0], words[1],
+                  absl::StrCat("call ", words[0], " ", words[1]),
+                  {words.begin() + 2, words.end()});
   }
-  return Fail("USAGE", absl::StrCat("unknown verb \"", verb,
-                                    "\" (hotlinectl help lists them)"));
+  return RunVerb(client, *options, verb, words);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "common/status/status.h"
+#include "tools/hotlinectl/verbs.h"
 
 namespace hotline::ctl {
 namespace {
@@ -74,6 +75,16 @@ const EnumValueDescriptor* FindEnum(const FieldDescriptor* f,
   if (const auto* upper = e->FindValueByName(want)) return upper;
   int number = 0;
   if (absl::SimpleAtoi(v, &number)) return e->FindValueByNumber(number);
+  // The type's own prefix first: SATISFIED is SATISFACTION_SATISFIED, not
+  // SATISFACTION_BASICALLY_SATISFIED.
+  const std::string& first = e->value(0)->name();
+  if (absl::EndsWith(first, "_UNSPECIFIED")) {
+    const std::string prefix =
+        first.substr(0, first.size() - std::string("UNSPECIFIED").size());
+    if (const auto* prefixed = e->FindValueByName(prefix + want)) {
+      return prefixed;
+    }
+  }
   for (int i = 0; i < e->value_count(); ++i) {
     const std::string& name = e->value(i)->name();
     if (absl::EndsWith(name, absl::StrCat("_", want))) return e->value(i);
@@ -200,8 +211,13 @@ absl::Status ApplyAssignment(absl::string_view word, Message* message) {
       for (int k = 0; k < d->field_count(); ++k) {
         absl::StrAppend(&fields, k ? ", " : "", d->field(k)->name());
       }
+      std::vector<std::string> names;
+      for (int k = 0; k < d->field_count(); ++k) {
+        names.push_back(d->field(k)->name());
+      }
       return Bad(path, absl::StrCat(d->name(), " has no field \"", parts[i],
-                                    "\" (fields: ", fields, ")"));
+                                    "\"", DidYouMean(parts[i], names),
+                                    " (fields: ", fields, ")"));
     }
     if (i + 1 == parts.size()) return SetScalar(m, f, path, value);
     if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) {
