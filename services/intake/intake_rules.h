@@ -115,6 +115,22 @@ std::string MaskIdNumber(absl::string_view id);  // 5002************1X
 std::string MaskAddress(absl::string_view address);
 v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
 
+// The CreateTicket fingerprint stored for idempotency (ticket.request_hash):
+// SHA-256 of the deterministic serialization of the request WITHOUT its
+// caller, so that no digest of caller data is stored (issue 13). A retry's
+// caller is compared separately (SameCaller), from the ciphertext.
+std::string CreateTicketFingerprint(const v1::CreateTicketRequest& request);
+// The caller as stored (phone normalised, ID check letter upper-case).
+v1::CallerIdentity StoredCaller(const v1::CallerIdentity& caller);
+// Whether two stored callers (StoredCaller) are the same person's record.
+bool SameCaller(const v1::CallerIdentity& a, const v1::CallerIdentity& b);
+// For orders stored before fingerprints (request_hash NULL): whether
+// `request` asks for what `stored` (the stored order, without caller)
+// records: type, channel, category, urgency, place, title, content, limit,
+// confidentiality, received time when given, closing at intake.
+bool RequestMatchesOrder(const v1::CreateTicketRequest& request,
+                         const v1::Ticket& stored);
+
 // ---- text model
 
 // Search terms of `text`: character bigrams of runs of CJK characters (a lone

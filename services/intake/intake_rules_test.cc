@@ -261,5 +261,28 @@ TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {
               ::testing::HasSubstr("location.town_code"));
 }
 
+// The stored fingerprint holds no caller data: it does not change with the
+// caller, and it does with anything else.
+TEST(IntakeRulesTest, FingerprintLeavesTheCallerOut) {
+  v1::CreateTicketRequest r;
+  r.set_request_id("req-1");
+  r.set_title("路灯不亮");
+  r.mutable_caller()->set_name("张三丰");
+  r.mutable_caller()->set_phone("13812345678");
+  v1::CreateTicketRequest other = r;
+  other.mutable_caller()->set_phone("13812345679");
+  other.mutable_caller()->set_name("李四");
+  EXPECT_EQ(CreateTicketFingerprint(r), CreateTicketFingerprint(other));
+  EXPECT_EQ(CreateTicketFingerprint(r).size(), 32u);
+  other.set_title("路灯闪烁");
+  EXPECT_NE(CreateTicketFingerprint(r), CreateTicketFingerprint(other));
+  v1::CallerIdentity a = StoredCaller(r.caller());
+  v1::CallerIdentity typed = r.caller();
+  typed.set_phone("+86 138-1234-5678");
+  EXPECT_TRUE(SameCaller(a, StoredCaller(typed)));
+  typed.set_phone("13812345679");
+  EXPECT_FALSE(SameCaller(a, StoredCaller(typed)));
+}
+
 }  // namespace
 }  // namespace hotline::intake

@@ -124,7 +124,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           }
           NewTicket nt;
           nt.request_id = req->request_id();
-          nt.request_hash = RequestHash("CreateTicket", *req);
+          nt.request_hash = CreateTicketFingerprint(*req);
           v1::Ticket& t = nt.ticket;
           t.set_ticket_id(NewId("tk-"));
           const std::string day = LocalDayCompact(now);
@@ -212,7 +212,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           q.threshold = settings_.repeat_similarity;
           q.exclude_ticket_id = t.ticket_id();
           ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
-          if (out.replayed && out.record.request_hash != nt.request_hash) {
+          if (out.replayed && !SameRequest(out.record, *req)) {
             return absl::AlreadyExistsError(
                 absl::StrCat("request_id ", req->request_id(),
                              " was used for a different request (order ",
@@ -585,6 +585,28 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   }
 
  private:
+  // Whether a retry of a stored order's request id is the same request: its
+  // fingerprint (for orders stored before fingerprints, the stored order
+  // itself) and its caller, compared with the stored ciphertext's (the
+  // fingerprint holds no caller data).
+  bool SameRequest(const TicketRecord& rec,
+                   const v1::CreateTicketRequest& req) const {
+    if (rec.request_hash.empty()
+            ? !RequestMatchesOrder(req, rec.ticket)
+            : rec.request_hash != CreateTicketFingerprint(req)) {
+      return false;
+    }
+    const bool anonymous = IsAnonymous(req.caller());
+    if (rec.caller_ct.empty() || anonymous) {
+      return rec.caller_ct.empty() && anonymous;
+    }
+    absl::StatusOr<std::string> plain =
+        crypto_->Decrypt(rec.caller_ct, rec.ticket.ticket_id());
+    v1::CallerIdentity stored;
+    return plain.ok() && stored.ParseFromString(*plain) &&
+           SameCaller(stored, StoredCaller(req.caller()));
+  }
+
   static absl::Status ReadRoles(const auth::Principal& who) {
     return auth::RequireRole(
         who, {Role::kCallAgent, Role::kCenterStaff, Role::kEvaluator,

@@ -31,13 +31,15 @@ namespace hotline::intake {
 struct TicketRecord {
   int64_t row_id = 0;
   v1::Ticket ticket;
-  std::string caller_ct;     // empty when anonymous
-  std::string request_hash;  // of the CreateTicket request
+  std::string caller_ct;  // empty when anonymous
+  // CreateTicketFingerprint of the request (no caller data); empty for
+  // orders stored before fingerprints (schema/015–016).
+  std::string request_hash;
 };
 
 struct NewTicket {
   std::string request_id;
-  std::string request_hash;
+  std::string request_hash;  // CreateTicketFingerprint; never caller data
   v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
   std::string caller_ct;
   absl::flat_hash_map<std::string, int> terms;

@@ -42,7 +42,7 @@ absl::StatusOr<TicketRecord> RecordFromRow(sql::ResultSet& rs) {
   }
   if (!rs.isNull(8)) r.ticket.set_merged_into_ticket_id(rs.getString(8));
   *r.ticket.mutable_updated_at() = ToProto(ParseSqlTime(rs.getString(9)));
-  r.request_hash = rs.getString(10);
+  if (!rs.isNull(10)) r.request_hash = rs.getString(10);
   return r;
 }
 
@@ -273,7 +273,8 @@ std::string TicketRow(const NewTicket& t) {
   const std::string created = Quote(SqlTime(FromProto(tk.created_at())));
   return absl::StrCat(
       "(", Quote(tk.ticket_id()), ",", Quote(tk.ticket_number()), ",",
-      Quote(t.request_id), ",", db::SqlHex(t.request_hash), ",",
+      Quote(t.request_id), ",",
+      t.request_hash.empty() ? "NULL" : db::SqlHex(t.request_hash), ",",
       static_cast<int>(tk.channel()), ",", static_cast<int>(tk.request_type()),
       ",", Quote(tk.category_code()), ",", Quote(tk.location().town_code()),
       ",", tk.confidential() ? 1 : 0, ",", tk.caller().anonymous() ? 1 : 0, ",",

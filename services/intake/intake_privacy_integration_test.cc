@@ -1,0 +1,515 @@
+// Caller privacy of intake against a real MariaDB (issue 13): a dump of the
+// databases yields no caller identity without the caller key, not even by
+// hashing candidate phone numbers; the caller keys rotate online, in
+// resumable batches, while the service answers; a whistle-blower's identity
+// is revealed only to center staff, with a reason, audited, while the order
+// is open.
+
+#include <grpcpp/grpcpp.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/connection.h"
+#include "common/db/migrations.h"
+#include "common/runtime/service_runtime.h"
+#include "common/server/proto_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hotline/v1/events.grpc.pb.h"
+#include "hotline/v1/intake.grpc.pb.h"
+#include "hotline/v1/routing.grpc.pb.h"
+#include "services/assessment/assessment_service.h"
+#include "services/intake/caller_crypto.h"
+#include "services/intake/intake_service.h"
+#include "services/routing/routing_service.h"
+#include "tests/support/service_fixture.h"
+
+namespace hotline::intake {
+namespace {
+
+using ::hotline::testing::kAgentToken;
+using ::hotline::testing::kAuditorToken;
+using ::hotline::testing::kCenterToken;
+using ::hotline::testing::kEvaluatorToken;
+using ::hotline::testing::kServiceToken;
+using ::hotline::testing::ServiceOptions;
+using ::hotline::testing::ServiceUnderTest;
+
+constexpr char kAesA[] =
+    "5b1f0c3e9a7d4b2c8e6f0a1b3c5d7e9f2a4c6e8b0d1f3a5c7e9b1d3f5a7c9e1b";
+constexpr char kHmacA[] =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+
+// A key file at a fresh path; removed by the destructor.
+class KeyFile {
+ public:
+  explicit KeyFile(const std::string& text) {
+    char path[] = "/tmp/hotline-privacy-keys-XXXXXX";
+    const int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    close(fd);
+    path_ = path;
+    std::ofstream(path_) << text;
+  }
+  ~KeyFile() { std::remove(path_.c_str()); }
+  // Points HOTLINE_CALLER_KEY_FILE at this file.
+  void Use() const { setenv("HOTLINE_CALLER_KEY_FILE", path_.c_str(), 1); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A caller of the test data.
+struct Caller {
+  std::string name, phone, sent_phone, id_number, address;
+};
+
+// 17 digits + the GB 11643 check character.
+std::string IdNumber(const std::string& first17) {
+  static const int kWeights[] = {7, 9, 10, 5,  8, 4, 2, 1, 6,
+                                 3, 7, 9,  10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + "10X98765432"[sum % 11];
+}
+
+std::vector<Caller> Callers() {
+  return {
+      {"张三丰", "13812345678", "138-1234-5678", IdNumber("11010519491231002"),
+       "大足区龙岗街道五星大道88号3栋2单元"},
+      {"李秀英", "13900002222", "13900002222", IdNumber("50022519880512342"),
+       "大足区龙水镇南山社区幸福路12号"},
+      {"王建国", "15923456789", "+86 159 2345 6789",
+       IdNumber("50011119700101123"), "大足区棠香街道二环南路66号附5号"},
+      {"欧阳娜娜", "18623001234", "186 2300 1234",
+       IdNumber("50022520010909004"), "大足区智凤街道登云社区7组"},
+  };
+}
+
+v1::CreateTicketRequest OrderOf(const std::string& request_id, const Caller& c,
+                                v1::RequestType type) {
+  v1::CreateTicketRequest r;
+  r.set_request_id(request_id);
+  r.set_channel(v1::CHANNEL_PHONE);
+  r.set_request_type(type);
+  r.set_category_code("urban.road.streetlight");
+  r.mutable_location()->set_town_code("town.longshui");
+  r.mutable_location()->set_address("龙水镇五金市场东门");
+  r.set_title("龙水镇五金市场路灯不亮");
+  r.set_content("五金市场东门附近的三盏路灯已经一周不亮了，晚上出行很不安全。");
+  r.mutable_caller()->set_name(c.name);
+  r.mutable_caller()->set_phone(c.sent_phone);
+  r.mutable_caller()->set_id_number(c.id_number);
+  r.mutable_caller()->set_address(c.address);
+  return r;
+}
+
+std::string Digest(const EVP_MD* md, const std::string& in) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(in.data(), in.size(), out, &n, md, nullptr);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream sos(&out);
+  google::protobuf::io::CodedOutputStream cos(&sos);
+  cos.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&cos);
+  return out;
+}
+
+// "138-1234-5678" style of an 11-digit phone.
+std::string Dashed(const std::string& p, char sep) {
+  return absl::StrCat(p.substr(0, 3), std::string(1, sep), p.substr(3, 4),
+                      std::string(1, sep), p.substr(7));
+}
+
+// One cell of a dump.
+struct Cell {
+  std::string where;  // schema.table.column
+  std::string bytes;
+};
+
+// Every column of every row of every table the pool's user can read.
+std::vector<Cell> DumpSchema(db::ConnectionPool& pool,
+                             const std::string& label) {
+  std::vector<Cell> cells;
+  auto conn = pool.Acquire();
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  if (!conn.ok()) return cells;
+  auto tables = (*conn)->Query("SHOW TABLES");
+  EXPECT_TRUE(tables.ok());
+  std::vector<std::string> names;
+  while ((*tables)->next()) names.push_back((*tables)->getString(1));
+  for (const auto& table : names) {
+    auto rs = (*conn)->Query(absl::StrCat("SELECT * FROM `", table, "`"));
+    EXPECT_TRUE(rs.ok()) << table;
+    if (!rs.ok()) continue;
+    sql::ResultSetMetaData* meta = (*rs)->getMetaData();
+    const int cols = meta->getColumnCount();
+    while ((*rs)->next()) {
+      for (int c = 1; c <= cols; ++c) {
+        if ((*rs)->isNull(c)) continue;
+        cells.push_back(Cell{absl::StrCat(label, ".", table, ".",
+                                          std::string(meta->getColumnName(c))),
+                             std::string((*rs)->getString(c))});
+      }
+    }
+  }
+  return cells;
+}
+
+// The forms in which a cell may hold a value: its bytes, and what they
+// decode to when they are hex or base64 text.
+std::vector<std::string> Forms(const std::string& bytes) {
+  std::vector<std::string> forms = {bytes};
+  bool hex = !bytes.empty() && bytes.size() % 2 == 0;
+  for (char ch : bytes)
+    hex &= absl::ascii_isxdigit(static_cast<unsigned char>(ch));
+  if (hex) forms.push_back(absl::HexStringToBytes(bytes));
+  std::string b64;
+  if (bytes.size() >= 12 && absl::Base64Unescape(bytes, &b64)) {
+    forms.push_back(b64);
+  }
+  return forms;
+}
+
+// Base64 texts that occur inside the base64 of any text containing `s`
+// (the three alignments, edges cut off).
+std::vector<std::string> Base64Inner(const std::string& s) {
+  std::vector<std::string> out;
+  for (int off = 0; off < 3; ++off) {
+    std::string b64 = absl::Base64Escape(std::string(off, '\x01') + s);
+    const size_t head = off == 0 ? 0 : 4;
+    if (b64.size() < head + 4 + 8) continue;
+    out.push_back(b64.substr(head, b64.size() - head - 4));
+  }
+  return out;
+}
+
+class PrivacyDumpTest : public ::testing::Test {};
+
+// The dump test (issue 13): orders with callers, delivered to routing and
+// assessment; then every column of every row of every table of the three
+// schemas is searched for the callers' identity in clear, in base64, and
+// for any digest (SHA-256, SHA-1, MD5; raw, hex, upper-case hex; once or
+// twice) of the candidate phones (the real ones and their neighbours) in
+// every plausible serialization: the number as typed and normalised, the
+// CallerIdentity, and the CreateTicket request as sent (the rest of it is
+// stored in clear, so an attacker knows it), with and without the RPC name
+// in front. Nothing may match.
+TEST_F(PrivacyDumpTest, NoDigestOrTextInAnyTableRecoversACaller) {
+  KeyFile keys(absl::StrCat("k2026a ", kAesA, "\nhmac ", kHmacA, "\n"));
+  keys.Use();
+  auto routing = ServiceUnderTest::Start(routing::Definition());
+  ASSERT_TRUE(routing.ok()) << routing.status();
+  auto assessment = ServiceUnderTest::Start(assessment::Definition());
+  ASSERT_TRUE(assessment.ok()) << assessment.status();
+  ServiceOptions options;
+  options.subscribers = {{"routing", (*routing)->address()},
+                         {"assessment", (*assessment)->address()}};
+  auto intake = ServiceUnderTest::Start(Definition(), options);
+  ASSERT_TRUE(intake.ok()) << intake.status();
+  auto stub = v1::IntakeService::NewStub((*intake)->channel());
+
+  const std::vector<Caller> callers = Callers();
+  std::vector<v1::CreateTicketRequest> sent;
+  const v1::RequestType types[] = {
+      v1::REQUEST_TYPE_HELP_SEEKING, v1::REQUEST_TYPE_COMPLAINT,
+      v1::REQUEST_TYPE_REPORT, v1::REQUEST_TYPE_CONSULTATION};
+  for (size_t i = 0; i < callers.size(); ++i) {
+    v1::CreateTicketRequest r =
+        OrderOf(absl::StrCat("dump-", i), callers[i], types[i]);
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kAgentToken);
+    v1::CreateTicketResponse resp;
+    grpc::Status s = stub->CreateTicket(&ctx, r, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    sent.push_back(r);
+    // A reveal, a search by phone: the audit and query paths run too.
+    grpc::ClientContext rctx;
+    ServiceUnderTest::Authorize(&rctx, kCenterToken);
+    v1::RevealCallerRequest rv;
+    rv.set_request_id(absl::StrCat("dump-rv-", i));
+    rv.set_ticket_id(resp.ticket().ticket_id());
+    rv.set_purpose(v1::REVEAL_PURPOSE_FOLLOW_UP);
+    rv.set_reason("回访核实办理结果");
+    v1::RevealCallerResponse revealed;
+    ASSERT_TRUE(stub->RevealCaller(&rctx, rv, &revealed).ok());
+    EXPECT_EQ(revealed.caller().phone(), callers[i].phone);
+    grpc::ClientContext sctx;
+    ServiceUnderTest::Authorize(&sctx, kAgentToken);
+    v1::SearchTicketsRequest sr;
+    sr.set_caller_phone(callers[i].phone);
+    v1::SearchTicketsResponse found;
+    ASSERT_TRUE(stub->SearchTickets(&sctx, sr, &found).ok());
+    EXPECT_EQ(found.tickets_size(), 1);
+  }
+  // The events reach routing and assessment.
+  for (int i = 0; i < 200; ++i) {
+    auto conn = (*intake)->instance().pool().Acquire();
+    ASSERT_TRUE(conn.ok());
+    auto rs = (*conn)->Query("SELECT COUNT(*) FROM outbox_pending");
+    ASSERT_TRUE(rs.ok());
+    (*rs)->next();
+    if ((*rs)->getInt64(1) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  std::vector<Cell> cells = DumpSchema((*intake)->instance().pool(), "intake");
+  ASSERT_GT(cells.size(), 500u);
+  for (auto& c : DumpSchema((*routing)->instance().pool(), "routing")) {
+    cells.push_back(std::move(c));
+  }
+  for (auto& c : DumpSchema((*assessment)->instance().pool(), "assessment")) {
+    cells.push_back(std::move(c));
+  }
+
+  // Needles: digest (in any form) → what it is a digest of.
+  absl::flat_hash_map<std::string, std::string> digests;
+  const std::pair<const char*, const EVP_MD*> algos[] = {
+      {"sha256", EVP_sha256()}, {"sha1", EVP_sha1()}, {"md5", EVP_md5()}};
+  auto add = [&](const std::string& what, const std::string& plain) {
+    for (const auto& [name, md] : algos) {
+      const std::string once = Digest(md, plain);
+      const std::string hex = absl::BytesToHexString(once);
+      const std::string twice = Digest(md, hex);
+      for (const std::string& d : {once, twice}) {
+        const std::string label =
+            absl::StrCat(name, d == once ? "" : "(hex(", d == once ? "" : name,
+                         d == once ? "" : "))", " of ", what);
+        digests.emplace(d, label);
+        digests.emplace(absl::BytesToHexString(d), label);
+        digests.emplace(absl::AsciiStrToUpper(absl::BytesToHexString(d)),
+                        label);
+      }
+    }
+  };
+  int candidates = 0;
+  for (size_t i = 0; i < callers.size(); ++i) {
+    const Caller& who = callers[i];
+    const int64_t real = std::stoll(who.phone);
+    add(absl::StrCat("id number of caller ", i), who.id_number);
+    add(absl::StrCat("name of caller ", i), who.name);
+    add(absl::StrCat("address of caller ", i), who.address);
+    for (int64_t delta = -20; delta <= 20; ++delta) {
+      const std::string p = std::to_string(real + delta);
+      const std::string what =
+          absl::StrCat("phone ", p, delta == 0 ? " (real)" : "");
+      ++candidates;
+      for (const std::string& form :
+           {p, "+86" + p, "86" + p, "+86 " + Dashed(p, ' '), Dashed(p, '-'),
+            Dashed(p, ' '), who.name + p, p + who.name, p + who.id_number}) {
+        add(absl::StrCat(what, " as \"", form, "\""), form);
+      }
+      v1::CallerIdentity alone;
+      alone.set_phone(p);
+      add(absl::StrCat(what, " as CallerIdentity"), Deterministic(alone));
+      v1::CallerIdentity full;
+      full.set_name(who.name);
+      full.set_phone(p);
+      full.set_id_number(who.id_number);
+      full.set_address(who.address);
+      add(absl::StrCat(what, " in the CallerIdentity"), Deterministic(full));
+      for (const std::string& typed : {p, Dashed(p, '-'), who.sent_phone}) {
+        if (typed == who.sent_phone && delta != 0) continue;
+        v1::CreateTicketRequest r = sent[i];
+        r.mutable_caller()->set_phone(typed);
+        const std::string body = Deterministic(r);
+        for (const std::string& prefix :
+             {std::string(), std::string("CreateTicket"),
+              std::string("CreateTicket", 13)}) {
+          add(absl::StrCat(what, " in the CreateTicket request (typed ", typed,
+                           ", prefix of ", prefix.size(), " bytes)"),
+              prefix + body);
+        }
+      }
+    }
+  }
+  ASSERT_EQ(candidates, 164);
+
+  // Clear text and base64 of each identity field.
+  std::vector<std::pair<std::string, std::string>> texts;
+  for (size_t i = 0; i < callers.size(); ++i) {
+    const Caller& who = callers[i];
+    for (const std::string& s :
+         {who.name, who.phone, who.sent_phone, Dashed(who.phone, '-'),
+          who.id_number, who.address}) {
+      texts.push_back({s, absl::StrCat("caller ", i, " in clear")});
+      for (const std::string& b : Base64Inner(s)) {
+        texts.push_back({b, absl::StrCat("caller ", i, " in base64")});
+      }
+      texts.push_back(
+          {absl::BytesToHexString(s), absl::StrCat("caller ", i, " in hex")});
+    }
+  }
+
+  const size_t kLengths[] = {16, 20, 32, 40, 64};
+  int findings = 0;
+  for (const Cell& cell : cells) {
+    for (const std::string& form : Forms(cell.bytes)) {
+      for (size_t len : kLengths) {
+        for (size_t at = 0; at + len <= form.size(); ++at) {
+          auto hit = digests.find(form.substr(at, len));
+          if (hit != digests.end() && ++findings <= 20) {
+            ADD_FAILURE() << cell.where << " holds the " << hit->second;
+          }
+        }
+      }
+      for (const auto& [text, label] : texts) {
+        if (form.find(text) != std::string::npos && ++findings <= 20) {
+          ADD_FAILURE() << cell.where << " holds " << label;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(findings, 0) << "cells searched: " << cells.size()
+                         << ", digests: " << digests.size();
+}
+
+// A client of one service address.
+class Client {
+ public:
+  explicit Client(const std::string& address)
+      : stub_(v1::IntakeService::NewStub(grpc::CreateChannel(
+            address, grpc::InsecureChannelCredentials()))) {}
+
+  grpc::Status Create(const v1::CreateTicketRequest& r,
+                      v1::CreateTicketResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kAgentToken);
+    return stub_->CreateTicket(&ctx, r, resp);
+  }
+  grpc::Status Reveal(const std::string& request_id,
+                      const std::string& ticket_id, v1::RevealPurpose purpose,
+                      const std::string& reason, const std::string& token,
+                      v1::RevealCallerResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::RevealCallerRequest req;
+    req.set_request_id(request_id);
+    req.set_ticket_id(ticket_id);
+    req.set_purpose(purpose);
+    req.set_reason(reason);
+    return stub_->RevealCaller(&ctx, req, resp);
+  }
+  // The orders found by phone.
+  std::vector<std::string> ByPhone(const std::string& phone) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kAgentToken);
+    v1::SearchTicketsRequest req;
+    req.set_caller_phone(phone);
+    v1::SearchTicketsResponse resp;
+    grpc::Status s = stub_->SearchTickets(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::vector<std::string> ids;
+    for (const auto& t : resp.tickets()) ids.push_back(t.ticket_id());
+    return ids;
+  }
+  v1::IntakeService::Stub& stub() { return *stub_; }
+
+ private:
+  std::unique_ptr<v1::IntakeService::Stub> stub_;
+};
+
+int64_t Count(db::ConnectionPool& pool, const std::string& sql) {
+  auto conn = pool.Acquire();
+  EXPECT_TRUE(conn.ok());
+  auto rs = (*conn)->Query(sql);
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  (*rs)->next();
+  return (*rs)->getInt64(1);
+}
+
+// Migration 016 on an order stored before it (its unkeyed digest of the
+// whole request, caller included, and no key ids): the digest is erased and
+// the key ids are read from the row; a retry of that order still replays,
+// and one with another caller or another title is refused. New orders keep
+// a fingerprint without the caller: a retry typing the phone differently
+// replays, one with another caller is refused.
+TEST(PrivacyMigrationTest, OldDigestsAreErasedAndRetriesStillCompare) {
+  KeyFile keys(absl::StrCat("k2026a ", kAesA, "\nhmac ", kHmacA, "\n"));
+  keys.Use();
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  Client client((*svc)->address());
+  const std::vector<Caller> callers = Callers();
+  const v1::CreateTicketRequest old_order =
+      OrderOf("legacy-1", callers[0], v1::REQUEST_TYPE_COMPLAINT);
+  v1::CreateTicketResponse first;
+  ASSERT_TRUE(client.Create(old_order, &first).ok());
+  // As stored before 015/016.
+  const std::string old_digest = Digest(
+      EVP_sha256(), std::string("CreateTicket", 13) + Deterministic(old_order));
+  ASSERT_TRUE((*svc)
+                  ->schema()
+                  .Execute(absl::StrCat(
+                      "UPDATE ticket SET request_hash = UNHEX('",
+                      absl::BytesToHexString(old_digest),
+                      "'), caller_key_id = '', caller_hash_key = '' WHERE "
+                      "request_id = 'legacy-1'"))
+                  .ok());
+  std::ifstream in(absl::StrCat(HOTLINE_SOURCE_DIR,
+                                "/services/intake/schema/"
+                                "016_erase_request_digests.sql"));
+  ASSERT_TRUE(in.good());
+  const std::string sql((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+  for (const std::string& statement : db::SplitSqlStatements(sql)) {
+    ASSERT_TRUE((*svc)->schema().Execute(statement).ok()) << statement;
+  }
+  db::ConnectionPool& pool = (*svc)->instance().pool();
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM ticket WHERE request_hash IS "
+                  "NULL AND caller_key_id = 'k2026a' AND "
+                  "caller_hash_key = 'hmac'"),
+            1);
+  v1::CreateTicketResponse again;
+  ASSERT_TRUE(client.Create(old_order, &again).ok());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.ticket().ticket_id(), first.ticket().ticket_id());
+  v1::CreateTicketRequest other_caller = old_order;
+  other_caller.mutable_caller()->set_phone(callers[1].phone);
+  EXPECT_EQ(client.Create(other_caller, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::CreateTicketRequest other_title = old_order;
+  other_title.set_title("龙水镇五金市场路灯闪烁");
+  EXPECT_EQ(client.Create(other_title, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+
+  v1::CreateTicketRequest fresh =
+      OrderOf("fresh-1", callers[0], v1::REQUEST_TYPE_COMPLAINT);
+  ASSERT_TRUE(client.Create(fresh, &first).ok());
+  fresh.mutable_caller()->set_phone("+86 138 1234 5678");
+  ASSERT_TRUE(client.Create(fresh, &again).ok());
+  EXPECT_TRUE(again.replayed());
+  EXPECT_EQ(again.ticket().ticket_id(), first.ticket().ticket_id());
+  fresh.mutable_caller()->set_name("张三");
+  EXPECT_EQ(client.Create(fresh, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  fresh.clear_caller();
+  EXPECT_EQ(client.Create(fresh, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM ticket WHERE request_id = "
+                  "'fresh-1' AND request_hash IS NOT NULL"),
+            1);
+}
+
+}  // namespace
+}  // namespace hotline::intake
