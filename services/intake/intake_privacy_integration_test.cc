@@ -33,6 +33,8 @@
 #include "services/assessment/assessment_service.h"
 #include "services/intake/caller_crypto.h"
 #include "services/intake/intake_service.h"
+#include "services/intake/key_rotation.h"
+#include "services/intake/mysql_key_rotation_store.h"
 #include "services/routing/routing_service.h"
 #include "tests/support/service_fixture.h"
 
@@ -382,6 +384,11 @@ TEST_F(PrivacyDumpTest, NoDigestOrTextInAnyTableRecoversACaller) {
                          << ", digests: " << digests.size();
 }
 
+constexpr char kAesB[] =
+    "c3a1e5f7092b4d6f8a0c2e4f6a8b0d2f4e6a8c0e2b4d6f8a0c2e4a6b8d0f2a4c";
+constexpr char kHmacB[] =
+    "7e6d5c4b3a29180f1e2d3c4b5a69788796a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1";
+
 // A client of one service address.
 class Client {
  public:
@@ -427,6 +434,19 @@ class Client {
   std::unique_ptr<v1::IntakeService::Stub> stub_;
 };
 
+// Another replica of a running service: the same schema and token file, the
+// key file HOTLINE_CALLER_KEY_FILE names now.
+std::unique_ptr<runtime::ServiceInstance> Replica(ServiceUnderTest& svc) {
+  auto inst =
+      runtime::ServiceInstance::Create(Definition(), svc.instance().config());
+  EXPECT_TRUE(inst.ok()) << inst.status();
+  if (!inst.ok()) return nullptr;
+  absl::Status s = (*inst)->Start();
+  EXPECT_TRUE(s.ok()) << s;
+  EXPECT_TRUE((*inst)->host().serving());
+  return std::move(*inst);
+}
+
 int64_t Count(db::ConnectionPool& pool, const std::string& sql) {
   auto conn = pool.Acquire();
   EXPECT_TRUE(conn.ok());
@@ -434,6 +454,193 @@ int64_t Count(db::ConnectionPool& pool, const std::string& sql) {
   EXPECT_TRUE(rs.ok()) << rs.status();
   (*rs)->next();
   return (*rs)->getInt64(1);
+}
+
+// Rows written under key A (ids ka/ha) are rotated to key B (kb/hb) while
+// replicas answer: before, during (the rotation stopped half way, and a
+// batch that dies half way leaves nothing behind), and after (resumed by the
+// operator command), every order reveals its own caller and is found by
+// phone; at the end no row is under A, and a replica whose key file has
+// only B serves every order.
+TEST(PrivacyRotationTest, RotatesOnlineResumablyAndTheOldKeyIsDropped) {
+  KeyFile a(absl::StrCat("ka ", kAesA, "\nhmac ha ", kHmacA, "\n"));
+  a.Use();
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  Client old_client((*svc)->address());
+  std::vector<Caller> callers = Callers();
+  std::vector<std::pair<std::string, Caller>> orders;  // ticket id, caller
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < callers.size(); ++i) {
+      v1::CreateTicketResponse resp;
+      grpc::Status s =
+          old_client.Create(OrderOf(absl::StrCat("rot-", round, "-", i),
+                                    callers[i], v1::REQUEST_TYPE_COMPLAINT),
+                            &resp);
+      ASSERT_TRUE(s.ok()) << s.error_message();
+      orders.push_back({resp.ticket().ticket_id(), callers[i]});
+    }
+  }
+  {
+    v1::CreateTicketRequest anon =
+        OrderOf("rot-anon", callers[0], v1::REQUEST_TYPE_SUGGESTION);
+    anon.clear_caller();
+    v1::CreateTicketResponse resp;
+    ASSERT_TRUE(old_client.Create(anon, &resp).ok());
+  }
+  db::ConnectionPool& pool = (*svc)->instance().pool();
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM ticket WHERE caller_key_id = "
+                  "'ka' AND caller_hash_key = 'ha'"),
+            8);
+
+  // Step 1 of the procedure: the replicas restart with B first, A kept.
+  KeyFile ab(absl::StrCat("kb ", kAesB, "\nka ", kAesA, "\nhmac hb ", kHmacB,
+                          "\nhmac ha ", kHmacA, "\n"));
+  ab.Use();
+  auto replica = Replica(**svc);
+  ASSERT_NE(replica, nullptr);
+  Client client(absl::StrCat("127.0.0.1:", replica->port()));
+  {
+    v1::CreateTicketResponse resp;
+    ASSERT_TRUE(
+        client
+            .Create(OrderOf("rot-new", callers[1], v1::REQUEST_TYPE_COMPLAINT),
+                    &resp)
+            .ok());
+    orders.push_back({resp.ticket().ticket_id(), callers[1]});
+    // Same caller under the old hash key: still suggested as a repeat.
+    bool same_caller = false;
+    for (const auto& c : resp.repeat_candidates()) {
+      same_caller |= c.signal() == v1::REPEAT_SIGNAL_SAME_CALLER;
+    }
+    EXPECT_TRUE(same_caller);
+  }
+  int next_reveal = 0;
+  auto all_readable = [&](Client& c, const std::string& when) {
+    for (const auto& [id, who] : orders) {
+      v1::RevealCallerResponse r;
+      grpc::Status s = c.Reveal(absl::StrCat("rot-rv-", next_reveal++), id,
+                                v1::REVEAL_PURPOSE_FOLLOW_UP,
+                                "回访核实办理结果", kCenterToken, &r);
+      ASSERT_TRUE(s.ok()) << when << ": " << s.error_message();
+      EXPECT_EQ(r.caller().phone(), who.phone) << when;
+      EXPECT_EQ(r.caller().name(), who.name) << when;
+      EXPECT_EQ(r.caller().id_number(), who.id_number) << when;
+    }
+    for (const Caller& who : callers) {
+      const size_t expected = who.phone == callers[1].phone ? 3 : 2;
+      EXPECT_EQ(c.ByPhone(who.phone).size(), expected) << when << who.phone;
+    }
+  };
+  all_readable(client, "before");
+
+  // Half way: two batches of two rows, then the process stops.
+  auto crypto = CallerCrypto::LoadFile(ab.path());
+  ASSERT_TRUE(crypto.ok()) << crypto.status();
+  {
+    MysqlKeyRotationStore store(&replica->pool());
+    RotationOptions o;
+    o.batch_size = 2;
+    o.max_batches = 2;
+    auto p = RotateCallerKeys(store, *crypto, o);
+    ASSERT_TRUE(p.ok()) << p.status();
+    EXPECT_FALSE(p->finished);
+    EXPECT_EQ(p->rewritten, 4);
+    EXPECT_EQ(p->target, "kb/hb");
+  }
+  // A batch that dies half way (the second row fails) changes nothing.
+  {
+    MysqlKeyRotationStore store(&replica->pool());
+    const RotationTarget target{"kb", "hb"};
+    int seen = 0;
+    auto died = store.RunBatch(
+        target, 3,
+        [&](const CallerKeyRow& row)
+            -> absl::StatusOr<std::optional<CallerKeyRow>> {
+          if (++seen == 2) return absl::InternalError("killed");
+          return RekeyRow(*crypto, row);
+        },
+        absl::Now());
+    EXPECT_FALSE(died.ok());
+  }
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM ticket WHERE caller_key_id = "
+                  "'ka'"),
+            4);
+  EXPECT_EQ(Count(pool, "SELECT rewritten FROM caller_key_rotation"), 4);
+  all_readable(client, "half way");
+
+  // The operator command resumes it, while a reader keeps revealing.
+  std::atomic<bool> done{false};
+  std::atomic<int> read_errors{0}, reads{0};
+  std::thread reader([&] {
+    Client c(absl::StrCat("127.0.0.1:", replica->port()));
+    int n = 0;
+    while (!done.load()) {
+      for (const auto& [id, who] : orders) {
+        v1::RevealCallerResponse r;
+        grpc::Status s = c.Reveal(absl::StrCat("rot-bg-", n++), id,
+                                  v1::REVEAL_PURPOSE_FOLLOW_UP,
+                                  "回访核实办理结果", kCenterToken, &r);
+        ++reads;
+        if (!s.ok() || r.caller().phone() != who.phone) ++read_errors;
+      }
+    }
+  });
+  const std::string command = absl::StrCat(
+      HOTLINE_BINARY_DIR, "/services/intake/hotline-intake rotate-keys",
+      " --mysql='", (*svc)->instance().config().mysql_url,
+      "' --caller_key_file=", ab.path(), " --batch_size=2 2>&1");
+  std::string output;
+  FILE* f = popen(command.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buf[512];
+  while (fgets(buf, sizeof buf, f) != nullptr) output += buf;
+  const int rc = pclose(f);
+  done = true;
+  reader.join();
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_THAT(output, ::testing::HasSubstr("finished"));
+  EXPECT_THAT(output, ::testing::HasSubstr("kb/hb"));
+  EXPECT_EQ(read_errors.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  for (const Caller& who : callers) {
+    EXPECT_EQ(output.find(who.phone), std::string::npos);
+    EXPECT_EQ(output.find(who.name), std::string::npos);
+  }
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM ticket WHERE caller_ct IS NOT "
+                  "NULL AND (caller_key_id <> 'kb' OR caller_hash_key "
+                  "<> 'hb')"),
+            0);
+  EXPECT_EQ(Count(pool,
+                  "SELECT COUNT(*) FROM caller_key_rotation WHERE "
+                  "target = 'kb/hb' AND finished_at IS NOT NULL"),
+            1);
+  {
+    auto conn = pool.Acquire();
+    ASSERT_TRUE(conn.ok());
+    auto rs = (*conn)->Query(
+        "SELECT caller_ct FROM ticket WHERE caller_ct IS NOT NULL");
+    ASSERT_TRUE(rs.ok());
+    int n = 0;
+    while ((*rs)->next()) {
+      EXPECT_EQ(CallerCrypto::KeyIdOf(std::string((*rs)->getString(1))), "kb");
+      ++n;
+    }
+    EXPECT_EQ(n, 9);
+  }
+
+  // The old key is no longer needed.
+  KeyFile b(absl::StrCat("kb ", kAesB, "\nhmac hb ", kHmacB, "\n"));
+  b.Use();
+  auto only_b = Replica(**svc);
+  ASSERT_NE(only_b, nullptr);
+  Client b_client(absl::StrCat("127.0.0.1:", only_b->port()));
+  all_readable(b_client, "after, with key B only");
+  replica->Shutdown();
+  only_b->Shutdown();
 }
 
 // Migration 016 on an order stored before it (its unkeyed digest of the

@@ -144,12 +144,16 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                              req->request_type() == v1::REQUEST_TYPE_REPORT);
           const bool anonymous = IsAnonymous(req->caller());
           t.mutable_caller()->set_anonymous(anonymous);
+          std::vector<std::string> other_hashes;  // under older hash keys
           if (!anonymous) {
             v1::CallerIdentity c = req->caller();
             if (!c.phone().empty()) {
               const std::string phone = *NormalizePhone(c.phone());
               c.set_phone(phone);
-              t.set_caller_hash(crypto_->PhoneHash(phone));
+              other_hashes = crypto_->PhoneHashes(phone);
+              t.set_caller_hash(other_hashes.front());
+              other_hashes.erase(other_hashes.begin());
+              nt.caller_hash_key = crypto_->active_hmac_id();
             }
             if (!c.id_number().empty() && c.id_number().back() == 'x') {
               c.mutable_id_number()->back() = 'X';
@@ -206,6 +210,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
 
           RepeatQuery q;
           q.caller_hash = t.caller_hash();
+          q.other_caller_hashes = std::move(other_hashes);
           q.town_code = t.location().town_code();
           q.signature = nt.signature;
           q.since = now - absl::Hours(24) * settings_.repeat_window_days;
@@ -362,7 +367,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             if (!phone)
               return absl::InvalidArgumentError(
                   "caller_phone: not a phone number");
-            f.caller_hash = crypto_->PhoneHash(*phone);
+            f.caller_hashes = crypto_->PhoneHashes(*phone);
           }
           if (!req->caller_hash().empty()) {
             bool hex = req->caller_hash().size() == 64;
@@ -372,10 +377,12 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             if (!hex)
               return absl::InvalidArgumentError(
                   "caller_hash: not 64 hex chars");
-            if (!f.caller_hash.empty() && f.caller_hash != req->caller_hash()) {
+            if (!f.caller_hashes.empty() &&
+                std::find(f.caller_hashes.begin(), f.caller_hashes.end(),
+                          req->caller_hash()) == f.caller_hashes.end()) {
               return absl::OkStatus();  // ANDed keys that cannot both match
             }
-            f.caller_hash = req->caller_hash();
+            f.caller_hashes = {req->caller_hash()};
           }
           if (!req->text().empty()) {
             RETURN_IF_ERROR(CheckText("text", req->text(), {true, 200, false}));

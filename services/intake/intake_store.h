@@ -41,7 +41,9 @@ struct NewTicket {
   std::string request_id;
   std::string request_hash;  // CreateTicketFingerprint; never caller data
   v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
-  std::string caller_ct;
+  std::string caller_ct;  // its key id is stored beside it
+  // The key id of ticket.caller_hash (CallerCrypto::active_hmac_id).
+  std::string caller_hash_key;
   absl::flat_hash_map<std::string, int> terms;
   std::vector<uint32_t> signature;      // MinHash of terms
   std::vector<v1::TicketEvent> events;  // appended to the outbox
@@ -49,6 +51,9 @@ struct NewTicket {
 
 struct RepeatQuery {
   std::string caller_hash;          // may be empty
+  // The same phone under the key file's other phone-hash keys (rows not yet
+  // re-keyed by a rotation).
+  std::vector<std::string> other_caller_hashes;
   std::string town_code;            // may be empty
   std::vector<uint32_t> signature;  // MinHash of the new order's terms
   absl::Time since;
@@ -76,7 +81,8 @@ struct TicketFilter {
   v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
   std::optional<absl::Time> from, to;  // received_at in [from, to)
   std::string number_prefix;
-  std::string caller_hash;
+  // Any of these (one phone under each phone-hash key); empty: no filter.
+  std::vector<std::string> caller_hashes;
   absl::flat_hash_map<std::string, int> terms;  // text search
   int offset = 0;
   int limit = 50;

@@ -11,6 +11,7 @@
 #include "common/db/transaction.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/intake/caller_crypto.h"
 #include "services/intake/intake_rules.h"
 
 namespace hotline::intake {
@@ -189,9 +190,11 @@ MysqlIntakeStore::FindRepeatsOn(
         i, ", t.id, t.ticket_id, t.ticket_number, t.status, t.received_at, ");
     const std::string since = Quote(SqlTime(q.since));
     if (!q.caller_hash.empty()) {
+      std::vector<std::string> hashes = {Quote(q.caller_hash)};
+      for (const auto& h : q.other_caller_hashes) hashes.push_back(Quote(h));
       parts.push_back(absl::StrCat(
-          "(SELECT ", cols, "1, '' FROM ticket t WHERE t.caller_hash = ",
-          Quote(q.caller_hash), " AND t.received_at >= ", since,
+          "(SELECT ", cols, "1, '' FROM ticket t WHERE t.caller_hash IN (",
+          absl::StrJoin(hashes, ","), ") AND t.received_at >= ", since,
           " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
           " ORDER BY t.received_at DESC LIMIT 10)"));
     }
@@ -280,8 +283,10 @@ std::string TicketRow(const NewTicket& t) {
       ",", tk.confidential() ? 1 : 0, ",", tk.caller().anonymous() ? 1 : 0, ",",
       db::SqlHex(doc.SerializeAsString()), ",",
       t.caller_ct.empty() ? "NULL" : db::SqlHex(t.caller_ct), ",",
-      Quote(tk.caller_hash()), ",", t.terms.size(), ",",
-      static_cast<int>(tk.status()), ",",
+      Quote(t.caller_ct.empty() ? "" : CallerCrypto::KeyIdOf(t.caller_ct)), ",",
+      Quote(tk.caller_hash()), ",",
+      Quote(tk.caller_hash().empty() ? "" : t.caller_hash_key), ",",
+      t.terms.size(), ",", static_cast<int>(tk.status()), ",",
       Quote(SqlTime(FromProto(tk.received_at()))), ",", created, ",", created,
       ",", db::SqlHex(EncodeSignature(t.signature)), ")");
 }
@@ -385,8 +390,9 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
           absl::Status inserted = conn.Execute(absl::StrCat(
               "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
               "request_hash, channel, request_type, category_code, town_code, "
-              "confidential, anonymous, doc, caller_ct, caller_hash, "
-              "term_count, status, received_at, created_at, updated_at, "
+              "confidential, anonymous, doc, caller_ct, caller_key_id, "
+              "caller_hash, caller_hash_key, term_count, status, received_at, "
+              "created_at, updated_at, "
               "signature) VALUES ",
               absl::StrJoin(rows, ",")));
           if (absl::IsAlreadyExists(inserted)) {
@@ -608,8 +614,11 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     where.push_back(absl::StrCat("t.ticket_number LIKE ",
                                  Quote(LikeEscape(f.number_prefix) + "%")));
   }
-  if (!f.caller_hash.empty()) {
-    where.push_back(absl::StrCat("t.caller_hash = ", Quote(f.caller_hash)));
+  if (!f.caller_hashes.empty()) {
+    std::vector<std::string> hashes;
+    for (const auto& h : f.caller_hashes) hashes.push_back(Quote(h));
+    where.push_back(
+        absl::StrCat("t.caller_hash IN (", absl::StrJoin(hashes, ","), ")"));
   }
   std::string sql = absl::StrCat("SELECT ", select, " FROM ", from);
   if (!where.empty())
