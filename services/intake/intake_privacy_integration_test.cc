@@ -643,6 +643,121 @@ TEST(PrivacyRotationTest, RotatesOnlineResumablyAndTheOldKeyIsDropped) {
   only_b->Shutdown();
 }
 
+// Whistle-blowers [10(5)]: a REPORT's caller is revealed only by center
+// staff, with a reason, audited, while the order is open.
+TEST(PrivacyWhistleblowerTest, OnlyCenterStaffWithAReasonWhileOpen) {
+  KeyFile keys(absl::StrCat("k2026a ", kAesA, "\nhmac ", kHmacA, "\n"));
+  keys.Use();
+  ServiceOptions options;
+  options.extra_tokens = "staff-longshui-01 UNIT_STAFF town.longshui\n";
+  auto svc = ServiceUnderTest::Start(Definition(), options);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  Client client((*svc)->address());
+  auto sink = v1::EventSink::NewStub((*svc)->channel());
+  int64_t next_event = 0;
+  std::map<std::string, int64_t> seq;  // per order
+  auto publish = [&](v1::TicketEvent e) {
+    e.set_event_id(absl::StrCat("routing-wb-", ++next_event));
+    e.set_producer("routing");
+    e.set_seq(++seq[e.ticket_id()]);
+    if (e.ticket_number().empty()) e.set_ticket_number("DZ20240208-000001");
+    *e.mutable_occurred_at() = ToProto((*svc)->clock().Now());
+    e.mutable_actor()->set_principal_id("system");
+    e.mutable_actor()->set_role(v1::SERVICE);
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kServiceToken);
+    v1::PublishRequest req;
+    req.set_source_service("routing");
+    *req.add_events() = e;
+    v1::PublishResponse resp;
+    ASSERT_TRUE(sink->Publish(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.acknowledged_event_ids_size(), 1);
+  };
+  const Caller who = Callers()[2];
+  v1::CreateTicketResponse created;
+  ASSERT_TRUE(
+      client.Create(OrderOf("wb-1", who, v1::REQUEST_TYPE_REPORT), &created)
+          .ok());
+  const std::string id = created.ticket().ticket_id();
+  v1::CreateTicketResponse complaint;
+  ASSERT_TRUE(
+      client
+          .Create(OrderOf("wb-2", Callers()[3], v1::REQUEST_TYPE_COMPLAINT),
+                  &complaint)
+          .ok());
+  for (const std::string& t : {id, complaint.ticket().ticket_id()}) {
+    v1::TicketEvent e;
+    e.set_ticket_id(t);
+    e.mutable_dispatched()->set_unit_id("town.longshui");
+    e.mutable_dispatched()->set_dispatch_round(1);
+    publish(e);
+    v1::TicketEvent reviewed;
+    reviewed.set_ticket_id(t);
+    reviewed.mutable_reviewed()->set_approved(true);
+    publish(reviewed);
+  }
+  v1::RevealCallerResponse r;
+  // The evaluator's callback goes through the center.
+  EXPECT_EQ(client
+                .Reveal("wb-rv-1", id, v1::REVEAL_PURPOSE_EVALUATION,
+                        "满意度回访", kEvaluatorToken, &r)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // ... unlike a complaint's, once approved.
+  EXPECT_TRUE(client
+                  .Reveal("wb-rv-2", complaint.ticket().ticket_id(),
+                          v1::REVEAL_PURPOSE_EVALUATION, "满意度回访",
+                          kEvaluatorToken, &r)
+                  .ok());
+  EXPECT_EQ(client
+                .Reveal("wb-rv-3", id, v1::REVEAL_PURPOSE_REPLY, "答复举报人",
+                        "staff-longshui-01", &r)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(client
+                .Reveal("wb-rv-4", id, v1::REVEAL_PURPOSE_INVESTIGATION, "",
+                        kCenterToken, &r)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(client
+                .Reveal("wb-rv-5", id, v1::REVEAL_PURPOSE_INVESTIGATION, "   ",
+                        kCenterToken, &r)
+                .error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(client
+                  .Reveal("wb-rv-6", id, v1::REVEAL_PURPOSE_FOLLOW_UP,
+                          "核实举报线索，联系举报人补充证据", kCenterToken, &r)
+                  .ok());
+  EXPECT_EQ(r.caller().phone(), who.phone);
+  const std::string audit_id = r.audit_id();
+  // Closed: nobody, not even the center.
+  v1::TicketEvent closed;
+  closed.set_ticket_id(id);
+  closed.mutable_closed()->set_reason(v1::CLOSE_REASON_EVALUATION_WINDOW_ENDED);
+  publish(closed);
+  EXPECT_EQ(client
+                .Reveal("wb-rv-7", id, v1::REVEAL_PURPOSE_FOLLOW_UP,
+                        "核实举报线索", kCenterToken, &r)
+                .error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(client
+                .Reveal("wb-rv-8", id, v1::REVEAL_PURPOSE_EVALUATION,
+                        "满意度回访", kEvaluatorToken, &r)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Exactly the one reveal is audited, with its reason.
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kAuditorToken);
+  v1::ListRevealAuditRequest req;
+  req.set_ticket_id(id);
+  v1::ListRevealAuditResponse audit;
+  ASSERT_TRUE(client.stub().ListRevealAudit(&ctx, req, &audit).ok());
+  ASSERT_EQ(audit.entries_size(), 1);
+  EXPECT_EQ(audit.entries(0).audit_id(), audit_id);
+  EXPECT_EQ(audit.entries(0).actor().role(), v1::CENTER_STAFF);
+  EXPECT_EQ(audit.entries(0).reason(), "核实举报线索，联系举报人补充证据");
+}
+
 // Migration 016 on an order stored before it (its unkeyed digest of the
 // whole request, caller included, and no key ids): the digest is erased and
 // the key ids are read from the row; a retry of that order still replays,

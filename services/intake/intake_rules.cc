@@ -461,6 +461,22 @@ bool IsClosed(v1::TicketStatus s) {
          s == v1::TICKET_STATUS_CLOSED_AT_INTAKE;
 }
 
+absl::Status CheckReportReveal(const v1::Ticket& t,
+                               const auth::Principal& who) {
+  if (t.request_type() != v1::REQUEST_TYPE_REPORT) return absl::OkStatus();
+  if (!who.Is(auth::Role::kCenterStaff)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        t.ticket_number(),
+        " is a report (举报): only center staff may reveal its caller"));
+  }
+  if (IsClosed(t.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(t.ticket_number(), " is ", StatusName(t.status()),
+                     ": a closed report's caller is no longer revealed"));
+  }
+  return absl::OkStatus();
+}
+
 std::string CreateTicketFingerprint(const v1::CreateTicketRequest& request) {
   v1::CreateTicketRequest without = request;
   without.clear_caller();

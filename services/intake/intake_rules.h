@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/auth.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
 #include "hotline/v1/routing.pb.h"
@@ -114,6 +115,15 @@ std::string MaskIdNumber(absl::string_view id);  // 5002************1X
 // Keeps text up to the first town-level suffix (街道/镇/乡), then "****".
 std::string MaskAddress(absl::string_view address);
 v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
+
+// Whistle-blowers [10(5)]: the caller of a REPORT (举报) may be revealed
+// only by CENTER_STAFF (an evaluator's callback goes through the center;
+// units never see it), and only while the order is open. PERMISSION_DENIED
+// for any other role, FAILED_PRECONDITION once the order is CLOSED or
+// CLOSED_AT_INTAKE; OK for other request types (their rules are the
+// caller's). The reason and the audit are RevealCaller's, as for any order.
+absl::Status CheckReportReveal(const v1::Ticket& ticket,
+                               const auth::Principal& who);
 
 // The CreateTicket fingerprint stored for idempotency (ticket.request_hash):
 // SHA-256 of the deterministic serialization of the request WITHOUT its

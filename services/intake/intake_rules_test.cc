@@ -261,6 +261,29 @@ TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {
               ::testing::HasSubstr("location.town_code"));
 }
 
+// Whistle-blowers [10(5)]: a report's caller only for the center, while open.
+TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
+  v1::Ticket t;
+  t.set_ticket_number("DZ20240208-000001");
+  t.set_request_type(v1::REQUEST_TYPE_REPORT);
+  t.set_status(v1::TICKET_STATUS_AWAITING_EVALUATION);
+  const auth::Principal center{"c", auth::Role::kCenterStaff, ""};
+  const auth::Principal evaluator{"e", auth::Role::kEvaluator, ""};
+  const auth::Principal unit{"u", auth::Role::kUnitLead, "town.longshui"};
+  EXPECT_TRUE(CheckReportReveal(t, center).ok());
+  EXPECT_EQ(CheckReportReveal(t, evaluator).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckReportReveal(t, unit).code(),
+            absl::StatusCode::kPermissionDenied);
+  t.set_status(v1::TICKET_STATUS_CLOSED);
+  EXPECT_EQ(CheckReportReveal(t, center).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckReportReveal(t, evaluator).code(),
+            absl::StatusCode::kPermissionDenied);
+  t.set_request_type(v1::REQUEST_TYPE_COMPLAINT);
+  EXPECT_TRUE(CheckReportReveal(t, evaluator).ok());
+}
+
 // The stored fingerprint holds no caller data: it does not change with the
 // caller, and it does with anything else.
 TEST(IntakeRulesTest, FingerprintLeavesTheCallerOut) {

@@ -428,6 +428,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           ASSIGN_OR_RETURN(TicketRecord rec,
                            store_->GetTicket(req->ticket_id(), "", &held));
           const v1::Ticket& t = rec.ticket;
+          RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
           if (who.Is(Role::kEvaluator)) {
             if (req->purpose() != v1::REVEAL_PURPOSE_EVALUATION) {
               return absl::PermissionDeniedError(
