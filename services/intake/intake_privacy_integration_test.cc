@@ -758,6 +758,104 @@ TEST(PrivacyWhistleblowerTest, OnlyCenterStaffWithAReasonWhileOpen) {
   EXPECT_EQ(audit.entries(0).reason(), "核实举报线索，联系举报人补充证据");
 }
 
+// A unit's staff create and edit knowledge articles of its own unit and of
+// the units below it in routing's directory (whose ids do not encode the
+// tree); an unrelated town cannot.
+TEST(PrivacyKnowledgeTest, TownStaffWriteForTheirCommunitiesOnly) {
+  KeyFile keys(absl::StrCat("k2026a ", kAesA, "\nhmac ", kHmacA, "\n"));
+  keys.Use();
+  auto routing = ServiceUnderTest::Start(routing::Definition());
+  ASSERT_TRUE(routing.ok()) << routing.status();
+  auto directory = v1::DirectoryService::NewStub((*routing)->channel());
+  auto add = [&](const std::string& id, const std::string& name,
+                 v1::UnitKind kind, const std::string& parent) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    v1::UpsertUnitRequest req;
+    req.set_request_id(absl::StrCat("unit-", id));
+    v1::Unit* u = req.mutable_unit();
+    u->set_unit_id(id);
+    u->set_name(name);
+    u->set_kind(kind);
+    u->set_parent_unit_id(parent);
+    u->set_active(true);
+    u->mutable_liaison()->set_name("刘联络员");
+    u->mutable_liaison()->set_mobile("13900001111");
+    v1::UpsertUnitResponse resp;
+    grpc::Status s = directory->UpsertUnit(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
+  };
+  add("center", "区政务服务管理办", v1::UNIT_KIND_CENTER, "");
+  add("town.longshui", "龙水镇", v1::UNIT_KIND_TOWN_STREET, "center");
+  add("comm.nanshan", "南山社区居委会", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+      "town.longshui");
+  add("vill.qiaotou", "桥头村村委会", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+      "town.longshui");
+  add("grp.qiaotou.3", "桥头村三组", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+      "vill.qiaotou");
+  add("town.youting", "邮亭镇", v1::UNIT_KIND_TOWN_STREET, "center");
+  setenv("HOTLINE_ROUTING", (*routing)->address().c_str(), 1);
+  ServiceOptions options;
+  options.extra_tokens =
+      "staff-longshui-01 UNIT_STAFF town.longshui\n"
+      "staff-youting-01 UNIT_STAFF town.youting\n"
+      "staff-qiaotou-01 UNIT_STAFF vill.qiaotou\n"
+      "staff-nanshan-01 UNIT_STAFF comm.nanshan\n";
+  auto svc = ServiceUnderTest::Start(Definition(), options);
+  unsetenv("HOTLINE_ROUTING");
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto kb = v1::KnowledgeService::NewStub((*svc)->channel());
+  int n = 0;
+  auto create = [&](const std::string& owner, const std::string& token,
+                    v1::Article* out) {
+    v1::CreateArticleRequest c;
+    c.set_request_id(absl::StrCat("kb-sub-", ++n));
+    c.set_owner_unit_id(owner);
+    auto* content = c.mutable_content();
+    content->set_title("南山社区垃圾清运时间");
+    content->set_body(
+        "南山社区生活垃圾每日早七点、晚七点两次清运，大件垃圾请预约。");
+    content->add_category_codes("urban.sanitation.garbage");
+    content->add_keywords("垃圾清运");
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::CreateArticleResponse resp;
+    grpc::Status s = kb->CreateArticle(&ctx, c, &resp);
+    if (out != nullptr) *out = resp.article();
+    return s.error_code();
+  };
+  v1::Article article;
+  EXPECT_EQ(create("comm.nanshan", "staff-longshui-01", &article),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(create("grp.qiaotou.3", "staff-longshui-01", nullptr),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(create("grp.qiaotou.3", "staff-qiaotou-01", nullptr),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(create("town.longshui", "staff-longshui-01", nullptr),
+            grpc::StatusCode::OK);
+  EXPECT_EQ(create("comm.nanshan", "staff-youting-01", nullptr),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(create("grp.qiaotou.3", "staff-nanshan-01", nullptr),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(create("town.longshui", "staff-nanshan-01", nullptr),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The town edits its community's article; the unrelated town cannot.
+  auto update = [&](const std::string& token) {
+    v1::UpdateArticleRequest u;
+    u.set_request_id(absl::StrCat("kb-upd-", ++n));
+    u.set_article_id(article.article_id());
+    u.set_expected_version(article.version());
+    *u.mutable_content() = article.content();
+    u.mutable_content()->set_body("南山社区生活垃圾每日早七点、晚七点清运。");
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::UpdateArticleResponse resp;
+    return kb->UpdateArticle(&ctx, u, &resp).error_code();
+  };
+  EXPECT_EQ(update("staff-youting-01"), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(update("staff-longshui-01"), grpc::StatusCode::OK);
+}
+
 // Migration 016 on an order stored before it (its unkeyed digest of the
 // whole request, caller included, and no key ids): the digest is erased and
 // the key ids are read from the row; a retry of that order still replays,

@@ -543,6 +543,24 @@ bool RequestMatchesOrder(const v1::CreateTicketRequest& r,
   return true;
 }
 
+bool InUnitTree(const Places& places, absl::string_view unit,
+                absl::string_view scope) {
+  if (InSubtree(unit, scope)) return true;
+  std::string at(unit);
+  for (size_t hops = 0; hops <= places.communities.size(); ++hops) {
+    auto parent = places.parents.find(at);
+    if (parent == places.parents.end() || parent->second.empty()) {
+      // Stored before parents were kept: the town/street stands for it.
+      auto town = places.communities.find(at);
+      if (town == places.communities.end()) return false;
+      return InSubtree(town->second, scope);
+    }
+    at = parent->second;
+    if (InSubtree(at, scope)) return true;
+  }
+  return false;
+}
+
 bool InSubtree(absl::string_view unit, absl::string_view scope) {
   if (scope.empty() || unit.empty()) return false;
   return unit == scope ||
@@ -710,6 +728,7 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
       if (at != nullptr && at->kind() == v1::UNIT_KIND_TOWN_STREET &&
           at->active()) {
         p.communities[u.unit_id()] = at->unit_id();
+        p.parents[u.unit_id()] = u.parent_unit_id();
       }
     }
   }

@@ -31,10 +31,21 @@ namespace hotline::intake {
 struct Places {
   absl::flat_hash_map<std::string, std::string> towns;        // code → name
   absl::flat_hash_map<std::string, std::string> communities;  // → town code
+  // Village/community → the unit directly above it (its town/street or
+  // another village/community); may lack communities stored before it was
+  // kept (their town then stands for it).
+  absl::flat_hash_map<std::string, std::string> parents;
   bool operator==(const Places& o) const {
-    return towns == o.towns && communities == o.communities;
+    return towns == o.towns && communities == o.communities &&
+           parents == o.parents;
   }
 };
+
+// True when `unit` is `scope` or below it: InSubtree by id, or up the
+// directory's places (a village/community lies below its parents and its
+// town/street). Bounded: a cycle in the data ends the walk.
+bool InUnitTree(const Places& places, absl::string_view unit,
+                absl::string_view scope);
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is

@@ -261,6 +261,46 @@ TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {
               ::testing::HasSubstr("location.town_code"));
 }
 
+// Issue 13: a unit's subtree follows the directory's places, whose ids do
+// not encode the tree.
+TEST(IntakeRulesTest, UnitTreeFollowsTheDirectory) {
+  std::vector<v1::Unit> units;
+  auto add = [&](const std::string& id, v1::UnitKind kind,
+                 const std::string& parent) {
+    v1::Unit u;
+    u.set_unit_id(id);
+    u.set_kind(kind);
+    u.set_parent_unit_id(parent);
+    u.set_active(true);
+    units.push_back(u);
+  };
+  add("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center");
+  add("comm.nanshan", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
+  add("vill.qiaotou", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
+  add("grp.qiaotou.3", v1::UNIT_KIND_VILLAGE_COMMUNITY, "vill.qiaotou");
+  add("town.youting", v1::UNIT_KIND_TOWN_STREET, "center");
+  const Places p = PlacesFromUnits(units);
+  EXPECT_TRUE(InUnitTree(p, "comm.nanshan", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "vill.qiaotou"));
+  EXPECT_TRUE(InUnitTree(p, "town.longshui", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "town.longshui.x", "town.longshui"));
+  EXPECT_FALSE(InUnitTree(p, "comm.nanshan", "town.youting"));
+  EXPECT_FALSE(InUnitTree(p, "town.longshui", "comm.nanshan"));
+  EXPECT_FALSE(InUnitTree(p, "grp.qiaotou.3", "comm.nanshan"));
+  EXPECT_FALSE(InUnitTree(p, "dept.housing", "town.longshui"));
+  // Stored before parents were kept: the town/street stands for them.
+  Places old = p;
+  old.parents.clear();
+  EXPECT_TRUE(InUnitTree(old, "grp.qiaotou.3", "town.longshui"));
+  EXPECT_FALSE(InUnitTree(old, "grp.qiaotou.3", "town.youting"));
+  // A cycle in the data ends the walk.
+  Places cyclic;
+  cyclic.communities = {{"a", "town.x"}, {"b", "town.x"}};
+  cyclic.parents = {{"a", "b"}, {"b", "a"}};
+  EXPECT_FALSE(InUnitTree(cyclic, "a", "town.y"));
+}
+
 // Whistle-blowers [10(5)]: a report's caller only for the center, while open.
 TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
   v1::Ticket t;

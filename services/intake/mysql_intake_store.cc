@@ -109,11 +109,16 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
     while (ts->next())
       c.places.towns[std::string(ts->getString(1))] = ts->getString(2);
   }));
-  ASSIGN_OR_RETURN(auto cs,
-                   conn->Query("SELECT code, town_code FROM community"));
+  ASSIGN_OR_RETURN(
+      auto cs,
+      conn->Query("SELECT code, town_code, parent_code FROM community"));
   RETURN_IF_ERROR(conn->Guard("read communities", [&] {
-    while (cs->next())
-      c.places.communities[std::string(cs->getString(1))] = cs->getString(2);
+    while (cs->next()) {
+      std::string code = cs->getString(1);
+      c.places.communities[code] = cs->getString(2);
+      std::string parent = cs->getString(3);
+      if (!parent.empty()) c.places.parents[code] = std::move(parent);
+    }
   }));
   return c;
 }
@@ -124,8 +129,10 @@ absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
     towns.push_back(absl::StrCat("(", Quote(code), ",", Quote(name), ")"));
   }
   for (const auto& [code, town] : places.communities) {
-    communities.push_back(
-        absl::StrCat("(", Quote(code), ",", Quote(town), ")"));
+    auto parent = places.parents.find(code);
+    communities.push_back(absl::StrCat(
+        "(", Quote(code), ",", Quote(town), ",",
+        Quote(parent == places.parents.end() ? "" : parent->second), ")"));
   }
   return db::RunInTransaction(*pool_, [&](db::Connection& conn) {
     RETURN_IF_ERROR(conn.Execute("DELETE FROM town"));
@@ -136,7 +143,8 @@ absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
     }
     if (communities.empty()) return absl::OkStatus();
     return conn.Execute(
-        absl::StrCat("INSERT INTO community (code, town_code) VALUES ",
+        absl::StrCat("INSERT INTO community (code, town_code, parent_code) "
+                     "VALUES ",
                      absl::StrJoin(communities, ",")));
   });
 }
