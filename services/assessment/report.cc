@@ -173,15 +173,45 @@ std::vector<Table> Tables(const ReportData& d) {
   return t;
 }
 
+// Every string embedded in the Markdown document goes through this: no
+// character of it can start Markdown syntax or raw HTML. `<`, `>` and `&`
+// become entities (no tag, autolink or entity of the input survives);
+// the other characters with inline meaning (emphasis, code, links, tables,
+// strikethrough, heading close) are backslash-escaped (CommonMark: any
+// ASCII punctuation may be); line breaks become spaces, so a string never
+// leaves its line or table cell.
 std::string MarkdownEscape(const std::string& s) {
   std::string out;
+  out.reserve(s.size());
   for (char c : s) {
-    if (c == '|') {
-      out += "\\|";
-    } else if (c == '\n') {
-      out += ' ';
-    } else {
-      out += c;
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '~':
+      case '#':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+      case '\r':
+        out += ' ';
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -216,7 +246,41 @@ std::string ReportRenderer::EscapeHtml(const std::string& s) {
   return out;
 }
 
-std::string ReportRenderer::CsvField(const std::string& s) {
+namespace {
+
+// A plain number ("87.50", "+2.25", "-3", "12.5%"): a spreadsheet reads it
+// as a number, never as a formula.
+bool IsPlainNumber(const std::string& s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  bool digits = false, dot = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      digits = true;
+    } else if (s[i] == '.' && !dot && digits) {
+      dot = true;
+    } else if (s[i] == '%' && i + 1 == s.size() && digits) {
+      return true;
+    } else {
+      return false;
+    }
+  }
+  return digits && s.back() != '.';
+}
+
+}  // namespace
+
+std::string ReportRenderer::CsvField(const std::string& raw) {
+  // Formula injection: a cell starting with = + - @ (or a tab or carriage
+  // return) would be run as a formula by a spreadsheet; a leading apostrophe
+  // makes it text. Plain numbers ("+2.25", "-3") stay numbers.
+  std::string s = raw;
+  if (!s.empty() &&
+      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+       s[0] == '\t' || s[0] == '\r') &&
+      !IsPlainNumber(s)) {
+    s.insert(s.begin(), '\'');
+  }
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) {
@@ -304,11 +368,12 @@ std::string ReportRenderer::TrendSvg(const std::vector<TrendPoint>& points) {
 
 RenderedDocument ReportRenderer::Markdown() const {
   std::string md =
-      absl::StrCat("# ", data_.title, "\n\n", "统计期间：", data_.period_label,
-                   "  \n生成时间：", data_.generated_at, "  \n权重版本：",
-                   data_.weights_version, "\n");
+      absl::StrCat("# ", MarkdownEscape(data_.title), "\n\n", "统计期间：",
+                   MarkdownEscape(data_.period_label), "  \n生成时间：",
+                   MarkdownEscape(data_.generated_at), "  \n权重版本：",
+                   MarkdownEscape(data_.weights_version), "\n");
   for (const Table& t : Tables(data_)) {
-    absl::StrAppend(&md, "\n## ", t.caption, "\n\n");
+    absl::StrAppend(&md, "\n## ", MarkdownEscape(t.caption), "\n\n");
     if (t.rows.empty()) {
       absl::StrAppend(&md, "（无）\n");
       continue;

@@ -45,7 +45,8 @@ TEST(ReportRendererTest, MarkdownHasTablesAndFigures) {
   const RenderedDocument md = ReportRenderer(d, "2024-03").Markdown();
   EXPECT_EQ(md.file_name, "report-2024-03.md");
   EXPECT_TRUE(absl::StrContains(md.content, "# 大足区12345热线办理情况通报"));
-  EXPECT_TRUE(absl::StrContains(md.content, "| 1 | 龙岗街道<b> | 87.50 |"));
+  EXPECT_TRUE(
+      absl::StrContains(md.content, "| 1 | 龙岗街道&lt;b&gt; | 87.50 |"));
   EXPECT_TRUE(absl::StrContains(md.content, "| dept.housing | 3 | 7 |"));
   EXPECT_TRUE(absl::StrContains(
       md.content, "| urban.road | town.longgang | 4 | 2 | +2 | 100.0% |"));
@@ -113,6 +114,57 @@ TEST(ReportRendererTest, NotApplicableRatesAndUnitsNotScored) {
   // Not charted as a score of 0.
   const RenderedDocument html = ReportRenderer(d, "2024-03").Html();
   EXPECT_FALSE(absl::StrContains(html.content, "宝顶镇</text>"));
+}
+
+// Issue 13: every string the Markdown embeds is escaped — no raw HTML, no
+// emphasis, no table break — as the HTML report escapes it.
+TEST(ReportRendererTest, MarkdownEscapesEverythingItEmbeds) {
+  ReportData d = Sample();
+  d.title = "<script>alert(1)</script> | 标题 **粗体**";
+  d.period_label = "2024-03 [链接](javascript:alert(1))";
+  d.towns[0].set_unit_name(
+      "**粗体**街道 | `代码` <img src=x onerror=alert(1)>");
+  d.open_overdue[0].unit = "龙水镇\n## 伪造标题";
+  const std::string md = ReportRenderer(d, "2024-03").Markdown().content;
+  EXPECT_FALSE(absl::StrContains(md, "<script>")) << md;
+  EXPECT_FALSE(absl::StrContains(md, "<img")) << md;
+  EXPECT_FALSE(absl::StrContains(md, "**粗体**")) << md;
+  EXPECT_FALSE(absl::StrContains(md, "\n## 伪造标题")) << md;
+  EXPECT_TRUE(absl::StrContains(
+      md,
+      "# &lt;script&gt;alert(1)&lt;/script&gt; \\| 标题 \\*\\*粗体\\*\\*\n"))
+      << md;
+  EXPECT_TRUE(absl::StrContains(
+      md,
+      "| 1 | \\*\\*粗体\\*\\*街道 \\| \\`代码\\` &lt;img src=x "
+      "onerror=alert(1)&gt; | 87.50 |"))
+      << md;
+  EXPECT_TRUE(absl::StrContains(md, "\\[链接\\](javascript:alert(1))")) << md;
+  // Every table row keeps its number of cells.
+  EXPECT_TRUE(absl::StrContains(md, "| 龙水镇 \\#\\# 伪造标题 | 办理 |")) << md;
+}
+
+// A CSV cell that a spreadsheet would run as a formula (= + - @ first) gets
+// a leading apostrophe; plain numbers stay numbers.
+TEST(ReportRendererTest, CsvNeutralisesFormulas) {
+  EXPECT_EQ(ReportRenderer::CsvField("=HYPERLINK(\"http://x\",\"点我\")"),
+            "\"'=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\"");
+  EXPECT_EQ(ReportRenderer::CsvField("=1+2"), "'=1+2");
+  EXPECT_EQ(ReportRenderer::CsvField("+cmd|' /C calc'!A0"),
+            "'+cmd|' /C calc'!A0");
+  EXPECT_EQ(ReportRenderer::CsvField("-2+3"), "'-2+3");
+  EXPECT_EQ(ReportRenderer::CsvField("@SUM(A1:A9)"), "'@SUM(A1:A9)");
+  EXPECT_EQ(ReportRenderer::CsvField("\t=1"), "'\t=1");
+  EXPECT_EQ(ReportRenderer::CsvField("+2.25"), "+2.25");
+  EXPECT_EQ(ReportRenderer::CsvField("-3"), "-3");
+  EXPECT_EQ(ReportRenderer::CsvField("-12.5%"), "-12.5%");
+  EXPECT_EQ(ReportRenderer::CsvField("龙水镇"), "龙水镇");
+  ReportData d = Sample();
+  d.towns[0].set_unit_name("=cmd|'/C calc'!A0");
+  const auto csvs = ReportRenderer(d, "2024-03").Csvs();
+  EXPECT_TRUE(absl::StrContains(csvs[1].content, "1,'=cmd|'/C calc'!A0,87.50"))
+      << csvs[1].content;
+  EXPECT_FALSE(absl::StrContains(csvs[1].content, ",=cmd")) << csvs[1].content;
 }
 
 TEST(ReportRendererTest, BarChartScalesToLargest) {

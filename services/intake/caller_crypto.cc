@@ -58,36 +58,38 @@ absl::StatusOr<CallerCrypto> CallerCrypto::Parse(absl::string_view text) {
     if (line.empty()) continue;
     std::vector<absl::string_view> parts =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    const bool hmac = !parts.empty() && parts[0] == "hmac";
+    // `hmac HEX64` (the form before key ids) is the phone-hash key "hmac".
+    if (hmac && parts.size() == 2) parts.insert(parts.begin() + 1, "hmac");
+    if (hmac) parts.erase(parts.begin());
     if (parts.size() != 2 || !IsHex64(parts[1])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "caller key file line ", line_no, ": expected `KEY_ID HEX64`"));
-    }
-    std::string bytes = absl::HexStringToBytes(parts[1]);
-    if (parts[0] == "hmac") {
-      if (!c.hmac_key_.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "caller key file line ", line_no, ": second hmac key"));
-      }
-      c.hmac_key_ = std::move(bytes);
-      continue;
+      return absl::InvalidArgumentError(
+          absl::StrCat("caller key file line ", line_no,
+                       hmac ? ": expected `hmac KEY_ID HEX64`"
+                            : ": expected `KEY_ID HEX64`"));
     }
     if (!ValidKeyId(parts[0])) {
       return absl::InvalidArgumentError(
           absl::StrCat("caller key file line ", line_no, ": bad key id"));
     }
-    if (c.Find(parts[0]) != nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("caller key file line ", line_no, ": duplicate key id"));
+    std::vector<Key>& keys = hmac ? c.hmac_keys_ : c.keys_;
+    for (const Key& k : keys) {
+      if (k.id == parts[0]) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "caller key file line ", line_no,
+            hmac ? ": duplicate hmac key id" : ": duplicate key id"));
+      }
     }
-    c.keys_.push_back(Key{std::string(parts[0]), std::move(bytes)});
+    keys.push_back(
+        Key{std::string(parts[0]), absl::HexStringToBytes(parts[1])});
   }
   if (c.keys_.empty()) {
     return absl::InvalidArgumentError(
         "caller key file: no encryption key (`KEY_ID HEX64`)");
   }
-  if (c.hmac_key_.empty()) {
+  if (c.hmac_keys_.empty()) {
     return absl::InvalidArgumentError(
-        "caller key file: no phone-hash key (`hmac HEX64`)");
+        "caller key file: no phone-hash key (`hmac KEY_ID HEX64`)");
   }
   return c;
 }
@@ -227,14 +229,25 @@ absl::StatusOr<std::string> CallerCrypto::Decrypt(absl::string_view ciphertext,
   return pt;
 }
 
-std::string CallerCrypto::PhoneHash(absl::string_view normalized_phone) const {
+std::string CallerCrypto::Hmac(const Key& key, absl::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_len = 0;
-  HMAC(EVP_sha256(), hmac_key_.data(), static_cast<int>(hmac_key_.size()),
-       reinterpret_cast<const unsigned char*>(normalized_phone.data()),
-       normalized_phone.size(), md, &md_len);
+  HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+       &md_len);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(md), md_len));
+}
+
+std::string CallerCrypto::PhoneHash(absl::string_view normalized_phone) const {
+  return Hmac(hmac_keys_.front(), normalized_phone);
+}
+
+std::vector<std::string> CallerCrypto::PhoneHashes(
+    absl::string_view normalized_phone) const {
+  std::vector<std::string> out;
+  for (const Key& k : hmac_keys_) out.push_back(Hmac(k, normalized_phone));
+  return out;
 }
 
 }  // namespace hotline::intake

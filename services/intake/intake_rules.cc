@@ -1,5 +1,10 @@
 #include "services/intake/intake_rules.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/message_differencer.h>
+#include <openssl/sha.h>
+
 #include <cstdio>
 
 #include "absl/strings/ascii.h"
@@ -456,6 +461,106 @@ bool IsClosed(v1::TicketStatus s) {
          s == v1::TICKET_STATUS_CLOSED_AT_INTAKE;
 }
 
+absl::Status CheckReportReveal(const v1::Ticket& t,
+                               const auth::Principal& who) {
+  if (t.request_type() != v1::REQUEST_TYPE_REPORT) return absl::OkStatus();
+  if (!who.Is(auth::Role::kCenterStaff)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        t.ticket_number(),
+        " is a report (举报): only center staff may reveal its caller"));
+  }
+  if (IsClosed(t.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(t.ticket_number(), " is ", StatusName(t.status()),
+                     ": a closed report's caller is no longer revealed"));
+  }
+  return absl::OkStatus();
+}
+
+std::string CreateTicketFingerprint(const v1::CreateTicketRequest& request) {
+  v1::CreateTicketRequest without = request;
+  without.clear_caller();
+  std::string bytes = "CreateTicket";
+  bytes.push_back('\0');
+  {
+    google::protobuf::io::StringOutputStream sos(&bytes);
+    google::protobuf::io::CodedOutputStream cos(&sos);
+    cos.SetSerializationDeterministic(true);
+    without.SerializeToCodedStream(&cos);
+  }
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         md);
+  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
+}
+
+v1::CallerIdentity StoredCaller(const v1::CallerIdentity& caller) {
+  v1::CallerIdentity c = caller;
+  if (!c.phone().empty()) {
+    c.set_phone(NormalizePhone(c.phone()).value_or(c.phone()));
+  }
+  if (!c.id_number().empty() && c.id_number().back() == 'x') {
+    c.mutable_id_number()->back() = 'X';
+  }
+  return c;
+}
+
+bool SameCaller(const v1::CallerIdentity& a, const v1::CallerIdentity& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+bool RequestMatchesOrder(const v1::CreateTicketRequest& r,
+                         const v1::Ticket& t) {
+  using google::protobuf::util::MessageDifferencer;
+  const v1::Urgency urgency =
+      r.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL : r.urgency();
+  if (r.channel() != t.channel() || r.request_type() != t.request_type() ||
+      r.category_code() != t.category_code() || urgency != t.urgency() ||
+      r.title() != t.title() || r.content() != t.content() ||
+      !MessageDifferencer::Equals(r.location(), t.location()) ||
+      r.has_limit() != t.has_limit() ||
+      (r.has_limit() && !MessageDifferencer::Equals(r.limit(), t.limit())) ||
+      (r.confidential() || r.request_type() == v1::REQUEST_TYPE_REPORT) !=
+          t.confidential() ||
+      (r.has_received_at() &&
+       !MessageDifferencer::Equals(r.received_at(), t.received_at()))) {
+    return false;
+  }
+  if (r.has_close_at_intake() !=
+      (t.status() == v1::TICKET_STATUS_CLOSED_AT_INTAKE ||
+       !t.intake_answer().empty())) {
+    return false;
+  }
+  if (!r.has_close_at_intake()) return true;
+  const auto& c = r.close_at_intake();
+  if (c.answer() != t.intake_answer() ||
+      c.article_ids_size() != t.cited_article_ids_size()) {
+    return false;
+  }
+  for (int i = 0; i < c.article_ids_size(); ++i) {
+    if (c.article_ids(i) != t.cited_article_ids(i)) return false;
+  }
+  return true;
+}
+
+bool InUnitTree(const Places& places, absl::string_view unit,
+                absl::string_view scope) {
+  if (InSubtree(unit, scope)) return true;
+  std::string at(unit);
+  for (size_t hops = 0; hops <= places.communities.size(); ++hops) {
+    auto parent = places.parents.find(at);
+    if (parent == places.parents.end() || parent->second.empty()) {
+      // Stored before parents were kept: the town/street stands for it.
+      auto town = places.communities.find(at);
+      if (town == places.communities.end()) return false;
+      return InSubtree(town->second, scope);
+    }
+    at = parent->second;
+    if (InSubtree(at, scope)) return true;
+  }
+  return false;
+}
+
 bool InSubtree(absl::string_view unit, absl::string_view scope) {
   if (scope.empty() || unit.empty()) return false;
   return unit == scope ||
@@ -623,6 +728,7 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
       if (at != nullptr && at->kind() == v1::UNIT_KIND_TOWN_STREET &&
           at->active()) {
         p.communities[u.unit_id()] = at->unit_id();
+        p.parents[u.unit_id()] = u.parent_unit_id();
       }
     }
   }

@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/auth/auth.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
 #include "hotline/v1/routing.pb.h"
@@ -30,10 +31,21 @@ namespace hotline::intake {
 struct Places {
   absl::flat_hash_map<std::string, std::string> towns;        // code → name
   absl::flat_hash_map<std::string, std::string> communities;  // → town code
+  // Village/community → the unit directly above it (its town/street or
+  // another village/community); may lack communities stored before it was
+  // kept (their town then stands for it).
+  absl::flat_hash_map<std::string, std::string> parents;
   bool operator==(const Places& o) const {
-    return towns == o.towns && communities == o.communities;
+    return towns == o.towns && communities == o.communities &&
+           parents == o.parents;
   }
 };
+
+// True when `unit` is `scope` or below it: InSubtree by id, or up the
+// directory's places (a village/community lies below its parents and its
+// town/street). Bounded: a cycle in the data ends the walk.
+bool InUnitTree(const Places& places, absl::string_view unit,
+                absl::string_view scope);
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is
@@ -114,6 +126,31 @@ std::string MaskIdNumber(absl::string_view id);  // 5002************1X
 // Keeps text up to the first town-level suffix (街道/镇/乡), then "****".
 std::string MaskAddress(absl::string_view address);
 v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
+
+// Whistle-blowers [10(5)]: the caller of a REPORT (举报) may be revealed
+// only by CENTER_STAFF (an evaluator's callback goes through the center;
+// units never see it), and only while the order is open. PERMISSION_DENIED
+// for any other role, FAILED_PRECONDITION once the order is CLOSED or
+// CLOSED_AT_INTAKE; OK for other request types (their rules are the
+// caller's). The reason and the audit are RevealCaller's, as for any order.
+absl::Status CheckReportReveal(const v1::Ticket& ticket,
+                               const auth::Principal& who);
+
+// The CreateTicket fingerprint stored for idempotency (ticket.request_hash):
+// SHA-256 of the deterministic serialization of the request WITHOUT its
+// caller, so that no digest of caller data is stored (issue 13). A retry's
+// caller is compared separately (SameCaller), from the ciphertext.
+std::string CreateTicketFingerprint(const v1::CreateTicketRequest& request);
+// The caller as stored (phone normalised, ID check letter upper-case).
+v1::CallerIdentity StoredCaller(const v1::CallerIdentity& caller);
+// Whether two stored callers (StoredCaller) are the same person's record.
+bool SameCaller(const v1::CallerIdentity& a, const v1::CallerIdentity& b);
+// For orders stored before fingerprints (request_hash NULL): whether
+// `request` asks for what `stored` (the stored order, without caller)
+// records: type, channel, category, urgency, place, title, content, limit,
+// confidentiality, received time when given, closing at intake.
+bool RequestMatchesOrder(const v1::CreateTicketRequest& request,
+                         const v1::Ticket& stored);
 
 // ---- text model
 

@@ -261,5 +261,91 @@ TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {
               ::testing::HasSubstr("location.town_code"));
 }
 
+// Issue 13: a unit's subtree follows the directory's places, whose ids do
+// not encode the tree.
+TEST(IntakeRulesTest, UnitTreeFollowsTheDirectory) {
+  std::vector<v1::Unit> units;
+  auto add = [&](const std::string& id, v1::UnitKind kind,
+                 const std::string& parent) {
+    v1::Unit u;
+    u.set_unit_id(id);
+    u.set_kind(kind);
+    u.set_parent_unit_id(parent);
+    u.set_active(true);
+    units.push_back(u);
+  };
+  add("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center");
+  add("comm.nanshan", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
+  add("vill.qiaotou", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
+  add("grp.qiaotou.3", v1::UNIT_KIND_VILLAGE_COMMUNITY, "vill.qiaotou");
+  add("town.youting", v1::UNIT_KIND_TOWN_STREET, "center");
+  const Places p = PlacesFromUnits(units);
+  EXPECT_TRUE(InUnitTree(p, "comm.nanshan", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "vill.qiaotou"));
+  EXPECT_TRUE(InUnitTree(p, "town.longshui", "town.longshui"));
+  EXPECT_TRUE(InUnitTree(p, "town.longshui.x", "town.longshui"));
+  EXPECT_FALSE(InUnitTree(p, "comm.nanshan", "town.youting"));
+  EXPECT_FALSE(InUnitTree(p, "town.longshui", "comm.nanshan"));
+  EXPECT_FALSE(InUnitTree(p, "grp.qiaotou.3", "comm.nanshan"));
+  EXPECT_FALSE(InUnitTree(p, "dept.housing", "town.longshui"));
+  // Stored before parents were kept: the town/street stands for them.
+  Places old = p;
+  old.parents.clear();
+  EXPECT_TRUE(InUnitTree(old, "grp.qiaotou.3", "town.longshui"));
+  EXPECT_FALSE(InUnitTree(old, "grp.qiaotou.3", "town.youting"));
+  // A cycle in the data ends the walk.
+  Places cyclic;
+  cyclic.communities = {{"a", "town.x"}, {"b", "town.x"}};
+  cyclic.parents = {{"a", "b"}, {"b", "a"}};
+  EXPECT_FALSE(InUnitTree(cyclic, "a", "town.y"));
+}
+
+// Whistle-blowers [10(5)]: a report's caller only for the center, while open.
+TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
+  v1::Ticket t;
+  t.set_ticket_number("DZ20240208-000001");
+  t.set_request_type(v1::REQUEST_TYPE_REPORT);
+  t.set_status(v1::TICKET_STATUS_AWAITING_EVALUATION);
+  const auth::Principal center{"c", auth::Role::kCenterStaff, ""};
+  const auth::Principal evaluator{"e", auth::Role::kEvaluator, ""};
+  const auth::Principal unit{"u", auth::Role::kUnitLead, "town.longshui"};
+  EXPECT_TRUE(CheckReportReveal(t, center).ok());
+  EXPECT_EQ(CheckReportReveal(t, evaluator).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(CheckReportReveal(t, unit).code(),
+            absl::StatusCode::kPermissionDenied);
+  t.set_status(v1::TICKET_STATUS_CLOSED);
+  EXPECT_EQ(CheckReportReveal(t, center).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckReportReveal(t, evaluator).code(),
+            absl::StatusCode::kPermissionDenied);
+  t.set_request_type(v1::REQUEST_TYPE_COMPLAINT);
+  EXPECT_TRUE(CheckReportReveal(t, evaluator).ok());
+}
+
+// The stored fingerprint holds no caller data: it does not change with the
+// caller, and it does with anything else.
+TEST(IntakeRulesTest, FingerprintLeavesTheCallerOut) {
+  v1::CreateTicketRequest r;
+  r.set_request_id("req-1");
+  r.set_title("路灯不亮");
+  r.mutable_caller()->set_name("张三丰");
+  r.mutable_caller()->set_phone("13812345678");
+  v1::CreateTicketRequest other = r;
+  other.mutable_caller()->set_phone("13812345679");
+  other.mutable_caller()->set_name("李四");
+  EXPECT_EQ(CreateTicketFingerprint(r), CreateTicketFingerprint(other));
+  EXPECT_EQ(CreateTicketFingerprint(r).size(), 32u);
+  other.set_title("路灯闪烁");
+  EXPECT_NE(CreateTicketFingerprint(r), CreateTicketFingerprint(other));
+  v1::CallerIdentity a = StoredCaller(r.caller());
+  v1::CallerIdentity typed = r.caller();
+  typed.set_phone("+86 138-1234-5678");
+  EXPECT_TRUE(SameCaller(a, StoredCaller(typed)));
+  typed.set_phone("13812345679");
+  EXPECT_FALSE(SameCaller(a, StoredCaller(typed)));
+}
+
 }  // namespace
 }  // namespace hotline::intake

@@ -124,7 +124,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           }
           NewTicket nt;
           nt.request_id = req->request_id();
-          nt.request_hash = RequestHash("CreateTicket", *req);
+          nt.request_hash = CreateTicketFingerprint(*req);
           v1::Ticket& t = nt.ticket;
           t.set_ticket_id(NewId("tk-"));
           const std::string day = LocalDayCompact(now);
@@ -144,12 +144,16 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                              req->request_type() == v1::REQUEST_TYPE_REPORT);
           const bool anonymous = IsAnonymous(req->caller());
           t.mutable_caller()->set_anonymous(anonymous);
+          std::vector<std::string> other_hashes;  // under older hash keys
           if (!anonymous) {
             v1::CallerIdentity c = req->caller();
             if (!c.phone().empty()) {
               const std::string phone = *NormalizePhone(c.phone());
               c.set_phone(phone);
-              t.set_caller_hash(crypto_->PhoneHash(phone));
+              other_hashes = crypto_->PhoneHashes(phone);
+              t.set_caller_hash(other_hashes.front());
+              other_hashes.erase(other_hashes.begin());
+              nt.caller_hash_key = crypto_->active_hmac_id();
             }
             if (!c.id_number().empty() && c.id_number().back() == 'x') {
               c.mutable_id_number()->back() = 'X';
@@ -206,13 +210,14 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
 
           RepeatQuery q;
           q.caller_hash = t.caller_hash();
+          q.other_caller_hashes = std::move(other_hashes);
           q.town_code = t.location().town_code();
           q.signature = nt.signature;
           q.since = now - absl::Hours(24) * settings_.repeat_window_days;
           q.threshold = settings_.repeat_similarity;
           q.exclude_ticket_id = t.ticket_id();
           ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
-          if (out.replayed && out.record.request_hash != nt.request_hash) {
+          if (out.replayed && !SameRequest(out.record, *req)) {
             return absl::AlreadyExistsError(
                 absl::StrCat("request_id ", req->request_id(),
                              " was used for a different request (order ",
@@ -362,7 +367,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             if (!phone)
               return absl::InvalidArgumentError(
                   "caller_phone: not a phone number");
-            f.caller_hash = crypto_->PhoneHash(*phone);
+            f.caller_hashes = crypto_->PhoneHashes(*phone);
           }
           if (!req->caller_hash().empty()) {
             bool hex = req->caller_hash().size() == 64;
@@ -372,10 +377,12 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             if (!hex)
               return absl::InvalidArgumentError(
                   "caller_hash: not 64 hex chars");
-            if (!f.caller_hash.empty() && f.caller_hash != req->caller_hash()) {
+            if (!f.caller_hashes.empty() &&
+                std::find(f.caller_hashes.begin(), f.caller_hashes.end(),
+                          req->caller_hash()) == f.caller_hashes.end()) {
               return absl::OkStatus();  // ANDed keys that cannot both match
             }
-            f.caller_hash = req->caller_hash();
+            f.caller_hashes = {req->caller_hash()};
           }
           if (!req->text().empty()) {
             RETURN_IF_ERROR(CheckText("text", req->text(), {true, 200, false}));
@@ -421,6 +428,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           ASSIGN_OR_RETURN(TicketRecord rec,
                            store_->GetTicket(req->ticket_id(), "", &held));
           const v1::Ticket& t = rec.ticket;
+          RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
           if (who.Is(Role::kEvaluator)) {
             if (req->purpose() != v1::REVEAL_PURPOSE_EVALUATION) {
               return absl::PermissionDeniedError(
@@ -585,6 +593,28 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   }
 
  private:
+  // Whether a retry of a stored order's request id is the same request: its
+  // fingerprint (for orders stored before fingerprints, the stored order
+  // itself) and its caller, compared with the stored ciphertext's (the
+  // fingerprint holds no caller data).
+  bool SameRequest(const TicketRecord& rec,
+                   const v1::CreateTicketRequest& req) const {
+    if (rec.request_hash.empty()
+            ? !RequestMatchesOrder(req, rec.ticket)
+            : rec.request_hash != CreateTicketFingerprint(req)) {
+      return false;
+    }
+    const bool anonymous = IsAnonymous(req.caller());
+    if (rec.caller_ct.empty() || anonymous) {
+      return rec.caller_ct.empty() && anonymous;
+    }
+    absl::StatusOr<std::string> plain =
+        crypto_->Decrypt(rec.caller_ct, rec.ticket.ticket_id());
+    v1::CallerIdentity stored;
+    return plain.ok() && stored.ParseFromString(*plain) &&
+           SameCaller(stored, StoredCaller(req.caller()));
+  }
+
   static absl::Status ReadRoles(const auth::Principal& who) {
     return auth::RequireRole(
         who, {Role::kCallAgent, Role::kCenterStaff, Role::kEvaluator,

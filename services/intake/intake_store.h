@@ -31,15 +31,19 @@ namespace hotline::intake {
 struct TicketRecord {
   int64_t row_id = 0;
   v1::Ticket ticket;
-  std::string caller_ct;     // empty when anonymous
-  std::string request_hash;  // of the CreateTicket request
+  std::string caller_ct;  // empty when anonymous
+  // CreateTicketFingerprint of the request (no caller data); empty for
+  // orders stored before fingerprints (schema/015–016).
+  std::string request_hash;
 };
 
 struct NewTicket {
   std::string request_id;
-  std::string request_hash;
+  std::string request_hash;  // CreateTicketFingerprint; never caller data
   v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
-  std::string caller_ct;
+  std::string caller_ct;  // its key id is stored beside it
+  // The key id of ticket.caller_hash (CallerCrypto::active_hmac_id).
+  std::string caller_hash_key;
   absl::flat_hash_map<std::string, int> terms;
   std::vector<uint32_t> signature;      // MinHash of terms
   std::vector<v1::TicketEvent> events;  // appended to the outbox
@@ -47,6 +51,9 @@ struct NewTicket {
 
 struct RepeatQuery {
   std::string caller_hash;          // may be empty
+  // The same phone under the key file's other phone-hash keys (rows not yet
+  // re-keyed by a rotation).
+  std::vector<std::string> other_caller_hashes;
   std::string town_code;            // may be empty
   std::vector<uint32_t> signature;  // MinHash of the new order's terms
   absl::Time since;
@@ -74,7 +81,8 @@ struct TicketFilter {
   v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
   std::optional<absl::Time> from, to;  // received_at in [from, to)
   std::string number_prefix;
-  std::string caller_hash;
+  // Any of these (one phone under each phone-hash key); empty: no filter.
+  std::vector<std::string> caller_hashes;
   absl::flat_hash_map<std::string, int> terms;  // text search
   int offset = 0;
   int limit = 50;

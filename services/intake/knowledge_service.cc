@@ -135,7 +135,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                   [&](const ArticleSnapshot& s)
                       -> absl::StatusOr<ArticleChange> {
                     if (who.Is(Role::kUnitLead) &&
-                        !InSubtree(s.owner_unit_id, who.unit_id)) {
+                        !InTree(s.owner_unit_id, who.unit_id)) {
                       return absl::PermissionDeniedError(absl::StrCat(
                           "article of ", s.owner_unit_id, " is outside ",
                           who.unit_id, "'s subtree"));
@@ -219,7 +219,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                              store_->ListUnpublished(kMaxCandidates));
             for (auto& d : drafts) {
               if (!who.Is(Role::kCenterStaff) &&
-                  !InSubtree(d.owner_unit_id(), who.unit_id)) {
+                  !InTree(d.owner_unit_id(), who.unit_id)) {
                 continue;
               }
               const auto dt = ArticleTerms(d);
@@ -268,7 +268,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(ArticleSnapshot s, store_->Get(req->article_id()));
           const bool owner =
               who.Is(Role::kCenterStaff) ||
-              (IsUnitRole(who) && InSubtree(s.owner_unit_id, who.unit_id));
+              (IsUnitRole(who) && InTree(s.owner_unit_id, who.unit_id));
           v1::Article a;
           if (req->version() == 0) {
             if (owner) {
@@ -295,10 +295,19 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   }
 
  private:
-  static absl::Status MayEdit(const auth::Principal& who,
-                              const std::string& owner) {
+  // Whether `unit` is `scope` or below it in routing's directory (ids do
+  // not encode the tree: a town's communities are found through the places
+  // intake follows, see PlacesFollower).
+  bool InTree(absl::string_view unit, absl::string_view scope) const {
+    return InUnitTree(catalog_->Get()->places, unit, scope);
+  }
+
+  // A unit's staff create and edit articles of their own unit and of the
+  // units below it; the center those of any unit.
+  absl::Status MayEdit(const auth::Principal& who,
+                       const std::string& owner) const {
     if (who.Is(Role::kCenterStaff)) return absl::OkStatus();
-    if (!InSubtree(owner, who.unit_id)) {
+    if (!InTree(owner, who.unit_id)) {
       return absl::PermissionDeniedError(absl::StrCat(
           "unit ", owner, " is outside ", who.unit_id, "'s subtree"));
     }

@@ -11,6 +11,7 @@
 #include "common/db/transaction.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/intake/caller_crypto.h"
 #include "services/intake/intake_rules.h"
 
 namespace hotline::intake {
@@ -42,7 +43,7 @@ absl::StatusOr<TicketRecord> RecordFromRow(sql::ResultSet& rs) {
   }
   if (!rs.isNull(8)) r.ticket.set_merged_into_ticket_id(rs.getString(8));
   *r.ticket.mutable_updated_at() = ToProto(ParseSqlTime(rs.getString(9)));
-  r.request_hash = rs.getString(10);
+  if (!rs.isNull(10)) r.request_hash = rs.getString(10);
   return r;
 }
 
@@ -108,11 +109,16 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
     while (ts->next())
       c.places.towns[std::string(ts->getString(1))] = ts->getString(2);
   }));
-  ASSIGN_OR_RETURN(auto cs,
-                   conn->Query("SELECT code, town_code FROM community"));
+  ASSIGN_OR_RETURN(
+      auto cs,
+      conn->Query("SELECT code, town_code, parent_code FROM community"));
   RETURN_IF_ERROR(conn->Guard("read communities", [&] {
-    while (cs->next())
-      c.places.communities[std::string(cs->getString(1))] = cs->getString(2);
+    while (cs->next()) {
+      std::string code = cs->getString(1);
+      c.places.communities[code] = cs->getString(2);
+      std::string parent = cs->getString(3);
+      if (!parent.empty()) c.places.parents[code] = std::move(parent);
+    }
   }));
   return c;
 }
@@ -123,8 +129,10 @@ absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
     towns.push_back(absl::StrCat("(", Quote(code), ",", Quote(name), ")"));
   }
   for (const auto& [code, town] : places.communities) {
-    communities.push_back(
-        absl::StrCat("(", Quote(code), ",", Quote(town), ")"));
+    auto parent = places.parents.find(code);
+    communities.push_back(absl::StrCat(
+        "(", Quote(code), ",", Quote(town), ",",
+        Quote(parent == places.parents.end() ? "" : parent->second), ")"));
   }
   return db::RunInTransaction(*pool_, [&](db::Connection& conn) {
     RETURN_IF_ERROR(conn.Execute("DELETE FROM town"));
@@ -135,7 +143,8 @@ absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
     }
     if (communities.empty()) return absl::OkStatus();
     return conn.Execute(
-        absl::StrCat("INSERT INTO community (code, town_code) VALUES ",
+        absl::StrCat("INSERT INTO community (code, town_code, parent_code) "
+                     "VALUES ",
                      absl::StrJoin(communities, ",")));
   });
 }
@@ -189,9 +198,11 @@ MysqlIntakeStore::FindRepeatsOn(
         i, ", t.id, t.ticket_id, t.ticket_number, t.status, t.received_at, ");
     const std::string since = Quote(SqlTime(q.since));
     if (!q.caller_hash.empty()) {
+      std::vector<std::string> hashes = {Quote(q.caller_hash)};
+      for (const auto& h : q.other_caller_hashes) hashes.push_back(Quote(h));
       parts.push_back(absl::StrCat(
-          "(SELECT ", cols, "1, '' FROM ticket t WHERE t.caller_hash = ",
-          Quote(q.caller_hash), " AND t.received_at >= ", since,
+          "(SELECT ", cols, "1, '' FROM ticket t WHERE t.caller_hash IN (",
+          absl::StrJoin(hashes, ","), ") AND t.received_at >= ", since,
           " AND t.ticket_id <> ", Quote(q.exclude_ticket_id),
           " ORDER BY t.received_at DESC LIMIT 10)"));
     }
@@ -273,14 +284,17 @@ std::string TicketRow(const NewTicket& t) {
   const std::string created = Quote(SqlTime(FromProto(tk.created_at())));
   return absl::StrCat(
       "(", Quote(tk.ticket_id()), ",", Quote(tk.ticket_number()), ",",
-      Quote(t.request_id), ",", db::SqlHex(t.request_hash), ",",
+      Quote(t.request_id), ",",
+      t.request_hash.empty() ? "NULL" : db::SqlHex(t.request_hash), ",",
       static_cast<int>(tk.channel()), ",", static_cast<int>(tk.request_type()),
       ",", Quote(tk.category_code()), ",", Quote(tk.location().town_code()),
       ",", tk.confidential() ? 1 : 0, ",", tk.caller().anonymous() ? 1 : 0, ",",
       db::SqlHex(doc.SerializeAsString()), ",",
       t.caller_ct.empty() ? "NULL" : db::SqlHex(t.caller_ct), ",",
-      Quote(tk.caller_hash()), ",", t.terms.size(), ",",
-      static_cast<int>(tk.status()), ",",
+      Quote(t.caller_ct.empty() ? "" : CallerCrypto::KeyIdOf(t.caller_ct)), ",",
+      Quote(tk.caller_hash()), ",",
+      Quote(tk.caller_hash().empty() ? "" : t.caller_hash_key), ",",
+      t.terms.size(), ",", static_cast<int>(tk.status()), ",",
       Quote(SqlTime(FromProto(tk.received_at()))), ",", created, ",", created,
       ",", db::SqlHex(EncodeSignature(t.signature)), ")");
 }
@@ -384,8 +398,9 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
           absl::Status inserted = conn.Execute(absl::StrCat(
               "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
               "request_hash, channel, request_type, category_code, town_code, "
-              "confidential, anonymous, doc, caller_ct, caller_hash, "
-              "term_count, status, received_at, created_at, updated_at, "
+              "confidential, anonymous, doc, caller_ct, caller_key_id, "
+              "caller_hash, caller_hash_key, term_count, status, received_at, "
+              "created_at, updated_at, "
               "signature) VALUES ",
               absl::StrJoin(rows, ",")));
           if (absl::IsAlreadyExists(inserted)) {
@@ -607,8 +622,11 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     where.push_back(absl::StrCat("t.ticket_number LIKE ",
                                  Quote(LikeEscape(f.number_prefix) + "%")));
   }
-  if (!f.caller_hash.empty()) {
-    where.push_back(absl::StrCat("t.caller_hash = ", Quote(f.caller_hash)));
+  if (!f.caller_hashes.empty()) {
+    std::vector<std::string> hashes;
+    for (const auto& h : f.caller_hashes) hashes.push_back(Quote(h));
+    where.push_back(
+        absl::StrCat("t.caller_hash IN (", absl::StrJoin(hashes, ","), ")"));
   }
   std::string sql = absl::StrCat("SELECT ", select, " FROM ", from);
   if (!where.empty())
