@@ -1397,6 +1397,31 @@ void ScenarioTest::Rankings() {
     }
     EXPECT_TRUE(std::is_sorted(not_scored.begin(), not_scored.end()));
   }
+  // Monday 10-21 ranked against Sunday 10-20: on that Sunday longshui
+  // accrued nothing and was chased for nothing, but sat on two orders open
+  // past their due (late, lamp) — lateness, so it was scored then (0) and
+  // its previous rank is 1, as its scorecard's previous period says. On
+  // 10-21 it accrues 2 working days and is inspected (−3): 0, rank 1.
+  const v1::Period monday = testing::PeriodOf("2024-10-21", "2024-10-21");
+  v1::Scorecard card;
+  ASSERT_TRUE(s.Scorecard("town.longshui", monday, true, &card).ok());
+  EXPECT_EQ(card.previous_total().open_overdue_orders(), 2);
+  EXPECT_EQ(card.previous_total().overdue_working_days(), 0);
+  EXPECT_FALSE(card.previous_not_scored());
+  EXPECT_EQ(card.total().overdue_working_days(), 2);
+  EXPECT_EQ(card.total().special_inspections(), 1);
+  v1::RankingResponse resp;
+  ASSERT_TRUE(s.Ranking(monday, v1::UNIT_KIND_TOWN_STREET, &resp).ok());
+  ASSERT_GT(resp.entries_size(), 0);
+  const v1::RankingEntry& first = resp.entries(0);
+  EXPECT_EQ(first.unit_id(), "town.longshui") << resp.DebugString();
+  EXPECT_EQ(first.rank(), 1);
+  EXPECT_FALSE(first.not_scored());
+  EXPECT_EQ(first.composite_score(), 0);
+  EXPECT_EQ(first.previous_rank(), 1);
+  for (int i = 1; i < resp.entries_size(); ++i) {
+    EXPECT_TRUE(resp.entries(i).not_scored()) << resp.entries(i).unit_id();
+  }
 }
 
 TEST_P(ScenarioTest, AMonthOfTheRegulation) {
