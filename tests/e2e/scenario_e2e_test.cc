@@ -993,8 +993,17 @@ void ScenarioTest::TheMonthsReport() {
         s.Call(s.assessment_.get(), &v1::AssessmentService::Stub::Report,
                kCenterToken, req, &resp);
     ASSERT_TRUE(st.ok()) << st.error_message();
-    bool html = false;
+    bool html = false, markdown = false;
     for (const auto& doc : resp.documents()) {
+      if (doc.format() == v1::REPORT_FORMAT_MARKDOWN) {
+        markdown = true;
+        // Rates with nothing to judge, units with nothing to judge, and the
+        // orders open past their due at the month's end.
+        EXPECT_THAT(doc.content(), HasSubstr("不适用"));
+        EXPECT_THAT(doc.content(), HasSubstr("不参与评分"));
+        EXPECT_THAT(doc.content(), HasSubstr(late_.ticket_number()));
+        EXPECT_THAT(doc.content(), HasSubstr(lamp_.ticket_number()));
+      }
       if (doc.format() != v1::REPORT_FORMAT_HTML) continue;
       html = true;
       EXPECT_THAT(doc.content(), HasSubstr("<svg"));
@@ -1004,6 +1013,7 @@ void ScenarioTest::TheMonthsReport() {
       EXPECT_THAT(doc.content(), HasSubstr(late_.ticket_id()));
     }
     EXPECT_TRUE(html);
+    EXPECT_TRUE(markdown);
   }
 
   // No caller identity in any service's logs.
@@ -1082,7 +1092,9 @@ void ScenarioTest::AccountabilityAcrossMonths() {
 // less 0.5 per 催办, 1 per 督办, 3 per 专项督查, 5 per 全区通报; not scored
 // only with no weighted rate and no lateness. Duty gaps: a ladder step's
 // notices to a unit with no leader on duty that day (only town.longshui has
-// a roster), one per unit and day.
+// a roster), one per unit and day. Median handling days: over the
+// completion clocks judged (MET or MISSED with a judged instant, a return's
+// included), working days in (start date, judged date].
 //
 // town.longshui — late: dispatched 09-23, RESPONSE due 09-25 00:00 never
 //   met → MISSED 09-25 (催办 09-25); HANDLING due 10-12 00:00 (10 wd end
@@ -1170,6 +1182,13 @@ void ScenarioTest::AccountabilityAcrossMonths() {
 //   00:00 → CO_OPINION MISSED 10-15, 督办 10-15 (duty gap); released 10-16
 //   (stays MISSED). response 1/1, co-opinion 0/1 (not weighted)
 //   → 100 − 1 = 99.00.
+// Medians of handling days: team — noise 8 (09-24..27, 09-29, 09-30,
+//   10-08, 10-09), stall 3 (10-15..17) → 5.5; urban — joint 8; market —
+//   report 8, shop 7 (from the re-dispatch of 09-24) → 7.5; hrss — consult 2
+//   (10-08, 10-09); beichan — well 4 (10-15..18); transport — bus 12
+//   (10-09..12, 10-14..18, 10-21..23), flyer 2 (stopped MISSED by its
+//   return on 10-16, judged then) → 7; ecology — river 8; none elsewhere
+//   (CANCELLED and running clocks are not judged) → 0.
 struct R {
   int64_t num, den;
 };
@@ -1184,27 +1203,28 @@ struct ExpectedCard {
   int64_t reminders, supervisions, special_inspections, district_notices;
   R reached, satisfaction, resolution, co_opinion;
   int64_t duty_gaps;
+  double median_handling_working_days;
   bool not_scored;
   double score;
 };
 constexpr R kNa{0, 0};
 // clang-format off
 const ExpectedCard kCards[] = {
-//  unit                      ord resp    fwd    compl  ovd  wd open ret late rehand fta    ext rq/ap/late  催 督 查 通 reached sat    res    co    gaps  not   score
-  {"town.longshui",            4, {3, 4}, kNa,   {0, 2}, 2, 29, 2,   1, 0,  kNa,   kNa,   0, 0, 0,        1, 2, 1, 1, kNa,    kNa,   kNa,   kNa,   0, false, 14.50},
-  {"comm.longshui.nanshan",    2, {2, 2}, kNa,   kNa,    0,  0, 0,   1, 0,  kNa,   kNa,   1, 1, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, false, 100.00},
-  {"dept.urban",               3, {3, 3}, {1, 2}, {1, 1}, 0, 0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, false, 95.00},
-  {"sec.urban.law",            2, {2, 2}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, false, 100.00},
-  {"team.urban.law.longshui",  2, {2, 2}, kNa,   {2, 2}, 0,  0, 0,   0, 0,  {0, 2}, {2, 2}, 0, 0, 0,      0, 0, 0, 0, {2, 2}, {1, 2}, {1, 2}, kNa, 0, false, 80.56},
-  {"dept.housing",             0, {0, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        1, 0, 0, 0, kNa,    kNa,   kNa,   {1, 1}, 1, false, 0.00},
-  {"dept.market",              2, {2, 2}, kNa,   {2, 2}, 0,  0, 0,   0, 0,  {0, 2}, {2, 2}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, false, 100.00},
-  {"dept.hrss",                1, {1, 1}, kNa,   {1, 1}, 0,  0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, false, 100.00},
-  {"town.longgang",            2, {2, 2}, {1, 1}, kNa,   0,  0, 0,   1, 1,  kNa,   kNa,   0, 0, 1,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, false, 100.00},
-  {"comm.longgang.beichan",    1, {1, 1}, kNa,   {0, 1}, 1,  1, 0,   0, 0,  {0, 1}, {1, 1}, 1, 1, 0,      0, 1, 0, 0, kNa,    kNa,   kNa,   kNa,   1, false, 44.45},
-  {"dept.transport",           2, {2, 2}, kNa,   {0, 2}, 2,  3, 0,   1, 0,  {1, 2}, {0, 1}, 0, 0, 0,      0, 2, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 2, false, 59.11},
-  {"dept.ecology",             1, {1, 1}, kNa,   {1, 1}, 0,  0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, false, 100.00},
-  {"dept.water",               0, {1, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   {1, 1}, 0, false, 100.00},
-  {"dept.agri",                0, {1, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 1, 0, 0, kNa,    kNa,   kNa,   {0, 1}, 1, false, 99.00},
+//  unit                      ord resp    fwd    compl  ovd  wd open ret late rehand fta    ext rq/ap/late  催 督 查 通 reached sat    res    co    gaps med not  score
+  {"town.longshui",            4, {3, 4}, kNa,   {0, 2}, 2, 29, 2,   1, 0,  kNa,   kNa,   0, 0, 0,        1, 2, 1, 1, kNa,    kNa,   kNa,   kNa,   0, 0, false, 14.50},
+  {"comm.longshui.nanshan",    2, {2, 2}, kNa,   kNa,    0,  0, 0,   1, 0,  kNa,   kNa,   1, 1, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, 0, false, 100.00},
+  {"dept.urban",               3, {3, 3}, {1, 2}, {1, 1}, 0, 0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, 8, false, 95.00},
+  {"sec.urban.law",            2, {2, 2}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, 0, false, 100.00},
+  {"team.urban.law.longshui",  2, {2, 2}, kNa,   {2, 2}, 0,  0, 0,   0, 0,  {0, 2}, {2, 2}, 0, 0, 0,      0, 0, 0, 0, {2, 2}, {1, 2}, {1, 2}, kNa, 0, 5.5, false, 80.56},
+  {"dept.housing",             0, {0, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        1, 0, 0, 0, kNa,    kNa,   kNa,   {1, 1}, 1, 0, false, 0.00},
+  {"dept.market",              2, {2, 2}, kNa,   {2, 2}, 0,  0, 0,   0, 0,  {0, 2}, {2, 2}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, 7.5, false, 100.00},
+  {"dept.hrss",                1, {1, 1}, kNa,   {1, 1}, 0,  0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 0, 2, false, 100.00},
+  {"town.longgang",            2, {2, 2}, {1, 1}, kNa,   0,  0, 0,   1, 1,  kNa,   kNa,   0, 0, 1,        0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, 0, false, 100.00},
+  {"comm.longgang.beichan",    1, {1, 1}, kNa,   {0, 1}, 1,  1, 0,   0, 0,  {0, 1}, {1, 1}, 1, 1, 0,      0, 1, 0, 0, kNa,    kNa,   kNa,   kNa,   1, 4, false, 44.45},
+  {"dept.transport",           2, {2, 2}, kNa,   {0, 2}, 2,  3, 0,   1, 0,  {1, 2}, {0, 1}, 0, 0, 0,      0, 2, 0, 0, {1, 1}, {1, 1}, {1, 1}, kNa, 2, 7, false, 59.11},
+  {"dept.ecology",             1, {1, 1}, kNa,   {1, 1}, 0,  0, 0,   0, 0,  {0, 1}, {1, 1}, 0, 0, 0,      0, 0, 0, 0, kNa,    kNa,   kNa,   kNa,   0, 8, false, 100.00},
+  {"dept.water",               0, {1, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 0, 0, 0, kNa,    kNa,   kNa,   {1, 1}, 0, 0, false, 100.00},
+  {"dept.agri",                0, {1, 1}, kNa,   kNa,    0,  0, 0,   0, 0,  kNa,   kNa,   0, 0, 0,        0, 1, 0, 0, kNa,    kNa,   kNa,   {0, 1}, 1, 0, false, 99.00},
 };
 // clang-format on
 
@@ -1266,6 +1286,12 @@ std::vector<std::string> Differences(const v1::Scorecard& card,
   CompareRatio("on_time_co_opinion", i.on_time_co_opinion(), want.co_opinion,
                &d);
   CompareCount("duty_gaps", i.duty_gaps(), want.duty_gaps, &d);
+  if (std::abs(i.median_handling_working_days() -
+               want.median_handling_working_days) > 1e-9) {
+    d.push_back(absl::StrFormat("median_handling_working_days %g, expected %g",
+                                i.median_handling_working_days(),
+                                want.median_handling_working_days));
+  }
   CompareCount("disputes_raised", i.disputes_raised(), 0, &d);
   if (card.not_scored() != want.not_scored) {
     d.push_back(absl::StrCat("not_scored ", card.not_scored()));
