@@ -3,12 +3,14 @@
 // 2024-10-31, across the National Day week (10-01..10-07 off, Sunday 09-29
 // and Saturday 10-12 worked).
 //
-// The month is played as named steps of one fixture, in the order of the
-// calendar; each step is a fixture method that advances the clock (if it
-// must) and acts through Scenario (scenario.h). Every assertion is on what
-// the services answer. Events travel between the services through their
-// outboxes; Eventually() waits for them (bounded), never for time to pass:
-// time moves only by Cluster::Advance.
+// The month is played as named steps of one fixture (TEST_P at the end
+// reads as its calendar: At(month, day, hour) moves every clock, then the
+// steps of that day act through Scenario, scenario.h). At the end every
+// unit's scorecard is compared with a table worked out by hand from
+// docs/clocks.md and docs/indicators.md (EveryUnitsScorecard, reasoning
+// above kCards). Every assertion is on what the services answer. Events travel
+// between the services through their outboxes; Eventually() waits for them
+// (bounded), never for time to pass: time moves only by Cluster::Advance.
 
 #include <grpcpp/grpcpp.h>
 
