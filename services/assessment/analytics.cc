@@ -172,7 +172,9 @@ std::vector<v1::RankingEntry> RankPeers(
     const UnitTree& tree, const Weights& weights,
     const std::map<std::string, Totals>& now,
     const std::map<std::string, Totals>& before,
-    const std::map<std::string, int64_t>& open_overdue, v1::UnitKind kind) {
+    const std::map<std::string, int64_t>& open_overdue,
+    const std::map<std::string, int64_t>& open_overdue_before,
+    v1::UnitKind kind) {
   const std::vector<std::string> peers = tree.UnitsOfKind(kind);
   struct Scored {
     std::string unit;
@@ -202,11 +204,17 @@ std::vector<v1::RankingEntry> RankPeers(
   };
   std::map<std::string, Totals> now_by_peer = by_peer(now);
   std::map<std::string, Totals> before_by_peer = by_peer(before);
-  std::map<std::string, int64_t> open_by_peer;
-  for (const auto& [unit, n] : open_overdue) {
-    const std::string p = peer_of(unit);
-    if (!p.empty()) open_by_peer[p] += n;
-  }
+  auto open_by_peer_of = [&](const std::map<std::string, int64_t>& by_unit) {
+    std::map<std::string, int64_t> out;
+    for (const auto& [unit, n] : by_unit) {
+      const std::string p = peer_of(unit);
+      if (!p.empty()) out[p] += n;
+    }
+    return out;
+  };
+  std::map<std::string, int64_t> open_by_peer = open_by_peer_of(open_overdue);
+  std::map<std::string, int64_t> open_before_by_peer =
+      open_by_peer_of(open_overdue_before);
   for (const auto& p : peers) {
     Scored s;
     s.unit = p;
@@ -215,7 +223,11 @@ std::vector<v1::RankingEntry> RankPeers(
     s.ind.set_open_overdue_orders(open_by_peer[p]);
     s.score = ScoreOf(s.ind, weights);
     const Totals& pt = before_by_peer[p];
-    s.prev = ScoreOf(ToIndicators(pt.counters, pt.handling), weights);
+    // The previous period is judged as its own scorecard is: an order
+    // still open past its due at that period's end is lateness there too.
+    v1::Indicators prev = ToIndicators(pt.counters, pt.handling);
+    prev.set_open_overdue_orders(open_before_by_peer[p]);
+    s.prev = ScoreOf(prev, weights);
     // Previous ranks are among the peers scored in the previous period.
     if (!s.prev.not_scored) prev_list.push_back({p, s.prev.score, false});
     list.push_back(std::move(s));
@@ -265,18 +277,26 @@ Analytics::Rankings(const UnitTree& tree, const DateRange& range,
   ASSIGN_OR_RETURN(auto totals, TotalsByUnit(range, request_type));
   ASSIGN_OR_RETURN(auto before,
                    TotalsByUnit(PreviousRange(range), request_type));
+  // Open overdue orders by unit charged, at the end of the period and of
+  // the previous one (as UnitScorecard counts them for each).
   const absl::Time end = PeriodEndInstant(range, now);
+  const absl::Time prev_end = PeriodEndInstant(PreviousRange(range), now);
   ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
-                   store_->LoadOverdueClocks(end, end));
-  std::map<std::string, int64_t> open;  // by unit charged
-  for (const auto& o : OpenOverdueAt(
-           clocks, end, [](const std::string&) { return true; },
-           request_type)) {
-    ++open[o.unit_id()];
-  }
+                   store_->LoadOverdueClocks(prev_end, end));
+  auto open_at = [&](absl::Time at) {
+    std::map<std::string, int64_t> open;
+    for (const auto& o : OpenOverdueAt(
+             clocks, at, [](const std::string&) { return true; },
+             request_type)) {
+      ++open[o.unit_id()];
+    }
+    return open;
+  };
+  const std::map<std::string, int64_t> open = open_at(end);
+  const std::map<std::string, int64_t> open_before = open_at(prev_end);
   std::map<v1::UnitKind, std::vector<v1::RankingEntry>> out;
   for (v1::UnitKind k : kinds) {
-    out[k] = RankPeers(tree, *weights_, totals, before, open, k);
+    out[k] = RankPeers(tree, *weights_, totals, before, open, open_before, k);
   }
   return out;
 }

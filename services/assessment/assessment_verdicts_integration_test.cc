@@ -109,6 +109,42 @@ TEST_F(AssessmentTest, OpenOverdueOrdersAndAccrualsByTheirDay) {
   EXPECT_EQ(accruals, 1);
 }
 
+// A previous period whose only lateness is an order still open at its end
+// (Sunday 03-31: no accrual, no step) was scored then (0), as UnitScorecard
+// says (previous_not_scored = false): Ranking's previous rank is counted
+// among the peers scored then, not left at 0 (docs/indicators.md "Not
+// scored", "Rankings and change").
+TEST_F(AssessmentTest, PreviousRankCountsOrdersOpenAtThePreviousEnd) {
+  PublishHistory();
+  AfterMarch();
+  v1::Period monday;
+  monday.set_from_date("2024-04-01");
+  monday.set_to_date("2024-04-01");
+  const v1::Scorecard card =
+      Scorecard("town.longshui", true, kCenterToken, nullptr, monday);
+  EXPECT_EQ(card.previous_total().open_overdue_orders(), 1);  // T3
+  EXPECT_EQ(card.previous_total().overdue_working_days(), 0);
+  EXPECT_FALSE(card.previous_not_scored());
+  EXPECT_EQ(card.previous_composite_score(), 0);
+
+  v1::RankingRequest req;
+  *req.mutable_period() = monday;
+  req.set_peer_kind(v1::UNIT_KIND_TOWN_STREET);
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kCenterToken);
+  v1::RankingResponse resp;
+  ASSERT_TRUE(stub_->Ranking(&ctx, req, &resp).ok());
+  const v1::RankingEntry* longshui = nullptr;
+  for (const auto& e : resp.entries()) {
+    if (e.unit_id() == "town.longshui") longshui = &e;
+  }
+  ASSERT_NE(longshui, nullptr) << resp.DebugString();
+  EXPECT_FALSE(longshui->not_scored());
+  EXPECT_EQ(longshui->previous_rank(), 1) << resp.DebugString();
+  EXPECT_EQ(longshui->previous_composite_score(), 0);
+  EXPECT_EQ(longshui->score_change(), longshui->composite_score());
+}
+
 // ExplainFigure lists the facts behind a figure; their total is the
 // scorecard's.
 TEST_F(AssessmentTest, ExplainFigureTotalsEqualTheScorecard) {
