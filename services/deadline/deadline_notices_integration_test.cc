@@ -63,7 +63,7 @@ class FakeDirectory final : public v1::DirectoryService::Service {
     auto it = ctx->client_metadata().find("authorization");
     return it != ctx->client_metadata().end() &&
            std::string(it->second.data(), it->second.size()) ==
-               absl::StrCat("Bearer ", kServiceToken);
+               absl::StrCat("Bearer ", hotline::testing::kDeadlineServiceToken);
   }
 };
 

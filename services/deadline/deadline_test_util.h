@@ -86,7 +86,7 @@ class Routing {
     if (watermark.has_value()) *req.mutable_watermark() = ToProto(*watermark);
     v1::PublishResponse resp;
     grpc::ClientContext ctx;
-    testing::ServiceUnderTest::Authorize(&ctx, testing::kServiceToken);
+    testing::ServiceUnderTest::Authorize(&ctx, testing::kRoutingServiceToken);
     grpc::Status s = stub_->Publish(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
     ASSERT_EQ(resp.acknowledged_event_ids_size(), req.events_size());
