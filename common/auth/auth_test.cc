@@ -60,7 +60,7 @@ TEST(TokenStoreTest, BadFilesNameTheLine) {
                   .message(),
               HasSubstr("line 2: token listed twice"));
   EXPECT_THAT(TokenStore::Parse("abcdefgh CALL_AGENT x y\n").status().message(),
-              HasSubstr("expected TOKEN ROLE [UNIT_ID]"));
+              HasSubstr("expected TOKEN ROLE [UNIT_ID | SERVICE_NAME]"));
 }
 
 TEST(RequireTest, RoleAndUnit) {
