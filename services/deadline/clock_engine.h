@@ -72,7 +72,7 @@ class ClockEngine {
   // is looked up, server/idempotency.h, so a replay is judged like a first
   // call). PERMISSION_DENIED, or NOT_FOUND for an unknown object.
   //  - RequestExtension: the unit a running handling clock of the order runs
-  //    against.
+  //    against (with none running, a unit some clock of it ran against).
   //  - DecideExtension: CENTER_STAFF for the center's extensions, else a
   //    UNIT_LEAD of the approver unit.
   //  - RecordCallerInformed: the unit that asked for the extension.

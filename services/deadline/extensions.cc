@@ -64,9 +64,18 @@ absl::Status ClockEngine::MayRequestExtension(db::Connection& conn,
     return absl::NotFoundError(
         absl::StrCat("ticket_id: no clocks for ", ticket_id));
   }
+  // The unit of the running handling clock; with none running (the order
+  // was answered or closed), a unit some clock ran against, so that it hears
+  // FAILED_PRECONDITION and others PERMISSION_DENIED.
+  bool running = false;
   for (const ClockRow& c : all) {
-    if (c.running && IsHandlingKind(c.kind) && c.unit_id == who.unit_id) {
-      return absl::OkStatus();
+    if (!c.running || !IsHandlingKind(c.kind)) continue;
+    running = true;
+    if (c.unit_id == who.unit_id) return absl::OkStatus();
+  }
+  if (!running) {
+    for (const ClockRow& c : all) {
+      if (c.unit_id == who.unit_id) return absl::OkStatus();
     }
   }
   return absl::PermissionDeniedError(

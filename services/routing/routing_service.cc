@@ -286,24 +286,28 @@ class Core {
   // No check beyond the role (already made): center-only calls.
   static absl::Status Anyone(db::Connection&) { return absl::OkStatus(); }
 
-  // Whether a unit principal may act on the order now: its unit holds it,
-  // or it belongs to a co-unit (its first-level unit is one). Unit-side
-  // calls and their replays require it (the machine then checks the rest),
-  // so a replayed request id is answered only to the unit that may make the
-  // call now: another unit, a unit below the holder, and also a unit that
-  // held the order before (it forwarded or returned it since) get
-  // PERMISSION_DENIED, and learn what happened from GetAssignment, which
-  // shows them what their subtree may see.
-  absl::Status CheckActsOn(const Principal& who, const UnitTree& tree,
-                           const AssignmentState& s) {
+  // Whether a unit principal takes part in the order: its unit holds it or
+  // held it (any round), or it belongs to a co-unit (its first-level unit is
+  // one). Unit-side calls and their replays require it, before the request
+  // id is looked up; the machine then requires the holder for most
+  // transitions. So a replayed request id is answered to the holder, a
+  // co-unit, and a unit that held the order (its own retry after it
+  // forwarded or returned it stays idempotent; it sees the order with
+  // GetAssignment anyway), and never to another unit, a sibling, or a unit
+  // below that never held it (PERMISSION_DENIED, nothing revealed).
+  absl::Status CheckTakesPart(const Principal& who, const UnitTree& tree,
+                              const AssignmentState& s) {
     if (s.view.holder_unit_id() == who.unit_id) return absl::OkStatus();
+    for (const auto& u : s.touched_units) {
+      if (u == who.unit_id) return absl::OkStatus();
+    }
     const std::string first = tree.FirstLevelOf(who.unit_id);
     for (const auto& c : s.view.co_units()) {
       if (!first.empty() && c.unit_id() == first) return absl::OkStatus();
     }
     return absl::PermissionDeniedError(
         absl::StrCat(s.view.ticket_number(), ": unit ", who.unit_id,
-                     " neither holds it nor is one of its co-units"));
+                     " takes no part in this order"));
   }
 
   // Saves the new state and appends its event (inside the transaction).
@@ -544,7 +548,8 @@ class RoutingImpl final : public v1::RoutingService::Service {
   // machine → commit, answering with the assignment after the change.
   // Authorization (before the request id is looked up, so that a replay is
   // checked like a first call): the role; a unit principal must take part in
-  // the order now (CheckActsOn); `authorize`, when given, adds its own rule.
+  // in the order (CheckTakesPart); `authorize`, when given, adds its own
+  // rule.
   template <typename Req, typename Resp, typename Op>
   grpc::Status Transit(
       grpc::ServerContext* context, const char* method, const Req* req,
@@ -569,7 +574,7 @@ class RoutingImpl final : public v1::RoutingService::Service {
                                  core_->Load(c, req->ticket_id(), true));
                 ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
                 if (IsUnitRole(who)) {
-                  RETURN_IF_ERROR(core_->CheckActsOn(who, tree, s));
+                  RETURN_IF_ERROR(core_->CheckTakesPart(who, tree, s));
                 }
                 if (authorize) RETURN_IF_ERROR(authorize(c, who, s, tree));
                 return absl::OkStatus();
