@@ -17,7 +17,7 @@
 namespace hotline::auth {
 namespace {
 
-constexpr std::array<std::pair<Role, absl::string_view>, 7> kRoleNames = {{
+constexpr std::array<std::pair<Role, absl::string_view>, 8> kRoleNames = {{
     {Role::kCallAgent, "CALL_AGENT"},
     {Role::kCenterStaff, "CENTER_STAFF"},
     {Role::kUnitStaff, "UNIT_STAFF"},
@@ -25,7 +25,11 @@ constexpr std::array<std::pair<Role, absl::string_view>, 7> kRoleNames = {{
     {Role::kEvaluator, "EVALUATOR"},
     {Role::kAuditor, "AUDITOR"},
     {Role::kService, "SERVICE"},
+    {Role::kChannelGateway, "CHANNEL_GATEWAY"},
 }};
+
+constexpr std::array<absl::string_view, 4> kServiceNames = {
+    "intake", "routing", "deadline", "assessment"};
 
 std::string Digest(absl::string_view token) {
   unsigned char out[SHA256_DIGEST_LENGTH];
@@ -35,6 +39,13 @@ std::string Digest(absl::string_view token) {
 }
 
 }  // namespace
+
+bool IsServiceName(absl::string_view name) {
+  for (absl::string_view s : kServiceNames) {
+    if (s == name) return true;
+  }
+  return false;
+}
 
 absl::string_view RoleName(Role role) {
   for (const auto& [r, name] : kRoleNames) {
@@ -66,14 +77,26 @@ absl::StatusOr<TokenStore> TokenStore::Parse(absl::string_view text) {
           absl::StrCat("token file line ", line_no, ": ", why));
     };
     if (fields.size() < 2 || fields.size() > 3) {
-      return bad("expected TOKEN ROLE [UNIT_ID]");
+      return bad("expected TOKEN ROLE [UNIT_ID | SERVICE_NAME]");
     }
     if (fields[0].size() < 8) return bad("token shorter than 8 characters");
     std::optional<Role> role = RoleFromName(fields[1]);
     if (!role) return bad(absl::StrCat("unknown role \"", fields[1], "\""));
     Principal p;
     p.role = *role;
-    if (fields.size() == 3) p.unit_id = std::string(fields[2]);
+    if (p.role == Role::kService) {
+      if (fields.size() == 3) {
+        if (!IsServiceName(fields[2])) {
+          return bad(absl::StrCat(
+              "SERVICE names one of intake, routing, deadline, assessment, "
+              "not \"",
+              fields[2], "\""));
+        }
+        p.service = std::string(fields[2]);
+      }
+    } else if (fields.size() == 3) {
+      p.unit_id = std::string(fields[2]);
+    }
     if ((p.role == Role::kUnitStaff || p.role == Role::kUnitLead) &&
         p.unit_id.empty()) {
       return bad(absl::StrCat(fields[1], " must name its UNIT_ID"));
@@ -132,6 +155,18 @@ absl::Status RequireRole(const Principal& principal,
   return absl::PermissionDeniedError(absl::StrCat(
       "role ", RoleName(principal.role), " may not do this; requires ",
       absl::StrJoin(names, " or ")));
+}
+
+absl::Status RequireNamedService(const Principal& principal) {
+  if (absl::Status s = RequireRole(principal, {Role::kService}); !s.ok()) {
+    return s;
+  }
+  if (principal.service.empty()) {
+    return absl::PermissionDeniedError(
+        "this SERVICE token names no service (token file: TOKEN SERVICE "
+        "<intake|routing|deadline|assessment>)");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RequireUnit(const Principal& principal,

@@ -60,7 +60,7 @@ TEST(TokenStoreTest, BadFilesNameTheLine) {
                   .message(),
               HasSubstr("line 2: token listed twice"));
   EXPECT_THAT(TokenStore::Parse("abcdefgh CALL_AGENT x y\n").status().message(),
-              HasSubstr("expected TOKEN ROLE [UNIT_ID]"));
+              HasSubstr("expected TOKEN ROLE [UNIT_ID | SERVICE_NAME]"));
 }
 
 TEST(RequireTest, RoleAndUnit) {
@@ -85,6 +85,42 @@ TEST(RoleNameTest, RoundTrips) {
     EXPECT_EQ(RoleFromName(RoleName(r)), r);
   }
   EXPECT_FALSE(RoleFromName("center_staff").has_value());
+}
+
+// Issue 13: a SERVICE line names its service; CHANNEL_GATEWAY is a role.
+TEST(TokenStoreTest, ServiceNamesAndChannelGateway) {
+  auto store = TokenStore::Parse(
+      "svc-routing-0001 SERVICE routing\n"
+      "svc-legacy-00001 SERVICE\n"
+      "gateway-00000001 CHANNEL_GATEWAY  # 话务平台网关\n");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto routing = store->Authenticate("Bearer svc-routing-0001");
+  ASSERT_TRUE(routing.ok());
+  EXPECT_EQ(routing->role, Role::kService);
+  EXPECT_EQ(routing->service, "routing");
+  EXPECT_TRUE(routing->unit_id.empty());
+  EXPECT_TRUE(routing->IsService("routing"));
+  EXPECT_FALSE(routing->IsService("intake"));
+  EXPECT_TRUE(RequireNamedService(*routing).ok());
+
+  auto legacy = store->Authenticate("Bearer svc-legacy-00001");
+  ASSERT_TRUE(legacy.ok());
+  EXPECT_TRUE(legacy->service.empty());
+  EXPECT_EQ(RequireNamedService(*legacy).code(),
+            absl::StatusCode::kPermissionDenied);
+
+  auto gateway = store->Authenticate("Bearer gateway-00000001");
+  ASSERT_TRUE(gateway.ok());
+  EXPECT_EQ(gateway->role, Role::kChannelGateway);
+  EXPECT_EQ(RoleName(Role::kChannelGateway), "CHANNEL_GATEWAY");
+  EXPECT_EQ(RequireNamedService(*gateway).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(RequireRole(*gateway, {Role::kCallAgent}).code(),
+            absl::StatusCode::kPermissionDenied);
+
+  EXPECT_THAT(
+      TokenStore::Parse("svc-token-00001 SERVICE billing\n").status().message(),
+      HasSubstr("line 1: SERVICE names one of intake, routing"));
 }
 
 }  // namespace

@@ -509,10 +509,72 @@ absl::Status ValidateEvent(const v1::TicketEvent& event,
   return absl::OkStatus();
 }
 
-Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler)
-    : pool_(pool), handler_(std::move(handler)) {}
+absl::string_view PayloadProducer(const v1::TicketEvent& event) {
+  const int n = static_cast<int>(event.payload_case());
+  if (n >= 10 && n <= 19) return "intake";
+  if (n >= 20 && n <= 49) return "routing";
+  if (n >= 50 && n <= 69) return "deadline";
+  if (n >= 70 && n <= 79) return "assessment";
+  return "";
+}
+
+Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler,
+             std::string consumer)
+    : pool_(pool),
+      handler_(std::move(handler)),
+      consumer_(std::move(consumer)) {}
 
 namespace {
+
+// Whether `sql` (one '?' for the ticket, then optionally one for the
+// producer and one for the seq) finds a row.
+absl::StatusOr<bool> Exists(db::Connection& conn, const char* sql,
+                            const v1::TicketEvent& event, bool producer,
+                            int64_t seq) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt, conn.Prepare(sql));
+  return conn.Guard("inbox order", [&] {
+    stmt->setString(1, event.ticket_id());
+    if (producer) stmt->setString(2, event.producer());
+    if (seq > 0) stmt->setInt64(3, seq);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return rs->next();
+  });
+}
+
+// FAILED_PRECONDITION unless `event` may be applied now (Inbox::Apply).
+absl::Status CheckOrder(db::Connection& conn, const v1::TicketEvent& event,
+                        absl::string_view consumer) {
+  if (event.seq() > 1) {
+    ASSIGN_OR_RETURN(bool previous,
+                     Exists(conn,
+                            "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+                            "producer = ? AND seq = ?",
+                            event, true, event.seq() - 1));
+    if (!previous) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(event.producer(), " seq ", event.seq(), " of ",
+                       event.ticket_id(), " before seq ", event.seq() - 1));
+    }
+    return absl::OkStatus();
+  }
+  if (event.producer() == "intake") return absl::OkStatus();
+  if (event.producer() == "routing" && consumer != "intake") {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(bool wrote,
+                   Exists(conn, "SELECT 1 FROM outbox_seq WHERE ticket_id = ?",
+                          event, false, 0));
+  if (wrote) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool heard,
+                   Exists(conn,
+                          "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+                          "producer <> ? LIMIT 1",
+                          event, true, 0));
+  if (heard) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(event.producer(), " speaks of ", event.ticket_id(),
+                   ", which this service has not heard of"));
+}
 
 bool IsPermanent(absl::StatusCode code) {
   switch (code) {
@@ -549,9 +611,11 @@ absl::Status Record(db::Connection& conn, const v1::TicketEvent& event,
 
 absl::Status Inbox::Apply(const v1::TicketEvent& event) {
   absl::Status handler_status;
+  absl::Status out_of_order;
   absl::Status status =
       db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
         handler_status = absl::OkStatus();
+        out_of_order = absl::OkStatus();
         // The primary key makes a repeat fail here, before any effect; a
         // concurrent first delivery holds the key until it commits.
         absl::Status recorded = Record(conn, event, "applied", "");
@@ -559,12 +623,23 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
           return recorded;
         }
         RETURN_IF_ERROR(recorded);
+        if (absl::Status order = CheckOrder(conn, event, consumer_);
+            !order.ok()) {
+          out_of_order = order;
+          return order;  // rolls the record back
+        }
         handler_status = handler_(conn, event);
         return handler_status;
       });
   if (status.code() == absl::StatusCode::kAlreadyExists &&
       handler_status.ok()) {
     return absl::OkStatus();  // seen before
+  }
+  if (!out_of_order.ok()) {
+    log::Warning("inbox.out_of_order",
+                 {{"event_id", event.event_id()},
+                  {"error", std::string(out_of_order.message())}});
+    return out_of_order;
   }
   if (status.ok() || !IsPermanent(handler_status.code()) ||
       handler_status.ok()) {
@@ -628,9 +703,14 @@ class EventSinkImpl final : public v1::EventSink::Service {
                        v1::PublishResponse* resp) override {
     return server::Handle(
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
-          RETURN_IF_ERROR(auth::RequireRole(who, {auth::Role::kService}));
+          RETURN_IF_ERROR(auth::RequireNamedService(who));
           if (req->source_service().empty()) {
             return absl::InvalidArgumentError("source_service: required");
+          }
+          if (req->source_service() != who.service) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "source_service: \"", req->source_service(),
+                "\" is not the caller's service \"", who.service, "\""));
           }
           if (req->events_size() > 500) {
             return absl::InvalidArgumentError("events: at most 500 per batch");
@@ -639,6 +719,23 @@ class EventSinkImpl final : public v1::EventSink::Service {
             RETURN_IF_ERROR(
                 ValidateEvent(req->events(i), absl::StrCat("events[", i, "]")));
           }
+          // Forged or misrouted: refused whole, before anything is applied.
+          for (int i = 0; i < req->events_size(); ++i) {
+            const v1::TicketEvent& e = req->events(i);
+            if (e.producer() != who.service) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  "events[", i, "].producer: \"", e.producer(),
+                  "\" is not the caller's service \"", who.service, "\""));
+            }
+            if (PayloadProducer(e) != who.service) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  "events[", i, "].payload: field ",
+                  static_cast<int>(e.payload_case()), " is an event of ",
+                  PayloadProducer(e).empty() ? "no service"
+                                             : PayloadProducer(e),
+                  ", not of ", who.service));
+            }
+          }
           absl::Time watermark = absl::InfinitePast();
           if (req->has_watermark()) {
             ASSIGN_OR_RETURN(
@@ -646,6 +743,11 @@ class EventSinkImpl final : public v1::EventSink::Service {
           }
           for (const v1::TicketEvent& event : req->events()) {
             absl::Status applied = inbox_->Apply(event);
+            if (applied.code() == absl::StatusCode::kFailedPrecondition) {
+              // Not in sequence, or a ticket not known yet: this one and the
+              // rest are resent (events.proto, EventSink.Publish).
+              break;
+            }
             if (!applied.ok()) {
               // Stop at the first failure: later events of the same ticket must
               // not overtake it. Unacknowledged events are sent again.

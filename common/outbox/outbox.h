@@ -157,13 +157,36 @@ class Relay {
 using EventHandler =
     std::function<absl::Status(db::Connection&, const v1::TicketEvent&)>;
 
+// The producer of an event's payload kind, by its number range in
+// events.proto (intake 10–19, routing 20–49, deadline 50–69, assessment
+// 70–79); empty for a payload outside every range.
+absl::string_view PayloadProducer(const v1::TicketEvent& event);
+
 class Inbox {
  public:
-  // `pool` is not owned and must outlive the inbox.
-  Inbox(db::ConnectionPool* pool, EventHandler handler);
+  // `pool` is not owned and must outlive the inbox. `consumer` is this
+  // service's name ("intake", ...): intake checks that it knows every
+  // ticket routing speaks of (see Apply).
+  Inbox(db::ConnectionPool* pool, EventHandler handler,
+        std::string consumer = "");
 
   // Applies `event` exactly once in effect. OK when applied now, applied
   // before, or rejected for good; an error when it should be sent again.
+  //
+  // Only in sequence, and only for a ticket its producer knows (DESIGN.md
+  // §6): FAILED_PRECONDITION, nothing applied or recorded, when
+  //  - seq n > 1 and seq n-1 of (producer, ticket) is not in the inbox (a
+  //    gap: the sender resends both, in order), or
+  //  - seq is 1 and this service cannot tell that the producer knows the
+  //    ticket: it knows a ticket it wrote an event for itself (outbox_seq)
+  //    or got an event for from another producer (inbox); besides, intake's
+  //    events open every ticket (orders are born there) and routing's open a
+  //    ticket at every consumer but intake (deadline and assessment hear
+  //    nothing older than routing). Intake so checks every producer, routing
+  //    checks deadline and assessment, and those two check each other. An
+  //    event refused now is applied once what it depends on has arrived.
+  // Both checks are index lookups (inbox (ticket_id, producer, seq),
+  // outbox_seq's key) in the event's own transaction.
   absl::Status Apply(const v1::TicketEvent& event);
 
   // Records `producer`'s watermark (never moving it back).
@@ -173,10 +196,18 @@ class Inbox {
  private:
   db::ConnectionPool* pool_;
   EventHandler handler_;
+  std::string consumer_;
 };
 
-// EventSink over `inbox`; callers need the SERVICE role. A request whose
-// events were all acknowledged records its watermark for the producer
+// EventSink over `inbox`. Callers need a SERVICE token that names its
+// service (auth.h); the request's source_service and every event's producer
+// must be that name, and every event's payload must be of that producer's
+// kind (PayloadProducer): otherwise PERMISSION_DENIED and nothing of the
+// batch is applied. Events are applied in order up to the first one that is
+// not in sequence or whose ticket the producer is not known to know
+// (Inbox::Apply): that one and the rest are not acknowledged (OK with the
+// acknowledged prefix), so the relay resends them. A request whose events
+// were all acknowledged records its watermark for the producer
 // (monotonic). Not owned: inbox and gate must outlive the service.
 std::unique_ptr<grpc::Service> NewEventSinkService(
     Inbox* inbox, const server::CallGate* gate);

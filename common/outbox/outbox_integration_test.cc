@@ -25,7 +25,9 @@
 namespace hotline::outbox {
 namespace {
 
-constexpr char kToken[] = "svc-token-000001";
+constexpr char kToken[] = "svc-token-000001";          // SERVICE routing
+constexpr char kDeadlineToken[] = "svc-token-000002";  // SERVICE deadline
+constexpr char kUnnamedToken[] = "svc-token-000003";   // SERVICE
 
 // The consumer's effect: one row per applied event. A repeat would violate
 // the primary key; an event out of order is refused.
@@ -78,7 +80,9 @@ class OutboxTest : public ::testing::Test {
                               "PRIMARY KEY (ticket_id, seq)) "
                               "DEFAULT CHARSET=utf8mb4")
                     .ok());
-    tokens_ = *auth::TokenStore::Parse(absl::StrCat(kToken, " SERVICE\n"));
+    tokens_ = *auth::TokenStore::Parse(
+        absl::StrCat(kToken, " SERVICE routing\n", kDeadlineToken,
+                     " SERVICE deadline\n", kUnnamedToken, " SERVICE\n"));
     inbox_ = std::make_unique<Inbox>(consumer_.get(), ApplyToTable);
     StartSink("127.0.0.1:0");
     outbox_ = std::make_unique<Outbox>("routing",
@@ -384,6 +388,104 @@ TEST_F(OutboxTest, EventSinkRefusesBadBatchesAndStrangers) {
     EXPECT_EQ(resp.acknowledged_event_ids(0), "routing-1");
   }
   EXPECT_EQ(Applied(), 1);
+}
+
+// Issue 13: an event is accepted only from the service that produces its
+// kind, under that service's own name; a forged batch changes nothing.
+TEST_F(OutboxTest, EventSinkRefusesEventsOfAnotherService) {
+  auto stub = v1::EventSink::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  auto event = [](const std::string& producer, int64_t seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat(producer, "-", seq));
+    e.set_ticket_id("t-1");
+    e.set_seq(seq);
+    e.set_producer(producer);
+    *e.mutable_occurred_at() = ToProto(absl::FromUnixSeconds(1707379200));
+    e.mutable_accepted()->set_unit_id("town.longshui");  // routing's kind
+    return e;
+  };
+  auto publish = [&](const char* token, const std::string& source,
+                     std::vector<v1::TicketEvent> events,
+                     v1::PublishResponse* resp) {
+    v1::PublishRequest req;
+    req.set_source_service(source);
+    for (auto& e : events) *req.add_events() = e;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    return stub->Publish(&ctx, req, resp);
+  };
+  v1::PublishResponse resp;
+  // Deadline's token, deadline's name, a routing event.
+  grpc::Status s =
+      publish(kDeadlineToken, "deadline", {event("deadline", 1)}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(s.error_message().find("events[0].payload"), std::string::npos)
+      << s.error_message();
+  // Deadline's token claiming to be routing.
+  s = publish(kDeadlineToken, "routing", {event("routing", 1)}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // Routing's token, an event claiming another producer.
+  s = publish(kToken, "routing", {event("routing", 1), event("deadline", 2)},
+              &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(s.error_message().find("events[1].producer"), std::string::npos);
+  // A SERVICE token without a name.
+  s = publish(kUnnamedToken, "routing", {event("routing", 1)}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Applied(), 0);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 0);
+  // Routing's own: applied.
+  ASSERT_TRUE(publish(kToken, "routing", {event("routing", 1)}, &resp).ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 1);
+  EXPECT_EQ(Applied(), 1);
+}
+
+// Issue 13: seq n+1 of (producer, ticket) only after n was applied; a gap
+// is not acknowledged, and the later event is applied once it is filled.
+TEST_F(OutboxTest, AGapInSeqIsNotAcknowledgedUntilFilled) {
+  auto stub = v1::EventSink::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  auto event = [](const std::string& ticket, int64_t seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("routing-", ticket, "-", seq));
+    e.set_ticket_id(ticket);
+    e.set_seq(seq);
+    e.set_producer("routing");
+    *e.mutable_occurred_at() = ToProto(absl::FromUnixSeconds(1707379200));
+    e.mutable_accepted()->set_unit_id("town.longshui");
+    return e;
+  };
+  auto publish = [&](std::vector<v1::TicketEvent> events,
+                     v1::PublishResponse* resp) {
+    v1::PublishRequest req;
+    req.set_source_service("routing");
+    for (auto& e : events) *req.add_events() = e;
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
+    return stub->Publish(&ctx, req, resp);
+  };
+  v1::PublishResponse resp;
+  ASSERT_TRUE(publish({event("t-1", 1), event("t-1", 2)}, &resp).ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 2);
+  // seq 8 where 3 is next: not acknowledged, not applied.
+  resp.Clear();
+  ASSERT_TRUE(publish({event("t-1", 8)}, &resp).ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
+  EXPECT_EQ(Applied(), 2);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 2);
+  // A batch whose middle event skips: the prefix before it is acknowledged.
+  resp.Clear();
+  ASSERT_TRUE(
+      publish({event("t-1", 3), event("t-1", 5), event("t-1", 4)}, &resp).ok());
+  ASSERT_EQ(resp.acknowledged_event_ids_size(), 1);
+  EXPECT_EQ(resp.acknowledged_event_ids(0), "routing-t-1-3");
+  // The sender resends in order: applied.
+  resp.Clear();
+  ASSERT_TRUE(publish({event("t-1", 4), event("t-1", 5)}, &resp).ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 2);
+  EXPECT_EQ(Applied(), 5);
+  EXPECT_EQ(Rejected(), 0);
 }
 
 }  // namespace

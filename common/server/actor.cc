@@ -18,6 +18,8 @@ v1::Role ToProtoRole(auth::Role role) {
       return v1::AUDITOR;
     case auth::Role::kService:
       return v1::SERVICE;
+    case auth::Role::kChannelGateway:
+      return v1::CHANNEL_GATEWAY;
   }
   return v1::ROLE_UNSPECIFIED;
 }

@@ -36,8 +36,21 @@ class CallGate {
   explicit CallGate(const auth::TokenStore* tokens) : tokens_(tokens) {}
 
   // UNAVAILABLE while not ready; otherwise authenticates the call's
-  // `authorization` metadata (UNAUTHENTICATED on failure).
-  absl::StatusOr<auth::Principal> Admit(grpc::ServerContext* context) const;
+  // `authorization` metadata (UNAUTHENTICATED on failure). A SERVICE token
+  // that names its service, presented over mutual TLS, must come with that
+  // service's client certificate (its name as a subjectAltName or the common
+  // name, as deploy/tls/make-certs.sh writes them; the same names clients
+  // check servers by, tls.h NewPeerChannel): PERMISSION_DENIED otherwise, so
+  // a stolen token is no use from another service's or an operator's
+  // connection. Without a verified client certificate there is nothing to
+  // compare (plaintext, or TLS without --tls_ca).
+  //
+  // A CHANNEL_GATEWAY principal is PERMISSION_DENIED here unless
+  // `allow_channel_gateway` (HandleGatewayCall, used by exactly one RPC,
+  // IntakeService.CreateTicket): a gateway can call nothing else, whatever a
+  // handler's own role check says ("any authenticated principal" included).
+  absl::StatusOr<auth::Principal> Admit(
+      grpc::ServerContext* context, bool allow_channel_gateway = false) const;
 
   void SetReady(bool ready, absl::string_view reason = "");
   bool ready() const { return ready_.load(std::memory_order_acquire); }
@@ -53,6 +66,16 @@ template <typename F>
 grpc::Status Handle(const CallGate& gate, grpc::ServerContext* context,
                     F&& body) {
   absl::StatusOr<auth::Principal> who = gate.Admit(context);
+  if (!who.ok()) return ToGrpcStatus(who.status());
+  return ToGrpcStatus(body(*who));
+}
+
+// Handle for the one RPC a CHANNEL_GATEWAY may call (CreateTicket); the body
+// still checks roles itself.
+template <typename F>
+grpc::Status HandleGatewayCall(const CallGate& gate,
+                               grpc::ServerContext* context, F&& body) {
+  absl::StatusOr<auth::Principal> who = gate.Admit(context, true);
   if (!who.ok()) return ToGrpcStatus(who.status());
   return ToGrpcStatus(body(*who));
 }

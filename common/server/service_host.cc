@@ -150,6 +150,11 @@ absl::Status ServiceHost::Start() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen,
                            ServerCredentialsFor(options_.tls.get()), &port_);
+  // Requests up to kMaxMessageBytes are read and judged by the codec
+  // (common/wire/wire_codec.h: INVALID_ARGUMENT naming what is wrong, "message"
+  // for the size); the transport refuses only above twice that.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(2 * hotline::wire::kMaxMessageBytes));
   for (auto& [service, name] : services_) builder.RegisterService(service);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

@@ -391,6 +391,62 @@ TEST_F(AssessmentTest, EvaluationRules) {
   EXPECT_EQ(last.unit_id(), "village.gaoping");
 }
 
+// Issue 13: a forged routing Replied from another service's token is
+// refused whole: no fact is recorded, no reply counts against the unit, and
+// the order still cannot be evaluated. Replays are authorized first.
+TEST_F(AssessmentTest, ForgedEventsAreRefusedAndCountNothing) {
+  PublishHistory();
+  ASSERT_TRUE(svc_->clock().AdvanceTo(Local("2024-03-29 10:00")).ok());
+  auto facts_of = [&](const std::string& ticket) {
+    v1::ListFactsRequest lf;
+    lf.set_ticket_id(ticket);
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    v1::ListFactsResponse facts;
+    EXPECT_TRUE(stub_->ListFacts(&ctx, lf, &facts).ok());
+    return facts.facts_size();
+  };
+  const int before = facts_of("T3");
+  v1::TicketEvent forged;
+  forged.set_ticket_id("T3");
+  forged.set_ticket_number("DZ20240301-0000T3");
+  forged.set_seq(99);
+  *forged.mutable_occurred_at() = ToProto(svc_->clock().Now());
+  forged.mutable_replied()->set_reply_id("rpl-forged");
+  forged.mutable_replied()->set_unit_id("town.longgang");
+  forged.mutable_replied()->set_text("伪造答复");
+  auto stub = v1::EventSink::NewStub(svc_->channel());
+  for (const char* name : {"intake", "deadline", "assessment"}) {
+    forged.set_producer(name);
+    forged.set_event_id(absl::StrCat(name, "-forged"));
+    v1::PublishRequest req;
+    req.set_source_service(name);
+    *req.add_events() = forged;
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, ::hotline::testing::ServiceTokenOf(name));
+    v1::PublishResponse resp;
+    grpc::Status s = stub->Publish(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << name << ": " << s.error_message();
+  }
+  EXPECT_EQ(facts_of("T3"), before);
+  v1::RecordEvaluationResponse r;
+  EXPECT_EQ(Evaluate("e13", "T3", true, v1::SATISFACTION_SATISFIED, true, &r)
+                .error_code(),
+            grpc::FAILED_PRECONDITION);
+
+  // A replay by a role that may not record evaluations learns nothing.
+  ASSERT_TRUE(
+      Evaluate("e13-t1", "T1", true, v1::SATISFACTION_SATISFIED, true, &r)
+          .ok());
+  v1::RecordEvaluationResponse replay;
+  EXPECT_EQ(Evaluate("e13-t1", "T1", true, v1::SATISFACTION_SATISFIED, true,
+                     &replay, kCenterToken)
+                .error_code(),
+            grpc::PERMISSION_DENIED);
+  EXPECT_FALSE(replay.has_evaluation());
+}
+
 TEST_F(AssessmentTest, RejectedReplyCannotBeEvaluated) {
   History h = FixedHistory();
   // Deliver T2 only up to its rejected review.

@@ -639,9 +639,11 @@ class AssessmentComponent final : public runtime::Component {
         analytics_(&store_, &DefaultWeights()),
         service_(ctx, &store_, &analytics_, std::move(directory)) {
     inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& e) {
+        &ctx.pool,
+        [this](db::Connection& conn, const v1::TicketEvent& e) {
           return store_.ApplyEvent(conn, e);
-        });
+        },
+        ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");

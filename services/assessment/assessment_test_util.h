@@ -73,7 +73,7 @@ inline int64_t Publish(const std::shared_ptr<grpc::Channel>& channel,
     for (int attempt = 0; attempt < 20 && req.events_size() > 0; ++attempt) {
       grpc::ClientContext ctx;
       hotline::testing::ServiceUnderTest::Authorize(
-          &ctx, hotline::testing::kServiceToken);
+          &ctx, hotline::testing::ServiceTokenOf(req.source_service()));
       v1::PublishResponse resp;
       grpc::Status s = stub->Publish(&ctx, req, &resp);
       if (!s.ok() && s.error_code() != grpc::StatusCode::ABORTED &&

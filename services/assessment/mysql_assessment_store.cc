@@ -12,6 +12,7 @@
 #include "common/calendar/calendar.h"
 #include "common/db/transaction.h"
 #include "common/server/actor.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/assessment/mysql_overdue_tables.h"
@@ -326,122 +327,138 @@ std::string RandomId(absl::string_view prefix) {
 absl::StatusOr<v1::Evaluation> MysqlAssessmentStore::RecordEvaluation(
     const EvaluationInput& in) {
   std::string fresh_id = RandomId("eval-");
-  return db::RunInTransaction(
-      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Evaluation> {
-        // Idempotent retry?
-        {
-          ASSIGN_OR_RETURN(
-              auto* stmt,
-              conn.Prepare(absl::StrCat("SELECT ", kEvaluationColumns,
-                                        " FROM evaluation WHERE request_id = "
-                                        "?")));
-          ASSIGN_OR_RETURN(
-              auto prior,
-              conn.Guard(
-                  "find evaluation by request",
-                  [&]()
-                      -> std::optional<std::pair<v1::Evaluation, std::string>> {
-                    stmt->setString(1, in.request_id);
-                    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-                    if (!rs->next()) return std::nullopt;
-                    return std::make_pair(ReadEvaluation(*rs),
-                                          std::string(rs->getString(12)));
-                  }));
-          if (prior.has_value()) {
-            if (prior->second != in.request_hash) {
-              return absl::AlreadyExistsError(
-                  "request_id: already used for a different request");
-            }
-            return prior->first;
-          }
-        }
-        ASSIGN_OR_RETURN(TicketInfo t, LoadTicket(conn, in.ticket_id));
-        if (!t.known) {
-          return absl::NotFoundError(absl::StrCat("ticket_id: ", in.ticket_id,
-                                                  " is unknown to assessment"));
-        }
-        {
-          ASSIGN_OR_RETURN(
-              auto* stmt,
-              conn.Prepare(
-                  "SELECT evaluation_id FROM evaluation WHERE ticket_id = ?"));
-          ASSIGN_OR_RETURN(
-              std::string existing,
-              conn.Guard("find evaluation by ticket", [&] {
-                stmt->setString(1, in.ticket_id);
+  v1::Evaluation out;
+  server::IdempotentCall call;
+  // EVALUATOR is the only role that records, and any evaluator may record
+  // any order's callback (checked by the service): nothing more to check.
+  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
+  call.replay = [&](db::Connection&, const std::string& answer) {
+    if (!out.ParseFromString(answer)) {
+      return absl::InternalError("evaluation: unreadable");
+    }
+    return absl::OkStatus();
+  };
+  // The evaluation row (with its request_id) is the record.
+  call.record = [](db::Connection&, const std::string&) {
+    return absl::OkStatus();
+  };
+  call.find =
+      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+    {
+      ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
+                                       "SELECT ", kEvaluationColumns,
+                                       " FROM evaluation WHERE request_id = "
+                                       "?")));
+      ASSIGN_OR_RETURN(
+          auto prior,
+          conn.Guard(
+              "find evaluation by request",
+              [&]() -> std::optional<std::pair<v1::Evaluation, std::string>> {
+                stmt->setString(1, in.request_id);
                 std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-                return rs->next() ? std::string(rs->getString(1))
-                                  : std::string();
+                if (!rs->next()) return std::nullopt;
+                return std::make_pair(ReadEvaluation(*rs),
+                                      std::string(rs->getString(12)));
               }));
-          if (!existing.empty()) {
-            return absl::AlreadyExistsError(absl::StrCat(
-                t.ticket_number, " already has evaluation ", existing));
-          }
+      if (prior.has_value()) {
+        if (prior->second != in.request_hash) {
+          return absl::AlreadyExistsError(
+              "request_id: already used for a different request");
         }
-        if (t.review_status != "APPROVED" || t.approved_unit_id.empty()) {
-          const std::string status =
-              t.review_status == "NONE"       ? "not replied"
-              : t.review_status == "REPLIED"  ? "REPLIED, awaiting review"
-              : t.review_status == "REJECTED" ? "REHANDLING (reply rejected)"
-                                              : t.review_status;
-          return absl::FailedPreconditionError(
-              absl::StrCat(t.ticket_number, " is ", status,
-                           t.replied_unit_id.empty()
-                               ? ""
-                               : absl::StrCat(", held by ", t.replied_unit_id),
-                           "; the reply is not approved"));
-        }
-        v1::Evaluation ev;
-        ev.set_evaluation_id(fresh_id);
-        ev.set_ticket_id(in.ticket_id);
-        ev.set_unit_id(t.approved_unit_id);
-        ev.set_reached(in.reached);
-        ev.set_satisfaction(static_cast<v1::Satisfaction>(in.satisfaction));
-        ev.set_resolved(in.resolved);
-        ev.set_comment(in.comment);
-        *ev.mutable_evaluated_at() = ToProto(in.evaluated_at);
-        *ev.mutable_evaluator() = server::ActorOf(in.evaluator);
+        return std::optional<std::string>(prior->first.SerializeAsString());
+      }
+    }
+    return std::optional<std::string>();
+  };
+  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(TicketInfo t, LoadTicket(conn, in.ticket_id));
+    if (!t.known) {
+      return absl::NotFoundError(absl::StrCat("ticket_id: ", in.ticket_id,
+                                              " is unknown to assessment"));
+    }
+    {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(
+              "SELECT evaluation_id FROM evaluation WHERE ticket_id = ?"));
+      ASSIGN_OR_RETURN(
+          std::string existing, conn.Guard("find evaluation by ticket", [&] {
+            stmt->setString(1, in.ticket_id);
+            std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+            return rs->next() ? std::string(rs->getString(1)) : std::string();
+          }));
+      if (!existing.empty()) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            t.ticket_number, " already has evaluation ", existing));
+      }
+    }
+    if (t.review_status != "APPROVED" || t.approved_unit_id.empty()) {
+      const std::string status =
+          t.review_status == "NONE"       ? "not replied"
+          : t.review_status == "REPLIED"  ? "REPLIED, awaiting review"
+          : t.review_status == "REJECTED" ? "REHANDLING (reply rejected)"
+                                          : t.review_status;
+      return absl::FailedPreconditionError(
+          absl::StrCat(t.ticket_number, " is ", status,
+                       t.replied_unit_id.empty()
+                           ? ""
+                           : absl::StrCat(", held by ", t.replied_unit_id),
+                       "; the reply is not approved"));
+    }
+    v1::Evaluation ev;
+    ev.set_evaluation_id(fresh_id);
+    ev.set_ticket_id(in.ticket_id);
+    ev.set_unit_id(t.approved_unit_id);
+    ev.set_reached(in.reached);
+    ev.set_satisfaction(static_cast<v1::Satisfaction>(in.satisfaction));
+    ev.set_resolved(in.resolved);
+    ev.set_comment(in.comment);
+    *ev.mutable_evaluated_at() = ToProto(in.evaluated_at);
+    *ev.mutable_evaluator() = server::ActorOf(in.evaluator);
 
-        v1::TicketEvent event;
-        event.set_ticket_id(in.ticket_id);
-        event.set_ticket_number(t.ticket_number);
-        *event.mutable_occurred_at() = ToProto(clock_->Now());
-        *event.mutable_actor() = ev.evaluator();
-        auto* p = event.mutable_evaluation_recorded();
-        p->set_evaluation_id(ev.evaluation_id());
-        p->set_unit_id(ev.unit_id());
-        p->set_reached(ev.reached());
-        p->set_satisfaction(ev.satisfaction());
-        p->set_resolved(ev.resolved());
-        *p->mutable_evaluated_at() = ev.evaluated_at();
-        RETURN_IF_ERROR(outbox_->Append(conn, &event));
-        RETURN_IF_ERROR(ApplyEvent(conn, event));
+    v1::TicketEvent event;
+    event.set_ticket_id(in.ticket_id);
+    event.set_ticket_number(t.ticket_number);
+    *event.mutable_occurred_at() = ToProto(clock_->Now());
+    *event.mutable_actor() = ev.evaluator();
+    auto* p = event.mutable_evaluation_recorded();
+    p->set_evaluation_id(ev.evaluation_id());
+    p->set_unit_id(ev.unit_id());
+    p->set_reached(ev.reached());
+    p->set_satisfaction(ev.satisfaction());
+    p->set_resolved(ev.resolved());
+    *p->mutable_evaluated_at() = ev.evaluated_at();
+    RETURN_IF_ERROR(outbox_->Append(conn, &event));
+    RETURN_IF_ERROR(ApplyEvent(conn, event));
 
-        ASSIGN_OR_RETURN(
-            auto* stmt,
-            conn.Prepare(
-                "INSERT INTO evaluation (evaluation_id, ticket_id, request_id, "
-                "request_hash, unit_id, reached, satisfaction, resolved, "
-                "comment, evaluated_at, evaluator_id, evaluator_role, "
-                "evaluator_unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
-        RETURN_IF_ERROR(conn.Guard("insert evaluation", [&] {
-          stmt->setString(1, ev.evaluation_id());
-          stmt->setString(2, ev.ticket_id());
-          stmt->setString(3, in.request_id);
-          stmt->setString(4, in.request_hash);
-          stmt->setString(5, ev.unit_id());
-          stmt->setInt(6, ev.reached());
-          stmt->setInt(7, ev.satisfaction());
-          stmt->setInt(8, ev.resolved());
-          stmt->setString(9, ev.comment());
-          stmt->setString(10, SqlTime(in.evaluated_at));
-          stmt->setString(11, in.evaluator.id);
-          stmt->setInt(12, ev.evaluator().role());
-          stmt->setString(13, in.evaluator.unit_id);
-          stmt->executeUpdate();
-        }));
-        return ev;
-      });
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(
+            "INSERT INTO evaluation (evaluation_id, ticket_id, request_id, "
+            "request_hash, unit_id, reached, satisfaction, resolved, "
+            "comment, evaluated_at, evaluator_id, evaluator_role, "
+            "evaluator_unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+    RETURN_IF_ERROR(conn.Guard("insert evaluation", [&] {
+      stmt->setString(1, ev.evaluation_id());
+      stmt->setString(2, ev.ticket_id());
+      stmt->setString(3, in.request_id);
+      stmt->setString(4, in.request_hash);
+      stmt->setString(5, ev.unit_id());
+      stmt->setInt(6, ev.reached());
+      stmt->setInt(7, ev.satisfaction());
+      stmt->setInt(8, ev.resolved());
+      stmt->setString(9, ev.comment());
+      stmt->setString(10, SqlTime(in.evaluated_at));
+      stmt->setString(11, in.evaluator.id);
+      stmt->setInt(12, ev.evaluator().role());
+      stmt->setString(13, in.evaluator.unit_id);
+      stmt->executeUpdate();
+    }));
+    out = ev;
+    return ev.SerializeAsString();
+  };
+  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  return out;
 }
 
 absl::StatusOr<UnitTree> MysqlAssessmentStore::LoadUnits() {

@@ -9,6 +9,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/db/transaction.h"
 #include "common/log/log.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -366,20 +367,22 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
     const absl::Time now = deps_.clock->Now();
     PersistedYear persisted{year, YearMeta{req.source(), now, who.id}};
     bool replayed = false;
-    RETURN_IF_ERROR(db::RunInTransaction(
-        *deps_.pool, [&](db::Connection& conn) -> absl::Status {
-          resp->Clear();
-          replayed = false;
+    // The role was checked above; nothing else limits who loads a year.
+    RETURN_IF_ERROR(server::RunIdempotentResponse(
+        *deps_.pool, [](db::Connection&) { return absl::OkStatus(); },
+        [&](db::Connection& conn)
+            -> absl::StatusOr<std::optional<std::string>> {
           ASSIGN_OR_RETURN(std::optional<std::string> stored,
                            deps_.store->LookupRequest(conn, req.request_id(),
                                                       "LoadYear", fp));
-          if (stored.has_value()) {
-            replayed = true;
-            if (!resp->ParseFromString(*stored)) {
-              return absl::InternalError("request_log: unreadable response");
-            }
-            return absl::OkStatus();
-          }
+          replayed = stored.has_value();
+          return stored;
+        },
+        [&](db::Connection& conn, const std::string& answer) {
+          return deps_.store->RecordRequest(conn, req.request_id(), "LoadYear",
+                                            fp, answer, now);
+        },
+        [&](db::Connection& conn) -> absl::Status {
           resp->set_previous_version(current->version());
           resp->set_calendar_version(next->version());
           resp->set_changed(changed);
@@ -402,9 +405,9 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
             RETURN_IF_ERROR(deps_.store->SaveCalendarYear(conn, persisted,
                                                           next->version()));
           }
-          return deps_.store->RecordRequest(conn, req.request_id(), "LoadYear",
-                                            fp, resp->SerializeAsString(), now);
-        }));
+          return absl::OkStatus();
+        },
+        resp));
     if (!replayed && changed) {
       deps_.state->Publish(next, req.year(), persisted.meta);
       log::Info("calendar.year_loaded",

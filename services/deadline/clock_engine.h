@@ -68,6 +68,24 @@ class ClockEngine {
       db::Connection& conn, const auth::Principal& who,
       const v1::RecordCallerInformedRequest& req);
 
+  // Who may make these calls on this object now (run before the request id
+  // is looked up, server/idempotency.h, so a replay is judged like a first
+  // call). PERMISSION_DENIED, or NOT_FOUND for an unknown object.
+  //  - RequestExtension: the unit a running handling clock of the order runs
+  //    against (with none running, a unit some clock of it ran against).
+  //  - DecideExtension: CENTER_STAFF for the center's extensions, else a
+  //    UNIT_LEAD of the approver unit.
+  //  - RecordCallerInformed: the unit that asked for the extension.
+  absl::Status MayRequestExtension(db::Connection& conn,
+                                   const auth::Principal& who,
+                                   const std::string& ticket_id);
+  absl::Status MayDecideExtension(db::Connection& conn,
+                                  const auth::Principal& who,
+                                  const std::string& extension_id);
+  absl::Status MayRecordCallerInformed(db::Connection& conn,
+                                       const auth::Principal& who,
+                                       const std::string& extension_id);
+
   // Special inspections and district-wide notices [7] (supervision_acts.cc).
   // The orders that qualify for `step` now, with their evidence.
   absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(

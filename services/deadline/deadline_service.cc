@@ -14,6 +14,7 @@
 #include "common/config/config.h"
 #include "common/db/transaction.h"
 #include "common/log/log.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/deadline.grpc.pb.h"
@@ -207,13 +208,18 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               ParseDay("proposed_due_date", req->proposed_due_date()));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
-          return Idempotent("RequestExtension", req->request_id(), *req, resp,
-                            [&](db::Connection& conn) -> absl::Status {
-                              ASSIGN_OR_RETURN(*resp->mutable_extension(),
-                                               engine_->RequestExtension(
-                                                   conn, who, *req, proposed));
-                              return absl::OkStatus();
-                            });
+          return Idempotent(
+              "RequestExtension", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayRequestExtension(conn, who,
+                                                    req->ticket_id());
+              },
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_extension(),
+                    engine_->RequestExtension(conn, who, *req, proposed));
+                return absl::OkStatus();
+              });
         });
   }
 
@@ -239,6 +245,10 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               auth::RequireRole(who, {Role::kUnitLead, Role::kCenterStaff}));
           return Idempotent(
               "DecideExtension", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayDecideExtension(conn, who,
+                                                   req->extension_id());
+              },
               [&](db::Connection& conn) -> absl::Status {
                 ASSIGN_OR_RETURN(
                     *resp, engine_->DecideExtension(conn, who, *req, approved));
@@ -400,13 +410,14 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
                 req->district_office_participants(i), 64, true));
           }
           RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
-          return Idempotent("RecordSupervisionAct", req->request_id(), *req,
-                            resp, [&](db::Connection& conn) -> absl::Status {
-                              ASSIGN_OR_RETURN(*resp->mutable_act(),
-                                               engine_->RecordSupervisionAct(
-                                                   conn, who, *req));
-                              return absl::OkStatus();
-                            });
+          return Idempotent(
+              "RecordSupervisionAct", req->request_id(), *req, resp, Anyone,
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_act(),
+                    engine_->RecordSupervisionAct(conn, who, *req));
+                return absl::OkStatus();
+              });
         });
   }
 
@@ -470,13 +481,18 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           RETURN_IF_ERROR(ValidateText("note", req->note(), 2048, true));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
-          return Idempotent("RecordCallerInformed", req->request_id(), *req,
-                            resp, [&](db::Connection& conn) -> absl::Status {
-                              ASSIGN_OR_RETURN(*resp->mutable_extension(),
-                                               engine_->RecordCallerInformed(
-                                                   conn, who, *req));
-                              return absl::OkStatus();
-                            });
+          return Idempotent(
+              "RecordCallerInformed", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayRecordCallerInformed(conn, who,
+                                                        req->extension_id());
+              },
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_extension(),
+                    engine_->RecordCallerInformed(conn, who, *req));
+                return absl::OkStatus();
+              });
         });
   }
 
@@ -577,30 +593,30 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
     return absl::OkStatus();
   }
 
+  // Runs `body` once per request id, after `authorize` (the caller's right
+  // on the object now): server/idempotency.h. A replay is answered only to a
+  // caller who may make the call.
   template <typename Req, typename Resp>
-  absl::Status Idempotent(const std::string& rpc, const std::string& request_id,
-                          const Req& req, Resp* resp,
-                          std::function<absl::Status(db::Connection&)> body) {
+  absl::Status Idempotent(
+      const std::string& rpc, const std::string& request_id, const Req& req,
+      Resp* resp, std::function<absl::Status(db::Connection&)> authorize,
+      std::function<absl::Status(db::Connection&)> body) {
     const uint64_t fp = Fingerprint(rpc, req.SerializeAsString());
-    RETURN_IF_ERROR(
-        db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-          resp->Clear();
-          ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                           store_->LookupRequest(conn, request_id, rpc, fp));
-          if (stored.has_value()) {
-            if (!resp->ParseFromString(*stored)) {
-              return absl::InternalError("request_log: unreadable response");
-            }
-            return absl::OkStatus();
-          }
-          RETURN_IF_ERROR(body(conn));
-          return store_->RecordRequest(conn, request_id, rpc, fp,
-                                       resp->SerializeAsString(),
+    RETURN_IF_ERROR(server::RunIdempotentResponse(
+        *pool_, std::move(authorize),
+        [&](db::Connection& conn) {
+          return store_->LookupRequest(conn, request_id, rpc, fp);
+        },
+        [&](db::Connection& conn, const std::string& answer) {
+          return store_->RecordRequest(conn, request_id, rpc, fp, answer,
                                        clock_->Now());
-        }));
+        },
+        std::move(body), resp));
     relay_->Wake();
     return absl::OkStatus();
   }
+
+  static absl::Status Anyone(db::Connection&) { return absl::OkStatus(); }
 
   const server::CallGate* gate_;
   db::ConnectionPool* pool_;
@@ -646,9 +662,11 @@ class DeadlineComponent final : public runtime::Component {
     deadline_service_ = std::make_unique<DeadlineServiceImpl>(
         &ctx.host.gate(), &ctx.pool, &store_, &ctx.clock, &engine_, &ctx.relay);
     inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& ev) {
+        &ctx.pool,
+        [this](db::Connection& conn, const v1::TicketEvent& ev) {
           return engine_.Apply(conn, ev);
-        });
+        },
+        ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(calendar_service_.get(), "hotline.v1.CalendarService");
     ctx.host.AddService(deadline_service_.get(), "hotline.v1.DeadlineService");

@@ -578,15 +578,12 @@ TEST_F(DeadlineServiceTest, ReturnRedispatchAndRehandling) {
 
   // Re-dispatch: a fresh set for round 2.
   AdvanceTo(Local(2024, 4, 3, 14));
-  v1::TicketEvent re = routing_->Event("t-000070");
-  *re.mutable_redispatched()->mutable_dispatch() =
-      routing_
-          ->Dispatched("t-000070", "dept.housing",
-                       v1::REQUEST_TYPE_HELP_SEEKING, 2)
-          .dispatched();
-  re.mutable_redispatched()->set_previous_unit_id("town.longshui");
-  re.mutable_redispatched()->set_cause(v1::REDISPATCH_CAUSE_RETURNED);
-  routing_->Publish(re);
+  // Through the helper, which gives the payload's Dispatched() seq back:
+  // routing's seq has no gap, and a consumer now waits for a missing seq
+  // (issue 13) instead of applying the next one.
+  routing_->Publish(routing_->Redispatched("t-000070", "dept.housing",
+                                           v1::REQUEST_TYPE_HELP_SEEKING, 2,
+                                           "town.longshui"));
   r = Clocks("t-000070");
   const v1::Clock* h2 = Find(r, v1::CLOCK_KIND_HANDLING, 2);
   ASSERT_NE(h2, nullptr);
@@ -744,6 +741,114 @@ TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
   h = Find(r91, v1::CLOCK_KIND_HANDLING);
   EXPECT_EQ(h->explanation().rule(), "handling.statutory");
   EXPECT_EQ(FromProto(h->due()), Local(2025, 3, 21));
+}
+
+// Issue 13: a replayed request id is answered only to a caller who may make
+// the call now. The center decides a first-level unit's extension; a unit
+// lead replaying the center's DecideExtension is refused, and so is another
+// unit replaying a unit's RequestExtension.
+TEST_F(DeadlineServiceTest, ReplaysAreAuthorizedLikeFirstCalls) {
+  AdvanceTo(Local(2024, 2, 8, 16));
+  routing_->Publish(routing_->Dispatched("t-000091", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  AdvanceTo(Local(2024, 2, 15, 10));
+  v1::RequestExtensionResponse asked;
+  ASSERT_TRUE(
+      RequestExt(kStaffLongshui, "r13-ask", "t-000091", "2024-02-23", &asked)
+          .ok());
+  v1::RequestExtensionResponse stolen;
+  grpc::Status s =
+      RequestExt(kStaffLonggang, "r13-ask", "t-000091", "2024-02-23", &stolen);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
+  EXPECT_FALSE(stolen.has_extension());
+
+  const std::string ext = asked.extension().extension_id();
+  v1::DecideExtensionResponse decided;
+  ASSERT_TRUE(Decide(kCenterToken, "r13-decide", ext, true, "",
+                     "同意延期，请按期办结", &decided)
+                  .ok());
+  for (const char* lead : {kLeadLongshui, kLeadLonggang}) {
+    v1::DecideExtensionResponse replay;
+    s = Decide(lead, "r13-decide", ext, true, "", "同意延期，请按期办结",
+               &replay);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << lead << ": " << s.error_message();
+    EXPECT_FALSE(replay.has_extension());
+  }
+  // The center's own retry gets the first answer.
+  v1::DecideExtensionResponse again;
+  ASSERT_TRUE(Decide(kCenterToken, "r13-decide", ext, true, "",
+                     "同意延期，请按期办结", &again)
+                  .ok());
+  EXPECT_EQ(again.SerializeAsString(), decided.SerializeAsString());
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kExtensionDecided), 1);
+}
+
+// Issue 13: events only from their producer, in sequence. An assessment
+// event for an order deadline has never heard of waits (not acknowledged);
+// routing's seq 3 before seq 2 waits, and is applied once 2 arrived.
+TEST_F(DeadlineServiceTest, EventsOutOfSequenceOrForgedAreNotApplied) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  auto publish = [&](const std::string& token, const std::string& source,
+                     std::vector<v1::TicketEvent> events,
+                     v1::PublishResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::PublishRequest req;
+    req.set_source_service(source);
+    for (auto& e : events) *req.add_events() = e;
+    return v1::EventSink::NewStub(svc_->channel())->Publish(&ctx, req, resp);
+  };
+  v1::TicketEvent dispatched = routing_->Dispatched("t-000092", "town.longshui",
+                                                    v1::REQUEST_TYPE_COMPLAINT);
+  v1::TicketEvent accepted = routing_->Accepted("t-000092", "town.longshui");
+  v1::TicketEvent replied = routing_->Replied("t-000092", "town.longshui");
+  // A forged Replied under deadline's own name: refused whole.
+  v1::TicketEvent forged = replied;
+  forged.set_producer("assessment");
+  v1::PublishResponse resp;
+  grpc::Status s = publish(hotline::testing::kAssessmentServiceToken,
+                           "assessment", {forged}, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(OutboxCount(v1::TicketEvent::kClockStarted), 0);
+
+  routing_->Publish(dispatched);
+  // seq 3 before seq 2: not acknowledged, nothing changes.
+  s = publish(hotline::testing::kRoutingServiceToken, "routing", {replied},
+              &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
+  v1::GetClocksResponse clocks = Clocks("t-000092");
+  const v1::Clock* handling = Find(clocks, v1::CLOCK_KIND_HANDLING);
+  ASSERT_NE(handling, nullptr);
+  EXPECT_EQ(handling->state(), v1::CLOCK_STATE_RUNNING);
+  EXPECT_FALSE(handling->has_pending_since());
+  // The gap filled (the relay resends both, in order): both applied.
+  v1::PublishResponse both;
+  s = publish(hotline::testing::kRoutingServiceToken, "routing",
+              {accepted, replied}, &both);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(both.acknowledged_event_ids_size(), 2);
+  clocks = Clocks("t-000092");
+  handling = Find(clocks, v1::CLOCK_KIND_HANDLING);
+  ASSERT_NE(handling, nullptr);
+  EXPECT_TRUE(handling->has_pending_since());
+
+  // Assessment speaking of an order deadline does not know: not applied.
+  v1::TicketEvent eval;
+  eval.set_event_id("assessment-1");
+  eval.set_ticket_id("t-unknown");
+  eval.set_seq(1);
+  *eval.mutable_occurred_at() = ToProto(svc_->clock().Now());
+  eval.set_producer("assessment");
+  eval.set_ticket_number("DZ20240304-000001");
+  eval.mutable_evaluation_recorded()->set_evaluation_id("eval-1");
+  eval.mutable_evaluation_recorded()->set_unit_id("town.longshui");
+  s = publish(hotline::testing::kAssessmentServiceToken, "assessment", {eval},
+              &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
 }
 
 }  // namespace

@@ -117,6 +117,7 @@ TEST(DeadlineSigkillTest, StepsFireExactlyOnceWhenAReplicaIsKilled) {
   {
     std::ofstream out(tokens);
     out << testing::kServiceToken << " SERVICE\n"
+        << testing::kRoutingServiceToken << " SERVICE routing\n"
         << testing::kCenterToken << " CENTER_STAFF\n";
   }
   const std::string log_a = std::string(tokens) + ".a.log";

@@ -86,7 +86,7 @@ class Routing {
     if (watermark.has_value()) *req.mutable_watermark() = ToProto(*watermark);
     v1::PublishResponse resp;
     grpc::ClientContext ctx;
-    testing::ServiceUnderTest::Authorize(&ctx, testing::kServiceToken);
+    testing::ServiceUnderTest::Authorize(&ctx, testing::kRoutingServiceToken);
     grpc::Status s = stub_->Publish(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
     ASSERT_EQ(resp.acknowledged_event_ids_size(), req.events_size());
@@ -213,10 +213,11 @@ class Routing {
     e.mutable_redispatched()->set_cause(v1::REDISPATCH_CAUSE_RETURNED);
     return e;
   }
+  // What routing sends when intake merges the order: Closed, reason MERGED
+  // (TicketMerged is intake's event, which routing may not publish).
   v1::TicketEvent Merged(const std::string& ticket) {
     v1::TicketEvent e = Event(ticket);
-    e.mutable_ticket_merged()->set_original_ticket_id("t-original");
-    e.mutable_ticket_merged()->set_reason("重复来电，并入原工单");
+    e.mutable_closed()->set_reason(v1::CLOSE_REASON_MERGED);
     return e;
   }
 

@@ -55,6 +55,66 @@ absl::Status ClockEngine::CheckExtensionDate(absl::string_view field,
   return absl::OkStatus();
 }
 
+absl::Status ClockEngine::MayRequestExtension(db::Connection& conn,
+                                              const auth::Principal& who,
+                                              const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(std::vector<ClockRow> all,
+                   store_->ClocksOfTicket(conn, ticket_id, false, true));
+  if (all.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("ticket_id: no clocks for ", ticket_id));
+  }
+  // The unit of the running handling clock; with none running (the order
+  // was answered or closed), a unit some clock ran against, so that it hears
+  // FAILED_PRECONDITION and others PERMISSION_DENIED.
+  bool running = false;
+  for (const ClockRow& c : all) {
+    if (!c.running || !IsHandlingKind(c.kind)) continue;
+    running = true;
+    if (c.unit_id == who.unit_id) return absl::OkStatus();
+  }
+  if (!running) {
+    for (const ClockRow& c : all) {
+      if (c.unit_id == who.unit_id) return absl::OkStatus();
+    }
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat(all.front().ticket_number,
+                   ": no handling clock runs against ", who.unit_id));
+}
+
+absl::Status ClockEngine::MayDecideExtension(db::Connection& conn,
+                                             const auth::Principal& who,
+                                             const std::string& extension_id) {
+  ASSIGN_OR_RETURN(ExtensionRow row,
+                   FindExtension(*store_, conn, extension_id));
+  const v1::Extension& e = row.ext;
+  if (e.approver_unit_id() == kCenter) {
+    if (!who.Is(auth::Role::kCenterStaff)) {
+      return absl::PermissionDeniedError(
+          "the center decides this extension (CENTER_STAFF required)");
+    }
+  } else if (!who.Is(auth::Role::kUnitLead) ||
+             who.unit_id != e.approver_unit_id()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "a UNIT_LEAD of ", e.approver_unit_id(), " decides this extension"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ClockEngine::MayRecordCallerInformed(
+    db::Connection& conn, const auth::Principal& who,
+    const std::string& extension_id) {
+  ASSIGN_OR_RETURN(ExtensionRow row,
+                   FindExtension(*store_, conn, extension_id));
+  if (who.unit_id != row.ext.unit_id()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("extension ", row.ext.extension_id(), " was asked by ",
+                     row.ext.unit_id(), "; only that unit tells its caller"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
     db::Connection& conn, const auth::Principal& who,
     const v1::RequestExtensionRequest& req, absl::CivilDay proposed) {

@@ -106,10 +106,13 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   grpc::Status CreateTicket(grpc::ServerContext* context,
                             const v1::CreateTicketRequest* req,
                             v1::CreateTicketResponse* resp) override {
-    return server::Handle(
+    return server::HandleGatewayCall(
         ctx_.host.gate(), context, [&](const auth::Principal& who) {
-          RETURN_IF_ERROR(auth::RequireRole(
-              who, {Role::kCallAgent, Role::kCenterStaff, Role::kService}));
+          // CHANNEL_GATEWAY: a call-center gateway creates orders and may
+          // call nothing else (every other RPC's role list omits it).
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCallAgent, Role::kCenterStaff,
+                                      Role::kService, Role::kChannelGateway}));
           const absl::Time now = ctx_.clock.Now();
           std::shared_ptr<const Catalog> catalog = catalog_->Get();
           if (!KnowsPlaces(*catalog, req->location()) && places_ != nullptr) {
@@ -762,9 +765,11 @@ class IntakeComponent final : public runtime::Component {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
     inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool, [this](db::Connection& conn, const v1::TicketEvent& e) {
+        &ctx.pool,
+        [this](db::Connection& conn, const v1::TicketEvent& e) {
           return store_.ApplyEvent(conn, e);
-        });
+        },
+        ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }

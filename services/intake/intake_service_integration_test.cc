@@ -159,7 +159,8 @@ class IntakeTest : public ::testing::Test {
     e.mutable_actor()->set_role(v1::SERVICE);
     if (e.ticket_number().empty()) e.set_ticket_number("DZ20240208-000001");
     grpc::ClientContext ctx;
-    ServiceUnderTest::Authorize(&ctx, kServiceToken);
+    ServiceUnderTest::Authorize(&ctx,
+                                hotline::testing::ServiceTokenOf(producer));
     v1::PublishRequest req;
     req.set_source_service(producer);
     *req.add_events() = e;
@@ -990,6 +991,136 @@ TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
   consult.set_request_id("req-consult-4");
   EXPECT_EQ(Create(consult, &tr).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Issue 13: an event is accepted only from the service that produces its
+// kind. A forged routing Replied from deadline's or assessment's token (or
+// an unnamed SERVICE token) is refused and the caller's progress view does
+// not change; an event for an order intake never created is not
+// acknowledged.
+TEST_F(IntakeTest, ForgedEventsAreRefusedAndChangeNothing) {
+  v1::CreateTicketResponse created;
+  ASSERT_TRUE(Create(Request("req-forged"), &created).ok());
+  const std::string id = created.ticket().ticket_id();
+  Dispatch(id, "town.longshui");
+  v1::Ticket before;
+  ASSERT_TRUE(Get(id, &before, kAgentToken).ok());
+
+  v1::TicketEvent forged;
+  forged.set_event_id("forged-1");
+  forged.set_ticket_id(id);
+  forged.set_ticket_number(created.ticket().ticket_number());
+  forged.set_seq(2);
+  *forged.mutable_occurred_at() = ToProto(svc_->clock().Now());
+  forged.mutable_replied()->set_unit_id("town.longshui");
+  forged.mutable_replied()->set_text("伪造的答复：问题已解决。");
+  struct Attempt {
+    const char* token;
+    const char* name;
+  };
+  for (const Attempt& a :
+       {Attempt{hotline::testing::kDeadlineServiceToken, "deadline"},
+        Attempt{hotline::testing::kAssessmentServiceToken, "assessment"},
+        Attempt{hotline::testing::kDeadlineServiceToken, "routing"},
+        Attempt{kServiceToken, "routing"}}) {
+    forged.set_producer(a.name);
+    v1::PublishRequest req;
+    req.set_source_service(a.name);
+    *req.add_events() = forged;
+    v1::PublishResponse resp;
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, a.token);
+    grpc::Status s = sink_->Publish(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << a.name << ": " << s.error_message();
+  }
+  v1::Ticket after;
+  ASSERT_TRUE(Get(id, &after, kAgentToken).ok());
+  EXPECT_EQ(after.SerializeAsString(), before.SerializeAsString());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inbox WHERE event_id = 'forged-1'"), 0);
+
+  // Routing's own token, an order intake never created: not acknowledged.
+  v1::TicketEvent stray = forged;
+  stray.set_ticket_id("t-never-created");
+  stray.set_seq(1);
+  stray.set_producer("routing");
+  stray.set_event_id("routing-stray");
+  v1::PublishRequest req;
+  req.set_source_service("routing");
+  *req.add_events() = stray;
+  v1::PublishResponse resp;
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, hotline::testing::kRoutingServiceToken);
+  ASSERT_TRUE(sink_->Publish(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM inbox WHERE event_id = "
+                  "'routing-stray'"),
+            0);
+}
+
+// Issue 13: a call-center gateway creates orders and may call nothing else.
+TEST_F(IntakeTest, ChannelGatewayCreatesOrdersAndNothingElse) {
+  const std::string gateway = hotline::testing::kGatewayToken;
+  v1::CreateTicketResponse created;
+  ASSERT_TRUE(Create(Request("req-gateway"), &created, gateway).ok());
+  const std::string id = created.ticket().ticket_id();
+  v1::Ticket t;
+  EXPECT_EQ(Get(id, &t, gateway).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::RevealCallerResponse rr;
+  EXPECT_EQ(Reveal("rv-gw", id, v1::REVEAL_PURPOSE_EVALUATION, gateway, &rr)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, gateway);
+  v1::SearchArticlesRequest q;
+  q.set_query("公租房");
+  v1::SearchArticlesResponse qr;
+  EXPECT_EQ(kb_->SearchArticles(&ctx, q, &qr).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Issue 13: a knowledge change replayed by a unit that may not edit the
+// article is refused before the request id is looked up.
+TEST_F(IntakeTest, KnowledgeReplayByAnotherUnitIsPermissionDenied) {
+  auto call = [&](auto method, const auto& req, auto* resp,
+                  const std::string& token) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    return ((*kb_).*method)(&ctx, req, resp);
+  };
+  v1::CreateArticleRequest c;
+  c.set_request_id("kb13-create");
+  c.set_owner_unit_id("dept.housing");
+  auto* content = c.mutable_content();
+  content->set_title("住房维修基金使用流程");
+  content->set_body(
+      "业主申请使用维修基金须经业主大会表决通过，并报区住房城乡建委备案。");
+  content->add_category_codes("urban.housing");
+  v1::CreateArticleResponse created;
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::CreateArticle, c, &created,
+                   kStaffHousing)
+                  .ok());
+  v1::UpdateArticleRequest up;
+  up.set_request_id("kb13-update");
+  up.set_article_id(created.article().article_id());
+  up.set_expected_version(1);
+  *up.mutable_content() = *content;
+  up.mutable_content()->set_body("修订：须经业主大会表决通过。");
+  v1::UpdateArticleResponse first;
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::UpdateArticle, up, &first,
+                   kStaffHousing)
+                  .ok());
+  v1::UpdateArticleResponse replay;
+  grpc::Status s = call(&v1::KnowledgeService::Stub::UpdateArticle, up, &replay,
+                        kStaffLongshui);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
+  EXPECT_FALSE(replay.has_article());
+  ASSERT_TRUE(call(&v1::KnowledgeService::Stub::UpdateArticle, up, &replay,
+                   kLeadHousing)
+                  .ok());
+  EXPECT_EQ(replay.article().version(), first.article().version());
 }
 
 TEST_F(IntakeTest, ListsTheTaxonomy) {

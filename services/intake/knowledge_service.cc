@@ -75,15 +75,17 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           const v1::Actor actor = ActorOf(who);
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
-              store_->Change(req->request_id(), "UpdateArticle",
-                             RequestHash("UpdateArticle", *req),
-                             req->article_id(),
-                             [&](const ArticleSnapshot& s)
-                                 -> absl::StatusOr<ArticleChange> {
-                               RETURN_IF_ERROR(MayEdit(who, s.owner_unit_id));
-                               return DecideUpdate(s, req->expected_version(),
-                                                   req->content(), actor, now);
-                             }));
+              store_->Change(
+                  req->request_id(), "UpdateArticle",
+                  RequestHash("UpdateArticle", *req), req->article_id(),
+                  [&](const ArticleSnapshot& s) {
+                    return MayEdit(who, s.owner_unit_id);
+                  },
+                  [&](const ArticleSnapshot& s)
+                      -> absl::StatusOr<ArticleChange> {
+                    return DecideUpdate(s, req->expected_version(),
+                                        req->content(), actor, now);
+                  }));
           return absl::OkStatus();
         });
   }
@@ -100,14 +102,16 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           const absl::Time now = ctx_.clock.Now();
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
-              store_->Change(req->request_id(), "SubmitArticle",
-                             RequestHash("SubmitArticle", *req),
-                             req->article_id(),
-                             [&](const ArticleSnapshot& s)
-                                 -> absl::StatusOr<ArticleChange> {
-                               RETURN_IF_ERROR(MayEdit(who, s.owner_unit_id));
-                               return DecideSubmit(s, now);
-                             }));
+              store_->Change(
+                  req->request_id(), "SubmitArticle",
+                  RequestHash("SubmitArticle", *req), req->article_id(),
+                  [&](const ArticleSnapshot& s) {
+                    return MayEdit(who, s.owner_unit_id);
+                  },
+                  [&](const ArticleSnapshot& s)
+                      -> absl::StatusOr<ArticleChange> {
+                    return DecideSubmit(s, now);
+                  }));
           return absl::OkStatus();
         });
   }
@@ -132,14 +136,17 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               store_->Change(
                   req->request_id(), "ReviewArticle",
                   RequestHash("ReviewArticle", *req), req->article_id(),
-                  [&](const ArticleSnapshot& s)
-                      -> absl::StatusOr<ArticleChange> {
+                  [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         !InTree(s.owner_unit_id, who.unit_id)) {
                       return absl::PermissionDeniedError(absl::StrCat(
                           "article of ", s.owner_unit_id, " is outside ",
                           who.unit_id, "'s subtree"));
                     }
+                    return absl::OkStatus();
+                  },
+                  [&](const ArticleSnapshot& s)
+                      -> absl::StatusOr<ArticleChange> {
                     return DecideReview(s, req->version(), req->approve(),
                                         req->comment(), actor, now);
                   }));
@@ -164,14 +171,17 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               store_->Change(
                   req->request_id(), "RetireArticle",
                   RequestHash("RetireArticle", *req), req->article_id(),
-                  [&](const ArticleSnapshot& s)
-                      -> absl::StatusOr<ArticleChange> {
+                  [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         s.owner_unit_id != who.unit_id) {
                       return absl::PermissionDeniedError(
                           absl::StrCat("only the lead of ", s.owner_unit_id,
                                        " may retire its articles"));
                     }
+                    return absl::OkStatus();
+                  },
+                  [&](const ArticleSnapshot& s)
+                      -> absl::StatusOr<ArticleChange> {
                     return DecideRetire(s, req->reason(), now);
                   }));
           return absl::OkStatus();

@@ -39,6 +39,9 @@ struct ArticleChange {
 
 using DecideFn =
     std::function<absl::StatusOr<ArticleChange>(const ArticleSnapshot&)>;
+// May the caller make the change on the article as it is now
+// (PERMISSION_DENIED otherwise)? Run before the request id is looked up.
+using AuthorizeFn = std::function<absl::Status(const ArticleSnapshot&)>;
 
 struct ArticleCandidate {
   v1::Article article;
@@ -49,7 +52,9 @@ class KnowledgeStore {
  public:
   virtual ~KnowledgeStore() = default;
   // Idempotent on request_id (ALREADY_EXISTS for another request). A replay
-  // returns the version the first call produced, as it is now.
+  // returns the version the first call produced, as it is now. Change runs
+  // `authorize` on the article's current state first, before the request id
+  // is looked up (server/idempotency.h), then `decide` for a new request.
   virtual absl::StatusOr<v1::Article> CreateArticle(
       const std::string& request_id, const std::string& request_hash,
       const v1::Article& article) = 0;
@@ -57,6 +62,7 @@ class KnowledgeStore {
                                              const std::string& rpc,
                                              const std::string& request_hash,
                                              const std::string& article_id,
+                                             const AuthorizeFn& authorize,
                                              const DecideFn& decide) = 0;
   // NOT_FOUND when absent; version 0 = the snapshot's choice by the caller.
   virtual absl::StatusOr<ArticleSnapshot> Get(

@@ -2,9 +2,11 @@
 
 #include <cmath>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/db/transaction.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/intake/knowledge_rules.h"
@@ -51,6 +53,26 @@ absl::Status LogRequest(db::Connection& conn, const std::string& request_id,
     ins->setInt(5, version);
     ins->executeUpdate();
   });
+}
+
+absl::StatusOr<std::optional<v1::Article>> ReadVersion(db::Connection& conn,
+                                                       const std::string& id,
+                                                       int version);
+
+// "<version>:<article_id>" (the answer request_log keeps) → that version.
+absl::Status ReplayVersion(db::Connection& conn, const std::string& answer,
+                           v1::Article* out) {
+  const size_t colon = answer.find(':');
+  int version = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(answer.substr(0, colon), &version)) {
+    return absl::InternalError("request_log: unreadable answer");
+  }
+  ASSIGN_OR_RETURN(auto v,
+                   ReadVersion(conn, answer.substr(colon + 1), version));
+  if (!v) return absl::DataLossError("logged article version is missing");
+  *out = *std::move(v);
+  return absl::OkStatus();
 }
 
 absl::Status WriteVersion(db::Connection& conn, const v1::Article& a) {
@@ -136,88 +158,112 @@ absl::StatusOr<ArticleSnapshot> Snapshot(db::Connection& conn,
 absl::StatusOr<v1::Article> MysqlKnowledgeStore::CreateArticle(
     const std::string& request_id, const std::string& request_hash,
     const v1::Article& article) {
-  return db::RunInTransaction(
-      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Article> {
-        ASSIGN_OR_RETURN(auto seen, SeenRequest(conn, request_id,
-                                                "CreateArticle", request_hash));
-        if (seen.second > 0) {
-          ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
-          if (!v)
-            return absl::DataLossError("logged article version is missing");
-          return *v;
-        }
-        ASSIGN_OR_RETURN(
-            sql::PreparedStatement * ins,
-            conn.Prepare("INSERT INTO article (article_id, owner_unit_id, "
-                         "latest_version, created_at) VALUES (?,?,1,?)"));
-        RETURN_IF_ERROR(conn.Guard("insert article", [&] {
-          ins->setString(1, article.article_id());
-          ins->setString(2, article.owner_unit_id());
-          ins->setString(3, SqlTime(FromProto(article.created_at())));
-          ins->executeUpdate();
-        }));
-        RETURN_IF_ERROR(WriteVersion(conn, article));
-        RETURN_IF_ERROR(LogRequest(conn, request_id, "CreateArticle",
-                                   request_hash, article.article_id(), 1));
-        return article;
-      });
+  v1::Article out;
+  server::IdempotentCall call;
+  // The caller's role and owner unit were checked on the request itself;
+  // there is no article yet to check anything against.
+  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
+  call.find =
+      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+    ASSIGN_OR_RETURN(auto seen, SeenRequest(conn, request_id, "CreateArticle",
+                                            request_hash));
+    if (seen.second == 0) return std::optional<std::string>();
+    return std::optional<std::string>(
+        absl::StrCat(seen.second, ":", seen.first));
+  };
+  call.replay = [&](db::Connection& conn, const std::string& answer) {
+    return ReplayVersion(conn, answer, &out);
+  };
+  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * ins,
+        conn.Prepare("INSERT INTO article (article_id, owner_unit_id, "
+                     "latest_version, created_at) VALUES (?,?,1,?)"));
+    RETURN_IF_ERROR(conn.Guard("insert article", [&] {
+      ins->setString(1, article.article_id());
+      ins->setString(2, article.owner_unit_id());
+      ins->setString(3, SqlTime(FromProto(article.created_at())));
+      ins->executeUpdate();
+    }));
+    RETURN_IF_ERROR(WriteVersion(conn, article));
+    out = article;
+    return absl::StrCat(1, ":", article.article_id());
+  };
+  call.record = [&](db::Connection& conn, const std::string&) {
+    return LogRequest(conn, request_id, "CreateArticle", request_hash,
+                      article.article_id(), 1);
+  };
+  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  return out;
 }
 
 absl::StatusOr<v1::Article> MysqlKnowledgeStore::Change(
     const std::string& request_id, const std::string& rpc,
     const std::string& request_hash, const std::string& article_id,
-    const DecideFn& decide) {
-  return db::RunInTransaction(
-      *pool_, [&](db::Connection& conn) -> absl::StatusOr<v1::Article> {
-        ASSIGN_OR_RETURN(auto seen,
-                         SeenRequest(conn, request_id, rpc, request_hash));
-        if (seen.second > 0) {
-          ASSIGN_OR_RETURN(auto v, ReadVersion(conn, seen.first, seen.second));
-          if (!v)
-            return absl::DataLossError("logged article version is missing");
-          return *v;
+    const AuthorizeFn& authorize, const DecideFn& decide) {
+  v1::Article out;
+  server::IdempotentCall call;
+  call.authorize = [&](db::Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
+    return authorize(s);
+  };
+  call.find =
+      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+    ASSIGN_OR_RETURN(auto seen,
+                     SeenRequest(conn, request_id, rpc, request_hash));
+    if (seen.second == 0) return std::optional<std::string>();
+    return std::optional<std::string>(
+        absl::StrCat(seen.second, ":", seen.first));
+  };
+  call.replay = [&](db::Connection& conn, const std::string& answer) {
+    return ReplayVersion(conn, answer, &out);
+  };
+  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
+    ASSIGN_OR_RETURN(ArticleChange c, decide(s));
+    for (const v1::Article& v : c.writes)
+      RETURN_IF_ERROR(WriteVersion(conn, v));
+    ASSIGN_OR_RETURN(sql::PreparedStatement * upd,
+                     conn.Prepare("UPDATE article SET latest_version = ?, "
+                                  "published_version = ?, retired = ? WHERE "
+                                  "article_id = ?"));
+    RETURN_IF_ERROR(conn.Guard("update article", [&] {
+      upd->setInt(1, c.latest_version);
+      upd->setInt(2, c.published_version);
+      upd->setBoolean(3, c.retired);
+      upd->setString(4, article_id);
+      upd->executeUpdate();
+    }));
+    if (c.reindex) {
+      ASSIGN_OR_RETURN(
+          sql::PreparedStatement * del,
+          conn.Prepare("DELETE FROM article_term WHERE article_id = ?"));
+      RETURN_IF_ERROR(conn.Guard("clear article terms", [&] {
+        del->setString(1, article_id);
+        del->executeUpdate();
+      }));
+      if (c.indexed.has_value()) {
+        std::vector<std::string> rows;
+        for (const auto& [term, w] : ArticleTerms(*c.indexed)) {
+          rows.push_back(
+              absl::StrCat("('", term, "', '", article_id, "', ", w, ")"));
         }
-        ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
-        ASSIGN_OR_RETURN(ArticleChange c, decide(s));
-        for (const v1::Article& v : c.writes)
-          RETURN_IF_ERROR(WriteVersion(conn, v));
-        ASSIGN_OR_RETURN(
-            sql::PreparedStatement * upd,
-            conn.Prepare("UPDATE article SET latest_version = ?, "
-                         "published_version = ?, retired = ? WHERE "
-                         "article_id = ?"));
-        RETURN_IF_ERROR(conn.Guard("update article", [&] {
-          upd->setInt(1, c.latest_version);
-          upd->setInt(2, c.published_version);
-          upd->setBoolean(3, c.retired);
-          upd->setString(4, article_id);
-          upd->executeUpdate();
-        }));
-        if (c.reindex) {
-          ASSIGN_OR_RETURN(
-              sql::PreparedStatement * del,
-              conn.Prepare("DELETE FROM article_term WHERE article_id = ?"));
-          RETURN_IF_ERROR(conn.Guard("clear article terms", [&] {
-            del->setString(1, article_id);
-            del->executeUpdate();
-          }));
-          if (c.indexed.has_value()) {
-            std::vector<std::string> rows;
-            for (const auto& [term, w] : ArticleTerms(*c.indexed)) {
-              rows.push_back(
-                  absl::StrCat("('", term, "', '", article_id, "', ", w, ")"));
-            }
-            if (!rows.empty()) {
-              RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-                  "INSERT INTO article_term (term, article_id, weight) VALUES ",
-                  absl::StrJoin(rows, ","))));
-            }
-          }
+        if (!rows.empty()) {
+          RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+              "INSERT INTO article_term (term, article_id, weight) VALUES ",
+              absl::StrJoin(rows, ","))));
         }
-        RETURN_IF_ERROR(LogRequest(conn, request_id, rpc, request_hash,
-                                   article_id, c.result.version()));
-        return c.result;
-      });
+      }
+    }
+    out = c.result;
+    return absl::StrCat(c.result.version(), ":", article_id);
+  };
+  call.record = [&](db::Connection& conn, const std::string&) {
+    return LogRequest(conn, request_id, rpc, request_hash, article_id,
+                      out.version());
+  };
+  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  return out;
 }
 
 absl::StatusOr<ArticleSnapshot> MysqlKnowledgeStore::Get(

@@ -18,6 +18,7 @@ class MysqlKnowledgeStore final : public KnowledgeStore {
                                      const std::string& rpc,
                                      const std::string& request_hash,
                                      const std::string& article_id,
+                                     const AuthorizeFn& authorize,
                                      const DecideFn& decide) override;
   absl::StatusOr<ArticleSnapshot> Get(const std::string& article_id) override;
   absl::StatusOr<v1::Article> GetVersion(const std::string& article_id,

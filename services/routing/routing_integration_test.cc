@@ -1381,5 +1381,156 @@ TEST_F(RoutingIT, CenterQueueMostUrgentFirstAndMerge) {
                 grpc::StatusCode::FAILED_PRECONDITION, "MERGED");
 }
 
+// ------------------------------------------------------- issue 13: security
+
+// A replayed request id is answered only to a caller who may make the call
+// on the order now: an unrelated unit (or one below the holder that never
+// held it) replaying the holder's Reply learns nothing of the reply.
+TEST_F(RoutingIT, ReplayOfAnotherUnitsReplyIsPermissionDenied) {
+  std::string t = NewOrder(1);
+  ASSERT_TRUE(Dispatch(t, "town.longshui").ok());
+  ASSERT_TRUE(Accept(t, kLongshuiStaff).ok());
+  v1::ReplyRequest reply = ReplyReq(t);
+  v1::ReplyResponse first;
+  ASSERT_TRUE(RCALL(Reply, kLongshuiStaff, reply, &first).ok());
+  for (const char* stranger : {kLonggangStaff, kHousingStaff, kNanshanStaff}) {
+    v1::ReplyResponse again;
+    grpc::Status s = RCALL(Reply, stranger, reply, &again);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << stranger << ": " << s.error_message();
+    EXPECT_FALSE(again.has_assignment());
+    EXPECT_EQ(again.assignment().latest_reply().text(), "");
+  }
+  // The holder's own retry still gets the first answer.
+  v1::ReplyResponse again;
+  ASSERT_TRUE(RCALL(Reply, kLongshuiLead, reply, &again).ok());
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  EXPECT_EQ(Events(t), 3);
+}
+
+// SERVICE dispatches only by an existing, active catalogue rule that
+// matches the order, to that rule's unit.
+TEST_F(RoutingIT, ServiceDispatchOnlyByAnActiveMatchingRule) {
+  v1::UpsertRuleRequest r;
+  r.set_request_id("rule-wy");
+  auto* rule = r.mutable_rule();
+  rule->set_name("物业管理交属地镇街");
+  rule->add_category_codes("城乡建设/物业管理");
+  rule->add_area_codes("town.longshui");
+  rule->set_unit_id("town.longshui");
+  rule->add_co_unit_ids("dept.housing");
+  rule->set_priority(300);
+  rule->set_active(true);
+  v1::UpsertRuleResponse rr;
+  ASSERT_TRUE(DCALL(UpsertRule, kCenterToken, r, &rr).ok());
+  const std::string wy = rr.rule().rule_id();
+  r.set_request_id("rule-off");
+  rule->set_name("停用的规则");
+  rule->set_active(false);
+  ASSERT_TRUE(DCALL(UpsertRule, kCenterToken, r, &rr).ok());
+  const std::string off = rr.rule().rule_id();
+  r.set_request_id("rule-jt");
+  rule->set_name("交通类事项交区交通局");
+  rule->clear_category_codes();
+  rule->add_category_codes("交通");
+  rule->clear_area_codes();
+  rule->clear_co_unit_ids();
+  rule->set_unit_id("dept.transport");
+  rule->set_active(true);
+  ASSERT_TRUE(DCALL(UpsertRule, kCenterToken, r, &rr).ok());
+  const std::string jt = rr.rule().rule_id();
+
+  std::string t = NewOrder(1);  // 城乡建设/物业管理 in 龙水镇
+  auto by_service = [&](const std::string& unit, const std::string& rule_id) {
+    v1::DispatchRequest req;
+    req.set_request_id(absl::StrCat("svc-dsp-", ++rid_));
+    req.set_ticket_id(t);
+    req.set_unit_id(unit);
+    req.set_rule_id(rule_id);
+    v1::DispatchResponse resp;
+    return RCALL(Dispatch, kServiceToken, req, &resp);
+  };
+  ExpectRefused(by_service("town.longshui", ""),
+                grpc::StatusCode::PERMISSION_DENIED, "rule_id");
+  ExpectRefused(by_service("town.longshui", "rule-none"),
+                grpc::StatusCode::PERMISSION_DENIED, "no such rule");
+  ExpectRefused(by_service("town.longshui", off),
+                grpc::StatusCode::PERMISSION_DENIED, "inactive");
+  ExpectRefused(by_service("dept.transport", jt),
+                grpc::StatusCode::PERMISSION_DENIED, "does not match");
+  ExpectRefused(by_service("town.longgang", wy),
+                grpc::StatusCode::PERMISSION_DENIED, "dispatches to");
+  EXPECT_EQ(Events(t), 0);
+  EXPECT_EQ(Get(t).status(), v1::TICKET_STATUS_RECEIVED);
+  ASSERT_TRUE(by_service("town.longshui", wy).ok());
+  EXPECT_EQ(Get(t).holder_unit_id(), "town.longshui");
+  // The center dispatches by judgement, without a rule.
+  std::string t2 = NewOrder(2);
+  ASSERT_TRUE(Dispatch(t2, "town.longgang", "属地调整").ok());
+}
+
+// Events: only intake's own kinds from intake's token, routing's own from
+// nobody else; a forged event changes nothing.
+TEST_F(RoutingIT, EventsFromTheWrongServiceAreRefused) {
+  // Deadline's token publishing intake's TicketCreated.
+  v1::PublishRequest req;
+  req.set_source_service("deadline");
+  v1::TicketEvent created =
+      Created("tkt-forged", 9, "城乡建设/物业管理", "town.longshui", Now());
+  created.set_producer("deadline");
+  *req.add_events() = created;
+  v1::PublishResponse resp;
+  grpc::Status s = c_->Call(
+      c_->sink.get(), &v1::EventSink::Stub::Publish,
+      std::string(hotline::testing::kDeadlineServiceToken), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << s.error_message();
+  // source_service naming another service than the token's.
+  req.set_source_service("intake");
+  req.mutable_events(0)->set_producer("intake");
+  s = c_->Call(c_->sink.get(), &v1::EventSink::Stub::Publish,
+               std::string(hotline::testing::kDeadlineServiceToken), req,
+               &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // The unnamed SERVICE token publishes nothing.
+  s = c_->Call(c_->sink.get(), &v1::EventSink::Stub::Publish,
+               std::string(kServiceToken), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM assignment"), 0);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM inbox"), 0);
+  // Intake's own token: accepted.
+  created.set_producer("intake");
+  ASSERT_TRUE(c_->Publish({created}, "intake").ok());
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM inbox"), 1);
+}
+
+// A deadline event for an order routing never heard of is not acknowledged
+// (deadline learns of orders only from routing); a gap in seq neither.
+TEST_F(RoutingIT, DeadlineEventsForUnknownOrdersOrOutOfSequenceWait) {
+  v1::TicketEvent started;
+  started.set_event_id("deadline-1");
+  started.set_ticket_id("tkt-unknown");
+  started.set_seq(1);
+  *started.mutable_occurred_at() = ToProto(Now());
+  started.set_producer("deadline");
+  started.set_ticket_number("DZ20240208-100009");
+  auto* k = started.mutable_clock_started();
+  k->set_clock_id("clk-1");
+  k->set_kind(v1::CLOCK_KIND_HANDLING);
+  k->set_dispatch_round(1);
+  *k->mutable_due() = ToProto(Now() + absl::Hours(48));
+  v1::PublishRequest req;
+  req.set_source_service("deadline");
+  *req.add_events() = started;
+  v1::PublishResponse resp;
+  grpc::Status s = c_->Call(
+      c_->sink.get(), &v1::EventSink::Stub::Publish,
+      std::string(hotline::testing::kDeadlineServiceToken), req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM inbox"), 0);
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM clock"), 0);
+}
+
 }  // namespace
 }  // namespace hotline::routing

@@ -16,6 +16,7 @@
 #include "common/log/log.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
@@ -241,25 +242,28 @@ class Core {
     return UnitTree(units);
   }
 
-  // Runs `body` in one transaction, exactly once per request_id: a retry with
-  // the same request returns the stored answer; another request under the
-  // same id is ALREADY_EXISTS. Refusals are not recorded.
-  template <typename Req, typename Resp, typename Body>
+  // Runs `body` in one transaction, exactly once per request_id, after
+  // `authorize` (server/idempotency.h): the caller's right to make this call
+  // on this object now is checked against the current state first, so a
+  // replayed request id is answered only to a caller who may make the call.
+  // A retry with the same request returns the stored answer; another request
+  // under the same id is ALREADY_EXISTS. Refusals are not recorded.
+  template <typename Req, typename Resp, typename Authorize, typename Body>
   absl::Status Mutate(const char* method, const std::string& request_id,
-                      const Req& req, Resp* resp, Body&& body) {
+                      const Req& req, Resp* resp, Authorize&& authorize,
+                      Body&& body) {
     RETURN_IF_ERROR(CheckId("request_id", request_id));
     const std::string bytes = req.SerializeAsString();
-    absl::Status s =
-        db::RunInTransaction(ctx_.pool, [&](db::Connection& c) -> absl::Status {
-          resp->Clear();
+    absl::Status s = server::RunIdempotentResponse(
+        ctx_.pool, authorize,
+        [&](db::Connection& c) -> absl::StatusOr<std::optional<std::string>> {
           ASSIGN_OR_RETURN(auto logged, store_.FindRequest(c, request_id));
           if (logged) {
             if (logged->method != method || logged->request != bytes) {
               return absl::AlreadyExistsError(
                   "request_id: already used for a different request");
             }
-            resp->ParseFromString(logged->response);
-            return absl::OkStatus();
+            return std::optional<std::string>(logged->response);
           }
           // Claim the id first: a concurrent twin waits here, then retries
           // (ABORTED) and finds the answer above.
@@ -269,11 +273,41 @@ class Core {
             return absl::AbortedError("request_id: claimed concurrently");
           }
           RETURN_IF_ERROR(claim);
-          RETURN_IF_ERROR(body(c));
-          return store_.FinishRequest(c, request_id, resp->SerializeAsString());
-        });
+          return std::optional<std::string>();
+        },
+        [&](db::Connection& c, const std::string& answer) {
+          return store_.FinishRequest(c, request_id, answer);
+        },
+        body, resp);
     if (s.ok()) ctx_.relay.Wake();
     return s;
+  }
+
+  // No check beyond the role (already made): center-only calls.
+  static absl::Status Anyone(db::Connection&) { return absl::OkStatus(); }
+
+  // Whether a unit principal takes part in the order: its unit holds it or
+  // held it (any round), or it belongs to a co-unit (its first-level unit is
+  // one). Unit-side calls and their replays require it, before the request
+  // id is looked up; the machine then requires the holder for most
+  // transitions. So a replayed request id is answered to the holder, a
+  // co-unit, and a unit that held the order (its own retry after it
+  // forwarded or returned it stays idempotent; it sees the order with
+  // GetAssignment anyway), and never to another unit, a sibling, or a unit
+  // below that never held it (PERMISSION_DENIED, nothing revealed).
+  absl::Status CheckTakesPart(const Principal& who, const UnitTree& tree,
+                              const AssignmentState& s) {
+    if (s.view.holder_unit_id() == who.unit_id) return absl::OkStatus();
+    for (const auto& u : s.touched_units) {
+      if (u == who.unit_id) return absl::OkStatus();
+    }
+    const std::string first = tree.FirstLevelOf(who.unit_id);
+    for (const auto& c : s.view.co_units()) {
+      if (!first.empty() && c.unit_id() == first) return absl::OkStatus();
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat(s.view.ticket_number(), ": unit ", who.unit_id,
+                     " takes no part in this order"));
   }
 
   // Saves the new state and appends its event (inside the transaction).
@@ -354,6 +388,56 @@ class Core {
     Facts f{a.category_code(), a.location().town_code(),
             absl::StrCat(a.title(), "\n", a.content())};
     return Suggest(rules, f, auto_dispatch_);
+  }
+
+  // SERVICE (automatic dispatch by another system) may dispatch only by the
+  // catalogue: `req.rule_id` must name an existing, active rule that matches
+  // the order's facts (catalogue.h), and the dispatch must go to that rule's
+  // unit, with co-units among the rule's. PERMISSION_DENIED otherwise: the
+  // center (CENTER_STAFF) dispatches by judgement, a service never does.
+  absl::Status CheckDispatchByRule(db::Connection& c, const AssignmentState& s,
+                                   const v1::DispatchRequest& req) {
+    if (req.rule_id().empty()) {
+      return absl::PermissionDeniedError(
+          "rule_id: a SERVICE dispatches only by a catalogue rule");
+    }
+    ASSIGN_OR_RETURN(auto rules, store_.LoadRules(c));
+    const v1::DispatchRule* rule = nullptr;
+    for (const auto& r : rules) {
+      if (r.rule_id() == req.rule_id()) rule = &r;
+    }
+    if (rule == nullptr) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("rule_id: ", req.rule_id(), ": no such rule"));
+    }
+    if (!rule->active()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("rule_id: ", req.rule_id(), " is inactive"));
+    }
+    const auto& a = s.view;
+    Facts f{a.category_code(), a.location().town_code(),
+            absl::StrCat(a.title(), "\n", a.content())};
+    bool matches = false;
+    for (const auto& cand : MatchRules({*rule}, f)) {
+      matches |= cand.rule_id() == rule->rule_id();
+    }
+    if (!matches) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "rule_id: ", req.rule_id(), " does not match ", a.ticket_number()));
+    }
+    if (req.unit_id() != rule->unit_id()) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("unit_id: rule ", req.rule_id(), " dispatches to ",
+                       rule->unit_id(), ", not ", req.unit_id()));
+    }
+    for (int i = 0; i < req.co_unit_ids_size(); ++i) {
+      if (std::find(rule->co_unit_ids().begin(), rule->co_unit_ids().end(),
+                    req.co_unit_ids(i)) == rule->co_unit_ids().end()) {
+        return absl::PermissionDeniedError(absl::StrCat(
+            "co_unit_ids[", i, "]: not a co-unit of rule ", req.rule_id()));
+      }
+    }
+    return absl::OkStatus();
   }
 
   // Inbox handler.
@@ -460,13 +544,20 @@ class RoutingImpl final : public v1::RoutingService::Service {
  public:
   explicit RoutingImpl(Core* core) : core_(core) {}
 
-  // Common shape of the unit-side transitions: validate → load → machine →
-  // commit, answering with the assignment after the change.
+  // Common shape of the unit-side transitions: validate → authorize → load →
+  // machine → commit, answering with the assignment after the change.
+  // Authorization (before the request id is looked up, so that a replay is
+  // checked like a first call): the role; a unit principal must take part in
+  // in the order (CheckTakesPart); `authorize`, when given, adds its own
+  // rule.
   template <typename Req, typename Resp, typename Op>
-  grpc::Status Transit(grpc::ServerContext* context, const char* method,
-                       const Req* req, Resp* resp,
-                       std::initializer_list<Role> roles,
-                       std::function<absl::Status()> validate, Op op) {
+  grpc::Status Transit(
+      grpc::ServerContext* context, const char* method, const Req* req,
+      Resp* resp, std::initializer_list<Role> roles,
+      std::function<absl::Status()> validate, Op op,
+      std::function<absl::Status(db::Connection&, const Principal&,
+                                 const AssignmentState&, const UnitTree&)>
+          authorize = nullptr) {
     return server::Handle(
         gate(), context, [&](const Principal& who) -> absl::Status {
           RETURN_IF_ERROR(auth::RequireRole(who, roles));
@@ -477,6 +568,17 @@ class RoutingImpl final : public v1::RoutingService::Service {
               IsUnitRole(who) ? who.unit_id : std::string();
           return core_->Mutate(
               method, req->request_id(), *req, resp,
+              [&](db::Connection& c) -> absl::Status {
+                if (!IsUnitRole(who) && !authorize) return absl::OkStatus();
+                ASSIGN_OR_RETURN(AssignmentState s,
+                                 core_->Load(c, req->ticket_id(), true));
+                ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
+                if (IsUnitRole(who)) {
+                  RETURN_IF_ERROR(core_->CheckTakesPart(who, tree, s));
+                }
+                if (authorize) RETURN_IF_ERROR(authorize(c, who, s, tree));
+                return absl::OkStatus();
+              },
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(AssignmentState s,
                                  core_->Load(c, req->ticket_id(), true));
@@ -527,6 +629,11 @@ class RoutingImpl final : public v1::RoutingService::Service {
           cmd.rule_id = req->rule_id();
           cmd.reason = std::string(absl::StripAsciiWhitespace(req->reason()));
           return m.Dispatch(s, cmd, now);
+        },
+        [&](db::Connection& c, const Principal& who, const AssignmentState& s,
+            const UnitTree&) -> absl::Status {
+          if (!who.Is(Role::kService)) return absl::OkStatus();
+          return core_->CheckDispatchByRule(c, s, *req);
         });
   }
 
@@ -1006,7 +1113,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
             return Bad("expected_version", "negative");
           const absl::Time now = core_->Now();
           return core_->Mutate(
-              "UpsertUnit", req->request_id(), *req, resp,
+              "UpsertUnit", req->request_id(), *req, resp, Core::Anyone,
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
                 const v1::Unit* old = tree.Find(in.unit_id());
@@ -1246,7 +1353,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
             return run(*conn);
           }
           absl::Status st = core_->Mutate("ImportDirectory", req->request_id(),
-                                          *req, resp, run);
+                                          *req, resp, Core::Anyone, run);
           if (st.ok()) {
             log::Info("routing.directory_imported",
                       {{"units_created", absl::StrCat(resp->units_created())},
@@ -1304,7 +1411,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
             return Bad("rule.rule_id", "required on update");
           }
           return core_->Mutate(
-              "UpsertRule", req->request_id(), *req, resp,
+              "UpsertRule", req->request_id(), *req, resp, Core::Anyone,
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(UnitTree tree, core_->Tree(c));
                 v1::DispatchRule r = req->rule();
@@ -1396,7 +1503,7 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
           RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
           RETURN_IF_ERROR(CheckId("rule_id", req->rule_id()));
           return core_->Mutate(
-              "DeleteRule", req->request_id(), *req, resp,
+              "DeleteRule", req->request_id(), *req, resp, Core::Anyone,
               [&](db::Connection& c) -> absl::Status {
                 ASSIGN_OR_RETURN(bool deleted,
                                  core_->store().DeleteRule(c, req->rule_id()));
@@ -1442,6 +1549,9 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
                       absl::StrCat("unit_id: ", req->unit_id(),
                                    " is outside the caller's unit"));
                 }
+                return absl::OkStatus();
+              },
+              [&](db::Connection& c) -> absl::Status {
                 for (const auto& e : req->entries()) {
                   RETURN_IF_ERROR(core_->store().PutDuty(c, req->unit_id(), e));
                   if (e.has_leader() && !e.leader().name().empty())
@@ -1489,9 +1599,11 @@ class RoutingComponent final : public runtime::Component {
     ctx.host.AddService(&routing_, "hotline.v1.RoutingService");
     ctx.host.AddService(&directory_, "hotline.v1.DirectoryService");
     inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool, [this](db::Connection& c, const v1::TicketEvent& e) {
+        &ctx.pool,
+        [this](db::Connection& c, const v1::TicketEvent& e) {
           return core_.OnEvent(c, e);
-        });
+        },
+        ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }

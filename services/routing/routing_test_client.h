@@ -80,7 +80,8 @@ class RoutingClient {
     for (const auto& e : events) *req.add_events() = e;
     v1::PublishResponse resp;
     return Call(sink.get(), &v1::EventSink::Stub::Publish,
-                std::string(kServiceToken), req, &resp);
+                std::string(hotline::testing::ServiceTokenOf(source)), req,
+                &resp);
   }
 
   std::unique_ptr<v1::RoutingService::Stub> routing;

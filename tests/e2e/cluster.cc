@@ -61,12 +61,8 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
   c->dir_ = dir;
   {
     std::ofstream tokens(c->dir_ + "/tokens");
-    tokens << kCenterToken << " CENTER_STAFF\n"
-           << kAgentToken << " CALL_AGENT\n"
-           << kEvaluatorToken << " EVALUATOR\n"
-           << kAuditorToken << " AUDITOR\n"
-           << kServiceToken << " SERVICE\n"
-           << options.extra_tokens << "\n";
+    // Each service presents its own named SERVICE token (auth.h).
+    tokens << StandardTokenLines() << options.extra_tokens << "\n";
     std::ofstream keys(c->dir_ + "/caller.keys");
     keys << "k1 " << std::string(64, 'a') << "\nhmac " << std::string(64, 'b')
          << "\n";
@@ -134,7 +130,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
                      absl::FormatTime(absl::RFC3339_full, options.clock_start,
                                       absl::UTCTimeZone())),
         absl::StrCat("HOTLINE_SUBSCRIBERS=", absl::StrJoin(subs, ",")),
-        absl::StrCat("HOTLINE_SERVICE_TOKEN=", kServiceToken),
+        absl::StrCat("HOTLINE_SERVICE_TOKEN=", ServiceTokenOf(p.service)),
         absl::StrCat("HOTLINE_CALLER_KEY_FILE=", c->dir_, "/caller.keys"),
         absl::StrCat("HOTLINE_ASSESSMENT_DIRECTORY_CSV=", HOTLINE_SOURCE_DIR,
                      "/data/directory/dazu_sample.csv"),

@@ -21,6 +21,7 @@
 #include "hotline/v1/admin.grpc.pb.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline/v1/deadline.grpc.pb.h"
+#include "hotline/v1/events.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/assessment/assessment_service.h"
@@ -342,6 +343,48 @@ TEST_F(TransportSecurityTest, EventsCrossServicesOverMutualTls) {
     code = routing_stub->GetAssignment(&ctx, get, &resp).error_code();
   }
   EXPECT_EQ(code, grpc::StatusCode::OK);
+}
+
+// Issue 13: over mutual TLS a SERVICE token that names its service must come
+// with that service's certificate; a stolen token is no use from another
+// service's or an operator's connection. An unnamed SERVICE token is bound to
+// no certificate.
+TEST_F(TransportSecurityTest, ANamedServiceTokenNeedsItsOwnCertificate) {
+  testing::ServiceOptions options;
+  options.tls = Files("pki", "routing");
+  auto svc = testing::ServiceUnderTest::Start(routing::Definition(), options);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto publish_as = [&](const std::string& cert, const std::string& token) {
+    auto tls = server::Tls::Load(Files("pki", cert));
+    EXPECT_TRUE(tls.ok()) << tls.status();
+    auto channel = grpc::CreateChannel(
+        (*svc)->address(),
+        server::ChannelCredentialsFor(tls.ok() ? tls->get() : nullptr));
+    v1::PublishRequest req;
+    req.set_source_service("intake");  // a heartbeat of intake's
+    v1::PublishResponse resp;
+    grpc::ClientContext ctx;
+    testing::ServiceUnderTest::Authorize(&ctx, token);
+    return v1::EventSink::NewStub(channel)->Publish(&ctx, req, &resp);
+  };
+  EXPECT_TRUE(publish_as("intake", testing::kIntakeServiceToken).ok());
+  grpc::Status s = publish_as("operator", testing::kIntakeServiceToken);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(s.error_message(), HasSubstr("client certificate"));
+  EXPECT_EQ(publish_as("routing", testing::kIntakeServiceToken).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The unnamed token reaches what it may (no events, though).
+  EXPECT_EQ(publish_as("operator", testing::kServiceToken).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto tls = server::Tls::Load(Files("pki", "operator"));
+  ASSERT_TRUE(tls.ok());
+  auto channel = grpc::CreateChannel((*svc)->address(),
+                                     server::ChannelCredentialsFor(tls->get()));
+  grpc::ClientContext ctx;
+  testing::ServiceUnderTest::Authorize(&ctx, testing::kServiceToken);
+  v1::GetTimeRequest get;
+  v1::GetTimeResponse now;
+  EXPECT_TRUE(v1::ClockAdmin::NewStub(channel)->GetTime(&ctx, get, &now).ok());
 }
 
 TEST(TlsSettingsTest, MisconfigurationIsRefusedNamingTheSetting) {

@@ -10,6 +10,24 @@
 
 namespace hotline::testing {
 
+const char* ServiceTokenOf(absl::string_view service) {
+  if (service == "intake") return kIntakeServiceToken;
+  if (service == "routing") return kRoutingServiceToken;
+  if (service == "deadline") return kDeadlineServiceToken;
+  if (service == "assessment") return kAssessmentServiceToken;
+  return kServiceToken;
+}
+
+std::string StandardTokenLines() {
+  return absl::StrCat(
+      kCenterToken, " CENTER_STAFF\n", kAgentToken, " CALL_AGENT\n",
+      kEvaluatorToken, " EVALUATOR\n", kAuditorToken, " AUDITOR\n",
+      kGatewayToken, " CHANNEL_GATEWAY\n", kServiceToken, " SERVICE\n",
+      kIntakeServiceToken, " SERVICE intake\n", kRoutingServiceToken,
+      " SERVICE routing\n", kDeadlineServiceToken, " SERVICE deadline\n",
+      kAssessmentServiceToken, " SERVICE assessment\n");
+}
+
 absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
     const runtime::ServiceDefinition& definition, ServiceOptions options) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
@@ -24,12 +42,7 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   s->tokens_path_ = path;
   {
     std::ofstream out(s->tokens_path_);
-    out << kCenterToken << " CENTER_STAFF\n"
-        << kAgentToken << " CALL_AGENT\n"
-        << kEvaluatorToken << " EVALUATOR\n"
-        << kAuditorToken << " AUDITOR\n"
-        << kServiceToken << " SERVICE\n"
-        << options.extra_tokens << "\n";
+    out << StandardTokenLines() << options.extra_tokens << "\n";
   }
 
   config::ServiceConfig config;
@@ -40,7 +53,7 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   config.clock_mode = config::ClockMode::kManual;
   config.clock_start = options.clock_start;
   config.subscribers = options.subscribers;
-  config.service_token = kServiceToken;
+  config.service_token = ServiceTokenOf(definition.name);
   config.tls_cert = options.tls.cert;
   config.tls_key = options.tls.key;
   config.tls_ca = options.tls.ca;

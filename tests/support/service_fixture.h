@@ -11,9 +11,12 @@
 //   svc->Authorize(&ctx, kAgentToken);
 //
 // Tokens: kCenterToken (CENTER_STAFF), kAgentToken (CALL_AGENT),
-// kEvaluatorToken, kAuditorToken, kServiceToken (SERVICE), plus whatever
-// `extra_tokens` lines the options add (e.g. "staff-longshui-01 UNIT_STAFF
-// town-longshui").
+// kEvaluatorToken, kAuditorToken, kGatewayToken (CHANNEL_GATEWAY),
+// kServiceToken (a SERVICE line without a name, as old token files have it:
+// no events), one named SERVICE token per service (ServiceTokenOf("routing")
+// — publish a producer's events with its token; the service under test
+// presents its own to others), plus whatever `extra_tokens` lines the
+// options add (e.g. "staff-longshui-01 UNIT_STAFF town-longshui").
 
 #include <grpcpp/grpcpp.h>
 
@@ -34,6 +37,19 @@ inline constexpr char kAgentToken[] = "agent-token-00001";
 inline constexpr char kEvaluatorToken[] = "evaluator-token-01";
 inline constexpr char kAuditorToken[] = "auditor-token-0001";
 inline constexpr char kServiceToken[] = "service-token-0001";
+inline constexpr char kGatewayToken[] = "gateway-token-0001";
+inline constexpr char kIntakeServiceToken[] = "svc-intake-token-01";
+inline constexpr char kRoutingServiceToken[] = "svc-routing-token-01";
+inline constexpr char kDeadlineServiceToken[] = "svc-deadline-token-01";
+inline constexpr char kAssessmentServiceToken[] = "svc-assessment-token-01";
+
+// The named SERVICE token of `service` ("intake", …); kServiceToken for any
+// other name.
+const char* ServiceTokenOf(absl::string_view service);
+
+// Token-file lines of every token above (CENTER_STAFF, CALL_AGENT, …, the
+// four named services).
+std::string StandardTokenLines();
 
 struct ServiceOptions {
   // 2024-02-08T08:00:00+08:00 (a Thursday before Spring Festival) by default.
