@@ -45,7 +45,7 @@ using ::hotline::testing::kAgentToken;
 using ::hotline::testing::kAuditorToken;
 using ::hotline::testing::kCenterToken;
 using ::hotline::testing::kEvaluatorToken;
-using ::hotline::testing::kServiceToken;
+using ::hotline::testing::ServiceTokenOf;
 using ::hotline::testing::ServiceOptions;
 using ::hotline::testing::ServiceUnderTest;
 
@@ -665,7 +665,7 @@ TEST(PrivacyWhistleblowerTest, OnlyCenterStaffWithAReasonWhileOpen) {
     e.mutable_actor()->set_principal_id("system");
     e.mutable_actor()->set_role(v1::SERVICE);
     grpc::ClientContext ctx;
-    ServiceUnderTest::Authorize(&ctx, kServiceToken);
+    ServiceUnderTest::Authorize(&ctx, ServiceTokenOf("routing"));
     v1::PublishRequest req;
     req.set_source_service("routing");
     *req.add_events() = e;
