@@ -7,17 +7,39 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "services/routing/directory_csv.h"
 #include "services/routing/directory_json.h"
+#include "services/routing/unit_tree.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using google::protobuf::util::MessageDifferencer;
 using hotline::routing::DirectoryDocument;
 using hotline::routing::ParseDirectoryJson;
 using hotline::routing::WriteDirectoryJson;
+
+namespace {
+
+const hotline::routing::UnitTree& SampleTree() {
+  static const hotline::routing::UnitTree* tree = [] {
+    std::ifstream in(HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = hotline::routing::ParseDirectoryCsv(text.str());
+    FUZZ_CHECK(parsed.errors.empty() && !parsed.units.empty());
+    std::vector<hotline::v1::Unit> units;
+    for (auto& u : parsed.units) units.push_back(u.unit);
+    return new hotline::routing::UnitTree(units);
+  }();
+  return *tree;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 64 * 1024) return 0;
@@ -53,6 +75,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(MessageDifferencer::Equals(first.rules[i], second.rules[i]))
         << first.rules[i].DebugString() << "\n!=\n"
         << second.rules[i].DebugString();
+  }
+  // Valid units through the CSV format.
+  for (const auto& u : first.units) {
+    if (!hotline::routing::ValidateUnit(u.unit, SampleTree(), "unit").ok()) {
+      continue;
+    }
+    const std::string csv = hotline::routing::WriteDirectoryCsv({&u.unit});
+    auto back = hotline::routing::ParseDirectoryCsv(csv);
+    FUZZ_CHECK(back.errors.empty() && back.units.size() == 1)
+        << (back.errors.empty() ? "" : back.errors.front()) << "\n---\n"
+        << csv;
+    const std::string again =
+        hotline::routing::WriteDirectoryCsv({&back.units[0].unit});
+    FUZZ_CHECK(again == csv) << csv << "\n!=\n" << again;
   }
   return 0;
 }
