@@ -23,6 +23,7 @@ HOTLINE_TEST_PACKAGES=(
   python3-yaml docker-compose curl  # deployment checks, local-run test
   openssl                           # the test PKI (deploy/tls/make-certs.sh)
   chromium fonts-wqy-microhei       # the HTML report rendered headless (CJK)
+  clang libclang-rt-14-dev          # fuzz targets: libFuzzer, ASan, UBSan
 )
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -14,4 +14,4 @@ BUILD=$(realpath -m "${HOTLINE_BUILD_DIR:-$HOTLINE_ROOT/build}")
 ensure_packages "${HOTLINE_TEST_PACKAGES[@]}"
 build_project "$BUILD" -DHOTLINE_BUILD_TESTS=ON -DHOTLINE_BUILD_BENCH=ON
 cd "$BUILD"
-ctest --output-on-failure -j "$(nproc)" -L 'unit|integration|e2e|security' "$@"
+ctest --output-on-failure -j "$(nproc)" -L 'unit|integration|e2e|security|chaos' "$@"

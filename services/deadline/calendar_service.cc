@@ -14,6 +14,7 @@
 #include "common/status/status.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "hotline/v1/deadline.grpc.pb.h"
+#include "services/deadline/request_checks.h"
 #include "services/deadline/request_id.h"
 
 namespace hotline::deadline {
@@ -21,54 +22,8 @@ namespace {
 
 using calendar::Calendar;
 
-constexpr int kMinYear = 2000;
-constexpr int kMaxYear = 2099;
-
-absl::Status RejectUnknownAt(const google::protobuf::Message& m,
-                             const std::string& path) {
-  const google::protobuf::Reflection* r = m.GetReflection();
-  const google::protobuf::UnknownFieldSet& unknown = r->GetUnknownFields(m);
-  if (!unknown.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path.empty() ? "request" : path, ": unknown field ",
-                     unknown.field(0).number()));
-  }
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  r->ListFields(m, &fields);
-  for (const auto* f : fields) {
-    if (f->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
-      continue;
-    }
-    const std::string sub =
-        path.empty() ? f->name() : absl::StrCat(path, ".", f->name());
-    if (f->is_repeated()) {
-      for (int i = 0; i < r->FieldSize(m, f); ++i) {
-        RETURN_IF_ERROR(RejectUnknownAt(r->GetRepeatedMessage(m, f, i),
-                                        absl::StrCat(sub, "[", i, "]")));
-      }
-    } else {
-      RETURN_IF_ERROR(RejectUnknownAt(r->GetMessage(m, f), sub));
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A local date field: strict YYYY-MM-DD, year 2000–2099.
-absl::StatusOr<absl::CivilDay> ParseDateField(absl::string_view field,
-                                              absl::string_view text) {
-  if (text.empty())
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  absl::StatusOr<absl::CivilDay> d = calendar::ParseDate(text);
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a date YYYY-MM-DD"));
-  }
-  if (d->year() < kMinYear || d->year() > kMaxYear) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": year outside 2000–2099"));
-  }
-  return *d;
-}
+constexpr int kMinYear = kMinRequestYear;
+constexpr int kMaxYear = kMaxRequestYear;
 
 v1::DayKind ToProtoKind(calendar::DayKind k) {
   switch (k) {
@@ -92,26 +47,6 @@ void AddNotes(const std::vector<calendar::DayNote>& notes,
     d->set_kind(n.reason == calendar::DayNote::kHoliday ? v1::DAY_KIND_HOLIDAY
                                                         : v1::DAY_KIND_WEEKEND);
   }
-}
-
-const char* WeekdayName(absl::Weekday w) {
-  switch (w) {
-    case absl::Weekday::monday:
-      return "Monday";
-    case absl::Weekday::tuesday:
-      return "Tuesday";
-    case absl::Weekday::wednesday:
-      return "Wednesday";
-    case absl::Weekday::thursday:
-      return "Thursday";
-    case absl::Weekday::friday:
-      return "Friday";
-    case absl::Weekday::saturday:
-      return "Saturday";
-    case absl::Weekday::sunday:
-      return "Sunday";
-  }
-  return "";
 }
 
 class CalendarServiceImpl final : public v1::CalendarService::Service {
@@ -273,72 +208,6 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
   }
 
  private:
-  absl::StatusOr<calendar::YearData> ValidateLoadYear(
-      const v1::LoadYearRequest& req) {
-    RETURN_IF_ERROR(ValidateRequestId(req.request_id()));
-    if (req.year() < kMinYear || req.year() > kMaxYear) {
-      return absl::InvalidArgumentError("year: outside 2000–2099");
-    }
-    if (absl::StripAsciiWhitespace(req.source()).empty()) {
-      return absl::InvalidArgumentError("source: required");
-    }
-    if (req.source().size() > 256) {
-      return absl::InvalidArgumentError("source: longer than 256 bytes");
-    }
-    if (req.holidays_size() > 60) {
-      return absl::InvalidArgumentError("holidays: more than 60 dates");
-    }
-    if (req.workdays_size() > 20) {
-      return absl::InvalidArgumentError("workdays: more than 20 dates");
-    }
-    calendar::YearData y;
-    y.year = req.year();
-    std::set<absl::CivilDay> holidays;
-    for (int i = 0; i < req.holidays_size(); ++i) {
-      const std::string field = absl::StrCat("holidays[", i, "]");
-      ASSIGN_OR_RETURN(absl::CivilDay d,
-                       ParseDateField(field, req.holidays(i)));
-      if (d.year() != req.year()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", req.holidays(i), " is outside ", req.year()));
-      }
-      if (!holidays.insert(d).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": ", req.holidays(i), " repeated"));
-      }
-      y.holidays.push_back(d);
-    }
-    std::set<absl::CivilDay> workdays;
-    for (int i = 0; i < req.workdays_size(); ++i) {
-      const std::string field = absl::StrCat("workdays[", i, "]");
-      ASSIGN_OR_RETURN(absl::CivilDay d,
-                       ParseDateField(field, req.workdays(i)));
-      if (d.year() != req.year()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", req.workdays(i), " is outside ", req.year()));
-      }
-      if (!workdays.insert(d).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": ", req.workdays(i), " repeated"));
-      }
-      if (holidays.count(d) > 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", req.workdays(i), " is also listed as a holiday"));
-      }
-      const absl::Weekday w = absl::GetWeekday(d);
-      if (w != absl::Weekday::saturday && w != absl::Weekday::sunday) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            field, ": ", req.workdays(i), " is a ", WeekdayName(w),
-            "; an adjusted working day must be a Saturday or Sunday"));
-      }
-      y.workdays.push_back(d);
-    }
-    std::sort(y.holidays.begin(), y.holidays.end());
-    std::sort(y.workdays.begin(), y.workdays.end());
-    RETURN_IF_ERROR(calendar::ValidateYear(y));
-    return y;
-  }
-
   absl::Status DoLoadYear(const auth::Principal& who,
                           const v1::LoadYearRequest& req,
                           v1::LoadYearResponse* resp) {
@@ -425,10 +294,6 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
 };
 
 }  // namespace
-
-absl::Status RejectUnknownFields(const google::protobuf::Message& message) {
-  return RejectUnknownAt(message, "");
-}
 
 std::unique_ptr<grpc::Service> NewCalendarService(CalendarServiceDeps deps) {
   return std::make_unique<CalendarServiceImpl>(std::move(deps));

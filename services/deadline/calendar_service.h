@@ -15,6 +15,7 @@
 #include "services/deadline/calendar_state.h"
 #include "services/deadline/deadline_store.h"
 #include "services/deadline/policy.h"
+#include "services/deadline/request_checks.h"  // RejectUnknownFields
 
 namespace grpc {
 class Service;
@@ -43,9 +44,5 @@ struct CalendarServiceDeps {
 };
 
 std::unique_ptr<grpc::Service> NewCalendarService(CalendarServiceDeps deps);
-
-// INVALID_ARGUMENT "<path>: unknown field N" when `message` or any message
-// field set in it carries fields this build does not know.
-absl::Status RejectUnknownFields(const google::protobuf::Message& message);
 
 }  // namespace hotline::deadline

@@ -25,6 +25,7 @@
 #include "services/deadline/mysql_deadline_store.h"
 #include "services/deadline/notifier.h"
 #include "services/deadline/policy.h"
+#include "services/deadline/request_checks.h"
 #include "services/deadline/request_id.h"
 
 ABSL_FLAG(std::string, notify_webhook, "",
@@ -66,31 +67,6 @@ void SetNextPage(int64_t offset, int size, size_t got, v1::PageResponse* out) {
   if (static_cast<int>(got) > size) {
     out->set_next_page_token(absl::StrCat("o", offset + size));
   }
-}
-
-absl::Status ValidateText(absl::string_view field, const std::string& s,
-                          size_t max, bool required) {
-  if (required && absl::StripAsciiWhitespace(s).empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  }
-  if (s.size() > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": longer than ", max, " bytes"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<absl::CivilDay> ParseDay(absl::string_view field,
-                                        const std::string& text) {
-  if (text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  }
-  absl::StatusOr<absl::CivilDay> d = calendar::ParseDate(text);
-  if (!d.ok() || d->year() < 2000 || d->year() > 2099) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a date YYYY-MM-DD (2000–2099)"));
-  }
-  return *d;
 }
 
 bool IsUnitRole(const auth::Principal& who) {
@@ -195,17 +171,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
                                 v1::RequestExtensionResponse* resp) override {
     return server::Handle(
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
-          RETURN_IF_ERROR(RejectUnknownFields(*req));
-          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
-          if (req->ticket_id().empty()) {
-            return absl::InvalidArgumentError("ticket_id: required");
-          }
-          RETURN_IF_ERROR(ValidateText("reason", req->reason(), 2048, true));
-          RETURN_IF_ERROR(
-              ValidateText("progress_note", req->progress_note(), 2048, true));
-          ASSIGN_OR_RETURN(
-              absl::CivilDay proposed,
-              ParseDay("proposed_due_date", req->proposed_due_date()));
+          ASSIGN_OR_RETURN(absl::CivilDay proposed,
+                           ValidateRequestExtension(*req));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
           return Idempotent(
@@ -228,19 +195,9 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
                                v1::DecideExtensionResponse* resp) override {
     return server::Handle(
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
-          RETURN_IF_ERROR(RejectUnknownFields(*req));
-          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
-          if (req->extension_id().empty()) {
-            return absl::InvalidArgumentError("extension_id: required");
-          }
           // Approving without a date grants the date the unit asked for.
-          std::optional<absl::CivilDay> approved;
-          if (req->approve() && !req->approved_due_date().empty()) {
-            ASSIGN_OR_RETURN(approved, ParseDay("approved_due_date",
-                                                req->approved_due_date()));
-          }
-          RETURN_IF_ERROR(
-              ValidateText("reason", req->reason(), 2048, !req->approve()));
+          ASSIGN_OR_RETURN(std::optional<absl::CivilDay> approved,
+                           ValidateDecideExtension(*req));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kUnitLead, Role::kCenterStaff}));
           return Idempotent(
@@ -463,22 +420,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
       v1::RecordCallerInformedResponse* resp) override {
     return server::Handle(
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
-          RETURN_IF_ERROR(RejectUnknownFields(*req));
-          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
-          if (req->extension_id().empty()) {
-            return absl::InvalidArgumentError("extension_id: required");
-          }
-          if (req->contact() == v1::REPLY_CONTACT_UNSPECIFIED ||
-              !v1::ReplyContact_IsValid(req->contact())) {
-            return absl::InvalidArgumentError(
-                "contact: required (how the caller was told)");
-          }
-          if (!req->has_informed_at()) {
-            return absl::InvalidArgumentError("informed_at: required");
-          }
-          RETURN_IF_ERROR(
-              ParseTimestampField("informed_at", req->informed_at()).status());
-          RETURN_IF_ERROR(ValidateText("note", req->note(), 2048, true));
+          RETURN_IF_ERROR(ValidateRecordCallerInformed(*req));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
           return Idempotent(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace hotline::routing {
 namespace {
@@ -15,8 +16,16 @@ constexpr size_t kMaxErrors = 100;
 const char* const kKinds[] = {
     "", "CENTER", "TOWN_STREET", "DEPARTMENT", "VILLAGE_COMMUNITY", "SECTION"};
 
+// Quotes a field with a comma, quote or line break, and one with leading or
+// trailing whitespace, which an unquoted field loses (ParseDirectoryCsv).
 std::string Quote(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  const bool edge_space =
+      !s.empty() &&
+      (absl::ascii_isspace(static_cast<unsigned char>(s.front())) ||
+       absl::ascii_isspace(static_cast<unsigned char>(s.back())));
+  if (!edge_space && s.find_first_of(",\"\n\r") == std::string::npos) {
+    return s;
+  }
   std::string out = "\"";
   for (char c : s) {
     if (c == '"') out += '"';
@@ -30,8 +39,23 @@ std::string Quote(const std::string& s) {
 std::vector<std::string> SplitCsvLine(absl::string_view line, bool* ok) {
   std::vector<std::string> out;
   std::string cur;
-  bool quoted = false;
+  bool quoted = false;      // inside quotes
+  bool was_quoted = false;  // the field began with a quote
+  size_t kept = 0;          // bytes of `cur` read between the quotes
   *ok = true;
+  auto finish = [&] {
+    if (was_quoted) {
+      std::string tail = cur.substr(kept);
+      cur.resize(kept);
+      absl::StrAppend(&cur, absl::StripTrailingAsciiWhitespace(tail));
+      out.push_back(std::move(cur));
+    } else {
+      out.emplace_back(absl::StripAsciiWhitespace(cur));
+    }
+    cur.clear();
+    was_quoted = false;
+    kept = 0;
+  };
   size_t i = 0;
   bool field_start = true;
   while (i < line.size()) {
@@ -43,15 +67,16 @@ std::vector<std::string> SplitCsvLine(absl::string_view line, bool* ok) {
           ++i;
         } else {
           quoted = false;
+          kept = cur.size();
         }
       } else {
         cur += c;
       }
     } else if (c == '"' && field_start) {
       quoted = true;
+      was_quoted = true;
     } else if (c == ',') {
-      out.push_back(cur);
-      cur.clear();
+      finish();
       field_start = true;
       ++i;
       continue;
@@ -62,7 +87,7 @@ std::vector<std::string> SplitCsvLine(absl::string_view line, bool* ok) {
     ++i;
   }
   if (quoted) *ok = false;
-  out.push_back(cur);
+  finish();
   return out;
 }
 
@@ -100,7 +125,6 @@ CsvParseResult ParseDirectoryCsv(absl::string_view text) {
       error(line_no, absl::StrCat(f.size(), " fields, expected ", kColumns));
       continue;
     }
-    for (auto& s : f) s = std::string(absl::StripAsciiWhitespace(s));
     CsvUnit cu;
     cu.line = line_no;
     v1::Unit& u = cu.unit;

@@ -53,6 +53,37 @@ TEST(DirectoryCsvTest, WriteThenParseRoundTrips) {
   EXPECT_EQ(r.units[0].unit.SerializeAsString(), u.SerializeAsString());
 }
 
+// Found by tests/fuzz/directory_json_fuzzer: a liaison title with trailing
+// spaces (which the directory accepts) lost them on export → import.
+TEST(DirectoryCsvTest, EdgeSpacesSurviveExportAndImport) {
+  v1::Unit u;
+  u.set_unit_id("dept.urban");
+  u.set_name(" 区城市管理局");
+  u.set_short_name("\t");
+  u.set_kind(v1::UNIT_KIND_DEPARTMENT);
+  u.set_parent_unit_id("center");
+  u.mutable_liaison()->set_name("于婷");
+  u.mutable_liaison()->set_title("办公室热线联络员  ");
+  u.mutable_liaison()->set_mobile("13900000038");
+  u.set_active(true);
+  const std::string csv = WriteDirectoryCsv({&u});
+  EXPECT_THAT(csv, ::testing::HasSubstr("\"办公室热线联络员  \""));
+  auto r = ParseDirectoryCsv(csv);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_EQ(r.units[0].unit.SerializeAsString(), u.SerializeAsString());
+}
+
+TEST(DirectoryCsvTest, UnquotedFieldsAreTrimmedQuotedOnesKept) {
+  bool ok = false;
+  EXPECT_THAT(SplitCsvLine(" a , \" b \" ,\"c\"d ,\"\"\"\" ", &ok),
+              ::testing::ElementsAre("a", "\" b \"", "cd", "\""));
+  EXPECT_TRUE(ok);
+  EXPECT_THAT(SplitCsvLine("\" x \"", &ok), ::testing::ElementsAre(" x "));
+  SplitCsvLine("\"open", &ok);
+  EXPECT_FALSE(ok);
+}
+
 TEST(DirectoryCsvTest, ShippedDazuSampleIsValid) {
   std::ifstream in(std::string(HOTLINE_SOURCE_DIR) +
                    "/data/directory/dazu_sample.csv");

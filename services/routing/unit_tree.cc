@@ -184,6 +184,9 @@ absl::Status ValidateUnit(const v1::Unit& unit, const UnitTree& tree,
   if (unit.short_name().size() > 32) {
     return bad("short_name", "longer than 32 bytes");
   }
+  if (HasControl(unit.short_name())) {
+    return bad("short_name", "control character");
+  }
   if (!v1::UnitKind_IsValid(unit.kind()) ||
       unit.kind() == v1::UNIT_KIND_UNSPECIFIED) {
     return bad("kind", "required");

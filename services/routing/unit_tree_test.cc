@@ -59,6 +59,15 @@ TEST(UnitTreeTest, ValidateUnitKindsAndParents) {
   town.clear_liaison();
   EXPECT_EQ(ValidateUnit(town, t, "unit").code(),
             absl::StatusCode::kInvalidArgument);
+  // Control characters, in the short name too: a line break there made the
+  // CSV export unreadable (found by tests/fuzz/directory_json_fuzzer).
+  v1::Unit broken = MakeUnit("comm.new", "新社区",
+                             v1::UNIT_KIND_VILLAGE_COMMUNITY, "comm.nanshan", 9);
+  broken.set_short_name("新\n社区");
+  s = ValidateUnit(broken, t, "unit");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::StartsWith("unit.short_name: control character"));
   // A fine one.
   v1::Unit ok = MakeUnit("comm.new", "新社区", v1::UNIT_KIND_VILLAGE_COMMUNITY,
                          "comm.nanshan", 9);

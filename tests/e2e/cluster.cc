@@ -143,34 +143,62 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
       env.push_back(absl::StrCat("HOTLINE_TLS_KEY=", pki, p.service, ".key"));
       env.push_back(absl::StrCat("HOTLINE_TLS_CA=", pki, "ca.crt"));
     }
+    p.env = env;
     RETURN_IF_ERROR(c->Spawn(p, env));
   }
   // Wait until every process reports SERVING (bounded).
   for (const Process& p : c->processes_) {
-    auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", p.port), c->credentials_));
-    bool serving = false;
-    for (int attempt = 0; attempt < 300 && !serving; ++attempt) {
-      grpc::ClientContext ctx;
-      ctx.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(500));
-      grpc::health::v1::HealthCheckRequest req;
-      grpc::health::v1::HealthCheckResponse resp;
-      serving = stub->Check(&ctx, req, &resp).ok() &&
-                resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-      if (!serving) usleep(100 * 1000);  // waiting for start-up, not for time
-      int status;
-      if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
-        return absl::InternalError(absl::StrCat(
-            p.service, " exited during start-up:\n", ReadFile(p.log)));
-      }
-    }
-    if (!serving) {
-      return absl::UnavailableError(absl::StrCat(
-          p.service, " never reported SERVING:\n", ReadFile(p.log)));
-    }
+    RETURN_IF_ERROR(c->WaitServing(p));
   }
   return c;
+}
+
+absl::Status Cluster::WaitServing(const Process& p) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", p.port), credentials_));
+  bool serving = false;
+  for (int attempt = 0; attempt < 300 && !serving; ++attempt) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::milliseconds(500));
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    serving = stub->Check(&ctx, req, &resp).ok() &&
+              resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    if (!serving) usleep(100 * 1000);  // waiting for start-up, not for time
+    int status;
+    if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
+      return absl::InternalError(absl::StrCat(
+          p.service, " exited during start-up:\n", ReadFile(p.log)));
+    }
+  }
+  if (!serving) {
+    return absl::UnavailableError(
+        absl::StrCat(p.service, " never reported SERVING:\n", ReadFile(p.log)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cluster::Restart(const std::string& service, int replica) {
+  for (Process& p : processes_) {
+    if (p.service != service || p.replica != replica) continue;
+    if (p.pid > 0) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(service, "/", replica, " is running"));
+    }
+    std::vector<std::string> env = p.env;
+    for (std::string& e : env) {
+      if (e.rfind("HOTLINE_CLOCK_START=", 0) == 0) {
+        e = absl::StrCat(
+            "HOTLINE_CLOCK_START=",
+            absl::FormatTime(absl::RFC3339_full, now_, absl::UTCTimeZone()));
+      }
+    }
+    RETURN_IF_ERROR(Spawn(p, env));
+    return WaitServing(p);
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no process ", service, "/", replica));
 }
 
 absl::Status Cluster::Spawn(Process& p, const std::vector<std::string>& env) {

@@ -49,6 +49,9 @@ class Cluster {
 
   // Sends `signal` to one replica (e.g. SIGKILL to test replica failure).
   void Kill(const std::string& service, int replica, int signal);
+  // Starts a killed replica again: same port, settings and database, its
+  // manual clock at now(). Returns once it reports SERVING (bounded).
+  absl::Status Restart(const std::string& service, int replica);
 
   // The database of a service (admin), for assertions that count rows.
   TestSchema& schema(const std::string& service) { return *schemas_[service]; }
@@ -62,9 +65,11 @@ class Cluster {
     int port = 0;
     pid_t pid = -1;
     std::string log;
+    std::vector<std::string> env;  // as first started (Restart)
   };
   Cluster() = default;
   absl::Status Spawn(Process& p, const std::vector<std::string>& env);
+  absl::Status WaitServing(const Process& p);
 
   ClusterOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
