@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on this machine: installs missing Debian packages,
 # builds everything with tests, and runs ctest (labels unit, integration, e2e,
-# security).
+# security, chaos).
 # Integration and e2e tests share one throwaway MariaDB that ctest starts in
 # the build folder and stops at the end (tests/support), one schema per test.
 # Extra arguments go to ctest (e.g. -L unit, -R outbox).

@@ -5,7 +5,10 @@
 #                                         (HOTLINE_BUILD_FUZZ=ON) and build
 #                                         the targets, nothing else
 #   run.sh run   SOURCE_DIR TREE TARGET   run TARGET for HOTLINE_FUZZ_SECONDS
-#                                         (30) from its seed corpus
+#                                         (30) from its seed corpus, with
+#                                         libFuzzer's -seed HOTLINE_FUZZ_SEED
+#                                         (1, so a run can be repeated; 0:
+#                                         a random seed each run)
 #   run.sh all   SOURCE_DIR TREE          both, every target in turn
 #
 # A run fails on any crash, sanitizer report, timeout (10 s per input) or
@@ -19,6 +22,7 @@ mode=${1:?usage: run.sh build|run|all SOURCE_DIR TREE [TARGET]}
 src=$(realpath "${2:?source dir}")
 tree=$(realpath -m "${3:?fuzz build tree}")
 seconds=${HOTLINE_FUZZ_SECONDS:-30}
+fuzz_seed=${HOTLINE_FUZZ_SEED:-1}
 
 targets() {
   sed -n '/^set(HOTLINE_FUZZ_TARGETS/,/)/p' "$src/tests/fuzz/CMakeLists.txt" |
@@ -66,7 +70,7 @@ run() {
   # Leaks are reported at exit too; a static kept for the process is not one.
   ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1:symbolize=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-    "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
+    "$bin" -max_total_time="$seconds" -seed="$fuzz_seed" -timeout=10 -rss_limit_mb=2560 \
     -print_final_stats=1 -artifact_prefix="$art/$target-" \
     "$work" "$seed" >"$log" 2>&1 || rc=$?
   local execs rate cov ft corp

@@ -1,7 +1,7 @@
 // TokenStore::Parse (common/auth) over arbitrary token-file text. Properties:
 // an error names its line; every principal of an accepted file authenticates
 // with its own token (when the token is something a client can send) and
-// gets the role and unit of its line.
+// gets the role and the unit (or, for SERVICE, the service) of its line.
 
 #include <cstddef>
 #include <cstdint>
@@ -54,7 +54,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         store->Authenticate(absl::StrCat("Bearer ", f[0]));
     FUZZ_CHECK(who.ok()) << who.status();
     FUZZ_CHECK(who->role == *RoleFromName(f[1])) << f[1];
-    FUZZ_CHECK(who->unit_id == (f.size() == 3 ? f[2] : ""));
+    // The third field names the unit, or for SERVICE the service.
+    const absl::string_view third = f.size() == 3 ? f[2] : "";
+    const bool service = who->role == hotline::auth::Role::kService;
+    FUZZ_CHECK(who->unit_id == (service ? "" : third)) << who->unit_id;
+    FUZZ_CHECK(who->service == (service ? third : "")) << who->service;
     FUZZ_CHECK(absl::StartsWith(who->id, "tok-") && who->id.size() == 12)
         << who->id;
   }
