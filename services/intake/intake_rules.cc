@@ -5,6 +5,7 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "absl/strings/ascii.h"
@@ -559,6 +560,21 @@ bool InUnitTree(const Places& places, absl::string_view unit,
     if (InSubtree(at, scope)) return true;
   }
   return false;
+}
+
+std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
+                                              absl::string_view scope) {
+  std::vector<std::string> out;
+  auto consider = [&](const std::string& unit) {
+    if (!InSubtree(unit, scope) && InUnitTree(places, unit, scope)) {
+      out.push_back(unit);
+    }
+  };
+  for (const auto& [town, name] : places.towns) consider(town);
+  for (const auto& [community, town] : places.communities) consider(community);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 bool InSubtree(absl::string_view unit, absl::string_view scope) {

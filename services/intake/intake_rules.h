@@ -47,6 +47,13 @@ struct Places {
 bool InUnitTree(const Places& places, absl::string_view unit,
                 absl::string_view scope);
 
+// The places InUnitTree puts below `scope` although their ids do not start
+// with it (comm.longshui.nanshan lies below town.longshui by the directory,
+// not by its id), sorted: what a query by id prefix must add to reach the
+// whole subtree.
+std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
+                                              absl::string_view scope);
+
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is
 // resolved to the town/street above them.

@@ -299,6 +299,14 @@ TEST(IntakeRulesTest, UnitTreeFollowsTheDirectory) {
   cyclic.communities = {{"a", "town.x"}, {"b", "town.x"}};
   cyclic.parents = {{"a", "b"}, {"b", "a"}};
   EXPECT_FALSE(InUnitTree(cyclic, "a", "town.y"));
+  // What a query by id prefix misses of a subtree.
+  EXPECT_EQ(PlacesBelowOffPrefix(p, "town.longshui"),
+            (std::vector<std::string>{"comm.nanshan", "grp.qiaotou.3",
+                                      "vill.qiaotou"}));
+  EXPECT_EQ(PlacesBelowOffPrefix(p, "vill.qiaotou"),
+            std::vector<std::string>{"grp.qiaotou.3"});
+  EXPECT_TRUE(PlacesBelowOffPrefix(p, "town.youting").empty());
+  EXPECT_TRUE(PlacesBelowOffPrefix(p, "dept.housing").empty());
 }
 
 // Whistle-blowers [10(5)]: a report's caller only for the center, while open.
@@ -307,9 +315,9 @@ TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
   t.set_ticket_number("DZ20240208-000001");
   t.set_request_type(v1::REQUEST_TYPE_REPORT);
   t.set_status(v1::TICKET_STATUS_AWAITING_EVALUATION);
-  const auth::Principal center{"c", auth::Role::kCenterStaff, ""};
-  const auth::Principal evaluator{"e", auth::Role::kEvaluator, ""};
-  const auth::Principal unit{"u", auth::Role::kUnitLead, "town.longshui"};
+  const auth::Principal center{"c", auth::Role::kCenterStaff, "", ""};
+  const auth::Principal evaluator{"e", auth::Role::kEvaluator, "", ""};
+  const auth::Principal unit{"u", auth::Role::kUnitLead, "town.longshui", ""};
   EXPECT_TRUE(CheckReportReveal(t, center).ok());
   EXPECT_EQ(CheckReportReveal(t, evaluator).code(),
             absl::StatusCode::kPermissionDenied);

@@ -267,7 +267,10 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                            store_->GetTicket(id, number, &held));
           if (IsUnitRole(who)) {
             bool visible = false;
-            for (const auto& u : held) visible |= InSubtree(u, who.unit_id);
+            const Places& places = catalog_->Get()->places;
+            for (const auto& u : held) {
+              visible |= InUnitTree(places, u, who.unit_id);
+            }
             if (!visible) {
               return absl::PermissionDeniedError(absl::StrCat(
                   rec.ticket.ticket_number(), " was never held by ",
@@ -302,12 +305,15 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                   "holder_unit_id: not a unit id");
             }
             if (IsUnitRole(who) &&
-                !InSubtree(req->holder_unit_id(), who.unit_id)) {
+                !InUnitTree(catalog_->Get()->places, req->holder_unit_id(),
+                            who.unit_id)) {
               return absl::PermissionDeniedError(
                   absl::StrCat("holder_unit_id: ", req->holder_unit_id(),
                                " is outside ", who.unit_id, "'s subtree"));
             }
             f.holder_unit_id = req->holder_unit_id();
+            f.holder_also_units = PlacesBelowOffPrefix(
+                catalog_->Get()->places, f.holder_unit_id);
           }
           if (!v1::RequestType_IsValid(req->request_type())) {
             return absl::InvalidArgumentError(
@@ -707,7 +713,11 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     f.offset = page.offset;
     f.limit = page.size;
     ReaderScope scope;
-    if (IsUnitRole(who)) scope.unit_id = who.unit_id;
+    if (IsUnitRole(who)) {
+      scope.unit_id = who.unit_id;
+      scope.also_units =
+          PlacesBelowOffPrefix(catalog_->Get()->places, who.unit_id);
+    }
     ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
                      store_->ListTickets(f, scope));
     const bool more = static_cast<int>(rows.size()) > page.size;

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -1270,6 +1271,67 @@ TEST_F(IntakeDirectoryTest, TheLastDirectoryReadStaysWhileRoutingIsAway) {
   grpc::Status unknown = CreateAt("away-2", "town.xinqiao", "comm.unknown");
   EXPECT_EQ(unknown.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 1);
+}
+
+// The directory, not the id, says what lies below a town: comm.nanshan and
+// grp.qiaotou.3 are longshui's although their ids do not start with it.
+TEST_F(IntakeDirectoryTest, TownStaffSeeWhatTheirCommunitiesHold) {
+  ASSERT_TRUE(CreateAt("sub-1", "town.longshui", "comm.nanshan").ok());
+  ASSERT_TRUE(CreateAt("sub-2", "town.longshui", "grp.qiaotou.3").ok());
+  ASSERT_TRUE(CreateAt("sub-3", "town.xinqiao", "comm.xinqiao.dongyuan").ok());
+  std::vector<std::string> ids;
+  {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    v1::ListTicketsRequest req;
+    v1::ListTicketsResponse resp;
+    ASSERT_TRUE(intake_->ListTickets(&ctx, req, &resp).ok());
+    ASSERT_EQ(resp.tickets_size(), 3);
+    for (const auto& t : resp.tickets()) ids.push_back(t.ticket_id());
+  }
+  std::map<std::string, std::string> holder_of;
+  for (const std::string& id : ids) {
+    v1::Ticket t;
+    ASSERT_TRUE(Get(id, &t, kCenterToken).ok());
+    const std::string unit = t.location().community_code();
+    Dispatch(id, unit);  // straight to the community, past its town
+    holder_of[id] = unit;
+  }
+  auto listed = [&](const std::string& token, const std::string& holder) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::ListTicketsRequest req;
+    req.set_holder_unit_id(holder);
+    v1::ListTicketsResponse resp;
+    grpc::Status s = intake_->ListTickets(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::set<std::string> units;
+    for (const auto& t : resp.tickets()) units.insert(holder_of[t.ticket_id()]);
+    return units;
+  };
+  const std::set<std::string> longshui = {"comm.nanshan", "grp.qiaotou.3"};
+  EXPECT_EQ(listed(kStaffLongshui, ""), longshui);
+  EXPECT_EQ(listed(kCenterToken, "town.longshui"), longshui);
+  EXPECT_EQ(listed(kCenterToken, "vill.qiaotou"),
+            std::set<std::string>{"grp.qiaotou.3"});
+  EXPECT_EQ(listed(kStaffLongshui, "vill.qiaotou"),
+            std::set<std::string>{"grp.qiaotou.3"});
+  EXPECT_TRUE(listed(kStaffYouting, "").empty());
+  for (const std::string& id : ids) {
+    v1::Ticket t;
+    const bool mine = holder_of[id] != "comm.xinqiao.dongyuan";
+    EXPECT_EQ(Get(id, &t, kStaffLongshui).ok(), mine) << holder_of[id];
+    EXPECT_EQ(Get(id, &t, kStaffYouting).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  // A town's staff may not ask for another town's communities.
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kStaffLongshui);
+  v1::ListTicketsRequest req;
+  req.set_holder_unit_id("comm.xinqiao.dongyuan");
+  v1::ListTicketsResponse resp;
+  EXPECT_EQ(intake_->ListTickets(&ctx, req, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

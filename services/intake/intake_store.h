@@ -70,11 +70,15 @@ struct CreateOutcome {
 // Who reads, for the unit-subtree restriction; empty unit = no restriction.
 struct ReaderScope {
   std::string unit_id;
+  // Units of the directory below unit_id whose ids do not start with it
+  // (PlacesBelowOffPrefix).
+  std::vector<std::string> also_units;
 };
 
 struct TicketFilter {
   std::vector<v1::TicketStatus> statuses;
   std::string holder_unit_id;  // subtree
+  std::vector<std::string> holder_also_units;  // as ReaderScope::also_units
   v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
   std::string category_code;  // and descendants
   std::string town_code;
