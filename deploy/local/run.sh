@@ -31,7 +31,7 @@ declare -A SUBSCRIBES_TO=(
   [intake]="routing assessment"
   [routing]="deadline assessment intake"
   [deadline]="assessment routing intake"
-  [assessment]="intake"
+  [assessment]="intake routing"
 )
 
 ensure_packages "${HOTLINE_RUN_PACKAGES[@]}"

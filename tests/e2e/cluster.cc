@@ -107,7 +107,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
       {"intake", {"routing", "assessment"}},
       {"routing", {"deadline", "assessment", "intake"}},
       {"deadline", {"assessment", "routing", "intake"}},
-      {"assessment", {"intake"}}};
+      {"assessment", {"intake", "routing"}}};
   for (const char* service : kServiceNames) {
     ASSIGN_OR_RETURN(c->schemas_[service], TestSchema::Create(service));
   }

@@ -123,6 +123,19 @@ bool Scenario::WaitRouted(const std::string& ticket_id) {
   });
 }
 
+bool Scenario::WaitRoutingStatus(const std::string& ticket_id,
+                                 v1::TicketStatus status) {
+  return Eventually([&] {
+    v1::GetAssignmentRequest req;
+    req.set_ticket_id(ticket_id);
+    v1::GetAssignmentResponse resp;
+    return Call(routing_.get(), &v1::RoutingService::Stub::GetAssignment,
+                kCenterToken, req, &resp)
+               .ok() &&
+           resp.assignment().status() == status;
+  });
+}
+
 v1::Ticket Scenario::CreateAndDispatch(
     v1::RequestType type, const std::string& category, const std::string& town,
     const std::string& title, const std::string& content,

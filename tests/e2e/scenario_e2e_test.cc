@@ -520,6 +520,12 @@ void ScenarioTest::RepliesApprovedAndEvaluated() {
   s.EvaluateWhenApproved(shop_.ticket_id(),
                          v1::SATISFACTION_BASICALLY_SATISFIED);
   s.EvaluateWhenApproved(joint_.ticket_id(), v1::SATISFACTION_SATISFIED);
+  // Routing hears assessment too: once evaluated, the order is closed (in
+  // the units' worklists and then in the caller's view), not left awaiting
+  // evaluation.
+  EXPECT_TRUE(s.WaitStatus(noise_.ticket_id(), v1::TICKET_STATUS_CLOSED));
+  EXPECT_TRUE(
+      s.WaitRoutingStatus(noise_.ticket_id(), v1::TICKET_STATUS_CLOSED));
   // One evaluation per order.
   EXPECT_EQ(
       s.Evaluate(noise_.ticket_id(), v1::SATISFACTION_SATISFIED).error_code(),
