@@ -2,6 +2,8 @@
 
 #include <cppconn/resultset.h>
 #include <grpcpp/grpcpp.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 
 #include <algorithm>
 #include <sstream>
@@ -16,6 +18,7 @@
 #include "common/server/proto_time.h"
 #include "common/server/tls.h"
 #include "common/status/status.h"
+#include "hotline/v1/admin.grpc.pb.h"
 #include "hotline/v1/events.grpc.pb.h"
 
 namespace hotline::outbox {
@@ -252,6 +255,13 @@ struct Relay::Target {
   // The last watermark the subscriber acknowledged, and when (real time).
   absl::Time watermark_sent = absl::InfinitePast();
   absl::Time heartbeat_at = absl::InfinitePast();
+  // Lag (MeasureLag), under lag_mu_.
+  bool behind = false;
+  absl::Time behind_logged = absl::InfinitePast();  // real time
+  bool failing_seen = false;  // `failing`, as published by the thread
+  std::string last_error;
+  prometheus::Gauge* pending_gauge = nullptr;
+  prometheus::Gauge* age_gauge = nullptr;
 };
 
 Relay::Relay(db::ConnectionPool* pool, std::string producer,
@@ -276,6 +286,22 @@ Relay::Relay(db::ConnectionPool* pool, std::string producer,
         args));
     t->subscriber = std::move(s);
     targets_.push_back(std::move(t));
+  }
+  if (options_.registry != nullptr) {
+    auto& pending = prometheus::BuildGauge()
+                        .Name("hotline_outbox_pending")
+                        .Help("Events not yet acknowledged by the subscriber")
+                        .Register(*options_.registry);
+    auto& age = prometheus::BuildGauge()
+                    .Name("hotline_outbox_oldest_age_seconds")
+                    .Help(
+                        "Age of the oldest event not yet acknowledged by "
+                        "the subscriber (producer's clock; 0 when none)")
+                    .Register(*options_.registry);
+    for (auto& t : targets_) {
+      t->pending_gauge = &pending.Add({{"subscriber", t->subscriber.name}});
+      t->age_gauge = &age.Add({{"subscriber", t->subscriber.name}});
+    }
   }
 }
 
@@ -456,6 +482,11 @@ void Relay::Loop() {
           log::Info("relay.recovered", {{"subscriber", t->subscriber.name}});
         }
         t->failing = false;
+        {
+          absl::MutexLock lock(&lag_mu_);
+          t->failing_seen = false;
+          t->last_error.clear();
+        }
         t->backoff = absl::ZeroDuration();
         t->next_attempt = absl::InfinitePast();
         busy |= *n > 0;
@@ -470,7 +501,15 @@ void Relay::Loop() {
                         {"error", std::string(n.status().message())}});
         }
         t->failing = true;
+        absl::MutexLock lock(&lag_mu_);
+        t->failing_seen = true;
+        t->last_error = std::string(n.status().message()).substr(0, 500);
       }
+    }
+    if (absl::Now() - lag_measured_ >= options_.lag_interval) {
+      lag_measured_ = absl::Now();
+      // Errors (database away) are the delivery's to report.
+      (void)MeasureLag();
     }
     absl::MutexLock lock(&mu_);
     if (stop_) return;
@@ -482,6 +521,130 @@ void Relay::Loop() {
     wake_ = false;
     if (stop_) return;
   }
+}
+
+absl::StatusOr<std::vector<SubscriptionLag>> Relay::MeasureLag() {
+  absl::MutexLock lock(&lag_mu_);
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(sql::PreparedStatement * count,
+                   conn->Prepare("SELECT COUNT(*), MIN(outbox_id) "
+                                 "FROM outbox_pending WHERE subscriber = ?"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * oldest,
+                   conn->Prepare("SELECT event FROM outbox WHERE id = ?"));
+  const absl::Time now =
+      options_.clock != nullptr ? options_.clock->Now() : absl::Now();
+  std::vector<SubscriptionLag> out;
+  for (auto& t : targets_) {
+    SubscriptionLag& lag = out.emplace_back();
+    lag.subscriber = t->subscriber.name;
+    int64_t min_id = 0;
+    RETURN_IF_ERROR(conn->Guard("lag count", [&] {
+      count->setString(1, t->subscriber.name);
+      std::unique_ptr<sql::ResultSet> rs(count->executeQuery());
+      if (rs->next()) {
+        lag.pending = rs->getInt64(1);
+        if (!rs->isNull(2)) min_id = rs->getInt64(2);
+      }
+    }));
+    if (min_id > 0) {
+      RETURN_IF_ERROR(conn->Guard("lag oldest", [&] {
+        oldest->setInt64(1, min_id);
+        std::unique_ptr<sql::ResultSet> rs(oldest->executeQuery());
+        if (!rs->next()) return;  // delivered meanwhile
+        std::unique_ptr<std::istream> blob(rs->getBlob(1));
+        v1::TicketEvent e;
+        if (e.ParseFromIstream(blob.get()) && e.has_occurred_at()) {
+          lag.oldest_occurred_at = FromProto(e.occurred_at());
+        }
+      }));
+    }
+    if (lag.oldest_occurred_at.has_value()) {
+      lag.oldest_age =
+          std::max(absl::ZeroDuration(), now - *lag.oldest_occurred_at);
+    }
+
+    // Behind past the threshold; caught up again under half of it.
+    const absl::Time real_now = absl::Now();
+    const std::string pending = absl::StrCat(lag.pending);
+    const std::string age = absl::StrCat(absl::ToDoubleSeconds(lag.oldest_age));
+    if (lag.oldest_age > options_.behind_after) {
+      if (!t->behind ||
+          real_now - t->behind_logged >= options_.behind_log_interval) {
+        log::Warning(t->behind ? "relay.still_behind" : "relay.behind",
+                     {{"subscriber", t->subscriber.name},
+                      {"pending", pending},
+                      {"oldest_age_s", age}});
+        t->behind = true;
+        t->behind_logged = real_now;
+      }
+    } else if (t->behind && lag.oldest_age <= options_.behind_after / 2) {
+      t->behind = false;
+      log::Info("relay.caught_up", {{"subscriber", t->subscriber.name},
+                                    {"pending", pending},
+                                    {"oldest_age_s", age}});
+    }
+    lag.behind = t->behind;
+    lag.failing = t->failing_seen;
+    lag.last_error = t->last_error;
+    if (t->pending_gauge != nullptr) {
+      t->pending_gauge->Set(static_cast<double>(lag.pending));
+      t->age_gauge->Set(absl::ToDoubleSeconds(lag.oldest_age));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+class EventAdminImpl final : public v1::EventAdmin::Service {
+ public:
+  EventAdminImpl(Relay* relay, const server::CallGate* gate)
+      : relay_(relay), gate_(gate) {}
+
+  grpc::Status GetSubscriptionLag(
+      grpc::ServerContext* ctx, const v1::GetSubscriptionLagRequest*,
+      v1::GetSubscriptionLagResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {auth::Role::kService, auth::Role::kCenterStaff,
+                    auth::Role::kAuditor}));
+          ASSIGN_OR_RETURN(std::vector<SubscriptionLag> lags,
+                           relay_->MeasureLag());
+          resp->set_service(relay_->producer());
+          *resp->mutable_measured_at() =
+              ToProto(relay_->clock() != nullptr ? relay_->clock()->Now()
+                                                 : absl::Now());
+          for (const SubscriptionLag& lag : lags) {
+            v1::SubscriptionLag* s = resp->add_subscriptions();
+            s->set_subscriber(lag.subscriber);
+            s->set_pending(lag.pending);
+            if (lag.oldest_occurred_at.has_value()) {
+              *s->mutable_oldest_occurred_at() =
+                  ToProto(*lag.oldest_occurred_at);
+            }
+            const int64_t micros = absl::ToInt64Microseconds(lag.oldest_age);
+            s->mutable_oldest_age()->set_seconds(micros / 1000000);
+            s->mutable_oldest_age()->set_nanos(
+                static_cast<int32_t>(micros % 1000000) * 1000);
+            s->set_behind(lag.behind);
+            s->set_failing(lag.failing);
+            s->set_last_error(lag.last_error);
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  Relay* relay_;
+  const server::CallGate* gate_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewEventAdminService(
+    Relay* relay, const server::CallGate* gate) {
+  return std::make_unique<EventAdminImpl>(relay, gate);
 }
 
 // ------------------------------------------------------------------- Inbox

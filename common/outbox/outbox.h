@@ -46,6 +46,10 @@ namespace grpc {
 class ChannelCredentials;
 class Service;
 }  // namespace grpc
+namespace prometheus {
+class Gauge;
+class Registry;
+}  // namespace prometheus
 
 namespace hotline::outbox {
 
@@ -104,6 +108,33 @@ struct RelayOptions {
   // While idle, a heartbeat carries the advancing watermark at most this
   // often (0: as soon as it advanced, for manual clocks).
   absl::Duration heartbeat_interval = absl::Seconds(1);
+  // Visibility (issue 16). Where the per-subscription gauges
+  // hotline_outbox_pending{subscriber} and
+  // hotline_outbox_oldest_age_seconds{subscriber} are registered; null: none.
+  // Not owned; must outlive the relay.
+  prometheus::Registry* registry = nullptr;
+  // The background thread measures every subscription's lag this often.
+  absl::Duration lag_interval = absl::Seconds(1);
+  // A subscription whose oldest undelivered event is older than this is
+  // behind: logged (relay.behind, again at most every behind_log_interval
+  // while it lasts), and relay.caught_up once the age is back under half of
+  // it.
+  absl::Duration behind_after = absl::Seconds(30);
+  absl::Duration behind_log_interval = absl::Minutes(1);
+};
+
+// One subscription's backlog (Relay::MeasureLag).
+struct SubscriptionLag {
+  std::string subscriber;
+  int64_t pending = 0;
+  // occurred_at of the oldest undelivered event; nullopt when none.
+  std::optional<absl::Time> oldest_occurred_at;
+  // The producer's clock's now less oldest_occurred_at (≥ 0); zero when
+  // nothing is pending.
+  absl::Duration oldest_age = absl::ZeroDuration();
+  bool behind = false;   // as judged by the last measurement
+  bool failing = false;  // the last delivery round failed
+  std::string last_error;
 };
 
 class Relay {
@@ -130,6 +161,16 @@ class Relay {
   // died there (the transaction rolls back).
   void SetAfterSendHookForTest(std::function<bool()> hook);
 
+  // Measures every subscription's backlog now (two index reads each),
+  // updates the gauges, judges behind / caught up (logging the transitions)
+  // and returns the figures, in configuration order. The background thread
+  // calls it every lag_interval; EventAdmin.GetSubscriptionLag and tests
+  // call it directly.
+  absl::StatusOr<std::vector<SubscriptionLag>> MeasureLag();
+
+  const std::string& producer() const { return producer_; }
+  Clock* clock() const { return options_.clock; }
+
  private:
   struct Target;
   void Loop();
@@ -140,6 +181,11 @@ class Relay {
   RelayOptions options_;
   std::vector<std::unique_ptr<Target>> targets_;
   std::function<bool()> after_send_hook_;
+
+  // Serialises MeasureLag (thread and RPCs) and guards the targets' lag
+  // state; also guards each target's failing/last_error.
+  absl::Mutex lag_mu_;
+  absl::Time lag_measured_ = absl::InfinitePast();  // real time, thread only
 
   absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
@@ -218,6 +264,13 @@ std::unique_ptr<grpc::Service> NewEventSinkService(
 // relays to this service, or none has been heard of for that long).
 absl::StatusOr<std::optional<absl::Time>> LowWatermark(db::Connection& conn,
                                                        absl::Duration fresh);
+
+// EventAdmin (admin.proto) over `relay`: GetSubscriptionLag, for the
+// CENTER_STAFF, AUDITOR and SERVICE roles. Not owned: relay and gate must
+// outlive the service.
+std::unique_ptr<grpc::Service> NewEventAdminService(
+    Relay* relay, const server::CallGate* gate);
+inline constexpr char kEventAdminServiceName[] = "hotline.v1.EventAdmin";
 
 // Validates one incoming event; INVALID_ARGUMENT naming `field_prefix`.field.
 absl::Status ValidateEvent(const v1::TicketEvent& event,

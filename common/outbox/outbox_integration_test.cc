@@ -5,6 +5,7 @@
 #include <cppconn/resultset.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/service_type.h>
+#include <prometheus/registry.h>
 
 #include <atomic>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "common/server/proto_time.h"
 #include "common/server/service_host.h"
 #include "gtest/gtest.h"
+#include "hotline/v1/admin.grpc.pb.h"
 #include "hotline/v1/events.grpc.pb.h"
 #include "hotline_outbox_EventMigrations.h"
 #include "tests/support/test_db.h"
@@ -28,6 +30,8 @@ namespace {
 constexpr char kToken[] = "svc-token-000001";          // SERVICE routing
 constexpr char kDeadlineToken[] = "svc-token-000002";  // SERVICE deadline
 constexpr char kUnnamedToken[] = "svc-token-000003";   // SERVICE
+constexpr char kAuditorToken[] = "aud-token-000004";   // AUDITOR
+constexpr char kAgentToken[] = "agt-token-000005";     // CALL_AGENT
 
 // The consumer's effect: one row per applied event. A repeat would violate
 // the primary key; an event out of order is refused.
@@ -80,9 +84,10 @@ class OutboxTest : public ::testing::Test {
                               "PRIMARY KEY (ticket_id, seq)) "
                               "DEFAULT CHARSET=utf8mb4")
                     .ok());
-    tokens_ = *auth::TokenStore::Parse(
-        absl::StrCat(kToken, " SERVICE routing\n", kDeadlineToken,
-                     " SERVICE deadline\n", kUnnamedToken, " SERVICE\n"));
+    tokens_ = *auth::TokenStore::Parse(absl::StrCat(
+        kToken, " SERVICE routing\n", kDeadlineToken, " SERVICE deadline\n",
+        kUnnamedToken, " SERVICE\n", kAuditorToken, " AUDITOR\n", kAgentToken,
+        " CALL_AGENT\n"));
     inbox_ = std::make_unique<Inbox>(consumer_.get(), ApplyToTable);
     StartSink("127.0.0.1:0");
     outbox_ = std::make_unique<Outbox>("routing",
@@ -107,9 +112,11 @@ class OutboxTest : public ::testing::Test {
     port_ = sink_->port();
   }
 
-  Relay& AddRelay(Clock* clock = nullptr) {
+  Relay& AddRelay(Clock* clock = nullptr,
+                  prometheus::Registry* registry = nullptr) {
     RelayOptions options;
     options.clock = clock;
+    options.registry = registry;
     options.watermark_skew = absl::ZeroDuration();
     options.heartbeat_interval = absl::ZeroDuration();
     options.service_token = kToken;
@@ -296,6 +303,153 @@ TEST_F(OutboxTest, WatermarksTravelWithTheLastBatchAndInHeartbeats) {
   ASSERT_TRUE(clock.Advance(absl::Hours(1)).ok());
   EXPECT_FALSE(relay.DeliverOnce("deadline").ok());
   EXPECT_EQ(Watermark(*consumer_), before);
+}
+
+// The gauge `name`{subscriber="deadline"} of `registry`; -1 when absent.
+double GaugeValue(prometheus::Registry& registry, const std::string& name) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "subscriber" && label.value == "deadline") {
+          return metric.gauge.value;
+        }
+      }
+    }
+  }
+  return -1;
+}
+
+// Per subscription: how many events wait and how old the oldest is, on the
+// producer's clock, in the gauges and in MeasureLag; behind past 30 s, caught
+// up again under 15 s.
+TEST_F(OutboxTest, LagCountsPendingEventsAndAgesTheOldestOnTheProducersClock) {
+  const absl::Time t0 = absl::FromUnixSeconds(1707379200);
+  ManualClock clock(t0);
+  prometheus::Registry registry;
+  Relay& relay = AddRelay(&clock, &registry);
+  auto append_now = [&](const std::string& ticket) {
+    return db::RunInTransaction(*producer_, [&](db::Connection& conn) {
+      v1::TicketEvent e;
+      e.set_ticket_id(ticket);
+      *e.mutable_occurred_at() = ToProto(clock.Now());
+      e.mutable_accepted()->set_unit_id("龙水镇南山社区");
+      return outbox_->Append(conn, &e);
+    });
+  };
+
+  auto idle = relay.MeasureLag();
+  ASSERT_TRUE(idle.ok()) << idle.status();
+  ASSERT_EQ(idle->size(), 1u);
+  EXPECT_EQ((*idle)[0].subscriber, "deadline");
+  EXPECT_EQ((*idle)[0].pending, 0);
+  EXPECT_FALSE((*idle)[0].oldest_occurred_at.has_value());
+  EXPECT_EQ((*idle)[0].oldest_age, absl::ZeroDuration());
+  EXPECT_FALSE((*idle)[0].behind);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_pending"), 0);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_oldest_age_seconds"), 0);
+
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(append_now(absl::StrCat("工单-", i % 5)).ok());
+  }
+  ASSERT_TRUE(clock.Advance(absl::Seconds(50)).ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(append_now(absl::StrCat("工单-", i)).ok());
+  }
+  ASSERT_TRUE(clock.Advance(absl::Seconds(10)).ok());
+
+  auto behind = relay.MeasureLag();
+  ASSERT_TRUE(behind.ok()) << behind.status();
+  EXPECT_EQ((*behind)[0].pending, 30);
+  EXPECT_EQ((*behind)[0].oldest_occurred_at, t0);
+  EXPECT_EQ((*behind)[0].oldest_age, absl::Seconds(60));
+  EXPECT_TRUE((*behind)[0].behind);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_pending"), 30);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_oldest_age_seconds"), 60);
+
+  // A batch of 25 leaves the five of t0 + 50 s: 10 s old, caught up.
+  ASSERT_EQ(*relay.DeliverOnce("deadline"), 25);
+  auto caught_up = relay.MeasureLag();
+  ASSERT_TRUE(caught_up.ok()) << caught_up.status();
+  EXPECT_EQ((*caught_up)[0].pending, 5);
+  EXPECT_EQ((*caught_up)[0].oldest_occurred_at, t0 + absl::Seconds(50));
+  EXPECT_EQ((*caught_up)[0].oldest_age, absl::Seconds(10));
+  EXPECT_FALSE((*caught_up)[0].behind);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_pending"), 5);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_oldest_age_seconds"), 10);
+
+  // 20 s old: not behind again until past 30 s (once behind, it takes under
+  // 15 s to be caught up).
+  ASSERT_TRUE(clock.Advance(absl::Seconds(10)).ok());
+  EXPECT_FALSE((*relay.MeasureLag())[0].behind);
+  ASSERT_TRUE(clock.Advance(absl::Seconds(15)).ok());
+  EXPECT_TRUE((*relay.MeasureLag())[0].behind);
+
+  ASSERT_EQ(*relay.DeliverOnce("deadline"), 5);
+  auto drained = relay.MeasureLag();
+  ASSERT_TRUE(drained.ok()) << drained.status();
+  EXPECT_EQ((*drained)[0].pending, 0);
+  EXPECT_FALSE((*drained)[0].oldest_occurred_at.has_value());
+  EXPECT_EQ((*drained)[0].oldest_age, absl::ZeroDuration());
+  EXPECT_FALSE((*drained)[0].behind);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_pending"), 0);
+  EXPECT_EQ(GaugeValue(registry, "hotline_outbox_oldest_age_seconds"), 0);
+  EXPECT_EQ(Applied(), 30);
+}
+
+// EventAdmin.GetSubscriptionLag answers the same figures to the center, the
+// auditor and services, and to nobody else.
+TEST_F(OutboxTest, EventAdminReportsTheLagToAuditorsOnly) {
+  const absl::Time t0 = absl::FromUnixSeconds(1707379200);
+  ManualClock clock(t0);
+  Relay& relay = AddRelay(&clock);
+  server::HostOptions options;
+  options.service_name = "routing";
+  options.listen = "127.0.0.1:0";
+  options.tokens = &tokens_;
+  options.probe_interval = absl::Hours(1);
+  server::ServiceHost admin_host(options);
+  std::unique_ptr<grpc::Service> admin =
+      NewEventAdminService(&relay, &admin_host.gate());
+  admin_host.AddService(admin.get(), kEventAdminServiceName);
+  ASSERT_TRUE(admin_host.Start().ok());
+  ASSERT_TRUE(Append("t-1", "龙水镇").ok());  // occurred_at t0
+  ASSERT_TRUE(Append("t-2", "龙水镇").ok());
+  ASSERT_TRUE(clock.Advance(absl::Seconds(90)).ok());
+
+  auto stub = v1::EventAdmin::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", admin_host.port()),
+                          grpc::InsecureChannelCredentials()));
+  auto call = [&](const char* token, v1::GetSubscriptionLagResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    return stub->GetSubscriptionLag(&ctx, v1::GetSubscriptionLagRequest(),
+                                    resp);
+  };
+  v1::GetSubscriptionLagResponse resp;
+  grpc::Status s = call(kAuditorToken, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.service(), "routing");
+  EXPECT_EQ(FromProto(resp.measured_at()), t0 + absl::Seconds(90));
+  ASSERT_EQ(resp.subscriptions_size(), 1);
+  const v1::SubscriptionLag& lag = resp.subscriptions(0);
+  EXPECT_EQ(lag.subscriber(), "deadline");
+  EXPECT_EQ(lag.pending(), 2);
+  EXPECT_EQ(FromProto(lag.oldest_occurred_at()), t0);
+  EXPECT_EQ(lag.oldest_age().seconds(), 90);
+  EXPECT_TRUE(lag.behind());
+  EXPECT_FALSE(lag.failing());
+
+  v1::GetSubscriptionLagResponse ignored;
+  EXPECT_TRUE(call(kToken, &ignored).ok());
+  EXPECT_EQ(call(kAgentToken, &ignored).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(stub->GetSubscriptionLag(&anonymous,
+                                     v1::GetSubscriptionLagRequest(), &ignored)
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  admin_host.Shutdown(absl::Seconds(1));
 }
 
 TEST_F(OutboxTest, RelayDyingBetweenSendAndAcknowledgementCausesNoRepeat) {

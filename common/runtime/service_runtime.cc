@@ -82,8 +82,12 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
     relay.watermark_skew = absl::ZeroDuration();
     relay.heartbeat_interval = absl::ZeroDuration();
   }
+  relay.registry = &s->host_->registry();
   s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
                                               c.subscribers, relay);
+  s->event_admin_ =
+      outbox::NewEventAdminService(s->relay_.get(), &s->host_->gate());
+  s->host_->AddService(s->event_admin_.get(), outbox::kEventAdminServiceName);
 
   s->migrations_ = outbox::EventMigrations();
   for (const db::Migration& m : definition.migrations()) {

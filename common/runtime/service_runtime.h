@@ -120,6 +120,7 @@ class ServiceInstance {
   std::unique_ptr<grpc::Service> clock_admin_;
   std::unique_ptr<outbox::Outbox> outbox_;
   std::unique_ptr<outbox::Relay> relay_;
+  std::unique_ptr<grpc::Service> event_admin_;  // EventAdmin over relay_
   std::unique_ptr<Context> context_;
   std::unique_ptr<Component> component_;
   std::vector<db::Migration> migrations_;

@@ -13,9 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "hotline/v1/admin.pb.h"
 #include "hotline/v1/assessment.pb.h"
 #include "hotline/v1/deadline.pb.h"
 #include "hotline/v1/routing.pb.h"
+#include "tools/hotlinectl/health_format.h"
 #include "tools/hotlinectl/help.h"
 #include "tools/hotlinectl/paging.h"
 #include "tools/hotlinectl/render.h"
@@ -304,26 +306,34 @@ int Health(const Client& client, const Options& options) {
   std::vector<std::string> targets = {std::begin(kServices),
                                       std::end(kServices)};
   if (!options.on.empty()) targets = {options.on};
+  const google::protobuf::MethodDescriptor* lag_method =
+      google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+          "hotline.v1.EventAdmin.GetSubscriptionLag");
   int bad = 0;
-  std::vector<std::vector<std::string>> rows;
+  std::vector<HealthRow> rows;
   for (const std::string& service : targets) {
-    const std::string state = client.Health(service);
-    if (state != "SERVING") ++bad;
-    rows.push_back({service, client.Address(service), state});
-  }
-  if (options.json) {
-    std::vector<std::string> items;
-    for (const auto& r : rows) {
-      items.push_back(absl::StrCat("{\"service\": \"", JsonEscape(r[0]),
-                                   "\", \"address\": \"", JsonEscape(r[1]),
-                                   "\", \"status\": \"", r[2], "\"}"));
+    HealthRow& row = rows.emplace_back();
+    row.service = service;
+    row.address = client.Address(service);
+    row.status = client.Health(service);
+    if (row.status != "SERVING") {
+      ++bad;
+      continue;
     }
-    std::cout << "[" << absl::StrJoin(items, ", ") << "]\n";
-  } else {
-    for (const auto& r : rows) {
-      std::printf("%-11s %-22s %s\n", r[0].c_str(), r[1].c_str(), r[2].c_str());
+    // The backlog of each subscription of its events (CENTER_STAFF,
+    // AUDITOR or SERVICE token); the health verdict does not depend on it.
+    v1::GetSubscriptionLagResponse lag;
+    grpc::Status s =
+        client.Call(service, lag_method, v1::GetSubscriptionLagRequest(), &lag,
+                    kEnrichTimeoutSeconds);
+    if (s.ok()) {
+      row.lag = std::move(lag);
+    } else {
+      row.lag_error =
+          absl::StrCat(CodeName(s.error_code()), ": ", s.error_message());
     }
   }
+  std::cout << RenderHealth(rows, options.json);
   return bad == 0 ? 0 : 1;
 }
 

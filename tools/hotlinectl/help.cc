@@ -507,7 +507,11 @@ absl::StatusOr<std::string> VerbHelp(absl::string_view verb) {
         "hotlinectl health [--on=SERVICE]\n\n"
         "  The standard gRPC health check of every service (or one): "
         "SERVING, NOT_SERVING while its\n  database is unreachable, or "
-        "UNREACHABLE. Exit 1 unless all are SERVING.\n");
+        "UNREACHABLE. Exit 1 unless all are SERVING.\n"
+        "  Under each SERVING service, its event subscriptions "
+        "(EventAdmin.GetSubscriptionLag; a\n  CENTER_STAFF, AUDITOR or SERVICE "
+        "token): events pending, the age of the oldest,\n  BEHIND past 30 s, "
+        "FAILING with the relay's last error.\n");
   }
   if (verb == "describe") {
     return std::string(

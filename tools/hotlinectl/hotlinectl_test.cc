@@ -20,6 +20,7 @@
 #include "tools/hotlinectl/columns.h"
 #include "tools/hotlinectl/deadline_format.h"
 #include "tools/hotlinectl/examples.h"
+#include "tools/hotlinectl/health_format.h"
 #include "tools/hotlinectl/help.h"
 #include "tools/hotlinectl/metadata.h"
 #include "tools/hotlinectl/paging.h"
@@ -856,6 +857,57 @@ TEST(WorklistOverdueTest, OneListDueGivesTheWorkingDaysLate) {
   EXPECT_EQ(days.at("tkt-1"), "2 wd");
 
   EXPECT_FALSE(OverdueClocksRequest(req, v1::ListWorkResponse()).has_value());
+}
+
+}  // namespace
+}  // namespace hotline::ctl
+
+namespace hotline::ctl {
+namespace {
+
+TEST(HealthTest, RendersEachSubscriptionsBacklogUnderItsService) {
+  HealthRow intake{"intake", "127.0.0.1:7101", "SERVING", std::nullopt, ""};
+  intake.lag.emplace();
+  intake.lag->set_service("intake");
+  v1::SubscriptionLag* routing = intake.lag->add_subscriptions();
+  routing->set_subscriber("routing");
+  v1::SubscriptionLag* assessment = intake.lag->add_subscriptions();
+  assessment->set_subscriber("assessment");
+  assessment->set_pending(1234);
+  assessment->mutable_oldest_age()->set_seconds(192);
+  assessment->set_behind(true);
+  assessment->set_failing(true);
+  assessment->set_last_error("publish to assessment: 连接被拒绝");
+  HealthRow routing_row{"routing", "127.0.0.1:7102", "SERVING", std::nullopt,
+                        "PERMISSION_DENIED: role CALL_AGENT"};
+  HealthRow deadline{"deadline", "127.0.0.1:7103", "UNREACHABLE (UNAVAILABLE)",
+                     std::nullopt, ""};
+  EXPECT_EQ(RenderHealth({intake, routing_row, deadline}, false),
+            "intake      127.0.0.1:7101         SERVING\n"
+            "  -> routing     pending 0\n"
+            "  -> assessment  pending 1234    oldest 3m12s  BEHIND  FAILING: "
+            "publish to assessment: 连接被拒绝\n"
+            "routing     127.0.0.1:7102         SERVING\n"
+            "  events: lag unknown (PERMISSION_DENIED: role CALL_AGENT)\n"
+            "deadline    127.0.0.1:7103         UNREACHABLE (UNAVAILABLE)\n");
+
+  const std::string json = RenderHealth({intake, routing_row}, true);
+  EXPECT_THAT(
+      json, ::testing::HasSubstr("{\"service\": \"intake\", \"address\": "
+                                 "\"127.0.0.1:7101\", \"status\": \"SERVING\", "
+                                 "\"lag\": {"));
+  EXPECT_THAT(json, ::testing::HasSubstr("\"pending\": \"1234\""));
+  EXPECT_THAT(json, ::testing::HasSubstr("\"oldest_age\": \"192s\""));
+  EXPECT_THAT(json,
+              ::testing::HasSubstr("\"lag_error\": \"PERMISSION_DENIED: role "
+                                   "CALL_AGENT\"}]"));
+}
+
+TEST(HealthTest, FormatsAgesBySize) {
+  EXPECT_EQ(FormatAge(0, 400000000), "0.4s");
+  EXPECT_EQ(FormatAge(42, 0), "42.0s");
+  EXPECT_EQ(FormatAge(192, 0), "3m12s");
+  EXPECT_EQ(FormatAge(7500, 0), "2h05m");
 }
 
 }  // namespace
