@@ -18,11 +18,38 @@
 #   HOTLINE_CLOCK          system | manual                  (system)
 #   HOTLINE_CLOCK_START    RFC 3339 start of a manual clock
 #   HOTLINE_SEED=0         skip loading the sample directory and calls
+#   HOTLINE_SAMPLE_MONTH   1: play the sample month (as --sample-month);
+#                          0: a day of calls instead (first run: 1)
+#   HOTLINE_SAMPLE_ORDERS  sample month: new orders per working day (16)
+#   HOTLINE_SAMPLE_SEED    sample month: hotline-sim's seed (1)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STATE=$(realpath -m "${HOTLINE_STATE_DIR:-$HOTLINE_ROOT/.local}")
 BUILD=$(realpath -m "${HOTLINE_BUILD_DIR:-$HOTLINE_ROOT/build}")
+
+# The sample month (README.md): --sample-month, or the first run. The
+# services run on a manual clock from 08:00 thirty days ago (China time);
+# hotline-sim plays the month up to last midnight and leaves them running
+# there; the next run.sh returns them to the system clock.
+SAMPLE_MONTH=${HOTLINE_SAMPLE_MONTH:-}
+for arg in "$@"; do
+  case $arg in
+    --sample-month) SAMPLE_MONTH=1 ;;
+    *) die "unknown argument: $arg (usage: run.sh [--sample-month])" ;;
+  esac
+done
+if [[ -f $STATE/seeded || ${HOTLINE_SEED:-1} == 0 ]]; then
+  [[ $SAMPLE_MONTH == 1 ]] && die "--sample-month needs a fresh state folder" \
+    "(deploy/local/stop.sh, then remove $STATE or set HOTLINE_STATE_DIR)"
+  SAMPLE_MONTH=0
+fi
+if [[ ${SAMPLE_MONTH:-1} == 1 ]]; then
+  SAMPLE_MONTH=1
+  export HOTLINE_CLOCK=manual
+  HOTLINE_CLOCK_START="$(TZ=Asia/Shanghai date -d '-30 days' +%F)T08:00:00+08:00"
+  export HOTLINE_CLOCK_START
+fi
 PORT_BASE=${HOTLINE_PORT_BASE:-7100}
 METRICS_BASE=${HOTLINE_METRICS_BASE:-9100}
 SERVICES=(intake routing deadline assessment)
@@ -93,6 +120,11 @@ if [[ ! -s $TOKENS ]]; then
   )
 fi
 
+if [[ $SAMPLE_MONTH == 1 ]]; then  # hotline-sim acts as every sample unit
+  "$BUILD/tools/sim/hotline-sim" --add_unit_tokens --tokens "$TOKENS" \
+    --directory_csv "$HOTLINE_ROOT/data/directory/dazu_sample.csv"
+fi
+
 # intake's caller-data keys: AES-256-GCM key (first line active) + phone-hash HMAC key.
 CALLER_KEYS=$STATE/secrets/intake-caller.keys
 if [[ ! -s $CALLER_KEYS ]]; then
@@ -149,7 +181,19 @@ if [[ ${HOTLINE_SEED:-1} != 0 && ! -f $STATE/seeded ]]; then
   HOTLINE_TOKEN=$center_token "$CTL" directory-import format=csv \
     "content=@$HOTLINE_ROOT/data/directory/dazu_sample.csv" \
     "source=sample directory of Dazu District" >/dev/null
-  if [[ -x $BUILD/tools/loadgen/hotline-loadgen ]]; then
+  log "loading the sample dispatch catalogue (data/directory/dazu_catalogue.json)"
+  HOTLINE_TOKEN=$center_token "$CTL" directory-import format=json \
+    "content=@$HOTLINE_ROOT/data/directory/dazu_catalogue.json" \
+    "source=sample dispatch catalogue of Dazu District" >/dev/null
+  if [[ $SAMPLE_MONTH == 1 ]]; then
+    log "playing the sample month from $HOTLINE_CLOCK_START (hotline-sim, ~2 minutes)"
+    "$BUILD/tools/sim/hotline-sim" --tokens "$TOKENS" --quiet \
+      --intake "$HOTLINE_INTAKE_ADDR" --routing "$HOTLINE_ROUTING_ADDR" \
+      --deadline "$HOTLINE_DEADLINE_ADDR" --assessment "$HOTLINE_ASSESSMENT_ADDR" \
+      --days 30 --orders_per_day "${HOTLINE_SAMPLE_ORDERS:-16}" \
+      --seed "${HOTLINE_SAMPLE_SEED:-1}" | tee "$STATE/sample-month.txt" >&2
+    log "the clocks stay at the end of the sample month until the next run.sh"
+  elif [[ -x $BUILD/tools/loadgen/hotline-loadgen ]]; then
     log "recording a day of synthetic calls (240 orders)"
     "$BUILD/tools/loadgen/hotline-loadgen" --target "$HOTLINE_INTAKE_ADDR" \
       --token "$agent_token" --requests 240 --concurrency 4 \

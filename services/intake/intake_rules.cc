@@ -618,10 +618,16 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       u.note = absl::StrCat("已改派至 ", e.redispatched().dispatch().unit_id());
       break;
     case TicketEvent::kAccepted:
-      u.status = v1::TICKET_STATUS_ACCEPTED;
-      u.holder = e.accepted().unit_id();
       u.held_units.push_back(e.accepted().unit_id());
       u.unit_id = e.accepted().unit_id();
+      if (e.accepted().as_co_unit()) {
+        // A co-unit acknowledging its part: the holder and the status stay
+        // as routing keeps them.
+        u.note = absl::StrCat(e.accepted().unit_id(), " 已签收（协办）");
+        break;
+      }
+      u.status = v1::TICKET_STATUS_ACCEPTED;
+      u.holder = e.accepted().unit_id();
       u.note = absl::StrCat(e.accepted().unit_id(), " 已签收，正在办理");
       break;
     case TicketEvent::kForwarded:
@@ -650,7 +656,9 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
         u.holder = "";
         u.note = "派单异议成立，等待重新派单";
       } else {
-        u.status = v1::TICKET_STATUS_DISPATCHED;
+        // As routing: the unit must handle it (ACCEPTED).
+        u.status = v1::TICKET_STATUS_ACCEPTED;
+        u.holder = e.dispute_decided().unit_id();
         u.note = "派单异议未成立，原单位继续办理";
       }
       u.unit_id = e.dispute_decided().unit_id();

@@ -71,6 +71,36 @@ TEST(IntakeRulesTest, NumbersAndDates) {
   EXPECT_FALSE(ParseLocalDate("d", "2024-02-30").ok());
 }
 
+// Intake's status follows routing's: a co-unit's acknowledgement leaves the
+// holder and status alone, an upheld dispute leaves the order ACCEPTED by
+// the disputing unit (routing's AssignmentMachine::DecideDispute).
+TEST(IntakeRulesTest, CoUnitAcceptAndUpheldDisputeFollowRouting) {
+  v1::TicketEvent e;
+  e.mutable_accepted()->set_unit_id("dept.ecology");
+  e.mutable_accepted()->set_as_co_unit(true);
+  auto u = ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED);
+  ASSERT_TRUE(u.has_value());
+  EXPECT_FALSE(u->status.has_value());
+  EXPECT_FALSE(u->holder.has_value());
+  EXPECT_EQ(u->unit_id, "dept.ecology");
+  e.mutable_accepted()->set_as_co_unit(false);
+  u = ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED);
+  EXPECT_EQ(u->status, v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_EQ(u->holder, "dept.ecology");
+
+  e.Clear();
+  e.mutable_dispute_decided()->set_unit_id("town.longshui");
+  e.mutable_dispute_decided()->set_outcome(
+      v1::DISPUTE_OUTCOME_DISPATCH_UPHELD);
+  u = ProgressFromEvent(e, v1::TICKET_STATUS_DISPUTED);
+  EXPECT_EQ(u->status, v1::TICKET_STATUS_ACCEPTED);
+  EXPECT_EQ(u->holder, "town.longshui");
+  e.mutable_dispute_decided()->set_outcome(
+      v1::DISPUTE_OUTCOME_DISPUTE_GRANTED);
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_DISPUTED)->status,
+            v1::TICKET_STATUS_RETURNED);
+}
+
 TEST(IntakeRulesTest, EventsMoveStatus) {
   v1::TicketEvent e;
   e.mutable_dispatched()->set_unit_id("town.longshui");

@@ -60,7 +60,12 @@ const char* const kDetails[] = {
 }  // namespace
 
 v1::CreateTicketRequest MakeOrder(const std::string& run, int i) {
-  std::seed_seq seed{i, 12345};
+  return MakeOrder(run, i, 12345);
+}
+
+v1::CreateTicketRequest MakeOrder(const std::string& run, int i,
+                                  uint32_t seed_value) {
+  std::seed_seq seed{static_cast<uint32_t>(i), seed_value};
   std::mt19937 rng(seed);
   const Template& tp = Pick(rng, kTemplates);
   v1::CreateTicketRequest req;

@@ -6,6 +6,7 @@
 // orders are not near-duplicates of each other). Deterministic per (run, i):
 // a retry sends the same body.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ namespace hotline::loadgen {
 // The CreateTicket request of order `i` of run `run` (request id
 // "<run>-<i>").
 v1::CreateTicketRequest MakeOrder(const std::string& run, int i);
+// The same with another seed (hotline-sim: a different month per --seed);
+// MakeOrder(run, i) is MakeOrder(run, i, 12345).
+v1::CreateTicketRequest MakeOrder(const std::string& run, int i,
+                                  uint32_t seed);
 
 // The matter categories MakeOrder uses, each with the department a sample
 // dispatch catalogue sends it to.
