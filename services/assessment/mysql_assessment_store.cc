@@ -793,21 +793,30 @@ MysqlAssessmentStore::ListStoredReports(const std::string& from_month,
                                         const std::string& before_month,
                                         int limit) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  std::vector<std::string> where = {"1 = 1"}, args;
+  if (!from_month.empty()) {
+    where.push_back("month >= ?");
+    args.push_back(from_month);
+  }
+  if (!to_month.empty()) {
+    where.push_back("month <= ?");
+    args.push_back(to_month);
+  }
+  if (!before_month.empty()) {
+    where.push_back("month < ?");
+    args.push_back(before_month);
+  }
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn->Prepare(absl::StrCat(
-          "SELECT ", kStoredReportColumns,
-          " FROM stored_report WHERE (? = '' OR month >= ?) AND "
-          "(? = '' OR month <= ?) AND (? = '' OR month < ?) "
-          "ORDER BY month DESC LIMIT ?")));
+      conn->Prepare(absl::StrCat("SELECT ", kStoredReportColumns,
+                                 " FROM stored_report WHERE ",
+                                 absl::StrJoin(where, " AND "),
+                                 " ORDER BY month DESC LIMIT ",
+                                 std::max(1, limit))));
   return conn->Guard("list stored reports", [&] {
-    stmt->setString(1, from_month);
-    stmt->setString(2, from_month);
-    stmt->setString(3, to_month);
-    stmt->setString(4, to_month);
-    stmt->setString(5, before_month);
-    stmt->setString(6, before_month);
-    stmt->setInt(7, limit);
+    for (size_t i = 0; i < args.size(); ++i) {
+      stmt->setString(static_cast<int>(i + 1), args[i]);
+    }
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
     std::vector<StoredReportRow> out;
     while (rs->next()) out.push_back(ReadStoredReport(*rs, false));
