@@ -688,6 +688,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
       *out->mutable_facts_through() = ToProto(*r.facts_through);
     }
     out->set_document_count(r.documents);
+    for (v1::ReportFormat f : kStoredReportFormats) out->add_formats(f);
   }
 
   const server::CallGate& gate() { return ctx_.host.gate(); }

@@ -105,6 +105,11 @@ TEST_F(StoredReportTest, MonthlyBulletinIsKeptOnceAfterTheMonthCloses) {
             absl::ToUnixSeconds(Local("2024-04-01 02:00")));
   EXPECT_EQ(list.reports(0).documents_size(), 0);  // listed without them
   EXPECT_EQ(list.reports(0).document_count(), 10);  // HTML, MD, 8 CSVs
+  // The formats kept, as listed (what `hotlinectl reports` shows).
+  ASSERT_EQ(list.reports(0).formats_size(), 3);
+  EXPECT_EQ(list.reports(0).formats(0), v1::REPORT_FORMAT_HTML);
+  EXPECT_EQ(list.reports(0).formats(1), v1::REPORT_FORMAT_MARKDOWN);
+  EXPECT_EQ(list.reports(0).formats(2), v1::REPORT_FORMAT_CSV);
   // By period.
   v1::ListStoredReportsResponse march_only;
   ASSERT_TRUE(List(&march_only, kAuditorToken, "2024-03", "2024-03").ok());

@@ -1,5 +1,6 @@
 #include "services/assessment/monthly_reports.h"
 
+#include <iterator>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -93,8 +94,8 @@ absl::StatusOr<bool> MonthlyReports::Generate(absl::CivilMonth month,
   ASSIGN_OR_RETURN(
       v1::ReportResponse resp,
       RenderReport(*analytics_, tree, range, v1::GRANULARITY_MONTH, title,
-                   {v1::REPORT_FORMAT_HTML, v1::REPORT_FORMAT_MARKDOWN,
-                    v1::REPORT_FORMAT_CSV},
+                   {std::begin(kStoredReportFormats),
+                    std::end(kStoredReportFormats)},
                    now));
   StoredReportRow row;
   row.month = FormatMonth(month);

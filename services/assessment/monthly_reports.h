@@ -40,6 +40,11 @@ inline constexpr absl::Duration kMonthCloseAllowance = absl::Hours(2);
 // The latest month closed at `now`.
 absl::CivilMonth LastClosedMonth(absl::Time now);
 
+// The formats of every bulletin kept: Generate renders all of them, so each
+// stored month holds the report in each (CSV: one document per table).
+inline constexpr v1::ReportFormat kStoredReportFormats[] = {
+    v1::REPORT_FORMAT_HTML, v1::REPORT_FORMAT_MARKDOWN, v1::REPORT_FORMAT_CSV};
+
 class MonthlyReports {
  public:
   // Not owned; must outlive this. `tree` gives the current unit tree.
