@@ -10,6 +10,7 @@
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/assessment/category_names.h"
+#include "services/assessment/report.h"
 
 namespace hotline::assessment {
 
@@ -562,6 +563,12 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   ASSIGN_OR_RETURN(d.candidates, Candidates(tree, range, kCenterUnit, {}));
   for (const auto& c : d.candidates) {
     d.unit_names[c.unit_id()] = tree.Name(c.unit_id());
+    // Units the evidence names (returned by X to Y, a clock's unit).
+    for (const auto& e : c.evidence()) {
+      for (const std::string& word : IdWords(e.description())) {
+        if (tree.Has(word)) d.unit_names[word] = tree.Name(word);
+      }
+    }
   }
   return d;
 }

@@ -99,7 +99,10 @@ std::string CategoryName(const std::string& code) {
     }
     if (dot == 0) break;
   }
-  return code;
+  if (code.empty()) return code;
+  // Not in the taxonomy at all (retired, or from before it): say so, and keep
+  // the code to trace it.
+  return absl::StrCat(kUnknownCategory, "（", code, "）");
 }
 
 }  // namespace hotline::assessment

@@ -22,8 +22,11 @@ std::map<std::string, std::string> ParseCategoryNames(absl::string_view sql);
 // The embedded taxonomy (parsed once).
 const std::map<std::string, std::string>& MatterCategoryNames();
 
-// The category's name: its own, else "<ancestor name>（code）", else the
-// code.
+// Said of a category code the taxonomy does not know, nor any ancestor of.
+inline constexpr char kUnknownCategory[] = "未列入分类目录";
+
+// The category's name: its own, else "<ancestor name>（code）", else
+// "未列入分类目录（code）" ("" for "").
 std::string CategoryName(const std::string& code);
 
 }  // namespace hotline::assessment

@@ -11,6 +11,57 @@ namespace hotline::assessment {
 
 std::string Percent(double v) { return absl::StrFormat("%.1f%%", v * 100); }
 
+namespace {
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '.' || c == '_';
+}
+
+// Calls `f(begin, size)` for each maximal run of id characters, without a
+// trailing '.' (the end of a sentence).
+template <typename F>
+void ForEachIdWord(const std::string& text, F f) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!IsIdChar(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && IsIdChar(text[j])) ++j;
+    size_t end = j;
+    while (end > i && text[end - 1] == '.') --end;
+    if (end > i) f(i, end - i);
+    i = j;
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> IdWords(const std::string& text) {
+  std::vector<std::string> out;
+  ForEachIdWord(text, [&](size_t at, size_t n) {
+    out.push_back(text.substr(at, n));
+  });
+  return out;
+}
+
+std::string WithUnitNames(const std::string& text,
+                          const std::map<std::string, std::string>& names) {
+  std::string out;
+  size_t copied = 0;
+  ForEachIdWord(text, [&](size_t at, size_t n) {
+    auto it = names.find(text.substr(at, n));
+    if (it == names.end()) return;
+    out.append(text, copied, at - copied);
+    out += it->second;
+    copied = at + n;
+  });
+  out.append(text, copied, std::string::npos);
+  return out;
+}
+
 std::string Rate(const v1::Ratio& r) {
   return r.not_applicable() || r.denominator() == 0 ? "不适用"
                                                     : Percent(r.value());
@@ -186,7 +237,8 @@ std::vector<Table> Tables(const ReportData& d) {
     for (const auto& c : d.candidates) {
       std::vector<std::string> ev;
       for (const auto& e : c.evidence()) {
-        ev.push_back(absl::StrCat(e.event_id(), " ", e.description()));
+        ev.push_back(absl::StrCat(e.event_id(), " ",
+                                  WithUnitNames(e.description(), d.unit_names)));
       }
       auto name = d.unit_names.find(c.unit_id());
       r.rows.push_back({KindName(c.kind()), c.article(),

@@ -54,7 +54,7 @@ struct ReportData {
   std::vector<v1::AccountabilityCandidate> candidates;
   std::string weights_version;
   // unit id → name (the directory's; the id when it has none), for the
-  // accountability candidates.
+  // accountability candidates and the units their evidence mentions.
   std::map<std::string, std::string> unit_names;
 };
 
@@ -114,5 +114,15 @@ class ReportRenderer {
 std::string Percent(double v);
 // A rate as shown: Percent(value), or "不适用" when not applicable (0/0).
 std::string Rate(const v1::Ratio& r);
+
+// The words of `text` that may be unit ids: maximal runs of ASCII letters,
+// digits, '.' and '_' ("town.longshui" in "no leader on duty at
+// town.longshui on 2024-03-13", "dept.housing" in "clk-7-dept.housing").
+std::vector<std::string> IdWords(const std::string& text);
+
+// `text` with each word of IdWords found in `names` replaced by its name:
+// evidence written for the API names units by id, the bulletin by name.
+std::string WithUnitNames(const std::string& text,
+                          const std::map<std::string, std::string>& names);
 
 }  // namespace hotline::assessment

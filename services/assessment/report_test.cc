@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "services/assessment/category_names.h"
 
 namespace hotline::assessment {
 namespace {
@@ -54,6 +55,52 @@ TEST(ReportRendererTest, MarkdownHasTablesAndFigures) {
       md.content, "| 道路设施 | 龙岗街道 | 4 | 2 | +2 | +100.0% |"));
   EXPECT_FALSE(absl::StrContains(md.content, "urban.road"));
   EXPECT_TRUE(absl::StrContains(md.content, "生成时间：2024-04-01 02:00"));
+}
+
+TEST(CategoryNamesTest, UnknownCodesAreSaidToBeUnknownAndKept) {
+  EXPECT_EQ(CategoryName("urban.road.damage"), "道路破损");
+  EXPECT_EQ(CategoryName("urban.water"), "城乡建设（urban.water）");
+  EXPECT_EQ(CategoryName("policy.social.pension"),
+            "未列入分类目录（policy.social.pension）");
+  EXPECT_EQ(CategoryName(""), "");
+}
+
+TEST(ReportRendererTest, EvidenceNamesUnitsByTheirNames) {
+  EXPECT_EQ(IdWords("return clock clk-7-dept.housing missed, see town.x."),
+            (std::vector<std::string>{"return", "clock", "clk", "7",
+                                      "dept.housing", "missed", "see",
+                                      "town.x"}));
+  const std::map<std::string, std::string> names = {
+      {"town.longshui", "龙水镇"},
+      {"dept.housing", "区住房城乡建委"},
+      {"center", "区政务服务管理办"}};
+  EXPECT_EQ(WithUnitNames("10(2) no leader on duty at town.longshui on "
+                          "2024-03-13: 1 ladder notice(s)",
+                          names),
+            "10(2) no leader on duty at 龙水镇 on 2024-03-13: 1 ladder "
+            "notice(s)");
+  EXPECT_EQ(WithUnitNames("returned by dept.housing to center.", names),
+            "returned by 区住房城乡建委 to 区政务服务管理办.");
+  // Whole words only: a longer id is not a known one with a tail.
+  EXPECT_EQ(WithUnitNames("town.longshuix town.longshui_2", names),
+            "town.longshuix town.longshui_2");
+
+  ReportData d = Sample();
+  v1::AccountabilityCandidate c;
+  c.set_kind(v1::ACCOUNTABILITY_KIND_DUTY_GAP);
+  c.set_article("10(2)");
+  c.set_unit_id("town.longshui");
+  v1::Evidence* e = c.add_evidence();
+  e->set_event_id("deadline-39");
+  e->set_description("10(2) no leader on duty at town.longshui on 2024-03-13");
+  d.candidates.push_back(c);
+  d.unit_names = names;
+  const std::string md = ReportRenderer(d, "2024-03").Markdown().content;
+  EXPECT_TRUE(absl::StrContains(
+      md, "| 龙水镇 |  | deadline-39 10(2) no leader on duty at 龙水镇 on "
+          "2024-03-13 |"))
+      << md;
+  EXPECT_FALSE(absl::StrContains(md, "town.longshui")) << md;
 }
 
 TEST(ReportRendererTest, HtmlIsEscapedWithInlineSvg) {
