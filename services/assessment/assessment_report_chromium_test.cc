@@ -76,11 +76,11 @@ struct Profile {
   const char* unit;
   const char* area;  // town of the orders
   const char* category;
-  int on_time;        // answered and approved before the due
-  int late;           // answered after the due, `late_days` working days
+  int on_time;  // answered and approved before the due
+  int late;     // answered after the due, `late_days` working days
   int late_days;
-  int open;           // past due and unanswered at the month's end
-  int dissatisfied;   // of the answered ones, callers not satisfied
+  int open;          // past due and unanswered at the month's end
+  int dissatisfied;  // of the answered ones, callers not satisfied
 };
 
 // Working days of March 2024 after the handling due (Tue 03-19 00:00, i.e.
@@ -106,8 +106,7 @@ std::map<std::string, bool> AddSampleOrders(History* h) {
   const std::vector<Profile> profiles = {
       {"town.tangxiang", "town.tangxiang", "urban.sanitation.garbage", 5, 0, 0,
        0, 0},
-      {"town.zhifeng", "town.zhifeng", "urban.road.streetlight", 3, 1, 3, 0,
-       1},
+      {"town.zhifeng", "town.zhifeng", "urban.road.streetlight", 3, 1, 3, 0, 1},
       {"town.youting", "town.youting", "urban.construction.noise", 2, 0, 0, 1,
        1},
       {"town.shuanglu", "town.shuanglu", "urban.road.damage", 2, 2, 5, 0, 1},
@@ -126,8 +125,7 @@ std::map<std::string, bool> AddSampleOrders(History* h) {
       const std::string t = absl::StrFormat("S%03d", ++n);
       const int day = 4 + k % 5;  // Mon 03-04 … Fri 03-08
       const std::string received = absl::StrFormat("2024-03-%02d 09:00", day);
-      const std::string dispatched =
-          absl::StrFormat("2024-03-%02d 10:00", day);
+      const std::string dispatched = absl::StrFormat("2024-03-%02d 10:00", day);
       const std::string accepted = absl::StrFormat("2024-03-%02d 11:00", day);
       h->Created(t, received, COMPLAINT, NORMAL, p.category, p.area);
       h->Dispatched(t, dispatched, p.unit, COMPLAINT, NORMAL, p.category,
@@ -153,8 +151,8 @@ std::map<std::string, bool> AddSampleOrders(History* h) {
         h->Step(t, kDue, v1::LADDER_STEP_REMINDER, p.unit, CLOCK_KIND_HANDLING,
                 kDue);
         const bool open = k >= p.on_time + p.late;
-        const int days = open ? static_cast<int>(DaysAfterDue().size())
-                              : p.late_days - 1;
+        const int days =
+            open ? static_cast<int>(DaysAfterDue().size()) : p.late_days - 1;
         h->Accrue(t, CLOCK_KIND_HANDLING, p.unit, kDue,
                   {DaysAfterDue().begin(), DaysAfterDue().begin() + days}, 1);
         if (open) continue;
@@ -172,9 +170,11 @@ std::map<std::string, bool> AddSampleOrders(History* h) {
     }
   }
   // October 2023 – February 2024: a few orders a month, some late.
-  const std::vector<std::pair<std::string, int>> months = {
-      {"2023-10", 2}, {"2023-11", 3}, {"2023-12", 4}, {"2024-01", 3},
-      {"2024-02", 2}};
+  const std::vector<std::pair<std::string, int>> months = {{"2023-10", 2},
+                                                           {"2023-11", 3},
+                                                           {"2023-12", 4},
+                                                           {"2024-01", 3},
+                                                           {"2024-02", 2}};
   int m = 0;
   for (const auto& [month, count] : months) {
     for (int k = 0; k < count; ++k) {
@@ -275,8 +275,8 @@ std::vector<std::string> RowOf(const std::string& dom,
        row = body.find("<tr>", row + 1)) {
     const size_t row_end = body.find("</tr>", row);
     std::vector<std::string> cells;
-    for (size_t c = body.find("<td>", row); c != std::string::npos && c < row_end;
-         c = body.find("<td>", c + 1)) {
+    for (size_t c = body.find("<td>", row);
+         c != std::string::npos && c < row_end; c = body.find("<td>", c + 1)) {
       const size_t from = c + 4;
       cells.push_back(body.substr(from, body.find("</td>", from) - from));
     }
@@ -428,11 +428,11 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
         Shot{print_html, "report-print.png", "--window-size=680,1800"}}) {
     SCOPED_TRACE(shot.png);
     const std::filesystem::path png = dir / shot.png;
-    const int status = RunChromium(
-        dir,
-        absl::StrCat(shot.options, " --screenshot=", png.string(), " file://",
-                     shot.page.string()),
-        dir / "shot.out", dir / "shot.err");
+    const int status =
+        RunChromium(dir,
+                    absl::StrCat(shot.options, " --screenshot=", png.string(),
+                                 " file://", shot.page.string()),
+                    dir / "shot.out", dir / "shot.err");
     EXPECT_EQ(status, 0) << ReadFile(dir / "shot.err");
     const std::string image = ReadFile(png);
     ASSERT_GT(image.size(), 10000u)
@@ -465,8 +465,7 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
   }
   for (const char* id : {"chart-ranking-0", "chart-ranking-1", "chart-trend",
                          "chart-overdue", "chart-hot-topics"}) {
-    EXPECT_TRUE(absl::StrContains(dom, absl::StrCat("id=\"", id, "\"")))
-        << id;
+    EXPECT_TRUE(absl::StrContains(dom, absl::StrCat("id=\"", id, "\""))) << id;
   }
   // The overdue chart has a bar for each unit with overdue orders in March
   // or open past due at its end: transport (T7), housing (T2), Longshui
@@ -476,9 +475,9 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
     const size_t at = dom.find("id=\"chart-overdue\"");
     ASSERT_NE(at, std::string::npos);
     const std::string overdue = dom.substr(at, dom.find("</svg>", at) - at);
-    for (const char* name : {"区交通局", "区住房城乡建委", "龙水镇", "智凤街道",
-                             "邮亭镇", "双路街道", "区城市管理局",
-                             "区生态环境局"}) {
+    for (const char* name :
+         {"区交通局", "区住房城乡建委", "龙水镇", "智凤街道", "邮亭镇",
+          "双路街道", "区城市管理局", "区生态环境局"}) {
       EXPECT_TRUE(absl::StrContains(overdue, name)) << name;
     }
   }
@@ -527,8 +526,7 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
       ++ranked;
       const v1::Scorecard card = Scorecard(e.unit_id());
       EXPECT_FALSE(card.not_scored());
-      const std::string score =
-          absl::StrFormat("%.2f", card.composite_score());
+      const std::string score = absl::StrFormat("%.2f", card.composite_score());
       scores.insert(score);
       const std::vector<std::string> row = RowOf(dom, table, card.unit_name());
       ASSERT_EQ(row.size(), 10u) << card.unit_name();
@@ -546,7 +544,8 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
   EXPECT_GE(ranked, 10);
   EXPECT_GE(scores.size(), 6u);
   // The month's open overdue orders are listed by the unit's name.
-  EXPECT_TRUE(absl::StrContains(dom, "<td>DZ20240301-T7</td><td>区交通局</td>"));
+  EXPECT_TRUE(
+      absl::StrContains(dom, "<td>DZ20240301-T7</td><td>区交通局</td>"));
   EXPECT_TRUE(absl::StrContains(dom, "<td>DZ20240301-S"));
 
   // Keep the page and its screenshots for a look; drop the browser profiles.

@@ -93,10 +93,10 @@ absl::StatusOr<bool> MonthlyReports::Generate(absl::CivilMonth month,
   const std::string title = DefaultReportTitle(range);
   ASSIGN_OR_RETURN(
       v1::ReportResponse resp,
-      RenderReport(*analytics_, tree, range, v1::GRANULARITY_MONTH, title,
-                   {std::begin(kStoredReportFormats),
-                    std::end(kStoredReportFormats)},
-                   now));
+      RenderReport(
+          *analytics_, tree, range, v1::GRANULARITY_MONTH, title,
+          {std::begin(kStoredReportFormats), std::end(kStoredReportFormats)},
+          now));
   StoredReportRow row;
   row.month = FormatMonth(month);
   row.title = title;

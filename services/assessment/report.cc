@@ -41,9 +41,8 @@ void ForEachIdWord(const std::string& text, F f) {
 
 std::vector<std::string> IdWords(const std::string& text) {
   std::vector<std::string> out;
-  ForEachIdWord(text, [&](size_t at, size_t n) {
-    out.push_back(text.substr(at, n));
-  });
+  ForEachIdWord(
+      text, [&](size_t at, size_t n) { out.push_back(text.substr(at, n)); });
   return out;
 }
 
@@ -237,8 +236,8 @@ std::vector<Table> Tables(const ReportData& d) {
     for (const auto& c : d.candidates) {
       std::vector<std::string> ev;
       for (const auto& e : c.evidence()) {
-        ev.push_back(absl::StrCat(e.event_id(), " ",
-                                  WithUnitNames(e.description(), d.unit_names)));
+        ev.push_back(absl::StrCat(
+            e.event_id(), " ", WithUnitNames(e.description(), d.unit_names)));
       }
       auto name = d.unit_names.find(c.unit_id());
       r.rows.push_back({KindName(c.kind()), c.article(),

@@ -66,10 +66,10 @@ TEST(CategoryNamesTest, UnknownCodesAreSaidToBeUnknownAndKept) {
 }
 
 TEST(ReportRendererTest, EvidenceNamesUnitsByTheirNames) {
-  EXPECT_EQ(IdWords("return clock clk-7-dept.housing missed, see town.x."),
-            (std::vector<std::string>{"return", "clock", "clk", "7",
-                                      "dept.housing", "missed", "see",
-                                      "town.x"}));
+  EXPECT_EQ(
+      IdWords("return clock clk-7-dept.housing missed, see town.x."),
+      (std::vector<std::string>{"return", "clock", "clk", "7", "dept.housing",
+                                "missed", "see", "town.x"}));
   const std::map<std::string, std::string> names = {
       {"town.longshui", "龙水镇"},
       {"dept.housing", "区住房城乡建委"},
@@ -97,8 +97,9 @@ TEST(ReportRendererTest, EvidenceNamesUnitsByTheirNames) {
   d.unit_names = names;
   const std::string md = ReportRenderer(d, "2024-03").Markdown().content;
   EXPECT_TRUE(absl::StrContains(
-      md, "| 龙水镇 |  | deadline-39 10(2) no leader on duty at 龙水镇 on "
-          "2024-03-13 |"))
+      md,
+      "| 龙水镇 |  | deadline-39 10(2) no leader on duty at 龙水镇 on "
+      "2024-03-13 |"))
       << md;
   EXPECT_FALSE(absl::StrContains(md, "town.longshui")) << md;
 }

@@ -189,8 +189,7 @@ const std::vector<TableSpec>& AllSpecs() {
        {C("month", "month"), C("generated", "generated_at"),
         C("formats", "formats"), C("documents", "document_count"),
         C("title", "title"), C("from", "period.from_date", W),
-        C("to", "period.to_date", W),
-        C("facts_through", "facts_through", W)},
+        C("to", "period.to_date", W), C("facts_through", "facts_through", W)},
        "no monthly bulletin kept in that range (没有结果); each month's is "
        "kept after 02:00 on the 1st of the next"},
       // intake

@@ -122,13 +122,12 @@ int WriteReport(const Options& options, const Message& response) {
     return Fail(options, absl::StatusCodeToString(doc.status().code()),
                 std::string(doc.status().message()));
   }
-  if (absl::Status s = WriteFileContent(options.out, doc->content());
-      !s.ok()) {
+  if (absl::Status s = WriteFileContent(options.out, doc->content()); !s.ok()) {
     return Fail(options, "USAGE", std::string(s.message()));
   }
-  const std::string line = absl::StrCat(
-      "wrote ", options.out, " (", doc->file_name(), ", ",
-      doc->media_type(), ", ", doc->content().size(), " bytes)");
+  const std::string line =
+      absl::StrCat("wrote ", options.out, " (", doc->file_name(), ", ",
+                   doc->media_type(), ", ", doc->content().size(), " bytes)");
   if (options.json) {
     std::cout << "{\"wrote\": \"" << JsonEscape(options.out)
               << "\", \"file_name\": \"" << JsonEscape(doc->file_name())

@@ -839,9 +839,8 @@ v1::ListStoredReportsResponse TwoStoredMonths() {
     r->set_month(month);
     r->set_title(absl::StrCat("大足区12345热线办理情况通报 ", month));
     r->mutable_period()->set_from_date(absl::StrCat(month, "-01"));
-    r->mutable_period()->set_to_date(std::string(month) == "2024-03"
-                                         ? "2024-03-31"
-                                         : "2024-02-29");
+    r->mutable_period()->set_to_date(
+        std::string(month) == "2024-03" ? "2024-03-31" : "2024-02-29");
     // Kept at 02:00 local on the 1st of the next month (18:00 UTC the day
     // before).
     r->mutable_generated_at()->set_seconds(
@@ -935,17 +934,16 @@ TEST(StoredReportsTest, TheExtensionChoosesTheKeptDocument) {
 
 TEST(StoredReportsTest, TheListShowsMonthLocalTimeAndFormats) {
   const std::string text = RenderHuman(TwoStoredMonths());
-  EXPECT_THAT(LineStartingWith(text, "month"),
-              testing::MatchesRegex(
-                  "month +generated +formats +documents +title *"));
+  EXPECT_THAT(
+      LineStartingWith(text, "month"),
+      testing::MatchesRegex("month +generated +formats +documents +title *"));
   // Generated at 02:00 China Standard Time, never in UTC.
   const std::string march = LineStartingWith(text, "2024-03");
   EXPECT_THAT(march, HasSubstr("2024-04-01 02:00"));
   EXPECT_THAT(march, HasSubstr("HTML, MARKDOWN, CSV"));
   EXPECT_THAT(march, HasSubstr("10"));
   EXPECT_THAT(march, HasSubstr("大足区12345热线办理情况通报 2024-03"));
-  EXPECT_THAT(LineStartingWith(text, "2024-02"),
-              HasSubstr("2024-03-01 02:00"));
+  EXPECT_THAT(LineStartingWith(text, "2024-02"), HasSubstr("2024-03-01 02:00"));
   EXPECT_THAT(text, Not(HasSubstr("18:00")));
   EXPECT_LT(text.find("2024-03 "), text.find("2024-02 "));  // newest first
 
