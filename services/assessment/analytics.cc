@@ -9,6 +9,8 @@
 #include "common/calendar/calendar.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/assessment/category_names.h"
+#include "services/assessment/report.h"
 
 namespace hotline::assessment {
 
@@ -22,6 +24,13 @@ Totals SumSubtree(const UnitTree& tree,
     }
   }
   return t;
+}
+
+void NameTopics(const UnitTree& tree, std::vector<v1::HotTopic>* topics) {
+  for (auto& t : *topics) {
+    t.set_category_name(CategoryName(t.category_code()));
+    if (!t.area_code().empty()) t.set_area_name(tree.Name(t.area_code()));
+  }
 }
 
 std::string RollUpCategory(const std::string& code, int depth) {
@@ -442,9 +451,18 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   RETURN_IF_ERROR(store_->LoadRollups(range, {}, 0, &rows, &hist));
   Totals district;
   std::map<std::string, Totals> by_unit;
-  const std::vector<DateRange> buckets = Buckets(
-      range, granularity == v1::GRANULARITY_UNSPECIFIED ? v1::GRANULARITY_MONTH
-                                                        : granularity);
+  for (const auto& r : rows) {
+    district.counters.Add(r.counters);
+    by_unit[r.unit_id].counters.Add(r.counters);
+  }
+  for (const auto& h : hist) district.handling[h.working_days] += h.n;
+  // The trend: the 12 buckets (months unless asked otherwise) ending with
+  // the report's own.
+  const v1::Granularity g = granularity == v1::GRANULARITY_UNSPECIFIED
+                                ? v1::GRANULARITY_MONTH
+                                : granularity;
+  const DateRange trend_range = TrendRange(range, g, 12);
+  const std::vector<DateRange> buckets = Buckets(trend_range, g);
   std::vector<Totals> per_bucket(buckets.size());
   auto bucket_of = [&](absl::CivilDay day) -> size_t {
     for (size_t i = 0; i < buckets.size(); ++i) {
@@ -452,14 +470,17 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
     }
     return buckets.size() - 1;
   };
-  for (const auto& r : rows) {
-    district.counters.Add(r.counters);
-    by_unit[r.unit_id].counters.Add(r.counters);
-    per_bucket[bucket_of(r.date)].counters.Add(r.counters);
-  }
-  for (const auto& h : hist) {
-    district.handling[h.working_days] += h.n;
-    per_bucket[bucket_of(h.date)].handling[h.working_days] += h.n;
+  {
+    std::vector<RollupRow> trend_rows;
+    std::vector<HandlingRow> trend_hist;
+    RETURN_IF_ERROR(
+        store_->LoadRollups(trend_range, {}, 0, &trend_rows, &trend_hist));
+    for (const auto& r : trend_rows) {
+      per_bucket[bucket_of(r.date)].counters.Add(r.counters);
+    }
+    for (const auto& h : trend_hist) {
+      per_bucket[bucket_of(h.date)].handling[h.working_days] += h.n;
+    }
   }
   d.district = ToIndicators(district.counters, district.handling);
   for (size_t i = 0; i < buckets.size(); ++i) {
@@ -481,28 +502,17 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
     p.satisfaction_na = ind.satisfaction().not_applicable();
     d.trend.push_back(p);
   }
-  for (const auto& [unit, t] : by_unit) {
-    const int64_t n = t.counters.v[kOverdueOrders];
-    if (n > 0 || t.counters.v[kOverdueDays] > 0) {
-      d.overdue.push_back({tree.Name(unit), n, t.counters.v[kOverdueDays]});
-    }
-  }
-  std::sort(d.overdue.begin(), d.overdue.end(),
-            [](const auto& a, const auto& b) {
-              if (a.overdue_orders != b.overdue_orders) {
-                return a.overdue_orders > b.overdue_orders;
-              }
-              return a.unit_id < b.unit_id;
-            });
   // Orders still unanswered past their completion due at the period's end.
   const absl::Time end = PeriodEndInstant(range, now);
   d.open_overdue_as_of =
       absl::FormatTime("%Y-%m-%d %H:%M", end, calendar::ChinaStandardTime());
   ASSIGN_OR_RETURN(std::vector<OverdueClock> clocks,
                    store_->LoadOverdueClocks(end, end));
+  std::vector<std::string> open_units;
   for (const auto& o : OpenOverdueAt(
            clocks, end, [](const std::string&) { return true; }, 0)) {
     OpenOverdueRow row;
+    open_units.push_back(o.unit_id());
     row.ticket_number = o.ticket_number();
     row.unit = tree.Name(o.unit_id());
     row.kind = o.kind() == v1::CLOCK_KIND_LEAD_UNIT ? "牵头办理" : "办理";
@@ -513,6 +523,32 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   }
   d.district.set_open_overdue_orders(
       static_cast<int64_t>(d.open_overdue.size()));
+  // Overdue by unit: the orders first overdue in the period and those still
+  // open past due at its end, most first.
+  std::map<std::string, OverdueRow> overdue_by_unit;
+  for (const auto& [unit, t] : by_unit) {
+    const int64_t n = t.counters.v[kOverdueOrders];
+    if (n > 0 || t.counters.v[kOverdueDays] > 0) {
+      OverdueRow& row = overdue_by_unit[unit];
+      row.overdue_orders = n;
+      row.overdue_working_days = t.counters.v[kOverdueDays];
+    }
+  }
+  for (const auto& unit : open_units) ++overdue_by_unit[unit].open_overdue_orders;
+  for (auto& [unit, row] : overdue_by_unit) {
+    row.unit_id = tree.Name(unit);
+    d.overdue.push_back(row);
+  }
+  std::sort(d.overdue.begin(), d.overdue.end(),
+            [](const auto& a, const auto& b) {
+              const int64_t x = a.overdue_orders + a.open_overdue_orders;
+              const int64_t y = b.overdue_orders + b.open_overdue_orders;
+              if (x != y) return x > y;
+              if (a.overdue_working_days != b.overdue_working_days) {
+                return a.overdue_working_days > b.overdue_working_days;
+              }
+              return a.unit_id < b.unit_id;
+            });
   ASSIGN_OR_RETURN(
       auto ranked,
       Rankings(tree, range,
@@ -523,7 +559,17 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   q.range = range;
   q.limit = 20;
   ASSIGN_OR_RETURN(d.topics, HotTopics(q));
+  NameTopics(tree, &d.topics);
   ASSIGN_OR_RETURN(d.candidates, Candidates(tree, range, kCenterUnit, {}));
+  for (const auto& c : d.candidates) {
+    d.unit_names[c.unit_id()] = tree.Name(c.unit_id());
+    // Units the evidence names (returned by X to Y, a clock's unit).
+    for (const auto& e : c.evidence()) {
+      for (const std::string& word : IdWords(e.description())) {
+        if (tree.Has(word)) d.unit_names[word] = tree.Name(word);
+      }
+    }
+  }
   return d;
 }
 

@@ -103,6 +103,10 @@ Totals SumSubtree(const UnitTree& tree,
                   const std::map<std::string, Totals>& by_unit,
                   const std::string& root, bool include_subtree);
 
+// Sets each topic's category_name (the taxonomy) and area_name (the tree's
+// name of the town/street).
+void NameTopics(const UnitTree& tree, std::vector<v1::HotTopic>* topics);
+
 // Rolls a category code up to `depth` dot-separated levels (0 = as is).
 std::string RollUpCategory(const std::string& code, int depth);
 

@@ -7,18 +7,22 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
 #include "common/calendar/calendar.h"
+#include "common/log/log.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
 #include "services/assessment/analytics.h"
 #include "services/assessment/explain.h"
+#include "services/assessment/monthly_reports.h"
 #include "services/assessment/mysql_assessment_store.h"
 #include "services/assessment/report.h"
 
@@ -324,47 +328,17 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             return absl::InvalidArgumentError(
                 "title: at most 128 bytes, one line of valid UTF-8");
           }
-          const std::string from = calendar::FormatDate(range.from);
-          const std::string to = calendar::FormatDate(range.to);
-          const std::string label =
-              from == to ? from : absl::StrCat(from, "至", to);
           std::string title = req->title();
-          if (title.empty()) {
-            title = absl::StrCat("大足区12345热线办理情况通报 ", label);
-          }
+          if (title.empty()) title = DefaultReportTitle(range);
           ASSIGN_OR_RETURN(UnitTree tree, Tree());
-          const absl::Time now = ctx_.clock.Now();
-          ASSIGN_OR_RETURN(
-              ReportData data,
-              analytics_->BuildReport(tree, range, req->period().granularity(),
-                                      title, now));
-          data.generated_at =
-              absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now, absl::UTCTimeZone());
-          std::string slug = from == to ? from : absl::StrCat(from, "_", to);
-          if (range.from == absl::CivilDay(absl::CivilMonth(range.from)) &&
-              range.to + 1 ==
-                  absl::CivilDay(absl::CivilMonth(range.from) + 1)) {
-            slug = from.substr(0, 7);
+          std::vector<v1::ReportFormat> wanted;
+          for (int f : req->formats()) {
+            wanted.push_back(static_cast<v1::ReportFormat>(f));
           }
-          ReportRenderer renderer(data, slug);
-          auto add = [&](v1::ReportFormat f, const RenderedDocument& d) {
-            auto* doc = resp->add_documents();
-            doc->set_format(f);
-            doc->set_file_name(d.file_name);
-            doc->set_media_type(d.media_type);
-            doc->set_content(d.content);
-          };
-          for (int i = 0; i < req->formats_size(); ++i) {
-            if (req->formats(i) == v1::REPORT_FORMAT_MARKDOWN) {
-              add(v1::REPORT_FORMAT_MARKDOWN, renderer.Markdown());
-            } else if (req->formats(i) == v1::REPORT_FORMAT_HTML) {
-              add(v1::REPORT_FORMAT_HTML, renderer.Html());
-            }
-          }
-          if (formats.count(v1::REPORT_FORMAT_CSV)) {
-            for (const auto& d : renderer.Csvs()) add(v1::REPORT_FORMAT_CSV, d);
-          }
-          *resp->mutable_generated_at() = ToProto(now);
+          ASSIGN_OR_RETURN(*resp, RenderReport(*analytics_, tree, range,
+                                               req->period().granularity(),
+                                               title, wanted,
+                                               ctx_.clock.Now()));
           return SetFactsThrough(resp->mutable_facts_through());
         });
   }
@@ -400,6 +374,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           q.min_count = req->min_count() == 0 ? 1 : req->min_count();
           q.limit = req->limit() == 0 ? 50 : req->limit();
           ASSIGN_OR_RETURN(auto topics, analytics_->HotTopics(q));
+          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          NameTopics(tree, &topics);
           for (auto& t : topics) *resp->add_topics() = std::move(t);
           const DateRange prev = PreviousRange(q.range);
           resp->mutable_previous_period()->set_from_date(
@@ -605,11 +581,121 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
         });
   }
 
+  grpc::Status ListStoredReports(
+      grpc::ServerContext* gctx, const v1::ListStoredReportsRequest* req,
+      v1::ListStoredReportsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          std::string from, to;
+          if (!req->from_month().empty()) {
+            ASSIGN_OR_RETURN(auto m, ParseMonth("from_month", req->from_month()));
+            from = FormatMonth(m);
+          }
+          if (!req->to_month().empty()) {
+            ASSIGN_OR_RETURN(auto m, ParseMonth("to_month", req->to_month()));
+            to = FormatMonth(m);
+          }
+          if (!from.empty() && !to.empty() && from > to) {
+            return absl::InvalidArgumentError(
+                "to_month: before from_month");
+          }
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          // The token: the last month of the previous page, with the filter.
+          const std::string filter = absl::StrCat(from, "~", to);
+          std::string before;
+          if (!req->page().page_token().empty()) {
+            std::vector<std::string> parts =
+                absl::StrSplit(req->page().page_token(), absl::MaxSplits(':', 1));
+            if (parts.size() != 2 || parts[1] != filter ||
+                !ParseMonth("page.page_token", parts[0]).ok()) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not from this listing");
+            }
+            before = parts[0];
+          }
+          ASSIGN_OR_RETURN(auto rows,
+                           store_->ListStoredReports(from, to, before, size + 1));
+          for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size);
+               ++i) {
+            StoredReportToProto(rows[i], resp->add_reports());
+          }
+          if (rows.size() > static_cast<size_t>(size)) {
+            resp->mutable_page()->set_next_page_token(
+                absl::StrCat(rows[size - 1].month, ":", filter));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status GetStoredReport(grpc::ServerContext* gctx,
+                               const v1::GetStoredReportRequest* req,
+                               v1::GetStoredReportResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          if (req->month().empty()) {
+            return absl::InvalidArgumentError("month: required (YYYY-MM)");
+          }
+          ASSIGN_OR_RETURN(absl::CivilMonth month,
+                           ParseMonth("month", req->month()));
+          std::set<int> formats;
+          for (int i = 0; i < req->formats_size(); ++i) {
+            const int f = req->formats(i);
+            if (!v1::ReportFormat_IsValid(f) || f == 0) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: unknown value"));
+            }
+            if (!formats.insert(f).second) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: repeated"));
+            }
+          }
+          ASSIGN_OR_RETURN(auto row, store_->GetStoredReport(FormatMonth(month)));
+          if (!row.has_value()) {
+            return absl::NotFoundError(absl::StrCat(
+                "month: no bulletin kept for ", FormatMonth(month),
+                " (kept once the month is closed, 02:00 on the 1st of the "
+                "next month)"));
+          }
+          v1::ReportResponse stored;
+          if (!stored.ParseFromString(row->response)) {
+            return absl::InternalError("stored report: unreadable");
+          }
+          v1::StoredReport* out = resp->mutable_report();
+          StoredReportToProto(*row, out);
+          for (const auto& d : stored.documents()) {
+            if (formats.empty() || formats.count(d.format())) {
+              *out->add_documents() = d;
+            }
+          }
+          return absl::OkStatus();
+        });
+  }
+
  private:
+  static void StoredReportToProto(const StoredReportRow& r,
+                                  v1::StoredReport* out) {
+    out->set_month(r.month);
+    out->mutable_period()->set_from_date(calendar::FormatDate(r.from_date));
+    out->mutable_period()->set_to_date(calendar::FormatDate(r.to_date));
+    out->mutable_period()->set_granularity(v1::GRANULARITY_MONTH);
+    out->set_title(r.title);
+    *out->mutable_generated_at() = ToProto(r.generated_at);
+    if (r.facts_through.has_value()) {
+      *out->mutable_facts_through() = ToProto(*r.facts_through);
+    }
+    out->set_document_count(r.documents);
+    for (v1::ReportFormat f : kStoredReportFormats) out->add_formats(f);
+  }
+
   const server::CallGate& gate() { return ctx_.host.gate(); }
 
   // The unit tree learned from events, with the directory copy (if any)
   // laid over it for names, kinds and parents.
+ public:
   absl::StatusOr<UnitTree> Tree() {
     ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
     for (const auto& e : directory_) {
@@ -618,6 +704,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
     return tree;
   }
 
+ private:
   absl::Status SetFactsThrough(google::protobuf::Timestamp* ts) {
     ASSIGN_OR_RETURN(auto t, store_->FactsThrough());
     if (t.has_value()) *ts = ToProto(*t);
@@ -637,7 +724,9 @@ class AssessmentComponent final : public runtime::Component {
                       std::vector<DirectoryEntry> directory)
       : store_(&ctx.pool, &ctx.outbox, &ctx.clock),
         analytics_(&store_, &DefaultWeights()),
-        service_(ctx, &store_, &analytics_, std::move(directory)) {
+        service_(ctx, &store_, &analytics_, std::move(directory)),
+        monthly_(&store_, &analytics_, [this] { return service_.Tree(); }),
+        ctx_(ctx) {
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool,
         [this](db::Connection& conn, const v1::TicketEvent& e) {
@@ -649,10 +738,47 @@ class AssessmentComponent final : public runtime::Component {
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }
 
+  // 第九条 定期通报: the month's bulletin, generated and kept once the month
+  // is closed, by the service's clock (checked twice a second; with the
+  // manual clock, after each advance). Idempotent across restarts and
+  // instances (stored_report's key).
+  void Start() override {
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  void Stop() override {
+    if (!thread_.joinable()) return;
+    stop_.Notify();
+    thread_.join();
+  }
+
  private:
+  void Loop() {
+    bool failing = false;  // log a failure once, not every tick
+    do {
+      absl::StatusOr<std::string> month = monthly_.GenerateDue(ctx_.clock.Now());
+      if (!month.ok()) {
+        if (!failing) {
+          log::Warning("assessment.monthly_report_failed",
+                       {{"error", month.status().ToString()}});
+        }
+        failing = true;
+        continue;
+      }
+      failing = false;
+      if (!month->empty()) {
+        log::Info("assessment.monthly_report_stored", {{"month", *month}});
+      }
+    } while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500)));
+  }
+
   MysqlAssessmentStore store_;
   Analytics analytics_;
   AssessmentServiceImpl service_;
+  MonthlyReports monthly_;
+  runtime::Context& ctx_;
+  absl::Notification stop_;
+  std::thread thread_;
   std::unique_ptr<outbox::Inbox> inbox_;
   std::unique_ptr<grpc::Service> sink_;
 };

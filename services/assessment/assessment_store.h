@@ -53,6 +53,18 @@ struct StoredFact {
   absl::Time recorded_at;
 };
 
+// A monthly bulletin kept by the service (schema/012_stored_reports.sql).
+struct StoredReportRow {
+  std::string month;  // local month, "2024-03"
+  std::string title;
+  absl::CivilDay from_date;
+  absl::CivilDay to_date;
+  absl::Time generated_at;
+  std::optional<absl::Time> facts_through;
+  int documents = 0;
+  std::string response;  // serialized v1::ReportResponse; empty when listed
+};
+
 struct RebuildOutcome {
   int64_t facts_scanned = 0;
   int64_t rollup_rows = 0;
@@ -121,6 +133,19 @@ class AssessmentStore {
 
   // recorded_at of the latest fact (nullopt when none).
   virtual absl::StatusOr<std::optional<absl::Time>> FactsThrough() = 0;
+
+  // Stored monthly bulletins. InsertStoredReport stores the month unless it
+  // is stored already: true when this call stored it.
+  virtual absl::StatusOr<bool> InsertStoredReport(
+      const StoredReportRow& row) = 0;
+  virtual absl::StatusOr<bool> HasStoredReport(const std::string& month) = 0;
+  // Months in [from_month, to_month] ("" = open), newest first, after
+  // `before_month` when set (paging), at most `limit`; without `response`.
+  virtual absl::StatusOr<std::vector<StoredReportRow>> ListStoredReports(
+      const std::string& from_month, const std::string& to_month,
+      const std::string& before_month, int limit) = 0;
+  virtual absl::StatusOr<std::optional<StoredReportRow>> GetStoredReport(
+      const std::string& month) = 0;
 };
 
 }  // namespace hotline::assessment

@@ -50,6 +50,13 @@ class MysqlAssessmentStore final : public AssessmentStore {
                            const std::string& request_hash,
                            const std::string& response) override;
   absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
+  absl::StatusOr<bool> InsertStoredReport(const StoredReportRow& row) override;
+  absl::StatusOr<bool> HasStoredReport(const std::string& month) override;
+  absl::StatusOr<std::vector<StoredReportRow>> ListStoredReports(
+      const std::string& from_month, const std::string& to_month,
+      const std::string& before_month, int limit) override;
+  absl::StatusOr<std::optional<StoredReportRow>> GetStoredReport(
+      const std::string& month) override;
 
  private:
   db::ConnectionPool* pool_;

@@ -80,6 +80,33 @@ std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g) {
   return out;
 }
 
+namespace {
+
+absl::CivilDay BucketStart(absl::CivilDay d, v1::Granularity g) {
+  switch (g) {
+    case v1::GRANULARITY_DAY:
+      return d;
+    case v1::GRANULARITY_WEEK:
+      return d - static_cast<int>(absl::GetWeekday(d));  // Mon = 0
+    case v1::GRANULARITY_QUARTER:
+      return absl::CivilDay(absl::CivilMonth(
+          d.year(), static_cast<int>((d.month() - 1) / 3) * 3 + 1));
+    case v1::GRANULARITY_YEAR:
+      return absl::CivilDay(absl::CivilYear(d));
+    default:
+      return absl::CivilDay(absl::CivilMonth(d));
+  }
+}
+
+}  // namespace
+
+DateRange TrendRange(const DateRange& r, v1::Granularity g, int n) {
+  if (g == v1::GRANULARITY_UNSPECIFIED) g = v1::GRANULARITY_MONTH;
+  absl::CivilDay start = BucketStart(r.to, g);
+  for (int i = 1; i < n; ++i) start = BucketStart(start - 1, g);
+  return DateRange{start, r.to};
+}
+
 MonthSplit SplitMonths(const DateRange& r) {
   MonthSplit out;
   const absl::CivilMonth first_full =

@@ -27,6 +27,11 @@ DateRange PreviousRange(const DateRange& r);
 // Buckets of `g` covering r (clipped to r); one bucket for UNSPECIFIED.
 std::vector<DateRange> Buckets(const DateRange& r, v1::Granularity g);
 
+// The trend of a report: the `n` buckets of `g` (UNSPECIFIED: MONTH) that
+// end with the bucket holding r.to (clipped at r.to), e.g. the 12 months
+// ending with the report's month.
+DateRange TrendRange(const DateRange& r, v1::Granularity g, int n);
+
 // A range cut into whole calendar months (read from the monthly rollups) and
 // the leftover days at either end (read from the daily ones).
 struct MonthSplit {

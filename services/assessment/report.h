@@ -5,6 +5,7 @@
 // one CSV per table. A plain domain class: it renders what it is given (no
 // SQL, no gRPC) and is unit-tested on its own.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,9 +23,11 @@ struct TrendPoint {
 };
 
 struct OverdueRow {
-  std::string unit_id;
+  std::string unit_id;  // the unit's name (its id when the directory lacks it)
   int64_t overdue_orders = 0;
   int64_t overdue_working_days = 0;
+  // Orders of the unit still unanswered past due at the period's end.
+  int64_t open_overdue_orders = 0;
 };
 
 // An order past its completion due and still unanswered at the period's end.
@@ -39,17 +42,41 @@ struct OpenOverdueRow {
 struct ReportData {
   std::string title;
   std::string period_label;  // "2024-03-01 – 2024-03-31"
-  std::string generated_at;  // RFC 3339
+  std::string generated_at;  // local "YYYY-MM-DD HH:MM" (China Standard Time)
   v1::Indicators district;   // whole district
   std::vector<v1::RankingEntry> towns;
   std::vector<v1::RankingEntry> departments;
-  std::vector<TrendPoint> trend;
+  std::vector<TrendPoint> trend;  // the 12 buckets ending with the period
   std::vector<OverdueRow> overdue;           // largest first
   std::vector<OpenOverdueRow> open_overdue;  // oldest due first
   std::string open_overdue_as_of;            // local "YYYY-MM-DD HH:MM"
-  std::vector<v1::HotTopic> topics;
+  std::vector<v1::HotTopic> topics;  // category_name / area_name set
   std::vector<v1::AccountabilityCandidate> candidates;
   std::string weights_version;
+  // unit id → name (the directory's; the id when it has none), for the
+  // accountability candidates and the units their evidence mentions.
+  std::map<std::string, std::string> unit_names;
+};
+
+// One bar of a horizontal bar chart: `value` drawn, `text` printed beside
+// it; `value2`/`text2` the second series when the chart has one.
+struct Bar {
+  std::string label;
+  double value = 0;
+  std::string text;
+  double value2 = 0;
+  std::string text2;
+};
+
+struct BarChartOptions {
+  // true: the axis starts at 0 (counts). false: scores — the axis starts
+  // just below the lowest value (printed), so that differences show.
+  bool zero_based = true;
+  // Names of the series (a legend is drawn when series2 is set).
+  std::string series1;
+  std::string series2;
+  std::string color1 = "#2b6cb0";
+  std::string color2 = "#ed8936";
 };
 
 struct RenderedDocument {
@@ -71,10 +98,11 @@ class ReportRenderer {
   // Exposed for tests.
   static std::string EscapeHtml(const std::string& s);
   static std::string CsvField(const std::string& s);
-  static std::string BarChartSvg(
-      const std::string& title,
-      const std::vector<std::pair<std::string, double>>& bars,
-      const std::string& unit_suffix);
+  // Bars sorted largest first (ties keep their order); a full-width
+  // responsive SVG. Empty `bars` is not a chart: callers print 无 instead.
+  static std::string BarChartSvg(const std::string& title,
+                                 std::vector<Bar> bars,
+                                 const BarChartOptions& options);
   static std::string TrendSvg(const std::vector<TrendPoint>& points);
 
  private:
@@ -86,5 +114,15 @@ class ReportRenderer {
 std::string Percent(double v);
 // A rate as shown: Percent(value), or "不适用" when not applicable (0/0).
 std::string Rate(const v1::Ratio& r);
+
+// The words of `text` that may be unit ids: maximal runs of ASCII letters,
+// digits, '.' and '_' ("town.longshui" in "no leader on duty at
+// town.longshui on 2024-03-13", "dept.housing" in "clk-7-dept.housing").
+std::vector<std::string> IdWords(const std::string& text);
+
+// `text` with each word of IdWords found in `names` replaced by its name:
+// evidence written for the API names units by id, the bulletin by name.
+std::string WithUnitNames(const std::string& text,
+                          const std::map<std::string, std::string>& names);
 
 }  // namespace hotline::assessment

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
+#include "services/assessment/category_names.h"
 
 namespace hotline::assessment {
 namespace {
@@ -11,7 +12,7 @@ ReportData Sample() {
   ReportData d;
   d.title = "大足区12345热线办理情况通报 2024-03";
   d.period_label = "2024-03-01 至 2024-03-31";
-  d.generated_at = "2024-04-01T00:00:00Z";
+  d.generated_at = "2024-04-01 02:00";
   d.weights_version = "weights-2024.1";
   d.district.set_orders(12);
   d.district.set_received(15);
@@ -25,13 +26,15 @@ ReportData Sample() {
   d.towns.push_back(e);
   d.trend.push_back({"2024-02", 5, 0.8, false, 0.9, false});
   d.trend.push_back({"2024-03", 12, 0.75, false, 0.5, false});
-  d.overdue.push_back({"dept.housing", 3, 7});
+  d.overdue.push_back({"区住房城乡建委", 3, 7, 1});
   d.open_overdue_as_of = "2024-04-01 00:00";
   d.open_overdue.push_back(
       {"DZ20240301-000003", "龙水镇", "办理", "2024-03-28 00:00", 2});
   v1::HotTopic t;
   t.set_category_code("urban.road");
+  t.set_category_name("道路设施");
   t.set_area_code("town.longgang");
+  t.set_area_name("龙岗街道");
   t.set_count(4);
   t.set_previous_count(2);
   t.set_change(2);
@@ -47,9 +50,58 @@ TEST(ReportRendererTest, MarkdownHasTablesAndFigures) {
   EXPECT_TRUE(absl::StrContains(md.content, "# 大足区12345热线办理情况通报"));
   EXPECT_TRUE(
       absl::StrContains(md.content, "| 1 | 龙岗街道&lt;b&gt; | 87.50 |"));
-  EXPECT_TRUE(absl::StrContains(md.content, "| dept.housing | 3 | 7 |"));
+  EXPECT_TRUE(absl::StrContains(md.content, "| 区住房城乡建委 | 3 | 7 | 1 |"));
   EXPECT_TRUE(absl::StrContains(
-      md.content, "| urban.road | town.longgang | 4 | 2 | +2 | 100.0% |"));
+      md.content, "| 道路设施 | 龙岗街道 | 4 | 2 | +2 | +100.0% |"));
+  EXPECT_FALSE(absl::StrContains(md.content, "urban.road"));
+  EXPECT_TRUE(absl::StrContains(md.content, "生成时间：2024-04-01 02:00"));
+}
+
+TEST(CategoryNamesTest, UnknownCodesAreSaidToBeUnknownAndKept) {
+  EXPECT_EQ(CategoryName("urban.road.damage"), "道路破损");
+  EXPECT_EQ(CategoryName("urban.water"), "城乡建设（urban.water）");
+  EXPECT_EQ(CategoryName("policy.social.pension"),
+            "未列入分类目录（policy.social.pension）");
+  EXPECT_EQ(CategoryName(""), "");
+}
+
+TEST(ReportRendererTest, EvidenceNamesUnitsByTheirNames) {
+  EXPECT_EQ(
+      IdWords("return clock clk-7-dept.housing missed, see town.x."),
+      (std::vector<std::string>{"return", "clock", "clk", "7", "dept.housing",
+                                "missed", "see", "town.x"}));
+  const std::map<std::string, std::string> names = {
+      {"town.longshui", "龙水镇"},
+      {"dept.housing", "区住房城乡建委"},
+      {"center", "区政务服务管理办"}};
+  EXPECT_EQ(WithUnitNames("10(2) no leader on duty at town.longshui on "
+                          "2024-03-13: 1 ladder notice(s)",
+                          names),
+            "10(2) no leader on duty at 龙水镇 on 2024-03-13: 1 ladder "
+            "notice(s)");
+  EXPECT_EQ(WithUnitNames("returned by dept.housing to center.", names),
+            "returned by 区住房城乡建委 to 区政务服务管理办.");
+  // Whole words only: a longer id is not a known one with a tail.
+  EXPECT_EQ(WithUnitNames("town.longshuix town.longshui_2", names),
+            "town.longshuix town.longshui_2");
+
+  ReportData d = Sample();
+  v1::AccountabilityCandidate c;
+  c.set_kind(v1::ACCOUNTABILITY_KIND_DUTY_GAP);
+  c.set_article("10(2)");
+  c.set_unit_id("town.longshui");
+  v1::Evidence* e = c.add_evidence();
+  e->set_event_id("deadline-39");
+  e->set_description("10(2) no leader on duty at town.longshui on 2024-03-13");
+  d.candidates.push_back(c);
+  d.unit_names = names;
+  const std::string md = ReportRenderer(d, "2024-03").Markdown().content;
+  EXPECT_TRUE(absl::StrContains(
+      md,
+      "| 龙水镇 |  | deadline-39 10(2) no leader on duty at 龙水镇 on "
+      "2024-03-13 |"))
+      << md;
+  EXPECT_FALSE(absl::StrContains(md, "town.longshui")) << md;
 }
 
 TEST(ReportRendererTest, HtmlIsEscapedWithInlineSvg) {
@@ -167,11 +219,67 @@ TEST(ReportRendererTest, CsvNeutralisesFormulas) {
   EXPECT_FALSE(absl::StrContains(csvs[1].content, ",=cmd")) << csvs[1].content;
 }
 
-TEST(ReportRendererTest, BarChartScalesToLargest) {
+// Counts: from 0, most first, each bar with its value printed.
+TEST(ReportRendererTest, CountBarsStartAtZeroMostFirst) {
+  const std::string svg = ReportRenderer::BarChartSvg(
+      "超期", {{"甲", 2, "2 件"}, {"乙", 4, "4 件"}}, BarChartOptions{});
+  // plot width 960 − 230 − 150 = 580: 4 → 580, 2 → 290.
+  const size_t b = svg.find("width=\"580.0\"");
+  const size_t a = svg.find("width=\"290.0\"");
+  ASSERT_NE(a, std::string::npos) << svg;
+  ASSERT_NE(b, std::string::npos) << svg;
+  EXPECT_LT(b, a);  // 乙 (4) before 甲 (2)
+  EXPECT_LT(svg.find(">乙<"), svg.find(">甲<"));
+  EXPECT_TRUE(absl::StrContains(svg, ">4 件<"));
+  EXPECT_TRUE(absl::StrContains(svg, "viewBox=\"0 0 960 "));
+  EXPECT_TRUE(absl::StrContains(svg, "width=\"100%\""));
+}
+
+// Scores: the axis starts below the lowest score (printed), so 82.5 and
+// 85 differ visibly; the best comes first.
+TEST(ReportRendererTest, ScoreBarsShowDifferences) {
+  BarChartOptions o;
+  o.zero_based = false;
+  const std::string svg = ReportRenderer::BarChartSvg(
+      "得分", {{"甲", 82.5, "82.50分"}, {"乙", 85, "85.00分"}}, o);
+  // axis from floor(82.5 − 0.375) = 82 to 85: 乙 580, 甲 580 × 0.5/3.
+  EXPECT_TRUE(absl::StrContains(svg, "width=\"580.0\"")) << svg;
+  EXPECT_TRUE(absl::StrContains(svg, "width=\"96.7\"")) << svg;
+  EXPECT_TRUE(absl::StrContains(svg, "横轴自 82.00 起")) << svg;
+  EXPECT_LT(svg.find(">乙<"), svg.find(">甲<"));
+}
+
+// A single month still shows: a marker per point, no line needed.
+TEST(ReportRendererTest, TrendWithOnePointHasAMarker) {
   const std::string svg =
-      ReportRenderer::BarChartSvg("t", {{"a", 50}, {"b", 100}}, "");
-  EXPECT_TRUE(absl::StrContains(svg, "width=\"180.0\""));
-  EXPECT_TRUE(absl::StrContains(svg, "width=\"360.0\""));
+      ReportRenderer::TrendSvg({{"2024-03", 12, 0.75, false, 0.5, false}});
+  EXPECT_TRUE(absl::StrContains(svg, "<circle class=\"point\"")) << svg;
+  EXPECT_TRUE(absl::StrContains(svg, ">75.0%<")) << svg;
+}
+
+// Every empty section says 无 and why; the page prints on A4.
+TEST(ReportRendererTest, EmptySectionsSayWhyAndPrintOnA4) {
+  ReportData d;
+  d.title = "大足区12345热线办理情况通报 2024-05";
+  d.period_label = "2024-05-01 至 2024-05-31";
+  d.generated_at = "2024-06-01 02:00";
+  d.open_overdue_as_of = "2024-06-01 00:00";
+  d.trend.push_back({"2024-05", 0, 0, true, 0, true});
+  const std::string md = ReportRenderer(d, "2024-05").Markdown().content;
+  for (const char* reason :
+       {"无（本期没有镇街承办工单）", "无（本期没有区级部门承办工单）",
+        "无（本期无超期工单，期末无超期未办结工单）",
+        "无（截至 2024-06-01 00:00 没有超期未办结的工单）",
+        "无（本期没有受理工单）", "无（本期未发现问责线索）"}) {
+    EXPECT_TRUE(absl::StrContains(md, reason)) << reason << "\n" << md;
+  }
+  EXPECT_FALSE(absl::StrContains(md, "（无）"));
+  const std::string html = ReportRenderer(d, "2024-05").Html().content;
+  EXPECT_TRUE(absl::StrContains(html, "<p class=\"empty\">无（本期无超期工单"));
+  EXPECT_FALSE(absl::StrContains(html, "id=\"chart-overdue\""));
+  EXPECT_TRUE(absl::StrContains(html, "@media print"));
+  EXPECT_TRUE(absl::StrContains(html, "size:A4 portrait"));
+  EXPECT_TRUE(absl::StrContains(html, "break-before:page"));
 }
 
 }  // namespace

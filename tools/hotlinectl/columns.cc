@@ -184,6 +184,14 @@ const std::vector<TableSpec>& AllSpecs() {
        {C("format", "format"), C("file_name", "file_name"),
         C("media_type", "media_type"), C("size", "content")},
        "no documents"},
+      // reports: the monthly bulletins kept
+      {"hotline.v1.StoredReport",
+       {C("month", "month"), C("generated", "generated_at"),
+        C("formats", "formats"), C("documents", "document_count"),
+        C("title", "title"), C("from", "period.from_date", W),
+        C("to", "period.to_date", W), C("facts_through", "facts_through", W)},
+       "no monthly bulletin kept in that range (没有结果); each month's is "
+       "kept after 02:00 on the 1st of the next"},
       // intake
       {"hotline.v1.RevealAuditEntry",
        {C("revealed", "revealed_at"), C("number", "ticket_number"),

@@ -32,7 +32,6 @@ namespace {
 using google::protobuf::Message;
 using google::protobuf::MethodDescriptor;
 
-constexpr char kReport[] = "hotline.v1.AssessmentService.Report";
 constexpr char kListWork[] = "hotline.v1.RoutingService.ListWork";
 constexpr char kListDue[] = "hotline.v1.DeadlineService.ListDue";
 // The worklist's overdue figures are a courtesy: do not wait long for them.
@@ -117,26 +116,24 @@ ExtraValues WorklistExtras(const Client& client, const Message& request,
   return {{kOverdueExtra, OverdueDays(work, due)}};
 }
 
+// report / stored-report --out FILE: writes the document FILE asks for.
 int WriteReport(const Options& options, const Message& response) {
-  v1::ReportResponse report;
-  report.CopyFrom(response);
-  absl::StatusOr<const v1::ReportDocument*> doc =
-      ChooseReportDocument(report, options.out);
+  absl::StatusOr<v1::ReportDocument> doc =
+      DocumentForPath(response, options.out);
   if (!doc.ok()) {
     return Fail(options, absl::StatusCodeToString(doc.status().code()),
                 std::string(doc.status().message()));
   }
-  if (absl::Status s = WriteFileContent(options.out, (*doc)->content());
-      !s.ok()) {
+  if (absl::Status s = WriteFileContent(options.out, doc->content()); !s.ok()) {
     return Fail(options, "USAGE", std::string(s.message()));
   }
-  const std::string line = absl::StrCat(
-      "wrote ", options.out, " (", (*doc)->file_name(), ", ",
-      (*doc)->media_type(), ", ", (*doc)->content().size(), " bytes)");
+  const std::string line =
+      absl::StrCat("wrote ", options.out, " (", doc->file_name(), ", ",
+                   doc->media_type(), ", ", doc->content().size(), " bytes)");
   if (options.json) {
     std::cout << "{\"wrote\": \"" << JsonEscape(options.out)
-              << "\", \"file_name\": \"" << JsonEscape((*doc)->file_name())
-              << "\", \"bytes\": " << (*doc)->content().size() << "}\n";
+              << "\", \"file_name\": \"" << JsonEscape(doc->file_name())
+              << "\", \"bytes\": " << doc->content().size() << "}\n";
   } else {
     std::cout << line << "\n";
   }
@@ -206,17 +203,16 @@ int RunRpc(const Client& client, const Options& options,
   if (!options.page_token.empty() || options.page_size > 0) {
     SetPage(request.get(), options.page_token, options.page_size);
   }
-  const bool report = method->full_name() == kReport;
+  const bool report = WritesDocuments(method->full_name());
   if (!options.out.empty()) {
     if (!report) {
-      return Fail(options, "USAGE", "--out applies to report only");
+      return Fail(options, "USAGE",
+                  "--out applies to report and stored-report only");
     }
-    v1::ReportRequest typed;
-    typed.CopyFrom(*request);
-    if (absl::Status s = RequestFormatForPath(options.out, &typed); !s.ok()) {
+    if (absl::Status s = PrepareDocumentRequest(options.out, request.get());
+        !s.ok()) {
       return Fail(options, "USAGE", std::string(s.message()));
     }
-    request->CopyFrom(typed);
   }
   if (!options.json) {
     if (absl::Status s = CheckColumns(method->output_type(), options.columns);

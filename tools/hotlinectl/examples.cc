@@ -345,6 +345,20 @@ const Examples& All() {
          "hotlinectl explain unit_id=town.longshui "
          "indicator=on_time_completion "
          "period.from_date=2026-11-01 period.to_date=2026-11-30"}}},
+      {"reports",
+       {{"every monthly bulletin kept so far", "hotlinectl reports"},
+        {"those of 2026 (months inclusive)",
+         "hotlinectl reports from_month=2026-01 to_month=2026-12"}}},
+      {"stored-report",
+       {{"November's bulletin as a web page, as it was generated",
+         "hotlinectl stored-report month=2026-11 --out report-2026-11.html"},
+        {"its Markdown, to paste into a document",
+         "hotlinectl stored-report month=2026-11 --out report-2026-11.md"},
+        {"one table of it as CSV",
+         "hotlinectl stored-report month=2026-11 "
+         "--out ranking-town_street.csv"},
+        {"what it holds, without saving anything",
+         "hotlinectl stored-report month=2026-11"}}},
       // ------------------------------------------------------- any service
       {"clock",
        {{"a manual clock's time on every service", "hotlinectl clock"},

@@ -18,6 +18,7 @@
 #include "tools/hotlinectl/paging.h"
 #include "tools/hotlinectl/proto_docs.h"
 #include "tools/hotlinectl/proto_text.h"
+#include "tools/hotlinectl/report_out.h"
 #include "tools/hotlinectl/values.h"
 #include "tools/hotlinectl/verbs.h"
 
@@ -264,7 +265,7 @@ std::string OutputSection(const MethodDescriptor* method) {
                     "--page_token=TOKEN for the next page, --all for every "
                     "page.\n");
   }
-  if (method->full_name() == "hotline.v1.AssessmentService.Report") {
+  if (WritesDocuments(method->full_name())) {
     absl::StrAppend(&out,
                     "  --out FILE writes the document whose format the "
                     "extension names (.html, .md, .csv;\n  for CSV the table "
@@ -400,8 +401,8 @@ std::string GeneralHelp() {
       "name or field path)\n"
       "  --all                follow page tokens and print every page; "
       "--page_token=T, --page_size=N for one\n"
-      "  --out=FILE           report: write the .html/.md/.csv document to "
-      "FILE\n"
+      "  --out=FILE           report, stored-report: write the .html/.md/.csv "
+      "document to FILE\n"
       "  --data=JSON|@FILE    the request as JSON; field=value words "
       "override\n"
       "  --timeout=SECONDS    wait this long for an answer (15)\n"

@@ -46,7 +46,8 @@ ABSL_FLAG(bool, all, false, "follow page tokens and print every page");
 ABSL_FLAG(std::string, page_token, "", "the page to fetch (from \"more:\")");
 ABSL_FLAG(int32_t, page_size, 0, "rows per page (at most 500)");
 ABSL_FLAG(std::string, out, "",
-          "report: write the .html, .md or .csv document to this file");
+          "report, stored-report: write the .html, .md or .csv document to "
+          "this file");
 
 namespace hotline::ctl {
 namespace {

@@ -831,6 +831,148 @@ TEST(ReportOutTest, TheFormatIsRequestedForTheFile) {
   EXPECT_TRUE(RequestFormatForPath("nov.md", &md).ok());
 }
 
+// ------------------------------------------------- stored monthly reports
+
+v1::ListStoredReportsResponse TwoStoredMonths() {
+  v1::ListStoredReportsResponse resp;
+  for (const char* month : {"2024-03", "2024-02"}) {
+    v1::StoredReport* r = resp.add_reports();
+    r->set_month(month);
+    r->set_title(absl::StrCat("大足区12345热线办理情况通报 ", month));
+    r->mutable_period()->set_from_date(absl::StrCat(month, "-01"));
+    r->mutable_period()->set_to_date(
+        std::string(month) == "2024-03" ? "2024-03-31" : "2024-02-29");
+    // Kept at 02:00 local on the 1st of the next month (18:00 UTC the day
+    // before).
+    r->mutable_generated_at()->set_seconds(
+        std::string(month) == "2024-03" ? 1711908000 : 1709229600);
+    r->set_document_count(10);
+    r->add_formats(v1::REPORT_FORMAT_HTML);
+    r->add_formats(v1::REPORT_FORMAT_MARKDOWN);
+    r->add_formats(v1::REPORT_FORMAT_CSV);
+  }
+  return resp;
+}
+
+TEST(StoredReportsTest, VerbsNameTheRpcsAndWordsBuildTheRequests) {
+  LinkContracts();
+  const Verb* list = FindVerb("reports");
+  ASSERT_NE(list, nullptr);
+  EXPECT_STREQ(list->method, "hotline.v1.AssessmentService.ListStoredReports");
+  EXPECT_STREQ(list->service, "assessment");
+  const Verb* get = FindVerb("stored-report");
+  ASSERT_NE(get, nullptr);
+  EXPECT_STREQ(get->method, "hotline.v1.AssessmentService.GetStoredReport");
+  EXPECT_NE(MethodOf(*list), nullptr);
+  EXPECT_NE(MethodOf(*get), nullptr);
+
+  v1::ListStoredReportsRequest range;
+  ASSERT_TRUE(
+      ApplyAssignments({"from_month=2024-01", "to_month=2024-12"}, &range)
+          .ok());
+  EXPECT_EQ(range.from_month(), "2024-01");
+  EXPECT_EQ(range.to_month(), "2024-12");
+  absl::Status typo = ApplyAssignment("from=2024-01", &range);
+  EXPECT_THAT(typo.message(), HasSubstr("did you mean from_month"));
+
+  // stored-report month=2024-03 --out march.html asks for the HTML only.
+  v1::GetStoredReportRequest march;
+  ASSERT_TRUE(ApplyAssignments({"month=2024-03"}, &march).ok());
+  ASSERT_TRUE(PrepareDocumentRequest("out/march.html", &march).ok());
+  EXPECT_EQ(march.month(), "2024-03");
+  EXPECT_THAT(march.formats(), ElementsAre(v1::REPORT_FORMAT_HTML));
+  v1::GetStoredReportRequest md;
+  ASSERT_TRUE(PrepareDocumentRequest("march.md", &md).ok());
+  EXPECT_THAT(md.formats(), ElementsAre(v1::REPORT_FORMAT_MARKDOWN));
+  v1::GetStoredReportRequest csv_only;
+  ASSERT_TRUE(ApplyAssignments({"formats=csv"}, &csv_only).ok());
+  absl::Status clash = PrepareDocumentRequest("march.html", &csv_only);
+  EXPECT_THAT(clash.message(), HasSubstr("needs formats=html"));
+  EXPECT_THAT(PrepareDocumentRequest("march.pdf", &md).message(),
+              HasSubstr("none of .html, .md, .csv"));
+  // The same function serves report --out; other verbs have no documents.
+  v1::ReportRequest report;
+  ASSERT_TRUE(PrepareDocumentRequest("nov.csv", &report).ok());
+  EXPECT_THAT(report.formats(), ElementsAre(v1::REPORT_FORMAT_CSV));
+  v1::RankingRequest ranking;
+  EXPECT_THAT(PrepareDocumentRequest("x.html", &ranking).message(),
+              HasSubstr("report and stored-report only"));
+  EXPECT_TRUE(WritesDocuments("hotline.v1.AssessmentService.GetStoredReport"));
+  EXPECT_TRUE(WritesDocuments("hotline.v1.AssessmentService.Report"));
+  EXPECT_FALSE(
+      WritesDocuments("hotline.v1.AssessmentService.ListStoredReports"));
+}
+
+TEST(StoredReportsTest, TheExtensionChoosesTheKeptDocument) {
+  v1::GetStoredReportResponse kept;
+  *kept.mutable_report() = TwoStoredMonths().reports(0);
+  *kept.mutable_report()->mutable_documents() = ReportOfMarch().documents();
+  auto name = [&](const std::string& path) {
+    absl::StatusOr<v1::ReportDocument> d = DocumentForPath(kept, path);
+    return d.ok() ? d->file_name() : std::string(d.status().message());
+  };
+  EXPECT_EQ(name("march.html"), "report-2024-03.html");
+  EXPECT_EQ(name("march.md"), "report-2024-03.md");
+  EXPECT_EQ(name("ranking-department.csv"), "ranking-department-2024-03.csv");
+  EXPECT_EQ(name("march.csv"), "summary-2024-03.csv");
+  absl::StatusOr<v1::ReportDocument> html = DocumentForPath(kept, "a.html");
+  ASSERT_TRUE(html.ok());
+  EXPECT_EQ(html->content(), "content of report-2024-03.html");
+
+  // Asked for Markdown only, the answer has no HTML: say what it has.
+  v1::GetStoredReportResponse md_only;
+  *md_only.mutable_report()->add_documents() = ReportOfMarch().documents(0);
+  absl::StatusOr<v1::ReportDocument> none = DocumentForPath(md_only, "m.html");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(none.status().message(), HasSubstr("report-2024-03.md"));
+  // report --out reads the ReportResponse the same way.
+  absl::StatusOr<v1::ReportDocument> live =
+      DocumentForPath(ReportOfMarch(), "overdue.csv");
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(live->file_name(), "overdue-2024-03.csv");
+}
+
+TEST(StoredReportsTest, TheListShowsMonthLocalTimeAndFormats) {
+  const std::string text = RenderHuman(TwoStoredMonths());
+  EXPECT_THAT(
+      LineStartingWith(text, "month"),
+      testing::MatchesRegex("month +generated +formats +documents +title *"));
+  // Generated at 02:00 China Standard Time, never in UTC.
+  const std::string march = LineStartingWith(text, "2024-03");
+  EXPECT_THAT(march, HasSubstr("2024-04-01 02:00"));
+  EXPECT_THAT(march, HasSubstr("HTML, MARKDOWN, CSV"));
+  EXPECT_THAT(march, HasSubstr("10"));
+  EXPECT_THAT(march, HasSubstr("大足区12345热线办理情况通报 2024-03"));
+  EXPECT_THAT(LineStartingWith(text, "2024-02"), HasSubstr("2024-03-01 02:00"));
+  EXPECT_THAT(text, Not(HasSubstr("18:00")));
+  EXPECT_LT(text.find("2024-03 "), text.find("2024-02 "));  // newest first
+
+  RenderOptions wide;
+  wide.columns.wide = true;
+  const std::string all = RenderHuman(TwoStoredMonths(), wide);
+  EXPECT_THAT(LineStartingWith(all, "month"),
+              testing::MatchesRegex("month +generated +formats +documents "
+                                    "+title +from +to +facts_through.*"));
+  EXPECT_THAT(LineStartingWith(all, "2024-02"), HasSubstr("2024-02-29"));
+
+  EXPECT_THAT(RenderHuman(v1::ListStoredReportsResponse()),
+              HasSubstr("no monthly bulletin kept in that range (没有结果)"));
+}
+
+TEST(StoredReportsTest, HelpExplainsListingAndSaving) {
+  absl::StatusOr<std::string> list = VerbHelp("reports");
+  ASSERT_TRUE(list.ok()) << list.status();
+  EXPECT_THAT(*list, HasSubstr("from_month"));
+  EXPECT_THAT(*list, HasSubstr("02:00"));  // from the RPC's comment
+  EXPECT_THAT(*list, HasSubstr("hotlinectl reports from_month=2026-01"));
+  absl::StatusOr<std::string> get = VerbHelp("stored-report");
+  ASSERT_TRUE(get.ok()) << get.status();
+  EXPECT_THAT(*get, HasSubstr("--out FILE writes the document"));
+  EXPECT_THAT(*get, HasSubstr("month=2026-11 --out report-2026-11.html"));
+  EXPECT_THAT(GeneralHelp(), HasSubstr("stored-report"));
+}
+
 // --------------------------------------------------------------- worklist
 
 TEST(WorklistOverdueTest, OneListDueGivesTheWorkingDaysLate) {

@@ -60,15 +60,24 @@ absl::StatusOr<v1::ReportFormat> ReportFormatForPath(absl::string_view path) {
       " none of .html, .md, .csv (the extension chooses the document)"));
 }
 
-absl::Status RequestFormatForPath(absl::string_view path,
-                                  v1::ReportRequest* request) {
+namespace {
+
+constexpr char kReportMethod[] = "hotline.v1.AssessmentService.Report";
+constexpr char kStoredReportMethod[] =
+    "hotline.v1.AssessmentService.GetStoredReport";
+
+// Requests `path`'s format among `formats` (ReportRequest.formats,
+// GetStoredReportRequest.formats): adds it when none is asked for, else
+// checks that it is among them.
+absl::Status RequestFormat(absl::string_view path,
+                           google::protobuf::RepeatedField<int>* formats) {
   absl::StatusOr<v1::ReportFormat> format = ReportFormatForPath(path);
   if (!format.ok()) return format.status();
-  if (request->formats().empty()) {
-    request->add_formats(*format);
+  if (formats->empty()) {
+    formats->Add(*format);
     return absl::OkStatus();
   }
-  for (int f : request->formats()) {
+  for (int f : *formats) {
     if (f == *format) return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
@@ -78,15 +87,33 @@ absl::Status RequestFormatForPath(absl::string_view path,
                    " among the formats requested"));
 }
 
+}  // namespace
+
+absl::Status RequestFormatForPath(absl::string_view path,
+                                  v1::ReportRequest* request) {
+  return RequestFormat(path, request->mutable_formats());
+}
+
+absl::Status RequestFormatForPath(absl::string_view path,
+                                  v1::GetStoredReportRequest* request) {
+  return RequestFormat(path, request->mutable_formats());
+}
+
 absl::StatusOr<const v1::ReportDocument*> ChooseReportDocument(
     const v1::ReportResponse& response, absl::string_view path) {
+  return ChooseReportDocument(response.documents(), path);
+}
+
+absl::StatusOr<const v1::ReportDocument*> ChooseReportDocument(
+    const google::protobuf::RepeatedPtrField<v1::ReportDocument>& documents,
+    absl::string_view path) {
   absl::StatusOr<v1::ReportFormat> format = ReportFormatForPath(path);
   if (!format.ok()) return format.status();
   const std::string wanted = Stem(path);
   const v1::ReportDocument* first = nullptr;
   const v1::ReportDocument* named = nullptr;
   size_t named_length = 0;
-  for (const v1::ReportDocument& doc : response.documents()) {
+  for (const v1::ReportDocument& doc : documents) {
     if (doc.format() != *format) continue;
     if (first == nullptr) first = &doc;
     // The document whose table the path names most fully wins
@@ -101,12 +128,60 @@ absl::StatusOr<const v1::ReportDocument*> ChooseReportDocument(
   if (named != nullptr) return named;
   if (first != nullptr) return first;
   std::vector<std::string> names;
-  for (const v1::ReportDocument& doc : response.documents()) {
+  for (const v1::ReportDocument& doc : documents) {
     names.push_back(doc.file_name());
   }
   return absl::NotFoundError(
       absl::StrCat("the report has no ", Extension(path), " document (it has: ",
                    names.empty() ? "none" : absl::StrJoin(names, ", "), ")"));
+}
+
+bool WritesDocuments(absl::string_view method_full_name) {
+  return method_full_name == kReportMethod ||
+         method_full_name == kStoredReportMethod;
+}
+
+absl::Status PrepareDocumentRequest(absl::string_view path,
+                                    google::protobuf::Message* request) {
+  const std::string& type = request->GetDescriptor()->full_name();
+  if (type == v1::ReportRequest::descriptor()->full_name()) {
+    v1::ReportRequest typed;
+    typed.CopyFrom(*request);
+    if (absl::Status s = RequestFormatForPath(path, &typed); !s.ok()) return s;
+    request->CopyFrom(typed);
+    return absl::OkStatus();
+  }
+  if (type == v1::GetStoredReportRequest::descriptor()->full_name()) {
+    v1::GetStoredReportRequest typed;
+    typed.CopyFrom(*request);
+    if (absl::Status s = RequestFormatForPath(path, &typed); !s.ok()) return s;
+    request->CopyFrom(typed);
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      "--out applies to report and stored-report only");
+}
+
+absl::StatusOr<v1::ReportDocument> DocumentForPath(
+    const google::protobuf::Message& response, absl::string_view path) {
+  const std::string& type = response.GetDescriptor()->full_name();
+  absl::StatusOr<const v1::ReportDocument*> doc;
+  if (type == v1::ReportResponse::descriptor()->full_name()) {
+    v1::ReportResponse typed;
+    typed.CopyFrom(response);
+    doc = ChooseReportDocument(typed.documents(), path);
+    if (!doc.ok()) return doc.status();
+    return **doc;
+  }
+  if (type == v1::GetStoredReportResponse::descriptor()->full_name()) {
+    v1::GetStoredReportResponse typed;
+    typed.CopyFrom(response);
+    doc = ChooseReportDocument(typed.report().documents(), path);
+    if (!doc.ok()) return doc.status();
+    return **doc;
+  }
+  return absl::InvalidArgumentError(
+      "--out applies to report and stored-report only");
 }
 
 absl::Status WriteFileContent(const std::string& path,

@@ -184,6 +184,12 @@ const std::vector<Verb>& Verbs() {
        "recompute rollups, compare"},
       {"explain", "assessment", "hotline.v1.AssessmentService.ExplainFigure",
        "the orders and clocks behind one figure of a scorecard"},
+      {"reports", "assessment",
+       "hotline.v1.AssessmentService.ListStoredReports",
+       "the monthly bulletins kept (定期通报), newest first"},
+      {"stored-report", "assessment",
+       "hotline.v1.AssessmentService.GetStoredReport",
+       "one kept monthly bulletin (--out FILE.html, .md or .csv)"},
       // every service, with --clock=manual
       {"clock", "any", "hotline.v1.ClockAdmin.GetTime",
        "a manual clock's time (--on=SERVICE)"},
