@@ -581,7 +581,12 @@ bool IsHandlingDue(v1::ClockKind kind) {
 }  // namespace
 
 std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
-                                                v1::TicketStatus current) {
+                                                v1::TicketStatus current,
+                                                const UnitNamer& name_of) {
+  auto name = [&](const std::string& unit_id) -> std::string {
+    std::string n = name_of ? name_of(unit_id) : "";
+    return n.empty() ? "承办单位" : n;
+  };
   ProgressUpdate u;
   using v1::TicketEvent;
   switch (e.payload_case()) {
@@ -592,28 +597,29 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       for (const auto& co : e.dispatched().co_unit_ids())
         u.held_units.push_back(co);
       u.unit_id = e.dispatched().unit_id();
-      u.note = absl::StrCat("已交办至 ", e.dispatched().unit_id());
+      u.note = absl::StrCat("已交办至", name(e.dispatched().unit_id()));
       break;
     case TicketEvent::kRedispatched:
       u.status = v1::TICKET_STATUS_DISPATCHED;
       u.holder = e.redispatched().dispatch().unit_id();
       u.held_units.push_back(e.redispatched().dispatch().unit_id());
       u.unit_id = e.redispatched().dispatch().unit_id();
-      u.note = absl::StrCat("已改派至 ", e.redispatched().dispatch().unit_id());
+      u.note = absl::StrCat("已改派至",
+                            name(e.redispatched().dispatch().unit_id()));
       break;
     case TicketEvent::kAccepted:
       u.status = v1::TICKET_STATUS_ACCEPTED;
       u.holder = e.accepted().unit_id();
       u.held_units.push_back(e.accepted().unit_id());
       u.unit_id = e.accepted().unit_id();
-      u.note = absl::StrCat(e.accepted().unit_id(), " 已签收，正在办理");
+      u.note = absl::StrCat(name(e.accepted().unit_id()), "已签收，正在办理");
       break;
     case TicketEvent::kForwarded:
       u.status = v1::TICKET_STATUS_FORWARDED;
       u.holder = e.forwarded().to_unit_id();
       u.held_units.push_back(e.forwarded().to_unit_id());
       u.unit_id = e.forwarded().to_unit_id();
-      u.note = absl::StrCat("已流转至 ", e.forwarded().to_unit_id());
+      u.note = absl::StrCat("已流转至", name(e.forwarded().to_unit_id()));
       break;
     case TicketEvent::kReturned:
       u.status = v1::TICKET_STATUS_RETURNED;
@@ -712,6 +718,7 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
   for (const v1::Unit& u : units) by_id[u.unit_id()] = &u;
   Places p;
   for (const v1::Unit& u : units) {
+    if (!u.name().empty()) p.names[u.unit_id()] = u.name();
     if (!u.active()) continue;
     if (u.kind() == v1::UNIT_KIND_TOWN_STREET) {
       p.towns[u.unit_id()] = u.name();
