@@ -580,6 +580,21 @@ bool IsHandlingDue(v1::ClockKind kind) {
 
 }  // namespace
 
+std::string NamedUnitOf(const v1::TicketEvent& e) {
+  switch (e.payload_case()) {
+    case v1::TicketEvent::kDispatched:
+      return e.dispatched().unit_id();
+    case v1::TicketEvent::kRedispatched:
+      return e.redispatched().dispatch().unit_id();
+    case v1::TicketEvent::kAccepted:
+      return e.accepted().unit_id();
+    case v1::TicketEvent::kForwarded:
+      return e.forwarded().to_unit_id();
+    default:
+      return "";
+  }
+}
+
 std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
                                                 v1::TicketStatus current,
                                                 const UnitNamer& name_of) {

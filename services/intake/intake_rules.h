@@ -207,6 +207,10 @@ struct ProgressUpdate {
   std::string note;                     // caller-facing; "" = no entry
   std::string unit_id;                  // unit of the progress entry
 };
+// The unit a caller-facing note of `event` names (dispatch, re-dispatch,
+// accept, forward); "" for other events.
+std::string NamedUnitOf(const v1::TicketEvent& event);
+
 // The official name of a unit of the directory; "" when unknown.
 using UnitNamer = std::function<std::string(const std::string& unit_id)>;
 

@@ -1285,6 +1285,18 @@ TEST_F(IntakeDirectoryTest, ProgressNamesUnitsByTheirNames) {
   for (const auto& p : t.progress()) {
     EXPECT_THAT(p.note(), ::testing::Not(HasSubstr("dept.")));
   }
+  // A unit added to the directory after intake read it: intake reads the
+  // directory again before it writes the note.
+  AddUnit("sec.urban.shirong", "区城市管理局市容环境卫生管理科",
+          v1::UNIT_KIND_SECTION, "dept.urban");
+  e.Clear();
+  e.set_ticket_id(id);
+  e.mutable_forwarded()->set_from_unit_id("dept.urban");
+  e.mutable_forwarded()->set_to_unit_id("sec.urban.shirong");
+  Publish("routing", e);
+  ASSERT_TRUE(Get(id, &t, kAgentToken).ok());
+  ASSERT_EQ(t.progress_size(), 4);
+  EXPECT_EQ(t.progress(3).note(), "已流转至区城市管理局市容环境卫生管理科");
 }
 
 TEST_F(IntakeDirectoryTest, TheLastDirectoryReadStaysWhileRoutingIsAway) {
