@@ -1,6 +1,7 @@
 #include "common/auth/auth.h"
 
 #include <openssl/sha.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status/status.h"
 
 namespace hotline::auth {
 namespace {
@@ -143,6 +145,67 @@ absl::StatusOr<Principal> TokenStore::Authenticate(
     return absl::UnauthenticatedError("unknown bearer token");
   }
   return it->second;
+}
+
+absl::StatusOr<std::unique_ptr<TokenFile>> TokenFile::Open(std::string path) {
+  std::unique_ptr<TokenFile> file(new TokenFile(std::move(path)));
+  RETURN_IF_ERROR(file->Reload());
+  return file;
+}
+
+std::optional<TokenFile::Identity> TokenFile::Stat(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return std::nullopt;
+  Identity id;
+  id.dev = st.st_dev;
+  id.ino = st.st_ino;
+  id.size = st.st_size;
+  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
+                st.st_mtim.tv_nsec;
+  return id;
+}
+
+absl::Status TokenFile::Reload() {
+  absl::MutexLock reload_lock(&reload_mu_);
+  const std::optional<Identity> before = Stat(path_);
+  seen_ = before;
+  absl::StatusOr<TokenStore> store = TokenStore::LoadFile(path_);
+  if (!store.ok()) return store.status();
+  if (!(Stat(path_) == before)) {
+    seen_.reset();  // read again at the next poll
+    return absl::UnavailableError(absl::StrCat(
+        "token file ", path_,
+        " changed while it was read; kept the previous tokens (write the "
+        "new file beside it and rename it into place)"));
+  }
+  auto next = std::make_shared<const TokenStore>(*std::move(store));
+  absl::MutexLock lock(&mu_);
+  current_ = std::move(next);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> TokenFile::ReloadIfChanged() {
+  {
+    absl::MutexLock reload_lock(&reload_mu_);
+    if (Stat(path_) == seen_) return false;
+  }
+  RETURN_IF_ERROR(Reload());
+  return true;
+}
+
+size_t TokenFile::size() const {
+  absl::MutexLock lock(&mu_);
+  return current_ == nullptr ? 0 : current_->size();
+}
+
+absl::StatusOr<Principal> TokenFile::Authenticate(
+    std::optional<absl::string_view> authorization) const {
+  std::shared_ptr<const TokenStore> store;
+  {
+    absl::MutexLock lock(&mu_);
+    store = current_;
+  }
+  return store->Authenticate(authorization);
 }
 
 absl::Status RequireRole(const Principal& principal,

@@ -20,6 +20,9 @@
 // byte by byte and a memory dump does not reveal them. A principal's `id` is a
 // short fingerprint of its token ("tok-1a2b3c4d"), safe to log and audit.
 
+#include <sys/types.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 
 namespace hotline::auth {
 
@@ -63,22 +67,80 @@ struct Principal {
   }
 };
 
+// Who presents a bearer token: a TokenStore, or a TokenFile that re-reads
+// its file. Implementations are thread-safe.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // `authorization` is the request's authorization header, if any.
+  // UNAUTHENTICATED when it is absent, not a bearer token, or unknown.
+  virtual absl::StatusOr<Principal> Authenticate(
+      std::optional<absl::string_view> authorization) const = 0;
+};
+
 // Immutable after construction; thread-safe.
-class TokenStore {
+class TokenStore final : public Authenticator {
  public:
   // Parses token-file text. Errors name the line number.
   static absl::StatusOr<TokenStore> Parse(absl::string_view text);
   static absl::StatusOr<TokenStore> LoadFile(const std::string& path);
 
-  // `authorization` is the request's authorization header, if any.
-  // UNAUTHENTICATED when it is absent, not a bearer token, or unknown.
   absl::StatusOr<Principal> Authenticate(
-      std::optional<absl::string_view> authorization) const;
+      std::optional<absl::string_view> authorization) const override;
 
   size_t size() const { return by_digest_.size(); }
 
  private:
   absl::flat_hash_map<std::string, Principal> by_digest_;
+};
+
+// A token file that can be re-read while the service runs (SIGHUP, or a
+// poll that notices the file changed). Each load parses the whole file into
+// a new TokenStore and swaps it in at once: a call is authenticated against
+// the old table or the new one, never a mix. A file that cannot be read or
+// parsed leaves the tokens as they were (the error is returned for the
+// caller to log). Thread-safe.
+class TokenFile final : public Authenticator {
+ public:
+  // Loads `path`; errors as TokenStore::LoadFile.
+  static absl::StatusOr<std::unique_ptr<TokenFile>> Open(std::string path);
+
+  absl::StatusOr<Principal> Authenticate(
+      std::optional<absl::string_view> authorization) const override;
+
+  // Re-reads the file whatever its state. OK: the new tokens are in use.
+  // An error: the old ones still are. A file that changed while it was read
+  // (written in place, not renamed into place) is not taken: UNAVAILABLE,
+  // and the next poll reads it again.
+  absl::Status Reload();
+
+  // Reload() if the file's identity (device, inode, size, modification time)
+  // differs from that of the last attempt; false when unchanged. A broken
+  // file is reported once, not at every poll, until it changes again.
+  absl::StatusOr<bool> ReloadIfChanged();
+
+  const std::string& path() const { return path_; }
+  size_t size() const;  // principals in the current table
+
+ private:
+  struct Identity {
+    dev_t dev = 0;
+    ino_t ino = 0;
+    off_t size = -1;
+    int64_t mtime_ns = -1;
+    bool operator==(const Identity& o) const {
+      return dev == o.dev && ino == o.ino && size == o.size &&
+             mtime_ns == o.mtime_ns;
+    }
+  };
+  explicit TokenFile(std::string path) : path_(std::move(path)) {}
+  static std::optional<Identity> Stat(const std::string& path);
+
+  const std::string path_;
+  absl::Mutex reload_mu_;  // one load at a time
+  std::optional<Identity> seen_ ABSL_GUARDED_BY(reload_mu_);
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const TokenStore> current_ ABSL_GUARDED_BY(mu_);
 };
 
 // PERMISSION_DENIED unless the principal has one of `roles`. The message names

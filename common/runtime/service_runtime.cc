@@ -31,7 +31,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "--mysql (HOTLINE_MYSQL): ", db_config.status().message()));
   }
-  ASSIGN_OR_RETURN(s->tokens_, auth::TokenStore::LoadFile(c.tokens_file));
+  ASSIGN_OR_RETURN(s->tokens_, auth::TokenFile::Open(c.tokens_file));
   ASSIGN_OR_RETURN(s->tls_,
                    server::Tls::Load({c.tls_cert, c.tls_key, c.tls_ca}));
   if (s->tls_ != nullptr && !s->tls_->can_serve()) {
@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   host.service_name = c.service_name;
   host.listen = c.listen;
   host.metrics_listen = c.metrics_listen;
-  host.tokens = &s->tokens_;
+  host.tokens = s->tokens_.get();
   host.probe_interval = options.probe_interval;
   host.tls = s->tls_;
   s->host_ = std::make_unique<server::ServiceHost>(host);
@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   }
 
   s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
-                                s->tokens_, *s->outbox_, *s->relay_,
+                                *s->tokens_, *s->outbox_, *s->relay_,
                                 peer_credentials});
   ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
   s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
@@ -126,13 +126,68 @@ absl::Status ServiceInstance::Start() {
   RETURN_IF_ERROR(host_->Start());
   relay_->Start();
   component_->Start();
+  if (options_.token_poll_interval > absl::ZeroDuration()) {
+    token_watch_ = std::thread([this] { WatchTokens(); });
+  }
   started_ = true;
   return absl::OkStatus();
+}
+
+namespace {
+
+void LogTokenReload(const auth::TokenFile& file, const absl::Status& status,
+                    absl::string_view why) {
+  if (status.ok()) {
+    log::Info("tokens.reloaded", {{"path", file.path()},
+                                  {"principals", absl::StrCat(file.size())},
+                                  {"cause", std::string(why)}});
+  } else {
+    log::Error("tokens.reload_failed",
+               {{"path", file.path()},
+                {"error", std::string(status.message())},
+                {"principals_kept", absl::StrCat(file.size())},
+                {"cause", std::string(why)}});
+  }
+}
+
+}  // namespace
+
+absl::Status ServiceInstance::ReloadTokens() {
+  absl::Status status = tokens_->Reload();
+  LogTokenReload(*tokens_, status, "reload");
+  return status;
+}
+
+absl::StatusOr<bool> ServiceInstance::ReloadTokensIfChanged() {
+  absl::StatusOr<bool> changed = tokens_->ReloadIfChanged();
+  if (!changed.ok() || *changed) {
+    LogTokenReload(*tokens_, changed.status(), "changed");
+  }
+  return changed;
+}
+
+void ServiceInstance::WatchTokens() {
+  while (true) {
+    {
+      absl::MutexLock lock(&watch_mu_);
+      watch_mu_.AwaitWithTimeout(absl::Condition(&watch_stop_),
+                                 options_.token_poll_interval);
+      if (watch_stop_) return;
+    }
+    (void)ReloadTokensIfChanged();
+  }
 }
 
 void ServiceInstance::Shutdown() {
   if (!started_) return;
   started_ = false;
+  if (token_watch_.joinable()) {
+    {
+      absl::MutexLock lock(&watch_mu_);
+      watch_stop_ = true;
+    }
+    token_watch_.join();
+  }
   component_->Stop();
   relay_->Stop();
   host_->Shutdown();
@@ -165,7 +220,10 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
   if (absl::Status started = (*instance)->Start(); !started.ok()) {
     return fail(started);
   }
-  const int sig = server::WaitForTerminationSignal();
+  // SIGHUP re-reads the token file (as does a change to it, within
+  // token_poll_interval).
+  const int sig = server::WaitForTerminationSignal(
+      [&] { (void)(*instance)->ReloadTokens(); });
   log::Info("server.signal", {{"signal", absl::StrCat(sig)}});
   (*instance)->Shutdown();
   (*instance)->Wait();

@@ -20,9 +20,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "common/auth/auth.h"
 #include "common/clock/clock.h"
 #include "common/config/config.h"
@@ -40,7 +42,7 @@ struct Context {
   Clock& clock;
   db::ConnectionPool& pool;
   server::ServiceHost& host;
-  const auth::TokenStore& tokens;
+  const auth::Authenticator& tokens;  // the token file, as last (re)loaded
   // Producer side of events: append in the transaction of each change, then
   // relay.Wake() after it committed.
   const outbox::Outbox& outbox;
@@ -74,6 +76,9 @@ struct ServiceDefinition {
 
 struct InstanceOptions {
   absl::Duration probe_interval = absl::Seconds(1);
+  // How often the token file is checked for a change (device, inode, size,
+  // modification time) and re-read; zero: only on ReloadTokens() (SIGHUP).
+  absl::Duration token_poll_interval = absl::Seconds(3);
   db::PoolOptions pool;
   outbox::RelayOptions relay;  // service_token is taken from the config
 };
@@ -88,8 +93,17 @@ class ServiceInstance {
       InstanceOptions options = {});
   ~ServiceInstance();
 
-  // Starts serving (NOT_SERVING until ready) and background work.
+  // Starts serving (NOT_SERVING until ready) and background work, and the
+  // token file's poll.
   absl::Status Start();
+
+  // Re-reads the token file now (SIGHUP). The new tokens apply to the next
+  // call; a file that cannot be read or parsed keeps the old ones. Either
+  // way the outcome is logged (tokens.reloaded / tokens.reload_failed).
+  absl::Status ReloadTokens();
+  // Re-reads the token file if it changed since the last attempt (what the
+  // poll does every token_poll_interval). Returns whether it was read.
+  absl::StatusOr<bool> ReloadTokensIfChanged();
   // Stops background work, then the server, letting calls finish.
   void Shutdown();
   void Wait();
@@ -110,7 +124,12 @@ class ServiceInstance {
   ServiceDefinition definition_;
   config::ServiceConfig config_;
   InstanceOptions options_;
-  auth::TokenStore tokens_;
+  void WatchTokens();
+
+  std::unique_ptr<auth::TokenFile> tokens_;
+  absl::Mutex watch_mu_;
+  bool watch_stop_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::thread token_watch_;
   std::shared_ptr<const server::Tls> tls_;
   std::unique_ptr<Clock> owned_clock_;
   Clock* clock_ = nullptr;

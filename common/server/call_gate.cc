@@ -3,12 +3,86 @@
 #include <grpcpp/security/auth_context.h>
 #include <grpcpp/server_context.h>
 
+#include <array>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace hotline::server {
+namespace {
+
+// The records of the calls in flight, sharded by context address so that
+// concurrent calls seldom share a lock.
+class CallRecords {
+ public:
+  static CallRecords& Get() {
+    static CallRecords* records = new CallRecords();
+    return *records;
+  }
+  void Add(const void* key, CallRecord* record) {
+    Shard& s = ShardOf(key);
+    absl::MutexLock lock(&s.mu);
+    s.records[key] = record;
+  }
+  void Remove(const void* key, CallRecord* record) {
+    Shard& s = ShardOf(key);
+    absl::MutexLock lock(&s.mu);
+    auto it = s.records.find(key);
+    if (it != s.records.end() && it->second == record) s.records.erase(it);
+  }
+  template <typename F>
+  void With(const void* key, F&& f) {
+    Shard& s = ShardOf(key);
+    absl::MutexLock lock(&s.mu);
+    auto it = s.records.find(key);
+    if (it != s.records.end()) f(*it->second);
+  }
+
+ private:
+  struct Shard {
+    absl::Mutex mu;
+    absl::flat_hash_map<const void*, CallRecord*> records ABSL_GUARDED_BY(mu);
+  };
+  Shard& ShardOf(const void* key) {
+    return shards_[(reinterpret_cast<uintptr_t>(key) >> 6) % shards_.size()];
+  }
+  std::array<Shard, 16> shards_;
+};
+
+}  // namespace
+
+CallRecord::CallRecord(const grpc::ServerContextBase* context)
+    : context_(context) {
+  CallRecords::Get().Add(context_, this);
+}
+
+CallRecord::~CallRecord() { CallRecords::Get().Remove(context_, this); }
+
+absl::string_view CallRecord::role() const {
+  const int role = role_.load(std::memory_order_acquire);
+  return role < 0 ? "-" : auth::RoleName(static_cast<auth::Role>(role));
+}
+
+void CallRecord::NoteRole(const grpc::ServerContextBase* context,
+                          auth::Role role) {
+  CallRecords::Get().With(context, [role](CallRecord& record) {
+    record.role_.store(static_cast<int>(role), std::memory_order_release);
+  });
+}
 
 absl::StatusOr<auth::Principal> CallGate::Admit(
+    grpc::ServerContext* context, bool allow_channel_gateway) const {
+  absl::StatusOr<auth::Principal> who =
+      Authenticate(context, allow_channel_gateway);
+  if (who.ok()) {
+    CallRecord::NoteRole(static_cast<grpc::ServerContextBase*>(context),
+                         who->role);
+  }
+  return who;
+}
+
+absl::StatusOr<auth::Principal> CallGate::Authenticate(
     grpc::ServerContext* context, bool allow_channel_gateway) const {
   if (!ready()) {
     absl::MutexLock lock(&mu_);

@@ -24,16 +24,45 @@
 
 namespace grpc {
 class ServerContext;
-}
+class ServerContextBase;
+}  // namespace grpc
 
 namespace hotline::server {
+
+// What the access log (ServiceHost) learns about a call from the gate: the
+// role of the principal once the call is admitted. The host's interceptor
+// keeps one record per call, found by the call's ServerContext; Admit() notes
+// the role in it. A handful of atomic operations and a short lock per call.
+// Thread-safe.
+class CallRecord {
+ public:
+  // Registers the record of the call whose context is `context`.
+  explicit CallRecord(const grpc::ServerContextBase* context);
+  ~CallRecord();
+  CallRecord(const CallRecord&) = delete;
+  CallRecord& operator=(const CallRecord&) = delete;
+
+  // The admitted principal's role ("CENTER_STAFF", ...), or "-" when the
+  // call was not admitted (no or unknown token, service not ready) or did
+  // not pass the gate at all (health checks, reflection).
+  absl::string_view role() const;
+
+  // Notes `role` in the record of the call of `context`, if it has one.
+  static void NoteRole(const grpc::ServerContextBase* context,
+                       auth::Role role);
+
+ private:
+  const grpc::ServerContextBase* const context_;
+  std::atomic<int> role_{-1};
+};
 
 // Thread-safe. Closed (UNAVAILABLE) until the host's readiness probe first
 // passes, and again whenever it fails (e.g. the database is unreachable).
 class CallGate {
  public:
-  // `tokens` is not owned and must outlive the gate.
-  explicit CallGate(const auth::TokenStore* tokens) : tokens_(tokens) {}
+  // `tokens` (a TokenStore, or a TokenFile that is re-read while the
+  // service runs) is not owned and must outlive the gate.
+  explicit CallGate(const auth::Authenticator* tokens) : tokens_(tokens) {}
 
   // UNAVAILABLE while not ready; otherwise authenticates the call's
   // `authorization` metadata (UNAUTHENTICATED on failure). A SERVICE token
@@ -49,6 +78,8 @@ class CallGate {
   // `allow_channel_gateway` (HandleGatewayCall, used by exactly one RPC,
   // IntakeService.CreateTicket): a gateway can call nothing else, whatever a
   // handler's own role check says ("any authenticated principal" included).
+  //
+  // An admitted principal's role is noted for the access log (CallRecord).
   absl::StatusOr<auth::Principal> Admit(
       grpc::ServerContext* context, bool allow_channel_gateway = false) const;
 
@@ -56,7 +87,10 @@ class CallGate {
   bool ready() const { return ready_.load(std::memory_order_acquire); }
 
  private:
-  const auth::TokenStore* tokens_;
+  absl::StatusOr<auth::Principal> Authenticate(
+      grpc::ServerContext* context, bool allow_channel_gateway) const;
+
+  const auth::Authenticator* tokens_;
   std::atomic<bool> ready_{false};
   mutable absl::Mutex mu_;
   std::string not_ready_reason_ ABSL_GUARDED_BY(mu_) = "starting";

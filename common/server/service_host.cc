@@ -77,13 +77,18 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// Records metrics and one access-log line per RPC: method, code, latency.
-// Never logs request or response bodies.
+// Records metrics and one access-log line per RPC, at info level whatever
+// its outcome: method, code, latency and the role of the principal the gate
+// admitted ("-" when none). Never logs request or response bodies, metadata
+// or tokens. Health checks are counted but not logged (probes every second).
 class AccessInterceptor : public grpc::experimental::Interceptor {
  public:
   AccessInterceptor(grpc::experimental::ServerRpcInfo* info,
                     RpcMetrics* metrics)
-      : method_(info->method()), metrics_(metrics), start_(absl::Now()) {}
+      : method_(info->method()),
+        metrics_(metrics),
+        start_(absl::Now()),
+        record_(info->server_context()) {}
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -93,10 +98,11 @@ class AccessInterceptor : public grpc::experimental::Interceptor {
       const absl::Duration elapsed = absl::Now() - start_;
       metrics_->Record(method_, status.error_code(), elapsed);
       if (method_.rfind("/grpc.health.", 0) != 0) {
-        log::Write(status.ok() ? log::Level::kDebug : log::Level::kInfo, "rpc",
-                   {{"method", method_},
-                    {"code", RpcMetrics::CodeName(status.error_code())},
-                    {"ms", absl::StrCat(absl::ToDoubleMilliseconds(elapsed))}});
+        log::Info("rpc",
+                  {{"method", method_},
+                   {"code", RpcMetrics::CodeName(status.error_code())},
+                   {"ms", absl::StrCat(absl::ToDoubleMilliseconds(elapsed))},
+                   {"role", std::string(record_.role())}});
       }
     }
     methods->Proceed();
@@ -106,6 +112,7 @@ class AccessInterceptor : public grpc::experimental::Interceptor {
   std::string method_;
   RpcMetrics* metrics_;
   absl::Time start_;
+  CallRecord record_;  // the gate notes the role in it
 };
 
 class AccessInterceptorFactory
@@ -251,22 +258,30 @@ void ServiceHost::Wait() {
   if (server_ != nullptr) server_->Wait();
 }
 
-void BlockTerminationSignals() {
+namespace {
+sigset_t HandledSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+}  // namespace
+
+void BlockTerminationSignals() {
+  const sigset_t set = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int WaitForTerminationSignal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
-  return sig;
+int WaitForTerminationSignal(const std::function<void()>& on_hangup) {
+  const sigset_t set = HandledSignals();
+  while (true) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig != SIGHUP) return sig;
+    if (on_hangup) on_hangup();
+  }
 }
 
 }  // namespace hotline::server

@@ -40,7 +40,8 @@ struct HostOptions {
   std::string service_name;    // "intake", ...: metrics and log label
   std::string listen;          // host:port; port 0 picks a free port
   std::string metrics_listen;  // host:port; empty: no metrics endpoint
-  const auth::TokenStore* tokens = nullptr;  // not owned; required
+  // Not owned; required. A TokenFile's reloads apply to the next call.
+  const auth::Authenticator* tokens = nullptr;
   absl::Duration probe_interval = absl::Seconds(1);
   // TLS of the gRPC port (tls.h); null: plaintext.
   std::shared_ptr<const Tls> tls;
@@ -104,10 +105,11 @@ class ServiceHost {
   std::thread probe_thread_;
 };
 
-// Blocks SIGTERM and SIGINT in the calling thread (call first thing in main,
-// before any thread starts, so every thread inherits the mask), then
-// WaitForTerminationSignal() returns the signal when one arrives.
+// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (call first thing
+// in main, before any thread starts, so every thread inherits the mask), then
+// WaitForTerminationSignal() returns SIGTERM or SIGINT when one arrives; each
+// SIGHUP before it runs `on_hangup` (if any) on the waiting thread.
 void BlockTerminationSignals();
-int WaitForTerminationSignal();
+int WaitForTerminationSignal(const std::function<void()>& on_hangup = {});
 
 }  // namespace hotline::server

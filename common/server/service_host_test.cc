@@ -7,8 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/server/clock_admin.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
@@ -56,12 +60,15 @@ class ServiceHostTest : public ::testing::Test {
   virtual std::string MetricsListen() { return ""; }
 
   void SetUp() override {
-    tokens_ = *auth::TokenStore::Parse(kTokens);
+    WriteTokens(kTokens);
+    auto tokens = auth::TokenFile::Open(tokens_path_);
+    ASSERT_TRUE(tokens.ok()) << tokens.status();
+    tokens_ = *std::move(tokens);
     HostOptions options;
     options.service_name = "test";
     options.listen = "127.0.0.1:0";
     options.metrics_listen = MetricsListen();
-    options.tokens = &tokens_;
+    options.tokens = tokens_.get();
     options.probe_interval = absl::Hours(1);  // tests call ProbeNow()
     host_ = std::make_unique<ServiceHost>(options);
     clock_admin_ = NewClockAdminService(&clock_, &host_->gate());
@@ -94,7 +101,20 @@ class ServiceHostTest : public ::testing::Test {
     return v1::ClockAdmin::NewStub(channel_)->AdvanceClock(&ctx, req, resp);
   }
 
-  auth::TokenStore tokens_;
+  void TearDown() override { std::remove(tokens_path_.c_str()); }
+
+  // Replaces the token file the way an operator should: a new file renamed
+  // into place.
+  void WriteTokens(const std::string& text) {
+    const std::string next = tokens_path_ + ".new";
+    std::ofstream(next) << text;
+    ASSERT_EQ(std::rename(next.c_str(), tokens_path_.c_str()), 0);
+  }
+
+  const std::string tokens_path_ = absl::StrCat(
+      ::testing::TempDir(), "/service-host-tokens-", getpid(), "-",
+      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::unique_ptr<auth::TokenFile> tokens_;
   ManualClock clock_{absl::FromUnixSeconds(1707379200)};
   std::atomic<bool> db_up_{true};
   std::unique_ptr<ServiceHost> host_;
@@ -132,6 +152,58 @@ TEST_F(ServiceHostTest, ClockAdminAuthenticatesAndAdvances) {
   EXPECT_EQ(FromProto(resp.now()),
             absl::FromUnixSeconds(1707379200) + absl::Hours(16));
   EXPECT_EQ(clock_.Now(), FromProto(resp.now()));
+}
+
+TEST_F(ServiceHostTest, ReloadedTokensApplyToTheNextCall) {
+  v1::AdvanceClockResponse resp;
+  ASSERT_TRUE(AdvanceBy(absl::Hours(1), "center-token-0001", &resp).ok());
+  // 第二位中心审核员 joins, the first one leaves.
+  WriteTokens("center-token-0002 CENTER_STAFF   # 第二位审核员\n"
+              "agent-token-00001 CALL_AGENT\n");
+  EXPECT_EQ(*tokens_->ReloadIfChanged(), true);
+  EXPECT_TRUE(AdvanceBy(absl::Hours(1), "center-token-0002", &resp).ok());
+  EXPECT_EQ(AdvanceBy(absl::Hours(1), "center-token-0001", &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // A broken file is refused; the calls go on with the tokens in use.
+  WriteTokens("center-token-0003 CENTER_STAFF\nshort ROLE\n");
+  EXPECT_FALSE(tokens_->ReloadIfChanged().ok());
+  EXPECT_TRUE(AdvanceBy(absl::Hours(1), "center-token-0002", &resp).ok());
+  EXPECT_EQ(AdvanceBy(absl::Hours(1), "center-token-0003", &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+// One access-log line per call at info level, OK ones included: method,
+// code, latency and the admitted principal's role; never the token.
+TEST_F(ServiceHostTest, AccessLogHasOneLinePerCallWithTheRole) {
+  v1::AdvanceClockResponse resp;
+  ::testing::internal::CaptureStderr();
+  const bool ok = AdvanceBy(absl::Hours(1), "center-token-0001", &resp).ok();
+  (void)AdvanceBy(absl::Hours(1), "wrong-token-xx", &resp);
+  (void)AdvanceBy(absl::Hours(1), "agent-token-00001", &resp);
+  (void)Health("");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(ok);
+  std::vector<std::string> rpc_lines;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, "\"event\":\"rpc\"")) {
+      rpc_lines.emplace_back(line);
+    }
+  }
+  ASSERT_EQ(rpc_lines.size(), 3u) << log;  // health checks are not logged
+  for (const std::string& line : rpc_lines) {
+    EXPECT_THAT(line, HasSubstr("\"level\":\"info\""));
+    EXPECT_THAT(line,
+                HasSubstr("\"method\":\"/hotline.v1.ClockAdmin/AdvanceClock\""));
+    EXPECT_THAT(line, ::testing::ContainsRegex("\"ms\":\"[0-9.e-]+\""));
+  }
+  EXPECT_THAT(rpc_lines[0], HasSubstr("\"code\":\"OK\""));
+  EXPECT_THAT(rpc_lines[0], HasSubstr("\"role\":\"CENTER_STAFF\""));
+  EXPECT_THAT(rpc_lines[1], HasSubstr("\"code\":\"UNAUTHENTICATED\""));
+  EXPECT_THAT(rpc_lines[1], HasSubstr("\"role\":\"-\""));
+  EXPECT_THAT(rpc_lines[2], HasSubstr("\"code\":\"PERMISSION_DENIED\""));
+  EXPECT_THAT(rpc_lines[2], HasSubstr("\"role\":\"CALL_AGENT\""));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("token-0")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("Bearer")));
 }
 
 class ServiceHostMetricsTest : public ServiceHostTest {

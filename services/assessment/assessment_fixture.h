@@ -53,6 +53,7 @@ class AssessmentTest : public ::testing::Test {
     req.set_request_id(request_id);
     req.set_ticket_id(ticket);
     req.set_reached(reached);
+    if (!reached) req.set_callback(v1::CALLBACK_OUTCOME_NOT_REACHED);
     req.set_satisfaction(s);
     req.set_resolved(resolved);
     req.set_comment(reached ? "市民表示问题已处理" : "三次拨打均无人接听");

@@ -348,6 +348,34 @@ TEST_F(AssessmentTest, EvaluationRules) {
   EXPECT_EQ(Evaluate("e1", "T1", false, v1::SATISFACTION_SATISFIED, false, &r)
                 .error_code(),
             grpc::INVALID_ARGUMENT);
+  // A request that does not say whether the caller was reached is refused
+  // (it used to record a final "not reached"); a contradiction too.
+  {
+    v1::RecordEvaluationRequest req;
+    req.set_request_id("e-empty");
+    req.set_ticket_id("T1");
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kEvaluatorToken);
+    grpc::Status empty = stub_->RecordEvaluation(&ctx, req, &r);
+    EXPECT_EQ(empty.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StartsWith(empty.error_message(), "callback:"))
+        << empty.error_message();
+    req.set_reached(true);
+    req.set_callback(v1::CALLBACK_OUTCOME_NOT_REACHED);
+    grpc::ClientContext ctx2;
+    ServiceUnderTest::Authorize(&ctx2, kEvaluatorToken);
+    grpc::Status contradiction = stub_->RecordEvaluation(&ctx2, req, &r);
+    EXPECT_EQ(contradiction.error_code(), grpc::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StartsWith(contradiction.error_message(), "reached:"))
+        << contradiction.error_message();
+    // callback = REACHED alone (a newer client) needs a satisfaction.
+    req.set_reached(false);
+    req.set_callback(v1::CALLBACK_OUTCOME_REACHED);
+    grpc::ClientContext ctx3;
+    ServiceUnderTest::Authorize(&ctx3, kEvaluatorToken);
+    EXPECT_EQ(stub_->RecordEvaluation(&ctx3, req, &r).error_code(),
+              grpc::INVALID_ARGUMENT);
+  }
   // Unknown order; order without an approved reply.
   EXPECT_EQ(Evaluate("e1", "T404", true, v1::SATISFACTION_SATISFIED, true, &r)
                 .error_code(),

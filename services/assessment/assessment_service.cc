@@ -43,6 +43,28 @@ bool ValidId(absl::string_view s) {
   return true;
 }
 
+// Whether the evaluation says the caller was reached: `callback`, or the
+// older `reached = true`. A request that states neither is refused rather
+// than recorded as "not reached", which would be final.
+absl::StatusOr<bool> CallbackReached(const v1::RecordEvaluationRequest& req) {
+  switch (req.callback()) {
+    case v1::CALLBACK_OUTCOME_REACHED:
+      return true;
+    case v1::CALLBACK_OUTCOME_NOT_REACHED:
+      if (req.reached()) {
+        return absl::InvalidArgumentError(
+            "reached: true contradicts callback NOT_REACHED");
+      }
+      return false;
+    case v1::CALLBACK_OUTCOME_UNSPECIFIED:
+      if (req.reached()) return true;  // clients from before `callback`
+      return absl::InvalidArgumentError(
+          "callback: required — REACHED (with satisfaction) or NOT_REACHED");
+    default:
+      return absl::InvalidArgumentError("callback: unknown value");
+  }
+}
+
 // Lower-case [a-z0-9][a-z0-9._-]*, 1–max_len chars (unit ids, category
 // codes).
 bool ValidCode(absl::string_view s, size_t max_len) {
@@ -139,18 +161,19 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           if (!v1::Satisfaction_IsValid(req->satisfaction())) {
             return absl::InvalidArgumentError("satisfaction: unknown value");
           }
-          if (req->reached() &&
+          ASSIGN_OR_RETURN(const bool reached, CallbackReached(*req));
+          if (reached &&
               req->satisfaction() == v1::SATISFACTION_UNSPECIFIED) {
             return absl::InvalidArgumentError(
                 "satisfaction: required when the caller was reached");
           }
-          if (!req->reached() &&
+          if (!reached &&
               req->satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
             return absl::InvalidArgumentError(
                 "satisfaction: must be unspecified when the caller was not "
                 "reached");
           }
-          if (!req->reached() && req->resolved()) {
+          if (!reached && req->resolved()) {
             return absl::InvalidArgumentError(
                 "resolved: must be false when the caller was not reached");
           }
@@ -175,7 +198,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           in.request_id = req->request_id();
           in.request_hash = Fnv64(Deterministic(*req));
           in.ticket_id = req->ticket_id();
-          in.reached = req->reached();
+          in.reached = reached;
           in.satisfaction = req->satisfaction();
           in.resolved = req->resolved();
           in.comment = req->comment();

@@ -596,8 +596,28 @@ bool IsHandlingDue(v1::ClockKind kind) {
 
 }  // namespace
 
+std::string NamedUnitOf(const v1::TicketEvent& e) {
+  switch (e.payload_case()) {
+    case v1::TicketEvent::kDispatched:
+      return e.dispatched().unit_id();
+    case v1::TicketEvent::kRedispatched:
+      return e.redispatched().dispatch().unit_id();
+    case v1::TicketEvent::kAccepted:
+      return e.accepted().unit_id();
+    case v1::TicketEvent::kForwarded:
+      return e.forwarded().to_unit_id();
+    default:
+      return "";
+  }
+}
+
 std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
-                                                v1::TicketStatus current) {
+                                                v1::TicketStatus current,
+                                                const UnitNamer& name_of) {
+  auto name = [&](const std::string& unit_id) -> std::string {
+    std::string n = name_of ? name_of(unit_id) : "";
+    return n.empty() ? "承办单位" : n;
+  };
   ProgressUpdate u;
   using v1::TicketEvent;
   switch (e.payload_case()) {
@@ -608,14 +628,15 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       for (const auto& co : e.dispatched().co_unit_ids())
         u.held_units.push_back(co);
       u.unit_id = e.dispatched().unit_id();
-      u.note = absl::StrCat("已交办至 ", e.dispatched().unit_id());
+      u.note = absl::StrCat("已交办至", name(e.dispatched().unit_id()));
       break;
     case TicketEvent::kRedispatched:
       u.status = v1::TICKET_STATUS_DISPATCHED;
       u.holder = e.redispatched().dispatch().unit_id();
       u.held_units.push_back(e.redispatched().dispatch().unit_id());
       u.unit_id = e.redispatched().dispatch().unit_id();
-      u.note = absl::StrCat("已改派至 ", e.redispatched().dispatch().unit_id());
+      u.note = absl::StrCat("已改派至",
+                            name(e.redispatched().dispatch().unit_id()));
       break;
     case TicketEvent::kAccepted:
       u.held_units.push_back(e.accepted().unit_id());
@@ -623,19 +644,19 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       if (e.accepted().as_co_unit()) {
         // A co-unit acknowledging its part: the holder and the status stay
         // as routing keeps them.
-        u.note = absl::StrCat(e.accepted().unit_id(), " 已签收（协办）");
+        u.note = absl::StrCat(name(e.accepted().unit_id()), "已签收（协办）");
         break;
       }
       u.status = v1::TICKET_STATUS_ACCEPTED;
       u.holder = e.accepted().unit_id();
-      u.note = absl::StrCat(e.accepted().unit_id(), " 已签收，正在办理");
+      u.note = absl::StrCat(name(e.accepted().unit_id()), "已签收，正在办理");
       break;
     case TicketEvent::kForwarded:
       u.status = v1::TICKET_STATUS_FORWARDED;
       u.holder = e.forwarded().to_unit_id();
       u.held_units.push_back(e.forwarded().to_unit_id());
       u.unit_id = e.forwarded().to_unit_id();
-      u.note = absl::StrCat("已流转至 ", e.forwarded().to_unit_id());
+      u.note = absl::StrCat("已流转至", name(e.forwarded().to_unit_id()));
       break;
     case TicketEvent::kReturned:
       u.status = v1::TICKET_STATUS_RETURNED;
@@ -736,6 +757,7 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
   for (const v1::Unit& u : units) by_id[u.unit_id()] = &u;
   Places p;
   for (const v1::Unit& u : units) {
+    if (!u.name().empty()) p.names[u.unit_id()] = u.name();
     if (!u.active()) continue;
     if (u.kind() == v1::UNIT_KIND_TOWN_STREET) {
       p.towns[u.unit_id()] = u.name();

@@ -6,6 +6,7 @@
 // ticket number, and how other services' events move an order's status.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,9 +36,12 @@ struct Places {
   // another village/community); may lack communities stored before it was
   // kept (their town then stands for it).
   absl::flat_hash_map<std::string, std::string> parents;
+  // Every unit of the directory (any kind, active or not) → its official
+  // name, for the caller-facing progress.
+  absl::flat_hash_map<std::string, std::string> names;
   bool operator==(const Places& o) const {
     return towns == o.towns && communities == o.communities &&
-           parents == o.parents;
+           parents == o.parents && names == o.names;
   }
 };
 
@@ -56,7 +60,7 @@ std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is
-// resolved to the town/street above them.
+// resolved to the town/street above them. `names` has every unit.
 Places PlacesFromUnits(const std::vector<v1::Unit>& units);
 
 // The matter taxonomy and the places, loaded from intake's tables.
@@ -210,10 +214,20 @@ struct ProgressUpdate {
   std::string note;                     // caller-facing; "" = no entry
   std::string unit_id;                  // unit of the progress entry
 };
+// The unit a caller-facing note of `event` names (dispatch, re-dispatch,
+// accept, forward); "" for other events.
+std::string NamedUnitOf(const v1::TicketEvent& event);
+
+// The official name of a unit of the directory; "" when unknown.
+using UnitNamer = std::function<std::string(const std::string& unit_id)>;
+
 // nullopt for events that do not concern the caller's view. A MERGED order
-// keeps its status (it follows its original).
-std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& event,
-                                                v1::TicketStatus current);
+// keeps its status (it follows its original). Notes name units by
+// `name_of` (the caller never sees a unit id); a unit without a known name
+// is "承办单位".
+std::optional<ProgressUpdate> ProgressFromEvent(
+    const v1::TicketEvent& event, v1::TicketStatus current,
+    const UnitNamer& name_of = nullptr);
 
 const char* StatusName(v1::TicketStatus status);  // "RECEIVED", ...
 bool IsClosed(v1::TicketStatus status);           // CLOSED, CLOSED_AT_INTAKE

@@ -248,6 +248,47 @@ TEST(PlacesTest, CommunitiesResolveToTheirTownThroughTheTree) {
   EXPECT_EQ(p.communities.size(), 2u);
   EXPECT_EQ(p.communities.at("vill.qiaotou"), "town.longshui");
   EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
+  // Every unit is named, whatever its kind or state.
+  EXPECT_EQ(p.names.size(), units.size());
+  EXPECT_EQ(p.names.at("town.longshui"), "龙水镇");
+  EXPECT_TRUE(p.names.contains("dept.urban"));
+  EXPECT_TRUE(p.names.contains("town.closed"));
+}
+
+// What the caller reads names units by their names, never by ids.
+TEST(IntakeRulesTest, ProgressNamesUnits) {
+  const absl::flat_hash_map<std::string, std::string> names = {
+      {"town.longshui", "龙水镇人民政府"},
+      {"comm.longshui.nanshan", "龙水镇南山社区居委会"},
+      {"dept.urban", "重庆市大足区城市管理局"}};
+  const UnitNamer name_of = [&](const std::string& id) {
+    auto it = names.find(id);
+    return it == names.end() ? std::string() : it->second;
+  };
+  v1::TicketEvent e;
+  e.mutable_dispatched()->set_unit_id("town.longshui");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_RECEIVED, name_of)->note,
+            "已交办至龙水镇人民政府");
+  e.Clear();
+  e.mutable_accepted()->set_unit_id("town.longshui");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED, name_of)->note,
+            "龙水镇人民政府已签收，正在办理");
+  e.Clear();
+  e.mutable_forwarded()->set_to_unit_id("comm.longshui.nanshan");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_ACCEPTED, name_of)->note,
+            "已流转至龙水镇南山社区居委会");
+  e.Clear();
+  e.mutable_redispatched()->mutable_dispatch()->set_unit_id("dept.urban");
+  auto u = ProgressFromEvent(e, v1::TICKET_STATUS_RETURNED, name_of);
+  EXPECT_EQ(u->note, "已改派至重庆市大足区城市管理局");
+  EXPECT_EQ(u->unit_id, "dept.urban");  // the record keeps the id
+  // A unit intake has no name for yet is "the handling unit", not its id.
+  e.Clear();
+  e.mutable_dispatched()->set_unit_id("sec.new");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_RECEIVED, name_of)->note,
+            "已交办至承办单位");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_RECEIVED)->note,
+            "已交办至承办单位");
 }
 
 TEST(PlacesTest, CreateTicketNamesAKnownTownAndACommunityInIt) {

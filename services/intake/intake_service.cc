@@ -777,6 +777,14 @@ class IntakeComponent final : public runtime::Component {
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool,
         [this](db::Connection& conn, const v1::TicketEvent& e) {
+          // A unit the caller's progress is to name but intake has no name
+          // for (e.g. the directory was loaded since intake last read it):
+          // read the directory first (at most once per min_gap).
+          const std::string unit = NamedUnitOf(e);
+          if (follower_ != nullptr && !unit.empty() &&
+              !catalog_.Get()->places.names.contains(unit)) {
+            follower_->RefreshForUnknownPlace();
+          }
           return store_.ApplyEvent(conn, e);
         },
         ctx.config.service_name);

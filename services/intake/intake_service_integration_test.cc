@@ -1265,6 +1265,41 @@ TEST_F(IntakeDirectoryTest,
             1);
 }
 
+// The caller's progress names units by the directory's names, never ids.
+TEST_F(IntakeDirectoryTest, ProgressNamesUnitsByTheirNames) {
+  v1::CreateTicketRequest req = Request("names-1");
+  req.mutable_location()->set_town_code("town.longshui");
+  v1::CreateTicketResponse created;
+  ASSERT_TRUE(Create(req, &created).ok());
+  const std::string id = created.ticket().ticket_id();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM unit_name"), 8);  // every kind
+  Dispatch(id, "dept.urban");
+  v1::TicketEvent e;
+  e.set_ticket_id(id);
+  e.mutable_accepted()->set_unit_id("dept.urban");
+  Publish("routing", e);
+  v1::Ticket t;
+  ASSERT_TRUE(Get(id, &t, kAgentToken).ok());
+  ASSERT_EQ(t.progress_size(), 3);
+  EXPECT_EQ(t.progress(1).note(), "已交办至区城市管理局");
+  EXPECT_EQ(t.progress(2).note(), "区城市管理局已签收，正在办理");
+  for (const auto& p : t.progress()) {
+    EXPECT_THAT(p.note(), ::testing::Not(HasSubstr("dept.")));
+  }
+  // A unit added to the directory after intake read it: intake reads the
+  // directory again before it writes the note.
+  AddUnit("sec.urban.shirong", "区城市管理局市容环境卫生管理科",
+          v1::UNIT_KIND_SECTION, "dept.urban");
+  e.Clear();
+  e.set_ticket_id(id);
+  e.mutable_forwarded()->set_from_unit_id("dept.urban");
+  e.mutable_forwarded()->set_to_unit_id("sec.urban.shirong");
+  Publish("routing", e);
+  ASSERT_TRUE(Get(id, &t, kAgentToken).ok());
+  ASSERT_EQ(t.progress_size(), 4);
+  EXPECT_EQ(t.progress(3).note(), "已流转至区城市管理局市容环境卫生管理科");
+}
+
 TEST_F(IntakeDirectoryTest, TheLastDirectoryReadStaysWhileRoutingIsAway) {
   routing_.reset();  // routing stops
   EXPECT_TRUE(CreateAt("away-1", "town.xinqiao", "comm.xinqiao.dongyuan").ok());

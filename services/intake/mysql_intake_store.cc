@@ -121,6 +121,11 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
       if (!parent.empty()) c.places.parents[code] = std::move(parent);
     }
   }));
+  ASSIGN_OR_RETURN(auto ns, conn->Query("SELECT unit_id, name FROM unit_name"));
+  RETURN_IF_ERROR(conn->Guard("read unit names", [&] {
+    while (ns->next())
+      c.places.names[std::string(ns->getString(1))] = ns->getString(2);
+  }));
   return c;
 }
 
@@ -135,9 +140,19 @@ absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
         "(", Quote(code), ",", Quote(town), ",",
         Quote(parent == places.parents.end() ? "" : parent->second), ")"));
   }
+  std::vector<std::string> names;
+  for (const auto& [id, name] : places.names) {
+    names.push_back(absl::StrCat("(", Quote(id), ",", Quote(name), ")"));
+  }
   return db::RunInTransaction(*pool_, [&](db::Connection& conn) {
     RETURN_IF_ERROR(conn.Execute("DELETE FROM town"));
     RETURN_IF_ERROR(conn.Execute("DELETE FROM community"));
+    RETURN_IF_ERROR(conn.Execute("DELETE FROM unit_name"));
+    if (!names.empty()) {
+      RETURN_IF_ERROR(conn.Execute(
+          absl::StrCat("INSERT INTO unit_name (unit_id, name) VALUES ",
+                       absl::StrJoin(names, ","))));
+    }
     if (!towns.empty()) {
       RETURN_IF_ERROR(conn.Execute(absl::StrCat(
           "INSERT INTO town (code, name) VALUES ", absl::StrJoin(towns, ","))));
@@ -909,8 +924,21 @@ absl::Status MysqlIntakeStore::ApplyEvent(db::Connection& conn,
     return absl::NotFoundError(
         absl::StrCat("ticket ", event.ticket_id(), " is unknown to intake"));
   }
+  // Units are named as intake last read them from routing's directory.
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * name_query,
+      conn.Prepare("SELECT name FROM unit_name WHERE unit_id = ?"));
+  const UnitNamer name_of = [&](const std::string& unit_id) {
+    absl::StatusOr<std::string> name =
+        conn.Guard("read unit name", [&]() -> std::string {
+          name_query->setString(1, unit_id);
+          std::unique_ptr<sql::ResultSet> rs(name_query->executeQuery());
+          return rs->next() ? std::string(rs->getString(1)) : std::string();
+        });
+    return name.ok() ? *name : std::string();  // unnamed: "承办单位"
+  };
   std::optional<ProgressUpdate> u =
-      ProgressFromEvent(event, rec->ticket.status());
+      ProgressFromEvent(event, rec->ticket.status(), name_of);
   if (!u) return absl::OkStatus();
   const absl::Time at = FromProto(event.occurred_at());
   const v1::TicketStatus status = u->status.value_or(rec->ticket.status());

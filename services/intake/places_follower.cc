@@ -26,9 +26,11 @@ class RoutingPlacesSource final : public PlacesSource {
 
   absl::StatusOr<Places> Fetch() override {
     std::vector<v1::Unit> units;
+    // Every unit, retired ones included: towns/streets and villages/
+    // communities for locations (active ones, PlacesFromUnits), the names of
+    // all for the caller-facing progress.
     v1::ListUnitsRequest req;
-    req.add_kinds(v1::UNIT_KIND_TOWN_STREET);
-    req.add_kinds(v1::UNIT_KIND_VILLAGE_COMMUNITY);
+    req.set_include_inactive(true);
     req.mutable_page()->set_page_size(500);
     do {
       grpc::ClientContext ctx;

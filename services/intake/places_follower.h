@@ -4,6 +4,9 @@
 // communities a location may name (DESIGN.md §2 rule 1, issue "location must
 // name a known town/street of the directory once routing has it").
 //
+// It also keeps the name of every unit, so that the caller-facing progress
+// names units ("已交办至龙水镇人民政府"), not their ids.
+//
 // PlacesFollower reads them from a PlacesSource (routing's
 // DirectoryService.ListUnits over gRPC in production) when the service
 // starts, every `interval` after that, and at once when a request names a

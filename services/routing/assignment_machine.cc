@@ -590,6 +590,16 @@ absl::StatusOr<Transition> AssignmentMachine::Reply(const AssignmentState& s,
     return absl::InvalidArgumentError(
         "contact: a confidential order or report is answered VIA_CENTER");
   }
+  // Nobody reaches a caller about an order before the hotline received it.
+  if (s.view.has_received_at() &&
+      cmd.contacted_at < FromProto(s.view.received_at())) {
+    const absl::TimeZone cst = absl::FixedTimeZone(8 * 3600);
+    constexpr char kLocal[] = "%Y-%m-%d %H:%M:%S +08:00";
+    return absl::InvalidArgumentError(absl::StrCat(
+        "contacted_at: ", absl::FormatTime(kLocal, cmd.contacted_at, cst),
+        " is before the order was received (",
+        absl::FormatTime(kLocal, FromProto(s.view.received_at()), cst), ")"));
+  }
   Transition t = Begin(s, now);
   auto& v = t.after.view;
   v.set_status(v1::TICKET_STATUS_REPLIED);

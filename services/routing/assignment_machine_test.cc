@@ -1,5 +1,6 @@
 #include "services/routing/assignment_machine.h"
 
+#include "absl/strings/match.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -49,6 +50,25 @@ class MachineTest : public ::testing::Test {
   AssignmentMachine m_;
   AssignmentState s_;
 };
+
+// A reply cannot say the caller was reached before the hotline received the
+// order; nothing changes (the validation of the request refuses the future).
+TEST_F(MachineTest, ReplyContactedBeforeReceivedIsRefused) {
+  Apply(m_.Dispatch(s_, To("town.longshui"), now_));
+  Apply(m_.Accept(s_, "town.longshui", now_));
+  ReplyCommand early = Answer();
+  early.contacted_at = now_ - absl::Minutes(1);
+  auto t = m_.Reply(s_, "town.longshui", early, now_ + absl::Hours(2));
+  ASSERT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StartsWith(t.status().message(), "contacted_at: "))
+      << t.status();
+  EXPECT_THAT(t.status().message(), HasSubstr("before the order was received"));
+  EXPECT_THAT(t.status().message(), HasSubstr("2024-02-08 08:00:00 +08:00"));
+  EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_ACCEPTED);
+  // The very instant of receipt is fine.
+  Apply(m_.Reply(s_, "town.longshui", Answer(), now_ + absl::Hours(2)));
+  EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_REPLIED);
+}
 
 TEST_F(MachineTest, FullLifeDownAndBack) {
   EXPECT_EQ(s_.view.status(), v1::TICKET_STATUS_RECEIVED);

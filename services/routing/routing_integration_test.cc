@@ -147,7 +147,8 @@ class RoutingIT : public ::testing::Test {
     req.set_ticket_id(ticket);
     req.set_text("已督促物业公司维修，电梯于今日恢复运行，已电话告知来电人。");
     req.set_contact(v1::REPLY_CONTACT_PHONE);
-    *req.mutable_contacted_at() = ToProto(Now() - absl::Minutes(5));
+    // Not before the order was received (its received_at is Now()).
+    *req.mutable_contacted_at() = ToProto(Now());
     auto* k = req.mutable_checks();
     k->set_policy_checked(true);
     k->set_confidentiality_checked(true);
@@ -622,6 +623,10 @@ TEST_F(RoutingIT, DispatchAcceptForwardReplyReviewApprove) {
                 grpc::StatusCode::INVALID_ARGUMENT, "checks.source_checked");
   bad = ReplyReq(t);
   *bad.mutable_contacted_at() = ToProto(Now() + absl::Hours(1));
+  ExpectRefused(RCALL(Reply, kNanshanStaff, bad, &rr),
+                grpc::StatusCode::INVALID_ARGUMENT, "contacted_at");
+  bad = ReplyReq(t);  // before the order was received
+  *bad.mutable_contacted_at() = ToProto(Now() - absl::Hours(24 * 365));
   ExpectRefused(RCALL(Reply, kNanshanStaff, bad, &rr),
                 grpc::StatusCode::INVALID_ARGUMENT, "contacted_at");
   bad = ReplyReq(t);

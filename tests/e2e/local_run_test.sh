@@ -3,14 +3,17 @@
 # binaries this build made) brings MariaDB and all four services up, and each
 # reports SERVING over the standard gRPC health protocol, checked by
 # deploy/local/health.py — python3-grpcio, a client that shares no code with
-# the services. Then deploy/local/stop.sh stops everything.
+# the services. Every "try it" line run.sh prints runs and succeeds (TICKET:
+# an order of the sample), each role's token line yields exactly one token,
+# and the services re-read the token file on SIGHUP and on change. Then
+# deploy/local/stop.sh stops everything.
 #   local_run_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 src=$1 build=$2
 state=$(mktemp -d /tmp/hotline-run-test.XXXXXX)
 cleanup() {
   HOTLINE_STATE_DIR=$state bash "$src/deploy/local/stop.sh" || true
-  rm -rf "$state"
+  [[ -n ${KEEP_STATE:-} ]] || rm -rf "$state"
 }
 trap cleanup EXIT
 
@@ -34,6 +37,10 @@ print(*bases)
 PY
 )
 
+# A token file from an earlier run, with a line of the operator's own: it
+# keeps its lines and gains the ones it lacks.
+printf '%s\n' "operator-own-token-1 AUDITOR" "earlier-intake-token SERVICE intake" \
+  >"$state/tokens"
 # The first run plays the sample month (hotline-sim), here with 4 orders a
 # working day to stay quick.
 HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
@@ -45,7 +52,7 @@ grep -Eq 'replies [1-9]' "$state/sample-month.txt"
 # The next run returns the services to the system clock (the rest below).
 HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
   HOTLINE_PORT_BASE=$grpc_base HOTLINE_METRICS_BASE=$metrics_base \
-  bash "$src/deploy/local/run.sh" >/dev/null
+  bash "$src/deploy/local/run.sh" | tee "$state/run.out"
 
 addresses=()
 for i in 1 2 3 4; do addresses+=("127.0.0.1:$((grpc_base + i))"); done
@@ -94,3 +101,81 @@ token_of() { awk -v r="$1" '$2==r{print $1; exit}' "$state/tokens"; }
   --concurrency 2 --settle 60s --state_dir "$state" \
   --json_out "$state/pipeline.json"
 grep -q '"complete":' "$state/pipeline.json"
+
+# Every role has its token line, the second reviewer included.
+for want in "CENTER_STAFF" "CALL_AGENT" "EVALUATOR" "AUDITOR" "CHANNEL_GATEWAY" \
+    "UNIT_STAFF town.longshui" "UNIT_STAFF comm.longshui.nanshan" \
+    "UNIT_STAFF dept.urban" "UNIT_LEAD town.longshui" "UNIT_LEAD dept.urban"; do
+  grep -q " $want\$" "$state/tokens" || { echo "no token line \"$want\""; exit 1; }
+done
+[[ $(awk '$2=="CENTER_STAFF"' "$state/tokens" | wc -l) -ge 2 ]]
+grep -qx "operator-own-token-1 AUDITOR" "$state/tokens"
+grep -qx "earlier-intake-token SERVICE intake" "$state/tokens"
+
+# Every "try it" line, in order, as a reader would paste it: exports set the
+# token (exactly one, no line break), hotlinectl lines must exit 0.
+ctl=$build/tools/hotlinectl/hotlinectl
+export HOTLINE_INTAKE_ADDR=${addresses[0]} HOTLINE_ROUTING_ADDR=${addresses[1]}
+export HOTLINE_DEADLINE_ADDR=${addresses[2]} HOTLINE_ASSESSMENT_ADDR=${addresses[3]}
+ticket=$(HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" --json queue |
+  /usr/bin/python3 -c 'import json, sys; a = json.load(sys.stdin)["items"][0]["assignment"]; print(a.get("ticket_id") or a["ticketId"])')
+[[ -n $ticket ]]
+tried=0 failed=0
+while IFS= read -r line; do
+  line=${line#"${line%%[![:space:]]*}"}  # leading blanks
+  case $line in
+    "export HOTLINE_TOKEN="*)
+      eval "$line"
+      if [[ -z $HOTLINE_TOKEN || $HOTLINE_TOKEN == *[[:space:]]* ]]; then
+        echo "FAILED: \"$line\" does not yield exactly one token"; failed=$((failed + 1))
+      fi ;;
+    "export HOTLINE_"*"_ADDR="*) eval "$line" ;;
+    "hotlinectl "*)
+      cmd=${line//TICKET/$ticket}
+      tried=$((tried + 1))
+      if ! eval "\"\$ctl\"${cmd#hotlinectl}" >"$state/try.out" 2>&1; then
+        echo "FAILED: $line"; cat "$state/try.out"; failed=$((failed + 1))
+      fi ;;
+  esac
+done < <(sed -n '/^Try it with hotlinectl/,$p' "$state/run.out")
+echo "try it: $tried hotlinectl lines run, $failed failed"
+[[ $tried -ge 10 && $failed -eq 0 ]]
+
+# The caller's view of the order the lines dispatched and forwarded names
+# the units (data/directory/dazu_sample.csv), never their ids.
+for i in $(seq 1 50); do  # routing's events reach intake within moments
+  HOTLINE_TOKEN=$(token_of CALL_AGENT) "$ctl" --json get "ticket_id=$ticket" >"$state/ticket.json"
+  if grep -q '已流转至龙水镇南山社区居委会' "$state/ticket.json"; then break; fi
+  sleep 0.2
+done
+grep -q '"已交办至龙水镇人民政府"' "$state/ticket.json"
+grep -q '"龙水镇人民政府已签收，正在办理"' "$state/ticket.json"
+grep -q '已流转至龙水镇南山社区居委会' "$state/ticket.json"
+if grep -q '"note": "[^"]*town\.longshui' "$state/ticket.json"; then
+  echo "a progress note names a unit by its id"; cat "$state/ticket.json"; exit 1
+fi
+
+# The token file is re-read without a restart: a line appended is picked up
+# by the poll, SIGHUP re-reads at once, a broken file keeps the old tokens.
+late=late-staff-$RANDOM$RANDOM
+echo "$late UNIT_STAFF town.longshui" >>"$state/tokens"
+for i in $(seq 1 50); do  # the poll runs every 3 s
+  if HOTLINE_TOKEN=$late "$ctl" worklist >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+HOTLINE_TOKEN=$late "$ctl" worklist >/dev/null
+grep -q '"event":"tokens.reloaded"' "$state/logs/routing.log"
+cp "$state/tokens" "$state/tokens.good"
+echo "not-a-token-line" >>"$state/tokens"
+kill -HUP "$(cat "$state/run/routing.pid")"
+for i in $(seq 1 50); do
+  if grep -q '"event":"tokens.reload_failed"' "$state/logs/routing.log"; then break; fi
+  sleep 0.2
+done
+grep -q '"event":"tokens.reload_failed"' "$state/logs/routing.log"
+HOTLINE_TOKEN=$late "$ctl" worklist >/dev/null  # the old tokens still work
+mv "$state/tokens.good" "$state/tokens"
+# One access-log line per RPC, successful ones too, with the role.
+grep -q '"event":"rpc".*"code":"OK".*"role":"UNIT_STAFF"' "$state/logs/routing.log"
+if grep -q "$late" "$state/logs/"*.log; then echo "a token reached a log"; exit 1; fi
+echo "local run: try-it lines, token reload and access log checked"

@@ -295,10 +295,10 @@ const Examples& All() {
       // ------------------------------------------------------ assessment
       {"evaluate",
        {{"a callback that reached the caller",
-         "hotlinectl evaluate ticket_id=TICKET_ID reached=true "
+         "hotlinectl evaluate ticket_id=TICKET_ID callback=reached "
          "satisfaction=satisfied resolved=true comment=\"路灯已修好\""},
         {"a caller not reached",
-         "hotlinectl evaluate ticket_id=TICKET_ID reached=false "
+         "hotlinectl evaluate ticket_id=TICKET_ID callback=not_reached "
          "comment=\"三次未接通\""}}},
       {"scorecard",
        {{"a town's November",

@@ -1124,7 +1124,8 @@ absl::Status Simulator::Execute(const Task& t) {
       v1::RecordEvaluationRequest req;
       req.set_request_id(NextId());
       req.set_ticket_id(o.ticket_id);
-      req.set_reached(reached);
+      req.set_callback(reached ? v1::CALLBACK_OUTCOME_REACHED
+                               : v1::CALLBACK_OUTCOME_NOT_REACHED);
       if (reached) {
         const v1::Satisfaction sat =
             x < p.p_satisfied ? v1::SATISFACTION_SATISFIED
