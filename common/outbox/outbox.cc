@@ -838,8 +838,8 @@ absl::Status Inbox::ApplyBatch(
   }
   absl::MutexLock lock(&batch_mu_);
   size_t failed = events.size();
-  absl::Status status = db::RunInTransaction(
-      *pool_, [&](db::Connection& conn) -> absl::Status {
+  absl::Status status =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
         failed = events.size();  // a retried run starts afresh
         // The rows in chunks of powers of two (≤ 9 distinct statements
         // prepared per session whatever the batch sizes). A row seen before
@@ -878,10 +878,10 @@ absl::Status Inbox::ApplyBatch(
           if (previous == position.end()) {
             order = CheckOrder(conn, event, consumer_);
           } else if (previous->second > i) {
-            order = absl::FailedPreconditionError(absl::StrCat(
-                event.producer(), " seq ", event.seq(), " of ",
-                event.ticket_id(), " before seq ", event.seq() - 1,
-                " in the same batch"));
+            order = absl::FailedPreconditionError(
+                absl::StrCat(event.producer(), " seq ", event.seq(), " of ",
+                             event.ticket_id(), " before seq ", event.seq() - 1,
+                             " in the same batch"));
           }  // else: applied above in this transaction
           if (!order.ok()) {
             failed = i;

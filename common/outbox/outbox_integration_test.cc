@@ -521,7 +521,8 @@ TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
 // the batch than seq n must still count as a gap, even for a handler that
 // does not check the order itself; nothing of the refused part is applied,
 // and the watermark is recorded only with a batch acknowledged whole.
-TEST_F(OutboxTest, ABatchAppliesNoEventBeforeItsPredecessorAndWatermarksOnlyWhole) {
+TEST_F(OutboxTest,
+       ABatchAppliesNoEventBeforeItsPredecessorAndWatermarksOnlyWhole) {
   ASSERT_TRUE(consumer_schema_
                   ->Execute("CREATE TABLE applied_order (n INT AUTO_INCREMENT "
                             "PRIMARY KEY, ticket_id VARCHAR(64), seq BIGINT) "
@@ -592,20 +593,20 @@ TEST_F(OutboxTest, ABatchAppliesNoEventBeforeItsPredecessorAndWatermarksOnlyWhol
 
   // Resent in order: one transaction, all acknowledged, the promise kept.
   resp.Clear();
-  ASSERT_TRUE(publish({event("大桥", 1), event("大桥", 2), event("黄村", 2)},
-                      &resp)
-                  .ok());
+  ASSERT_TRUE(
+      publish({event("大桥", 1), event("大桥", 2), event("黄村", 2)}, &resp)
+          .ok());
   EXPECT_EQ(resp.acknowledged_event_ids_size(), 3);
-  EXPECT_EQ(order(), (std::vector<std::string>{"黄村:1", "大桥:1", "大桥:2",
-                                               "黄村:2"}));
+  EXPECT_EQ(order(),
+            (std::vector<std::string>{"黄村:1", "大桥:1", "大桥:2", "黄村:2"}));
   EXPECT_EQ(Watermark(*consumer_), promise);
 
   // Seen before, with one new event at the end: the repeats are acknowledged
   // without effect, the new one applied once.
   resp.Clear();
-  ASSERT_TRUE(publish({event("大桥", 2), event("黄村", 2), event("黄村", 3)},
-                      &resp)
-                  .ok());
+  ASSERT_TRUE(
+      publish({event("大桥", 2), event("黄村", 2), event("黄村", 3)}, &resp)
+          .ok());
   EXPECT_EQ(resp.acknowledged_event_ids_size(), 3);
   EXPECT_EQ(order(), (std::vector<std::string>{"黄村:1", "大桥:1", "大桥:2",
                                                "黄村:2", "黄村:3"}));
