@@ -452,6 +452,167 @@ TEST_F(OutboxTest, EventAdminReportsTheLagToAuditorsOnly) {
   admin_host.Shutdown(absl::Seconds(1));
 }
 
+// A delivered batch is applied in one transaction; when one event of it is
+// refused, the events before it go again as one transaction, the bad one is
+// rejected alone, the rest applied after it, nothing twice.
+TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
+  ASSERT_TRUE(consumer_schema_
+                  ->Execute("CREATE TABLE applied_txn (ticket_id VARCHAR(64), "
+                            "seq BIGINT, txn VARCHAR(64), "
+                            "PRIMARY KEY (ticket_id, seq)) "
+                            "DEFAULT CHARSET=utf8mb4")
+                  .ok());
+  // Records, per event, its session and the session's commits so far: the
+  // same value for two events means one transaction.
+  auto handler = [](db::Connection& conn,
+                    const v1::TicketEvent& e) -> absl::Status {
+    if (e.accepted().unit_id() == "拒收单位") {
+      return absl::InvalidArgumentError("accepted.unit_id: 不受理");
+    }
+    ASSIGN_OR_RETURN(
+        auto* insert,
+        conn.Prepare("INSERT INTO applied_txn (ticket_id, seq, txn) "
+                     "SELECT ?, ?, CONCAT(CONNECTION_ID(), '/', "
+                     "VARIABLE_VALUE) FROM information_schema.SESSION_STATUS "
+                     "WHERE VARIABLE_NAME = 'COM_COMMIT'"));
+    return conn.Guard("apply", [&] {
+      insert->setString(1, e.ticket_id());
+      insert->setInt64(2, e.seq());
+      insert->executeUpdate();
+    });
+  };
+  sink_->Shutdown(absl::Seconds(1));
+  sink_->Wait();
+  inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
+  StartSink(absl::StrCat("127.0.0.1:", port_));
+  Relay& relay = AddRelay();
+
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("批-", i % 3), "龙水镇").ok());
+  }
+  Drain(relay);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_txn"), 10);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(DISTINCT txn) FROM applied_txn"),
+            1);
+
+  ASSERT_TRUE(Append("批-0", "龙水镇").ok());
+  ASSERT_TRUE(Append("批-1", "龙水镇").ok());
+  ASSERT_TRUE(Append("批-9", "拒收单位").ok());
+  ASSERT_TRUE(Append("批-2", "龙水镇").ok());
+  Drain(relay);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_txn"), 13);
+  // The two before the refused one again in one transaction, the one after
+  // it in another.
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(DISTINCT txn) FROM applied_txn"),
+            3);
+  EXPECT_EQ(Rejected(), 1);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 14);
+  // Redelivered after all (the acknowledgement lost): nothing twice.
+  ASSERT_TRUE(producer_schema_
+                  ->Execute("INSERT INTO outbox_pending (subscriber, "
+                            "outbox_id) SELECT 'deadline', id FROM outbox")
+                  .ok());
+  Drain(relay);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_txn"), 13);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 14);
+}
+
+// The inbox rows of a batch are written before the effects: seq n-1 LATER in
+// the batch than seq n must still count as a gap, even for a handler that
+// does not check the order itself; nothing of the refused part is applied,
+// and the watermark is recorded only with a batch acknowledged whole.
+TEST_F(OutboxTest,
+       ABatchAppliesNoEventBeforeItsPredecessorAndWatermarksOnlyWhole) {
+  ASSERT_TRUE(consumer_schema_
+                  ->Execute("CREATE TABLE applied_order (n INT AUTO_INCREMENT "
+                            "PRIMARY KEY, ticket_id VARCHAR(64), seq BIGINT) "
+                            "DEFAULT CHARSET=utf8mb4")
+                  .ok());
+  auto handler = [](db::Connection& conn,
+                    const v1::TicketEvent& e) -> absl::Status {
+    ASSIGN_OR_RETURN(auto* insert,
+                     conn.Prepare("INSERT INTO applied_order (ticket_id, seq) "
+                                  "VALUES (?, ?)"));
+    return conn.Guard("apply", [&] {
+      insert->setString(1, e.ticket_id());
+      insert->setInt64(2, e.seq());
+      insert->executeUpdate();
+    });
+  };
+  sink_->Shutdown(absl::Seconds(1));
+  sink_->Wait();
+  inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
+  StartSink(absl::StrCat("127.0.0.1:", port_));
+
+  auto stub = v1::EventSink::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
+  auto event = [](const std::string& ticket, int64_t seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("routing-", ticket, "-", seq));
+    e.set_ticket_id(ticket);
+    e.set_seq(seq);
+    e.set_producer("routing");
+    *e.mutable_occurred_at() = ToProto(absl::FromUnixSeconds(1707379200));
+    e.mutable_accepted()->set_unit_id("龙水镇");
+    return e;
+  };
+  const absl::Time promise = absl::FromUnixSeconds(1707379300);
+  auto publish = [&](std::vector<v1::TicketEvent> events,
+                     v1::PublishResponse* resp) {
+    v1::PublishRequest req;
+    req.set_source_service("routing");
+    for (auto& e : events) *req.add_events() = e;
+    *req.mutable_watermark() = ToProto(promise);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", kToken));
+    return stub->Publish(&ctx, req, resp);
+  };
+  auto order = [&] {
+    auto conn = consumer_->Acquire();
+    EXPECT_TRUE(conn.ok());
+    auto rs = (*conn)->Query(
+        "SELECT CONCAT(ticket_id, ':', seq) FROM applied_order ORDER BY n");
+    EXPECT_TRUE(rs.ok());
+    std::vector<std::string> out;
+    while ((*rs)->next()) out.push_back((*rs)->getString(1));
+    return out;
+  };
+
+  v1::PublishResponse resp;
+  // 大桥 2 before 大桥 1 in one batch: 黄村 1 and 大桥 2's predecessor are
+  // fine, 大桥 2 is a gap; 黄村 1 is acknowledged, the rest resent.
+  ASSERT_TRUE(publish({event("黄村", 1), event("大桥", 2), event("大桥", 1),
+                       event("黄村", 2)},
+                      &resp)
+                  .ok());
+  ASSERT_EQ(resp.acknowledged_event_ids_size(), 1);
+  EXPECT_EQ(resp.acknowledged_event_ids(0), "routing-黄村-1");
+  EXPECT_EQ(order(), std::vector<std::string>{"黄村:1"});
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 1);
+  EXPECT_FALSE(Watermark(*consumer_).has_value());
+
+  // Resent in order: one transaction, all acknowledged, the promise kept.
+  resp.Clear();
+  ASSERT_TRUE(
+      publish({event("大桥", 1), event("大桥", 2), event("黄村", 2)}, &resp)
+          .ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 3);
+  EXPECT_EQ(order(),
+            (std::vector<std::string>{"黄村:1", "大桥:1", "大桥:2", "黄村:2"}));
+  EXPECT_EQ(Watermark(*consumer_), promise);
+
+  // Seen before, with one new event at the end: the repeats are acknowledged
+  // without effect, the new one applied once.
+  resp.Clear();
+  ASSERT_TRUE(
+      publish({event("大桥", 2), event("黄村", 2), event("黄村", 3)}, &resp)
+          .ok());
+  EXPECT_EQ(resp.acknowledged_event_ids_size(), 3);
+  EXPECT_EQ(order(), (std::vector<std::string>{"黄村:1", "大桥:1", "大桥:2",
+                                               "黄村:2", "黄村:3"}));
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 5);
+}
+
 TEST_F(OutboxTest, RelayDyingBetweenSendAndAcknowledgementCausesNoRepeat) {
   Relay& relay = AddRelay();
   for (int i = 0; i < 30; ++i) {
