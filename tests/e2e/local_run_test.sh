@@ -112,11 +112,36 @@ done
 grep -qx "operator-own-token-1 AUDITOR" "$state/tokens"
 grep -qx "earlier-intake-token SERVICE intake" "$state/tokens"
 
-# Every "try it" line, in order, as a reader would paste it: exports set the
-# token (exactly one, no line break), hotlinectl lines must exit 0.
+# The sample month tells a story: scores that differ among the units ranked,
+# and a month's report with an overdue chart that is not empty.
 ctl=$build/tools/hotlinectl/hotlinectl
 export HOTLINE_INTAKE_ADDR=${addresses[0]} HOTLINE_ROUTING_ADDR=${addresses[1]}
 export HOTLINE_DEADLINE_ADDR=${addresses[2]} HOTLINE_ASSESSMENT_ADDR=${addresses[3]}
+month="period.from_date=$(date -d '31 days ago' +%F) period.to_date=$(date -d 'yesterday' +%F)"
+for peers in town_street department; do
+  # shellcheck disable=SC2086  # $month is two words
+  HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" --json ranking $month \
+    "peer_kind=$peers" >"$state/ranking-$peers.json"
+done
+/usr/bin/python3 - "$state"/ranking-*.json <<'PY'
+import json, sys
+scores = set()
+for path in sys.argv[1:]:
+    for e in json.load(open(path)).get("entries", []):
+        if not (e.get("not_scored") or e.get("notScored")):
+            scores.add(e.get("composite_score", e.get("compositeScore", 0)))
+assert len(scores) >= 2, f"the sample month ranks every unit alike: {scores}"
+print("sample month: units scored", sorted(scores))
+PY
+# shellcheck disable=SC2086
+HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" report $month \
+  --out "$state/report.html" >/dev/null
+grep -q 'id="chart-overdue"' "$state/report.html"
+[[ $(sed -n '/id="chart-overdue"/,/<\/figure>/p' "$state/report.html" |
+  grep -c '<rect') -ge 2 ]]
+
+# Every "try it" line, in order, as a reader would paste it: exports set the
+# token (exactly one, no line break), hotlinectl lines must exit 0.
 ticket=$(HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" --json queue |
   /usr/bin/python3 -c 'import json, sys; a = json.load(sys.stdin)["items"][0]["assignment"]; print(a.get("ticket_id") or a["ticketId"])')
 [[ -n $ticket ]]
