@@ -274,14 +274,15 @@ ${calendar_warning:+
 $calendar_warning
 }
 Try it with hotlinectl ($CTL; "hotlinectl help" lists every verb,
-"hotlinectl help VERB" its fields). TICKET: an order id, e.g. from "hotlinectl queue".
+"hotlinectl help VERB" its fields). TICKET: an order id, e.g. from "hotlinectl queue reasons=new".
 $(if [[ $PORT_BASE != 7100 ]]; then for svc in "${SERVICES[@]}"; do
   echo "  export HOTLINE_${svc^^}_ADDR=127.0.0.1:$(port_of "$svc")"; done; fi)
 
   # The center (CENTER_STAFF): dispatches, reviews, supervises.
   $(token_cmd CENTER_STAFF)
   hotlinectl health
-  hotlinectl queue                                  # orders waiting for dispatch
+  hotlinectl queue                                  # what waits for the center
+  hotlinectl queue reasons=new                      # new orders to dispatch
   hotlinectl units                                  # the unit tree
   hotlinectl dispatch ticket_id=TICKET unit_id=town.longshui
   hotlinectl clocks ticket_id=TICKET                # statutory clocks, explained
