@@ -127,6 +127,40 @@ absl::StatusOr<int> PageSize(const v1::PageRequest& p) {
   return p.page_size() == 0 ? 50 : p.page_size();
 }
 
+// A page of a list computed whole: the token is "OFFSET:FILTER", FILTER the
+// digest of the request without its page, so a token of another query is
+// refused.
+struct OffsetPage {
+  size_t offset = 0;
+  int size = 0;
+  std::string filter;
+
+  // The next page's token when `total` items go past this page, else "".
+  std::string NextToken(size_t total) const {
+    return offset + size < total ? absl::StrCat(offset + size, ":", filter)
+                                 : "";
+  }
+};
+
+template <typename Request>
+absl::StatusOr<OffsetPage> ParseOffsetPage(const Request& req) {
+  OffsetPage page;
+  ASSIGN_OR_RETURN(page.size, PageSize(req.page()));
+  Request key = req;
+  key.clear_page();
+  page.filter = Fnv64(Deterministic(key));
+  if (!req.page().page_token().empty()) {
+    std::vector<std::string> parts =
+        absl::StrSplit(req.page().page_token(), ':');
+    if (parts.size() != 2 || parts[1] != page.filter ||
+        !absl::SimpleAtoi(parts[0], &page.offset)) {
+      return absl::InvalidArgumentError(
+          "page.page_token: not a token of this query");
+    }
+  }
+  return page;
+}
+
 absl::Status CheckRequestType(absl::string_view field, int t) {
   if (!v1::RequestType_IsValid(t)) {
     return absl::InvalidArgumentError(absl::StrCat(field, ": unknown value"));
@@ -295,30 +329,15 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             }
             kinds.insert(static_cast<v1::AccountabilityKind>(k));
           }
-          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
-          v1::AccountabilityCandidatesRequest key = *req;
-          key.clear_page();
-          const std::string filter = Fnv64(Deterministic(key));
-          size_t offset = 0;
-          if (!req->page().page_token().empty()) {
-            std::vector<std::string> parts =
-                absl::StrSplit(req->page().page_token(), ':');
-            if (parts.size() != 2 || parts[1] != filter ||
-                !absl::SimpleAtoi(parts[0], &offset)) {
-              return absl::InvalidArgumentError(
-                  "page.page_token: not a token of this query");
-            }
-          }
+          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
           ASSIGN_OR_RETURN(UnitTree tree, Tree());
           ASSIGN_OR_RETURN(auto all, analytics_->Candidates(
                                          tree, range, req->unit_id(), kinds));
-          for (size_t i = offset; i < all.size() && i < offset + size; ++i) {
+          for (size_t i = page.offset;
+               i < all.size() && i < page.offset + page.size; ++i) {
             *resp->add_candidates() = all[i];
           }
-          if (offset + size < all.size()) {
-            resp->mutable_page()->set_next_page_token(
-                absl::StrCat(offset + size, ":", filter));
-          }
+          resp->mutable_page()->set_next_page_token(page.NextToken(all.size()));
           return absl::OkStatus();
         });
   }
@@ -559,20 +578,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
-          v1::ExplainFigureRequest key = *req;
-          key.clear_page();
-          const std::string filter = Fnv64(Deterministic(key));
-          size_t offset = 0;
-          if (!req->page().page_token().empty()) {
-            std::vector<std::string> parts =
-                absl::StrSplit(req->page().page_token(), ':');
-            if (parts.size() != 2 || parts[1] != filter ||
-                !absl::SimpleAtoi(parts[0], &offset)) {
-              return absl::InvalidArgumentError(
-                  "page.page_token: not a token of this query");
-            }
-          }
+          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
           ASSIGN_OR_RETURN(UnitTree tree, Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(
@@ -592,14 +598,13 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           resp->set_indicator(req->indicator());
           resp->set_definition(IndicatorDefinition(req->indicator()));
           *resp->mutable_value() = figure.value;
-          for (size_t i = offset; i < figure.items.size() && i < offset + size;
+          for (size_t i = page.offset; i < figure.items.size() &&
+                                       i < page.offset + page.size;
                ++i) {
             *resp->add_items() = std::move(figure.items[i]);
           }
-          if (offset + size < figure.items.size()) {
-            resp->mutable_page()->set_next_page_token(
-                absl::StrCat(offset + size, ":", filter));
-          }
+          resp->mutable_page()->set_next_page_token(
+              page.NextToken(figure.items.size()));
           return absl::OkStatus();
         });
   }
