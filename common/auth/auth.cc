@@ -160,8 +160,8 @@ std::optional<TokenFile::Identity> TokenFile::Stat(const std::string& path) {
   id.dev = st.st_dev;
   id.ino = st.st_ino;
   id.size = st.st_size;
-  id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 +
-                st.st_mtim.tv_nsec;
+  id.mtime_ns =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   return id;
 }
 

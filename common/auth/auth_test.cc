@@ -175,8 +175,9 @@ TEST_F(TokenFileTest, PicksUpAddedAndRemovedTokensAndKeepsOldOnError) {
   EXPECT_EQ(f.size(), 6u);
 
   // The agent leaves: the token is refused from the next call on.
-  Replace("center-token-0001  CENTER_STAFF\n"
-          "staff-longshui-02  UNIT_STAFF town-longshui\n");
+  Replace(
+      "center-token-0001  CENTER_STAFF\n"
+      "staff-longshui-02  UNIT_STAFF town-longshui\n");
   ASSERT_EQ(*f.ReloadIfChanged(), true);
   EXPECT_FALSE(Accepts(f, "agent-token-0001"));
   EXPECT_TRUE(Accepts(f, "center-token-0001"));
@@ -199,8 +200,9 @@ TEST_F(TokenFileTest, PicksUpAddedAndRemovedTokensAndKeepsOldOnError) {
   Append("# 补上单位\nlead-longshui-003 UNIT_LEAD town-longshui\n");
   broken = f.ReloadIfChanged();
   EXPECT_FALSE(broken.ok());  // line 2 is still wrong
-  Replace("center-token-0002  CENTER_STAFF\n"
-          "lead-longshui-002 UNIT_LEAD town-longshui\n");
+  Replace(
+      "center-token-0002  CENTER_STAFF\n"
+      "lead-longshui-002 UNIT_LEAD town-longshui\n");
   ASSERT_EQ(*f.ReloadIfChanged(), true);
   EXPECT_TRUE(Accepts(f, "center-token-0002"));
   EXPECT_TRUE(Accepts(f, "lead-longshui-002"));

@@ -48,8 +48,7 @@ class CallRecord {
   absl::string_view role() const;
 
   // Notes `role` in the record of the call of `context`, if it has one.
-  static void NoteRole(const grpc::ServerContextBase* context,
-                       auth::Role role);
+  static void NoteRole(const grpc::ServerContextBase* context, auth::Role role);
 
  private:
   const grpc::ServerContextBase* const context_;

@@ -158,8 +158,9 @@ TEST_F(ServiceHostTest, ReloadedTokensApplyToTheNextCall) {
   v1::AdvanceClockResponse resp;
   ASSERT_TRUE(AdvanceBy(absl::Hours(1), "center-token-0001", &resp).ok());
   // 第二位中心审核员 joins, the first one leaves.
-  WriteTokens("center-token-0002 CENTER_STAFF   # 第二位审核员\n"
-              "agent-token-00001 CALL_AGENT\n");
+  WriteTokens(
+      "center-token-0002 CENTER_STAFF   # 第二位审核员\n"
+      "agent-token-00001 CALL_AGENT\n");
   EXPECT_EQ(*tokens_->ReloadIfChanged(), true);
   EXPECT_TRUE(AdvanceBy(absl::Hours(1), "center-token-0002", &resp).ok());
   EXPECT_EQ(AdvanceBy(absl::Hours(1), "center-token-0001", &resp).error_code(),
@@ -192,8 +193,8 @@ TEST_F(ServiceHostTest, AccessLogHasOneLinePerCallWithTheRole) {
   ASSERT_EQ(rpc_lines.size(), 3u) << log;  // health checks are not logged
   for (const std::string& line : rpc_lines) {
     EXPECT_THAT(line, HasSubstr("\"level\":\"info\""));
-    EXPECT_THAT(line,
-                HasSubstr("\"method\":\"/hotline.v1.ClockAdmin/AdvanceClock\""));
+    EXPECT_THAT(
+        line, HasSubstr("\"method\":\"/hotline.v1.ClockAdmin/AdvanceClock\""));
     EXPECT_THAT(line, ::testing::ContainsRegex("\"ms\":\"[0-9.e-]+\""));
   }
   EXPECT_THAT(rpc_lines[0], HasSubstr("\"code\":\"OK\""));

@@ -534,7 +534,8 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
       row.overdue_working_days = t.counters.v[kOverdueDays];
     }
   }
-  for (const auto& unit : open_units) ++overdue_by_unit[unit].open_overdue_orders;
+  for (const auto& unit : open_units)
+    ++overdue_by_unit[unit].open_overdue_orders;
   for (auto& [unit, row] : overdue_by_unit) {
     row.unit_id = tree.Name(unit);
     d.overdue.push_back(row);

@@ -196,13 +196,11 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             return absl::InvalidArgumentError("satisfaction: unknown value");
           }
           ASSIGN_OR_RETURN(const bool reached, CallbackReached(*req));
-          if (reached &&
-              req->satisfaction() == v1::SATISFACTION_UNSPECIFIED) {
+          if (reached && req->satisfaction() == v1::SATISFACTION_UNSPECIFIED) {
             return absl::InvalidArgumentError(
                 "satisfaction: required when the caller was reached");
           }
-          if (!reached &&
-              req->satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
+          if (!reached && req->satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
             return absl::InvalidArgumentError(
                 "satisfaction: must be unspecified when the caller was not "
                 "reached");
@@ -377,10 +375,10 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           for (int f : req->formats()) {
             wanted.push_back(static_cast<v1::ReportFormat>(f));
           }
-          ASSIGN_OR_RETURN(*resp, RenderReport(*analytics_, tree, range,
-                                               req->period().granularity(),
-                                               title, wanted,
-                                               ctx_.clock.Now()));
+          ASSIGN_OR_RETURN(
+              *resp, RenderReport(*analytics_, tree, range,
+                                  req->period().granularity(), title, wanted,
+                                  ctx_.clock.Now()));
           return SetFactsThrough(resp->mutable_facts_through());
         });
   }
@@ -598,9 +596,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           resp->set_indicator(req->indicator());
           resp->set_definition(IndicatorDefinition(req->indicator()));
           *resp->mutable_value() = figure.value;
-          for (size_t i = page.offset; i < figure.items.size() &&
-                                       i < page.offset + page.size;
-               ++i) {
+          for (size_t i = page.offset;
+               i < figure.items.size() && i < page.offset + page.size; ++i) {
             *resp->add_items() = std::move(figure.items[i]);
           }
           resp->mutable_page()->set_next_page_token(
@@ -609,16 +606,17 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
         });
   }
 
-  grpc::Status ListStoredReports(
-      grpc::ServerContext* gctx, const v1::ListStoredReportsRequest* req,
-      v1::ListStoredReportsResponse* resp) override {
+  grpc::Status ListStoredReports(grpc::ServerContext* gctx,
+                                 const v1::ListStoredReportsRequest* req,
+                                 v1::ListStoredReportsResponse* resp) override {
     return server::Handle(
         gate(), gctx, [&](const Principal& who) -> absl::Status {
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
           std::string from, to;
           if (!req->from_month().empty()) {
-            ASSIGN_OR_RETURN(auto m, ParseMonth("from_month", req->from_month()));
+            ASSIGN_OR_RETURN(auto m,
+                             ParseMonth("from_month", req->from_month()));
             from = FormatMonth(m);
           }
           if (!req->to_month().empty()) {
@@ -626,16 +624,15 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             to = FormatMonth(m);
           }
           if (!from.empty() && !to.empty() && from > to) {
-            return absl::InvalidArgumentError(
-                "to_month: before from_month");
+            return absl::InvalidArgumentError("to_month: before from_month");
           }
           ASSIGN_OR_RETURN(int size, PageSize(req->page()));
           // The token: the last month of the previous page, with the filter.
           const std::string filter = absl::StrCat(from, "~", to);
           std::string before;
           if (!req->page().page_token().empty()) {
-            std::vector<std::string> parts =
-                absl::StrSplit(req->page().page_token(), absl::MaxSplits(':', 1));
+            std::vector<std::string> parts = absl::StrSplit(
+                req->page().page_token(), absl::MaxSplits(':', 1));
             if (parts.size() != 2 || parts[1] != filter ||
                 !ParseMonth("page.page_token", parts[0]).ok()) {
               return absl::InvalidArgumentError(
@@ -643,8 +640,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             }
             before = parts[0];
           }
-          ASSIGN_OR_RETURN(auto rows,
-                           store_->ListStoredReports(from, to, before, size + 1));
+          ASSIGN_OR_RETURN(
+              auto rows, store_->ListStoredReports(from, to, before, size + 1));
           for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size);
                ++i) {
             StoredReportToProto(rows[i], resp->add_reports());
@@ -681,7 +678,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                   absl::StrCat("formats[", i, "]: repeated"));
             }
           }
-          ASSIGN_OR_RETURN(auto row, store_->GetStoredReport(FormatMonth(month)));
+          ASSIGN_OR_RETURN(auto row,
+                           store_->GetStoredReport(FormatMonth(month)));
           if (!row.has_value()) {
             return absl::NotFoundError(absl::StrCat(
                 "month: no bulletin kept for ", FormatMonth(month),
@@ -784,7 +782,8 @@ class AssessmentComponent final : public runtime::Component {
   void Loop() {
     bool failing = false;  // log a failure once, not every tick
     do {
-      absl::StatusOr<std::string> month = monthly_.GenerateDue(ctx_.clock.Now());
+      absl::StatusOr<std::string> month =
+          monthly_.GenerateDue(ctx_.clock.Now());
       if (!month.ok()) {
         if (!failing) {
           log::Warning("assessment.monthly_report_failed",

@@ -100,10 +100,11 @@ TEST_F(StoredReportTest, MonthlyBulletinIsKeptOnceAfterTheMonthCloses) {
   EXPECT_EQ(list.reports(2).month(), "2024-01");
   EXPECT_EQ(list.reports(0).period().from_date(), "2024-03-01");
   EXPECT_EQ(list.reports(0).period().to_date(), "2024-03-31");
-  EXPECT_EQ(list.reports(0).title(), "大足区12345热线办理情况通报 2024-03-01至2024-03-31");
+  EXPECT_EQ(list.reports(0).title(),
+            "大足区12345热线办理情况通报 2024-03-01至2024-03-31");
   EXPECT_EQ(list.reports(0).generated_at().seconds(),
             absl::ToUnixSeconds(Local("2024-04-01 02:00")));
-  EXPECT_EQ(list.reports(0).documents_size(), 0);  // listed without them
+  EXPECT_EQ(list.reports(0).documents_size(), 0);   // listed without them
   EXPECT_EQ(list.reports(0).document_count(), 10);  // HTML, MD, 8 CSVs
   // The formats kept, as listed (what `hotlinectl reports` shows).
   ASSERT_EQ(list.reports(0).formats_size(), 3);
@@ -141,13 +142,13 @@ TEST_F(StoredReportTest, MonthlyBulletinIsKeptOnceAfterTheMonthCloses) {
   EXPECT_FALSE(absl::StrContains(html, "T18:00:00Z"));
   // Names, never codes: units from the directory copy, categories from
   // intake's taxonomy, areas by the town's name.
-  for (const char* name : {"龙岗街道", "龙水镇", "区住房城乡建委", "区交通局",
-                           "道路破损"}) {
+  for (const char* name :
+       {"龙岗街道", "龙水镇", "区住房城乡建委", "区交通局", "道路破损"}) {
     EXPECT_TRUE(absl::StrContains(md, name)) << name << "\n" << md;
   }
-  for (const char* code : {"| town.longgang |", "| dept.housing |",
-                           "| dept.transport |", "urban.road.damage",
-                           "| town.longshui |"}) {
+  for (const char* code :
+       {"| town.longgang |", "| dept.housing |", "| dept.transport |",
+        "urban.road.damage", "| town.longshui |"}) {
     EXPECT_FALSE(absl::StrContains(md, code)) << code << "\n" << md;
   }
   // Overdue by unit, most first, with the open overdue orders: transport
@@ -160,9 +161,9 @@ TEST_F(StoredReportTest, MonthlyBulletinIsKeptOnceAfterTheMonthCloses) {
   // The 12 months ending with March 2024, in order.
   size_t at = md.find("## 月度趋势（近12期）");
   ASSERT_NE(at, std::string::npos) << md;
-  for (const char* m : {"2023-04", "2023-05", "2023-06", "2023-07", "2023-08",
-                        "2023-09", "2023-10", "2023-11", "2023-12", "2024-01",
-                        "2024-02", "2024-03"}) {
+  for (const char* m :
+       {"2023-04", "2023-05", "2023-06", "2023-07", "2023-08", "2023-09",
+        "2023-10", "2023-11", "2023-12", "2024-01", "2024-02", "2024-03"}) {
     const size_t next = md.find(absl::StrCat("| ", m, " |"), at);
     ASSERT_NE(next, std::string::npos) << m << "\n" << md;
     at = next;

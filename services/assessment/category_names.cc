@@ -29,8 +29,8 @@ bool ReadQuoted(absl::string_view s, size_t* i, std::string* out) {
 }
 
 void SkipSpace(absl::string_view s, size_t* i) {
-  while (*i < s.size() && (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' ||
-                           s[*i] == '\r')) {
+  while (*i < s.size() &&
+         (s[*i] == ' ' || s[*i] == '\t' || s[*i] == '\n' || s[*i] == '\r')) {
     ++*i;
   }
 }
@@ -62,8 +62,8 @@ std::map<std::string, std::string> ParseCategoryNames(absl::string_view sql) {
         if (i < sql.size() && sql[i] == ',') {
           ++i;
           SkipSpace(sql, &i);
-          if (i < sql.size() && sql[i] == '\'' &&
-              ReadQuoted(sql, &i, &name) && !code.empty() && !name.empty()) {
+          if (i < sql.size() && sql[i] == '\'' && ReadQuoted(sql, &i, &name) &&
+              !code.empty() && !name.empty()) {
             out[code] = name;
           }
         }

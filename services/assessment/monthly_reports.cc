@@ -40,8 +40,8 @@ absl::StatusOr<v1::ReportResponse> RenderReport(
     Analytics& analytics, const UnitTree& tree, const DateRange& range,
     v1::Granularity granularity, const std::string& title,
     const std::vector<v1::ReportFormat>& formats, absl::Time now) {
-  ASSIGN_OR_RETURN(ReportData data, analytics.BuildReport(
-                                        tree, range, granularity, title, now));
+  ASSIGN_OR_RETURN(ReportData data,
+                   analytics.BuildReport(tree, range, granularity, title, now));
   data.generated_at =
       absl::FormatTime("%Y-%m-%d %H:%M", now, calendar::ChinaStandardTime());
   ReportRenderer renderer(data, ReportSlug(range));

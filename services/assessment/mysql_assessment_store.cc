@@ -752,11 +752,10 @@ StoredReportRow ReadStoredReport(sql::ResultSet& rs, bool with_response) {
 absl::StatusOr<bool> MysqlAssessmentStore::InsertStoredReport(
     const StoredReportRow& row) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn->Prepare(absl::StrCat("INSERT IGNORE INTO stored_report (",
-                                 kStoredReportColumns,
-                                 ", response) VALUES (?,?,?,?,?,?,?,?)")));
+  ASSIGN_OR_RETURN(auto* stmt, conn->Prepare(absl::StrCat(
+                                   "INSERT IGNORE INTO stored_report (",
+                                   kStoredReportColumns,
+                                   ", response) VALUES (?,?,?,?,?,?,?,?)")));
   return conn->Guard("store report", [&]() -> bool {
     stmt->setString(1, row.month);
     stmt->setString(2, row.title);
@@ -778,8 +777,7 @@ absl::StatusOr<bool> MysqlAssessmentStore::HasStoredReport(
     const std::string& month) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn->Prepare("SELECT 1 FROM stored_report WHERE month = ?"));
+      auto* stmt, conn->Prepare("SELECT 1 FROM stored_report WHERE month = ?"));
   return conn->Guard("has stored report", [&]() -> bool {
     stmt->setString(1, month);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
@@ -808,11 +806,10 @@ MysqlAssessmentStore::ListStoredReports(const std::string& from_month,
   }
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn->Prepare(absl::StrCat("SELECT ", kStoredReportColumns,
-                                 " FROM stored_report WHERE ",
-                                 absl::StrJoin(where, " AND "),
-                                 " ORDER BY month DESC LIMIT ",
-                                 std::max(1, limit))));
+      conn->Prepare(absl::StrCat(
+          "SELECT ", kStoredReportColumns, " FROM stored_report WHERE ",
+          absl::StrJoin(where, " AND "), " ORDER BY month DESC LIMIT ",
+          std::max(1, limit))));
   return conn->Guard("list stored reports", [&] {
     for (size_t i = 0; i < args.size(); ++i) {
       stmt->setString(static_cast<int>(i + 1), args[i]);
@@ -831,13 +828,13 @@ MysqlAssessmentStore::GetStoredReport(const std::string& month) {
                    conn->Prepare(absl::StrCat(
                        "SELECT ", kStoredReportColumns,
                        ", response FROM stored_report WHERE month = ?")));
-  return conn->Guard(
-      "get stored report", [&]() -> std::optional<StoredReportRow> {
-        stmt->setString(1, month);
-        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-        if (!rs->next()) return std::nullopt;
-        return ReadStoredReport(*rs, true);
-      });
+  return conn->Guard("get stored report",
+                     [&]() -> std::optional<StoredReportRow> {
+                       stmt->setString(1, month);
+                       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                       if (!rs->next()) return std::nullopt;
+                       return ReadStoredReport(*rs, true);
+                     });
 }
 
 }  // namespace hotline::assessment

@@ -165,7 +165,9 @@ std::vector<Table> Tables(const ReportData& d) {
   for (int k = 0; k < 2; ++k) {
     const auto& list = k == 0 ? d.towns : d.departments;
     Table r{k == 0 ? "ranking-town_street" : "ranking-department",
-            k == 0 ? "镇街排名" : "区级部门排名", RankingHeader(), {},
+            k == 0 ? "镇街排名" : "区级部门排名",
+            RankingHeader(),
+            {},
             k == 0 ? "无（本期没有镇街承办工单）"
                    : "无（本期没有区级部门承办工单）"};
     for (const auto& e : list) r.rows.push_back(RankingCells(e));
@@ -221,9 +223,9 @@ std::vector<Table> Tables(const ReportData& d) {
       r.rows.push_back(
           {TopicCategory(h), TopicArea(h), absl::StrCat(h.count()),
            absl::StrCat(h.previous_count()), Signed(h.change()),
-           h.previous_count() == 0 ? "新增"
-                                   : absl::StrFormat("%+.1f%%",
-                                                     h.change_ratio() * 100)});
+           h.previous_count() == 0
+               ? "新增"
+               : absl::StrFormat("%+.1f%%", h.change_ratio() * 100)});
     }
     t.push_back(std::move(r));
   }
@@ -418,8 +420,9 @@ std::string ReportRenderer::BarChartSvg(const std::string& title,
   const double axis_to = hi <= axis_from ? axis_from + 1 : hi;
   const bool integer = o.zero_based;
   auto x_of = [&](double v) {
-    return label_w + plot_w * std::clamp((v - axis_from) / (axis_to - axis_from),
-                                         0.0, 1.0);
+    return label_w +
+           plot_w *
+               std::clamp((v - axis_from) / (axis_to - axis_from), 0.0, 1.0);
   };
   std::string svg = SvgOpen(height, title);
   absl::StrAppendFormat(
@@ -447,8 +450,7 @@ std::string ReportRenderer::BarChartSvg(const std::string& title,
         "stroke-width=\"1\"/>"
         "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
         "fill=\"#4a5568\">%s</text>",
-        x, top - 4, x, plot_bottom, x, plot_bottom + 16,
-        Tick(v, integer));
+        x, top - 4, x, plot_bottom, x, plot_bottom + 16, Tick(v, integer));
   }
   if (!o.zero_based && axis_from > 0) {
     absl::StrAppendFormat(&svg,
@@ -469,11 +471,11 @@ std::string ReportRenderer::BarChartSvg(const std::string& title,
         "fill=\"%s\"/>"
         "<text x=\"%.1f\" y=\"%d\" font-size=\"12\">%s</text>",
         label_w - 8, y + (two ? 20 : 14), EscapeHtml(b.label), label_w, y + 2,
-        b.value > axis_from || o.zero_based ? (b.value > 0 ? w1 : 0.0) : 2.0,
-        h, o.color1, label_w + w1 + 6, y + 2 + h - 2, EscapeHtml(b.text));
+        b.value > axis_from || o.zero_based ? (b.value > 0 ? w1 : 0.0) : 2.0, h,
+        o.color1, label_w + w1 + 6, y + 2 + h - 2, EscapeHtml(b.text));
     if (two) {
-      const double w2 = b.value2 > 0 ? std::max(2.0, x_of(b.value2) - label_w)
-                                     : 0.0;
+      const double w2 =
+          b.value2 > 0 ? std::max(2.0, x_of(b.value2) - label_w) : 0.0;
       absl::StrAppendFormat(
           &svg,
           "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
@@ -523,7 +525,8 @@ std::string ReportRenderer::TrendSvg(const std::vector<TrendPoint>& points) {
         "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e2e8f0\"/>"
         "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\" "
         "fill=\"#4a5568\">%s</text>"
-        "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#4a5568\">%d%%</text>",
+        "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
+        "fill=\"#4a5568\">%d%%</text>",
         left, y, w - right, y, left - 6, y + 4,
         absl::StrFormat("%.0f", static_cast<double>(max_orders) * k / 4.0),
         w - right + 6, y + 4, k * 25);
@@ -685,12 +688,11 @@ RenderedDocument ReportRenderer::Html() const {
     BarChartOptions o;
     o.zero_based = false;
     charts[k == 0 ? "ranking-town_street" : "ranking-department"] =
-        absl::StrCat(
-            "<figure id=\"chart-ranking-", k, "\">",
-            BarChartSvg(k == 0 ? "镇街综合得分（高分在前）"
-                               : "区级部门综合得分（高分在前）",
-                        std::move(bars), o),
-            "</figure>\n");
+        absl::StrCat("<figure id=\"chart-ranking-", k, "\">",
+                     BarChartSvg(k == 0 ? "镇街综合得分（高分在前）"
+                                        : "区级部门综合得分（高分在前）",
+                                 std::move(bars), o),
+                     "</figure>\n");
   }
   charts["trend"] = absl::StrCat("<figure id=\"chart-trend\">",
                                  TrendSvg(data_.trend), "</figure>\n");
@@ -706,26 +708,26 @@ RenderedDocument ReportRenderer::Html() const {
     o.series1 = "本期超期件数";
     o.series2 = "期末超期未办结";
     o.color1 = "#c53030";
-    charts["overdue"] =
-        absl::StrCat("<figure id=\"chart-overdue\">",
-                     BarChartSvg("各单位超期件数（多者在前）", std::move(bars), o),
-                     "</figure>\n");
+    charts["overdue"] = absl::StrCat(
+        "<figure id=\"chart-overdue\">",
+        BarChartSvg("各单位超期件数（多者在前）", std::move(bars), o),
+        "</figure>\n");
   }
   if (!data_.topics.empty()) {
     std::vector<Bar> bars;
     for (const auto& t : data_.topics) {
       if (bars.size() == 10) break;
-      bars.push_back({absl::StrCat(TopicCategory(t), " · ", TopicArea(t)),
-                      static_cast<double>(t.count()),
-                      absl::StrCat(t.count(), " 件（较上期 ", Signed(t.change()),
-                                   "）"),
-                      0, ""});
+      bars.push_back(
+          {absl::StrCat(TopicCategory(t), " · ", TopicArea(t)),
+           static_cast<double>(t.count()),
+           absl::StrCat(t.count(), " 件（较上期 ", Signed(t.change()), "）"), 0,
+           ""});
     }
-    charts["hot-topics"] = absl::StrCat(
-        "<figure id=\"chart-hot-topics\">",
-        BarChartSvg("热点诉求前十（件数，较上期变化）", std::move(bars),
-                    BarChartOptions{}),
-        "</figure>\n");
+    charts["hot-topics"] =
+        absl::StrCat("<figure id=\"chart-hot-topics\">",
+                     BarChartSvg("热点诉求前十（件数，较上期变化）",
+                                 std::move(bars), BarChartOptions{}),
+                     "</figure>\n");
   }
   bool first = true;
   for (const Table& t : Tables(data_)) {

@@ -46,11 +46,11 @@ struct ReportData {
   v1::Indicators district;   // whole district
   std::vector<v1::RankingEntry> towns;
   std::vector<v1::RankingEntry> departments;
-  std::vector<TrendPoint> trend;  // the 12 buckets ending with the period
-  std::vector<OverdueRow> overdue;           // largest first
+  std::vector<TrendPoint> trend;    // the 12 buckets ending with the period
+  std::vector<OverdueRow> overdue;  // largest first
   std::vector<OpenOverdueRow> open_overdue;  // oldest due first
   std::string open_overdue_as_of;            // local "YYYY-MM-DD HH:MM"
-  std::vector<v1::HotTopic> topics;  // category_name / area_name set
+  std::vector<v1::HotTopic> topics;          // category_name / area_name set
   std::vector<v1::AccountabilityCandidate> candidates;
   std::string weights_version;
   // unit id → name (the directory's; the id when it has none), for the

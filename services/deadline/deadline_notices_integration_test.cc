@@ -66,8 +66,8 @@ class FakeDirectory final : public v1::DirectoryService::Service {
     // presents its own named token (issue 13: each service names itself).
     const std::string got(it->second.data(), it->second.size());
     return got == absl::StrCat("Bearer ", kServiceToken) ||
-           got == absl::StrCat("Bearer ",
-                               hotline::testing::kDeadlineServiceToken);
+           got ==
+               absl::StrCat("Bearer ", hotline::testing::kDeadlineServiceToken);
   }
 };
 

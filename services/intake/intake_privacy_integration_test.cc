@@ -45,8 +45,8 @@ using ::hotline::testing::kAgentToken;
 using ::hotline::testing::kAuditorToken;
 using ::hotline::testing::kCenterToken;
 using ::hotline::testing::kEvaluatorToken;
-using ::hotline::testing::ServiceTokenOf;
 using ::hotline::testing::ServiceOptions;
+using ::hotline::testing::ServiceTokenOf;
 using ::hotline::testing::ServiceUnderTest;
 
 constexpr char kAesA[] =

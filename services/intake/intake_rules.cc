@@ -635,8 +635,8 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       u.holder = e.redispatched().dispatch().unit_id();
       u.held_units.push_back(e.redispatched().dispatch().unit_id());
       u.unit_id = e.redispatched().dispatch().unit_id();
-      u.note = absl::StrCat("已改派至",
-                            name(e.redispatched().dispatch().unit_id()));
+      u.note =
+          absl::StrCat("已改派至", name(e.redispatched().dispatch().unit_id()));
       break;
     case TicketEvent::kAccepted:
       u.held_units.push_back(e.accepted().unit_id());

@@ -90,13 +90,11 @@ TEST(IntakeRulesTest, CoUnitAcceptAndUpheldDisputeFollowRouting) {
 
   e.Clear();
   e.mutable_dispute_decided()->set_unit_id("town.longshui");
-  e.mutable_dispute_decided()->set_outcome(
-      v1::DISPUTE_OUTCOME_DISPATCH_UPHELD);
+  e.mutable_dispute_decided()->set_outcome(v1::DISPUTE_OUTCOME_DISPATCH_UPHELD);
   u = ProgressFromEvent(e, v1::TICKET_STATUS_DISPUTED);
   EXPECT_EQ(u->status, v1::TICKET_STATUS_ACCEPTED);
   EXPECT_EQ(u->holder, "town.longshui");
-  e.mutable_dispute_decided()->set_outcome(
-      v1::DISPUTE_OUTCOME_DISPUTE_GRANTED);
+  e.mutable_dispute_decided()->set_outcome(v1::DISPUTE_OUTCOME_DISPUTE_GRANTED);
   EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_DISPUTED)->status,
             v1::TICKET_STATUS_RETURNED);
 }

@@ -312,8 +312,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                                " is outside ", who.unit_id, "'s subtree"));
             }
             f.holder_unit_id = req->holder_unit_id();
-            f.holder_also_units = PlacesBelowOffPrefix(
-                catalog_->Get()->places, f.holder_unit_id);
+            f.holder_also_units =
+                PlacesBelowOffPrefix(catalog_->Get()->places, f.holder_unit_id);
           }
           if (!v1::RequestType_IsValid(req->request_type())) {
             return absl::InvalidArgumentError(

@@ -40,8 +40,8 @@ struct TicketRecord {
 struct NewTicket {
   std::string request_id;
   std::string request_hash;  // CreateTicketFingerprint; never caller data
-  v1::Ticket ticket;  // complete (status RECEIVED or CLOSED_AT_INTAKE)
-  std::string caller_ct;  // its key id is stored beside it
+  v1::Ticket ticket;         // complete (status RECEIVED or CLOSED_AT_INTAKE)
+  std::string caller_ct;     // its key id is stored beside it
   // The key id of ticket.caller_hash (CallerCrypto::active_hmac_id).
   std::string caller_hash_key;
   absl::flat_hash_map<std::string, int> terms;
@@ -50,7 +50,7 @@ struct NewTicket {
 };
 
 struct RepeatQuery {
-  std::string caller_hash;          // may be empty
+  std::string caller_hash;  // may be empty
   // The same phone under the key file's other phone-hash keys (rows not yet
   // re-keyed by a rotation).
   std::vector<std::string> other_caller_hashes;
@@ -77,7 +77,7 @@ struct ReaderScope {
 
 struct TicketFilter {
   std::vector<v1::TicketStatus> statuses;
-  std::string holder_unit_id;  // subtree
+  std::string holder_unit_id;                  // subtree
   std::vector<std::string> holder_also_units;  // as ReaderScope::also_units
   v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
   std::string category_code;  // and descendants

@@ -611,8 +611,8 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     return absl::StrCat(
         "EXISTS (SELECT 1 FROM ticket_holder h WHERE h.ticket_id = t.ticket_id "
         "AND (h.unit_id IN (",
-        Quote(unit), in, ") OR h.unit_id LIKE ",
-        Quote(LikeEscape(unit) + ".%"), "))");
+        Quote(unit), in, ") OR h.unit_id LIKE ", Quote(LikeEscape(unit) + ".%"),
+        "))");
   };
   if (!f.holder_unit_id.empty()) {
     where.push_back(subtree(f.holder_unit_id, f.holder_also_units));

@@ -61,8 +61,8 @@ TEST(UnitTreeTest, ValidateUnitKindsAndParents) {
             absl::StatusCode::kInvalidArgument);
   // Control characters, in the short name too: a line break there made the
   // CSV export unreadable (found by tests/fuzz/directory_json_fuzzer).
-  v1::Unit broken = MakeUnit("comm.new", "新社区",
-                             v1::UNIT_KIND_VILLAGE_COMMUNITY, "comm.nanshan", 9);
+  v1::Unit broken = MakeUnit(
+      "comm.new", "新社区", v1::UNIT_KIND_VILLAGE_COMMUNITY, "comm.nanshan", 9);
   broken.set_short_name("新\n社区");
   s = ValidateUnit(broken, t, "unit");
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);

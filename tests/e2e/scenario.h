@@ -112,8 +112,7 @@ class Scenario {
   // Waits until routing has the order in the center's queue.
   bool WaitRouted(const std::string& ticket_id);
   // Waits until routing's assignment of the order reaches `status`.
-  bool WaitRoutingStatus(const std::string& ticket_id,
-                         v1::TicketStatus status);
+  bool WaitRoutingStatus(const std::string& ticket_id, v1::TicketStatus status);
   // Create + WaitRouted + Dispatch, checked.
   v1::Ticket CreateAndDispatch(
       v1::RequestType type, const std::string& category,

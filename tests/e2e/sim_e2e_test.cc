@@ -55,10 +55,9 @@ class SimTest : public ::testing::Test {
                             "/data/directory/dazu_catalogue.json"));
     req.set_source("sample catalogue of Dazu District");
     v1::ImportDirectoryResponse resp;
-    grpc::Status st =
-        s_->Call(s_->directory_.get(),
-                 &v1::DirectoryService::Stub::ImportDirectory, kCenterToken,
-                 req, &resp);
+    grpc::Status st = s_->Call(s_->directory_.get(),
+                               &v1::DirectoryService::Stub::ImportDirectory,
+                               kCenterToken, req, &resp);
     if (!st.ok()) return absl::InternalError(st.error_message());
     EXPECT_GT(resp.rules(), 20);
 
@@ -82,8 +81,8 @@ class SimTest : public ::testing::Test {
 
   v1::RankingResponse Ranking(v1::UnitKind kind) {
     v1::RankingResponse out;
-    grpc::Status st = s_->Ranking(
-        testing::PeriodOf("2024-09-01", "2024-09-30"), kind, &out);
+    grpc::Status st =
+        s_->Ranking(testing::PeriodOf("2024-09-01", "2024-09-30"), kind, &out);
     EXPECT_TRUE(st.ok()) << st.error_message();
     return out;
   }
@@ -140,9 +139,8 @@ TEST_F(SimTest, AWeekOfTheDistrictTellsAStory) {
   // A scorecard shows an overdue order.
   ASSERT_FALSE(overdue_unit.empty()) << "no unit with an overdue order";
   v1::Scorecard card;
-  st = s_->Scorecard(overdue_unit,
-                     testing::PeriodOf("2024-09-01", "2024-09-30"), true,
-                     &card);
+  st = s_->Scorecard(
+      overdue_unit, testing::PeriodOf("2024-09-01", "2024-09-30"), true, &card);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_GT(card.total().overdue_orders(), 0) << card.DebugString();
 

@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
-#include <sstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 

@@ -19,8 +19,7 @@ namespace hotline::loadgen {
 v1::CreateTicketRequest MakeOrder(const std::string& run, int i);
 // The same with another seed (hotline-sim: a different month per --seed);
 // MakeOrder(run, i) is MakeOrder(run, i, 12345).
-v1::CreateTicketRequest MakeOrder(const std::string& run, int i,
-                                  uint32_t seed);
+v1::CreateTicketRequest MakeOrder(const std::string& run, int i, uint32_t seed);
 
 // The matter categories MakeOrder uses, each with the department a sample
 // dispatch catalogue sends it to.

@@ -80,10 +80,10 @@ int AddUnitTokens() {
     std::cerr << "hotline-sim: cannot write " << path << "\n";
     return 1;
   }
-  const std::string text =
-      absl::StrCat("# hotline-sim: unit staff and leads of the sample\n", lines);
-  const bool ok = write(fd, text.data(), text.size()) ==
-                  static_cast<ssize_t>(text.size());
+  const std::string text = absl::StrCat(
+      "# hotline-sim: unit staff and leads of the sample\n", lines);
+  const bool ok =
+      write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   close(fd);
   return ok ? 0 : 1;
 }

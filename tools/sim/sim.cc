@@ -69,15 +69,15 @@ int Between(std::mt19937& rng, int lo, int hi) {  // inclusive
 
 // How a unit works, drawn once per unit from the seed.
 struct Profile {
-  const char* kind;         // diligent | ordinary | slack
-  double accept_same_day;   // else accepts after 2–3 working days (late)
+  const char* kind;             // diligent | ordinary | slack
+  double accept_same_day;       // else accepts after 2–3 working days (late)
   double reply_from, reply_to;  // reply at this share of the limit
-  double p_late;            // reply 1–4 working days after the due instead
-  double p_never;           // no reply at all (open at the end)
-  double p_reject;          // its reply fails review once
-  double p_satisfied;       // caller satisfied (reached)
+  double p_late;       // reply 1–4 working days after the due instead
+  double p_never;      // no reply at all (open at the end)
+  double p_reject;     // its reply fails review once
+  double p_satisfied;  // caller satisfied (reached)
   double p_return, p_dispute, p_forward, p_extension;
-  double p_co_silent;       // as co-unit: never gives its input
+  double p_co_silent;  // as co-unit: never gives its input
 };
 
 Profile DrawProfile(uint32_t seed, const std::string& unit) {
@@ -86,15 +86,15 @@ Profile DrawProfile(uint32_t seed, const std::string& unit) {
   const double x = Uniform(rng);
   const double j = Uniform(rng) * 0.1;  // jitter: no two units alike
   if (x < 0.35) {
-    return {"diligent", 0.97, 0.2, 0.6, 0.02 + j / 4, 0.0,  0.03 + j / 4,
-            0.9 + j / 2, 0.02, 0.02, 0.5, 0.05, 0.0};
+    return {"diligent",  0.97, 0.2,  0.6, 0.02 + j / 4, 0.0, 0.03 + j / 4,
+            0.9 + j / 2, 0.02, 0.02, 0.5, 0.05,         0.0};
   }
   if (x < 0.8) {
-    return {"ordinary", 0.85, 0.4, 0.95, 0.12 + j, 0.02 + j / 5, 0.1 + j,
-            0.72 + j, 0.05, 0.04, 0.5, 0.08, 0.1};
+    return {"ordinary", 0.85, 0.4,  0.95, 0.12 + j, 0.02 + j / 5, 0.1 + j,
+            0.72 + j,   0.05, 0.04, 0.5,  0.08,     0.1};
   }
-  return {"slack", 0.55, 0.7, 1.0, 0.35 + j * 2, 0.12 + j, 0.2 + j,
-          0.5 + j, 0.08, 0.06, 0.4, 0.12, 0.4};
+  return {"slack", 0.55, 0.7,  1.0, 0.35 + j * 2, 0.12 + j, 0.2 + j,
+          0.5 + j, 0.08, 0.06, 0.4, 0.12,         0.4};
 }
 
 enum class Kind {
@@ -129,17 +129,17 @@ struct Order {
   v1::CreateTicketRequest request;
   std::string ticket_id;
   int created_slot = 0;
-  v1::Assignment a;          // routing's answer to the last action
-  std::string handler;       // the unit that will reply
-  int handling_start = 0;    // slot of the round's dispatch
-  int reply_slot = -1;       // planned reply
+  v1::Assignment a;        // routing's answer to the last action
+  std::string handler;     // the unit that will reply
+  int handling_start = 0;  // slot of the round's dispatch
+  int reply_slot = -1;     // planned reply
   bool never_reply = false;
   bool disputed_this_round = false;
   bool returned_once = false;
   std::string extension_id;
   std::string extension_approver;
   std::string extension_proposed;
-  bool approved = false;     // reply approved
+  bool approved = false;  // reply approved
   bool evaluated = false;
   // When the ladder may next fire for it (SettleLadder); InfinitePast:
   // changed since the last look.
@@ -263,9 +263,9 @@ absl::Status Simulator::LoadTokens() {
 absl::StatusOr<std::string> Simulator::StaffOf(const std::string& unit) {
   auto it = staff_.find(unit);
   if (it == staff_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        o_.tokens_file, " has no UNIT_STAFF token of ", unit,
-        " (hotline-sim --add_unit_tokens writes them)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(o_.tokens_file, " has no UNIT_STAFF token of ", unit,
+                     " (hotline-sim --add_unit_tokens writes them)"));
   }
   return it->second;
 }
@@ -273,9 +273,9 @@ absl::StatusOr<std::string> Simulator::StaffOf(const std::string& unit) {
 absl::StatusOr<std::string> Simulator::LeadOf(const std::string& unit) {
   auto it = lead_.find(unit);
   if (it == lead_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        o_.tokens_file, " has no UNIT_LEAD token of ", unit,
-        " (hotline-sim --add_unit_tokens writes them)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(o_.tokens_file, " has no UNIT_LEAD token of ", unit,
+                     " (hotline-sim --add_unit_tokens writes them)"));
   }
   return it->second;
 }
@@ -285,9 +285,9 @@ absl::Status Simulator::LoadUnits() {
   req.mutable_page()->set_page_size(500);
   while (true) {
     v1::ListUnitsResponse resp;
-    grpc::Status s = Call(directory_.get(),
-                          &v1::DirectoryService::Stub::ListUnits, center_, req,
-                          &resp);
+    grpc::Status s =
+        Call(directory_.get(), &v1::DirectoryService::Stub::ListUnits, center_,
+             req, &resp);
     if (!s.ok()) {
       return absl::UnavailableError(
           absl::StrCat("routing ListUnits: ", s.error_message()));
@@ -307,9 +307,9 @@ absl::Status Simulator::LoadUnits() {
   for (const auto& [id, u] : units_) {
     if (u.kind() == v1::UNIT_KIND_CENTER) continue;
     if (!staff_.count(id) || !lead_.count(id)) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          o_.tokens_file, " has no UNIT_STAFF/UNIT_LEAD token of ", id,
-          " (hotline-sim --add_unit_tokens writes them)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(o_.tokens_file, " has no UNIT_STAFF/UNIT_LEAD token of ",
+                       id, " (hotline-sim --add_unit_tokens writes them)"));
     }
   }
   return absl::OkStatus();
@@ -321,9 +321,9 @@ absl::Status Simulator::LoadCalendar(absl::Time from) {
     v1::IsWorkingDayRequest req;
     req.set_date(DateOf(first + d));
     v1::IsWorkingDayResponse resp;
-    grpc::Status s = Call(calendar_.get(),
-                          &v1::CalendarService::Stub::IsWorkingDay, center_,
-                          req, &resp);
+    grpc::Status s =
+        Call(calendar_.get(), &v1::CalendarService::Stub::IsWorkingDay, center_,
+             req, &resp);
     if (!s.ok()) {
       return absl::UnavailableError(
           absl::StrCat("deadline IsWorkingDay: ", s.error_message()));
@@ -332,9 +332,9 @@ absl::Status Simulator::LoadCalendar(absl::Time from) {
   }
   // The first day only counts when its first step is still ahead.
   if (!working_days_.empty() && working_days_.front() == first &&
-      absl::FromCivil(absl::CivilMinute(first.year(), first.month(),
-                                        first.day(), 9, 0),
-                      Cst()) < from) {
+      absl::FromCivil(
+          absl::CivilMinute(first.year(), first.month(), first.day(), 9, 0),
+          Cst()) < from) {
     working_days_.erase(working_days_.begin());
   }
   if (working_days_.empty()) {
@@ -358,9 +358,8 @@ absl::Status Simulator::AdvanceTo(absl::Time t) {
     v1::AdvanceClockRequest req;
     *req.mutable_to() = ToTs(t);
     v1::AdvanceClockResponse resp;
-    grpc::Status s =
-        Call(stub.get(), &v1::ClockAdmin::Stub::AdvanceClock, center_, req,
-             &resp);
+    grpc::Status s = Call(stub.get(), &v1::ClockAdmin::Stub::AdvanceClock,
+                          center_, req, &resp);
     if (!s.ok()) {
       return absl::UnavailableError(absl::StrCat(
           "AdvanceClock (the services must run with HOTLINE_CLOCK=manual): ",
@@ -421,8 +420,9 @@ absl::StatusOr<v1::Assignment> Simulator::GetAssignment(
   v1::GetAssignmentRequest req;
   req.set_ticket_id(ticket_id);
   v1::GetAssignmentResponse resp;
-  grpc::Status s = Call(routing_.get(), &v1::RoutingService::Stub::GetAssignment,
-                        center_, req, &resp);
+  grpc::Status s =
+      Call(routing_.get(), &v1::RoutingService::Stub::GetAssignment, center_,
+           req, &resp);
   if (!s.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                         s.error_message());
@@ -444,8 +444,8 @@ absl::Status Simulator::SettleOrder(const std::string& ticket_id) {
     why.clear();
     absl::StatusOr<v1::Assignment> a = GetAssignment(ticket_id);
     if (!a.ok()) {
-      why = absl::StrCat("routing has not got the order: ",
-                         a.status().message());
+      why =
+          absl::StrCat("routing has not got the order: ", a.status().message());
     } else {
       v1::GetAssignmentHistoryRequest hreq;
       hreq.set_ticket_id(ticket_id);
@@ -506,10 +506,9 @@ absl::Status Simulator::SettleOrder(const std::string& ticket_id) {
     }
     if (why.empty()) return absl::OkStatus();
     if (absl::Now() > give_up) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("the pipeline did not settle for order ", ticket_id,
-                       " within ", absl::FormatDuration(o_.settle_timeout),
-                       ": ", why));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "the pipeline did not settle for order ", ticket_id, " within ",
+          absl::FormatDuration(o_.settle_timeout), ": ", why));
     }
     // Waiting for event delivery between processes, not for simulated time.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -538,9 +537,9 @@ absl::Status Simulator::SettleLadder() {
       v1::GetClocksRequest req;
       req.set_ticket_id(o.ticket_id);
       v1::GetClocksResponse resp;
-      grpc::Status s = Call(deadline_.get(),
-                            &v1::DeadlineService::Stub::GetClocks, center_,
-                            req, &resp);
+      grpc::Status s =
+          Call(deadline_.get(), &v1::DeadlineService::Stub::GetClocks, center_,
+               req, &resp);
       bool pending = false;
       absl::Time next = absl::InfiniteFuture();
       if (s.ok()) {
@@ -607,12 +606,10 @@ absl::Status Simulator::Create(int slot, int i) {
       Uniform(o.rng) < 0.1) {
     o.request.set_confidential(true);
   }
-  o.request.mutable_location()->set_address(
-      absl::StrCat("大足区", o.request.location().town_code() ==
-                                     "town.longshui"
-                                 ? "龙水镇"
-                                 : "",
-                   "某路", Between(o.rng, 1, 300), "号"));
+  o.request.mutable_location()->set_address(absl::StrCat(
+      "大足区",
+      o.request.location().town_code() == "town.longshui" ? "龙水镇" : "",
+      "某路", Between(o.rng, 1, 300), "号"));
   o.created_slot = slot;
   v1::CreateTicketResponse resp;
   grpc::Status s = Call(intake_.get(), &v1::IntakeService::Stub::CreateTicket,
@@ -717,9 +714,8 @@ absl::Status Simulator::DoRespond(Order& o, const std::string& unit) {
     req.set_ticket_id(o.ticket_id);
     req.set_reason("该事项不属本单位职责范围，建议改派相关单位");
     v1::DisputeResponse resp;
-    grpc::Status s =
-        Call(routing_.get(), &v1::RoutingService::Stub::Dispute, token, req,
-             &resp);
+    grpc::Status s = Call(routing_.get(), &v1::RoutingService::Stub::Dispute,
+                          token, req, &resp);
     if (!s.ok()) {
       Refused(o, "dispute", s);
       return absl::OkStatus();
@@ -800,20 +796,19 @@ void Simulator::PlanHandling(Order& o, const std::string& handler) {
     Note(o, absl::StrCat(handler, " will not answer"));
     return;
   }
-  const bool ask_more_time =
-      limit_days == 10 && Uniform(o.rng) < p.p_extension;
+  const bool ask_more_time = limit_days == 10 && Uniform(o.rng) < p.p_extension;
   if (ask_more_time) {
     days = limit_days + Between(o.rng, 2, 5);
-    Schedule(o, (start_day + Between(o.rng, 3, 5)) * kSlotsPerDay +
-                    Between(o.rng, 0, kSlotsPerDay - 1),
+    Schedule(o,
+             (start_day + Between(o.rng, 3, 5)) * kSlotsPerDay +
+                 Between(o.rng, 0, kSlotsPerDay - 1),
              Kind::kAskExtension, handler);
   } else if (Uniform(o.rng) < p.p_late) {
     days = limit_days + Between(o.rng, 1, 4);
   } else {
     const int lo = std::max(0, static_cast<int>(p.reply_from * limit_days));
-    const int hi =
-        std::max(lo, std::min(limit_days,
-                              static_cast<int>(p.reply_to * limit_days)));
+    const int hi = std::max(
+        lo, std::min(limit_days, static_cast<int>(p.reply_to * limit_days)));
     days = Between(o.rng, lo, hi);
   }
   o.reply_slot = std::max(slot_ + 1, (start_day + days) * kSlotsPerDay +
@@ -825,8 +820,8 @@ absl::Status Simulator::DoAskExtension(Order& o) {
   ASSIGN_OR_RETURN(const std::string token, StaffOf(o.handler));
   ASSIGN_OR_RETURN(v1::Assignment a, GetAssignment(o.ticket_id));
   if (!a.has_handling_due()) return absl::OkStatus();
-  const absl::CivilDay last = absl::ToCivilDay(
-      FromTs(a.handling_due()) - absl::Seconds(1), Cst());
+  const absl::CivilDay last =
+      absl::ToCivilDay(FromTs(a.handling_due()) - absl::Seconds(1), Cst());
   v1::RequestExtensionRequest req;
   req.set_request_id(NextId());
   req.set_ticket_id(o.ticket_id);
@@ -836,8 +831,8 @@ absl::Status Simulator::DoAskExtension(Order& o) {
   req.set_progress_note("已现场查看，正在协调相关单位处理。");
   v1::RequestExtensionResponse resp;
   grpc::Status s =
-      Call(deadline_.get(), &v1::DeadlineService::Stub::RequestExtension,
-           token, req, &resp);
+      Call(deadline_.get(), &v1::DeadlineService::Stub::RequestExtension, token,
+           req, &resp);
   ++sum_.extensions_requested;
   if (!s.ok()) {
     if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
@@ -848,8 +843,8 @@ absl::Status Simulator::DoAskExtension(Order& o) {
   }
   o.extension_id = resp.extension().extension_id();
   o.extension_approver = resp.extension().approver_unit_id();
-  Note(o, absl::StrCat(o.handler, " asks for time until ",
-                       o.extension_proposed));
+  Note(o,
+       absl::StrCat(o.handler, " asks for time until ", o.extension_proposed));
   Schedule(o, slot_ + Between(o.rng, 1, 4), Kind::kDecideExtension);
   return absl::OkStatus();
 }
@@ -869,8 +864,8 @@ absl::Status Simulator::DoReply(Order& o) {
     req.set_reason("协办单位逾期未提出意见，由牵头单位答复");
     v1::ReleaseCoUnitResponse resp;
     grpc::Status s =
-        Call(routing_.get(), &v1::RoutingService::Stub::ReleaseCoUnit,
-             center_, req, &resp);
+        Call(routing_.get(), &v1::RoutingService::Stub::ReleaseCoUnit, center_,
+             req, &resp);
     if (!s.ok()) {
       Refused(o, "release co-unit", s);
     } else {
@@ -882,9 +877,10 @@ absl::Status Simulator::DoReply(Order& o) {
   v1::ReplyRequest req;
   req.set_request_id(NextId());
   req.set_ticket_id(o.ticket_id);
-  req.set_text(a.rehandling_round() > 0
-                   ? "经重新核查并现场处理，问题已解决，已向来电人说明处理结果。"
-                   : "经核实，已安排工作人员现场处理，并已将处理情况告知来电人。");
+  req.set_text(
+      a.rehandling_round() > 0
+          ? "经重新核查并现场处理，问题已解决，已向来电人说明处理结果。"
+          : "经核实，已安排工作人员现场处理，并已将处理情况告知来电人。");
   static const v1::ReplyContact kContacts[] = {
       v1::REPLY_CONTACT_PHONE, v1::REPLY_CONTACT_PHONE, v1::REPLY_CONTACT_SMS,
       v1::REPLY_CONTACT_VISIT};
@@ -990,8 +986,7 @@ absl::Status Simulator::Execute(const Task& t) {
       return absl::OkStatus();
     }
     case Kind::kForward: {
-      ASSIGN_OR_RETURN(const std::string token,
-                       StaffOf(o.a.holder_unit_id()));
+      ASSIGN_OR_RETURN(const std::string token, StaffOf(o.a.holder_unit_id()));
       v1::ForwardRequest req;
       req.set_request_id(NextId());
       req.set_ticket_id(o.ticket_id);
@@ -1167,13 +1162,12 @@ absl::Status Simulator::SuperviseTheChased() {
   req.set_step(v1::LADDER_STEP_SPECIAL_INSPECTION);
   req.mutable_page()->set_page_size(20);
   v1::ListEscalationCandidatesResponse resp;
-  grpc::Status s = Call(
-      deadline_.get(), &v1::DeadlineService::Stub::ListEscalationCandidates,
-      center_, req, &resp);
+  grpc::Status s = Call(deadline_.get(),
+                        &v1::DeadlineService::Stub::ListEscalationCandidates,
+                        center_, req, &resp);
   if (!s.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("deadline ListEscalationCandidates: ",
-                     s.error_message()));
+        absl::StrCat("deadline ListEscalationCandidates: ", s.error_message()));
   }
   v1::RecordSupervisionActRequest act;
   act.set_request_id(NextId());
@@ -1199,8 +1193,7 @@ absl::Status Simulator::SuperviseTheChased() {
   if (!s.ok()) {
     ++sum_.refused;
     if (o_.log != nullptr) {
-      *o_.log << "  refused: special inspection: " << s.error_message()
-              << "\n";
+      *o_.log << "  refused: special inspection: " << s.error_message() << "\n";
     }
     return absl::OkStatus();
   }
@@ -1219,8 +1212,8 @@ absl::StatusOr<Summary> Simulator::Run() {
   deadline_ = v1::DeadlineService::NewStub(ch(o_.deadline));
   calendar_ = v1::CalendarService::NewStub(ch(o_.deadline));
   assessment_ = v1::AssessmentService::NewStub(ch(o_.assessment));
-  for (const auto* a : {&o_.intake, &o_.routing, &o_.deadline,
-                        &o_.assessment}) {
+  for (const auto* a :
+       {&o_.intake, &o_.routing, &o_.deadline, &o_.assessment}) {
     clocks_.push_back(v1::ClockAdmin::NewStub(ch(*a)));
   }
   // All four clocks start where the furthest one is.
@@ -1232,18 +1225,17 @@ absl::StatusOr<Summary> Simulator::Run() {
     grpc::Status s =
         Call(stub.get(), &v1::ClockAdmin::Stub::GetTime, center_, req, &resp);
     if (!s.ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "ClockAdmin.GetTime (start the services with "
-          "HOTLINE_CLOCK=manual): ",
-          s.error_message()));
+      return absl::FailedPreconditionError(
+          absl::StrCat("ClockAdmin.GetTime (start the services with "
+                       "HOTLINE_CLOCK=manual): ",
+                       s.error_message()));
     }
     latest = std::max(latest, FromTs(resp.now()));
   }
   RETURN_IF_ERROR(AdvanceTo(latest));
-  run_id_ = o_.run_id.empty()
-                ? absl::StrCat("sim", o_.seed, "-",
-                               absl::ToUnixSeconds(absl::Now()))
-                : o_.run_id;
+  run_id_ = o_.run_id.empty() ? absl::StrCat("sim", o_.seed, "-",
+                                             absl::ToUnixSeconds(absl::Now()))
+                              : o_.run_id;
   RETURN_IF_ERROR(LoadUnits());
   RETURN_IF_ERROR(LoadCalendar(now_));
   if (o_.log != nullptr) {
@@ -1268,8 +1260,8 @@ absl::StatusOr<Summary> Simulator::Run() {
     // New calls arrive in the first four steps of the day.
     const int in_slot = slot_ % kSlotsPerDay;
     if (in_slot < 4) {
-      const int n = o_.orders_per_day / 4 +
-                    (in_slot < o_.orders_per_day % 4 ? 1 : 0);
+      const int n =
+          o_.orders_per_day / 4 + (in_slot < o_.orders_per_day % 4 ? 1 : 0);
       for (int k = 0; k < n; ++k) RETURN_IF_ERROR(Create(slot_, order_no++));
     }
     while (!tasks_.empty() && tasks_.top().slot <= slot_) {
@@ -1297,8 +1289,8 @@ absl::StatusOr<Summary> Simulator::Run() {
   // The month ends at midnight of its last day; the ladder catches up.
   const absl::CivilDay end_day = absl::ToCivilDay(sum_.start, Cst()) + o_.days;
   RETURN_IF_ERROR(AdvanceTo(std::max(
-      now_, absl::FromCivil(absl::CivilSecond(end_day), Cst()) -
-                absl::Minutes(1))));
+      now_,
+      absl::FromCivil(absl::CivilSecond(end_day), Cst()) - absl::Minutes(1))));
   RETURN_IF_ERROR(SettleLadder());
   sum_.end = now_;
   for (const Order& o : orders_) {
