@@ -44,6 +44,10 @@ inline void Error(absl::string_view event,
   Write(Level::kError, event, fields);
 }
 
+// `s` escaped for the inside of a JSON string (quotes, backslash, control
+// characters); UTF-8 passes through.
+std::string JsonEscape(absl::string_view s);
+
 // Renders one line without writing it (exposed for tests).
 std::string Format(Level level, absl::string_view service,
                    absl::string_view event, std::initializer_list<Field> fields,

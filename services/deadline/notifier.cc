@@ -10,7 +10,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/log/log.h"
 #include "common/server/proto_enum.h"
 #include "common/server/proto_time.h"
@@ -37,30 +36,6 @@ class LogNotifier final : public Notifier {
   bool external() const override { return false; }
 };
 
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 class WebhookNotifier final : public Notifier {
  public:
   WebhookNotifier(std::string host, int port, std::string path)
@@ -69,12 +44,12 @@ class WebhookNotifier final : public Notifier {
   absl::Status Deliver(const NoticeRow& n) override {
     const std::string body = absl::StrCat(
         "{\"notice_id\":\"", n.notice_id, "\",\"ticket_number\":\"",
-        JsonEscape(n.ticket_number), "\",\"step\":\"",
+        log::JsonEscape(n.ticket_number), "\",\"step\":\"",
         server::ShortEnumName(n.step), "\",\"recipient_unit\":\"",
-        JsonEscape(n.recipient_unit), "\",\"recipient_name\":\"",
-        JsonEscape(n.name), "\",\"channel\":", static_cast<int>(n.channel),
-        ",\"address\":\"", JsonEscape(n.address), "\",\"text\":\"",
-        JsonEscape(n.text), "\"}");
+        log::JsonEscape(n.recipient_unit), "\",\"recipient_name\":\"",
+        log::JsonEscape(n.name), "\",\"channel\":", static_cast<int>(n.channel),
+        ",\"address\":\"", log::JsonEscape(n.address), "\",\"text\":\"",
+        log::JsonEscape(n.text), "\"}");
     const std::string request = absl::StrCat(
         "POST ", path_, " HTTP/1.1\r\nHost: ", host_, ":", port_,
         "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ",

@@ -4,7 +4,6 @@
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/message.h>
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -13,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "common/log/log.h"
 #include "hotline/v1/admin.pb.h"
 #include "hotline/v1/assessment.pb.h"
 #include "hotline/v1/deadline.pb.h"
@@ -36,32 +36,6 @@ constexpr char kListWork[] = "hotline.v1.RoutingService.ListWork";
 constexpr char kListDue[] = "hotline.v1.DeadlineService.ListDue";
 // The worklist's overdue figures are a courtesy: do not wait long for them.
 constexpr double kEnrichTimeoutSeconds = 3;
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
 std::string RandomRequestId() {
   std::random_device rd;
@@ -131,8 +105,8 @@ int WriteReport(const Options& options, const Message& response) {
       absl::StrCat("wrote ", options.out, " (", doc->file_name(), ", ",
                    doc->media_type(), ", ", doc->content().size(), " bytes)");
   if (options.json) {
-    std::cout << "{\"wrote\": \"" << JsonEscape(options.out)
-              << "\", \"file_name\": \"" << JsonEscape(doc->file_name())
+    std::cout << "{\"wrote\": \"" << log::JsonEscape(options.out)
+              << "\", \"file_name\": \"" << log::JsonEscape(doc->file_name())
               << "\", \"bytes\": " << doc->content().size() << "}\n";
   } else {
     std::cout << line << "\n";
@@ -145,8 +119,8 @@ int WriteReport(const Options& options, const Message& response) {
 int Fail(const Options& options, const std::string& code,
          const std::string& message) {
   if (options.json) {
-    std::cout << "{\"error\": {\"code\": \"" << JsonEscape(code)
-              << "\", \"message\": \"" << JsonEscape(message) << "\"}}\n";
+    std::cout << "{\"error\": {\"code\": \"" << log::JsonEscape(code)
+              << "\", \"message\": \"" << log::JsonEscape(message) << "\"}}\n";
   } else {
     std::cerr << "error: " << code << ": " << message << "\n";
   }
