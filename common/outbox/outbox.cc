@@ -682,10 +682,22 @@ absl::string_view PayloadProducer(const v1::TicketEvent& event) {
 }
 
 Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler,
-             std::string consumer)
+             std::string consumer,
+             std::vector<v1::TicketEvent::PayloadCase> consumes)
     : pool_(pool),
       handler_(std::move(handler)),
-      consumer_(std::move(consumer)) {}
+      consumer_(std::move(consumer)),
+      consumes_(std::move(consumes)) {}
+
+absl::Status Inbox::Handle(db::Connection& conn,
+                           const v1::TicketEvent& event) {
+  if (!consumes_.empty() &&
+      std::find(consumes_.begin(), consumes_.end(), event.payload_case()) ==
+          consumes_.end()) {
+    return absl::OkStatus();  // not a kind this service acts on
+  }
+  return handler_(conn, event);
+}
 
 namespace {
 
@@ -791,7 +803,7 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
           out_of_order = order;
           return order;  // rolls the record back
         }
-        handler_status = handler_(conn, event);
+        handler_status = Handle(conn, event);
         return handler_status;
       });
   if (status.code() == absl::StatusCode::kAlreadyExists &&
@@ -887,7 +899,7 @@ absl::Status Inbox::ApplyBatch(
             failed = i;
             return order;
           }
-          if (absl::Status applied = handler_(conn, event); !applied.ok()) {
+          if (absl::Status applied = Handle(conn, event); !applied.ok()) {
             failed = i;
             return applied;
           }

@@ -212,9 +212,13 @@ class Inbox {
  public:
   // `pool` is not owned and must outlive the inbox. `consumer` is this
   // service's name ("intake", ...): intake checks that it knows every
-  // ticket routing speaks of (see Apply).
+  // ticket routing speaks of (see Apply). `consumes` lists the payload kinds
+  // the handler acts on (the service's ServiceDefinition::consumes): an event
+  // of any other kind is recorded and ordered as any other, and the handler
+  // is not called for it. Empty: the handler sees every kind.
   Inbox(db::ConnectionPool* pool, EventHandler handler,
-        std::string consumer = "");
+        std::string consumer = "",
+        std::vector<v1::TicketEvent::PayloadCase> consumes = {});
 
   // Applies `event` exactly once in effect. OK when applied now, applied
   // before, or rejected for good; an error when it should be sent again.
@@ -265,8 +269,12 @@ class Inbox {
 
  private:
   db::ConnectionPool* pool_;
+  // The handler, for the kinds in consumes_ (all when empty).
+  absl::Status Handle(db::Connection& conn, const v1::TicketEvent& event);
+
   EventHandler handler_;
   std::string consumer_;
+  std::vector<v1::TicketEvent::PayloadCase> consumes_;
   absl::Mutex batch_mu_;  // held while a batch is applied (ApplyBatch)
 };
 

@@ -18,6 +18,7 @@
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
 #include "common/server/service_host.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/admin.grpc.pb.h"
 #include "hotline/v1/events.grpc.pb.h"
@@ -515,6 +516,40 @@ TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
   Drain(relay);
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_txn"), 13);
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 14);
+}
+
+// An inbox told which kinds its service consumes records every event (the
+// order per ticket holds across kinds) but calls the handler only for those.
+TEST_F(OutboxTest, KindsTheServiceDoesNotConsumeAreRecordedButNotApplied) {
+  std::vector<int64_t> handled;  // the seqs the handler was called for
+  auto handler = [&handled](db::Connection&, const v1::TicketEvent& e) {
+    handled.push_back(e.seq());
+    return absl::OkStatus();
+  };
+  sink_->Shutdown(absl::Seconds(1));
+  sink_->Wait();
+  inbox_ = std::make_unique<Inbox>(
+      consumer_.get(), handler, "deadline",
+      std::vector<v1::TicketEvent::PayloadCase>{v1::TicketEvent::kAccepted});
+  StartSink(absl::StrCat("127.0.0.1:", port_));
+  Relay& relay = AddRelay();
+
+  ASSERT_TRUE(Append("类-1", "龙水镇").ok());  // seq 1: accepted
+  ASSERT_TRUE(db::RunInTransaction(*producer_, [&](db::Connection& conn) {
+                v1::TicketEvent e;  // seq 2: replied, not consumed
+                e.set_ticket_id("类-1");
+                e.set_ticket_number("DZ20240208-000123");
+                *e.mutable_occurred_at() =
+                    ToProto(absl::FromUnixSeconds(1707379260));
+                e.mutable_replied()->set_unit_id("龙水镇");
+                return outbox_->Append(conn, &e);
+              }).ok());
+  ASSERT_TRUE(Append("类-1", "龙水镇").ok());  // seq 3: accepted
+  Drain(relay);
+  // Every event recorded (seq 3 was in order after seq 2), two applied.
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 3);
+  EXPECT_EQ(Rejected(), 0);
+  EXPECT_THAT(handled, ::testing::ElementsAre(1, 3));
 }
 
 // The inbox rows of a batch are written before the effects: seq n-1 LATER in

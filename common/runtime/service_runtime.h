@@ -50,6 +50,8 @@ struct Context {
   // For the component's own calls to other services (server/tls.h): TLS
   // (with this service's certificate) or plaintext, as configured.
   std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
+  // The definition's `consumes`, for the component's outbox::Inbox.
+  const std::vector<v1::TicketEvent::PayloadCase>& consumes;
 };
 
 // The part of a service that lives in the instance: its gRPC services (which
@@ -72,6 +74,11 @@ struct ServiceDefinition {
   std::function<const std::vector<db::Migration>&()> migrations;
   // Builds the component and registers its gRPC services on ctx.host.
   std::function<absl::StatusOr<std::unique_ptr<Component>>(Context&)> build;
+  // The event kinds the service acts on, given to its Inbox (other kinds are
+  // recorded, not applied); empty for a service that consumes no events.
+  // deploy/topology.txt must deliver each from its producer, and nothing
+  // else (tests/integration/topology_test.cc).
+  std::vector<v1::TicketEvent::PayloadCase> consumes;
 };
 
 struct InstanceOptions {

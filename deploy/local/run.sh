@@ -55,13 +55,12 @@ fi
 PORT_BASE=${HOTLINE_PORT_BASE:-7100}
 METRICS_BASE=${HOTLINE_METRICS_BASE:-9100}
 SERVICES=(intake routing deadline assessment)
-# Who receives whose events (DESIGN.md §5).
-declare -A SUBSCRIBES_TO=(
-  [intake]="routing assessment"
-  [routing]="deadline assessment intake"
-  [deadline]="assessment routing intake"
-  [assessment]="intake routing"
-)
+# Who receives whose events: deploy/topology.txt (DESIGN.md §5).
+declare -A SUBSCRIBES_TO=()
+while IFS=: read -r producer subscribers; do
+  SUBSCRIBES_TO[$producer]=$subscribers
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' -e 's/[[:space:]]*:/:/' \
+           "$HOTLINE_ROOT/deploy/topology.txt")
 
 ensure_packages "${HOTLINE_RUN_PACKAGES[@]}"
 if [[ ${HOTLINE_SKIP_BUILD:-0} != 1 ]]; then

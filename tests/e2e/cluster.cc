@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/runtime/topology.h"
 #include "common/server/proto_time.h"
 #include "common/server/tls.h"
 #include "common/status/status.h"
@@ -100,14 +101,12 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
     }
     return out;
   };
-  // Who receives whose events (DESIGN.md §5). Each service is one subscriber
-  // whose address lists every replica (a|b, balanced round-robin): an entry
-  // per replica would deliver every event to each.
-  const std::map<std::string, std::vector<std::string>> subscribes = {
-      {"intake", {"routing", "assessment"}},
-      {"routing", {"deadline", "assessment", "intake"}},
-      {"deadline", {"assessment", "routing", "intake"}},
-      {"assessment", {"intake", "routing"}}};
+  // Who receives whose events: deploy/topology.txt. Each service is one
+  // subscriber whose address lists every replica (a|b, balanced
+  // round-robin): an entry per replica would deliver every event to each.
+  ASSIGN_OR_RETURN(runtime::Topology topology,
+                   runtime::LoadTopology(absl::StrCat(
+                       HOTLINE_SOURCE_DIR, "/deploy/topology.txt")));
   for (const char* service : kServiceNames) {
     ASSIGN_OR_RETURN(c->schemas_[service], TestSchema::Create(service));
   }
@@ -117,7 +116,7 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
                          absl::StrCat(p.service, p.replica), "e2e-密码"));
     // Replicas share one schema and one user.
     std::vector<std::string> subs;
-    for (const std::string& to : subscribes.at(p.service)) {
+    for (const std::string& to : topology.SubscribersOf(p.service)) {
       subs.push_back(absl::StrCat(to, "=", absl::StrJoin(addresses(to), "|")));
     }
     std::vector<std::string> env = {
