@@ -4,17 +4,16 @@
 #include <google/protobuf/message.h>
 
 #include "absl/strings/match.h"
+#include "common/calendar/calendar.h"
 
 namespace hotline::ctl {
 
-absl::TimeZone ChinaStandardTime() { return absl::FixedTimeZone(8 * 3600); }
-
 std::string FormatInstant(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M", t, ChinaStandardTime());
+  return absl::FormatTime("%Y-%m-%d %H:%M", t, calendar::ChinaStandardTime());
 }
 
 std::string FormatDeadline(absl::Time t) {
-  const absl::TimeZone cst = ChinaStandardTime();
+  const absl::TimeZone cst = calendar::ChinaStandardTime();
   const absl::CivilSecond local = absl::ToCivilSecond(t, cst);
   const bool midnight = local.hour() == 0 && local.minute() == 0 &&
                         local.second() == 0 &&

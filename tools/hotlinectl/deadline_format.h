@@ -17,9 +17,6 @@ class Message;
 
 namespace hotline::ctl {
 
-// China Standard Time.
-absl::TimeZone ChinaStandardTime();
-
 // "2026-12-07 15:30" local.
 std::string FormatInstant(absl::Time t);
 

@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "tools/hotlinectl/verbs.h"
 
@@ -57,7 +59,7 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view path,
   absl::Time t;
   std::string err;
   if (absl::ParseTime(absl::RFC3339_full, s, &t, &err)) return t;
-  const absl::TimeZone cst = absl::FixedTimeZone(8 * 3600);
+  const absl::TimeZone cst = calendar::ChinaStandardTime();
   for (const char* format : {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
                              "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"}) {
     if (absl::ParseTime(format, s, cst, &t, &err)) return t;
@@ -168,11 +170,7 @@ absl::Status SetScalar(Message* m, const FieldDescriptor* f,
   const std::string& type = f->message_type()->full_name();
   if (type == "google.protobuf.Timestamp") {
     ASSIGN_OR_RETURN(absl::Time t, ParseInstant(path, raw));
-    auto* ts = static_cast<google::protobuf::Timestamp*>(target);
-    const int64_t s = absl::ToUnixSeconds(t);
-    ts->set_seconds(s);
-    ts->set_nanos(static_cast<int32_t>(
-        absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
+    *static_cast<google::protobuf::Timestamp*>(target) = ToProto(t);
     return absl::OkStatus();
   }
   if (type == "google.protobuf.Duration") {

@@ -22,6 +22,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/admin.grpc.pb.h"
 #include "hotline/v1/assessment.grpc.pb.h"
@@ -33,23 +35,8 @@
 namespace hotline::sim {
 namespace {
 
-const absl::TimeZone& Cst() {
-  static const absl::TimeZone* const kTz =
-      new absl::TimeZone(absl::FixedTimeZone(8 * 3600));
-  return *kTz;
-}
+absl::TimeZone Cst() { return calendar::ChinaStandardTime(); }
 
-google::protobuf::Timestamp ToTs(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t s = absl::ToUnixSeconds(t);
-  ts.set_seconds(s);
-  ts.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
-  return ts;
-}
-absl::Time FromTs(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 std::string DateOf(absl::CivilDay d) { return absl::FormatCivilTime(d); }
 
 // A stable 32-bit hash of a string (FNV-1a): unit profiles must not depend
@@ -356,7 +343,7 @@ absl::Status Simulator::AdvanceTo(absl::Time t) {
   if (t <= now_) return absl::OkStatus();
   for (auto& stub : clocks_) {
     v1::AdvanceClockRequest req;
-    *req.mutable_to() = ToTs(t);
+    *req.mutable_to() = ToProto(t);
     v1::AdvanceClockResponse resp;
     grpc::Status s = Call(stub.get(), &v1::ClockAdmin::Stub::AdvanceClock,
                           center_, req, &resp);
@@ -551,10 +538,10 @@ absl::Status Simulator::SettleLadder() {
               c.kind() == v1::CLOCK_KIND_RETURN) {
             continue;
           }
-          if (FromTs(c.due()) <= now_) {
+          if (FromProto(c.due()) <= now_) {
             pending = true;
           } else {
-            next = std::min(next, FromTs(c.due()));
+            next = std::min(next, FromProto(c.due()));
           }
         }
       } else if (s.error_code() != grpc::StatusCode::NOT_FOUND) {
@@ -821,7 +808,7 @@ absl::Status Simulator::DoAskExtension(Order& o) {
   ASSIGN_OR_RETURN(v1::Assignment a, GetAssignment(o.ticket_id));
   if (!a.has_handling_due()) return absl::OkStatus();
   const absl::CivilDay last =
-      absl::ToCivilDay(FromTs(a.handling_due()) - absl::Seconds(1), Cst());
+      absl::ToCivilDay(FromProto(a.handling_due()) - absl::Seconds(1), Cst());
   v1::RequestExtensionRequest req;
   req.set_request_id(NextId());
   req.set_ticket_id(o.ticket_id);
@@ -886,7 +873,7 @@ absl::Status Simulator::DoReply(Order& o) {
       v1::REPLY_CONTACT_VISIT};
   req.set_contact(via_center ? v1::REPLY_CONTACT_VIA_CENTER
                              : kContacts[o.rng() % 4]);
-  *req.mutable_contacted_at() = ToTs(now_ - absl::Minutes(20));
+  *req.mutable_contacted_at() = ToProto(now_ - absl::Minutes(20));
   req.mutable_checks()->set_policy_checked(true);
   req.mutable_checks()->set_confidentiality_checked(true);
   req.mutable_checks()->set_source_checked(true);
@@ -899,7 +886,7 @@ absl::Status Simulator::DoReply(Order& o) {
     Refused(o, "reply", s);
     return absl::OkStatus();
   }
-  if (a.has_handling_due() && now_ >= FromTs(a.handling_due())) {
+  if (a.has_handling_due() && now_ >= FromProto(a.handling_due())) {
     ++sum_.replies_late;
   }
   o.a = resp.assignment();
@@ -1137,7 +1124,7 @@ absl::Status Simulator::Execute(const Task& t) {
         req.set_comment("回访：三次拨打均无人接听");
         ++sum_.evaluations_not_reached;
       }
-      *req.mutable_evaluated_at() = ToTs(now_);
+      *req.mutable_evaluated_at() = ToProto(now_);
       v1::RecordEvaluationResponse resp;
       grpc::Status s = Call(assessment_.get(),
                             &v1::AssessmentService::Stub::RecordEvaluation,
@@ -1230,7 +1217,7 @@ absl::StatusOr<Summary> Simulator::Run() {
                        "HOTLINE_CLOCK=manual): ",
                        s.error_message()));
     }
-    latest = std::max(latest, FromTs(resp.now()));
+    latest = std::max(latest, FromProto(resp.now()));
   }
   RETURN_IF_ERROR(AdvanceTo(latest));
   run_id_ = o_.run_id.empty() ? absl::StrCat("sim", o_.seed, "-",
@@ -1297,7 +1284,8 @@ absl::StatusOr<Summary> Simulator::Run() {
     if (o.approved) continue;
     ++sum_.open_at_end;
     absl::StatusOr<v1::Assignment> a = GetAssignment(o.ticket_id);
-    if (a.ok() && a->has_handling_due() && FromTs(a->handling_due()) < now_) {
+    if (a.ok() && a->has_handling_due() &&
+        FromProto(a->handling_due()) < now_) {
       ++sum_.open_overdue_at_end;
     }
   }
@@ -1324,7 +1312,7 @@ absl::StatusOr<Summary> Run(const Options& options) {
 }
 
 std::string FormatSummary(const Summary& s) {
-  const absl::TimeZone& tz = Cst();
+  const absl::TimeZone tz = Cst();
   return absl::StrFormat(
       "Simulated %s .. %s (%d working days)\n"
       "  orders %d; dispatched by the catalogue %d, by the center %d, "
