@@ -19,7 +19,7 @@ const Examples& All() {
          "caller.name=张三 caller.phone=13800000000"},
         {"a consultation answered at once from the knowledge base",
          "hotlinectl create channel=phone request_type=consultation "
-         "category_code=social.insurance title=\"养老保险转移接续\" "
+         "category_code=social.pension title=\"养老保险转移接续\" "
          "content=\"外地养老保险如何转入大足\" "
          "close_at_intake.article_ids=ARTICLE_ID "
          "close_at_intake.answer=\"按知识库指南办理，告知所需材料\""},
@@ -66,12 +66,12 @@ const Examples& All() {
        {{"a draft article of a department",
          "hotlinectl article-create owner_unit_id=dept.hrss "
          "content.title=\"养老保险转移接续指南\" content.body=@guide.md "
-         "content.category_codes=social.insurance content.keywords=转移接续"}}},
+         "content.category_codes=social.pension content.keywords=转移接续"}}},
       {"article-update",
        {{"edit the draft (whole content again)",
          "hotlinectl article-update article_id=ARTICLE_ID expected_version=1 "
          "content.title=\"养老保险转移接续指南\" content.body=@guide.md "
-         "content.category_codes=social.insurance"}}},
+         "content.category_codes=social.pension"}}},
       {"article-submit",
        {{"send the draft for review",
          "hotlinectl article-submit article_id=ARTICLE_ID"}}},
@@ -178,7 +178,7 @@ const Examples& All() {
          "facts.area_code=town.longshui facts.text=井盖缺失"}}},
       {"unit-upsert",
        {{"create a community under a town",
-         "hotlinectl unit-upsert unit.unit_id=town.longshui.wujin "
+         "hotlinectl unit-upsert unit.unit_id=comm.longshui.wujin "
          "unit.name=五金社区居民委员会 unit.kind=village_community "
          "unit.parent_unit_id=town.longshui unit.active=true"},
         {"change a liaison (expected_version from unit-get)",
