@@ -133,6 +133,44 @@ for path in sys.argv[1:]:
 assert len(scores) >= 2, f"the sample month ranks every unit alike: {scores}"
 print("sample month: units scored", sorted(scores))
 PY
+# The town ranked first has a scorecard with figures behind its score, and
+# a unit's worklist after the month holds orders with their dues.
+top=$(/usr/bin/python3 -c 'import json, sys
+for e in json.load(open(sys.argv[1])).get("entries", []):
+    if not (e.get("not_scored") or e.get("notScored")):
+        print(e.get("unit_id") or e["unitId"]); break' "$state/ranking-town_street.json")
+[[ -n $top ]]
+# shellcheck disable=SC2086
+HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" --json scorecard "unit_id=$top" \
+  include_subtree=true $month >"$state/scorecard.json"
+HOTLINE_TOKEN=$(awk '$2=="UNIT_STAFF" && $3=="town.longshui" {print $1; exit}' \
+  "$state/tokens") "$ctl" --json worklist >"$state/worklist.json"
+/usr/bin/python3 - "$state/scorecard.json" "$state/worklist.json" <<'PY'
+import json, sys
+card = json.load(open(sys.argv[1]))["scorecard"]
+total = card.get("total", {})
+assert not (card.get("not_scored") or card.get("notScored")), card
+assert int(total.get("orders", 0)) > 0, f"no orders behind the score: {total}"
+rates = [v for v in total.values() if isinstance(v, dict)
+         and int(v.get("denominator", 0)) > 0]
+assert len(rates) >= 3, f"fewer than three rates with a denominator: {total}"
+assert card.get("components"), "a score without its components"
+items = json.load(open(sys.argv[2])).get("items", [])
+assert items, "town.longshui's worklist is empty after the sample month"
+handling = {"TICKET_STATUS_DISPATCHED", "TICKET_STATUS_ACCEPTED",
+            "TICKET_STATUS_FORWARDED", "TICKET_STATUS_RETURNED",
+            "TICKET_STATUS_REHANDLING"}
+dues = 0
+for item in items:
+    a = item["assignment"]
+    assert a.get("title"), f"a worklist order without its title: {a}"
+    if a.get("status") in handling:
+        assert a.get("next_due") or a.get("nextDue"), f"no due shown: {a}"
+        dues += 1
+print(f"sample month: {card.get('unit_name') or card.get('unitName')} "
+      f"{total.get('orders')} orders, {len(rates)} rates; "
+      f"worklist {len(items)} orders, {dues} being handled with their due")
+PY
 # shellcheck disable=SC2086
 HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" report $month \
   --out "$state/report.html" >/dev/null
