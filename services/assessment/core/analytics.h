@@ -17,10 +17,10 @@
 
 #include "absl/status/statusor.h"
 #include "services/assessment/domain/accountability.h"
-#include "services/assessment/store/assessment_store.h"
 #include "services/assessment/domain/explain.h"
 #include "services/assessment/domain/indicators.h"
 #include "services/assessment/domain/report.h"
+#include "services/assessment/store/assessment_store.h"
 
 namespace hotline::assessment {
 

@@ -1,3 +1,7 @@
+// ~630 lines: one gRPC handler per RPC of AssessmentService (twelve), each
+// wire checks -> core call -> status, plus the service's wiring; the checks
+// themselves are request_checks.h.
+
 #include "services/assessment/edge/assessment_service.h"
 
 #include <grpcpp/grpcpp.h>
@@ -5,26 +9,24 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "common/calendar/calendar.h"
-#include "common/log/log.h"
+#include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
-#include "services/assessment/core/analytics.h"
-#include "services/assessment/domain/explain.h"
+#include "services/assessment/core/assessment_core.h"
 #include "services/assessment/core/monthly_reports.h"
-#include "services/assessment/store/mysql_assessment_store.h"
+#include "services/assessment/domain/explain.h"
 #include "services/assessment/domain/report.h"
+#include "services/assessment/edge/request_checks.h"
+#include "services/assessment/store/mysql_assessment_store.h"
 
 namespace hotline::assessment {
 namespace {
@@ -32,151 +34,11 @@ namespace {
 using auth::Principal;
 using auth::Role;
 
-bool ValidId(absl::string_view s) {
-  if (s.empty() || s.size() > 64) return false;
-  for (char c : s) {
-    if (!(absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-          c == '_' || c == ':' || c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Whether the evaluation says the caller was reached: `callback`, or the
-// older `reached = true`. A request that states neither is refused rather
-// than recorded as "not reached", which would be final.
-absl::StatusOr<bool> CallbackReached(const v1::RecordEvaluationRequest& req) {
-  switch (req.callback()) {
-    case v1::CALLBACK_OUTCOME_REACHED:
-      return true;
-    case v1::CALLBACK_OUTCOME_NOT_REACHED:
-      if (req.reached()) {
-        return absl::InvalidArgumentError(
-            "reached: true contradicts callback NOT_REACHED");
-      }
-      return false;
-    case v1::CALLBACK_OUTCOME_UNSPECIFIED:
-      if (req.reached()) return true;  // clients from before `callback`
-      return absl::InvalidArgumentError(
-          "callback: required — REACHED (with satisfaction) or NOT_REACHED");
-    default:
-      return absl::InvalidArgumentError("callback: unknown value");
-  }
-}
-
-// Lower-case [a-z0-9][a-z0-9._-]*, 1–max_len chars (unit ids, category
-// codes).
-bool ValidCode(absl::string_view s, size_t max_len) {
-  if (s.empty() || s.size() > max_len) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-'))) return false;
-  }
-  return true;
-}
-
-bool ValidUnitId(absl::string_view s) { return ValidCode(s, 32); }
-
-// Valid UTF-8 without control characters other than \n and \t.
-bool ValidText(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = s[i];
-    int len = c < 0x80         ? 1
-              : (c >> 5) == 6  ? 2
-              : (c >> 4) == 14 ? 3
-              : (c >> 3) == 30 ? 4
-                               : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (int k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    if (len == 1 && (c < 0x20 || c == 0x7f) && c != '\n' && c != '\t') {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
-std::string Fnv64(absl::string_view s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
-}
-
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
-
-absl::StatusOr<int> PageSize(const v1::PageRequest& p) {
-  if (p.page_size() < 0 || p.page_size() > 500) {
-    return absl::InvalidArgumentError("page.page_size: must be 0–500");
-  }
-  return p.page_size() == 0 ? 50 : p.page_size();
-}
-
-// A page of a list computed whole: the token is "OFFSET:FILTER", FILTER the
-// digest of the request without its page, so a token of another query is
-// refused.
-struct OffsetPage {
-  size_t offset = 0;
-  int size = 0;
-  std::string filter;
-
-  // The next page's token when `total` items go past this page, else "".
-  std::string NextToken(size_t total) const {
-    return offset + size < total ? absl::StrCat(offset + size, ":", filter)
-                                 : "";
-  }
-};
-
-template <typename Request>
-absl::StatusOr<OffsetPage> ParseOffsetPage(const Request& req) {
-  OffsetPage page;
-  ASSIGN_OR_RETURN(page.size, PageSize(req.page()));
-  Request key = req;
-  key.clear_page();
-  page.filter = Fnv64(Deterministic(key));
-  if (!req.page().page_token().empty()) {
-    std::vector<std::string> parts =
-        absl::StrSplit(req.page().page_token(), ':');
-    if (parts.size() != 2 || parts[1] != page.filter ||
-        !absl::SimpleAtoi(parts[0], &page.offset)) {
-      return absl::InvalidArgumentError(
-          "page.page_token: not a token of this query");
-    }
-  }
-  return page;
-}
-
-absl::Status CheckRequestType(absl::string_view field, int t) {
-  if (!v1::RequestType_IsValid(t)) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": unknown value"));
-  }
-  return absl::OkStatus();
-}
-
 class AssessmentServiceImpl final : public v1::AssessmentService::Service {
  public:
-  AssessmentServiceImpl(runtime::Context& ctx, AssessmentStore* store,
-                        Analytics* analytics,
-                        std::vector<DirectoryEntry> directory)
-      : ctx_(ctx),
-        store_(store),
-        analytics_(analytics),
-        directory_(std::move(directory)) {}
+  // Not owned; both must outlive the service.
+  AssessmentServiceImpl(runtime::Context& ctx, AssessmentCore* core)
+      : ctx_(ctx), core_(core) {}
 
   grpc::Status RecordEvaluation(grpc::ServerContext* gctx,
                                 const v1::RecordEvaluationRequest* req,
@@ -226,18 +88,18 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
               return absl::InvalidArgumentError("evaluated_at: in the future");
             }
           }
-          EvaluationInput in;
+          EvaluationRequest in;
           in.request_id = req->request_id();
           in.request_hash = Fnv64(Deterministic(*req));
           in.ticket_id = req->ticket_id();
-          in.reached = reached;
-          in.satisfaction = req->satisfaction();
-          in.resolved = req->resolved();
-          in.comment = req->comment();
-          in.evaluated_at = at;
-          in.evaluator = who;
+          in.answer.reached = reached;
+          in.answer.satisfaction = req->satisfaction();
+          in.answer.resolved = req->resolved();
+          in.answer.comment = req->comment();
+          in.answer.evaluated_at = at;
+          in.answer.evaluator = server::ActorOf(who);
           ASSIGN_OR_RETURN(*resp->mutable_evaluation(),
-                           store_->RecordEvaluation(in));
+                           core_->RecordEvaluation(in));
           ctx_.relay.Wake();
           return absl::OkStatus();
         });
@@ -258,7 +120,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                            ParsePeriod("period", req->period()));
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(
                 absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
@@ -269,11 +131,11 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                 absl::StrCat("unit ", req->unit_id(),
                              " is outside the subtree of ", who.unit_id));
           }
-          ASSIGN_OR_RETURN(
-              *resp->mutable_scorecard(),
-              analytics_->Scorecard(tree, req->unit_id(), req->period(), range,
-                                    req->include_subtree(), req->request_type(),
-                                    ctx_.clock.Now()));
+          ASSIGN_OR_RETURN(*resp->mutable_scorecard(),
+                           core_->analytics().Scorecard(
+                               tree, req->unit_id(), req->period(), range,
+                               req->include_subtree(), req->request_type(),
+                               ctx_.clock.Now()));
           return SetFactsThrough(
               resp->mutable_scorecard()->mutable_facts_through());
         });
@@ -294,13 +156,13 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
-          ASSIGN_OR_RETURN(
-              auto entries,
-              analytics_->Ranking(tree, range, req->peer_kind(),
-                                  req->request_type(), ctx_.clock.Now()));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          ASSIGN_OR_RETURN(auto entries,
+                           core_->analytics().Ranking(
+                               tree, range, req->peer_kind(),
+                               req->request_type(), ctx_.clock.Now()));
           for (auto& e : entries) *resp->add_entries() = std::move(e);
-          resp->set_weights_version(analytics_->weights().version);
+          resp->set_weights_version(core_->analytics().weights().version);
           return SetFactsThrough(resp->mutable_facts_through());
         });
   }
@@ -328,8 +190,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             kinds.insert(static_cast<v1::AccountabilityKind>(k));
           }
           ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
-          ASSIGN_OR_RETURN(auto all, analytics_->Candidates(
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          ASSIGN_OR_RETURN(auto all, core_->analytics().Candidates(
                                          tree, range, req->unit_id(), kinds));
           for (size_t i = page.offset;
                i < all.size() && i < page.offset + page.size; ++i) {
@@ -370,13 +232,13 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           std::string title = req->title();
           if (title.empty()) title = DefaultReportTitle(range);
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           std::vector<v1::ReportFormat> wanted;
           for (int f : req->formats()) {
             wanted.push_back(static_cast<v1::ReportFormat>(f));
           }
           ASSIGN_OR_RETURN(
-              *resp, RenderReport(*analytics_, tree, range,
+              *resp, RenderReport(core_->analytics(), tree, range,
                                   req->period().granularity(), title, wanted,
                                   ctx_.clock.Now()));
           return SetFactsThrough(resp->mutable_facts_through());
@@ -413,8 +275,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           q.area_code = req->area_code();
           q.min_count = req->min_count() == 0 ? 1 : req->min_count();
           q.limit = req->limit() == 0 ? 50 : req->limit();
-          ASSIGN_OR_RETURN(auto topics, analytics_->HotTopics(q));
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          ASSIGN_OR_RETURN(auto topics, core_->analytics().HotTopics(q));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           NameTopics(tree, &topics);
           for (auto& t : topics) *resp->add_topics() = std::move(t);
           const DateRange prev = PreviousRange(q.range);
@@ -464,7 +326,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
               return absl::InvalidArgumentError("unit_id: not a unit id");
             }
             if (req->unit_id() != kCenterUnit) {
-              ASSIGN_OR_RETURN(UnitTree tree, Tree());
+              ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
               f.unit_ids = tree.Subtree(req->unit_id());
               if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());
             }
@@ -488,7 +350,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             f.after_event_id = parts[1];
           }
           f.limit = size + 1;
-          ASSIGN_OR_RETURN(auto facts, store_->ListFacts(f));
+          ASSIGN_OR_RETURN(auto facts, core_->queries().ListFacts(f));
           const bool more = static_cast<int>(facts.size()) > size;
           if (more) facts.resize(size);
           for (const auto& s : facts) {
@@ -522,33 +384,9 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           if (req->has_period()) {
             ASSIGN_OR_RETURN(range, ParsePeriod("period", req->period()));
           }
-          const std::string hash = Fnv64(Deterministic(*req));
-          ASSIGN_OR_RETURN(
-              auto prior,
-              store_->FindRequest(req->request_id(), "RebuildRollups", hash));
-          if (prior.has_value()) {
-            resp->ParseFromString(*prior);
-            return absl::OkStatus();
-          }
-          std::unique_lock<std::mutex> lock(rebuild_mu_, std::try_to_lock);
-          if (!lock.owns_lock()) {
-            return absl::FailedPreconditionError(
-                "rollups: a rebuild is already running");
-          }
-          ASSIGN_OR_RETURN(RebuildOutcome r,
-                           store_->Rebuild(range, req->verify_only()));
-          resp->set_facts_scanned(r.facts_scanned);
-          resp->set_rollup_rows(r.rollup_rows);
-          resp->set_mismatches(r.mismatches);
-          for (auto& m : r.examples) *resp->add_examples() = std::move(m);
-          *resp->mutable_finished_at() = ToProto(ctx_.clock.Now());
-          absl::Status saved =
-              store_->SaveRequest(req->request_id(), "RebuildRollups", hash,
-                                  resp->SerializeAsString());
-          if (!saved.ok() && saved.code() != absl::StatusCode::kAlreadyExists) {
-            return saved;
-          }
-          return absl::OkStatus();
+          return core_->RebuildRollups(req->request_id(),
+                                       Fnv64(Deterministic(*req)), range,
+                                       req->verify_only(), resp);
         });
   }
 
@@ -577,7 +415,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
           ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
-          ASSIGN_OR_RETURN(UnitTree tree, Tree());
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(
                 absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
@@ -590,9 +428,9 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           ASSIGN_OR_RETURN(
               Figure figure,
-              analytics_->Explain(tree, req->unit_id(), range,
-                                  req->include_subtree(), req->indicator(),
-                                  req->request_type(), ctx_.clock.Now()));
+              core_->analytics().Explain(
+                  tree, req->unit_id(), range, req->include_subtree(),
+                  req->indicator(), req->request_type(), ctx_.clock.Now()));
           resp->set_indicator(req->indicator());
           resp->set_definition(IndicatorDefinition(req->indicator()));
           *resp->mutable_value() = figure.value;
@@ -640,8 +478,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             }
             before = parts[0];
           }
-          ASSIGN_OR_RETURN(
-              auto rows, store_->ListStoredReports(from, to, before, size + 1));
+          ASSIGN_OR_RETURN(auto rows, core_->stored_reports().ListStoredReports(
+                                          from, to, before, size + 1));
           for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size);
                ++i) {
             StoredReportToProto(rows[i], resp->add_reports());
@@ -678,8 +516,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
                   absl::StrCat("formats[", i, "]: repeated"));
             }
           }
-          ASSIGN_OR_RETURN(auto row,
-                           store_->GetStoredReport(FormatMonth(month)));
+          ASSIGN_OR_RETURN(auto row, core_->stored_reports().GetStoredReport(
+                                         FormatMonth(month)));
           if (!row.has_value()) {
             return absl::NotFoundError(absl::StrCat(
                 "month: no bulletin kept for ", FormatMonth(month),
@@ -719,44 +557,31 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
 
   const server::CallGate& gate() { return ctx_.host.gate(); }
 
-  // The unit tree learned from events, with the directory copy (if any)
-  // laid over it for names, kinds and parents.
- public:
-  absl::StatusOr<UnitTree> Tree() {
-    ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
-    for (const auto& e : directory_) {
-      tree.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
-    }
-    return tree;
-  }
-
  private:
   absl::Status SetFactsThrough(google::protobuf::Timestamp* ts) {
-    ASSIGN_OR_RETURN(auto t, store_->FactsThrough());
+    ASSIGN_OR_RETURN(auto t, core_->FactsThrough());
     if (t.has_value()) *ts = ToProto(*t);
     return absl::OkStatus();
   }
 
   runtime::Context& ctx_;
-  AssessmentStore* store_;
-  Analytics* analytics_;
-  const std::vector<DirectoryEntry> directory_;
-  std::mutex rebuild_mu_;
+  AssessmentCore* core_;
 };
 
+// The service's parts wired: store, core (with its inbox and bulletin
+// thread), the gRPC edge and the event sink.
 class AssessmentComponent final : public runtime::Component {
  public:
   AssessmentComponent(runtime::Context& ctx,
                       std::vector<DirectoryEntry> directory)
-      : store_(&ctx.pool, &ctx.outbox, &ctx.clock),
-        analytics_(&store_, &DefaultWeights()),
-        service_(ctx, &store_, &analytics_, std::move(directory)),
-        monthly_(&store_, &analytics_, [this] { return service_.Tree(); }),
-        ctx_(ctx) {
+      : store_(&ctx.pool),
+        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock,
+              std::move(directory)),
+        service_(ctx, &core_) {
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool,
         [this](db::Connection& conn, const v1::TicketEvent& e) {
-          return store_.ApplyEvent(conn, e);
+          return core_.ApplyEvent(conn, e);
         },
         ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
@@ -764,48 +589,13 @@ class AssessmentComponent final : public runtime::Component {
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }
 
-  // 第九条 定期通报: the month's bulletin, generated and kept once the month
-  // is closed, by the service's clock (checked twice a second; with the
-  // manual clock, after each advance). Idempotent across restarts and
-  // instances (stored_report's key).
-  void Start() override {
-    thread_ = std::thread([this] { Loop(); });
-  }
-
-  void Stop() override {
-    if (!thread_.joinable()) return;
-    stop_.Notify();
-    thread_.join();
-  }
+  void Start() override { core_.Start(); }
+  void Stop() override { core_.Stop(); }
 
  private:
-  void Loop() {
-    bool failing = false;  // log a failure once, not every tick
-    do {
-      absl::StatusOr<std::string> month =
-          monthly_.GenerateDue(ctx_.clock.Now());
-      if (!month.ok()) {
-        if (!failing) {
-          log::Warning("assessment.monthly_report_failed",
-                       {{"error", month.status().ToString()}});
-        }
-        failing = true;
-        continue;
-      }
-      failing = false;
-      if (!month->empty()) {
-        log::Info("assessment.monthly_report_stored", {{"month", *month}});
-      }
-    } while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500)));
-  }
-
   MysqlAssessmentStore store_;
-  Analytics analytics_;
+  AssessmentCore core_;
   AssessmentServiceImpl service_;
-  MonthlyReports monthly_;
-  runtime::Context& ctx_;
-  absl::Notification stop_;
-  std::thread thread_;
   std::unique_ptr<outbox::Inbox> inbox_;
   std::unique_ptr<grpc::Service> sink_;
 };

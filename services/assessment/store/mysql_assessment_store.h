@@ -1,14 +1,15 @@
 #pragma once
 
-// AssessmentStore on MySQL/MariaDB (schema/010_assessment.sql,
-// 011_verdicts.sql).
+// AssessmentStore on MySQL/MariaDB (store/schema/*.sql). SQL and row mapping
+// only, by concern: mysql_assessment_store.cc (event and evaluation writes),
+// mysql_assessment_queries.cc (reads), mysql_overdue_tables.cc (overdue
+// clocks, duty-gap days), mysql_assessment_rebuild.cc (rebuild, request
+// log), mysql_stored_reports.cc (bulletins).
 
 #include <memory>
 
-#include "common/clock/clock.h"
 #include "common/db/connection.h"
 #include "common/db/sql_text.h"
-#include "common/outbox/outbox.h"
 #include "services/assessment/store/assessment_store.h"
 
 namespace hotline::assessment {
@@ -17,16 +18,40 @@ namespace hotline::assessment {
 using db::ParseSqlTime;
 using db::SqlTime;
 
+// Thread-safe: every method takes its own connection from the pool or works
+// on the caller's. The pool is not owned and must outlive the store.
 class MysqlAssessmentStore final : public AssessmentStore {
  public:
-  // Not owned; all must outlive the store.
-  MysqlAssessmentStore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
-                       Clock* clock);
+  explicit MysqlAssessmentStore(db::ConnectionPool* pool);
 
-  absl::Status ApplyEvent(db::Connection& conn,
-                          const v1::TicketEvent& event) override;
-  absl::StatusOr<v1::Evaluation> RecordEvaluation(
-      const EvaluationInput& in) override;
+  // AssessmentEventStore.
+  absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
+                                        const std::string& ticket_id) override;
+  absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
+                          const TicketInfo& ticket) override;
+  absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
+                                        const std::string& unit_id,
+                                        absl::CivilDay day,
+                                        const std::string& event_id) override;
+  absl::Status InsertFact(db::Connection& conn, const FactRecord& fact,
+                          const std::string& event_bytes) override;
+  absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& event,
+                            const FactPlan& plan) override;
+  absl::Status SaveUnitLinks(db::Connection& conn,
+                             const std::vector<UnitLink>& units) override;
+  absl::Status AddToRollups(db::Connection& conn, const FactRecord& fact,
+                            const Contribution& c) override;
+  absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>
+  FindEvaluationByRequest(db::Connection& conn,
+                          const std::string& request_id) override;
+  absl::StatusOr<std::string> FindEvaluationIdByTicket(
+      db::Connection& conn, const std::string& ticket_id) override;
+  absl::Status InsertEvaluation(db::Connection& conn,
+                                const v1::Evaluation& evaluation,
+                                const std::string& request_id,
+                                const std::string& request_hash) override;
+
+  // AssessmentQueryStore.
   absl::StatusOr<UnitTree> LoadUnits() override;
   absl::Status LoadRollups(const DateRange& range,
                            const std::vector<std::string>& unit_ids,
@@ -40,8 +65,16 @@ class MysqlAssessmentStore final : public AssessmentStore {
       absl::Time from, absl::Time to) override;
   absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>> Topics(
       const DateRange& range) override;
-  absl::StatusOr<RebuildOutcome> Rebuild(const std::optional<DateRange>& range,
-                                         bool verify_only) override;
+  absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
+
+  // AssessmentRebuildStore.
+  absl::Status ScanForRebuild(
+      const std::optional<DateRange>& range,
+      const std::function<void(const FactRecord&)>& on_fact,
+      RollupSet* stored) override;
+  absl::Status ReplaceRollups(db::Connection& conn,
+                              const std::optional<DateRange>& range,
+                              const RollupSet& fresh) override;
   absl::StatusOr<std::optional<std::string>> FindRequest(
       const std::string& request_id, const std::string& rpc,
       const std::string& request_hash) override;
@@ -49,7 +82,8 @@ class MysqlAssessmentStore final : public AssessmentStore {
                            const std::string& rpc,
                            const std::string& request_hash,
                            const std::string& response) override;
-  absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
+
+  // StoredReportStore.
   absl::StatusOr<bool> InsertStoredReport(const StoredReportRow& row) override;
   absl::StatusOr<bool> HasStoredReport(const std::string& month) override;
   absl::StatusOr<std::vector<StoredReportRow>> ListStoredReports(
@@ -60,12 +94,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
 
  private:
   db::ConnectionPool* pool_;
-  const outbox::Outbox* outbox_;
-  Clock* clock_;
 };
-
-// SQL text helpers shared with the benchmark.
-// The rollup upsert statement for one row of all counters.
-const std::string& RollupUpsertSql();
 
 }  // namespace hotline::assessment

@@ -15,17 +15,13 @@
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/assessment/store/mysql_assessment_store.h"
+#include "services/assessment/store/mysql_rows.h"
 
 namespace hotline::assessment {
 
-namespace {
+using mysql_rows::Placeholders;
 
-std::string Placeholders(size_t n) {
-  std::vector<std::string> q(n, "?");
-  return absl::StrJoin(q, ",");
-}
-
-}  // namespace
+namespace mysql_overdue {
 
 absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
                                       const std::string& unit_id,
@@ -96,6 +92,8 @@ absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& e,
   }
   return absl::OkStatus();
 }
+
+}  // namespace mysql_overdue
 
 absl::StatusOr<std::vector<OverdueClock>>
 MysqlAssessmentStore::LoadOverdueClocks(absl::Time from, absl::Time to) {

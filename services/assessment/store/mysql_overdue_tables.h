@@ -1,7 +1,8 @@
 #pragma once
 
 // Storage of the overdue completion clocks and the duty-gap days
-// (schema/011_verdicts.sql), for MysqlAssessmentStore::ApplyEvent.
+// (schema/011_verdicts.sql), behind MysqlAssessmentStore::RecordDutyGapDay and
+// TrackOverdue; LoadOverdueClocks reads them back. SQL only.
 
 #include <string>
 
@@ -9,9 +10,9 @@
 #include "absl/time/civil_time.h"
 #include "common/db/connection.h"
 #include "hotline/v1/events.pb.h"
-#include "services/assessment/domain/indicators.h"
+#include "services/assessment/domain/fact_plan.h"
 
-namespace hotline::assessment {
+namespace hotline::assessment::mysql_overdue {
 
 // True when this is the first DutyGap of the unit's day (the row is new).
 // Concurrent deliveries of the same day serialise on the primary key.
@@ -25,4 +26,4 @@ absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
 absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& e,
                           const FactPlan& plan);
 
-}  // namespace hotline::assessment
+}  // namespace hotline::assessment::mysql_overdue

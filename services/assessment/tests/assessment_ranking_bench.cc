@@ -323,7 +323,7 @@ absl::Status Run(int64_t n_facts) {
 
   // The service's own code path for a ranking.
   ManualClock clock(absl::FromUnixSeconds(1711929600));
-  MysqlAssessmentStore store(pool.get(), nullptr, &clock);
+  MysqlAssessmentStore store(pool.get());
   Analytics analytics(&store, &DefaultWeights());
   const DateRange march{absl::CivilDay(2024, 3, 1),
                         absl::CivilDay(2024, 3, 31)};

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/match.h"
-#include "services/assessment/tests/assessment_fixture.h"
 #include "services/assessment/domain/score.h"
+#include "services/assessment/tests/assessment_fixture.h"
 
 namespace hotline::assessment {
 namespace {
