@@ -1,5 +1,5 @@
 #include "common/runtime/service_runtime.h"
-#include "services/assessment/assessment_service.h"
+#include "services/assessment/edge/assessment_service.h"
 
 int main(int argc, char** argv) {
   return hotline::runtime::RunServiceMain(argc, argv,

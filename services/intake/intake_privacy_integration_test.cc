@@ -30,7 +30,7 @@
 #include "hotline/v1/events.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
-#include "services/assessment/assessment_service.h"
+#include "services/assessment/edge/assessment_service.h"
 #include "services/intake/caller_crypto.h"
 #include "services/intake/intake_service.h"
 #include "services/intake/key_rotation.h"

@@ -1,0 +1,201 @@
+#include "services/assessment/core/assessment_core.h"
+
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/db/transaction.h"
+#include "common/log/log.h"
+#include "common/server/idempotency.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/assessment/domain/rebuild_diff.h"
+
+namespace hotline::assessment {
+namespace {
+
+std::string RandomId(absl::string_view prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrCat(prefix, absl::Hex(rng(), absl::kZeroPad16));
+}
+
+}  // namespace
+
+AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
+                               const outbox::Outbox* outbox, Clock* clock,
+                               std::vector<DirectoryEntry> directory)
+    : pool_(pool),
+      store_(store),
+      outbox_(outbox),
+      clock_(clock),
+      directory_(std::move(directory)),
+      analytics_(store, &DefaultWeights()),
+      monthly_(store, &analytics_, [this] { return Tree(); }) {}
+
+AssessmentCore::~AssessmentCore() { Stop(); }
+
+absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
+                                        const v1::TicketEvent& event) {
+  ASSIGN_OR_RETURN(TicketInfo before,
+                   store_->LoadTicket(conn, event.ticket_id()));
+  PlanContext context;
+  if (auto day = DutyGapDayOf(event); day.has_value()) {
+    ASSIGN_OR_RETURN(context.first_duty_gap_of_day,
+                     store_->RecordDutyGapDay(conn, day->first, day->second,
+                                              event.event_id()));
+  }
+  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
+  RETURN_IF_ERROR(
+      store_->InsertFact(conn, plan.fact, event.SerializeAsString()));
+  RETURN_IF_ERROR(store_->TrackOverdue(conn, event, plan));
+  if (!SameTicket(before, plan.ticket)) {
+    RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
+  }
+  RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
+  return store_->AddToRollups(conn, plan.fact, ContributionOf(plan.fact));
+}
+
+absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
+    const EvaluationRequest& in) {
+  const std::string fresh_id = RandomId("eval-");
+  v1::Evaluation out;
+  server::IdempotentCall call;
+  // EVALUATOR is the only role that records, and any evaluator may record
+  // any order's callback (checked by the edge): nothing more to check.
+  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
+  call.replay = [&](db::Connection&, const std::string& answer) {
+    if (!out.ParseFromString(answer)) {
+      return absl::InternalError("evaluation: unreadable");
+    }
+    return absl::OkStatus();
+  };
+  // The evaluation row (with its request_id) is the record.
+  call.record = [](db::Connection&, const std::string&) {
+    return absl::OkStatus();
+  };
+  call.find =
+      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+    ASSIGN_OR_RETURN(auto prior,
+                     store_->FindEvaluationByRequest(conn, in.request_id));
+    if (!prior.has_value()) return std::optional<std::string>();
+    if (prior->second != in.request_hash) {
+      return absl::AlreadyExistsError(
+          "request_id: already used for a different request");
+    }
+    return std::optional<std::string>(prior->first.SerializeAsString());
+  };
+  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(TicketInfo t, store_->LoadTicket(conn, in.ticket_id));
+    std::string existing;
+    if (t.known) {
+      ASSIGN_OR_RETURN(existing,
+                       store_->FindEvaluationIdByTicket(conn, in.ticket_id));
+    }
+    RETURN_IF_ERROR(CheckEvaluable(in.ticket_id, t, existing));
+    const v1::Evaluation ev =
+        MakeEvaluation(fresh_id, in.ticket_id, t, in.answer);
+    v1::TicketEvent event = EvaluationRecordedEvent(ev, t, clock_->Now());
+    RETURN_IF_ERROR(outbox_->Append(conn, &event));
+    RETURN_IF_ERROR(ApplyEvent(conn, event));
+    RETURN_IF_ERROR(
+        store_->InsertEvaluation(conn, ev, in.request_id, in.request_hash));
+    out = ev;
+    return ev.SerializeAsString();
+  };
+  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  return out;
+}
+
+absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
+    const std::optional<DateRange>& requested, bool verify_only) {
+  // Monthly rollups cover whole months: work on the widened range.
+  std::optional<DateRange> range;
+  if (requested.has_value()) range = WidenToMonths(*requested);
+  RebuildOutcome out;
+  RollupSet fresh, stored;
+  RETURN_IF_ERROR(store_->ScanForRebuild(
+      range,
+      [&](const FactRecord& f) {
+        ++out.facts_scanned;
+        AddFactToRollups(f, &fresh);
+      },
+      &stored));
+  CompareRollups(stored, fresh, &out);
+  if (verify_only || out.mismatches == 0) return out;
+  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn) {
+    return store_->ReplaceRollups(conn, range, fresh);
+  }));
+  return out;
+}
+
+absl::Status AssessmentCore::RebuildRollups(
+    const std::string& request_id, const std::string& request_hash,
+    const std::optional<DateRange>& range, bool verify_only,
+    v1::RebuildRollupsResponse* resp) {
+  ASSIGN_OR_RETURN(auto prior, store_->FindRequest(request_id, "RebuildRollups",
+                                                   request_hash));
+  if (prior.has_value()) {
+    resp->ParseFromString(*prior);
+    return absl::OkStatus();
+  }
+  std::unique_lock<std::mutex> lock(rebuild_mu_, std::try_to_lock);
+  if (!lock.owns_lock()) {
+    return absl::FailedPreconditionError(
+        "rollups: a rebuild is already running");
+  }
+  ASSIGN_OR_RETURN(RebuildOutcome r, Rebuild(range, verify_only));
+  resp->set_facts_scanned(r.facts_scanned);
+  resp->set_rollup_rows(r.rollup_rows);
+  resp->set_mismatches(r.mismatches);
+  for (auto& m : r.examples) *resp->add_examples() = std::move(m);
+  *resp->mutable_finished_at() = ToProto(clock_->Now());
+  absl::Status saved = store_->SaveRequest(
+      request_id, "RebuildRollups", request_hash, resp->SerializeAsString());
+  if (!saved.ok() && saved.code() != absl::StatusCode::kAlreadyExists) {
+    return saved;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UnitTree> AssessmentCore::Tree() {
+  ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
+  for (const auto& e : directory_) {
+    tree.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
+  }
+  return tree;
+}
+
+absl::StatusOr<std::optional<absl::Time>> AssessmentCore::FactsThrough() {
+  return store_->FactsThrough();
+}
+
+void AssessmentCore::Start() {
+  thread_ = std::thread([this] { MonthlyLoop(); });
+}
+
+void AssessmentCore::Stop() {
+  if (!thread_.joinable()) return;
+  stop_.Notify();
+  thread_.join();
+}
+
+void AssessmentCore::MonthlyLoop() {
+  bool failing = false;  // log a failure once, not every tick
+  do {
+    absl::StatusOr<std::string> month = monthly_.GenerateDue(clock_->Now());
+    if (!month.ok()) {
+      if (!failing) {
+        log::Warning("assessment.monthly_report_failed",
+                     {{"error", month.status().ToString()}});
+      }
+      failing = true;
+      continue;
+    }
+    failing = false;
+    if (!month->empty()) {
+      log::Info("assessment.monthly_report_stored", {{"month", *month}});
+    }
+  } while (!stop_.WaitForNotificationWithTimeout(absl::Milliseconds(500)));
+}
+
+}  // namespace hotline::assessment

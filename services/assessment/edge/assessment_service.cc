@@ -1,0 +1,635 @@
+// ~630 lines: one gRPC handler per RPC of AssessmentService (twelve), each
+// wire checks -> core call -> status, plus the service's wiring; the checks
+// themselves are request_checks.h.
+
+#include "services/assessment/edge/assessment_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/calendar/calendar.h"
+#include "common/server/actor.h"
+#include "common/server/call_gate.h"
+#include "common/server/proto_time.h"
+#include "hotline/v1/assessment.grpc.pb.h"
+#include "hotline_assessment_SchemaMigrations.h"
+#include "services/assessment/core/assessment_core.h"
+#include "services/assessment/core/monthly_reports.h"
+#include "services/assessment/domain/explain.h"
+#include "services/assessment/domain/report.h"
+#include "services/assessment/edge/request_checks.h"
+#include "services/assessment/store/mysql_assessment_store.h"
+
+namespace hotline::assessment {
+namespace {
+
+using auth::Principal;
+using auth::Role;
+
+class AssessmentServiceImpl final : public v1::AssessmentService::Service {
+ public:
+  // Not owned; both must outlive the service.
+  AssessmentServiceImpl(runtime::Context& ctx, AssessmentCore* core)
+      : ctx_(ctx), core_(core) {}
+
+  grpc::Status RecordEvaluation(grpc::ServerContext* gctx,
+                                const v1::RecordEvaluationRequest* req,
+                                v1::RecordEvaluationResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kEvaluator}));
+          if (!ValidId(req->request_id())) {
+            return absl::InvalidArgumentError(
+                "request_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          if (!ValidId(req->ticket_id())) {
+            return absl::InvalidArgumentError(
+                "ticket_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          if (!v1::Satisfaction_IsValid(req->satisfaction())) {
+            return absl::InvalidArgumentError("satisfaction: unknown value");
+          }
+          ASSIGN_OR_RETURN(const bool reached, CallbackReached(*req));
+          if (reached && req->satisfaction() == v1::SATISFACTION_UNSPECIFIED) {
+            return absl::InvalidArgumentError(
+                "satisfaction: required when the caller was reached");
+          }
+          if (!reached && req->satisfaction() != v1::SATISFACTION_UNSPECIFIED) {
+            return absl::InvalidArgumentError(
+                "satisfaction: must be unspecified when the caller was not "
+                "reached");
+          }
+          if (!reached && req->resolved()) {
+            return absl::InvalidArgumentError(
+                "resolved: must be false when the caller was not reached");
+          }
+          if (req->comment().size() > 2048) {
+            return absl::InvalidArgumentError(
+                "comment: longer than 2048 bytes");
+          }
+          if (!ValidText(req->comment())) {
+            return absl::InvalidArgumentError(
+                "comment: invalid UTF-8 or control characters");
+          }
+          const absl::Time now = ctx_.clock.Now();
+          absl::Time at = now;
+          if (req->has_evaluated_at()) {
+            ASSIGN_OR_RETURN(
+                at, ParseTimestampField("evaluated_at", req->evaluated_at()));
+            if (at > now) {
+              return absl::InvalidArgumentError("evaluated_at: in the future");
+            }
+          }
+          EvaluationRequest in;
+          in.request_id = req->request_id();
+          in.request_hash = Fnv64(Deterministic(*req));
+          in.ticket_id = req->ticket_id();
+          in.answer.reached = reached;
+          in.answer.satisfaction = req->satisfaction();
+          in.answer.resolved = req->resolved();
+          in.answer.comment = req->comment();
+          in.answer.evaluated_at = at;
+          in.answer.evaluator = server::ActorOf(who);
+          ASSIGN_OR_RETURN(*resp->mutable_evaluation(),
+                           core_->RecordEvaluation(in));
+          ctx_.relay.Wake();
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status UnitScorecard(grpc::ServerContext* gctx,
+                             const v1::UnitScorecardRequest* req,
+                             v1::UnitScorecardResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          if (!ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: required, a unit id");
+          }
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          if (!tree.Has(req->unit_id())) {
+            return absl::NotFoundError(
+                absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
+          }
+          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+              !tree.InSubtree(req->unit_id(), who.unit_id)) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("unit ", req->unit_id(),
+                             " is outside the subtree of ", who.unit_id));
+          }
+          ASSIGN_OR_RETURN(*resp->mutable_scorecard(),
+                           core_->analytics().Scorecard(
+                               tree, req->unit_id(), req->period(), range,
+                               req->include_subtree(), req->request_type(),
+                               ctx_.clock.Now()));
+          return SetFactsThrough(
+              resp->mutable_scorecard()->mutable_facts_through());
+        });
+  }
+
+  grpc::Status Ranking(grpc::ServerContext* gctx, const v1::RankingRequest* req,
+                       v1::RankingResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kAuditor, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->peer_kind() != v1::UNIT_KIND_TOWN_STREET &&
+              req->peer_kind() != v1::UNIT_KIND_DEPARTMENT) {
+            return absl::InvalidArgumentError(
+                "peer_kind: must be TOWN_STREET or DEPARTMENT");
+          }
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          ASSIGN_OR_RETURN(auto entries,
+                           core_->analytics().Ranking(
+                               tree, range, req->peer_kind(),
+                               req->request_type(), ctx_.clock.Now()));
+          for (auto& e : entries) *resp->add_entries() = std::move(e);
+          resp->set_weights_version(core_->analytics().weights().version);
+          return SetFactsThrough(resp->mutable_facts_through());
+        });
+  }
+
+  grpc::Status AccountabilityCandidates(
+      grpc::ServerContext* gctx, const v1::AccountabilityCandidatesRequest* req,
+      v1::AccountabilityCandidatesResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (!req->unit_id().empty() && !ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: not a unit id");
+          }
+          std::set<v1::AccountabilityKind> kinds;
+          for (int i = 0; i < req->kinds_size(); ++i) {
+            const int k = req->kinds(i);
+            if (!v1::AccountabilityKind_IsValid(k) ||
+                k == v1::ACCOUNTABILITY_KIND_UNSPECIFIED) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("kinds[", i, "]: unknown value"));
+            }
+            kinds.insert(static_cast<v1::AccountabilityKind>(k));
+          }
+          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          ASSIGN_OR_RETURN(auto all, core_->analytics().Candidates(
+                                         tree, range, req->unit_id(), kinds));
+          for (size_t i = page.offset;
+               i < all.size() && i < page.offset + page.size; ++i) {
+            *resp->add_candidates() = all[i];
+          }
+          resp->mutable_page()->set_next_page_token(page.NextToken(all.size()));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status Report(grpc::ServerContext* gctx, const v1::ReportRequest* req,
+                      v1::ReportResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->formats_size() < 1 || req->formats_size() > 3) {
+            return absl::InvalidArgumentError("formats: 1–3 distinct formats");
+          }
+          std::set<int> formats;
+          for (int i = 0; i < req->formats_size(); ++i) {
+            const int f = req->formats(i);
+            if (!v1::ReportFormat_IsValid(f) || f == 0) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: unknown value"));
+            }
+            if (!formats.insert(f).second) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: repeated"));
+            }
+          }
+          if (req->title().size() > 128 || !ValidText(req->title()) ||
+              req->title().find('\n') != std::string::npos) {
+            return absl::InvalidArgumentError(
+                "title: at most 128 bytes, one line of valid UTF-8");
+          }
+          std::string title = req->title();
+          if (title.empty()) title = DefaultReportTitle(range);
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          std::vector<v1::ReportFormat> wanted;
+          for (int f : req->formats()) {
+            wanted.push_back(static_cast<v1::ReportFormat>(f));
+          }
+          ASSIGN_OR_RETURN(
+              *resp, RenderReport(core_->analytics(), tree, range,
+                                  req->period().granularity(), title, wanted,
+                                  ctx_.clock.Now()));
+          return SetFactsThrough(resp->mutable_facts_through());
+        });
+  }
+
+  grpc::Status HotTopics(grpc::ServerContext* gctx,
+                         const v1::HotTopicsRequest* req,
+                         v1::HotTopicsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          Analytics::TopicQuery q;
+          ASSIGN_OR_RETURN(q.range, ParsePeriod("period", req->period()));
+          if (req->category_depth() < 0 || req->category_depth() > 16) {
+            return absl::InvalidArgumentError("category_depth: must be 0–16");
+          }
+          if (!req->category_code().empty() &&
+              !ValidCode(req->category_code(), 64)) {
+            return absl::InvalidArgumentError("category_code: not a category");
+          }
+          if (!req->area_code().empty() && !ValidUnitId(req->area_code())) {
+            return absl::InvalidArgumentError("area_code: not a unit id");
+          }
+          if (req->min_count() < 0) {
+            return absl::InvalidArgumentError("min_count: must be ≥ 0");
+          }
+          if (req->limit() < 0 || req->limit() > 500) {
+            return absl::InvalidArgumentError("limit: must be 1–500 (0 = 50)");
+          }
+          q.category_depth = req->category_depth();
+          q.category_code = req->category_code();
+          q.area_code = req->area_code();
+          q.min_count = req->min_count() == 0 ? 1 : req->min_count();
+          q.limit = req->limit() == 0 ? 50 : req->limit();
+          ASSIGN_OR_RETURN(auto topics, core_->analytics().HotTopics(q));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          NameTopics(tree, &topics);
+          for (auto& t : topics) *resp->add_topics() = std::move(t);
+          const DateRange prev = PreviousRange(q.range);
+          resp->mutable_previous_period()->set_from_date(
+              calendar::FormatDate(prev.from));
+          resp->mutable_previous_period()->set_to_date(
+              calendar::FormatDate(prev.to));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListFacts(grpc::ServerContext* gctx,
+                         const v1::ListFactsRequest* req,
+                         v1::ListFactsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kAuditor, Role::kService}));
+          if (req->ticket_id().empty() && req->unit_id().empty() &&
+              !req->has_period()) {
+            return absl::InvalidArgumentError(
+                "ticket_id: at least one of ticket_id, unit_id, period is "
+                "required");
+          }
+          FactFilter f;
+          if (!req->ticket_id().empty()) {
+            if (!ValidId(req->ticket_id())) {
+              return absl::InvalidArgumentError("ticket_id: not an id");
+            }
+            f.ticket_id = req->ticket_id();
+          }
+          if (req->has_period()) {
+            ASSIGN_OR_RETURN(f.range, ParsePeriod("period", req->period()));
+          }
+          for (int i = 0; i < req->producers_size(); ++i) {
+            const std::string& p = req->producers(i);
+            if (p != "intake" && p != "routing" && p != "deadline" &&
+                p != "assessment") {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("producers[", i, "]: unknown producer"));
+            }
+            f.producers.push_back(p);
+          }
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          if (!req->unit_id().empty()) {
+            if (!ValidUnitId(req->unit_id())) {
+              return absl::InvalidArgumentError("unit_id: not a unit id");
+            }
+            if (req->unit_id() != kCenterUnit) {
+              ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+              f.unit_ids = tree.Subtree(req->unit_id());
+              if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());
+            }
+          }
+          v1::ListFactsRequest key = *req;
+          key.clear_page();
+          const std::string filter = Fnv64(Deterministic(key));
+          if (!req->page().page_token().empty()) {
+            std::string raw;
+            std::vector<std::string> parts;
+            if (absl::WebSafeBase64Unescape(req->page().page_token(), &raw)) {
+              parts = absl::StrSplit(raw, '\n');
+            }
+            int64_t micros = 0;
+            if (parts.size() != 3 || parts[2] != filter ||
+                !absl::SimpleAtoi(parts[0], &micros)) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not a token of this query");
+            }
+            f.after_at = absl::FromUnixMicros(micros);
+            f.after_event_id = parts[1];
+          }
+          f.limit = size + 1;
+          ASSIGN_OR_RETURN(auto facts, core_->queries().ListFacts(f));
+          const bool more = static_cast<int>(facts.size()) > size;
+          if (more) facts.resize(size);
+          for (const auto& s : facts) {
+            auto* out = resp->add_facts();
+            out->mutable_event()->ParseFromString(s.event_bytes);
+            out->set_unit_id(s.record.unit_id);
+            *out->mutable_recorded_at() = ToProto(s.recorded_at);
+          }
+          if (more) {
+            const auto& last = facts.back().record;
+            resp->mutable_page()->set_next_page_token(absl::WebSafeBase64Escape(
+                absl::StrCat(absl::ToUnixMicros(last.occurred_at), "\n",
+                             last.event_id, "\n", filter)));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RebuildRollups(grpc::ServerContext* gctx,
+                              const v1::RebuildRollupsRequest* req,
+                              v1::RebuildRollupsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kService}));
+          if (!ValidId(req->request_id())) {
+            return absl::InvalidArgumentError(
+                "request_id: required, 1–64 chars of [A-Za-z0-9._:-]");
+          }
+          std::optional<DateRange> range;
+          if (req->has_period()) {
+            ASSIGN_OR_RETURN(range, ParsePeriod("period", req->period()));
+          }
+          return core_->RebuildRollups(req->request_id(),
+                                       Fnv64(Deterministic(*req)), range,
+                                       req->verify_only(), resp);
+        });
+  }
+
+  grpc::Status ExplainFigure(grpc::ServerContext* gctx,
+                             const v1::ExplainFigureRequest* req,
+                             v1::ExplainFigureResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          if (!ValidUnitId(req->unit_id())) {
+            return absl::InvalidArgumentError("unit_id: required, a unit id");
+          }
+          ASSIGN_OR_RETURN(DateRange range,
+                           ParsePeriod("period", req->period()));
+          if (req->indicator().empty()) {
+            return absl::InvalidArgumentError(
+                "indicator: required, a field name of Indicators");
+          }
+          if (!IsExplainable(req->indicator())) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("indicator: ", req->indicator().substr(0, 64),
+                             " is not a field of Indicators"));
+          }
+          RETURN_IF_ERROR(
+              CheckRequestType("request_type", req->request_type()));
+          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
+          ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
+          if (!tree.Has(req->unit_id())) {
+            return absl::NotFoundError(
+                absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
+          }
+          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+              !tree.InSubtree(req->unit_id(), who.unit_id)) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("unit ", req->unit_id(),
+                             " is outside the subtree of ", who.unit_id));
+          }
+          ASSIGN_OR_RETURN(
+              Figure figure,
+              core_->analytics().Explain(
+                  tree, req->unit_id(), range, req->include_subtree(),
+                  req->indicator(), req->request_type(), ctx_.clock.Now()));
+          resp->set_indicator(req->indicator());
+          resp->set_definition(IndicatorDefinition(req->indicator()));
+          *resp->mutable_value() = figure.value;
+          for (size_t i = page.offset;
+               i < figure.items.size() && i < page.offset + page.size; ++i) {
+            *resp->add_items() = std::move(figure.items[i]);
+          }
+          resp->mutable_page()->set_next_page_token(
+              page.NextToken(figure.items.size()));
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListStoredReports(grpc::ServerContext* gctx,
+                                 const v1::ListStoredReportsRequest* req,
+                                 v1::ListStoredReportsResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          std::string from, to;
+          if (!req->from_month().empty()) {
+            ASSIGN_OR_RETURN(auto m,
+                             ParseMonth("from_month", req->from_month()));
+            from = FormatMonth(m);
+          }
+          if (!req->to_month().empty()) {
+            ASSIGN_OR_RETURN(auto m, ParseMonth("to_month", req->to_month()));
+            to = FormatMonth(m);
+          }
+          if (!from.empty() && !to.empty() && from > to) {
+            return absl::InvalidArgumentError("to_month: before from_month");
+          }
+          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          // The token: the last month of the previous page, with the filter.
+          const std::string filter = absl::StrCat(from, "~", to);
+          std::string before;
+          if (!req->page().page_token().empty()) {
+            std::vector<std::string> parts = absl::StrSplit(
+                req->page().page_token(), absl::MaxSplits(':', 1));
+            if (parts.size() != 2 || parts[1] != filter ||
+                !ParseMonth("page.page_token", parts[0]).ok()) {
+              return absl::InvalidArgumentError(
+                  "page.page_token: not from this listing");
+            }
+            before = parts[0];
+          }
+          ASSIGN_OR_RETURN(auto rows, core_->stored_reports().ListStoredReports(
+                                          from, to, before, size + 1));
+          for (size_t i = 0; i < rows.size() && i < static_cast<size_t>(size);
+               ++i) {
+            StoredReportToProto(rows[i], resp->add_reports());
+          }
+          if (rows.size() > static_cast<size_t>(size)) {
+            resp->mutable_page()->set_next_page_token(
+                absl::StrCat(rows[size - 1].month, ":", filter));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status GetStoredReport(grpc::ServerContext* gctx,
+                               const v1::GetStoredReportRequest* req,
+                               v1::GetStoredReportResponse* resp) override {
+    return server::Handle(
+        gate(), gctx, [&](const Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          if (req->month().empty()) {
+            return absl::InvalidArgumentError("month: required (YYYY-MM)");
+          }
+          ASSIGN_OR_RETURN(absl::CivilMonth month,
+                           ParseMonth("month", req->month()));
+          std::set<int> formats;
+          for (int i = 0; i < req->formats_size(); ++i) {
+            const int f = req->formats(i);
+            if (!v1::ReportFormat_IsValid(f) || f == 0) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: unknown value"));
+            }
+            if (!formats.insert(f).second) {
+              return absl::InvalidArgumentError(
+                  absl::StrCat("formats[", i, "]: repeated"));
+            }
+          }
+          ASSIGN_OR_RETURN(auto row, core_->stored_reports().GetStoredReport(
+                                         FormatMonth(month)));
+          if (!row.has_value()) {
+            return absl::NotFoundError(absl::StrCat(
+                "month: no bulletin kept for ", FormatMonth(month),
+                " (kept once the month is closed, 02:00 on the 1st of the "
+                "next month)"));
+          }
+          v1::ReportResponse stored;
+          if (!stored.ParseFromString(row->response)) {
+            return absl::InternalError("stored report: unreadable");
+          }
+          v1::StoredReport* out = resp->mutable_report();
+          StoredReportToProto(*row, out);
+          for (const auto& d : stored.documents()) {
+            if (formats.empty() || formats.count(d.format())) {
+              *out->add_documents() = d;
+            }
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  static void StoredReportToProto(const StoredReportRow& r,
+                                  v1::StoredReport* out) {
+    out->set_month(r.month);
+    out->mutable_period()->set_from_date(calendar::FormatDate(r.from_date));
+    out->mutable_period()->set_to_date(calendar::FormatDate(r.to_date));
+    out->mutable_period()->set_granularity(v1::GRANULARITY_MONTH);
+    out->set_title(r.title);
+    *out->mutable_generated_at() = ToProto(r.generated_at);
+    if (r.facts_through.has_value()) {
+      *out->mutable_facts_through() = ToProto(*r.facts_through);
+    }
+    out->set_document_count(r.documents);
+    for (v1::ReportFormat f : kStoredReportFormats) out->add_formats(f);
+  }
+
+  const server::CallGate& gate() { return ctx_.host.gate(); }
+
+ private:
+  absl::Status SetFactsThrough(google::protobuf::Timestamp* ts) {
+    ASSIGN_OR_RETURN(auto t, core_->FactsThrough());
+    if (t.has_value()) *ts = ToProto(*t);
+    return absl::OkStatus();
+  }
+
+  runtime::Context& ctx_;
+  AssessmentCore* core_;
+};
+
+// The service's parts wired: store, core (with its inbox and bulletin
+// thread), the gRPC edge and the event sink.
+class AssessmentComponent final : public runtime::Component {
+ public:
+  AssessmentComponent(runtime::Context& ctx,
+                      std::vector<DirectoryEntry> directory)
+      : store_(&ctx.pool),
+        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock,
+              std::move(directory)),
+        service_(ctx, &core_) {
+    inbox_ = std::make_unique<outbox::Inbox>(
+        &ctx.pool,
+        [this](db::Connection& conn, const v1::TicketEvent& e) {
+          return core_.ApplyEvent(conn, e);
+        },
+        ctx.config.service_name);
+    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
+    ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
+    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+  }
+
+  void Start() override { core_.Start(); }
+  void Stop() override { core_.Stop(); }
+
+ private:
+  MysqlAssessmentStore store_;
+  AssessmentCore core_;
+  AssessmentServiceImpl service_;
+  std::unique_ptr<outbox::Inbox> inbox_;
+  std::unique_ptr<grpc::Service> sink_;
+};
+
+}  // namespace
+
+runtime::ServiceDefinition Definition() {
+  runtime::ServiceDefinition d;
+  d.name = "assessment";
+  d.migrations = &hotline::assessment::SchemaMigrations;
+  d.build = [](runtime::Context& ctx)
+      -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
+    if (DefaultWeights().weights.empty()) {
+      return absl::InvalidArgumentError(
+          "policy/weights.txt: invalid (embedded at build time)");
+    }
+    // Optional copy of routing's directory (CSV export) for unit names and
+    // kinds in scorecards, rankings and reports; without it units are
+    // shown by id and the tree comes from events alone.
+    std::vector<DirectoryEntry> directory;
+    if (const char* path = std::getenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+        path != nullptr && *path != '\0') {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "HOTLINE_ASSESSMENT_DIRECTORY_CSV: cannot read ", path));
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      ASSIGN_OR_RETURN(directory, ParseDirectoryCsv(text.str()));
+    }
+    return std::make_unique<AssessmentComponent>(ctx, std::move(directory));
+  };
+  return d;
+}
+
+}  // namespace hotline::assessment

@@ -1,0 +1,219 @@
+#pragma once
+
+// Storage of the assessment service (store/schema/*.sql), split by concern:
+// the writes of one event or evaluation inside the core's transaction
+// (AssessmentEventStore), the reads of queries (AssessmentQueryStore), the
+// rollup rebuild and its request log (AssessmentRebuildStore), the kept
+// monthly bulletins (StoredReportStore). SQL and row mapping only: the rules
+// are in domain/, the transactions in core/. All methods are thread-safe.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "services/assessment/domain/fact_plan.h"
+#include "services/assessment/domain/indicators.h"
+#include "services/assessment/domain/overdue.h"
+#include "services/assessment/domain/rebuild_diff.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::assessment {
+
+struct FactFilter {
+  std::string ticket_id;                // "" = any
+  std::vector<std::string> ticket_ids;  // empty = any (≤ 500)
+  std::vector<std::string> unit_ids;    // empty = any
+  // unit_ids match the fact's second unit (unit2_id) instead of unit_id.
+  bool by_second_unit = false;
+  std::optional<DateRange> range;      // local dates
+  std::vector<std::string> producers;  // empty = any
+  std::vector<std::string> kinds;      // empty = any
+  // Keyset paging: strictly after (after_at, after_event_id).
+  std::optional<absl::Time> after_at;
+  std::string after_event_id;
+  int limit = 0;  // 0 = no limit
+};
+
+struct StoredFact {
+  FactRecord record;
+  std::string event_bytes;  // TicketEvent as received
+  absl::Time recorded_at;
+};
+
+// A monthly bulletin kept by the service (schema/012_stored_reports.sql).
+struct StoredReportRow {
+  std::string month;  // local month, "2024-03"
+  std::string title;
+  absl::CivilDay from_date;
+  absl::CivilDay to_date;
+  absl::Time generated_at;
+  std::optional<absl::Time> facts_through;
+  int documents = 0;
+  std::string response;  // serialized v1::ReportResponse; empty when listed
+};
+
+// The whole store, as the core holds it: every concern's interface, one
+// object. The MySQL implementation is store/mysql_assessment_store.h.
+// The writes of ApplyEvent and RecordEvaluation, each on `conn`: inside the
+// transaction the core opened (the inbox's, or RecordEvaluation's), which it
+// commits or rolls back. Errors: the database's (as absl::Status) only.
+class AssessmentEventStore {
+ public:
+  virtual ~AssessmentEventStore() = default;
+
+  // What assessment remembers of the order (known = false when nothing),
+  // locked for the transaction (FOR UPDATE).
+  virtual absl::StatusOr<TicketInfo> LoadTicket(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Stores the order's state (insert or replace).
+  virtual absl::Status SaveTicket(db::Connection& conn,
+                                  const std::string& ticket_id,
+                                  const TicketInfo& ticket) = 0;
+  // Notes a DutyGap of (unit, day): true when it is the day's first (the
+  // row is new); concurrent deliveries serialise on the primary key.
+  virtual absl::StatusOr<bool> RecordDutyGapDay(
+      db::Connection& conn, const std::string& unit_id, absl::CivilDay day,
+      const std::string& event_id) = 0;
+  // Inserts the fact with the event's bytes; ALREADY_EXISTS-like database
+  // errors when the event_id is stored (the inbox dedups before).
+  virtual absl::Status InsertFact(db::Connection& conn, const FactRecord& fact,
+                                  const std::string& event_bytes) = 0;
+  // Keeps overdue_clock / overdue_accrual for a completion clock's
+  // ClockOverdue and ClockStopped (store/mysql_overdue_tables.h).
+  virtual absl::Status TrackOverdue(db::Connection& conn,
+                                    const v1::TicketEvent& event,
+                                    const FactPlan& plan) = 0;
+  // Upserts unit_node rows: a known parent is kept when the link has none;
+  // is_area only grows.
+  virtual absl::Status SaveUnitLinks(db::Connection& conn,
+                                     const std::vector<UnitLink>& units) = 0;
+  // Adds `c` (ContributionOf(fact)) to the daily and monthly rollups of the
+  // fact's units, its handling histogram and its topic.
+  virtual absl::Status AddToRollups(db::Connection& conn,
+                                    const FactRecord& fact,
+                                    const Contribution& c) = 0;
+
+  // The evaluation stored under request_id, with its request hash.
+  virtual absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>
+  FindEvaluationByRequest(db::Connection& conn,
+                          const std::string& request_id) = 0;
+  // The evaluation_id of the order's evaluation; "" when none.
+  virtual absl::StatusOr<std::string> FindEvaluationIdByTicket(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Inserts the evaluation row (its request_id and hash are the idempotency
+  // record).
+  virtual absl::Status InsertEvaluation(db::Connection& conn,
+                                        const v1::Evaluation& evaluation,
+                                        const std::string& request_id,
+                                        const std::string& request_hash) = 0;
+};
+
+// The reads behind scorecards, rankings, reports and fact listings; each on
+// a connection of its own, outside any transaction. Errors: the database's.
+class AssessmentQueryStore {
+ public:
+  virtual ~AssessmentQueryStore() = default;
+
+  // The unit tree learned from events (unit_node).
+  virtual absl::StatusOr<UnitTree> LoadUnits() = 0;
+
+  // Rollups with local_date in `range`, for `unit_ids` (empty = all), of
+  // `request_type` (0 = all).
+  virtual absl::Status LoadRollups(const DateRange& range,
+                                   const std::vector<std::string>& unit_ids,
+                                   int request_type,
+                                   std::vector<RollupRow>* rows,
+                                   std::vector<HandlingRow>* handling) = 0;
+
+  // Each unit's totals over `range` (of `request_type`, 0 = all), summed by
+  // the database: one row per unit (and per handling-time value).
+  virtual absl::Status LoadUnitTotals(const DateRange& range, int request_type,
+                                      std::map<std::string, Totals>* out) = 0;
+
+  // Facts matching `filter`, by (occurred_at, event_id).
+  virtual absl::StatusOr<std::vector<StoredFact>> ListFacts(
+      const FactFilter& filter) = 0;
+
+  // The overdue completion clocks that may be open at some instant of
+  // [from, to): first overdue before `to`, not judged before `from`; with
+  // their ClockOverdue events dated before `to`.
+  virtual absl::StatusOr<std::vector<OverdueClock>> LoadOverdueClocks(
+      absl::Time from, absl::Time to) = 0;
+
+  // Orders received per (category, area) over `range`.
+  virtual absl::StatusOr<std::map<std::pair<std::string, std::string>, int64_t>>
+  Topics(const DateRange& range) = 0;
+
+  // recorded_at of the latest fact (nullopt when none).
+  virtual absl::StatusOr<std::optional<absl::Time>> FactsThrough() = 0;
+};
+
+// RebuildRollups' reads and writes (the diff itself is
+// domain/rebuild_diff.h) and its request log. Errors: the database's;
+// FindRequest as stated.
+class AssessmentRebuildStore {
+ public:
+  virtual ~AssessmentRebuildStore() = default;
+
+  // On one connection: calls on_fact for every fact with local_date in
+  // `range` (all when absent) — only the fields AddFactToRollups reads are
+  // set — then reads the stored rollup rows of `range` into *stored.
+  virtual absl::Status ScanForRebuild(
+      const std::optional<DateRange>& range,
+      const std::function<void(const FactRecord&)>& on_fact,
+      RollupSet* stored) = 0;
+  // On `conn` (the core's transaction): deletes the rollup rows of `range`
+  // (all when absent) and writes `fresh` instead.
+  virtual absl::Status ReplaceRollups(db::Connection& conn,
+                                      const std::optional<DateRange>& range,
+                                      const RollupSet& fresh) = 0;
+
+  // Idempotency records: the stored response for request_id, if any
+  // (ALREADY_EXISTS when it was for another request).
+  virtual absl::StatusOr<std::optional<std::string>> FindRequest(
+      const std::string& request_id, const std::string& rpc,
+      const std::string& request_hash) = 0;
+  // Stores the response; a database duplicate-key error when the id is
+  // stored already.
+  virtual absl::Status SaveRequest(const std::string& request_id,
+                                   const std::string& rpc,
+                                   const std::string& request_hash,
+                                   const std::string& response) = 0;
+};
+
+// The monthly bulletins kept by the service (schema/012_stored_reports.sql).
+class StoredReportStore {
+ public:
+  virtual ~StoredReportStore() = default;
+
+  // Stores the month unless it is stored already: true when this call
+  // stored it.
+  virtual absl::StatusOr<bool> InsertStoredReport(
+      const StoredReportRow& row) = 0;
+  virtual absl::StatusOr<bool> HasStoredReport(const std::string& month) = 0;
+  // Months in [from_month, to_month] ("" = open), newest first, after
+  // `before_month` when set (paging), at most `limit`; without `response`.
+  virtual absl::StatusOr<std::vector<StoredReportRow>> ListStoredReports(
+      const std::string& from_month, const std::string& to_month,
+      const std::string& before_month, int limit) = 0;
+  // The month's bulletin with its response; nullopt when not kept.
+  virtual absl::StatusOr<std::optional<StoredReportRow>> GetStoredReport(
+      const std::string& month) = 0;
+};
+
+class AssessmentStore : public AssessmentEventStore,
+                        public AssessmentQueryStore,
+                        public AssessmentRebuildStore,
+                        public StoredReportStore {
+ public:
+  ~AssessmentStore() override = default;
+};
+
+}  // namespace hotline::assessment

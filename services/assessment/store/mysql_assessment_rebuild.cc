@@ -1,0 +1,238 @@
+// MysqlAssessmentStore: RebuildRollups' SQL (AssessmentRebuildStore) — the
+// facts and the stored rollups read, the recomputed rollups written; the
+// diff is domain/rebuild_diff.h, the decision and transaction core/'s.
+
+#include <cppconn/resultset.h>
+
+#include <map>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
+#include "common/status/status.h"
+#include "services/assessment/store/mysql_assessment_store.h"
+#include "services/assessment/store/mysql_rows.h"
+
+namespace hotline::assessment {
+
+using mysql_rows::ParseDay;
+using mysql_rows::RollupMonthUpsertSql;
+using mysql_rows::RollupUpsertSql;
+
+namespace {
+
+// [0] daily, [1] monthly.
+const char* const kRowTable[2] = {"rollup_unit_day", "rollup_unit_month"};
+const char* const kHistTable[2] = {"rollup_handling", "rollup_handling_month"};
+const char* const kDateCol[2] = {"local_date", "month_start"};
+
+// " WHERE <date column of m> BETWEEN ? AND ?", or "" for all dates.
+std::string RangeWhere(const std::optional<DateRange>& range, int m) {
+  return range.has_value()
+             ? absl::StrCat(" WHERE ", kDateCol[m], " BETWEEN ? AND ?")
+             : std::string();
+}
+
+// Binds RangeWhere's two dates, if any.
+void BindRange(const std::optional<DateRange>& range,
+               sql::PreparedStatement* s) {
+  if (range.has_value()) {
+    s->setString(1, calendar::FormatDate(range->from));
+    s->setString(2, calendar::FormatDate(range->to));
+  }
+}
+
+}  // namespace
+
+absl::Status MysqlAssessmentStore::ScanForRebuild(
+    const std::optional<DateRange>& range,
+    const std::function<void(const FactRecord&)>& on_fact, RollupSet* stored) {
+  auto where = [&](int m) { return RangeWhere(range, m); };
+  auto bind = [&](sql::PreparedStatement* s) { BindRange(range, s); };
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn->Prepare(absl::StrCat(
+          "SELECT local_date, unit_id, request_type, kind, detail, amount, "
+          "category_code, area_code, unit2_id, handling_days FROM fact",
+          where(0))));
+  RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
+    bind(stmt);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    FactRecord f;
+    while (rs->next()) {
+      f.local_date = ParseDay(rs->getString(1));
+      f.unit_id = rs->getString(2);
+      f.request_type = rs->getInt(3);
+      f.kind = rs->getString(4);
+      f.detail = rs->getString(5);
+      f.amount = rs->getInt64(6);
+      f.category_code = rs->getString(7);
+      f.area_code = rs->getString(8);
+      f.unit2_id = rs->getString(9);
+      if (rs->isNull(10)) {
+        f.handling_days.reset();
+      } else {
+        f.handling_days = rs->getInt64(10);
+      }
+      on_fact(f);
+    }
+  }));
+  for (int m = 0; m < 2; ++m) {
+    ASSIGN_OR_RETURN(auto* rstmt,
+                     conn->Prepare(absl::StrCat(
+                         "SELECT ", kDateCol[m], ", unit_id, request_type, ",
+                         absl::StrJoin(CounterColumns(), ", "), " FROM ",
+                         kRowTable[m], where(m))));
+    RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
+      bind(rstmt);
+      std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
+      while (rs->next()) {
+        Counters c;
+        for (int i = 0; i < kCounterCount; ++i) c.v[i] = rs->getInt64(4 + i);
+        stored->rows[m][{rs->getString(1), rs->getString(2), rs->getInt(3)}] =
+            c;
+      }
+    }));
+    ASSIGN_OR_RETURN(auto* hstmt, conn->Prepare(absl::StrCat(
+                                      "SELECT ", kDateCol[m],
+                                      ", unit_id, request_type, working_days, "
+                                      "n FROM ",
+                                      kHistTable[m], where(m))));
+    RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
+      bind(hstmt);
+      std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
+      while (rs->next()) {
+        stored->hist[m][{rs->getString(1), rs->getString(2), rs->getInt(3),
+                         rs->getInt64(4)}] = rs->getInt64(5);
+      }
+    }));
+  }
+  ASSIGN_OR_RETURN(
+      auto* tstmt,
+      conn->Prepare(absl::StrCat(
+          "SELECT local_date, category_code, area_code, n FROM rollup_topic",
+          where(0))));
+  RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
+    bind(tstmt);
+    std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
+    while (rs->next()) {
+      stored->topic[{rs->getString(1), rs->getString(2), rs->getString(3)}] =
+          rs->getInt64(4);
+    }
+  }));
+  return absl::OkStatus();
+}
+
+absl::Status MysqlAssessmentStore::ReplaceRollups(
+    db::Connection& conn, const std::optional<DateRange>& range,
+    const RollupSet& fresh) {
+  auto where = [&](int m) { return RangeWhere(range, m); };
+  auto bind = [&](sql::PreparedStatement* s) { BindRange(range, s); };
+  for (int m = 0; m < 2; ++m) {
+    for (const char* table : {kRowTable[m], kHistTable[m]}) {
+      ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat("DELETE FROM ",
+                                                            table, where(m))));
+      RETURN_IF_ERROR(conn.Guard("clear rollups", [&] {
+        bind(del);
+        del->executeUpdate();
+      }));
+    }
+    for (const auto& [k, c] : fresh.rows[m]) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
+      RETURN_IF_ERROR(conn.Guard("write rollup", [&] {
+        stmt->setString(1, std::get<0>(k));
+        stmt->setString(2, std::get<1>(k));
+        stmt->setInt(3, std::get<2>(k));
+        for (int i = 0; i < kCounterCount; ++i) {
+          stmt->setInt64(4 + i, c.v[i]);
+        }
+        stmt->executeUpdate();
+      }));
+    }
+    for (const auto& [k, n] : fresh.hist[m]) {
+      ASSIGN_OR_RETURN(auto* stmt,
+                       conn.Prepare(absl::StrCat(
+                           "INSERT INTO ", kHistTable[m], " (", kDateCol[m],
+                           ", unit_id, request_type, "
+                           "working_days, n) VALUES (?,?,?,?,?)")));
+      RETURN_IF_ERROR(conn.Guard("write rollup_handling", [&] {
+        stmt->setString(1, std::get<0>(k));
+        stmt->setString(2, std::get<1>(k));
+        stmt->setInt(3, std::get<2>(k));
+        stmt->setInt64(4, std::get<3>(k));
+        stmt->setInt64(5, n);
+        stmt->executeUpdate();
+      }));
+    }
+  }
+  ASSIGN_OR_RETURN(auto* del, conn.Prepare(absl::StrCat(
+                                  "DELETE FROM rollup_topic", where(0))));
+  RETURN_IF_ERROR(conn.Guard("clear rollup_topic", [&] {
+    bind(del);
+    del->executeUpdate();
+  }));
+  for (const auto& [k, n] : fresh.topic) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
+                     "area_code, n) VALUES (?,?,?,?)"));
+    RETURN_IF_ERROR(conn.Guard("write rollup_topic", [&] {
+      stmt->setString(1, std::get<0>(k));
+      stmt->setString(2, std::get<1>(k));
+      stmt->setString(3, std::get<2>(k));
+      stmt->setInt64(4, n);
+      stmt->executeUpdate();
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::string>> MysqlAssessmentStore::FindRequest(
+    const std::string& request_id, const std::string& rpc,
+    const std::string& request_hash) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("SELECT rpc, request_hash, response FROM "
+                                 "request_log WHERE request_id = ?"));
+  ASSIGN_OR_RETURN(
+      auto found,
+      conn->Guard("find request",
+                  [&]() -> std::optional<
+                            std::tuple<std::string, std::string, std::string>> {
+                    stmt->setString(1, request_id);
+                    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                    if (!rs->next()) return std::nullopt;
+                    return std::make_tuple(std::string(rs->getString(1)),
+                                           std::string(rs->getString(2)),
+                                           std::string(rs->getString(3)));
+                  }));
+  if (!found.has_value()) return std::optional<std::string>();
+  if (std::get<0>(*found) != rpc || std::get<1>(*found) != request_hash) {
+    return absl::AlreadyExistsError(
+        "request_id: already used for a different request");
+  }
+  return std::optional<std::string>(std::get<2>(*found));
+}
+
+absl::Status MysqlAssessmentStore::SaveRequest(const std::string& request_id,
+                                               const std::string& rpc,
+                                               const std::string& request_hash,
+                                               const std::string& response) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn->Prepare("INSERT INTO request_log (request_id, rpc, "
+                                 "request_hash, response) VALUES (?,?,?,?)"));
+  return conn->Guard("save request", [&] {
+    stmt->setString(1, request_id);
+    stmt->setString(2, rpc);
+    stmt->setString(3, request_hash);
+    stmt->setString(4, response);
+    stmt->executeUpdate();
+  });
+}
+
+}  // namespace hotline::assessment

@@ -1,0 +1,305 @@
+// MysqlAssessmentStore: the writes of one event or evaluation
+// (AssessmentEventStore), on the core's transaction.
+
+#include "services/assessment/store/mysql_assessment_store.h"
+
+#include <cppconn/resultset.h>
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/assessment/store/mysql_overdue_tables.h"
+#include "services/assessment/store/mysql_rows.h"
+
+namespace hotline::assessment {
+
+using mysql_rows::kFactColumnCount;
+using mysql_rows::kFactColumns;
+using mysql_rows::Placeholders;
+using mysql_rows::RollupMonthUpsertSql;
+using mysql_rows::RollupUpsertSql;
+
+MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool)
+    : pool_(pool) {}
+
+absl::StatusOr<TicketInfo> MysqlAssessmentStore::LoadTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("SELECT ticket_number, request_type, urgency, "
+                   "category_code, area_code, dispatched_at, replied_unit_id, "
+                   "review_status, approved_unit_id, last_reply_round FROM "
+                   "ticket_state WHERE ticket_id = ? FOR UPDATE"));
+  return conn.Guard("load ticket_state", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    TicketInfo t;
+    if (!rs->next()) return t;
+    t.known = true;
+    t.ticket_number = rs->getString(1);
+    t.request_type = rs->getInt(2);
+    t.urgency = rs->getInt(3);
+    t.category_code = rs->getString(4);
+    t.area_code = rs->getString(5);
+    if (!rs->isNull(6)) t.dispatched_at = ParseSqlTime(rs->getString(6));
+    t.replied_unit_id = rs->getString(7);
+    t.review_status = rs->getString(8);
+    t.approved_unit_id = rs->getString(9);
+    t.last_reply_round = rs->getInt(10);
+    return t;
+  });
+}
+
+absl::Status MysqlAssessmentStore::SaveTicket(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              const TicketInfo& t) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
+          "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
+          "review_status, approved_unit_id, last_reply_round) VALUES "
+          "(?,?,?,?,?,?,?,?,?,?,?) "
+          "ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
+          "request_type = VALUES(request_type), urgency = VALUES(urgency), "
+          "category_code = VALUES(category_code), area_code = "
+          "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
+          "replied_unit_id = VALUES(replied_unit_id), review_status = "
+          "VALUES(review_status), approved_unit_id = "
+          "VALUES(approved_unit_id), last_reply_round = "
+          "VALUES(last_reply_round)"));
+  return conn.Guard("save ticket_state", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setString(2, t.ticket_number.substr(0, 32));
+    stmt->setInt(3, t.request_type);
+    stmt->setInt(4, t.urgency);
+    stmt->setString(5, t.category_code);
+    stmt->setString(6, t.area_code);
+    if (t.dispatched_at.has_value()) {
+      stmt->setString(7, SqlTime(*t.dispatched_at));
+    } else {
+      stmt->setNull(7, 0);
+    }
+    stmt->setString(8, t.replied_unit_id);
+    stmt->setString(9, t.review_status);
+    stmt->setString(10, t.approved_unit_id);
+    stmt->setInt(11, t.last_reply_round);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlAssessmentStore::InsertFact(db::Connection& conn,
+                                              const FactRecord& f,
+                                              const std::string& bytes) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat(
+                       "INSERT INTO fact (", kFactColumns, ", event) VALUES (",
+                       Placeholders(kFactColumnCount + 1), ")")));
+  return conn.Guard("insert fact", [&] {
+    stmt->setString(1, f.event_id);
+    stmt->setString(2, f.producer);
+    stmt->setString(3, f.ticket_id);
+    stmt->setInt64(4, f.seq);
+    stmt->setString(5, f.kind);
+    stmt->setString(6, f.unit_id);
+    stmt->setString(7, SqlTime(f.occurred_at));
+    stmt->setString(8, calendar::FormatDate(f.local_date));
+    stmt->setInt(9, f.request_type);
+    stmt->setInt(10, f.urgency);
+    stmt->setString(11, f.category_code);
+    stmt->setString(12, f.area_code);
+    stmt->setString(13, f.detail);
+    stmt->setInt64(14, f.amount);
+    stmt->setString(15, f.unit2_id);
+    if (f.handling_days.has_value()) {
+      stmt->setInt64(16, *f.handling_days);
+    } else {
+      stmt->setNull(16, 0);
+    }
+    stmt->setString(17, bytes);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlAssessmentStore::SaveUnitLinks(
+    db::Connection& conn, const std::vector<UnitLink>& units) {
+  for (const UnitLink& u : units) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO unit_node (unit_id, parent_id, is_area) "
+                     "VALUES (?,?,?) ON DUPLICATE KEY UPDATE parent_id = "
+                     "IF(VALUES(parent_id) <> '', VALUES(parent_id), "
+                     "parent_id), is_area = GREATEST(is_area, "
+                     "VALUES(is_area))"));
+    RETURN_IF_ERROR(conn.Guard("upsert unit_node", [&] {
+      stmt->setString(1, u.unit_id);
+      stmt->setString(2, u.parent_id);
+      stmt->setInt(3, u.is_area ? 1 : 0);
+      stmt->executeUpdate();
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MysqlAssessmentStore::AddToRollups(db::Connection& conn,
+                                                const FactRecord& f,
+                                                const Contribution& c) {
+  const std::string date = calendar::FormatDate(f.local_date);
+  const std::string month =
+      calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
+  for (const auto& [unit, counters] : {std::make_pair(f.unit_id, &c.counters),
+                                       std::make_pair(f.unit2_id, &c.second)}) {
+    if (counters->IsZero()) continue;
+    for (int m = 0; m < 2; ++m) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
+      RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
+        stmt->setString(1, m == 0 ? date : month);
+        stmt->setString(2, unit);
+        stmt->setInt(3, f.request_type);
+        for (int i = 0; i < kCounterCount; ++i) {
+          stmt->setInt64(4 + i, counters->v[i]);
+        }
+        stmt->executeUpdate();
+      }));
+    }
+  }
+  if (c.handling_days.has_value()) {
+    for (int m = 0; m < 2; ++m) {
+      ASSIGN_OR_RETURN(
+          auto* stmt,
+          conn.Prepare(
+              m == 0 ? "INSERT INTO rollup_handling (local_date, unit_id, "
+                       "request_type, working_days, n) VALUES (?,?,?,?,1) "
+                       "ON DUPLICATE KEY UPDATE n = n + 1"
+                     : "INSERT INTO rollup_handling_month (month_start, "
+                       "unit_id, request_type, working_days, n) VALUES "
+                       "(?,?,?,?,1) ON DUPLICATE KEY UPDATE n = n + 1"));
+      RETURN_IF_ERROR(conn.Guard("upsert rollup_handling", [&] {
+        stmt->setString(1, m == 0 ? date : month);
+        stmt->setString(2, f.unit_id);
+        stmt->setInt(3, f.request_type);
+        stmt->setInt64(4, *c.handling_days);
+        stmt->executeUpdate();
+      }));
+    }
+  }
+  if (c.topic) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
+                     "area_code, n) VALUES (?,?,?,1) ON DUPLICATE KEY UPDATE "
+                     "n = n + 1"));
+    RETURN_IF_ERROR(conn.Guard("upsert rollup_topic", [&] {
+      stmt->setString(1, date);
+      stmt->setString(2, f.category_code);
+      stmt->setString(3, f.area_code);
+      stmt->executeUpdate();
+    }));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> MysqlAssessmentStore::RecordDutyGapDay(
+    db::Connection& conn, const std::string& unit_id, absl::CivilDay day,
+    const std::string& event_id) {
+  return mysql_overdue::RecordDutyGapDay(conn, unit_id, day, event_id);
+}
+
+absl::Status MysqlAssessmentStore::TrackOverdue(db::Connection& conn,
+                                                const v1::TicketEvent& event,
+                                                const FactPlan& plan) {
+  return mysql_overdue::TrackOverdue(conn, event, plan);
+}
+
+namespace {
+
+v1::Evaluation ReadEvaluation(sql::ResultSet& rs) {
+  v1::Evaluation e;
+  e.set_evaluation_id(rs.getString(1));
+  e.set_ticket_id(rs.getString(2));
+  e.set_unit_id(rs.getString(3));
+  e.set_reached(rs.getInt(4) != 0);
+  e.set_satisfaction(static_cast<v1::Satisfaction>(rs.getInt(5)));
+  e.set_resolved(rs.getInt(6) != 0);
+  e.set_comment(rs.getString(7));
+  *e.mutable_evaluated_at() = ToProto(ParseSqlTime(rs.getString(8)));
+  e.mutable_evaluator()->set_principal_id(rs.getString(9));
+  e.mutable_evaluator()->set_role(static_cast<v1::Role>(rs.getInt(10)));
+  e.mutable_evaluator()->set_unit_id(rs.getString(11));
+  return e;
+}
+
+constexpr char kEvaluationColumns[] =
+    "evaluation_id, ticket_id, unit_id, reached, satisfaction, resolved, "
+    "comment, evaluated_at, evaluator_id, evaluator_role, evaluator_unit, "
+    "request_hash";
+
+}  // namespace
+
+absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>
+MysqlAssessmentStore::FindEvaluationByRequest(db::Connection& conn,
+                                              const std::string& request_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat("SELECT ", kEvaluationColumns,
+                                             " FROM evaluation WHERE "
+                                             "request_id = ?")));
+  return conn.Guard(
+      "find evaluation by request",
+      [&]() -> std::optional<std::pair<v1::Evaluation, std::string>> {
+        stmt->setString(1, request_id);
+        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+        if (!rs->next()) return std::nullopt;
+        return std::make_pair(ReadEvaluation(*rs),
+                              std::string(rs->getString(12)));
+      });
+}
+
+absl::StatusOr<std::string> MysqlAssessmentStore::FindEvaluationIdByTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("SELECT evaluation_id FROM evaluation WHERE ticket_id = ?"));
+  return conn.Guard("find evaluation by ticket", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return rs->next() ? std::string(rs->getString(1)) : std::string();
+  });
+}
+
+absl::Status MysqlAssessmentStore::InsertEvaluation(
+    db::Connection& conn, const v1::Evaluation& ev,
+    const std::string& request_id, const std::string& request_hash) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "INSERT INTO evaluation (evaluation_id, ticket_id, request_id, "
+          "request_hash, unit_id, reached, satisfaction, resolved, "
+          "comment, evaluated_at, evaluator_id, evaluator_role, "
+          "evaluator_unit) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"));
+  return conn.Guard("insert evaluation", [&] {
+    stmt->setString(1, ev.evaluation_id());
+    stmt->setString(2, ev.ticket_id());
+    stmt->setString(3, request_id);
+    stmt->setString(4, request_hash);
+    stmt->setString(5, ev.unit_id());
+    stmt->setInt(6, ev.reached());
+    stmt->setInt(7, ev.satisfaction());
+    stmt->setInt(8, ev.resolved());
+    stmt->setString(9, ev.comment());
+    stmt->setString(10, SqlTime(FromProto(ev.evaluated_at())));
+    stmt->setString(11, ev.evaluator().principal_id());
+    stmt->setInt(12, ev.evaluator().role());
+    stmt->setString(13, ev.evaluator().unit_id());
+    stmt->executeUpdate();
+  });
+}
+
+}  // namespace hotline::assessment
