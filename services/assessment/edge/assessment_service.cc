@@ -583,7 +583,7 @@ class AssessmentComponent final : public runtime::Component {
         [this](db::Connection& conn, const v1::TicketEvent& e) {
           return core_.ApplyEvent(conn, e);
         },
-        ctx.config.service_name);
+        ctx.config.service_name, ctx.consumes);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
@@ -606,6 +606,32 @@ runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "assessment";
   d.migrations = &hotline::assessment::SchemaMigrations;
+  // Every fact of an order's life, whoever produced it.
+  d.consumes = {v1::TicketEvent::kTicketCreated,
+                v1::TicketEvent::kTicketClosedAtIntake,
+                v1::TicketEvent::kTicketMerged,
+                v1::TicketEvent::kTicketUnmerged,
+                v1::TicketEvent::kDispatched,
+                v1::TicketEvent::kAccepted,
+                v1::TicketEvent::kForwarded,
+                v1::TicketEvent::kReturned,
+                v1::TicketEvent::kDisputeRaised,
+                v1::TicketEvent::kDisputeDecided,
+                v1::TicketEvent::kCoUnitsAdded,
+                v1::TicketEvent::kCoOpinionSubmitted,
+                v1::TicketEvent::kReplied,
+                v1::TicketEvent::kReviewed,
+                v1::TicketEvent::kRedispatched,
+                v1::TicketEvent::kClosed,
+                v1::TicketEvent::kCoUnitReleased,
+                v1::TicketEvent::kClockStarted,
+                v1::TicketEvent::kClockStopped,
+                v1::TicketEvent::kClockMoved,
+                v1::TicketEvent::kExtensionRequested,
+                v1::TicketEvent::kExtensionDecided,
+                v1::TicketEvent::kLadderStepFired,
+                v1::TicketEvent::kClockOverdue,
+                v1::TicketEvent::kDutyGap};
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     if (DefaultWeights().weights.empty()) {
