@@ -1,4 +1,4 @@
-#include "services/intake/intake_rules.h"
+#include "services/intake/domain/intake_rules.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -474,6 +474,50 @@ absl::Status CheckReportReveal(const v1::Ticket& t,
     return absl::FailedPreconditionError(
         absl::StrCat(t.ticket_number(), " is ", StatusName(t.status()),
                      ": a closed report's caller is no longer revealed"));
+  }
+  return absl::OkStatus();
+}
+
+bool IsUnitRole(const auth::Principal& who) {
+  return who.Is(auth::Role::kUnitStaff) || who.Is(auth::Role::kUnitLead);
+}
+
+absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
+                         const auth::Principal& who,
+                         v1::RevealPurpose purpose) {
+  RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
+  if (who.Is(auth::Role::kEvaluator)) {
+    if (purpose != v1::REVEAL_PURPOSE_EVALUATION) {
+      return absl::PermissionDeniedError(
+          "EVALUATOR may reveal only for purpose EVALUATION");
+    }
+    if (t.status() != v1::TICKET_STATUS_AWAITING_EVALUATION &&
+        t.status() != v1::TICKET_STATUS_EVALUATED) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(t.ticket_number(), " is ", StatusName(t.status()),
+                       ": no approved reply to evaluate yet"));
+    }
+  }
+  if (IsUnitRole(who)) {
+    if (t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(t.ticket_number(),
+                       " is confidential: its caller is never shown to units"));
+    }
+    if (purpose != v1::REVEAL_PURPOSE_REPLY) {
+      return absl::PermissionDeniedError(
+          "units may reveal only for purpose REPLY");
+    }
+    if (!InSubtree(t.holder_unit_id(), who.unit_id)) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          t.ticket_number(), " is held by ",
+          t.holder_unit_id().empty() ? "the center" : t.holder_unit_id(),
+          ", not ", who.unit_id));
+    }
+  }
+  if (t.caller().anonymous() || !has_caller) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(t.ticket_number(), ": the caller is anonymous"));
   }
   return absl::OkStatus();
 }

@@ -1,18 +1,20 @@
-#include "services/intake/knowledge_service.h"
+#include "services/intake/edge/knowledge_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
-#include "services/intake/intake_service.h"
-#include "services/intake/knowledge_rules.h"
-#include "services/intake/paging.h"
+#include "services/intake/core/intake_core.h"
+#include "services/intake/domain/knowledge_rules.h"
+#include "services/intake/edge/paging.h"
 
 namespace hotline::intake {
 namespace {
 
 using auth::Role;
+using server::ActorOf;
 
 class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
  public:

@@ -1,4 +1,4 @@
-#include "services/intake/caller_crypto.h"
+#include "services/intake/domain/caller_crypto.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

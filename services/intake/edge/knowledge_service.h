@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "common/runtime/service_runtime.h"
-#include "services/intake/intake_rules.h"
-#include "services/intake/knowledge_store.h"
+#include "services/intake/domain/intake_rules.h"
+#include "services/intake/store/knowledge_store.h"
 
 namespace grpc {
 class Service;

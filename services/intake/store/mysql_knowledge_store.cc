@@ -1,4 +1,4 @@
-#include "services/intake/mysql_knowledge_store.h"
+#include "services/intake/store/mysql_knowledge_store.h"
 
 #include <cmath>
 
@@ -9,8 +9,8 @@
 #include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
-#include "services/intake/knowledge_rules.h"
-#include "services/intake/mysql_intake_store.h"
+#include "services/intake/domain/knowledge_rules.h"
+#include "services/intake/store/mysql_intake_store.h"
 
 namespace hotline::intake {
 namespace {

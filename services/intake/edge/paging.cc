@@ -1,4 +1,4 @@
-#include "services/intake/paging.h"
+#include "services/intake/edge/paging.h"
 
 #include <openssl/sha.h>
 

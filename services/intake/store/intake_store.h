@@ -5,7 +5,8 @@
 // reaches the store only as ciphertext and keyed hash.
 //
 // Thread-safe. Errors: UNAVAILABLE when the database is unreachable;
-// NOT_FOUND for a missing order; FAILED_PRECONDITION (state) from Merge.
+// NOT_FOUND for a missing order. Rules (merge preconditions, what an event
+// means) are the domain's; the store reads and writes rows.
 
 #include <cstdint>
 #include <optional>
@@ -18,7 +19,7 @@
 #include "common/auth/auth.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/intake_rules.h"
+#include "services/intake/domain/intake_rules.h"
 
 namespace hotline::db {
 class Connection;
@@ -108,6 +109,28 @@ struct AuditFilter {
   int limit = 50;
 };
 
+// One row of intake's request log (idempotency of MergeTicket and
+// UnmergeTicket): the RPC, the request's hash and the order it answered.
+struct RequestLogRow {
+  std::string rpc;
+  std::string request_hash;
+  std::string object_id;
+};
+
+// What an event of another service writes on an order (ProgressFromEvent,
+// resolved against the order as stored).
+struct ProgressRow {
+  v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;
+  std::string holder_unit_id;
+  std::optional<absl::Time> handling_due;  // unset: unchanged
+  absl::Time at;
+  std::string note;  // "" = no progress entry
+  std::string note_unit_id;
+  std::vector<std::string> held_units;  // non-empty unit ids
+};
+
+// Intake's orders, catalog, reveal audit and the rows the core writes inside
+// its transactions. Thread-safe; owns nothing it is given.
 class IntakeStore {
  public:
   virtual ~IntakeStore() = default;
@@ -139,15 +162,40 @@ class IntakeStore {
       const RevealRecord& r) = 0;
   virtual absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
       const AuditFilter& f) = 0;
-  // Merge (original non-empty) or unmerge (original empty); idempotent on
-  // request_id: ALREADY_EXISTS when reused with another request.
-  virtual absl::StatusOr<TicketRecord> Merge(
-      const std::string& request_id, const std::string& request_hash,
-      const std::string& ticket_id, const std::string& original_ticket_id,
-      const std::string& reason, const v1::Actor& actor, absl::Time now) = 0;
-  // Applies another service's event (inside the inbox transaction).
-  virtual absl::Status ApplyEvent(db::Connection& conn,
-                                  const v1::TicketEvent& event) = 0;
+  // ---- within the caller's transaction (`conn`, owned by IntakeCore): the
+  // merge and the application of other services' events. Errors: UNAVAILABLE
+  // or ABORTED from the database (the caller's transaction is retried).
+
+  // The request log's row of `request_id`, if any.
+  virtual absl::StatusOr<std::optional<RequestLogRow>> FindRequest(
+      db::Connection& conn, const std::string& request_id) = 0;
+  // Records `row` as the answer of `request_id`.
+  virtual absl::Status LogRequest(db::Connection& conn,
+                                  const std::string& request_id,
+                                  const RequestLogRow& row, absl::Time now) = 0;
+  // The order by ticket id, its row locked until the transaction ends;
+  // nullopt when absent.
+  virtual absl::StatusOr<std::optional<TicketRecord>> LockTicket(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // How many orders are merged into `ticket_id`.
+  virtual absl::StatusOr<int64_t> CountMergedInto(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Writes a merge (merged_into non-empty) or an unmerge (empty): the
+  // order's status and merged_into, holder cleared, and the progress note.
+  virtual absl::Status WriteMerge(db::Connection& conn,
+                                  const std::string& ticket_id,
+                                  v1::TicketStatus status,
+                                  const std::string& merged_into,
+                                  const std::string& note, absl::Time now) = 0;
+  // The official name of a unit as last read from the directory ("" when
+  // unknown).
+  virtual absl::StatusOr<std::string> UnitName(db::Connection& conn,
+                                               const std::string& unit_id) = 0;
+  // Writes an event's effect on the order (status, holder, handling due,
+  // progress note, units that held it).
+  virtual absl::Status WriteProgress(db::Connection& conn,
+                                     const std::string& ticket_id,
+                                     const ProgressRow& row) = 0;
 };
 
 }  // namespace hotline::intake

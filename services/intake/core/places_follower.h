@@ -24,8 +24,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "services/intake/intake_rules.h"
-#include "services/intake/intake_store.h"
+#include "services/intake/domain/intake_rules.h"
+#include "services/intake/store/intake_store.h"
 
 namespace grpc {
 class ChannelCredentials;

@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/intake_rules.h"
-#include "services/intake/knowledge_store.h"
+#include "services/intake/domain/intake_rules.h"
+#include "services/intake/store/knowledge_store.h"
 
 namespace hotline::intake {
 

@@ -1,9 +1,8 @@
-#include "services/intake/intake_rules.h"
+#include "services/intake/domain/intake_rules.h"
 
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/intake/paging.h"
 
 namespace hotline::intake {
 namespace {
@@ -173,36 +172,6 @@ TEST(IntakeRulesTest, MinHashEstimatesSimilarityAndBandsFindNearDuplicates) {
   EXPECT_EQ(shared_ac, 0);
   EXPECT_TRUE(MinHash({}).empty());
   EXPECT_TRUE(LshBands({}).empty());
-}
-
-}  // namespace
-}  // namespace hotline::intake
-
-namespace hotline::intake {
-namespace {
-
-TEST(PagingTest, TokensAreBoundToTheirFilters) {
-  v1::ListTicketsRequest a;
-  a.set_town_code("town.longshui");
-  v1::ListTicketsRequest b;
-  b.set_town_code("town.youting");
-  v1::PageRequest page;
-  auto first = ParsePage(page, a);
-  ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->offset, 0);
-  EXPECT_EQ(first->size, 50);
-  page.set_page_token(NextPageToken(50, a));
-  auto next = ParsePage(page, a);
-  ASSERT_TRUE(next.ok());
-  EXPECT_EQ(next->offset, 50);
-  EXPECT_THAT(std::string(ParsePage(page, b).status().message()),
-              ::testing::StartsWith("page.page_token:"));
-  page.set_page_token("garbage");
-  EXPECT_FALSE(ParsePage(page, a).ok());
-  page.clear_page_token();
-  page.set_page_size(501);
-  EXPECT_THAT(std::string(ParsePage(page, a).status().message()),
-              ::testing::StartsWith("page.page_size:"));
 }
 
 }  // namespace

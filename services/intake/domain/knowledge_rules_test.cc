@@ -1,4 +1,4 @@
-#include "services/intake/knowledge_rules.h"
+#include "services/intake/domain/knowledge_rules.h"
 
 #include "gtest/gtest.h"
 

@@ -1,9 +1,9 @@
-#include "services/intake/caller_crypto.h"
+#include "services/intake/domain/caller_crypto.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/key_rotation.h"
+#include "services/intake/core/key_rotation.h"
 
 namespace hotline::intake {
 namespace {

@@ -27,7 +27,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "services/intake/caller_crypto.h"
+#include "services/intake/domain/caller_crypto.h"
 
 namespace hotline::intake {
 

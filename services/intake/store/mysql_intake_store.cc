@@ -1,4 +1,4 @@
-#include "services/intake/mysql_intake_store.h"
+#include "services/intake/store/mysql_intake_store.h"
 
 #include <algorithm>
 
@@ -9,11 +9,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "common/db/transaction.h"
-#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
-#include "services/intake/caller_crypto.h"
-#include "services/intake/intake_rules.h"
+#include "services/intake/domain/caller_crypto.h"
+#include "services/intake/domain/intake_rules.h"
 
 namespace hotline::intake {
 namespace {
@@ -765,183 +764,98 @@ MysqlIntakeStore::ListRevealAudit(const AuditFilter& f) {
   return out;
 }
 
-absl::StatusOr<TicketRecord> MysqlIntakeStore::Merge(
-    const std::string& request_id, const std::string& request_hash,
-    const std::string& ticket_id, const std::string& original_ticket_id,
-    const std::string& reason, const v1::Actor& actor, absl::Time now) {
-  const bool merge = !original_ticket_id.empty();
-  const std::string rpc = merge ? "MergeTicket" : "UnmergeTicket";
-  std::string done_id;
-  server::IdempotentCall call;
-  // Who may merge is the caller's role alone (checked by the service), the
-  // same for every order: nothing about the orders to check first.
-  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
-  call.replay = [&](db::Connection&, const std::string& answer) {
-    done_id = answer;
-    return absl::OkStatus();
-  };
-  call.record = [&](db::Connection& conn, const std::string& answer) {
-    ASSIGN_OR_RETURN(sql::PreparedStatement * log,
-                     conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                                  "request_hash, object_id, created_at) VALUES "
-                                  "(?,?,?,?,?)"));
-    return conn.Guard("log merge", [&] {
-      log->setString(1, request_id);
-      log->setString(2, rpc);
-      log->setString(3, request_hash);
-      log->setString(4, answer);
-      log->setString(5, SqlTime(now));
-      log->executeUpdate();
-    });
-  };
-  call.find =
-      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
-    ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
-                     conn.Prepare("SELECT rpc, request_hash, object_id FROM "
-                                  "request_log WHERE request_id = ?"));
-    ASSIGN_OR_RETURN(
-        std::optional<std::string> replay,
-        conn.Guard("read request log",
-                   [&]() -> absl::StatusOr<std::optional<std::string>> {
-                     seen->setString(1, request_id);
-                     std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
-                     if (!rs->next()) return std::optional<std::string>();
-                     if (rs->getString(1) != rpc ||
-                         rs->getString(2) != request_hash) {
-                       return absl::AlreadyExistsError(
-                           absl::StrCat("request_id ", request_id,
-                                        " was used for another request"));
-                     }
-                     return std::optional<std::string>(rs->getString(3));
-                   }));
-    return replay;
-  };
-  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
-    ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
-                     ReadTicket(conn, "ticket_id", ticket_id, true));
-    if (!rep)
-      return absl::NotFoundError(
-          absl::StrCat("ticket ", ticket_id, " not found"));
-    const v1::Ticket& r = rep->ticket;
-    v1::TicketEvent event;
-    event.set_ticket_id(r.ticket_id());
-    event.set_ticket_number(r.ticket_number());
-    *event.mutable_occurred_at() = ToProto(now);
-    *event.mutable_actor() = actor;
-    std::string note;
-    v1::TicketStatus new_status;
-    if (merge) {
-      ASSIGN_OR_RETURN(std::optional<TicketRecord> orig,
-                       ReadTicket(conn, "ticket_id", original_ticket_id, true));
-      if (!orig) {
-        return absl::NotFoundError(absl::StrCat(
-            "original_ticket_id: ticket ", original_ticket_id, " not found"));
-      }
-      const v1::Ticket& o = orig->ticket;
-      auto state = [](const v1::Ticket& x) {
-        return absl::StrCat(
-            x.ticket_number(), " is ", StatusName(x.status()),
-            x.holder_unit_id().empty()
-                ? ""
-                : absl::StrCat(", held by ", x.holder_unit_id()));
-      };
-      if (IsClosed(r.status()) || r.status() == v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(state(r));
-      }
-      if (IsClosed(o.status()) || o.status() == v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("original: ", state(o)));
-      }
-      ASSIGN_OR_RETURN(
-          sql::PreparedStatement * has,
-          conn.Prepare("SELECT COUNT(*) FROM ticket WHERE merged_into = ?"));
-      ASSIGN_OR_RETURN(int64_t n, conn.Guard("count repeats", [&] {
-        has->setString(1, r.ticket_id());
-        std::unique_ptr<sql::ResultSet> rs(has->executeQuery());
-        rs->next();
-        return rs->getInt64(1);
-      }));
-      if (n > 0) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            r.ticket_number(), " has ", n, " repeats merged into it"));
-      }
-      new_status = v1::TICKET_STATUS_MERGED;
-      note = absl::StrCat("已并入工单 ", o.ticket_number(), " 一并办理");
-      auto* m = event.mutable_ticket_merged();
-      m->set_original_ticket_id(o.ticket_id());
-      m->set_original_ticket_number(o.ticket_number());
-      m->set_reason(reason);
-    } else {
-      if (r.status() != v1::TICKET_STATUS_MERGED) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            r.ticket_number(), " is ", StatusName(r.status()), ", not MERGED"));
-      }
-      new_status = v1::TICKET_STATUS_RECEIVED;
-      note = "已撤销并单，重新进入中心待派单";
-      auto* u = event.mutable_ticket_unmerged();
-      u->set_original_ticket_id(r.merged_into_ticket_id());
-      u->set_reason(reason);
-    }
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * upd,
-        conn.Prepare(
-            "UPDATE ticket SET status = ?, merged_into = ?, "
-            "holder_unit_id = '', updated_at = ? WHERE ticket_id = ?"));
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * prog,
-        conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
-                     "status, unit_id, note) VALUES (?,?,?,'',?)"));
-    RETURN_IF_ERROR(conn.Guard("merge ticket", [&] {
-      upd->setInt(1, new_status);
-      if (merge) {
-        upd->setString(2, original_ticket_id);
-      } else {
-        upd->setNull(2, sql::DataType::VARCHAR);
-      }
-      upd->setString(3, SqlTime(now));
-      upd->setString(4, r.ticket_id());
-      upd->executeUpdate();
-      prog->setString(1, r.ticket_id());
-      prog->setString(2, SqlTime(now));
-      prog->setInt(3, new_status);
-      prog->setString(4, note);
-      prog->executeUpdate();
-    }));
-    RETURN_IF_ERROR(outbox_->Append(conn, &event));
-    done_id = r.ticket_id();
-    return done_id;
-  };
-  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
-  return GetTicket(done_id, "", nullptr);
+absl::StatusOr<std::optional<RequestLogRow>> MysqlIntakeStore::FindRequest(
+    db::Connection& conn, const std::string& request_id) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
+                   conn.Prepare("SELECT rpc, request_hash, object_id FROM "
+                                "request_log WHERE request_id = ?"));
+  return conn.Guard("read request log", [&]() -> std::optional<RequestLogRow> {
+    seen->setString(1, request_id);
+    std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
+    if (!rs->next()) return std::nullopt;
+    return RequestLogRow{rs->getString(1), rs->getString(2), rs->getString(3)};
+  });
 }
 
-absl::Status MysqlIntakeStore::ApplyEvent(db::Connection& conn,
-                                          const v1::TicketEvent& event) {
-  if (event.producer() == "intake") return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::optional<TicketRecord> rec,
-                   ReadTicket(conn, "ticket_id", event.ticket_id(), true));
-  if (!rec) {
-    return absl::NotFoundError(
-        absl::StrCat("ticket ", event.ticket_id(), " is unknown to intake"));
-  }
-  // Units are named as intake last read them from routing's directory.
+absl::Status MysqlIntakeStore::LogRequest(db::Connection& conn,
+                                          const std::string& request_id,
+                                          const RequestLogRow& row,
+                                          absl::Time now) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * log,
+                   conn.Prepare("INSERT INTO request_log (request_id, rpc, "
+                                "request_hash, object_id, created_at) VALUES "
+                                "(?,?,?,?,?)"));
+  return conn.Guard("log request", [&] {
+    log->setString(1, request_id);
+    log->setString(2, row.rpc);
+    log->setString(3, row.request_hash);
+    log->setString(4, row.object_id);
+    log->setString(5, SqlTime(now));
+    log->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::LockTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  return ReadTicket(conn, "ticket_id", ticket_id, true);
+}
+
+absl::StatusOr<int64_t> MysqlIntakeStore::CountMergedInto(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * has,
+      conn.Prepare("SELECT COUNT(*) FROM ticket WHERE merged_into = ?"));
+  return conn.Guard("count repeats", [&] {
+    has->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(has->executeQuery());
+    rs->next();
+    return static_cast<int64_t>(rs->getInt64(1));
+  });
+}
+
+absl::Status MysqlIntakeStore::WriteMerge(
+    db::Connection& conn, const std::string& ticket_id, v1::TicketStatus status,
+    const std::string& merged_into, const std::string& note, absl::Time now) {
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * upd,
+      conn.Prepare("UPDATE ticket SET status = ?, merged_into = ?, "
+                   "holder_unit_id = '', updated_at = ? WHERE ticket_id = ?"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
+                   conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
+                                "status, unit_id, note) VALUES (?,?,?,'',?)"));
+  return conn.Guard("merge ticket", [&] {
+    upd->setInt(1, status);
+    if (!merged_into.empty()) {
+      upd->setString(2, merged_into);
+    } else {
+      upd->setNull(2, sql::DataType::VARCHAR);
+    }
+    upd->setString(3, SqlTime(now));
+    upd->setString(4, ticket_id);
+    upd->executeUpdate();
+    prog->setString(1, ticket_id);
+    prog->setString(2, SqlTime(now));
+    prog->setInt(3, status);
+    prog->setString(4, note);
+    prog->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::string> MysqlIntakeStore::UnitName(
+    db::Connection& conn, const std::string& unit_id) {
   ASSIGN_OR_RETURN(
       sql::PreparedStatement * name_query,
       conn.Prepare("SELECT name FROM unit_name WHERE unit_id = ?"));
-  const UnitNamer name_of = [&](const std::string& unit_id) {
-    absl::StatusOr<std::string> name =
-        conn.Guard("read unit name", [&]() -> std::string {
-          name_query->setString(1, unit_id);
-          std::unique_ptr<sql::ResultSet> rs(name_query->executeQuery());
-          return rs->next() ? std::string(rs->getString(1)) : std::string();
-        });
-    return name.ok() ? *name : std::string();  // unnamed: "承办单位"
-  };
-  std::optional<ProgressUpdate> u =
-      ProgressFromEvent(event, rec->ticket.status(), name_of);
-  if (!u) return absl::OkStatus();
-  const absl::Time at = FromProto(event.occurred_at());
-  const v1::TicketStatus status = u->status.value_or(rec->ticket.status());
+  return conn.Guard("read unit name", [&]() -> std::string {
+    name_query->setString(1, unit_id);
+    std::unique_ptr<sql::ResultSet> rs(name_query->executeQuery());
+    return rs->next() ? std::string(rs->getString(1)) : std::string();
+  });
+}
+
+absl::Status MysqlIntakeStore::WriteProgress(db::Connection& conn,
+                                             const std::string& ticket_id,
+                                             const ProgressRow& row) {
   ASSIGN_OR_RETURN(
       sql::PreparedStatement * upd,
       conn.Prepare("UPDATE ticket SET status = ?, holder_unit_id = ?, "
@@ -954,27 +868,26 @@ absl::Status MysqlIntakeStore::ApplyEvent(db::Connection& conn,
                    conn.Prepare("INSERT IGNORE INTO ticket_holder (ticket_id, "
                                 "unit_id) VALUES (?,?)"));
   return conn.Guard("apply event", [&] {
-    upd->setInt(1, status);
-    upd->setString(2, u->holder.value_or(rec->ticket.holder_unit_id()));
-    if (u->handling_due) {
-      upd->setString(3, SqlTime(*u->handling_due));
+    upd->setInt(1, row.status);
+    upd->setString(2, row.holder_unit_id);
+    if (row.handling_due) {
+      upd->setString(3, SqlTime(*row.handling_due));
     } else {
       upd->setNull(3, sql::DataType::VARCHAR);
     }
-    upd->setString(4, SqlTime(at));
-    upd->setString(5, event.ticket_id());
+    upd->setString(4, SqlTime(row.at));
+    upd->setString(5, ticket_id);
     upd->executeUpdate();
-    if (!u->note.empty()) {
-      prog->setString(1, event.ticket_id());
-      prog->setString(2, SqlTime(at));
-      prog->setInt(3, status);
-      prog->setString(4, u->unit_id);
-      prog->setString(5, u->note);
+    if (!row.note.empty()) {
+      prog->setString(1, ticket_id);
+      prog->setString(2, SqlTime(row.at));
+      prog->setInt(3, row.status);
+      prog->setString(4, row.note_unit_id);
+      prog->setString(5, row.note);
       prog->executeUpdate();
     }
-    for (const std::string& unit : u->held_units) {
-      if (unit.empty()) continue;
-      held->setString(1, event.ticket_id());
+    for (const std::string& unit : row.held_units) {
+      held->setString(1, ticket_id);
       held->setString(2, unit);
       held->executeUpdate();
     }

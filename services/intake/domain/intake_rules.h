@@ -147,6 +147,19 @@ v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
 absl::Status CheckReportReveal(const v1::Ticket& ticket,
                                const auth::Principal& who);
 
+// Whether `who` is a unit's staff or lead (the roles that see only what
+// their unit and its sub-units held).
+bool IsUnitRole(const auth::Principal& who);
+
+// Who may reveal the caller of `t`, for what purpose (DESIGN.md §6; article
+// 2, 10(5)(6)): the report rule (CheckReportReveal); an EVALUATOR only for
+// EVALUATION once a reply is approved; a unit only for REPLY, only while it
+// (or a sub-unit) holds the order and never on confidential orders or
+// reports. `has_caller` false (anonymous order): FAILED_PRECONDITION.
+// PERMISSION_DENIED / FAILED_PRECONDITION naming the order otherwise.
+absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
+                         const auth::Principal& who, v1::RevealPurpose purpose);
+
 // The CreateTicket fingerprint stored for idempotency (ticket.request_hash):
 // SHA-256 of the deterministic serialization of the request WITHOUT its
 // caller, so that no digest of caller data is stored (issue 13). A retry's

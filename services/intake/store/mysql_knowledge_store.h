@@ -3,7 +3,7 @@
 // KnowledgeStore over MySQL 8 / MariaDB 10.11 (schema/012_knowledge.sql).
 
 #include "common/db/connection.h"
-#include "services/intake/knowledge_store.h"
+#include "services/intake/store/knowledge_store.h"
 
 namespace hotline::intake {
 

@@ -1,4 +1,4 @@
-#include "services/intake/key_rotation.h"
+#include "services/intake/core/key_rotation.h"
 
 #include <thread>
 

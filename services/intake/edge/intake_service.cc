@@ -1,9 +1,5 @@
-#include "services/intake/intake_service.h"
+#include "services/intake/edge/intake_service.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -11,22 +7,22 @@
 #include <cstdlib>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "common/log/log.h"
+#include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline_intake_SchemaMigrations.h"
-#include "services/intake/caller_crypto.h"
-#include "services/intake/intake_rules.h"
-#include "services/intake/knowledge_service.h"
-#include "services/intake/mysql_intake_store.h"
-#include "services/intake/mysql_knowledge_store.h"
-#include "services/intake/paging.h"
-#include "services/intake/places_follower.h"
+#include "services/intake/core/intake_core.h"
+#include "services/intake/core/places_follower.h"
+#include "services/intake/domain/caller_crypto.h"
+#include "services/intake/domain/intake_rules.h"
+#include "services/intake/edge/knowledge_service.h"
+#include "services/intake/edge/paging.h"
+#include "services/intake/store/mysql_intake_store.h"
+#include "services/intake/store/mysql_knowledge_store.h"
 
 ABSL_FLAG(std::string, caller_key_file, "",
           "File of caller-data keys (`KEY_ID HEX64` lines, first active; "
@@ -46,43 +42,10 @@ ABSL_FLAG(absl::Duration, directory_min_gap, absl::Seconds(10),
 
 namespace hotline::intake {
 
-std::string RequestHash(absl::string_view rpc,
-                        const google::protobuf::Message& request) {
-  std::string bytes(rpc);
-  bytes.push_back('\0');
-  {
-    google::protobuf::io::StringOutputStream sos(&bytes);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&cos);
-  }
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         md);
-  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
-}
-
-std::string NewId(absl::string_view prefix) {
-  unsigned char b[12];
-  RAND_bytes(b, sizeof b);
-  return absl::StrCat(prefix, absl::BytesToHexString(absl::string_view(
-                                  reinterpret_cast<const char*>(b), sizeof b)));
-}
-
-bool IsUnitRole(const auth::Principal& who) {
-  return who.Is(auth::Role::kUnitStaff) || who.Is(auth::Role::kUnitLead);
-}
-
 namespace {
 
 using auth::Role;
-
-struct IntakeSettings {
-  int repeat_window_days = 30;
-  double repeat_similarity = 0.5;
-  absl::Duration directory_refresh = absl::Minutes(5);
-  absl::Duration directory_min_gap = absl::Seconds(10);
-};
+using server::ActorOf;
 
 std::string EnvOr(const char* name, const std::string& fallback) {
   const char* v = std::getenv(name);
@@ -91,17 +54,9 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 
 class IntakeServiceImpl final : public v1::IntakeService::Service {
  public:
-  IntakeServiceImpl(runtime::Context& ctx, const CallerCrypto* crypto,
-                    IntakeStore* store, KnowledgeStore* kb,
-                    const CatalogHolder* catalog, PlacesFollower* places,
-                    IntakeSettings settings)
-      : ctx_(ctx),
-        crypto_(crypto),
-        store_(store),
-        kb_(kb),
-        catalog_(catalog),
-        places_(places),
-        settings_(settings) {}
+  // `core` is not owned and must outlive the service.
+  IntakeServiceImpl(runtime::Context& ctx, IntakeCore* core)
+      : ctx_(ctx), core_(core) {}
 
   grpc::Status CreateTicket(grpc::ServerContext* context,
                             const v1::CreateTicketRequest* req,
@@ -113,128 +68,11 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCallAgent, Role::kCenterStaff,
                                       Role::kService, Role::kChannelGateway}));
-          const absl::Time now = ctx_.clock.Now();
-          std::shared_ptr<const Catalog> catalog = catalog_->Get();
-          if (!KnowsPlaces(*catalog, req->location()) && places_ != nullptr) {
-            // Read again even when this call did not refresh: a concurrent
-            // one it waited for may have.
-            places_->RefreshForUnknownPlace();
-            catalog = catalog_->Get();
-          }
-          RETURN_IF_ERROR(ValidateCreateTicket(*req, *catalog, now));
-          if (req->has_close_at_intake()) {
-            RETURN_IF_ERROR(CheckCitable(req->close_at_intake(), now));
-          }
-          NewTicket nt;
-          nt.request_id = req->request_id();
-          nt.request_hash = CreateTicketFingerprint(*req);
-          v1::Ticket& t = nt.ticket;
-          t.set_ticket_id(NewId("tk-"));
-          const std::string day = LocalDayCompact(now);
-          ASSIGN_OR_RETURN(int64_t serial, store_->NextSerial(day));
-          t.set_ticket_number(TicketNumber(day, serial));
-          t.set_channel(req->channel());
-          t.set_request_type(req->request_type());
-          t.set_category_code(req->category_code());
-          t.set_urgency(req->urgency() == v1::URGENCY_UNSPECIFIED
-                            ? v1::URGENCY_NORMAL
-                            : req->urgency());
-          *t.mutable_location() = req->location();
-          t.set_title(req->title());
-          t.set_content(req->content());
-          if (req->has_limit()) *t.mutable_limit() = req->limit();
-          t.set_confidential(req->confidential() ||
-                             req->request_type() == v1::REQUEST_TYPE_REPORT);
-          const bool anonymous = IsAnonymous(req->caller());
-          t.mutable_caller()->set_anonymous(anonymous);
-          std::vector<std::string> other_hashes;  // under older hash keys
-          if (!anonymous) {
-            v1::CallerIdentity c = req->caller();
-            if (!c.phone().empty()) {
-              const std::string phone = *NormalizePhone(c.phone());
-              c.set_phone(phone);
-              other_hashes = crypto_->PhoneHashes(phone);
-              t.set_caller_hash(other_hashes.front());
-              other_hashes.erase(other_hashes.begin());
-              nt.caller_hash_key = crypto_->active_hmac_id();
-            }
-            if (!c.id_number().empty() && c.id_number().back() == 'x') {
-              c.mutable_id_number()->back() = 'X';
-            }
-            ASSIGN_OR_RETURN(
-                nt.caller_ct,
-                crypto_->Encrypt(c.SerializeAsString(), t.ticket_id()));
-          }
-          t.set_status(req->has_close_at_intake()
-                           ? v1::TICKET_STATUS_CLOSED_AT_INTAKE
-                           : v1::TICKET_STATUS_RECEIVED);
-          *t.mutable_received_at() =
-              req->has_received_at() ? req->received_at() : ToProto(now);
-          *t.mutable_created_at() = ToProto(now);
-          *t.mutable_updated_at() = ToProto(now);
-          *t.mutable_created_by() = ActorOf(who);
-          if (req->has_close_at_intake()) {
-            for (const auto& id : req->close_at_intake().article_ids()) {
-              t.add_cited_article_ids(id);
-            }
-            t.set_intake_answer(req->close_at_intake().answer());
-          }
-          nt.terms = Terms(absl::StrCat(req->title(), "\n", req->content()));
-          nt.signature = MinHash(nt.terms);
-
-          v1::TicketEvent created;
-          created.set_ticket_id(t.ticket_id());
-          created.set_ticket_number(t.ticket_number());
-          *created.mutable_occurred_at() = ToProto(now);
-          *created.mutable_actor() = ActorOf(who);
-          v1::TicketCreated* p = created.mutable_ticket_created();
-          p->set_channel(t.channel());
-          p->set_request_type(t.request_type());
-          p->set_category_code(t.category_code());
-          p->set_urgency(t.urgency());
-          *p->mutable_location() = t.location();
-          p->set_title(t.title());
-          p->set_content(t.content());
-          *p->mutable_received_at() = t.received_at();
-          if (t.has_limit()) *p->mutable_limit() = t.limit();
-          p->set_confidential(t.confidential());
-          p->set_caller_hash(t.caller_hash());
-          p->set_anonymous(anonymous);
-          p->set_closed_at_intake(req->has_close_at_intake());
-          nt.events.push_back(created);
-          if (req->has_close_at_intake()) {
-            v1::TicketEvent closed = created;
-            closed.clear_ticket_created();
-            for (const auto& id : req->close_at_intake().article_ids()) {
-              closed.mutable_ticket_closed_at_intake()->add_article_ids(id);
-            }
-            nt.events.push_back(closed);
-          }
-
-          RepeatQuery q;
-          q.caller_hash = t.caller_hash();
-          q.other_caller_hashes = std::move(other_hashes);
-          q.town_code = t.location().town_code();
-          q.signature = nt.signature;
-          q.since = now - absl::Hours(24) * settings_.repeat_window_days;
-          q.threshold = settings_.repeat_similarity;
-          q.exclude_ticket_id = t.ticket_id();
-          ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
-          if (out.replayed && !SameRequest(out.record, *req)) {
-            return absl::AlreadyExistsError(
-                absl::StrCat("request_id ", req->request_id(),
-                             " was used for a different request (order ",
-                             out.record.ticket.ticket_number(), ")"));
-          }
-          if (!out.replayed) {
-            ctx_.relay.Wake();
-            log::Info("ticket.created",
-                      {{"ticket_id", t.ticket_id()},
-                       {"ticket_number", t.ticket_number()},
-                       {"category", t.category_code()},
-                       {"candidates", absl::StrCat(out.candidates.size())}});
-          }
-          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(out.record, who));
+          ASSIGN_OR_RETURN(CreateOutcome out,
+                           core_->CreateTicket(*req, who, ctx_.clock.Now()));
+          if (!out.replayed) ctx_.relay.Wake();
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(),
+                           core_->Render(out.record, who));
           resp->set_replayed(out.replayed);
           for (auto& c : out.candidates) *resp->add_repeat_candidates() = c;
           return absl::OkStatus();
@@ -262,22 +100,8 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             return absl::InvalidArgumentError(
                 "key: ticket_id or ticket_number required");
           }
-          std::vector<std::string> held;
-          ASSIGN_OR_RETURN(TicketRecord rec,
-                           store_->GetTicket(id, number, &held));
-          if (IsUnitRole(who)) {
-            bool visible = false;
-            const Places& places = catalog_->Get()->places;
-            for (const auto& u : held) {
-              visible |= InUnitTree(places, u, who.unit_id);
-            }
-            if (!visible) {
-              return absl::PermissionDeniedError(absl::StrCat(
-                  rec.ticket.ticket_number(), " was never held by ",
-                  who.unit_id, " or its sub-units"));
-            }
-          }
-          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          ASSIGN_OR_RETURN(TicketRecord rec, core_->GetTicket(id, number, who));
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();
         });
   }
@@ -305,15 +129,15 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                   "holder_unit_id: not a unit id");
             }
             if (IsUnitRole(who) &&
-                !InUnitTree(catalog_->Get()->places, req->holder_unit_id(),
+                !InUnitTree(core_->catalog()->places, req->holder_unit_id(),
                             who.unit_id)) {
               return absl::PermissionDeniedError(
                   absl::StrCat("holder_unit_id: ", req->holder_unit_id(),
                                " is outside ", who.unit_id, "'s subtree"));
             }
             f.holder_unit_id = req->holder_unit_id();
-            f.holder_also_units =
-                PlacesBelowOffPrefix(catalog_->Get()->places, f.holder_unit_id);
+            f.holder_also_units = PlacesBelowOffPrefix(core_->catalog()->places,
+                                                       f.holder_unit_id);
           }
           if (!v1::RequestType_IsValid(req->request_type())) {
             return absl::InvalidArgumentError(
@@ -376,7 +200,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             if (!phone)
               return absl::InvalidArgumentError(
                   "caller_phone: not a phone number");
-            f.caller_hashes = crypto_->PhoneHashes(*phone);
+            f.caller_hashes = core_->PhoneHashes(*phone);
           }
           if (!req->caller_hash().empty()) {
             bool hex = req->caller_hash().size() == 64;
@@ -433,72 +257,15 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           if (req->reason().size() < 4) {
             return absl::InvalidArgumentError("reason: at least 4 bytes");
           }
-          std::vector<std::string> held;
-          ASSIGN_OR_RETURN(TicketRecord rec,
-                           store_->GetTicket(req->ticket_id(), "", &held));
-          const v1::Ticket& t = rec.ticket;
-          RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
-          if (who.Is(Role::kEvaluator)) {
-            if (req->purpose() != v1::REVEAL_PURPOSE_EVALUATION) {
-              return absl::PermissionDeniedError(
-                  "EVALUATOR may reveal only for purpose EVALUATION");
-            }
-            if (t.status() != v1::TICKET_STATUS_AWAITING_EVALUATION &&
-                t.status() != v1::TICKET_STATUS_EVALUATED) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  t.ticket_number(), " is ", StatusName(t.status()),
-                  ": no approved reply to evaluate yet"));
-            }
-          }
-          if (IsUnitRole(who)) {
-            if (t.confidential() ||
-                t.request_type() == v1::REQUEST_TYPE_REPORT) {
-              return absl::PermissionDeniedError(absl::StrCat(
-                  t.ticket_number(),
-                  " is confidential: its caller is never shown to units"));
-            }
-            if (req->purpose() != v1::REVEAL_PURPOSE_REPLY) {
-              return absl::PermissionDeniedError(
-                  "units may reveal only for purpose REPLY");
-            }
-            if (!InSubtree(t.holder_unit_id(), who.unit_id)) {
-              return absl::PermissionDeniedError(
-                  absl::StrCat(t.ticket_number(), " is held by ",
-                               t.holder_unit_id().empty() ? "the center"
-                                                          : t.holder_unit_id(),
-                               ", not ", who.unit_id));
-            }
-          }
-          if (t.caller().anonymous() || rec.caller_ct.empty()) {
-            return absl::FailedPreconditionError(
-                absl::StrCat(t.ticket_number(), ": the caller is anonymous"));
-          }
-          RevealRecord r;
-          r.request_id = req->request_id();
-          v1::RevealCallerRequest keyed = *req;
-          r.request_hash =
-              RequestHash(absl::StrCat("RevealCaller/", who.id), keyed);
-          r.ticket_id = t.ticket_id();
-          r.ticket_number = t.ticket_number();
-          r.who = who;
-          r.purpose = req->purpose();
-          r.reason = req->reason();
-          r.at = ctx_.clock.Now();
-          ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
-          if (audit.second != r.request_hash) {
-            return absl::AlreadyExistsError(
-                absl::StrCat("request_id ", req->request_id(),
-                             " was used for another request"));
-          }
-          ASSIGN_OR_RETURN(std::string plain,
-                           crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
-          if (!resp->mutable_caller()->ParseFromString(plain)) {
-            return absl::DataLossError("caller identity: cannot be parsed");
-          }
-          resp->set_audit_id(audit.first);
-          log::Info("caller.revealed", {{"ticket_id", t.ticket_id()},
-                                        {"audit_id", audit.first},
-                                        {"principal", who.id}});
+          ASSIGN_OR_RETURN(
+              auto revealed,
+              core_->RevealCaller(
+                  req->request_id(),
+                  RequestHash(absl::StrCat("RevealCaller/", who.id), *req),
+                  req->ticket_id(), req->purpose(), req->reason(), who,
+                  ctx_.clock.Now()));
+          *resp->mutable_caller() = std::move(revealed.first);
+          resp->set_audit_id(revealed.second);
           return absl::OkStatus();
         });
   }
@@ -528,7 +295,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           }
           f.offset = page.offset;
           f.limit = page.size;
-          ASSIGN_OR_RETURN(auto rows, store_->ListRevealAudit(f));
+          ASSIGN_OR_RETURN(auto rows, core_->ListRevealAudit(f));
           const bool more = static_cast<int>(rows.size()) > page.size;
           if (more) rows.resize(page.size);
           for (auto& e : rows) *resp->add_entries() = std::move(e);
@@ -559,11 +326,11 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               CheckText("reason", req->reason(), {true, 512, true}));
           ASSIGN_OR_RETURN(
               TicketRecord rec,
-              store_->Merge(req->request_id(), RequestHash("MergeTicket", *req),
-                            req->ticket_id(), req->original_ticket_id(),
-                            req->reason(), ActorOf(who), ctx_.clock.Now()));
+              core_->Merge(req->request_id(), RequestHash("MergeTicket", *req),
+                           req->ticket_id(), req->original_ticket_id(),
+                           req->reason(), ActorOf(who), ctx_.clock.Now()));
           ctx_.relay.Wake();
-          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();
         });
   }
@@ -578,13 +345,13 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
           RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id()));
           RETURN_IF_ERROR(
               CheckText("reason", req->reason(), {true, 512, true}));
-          ASSIGN_OR_RETURN(TicketRecord rec,
-                           store_->Merge(req->request_id(),
-                                         RequestHash("UnmergeTicket", *req),
-                                         req->ticket_id(), "", req->reason(),
-                                         ActorOf(who), ctx_.clock.Now()));
+          ASSIGN_OR_RETURN(
+              TicketRecord rec,
+              core_->Merge(req->request_id(),
+                           RequestHash("UnmergeTicket", *req), req->ticket_id(),
+                           "", req->reason(), ActorOf(who), ctx_.clock.Now()));
           ctx_.relay.Wake();
-          ASSIGN_OR_RETURN(*resp->mutable_ticket(), Render(rec, who));
+          ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();
         });
   }
@@ -594,7 +361,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                               v1::ListCategoriesResponse* resp) override {
     return server::Handle(
         ctx_.host.gate(), context, [&](const auth::Principal&) {
-          std::shared_ptr<const Catalog> catalog = catalog_->Get();
+          std::shared_ptr<const Catalog> catalog = core_->catalog();
           for (const auto& c : catalog->categories) *resp->add_categories() = c;
           resp->set_version(catalog->version);
           return absl::OkStatus();
@@ -602,28 +369,6 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   }
 
  private:
-  // Whether a retry of a stored order's request id is the same request: its
-  // fingerprint (for orders stored before fingerprints, the stored order
-  // itself) and its caller, compared with the stored ciphertext's (the
-  // fingerprint holds no caller data).
-  bool SameRequest(const TicketRecord& rec,
-                   const v1::CreateTicketRequest& req) const {
-    if (rec.request_hash.empty()
-            ? !RequestMatchesOrder(req, rec.ticket)
-            : rec.request_hash != CreateTicketFingerprint(req)) {
-      return false;
-    }
-    const bool anonymous = IsAnonymous(req.caller());
-    if (rec.caller_ct.empty() || anonymous) {
-      return rec.caller_ct.empty() && anonymous;
-    }
-    absl::StatusOr<std::string> plain =
-        crypto_->Decrypt(rec.caller_ct, rec.ticket.ticket_id());
-    v1::CallerIdentity stored;
-    return plain.ok() && stored.ParseFromString(*plain) &&
-           SameCaller(stored, StoredCaller(req.caller()));
-  }
-
   static absl::Status ReadRoles(const auth::Principal& who) {
     return auth::RequireRole(
         who, {Role::kCallAgent, Role::kCenterStaff, Role::kEvaluator,
@@ -648,59 +393,6 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     return absl::OkStatus();
   }
 
-  absl::Status CheckCitable(const v1::CloseAtIntake& c, absl::Time now) {
-    const std::string today = LocalDay(now);
-    for (int i = 0; i < c.article_ids_size(); ++i) {
-      const std::string field =
-          absl::StrCat("close_at_intake.article_ids[", i, "]");
-      absl::StatusOr<ArticleSnapshot> a = kb_->Get(c.article_ids(i));
-      if (!a.ok() && a.status().code() == absl::StatusCode::kNotFound) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": no such article"));
-      }
-      RETURN_IF_ERROR(a.status());
-      if (a->retired || !a->published.has_value()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": article is not published"));
-      }
-      const v1::ArticleContent& ct = a->published->content();
-      if ((!ct.valid_from().empty() && today < ct.valid_from()) ||
-          (!ct.valid_to().empty() && today > ct.valid_to())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(field, ": article is not valid today"));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  // The order as `who` may see it (DESIGN.md §6).
-  absl::StatusOr<v1::Ticket> Render(const TicketRecord& rec,
-                                    const auth::Principal& who) const {
-    v1::Ticket t = rec.ticket;
-    t.clear_caller();
-    v1::MaskedCaller* mc = t.mutable_caller();
-    const bool shielded =
-        t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT;
-    if (IsUnitRole(who) && shielded) {
-      mc->set_withheld(true);
-    } else if (rec.caller_ct.empty()) {
-      mc->set_anonymous(true);
-    } else {
-      ASSIGN_OR_RETURN(std::string plain,
-                       crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
-      v1::CallerIdentity c;
-      if (!c.ParseFromString(plain)) {
-        return absl::DataLossError("caller identity: cannot be parsed");
-      }
-      *mc = Mask(c);
-    }
-    if (!who.Is(Role::kCallAgent) && !who.Is(Role::kCenterStaff) &&
-        !who.Is(Role::kAuditor)) {
-      t.clear_caller_hash();
-    }
-    return t;
-  }
-
   // ListTickets and SearchTickets: `f` plus the request's received period and
   // page, restricted to what `who` may see, rendered for `who`.
   template <typename Req, typename Resp>
@@ -712,18 +404,12 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     }
     f.offset = page.offset;
     f.limit = page.size;
-    ReaderScope scope;
-    if (IsUnitRole(who)) {
-      scope.unit_id = who.unit_id;
-      scope.also_units =
-          PlacesBelowOffPrefix(catalog_->Get()->places, who.unit_id);
-    }
     ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
-                     store_->ListTickets(f, scope));
+                     core_->ListTickets(f, who));
     const bool more = static_cast<int>(rows.size()) > page.size;
     if (more) rows.resize(page.size);
     for (const auto& r : rows) {
-      ASSIGN_OR_RETURN(*resp->add_tickets(), Render(r, who));
+      ASSIGN_OR_RETURN(*resp->add_tickets(), core_->Render(r, who));
     }
     if (more) {
       resp->mutable_page()->set_next_page_token(
@@ -733,12 +419,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   }
 
   runtime::Context& ctx_;
-  const CallerCrypto* crypto_;
-  IntakeStore* store_;
-  KnowledgeStore* kb_;
-  const CatalogHolder* catalog_;
-  PlacesFollower* places_;  // null without routing's address
-  IntakeSettings settings_;
+  IntakeCore* core_;
 };
 
 // Orders per CreateTicket transaction (MysqlIntakeStore's group commit).
@@ -769,23 +450,16 @@ class IntakeComponent final : public runtime::Component {
                                           std::move(places), &store_, &catalog_,
                                           settings.directory_refresh,
                                           settings.directory_min_gap)),
-        intake_(ctx, &crypto_, &store_, &kb_, &catalog_, follower_.get(),
-                settings),
+        core_(&ctx.pool, &ctx.outbox, &crypto_, &store_, &kb_, &catalog_,
+              follower_.get(), settings),
+        intake_(ctx, &core_),
         knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
     inbox_ = std::make_unique<outbox::Inbox>(
         &ctx.pool,
         [this](db::Connection& conn, const v1::TicketEvent& e) {
-          // A unit the caller's progress is to name but intake has no name
-          // for (e.g. the directory was loaded since intake last read it):
-          // read the directory first (at most once per min_gap).
-          const std::string unit = NamedUnitOf(e);
-          if (follower_ != nullptr && !unit.empty() &&
-              !catalog_.Get()->places.names.contains(unit)) {
-            follower_->RefreshForUnknownPlace();
-          }
-          return store_.ApplyEvent(conn, e);
+          return core_.ApplyEvent(conn, e);
         },
         ctx.config.service_name);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
@@ -817,6 +491,7 @@ class IntakeComponent final : public runtime::Component {
   MysqlIntakeStore store_;
   MysqlKnowledgeStore kb_;
   std::unique_ptr<PlacesFollower> follower_;
+  IntakeCore core_;
   IntakeServiceImpl intake_;
   std::unique_ptr<grpc::Service> knowledge_;
   std::unique_ptr<outbox::Inbox> inbox_;

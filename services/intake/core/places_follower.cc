@@ -1,4 +1,4 @@
-#include "services/intake/places_follower.h"
+#include "services/intake/core/places_follower.h"
 
 #include <grpcpp/grpcpp.h>
 

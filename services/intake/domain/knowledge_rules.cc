@@ -1,4 +1,4 @@
-#include "services/intake/knowledge_rules.h"
+#include "services/intake/domain/knowledge_rules.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"

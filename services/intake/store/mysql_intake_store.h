@@ -11,7 +11,7 @@
 #include "common/db/group_commit.h"
 #include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
-#include "services/intake/intake_store.h"
+#include "services/intake/store/intake_store.h"
 
 namespace hotline::intake {
 
@@ -57,15 +57,22 @@ class MysqlIntakeStore final : public IntakeStore {
       const RevealRecord& r) override;
   absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
       const AuditFilter& f) override;
-  absl::StatusOr<TicketRecord> Merge(const std::string& request_id,
-                                     const std::string& request_hash,
-                                     const std::string& ticket_id,
-                                     const std::string& original_ticket_id,
-                                     const std::string& reason,
-                                     const v1::Actor& actor,
-                                     absl::Time now) override;
-  absl::Status ApplyEvent(db::Connection& conn,
-                          const v1::TicketEvent& event) override;
+  absl::StatusOr<std::optional<RequestLogRow>> FindRequest(
+      db::Connection& conn, const std::string& request_id) override;
+  absl::Status LogRequest(db::Connection& conn, const std::string& request_id,
+                          const RequestLogRow& row, absl::Time now) override;
+  absl::StatusOr<std::optional<TicketRecord>> LockTicket(
+      db::Connection& conn, const std::string& ticket_id) override;
+  absl::StatusOr<int64_t> CountMergedInto(
+      db::Connection& conn, const std::string& ticket_id) override;
+  absl::Status WriteMerge(db::Connection& conn, const std::string& ticket_id,
+                          v1::TicketStatus status,
+                          const std::string& merged_into,
+                          const std::string& note, absl::Time now) override;
+  absl::StatusOr<std::string> UnitName(db::Connection& conn,
+                                       const std::string& unit_id) override;
+  absl::Status WriteProgress(db::Connection& conn, const std::string& ticket_id,
+                             const ProgressRow& row) override;
 
  private:
   static db::GroupCommitOptions CreateOptions(

@@ -1,6 +1,6 @@
 #pragma once
 
-// hotline-intake: see DESIGN.md §4 for what it owns. IntakeService,
+// hotline-intake's gRPC edge: see DESIGN.md §4 for what it owns. IntakeService,
 // KnowledgeService and EventSink (status from routing, deadline and
 // assessment events).
 //
@@ -11,31 +11,15 @@
 // only), --directory_refresh (5m), --directory_min_gap (10s); see
 // places_follower.h.
 
-#include <string>
-
 #include "absl/flags/declare.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/auth/auth.h"
 #include "common/runtime/service_runtime.h"
-#include "common/server/actor.h"
-#include "google/protobuf/message.h"
-#include "hotline/v1/common.pb.h"
 
 ABSL_DECLARE_FLAG(absl::Duration, directory_min_gap);
 
 namespace hotline::intake {
 
-using server::ActorOf;
-
 // The service as the runtime builds and runs it.
 runtime::ServiceDefinition Definition();
-
-// Helpers shared by intake's handlers.
-// SHA-256 (raw 32 bytes) of `rpc` + the deterministic serialization.
-std::string RequestHash(absl::string_view rpc,
-                        const google::protobuf::Message& request);
-std::string NewId(absl::string_view prefix);
-bool IsUnitRole(const auth::Principal& who);
 
 }  // namespace hotline::intake

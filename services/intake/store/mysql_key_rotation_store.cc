@@ -1,4 +1,4 @@
-#include "services/intake/mysql_key_rotation_store.h"
+#include "services/intake/store/mysql_key_rotation_store.h"
 
 #include <vector>
 

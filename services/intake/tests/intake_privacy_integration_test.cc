@@ -31,10 +31,10 @@
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/assessment/assessment_service.h"
-#include "services/intake/caller_crypto.h"
-#include "services/intake/intake_service.h"
-#include "services/intake/key_rotation.h"
-#include "services/intake/mysql_key_rotation_store.h"
+#include "services/intake/core/key_rotation.h"
+#include "services/intake/domain/caller_crypto.h"
+#include "services/intake/edge/intake_service.h"
+#include "services/intake/store/mysql_key_rotation_store.h"
 #include "services/routing/routing_service.h"
 #include "tests/support/service_fixture.h"
 
@@ -885,7 +885,7 @@ TEST(PrivacyMigrationTest, OldDigestsAreErasedAndRetriesStillCompare) {
                       "request_id = 'legacy-1'"))
                   .ok());
   std::ifstream in(absl::StrCat(HOTLINE_SOURCE_DIR,
-                                "/services/intake/schema/"
+                                "/services/intake/store/schema/"
                                 "016_erase_request_digests.sql"));
   ASSERT_TRUE(in.good());
   const std::string sql((std::istreambuf_iterator<char>(in)),
