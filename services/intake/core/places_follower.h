@@ -24,7 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "services/intake/domain/intake_rules.h"
+#include "services/intake/domain/places.h"
 #include "services/intake/store/intake_store.h"
 
 namespace grpc {

@@ -3,6 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/intake/domain/places.h"
+#include "services/intake/domain/similarity.h"
+#include "services/intake/domain/text_rules.h"
+#include "services/intake/domain/ticket_numbers.h"
 
 namespace hotline::intake {
 namespace {

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/domain/intake_rules.h"
+#include "services/intake/domain/places.h"
 #include "services/intake/store/knowledge_store.h"
 
 namespace hotline::intake {

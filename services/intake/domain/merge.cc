@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
-#include "services/intake/domain/intake_rules.h"
+#include "services/intake/domain/progress.h"
 
 namespace hotline::intake {
 namespace {

@@ -7,7 +7,12 @@
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "services/intake/core/intake_core.h"
+#include "services/intake/domain/caller_privacy.h"
 #include "services/intake/domain/knowledge_rules.h"
+#include "services/intake/domain/places.h"
+#include "services/intake/domain/similarity.h"
+#include "services/intake/domain/text_rules.h"
+#include "services/intake/domain/ticket_numbers.h"
 #include "services/intake/edge/paging.h"
 
 namespace hotline::intake {

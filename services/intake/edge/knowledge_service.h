@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "common/runtime/service_runtime.h"
-#include "services/intake/domain/intake_rules.h"
+#include "services/intake/domain/places.h"
 #include "services/intake/store/knowledge_store.h"
 
 namespace grpc {

@@ -19,7 +19,7 @@
 #include "common/auth/auth.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/domain/intake_rules.h"
+#include "services/intake/domain/places.h"
 
 namespace hotline::db {
 class Connection;
