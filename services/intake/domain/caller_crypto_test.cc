@@ -3,7 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/core/key_rotation.h"
+#include "services/intake/domain/rekey.h"
 
 namespace hotline::intake {
 namespace {

@@ -6,15 +6,39 @@
 // from a snapshot; FAILED_PRECONDITION names the state, PERMISSION_DENIED
 // the author conflict.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/intake.pb.h"
 #include "services/intake/domain/places.h"
-#include "services/intake/store/knowledge_store.h"
 
 namespace hotline::intake {
+
+// What the store knows of one article when a change is decided.
+struct ArticleSnapshot {
+  std::string owner_unit_id;
+  int latest_version = 0;
+  int published_version = 0;  // 0: none in force
+  bool retired = false;
+  v1::Article latest;
+  std::optional<v1::Article> published;
+};
+
+// A change decided by the Decide* functions below.
+struct ArticleChange {
+  std::vector<v1::Article> writes;  // version rows to insert or replace
+  // Set when the published version changed: index it (or clear the index
+  // when it is empty, e.g. on retirement).
+  bool reindex = false;
+  std::optional<v1::Article> indexed;
+  int latest_version = 0;
+  int published_version = 0;
+  bool retired = false;
+  v1::Article result;
+};
 
 // Field rules of ArticleContent; INVALID_ARGUMENT "<prefix>.<field>: ...".
 absl::Status ValidateArticleContent(absl::string_view prefix,

@@ -4,7 +4,7 @@
 // and the caller_key_rotation progress table (schema/015).
 
 #include "common/db/connection.h"
-#include "services/intake/core/key_rotation.h"
+#include "services/intake/store/key_rotation_store.h"
 
 namespace hotline::intake {
 
