@@ -1,7 +1,7 @@
 #include <cstring>
 
 #include "common/runtime/service_runtime.h"
-#include "services/intake/intake_service.h"
+#include "services/intake/edge/intake_service.h"
 #include "services/intake/rotate_keys.h"
 
 int main(int argc, char** argv) {

@@ -9,9 +9,9 @@
 #include "common/config/config.h"
 #include "common/db/config.h"
 #include "common/db/connection.h"
-#include "services/intake/caller_crypto.h"
-#include "services/intake/key_rotation.h"
-#include "services/intake/mysql_key_rotation_store.h"
+#include "services/intake/core/key_rotation.h"
+#include "services/intake/domain/caller_crypto.h"
+#include "services/intake/store/mysql_key_rotation_store.h"
 
 ABSL_DECLARE_FLAG(std::string, caller_key_file);
 ABSL_FLAG(int, batch_size, 500,

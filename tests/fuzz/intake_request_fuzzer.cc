@@ -1,4 +1,4 @@
-// Intake's request validation (services/intake/intake_rules.h) over
+// Intake's request validation (services/intake/domain/acceptance.h) over
 // CreateTicketRequest messages parsed from the input: ValidateCreateTicket
 // against a catalog of the sample district, then what CreateTicket does with
 // an accepted request before it stores it. Properties: a refusal is
@@ -14,7 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/intake_rules.h"
+#include "services/intake/domain/acceptance.h"
+#include "services/intake/domain/caller_privacy.h"
+#include "services/intake/domain/similarity.h"
+#include "services/intake/domain/text_rules.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -26,7 +26,7 @@
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/assessment/edge/assessment_service.h"
 #include "services/deadline/deadline_service.h"
-#include "services/intake/intake_service.h"
+#include "services/intake/edge/intake_service.h"
 #include "services/routing/routing_service.h"
 #include "tests/support/service_fixture.h"
 
@@ -39,7 +39,8 @@ using ::grpc::health::v1::HealthCheckResponse;
 using ::testing::HasSubstr;
 
 // hotline-intake refuses to start without its caller key file
-// (HOTLINE_CALLER_KEY_FILE, services/intake/caller_crypto.h): give it one.
+// (HOTLINE_CALLER_KEY_FILE, services/intake/domain/caller_crypto.h): give it
+// one.
 class CallerKeyEnvironment : public ::testing::Environment {
  public:
   void SetUp() override {

@@ -1,7 +1,7 @@
 #pragma once
 
 // Names of the matter categories (事项分类) for the bulletin and hot topics.
-// The taxonomy is intake's data (services/intake/schema/
+// The taxonomy is intake's data (services/intake/store/schema/
 // 011_directory_data.sql, table matter_category); its rows are embedded here
 // at configure time, so the names follow intake's migration without a copy to
 // keep in step. A code the table does not know (a category added after this

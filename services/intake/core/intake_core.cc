@@ -1,0 +1,421 @@
+#include "services/intake/core/intake_core.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/server/actor.h"
+#include "common/server/idempotency.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/intake/domain/merge.h"
+
+namespace hotline::intake {
+
+std::string RequestHash(absl::string_view rpc,
+                        const google::protobuf::Message& request) {
+  std::string bytes(rpc);
+  bytes.push_back('\0');
+  {
+    google::protobuf::io::StringOutputStream sos(&bytes);
+    google::protobuf::io::CodedOutputStream cos(&sos);
+    cos.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&cos);
+  }
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+         md);
+  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
+}
+
+std::string NewId(absl::string_view prefix) {
+  unsigned char b[12];
+  RAND_bytes(b, sizeof b);
+  return absl::StrCat(prefix, absl::BytesToHexString(absl::string_view(
+                                  reinterpret_cast<const char*>(b), sizeof b)));
+}
+
+namespace {
+
+// The order's TicketCreated event (and TicketClosedAtIntake when it is
+// closed at intake).
+std::vector<v1::TicketEvent> CreatedEvents(const v1::Ticket& t,
+                                           const v1::CreateTicketRequest& req,
+                                           const v1::Actor& actor,
+                                           absl::Time now) {
+  v1::TicketEvent created;
+  created.set_ticket_id(t.ticket_id());
+  created.set_ticket_number(t.ticket_number());
+  *created.mutable_occurred_at() = ToProto(now);
+  *created.mutable_actor() = actor;
+  v1::TicketCreated* p = created.mutable_ticket_created();
+  p->set_channel(t.channel());
+  p->set_request_type(t.request_type());
+  p->set_category_code(t.category_code());
+  p->set_urgency(t.urgency());
+  *p->mutable_location() = t.location();
+  p->set_title(t.title());
+  p->set_content(t.content());
+  *p->mutable_received_at() = t.received_at();
+  if (t.has_limit()) *p->mutable_limit() = t.limit();
+  p->set_confidential(t.confidential());
+  p->set_caller_hash(t.caller_hash());
+  p->set_anonymous(t.caller().anonymous());
+  p->set_closed_at_intake(req.has_close_at_intake());
+  std::vector<v1::TicketEvent> events = {created};
+  if (req.has_close_at_intake()) {
+    v1::TicketEvent closed = created;
+    closed.clear_ticket_created();
+    for (const auto& id : req.close_at_intake().article_ids()) {
+      closed.mutable_ticket_closed_at_intake()->add_article_ids(id);
+    }
+    events.push_back(closed);
+  }
+  return events;
+}
+
+}  // namespace
+
+absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
+    const v1::CreateTicketRequest& req, const auth::Principal& who,
+    absl::Time now) {
+  std::shared_ptr<const Catalog> catalog = catalog_->Get();
+  if (!KnowsPlaces(*catalog, req.location()) && places_ != nullptr) {
+    // Read again even when this call did not refresh: a concurrent one it
+    // waited for may have.
+    places_->RefreshForUnknownPlace();
+    catalog = catalog_->Get();
+  }
+  RETURN_IF_ERROR(ValidateCreateTicket(req, *catalog, now));
+  if (req.has_close_at_intake()) {
+    RETURN_IF_ERROR(CheckCitable(req.close_at_intake(), now));
+  }
+  NewTicket nt;
+  nt.request_id = req.request_id();
+  nt.request_hash = CreateTicketFingerprint(req);
+  v1::Ticket& t = nt.ticket;
+  t.set_ticket_id(NewId("tk-"));
+  const std::string day = LocalDayCompact(now);
+  ASSIGN_OR_RETURN(int64_t serial, store_->NextSerial(day));
+  t.set_ticket_number(TicketNumber(day, serial));
+  t.set_channel(req.channel());
+  t.set_request_type(req.request_type());
+  t.set_category_code(req.category_code());
+  t.set_urgency(req.urgency() == v1::URGENCY_UNSPECIFIED ? v1::URGENCY_NORMAL
+                                                         : req.urgency());
+  *t.mutable_location() = req.location();
+  t.set_title(req.title());
+  t.set_content(req.content());
+  if (req.has_limit()) *t.mutable_limit() = req.limit();
+  t.set_confidential(req.confidential() ||
+                     req.request_type() == v1::REQUEST_TYPE_REPORT);
+  const bool anonymous = IsAnonymous(req.caller());
+  t.mutable_caller()->set_anonymous(anonymous);
+  std::vector<std::string> other_hashes;  // under older hash keys
+  if (!anonymous) {
+    v1::CallerIdentity c = req.caller();
+    if (!c.phone().empty()) {
+      const std::string phone = *NormalizePhone(c.phone());
+      c.set_phone(phone);
+      other_hashes = crypto_->PhoneHashes(phone);
+      t.set_caller_hash(other_hashes.front());
+      other_hashes.erase(other_hashes.begin());
+      nt.caller_hash_key = crypto_->active_hmac_id();
+    }
+    if (!c.id_number().empty() && c.id_number().back() == 'x') {
+      c.mutable_id_number()->back() = 'X';
+    }
+    ASSIGN_OR_RETURN(nt.caller_ct,
+                     crypto_->Encrypt(c.SerializeAsString(), t.ticket_id()));
+  }
+  t.set_status(req.has_close_at_intake() ? v1::TICKET_STATUS_CLOSED_AT_INTAKE
+                                         : v1::TICKET_STATUS_RECEIVED);
+  *t.mutable_received_at() =
+      req.has_received_at() ? req.received_at() : ToProto(now);
+  *t.mutable_created_at() = ToProto(now);
+  *t.mutable_updated_at() = ToProto(now);
+  *t.mutable_created_by() = server::ActorOf(who);
+  if (req.has_close_at_intake()) {
+    for (const auto& id : req.close_at_intake().article_ids()) {
+      t.add_cited_article_ids(id);
+    }
+    t.set_intake_answer(req.close_at_intake().answer());
+  }
+  nt.terms = Terms(absl::StrCat(req.title(), "\n", req.content()));
+  nt.signature = MinHash(nt.terms);
+  nt.events = CreatedEvents(t, req, server::ActorOf(who), now);
+
+  RepeatQuery q;
+  q.caller_hash = t.caller_hash();
+  q.other_caller_hashes = std::move(other_hashes);
+  q.town_code = t.location().town_code();
+  q.signature = nt.signature;
+  q.since = now - absl::Hours(24) * settings_.repeat_window_days;
+  q.threshold = settings_.repeat_similarity;
+  q.exclude_ticket_id = t.ticket_id();
+  // One transaction, shared with concurrent calls (the store's group
+  // commit): the order, its terms and its events, or the stored order of a
+  // request id seen before.
+  ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
+  if (out.replayed && !SameRequest(out.record, req)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id ", req.request_id(),
+                     " was used for a different request (order ",
+                     out.record.ticket.ticket_number(), ")"));
+  }
+  if (!out.replayed) {
+    log::Info("ticket.created",
+              {{"ticket_id", t.ticket_id()},
+               {"ticket_number", t.ticket_number()},
+               {"category", t.category_code()},
+               {"candidates", absl::StrCat(out.candidates.size())}});
+  }
+  return out;
+}
+
+absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
+    const std::string& ticket_id, const std::string& ticket_number,
+    const auth::Principal& who) {
+  std::vector<std::string> held;
+  ASSIGN_OR_RETURN(TicketRecord rec,
+                   store_->GetTicket(ticket_id, ticket_number, &held));
+  if (IsUnitRole(who)) {
+    bool visible = false;
+    const Places& places = catalog_->Get()->places;
+    for (const auto& u : held) visible |= InUnitTree(places, u, who.unit_id);
+    if (!visible) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(rec.ticket.ticket_number(), " was never held by ",
+                       who.unit_id, " or its sub-units"));
+    }
+  }
+  return rec;
+}
+
+absl::StatusOr<std::vector<TicketRecord>> IntakeCore::ListTickets(
+    const TicketFilter& f, const auth::Principal& who) {
+  ReaderScope scope;
+  if (IsUnitRole(who)) {
+    scope.unit_id = who.unit_id;
+    scope.also_units =
+        PlacesBelowOffPrefix(catalog_->Get()->places, who.unit_id);
+  }
+  return store_->ListTickets(f, scope);
+}
+
+absl::StatusOr<std::pair<v1::CallerIdentity, std::string>>
+IntakeCore::RevealCaller(const std::string& request_id,
+                         const std::string& request_hash,
+                         const std::string& ticket_id,
+                         v1::RevealPurpose purpose, const std::string& reason,
+                         const auth::Principal& who, absl::Time now) {
+  std::vector<std::string> held;
+  ASSIGN_OR_RETURN(TicketRecord rec, store_->GetTicket(ticket_id, "", &held));
+  const v1::Ticket& t = rec.ticket;
+  RETURN_IF_ERROR(CheckReveal(t, !rec.caller_ct.empty(), who, purpose));
+  RevealRecord r;
+  r.request_id = request_id;
+  r.request_hash = request_hash;
+  r.ticket_id = t.ticket_id();
+  r.ticket_number = t.ticket_number();
+  r.who = who;
+  r.purpose = purpose;
+  r.reason = reason;
+  r.at = now;
+  ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
+  if (audit.second != r.request_hash) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "request_id ", request_id, " was used for another request"));
+  }
+  ASSIGN_OR_RETURN(std::string plain,
+                   crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
+  v1::CallerIdentity caller;
+  if (!caller.ParseFromString(plain)) {
+    return absl::DataLossError("caller identity: cannot be parsed");
+  }
+  log::Info("caller.revealed", {{"ticket_id", t.ticket_id()},
+                                {"audit_id", audit.first},
+                                {"principal", who.id}});
+  return std::make_pair(std::move(caller), audit.first);
+}
+
+absl::StatusOr<TicketRecord> IntakeCore::Merge(
+    const std::string& request_id, const std::string& request_hash,
+    const std::string& ticket_id, const std::string& original_ticket_id,
+    const std::string& reason, const v1::Actor& actor, absl::Time now) {
+  const bool merge = !original_ticket_id.empty();
+  const std::string rpc = merge ? "MergeTicket" : "UnmergeTicket";
+  std::string done_id;
+  server::IdempotentCall call;
+  // Who may merge is the caller's role alone (checked by the edge), the
+  // same for every order: nothing about the orders to check first.
+  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
+  call.replay = [&](db::Connection&, const std::string& answer) {
+    done_id = answer;
+    return absl::OkStatus();
+  };
+  call.record = [&](db::Connection& conn, const std::string& answer) {
+    return store_->LogRequest(conn, request_id,
+                              RequestLogRow{rpc, request_hash, answer}, now);
+  };
+  call.find =
+      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+    ASSIGN_OR_RETURN(std::optional<RequestLogRow> seen,
+                     store_->FindRequest(conn, request_id));
+    if (!seen) return std::optional<std::string>();
+    if (seen->rpc != rpc || seen->request_hash != request_hash) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id ", request_id, " was used for another request"));
+    }
+    return std::optional<std::string>(seen->object_id);
+  };
+  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
+                     store_->LockTicket(conn, ticket_id));
+    if (!rep) {
+      return absl::NotFoundError(
+          absl::StrCat("ticket ", ticket_id, " not found"));
+    }
+    MergeChange change;
+    if (merge) {
+      ASSIGN_OR_RETURN(std::optional<TicketRecord> orig,
+                       store_->LockTicket(conn, original_ticket_id));
+      if (!orig) {
+        return absl::NotFoundError(absl::StrCat(
+            "original_ticket_id: ticket ", original_ticket_id, " not found"));
+      }
+      ASSIGN_OR_RETURN(int64_t repeats,
+                       store_->CountMergedInto(conn, rep->ticket.ticket_id()));
+      ASSIGN_OR_RETURN(change, DecideMerge(rep->ticket, orig->ticket, repeats,
+                                           reason, actor, now));
+    } else {
+      ASSIGN_OR_RETURN(change, DecideUnmerge(rep->ticket, reason, actor, now));
+    }
+    RETURN_IF_ERROR(store_->WriteMerge(conn, rep->ticket.ticket_id(),
+                                       change.status, change.merged_into,
+                                       change.note, now));
+    RETURN_IF_ERROR(outbox_->Append(conn, &change.event));
+    done_id = rep->ticket.ticket_id();
+    return done_id;
+  };
+  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  return store_->GetTicket(done_id, "", nullptr);
+}
+
+absl::Status IntakeCore::ApplyEvent(db::Connection& conn,
+                                    const v1::TicketEvent& event) {
+  if (event.producer() == "intake") return absl::OkStatus();
+  // A unit the caller's progress is to name but intake has no name for
+  // (e.g. the directory was loaded since intake last read it): read the
+  // directory first (at most once per min_gap).
+  const std::string unit = NamedUnitOf(event);
+  if (places_ != nullptr && !unit.empty() &&
+      !catalog_->Get()->places.names.contains(unit)) {
+    places_->RefreshForUnknownPlace();
+  }
+  ASSIGN_OR_RETURN(std::optional<TicketRecord> rec,
+                   store_->LockTicket(conn, event.ticket_id()));
+  if (!rec) {
+    return absl::NotFoundError(
+        absl::StrCat("ticket ", event.ticket_id(), " is unknown to intake"));
+  }
+  // Units are named as intake last read them from routing's directory.
+  const UnitNamer name_of = [&](const std::string& unit_id) {
+    absl::StatusOr<std::string> name = store_->UnitName(conn, unit_id);
+    return name.ok() ? *name : std::string();  // unnamed: "承办单位"
+  };
+  std::optional<ProgressUpdate> u =
+      ProgressFromEvent(event, rec->ticket.status(), name_of);
+  if (!u) return absl::OkStatus();
+  ProgressRow row;
+  row.status = u->status.value_or(rec->ticket.status());
+  row.holder_unit_id = u->holder.value_or(rec->ticket.holder_unit_id());
+  row.handling_due = u->handling_due;
+  row.at = FromProto(event.occurred_at());
+  row.note = u->note;
+  row.note_unit_id = u->unit_id;
+  for (const std::string& held : u->held_units) {
+    if (!held.empty()) row.held_units.push_back(held);
+  }
+  return store_->WriteProgress(conn, event.ticket_id(), row);
+}
+
+absl::StatusOr<v1::Ticket> IntakeCore::Render(
+    const TicketRecord& rec, const auth::Principal& who) const {
+  v1::Ticket t = rec.ticket;
+  t.clear_caller();
+  v1::MaskedCaller* mc = t.mutable_caller();
+  const bool shielded =
+      t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT;
+  if (IsUnitRole(who) && shielded) {
+    mc->set_withheld(true);
+  } else if (rec.caller_ct.empty()) {
+    mc->set_anonymous(true);
+  } else {
+    ASSIGN_OR_RETURN(std::string plain,
+                     crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
+    v1::CallerIdentity c;
+    if (!c.ParseFromString(plain)) {
+      return absl::DataLossError("caller identity: cannot be parsed");
+    }
+    *mc = Mask(c);
+  }
+  if (!who.Is(auth::Role::kCallAgent) && !who.Is(auth::Role::kCenterStaff) &&
+      !who.Is(auth::Role::kAuditor)) {
+    t.clear_caller_hash();
+  }
+  return t;
+}
+
+bool IntakeCore::SameRequest(const TicketRecord& rec,
+                             const v1::CreateTicketRequest& req) const {
+  // The fingerprint (for orders stored before fingerprints, the stored
+  // order itself) and the caller, compared with the stored ciphertext's
+  // (the fingerprint holds no caller data).
+  if (rec.request_hash.empty()
+          ? !RequestMatchesOrder(req, rec.ticket)
+          : rec.request_hash != CreateTicketFingerprint(req)) {
+    return false;
+  }
+  const bool anonymous = IsAnonymous(req.caller());
+  if (rec.caller_ct.empty() || anonymous) {
+    return rec.caller_ct.empty() && anonymous;
+  }
+  absl::StatusOr<std::string> plain =
+      crypto_->Decrypt(rec.caller_ct, rec.ticket.ticket_id());
+  v1::CallerIdentity stored;
+  return plain.ok() && stored.ParseFromString(*plain) &&
+         SameCaller(stored, StoredCaller(req.caller()));
+}
+
+absl::Status IntakeCore::CheckCitable(const v1::CloseAtIntake& c,
+                                      absl::Time now) {
+  const std::string today = LocalDay(now);
+  for (int i = 0; i < c.article_ids_size(); ++i) {
+    const std::string field =
+        absl::StrCat("close_at_intake.article_ids[", i, "]");
+    absl::StatusOr<ArticleSnapshot> a = kb_->Get(c.article_ids(i));
+    if (!a.ok() && a.status().code() == absl::StatusCode::kNotFound) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": no such article"));
+    }
+    RETURN_IF_ERROR(a.status());
+    if (a->retired || !a->published.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": article is not published"));
+    }
+    const v1::ArticleContent& ct = a->published->content();
+    if ((!ct.valid_from().empty() && today < ct.valid_from()) ||
+        (!ct.valid_to().empty() && today > ct.valid_to())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": article is not valid today"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hotline::intake

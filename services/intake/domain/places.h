@@ -1,0 +1,93 @@
+#pragma once
+
+// The places of the district and the unit tree as intake reads them from
+// routing's directory (DESIGN.md §4), and the catalog (matter taxonomy and
+// places) requests are checked against; free of gRPC and SQL.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "hotline/v1/intake.pb.h"
+#include "hotline/v1/routing.pb.h"
+
+namespace hotline::intake {
+
+// The places of the district a location may name: towns/streets (镇街) and
+// the villages/communities (村社区) below them, as routing's directory has
+// them (unit ids). Before intake has read the directory, only the towns it
+// was installed with are known and communities are checked for form only.
+struct Places {
+  absl::flat_hash_map<std::string, std::string> towns;        // code → name
+  absl::flat_hash_map<std::string, std::string> communities;  // → town code
+  // Village/community → the unit directly above it (its town/street or
+  // another village/community); may lack communities stored before it was
+  // kept (their town then stands for it).
+  absl::flat_hash_map<std::string, std::string> parents;
+  // Every unit of the directory (any kind, active or not) → its official
+  // name, for the caller-facing progress.
+  absl::flat_hash_map<std::string, std::string> names;
+  bool operator==(const Places& o) const {
+    return towns == o.towns && communities == o.communities &&
+           parents == o.parents && names == o.names;
+  }
+};
+
+// True when `unit` is `scope` or below it: InSubtree by id, or up the
+// directory's places (a village/community lies below its parents and its
+// town/street). Bounded: a cycle in the data ends the walk.
+bool InUnitTree(const Places& places, absl::string_view unit,
+                absl::string_view scope);
+
+// The places InUnitTree puts below `scope` although their ids do not start
+// with it (comm.longshui.nanshan lies below town.longshui by the directory,
+// not by its id), sorted: what a query by id prefix must add to reach the
+// whole subtree.
+std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
+                                              absl::string_view scope);
+
+// The active towns/streets and villages/communities among `units` (any
+// order, other kinds ignored); a community under another community is
+// resolved to the town/street above them. `names` has every unit.
+Places PlacesFromUnits(const std::vector<v1::Unit>& units);
+
+// The matter taxonomy and the places, loaded from intake's tables.
+struct Catalog {
+  std::vector<v1::MatterCategory> categories;  // parents before children
+  std::string version;
+  Places places;
+  bool HasCategory(const std::string& code) const;
+};
+
+// The catalog in use, replaced as a whole when the directory changes;
+// readers keep the snapshot they took. Thread-safe.
+class CatalogHolder {
+ public:
+  std::shared_ptr<const Catalog> Get() const {
+    absl::MutexLock lock(&mu_);
+    return catalog_;
+  }
+  void Set(Catalog catalog) {
+    auto next = std::make_shared<const Catalog>(std::move(catalog));
+    absl::MutexLock lock(&mu_);
+    catalog_ = std::move(next);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Catalog> catalog_ ABSL_GUARDED_BY(mu_) =
+      std::make_shared<const Catalog>();
+};
+
+// Whether the catalog knows the town and community `loc` names (empty codes
+// are known); false means the directory may have grown since it was read.
+bool KnowsPlaces(const Catalog& catalog, const v1::Location& loc);
+
+// True when `unit` is `scope` or below it in the unit tree (dot-separated
+// unit ids: "town.longshui.x" is below "town.longshui").
+bool InSubtree(absl::string_view unit, absl::string_view scope);
+
+}  // namespace hotline::intake

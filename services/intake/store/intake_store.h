@@ -1,0 +1,201 @@
+#pragma once
+
+// Storage of intake's orders, reveal audit and catalog (taxonomy, towns).
+// Implemented over MySQL/MariaDB by MysqlIntakeStore. Caller identity
+// reaches the store only as ciphertext and keyed hash.
+//
+// Thread-safe. Errors: UNAVAILABLE when the database is unreachable;
+// NOT_FOUND for a missing order. Rules (merge preconditions, what an event
+// means) are the domain's; the store reads and writes rows.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/auth/auth.h"
+#include "hotline/v1/events.pb.h"
+#include "hotline/v1/intake.pb.h"
+#include "services/intake/domain/places.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::intake {
+
+// An order as stored: the Ticket without `caller` (and without masking),
+// plus its ciphertext.
+struct TicketRecord {
+  int64_t row_id = 0;
+  v1::Ticket ticket;
+  std::string caller_ct;  // empty when anonymous
+  // CreateTicketFingerprint of the request (no caller data); empty for
+  // orders stored before fingerprints (schema/015–016).
+  std::string request_hash;
+};
+
+struct NewTicket {
+  std::string request_id;
+  std::string request_hash;  // CreateTicketFingerprint; never caller data
+  v1::Ticket ticket;         // complete (status RECEIVED or CLOSED_AT_INTAKE)
+  std::string caller_ct;     // its key id is stored beside it
+  // The key id of ticket.caller_hash (CallerCrypto::active_hmac_id).
+  std::string caller_hash_key;
+  absl::flat_hash_map<std::string, int> terms;
+  std::vector<uint32_t> signature;      // MinHash of terms
+  std::vector<v1::TicketEvent> events;  // appended to the outbox
+};
+
+struct RepeatQuery {
+  std::string caller_hash;  // may be empty
+  // The same phone under the key file's other phone-hash keys (rows not yet
+  // re-keyed by a rotation).
+  std::vector<std::string> other_caller_hashes;
+  std::string town_code;            // may be empty
+  std::vector<uint32_t> signature;  // MinHash of the new order's terms
+  absl::Time since;
+  double threshold = 0.5;
+  std::string exclude_ticket_id;
+};
+
+struct CreateOutcome {
+  TicketRecord record;
+  bool replayed = false;
+  std::vector<v1::RepeatCandidate> candidates;
+};
+
+// Who reads, for the unit-subtree restriction; empty unit = no restriction.
+struct ReaderScope {
+  std::string unit_id;
+  // Units of the directory below unit_id whose ids do not start with it
+  // (PlacesBelowOffPrefix).
+  std::vector<std::string> also_units;
+};
+
+struct TicketFilter {
+  std::vector<v1::TicketStatus> statuses;
+  std::string holder_unit_id;                  // subtree
+  std::vector<std::string> holder_also_units;  // as ReaderScope::also_units
+  v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
+  std::string category_code;  // and descendants
+  std::string town_code;
+  v1::Channel channel = v1::CHANNEL_UNSPECIFIED;
+  std::optional<absl::Time> from, to;  // received_at in [from, to)
+  std::string number_prefix;
+  // Any of these (one phone under each phone-hash key); empty: no filter.
+  std::vector<std::string> caller_hashes;
+  absl::flat_hash_map<std::string, int> terms;  // text search
+  int offset = 0;
+  int limit = 50;
+};
+
+struct RevealRecord {
+  std::string request_id, request_hash;
+  std::string ticket_id, ticket_number;
+  auth::Principal who;
+  v1::RevealPurpose purpose;
+  std::string reason;
+  absl::Time at;
+};
+
+struct AuditFilter {
+  std::string ticket_id, principal_id, unit_id;
+  std::optional<absl::Time> from, to;
+  int offset = 0;
+  int limit = 50;
+};
+
+// One row of intake's request log (idempotency of MergeTicket and
+// UnmergeTicket): the RPC, the request's hash and the order it answered.
+struct RequestLogRow {
+  std::string rpc;
+  std::string request_hash;
+  std::string object_id;
+};
+
+// What an event of another service writes on an order (ProgressFromEvent,
+// resolved against the order as stored).
+struct ProgressRow {
+  v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;
+  std::string holder_unit_id;
+  std::optional<absl::Time> handling_due;  // unset: unchanged
+  absl::Time at;
+  std::string note;  // "" = no progress entry
+  std::string note_unit_id;
+  std::vector<std::string> held_units;  // non-empty unit ids
+};
+
+// Intake's orders, catalog, reveal audit and the rows the core writes inside
+// its transactions. Thread-safe; owns nothing it is given.
+class IntakeStore {
+ public:
+  virtual ~IntakeStore() = default;
+
+  virtual absl::StatusOr<Catalog> LoadCatalog() = 0;
+  // Replaces the stored places with the directory's (LoadCatalog reads
+  // them back).
+  virtual absl::Status SavePlaces(const Places& places) = 0;
+  // A fresh serial for ticket numbers of local day `day` (YYYYMMDD); unique
+  // across replicas, gaps allowed.
+  virtual absl::StatusOr<int64_t> NextSerial(const std::string& day) = 0;
+  // Stores the order and its events in one transaction and suggests
+  // repeats. A request_id seen before returns that order, replayed = true
+  // (the caller compares request_hash).
+  virtual absl::StatusOr<CreateOutcome> CreateTicket(const NewTicket& t,
+                                                     const RepeatQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<v1::RepeatCandidate>> FindRepeats(
+      const RepeatQuery& q) = 0;
+  // By ticket_id or ticket_number (one of them non-empty), with progress,
+  // repeats, and the units that held it.
+  virtual absl::StatusOr<TicketRecord> GetTicket(
+      const std::string& ticket_id, const std::string& ticket_number,
+      std::vector<std::string>* held_units) = 0;
+  virtual absl::StatusOr<std::vector<TicketRecord>> ListTickets(
+      const TicketFilter& f, const ReaderScope& scope) = 0;
+  // Writes the audit row (or finds the row of request_id). Returns the
+  // stored record's audit id and hash.
+  virtual absl::StatusOr<std::pair<std::string, std::string>> RecordReveal(
+      const RevealRecord& r) = 0;
+  virtual absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
+      const AuditFilter& f) = 0;
+  // ---- within the caller's transaction (`conn`, owned by IntakeCore): the
+  // merge and the application of other services' events. Errors: UNAVAILABLE
+  // or ABORTED from the database (the caller's transaction is retried).
+
+  // The request log's row of `request_id`, if any.
+  virtual absl::StatusOr<std::optional<RequestLogRow>> FindRequest(
+      db::Connection& conn, const std::string& request_id) = 0;
+  // Records `row` as the answer of `request_id`.
+  virtual absl::Status LogRequest(db::Connection& conn,
+                                  const std::string& request_id,
+                                  const RequestLogRow& row, absl::Time now) = 0;
+  // The order by ticket id, its row locked until the transaction ends;
+  // nullopt when absent.
+  virtual absl::StatusOr<std::optional<TicketRecord>> LockTicket(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // How many orders are merged into `ticket_id`.
+  virtual absl::StatusOr<int64_t> CountMergedInto(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Writes a merge (merged_into non-empty) or an unmerge (empty): the
+  // order's status and merged_into, holder cleared, and the progress note.
+  virtual absl::Status WriteMerge(db::Connection& conn,
+                                  const std::string& ticket_id,
+                                  v1::TicketStatus status,
+                                  const std::string& merged_into,
+                                  const std::string& note, absl::Time now) = 0;
+  // The official name of a unit as last read from the directory ("" when
+  // unknown).
+  virtual absl::StatusOr<std::string> UnitName(db::Connection& conn,
+                                               const std::string& unit_id) = 0;
+  // Writes an event's effect on the order (status, holder, handling due,
+  // progress note, units that held it).
+  virtual absl::Status WriteProgress(db::Connection& conn,
+                                     const std::string& ticket_id,
+                                     const ProgressRow& row) = 0;
+};
+
+}  // namespace hotline::intake
