@@ -18,9 +18,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
@@ -182,12 +185,6 @@ class ClockEngine {
                        v1::ClockMoveCause cause, const v1::Actor* actor,
                        const std::string& extension_id);
 
-  // An extension's new last day: after `last`, and at most the policy's
-  // maximum of working days after it (INVALID_ARGUMENT naming `field`).
-  absl::Status CheckExtensionDate(absl::string_view field,
-                                  const calendar::Calendar& cal,
-                                  absl::CivilDay last,
-                                  absl::CivilDay date) const;
   // Sets the envelope (ticket, number, now, actor "system" if unset).
   void Stamp(const std::string& ticket_id, const std::string& ticket_number,
              v1::TicketEvent* ev) const;
@@ -248,6 +245,66 @@ class Scanner {
   ClockEngine* engine_;
   std::string replica_;
   int batch_size_;
+};
+
+// The service's background pass, every 200 ms of real time on its own
+// thread: fires the rungs due (Scanner::ScanOnce, never judging past the
+// producers' watermark), delivers pending notices, picks up calendar years
+// other replicas loaded, and once a local day checks next year's calendar.
+// Start/Stop from one thread; the pass itself touches only its own state.
+// Owns nothing (all pointers must outlive it).
+class LadderLoop {
+ public:
+  // `directory` may be null (recipients stay unresolved); `after_fire` (may
+  // be empty) runs after a pass that fired steps, e.g. the relay's Wake. A
+  // producer silent for longer than `judge_lag_limit` no longer holds the
+  // ladder back.
+  LadderLoop(db::ConnectionPool* pool, DeadlineStore* store,
+             CalendarState* state, Scanner* scanner, Clock* clock,
+             Directory* directory, Notifier* notifier,
+             std::function<void()> after_fire, absl::Duration judge_lag_limit)
+      : pool_(pool),
+        store_(store),
+        state_(state),
+        scanner_(scanner),
+        clock_(clock),
+        directory_(directory),
+        notifier_(notifier),
+        after_fire_(std::move(after_fire)),
+        judge_lag_limit_(judge_lag_limit) {}
+  ~LadderLoop() { Stop(); }
+
+  // Loads the persisted calendar years over the builtin data (before
+  // serving). UNAVAILABLE when the database is unreachable; the calendar's
+  // error for an inconsistent year.
+  absl::Status Prepare();
+  // Starts the thread (once); Stop joins it. Stop is idempotent.
+  void Start();
+  void Stop();
+
+ private:
+  void Loop();
+  // How far clocks may be judged: now, but never past the producers'
+  // watermark — an event that happened before a due and is still on its
+  // way must not be judged late.
+  absl::Time JudgeUntil(absl::Time now);
+  // Years loaded through another replica (rows appear in calendar_year).
+  void RefreshCalendar();
+
+  db::ConnectionPool* pool_;
+  DeadlineStore* store_;
+  CalendarState* state_;
+  Scanner* scanner_;
+  Clock* clock_;
+  Directory* directory_;
+  Notifier* notifier_;
+  std::function<void()> after_fire_;
+  absl::Duration judge_lag_limit_;
+  size_t persisted_years_ = 0;
+  bool lagging_ = false;        // the thread's: waiting for a watermark
+  absl::CivilDay checked_day_;  // the thread's: last CheckNextYear
+  absl::Notification stop_;
+  std::thread thread_;
 };
 
 }  // namespace hotline::deadline

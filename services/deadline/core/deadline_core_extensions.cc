@@ -4,19 +4,22 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/deadline/core/deadline_core.h"
+#include "services/deadline/core/deadline_core_internal.h"
+#include "services/deadline/domain/extension_rules.h"
 
 namespace hotline::deadline {
 namespace {
 
-constexpr char kCenter[] = "center";
-
-absl::CivilDay LastDay(absl::Time due) {
-  return calendar::LocalDay(due - absl::Nanoseconds(1));
+std::vector<ClockBrief> Briefs(const std::vector<ClockRow>& clocks) {
+  std::vector<ClockBrief> out;
+  for (const ClockRow& c : clocks) {
+    out.push_back({c.kind, c.running, c.overdue_since.has_value(), c.unit_id});
+  }
+  return out;
 }
 
 absl::StatusOr<ExtensionRow> FindExtension(DeadlineStore& store,
@@ -36,25 +39,6 @@ absl::StatusOr<ExtensionRow> FindExtension(DeadlineStore& store,
 
 }  // namespace
 
-absl::Status ClockEngine::CheckExtensionDate(absl::string_view field,
-                                             const calendar::Calendar& cal,
-                                             absl::CivilDay last,
-                                             absl::CivilDay date) const {
-  if (date <= last) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not after the current last day ",
-                     calendar::FormatDate(last)));
-  }
-  ASSIGN_OR_RETURN(calendar::CountResult extra,
-                   cal.CountWorkingDays(last, date));
-  if (extra.working_days > policy_->extension_max().working_days) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": more than ", policy_->extension_max().working_days,
-        " working days after the current last day"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ClockEngine::MayRequestExtension(db::Connection& conn,
                                               const auth::Principal& who,
                                               const std::string& ticket_id) {
@@ -64,20 +48,7 @@ absl::Status ClockEngine::MayRequestExtension(db::Connection& conn,
     return absl::NotFoundError(
         absl::StrCat("ticket_id: no clocks for ", ticket_id));
   }
-  // The unit of the running handling clock; with none running (the order
-  // was answered or closed), a unit some clock ran against, so that it hears
-  // FAILED_PRECONDITION and others PERMISSION_DENIED.
-  bool running = false;
-  for (const ClockRow& c : all) {
-    if (!c.running || !IsHandlingKind(c.kind)) continue;
-    running = true;
-    if (c.unit_id == who.unit_id) return absl::OkStatus();
-  }
-  if (!running) {
-    for (const ClockRow& c : all) {
-      if (c.unit_id == who.unit_id) return absl::OkStatus();
-    }
-  }
+  if (MayAskForExtension(Briefs(all), who.unit_id)) return absl::OkStatus();
   return absl::PermissionDeniedError(
       absl::StrCat(all.front().ticket_number,
                    ": no handling clock runs against ", who.unit_id));
@@ -88,18 +59,7 @@ absl::Status ClockEngine::MayDecideExtension(db::Connection& conn,
                                              const std::string& extension_id) {
   ASSIGN_OR_RETURN(ExtensionRow row,
                    FindExtension(*store_, conn, extension_id));
-  const v1::Extension& e = row.ext;
-  if (e.approver_unit_id() == kCenter) {
-    if (!who.Is(auth::Role::kCenterStaff)) {
-      return absl::PermissionDeniedError(
-          "the center decides this extension (CENTER_STAFF required)");
-    }
-  } else if (!who.Is(auth::Role::kUnitLead) ||
-             who.unit_id != e.approver_unit_id()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "a UNIT_LEAD of ", e.approver_unit_id(), " decides this extension"));
-  }
-  return absl::OkStatus();
+  return CheckApprover(who, row.ext.approver_unit_id());
 }
 
 absl::Status ClockEngine::MayRecordCallerInformed(
@@ -107,12 +67,7 @@ absl::Status ClockEngine::MayRecordCallerInformed(
     const std::string& extension_id) {
   ASSIGN_OR_RETURN(ExtensionRow row,
                    FindExtension(*store_, conn, extension_id));
-  if (who.unit_id != row.ext.unit_id()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("extension ", row.ext.extension_id(), " was asked by ",
-                     row.ext.unit_id(), "; only that unit tells its caller"));
-  }
-  return absl::OkStatus();
+  return CheckInformer(who, row.ext);
 }
 
 absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
@@ -126,15 +81,8 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   }
   // The clock to extend: the running completion clock, else the re-handling
   // one; one already late is left for the timeliness check to refuse.
-  const ClockRow* clock = nullptr;
-  auto rank = [](const ClockRow& c) {
-    return (c.overdue_since.has_value() ? 0 : 2) +
-           (IsCompletionKind(c.kind) ? 1 : 0);
-  };
-  for (const ClockRow& c : all) {
-    if (!c.running || !IsHandlingKind(c.kind)) continue;
-    if (clock == nullptr || rank(c) >= rank(*clock)) clock = &c;
-  }
+  const std::optional<size_t> index = ClockToExtend(Briefs(all));
+  const ClockRow* clock = index.has_value() ? &all[*index] : nullptr;
   if (clock == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         all.front().ticket_number, " has no running handling clock"));
@@ -152,7 +100,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   const absl::CivilDay last = LastDay(clock->due);
   RETURN_IF_ERROR(
-      CheckExtensionDate("proposed_due_date", *cal, last, proposed));
+      CheckExtensionDate("proposed_due_date", *cal, *policy_, last, proposed));
   ASSIGN_OR_RETURN(bool pending,
                    store_->HasPendingExtension(conn, clock->clock_id));
   if (pending) {
@@ -166,13 +114,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   const int min = policy_->extension_min().working_days;
   ASSIGN_OR_RETURN(calendar::TimelyResult t,
                    cal->IsTimelyExtensionRequest(now, clock->due, min));
-  if (!t.timely) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "too late for an extension [%s]: %d working day%s left, %d required "
-        "(last day %s)",
-        policy_->extension_min().article, t.working_days_left,
-        t.working_days_left == 1 ? "" : "s", min, calendar::FormatDate(last)));
-  }
+  RETURN_IF_ERROR(CheckTimely(*policy_, t, last));
   ASSIGN_OR_RETURN(std::string approver,
                    store_->ParentOf(conn, req.ticket_id(), clock->unit_id));
   ExtensionRow row;
@@ -216,28 +158,11 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   ASSIGN_OR_RETURN(ExtensionRow row,
                    FindExtension(*store_, conn, req.extension_id()));
   v1::Extension& e = row.ext;
-  if (e.approver_unit_id() == kCenter) {
-    if (!who.Is(auth::Role::kCenterStaff)) {
-      return absl::PermissionDeniedError(
-          "the center decides this extension (CENTER_STAFF required)");
-    }
-  } else if (!who.Is(auth::Role::kUnitLead) ||
-             who.unit_id != e.approver_unit_id()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "a UNIT_LEAD of ", e.approver_unit_id(), " decides this extension"));
-  }
+  RETURN_IF_ERROR(CheckApprover(who, e.approver_unit_id()));
   ASSIGN_OR_RETURN(std::optional<ClockRow> clock,
                    store_->GetClock(conn, row.clock_id, true));
   if (!clock.has_value()) return absl::InternalError("extension without clock");
-  if (e.state() != v1::EXTENSION_STATE_PENDING) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "extension ", e.extension_id(), " is ",
-        v1::ExtensionState_Name(e.state()), ", held by ", e.unit_id()));
-  }
-  if (!clock->running) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("the clock of ", clock->ticket_number, " has stopped"));
-  }
+  RETURN_IF_ERROR(CheckDecidable(e, clock->running, clock->ticket_number));
   if (req.approve() && !approved.has_value()) {
     // Without a date of its own, the approver grants the date asked for.
     ASSIGN_OR_RETURN(approved, calendar::ParseDate(e.proposed_due_date()));
@@ -246,8 +171,8 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   const absl::CivilDay last = LastDay(clock->due);
   if (req.approve()) {
-    RETURN_IF_ERROR(
-        CheckExtensionDate("approved_due_date", *cal, last, *approved));
+    RETURN_IF_ERROR(CheckExtensionDate("approved_due_date", *cal, *policy_,
+                                       last, *approved));
   }
   // Decided at or after the due in force: the clock's outcome at that due
   // stands — it is reported overdue now if the scanner has not yet — and
@@ -309,31 +234,9 @@ absl::StatusOr<v1::Extension> ClockEngine::RecordCallerInformed(
   ASSIGN_OR_RETURN(ExtensionRow row,
                    FindExtension(*store_, conn, req.extension_id()));
   v1::Extension& e = row.ext;
-  if (who.unit_id != e.unit_id()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("extension ", e.extension_id(), " was asked by ",
-                     e.unit_id(), "; only that unit tells its caller"));
-  }
-  if (e.state() != v1::EXTENSION_STATE_APPROVED) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("extension ", e.extension_id(), " is ",
-                     v1::ExtensionState_Name(e.state()),
-                     "; only an approved extension is told to the caller"));
-  }
-  if (e.has_caller_informed_at()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "extension ", e.extension_id(), ": the caller was told already at ",
-        absl::FormatTime("%Y-%m-%d %H:%M", FromProto(e.caller_informed_at()),
-                         calendar::ChinaStandardTime())));
-  }
-  const absl::Time at = FromProto(req.informed_at());
-  if (at < FromProto(e.decided_at())) {
-    return absl::InvalidArgumentError(
-        "informed_at: before the extension was approved");
-  }
-  if (at > clock_->Now()) {
-    return absl::InvalidArgumentError("informed_at: in the future");
-  }
+  RETURN_IF_ERROR(CheckInformer(who, e));
+  RETURN_IF_ERROR(
+      CheckCallerInformed(e, FromProto(req.informed_at()), clock_->Now()));
   e.set_caller_informed_contact(req.contact());
   *e.mutable_caller_informed_at() = req.informed_at();
   e.set_caller_informed_note(req.note());

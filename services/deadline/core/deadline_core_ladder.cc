@@ -14,112 +14,10 @@
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/deadline/core/deadline_core.h"
+#include "services/deadline/domain/ladder_rules.h"
 
 namespace hotline::deadline {
 namespace {
-
-constexpr char kCenter[] = "center";
-
-absl::CivilDay LastDay(absl::Time due) {
-  return calendar::LocalDay(due - absl::Nanoseconds(1));
-}
-
-struct RecipientPlan {
-  v1::RecipientKind kind;
-  std::vector<v1::NoticeChannel> channels;
-};
-
-// Who is told of each step, and how [7].
-std::vector<RecipientPlan> PlanFor(v1::LadderStep step) {
-  using C = v1::NoticeChannel;
-  const C phone = v1::NOTICE_CHANNEL_PHONE, sms = v1::NOTICE_CHANNEL_SMS,
-          letter = v1::NOTICE_CHANNEL_SUPERVISION_LETTER;
-  switch (step) {
-    case v1::LADDER_STEP_REMINDER:
-      return {{v1::RECIPIENT_KIND_LIAISON, {phone, sms}},
-              {v1::RECIPIENT_KIND_DUTY_LEADER, {phone, sms}}};
-    case v1::LADDER_STEP_SUPERVISION:
-      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone, sms}},
-              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone, sms}}};
-    case v1::LADDER_STEP_SPECIAL_INSPECTION:
-      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone}},
-              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone}},
-              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}}};
-    case v1::LADDER_STEP_DISTRICT_NOTICE:
-      return {{v1::RECIPIENT_KIND_LIAISON, {letter}},
-              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter}},
-              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}},
-              {v1::RECIPIENT_KIND_CENTER, {letter}}};
-    default:
-      return {};
-  }
-}
-
-// A recipient of a step's notices. The chased unit's liaison and duty leader
-// (unit_id empty: the step's unit) are named from routing's roster when the
-// notice is delivered.
-NoticeTarget RecipientOf(v1::RecipientKind kind) {
-  NoticeTarget t;
-  t.kind = kind;
-  switch (kind) {
-    case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
-      t.unit_id = "district.office";
-      t.name = "区政府办公室";
-      t.resolved = true;
-      break;
-    case v1::RECIPIENT_KIND_CENTER:
-      t.unit_id = kCenter;
-      t.name = "区政务服务管理办公室";
-      t.resolved = true;
-      break;
-    default:
-      t.name = "unresolved";
-      t.resolved = false;
-  }
-  return t;
-}
-
-// The notices of every step of `step`'s kind, in plan order.
-std::vector<NoticeTarget> TargetsOf(v1::LadderStep step) {
-  std::vector<NoticeTarget> out;
-  for (const RecipientPlan& plan : PlanFor(step)) {
-    for (v1::NoticeChannel ch : plan.channels) {
-      out.push_back(RecipientOf(plan.kind));
-      out.back().channel = ch;
-    }
-  }
-  return out;
-}
-
-// The notice text: the order number and dates only, never caller data.
-std::string NoticeText(v1::LadderStep step, const std::string& number,
-                       absl::Time due, const std::string& act_text) {
-  const std::string last = calendar::FormatDate(LastDay(due));
-  switch (step) {
-    case v1::LADDER_STEP_REMINDER:
-      return absl::StrFormat(
-          "【12345热线催办】工单%s应于%s "
-          "24:00前签收，现已超时，请立即签收办理。",
-          number, last);
-    case v1::LADDER_STEP_SUPERVISION:
-      return absl::StrFormat(
-          "【12345热线督办】工单%s办理期限已于%s 24:00届满，现予督办，"
-          "请立即办理并答复来电人。",
-          number, last);
-    case v1::LADDER_STEP_SPECIAL_INSPECTION:
-      return absl::StrFormat(
-          "【专项督查】工单%s（期限%s）经催办、督办仍未办结，"
-          "区政府办公室会同区政务服务管理办开展专项督查：%s",
-          number, last, act_text);
-    case v1::LADDER_STEP_DISTRICT_NOTICE:
-      return absl::StrFormat(
-          "【全区通报】工单%s（期限%s）经专项督查仍未认真办理，予以全区通报：%"
-          "s",
-          number, last, act_text);
-    default:
-      return "";
-  }
-}
 
 // The LadderStepFired event of a recorded step.
 v1::TicketEvent StepEvent(const v1::LadderStepRecord& rec, absl::Time due) {
@@ -184,28 +82,31 @@ absl::StatusOr<int> ClockEngine::FireBatch(
     const LadderDue& r = d->rung;
     const ClockRow& c = d->clock;
     batch.claimed.push_back(r);
-    // A stopped clock or one awaiting the center is not chased; Resume puts
-    // its rungs back.
-    if (!c.running || c.pending_since.has_value()) continue;
-    if (now < c.due) {  // the due moved later since the rung was set
-      batch.next.push_back({c.clock_id, r.step, c.due});
-      continue;
-    }
-    if (r.step == kOverdueWatch) {
-      auto [it, fresh] = states.emplace(c.clock_id, c.Overdue());
-      OverdueState& state = it->second;
-      for (const OverdueReport& rep :
-           OverdueReports(*cal, c.kind, c.due, r.due_at, now, &state)) {
-        overdue_events.push_back(OverdueEvent(c, rep, "due_passed"));
-        Stamp(c.ticket_id, c.ticket_number, &overdue_events.back());
+    switch (DecideRung(r.step, c.running, c.pending_since.has_value(), c.due,
+                       c.ladder_step, now)) {
+      case RungAction::kDrop:
+      case RungAction::kFired:
+        continue;
+      case RungAction::kReschedule:
+        batch.next.push_back({c.clock_id, r.step, c.due});
+        continue;
+      case RungAction::kWatch: {
+        auto [it, fresh] = states.emplace(c.clock_id, c.Overdue());
+        OverdueState& state = it->second;
+        for (const OverdueReport& rep :
+             OverdueReports(*cal, c.kind, c.due, r.due_at, now, &state)) {
+          overdue_events.push_back(OverdueEvent(c, rep, "due_passed"));
+          Stamp(c.ticket_id, c.ticket_number, &overdue_events.back());
+        }
+        if (IsCompletionKind(c.kind)) {
+          batch.next.push_back(
+              {c.clock_id, kOverdueWatch, NextWorkingDayStart(*cal, now)});
+        }
+        continue;
       }
-      if (IsCompletionKind(c.kind)) {
-        batch.next.push_back(
-            {c.clock_id, kOverdueWatch, NextWorkingDayStart(*cal, now)});
-      }
-      continue;
+      case RungAction::kFire:
+        break;
     }
-    if (c.ladder_step >= r.step) continue;  // fired before (a resumed clock)
     batch.steps.push_back(MakeStep(c, r.step, now, "", ""));
     std::vector<NoticeTarget>& notices = batch.notices[r.step];
     if (notices.empty()) notices = TargetsOf(r.step);
@@ -264,9 +165,11 @@ ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
                                   int limit) {
   const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
   // "督办2次仍未办结": chased twice (催办 and 督办, or two 督办) and open.
-  ASSIGN_OR_RETURN(std::vector<std::string> tickets,
-                   store_->EscalationCandidates(conn, notice, notice ? 0 : 2,
-                                                unit_root, offset, limit));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> tickets,
+      store_->EscalationCandidates(conn, notice,
+                                   notice ? 0 : kAutomaticStepsBeforeInspection,
+                                   unit_root, offset, limit));
   std::vector<v1::EscalationCandidate> out;
   const absl::Time now = clock_->Now();
   for (const std::string& t : tickets) {
@@ -301,7 +204,6 @@ absl::StatusOr<v1::SupervisionAct> ClockEngine::RecordSupervisionAct(
     db::Connection& conn, const auth::Principal& who,
     const v1::RecordSupervisionActRequest& req) {
   const v1::LadderStep step = req.step();
-  const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
   const absl::Time now = clock_->Now();
   SupervisionActRow row;
   v1::SupervisionAct& act = row.act;
@@ -331,42 +233,15 @@ absl::StatusOr<v1::SupervisionAct> ClockEngine::RecordSupervisionAct(
     // The order must qualify now (the same rule as the candidates' list).
     ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> steps,
                      store_->StepsOfTicket(conn, t));
-    int automatic = 0;
-    bool inspected = false, noticed = false;
-    for (const auto& s : steps) {
-      automatic += s.step() == v1::LADDER_STEP_REMINDER ||
-                   s.step() == v1::LADDER_STEP_SUPERVISION;
-      inspected = inspected || s.step() == v1::LADDER_STEP_SPECIAL_INSPECTION;
-      noticed = noticed || s.step() == v1::LADDER_STEP_DISTRICT_NOTICE;
-    }
-    bool open = false;
+    std::vector<v1::LadderStep> fired_steps;
+    for (const auto& s : steps) fired_steps.push_back(s.step());
+    OrderLadder ladder = CountSteps(fired_steps);
     for (const ClockRow& c : clocks) {
-      open = open || (c.running && IsHandlingKind(c.kind));
+      ladder.open = ladder.open || (c.running && IsHandlingKind(c.kind));
     }
-    const std::string number = clocks.front().ticket_number;
-    if (!open) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("ticket_ids[", i, "]: ", number,
-                       " is finished (no running "
-                       "handling clock): nothing left to ",
-                       notice ? "notify" : "inspect"));
-    }
-    if (!notice && automatic < 2) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "ticket_ids[", i, "]: ", number, " was chased ", automatic,
-          " time(s); a special inspection follows 2 (督办2次仍未办结)"));
-    }
-    if (notice && !inspected) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("ticket_ids[", i, "]: ", number,
-                       " has no special inspection yet; a district-wide notice "
-                       "follows one"));
-    }
-    if ((notice && noticed) || (!notice && inspected)) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("ticket_ids[", i, "]: ", number, " already has a ",
-                       v1::LadderStep_Name(step)));
-    }
+    RETURN_IF_ERROR(CheckActQualifies(step, ladder,
+                                      absl::StrCat("ticket_ids[", i, "]"),
+                                      clocks.front().ticket_number));
     for (const std::string& unit : req.unit_ids()) {
       // The unit's latest clock on the order carries the step.
       const ClockRow* clock = nullptr;
@@ -437,16 +312,12 @@ absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
       }));
   if (batch.empty()) return 0;
   std::map<std::string, absl::StatusOr<UnitContacts>> cache;
-  // Another attempt after a backoff of 30 s · 2^attempts, or FAILED at the
-  // last attempt (or at once when `give_up`).
+  // Another attempt after a backoff, or FAILED (ladder_rules.h).
   auto retry_later = [&](NoticeRow& n, bool give_up) {
-    const absl::Duration backoff =
-        absl::Seconds(30) * (1 << std::min(n.attempts, 8));
-    ++n.attempts;
-    n.delivery = give_up || n.attempts >= kMaxNoticeAttempts
-                     ? v1::NOTICE_DELIVERY_FAILED
-                     : v1::NOTICE_DELIVERY_PENDING;
-    n.next_attempt_at = now + backoff;
+    const NoticeRetry r = RetryLater(n.attempts, give_up, now);
+    n.attempts = r.attempts;
+    n.delivery = r.delivery;
+    n.next_attempt_at = r.next_attempt_at;
   };
   auto update = [&](const NoticeRow& n, bool gap) {
     return db::RunInTransaction(*pool_, [&](db::Connection& conn) {

@@ -31,8 +31,6 @@ class ChannelCredentials;
 
 namespace hotline::deadline {
 
-inline constexpr int kMaxNoticeAttempts = 8;
-
 class Notifier {
  public:
   virtual ~Notifier() = default;

@@ -6,10 +6,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "common/db/transaction.h"
-#include "common/log/log.h"
-#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -215,82 +211,11 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
         who, {auth::Role::kCenterStaff, auth::Role::kService}));
     RETURN_IF_ERROR(RejectUnknownFields(req));
     ASSIGN_OR_RETURN(calendar::YearData year, ValidateLoadYear(req));
-    const uint64_t fp = Fingerprint("LoadYear", req.SerializeAsString());
-
-    // One LoadYear at a time in this process: the new version derives from
-    // the one in force.
-    absl::MutexLock lock(&load_mu_);
-    std::shared_ptr<const Calendar> current = deps_.state->Get();
-    bool changed = true;
-    auto it = current->data().years().find(req.year());
-    if (it != current->data().years().end() &&
-        it->second.holidays == year.holidays &&
-        it->second.workdays == year.workdays) {
-      changed = false;
-    }
-    std::shared_ptr<const Calendar> next = current;
-    if (changed) {
-      ASSIGN_OR_RETURN(Calendar c, current->WithYear(year));
-      next = std::make_shared<const Calendar>(std::move(c));
-    }
-    const absl::Time now = deps_.clock->Now();
-    PersistedYear persisted{year, YearMeta{req.source(), now, who.id}};
-    bool replayed = false;
-    // The role was checked above; nothing else limits who loads a year.
-    RETURN_IF_ERROR(server::RunIdempotentResponse(
-        *deps_.pool, [](db::Connection&) { return absl::OkStatus(); },
-        [&](db::Connection& conn)
-            -> absl::StatusOr<std::optional<std::string>> {
-          ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                           deps_.store->LookupRequest(conn, req.request_id(),
-                                                      "LoadYear", fp));
-          replayed = stored.has_value();
-          return stored;
-        },
-        [&](db::Connection& conn, const std::string& answer) {
-          return deps_.store->RecordRequest(conn, req.request_id(), "LoadYear",
-                                            fp, answer, now);
-        },
-        [&](db::Connection& conn) -> absl::Status {
-          resp->set_previous_version(current->version());
-          resp->set_calendar_version(next->version());
-          resp->set_changed(changed);
-          if (changed) {
-            if (current->IsKnownYear(req.year())) {
-              ASSIGN_OR_RETURN(
-                  int64_t in_use,
-                  deps_.store->CountRunningClocksInYear(conn, req.year()));
-              if (in_use > 0 && !req.force()) {
-                return absl::FailedPreconditionError(absl::StrCat(
-                    "year: ", req.year(), " is loaded and ", in_use,
-                    " open clocks depend on it; set force to replace it"));
-              }
-              if (in_use > 0 && deps_.recompute) {
-                ASSIGN_OR_RETURN(int moved,
-                                 deps_.recompute(conn, *next, req.year()));
-                resp->set_clocks_recomputed(moved);
-              }
-            }
-            RETURN_IF_ERROR(deps_.store->SaveCalendarYear(conn, persisted,
-                                                          next->version()));
-          }
-          return absl::OkStatus();
-        },
-        resp));
-    if (!replayed && changed) {
-      deps_.state->Publish(next, req.year(), persisted.meta);
-      log::Info("calendar.year_loaded",
-                {{"year", absl::StrCat(req.year())},
-                 {"calendar_version", next->version()},
-                 {"previous_version", current->version()},
-                 {"by", who.id}});
-      if (deps_.after_commit) deps_.after_commit();
-    }
-    return absl::OkStatus();
+    return deps_.loader->LoadYear(
+        who, req, year, Fingerprint("LoadYear", req.SerializeAsString()), resp);
   }
 
   CalendarServiceDeps deps_;
-  absl::Mutex load_mu_;
 };
 
 }  // namespace

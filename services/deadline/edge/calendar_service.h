@@ -2,7 +2,9 @@
 
 // CalendarService (proto/hotline/v1/deadline.proto): working-day arithmetic
 // over the calendar in force, and LoadYear, which persists a year in
-// calendar_year and publishes a new calendar version.
+// calendar_year and publishes a new calendar version. The gRPC edge only:
+// wire checks (INVALID_ARGUMENT naming the field), roles, and the calls of
+// the calendar in force; LoadYear's transaction is CalendarLoader's (core).
 
 #include <functional>
 #include <memory>
@@ -10,12 +12,11 @@
 #include "absl/status/statusor.h"
 #include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
-#include "common/db/connection.h"
 #include "common/server/call_gate.h"
+#include "services/deadline/core/deadline_core_requests.h"
 #include "services/deadline/domain/calendar_state.h"
 #include "services/deadline/domain/policy.h"
 #include "services/deadline/edge/request_checks.h"  // RejectUnknownFields
-#include "services/deadline/store/deadline_store.h"
 
 namespace grpc {
 class Service;
@@ -26,23 +27,17 @@ class Message;
 
 namespace hotline::deadline {
 
-// Called inside LoadYear's transaction when `force` replaces a year that
-// running clocks depend on: recomputes those clocks with `next` (emitting
-// ClockMoved) and returns how many moved.
-using RecomputeClocksFn = std::function<absl::StatusOr<int>(
-    db::Connection&, const calendar::Calendar& next, int year)>;
-
+// What the service uses; none is owned, all must outlive the service.
 struct CalendarServiceDeps {
   const server::CallGate* gate = nullptr;
   Clock* clock = nullptr;
-  db::ConnectionPool* pool = nullptr;
-  DeadlineStore* store = nullptr;
   CalendarState* state = nullptr;
   const Policy* policy = nullptr;
-  RecomputeClocksFn recompute;         // may be empty (nothing recomputed)
-  std::function<void()> after_commit;  // e.g. relay.Wake(); may be empty
+  CalendarLoader* loader = nullptr;  // LoadYear's transaction
 };
 
+// The CalendarService (thread-safe, as gRPC calls it from many threads).
+// Errors map absl codes to gRPC codes (server::Handle).
 std::unique_ptr<grpc::Service> NewCalendarService(CalendarServiceDeps deps);
 
 }  // namespace hotline::deadline
