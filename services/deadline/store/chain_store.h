@@ -35,6 +35,7 @@ class ChainStore {
   // Locks the row (FOR UPDATE).
   virtual absl::StatusOr<std::optional<TicketInfo>> GetTicketInfo(
       db::Connection& conn, const std::string& ticket_id) = 0;
+  // Inserts or replaces the order's row (REPLACE: idempotent).
   virtual absl::Status PutTicketInfo(db::Connection& conn,
                                      const TicketInfo& info) = 0;
   // Records that `parent` passed the order to `unit` (path derived from the

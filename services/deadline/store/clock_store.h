@@ -38,6 +38,7 @@ class ClockStore {
   virtual absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
       db::Connection& conn, const std::string& ticket_id, bool running_only,
       bool for_update) = 0;
+  // The clock, nullopt if unknown; locked with `for_update`.
   virtual absl::StatusOr<std::optional<ClockRow>> GetClock(db::Connection& conn,
                                                            int64_t clock_id,
                                                            bool for_update) = 0;
@@ -54,6 +55,7 @@ class ClockStore {
   // days), in one statement.
   virtual absl::Status RecordOverdue(db::Connection& conn,
                                      const std::vector<OverdueUpdate>& u) = 0;
+  // Moves a running clock to `unit_id` (a forward or a return).
   virtual absl::Status SetClockUnit(db::Connection& conn, int64_t clock_id,
                                     const std::string& unit_id) = 0;
   // Writes kind, rule and explanation (a clock that changes role, e.g.

@@ -35,8 +35,10 @@ class ExtensionStore {
   // Returns the new extension_id.
   virtual absl::StatusOr<int64_t> InsertExtension(db::Connection& conn,
                                                   const ExtensionRow& row) = 0;
+  // The extension, nullopt if unknown; locked with `for_update`.
   virtual absl::StatusOr<std::optional<ExtensionRow>> GetExtension(
       db::Connection& conn, int64_t id, bool for_update) = 0;
+  // Whether the clock has a PENDING extension.
   virtual absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
                                                    int64_t clock_id) = 0;
   // Writes the decision (state, approved date, due after, reason, who, when,
@@ -46,6 +48,7 @@ class ExtensionStore {
   // Writes the caller-informed record (contact, when, note, who).
   virtual absl::Status RecordCallerInformed(db::Connection& conn,
                                             const ExtensionRow& row) = 0;
+  // The order's extensions, oldest first.
   virtual absl::StatusOr<std::vector<v1::Extension>> ExtensionsOfTicket(
       db::Connection& conn, const std::string& ticket_id) = 0;
   // Newest first.

@@ -38,6 +38,8 @@ class RequestLogStore {
   virtual absl::StatusOr<std::optional<std::string>> LookupRequest(
       db::Connection& conn, const std::string& request_id,
       const std::string& rpc, uint64_t fingerprint) = 0;
+  // Stores `response` for `request_id` (a duplicate id is the database's
+  // error: the caller looked it up in the same transaction).
   virtual absl::Status RecordRequest(db::Connection& conn,
                                      const std::string& request_id,
                                      const std::string& rpc,
