@@ -1,5 +1,5 @@
 #include "common/runtime/service_runtime.h"
-#include "services/deadline/deadline_service.h"
+#include "services/deadline/edge/deadline_service.h"
 
 int main(int argc, char** argv) {
   return hotline::runtime::RunServiceMain(argc, argv,

@@ -13,7 +13,7 @@
 
 #include "common/calendar/calendar.h"
 #include "hotline/v1/deadline.pb.h"
-#include "services/deadline/request_checks.h"
+#include "services/deadline/edge/request_checks.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

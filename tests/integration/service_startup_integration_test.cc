@@ -25,7 +25,7 @@
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/assessment/edge/assessment_service.h"
-#include "services/deadline/deadline_service.h"
+#include "services/deadline/edge/deadline_service.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/routing/routing_service.h"
 #include "tests/support/service_fixture.h"

@@ -21,7 +21,7 @@
 #include "hotline/v1/intake.pb.h"
 #include "hotline/v1/routing.pb.h"
 #include "services/assessment/edge/assessment_service.h"
-#include "services/deadline/deadline_service.h"
+#include "services/deadline/edge/deadline_service.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/routing/routing_service.h"
 

@@ -1,0 +1,162 @@
+#include "services/deadline/domain/ladder_rules.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/calendar/calendar.h"
+
+namespace hotline::deadline {
+
+std::vector<RecipientPlan> PlanFor(v1::LadderStep step) {
+  using C = v1::NoticeChannel;
+  const C phone = v1::NOTICE_CHANNEL_PHONE, sms = v1::NOTICE_CHANNEL_SMS,
+          letter = v1::NOTICE_CHANNEL_SUPERVISION_LETTER;
+  switch (step) {
+    case v1::LADDER_STEP_REMINDER:
+      return {{v1::RECIPIENT_KIND_LIAISON, {phone, sms}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {phone, sms}}};
+    case v1::LADDER_STEP_SUPERVISION:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone, sms}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone, sms}}};
+    case v1::LADDER_STEP_SPECIAL_INSPECTION:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter, phone}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter, phone}},
+              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}}};
+    case v1::LADDER_STEP_DISTRICT_NOTICE:
+      return {{v1::RECIPIENT_KIND_LIAISON, {letter}},
+              {v1::RECIPIENT_KIND_DUTY_LEADER, {letter}},
+              {v1::RECIPIENT_KIND_DISTRICT_OFFICE, {letter}},
+              {v1::RECIPIENT_KIND_CENTER, {letter}}};
+    default:
+      return {};
+  }
+}
+
+NoticeTarget RecipientOf(v1::RecipientKind kind) {
+  NoticeTarget t;
+  t.kind = kind;
+  switch (kind) {
+    case v1::RECIPIENT_KIND_DISTRICT_OFFICE:
+      t.unit_id = "district.office";
+      t.name = "区政府办公室";
+      t.resolved = true;
+      break;
+    case v1::RECIPIENT_KIND_CENTER:
+      t.unit_id = "center";
+      t.name = "区政务服务管理办公室";
+      t.resolved = true;
+      break;
+    default:
+      t.name = "unresolved";
+      t.resolved = false;
+  }
+  return t;
+}
+
+std::vector<NoticeTarget> TargetsOf(v1::LadderStep step) {
+  std::vector<NoticeTarget> out;
+  for (const RecipientPlan& plan : PlanFor(step)) {
+    for (v1::NoticeChannel ch : plan.channels) {
+      out.push_back(RecipientOf(plan.kind));
+      out.back().channel = ch;
+    }
+  }
+  return out;
+}
+
+std::string NoticeText(v1::LadderStep step, const std::string& number,
+                       absl::Time due, const std::string& act_text) {
+  const std::string last =
+      calendar::FormatDate(calendar::LocalDay(due - absl::Nanoseconds(1)));
+  switch (step) {
+    case v1::LADDER_STEP_REMINDER:
+      return absl::StrFormat(
+          "【12345热线催办】工单%s应于%s "
+          "24:00前签收，现已超时，请立即签收办理。",
+          number, last);
+    case v1::LADDER_STEP_SUPERVISION:
+      return absl::StrFormat(
+          "【12345热线督办】工单%s办理期限已于%s 24:00届满，现予督办，"
+          "请立即办理并答复来电人。",
+          number, last);
+    case v1::LADDER_STEP_SPECIAL_INSPECTION:
+      return absl::StrFormat(
+          "【专项督查】工单%s（期限%s）经催办、督办仍未办结，"
+          "区政府办公室会同区政务服务管理办开展专项督查：%s",
+          number, last, act_text);
+    case v1::LADDER_STEP_DISTRICT_NOTICE:
+      return absl::StrFormat(
+          "【全区通报】工单%s（期限%s）经专项督查仍未认真办理，予以全区通报：%"
+          "s",
+          number, last, act_text);
+    default:
+      return "";
+  }
+}
+
+RungAction DecideRung(v1::LadderStep step, bool running, bool pending,
+                      absl::Time due, v1::LadderStep ladder_step,
+                      absl::Time now) {
+  // A stopped clock or one awaiting the center is not chased; Resume puts
+  // its rungs back.
+  if (!running || pending) return RungAction::kDrop;
+  if (now < due) return RungAction::kReschedule;
+  if (step == kOverdueWatch) return RungAction::kWatch;
+  if (ladder_step >= step) return RungAction::kFired;
+  return RungAction::kFire;
+}
+
+OrderLadder CountSteps(const std::vector<v1::LadderStep>& steps) {
+  OrderLadder out;
+  for (v1::LadderStep s : steps) {
+    out.automatic +=
+        s == v1::LADDER_STEP_REMINDER || s == v1::LADDER_STEP_SUPERVISION;
+    out.inspected = out.inspected || s == v1::LADDER_STEP_SPECIAL_INSPECTION;
+    out.noticed = out.noticed || s == v1::LADDER_STEP_DISTRICT_NOTICE;
+  }
+  return out;
+}
+
+absl::Status CheckActQualifies(v1::LadderStep step, const OrderLadder& ladder,
+                               const std::string& field,
+                               const std::string& number) {
+  const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
+  if (!ladder.open) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", number,
+                     " is finished (no running "
+                     "handling clock): nothing left to ",
+                     notice ? "notify" : "inspect"));
+  }
+  if (!notice && ladder.automatic < kAutomaticStepsBeforeInspection) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": ", number, " was chased ", ladder.automatic,
+        " time(s); a special inspection follows 2 (督办2次仍未办结)"));
+  }
+  if (notice && !ladder.inspected) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", number,
+                     " has no special inspection yet; a district-wide notice "
+                     "follows one"));
+  }
+  if ((notice && ladder.noticed) || (!notice && ladder.inspected)) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        field, ": ", number, " already has a ", v1::LadderStep_Name(step)));
+  }
+  return absl::OkStatus();
+}
+
+NoticeRetry RetryLater(int attempts, bool give_up, absl::Time now) {
+  NoticeRetry r;
+  const absl::Duration backoff =
+      absl::Seconds(30) * (1 << std::min(attempts, 8));
+  r.attempts = attempts + 1;
+  r.delivery = give_up || r.attempts >= kMaxNoticeAttempts
+                   ? v1::NOTICE_DELIVERY_FAILED
+                   : v1::NOTICE_DELIVERY_PENDING;
+  r.next_attempt_at = now + backoff;
+  return r;
+}
+
+}  // namespace hotline::deadline

@@ -1,0 +1,168 @@
+// The composition of hotline-deadline: its settings, and the store, core
+// and edge the runtime builds and serves (main.cc runs Definition()).
+
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/config/config.h"
+#include "common/outbox/outbox.h"
+#include "common/status/status.h"
+#include "grpcpp/impl/service_type.h"
+#include "hotline_deadline_SchemaMigrations.h"
+#include "services/deadline/core/deadline_core.h"
+#include "services/deadline/core/deadline_core_requests.h"
+#include "services/deadline/core/notifier.h"
+#include "services/deadline/domain/calendar_state.h"
+#include "services/deadline/domain/policy.h"
+#include "services/deadline/edge/calendar_service.h"
+#include "services/deadline/edge/deadline_service.h"
+#include "services/deadline/store/mysql_deadline_store.h"
+
+ABSL_FLAG(std::string, notify_webhook, "",
+          "http://host:port/path receiving ladder notices as JSON POSTs "
+          "(HOTLINE_NOTIFY_WEBHOOK); empty: notices are stored and logged");
+
+ABSL_FLAG(absl::Duration, judge_lag_limit, absl::Minutes(15),
+          "how long the scanner waits for a silent producer's watermark "
+          "before judging clocks without it");
+
+ABSL_FLAG(bool, ladder_scanner, true,
+          "run the ladder scanner and notice delivery thread (tests turn it "
+          "off to drive Scanner::ScanOnce themselves)");
+
+namespace hotline::deadline {
+
+namespace {
+
+std::string ReplicaId() {
+  char host[64] = {0};
+  gethostname(host, sizeof host - 1);
+  absl::BitGen gen;
+  return absl::StrCat(host, "-", getpid(), "-",
+                      absl::Uniform<uint32_t>(gen, 0, 1u << 30))
+      .substr(0, 64);
+}
+
+// The service as the runtime runs it: the store, the calendar in force,
+// the core (engine, scanner, request runner, calendar loader, ladder loop)
+// and the edge (DeadlineService, CalendarService, the EventSink inbox).
+class DeadlineComponent final : public runtime::Component {
+ public:
+  explicit DeadlineComponent(runtime::Context& ctx,
+                             std::unique_ptr<Directory> directory,
+                             std::unique_ptr<Notifier> notifier)
+      : state_(&ctx.host.registry()),
+        engine_(&store_, &state_, &Policy::Builtin(), &ctx.outbox, &ctx.clock),
+        scanner_(&ctx.pool, &engine_, ReplicaId()),
+        queries_(&ctx.pool, &engine_, &ctx.clock),
+        runner_(&ctx.pool, &store_, &ctx.clock,
+                [&relay = ctx.relay] { relay.Wake(); }),
+        loader_(
+            &ctx.pool, &store_, &state_, &ctx.clock,
+            [this](db::Connection& conn, const calendar::Calendar& next,
+                   int year) { return engine_.Recompute(conn, next, year); },
+            [&relay = ctx.relay] { relay.Wake(); }),
+        directory_(std::move(directory)),
+        notifier_(std::move(notifier)),
+        loop_(
+            &ctx.pool, &store_, &state_, &scanner_, &ctx.clock,
+            directory_.get(), notifier_.get(),
+            [&relay = ctx.relay] { relay.Wake(); },
+            absl::GetFlag(FLAGS_judge_lag_limit)) {
+    CalendarServiceDeps cal;
+    cal.gate = &ctx.host.gate();
+    cal.clock = &ctx.clock;
+    cal.state = &state_;
+    cal.policy = &Policy::Builtin();
+    cal.loader = &loader_;
+    calendar_service_ = NewCalendarService(std::move(cal));
+    DeadlineServiceDeps deps;
+    deps.gate = &ctx.host.gate();
+    deps.queries = &queries_;
+    deps.clock = &ctx.clock;
+    deps.engine = &engine_;
+    deps.runner = &runner_;
+    deadline_service_ = NewDeadlineService(deps);
+    inbox_ = std::make_unique<outbox::Inbox>(
+        &ctx.pool,
+        [this](db::Connection& conn, const v1::TicketEvent& ev) {
+          return engine_.Apply(conn, ev);
+        },
+        ctx.config.service_name);
+    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
+    ctx.host.AddService(calendar_service_.get(), "hotline.v1.CalendarService");
+    ctx.host.AddService(deadline_service_.get(), "hotline.v1.DeadlineService");
+    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+  }
+
+  ~DeadlineComponent() override { Stop(); }
+
+  // Loads the persisted calendar years over the builtin data.
+  absl::Status Prepare() override { return loop_.Prepare(); }
+
+  // The scanner: polls the clock every 200 ms (real time), fires due rungs,
+  // delivers pending notices, and picks up calendar years other replicas
+  // loaded (LadderLoop).
+  void Start() override {
+    if (!absl::GetFlag(FLAGS_ladder_scanner)) return;
+    loop_.Start();
+  }
+
+  void Stop() override { loop_.Stop(); }
+
+ private:
+  MysqlDeadlineStore store_;
+  CalendarState state_;
+  ClockEngine engine_;
+  Scanner scanner_;
+  DeadlineQueries queries_;
+  RequestRunner runner_;
+  CalendarLoader loader_;
+  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<Notifier> notifier_;
+  LadderLoop loop_;
+  std::unique_ptr<grpc::Service> calendar_service_;
+  std::unique_ptr<grpc::Service> deadline_service_;
+  std::unique_ptr<outbox::Inbox> inbox_;
+  std::unique_ptr<grpc::Service> sink_;
+};
+
+}  // namespace
+
+runtime::ServiceDefinition Definition() {
+  runtime::ServiceDefinition d;
+  d.name = "deadline";
+  d.migrations = SchemaMigrations;
+  d.build = [](runtime::Context& ctx)
+      -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
+    const config::EnvLookup env = config::ProcessEnv();
+    // The liaison and leader on duty of notices; without routing they are
+    // stored with recipient "unresolved".
+    ASSIGN_OR_RETURN(std::string routing, config::ResolveRouting(env));
+    ASSIGN_OR_RETURN(
+        std::string webhook,
+        config::ResolveSetting({"notify_webhook", "HOTLINE_NOTIFY_WEBHOOK"},
+                               absl::GetFlag(FLAGS_notify_webhook), env));
+    std::unique_ptr<Directory> directory;
+    if (!routing.empty()) {
+      directory = NewGrpcDirectory(routing, ctx.channel_credentials,
+                                   ctx.config.service_token);
+    }
+    std::unique_ptr<Notifier> notifier = NewLogNotifier();
+    if (!webhook.empty()) {
+      ASSIGN_OR_RETURN(notifier, NewWebhookNotifier(webhook));
+    }
+    return std::make_unique<DeadlineComponent>(ctx, std::move(directory),
+                                               std::move(notifier));
+  };
+  return d;
+}
+
+}  // namespace hotline::deadline

@@ -1,0 +1,487 @@
+#include "services/deadline/edge/deadline_service.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/server/call_gate.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "hotline/v1/deadline.grpc.pb.h"
+#include "services/deadline/core/deadline_core_queries.h"
+#include "services/deadline/edge/request_checks.h"
+#include "services/deadline/edge/request_id.h"
+
+namespace hotline::deadline {
+namespace {
+
+using auth::Role;
+
+constexpr int kDefaultPage = 50;
+constexpr int kMaxPage = 500;
+
+absl::StatusOr<int64_t> ParsePage(const v1::PageRequest& page, int* size) {
+  if (page.page_size() < 0 || page.page_size() > kMaxPage) {
+    return absl::InvalidArgumentError("page.page_size: outside 0–500");
+  }
+  *size = page.page_size() == 0 ? kDefaultPage : page.page_size();
+  if (page.page_token().empty()) return 0;
+  int64_t offset = 0;
+  if (page.page_token()[0] != 'o' ||
+      !absl::SimpleAtoi(page.page_token().substr(1), &offset) || offset < 0) {
+    return absl::InvalidArgumentError(
+        "page.page_token: not a token of this list");
+  }
+  return offset;
+}
+
+void SetNextPage(int64_t offset, int size, size_t got, v1::PageResponse* out) {
+  if (static_cast<int>(got) > size) {
+    out->set_next_page_token(absl::StrCat("o", offset + size));
+  }
+}
+
+bool IsUnitRole(const auth::Principal& who) {
+  return who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead);
+}
+
+// The subtree root a list query may see: any for the center/auditors/
+// services, the unit's own subtree for units.
+absl::StatusOr<std::string> SubtreeRoot(DeadlineQueries& queries,
+                                        const auth::Principal& who,
+                                        const std::string& requested) {
+  if (!IsUnitRole(who)) return requested.empty() ? "center" : requested;
+  if (requested.empty() || requested == who.unit_id) return who.unit_id;
+  // A unit may look at a unit below it, as the chains show it.
+  ASSIGN_OR_RETURN(bool below, queries.UnitBelow(requested, who.unit_id));
+  if (!below) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "unit_id: ", requested, " is outside the subtree of ", who.unit_id));
+  }
+  return requested;
+}
+
+absl::Status ParsePeriod(const v1::Period& p, StepFilter* f) {
+  if (p.from_date().empty() && p.to_date().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(absl::CivilDay from,
+                   ParseDay("period.from_date", p.from_date()));
+  ASSIGN_OR_RETURN(absl::CivilDay to, ParseDay("period.to_date", p.to_date()));
+  if (to < from) {
+    return absl::InvalidArgumentError("period.to_date: before from_date");
+  }
+  f->from = calendar::StartOfLocalDay(from);
+  f->to = calendar::StartOfLocalDay(to + 1);
+  return absl::OkStatus();
+}
+
+class DeadlineServiceImpl final : public v1::DeadlineService::Service {
+ public:
+  explicit DeadlineServiceImpl(const DeadlineServiceDeps& deps)
+      : gate_(deps.gate),
+        queries_(deps.queries),
+        clock_(deps.clock),
+        engine_(deps.engine),
+        runner_(deps.runner) {}
+
+  grpc::Status GetClocks(grpc::ServerContext* ctx,
+                         const v1::GetClocksRequest* req,
+                         v1::GetClocksResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          if (req->ticket_id().empty()) {
+            return absl::InvalidArgumentError("ticket_id: required");
+          }
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kCallAgent, Role::kAuditor,
+                    Role::kService, Role::kUnitStaff, Role::kUnitLead}));
+          return queries_->GetClocks(req->ticket_id(),
+                                     IsUnitRole(who) ? who.unit_id : "", resp);
+        });
+  }
+
+  grpc::Status RequestExtension(grpc::ServerContext* ctx,
+                                const v1::RequestExtensionRequest* req,
+                                v1::RequestExtensionResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          ASSIGN_OR_RETURN(absl::CivilDay proposed,
+                           ValidateRequestExtension(*req));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
+          return Idempotent(
+              "RequestExtension", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayRequestExtension(conn, who,
+                                                    req->ticket_id());
+              },
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_extension(),
+                    engine_->RequestExtension(conn, who, *req, proposed));
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status DecideExtension(grpc::ServerContext* ctx,
+                               const v1::DecideExtensionRequest* req,
+                               v1::DecideExtensionResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          // Approving without a date grants the date the unit asked for.
+          ASSIGN_OR_RETURN(std::optional<absl::CivilDay> approved,
+                           ValidateDecideExtension(*req));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kUnitLead, Role::kCenterStaff}));
+          return Idempotent(
+              "DecideExtension", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayDecideExtension(conn, who,
+                                                   req->extension_id());
+              },
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp, engine_->DecideExtension(conn, who, *req, approved));
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status ListDue(grpc::ServerContext* ctx, const v1::ListDueRequest* req,
+                       v1::ListDueResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          if (!req->has_due_before()) {
+            return absl::InvalidArgumentError("due_before: required");
+          }
+          ASSIGN_OR_RETURN(
+              absl::Time before,
+              ParseTimestampField("due_before", req->due_before()));
+          for (int k : req->kinds()) {
+            if (!v1::ClockKind_IsValid(k) || k == 0) {
+              return absl::InvalidArgumentError("kinds: not a clock kind");
+            }
+          }
+          int size = 0;
+          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          RETURN_IF_ERROR(auth::RequireRole(
+              who, {Role::kCenterStaff, Role::kService, Role::kAuditor,
+                    Role::kUnitStaff, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(std::string root,
+                           SubtreeRoot(*queries_, who, req->unit_id()));
+          DueFilter f;
+          f.unit_root = root;
+          f.due_before = before;
+          const absl::Time now = clock_->Now();
+          if (req->exclude_overdue()) f.not_before = now;
+          for (int k : req->kinds()) f.kinds.push_back(k);
+          f.offset = offset;
+          f.limit = size + 1;
+          ASSIGN_OR_RETURN(std::vector<v1::DueItem> rows, queries_->ListDue(f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_items() = std::move(rows[i]);
+          }
+          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListNotices(grpc::ServerContext* ctx,
+                           const v1::ListNoticesRequest* req,
+                           v1::ListNoticesResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          StepFilter f;
+          RETURN_IF_ERROR(ParseFilter(who, req->ticket_id(), req->unit_id(),
+                                      req->steps(), req->period(), req->page(),
+                                      &f));
+          for (int d : req->deliveries()) {
+            if (!v1::NoticeDelivery_IsValid(d) || d == 0) {
+              return absl::InvalidArgumentError(
+                  "deliveries: not a delivery state");
+            }
+            f.deliveries.push_back(d);
+          }
+          const int size = f.limit - 1;
+          ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
+                           queries_->ListNotices(f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_notices() = rows[i].ToProto();
+          }
+          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListLadderSteps(grpc::ServerContext* ctx,
+                               const v1::ListLadderStepsRequest* req,
+                               v1::ListLadderStepsResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          StepFilter f;
+          RETURN_IF_ERROR(ParseFilter(who, req->ticket_id(), req->unit_id(),
+                                      req->steps(), req->period(), req->page(),
+                                      &f));
+          const int size = f.limit - 1;
+          ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> rows,
+                           queries_->ListSteps(f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_steps() = rows[i];
+          }
+          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status ListEscalationCandidates(
+      grpc::ServerContext* ctx, const v1::ListEscalationCandidatesRequest* req,
+      v1::ListEscalationCandidatesResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          RETURN_IF_ERROR(ValidateActStep(req->step()));
+          int size = 0;
+          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(
+              std::vector<v1::EscalationCandidate> rows,
+              queries_->EscalationCandidates(req->step(), req->unit_id(),
+                                             offset, size + 1));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_candidates() = std::move(rows[i]);
+          }
+          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RecordSupervisionAct(
+      grpc::ServerContext* ctx, const v1::RecordSupervisionActRequest* req,
+      v1::RecordSupervisionActResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          RETURN_IF_ERROR(ValidateRequestId(req->request_id()));
+          RETURN_IF_ERROR(ValidateActStep(req->step()));
+          RETURN_IF_ERROR(ValidateIds("ticket_ids", req->ticket_ids(), 100));
+          RETURN_IF_ERROR(ValidateIds("unit_ids", req->unit_ids(), 50));
+          RETURN_IF_ERROR(ValidateText("text", req->text(), 8192, true));
+          if (req->district_office_participants_size() > 20) {
+            return absl::InvalidArgumentError(
+                "district_office_participants: more than 20");
+          }
+          for (int i = 0; i < req->district_office_participants_size(); ++i) {
+            RETURN_IF_ERROR(ValidateText(
+                absl::StrCat("district_office_participants[", i, "]"),
+                req->district_office_participants(i), 64, true));
+          }
+          RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
+          return Idempotent(
+              "RecordSupervisionAct", req->request_id(), *req, resp, Anyone,
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_act(),
+                    engine_->RecordSupervisionAct(conn, who, *req));
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status ListSupervisionActs(
+      grpc::ServerContext* ctx, const v1::ListSupervisionActsRequest* req,
+      v1::ListSupervisionActsResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          if (req->step() != v1::LADDER_STEP_UNSPECIFIED) {
+            RETURN_IF_ERROR(ValidateActStep(req->step()));
+          }
+          StepFilter period;
+          RETURN_IF_ERROR(ParsePeriod(req->period(), &period));
+          int size = 0;
+          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          ActFilter f;
+          ASSIGN_OR_RETURN(f.unit_root,
+                           SubtreeRoot(*queries_, who, req->unit_id()));
+          f.step = req->step();
+          f.ticket_id = req->ticket_id();
+          f.from = period.from;
+          f.to = period.to;
+          f.offset = offset;
+          f.limit = size + 1;
+          ASSIGN_OR_RETURN(std::vector<v1::SupervisionAct> rows,
+                           queries_->ListSupervisionActs(f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_acts() = std::move(rows[i]);
+          }
+          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+  grpc::Status RecordCallerInformed(
+      grpc::ServerContext* ctx, const v1::RecordCallerInformedRequest* req,
+      v1::RecordCallerInformedResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(ValidateRecordCallerInformed(*req));
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kUnitStaff, Role::kUnitLead}));
+          return Idempotent(
+              "RecordCallerInformed", req->request_id(), *req, resp,
+              [&](db::Connection& conn) {
+                return engine_->MayRecordCallerInformed(conn, who,
+                                                        req->extension_id());
+              },
+              [&](db::Connection& conn) -> absl::Status {
+                ASSIGN_OR_RETURN(
+                    *resp->mutable_extension(),
+                    engine_->RecordCallerInformed(conn, who, *req));
+                return absl::OkStatus();
+              });
+        });
+  }
+
+  grpc::Status ListExtensions(grpc::ServerContext* ctx,
+                              const v1::ListExtensionsRequest* req,
+                              v1::ListExtensionsResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(RejectUnknownFields(*req));
+          ExtensionFilter f;
+          for (int st : req->states()) {
+            if (!v1::ExtensionState_IsValid(st) || st == 0) {
+              return absl::InvalidArgumentError(
+                  "states: not an extension state");
+            }
+            f.states.push_back(st);
+          }
+          int size = 0;
+          ASSIGN_OR_RETURN(f.offset, ParsePage(req->page(), &size));
+          f.limit = size + 1;
+          RETURN_IF_ERROR(
+              auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                      Role::kUnitStaff, Role::kUnitLead}));
+          ASSIGN_OR_RETURN(f.unit_root,
+                           SubtreeRoot(*queries_, who, req->unit_id()));
+          f.ticket_id = req->ticket_id();
+          f.caller_not_informed = req->caller_not_informed();
+          ASSIGN_OR_RETURN(std::vector<v1::Extension> rows,
+                           queries_->ListExtensions(f));
+          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
+               ++i) {
+            *resp->add_extensions() = std::move(rows[i]);
+          }
+          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  static absl::Status ValidateActStep(v1::LadderStep step) {
+    if (step != v1::LADDER_STEP_SPECIAL_INSPECTION &&
+        step != v1::LADDER_STEP_DISTRICT_NOTICE) {
+      return absl::InvalidArgumentError(
+          "step: SPECIAL_INSPECTION or DISTRICT_NOTICE (the automatic steps "
+          "fire by themselves)");
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status ValidateIds(
+      absl::string_view field,
+      const google::protobuf::RepeatedPtrField<std::string>& ids, int max) {
+    if (ids.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+    }
+    if (ids.size() > max) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": more than ", max));
+    }
+    for (int i = 0; i < ids.size(); ++i) {
+      const std::string& id = ids.Get(i);
+      if (id.empty() || id.size() > 64) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, "[", i, "]: 1–64 characters"));
+      }
+      for (int j = 0; j < i; ++j) {
+        if (ids.Get(j) == id) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(field, "[", i, "]: ", id, " repeated"));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ParseFilter(const auth::Principal& who,
+                           const std::string& ticket_id,
+                           const std::string& unit_id,
+                           const google::protobuf::RepeatedField<int>& steps,
+                           const v1::Period& period,
+                           const v1::PageRequest& page, StepFilter* f) {
+    for (int s : steps) {
+      if (!v1::LadderStep_IsValid(s) || s == 0) {
+        return absl::InvalidArgumentError("steps: not a ladder step");
+      }
+      f->steps.push_back(s);
+    }
+    RETURN_IF_ERROR(ParsePeriod(period, f));
+    int size = 0;
+    ASSIGN_OR_RETURN(f->offset, ParsePage(page, &size));
+    f->limit = size + 1;
+    RETURN_IF_ERROR(
+        auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
+                                Role::kUnitStaff, Role::kUnitLead}));
+    ASSIGN_OR_RETURN(f->unit_root, SubtreeRoot(*queries_, who, unit_id));
+    f->ticket_id = ticket_id;
+    return absl::OkStatus();
+  }
+
+  // Runs `body` once per request id, after `authorize` (the caller's right
+  // on the object now): the core's RequestRunner owns the transaction. A
+  // replay is answered only to a caller who may make the call.
+  template <typename Req, typename Resp>
+  absl::Status Idempotent(
+      const std::string& rpc, const std::string& request_id, const Req& req,
+      Resp* resp, std::function<absl::Status(db::Connection&)> authorize,
+      std::function<absl::Status(db::Connection&)> body) {
+    return runner_->Run(rpc, request_id,
+                        Fingerprint(rpc, req.SerializeAsString()),
+                        std::move(authorize), std::move(body), resp);
+  }
+
+  static absl::Status Anyone(db::Connection&) { return absl::OkStatus(); }
+
+  const server::CallGate* gate_;
+  DeadlineQueries* queries_;
+  Clock* clock_;
+  ClockEngine* engine_;
+  RequestRunner* runner_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewDeadlineService(
+    const DeadlineServiceDeps& deps) {
+  return std::make_unique<DeadlineServiceImpl>(deps);
+}
+
+}  // namespace hotline::deadline

@@ -1,0 +1,76 @@
+#pragma once
+
+// The per-order chain of units (ticket_info, ticket_unit) and the holdings
+// of each dispatch round (holding) of hotline-deadline.
+//
+// Every method runs on a connection the caller holds, inside the caller's
+// transaction when the call is part of a state change. Implementations are
+// stateless and thread-safe (MysqlDeadlineStore). Errors of every method:
+// UNAVAILABLE when the database is unreachable, ABORTED on deadlock or lock
+// wait timeout (retry); other results are named on the method.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "hotline/v1/deadline.pb.h"
+#include "services/deadline/store/deadline_rows.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::deadline {
+
+// ChainStore: see the file comment. Thread-safe; owns nothing.
+class ChainStore {
+ public:
+  virtual ~ChainStore() = default;
+
+  // --- per-order chain
+  // Locks the row (FOR UPDATE).
+  virtual absl::StatusOr<std::optional<TicketInfo>> GetTicketInfo(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Inserts or replaces the order's row (REPLACE: idempotent).
+  virtual absl::Status PutTicketInfo(db::Connection& conn,
+                                     const TicketInfo& info) = 0;
+  // Records that `parent` passed the order to `unit` (path derived from the
+  // parent's path; "/center/<unit>/" when parent is the center).
+  virtual absl::Status PutChainLink(db::Connection& conn,
+                                    const std::string& ticket_id,
+                                    const std::string& unit,
+                                    const std::string& parent) = 0;
+  // The unit that passed the order to `unit`; "center" if unknown.
+  virtual absl::StatusOr<std::string> ParentOf(db::Connection& conn,
+                                               const std::string& ticket_id,
+                                               const std::string& unit) = 0;
+  // Whether `root`'s subtree holds or held the order.
+  virtual absl::StatusOr<bool> SubtreeTouched(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              const std::string& root) = 0;
+  // Whether some order's chain shows `unit` below `root`.
+  virtual absl::StatusOr<bool> UnitBelow(db::Connection& conn,
+                                         const std::string& unit,
+                                         const std::string& root) = 0;
+
+  // --- holdings within a round
+  // Closes the round's open holding (if any) at `at` and opens one for
+  // `unit` arriving at `at` by `arrived_by`.
+  virtual absl::Status MoveHolding(db::Connection& conn,
+                                   const std::string& ticket_id, int round,
+                                   const std::string& unit, absl::Time at,
+                                   const std::string& arrived_by) = 0;
+  // Closes the round's open holding (if any) at `at`.
+  virtual absl::Status CloseHolding(db::Connection& conn,
+                                    const std::string& ticket_id, int round,
+                                    absl::Time at) = 0;
+  // The round's holdings, oldest first.
+  virtual absl::StatusOr<std::vector<Holding>> Holdings(
+      db::Connection& conn, const std::string& ticket_id, int round) = 0;
+};
+
+}  // namespace hotline::deadline

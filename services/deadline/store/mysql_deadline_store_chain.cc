@@ -1,0 +1,210 @@
+// MysqlDeadlineStore: the per-order chain and the holdings (ChainStore).
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/calendar/calendar.h"
+#include "common/db/sql_text.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "services/deadline/store/mysql_deadline_rows.h"
+#include "services/deadline/store/mysql_deadline_store.h"
+
+namespace hotline::deadline {
+
+using db::ParseSqlTime;
+using db::SqlTime;
+using mysql::LikeSubtree;
+using mysql::OptTime;
+using mysql::ReadAll;
+using mysql::SetOptTime;
+
+absl::StatusOr<std::optional<TicketInfo>> MysqlDeadlineStore::GetTicketInfo(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT ticket_number, request_type, "
+                                "dispatch_round, first_unit_id, handling_rule, "
+                                "handling_days, dispatched_at FROM ticket_info "
+                                "WHERE ticket_id = ? FOR UPDATE"));
+  return conn.Guard("read ticket_info", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    std::optional<TicketInfo> out;
+    if (rs->next()) {
+      TicketInfo t;
+      t.ticket_id = ticket_id;
+      t.ticket_number = rs->getString(1);
+      t.request_type = static_cast<v1::RequestType>(rs->getInt(2));
+      t.dispatch_round = rs->getInt(3);
+      t.first_unit_id = rs->getString(4);
+      t.handling_rule = rs->getString(5);
+      t.handling_days = rs->getInt(6);
+      t.dispatched_at = OptTime(*rs, 7);
+      out = t;
+    }
+    return out;
+  });
+}
+
+absl::Status MysqlDeadlineStore::PutTicketInfo(db::Connection& conn,
+                                               const TicketInfo& t) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("REPLACE INTO ticket_info (ticket_id, ticket_number, "
+                   "request_type, dispatch_round, first_unit_id, "
+                   "handling_rule, handling_days, dispatched_at) VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?)"));
+  return conn.Guard("write ticket_info", [&] {
+    stmt->setString(1, t.ticket_id);
+    stmt->setString(2, t.ticket_number);
+    stmt->setInt(3, t.request_type);
+    stmt->setInt(4, t.dispatch_round);
+    stmt->setString(5, t.first_unit_id);
+    stmt->setString(6, t.handling_rule);
+    stmt->setInt(7, t.handling_days);
+    SetOptTime(stmt, 8, t.dispatched_at);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::MoveHolding(db::Connection& conn,
+                                             const std::string& ticket_id,
+                                             int round, const std::string& unit,
+                                             absl::Time at,
+                                             const std::string& arrived_by) {
+  RETURN_IF_ERROR(CloseHolding(conn, ticket_id, round, at));
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO holding (ticket_id, dispatch_round, seq, "
+                   "unit_id, arrived_at, arrived_by) SELECT ?, ?, "
+                   "COALESCE(MAX(seq), 0) + 1, ?, ?, ? FROM holding WHERE "
+                   "ticket_id = ? AND dispatch_round = ?"));
+  return conn.Guard("open holding", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setInt(2, round);
+    stmt->setString(3, unit);
+    stmt->setString(4, SqlTime(at));
+    stmt->setString(5, arrived_by);
+    stmt->setString(6, ticket_id);
+    stmt->setInt(7, round);
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlDeadlineStore::CloseHolding(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              int round, absl::Time at) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE holding SET left_at = ? WHERE "
+                                "ticket_id = ? AND dispatch_round = ? AND "
+                                "left_at IS NULL"));
+  return conn.Guard("close holding", [&] {
+    stmt->setString(1, SqlTime(at));
+    stmt->setString(2, ticket_id);
+    stmt->setInt(3, round);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::vector<Holding>> MysqlDeadlineStore::Holdings(
+    db::Connection& conn, const std::string& ticket_id, int round) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT unit_id, arrived_at, left_at, "
+                                "arrived_by FROM holding WHERE ticket_id = ? "
+                                "AND dispatch_round = ? ORDER BY seq"));
+  stmt->setString(1, ticket_id);
+  stmt->setInt(2, round);
+  return ReadAll<Holding>(conn, stmt, "read holdings", [](sql::ResultSet& rs) {
+    Holding h;
+    h.unit_id = rs.getString(1);
+    h.arrived_at = ParseSqlTime(rs.getString(2));
+    h.left_at = OptTime(rs, 3);
+    h.arrived_by = rs.getString(4);
+    return h;
+  });
+}
+
+absl::Status MysqlDeadlineStore::PutChainLink(db::Connection& conn,
+                                              const std::string& ticket_id,
+                                              const std::string& unit,
+                                              const std::string& parent) {
+  std::string parent_path = "/center/";
+  if (parent != "center") {
+    ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT path FROM ticket_unit WHERE "
+                                           "ticket_id = ? AND unit_id = ?"));
+    ASSIGN_OR_RETURN(std::string p, conn.Guard("read chain", [&] {
+      q->setString(1, ticket_id);
+      q->setString(2, parent);
+      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+      return rs->next() ? std::string(rs->getString(1))
+                        : absl::StrCat("/center/", parent, "/");
+    }));
+    parent_path = p;
+  }
+  const std::string path = absl::StrCat(parent_path, unit, "/");
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO ticket_unit (ticket_id, unit_id, "
+                   "parent_unit_id, path) VALUES (?, ?, ?, ?) ON DUPLICATE KEY "
+                   "UPDATE parent_unit_id = VALUES(parent_unit_id), path = "
+                   "VALUES(path)"));
+  return conn.Guard("write chain", [&] {
+    stmt->setString(1, ticket_id);
+    stmt->setString(2, unit);
+    stmt->setString(3, parent);
+    stmt->setString(4, path.substr(0, 700));
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::string> MysqlDeadlineStore::ParentOf(
+    db::Connection& conn, const std::string& ticket_id,
+    const std::string& unit) {
+  ASSIGN_OR_RETURN(auto* q,
+                   conn.Prepare("SELECT parent_unit_id FROM ticket_unit WHERE "
+                                "ticket_id = ? AND unit_id = ?"));
+  return conn.Guard("read parent", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, unit);
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return rs->next() ? std::string(rs->getString(1)) : std::string("center");
+  });
+}
+
+absl::StatusOr<bool> MysqlDeadlineStore::SubtreeTouched(
+    db::Connection& conn, const std::string& ticket_id,
+    const std::string& root) {
+  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                         "ticket_id = ? AND path LIKE ? "
+                                         "LIMIT 1"));
+  return conn.Guard("read subtree", [&] {
+    q->setString(1, ticket_id);
+    q->setString(2, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::StatusOr<bool> MysqlDeadlineStore::UnitBelow(db::Connection& conn,
+                                                   const std::string& unit,
+                                                   const std::string& root) {
+  ASSIGN_OR_RETURN(auto* q,
+                   conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
+                                "unit_id = ? AND path LIKE ? LIMIT 1"));
+  return conn.Guard("check subtree", [&] {
+    q->setString(1, unit);
+    q->setString(2, LikeSubtree(root));
+    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+}  // namespace hotline::deadline

@@ -1,0 +1,54 @@
+#pragma once
+
+// The acts of people on top of the ladder of hotline-deadline: special
+// inspections and district-wide notices (supervision_act and its items).
+//
+// Every method runs on a connection the caller holds, inside the caller's
+// transaction when the call is part of a state change. Implementations are
+// stateless and thread-safe (MysqlDeadlineStore). Errors of every method:
+// UNAVAILABLE when the database is unreachable, ABORTED on deadlock or lock
+// wait timeout (retry); other results are named on the method.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "hotline/v1/deadline.pb.h"
+#include "services/deadline/store/deadline_rows.h"
+
+namespace hotline::db {
+class Connection;
+}
+
+namespace hotline::deadline {
+
+// SupervisionActStore: see the file comment. Thread-safe; owns nothing.
+class SupervisionActStore {
+ public:
+  virtual ~SupervisionActStore() = default;
+
+  // --- special inspections and district-wide notices
+  // Inserts the act (without its items); sets act->act_id.
+  virtual absl::Status InsertSupervisionAct(db::Connection& conn,
+                                            v1::SupervisionAct* act) = 0;
+  // Inserts the items of a stored act (act.act_id set).
+  virtual absl::Status InsertSupervisionActItems(
+      db::Connection& conn, const SupervisionActRow& act) = 0;
+  // Newest first, with their items' orders, units and step ids.
+  virtual absl::StatusOr<std::vector<v1::SupervisionAct>> ListSupervisionActs(
+      db::Connection& conn, const ActFilter& f) = 0;
+  // Orders with a running completion or re-handling clock and at least
+  // `min_automatic` REMINDER/SUPERVISION steps; with `need_inspection`, only
+  // those with a SPECIAL_INSPECTION step and no DISTRICT_NOTICE, else those
+  // without a SPECIAL_INSPECTION step. Oldest first step first; ticket ids.
+  // `unit_root` keeps orders chased in that subtree.
+  virtual absl::StatusOr<std::vector<std::string>> EscalationCandidates(
+      db::Connection& conn, bool need_inspection, int min_automatic,
+      const std::string& unit_root, int64_t offset, int limit) = 0;
+};
+
+}  // namespace hotline::deadline
