@@ -1,5 +1,5 @@
 // The calendar year loader: deadline's LoadYear request validation
-// (services/deadline/request_checks.h) over LoadYearRequest messages parsed
+// (services/deadline/edge/request_checks.h) over LoadYearRequest messages parsed
 // from the input, then the calendar's own checks. Properties: a request
 // LoadYear accepts passes calendar::MakeYearData and ValidateYear too, and
 // yields a new calendar (WithYear on the shipped one) that knows the year

@@ -1,4 +1,4 @@
-// Deadline's request validation (services/deadline/request_checks.h) over
+// Deadline's request validation (services/deadline/edge/request_checks.h) over
 // RequestExtension, DecideExtension and RecordCallerInformed requests parsed
 // from the input (the first byte picks which). Properties: refusals are
 // INVALID_ARGUMENT; an accepted date lies in 2000–2099 and is the date the

@@ -365,7 +365,6 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
     case v1::TicketEvent::kDispatched:
       return Dispatch(conn, ev, ev.dispatched());
     case v1::TicketEvent::kRedispatched:
-    case v1::TicketEvent::kTicketMerged:
     case v1::TicketEvent::kClosed:
     case v1::TicketEvent::kAccepted:
     case v1::TicketEvent::kForwarded:
@@ -398,8 +397,6 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
       RETURN_IF_ERROR(store_->CloseHolding(conn, ev.ticket_id(),
                                            info->dispatch_round, e.at));
       return Dispatch(conn, ev, ev.redispatched().dispatch());
-    case v1::TicketEvent::kTicketMerged:
-      return EndRound(conn, e, "merged");
     case v1::TicketEvent::kClosed:
       return EndRound(conn, e,
                       ev.closed().reason() == v1::CLOSE_REASON_MERGED

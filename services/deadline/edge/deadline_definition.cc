@@ -95,7 +95,7 @@ class DeadlineComponent final : public runtime::Component {
         [this](db::Connection& conn, const v1::TicketEvent& ev) {
           return engine_.Apply(conn, ev);
         },
-        ctx.config.service_name);
+        ctx.config.service_name, ctx.consumes);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(calendar_service_.get(), "hotline.v1.CalendarService");
     ctx.host.AddService(deadline_service_.get(), "hotline.v1.DeadlineService");
@@ -140,6 +140,21 @@ runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "deadline";
   d.migrations = SchemaMigrations;
+  // Routing's events move, suspend and stop the clocks (a merge reaches
+  // deadline as routing's Closed{MERGED}).
+  d.consumes = {v1::TicketEvent::kDispatched,
+                v1::TicketEvent::kRedispatched,
+                v1::TicketEvent::kClosed,
+                v1::TicketEvent::kAccepted,
+                v1::TicketEvent::kForwarded,
+                v1::TicketEvent::kReturned,
+                v1::TicketEvent::kDisputeRaised,
+                v1::TicketEvent::kDisputeDecided,
+                v1::TicketEvent::kCoUnitsAdded,
+                v1::TicketEvent::kCoOpinionSubmitted,
+                v1::TicketEvent::kCoUnitReleased,
+                v1::TicketEvent::kReplied,
+                v1::TicketEvent::kReviewed};
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const config::EnvLookup env = config::ProcessEnv();
