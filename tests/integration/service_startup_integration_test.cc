@@ -27,7 +27,7 @@
 #include "services/assessment/assessment_service.h"
 #include "services/deadline/deadline_service.h"
 #include "services/intake/intake_service.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline {

@@ -1,4 +1,4 @@
-#include "services/routing/mysql_routing_store.h"
+#include "services/routing/store/mysql_routing_store.h"
 
 #include <memory>
 

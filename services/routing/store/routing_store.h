@@ -15,7 +15,7 @@
 #include "common/db/connection.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/assignment_machine.h"
+#include "services/routing/domain/assignment_machine.h"
 
 namespace hotline::routing {
 

@@ -4,7 +4,7 @@
 // Stateless; thread-safe (each call uses only the connection it is given).
 
 #include "common/db/sql_text.h"
-#include "services/routing/routing_store.h"
+#include "services/routing/store/routing_store.h"
 
 namespace hotline::routing {
 

@@ -1,4 +1,4 @@
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,13 +21,13 @@
 #include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "hotline_routing_SchemaMigrations.h"
-#include "services/routing/assignment_machine.h"
-#include "services/routing/catalogue.h"
-#include "services/routing/directory_csv.h"
-#include "services/routing/directory_json.h"
-#include "services/routing/mysql_routing_store.h"
-#include "services/routing/request_checks.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/assignment_machine.h"
+#include "services/routing/domain/catalogue.h"
+#include "services/routing/domain/directory_csv.h"
+#include "services/routing/domain/directory_json.h"
+#include "services/routing/store/mysql_routing_store.h"
+#include "services/routing/edge/request_checks.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing {
 namespace {

@@ -1,4 +1,4 @@
-#include "services/routing/assignment_machine.h"
+#include "services/routing/domain/assignment_machine.h"
 
 #include <algorithm>
 #include <set>
