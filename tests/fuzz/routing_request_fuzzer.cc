@@ -23,8 +23,8 @@
 #include "hotline/v1/routing.pb.h"
 #include "services/routing/domain/assignment_machine.h"
 #include "services/routing/domain/directory_csv.h"
-#include "services/routing/edge/request_checks.h"
 #include "services/routing/domain/unit_tree.h"
+#include "services/routing/edge/request_checks.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
