@@ -274,6 +274,9 @@ class Core {
                                        bool for_update);
   // Recomputes the due instants of the current round from running clocks.
   absl::Status RefreshDues(db::Connection& c, AssignmentState& s);
+  // One duty roster entry: cleared when it names no leader, else written.
+  absl::Status WriteDuty(db::Connection& c, const std::string& unit,
+                         const v1::DutyEntry& e);
   // Suggestion for an order routing knows.
   absl::StatusOr<v1::DispatchSuggestion> SuggestFor(db::Connection& c,
                                                     const v1::Assignment& a);

@@ -75,6 +75,13 @@ absl::Status CheckDutyEntry(const v1::DutyEntry& e, const std::string& f) {
 
 }  // namespace
 
+absl::Status Core::WriteDuty(db::Connection& c, const std::string& unit,
+                             const v1::DutyEntry& e) {
+  // An entry without a leader's name clears the date.
+  if (e.leader().name().empty()) return store_.ClearDuty(c, unit, e.date());
+  return store_.PutDuty(c, unit, e);
+}
+
 absl::Status Core::UpsertUnit(const Principal& who,
                               const v1::UpsertUnitRequest& req,
                               v1::UpsertUnitResponse* resp) {
@@ -271,7 +278,7 @@ absl::Status Core::ImportDirectory(const v1::ImportDirectoryRequest& req,
       RETURN_IF_ERROR(store_.PutUnit(c, u));
     }
     for (const auto& d : doc.duty) {
-      RETURN_IF_ERROR(store_.PutDuty(c, d.unit_id, d.entry));
+      RETURN_IF_ERROR(WriteDuty(c, d.unit_id, d.entry));
     }
     ASSIGN_OR_RETURN(auto existing, store_.LoadRules(c));
     for (auto r : doc.rules) {
@@ -425,7 +432,7 @@ absl::Status Core::SetDuty(const Principal& who, const v1::SetDutyRequest& req,
       },
       [&](db::Connection& c) -> absl::Status {
         for (const auto& e : req.entries()) {
-          RETURN_IF_ERROR(store_.PutDuty(c, req.unit_id(), e));
+          RETURN_IF_ERROR(WriteDuty(c, req.unit_id(), e));
           if (e.has_leader() && !e.leader().name().empty())
             *resp->add_entries() = e;
         }
