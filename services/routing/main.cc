@@ -1,5 +1,5 @@
 #include "common/runtime/service_runtime.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 
 int main(int argc, char** argv) {
   return hotline::runtime::RunServiceMain(argc, argv,

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "services/routing/directory_csv.h"
+#include "services/routing/domain/directory_csv.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using hotline::routing::CsvParseResult;

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "services/routing/directory_csv.h"
-#include "services/routing/directory_json.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/directory_csv.h"
+#include "services/routing/domain/directory_json.h"
+#include "services/routing/domain/unit_tree.h"
 #include "tests/fuzz/fuzz_check.h"
 
 using google::protobuf::util::MessageDifferencer;

@@ -21,10 +21,10 @@
 #include "common/status/status.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/assignment_machine.h"
-#include "services/routing/directory_csv.h"
-#include "services/routing/request_checks.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/assignment_machine.h"
+#include "services/routing/domain/directory_csv.h"
+#include "services/routing/domain/unit_tree.h"
+#include "services/routing/edge/request_checks.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

@@ -27,7 +27,7 @@
 #include "services/assessment/edge/assessment_service.h"
 #include "services/deadline/edge/deadline_service.h"
 #include "services/intake/edge/intake_service.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline {

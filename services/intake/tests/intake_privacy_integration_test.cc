@@ -35,7 +35,7 @@
 #include "services/intake/domain/caller_crypto.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/intake/store/mysql_key_rotation_store.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::intake {

@@ -27,7 +27,7 @@
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/intake/edge/intake_service.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::intake {

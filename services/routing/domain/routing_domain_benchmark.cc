@@ -4,9 +4,9 @@
 #include <benchmark/benchmark.h>
 
 #include "absl/strings/str_cat.h"
-#include "services/routing/assignment_machine.h"
-#include "services/routing/catalogue.h"
-#include "services/routing/routing_test_tree.h"
+#include "services/routing/domain/assignment_machine.h"
+#include "services/routing/domain/catalogue.h"
+#include "services/routing/tests/routing_test_tree.h"
 
 namespace hotline::routing {
 namespace {

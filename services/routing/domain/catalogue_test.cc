@@ -1,4 +1,4 @@
-#include "services/routing/catalogue.h"
+#include "services/routing/domain/catalogue.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

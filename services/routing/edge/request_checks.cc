@@ -1,4 +1,4 @@
-#include "services/routing/request_checks.h"
+#include "services/routing/edge/request_checks.h"
 
 #include <algorithm>
 #include <set>
@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing {
 namespace {

@@ -1,11 +1,11 @@
-#include "services/routing/directory_csv.h"
+#include "services/routing/domain/directory_csv.h"
 
 #include <fstream>
 #include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing {
 namespace {

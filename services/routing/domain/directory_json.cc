@@ -1,4 +1,4 @@
-#include "services/routing/directory_json.h"
+#include "services/routing/domain/directory_json.h"
 
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing::testing {
 

@@ -9,8 +9,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "services/routing/assignment_machine.h"
-#include "services/routing/routing_test_tree.h"
+#include "services/routing/domain/assignment_machine.h"
+#include "services/routing/tests/routing_test_tree.h"
 
 namespace hotline::routing {
 namespace {

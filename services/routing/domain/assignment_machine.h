@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing {
 

@@ -6,7 +6,9 @@
 
 namespace hotline::routing {
 
-// The service as the runtime builds and runs it.
+// The service as the runtime builds and runs it: name "routing", its schema
+// migrations (store/schema), and the component wiring store, core and edge.
+// Thread-safe; each call returns a fresh definition.
 runtime::ServiceDefinition Definition();
 
 }  // namespace hotline::routing

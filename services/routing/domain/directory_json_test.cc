@@ -1,4 +1,4 @@
-#include "services/routing/directory_json.h"
+#include "services/routing/domain/directory_json.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "services/routing/catalogue.h"
+#include "services/routing/domain/catalogue.h"
 
 #include <algorithm>
 #include <set>
@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 namespace hotline::routing {
 

@@ -15,7 +15,7 @@
 #include "common/db/connection.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/assignment_machine.h"
+#include "services/routing/domain/assignment_machine.h"
 
 namespace hotline::routing {
 
@@ -58,7 +58,10 @@ class RoutingStore {
   // The whole roster, by unit then date.
   virtual absl::StatusOr<std::vector<std::pair<std::string, v1::DutyEntry>>>
   AllDuty(db::Connection& c) = 0;
-  // Empty leader name clears the date.
+  // Removes the roster entry of `unit` on `date` (YYYY-MM-DD), if any.
+  virtual absl::Status ClearDuty(db::Connection& c, const std::string& unit,
+                                 const std::string& date) = 0;
+  // Writes (inserts or replaces) the roster entry of `unit` on e.date().
   virtual absl::Status PutDuty(db::Connection& c, const std::string& unit,
                                const v1::DutyEntry& e) = 0;
 

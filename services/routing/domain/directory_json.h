@@ -17,7 +17,7 @@
 
 #include "absl/strings/string_view.h"
 #include "hotline/v1/routing.pb.h"
-#include "services/routing/directory_csv.h"
+#include "services/routing/domain/directory_csv.h"
 
 namespace hotline::routing {
 

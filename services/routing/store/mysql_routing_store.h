@@ -4,7 +4,7 @@
 // Stateless; thread-safe (each call uses only the connection it is given).
 
 #include "common/db/sql_text.h"
-#include "services/routing/routing_store.h"
+#include "services/routing/store/routing_store.h"
 
 namespace hotline::routing {
 
@@ -23,6 +23,8 @@ class MysqlRoutingStore final : public RoutingStore {
       const std::string& to) override;
   absl::StatusOr<std::vector<std::pair<std::string, v1::DutyEntry>>> AllDuty(
       db::Connection& c) override;
+  absl::Status ClearDuty(db::Connection& c, const std::string& unit,
+                         const std::string& date) override;
   absl::Status PutDuty(db::Connection& c, const std::string& unit,
                        const v1::DutyEntry& e) override;
   absl::StatusOr<std::vector<v1::DispatchRule>> LoadRules(

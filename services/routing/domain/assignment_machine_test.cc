@@ -1,10 +1,10 @@
-#include "services/routing/assignment_machine.h"
+#include "services/routing/domain/assignment_machine.h"
 
 #include "absl/strings/match.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/routing/routing_test_tree.h"
+#include "services/routing/tests/routing_test_tree.h"
 
 namespace hotline::routing {
 namespace {

@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "hotline/v1/events.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
-#include "services/routing/routing_service.h"
+#include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
 
 namespace hotline::routing::testing {

@@ -1,4 +1,4 @@
-#include "services/routing/directory_csv.h"
+#include "services/routing/domain/directory_csv.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"

@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/routing/routing_test_client.h"
+#include "services/routing/tests/routing_test_client.h"
 
 namespace hotline::routing {
 namespace {

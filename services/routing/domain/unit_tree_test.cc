@@ -1,8 +1,8 @@
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/routing/routing_test_tree.h"
+#include "services/routing/tests/routing_test_tree.h"
 
 namespace hotline::routing {
 namespace {

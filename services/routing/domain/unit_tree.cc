@@ -1,4 +1,4 @@
-#include "services/routing/unit_tree.h"
+#include "services/routing/domain/unit_tree.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "services/routing/mysql_routing_store.h"
+#include "services/routing/store/mysql_routing_store.h"
 
 #include <memory>
 
@@ -161,19 +161,22 @@ MysqlRoutingStore::AllDuty(db::Connection& c) {
   });
 }
 
+absl::Status MysqlRoutingStore::ClearDuty(db::Connection& c,
+                                          const std::string& unit,
+                                          const std::string& date) {
+  ASSIGN_OR_RETURN(auto* st, c.Prepare("DELETE FROM duty WHERE unit_id = ? "
+                                       "AND duty_date = ?"));
+  return c.Guard("clear duty", [&] {
+    st->setString(1, unit);
+    st->setString(2, date);
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
 absl::Status MysqlRoutingStore::PutDuty(db::Connection& c,
                                         const std::string& unit,
                                         const v1::DutyEntry& e) {
-  if (e.leader().name().empty()) {
-    ASSIGN_OR_RETURN(auto* st, c.Prepare("DELETE FROM duty WHERE unit_id = ? "
-                                         "AND duty_date = ?"));
-    return c.Guard("clear duty", [&] {
-      st->setString(1, unit);
-      st->setString(2, e.date());
-      st->executeUpdate();
-      return absl::OkStatus();
-    });
-  }
   ASSIGN_OR_RETURN(auto* st,
                    c.Prepare("INSERT INTO duty (unit_id, duty_date, leader) "
                              "VALUES (?,?,?) ON DUPLICATE KEY UPDATE "
