@@ -1,3 +1,7 @@
+// About 900 lines: the year data (JSON parsing and its validation), the
+// working-day arithmetic over one day-number index and the explanations of a
+// due share that index (calendar.h); split, each part would re-open it.
+
 #include "common/calendar/calendar.h"
 
 #include <algorithm>

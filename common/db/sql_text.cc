@@ -1,7 +1,10 @@
 #include "common/db/sql_text.h"
 
+#include <vector>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace hotline::db {
 
@@ -54,6 +57,10 @@ std::string SqlQuote(absl::string_view s) {
 
 std::string SqlHex(absl::string_view bytes) {
   return absl::StrCat("X'", absl::BytesToHexString(bytes), "'");
+}
+
+std::string SqlRows(absl::string_view row, size_t rows) {
+  return absl::StrJoin(std::vector<absl::string_view>(rows, row), ", ");
 }
 
 }  // namespace hotline::db

@@ -25,4 +25,8 @@ std::string SqlQuote(absl::string_view s);
 // `bytes` as a hexadecimal literal X'…', for binary columns.
 std::string SqlHex(absl::string_view bytes);
 
+// `rows` copies of `row` joined by ", ": SqlRows("(?, ?)", 2) is
+// "(?, ?), (?, ?)", the placeholders of a multi-row insert.
+std::string SqlRows(absl::string_view row, size_t rows);
+
 }  // namespace hotline::db

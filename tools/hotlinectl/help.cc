@@ -1,3 +1,8 @@
+// About 640 lines: the overview, the per-verb help (fields, types, enum
+// values and meanings from the contracts' own comments, roles, errors,
+// examples) and `describe` for any message or method — one renderer of the
+// descriptor set.
+
 #include "tools/hotlinectl/help.h"
 
 #include <google/protobuf/descriptor.h>

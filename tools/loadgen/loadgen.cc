@@ -1,17 +1,19 @@
 // hotline-loadgen: CreateTicket throughput and latency against a running
-// hotline-intake, and — in the same run, against the same database — the raw
-// rate of single-row autocommit INSERTs, so the service's cost per order can
-// be read as a fraction of what the database does at best.
+// hotline-intake, and — in the same run, against the same database server — the
+// raw rate of single-row autocommit INSERTs, so the service's cost per order
+// can be read as a fraction of what the database does at best.
 //
 //   hotline-loadgen --target 127.0.0.1:7101 --token TOKEN
-//     --mysql mysql://hotline_intake:PW@127.0.0.1:3306/hotline_intake
+//     --mysql mysql://root:PW@127.0.0.1:3306/loadgen_scratch
 //     --concurrency 16 --requests 5000
 //
 // Requests are realistic and varied (27 towns, several categories, random
 // mobile numbers, Chinese content), each with a fresh request_id; a share
 // (--retry_percent) is sent a second time with the same id, as a client
 // retry would. The raw INSERT baseline writes into a scratch table
-// (loadgen_raw_insert) that it creates and drops again; it runs with one
+// (loadgen_raw_insert) that it creates and drops again, in a schema of its
+// own on the services' server — never a service's schema, which belongs to
+// its service's migrations (hotline_intake etc. are refused); it runs with one
 // connection and with --concurrency connections, and both rates are printed.
 
 #include <grpcpp/grpcpp.h>
@@ -42,8 +44,9 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:7101", "hotline-intake address");
 ABSL_FLAG(std::string, token, "", "bearer token (CALL_AGENT or CENTER_STAFF)");
 ABSL_FLAG(std::string, mysql, "",
-          "mysql:// URL of the intake schema, for the raw INSERT baseline "
-          "(empty: skip the baseline)");
+          "mysql:// URL of a scratch schema on the services' database server, "
+          "for the raw INSERT baseline (not a service's schema; empty: skip "
+          "the baseline)");
 ABSL_FLAG(int, concurrency, 16, "client threads");
 ABSL_FLAG(int, requests, 2000, "CreateTicket calls (distinct orders)");
 ABSL_FLAG(int, retry_percent, 0, "share of requests sent twice (same id)");
@@ -240,6 +243,16 @@ int Main() {
       std::fprintf(stderr, "--mysql: %s\n",
                    std::string(config.status().message()).c_str());
       return 2;
+    }
+    for (const char* service :
+         {"intake", "routing", "deadline", "assessment"}) {
+      if (config->schema == absl::StrCat("hotline_", service)) {
+        std::fprintf(stderr,
+                     "--mysql: %s is %s's schema; name a scratch schema of "
+                     "the same server (the baseline creates a table in it)\n",
+                     config->schema.c_str(), service);
+        return 2;
+      }
     }
     db::PoolOptions po;
     po.max_size = concurrency + 1;

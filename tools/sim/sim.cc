@@ -1,3 +1,8 @@
+// About 1,400 lines: one seeded month of a district's hotline played step by
+// step (calls, dispatch, each unit's habits, replies, reviews, evaluations,
+// the ladder), which reads best as one script; the order texts it draws from
+// are tools/loadgen/orders.h.
+
 #include "tools/sim/sim.h"
 
 #include <grpcpp/grpcpp.h>

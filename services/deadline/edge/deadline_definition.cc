@@ -142,19 +142,14 @@ runtime::ServiceDefinition Definition() {
   d.migrations = SchemaMigrations;
   // Routing's events move, suspend and stop the clocks (a merge reaches
   // deadline as routing's Closed{MERGED}).
-  d.consumes = {v1::TicketEvent::kDispatched,
-                v1::TicketEvent::kRedispatched,
-                v1::TicketEvent::kClosed,
-                v1::TicketEvent::kAccepted,
-                v1::TicketEvent::kForwarded,
-                v1::TicketEvent::kReturned,
-                v1::TicketEvent::kDisputeRaised,
-                v1::TicketEvent::kDisputeDecided,
-                v1::TicketEvent::kCoUnitsAdded,
-                v1::TicketEvent::kCoOpinionSubmitted,
-                v1::TicketEvent::kCoUnitReleased,
-                v1::TicketEvent::kReplied,
-                v1::TicketEvent::kReviewed};
+  d.consumes = {
+      v1::TicketEvent::kDispatched,     v1::TicketEvent::kRedispatched,
+      v1::TicketEvent::kClosed,         v1::TicketEvent::kAccepted,
+      v1::TicketEvent::kForwarded,      v1::TicketEvent::kReturned,
+      v1::TicketEvent::kDisputeRaised,  v1::TicketEvent::kDisputeDecided,
+      v1::TicketEvent::kCoUnitsAdded,   v1::TicketEvent::kCoOpinionSubmitted,
+      v1::TicketEvent::kCoUnitReleased, v1::TicketEvent::kReplied,
+      v1::TicketEvent::kReviewed};
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const config::EnvLookup env = config::ProcessEnv();

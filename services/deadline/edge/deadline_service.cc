@@ -255,10 +255,9 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
-          ASSIGN_OR_RETURN(
-              std::vector<v1::EscalationCandidate> rows,
-              queries_->EscalationCandidates(req->step(), req->unit_id(),
-                                             offset, size + 1));
+          ASSIGN_OR_RETURN(std::vector<v1::EscalationCandidate> rows,
+                           queries_->EscalationCandidates(
+                               req->step(), req->unit_id(), offset, size + 1));
           for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
                ++i) {
             *resp->add_candidates() = std::move(rows[i]);

@@ -509,21 +509,15 @@ runtime::ServiceDefinition Definition() {
   d.name = "intake";
   d.migrations = SchemaMigrations;
   // What the caller's progress and the order's status follow.
-  d.consumes = {v1::TicketEvent::kDispatched,
-                v1::TicketEvent::kRedispatched,
-                v1::TicketEvent::kAccepted,
-                v1::TicketEvent::kForwarded,
-                v1::TicketEvent::kReturned,
-                v1::TicketEvent::kDisputeRaised,
-                v1::TicketEvent::kDisputeDecided,
-                v1::TicketEvent::kReplied,
-                v1::TicketEvent::kReviewed,
-                v1::TicketEvent::kClosed,
-                v1::TicketEvent::kClockStarted,
-                v1::TicketEvent::kClockMoved,
-                v1::TicketEvent::kExtensionRequested,
-                v1::TicketEvent::kExtensionDecided,
-                v1::TicketEvent::kEvaluationRecorded};
+  d.consumes = {
+      v1::TicketEvent::kDispatched,         v1::TicketEvent::kRedispatched,
+      v1::TicketEvent::kAccepted,           v1::TicketEvent::kForwarded,
+      v1::TicketEvent::kReturned,           v1::TicketEvent::kDisputeRaised,
+      v1::TicketEvent::kDisputeDecided,     v1::TicketEvent::kReplied,
+      v1::TicketEvent::kReviewed,           v1::TicketEvent::kClosed,
+      v1::TicketEvent::kClockStarted,       v1::TicketEvent::kClockMoved,
+      v1::TicketEvent::kExtensionRequested, v1::TicketEvent::kExtensionDecided,
+      v1::TicketEvent::kEvaluationRecorded};
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const std::string path = !absl::GetFlag(FLAGS_caller_key_file).empty()

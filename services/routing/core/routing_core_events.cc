@@ -78,13 +78,6 @@ absl::Status Core::OnEvent(db::Connection& c, const v1::TicketEvent& e) {
       RETURN_IF_ERROR(RefreshDues(c, *s));
       return store_.SaveAssignment(c, *s);
     }
-    case v1::TicketEvent::kClockOverdue:
-      // Acknowledged without effect. The worklist's only notion of overdue
-      // is WorkItem.overdue, "next_due has passed", and next_due is the
-      // earliest due of the round's running clocks (ClockStarted/Moved/
-      // Stopped above): a clock deadline reports overdue is one of them, so
-      // the order already shows overdue. Routing keeps no verdicts.
-      return absl::OkStatus();
     case v1::TicketEvent::kLadderStepFired: {
       ASSIGN_OR_RETURN(auto s, store_.LoadAssignment(c, e.ticket_id(), true));
       if (!s) return absl::OkStatus();

@@ -580,7 +580,7 @@ class RoutingComponent final : public runtime::Component {
         [this](db::Connection& c, const v1::TicketEvent& e) {
           return core_.OnEvent(c, e);
         },
-        ctx.config.service_name);
+        ctx.config.service_name, ctx.consumes);
     sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }
@@ -600,6 +600,15 @@ runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "routing";
   d.migrations = SchemaMigrations;
+  // New and merged orders, the clocks' dues and steps for the worklists, the
+  // evaluation that closes an order. (ClockOverdue is not among them: a
+  // worklist's overdue is "next_due has passed", and the overdue clock's due
+  // is already one of the round's dues.)
+  d.consumes = {
+      v1::TicketEvent::kTicketCreated,   v1::TicketEvent::kTicketMerged,
+      v1::TicketEvent::kTicketUnmerged,  v1::TicketEvent::kClockStarted,
+      v1::TicketEvent::kClockMoved,      v1::TicketEvent::kClockStopped,
+      v1::TicketEvent::kLadderStepFired, v1::TicketEvent::kEvaluationRecorded};
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     return std::make_unique<RoutingComponent>(ctx);

@@ -1,0 +1,445 @@
+// The consumer side: the inbox (exactly once, in order per ticket), the
+// EventSink service over it, watermarks received. The contracts are in
+// outbox.h.
+#include <cppconn/resultset.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/db/sql_text.h"
+#include "common/db/transaction.h"
+#include "common/log/log.h"
+#include "common/outbox/outbox.h"
+#include "common/server/proto_time.h"
+#include "common/status/status.h"
+#include "hotline/v1/events.grpc.pb.h"
+
+namespace hotline::outbox {
+
+// ------------------------------------------------------------------- Inbox
+
+absl::Status ValidateEvent(const v1::TicketEvent& event,
+                           absl::string_view field_prefix) {
+  auto bad = [&](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field_prefix, ".", field, ": ", why));
+  };
+  if (event.event_id().empty() || event.event_id().size() > 64) {
+    return bad("event_id", "required, 1-64 characters");
+  }
+  if (event.ticket_id().empty() || event.ticket_id().size() > 64) {
+    return bad("ticket_id", "required, 1-64 characters");
+  }
+  if (event.seq() < 1) return bad("seq", "must be >= 1");
+  if (!event.has_occurred_at()) return bad("occurred_at", "required");
+  if (event.producer().empty() || event.producer().size() > 32) {
+    return bad("producer", "required, 1-32 characters");
+  }
+  if (event.payload_case() == v1::TicketEvent::PAYLOAD_NOT_SET) {
+    return bad("payload", "required");
+  }
+  return absl::OkStatus();
+}
+
+absl::string_view PayloadProducer(const v1::TicketEvent& event) {
+  const int n = static_cast<int>(event.payload_case());
+  if (n >= 10 && n <= 19) return "intake";
+  if (n >= 20 && n <= 49) return "routing";
+  if (n >= 50 && n <= 69) return "deadline";
+  if (n >= 70 && n <= 79) return "assessment";
+  return "";
+}
+
+Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler,
+             std::string consumer,
+             std::vector<v1::TicketEvent::PayloadCase> consumes)
+    : pool_(pool),
+      handler_(std::move(handler)),
+      consumer_(std::move(consumer)),
+      consumes_(std::move(consumes)) {}
+
+absl::Status Inbox::Handle(db::Connection& conn, const v1::TicketEvent& event) {
+  if (!consumes_.empty() &&
+      std::find(consumes_.begin(), consumes_.end(), event.payload_case()) ==
+          consumes_.end()) {
+    return absl::OkStatus();  // not a kind this service acts on
+  }
+  return handler_(conn, event);
+}
+
+namespace {
+
+// Whether `sql` (one '?' for the ticket, then optionally one for the
+// producer and one for the seq) finds a row.
+absl::StatusOr<bool> Exists(db::Connection& conn, const char* sql,
+                            const v1::TicketEvent& event, bool producer,
+                            int64_t seq) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt, conn.Prepare(sql));
+  return conn.Guard("inbox order", [&] {
+    stmt->setString(1, event.ticket_id());
+    if (producer) stmt->setString(2, event.producer());
+    if (seq > 0) stmt->setInt64(3, seq);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return rs->next();
+  });
+}
+
+// FAILED_PRECONDITION unless `event` may be applied now (Inbox::Apply).
+absl::Status CheckOrder(db::Connection& conn, const v1::TicketEvent& event,
+                        absl::string_view consumer) {
+  if (event.seq() > 1) {
+    ASSIGN_OR_RETURN(bool previous,
+                     Exists(conn,
+                            "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+                            "producer = ? AND seq = ?",
+                            event, true, event.seq() - 1));
+    if (!previous) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(event.producer(), " seq ", event.seq(), " of ",
+                       event.ticket_id(), " before seq ", event.seq() - 1));
+    }
+    return absl::OkStatus();
+  }
+  if (event.producer() == "intake") return absl::OkStatus();
+  if (event.producer() == "routing" && consumer != "intake") {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(bool wrote,
+                   Exists(conn, "SELECT 1 FROM outbox_seq WHERE ticket_id = ?",
+                          event, false, 0));
+  if (wrote) return absl::OkStatus();
+  ASSIGN_OR_RETURN(bool heard,
+                   Exists(conn,
+                          "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+                          "producer <> ? LIMIT 1",
+                          event, true, 0));
+  if (heard) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(event.producer(), " speaks of ", event.ticket_id(),
+                   ", which this service has not heard of"));
+}
+
+bool IsPermanent(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+      return true;
+    default:
+      return false;
+  }
+}
+
+constexpr char kRecordSql[] =
+    "INSERT INTO inbox (event_id, producer, ticket_id, seq, outcome, detail) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+
+absl::Status Record(db::Connection& conn, const v1::TicketEvent& event,
+                    absl::string_view outcome, absl::string_view detail) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt, conn.Prepare(kRecordSql));
+  return conn.Guard("inbox record", [&] {
+    stmt->setString(1, event.event_id());
+    stmt->setString(2, event.producer());
+    stmt->setString(3, event.ticket_id());
+    stmt->setInt64(4, event.seq());
+    stmt->setString(5, std::string(outcome));
+    stmt->setString(6, std::string(detail.substr(0, 500)));
+    stmt->executeUpdate();
+  });
+}
+
+}  // namespace
+
+absl::Status Inbox::Apply(const v1::TicketEvent& event) {
+  absl::Status handler_status;
+  absl::Status out_of_order;
+  absl::Status status =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        handler_status = absl::OkStatus();
+        out_of_order = absl::OkStatus();
+        // The primary key makes a repeat fail here, before any effect; a
+        // concurrent first delivery holds the key until it commits.
+        absl::Status recorded = Record(conn, event, "applied", "");
+        if (recorded.code() == absl::StatusCode::kAlreadyExists) {
+          return recorded;
+        }
+        RETURN_IF_ERROR(recorded);
+        if (absl::Status order = CheckOrder(conn, event, consumer_);
+            !order.ok()) {
+          out_of_order = order;
+          return order;  // rolls the record back
+        }
+        handler_status = Handle(conn, event);
+        return handler_status;
+      });
+  if (status.code() == absl::StatusCode::kAlreadyExists &&
+      handler_status.ok()) {
+    return absl::OkStatus();  // seen before
+  }
+  if (!out_of_order.ok()) {
+    log::Warning("inbox.out_of_order",
+                 {{"event_id", event.event_id()},
+                  {"error", std::string(out_of_order.message())}});
+    return out_of_order;
+  }
+  if (status.ok() || !IsPermanent(handler_status.code()) ||
+      handler_status.ok()) {
+    return status;
+  }
+  // The handler refused the event for good: record that, acknowledge it.
+  log::Error("inbox.rejected",
+             {{"event_id", event.event_id()},
+              {"ticket_id", event.ticket_id()},
+              {"error", std::string(handler_status.message())}});
+  absl::Status rejected =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) {
+        return Record(conn, event, "rejected", handler_status.message());
+      });
+  if (rejected.code() == absl::StatusCode::kAlreadyExists) {
+    return absl::OkStatus();
+  }
+  return rejected;
+}
+
+absl::Status Inbox::ApplyBatch(
+    const std::vector<const v1::TicketEvent*>& events, size_t* failed_at) {
+  if (failed_at != nullptr) *failed_at = events.size();
+  if (events.empty()) return absl::OkStatus();
+  // Where each (producer, ticket, seq) of the batch is: seq n-1 later in the
+  // batch than seq n is a gap even though its inbox row is already written.
+  auto key = [](const v1::TicketEvent& e, int64_t seq) {
+    return absl::StrCat(e.producer(), "\x1f", e.ticket_id(), "\x1f", seq);
+  };
+  absl::flat_hash_map<std::string, size_t> position;
+  for (size_t i = 0; i < events.size(); ++i) {
+    position.emplace(key(*events[i], events[i]->seq()), i);
+  }
+  absl::MutexLock lock(&batch_mu_);
+  size_t failed = events.size();
+  absl::Status status =
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        failed = events.size();  // a retried run starts afresh
+        // The rows in chunks of powers of two (≤ 9 distinct statements
+        // prepared per session whatever the batch sizes). A row seen before
+        // fails here (primary key), before any effect; a concurrent first
+        // delivery holds the key until it commits.
+        size_t done = 0;
+        while (done < events.size()) {
+          size_t chunk = 256;
+          while (chunk > events.size() - done) chunk /= 2;
+          ASSIGN_OR_RETURN(
+              sql::PreparedStatement * insert,
+              conn.Prepare(absl::StrCat(
+                  "INSERT INTO inbox (event_id, producer, ticket_id, seq, "
+                  "outcome, detail) VALUES ",
+                  db::SqlRows("(?, ?, ?, ?, 'applied', '')", chunk))));
+          RETURN_IF_ERROR(conn.Guard("inbox record batch", [&] {
+            unsigned k = 1;
+            for (size_t i = done; i < done + chunk; ++i) {
+              insert->setString(k++, events[i]->event_id());
+              insert->setString(k++, events[i]->producer());
+              insert->setString(k++, events[i]->ticket_id());
+              insert->setInt64(k++, events[i]->seq());
+            }
+            insert->executeUpdate();
+          }));
+          done += chunk;
+        }
+        // In order: seq n-1 of a ticket, when in this batch, is recorded and
+        // its effect applied before seq n is checked and applied.
+        for (size_t i = 0; i < events.size(); ++i) {
+          const v1::TicketEvent& event = *events[i];
+          absl::Status order = absl::OkStatus();
+          auto previous = event.seq() > 1
+                              ? position.find(key(event, event.seq() - 1))
+                              : position.end();
+          if (previous == position.end()) {
+            order = CheckOrder(conn, event, consumer_);
+          } else if (previous->second > i) {
+            order = absl::FailedPreconditionError(
+                absl::StrCat(event.producer(), " seq ", event.seq(), " of ",
+                             event.ticket_id(), " before seq ", event.seq() - 1,
+                             " in the same batch"));
+          }  // else: applied above in this transaction
+          if (!order.ok()) {
+            failed = i;
+            return order;
+          }
+          if (absl::Status applied = Handle(conn, event); !applied.ok()) {
+            failed = i;
+            return applied;
+          }
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok() && failed_at != nullptr) *failed_at = failed;
+  return status;
+}
+
+absl::Status Inbox::RecordWatermark(const std::string& producer,
+                                    absl::Time watermark) {
+  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * stmt,
+      conn->Prepare("INSERT INTO inbox_watermark (producer, watermark) VALUES "
+                    "(?, ?) ON DUPLICATE KEY UPDATE watermark = "
+                    "GREATEST(watermark, VALUES(watermark)), updated_at = "
+                    "CURRENT_TIMESTAMP(6)"));
+  return conn->Guard("record watermark", [&] {
+    stmt->setString(1, producer.substr(0, 32));
+    stmt->setString(2, db::SqlTime(watermark));
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<std::optional<absl::Time>> LowWatermark(db::Connection& conn,
+                                                       absl::Duration fresh) {
+  ASSIGN_OR_RETURN(auto rs,
+                   conn.Query(absl::StrCat(
+                       "SELECT MIN(watermark) FROM inbox_watermark "
+                       "WHERE updated_at >= UTC_TIMESTAMP(6) - INTERVAL ",
+                       absl::ToInt64Seconds(fresh), " SECOND")));
+  return conn.Guard("low watermark", [&] {
+    std::optional<absl::Time> out;
+    if (rs->next() && !rs->isNull(1)) {
+      out = db::ParseSqlTime(rs->getString(1));
+    }
+    return out;
+  });
+}
+
+namespace {
+
+class EventSinkImpl final : public v1::EventSink::Service {
+ public:
+  EventSinkImpl(Inbox* inbox, const server::CallGate* gate)
+      : inbox_(inbox), gate_(gate) {}
+
+  grpc::Status Publish(grpc::ServerContext* ctx, const v1::PublishRequest* req,
+                       v1::PublishResponse* resp) override {
+    return server::Handle(
+        *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
+          RETURN_IF_ERROR(auth::RequireNamedService(who));
+          if (req->source_service().empty()) {
+            return absl::InvalidArgumentError("source_service: required");
+          }
+          if (req->source_service() != who.service) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                "source_service: \"", req->source_service(),
+                "\" is not the caller's service \"", who.service, "\""));
+          }
+          if (req->events_size() > 500) {
+            return absl::InvalidArgumentError("events: at most 500 per batch");
+          }
+          for (int i = 0; i < req->events_size(); ++i) {
+            RETURN_IF_ERROR(
+                ValidateEvent(req->events(i), absl::StrCat("events[", i, "]")));
+          }
+          // Forged or misrouted: refused whole, before anything is applied.
+          for (int i = 0; i < req->events_size(); ++i) {
+            const v1::TicketEvent& e = req->events(i);
+            if (e.producer() != who.service) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  "events[", i, "].producer: \"", e.producer(),
+                  "\" is not the caller's service \"", who.service, "\""));
+            }
+            if (PayloadProducer(e) != who.service) {
+              return absl::PermissionDeniedError(absl::StrCat(
+                  "events[", i, "].payload: field ",
+                  static_cast<int>(e.payload_case()), " is an event of ",
+                  PayloadProducer(e).empty() ? "no service"
+                                             : PayloadProducer(e),
+                  ", not of ", who.service));
+            }
+          }
+          absl::Time watermark = absl::InfinitePast();
+          if (req->has_watermark()) {
+            ASSIGN_OR_RETURN(
+                watermark, ParseTimestampField("watermark", req->watermark()));
+          }
+          // Runs of events in one transaction each (Inbox::ApplyBatch);
+          // where a run fails, the events before the failing one go again as
+          // one run, and the failing one alone through Inbox::Apply, which
+          // gives it its own verdict (applied, seen before, rejected for
+          // good, not yet in order, or a failure) exactly as before. A
+          // redelivered batch (rows seen before) costs at most
+          // kMaxBatchRuns failed runs before it goes one by one.
+          constexpr int kMaxRun = 128;
+          constexpr int kMaxBatchRuns = 4;
+          const int n = req->events_size();
+          int next = 0;  // the first event not acknowledged yet
+          int batch_runs = 0;
+          auto acknowledge = [&](int count) {
+            for (int i = 0; i < count; ++i) {
+              resp->add_acknowledged_event_ids(
+                  req->events(next + i).event_id());
+            }
+            next += count;
+          };
+          while (next < n) {
+            const int run = std::min(n - next, kMaxRun);
+            if (run > 1 && batch_runs < kMaxBatchRuns) {
+              ++batch_runs;
+              std::vector<const v1::TicketEvent*> events;
+              for (int i = next; i < next + run; ++i) {
+                events.push_back(&req->events(i));
+              }
+              size_t failed_at = events.size();
+              if (inbox_->ApplyBatch(events, &failed_at).ok()) {
+                acknowledge(run);
+                continue;
+              }
+              if (failed_at > 1 && failed_at < events.size() &&
+                  batch_runs < kMaxBatchRuns) {
+                ++batch_runs;
+                events.resize(failed_at);
+                if (inbox_->ApplyBatch(events).ok()) {
+                  acknowledge(static_cast<int>(failed_at));
+                }
+              }
+            }
+            const v1::TicketEvent& event = req->events(next);
+            absl::Status applied = inbox_->Apply(event);
+            if (applied.code() == absl::StatusCode::kFailedPrecondition) {
+              // Not in sequence, or a ticket not known yet: this one and the
+              // rest are resent (events.proto, EventSink.Publish).
+              break;
+            }
+            if (!applied.ok()) {
+              // Stop at the first failure: later events of the same ticket must
+              // not overtake it. Unacknowledged events are sent again.
+              if (resp->acknowledged_event_ids_size() == 0) return applied;
+              log::Warning("inbox.partial",
+                           {{"error", std::string(applied.message())}});
+              break;
+            }
+            acknowledge(1);
+          }
+          // The producer's promise holds only once everything before it is
+          // applied.
+          if (req->has_watermark() &&
+              resp->acknowledged_event_ids_size() == req->events_size()) {
+            RETURN_IF_ERROR(
+                inbox_->RecordWatermark(req->source_service(), watermark));
+          }
+          return absl::OkStatus();
+        });
+  }
+
+ private:
+  Inbox* inbox_;
+  const server::CallGate* gate_;
+};
+
+}  // namespace
+
+std::unique_ptr<grpc::Service> NewEventSinkService(
+    Inbox* inbox, const server::CallGate* gate) {
+  return std::make_unique<EventSinkImpl>(inbox, gate);
+}
+
+}  // namespace hotline::outbox
