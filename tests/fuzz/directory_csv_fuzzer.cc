@@ -1,4 +1,4 @@
-// The directory CSV import (services/routing/directory_csv.h) over arbitrary
+// The directory CSV import (services/routing/domain/directory_csv.h) over arbitrary
 // text. Properties: errors are bounded and name their line; the units read
 // are written back (WriteDirectoryCsv, what ExportDirectory sends) and read
 // again unchanged, without errors — export → import is the identity.

@@ -1,4 +1,4 @@
-// The directory JSON import (services/routing/directory_json.h) over
+// The directory JSON import (services/routing/domain/directory_json.h) over
 // arbitrary text. Properties: errors are bounded; the units, duty roster and
 // rules read are written back (WriteDirectoryJson, what ExportDirectory
 // sends) and read again unchanged and without errors.

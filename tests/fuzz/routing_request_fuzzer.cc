@@ -1,4 +1,4 @@
-// Routing's request validation (services/routing/request_checks.h) and the
+// Routing's request validation (services/routing/edge/request_checks.h) and the
 // assignment state machine behind it, over sequences of requests parsed from
 // the input. Each record is [kind][unit][length: 2 bytes LE][message]; the
 // message is parsed as the kind's request (DispatchRequest, ReplyRequest, …)
