@@ -45,7 +45,8 @@ absl::StatusOr<Topology> ParseTopology(absl::string_view text) {
     }
     std::vector<std::string>& to = t.subscribers[producer];
     for (absl::string_view s :
-         absl::StrSplit(line.substr(colon + 1), ' ', absl::SkipEmpty())) {
+         absl::StrSplit(line.substr(colon + 1), absl::ByAnyChar(" \t"),
+                        absl::SkipEmpty())) {
       if (s == producer)
         return bad(absl::StrCat(producer, " subscribed to itself"));
       if (std::find(to.begin(), to.end(), s) != to.end()) {

@@ -14,7 +14,7 @@ TEST(TopologyTest, ReadsProducersAndSubscribersInOrder) {
       "# 事件拓扑\n"
       "intake:  routing assessment   # 受理\n"
       "\n"
-      "routing: deadline assessment intake\n"
+      "routing:\tdeadline assessment\tintake\n"
       "assessment:\n");
   ASSERT_TRUE(t.ok()) << t.status();
   EXPECT_THAT(t->SubscribersOf("routing"),

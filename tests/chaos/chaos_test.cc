@@ -43,6 +43,7 @@
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "tests/e2e/cluster.h"
+#include "tests/support/read_file.h"
 #include "tests/support/service_fixture.h"
 #include "tests/support/test_db.h"
 
@@ -75,13 +76,6 @@ const Rule kRules[] = {
     {"chaos.wage", "labor.wage", "dept.hrss", "拖欠工资",
      "来电人反映在%s附近工地务工，被拖欠工资%d元，多次讨要无果。"},
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 template <typename Stub, typename Req, typename Resp>
 grpc::Status Call(Stub* stub,
@@ -156,8 +150,8 @@ class ChaosTest : public ::testing::Test {
     v1::ImportDirectoryRequest req;
     req.set_request_id("chaos-directory");
     req.set_format(v1::DIRECTORY_FORMAT_CSV);
-    req.set_content(
-        ReadFile(HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv"));
+    req.set_content(testing::ReadFile(HOTLINE_SOURCE_DIR
+                                      "/data/directory/dazu_sample.csv"));
     req.set_source("sample: Dazu District");
     v1::ImportDirectoryResponse resp;
     grpc::Status s =
@@ -283,7 +277,7 @@ TEST_F(ChaosTest, EveryAcknowledgedOrderExistsOnceEverywhereAfterKills) {
       absl::Status s;
       if (v == "mariadb") {
         const std::string pid =
-            ReadFile(absl::StrCat(db_->dir(), "/mysqld.pid"));
+            testing::ReadFile(absl::StrCat(db_->dir(), "/mysqld.pid"));
         int p = 0;
         if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(pid), &p) || p <= 0) {
           chaos_errors.push_back("no mariadbd pid");

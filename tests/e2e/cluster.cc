@@ -20,6 +20,7 @@
 #include "common/status/status.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "hotline/v1/admin.grpc.pb.h"
+#include "tests/support/read_file.h"
 #include "tests/support/service_fixture.h"
 
 extern char** environ;
@@ -41,13 +42,6 @@ absl::StatusOr<int> FreePort() {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   close(fd);
   return ntohs(addr.sin_port);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -105,8 +99,8 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
   // subscriber whose address lists every replica (a|b, balanced
   // round-robin): an entry per replica would deliver every event to each.
   ASSIGN_OR_RETURN(runtime::Topology topology,
-                   runtime::LoadTopology(absl::StrCat(
-                       HOTLINE_SOURCE_DIR, "/deploy/topology.txt")));
+                   runtime::LoadTopology(absl::StrCat(HOTLINE_SOURCE_DIR,
+                                                      "/deploy/topology.txt")));
   for (const char* service : kServiceNames) {
     ASSIGN_OR_RETURN(c->schemas_[service], TestSchema::Create(service));
   }
@@ -168,12 +162,12 @@ absl::Status Cluster::WaitServing(const Process& p) {
     int status;
     if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
       return absl::InternalError(absl::StrCat(
-          p.service, " exited during start-up:\n", ReadFile(p.log)));
+          p.service, " exited during start-up:\n", testing::ReadFile(p.log)));
     }
   }
   if (!serving) {
-    return absl::UnavailableError(
-        absl::StrCat(p.service, " never reported SERVING:\n", ReadFile(p.log)));
+    return absl::UnavailableError(absl::StrCat(
+        p.service, " never reported SERVING:\n", testing::ReadFile(p.log)));
   }
   return absl::OkStatus();
 }
@@ -302,7 +296,7 @@ std::string Cluster::Logs() const {
   std::string out;
   for (const Process& p : processes_) {
     absl::StrAppend(&out, "==== ", p.service, "/", p.replica, "\n",
-                    ReadFile(p.log));
+                    testing::ReadFile(p.log));
   }
   return out;
 }

@@ -40,6 +40,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/scenario.h"
+#include "tests/support/read_file.h"
 #include "tools/hotlinectl/examples.h"
 #include "tools/hotlinectl/verbs.h"
 
@@ -52,13 +53,6 @@ using testing::kCenterToken;
 using testing::kEvaluatorToken;
 using testing::Local;
 using testing::Scenario;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream(path) << content;
@@ -152,8 +146,9 @@ class HotlinectlExamplesTest : public ::testing::Test {
 
   // The files the examples name, in the folder they run in.
   void WriteExampleFiles() {
-    WriteFile(dir_ + "/dazu.csv", ReadAll(std::string(HOTLINE_SOURCE_DIR) +
-                                          "/data/directory/dazu_sample.csv"));
+    WriteFile(dir_ + "/dazu.csv",
+              testing::ReadFile(std::string(HOTLINE_SOURCE_DIR) +
+                                "/data/directory/dazu_sample.csv"));
     WriteFile(dir_ + "/guide.md",
               "# 养老保险转移接续指南\n\n"
               "1. 在原参保地开具参保缴费凭证；\n"
@@ -236,8 +231,8 @@ class HotlinectlExamplesTest : public ::testing::Test {
         "' 2>'", err, "'");
     const int status = system(cmd.c_str());
     o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    o.out = ReadAll(out);
-    o.err = ReadAll(err);
+    o.out = testing::ReadFile(out);
+    o.err = testing::ReadFile(err);
     std::cout << (o.code == 0 ? "ok     " : "FAILED ") << verb << " #" << index
               << " (" << e.what << "): " << e.line << "\n";
     if (o.code != 0) std::cout << "  stderr: " << o.err;
@@ -265,7 +260,7 @@ class HotlinectlExamplesTest : public ::testing::Test {
   // that names it must write it again.
   std::string Saved(const std::string& name) {
     const std::string path = dir_ + "/" + name;
-    std::string content = ReadAll(path);
+    std::string content = testing::ReadFile(path);
     std::remove(path.c_str());
     return content;
   }

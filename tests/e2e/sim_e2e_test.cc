@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/scenario.h"
+#include "tests/support/read_file.h"
 #include "tools/sim/sim.h"
 
 namespace hotline {
@@ -23,19 +24,12 @@ using testing::kCenterToken;
 using testing::Local;
 using testing::Scenario;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 class SimTest : public ::testing::Test {
  protected:
   // Starts a cluster on Monday 2024-09-02 08:00 with the sample directory,
   // the sample catalogue and a token of every unit, and plays `days`.
   absl::StatusOr<sim::Summary> Play(int days) {
-    auto units = sim::UnitsOfDirectoryCsv(ReadAll(
+    auto units = sim::UnitsOfDirectoryCsv(testing::ReadFile(
         std::string(HOTLINE_SOURCE_DIR) + "/data/directory/dazu_sample.csv"));
     if (!units.ok()) return units.status();
     const std::string unit_tokens = sim::UnitTokenLines(
@@ -51,8 +45,8 @@ class SimTest : public ::testing::Test {
     v1::ImportDirectoryRequest req;
     req.set_request_id("sim-catalogue");
     req.set_format(v1::DIRECTORY_FORMAT_JSON);
-    req.set_content(ReadAll(std::string(HOTLINE_SOURCE_DIR) +
-                            "/data/directory/dazu_catalogue.json"));
+    req.set_content(testing::ReadFile(std::string(HOTLINE_SOURCE_DIR) +
+                                      "/data/directory/dazu_catalogue.json"));
     req.set_source("sample catalogue of Dazu District");
     v1::ImportDirectoryResponse resp;
     grpc::Status st = s_->Call(s_->directory_.get(),

@@ -23,6 +23,7 @@
 #include "services/deadline/edge/deadline_service.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/routing/edge/routing_service.h"
+#include "tests/support/read_file.h"
 
 namespace hotline {
 namespace {
@@ -31,13 +32,6 @@ using v1::TicketEvent;
 
 std::string Source(const std::string& relative) {
   return absl::StrCat(HOTLINE_SOURCE_DIR, "/", relative);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // The payload field name of a kind, e.g. "ticket_created".
@@ -136,7 +130,8 @@ TEST_F(TopologyTest, EveryKindIsConsumedBySomeService) {
 
 // deploy/docker-compose.yml: HOTLINE_SUBSCRIBERS of each service block.
 TEST_F(TopologyTest, ComposeWritesTheSameSubscribers) {
-  std::istringstream compose(ReadFile(Source("deploy/docker-compose.yml")));
+  std::istringstream compose(
+      testing::ReadFile(Source("deploy/docker-compose.yml")));
   const std::regex block(R"(^  ([a-z]+):\s*$)");
   const std::regex subscribers(R"(^\s+HOTLINE_SUBSCRIBERS:\s*(\S*)\s*$)");
   std::string service, line;
@@ -155,7 +150,8 @@ TEST_F(TopologyTest, ComposeWritesTheSameSubscribers) {
 
 // deploy/k8s/config.yaml: <SERVICE>_SUBSCRIBERS.
 TEST_F(TopologyTest, KubernetesConfigWritesTheSameSubscribers) {
-  std::istringstream config(ReadFile(Source("deploy/k8s/config.yaml")));
+  std::istringstream config(
+      testing::ReadFile(Source("deploy/k8s/config.yaml")));
   const std::regex subscribers(
       R"re(^\s+([A-Z]+)_SUBSCRIBERS:\s*"([^"]*)"\s*$)re");
   std::map<std::string, std::set<std::string>> written;

@@ -24,6 +24,7 @@
 #include "services/deadline/edge/deadline_service.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/routing/edge/routing_service.h"
+#include "tests/support/read_file.h"
 
 namespace hotline::security {
 namespace {
@@ -35,13 +36,6 @@ absl::Status FromGrpc(const grpc::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
                       absl::StrCat(what, ": ", s.error_message()));
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -112,7 +106,7 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
   v1::ImportDirectoryRequest import;
   import.set_request_id("security-import");
   import.set_format(v1::DIRECTORY_FORMAT_CSV);
-  import.set_content(ReadFile(csv));
+  import.set_content(testing::ReadFile(csv));
   import.set_source("sample: Dazu District");
   v1::ImportDirectoryResponse imported;
   RETURN_IF_ERROR(FromGrpc(Call(s->Channel("routing"),

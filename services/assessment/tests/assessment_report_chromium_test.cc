@@ -33,6 +33,7 @@
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "services/assessment/edge/assessment_service.h"
 #include "services/assessment/tests/fixed_history.h"
+#include "tests/support/read_file.h"
 
 namespace hotline::assessment {
 namespace {
@@ -43,13 +44,6 @@ using ::hotline::testing::ServiceUnderTest;
 using testing::History;
 
 constexpr char kChromium[] = "/usr/bin/chromium";
-
-std::string ReadFile(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteFile(const std::filesystem::path& p, const std::string& content) {
   std::ofstream out(p, std::ios::binary);
@@ -433,12 +427,13 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
                     absl::StrCat(shot.options, " --screenshot=", png.string(),
                                  " file://", shot.page.string()),
                     dir / "shot.out", dir / "shot.err");
-    EXPECT_EQ(status, 0) << ReadFile(dir / "shot.err");
-    const std::string image = ReadFile(png);
+    EXPECT_EQ(status, 0) << hotline::testing::ReadFile(dir / "shot.err");
+    const std::string image = hotline::testing::ReadFile(png);
     ASSERT_GT(image.size(), 10000u)
-        << "no screenshot; " << ReadFile(dir / "shot.err");
+        << "no screenshot; " << hotline::testing::ReadFile(dir / "shot.err");
     EXPECT_EQ(image.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-    EXPECT_FALSE(absl::StrContains(ReadFile(dir / "shot.err"), "Uncaught"));
+    EXPECT_FALSE(absl::StrContains(hotline::testing::ReadFile(dir / "shot.err"),
+                                   "Uncaught"));
     if (const char* out = std::getenv("HOTLINE_REPORT_SCREENSHOT_DIR")) {
       std::filesystem::copy_file(
           png, std::filesystem::path(out) / shot.png,
@@ -450,9 +445,10 @@ TEST_F(AssessmentReportChromiumTest, SampleMonthRendersNamesFiguresAndCharts) {
   const int dump =
       RunChromium(dir, absl::StrCat("--dump-dom file://", html.string()),
                   dir / "dom.html", dir / "dom.err");
-  EXPECT_EQ(dump, 0) << ReadFile(dir / "dom.err");
-  const std::string dom = ReadFile(dir / "dom.html");
-  ASSERT_TRUE(absl::StrContains(dom, "</body>")) << ReadFile(dir / "dom.err");
+  EXPECT_EQ(dump, 0) << hotline::testing::ReadFile(dir / "dom.err");
+  const std::string dom = hotline::testing::ReadFile(dir / "dom.html");
+  ASSERT_TRUE(absl::StrContains(dom, "</body>"))
+      << hotline::testing::ReadFile(dir / "dom.err");
   std::string text = VisibleText(dom);
 
   // No chart is empty: each draws bars or points. Rankings of towns and
