@@ -96,8 +96,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
 
   s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
                                 *s->tokens_, *s->outbox_, *s->relay_,
-                                peer_credentials,
-                                s->definition_.consumes});
+                                peer_credentials, s->definition_.consumes});
   ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
   s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
   return s;

@@ -1,6 +1,6 @@
 // The calendar year loader: deadline's LoadYear request validation
-// (services/deadline/edge/request_checks.h) over LoadYearRequest messages parsed
-// from the input, then the calendar's own checks. Properties: a request
+// (services/deadline/edge/request_checks.h) over LoadYearRequest messages
+// parsed from the input, then the calendar's own checks. Properties: a request
 // LoadYear accepts passes calendar::MakeYearData and ValidateYear too, and
 // yields a new calendar (WithYear on the shipped one) that knows the year
 // and classifies every listed date as the request said.

@@ -1,7 +1,7 @@
-// The directory CSV import (services/routing/domain/directory_csv.h) over arbitrary
-// text. Properties: errors are bounded and name their line; the units read
-// are written back (WriteDirectoryCsv, what ExportDirectory sends) and read
-// again unchanged, without errors — export → import is the identity.
+// The directory CSV import (services/routing/domain/directory_csv.h) over
+// arbitrary text. Properties: errors are bounded and name their line; the units
+// read are written back (WriteDirectoryCsv, what ExportDirectory sends) and
+// read again unchanged, without errors — export → import is the identity.
 
 #include <google/protobuf/util/message_differencer.h>
 

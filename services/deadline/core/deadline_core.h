@@ -57,9 +57,9 @@ class ClockEngine {
   absl::StatusOr<int> Recompute(db::Connection& conn,
                                 const calendar::Calendar& next, int year);
 
-  // Extensions [6(3)] (deadline_core_extensions.cc). Inside the caller's transaction;
-  // inputs already validated (dates parsed, texts bounded). Errors as in
-  // deadline.proto.
+  // Extensions [6(3)] (deadline_core_extensions.cc). Inside the caller's
+  // transaction; inputs already validated (dates parsed, texts bounded). Errors
+  // as in deadline.proto.
   absl::StatusOr<v1::Extension> RequestExtension(
       db::Connection& conn, const auth::Principal& who,
       const v1::RequestExtensionRequest& req, absl::CivilDay proposed);
@@ -89,8 +89,9 @@ class ClockEngine {
                                        const auth::Principal& who,
                                        const std::string& extension_id);
 
-  // Special inspections and district-wide notices [7] (deadline_core_ladder.cc).
-  // The orders that qualify for `step` now, with their evidence.
+  // Special inspections and district-wide notices [7]
+  // (deadline_core_ladder.cc). The orders that qualify for `step` now, with
+  // their evidence.
   absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(
       db::Connection& conn, v1::LadderStep step, const std::string& unit_root,
       int64_t offset, int limit);
@@ -129,7 +130,8 @@ class ClockEngine {
   CalendarState& state() const { return *state_; }
 
  private:
-  // What one event does, with the order's state loaded (deadline_core_events.cc).
+  // What one event does, with the order's state loaded
+  // (deadline_core_events.cc).
   struct Event;
   absl::Status Dispatch(db::Connection& conn, const v1::TicketEvent& ev,
                         const v1::Dispatched& d);

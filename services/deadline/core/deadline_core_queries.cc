@@ -27,8 +27,8 @@ absl::Status DeadlineQueries::GetClocks(const std::string& ticket_id,
     ASSIGN_OR_RETURN(bool touched,
                      store.SubtreeTouched(*conn, ticket_id, unit_root));
     if (!touched) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "ticket_id: never held by the subtree of ", unit_root));
+      return absl::PermissionDeniedError(
+          absl::StrCat("ticket_id: never held by the subtree of ", unit_root));
     }
   }
   const absl::Time now = clock_->Now();
