@@ -93,7 +93,11 @@ echo "local run: all four services SERVING"
 
 # The pipeline benchmark, small, so that it cannot rot: every order it offers
 # reaches all four services (hotline-loadgen --pipeline exits 1 otherwise).
-token_of() { awk -v r="$1" '$2==r{print $1; exit}' "$state/tokens"; }
+# The first token of a role (and, if given, of a unit).
+token_of() {
+  awk -v r="$1" -v u="${2:-}" '$2==r && (u=="" || $3==u) {print $1; exit}' \
+    "$state/tokens"
+}
 "$build/tools/loadgen/hotline-loadgen" --pipeline \
   --target "${addresses[0]}" --routing "${addresses[1]}" \
   --assessment "${addresses[3]}" --token "$(token_of CALL_AGENT)" \
@@ -143,8 +147,8 @@ for e in json.load(open(sys.argv[1])).get("entries", []):
 # shellcheck disable=SC2086
 HOTLINE_TOKEN=$(token_of CENTER_STAFF) "$ctl" --json scorecard "unit_id=$top" \
   include_subtree=true $month >"$state/scorecard.json"
-HOTLINE_TOKEN=$(awk '$2=="UNIT_STAFF" && $3=="town.longshui" {print $1; exit}' \
-  "$state/tokens") "$ctl" --json worklist >"$state/worklist.json"
+HOTLINE_TOKEN=$(token_of UNIT_STAFF town.longshui) "$ctl" --json worklist \
+  >"$state/worklist.json"
 /usr/bin/python3 - "$state/scorecard.json" "$state/worklist.json" <<'PY'
 import json, sys
 card = json.load(open(sys.argv[1]))["scorecard"]
