@@ -35,6 +35,7 @@ constexpr const char* kProcessNames[] = {"hotline-intake", "hotline-routing",
 struct Trace {
   std::string ticket_id;
   absl::Time sent, acked;
+  absl::Time created;  // intake's instant (its clock)
   std::optional<absl::Time> dispatched;  // routing
   std::optional<absl::Time> clocked;     // deadline
   std::optional<absl::Time> recorded;    // assessment
@@ -205,6 +206,7 @@ int RunPipeline(const PipelineOptions& o) {
           continue;
         }
         t.ticket_id = resp.ticket().ticket_id();
+        t.created = FromProto(resp.ticket().created_at());
         mine.push_back(std::move(t));
       }
       std::lock_guard<std::mutex> lock(mu);
@@ -226,6 +228,20 @@ int RunPipeline(const PipelineOptions& o) {
                  : "as fast as possible",
       o.concurrency);
   if (traces.empty()) return 1;
+
+  // Lags are differences of the services' own instants; on a manual clock
+  // (deploy/local/run.sh after its sample month) they mean nothing.
+  for (const Trace& t : traces) {
+    if (absl::AbsDuration(t.created - t.acked) > absl::Minutes(1)) {
+      std::fprintf(stderr,
+                   "intake recorded %s at %s, acknowledged at %s: the services "
+                   "run on a manual clock (HOTLINE_CLOCK=manual); run them on "
+                   "the system clock to measure the pipeline\n",
+                   t.ticket_id.c_str(), absl::FormatTime(t.created).c_str(),
+                   absl::FormatTime(t.acked).c_str());
+      return 2;
+    }
+  }
 
   // Quiet: the last orders acknowledged have reached assessment.
   const absl::Time settle_deadline = absl::Now() + o.settle_timeout;
@@ -286,7 +302,8 @@ int RunPipeline(const PipelineOptions& o) {
     total.lag_ms.push_back(absl::ToDoubleMilliseconds(*t.recorded - t.acked));
     last = std::max(last, *t.recorded);
   }
-  const double e2e_rate = complete / absl::ToDoubleSeconds(last - start);
+  const double e2e_rate =
+      complete > 0 ? complete / absl::ToDoubleSeconds(last - start) : 0;
   std::printf(
       "pipeline: %d of %zu orders through all four services; "
       "sustained end-to-end %.1f orders/s (intake took %.1f/s)\n",

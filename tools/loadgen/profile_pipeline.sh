@@ -38,7 +38,7 @@ while len(bases) < 2:
 print(*bases)
 PY
 )
-HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
+HOTLINE_SAMPLE_MONTH=0 HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
   HOTLINE_PORT_BASE=$grpc_base HOTLINE_METRICS_BASE=$metrics_base \
   bash "$src/deploy/local/run.sh" >"$out/run.log" 2>&1
 sql() { bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" "$1" -N -B; }
