@@ -61,6 +61,10 @@ struct Principal {
   std::string service;
 
   bool Is(Role r) const { return role == r; }
+  // UNIT_STAFF or UNIT_LEAD: acts for unit_id and sees only its subtree.
+  bool IsUnitRole() const {
+    return role == Role::kUnitStaff || role == Role::kUnitLead;
+  }
   // True for a SERVICE principal named `name`.
   bool IsService(absl::string_view name) const {
     return role == Role::kService && !service.empty() && service == name;

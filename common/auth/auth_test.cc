@@ -87,6 +87,16 @@ TEST(RequireTest, RoleAndUnit) {
             absl::StatusCode::kPermissionDenied);
 }
 
+TEST(PrincipalTest, UnitRolesAreStaffAndLeadOnly) {
+  for (Role r : {Role::kUnitStaff, Role::kUnitLead}) {
+    EXPECT_TRUE((Principal{"tok-1", r, "town.longshui"}).IsUnitRole());
+  }
+  for (Role r : {Role::kCallAgent, Role::kCenterStaff, Role::kAuditor,
+                 Role::kEvaluator, Role::kService, Role::kChannelGateway}) {
+    EXPECT_FALSE((Principal{"tok-1", r, ""}).IsUnitRole()) << RoleName(r);
+  }
+}
+
 TEST(RoleNameTest, RoundTrips) {
   for (Role r :
        {Role::kCallAgent, Role::kCenterStaff, Role::kUnitStaff, Role::kUnitLead,

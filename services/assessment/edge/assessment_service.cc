@@ -125,7 +125,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             return absl::NotFoundError(
                 absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
           }
-          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+          if (who.IsUnitRole() &&
               !tree.InSubtree(req->unit_id(), who.unit_id)) {
             return absl::PermissionDeniedError(
                 absl::StrCat("unit ", req->unit_id(),
@@ -420,7 +420,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             return absl::NotFoundError(
                 absl::StrCat("unit_id: ", req->unit_id(), " has no facts"));
           }
-          if ((who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead)) &&
+          if (who.IsUnitRole() &&
               !tree.InSubtree(req->unit_id(), who.unit_id)) {
             return absl::PermissionDeniedError(
                 absl::StrCat("unit ", req->unit_id(),

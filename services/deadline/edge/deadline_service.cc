@@ -45,16 +45,12 @@ void SetNextPage(int64_t offset, int size, size_t got, v1::PageResponse* out) {
   }
 }
 
-bool IsUnitRole(const auth::Principal& who) {
-  return who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead);
-}
-
 // The subtree root a list query may see: any for the center/auditors/
 // services, the unit's own subtree for units.
 absl::StatusOr<std::string> SubtreeRoot(DeadlineQueries& queries,
                                         const auth::Principal& who,
                                         const std::string& requested) {
-  if (!IsUnitRole(who)) return requested.empty() ? "center" : requested;
+  if (!who.IsUnitRole()) return requested.empty() ? "center" : requested;
   if (requested.empty() || requested == who.unit_id) return who.unit_id;
   // A unit may look at a unit below it, as the chains show it.
   ASSIGN_OR_RETURN(bool below, queries.UnitBelow(requested, who.unit_id));
@@ -100,7 +96,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               who, {Role::kCenterStaff, Role::kCallAgent, Role::kAuditor,
                     Role::kService, Role::kUnitStaff, Role::kUnitLead}));
           return queries_->GetClocks(req->ticket_id(),
-                                     IsUnitRole(who) ? who.unit_id : "", resp);
+                                     who.IsUnitRole() ? who.unit_id : "", resp);
         });
   }
 

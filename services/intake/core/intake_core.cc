@@ -183,7 +183,7 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
   std::vector<std::string> held;
   ASSIGN_OR_RETURN(TicketRecord rec,
                    store_->GetTicket(ticket_id, ticket_number, &held));
-  if (IsUnitRole(who)) {
+  if (who.IsUnitRole()) {
     bool visible = false;
     const Places& places = catalog_->Get()->places;
     for (const auto& u : held) visible |= InUnitTree(places, u, who.unit_id);
@@ -199,7 +199,7 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
 absl::StatusOr<std::vector<TicketRecord>> IntakeCore::ListTickets(
     const TicketFilter& f, const auth::Principal& who) {
   ReaderScope scope;
-  if (IsUnitRole(who)) {
+  if (who.IsUnitRole()) {
     scope.unit_id = who.unit_id;
     scope.also_units =
         PlacesBelowOffPrefix(catalog_->Get()->places, who.unit_id);
@@ -351,7 +351,7 @@ absl::StatusOr<v1::Ticket> IntakeCore::Render(
   v1::MaskedCaller* mc = t.mutable_caller();
   const bool shielded =
       t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT;
-  if (IsUnitRole(who) && shielded) {
+  if (who.IsUnitRole() && shielded) {
     mc->set_withheld(true);
   } else if (rec.caller_ct.empty()) {
     mc->set_anonymous(true);

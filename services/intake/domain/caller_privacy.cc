@@ -145,10 +145,6 @@ absl::Status CheckReportReveal(const v1::Ticket& t,
   return absl::OkStatus();
 }
 
-bool IsUnitRole(const auth::Principal& who) {
-  return who.Is(auth::Role::kUnitStaff) || who.Is(auth::Role::kUnitLead);
-}
-
 absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
                          const auth::Principal& who,
                          v1::RevealPurpose purpose) {
@@ -165,7 +161,7 @@ absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
                        ": no approved reply to evaluate yet"));
     }
   }
-  if (IsUnitRole(who)) {
+  if (who.IsUnitRole()) {
     if (t.confidential() || t.request_type() == v1::REQUEST_TYPE_REPORT) {
       return absl::PermissionDeniedError(
           absl::StrCat(t.ticket_number(),

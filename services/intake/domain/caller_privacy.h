@@ -39,10 +39,6 @@ v1::MaskedCaller Mask(const v1::CallerIdentity& caller);
 absl::Status CheckReportReveal(const v1::Ticket& ticket,
                                const auth::Principal& who);
 
-// Whether `who` is a unit's staff or lead (the roles that see only what
-// their unit and its sub-units held).
-bool IsUnitRole(const auth::Principal& who);
-
 // Who may reveal the caller of `t`, for what purpose (DESIGN.md §6; article
 // 2, 10(5)(6)): the report rule (CheckReportReveal); an EVALUATOR only for
 // EVALUATION once a reply is approved; a unit only for REPLY, only while it

@@ -132,7 +132,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               return absl::InvalidArgumentError(
                   "holder_unit_id: not a unit id");
             }
-            if (IsUnitRole(who) &&
+            if (who.IsUnitRole() &&
                 !InUnitTree(core_->catalog()->places, req->holder_unit_id(),
                             who.unit_id)) {
               return absl::PermissionDeniedError(

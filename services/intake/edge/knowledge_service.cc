@@ -231,7 +231,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(std::vector<ArticleCandidate> found,
                            store_->SearchPublished(terms, kMaxCandidates));
           if (req->include_unpublished() &&
-              (who.Is(Role::kCenterStaff) || IsUnitRole(who))) {
+              (who.Is(Role::kCenterStaff) || who.IsUnitRole())) {
             ASSIGN_OR_RETURN(auto drafts,
                              store_->ListUnpublished(kMaxCandidates));
             for (auto& d : drafts) {
@@ -285,7 +285,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(ArticleSnapshot s, store_->Get(req->article_id()));
           const bool owner =
               who.Is(Role::kCenterStaff) ||
-              (IsUnitRole(who) && InTree(s.owner_unit_id, who.unit_id));
+              (who.IsUnitRole() && InTree(s.owner_unit_id, who.unit_id));
           v1::Article a;
           if (req->version() == 0) {
             if (owner) {

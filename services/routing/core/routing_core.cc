@@ -30,10 +30,6 @@ std::string RandomHex(int bytes) {
   return out;
 }
 
-bool IsUnitRole(const Principal& who) {
-  return who.Is(Role::kUnitStaff) || who.Is(Role::kUnitLead);
-}
-
 Core::Core(runtime::Context& ctx, RoutingStore& store)
     : ctx_(ctx), store_(store) {
   const char* env = std::getenv("HOTLINE_ROUTING_AUTO_DISPATCH");
@@ -70,10 +66,10 @@ absl::StatusOr<std::optional<std::string>> Core::ClaimOrReplay(
 absl::Status Core::AuthorizeTransit(db::Connection& c, const Principal& who,
                                     const std::string& ticket,
                                     const TransitAuthorize& authorize) {
-  if (!IsUnitRole(who) && !authorize) return absl::OkStatus();
+  if (!who.IsUnitRole() && !authorize) return absl::OkStatus();
   ASSIGN_OR_RETURN(AssignmentState s, Load(c, ticket, true));
   ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
-  if (IsUnitRole(who)) {
+  if (who.IsUnitRole()) {
     RETURN_IF_ERROR(CheckTakesPart(who, tree, s));
   }
   if (authorize) RETURN_IF_ERROR(authorize(c, who, s, tree));
@@ -87,7 +83,7 @@ absl::StatusOr<v1::Assignment> Core::RunTransition(db::Connection& c,
   ASSIGN_OR_RETURN(AssignmentState s, Load(c, ticket, true));
   ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
   AssignmentMachine m(&tree);
-  const std::string unit = IsUnitRole(who) ? who.unit_id : std::string();
+  const std::string unit = who.IsUnitRole() ? who.unit_id : std::string();
   const std::string acting = unit.empty() ? tree.CenterId() : unit;
   ASSIGN_OR_RETURN(Transition t, op(m, s, acting, who));
   RETURN_IF_ERROR(Commit(c, t, ActorOf(who)));
@@ -135,7 +131,7 @@ absl::Status Core::CheckCanSee(const Principal& who, const UnitTree& tree,
   if (who.Is(Role::kCenterStaff) || who.Is(Role::kAuditor)) {
     return absl::OkStatus();
   }
-  if (IsUnitRole(who)) {
+  if (who.IsUnitRole()) {
     for (const auto& u : s.touched_units) {
       if (tree.InSubtree(who.unit_id, u)) return absl::OkStatus();
     }
@@ -234,7 +230,7 @@ absl::Status Core::ListWork(const Principal& who, const std::string& unit,
     return absl::NotFoundError(
         absl::StrCat("unit_id: ", unit, ": unknown unit"));
   }
-  if (IsUnitRole(who) && !tree.InSubtree(who.unit_id, unit)) {
+  if (who.IsUnitRole() && !tree.InSubtree(who.unit_id, unit)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "unit_id: ", unit, " is outside the caller's unit ", who.unit_id));
   }

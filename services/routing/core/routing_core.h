@@ -54,9 +54,6 @@ std::string NextToken(absl::string_view kind, const Page& p, size_t got);
 // "rpl-", "rule-"). Thread-safe (one generator per thread).
 std::string RandomHex(int bytes);
 
-// True for the roles that act for a unit (UNIT_STAFF, UNIT_LEAD). Pure.
-bool IsUnitRole(const auth::Principal& who);
-
 // Routing's core over one runtime context and one store. Thread-safe: holds
 // no state of its own beyond the auto-dispatch switch read at construction;
 // every call takes its own connection from ctx.pool. Does not own `ctx` or

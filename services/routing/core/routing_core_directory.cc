@@ -383,7 +383,7 @@ absl::Status Core::ListRules(const Principal& who,
     if (!req.unit_id().empty() &&
         !targets(r, [&](const std::string& u) { return u == req.unit_id(); }))
       continue;
-    if (IsUnitRole(who) && !targets(r, [&](const std::string& u) {
+    if (who.IsUnitRole() && !targets(r, [&](const std::string& u) {
           return tree.InSubtree(who.unit_id, u);
         }))
       continue;
@@ -424,7 +424,7 @@ absl::Status Core::SetDuty(const Principal& who, const v1::SetDutyRequest& req,
         if (!tree.Contains(req.unit_id())) {
           return absl::NotFoundError("unit_id: unknown unit");
         }
-        if (IsUnitRole(who) && !tree.InSubtree(who.unit_id, req.unit_id())) {
+        if (who.IsUnitRole() && !tree.InSubtree(who.unit_id, req.unit_id())) {
           return absl::PermissionDeniedError(absl::StrCat(
               "unit_id: ", req.unit_id(), " is outside the caller's unit"));
         }
