@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -71,16 +72,16 @@ absl::Status Inbox::Handle(db::Connection& conn, const v1::TicketEvent& event) {
 
 namespace {
 
-// Whether `sql` (one '?' for the ticket, then optionally one for the
-// producer and one for the seq) finds a row.
+// Whether `sql` finds a row: its '?'s are `strings` in order, then `seq`
+// when it is positive.
 absl::StatusOr<bool> Exists(db::Connection& conn, const char* sql,
-                            const v1::TicketEvent& event, bool producer,
-                            int64_t seq) {
+                            std::initializer_list<absl::string_view> strings,
+                            int64_t seq = 0) {
   ASSIGN_OR_RETURN(sql::PreparedStatement * stmt, conn.Prepare(sql));
   return conn.Guard("inbox order", [&] {
-    stmt->setString(1, event.ticket_id());
-    if (producer) stmt->setString(2, event.producer());
-    if (seq > 0) stmt->setInt64(3, seq);
+    unsigned k = 1;
+    for (absl::string_view v : strings) stmt->setString(k++, std::string(v));
+    if (seq > 0) stmt->setInt64(k, seq);
     std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
     return rs->next();
   });
@@ -90,11 +91,12 @@ absl::StatusOr<bool> Exists(db::Connection& conn, const char* sql,
 absl::Status CheckOrder(db::Connection& conn, const v1::TicketEvent& event,
                         absl::string_view consumer) {
   if (event.seq() > 1) {
-    ASSIGN_OR_RETURN(bool previous,
-                     Exists(conn,
-                            "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
-                            "producer = ? AND seq = ?",
-                            event, true, event.seq() - 1));
+    ASSIGN_OR_RETURN(
+        bool previous,
+        Exists(conn,
+               "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+               "producer = ? AND seq = ?",
+               {event.ticket_id(), event.producer()}, event.seq() - 1));
     if (!previous) {
       return absl::FailedPreconditionError(
           absl::StrCat(event.producer(), " seq ", event.seq(), " of ",
@@ -106,16 +108,17 @@ absl::Status CheckOrder(db::Connection& conn, const v1::TicketEvent& event,
   if (event.producer() == "routing" && consumer != "intake") {
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(bool wrote,
-                   Exists(conn, "SELECT 1 FROM outbox_seq WHERE ticket_id = ?",
-                          event, false, 0));
-  if (wrote) return absl::OkStatus();
-  ASSIGN_OR_RETURN(bool heard,
-                   Exists(conn,
-                          "SELECT 1 FROM inbox WHERE ticket_id = ? AND "
-                          "producer <> ? LIMIT 1",
-                          event, true, 0));
-  if (heard) return absl::OkStatus();
+  // This service wrote of the ticket, or heard of it from another producer
+  // (one round trip for both).
+  ASSIGN_OR_RETURN(
+      bool known,
+      Exists(conn,
+             "SELECT 1 FROM DUAL WHERE "
+             "EXISTS (SELECT 1 FROM outbox_seq WHERE ticket_id = ?) OR "
+             "EXISTS (SELECT 1 FROM inbox WHERE ticket_id = ? AND "
+             "producer <> ?)",
+             {event.ticket_id(), event.ticket_id(), event.producer()}));
+  if (known) return absl::OkStatus();
   return absl::FailedPreconditionError(
       absl::StrCat(event.producer(), " speaks of ", event.ticket_id(),
                    ", which this service has not heard of"));
