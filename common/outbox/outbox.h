@@ -6,10 +6,11 @@
 //   Outbox::Append(conn, event) inside the transaction of a state change
 //   stores the event and one pending delivery per subscriber: the event exists
 //   iff the change committed.
-//   Relay, a background thread (any number of replicas on one schema), sends
-//   each subscriber its pending events in outbox order through
-//   EventSink.Publish, in batches, and deletes exactly the deliveries the
-//   subscriber acknowledged. Failures back off exponentially; nothing is lost.
+//   Relay, background threads (one per subscriber, so a slow subscriber holds
+//   back no other; any number of replicas on one schema), sends each
+//   subscriber its pending events in outbox order through EventSink.Publish,
+//   in batches, and deletes exactly the deliveries the subscriber
+//   acknowledged. Failures back off exponentially; nothing is lost.
 //   A relay delivers to a subscriber only while holding that subscriber's
 //   lease row (FOR UPDATE SKIP LOCKED), so replicas share subscribers and each
 //   subscriber sees one ordered stream. If a relay dies after sending and
@@ -113,7 +114,7 @@ struct RelayOptions {
   // hotline_outbox_oldest_age_seconds{subscriber} are registered; null: none.
   // Not owned; must outlive the relay.
   prometheus::Registry* registry = nullptr;
-  // The background thread measures every subscription's lag this often.
+  // A background thread measures every subscription's lag this often.
   absl::Duration lag_interval = absl::Seconds(1);
   // A subscription whose oldest undelivered event is older than this is
   // behind: logged (relay.behind, again at most every behind_log_interval
@@ -144,10 +145,11 @@ class Relay {
         std::vector<config::Subscriber> subscribers, RelayOptions options);
   ~Relay();  // Stop()
 
-  // Starts the background thread; Stop() joins it. Start once.
+  // Starts the threads (one per subscriber, one measuring lag); Stop()
+  // joins them. Start once.
   void Start();
   void Stop();
-  // Asks the thread to look for events now (after a commit).
+  // Asks every subscriber's thread to look for events now (after a commit).
   void Wake();
 
   // One delivery round to `subscriber`: claims its lease, sends up to
@@ -163,7 +165,7 @@ class Relay {
 
   // Measures every subscription's backlog now (two index reads each),
   // updates the gauges, judges behind / caught up (logging the transitions)
-  // and returns the figures, in configuration order. The background thread
+  // and returns the figures, in configuration order. A background thread
   // calls it every lag_interval; EventAdmin.GetSubscriptionLag and tests
   // call it directly.
   absl::StatusOr<std::vector<SubscriptionLag>> MeasureLag();
@@ -173,7 +175,8 @@ class Relay {
 
  private:
   struct Target;
-  void Loop();
+  void Loop(Target& target);  // one thread per subscriber
+  void LagLoop();             // MeasureLag every lag_interval
   absl::Status EnsureLeases();
 
   db::ConnectionPool* pool_;
@@ -185,13 +188,13 @@ class Relay {
   // Serialises MeasureLag (thread and RPCs) and guards the targets' lag
   // state; also guards each target's failing/last_error.
   absl::Mutex lag_mu_;
-  absl::Time lag_measured_ = absl::InfinitePast();  // real time, thread only
 
-  absl::Mutex mu_;
+  absl::Mutex leases_mu_;
+  bool leases_ready_ ABSL_GUARDED_BY(leases_mu_) = false;
+
+  absl::Mutex mu_;  // stop_ and each target's wake
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  bool wake_ ABSL_GUARDED_BY(mu_) = false;
-  bool leases_ready_ = false;
-  std::thread thread_;
+  std::thread lag_thread_;
 };
 
 // Applies one event inside the consumer's transaction. Return OK when

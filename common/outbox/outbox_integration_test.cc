@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/clock/clock.h"
 #include "common/db/transaction.h"
 #include "common/outbox/outbox.h"
@@ -700,6 +701,61 @@ TEST_F(OutboxTest, TwoRelaysOnOneOutboxDeliverEachEventOnceInOrder) {
   EXPECT_EQ(Rejected(), 0);  // no repeat, nothing out of order
   EXPECT_EQ(Count(*producer_, "SELECT SUM(delivered) FROM outbox_lease"),
             kWriters * kPerWriter);
+}
+
+// A subscriber whose Publish does not return until released.
+class StuckSink final : public v1::EventSink::Service {
+ public:
+  grpc::Status Publish(grpc::ServerContext*, const v1::PublishRequest*,
+                       v1::PublishResponse*) override {
+    // The relay calls again after the release (one thread: never at once).
+    if (!called_.HasBeenNotified()) called_.Notify();
+    release_.WaitForNotification();
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "was stuck");
+  }
+  absl::Notification called_, release_;
+};
+
+// One thread per subscriber: while one subscriber hangs in Publish, the
+// others are still served (before, one thread served the subscribers in turn
+// and every one of them waited for the slowest).
+TEST_F(OutboxTest, ASubscriberThatHangsHoldsBackNoOther) {
+  StuckSink stuck;
+  grpc::ServerBuilder builder;
+  int stuck_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &stuck_port);
+  builder.RegisterService(&stuck);
+  std::unique_ptr<grpc::Server> stuck_server = builder.BuildAndStart();
+  ASSERT_NE(stuck_server, nullptr);
+
+  // The hanging subscriber first: a relay serving its subscribers in turn
+  // would reach deadline only after the hang.
+  outbox_ = std::make_unique<Outbox>(
+      "routing", std::vector<std::string>{"assessment", "deadline"});
+  RelayOptions options;
+  options.service_token = kToken;
+  options.poll_interval = absl::Milliseconds(5);
+  options.rpc_timeout = absl::Minutes(5);
+  Relay relay(producer_.get(), "routing",
+              {{"assessment", absl::StrCat("127.0.0.1:", stuck_port)},
+               {"deadline", absl::StrCat("127.0.0.1:", port_)}},
+              options);
+  ASSERT_TRUE(Append("工单-卡住", "龙水镇").ok());
+  relay.Start();
+  ASSERT_TRUE(stuck.called_.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  // Waiting for the relay's work, bounded far below the stuck RPC's timeout.
+  for (int i = 0; i < 3000 && Applied() == 0; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(Applied(), 1);
+  EXPECT_EQ(Count(*producer_,
+                  "SELECT COUNT(*) FROM outbox_pending "
+                  "WHERE subscriber = 'assessment'"),
+            1);  // still owed to the stuck one
+  stuck.release_.Notify();
+  relay.Stop();
+  stuck_server->Shutdown();
 }
 
 TEST_F(OutboxTest, EventSinkRefusesBadBatchesAndStrangers) {

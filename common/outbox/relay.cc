@@ -26,6 +26,12 @@ namespace hotline::outbox {
 struct Relay::Target {
   config::Subscriber subscriber;
   std::unique_ptr<v1::EventSink::Stub> stub;
+  // Delivers to this subscriber only (Relay::Loop), so a slow subscriber
+  // never holds back the others.
+  std::thread thread;
+  bool wake = false;  // under mu_
+  // The delivery state below belongs to the thread (or to a test calling
+  // DeliverOnce without Start).
   absl::Duration backoff = absl::ZeroDuration();
   absl::Time next_attempt = absl::InfinitePast();
   bool failing = false;
@@ -89,6 +95,7 @@ void Relay::SetAfterSendHookForTest(std::function<bool()> hook) {
 }
 
 absl::Status Relay::EnsureLeases() {
+  absl::MutexLock lock(&leases_mu_);
   if (leases_ready_) return absl::OkStatus();
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
   ASSIGN_OR_RETURN(
@@ -231,7 +238,11 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
 }
 
 void Relay::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  for (auto& t : targets_) {
+    Target* target = t.get();
+    target->thread = std::thread([this, target] { Loop(*target); });
+  }
+  lag_thread_ = std::thread([this] { LagLoop(); });
 }
 
 void Relay::Stop() {
@@ -239,64 +250,73 @@ void Relay::Stop() {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : targets_) {
+    if (t->thread.joinable()) t->thread.join();
+  }
+  if (lag_thread_.joinable()) lag_thread_.join();
 }
 
 void Relay::Wake() {
   absl::MutexLock lock(&mu_);
-  wake_ = true;
+  for (auto& t : targets_) t->wake = true;
 }
 
-void Relay::Loop() {
+void Relay::Loop(Target& t) {
   while (true) {
     bool busy = false;
-    const absl::Time now = absl::Now();
-    for (auto& t : targets_) {
-      if (now < t->next_attempt) continue;
-      absl::StatusOr<int> n = DeliverOnce(t->subscriber.name);
+    if (absl::Now() >= t.next_attempt) {
+      absl::StatusOr<int> n = DeliverOnce(t.subscriber.name);
       if (n.ok()) {
-        if (t->failing) {
-          log::Info("relay.recovered", {{"subscriber", t->subscriber.name}});
+        if (t.failing) {
+          log::Info("relay.recovered", {{"subscriber", t.subscriber.name}});
         }
-        t->failing = false;
+        t.failing = false;
         {
           absl::MutexLock lock(&lag_mu_);
-          t->failing_seen = false;
-          t->last_error.clear();
+          t.failing_seen = false;
+          t.last_error.clear();
         }
-        t->backoff = absl::ZeroDuration();
-        t->next_attempt = absl::InfinitePast();
-        busy |= *n > 0;
+        t.backoff = absl::ZeroDuration();
+        t.next_attempt = absl::InfinitePast();
+        busy = *n > 0;
       } else {
-        t->backoff = t->backoff == absl::ZeroDuration()
-                         ? options_.initial_backoff
-                         : std::min(t->backoff * 2, options_.max_backoff);
-        t->next_attempt = absl::Now() + t->backoff;
-        if (!t->failing) {
+        t.backoff = t.backoff == absl::ZeroDuration()
+                        ? options_.initial_backoff
+                        : std::min(t.backoff * 2, options_.max_backoff);
+        t.next_attempt = absl::Now() + t.backoff;
+        if (!t.failing) {
           log::Warning("relay.failing",
-                       {{"subscriber", t->subscriber.name},
+                       {{"subscriber", t.subscriber.name},
                         {"error", std::string(n.status().message())}});
         }
-        t->failing = true;
+        t.failing = true;
         absl::MutexLock lock(&lag_mu_);
-        t->failing_seen = true;
-        t->last_error = std::string(n.status().message()).substr(0, 500);
+        t.failing_seen = true;
+        t.last_error = std::string(n.status().message()).substr(0, 500);
       }
-    }
-    if (absl::Now() - lag_measured_ >= options_.lag_interval) {
-      lag_measured_ = absl::Now();
-      // Errors (database away) are the delivery's to report.
-      (void)MeasureLag();
     }
     absl::MutexLock lock(&mu_);
     if (stop_) return;
     if (busy) continue;  // more may be pending: go again at once
-    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stop_ || wake_;
+    auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stop_ || t.wake;
     };
     mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
-    wake_ = false;
+    t.wake = false;
     if (stop_) return;
+  }
+}
+
+void Relay::LagLoop() {
+  auto stopped = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+  while (true) {
+    // Errors (database away) are the delivery's to report.
+    (void)MeasureLag();
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopped),
+                             options_.lag_interval)) {
+      return;
+    }
   }
 }
 
