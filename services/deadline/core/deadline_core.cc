@@ -68,7 +68,8 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
   {
     absl::MutexLock lock(&held_mu_);
     if (!held_.emplace(&conn, &held).second) {
-      return absl::InternalError("ClockEngine::Apply re-entered on a connection");
+      return absl::InternalError(
+          "ClockEngine::Apply re-entered on a connection");
     }
   }
   absl::Status status = ApplyEvent(conn, ev);

@@ -33,7 +33,8 @@ absl::Status ClockEngine::StartCoUnits(db::Connection& conn,
   std::vector<StartSpec> specs;
   for (const std::string& co : co_units) {
     RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co, kCenter));
-    specs.push_back({v1::CLOCK_KIND_RESPONSE, co, ResponsePeriod(*policy_), at});
+    specs.push_back(
+        {v1::CLOCK_KIND_RESPONSE, co, ResponsePeriod(*policy_), at});
     specs.push_back({v1::CLOCK_KIND_CO_OPINION, co,
                      CoOpinionPeriod(*policy_, lead_last), at});
   }
@@ -73,14 +74,13 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
     kind = v1::CLOCK_KIND_LEAD_UNIT;
     handling.rule = absl::StrCat("lead_unit.", handling.rule);
   }
-  RETURN_IF_ERROR(
-      StartAll(conn, ev, round,
-               {{v1::CLOCK_KIND_RESPONSE, d.unit_id(), ResponsePeriod(*policy_),
-                 start},
-                {v1::CLOCK_KIND_FORWARD, d.unit_id(), ForwardPeriod(*policy_),
-                 start},
-                {kind, d.unit_id(), handling, start}})
-          .status());
+  RETURN_IF_ERROR(StartAll(conn, ev, round,
+                           {{v1::CLOCK_KIND_RESPONSE, d.unit_id(),
+                             ResponsePeriod(*policy_), start},
+                            {v1::CLOCK_KIND_FORWARD, d.unit_id(),
+                             ForwardPeriod(*policy_), start},
+                            {kind, d.unit_id(), handling, start}})
+                      .status());
   return StartCoUnits(
       conn, ev, round,
       std::vector<std::string>(d.co_unit_ids().begin(), d.co_unit_ids().end()),

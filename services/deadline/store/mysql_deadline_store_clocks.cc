@@ -76,9 +76,8 @@ absl::Status MysqlDeadlineStore::InsertClocks(db::Connection& conn,
       ++i;
     }
     if (i != rows->size()) {
-      return absl::InternalError(
-          absl::StrCat("insert clocks: ", i, " ids for ", rows->size(),
-                       " rows"));
+      return absl::InternalError(absl::StrCat("insert clocks: ", i, " ids for ",
+                                              rows->size(), " rows"));
     }
     return absl::OkStatus();
   });

@@ -143,11 +143,10 @@ absl::Status MysqlDeadlineStore::ScheduleRungs(
     db::Connection& conn, const std::vector<LadderDue>& dues) {
   if (dues.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat(
-          "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ",
-          db::SqlRows("(?, ?, ?)", dues.size()),
-          " ON DUPLICATE KEY UPDATE due_at = VALUES(due_at)")));
+      auto* stmt, conn.Prepare(absl::StrCat(
+                      "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ",
+                      db::SqlRows("(?, ?, ?)", dues.size()),
+                      " ON DUPLICATE KEY UPDATE due_at = VALUES(due_at)")));
   return conn.Guard("schedule rungs", [&] {
     unsigned k = 1;
     for (const LadderDue& d : dues) {
