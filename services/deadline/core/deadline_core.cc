@@ -51,7 +51,39 @@ absl::Status ClockEngine::Emit(db::Connection& conn,
                                const std::string& ticket_number,
                                v1::TicketEvent* ev) {
   Stamp(ticket_id, ticket_number, ev);
+  {
+    absl::MutexLock lock(&held_mu_);
+    auto it = held_.find(&conn);
+    if (it != held_.end()) {
+      it->second->push_back(*ev);
+      return absl::OkStatus();
+    }
+  }
   return outbox_->Append(conn, ev);
+}
+
+absl::Status ClockEngine::Apply(db::Connection& conn,
+                                const v1::TicketEvent& ev) {
+  std::vector<v1::TicketEvent> held;
+  {
+    absl::MutexLock lock(&held_mu_);
+    if (!held_.emplace(&conn, &held).second) {
+      return absl::InternalError(
+          "ClockEngine::Apply re-entered on a connection");
+    }
+  }
+  absl::Status status = ApplyEvent(conn, ev);
+  {
+    absl::MutexLock lock(&held_mu_);
+    held_.erase(&conn);
+  }
+  RETURN_IF_ERROR(status);
+  // One append for all of them (Append is one round trip cheaper for one).
+  if (held.size() == 1) return outbox_->Append(conn, &held.front());
+  std::vector<v1::TicketEvent*> events;
+  events.reserve(held.size());
+  for (v1::TicketEvent& e : held) events.push_back(&e);
+  return outbox_->AppendAll(conn, events);
 }
 
 // ------------------------------------------------------------ transitions
@@ -62,51 +94,76 @@ absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
                                             const std::string& unit, int round,
                                             const Period& period,
                                             absl::Time start) {
+  ASSIGN_OR_RETURN(std::vector<ClockRow> rows,
+                   StartAll(conn, ev, round, {{kind, unit, period, start}}));
+  return std::move(rows.front());
+}
+
+absl::StatusOr<std::vector<ClockRow>> ClockEngine::StartAll(
+    db::Connection& conn, const v1::TicketEvent& ev, int round,
+    const std::vector<StartSpec>& specs) {
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
-  ASSIGN_OR_RETURN(v1::Explanation e, Explain(*cal, *policy_, period, start));
-  ClockRow row;
-  row.ticket_id = ev.ticket_id();
-  row.ticket_number = ev.ticket_number();
-  row.kind = kind;
-  row.unit_id = unit;
-  row.dispatch_round = round;
-  row.started_at = start;
-  row.working_days = e.working_days();
-  row.rule = period.rule;
-  row.due = FromProto(e.due());
-  row.original_due = row.due;
-  row.fixed_due = period.last_day.has_value();
-  row.calendar_version = cal->version();
-  row.policy_version = policy_->version();
-  row.calendar_incomplete = e.calendar_incomplete();
-  row.explanation = e;
-  RETURN_IF_ERROR(store_->InsertClock(conn, &row));
-  RETURN_IF_ERROR(ScheduleRungs(conn, row, start));
-  if (row.calendar_incomplete) state_->NoteIncomplete("clock");
-  v1::TicketEvent out;
-  v1::ClockStarted* s = out.mutable_clock_started();
-  s->set_clock_id(absl::StrCat(row.clock_id));
-  s->set_kind(kind);
-  s->set_unit_id(unit);
-  s->set_dispatch_round(round);
-  *s->mutable_due() = ToProto(row.due);
-  *s->mutable_explanation() = e;
-  RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &out));
-  return row;
+  std::vector<ClockRow> rows;
+  rows.reserve(specs.size());
+  for (const StartSpec& spec : specs) {
+    ASSIGN_OR_RETURN(v1::Explanation e,
+                     Explain(*cal, *policy_, spec.period, spec.start));
+    ClockRow& row = rows.emplace_back();
+    row.ticket_id = ev.ticket_id();
+    row.ticket_number = ev.ticket_number();
+    row.kind = spec.kind;
+    row.unit_id = spec.unit;
+    row.dispatch_round = round;
+    row.started_at = spec.start;
+    row.working_days = e.working_days();
+    row.rule = spec.period.rule;
+    row.due = FromProto(e.due());
+    row.original_due = row.due;
+    row.fixed_due = spec.period.last_day.has_value();
+    row.calendar_version = cal->version();
+    row.policy_version = policy_->version();
+    row.calendar_incomplete = e.calendar_incomplete();
+    row.explanation = std::move(e);
+  }
+  // One insert for the clocks, one for their rungs.
+  RETURN_IF_ERROR(store_->InsertClocks(conn, &rows));
+  std::vector<LadderDue> rungs;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    AddRungs(rows[i], specs[i].start, &rungs);
+  }
+  RETURN_IF_ERROR(store_->ScheduleRungs(conn, rungs));
+  for (const ClockRow& row : rows) {
+    if (row.calendar_incomplete) state_->NoteIncomplete("clock");
+    v1::TicketEvent out;
+    v1::ClockStarted* s = out.mutable_clock_started();
+    s->set_clock_id(absl::StrCat(row.clock_id));
+    s->set_kind(row.kind);
+    s->set_unit_id(row.unit_id);
+    s->set_dispatch_round(round);
+    *s->mutable_due() = ToProto(row.due);
+    *s->mutable_explanation() = row.explanation;
+    RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &out));
+  }
+  return rows;
+}
+
+void ClockEngine::AddRungs(const ClockRow& row, absl::Time from,
+                           std::vector<LadderDue>* rungs) {
+  const absl::Time at = std::max(row.due, from);
+  const v1::LadderStep step = FirstRung(row.kind);
+  if (step != v1::LADDER_STEP_UNSPECIFIED && row.ladder_step < step) {
+    rungs->push_back({row.clock_id, step, at});
+  }
+  if (CanBeOverdue(row.kind)) {
+    rungs->push_back({row.clock_id, kOverdueWatch, at});
+  }
 }
 
 absl::Status ClockEngine::ScheduleRungs(db::Connection& conn,
                                         const ClockRow& row, absl::Time from) {
-  const absl::Time at = std::max(row.due, from);
-  const v1::LadderStep step = FirstRung(row.kind);
-  if (step != v1::LADDER_STEP_UNSPECIFIED && row.ladder_step < step) {
-    RETURN_IF_ERROR(store_->ScheduleRung(conn, {row.clock_id, step, at}));
-  }
-  if (CanBeOverdue(row.kind)) {
-    RETURN_IF_ERROR(
-        store_->ScheduleRung(conn, {row.clock_id, kOverdueWatch, at}));
-  }
-  return absl::OkStatus();
+  std::vector<LadderDue> rungs;
+  AddRungs(row, from, &rungs);
+  return store_->ScheduleRungs(conn, rungs);
 }
 
 absl::Status ClockEngine::ReportOverdue(db::Connection& conn, ClockRow& row,

@@ -12,7 +12,12 @@
 // transaction. Lateness is never erased: a clock past its due with nothing
 // pending is reported overdue at once and stops MISSED whatever stops it.
 //
-// Thread-safe: no mutable state of its own.
+// The events of one applied event (Apply) are appended together at its end
+// (Outbox::AppendAll), in the order they were emitted; every other path
+// appends each event as it is emitted.
+//
+// Thread-safe: its only mutable state, the events Apply holds back per
+// connection, is guarded by a mutex.
 
 #include <functional>
 #include <memory>
@@ -21,7 +26,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
@@ -158,6 +166,23 @@ class ClockEngine {
                                  const v1::TicketEvent& ev, v1::ClockKind kind,
                                  const std::string& unit, int round,
                                  const Period& period, absl::Time start);
+  // One clock to start (StartAll).
+  struct StartSpec {
+    v1::ClockKind kind;
+    std::string unit;
+    Period period;
+    absl::Time start;
+  };
+  // Starts the clocks of `specs` as Start would one after the other (their
+  // ClockStarted events in that order), with one insert for the clocks and
+  // one for their rungs. Returns the rows in the order of `specs`.
+  absl::StatusOr<std::vector<ClockRow>> StartAll(
+      db::Connection& conn, const v1::TicketEvent& ev, int round,
+      const std::vector<StartSpec>& specs);
+  // The rungs of a running clock at max(due, from), as ScheduleRungs writes
+  // them.
+  static void AddRungs(const ClockRow& row, absl::Time from,
+                       std::vector<LadderDue>* rungs);
   // Stops `row` with verdict `v` at `at`: reports lateness still owed (the
   // first ClockOverdue of every MISSED clock, accruals up to the judged
   // instant), writes the stop and emits ClockStopped.
@@ -190,14 +215,23 @@ class ClockEngine {
   // Sets the envelope (ticket, number, now, actor "system" if unset).
   void Stamp(const std::string& ticket_id, const std::string& ticket_number,
              v1::TicketEvent* ev) const;
+  // Stamps `ev` and appends it to the outbox, or, inside Apply on `conn`,
+  // holds it back for Apply to append with the event's others (its
+  // event_id and seq are then not set on `ev`).
   absl::Status Emit(db::Connection& conn, const std::string& ticket_id,
                     const std::string& ticket_number, v1::TicketEvent* ev);
+  // Apply's handling of one event, its events held back.
+  absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& ev);
 
   DeadlineStore* store_;
   CalendarState* state_;
   const Policy* policy_;
   const outbox::Outbox* outbox_;
   Clock* clock_;
+  // The events held back by Apply, by the connection it runs on.
+  absl::Mutex held_mu_;
+  absl::flat_hash_map<const db::Connection*, std::vector<v1::TicketEvent>*>
+      held_ ABSL_GUARDED_BY(held_mu_);
 };
 
 // The ClockOverdue event of one report (envelope left to the caller).

@@ -22,6 +22,7 @@ absl::Status ClockEngine::StartCoUnits(db::Connection& conn,
                                        const v1::TicketEvent& ev, int round,
                                        const std::vector<std::string>& co_units,
                                        absl::Time at) {
+  if (co_units.empty()) return absl::OkStatus();
   // The co-opinion is never due after the lead unit's answer.
   std::optional<absl::CivilDay> lead_last;
   ASSIGN_OR_RETURN(std::vector<ClockRow> running,
@@ -29,16 +30,15 @@ absl::Status ClockEngine::StartCoUnits(db::Connection& conn,
   for (const ClockRow& c : running) {
     if (IsCompletionKind(c.kind)) lead_last = LastDay(c.due);
   }
+  std::vector<StartSpec> specs;
   for (const std::string& co : co_units) {
     RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co, kCenter));
-    RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RESPONSE, co, round,
-                          ResponsePeriod(*policy_), at)
-                        .status());
-    RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_CO_OPINION, co, round,
-                          CoOpinionPeriod(*policy_, lead_last), at)
-                        .status());
+    specs.push_back(
+        {v1::CLOCK_KIND_RESPONSE, co, ResponsePeriod(*policy_), at});
+    specs.push_back({v1::CLOCK_KIND_CO_OPINION, co,
+                     CoOpinionPeriod(*policy_, lead_last), at});
   }
-  return absl::OkStatus();
+  return StartAll(conn, ev, round, specs).status();
 }
 
 absl::Status ClockEngine::Dispatch(db::Connection& conn,
@@ -69,19 +69,18 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
   info.dispatched_at = start;
   RETURN_IF_ERROR(store_->PutTicketInfo(conn, info));
 
-  RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_RESPONSE, d.unit_id(), round,
-                        ResponsePeriod(*policy_), start)
-                      .status());
-  RETURN_IF_ERROR(Start(conn, ev, v1::CLOCK_KIND_FORWARD, d.unit_id(), round,
-                        ForwardPeriod(*policy_), start)
-                      .status());
   v1::ClockKind kind = v1::CLOCK_KIND_HANDLING;
   if (d.co_unit_ids_size() > 0) {
     kind = v1::CLOCK_KIND_LEAD_UNIT;
     handling.rule = absl::StrCat("lead_unit.", handling.rule);
   }
-  RETURN_IF_ERROR(
-      Start(conn, ev, kind, d.unit_id(), round, handling, start).status());
+  RETURN_IF_ERROR(StartAll(conn, ev, round,
+                           {{v1::CLOCK_KIND_RESPONSE, d.unit_id(),
+                             ResponsePeriod(*policy_), start},
+                            {v1::CLOCK_KIND_FORWARD, d.unit_id(),
+                             ForwardPeriod(*policy_), start},
+                            {kind, d.unit_id(), handling, start}})
+                      .status());
   return StartCoUnits(
       conn, ev, round,
       std::vector<std::string>(d.co_unit_ids().begin(), d.co_unit_ids().end()),
@@ -359,8 +358,8 @@ absl::Status ClockEngine::OnDisputeDecided(db::Connection& conn, Event& e) {
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::Apply(db::Connection& conn,
-                                const v1::TicketEvent& ev) {
+absl::Status ClockEngine::ApplyEvent(db::Connection& conn,
+                                     const v1::TicketEvent& ev) {
   switch (ev.payload_case()) {
     case v1::TicketEvent::kDispatched:
       return Dispatch(conn, ev, ev.dispatched());

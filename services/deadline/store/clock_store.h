@@ -32,8 +32,10 @@ class ClockStore {
   virtual ~ClockStore() = default;
 
   // --- clocks
-  // Inserts a running clock; sets row->clock_id.
-  virtual absl::Status InsertClock(db::Connection& conn, ClockRow* row) = 0;
+  // Inserts running clocks, in order, in one statement; sets each row's
+  // clock_id (and running). Nothing to do for none.
+  virtual absl::Status InsertClocks(db::Connection& conn,
+                                    std::vector<ClockRow>* rows) = 0;
   // Ordered by round, start, id.
   virtual absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
       db::Connection& conn, const std::string& ticket_id, bool running_only,

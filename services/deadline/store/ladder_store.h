@@ -32,9 +32,11 @@ class LadderStore {
   virtual ~LadderStore() = default;
 
   // --- ladder
-  // Inserts the rung, or moves it to `due.due_at` if the clock has it.
-  virtual absl::Status ScheduleRung(db::Connection& conn,
-                                    const LadderDue& due) = 0;
+  // Inserts each rung, or moves it to its due_at if the clock has it, in
+  // one statement (at most one entry per (clock, step)). Nothing to do for
+  // none.
+  virtual absl::Status ScheduleRungs(db::Connection& conn,
+                                     const std::vector<LadderDue>& dues) = 0;
   // The instant of a clock's pending rung `step`, if it has one.
   virtual absl::StatusOr<std::optional<absl::Time>> RungDueAt(
       db::Connection& conn, int64_t clock_id, v1::LadderStep step) = 0;

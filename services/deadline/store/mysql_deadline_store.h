@@ -34,7 +34,8 @@ class MysqlDeadlineStore final : public DeadlineStore {
                                                 const std::string& ticket_id,
                                                 int round) override;
 
-  absl::Status InsertClock(db::Connection& conn, ClockRow* row) override;
+  absl::Status InsertClocks(db::Connection& conn,
+                            std::vector<ClockRow>* rows) override;
   absl::StatusOr<std::vector<ClockRow>> ClocksOfTicket(
       db::Connection& conn, const std::string& ticket_id, bool running_only,
       bool for_update) override;
@@ -56,8 +57,8 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::vector<ClockRow>> RunningClocksInYear(
       db::Connection& conn, int year) override;
 
-  absl::Status ScheduleRung(db::Connection& conn,
-                            const LadderDue& due) override;
+  absl::Status ScheduleRungs(db::Connection& conn,
+                             const std::vector<LadderDue>& dues) override;
   absl::StatusOr<std::optional<absl::Time>> RungDueAt(
       db::Connection& conn, int64_t clock_id, v1::LadderStep step) override;
   absl::Status DropRungs(db::Connection& conn, int64_t clock_id) override;

@@ -139,16 +139,21 @@ absl::Status InsertNotices(db::Connection& conn, const LadderBatch& batch) {
 
 }  // namespace
 
-absl::Status MysqlDeadlineStore::ScheduleRung(db::Connection& conn,
-                                              const LadderDue& d) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("INSERT INTO ladder_due (clock_id, step, "
-                                "due_at) VALUES (?, ?, ?) ON DUPLICATE KEY "
-                                "UPDATE due_at = VALUES(due_at)"));
-  return conn.Guard("schedule rung", [&] {
-    stmt->setInt64(1, d.clock_id);
-    stmt->setInt(2, d.step);
-    stmt->setString(3, SqlTime(d.due_at));
+absl::Status MysqlDeadlineStore::ScheduleRungs(
+    db::Connection& conn, const std::vector<LadderDue>& dues) {
+  if (dues.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      auto* stmt, conn.Prepare(absl::StrCat(
+                      "INSERT INTO ladder_due (clock_id, step, due_at) VALUES ",
+                      db::SqlRows("(?, ?, ?)", dues.size()),
+                      " ON DUPLICATE KEY UPDATE due_at = VALUES(due_at)")));
+  return conn.Guard("schedule rungs", [&] {
+    unsigned k = 1;
+    for (const LadderDue& d : dues) {
+      stmt->setInt64(k++, d.clock_id);
+      stmt->setInt(k++, d.step);
+      stmt->setString(k++, SqlTime(d.due_at));
+    }
     stmt->executeUpdate();
   });
 }

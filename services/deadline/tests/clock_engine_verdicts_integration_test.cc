@@ -9,8 +9,11 @@
 
 #include <prometheus/registry.h>
 
+#include "common/db/sql_text.h"
+#include "common/outbox/outbox.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/deadline/domain/ladder_rules.h"
 #include "services/deadline/tests/deadline_test_util.h"
 
 namespace hotline::deadline {
@@ -777,6 +780,105 @@ TEST_F(VerdictsTest, SpecialInspectionAndDistrictNoticeAreActsOfPeople) {
   ServiceUnderTest::Authorize(&other, kStaffLonggang);
   ASSERT_TRUE(stub_->ListSupervisionActs(&other, lreq, &acts).ok());
   EXPECT_EQ(acts.acts_size(), 0);
+}
+
+// ---------------------------------------------------------------- batching
+
+// The clocks one event starts are written together (one insert, one for
+// their rungs) and its events appended together at its end: each clock gets
+// its own id, its rungs at its due, and the events keep the order and the
+// ticket's gapless seq they would have one by one.
+TEST_F(VerdictsTest, OneEventsClocksAndEventsAreWrittenTogetherInOrder) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  v1::TicketEvent d =
+      routing_->Dispatched("v-b1", kTown, v1::REQUEST_TYPE_COMPLAINT);
+  d.mutable_dispatched()->add_co_unit_ids(kHousing);
+  routing_->Publish(d);
+  AdvanceTo(Local(2024, 3, 4, 11));
+  routing_->Publish(routing_->Forwarded("v-b1", kTown, kStation));
+
+  auto conn = svc_->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  absl::StatusOr<std::vector<v1::TicketEvent>> events =
+      outbox::ReadTicketEvents(**conn, "deadline", "v-b1");
+  ASSERT_TRUE(events.ok()) << events.status();
+  struct Want {
+    v1::TicketEvent::PayloadCase payload;
+    v1::ClockKind kind;
+    std::string unit;
+  };
+  const std::vector<Want> want = {
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_RESPONSE, kTown},
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_FORWARD, kTown},
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_LEAD_UNIT, kTown},
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_RESPONSE, kHousing},
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_CO_OPINION, kHousing},
+      // The forward: the town's response judged, the station's started.
+      {v1::TicketEvent::kClockStopped, v1::CLOCK_KIND_RESPONSE, kTown},
+      {v1::TicketEvent::kClockStarted, v1::CLOCK_KIND_RESPONSE, kStation},
+  };
+  ASSERT_EQ(events->size(), want.size());
+  const v1::GetClocksResponse r = Clocks("v-b1");
+  ASSERT_EQ(r.clocks_size(), 6);
+  std::vector<std::string> started_ids;
+  for (size_t i = 0; i < want.size(); ++i) {
+    const v1::TicketEvent& e = (*events)[i];
+    SCOPED_TRACE(i);
+    EXPECT_EQ(e.seq(), static_cast<int64_t>(i + 1));
+    EXPECT_EQ(e.producer(), "deadline");
+    ASSERT_EQ(e.payload_case(), want[i].payload);
+    const bool started = e.has_clock_started();
+    const std::string& id =
+        started ? e.clock_started().clock_id() : e.clock_stopped().clock_id();
+    const v1::ClockKind kind =
+        started ? e.clock_started().kind() : e.clock_stopped().kind();
+    const std::string& unit =
+        started ? e.clock_started().unit_id() : e.clock_stopped().unit_id();
+    EXPECT_EQ(kind, want[i].kind);
+    EXPECT_EQ(unit, want[i].unit);
+    // (The clocks' current units may have moved with the forward.)
+    const v1::Clock* clock = nullptr;
+    for (const v1::Clock& c : r.clocks()) {
+      if (c.clock_id() == id) clock = &c;
+    }
+    ASSERT_NE(clock, nullptr);
+    EXPECT_EQ(clock->kind(), want[i].kind);
+    if (started) {
+      EXPECT_EQ(e.clock_started().due().seconds(), clock->due().seconds());
+      started_ids.push_back(id);
+    }
+  }
+  // Ids in the order the clocks were started.
+  for (size_t i = 1; i < started_ids.size(); ++i) {
+    EXPECT_LT(std::stoll(started_ids[i - 1]), std::stoll(started_ids[i]));
+  }
+  // Every running clock has exactly its rungs, at its due.
+  auto rs = (*conn)->Query(
+      "SELECT clock_id, step, due_at FROM ladder_due ORDER BY clock_id, step");
+  ASSERT_TRUE(rs.ok()) << rs.status();
+  std::map<std::string, std::vector<std::pair<int, absl::Time>>> rungs;
+  while ((*rs)->next()) {
+    rungs[std::to_string((*rs)->getInt64(1))].push_back(
+        {(*rs)->getInt(2), db::ParseSqlTime((*rs)->getString(3))});
+  }
+  int running = 0;
+  for (const v1::Clock& c : r.clocks()) {
+    SCOPED_TRACE(c.clock_id());
+    if (c.state() != v1::CLOCK_STATE_RUNNING) {
+      EXPECT_EQ(rungs.count(c.clock_id()), 0u);
+      continue;
+    }
+    ++running;
+    std::vector<std::pair<int, absl::Time>> expected;
+    if (CanBeOverdue(c.kind())) {
+      expected.push_back({kOverdueWatch, FromProto(c.due())});
+    }
+    if (FirstRung(c.kind()) != v1::LADDER_STEP_UNSPECIFIED) {
+      expected.push_back({FirstRung(c.kind()), FromProto(c.due())});
+    }
+    EXPECT_EQ(rungs[c.clock_id()], expected);
+  }
+  EXPECT_EQ(running, 5);
 }
 
 // ---------------------------------------------------------------- watermarks
