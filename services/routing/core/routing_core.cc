@@ -31,15 +31,14 @@ std::string RandomHex(int bytes) {
 }
 
 Core::Core(runtime::Context& ctx, RoutingStore& store)
-    : ctx_(ctx), store_(store) {
+    : ctx_(ctx), store_(store), directory_(store) {
   const char* env = std::getenv("HOTLINE_ROUTING_AUTO_DISPATCH");
   auto_dispatch_ =
       env == nullptr || !(std::string(env) == "0" || std::string(env) == "off");
 }
 
-absl::StatusOr<UnitTree> Core::Tree(db::Connection& c) {
-  ASSIGN_OR_RETURN(auto units, store_.LoadUnits(c));
-  return UnitTree(units);
+absl::StatusOr<std::shared_ptr<const Directory>> Core::Dir(db::Connection& c) {
+  return directory_.Get(c);
 }
 
 absl::StatusOr<std::optional<std::string>> Core::ClaimOrReplay(
@@ -68,7 +67,8 @@ absl::Status Core::AuthorizeTransit(db::Connection& c, const Principal& who,
                                     const TransitAuthorize& authorize) {
   if (!who.IsUnitRole() && !authorize) return absl::OkStatus();
   ASSIGN_OR_RETURN(AssignmentState s, Load(c, ticket, true));
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+  ASSIGN_OR_RETURN(auto dir, Dir(c));
+  const UnitTree& tree = dir->tree;
   if (who.IsUnitRole()) {
     RETURN_IF_ERROR(CheckTakesPart(who, tree, s));
   }
@@ -81,12 +81,13 @@ absl::StatusOr<v1::Assignment> Core::RunTransition(db::Connection& c,
                                                    const std::string& ticket,
                                                    const TransitionOp& op) {
   ASSIGN_OR_RETURN(AssignmentState s, Load(c, ticket, true));
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+  ASSIGN_OR_RETURN(auto dir, Dir(c));
+  const UnitTree& tree = dir->tree;
   AssignmentMachine m(&tree);
   const std::string unit = who.IsUnitRole() ? who.unit_id : std::string();
   const std::string acting = unit.empty() ? tree.CenterId() : unit;
   ASSIGN_OR_RETURN(Transition t, op(m, s, acting, who));
-  RETURN_IF_ERROR(Commit(c, t, ActorOf(who)));
+  RETURN_IF_ERROR(Commit(c, t, ActorOf(who), &s));
   return t.after.view;
 }
 
@@ -106,8 +107,9 @@ absl::Status Core::CheckTakesPart(const Principal& who, const UnitTree& tree,
 }
 
 absl::Status Core::Commit(db::Connection& c, Transition& t,
-                          const v1::Actor& actor) {
-  RETURN_IF_ERROR(store_.SaveAssignment(c, t.after));
+                          const v1::Actor& actor,
+                          const AssignmentState* stored) {
+  RETURN_IF_ERROR(store_.SaveAssignment(c, t.after, stored));
   if (t.has_event) {
     *t.event.mutable_actor() = actor;
     RETURN_IF_ERROR(ctx_.outbox.Append(c, &t.event));
@@ -146,9 +148,8 @@ absl::Status Core::CheckCanSee(const Principal& who, const UnitTree& tree,
       absl::StrCat(s.view.ticket_number(), ": outside the caller's units"));
 }
 
-absl::StatusOr<v1::DispatchSuggestion> Core::SuggestFor(
-    db::Connection& c, const v1::Assignment& a) {
-  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(c));
+v1::DispatchSuggestion Core::SuggestFor(
+    const std::vector<v1::DispatchRule>& rules, const v1::Assignment& a) {
   Facts f{a.category_code(), a.location().town_code(),
           absl::StrCat(a.title(), "\n", a.content())};
   return Suggest(rules, f, auto_dispatch_);
@@ -161,7 +162,8 @@ absl::Status Core::CheckDispatchByRule(db::Connection& c,
     return absl::PermissionDeniedError(
         "rule_id: a SERVICE dispatches only by a catalogue rule");
   }
-  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(c));
+  ASSIGN_OR_RETURN(auto dir, Dir(c));
+  const auto& rules = dir->rules;
   const v1::DispatchRule* rule = nullptr;
   for (const auto& r : rules) {
     if (r.rule_id() == req.rule_id()) rule = &r;
@@ -204,7 +206,8 @@ absl::StatusOr<v1::Assignment> Core::GetAssignment(const Principal& who,
                                                    const std::string& ticket) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(AssignmentState s, Load(*conn, ticket, false));
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   RETURN_IF_ERROR(CheckCanSee(who, tree, s));
   return s.view;
 }
@@ -213,7 +216,8 @@ absl::StatusOr<std::vector<v1::TicketEvent>> Core::History(
     const Principal& who, const std::string& ticket) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(AssignmentState s, Load(*conn, ticket, false));
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   RETURN_IF_ERROR(CheckCanSee(who, tree, s));
   return store_.History(*conn, ticket, ctx_.outbox.producer());
 }
@@ -225,7 +229,8 @@ absl::Status Core::ListWork(const Principal& who, const std::string& unit,
     return reasons.empty() || reasons.count(r);
   };
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   if (!tree.Contains(unit)) {
     return absl::NotFoundError(
         absl::StrCat("unit_id: ", unit, ": unknown unit"));
@@ -280,13 +285,13 @@ absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
   if (want(v1::QUEUE_REASON_AWAITING_REVIEW))
     statuses.push_back(v1::TICKET_STATUS_REPLIED);
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   std::string center =
       tree.CenterId().empty() ? kCenterUnitId : tree.CenterId();
   ASSIGN_OR_RETURN(
       auto items, store_.ListCenterQueue(*conn, center, statuses, page.size + 1,
                                          page.offset));
-  std::optional<std::vector<v1::DispatchRule>> rules;  // loaded once
   for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size; ++i) {
     auto* q = resp->add_items();
     const auto& v = items[i].view;
@@ -307,12 +312,8 @@ absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
     }
     if (q->reason() == v1::QUEUE_REASON_NEW ||
         q->reason() == v1::QUEUE_REASON_RETURNED) {
-      if (!rules) {
-        ASSIGN_OR_RETURN(auto loaded, store_.LoadRules(*conn));
-        rules = std::move(loaded);
-      }
       *q->mutable_suggestion() =
-          Suggest(*rules,
+          Suggest(dir->rules,
                   Facts{v.category_code(), v.location().town_code(),
                         absl::StrCat(v.title(), "\n", v.content())},
                   auto_dispatch_);
@@ -327,13 +328,14 @@ absl::StatusOr<v1::DispatchSuggestion> Core::SuggestForTicket(
     const std::string& ticket) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(AssignmentState s, Load(*conn, ticket, false));
-  return SuggestFor(*conn, s.view);
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  return SuggestFor(dir->rules, s.view);
 }
 
 absl::StatusOr<v1::DispatchSuggestion> Core::SuggestForFacts(const Facts& f) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(*conn));
-  return Suggest(rules, f, auto_dispatch_);
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  return Suggest(dir->rules, f, auto_dispatch_);
 }
 
 }  // namespace hotline::routing

@@ -31,6 +31,7 @@
 #include "common/server/idempotency.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
+#include "services/routing/core/directory_cache.h"
 #include "services/routing/domain/assignment_machine.h"
 #include "services/routing/domain/catalogue.h"
 #include "services/routing/domain/unit_tree.h"
@@ -55,9 +56,10 @@ std::string NextToken(absl::string_view kind, const Page& p, size_t got);
 std::string RandomHex(int bytes);
 
 // Routing's core over one runtime context and one store. Thread-safe: holds
-// no state of its own beyond the auto-dispatch switch read at construction;
-// every call takes its own connection from ctx.pool. Does not own `ctx` or
-// `store`, which must outlive it.
+// no state of its own beyond the auto-dispatch switch read at construction
+// and the directory cache (directory_cache.h, checked against the store on
+// every use); every call takes its own connection from ctx.pool. Does not own
+// `ctx` or `store`, which must outlive it.
 class Core {
  public:
   // Reads HOTLINE_ROUTING_AUTO_DISPATCH ("0"/"off" switch automatic dispatch
@@ -70,8 +72,12 @@ class Core {
   bool auto_dispatch() const { return auto_dispatch_; }
 
   // ------------------------------------------------------------ generic
-  // The directory as stored, as a tree. Errors: the store's.
-  absl::StatusOr<UnitTree> Tree(db::Connection& c);
+  // The directory (tree) and the catalogue (rules) as stored and as `c`
+  // sees them now (DirectoryCache: one stamp read when unchanged). Errors:
+  // the store's.
+  absl::StatusOr<std::shared_ptr<const Directory>> Dir(db::Connection& c);
+  // How many times the directory was read in full (DirectoryCache::loads).
+  int64_t directory_loads() const { return directory_.loads(); }
 
   // Runs `body` in one transaction, exactly once per request_id, after
   // `authorize` (server/idempotency.h): the caller's right to make this call
@@ -263,23 +269,31 @@ class Core {
   absl::Status CheckCanSee(const auth::Principal& who, const UnitTree& tree,
                            const AssignmentState& s);
   // Saves the new state and appends its event (inside the transaction).
-  absl::Status Commit(db::Connection& c, Transition& t, const v1::Actor& actor);
+  // `stored`: the state as loaded in this transaction, nullptr for a new
+  // order (RoutingStore::SaveAssignment).
+  absl::Status Commit(db::Connection& c, Transition& t, const v1::Actor& actor,
+                      const AssignmentState* stored);
   // The order's assignment (locked for a transition); NOT_FOUND if routing
   // has never seen the order.
   absl::StatusOr<AssignmentState> Load(db::Connection& c,
                                        const std::string& ticket,
                                        bool for_update);
+  // A clock event (ClockStarted/Moved/Stopped): records the clock and
+  // recomputes the order's due instants.
+  absl::Status OnClockEvent(db::Connection& c, const v1::TicketEvent& e);
   // Recomputes the due instants of the current round from running clocks.
-  absl::Status RefreshDues(db::Connection& c, AssignmentState& s);
+  static void RefreshDues(const std::vector<RunningClock>& clocks,
+                          AssignmentState& s);
   // One duty roster entry: cleared when it names no leader, else written.
   absl::Status WriteDuty(db::Connection& c, const std::string& unit,
                          const v1::DutyEntry& e);
-  // Suggestion for an order routing knows.
-  absl::StatusOr<v1::DispatchSuggestion> SuggestFor(db::Connection& c,
-                                                    const v1::Assignment& a);
+  // Suggestion of the catalogue `rules` for an order routing knows.
+  v1::DispatchSuggestion SuggestFor(const std::vector<v1::DispatchRule>& rules,
+                                    const v1::Assignment& a);
 
   runtime::Context& ctx_;
   RoutingStore& store_;
+  DirectoryCache directory_;
   bool auto_dispatch_ = true;
 };
 

@@ -90,7 +90,8 @@ absl::Status Core::UpsertUnit(const Principal& who,
   return Mutate(
       "UpsertUnit", req.request_id(), req, resp, Core::Anyone,
       [&](db::Connection& c) -> absl::Status {
-        ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+        ASSIGN_OR_RETURN(auto dir, Dir(c));
+        const UnitTree& tree = dir->tree;
         const v1::Unit* old = tree.Find(in.unit_id());
         v1::Unit u = in;
         u.clear_version();
@@ -154,7 +155,8 @@ absl::Status Core::UpsertUnit(const Principal& who,
 absl::Status Core::GetUnit(const std::string& unit_id,
                            v1::GetUnitResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   const v1::Unit* u = tree.Find(unit_id);
   if (u == nullptr) return absl::NotFoundError("unit_id: unknown unit");
   *resp->mutable_unit() = *u;
@@ -169,7 +171,8 @@ absl::Status Core::ListUnits(const v1::ListUnitsRequest& req,
                              const std::set<int>& kinds, const Page& page,
                              v1::ListUnitsResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   std::string root =
       req.root_unit_id().empty() ? tree.CenterId() : req.root_unit_id();
   if (!tree.Contains(root))
@@ -204,7 +207,8 @@ absl::Status Core::ImportDirectory(const v1::ImportDirectoryRequest& req,
     auto error = [&](std::string e) {
       if (doc.errors.size() < 100) doc.errors.push_back(std::move(e));
     };
-    ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+    ASSIGN_OR_RETURN(auto dir, Dir(c));
+    const UnitTree& tree = dir->tree;
     UnitTree next = tree;
     std::set<std::string> ids;
     for (const auto& cu : doc.units) {
@@ -309,7 +313,8 @@ absl::Status Core::ImportDirectory(const v1::ImportDirectoryRequest& req,
 absl::Status Core::ExportDirectory(const v1::ExportDirectoryRequest& req,
                                    v1::ExportDirectoryResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   std::vector<const v1::Unit*> units;
   for (const v1::Unit* u : tree.Preorder(tree.CenterId())) {
     if (req.include_inactive() || u->active()) units.push_back(u);
@@ -320,10 +325,9 @@ absl::Status Core::ExportDirectory(const v1::ExportDirectoryRequest& req,
     return absl::OkStatus();
   }
   ASSIGN_OR_RETURN(auto duty, store_.AllDuty(*conn));
-  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(*conn));
   std::vector<DutyRow> rows;
   for (auto& [unit, e] : duty) rows.push_back({unit, e});
-  resp->set_content(WriteDirectoryJson(units, rows, rules));
+  resp->set_content(WriteDirectoryJson(units, rows, dir->rules));
   resp->set_media_type("application/json");
   return absl::OkStatus();
 }
@@ -332,10 +336,11 @@ absl::Status Core::UpsertRule(const v1::UpsertRuleRequest& req,
                               v1::UpsertRuleResponse* resp) {
   return Mutate("UpsertRule", req.request_id(), req, resp, Core::Anyone,
                 [&](db::Connection& c) -> absl::Status {
-                  ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+                  ASSIGN_OR_RETURN(auto dir, Dir(c));
+                  const UnitTree& tree = dir->tree;
                   v1::DispatchRule r = req.rule();
                   RETURN_IF_ERROR(CheckRuleUnits(r, tree, "rule"));
-                  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(c));
+                  const auto& rules = dir->rules;
                   const v1::DispatchRule* old = nullptr;
                   for (const auto& x : rules) {
                     if (!r.rule_id().empty() && x.rule_id() == r.rule_id())
@@ -369,8 +374,9 @@ absl::Status Core::ListRules(const Principal& who,
                              const v1::ListRulesRequest& req, const Page& page,
                              v1::ListRulesResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
-  ASSIGN_OR_RETURN(auto rules, store_.LoadRules(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
+  const auto& rules = dir->rules;
   std::vector<const v1::DispatchRule*> out;
   auto targets = [&](const v1::DispatchRule& r, auto pred) {
     if (pred(r.unit_id())) return true;
@@ -420,7 +426,8 @@ absl::Status Core::SetDuty(const Principal& who, const v1::SetDutyRequest& req,
   return Mutate(
       "SetDuty", req.request_id(), req, resp,
       [&](db::Connection& c) -> absl::Status {
-        ASSIGN_OR_RETURN(UnitTree tree, Tree(c));
+        ASSIGN_OR_RETURN(auto dir, Dir(c));
+        const UnitTree& tree = dir->tree;
         if (!tree.Contains(req.unit_id())) {
           return absl::NotFoundError("unit_id: unknown unit");
         }
@@ -443,7 +450,8 @@ absl::Status Core::SetDuty(const Principal& who, const v1::SetDutyRequest& req,
 absl::Status Core::GetDuty(const std::string& unit_id, const std::string& from,
                            const std::string& to, v1::GetDutyResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
-  ASSIGN_OR_RETURN(UnitTree tree, Tree(*conn));
+  ASSIGN_OR_RETURN(auto dir, Dir(*conn));
+  const UnitTree& tree = dir->tree;
   if (!tree.Contains(unit_id))
     return absl::NotFoundError("unit_id: unknown unit");
   ASSIGN_OR_RETURN(auto entries, store_.GetDuty(*conn, unit_id, from, to));

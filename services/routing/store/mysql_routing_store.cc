@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -42,6 +43,37 @@ AssignmentState ReadAssignment(sql::ResultSet& rs) {
   return s;
 }
 
+// Changes the directory stamp (routing_store.h, DirectoryStamp): called
+// first by every write of units or rules, inside the writer's transaction.
+absl::Status BumpDirectoryStamp(db::Connection& c) {
+  static thread_local absl::BitGen gen;
+  ASSIGN_OR_RETURN(auto* st,
+                   c.Prepare("INSERT INTO directory_stamp (id, version, stamp) "
+                             "VALUES (1, 1, ?) ON DUPLICATE KEY UPDATE "
+                             "version = version + 1, stamp = VALUES(stamp)"));
+  return c.Guard("bump directory stamp", [&] {
+    st->setInt64(1, absl::Uniform<int64_t>(gen, 1, INT64_MAX));
+    st->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+// The co-unit rows SaveAssignment writes for `v`.
+bool SameCoUnitRows(const v1::Assignment& a, const v1::Assignment& b) {
+  if (a.ticket_id() != b.ticket_id()) return false;
+  if (a.co_units_size() != b.co_units_size()) return false;
+  for (int i = 0; i < a.co_units_size(); ++i) {
+    const auto& x = a.co_units(i);
+    const auto& y = b.co_units(i);
+    if (x.unit_id() != y.unit_id() ||
+        x.opinion_submitted() != y.opinion_submitted() ||
+        x.released() != y.released()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 const std::vector<int>& OpenStatuses() {
   static const auto* const kOpen =
       new std::vector<int>{v1::TICKET_STATUS_RECEIVED,
@@ -59,6 +91,22 @@ const std::vector<int>& OpenStatuses() {
 
 }  // namespace
 
+absl::StatusOr<DirectoryStamp> MysqlRoutingStore::GetDirectoryStamp(
+    db::Connection& c) {
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare("SELECT version, stamp FROM directory_stamp WHERE id = 1"));
+  return c.Guard("directory stamp", [&] {
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    DirectoryStamp out;
+    if (rs->next()) {
+      out.version = rs->getInt64("version");
+      out.stamp = rs->getInt64("stamp");
+    }
+    return out;
+  });
+}
+
 absl::StatusOr<std::vector<v1::Unit>> MysqlRoutingStore::LoadUnits(
     db::Connection& c) {
   ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT body FROM unit"));
@@ -75,6 +123,7 @@ absl::StatusOr<std::vector<v1::Unit>> MysqlRoutingStore::LoadUnits(
 }
 
 absl::Status MysqlRoutingStore::PutUnit(db::Connection& c, const v1::Unit& u) {
+  RETURN_IF_ERROR(BumpDirectoryStamp(c));
   ASSIGN_OR_RETURN(
       auto* st,
       c.Prepare(
@@ -208,6 +257,7 @@ absl::StatusOr<std::vector<v1::DispatchRule>> MysqlRoutingStore::LoadRules(
 
 absl::Status MysqlRoutingStore::PutRule(db::Connection& c,
                                         const v1::DispatchRule& r) {
+  RETURN_IF_ERROR(BumpDirectoryStamp(c));
   ASSIGN_OR_RETURN(
       auto* st,
       c.Prepare(
@@ -228,6 +278,7 @@ absl::Status MysqlRoutingStore::PutRule(db::Connection& c,
 
 absl::StatusOr<bool> MysqlRoutingStore::DeleteRule(db::Connection& c,
                                                    const std::string& rule_id) {
+  RETURN_IF_ERROR(BumpDirectoryStamp(c));
   ASSIGN_OR_RETURN(auto* st,
                    c.Prepare("DELETE FROM dispatch_rule WHERE rule_id = ?"));
   return c.Guard("delete rule", [&] {
@@ -254,7 +305,8 @@ MysqlRoutingStore::LoadAssignment(db::Connection& c,
 }
 
 absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
-                                               const AssignmentState& s) {
+                                               const AssignmentState& s,
+                                               const AssignmentState* stored) {
   const auto& v = s.view;
   ASSIGN_OR_RETURN(
       auto* st,
@@ -300,24 +352,79 @@ absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
     st->executeUpdate();
     return absl::OkStatus();
   }));
-  // Co-units of the current round, for worklists.
-  ASSIGN_OR_RETURN(
-      auto* del,
-      c.Prepare("DELETE FROM assignment_co_unit WHERE ticket_id = ?"));
-  ASSIGN_OR_RETURN(auto* ins,
-                   c.Prepare("INSERT INTO assignment_co_unit (ticket_id, "
-                             "unit_id, submitted, released) VALUES (?,?,?,?)"));
-  return c.Guard("save co-units", [&] {
-    del->setString(1, v.ticket_id());
-    del->executeUpdate();
-    for (const auto& cu : v.co_units()) {
-      ins->setString(1, v.ticket_id());
-      ins->setString(2, cu.unit_id());
-      ins->setInt(3, cu.opinion_submitted() ? 1 : 0);
-      ins->setInt(4, cu.released() ? 1 : 0);
-      ins->executeUpdate();
-    }
+  // Co-units of the current round, for worklists: rewritten only when they
+  // changed (a new order has no rows to remove).
+  if (stored != nullptr && SameCoUnitRows(stored->view, v)) {
     return absl::OkStatus();
+  }
+  if (stored != nullptr && stored->view.co_units_size() > 0) {
+    ASSIGN_OR_RETURN(
+        auto* del,
+        c.Prepare("DELETE FROM assignment_co_unit WHERE ticket_id = ?"));
+    RETURN_IF_ERROR(c.Guard("clear co-units", [&] {
+      del->setString(1, v.ticket_id());
+      del->executeUpdate();
+      return absl::OkStatus();
+    }));
+  }
+  if (v.co_units_size() == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      auto* ins,
+      c.Prepare(absl::StrCat("INSERT INTO assignment_co_unit (ticket_id, "
+                             "unit_id, submitted, released) VALUES ",
+                             db::SqlRows("(?,?,?,?)", v.co_units_size()))));
+  return c.Guard("save co-units", [&] {
+    int i = 1;
+    for (const auto& cu : v.co_units()) {
+      ins->setString(i++, v.ticket_id());
+      ins->setString(i++, cu.unit_id());
+      ins->setInt(i++, cu.opinion_submitted() ? 1 : 0);
+      ins->setInt(i++, cu.released() ? 1 : 0);
+    }
+    ins->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<AssignmentWithClocks>>
+MysqlRoutingStore::LoadForClockEvent(db::Connection& c,
+                                     const std::string& ticket_id,
+                                     const std::string& clock_id) {
+  // The assignment row (a const table, read and locked first), joined with
+  // its clocks; the owner of the event's clock by primary key.
+  ASSIGN_OR_RETURN(
+      auto* st,
+      c.Prepare(
+          "SELECT a.ticket_id, a.last_dispute_round, a.dispute_upheld, "
+          "a.redispatch_cause, a.touched_units, a.intake_limit, a.body, "
+          "k.clock_id AS k_id, k.kind AS k_kind, "
+          "k.dispatch_round AS k_round, "
+          "DATE_FORMAT(k.due, '%Y-%m-%d %H:%i:%s.%f') AS k_due, "
+          "k.running AS k_running, "
+          "(SELECT o.ticket_id FROM clock o WHERE o.clock_id = ?) AS owner "
+          "FROM assignment a LEFT JOIN clock k ON k.ticket_id = a.ticket_id "
+          "WHERE a.ticket_id = ? ORDER BY k.due, k.clock_id FOR UPDATE"));
+  return c.Guard("load for clock event", [&] {
+    st->setString(1, clock_id);
+    st->setString(2, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+    std::optional<AssignmentWithClocks> out;
+    while (rs->next()) {
+      if (!out) {
+        out.emplace();
+        out->state = ReadAssignment(*rs);
+        if (!rs->isNull("owner")) out->clock_owner = rs->getString("owner");
+      }
+      if (rs->isNull("k_id")) continue;
+      RunningClock k;
+      k.clock_id = rs->getString("k_id");
+      k.kind = static_cast<v1::ClockKind>(rs->getInt("k_kind"));
+      k.dispatch_round = rs->getInt("k_round");
+      k.due = ParseSqlTime(rs->getString("k_due"));
+      k.running = rs->getInt("k_running") != 0;
+      out->clocks.push_back(std::move(k));
+    }
+    return out;
   });
 }
 
@@ -438,29 +545,6 @@ absl::Status MysqlRoutingStore::StopClock(db::Connection& c,
     st->setString(1, clock_id);
     st->executeUpdate();
     return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<std::vector<RunningClock>> MysqlRoutingStore::RunningClocks(
-    db::Connection& c, const std::string& ticket) {
-  ASSIGN_OR_RETURN(
-      auto* st,
-      c.Prepare("SELECT clock_id, kind, dispatch_round, "
-                "DATE_FORMAT(due, '%Y-%m-%d %H:%i:%s.%f') AS due FROM clock "
-                "WHERE ticket_id = ? AND running = 1 ORDER BY due"));
-  return c.Guard("running clocks", [&] {
-    st->setString(1, ticket);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::vector<RunningClock> out;
-    while (rs->next()) {
-      RunningClock k;
-      k.clock_id = rs->getString("clock_id");
-      k.kind = static_cast<v1::ClockKind>(rs->getInt("kind"));
-      k.dispatch_round = rs->getInt("dispatch_round");
-      k.due = ParseSqlTime(rs->getString("due"));
-      out.push_back(k);
-    }
-    return out;
   });
 }
 

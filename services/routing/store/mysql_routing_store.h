@@ -14,6 +14,7 @@ using db::SqlTime;
 
 class MysqlRoutingStore final : public RoutingStore {
  public:
+  absl::StatusOr<DirectoryStamp> GetDirectoryStamp(db::Connection& c) override;
   absl::StatusOr<std::vector<v1::Unit>> LoadUnits(db::Connection& c) override;
   absl::Status PutUnit(db::Connection& c, const v1::Unit& u) override;
   absl::StatusOr<int64_t> CountOpenHeld(
@@ -35,8 +36,11 @@ class MysqlRoutingStore final : public RoutingStore {
   absl::StatusOr<std::optional<AssignmentState>> LoadAssignment(
       db::Connection& c, const std::string& ticket_id,
       bool for_update) override;
-  absl::Status SaveAssignment(db::Connection& c,
-                              const AssignmentState& s) override;
+  absl::Status SaveAssignment(db::Connection& c, const AssignmentState& s,
+                              const AssignmentState* stored) override;
+  absl::StatusOr<std::optional<AssignmentWithClocks>> LoadForClockEvent(
+      db::Connection& c, const std::string& ticket_id,
+      const std::string& clock_id) override;
   absl::StatusOr<std::vector<AssignmentState>> ListWork(
       db::Connection& c, const WorkQuery& q) override;
   absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
@@ -48,8 +52,6 @@ class MysqlRoutingStore final : public RoutingStore {
                            absl::Time due) override;
   absl::Status StopClock(db::Connection& c,
                          const std::string& clock_id) override;
-  absl::StatusOr<std::vector<RunningClock>> RunningClocks(
-      db::Connection& c, const std::string& ticket) override;
   absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
       db::Connection& c, const std::string& request_id) override;
   absl::Status ClaimRequest(db::Connection& c, const std::string& request_id,
@@ -60,7 +62,5 @@ class MysqlRoutingStore final : public RoutingStore {
       db::Connection& c, const std::string& ticket,
       const std::string& producer) override;
 };
-
-// "YYYY-MM-DD HH:MM:SS.ffffff" in UTC, and back.
 
 }  // namespace hotline::routing

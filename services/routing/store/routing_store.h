@@ -39,13 +39,44 @@ struct RunningClock {
   v1::ClockKind kind;
   int dispatch_round;
   absl::Time due;
+  bool running = true;  // false once stopped (LoadForClockEvent lists both)
+};
+
+// The stored state of an order with its clocks, as a clock event needs it
+// (LoadForClockEvent).
+struct AssignmentWithClocks {
+  AssignmentState state;
+  // Every clock stored for the order, running or stopped, due ascending.
+  std::vector<RunningClock> clocks;
+  // The ticket the clock named by the event is stored under ("" if no such
+  // clock is stored).
+  std::string clock_owner;
+};
+
+// Identifies one committed state of the directory and the catalogue (units
+// and dispatch rules): every write of either changes it in the same
+// transaction. `version` counts the writes; `stamp` is a random value drawn
+// by each write, so that a stamp seen inside a transaction that later rolled
+// back is never seen again.
+struct DirectoryStamp {
+  int64_t version = 0;
+  int64_t stamp = 0;
+  bool operator==(const DirectoryStamp& o) const {
+    return version == o.version && stamp == o.stamp;
+  }
+  bool operator!=(const DirectoryStamp& o) const { return !(*this == o); }
 };
 
 class RoutingStore {
  public:
   virtual ~RoutingStore() = default;
 
-  // Directory.
+  // Directory. Every write of units or rules (PutUnit, PutRule, DeleteRule)
+  // first changes the directory stamp (DirectoryStamp), in the caller's
+  // transaction; the stamp is taken before the row, so concurrent directory
+  // writers queue on the stamp row and cannot deadlock on unit/rule rows.
+  virtual absl::StatusOr<DirectoryStamp> GetDirectoryStamp(
+      db::Connection& c) = 0;
   virtual absl::StatusOr<std::vector<v1::Unit>> LoadUnits(
       db::Connection& c) = 0;
   virtual absl::Status PutUnit(db::Connection& c, const v1::Unit& u) = 0;
@@ -76,8 +107,18 @@ class RoutingStore {
   // Assignments.
   virtual absl::StatusOr<std::optional<AssignmentState>> LoadAssignment(
       db::Connection& c, const std::string& ticket_id, bool for_update) = 0;
+  // Writes `s`. `stored` is the state as loaded (locked) in this
+  // transaction, or nullptr when the order has no row yet: the co-unit rows
+  // are rewritten only when they differ from `stored`'s.
   virtual absl::Status SaveAssignment(db::Connection& c,
-                                      const AssignmentState& s) = 0;
+                                      const AssignmentState& s,
+                                      const AssignmentState* stored) = 0;
+  // The order's assignment locked for update, with all its clocks and the
+  // owner of the clock `clock_id`, in one round trip; nothing if routing
+  // does not know the order.
+  virtual absl::StatusOr<std::optional<AssignmentWithClocks>> LoadForClockEvent(
+      db::Connection& c, const std::string& ticket_id,
+      const std::string& clock_id) = 0;
   virtual absl::StatusOr<std::vector<AssignmentState>> ListWork(
       db::Connection& c, const WorkQuery& q) = 0;
   // Orders waiting for the center: RECEIVED, RETURNED at `center`, DISPUTED,
@@ -94,8 +135,6 @@ class RoutingStore {
                                    absl::Time due) = 0;
   virtual absl::Status StopClock(db::Connection& c,
                                  const std::string& clock_id) = 0;
-  virtual absl::StatusOr<std::vector<RunningClock>> RunningClocks(
-      db::Connection& c, const std::string& ticket) = 0;
 
   // Idempotency log.
   virtual absl::StatusOr<std::optional<LoggedRequest>> FindRequest(

@@ -1300,6 +1300,108 @@ TEST_F(RoutingIT, WorklistOrderedByDueFromDeadlineEvents) {
 
 // deadline's ClockOverdue (docs/clocks.md) is acknowledged without effect:
 // the worklist already shows the order overdue from the clock's due.
+// The due instants follow every kind of clock event as the stored clocks
+// say: a repeated start only moves the due (a stopped clock stays stopped),
+// a clock id stored for another order changes nothing here, another round's
+// clock does not count, instants keep DATETIME(6) precision.
+TEST_F(RoutingIT, DueInstantsFollowEveryClockEvent) {
+  const std::string t = NewOrder(1);
+  const std::string u = NewOrder(2);
+  ASSERT_TRUE(Dispatch(t, "town.longshui").ok());
+  ASSERT_TRUE(Dispatch(u, "town.longshui").ok());
+  const absl::Time base = Now();
+  int n = 0;
+  auto event = [&](const std::string& ticket, int seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("deadline-", ticket, "-", seq, "-", ++n));
+    e.set_ticket_id(ticket);
+    e.set_seq(seq);
+    *e.mutable_occurred_at() = ToProto(base);
+    e.set_producer("deadline");
+    e.set_ticket_number("DZ20240208-000000");
+    return e;
+  };
+  auto started = [&](const std::string& ticket, int seq, const std::string& id,
+                     v1::ClockKind kind, int round, absl::Duration d) {
+    v1::TicketEvent e = event(ticket, seq);
+    auto* k = e.mutable_clock_started();
+    k->set_clock_id(id);
+    k->set_kind(kind);
+    k->set_unit_id("town.longshui");
+    k->set_dispatch_round(round);
+    *k->mutable_due() = ToProto(base + d);
+    return e;
+  };
+  auto publish = [&](const v1::TicketEvent& e) {
+    grpc::Status s = c_->Publish({e}, "deadline");
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  };
+  auto at = [&](const google::protobuf::Timestamp& ts) {
+    return FromProto(ts);
+  };
+  const absl::Duration odd = absl::Hours(2) + absl::Nanoseconds(123456789);
+
+  publish(started(u, 1, "clk-u", v1::CLOCK_KIND_HANDLING, 1, absl::Hours(50)));
+  publish(started(t, 1, "clk-r", v1::CLOCK_KIND_RESPONSE, 1, odd));
+  v1::Assignment a = Get(t);
+  EXPECT_EQ(at(a.response_due()),
+            base + absl::Hours(2) + absl::Microseconds(123456));
+  EXPECT_EQ(at(a.next_due()), at(a.response_due()));
+  EXPECT_FALSE(a.has_handling_due());
+  publish(started(t, 2, "clk-h", v1::CLOCK_KIND_HANDLING, 1, absl::Hours(240)));
+  a = Get(t);
+  EXPECT_EQ(at(a.handling_due()), base + absl::Hours(240));
+  EXPECT_EQ(at(a.next_due()), at(a.response_due()));
+  // Started again: only the due moves.
+  publish(started(t, 3, "clk-r", v1::CLOCK_KIND_HANDLING, 2, absl::Hours(5)));
+  a = Get(t);
+  EXPECT_EQ(at(a.response_due()), base + absl::Hours(5));
+  EXPECT_EQ(at(a.handling_due()), base + absl::Hours(240));
+  v1::TicketEvent mv = event(t, 4);
+  mv.mutable_clock_moved()->set_clock_id("clk-h");
+  mv.mutable_clock_moved()->set_kind(v1::CLOCK_KIND_HANDLING);
+  *mv.mutable_clock_moved()->mutable_due() = ToProto(base + absl::Hours(100));
+  publish(mv);
+  a = Get(t);
+  EXPECT_EQ(at(a.handling_due()), base + absl::Hours(100));
+  EXPECT_EQ(at(a.next_due()), base + absl::Hours(5));
+  v1::TicketEvent stop = event(t, 5);
+  stop.mutable_clock_stopped()->set_clock_id("clk-r");
+  publish(stop);
+  a = Get(t);
+  EXPECT_FALSE(a.has_response_due());
+  EXPECT_EQ(at(a.next_due()), base + absl::Hours(100));
+  // A stopped clock started again stays stopped (its due moves).
+  publish(started(t, 6, "clk-r", v1::CLOCK_KIND_RESPONSE, 1, absl::Hours(1)));
+  a = Get(t);
+  EXPECT_FALSE(a.has_response_due());
+  EXPECT_EQ(at(a.next_due()), base + absl::Hours(100));
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM clock WHERE clock_id = 'clk-r' AND "
+                   "running = 0 AND due = DATE_ADD((SELECT due FROM clock "
+                   "WHERE clock_id = 'clk-h'), INTERVAL -99 HOUR)"),
+            1);
+  // A clock id stored for the other order, and another round's clock.
+  publish(started(t, 7, "clk-u", v1::CLOCK_KIND_HANDLING, 1, absl::Hours(3)));
+  publish(started(t, 8, "clk-2", v1::CLOCK_KIND_HANDLING, 2, absl::Hours(4)));
+  a = Get(t);
+  EXPECT_EQ(at(a.handling_due()), base + absl::Hours(100));
+  EXPECT_EQ(at(a.next_due()), base + absl::Hours(100));
+  // (The other order's row moved; its dues follow at its own next event.)
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM clock WHERE clock_id = 'clk-u' AND "
+                   "ticket_id = '" +
+                   u + "'"),
+            1);
+  EXPECT_EQ(at(Get(u).handling_due()), base + absl::Hours(50));
+  // Ladder steps only rise.
+  v1::TicketEvent step = event(t, 9);
+  step.mutable_ladder_step_fired()->set_step(v1::LADDER_STEP_SUPERVISION);
+  publish(step);
+  step = event(t, 10);
+  step.mutable_ladder_step_fired()->set_step(v1::LADDER_STEP_REMINDER);
+  publish(step);
+  EXPECT_EQ(Get(t).ladder_step(), v1::LADDER_STEP_SUPERVISION);
+}
+
 TEST_F(RoutingIT, ClockOverdueIsAcknowledgedAndTheWorklistShowsOverdue) {
   std::string t = NewOrder(1);
   ASSERT_TRUE(Dispatch(t, "town.longshui").ok());
