@@ -167,6 +167,8 @@ absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
                      " was used for a different request (order ",
                      out.record.ticket.ticket_number(), ")"));
   }
+  // Committed: the order is stored for good (orders are never deleted).
+  known_.Add(out.record.ticket.ticket_id());
   if (!out.replayed) {
     log::Info("ticket.created",
               {{"ticket_id", t.ticket_id()},
@@ -317,23 +319,46 @@ absl::Status IntakeCore::ApplyEvent(db::Connection& conn,
       !catalog_->Get()->places.names.contains(unit)) {
     places_->RefreshForUnknownPlace();
   }
-  ASSIGN_OR_RETURN(std::optional<TicketRecord> rec,
-                   store_->LockTicket(conn, event.ticket_id()));
-  if (!rec) {
-    return absl::NotFoundError(
-        absl::StrCat("ticket ", event.ticket_id(), " is unknown to intake"));
-  }
   // Units are named as intake last read them from routing's directory.
   const UnitNamer name_of = [&](const std::string& unit_id) {
     absl::StatusOr<std::string> name = store_->UnitName(conn, unit_id);
     return name.ok() ? *name : std::string();  // unnamed: "承办单位"
   };
-  std::optional<ProgressUpdate> u =
-      ProgressFromEvent(event, rec->ticket.status(), name_of);
-  if (!u) return absl::OkStatus();
+  const std::string& id = event.ticket_id();
+  std::optional<ProgressUpdate> u = ProgressOfEvent(event, name_of);
+  if (!u || !NeedsStoredStatus(*u)) {
+    // Nothing of the stored order is needed (an event that does not concern
+    // the caller, or a handling due, the same on every order): no read of
+    // it, only NOT_FOUND when intake does not know it.
+    if (u) {
+      ASSIGN_OR_RETURN(bool changed,
+                       store_->MoveHandlingDue(conn, id, u->handling_due,
+                                               FromProto(event.occurred_at())));
+      if (changed) {
+        known_.Add(id);
+        return absl::OkStatus();
+      }
+    }
+    if (known_.Contains(id)) return absl::OkStatus();
+    ASSIGN_OR_RETURN(bool exists, store_->TicketExists(conn, id));
+    if (!exists) {
+      return absl::NotFoundError(
+          absl::StrCat("ticket ", id, " is unknown to intake"));
+    }
+    known_.Add(id);
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::optional<StoredStatus> stored,
+                   store_->LockStatus(conn, id));
+  if (!stored) {
+    return absl::NotFoundError(
+        absl::StrCat("ticket ", id, " is unknown to intake"));
+  }
+  known_.Add(id);
+  FollowStatus(stored->status, &*u);
   ProgressRow row;
-  row.status = u->status.value_or(rec->ticket.status());
-  row.holder_unit_id = u->holder.value_or(rec->ticket.holder_unit_id());
+  row.status = u->status.value_or(stored->status);
+  row.holder_unit_id = u->holder.value_or(stored->holder_unit_id);
   row.handling_due = u->handling_due;
   row.at = FromProto(event.occurred_at());
   row.note = u->note;
@@ -341,7 +366,7 @@ absl::Status IntakeCore::ApplyEvent(db::Connection& conn,
   for (const std::string& held : u->held_units) {
     if (!held.empty()) row.held_units.push_back(held);
   }
-  return store_->WriteProgress(conn, event.ticket_id(), row);
+  return store_->WriteProgress(conn, id, row);
 }
 
 absl::StatusOr<v1::Ticket> IntakeCore::Render(

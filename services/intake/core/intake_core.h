@@ -22,6 +22,7 @@
 #include "google/protobuf/message.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
+#include "services/intake/core/known_tickets.h"
 #include "services/intake/core/places_follower.h"
 #include "services/intake/domain/acceptance.h"
 #include "services/intake/domain/caller_crypto.h"
@@ -160,6 +161,8 @@ class IntakeCore {
   const CatalogHolder* catalog_;
   PlacesFollower* places_;  // null without routing's address
   IntakeSettings settings_;
+  // Orders seen stored: ApplyEvent's existence check without a read.
+  KnownTickets known_;
 };
 
 }  // namespace hotline::intake

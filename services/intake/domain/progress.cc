@@ -73,6 +73,28 @@ std::string NamedUnitOf(const v1::TicketEvent& e) {
 std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
                                                 v1::TicketStatus current,
                                                 const UnitNamer& name_of) {
+  std::optional<ProgressUpdate> u = ProgressOfEvent(e, name_of);
+  if (u) FollowStatus(current, &*u);
+  return u;
+}
+
+void FollowStatus(v1::TicketStatus current, ProgressUpdate* u) {
+  if (current == v1::TICKET_STATUS_MERGED ||
+      current == v1::TICKET_STATUS_CLOSED_AT_INTAKE) {
+    // A merged order follows its original; its own routing events (e.g. the
+    // Closed that withdraws it) do not change what the caller sees.
+    u->status.reset();
+    u->holder.reset();
+  }
+}
+
+bool NeedsStoredStatus(const ProgressUpdate& u) {
+  return u.status.has_value() || u.holder.has_value() || !u.note.empty() ||
+         !u.held_units.empty();
+}
+
+std::optional<ProgressUpdate> ProgressOfEvent(const v1::TicketEvent& e,
+                                              const UnitNamer& name_of) {
   auto name = [&](const std::string& unit_id) -> std::string {
     std::string n = name_of ? name_of(unit_id) : "";
     return n.empty() ? "承办单位" : n;
@@ -196,13 +218,6 @@ std::optional<ProgressUpdate> ProgressFromEvent(const v1::TicketEvent& e,
       break;
     default:
       return std::nullopt;
-  }
-  if (current == v1::TICKET_STATUS_MERGED ||
-      current == v1::TICKET_STATUS_CLOSED_AT_INTAKE) {
-    // A merged order follows its original; its own routing events (e.g. the
-    // Closed that withdraws it) do not change what the caller sees.
-    u.status.reset();
-    u.holder.reset();
   }
   return u;
 }

@@ -41,6 +41,19 @@ std::optional<ProgressUpdate> ProgressFromEvent(
     const v1::TicketEvent& event, v1::TicketStatus current,
     const UnitNamer& name_of = nullptr);
 
+// The two halves of ProgressFromEvent, for a consumer that reads the order
+// only when it must: what `event` means before the order's status is known
+// (nullopt as ProgressFromEvent, for every status), ...
+std::optional<ProgressUpdate> ProgressOfEvent(
+    const v1::TicketEvent& event, const UnitNamer& name_of = nullptr);
+// ... and what it means on an order whose status is `current` (a MERGED or
+// CLOSED_AT_INTAKE order keeps its status and holder).
+void FollowStatus(v1::TicketStatus current, ProgressUpdate* u);
+// Whether writing `u` needs the order's stored status or holder: true unless
+// it only moves the handling due (no status, holder, note or held units),
+// which is the same on an order of any status.
+bool NeedsStoredStatus(const ProgressUpdate& u);
+
 const char* StatusName(v1::TicketStatus status);  // "RECEIVED", ...
 bool IsClosed(v1::TicketStatus status);           // CLOSED, CLOSED_AT_INTAKE
 

@@ -103,5 +103,47 @@ TEST(IntakeRulesTest, ProgressNamesUnits) {
             "已交办至承办单位");
 }
 
+// The consumer reads the order only when the update needs its status: a
+// moved handling due alone is the same on every order, anything else (status,
+// holder, a note, held units) is not.
+TEST(IntakeRulesTest, OnlyADueAloneNeedsNoStoredStatus) {
+  v1::TicketEvent e;
+  e.mutable_clock_started()->set_kind(v1::CLOCK_KIND_HANDLING);
+  *e.mutable_clock_started()->mutable_due() =
+      ToProto(absl::FromUnixSeconds(1708000000));
+  std::optional<ProgressUpdate> u = ProgressOfEvent(e);
+  ASSERT_TRUE(u.has_value());
+  EXPECT_FALSE(NeedsStoredStatus(*u));
+  e.mutable_clock_started()->set_kind(v1::CLOCK_KIND_RESPONSE);
+  EXPECT_FALSE(ProgressOfEvent(e).has_value());
+
+  e.Clear();
+  e.mutable_accepted()->set_unit_id("dept.ecology");
+  e.mutable_accepted()->set_as_co_unit(true);  // a note, no status
+  ASSERT_TRUE(ProgressOfEvent(e).has_value());
+  EXPECT_TRUE(NeedsStoredStatus(*ProgressOfEvent(e)));
+  e.Clear();
+  e.mutable_dispatched()->set_unit_id("town.longshui");
+  EXPECT_TRUE(NeedsStoredStatus(*ProgressOfEvent(e)));
+
+  // Both halves together are ProgressFromEvent, on every status.
+  for (v1::TicketStatus current :
+       {v1::TICKET_STATUS_RECEIVED, v1::TICKET_STATUS_MERGED,
+        v1::TICKET_STATUS_CLOSED_AT_INTAKE, v1::TICKET_STATUS_ACCEPTED}) {
+    std::optional<ProgressUpdate> whole = ProgressFromEvent(e, current);
+    std::optional<ProgressUpdate> half = ProgressOfEvent(e);
+    ASSERT_TRUE(whole.has_value() && half.has_value());
+    FollowStatus(current, &*half);
+    EXPECT_EQ(whole->status, half->status);
+    EXPECT_EQ(whole->holder, half->holder);
+    EXPECT_EQ(whole->note, half->note);
+    EXPECT_EQ(whole->held_units, half->held_units);
+  }
+  std::optional<ProgressUpdate> merged = ProgressOfEvent(e);
+  FollowStatus(v1::TICKET_STATUS_MERGED, &*merged);
+  EXPECT_FALSE(merged->status.has_value());
+  EXPECT_FALSE(merged->holder.has_value());
+}
+
 }  // namespace
 }  // namespace hotline::intake

@@ -129,6 +129,12 @@ struct ProgressRow {
   std::vector<std::string> held_units;  // non-empty unit ids
 };
 
+// What the application of an event needs of the stored order.
+struct StoredStatus {
+  v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;
+  std::string holder_unit_id;
+};
+
 // Intake's orders, catalog, reveal audit and the rows the core writes inside
 // its transactions. Thread-safe; owns nothing it is given.
 class IntakeStore {
@@ -177,6 +183,20 @@ class IntakeStore {
   // nullopt when absent.
   virtual absl::StatusOr<std::optional<TicketRecord>> LockTicket(
       db::Connection& conn, const std::string& ticket_id) = 0;
+  // The order's status and holder (no document, no caller), its row locked
+  // until the transaction ends; nullopt when absent.
+  virtual absl::StatusOr<std::optional<StoredStatus>> LockStatus(
+      db::Connection& conn, const std::string& ticket_id) = 0;
+  // Whether the order is stored (orders are never deleted).
+  virtual absl::StatusOr<bool> TicketExists(db::Connection& conn,
+                                            const std::string& ticket_id) = 0;
+  // Writes an event's effect that only moves the handling due (when set)
+  // and stamps updated_at = `at`, leaving status and holder as stored.
+  // True when the order's row changed; false when it is absent or already
+  // so (the caller tells these apart with TicketExists).
+  virtual absl::StatusOr<bool> MoveHandlingDue(
+      db::Connection& conn, const std::string& ticket_id,
+      std::optional<absl::Time> handling_due, absl::Time at) = 0;
   // How many orders are merged into `ticket_id`.
   virtual absl::StatusOr<int64_t> CountMergedInto(
       db::Connection& conn, const std::string& ticket_id) = 0;

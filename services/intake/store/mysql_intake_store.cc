@@ -339,121 +339,138 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
     absl::Span<const CreateRequest* const> batch) {
   const size_t n = batch.size();
   std::vector<absl::StatusOr<CreateOutcome>> results;
-  absl::Status st =
-      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
-        results.assign(n, absl::InternalError("order not written"));
-        // 1. Repeat candidates, from the orders stored before this batch.
-        std::vector<const RepeatQuery*> queries;
-        for (const CreateRequest* r : batch) queries.push_back(r->query);
-        ASSIGN_OR_RETURN(std::vector<CandidateMap> found,
-                         FindRepeatsOn(conn, queries));
+  // Request ids are almost always new: the first run inserts without
+  // reading them first, and a request id stored before makes its INSERT fail
+  // on uk_ticket_request. Only then does the batch run again (a fresh
+  // transaction, nothing of the first run kept) reading the stored orders
+  // first, exactly as a run that had read them from the start.
+  bool read_first = false;
+  bool stored_before = false;
+  auto body = [&](db::Connection& conn) -> absl::Status {
+    results.assign(n, absl::InternalError("order not written"));
+    // 1. Repeat candidates, from the orders stored before this batch.
+    std::vector<const RepeatQuery*> queries;
+    for (const CreateRequest* r : batch) queries.push_back(r->query);
+    ASSIGN_OR_RETURN(std::vector<CandidateMap> found,
+                     FindRepeatsOn(conn, queries));
 
-        // 2. Request ids stored before: those calls are replays, answered
-        // with the stored record.
-        std::vector<std::string> request_ids;
-        for (const CreateRequest* r : batch) {
-          request_ids.push_back(Quote(r->ticket->request_id));
-        }
-        absl::flat_hash_map<std::string, TicketRecord> stored;
-        RETURN_IF_ERROR(ReadByRequestId(
-            conn, absl::StrCat("SELECT ", kTicketCols, ", t.request_id"), 11,
-            request_ids, [&](sql::ResultSet& rs, const std::string& id) {
-              ASSIGN_OR_RETURN(stored[id], RecordFromRow(rs));
-              return absl::OkStatus();
-            }));
+    // 2. Request ids stored before: those calls are replays, answered
+    // with the stored record.
+    absl::flat_hash_map<std::string, TicketRecord> stored;
+    if (read_first) {
+      std::vector<std::string> request_ids;
+      for (const CreateRequest* r : batch) {
+        request_ids.push_back(Quote(r->ticket->request_id));
+      }
+      RETURN_IF_ERROR(ReadByRequestId(
+          conn, absl::StrCat("SELECT ", kTicketCols, ", t.request_id"), 11,
+          request_ids, [&](sql::ResultSet& rs, const std::string& id) {
+            ASSIGN_OR_RETURN(stored[id], RecordFromRow(rs));
+            return absl::OkStatus();
+          }));
+    }
 
-        // 3. The new orders, in one plain INSERT: the first call of a
-        // request id in this batch writes it, a second is its replay. A
-        // concurrent batch that stored one of these ids first makes the
-        // INSERT fail on uk_ticket_request; the transaction then runs again
-        // and finds that order in step 2. (Not INSERT … ON DUPLICATE KEY
-        // UPDATE: on MariaDB 10.11 a multi-row upsert whose row met a
-        // concurrent transaction's duplicate silently skipped later rows of
-        // the statement, reporting them as no-op updates.)
-        std::vector<std::string> rows, new_ids;
-        absl::flat_hash_set<std::string> writing;
-        for (const CreateRequest* r : batch) {
-          const std::string& id = r->ticket->request_id;
-          if (stored.contains(id) || !writing.insert(id).second) continue;
-          rows.push_back(TicketRow(*r->ticket));
-          new_ids.push_back(Quote(id));
+    // 3. The new orders, in one plain INSERT: the first call of a
+    // request id in this batch writes it, a second is its replay. A
+    // concurrent batch that stored one of these ids first makes the
+    // INSERT fail on uk_ticket_request; the transaction then runs again
+    // and finds that order in step 2. (Not INSERT … ON DUPLICATE KEY
+    // UPDATE: on MariaDB 10.11 a multi-row upsert whose row met a
+    // concurrent transaction's duplicate silently skipped later rows of
+    // the statement, reporting them as no-op updates.)
+    std::vector<std::string> rows, new_ids;
+    absl::flat_hash_set<std::string> writing;
+    for (const CreateRequest* r : batch) {
+      const std::string& id = r->ticket->request_id;
+      if (stored.contains(id) || !writing.insert(id).second) continue;
+      rows.push_back(TicketRow(*r->ticket));
+      new_ids.push_back(Quote(id));
+    }
+    absl::flat_hash_map<std::string, int64_t> row_ids;
+    if (!rows.empty()) {
+      absl::Status inserted = conn.Execute(absl::StrCat(
+          "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
+          "request_hash, channel, request_type, category_code, town_code, "
+          "confidential, anonymous, doc, caller_ct, caller_key_id, "
+          "caller_hash, caller_hash_key, term_count, status, received_at, "
+          "created_at, updated_at, "
+          "signature) VALUES ",
+          absl::StrJoin(rows, ",")));
+      if (absl::IsAlreadyExists(inserted)) {
+        // Another ticket id or number clash is no caller's doing (they
+        // are random and from the day counter): INTERNAL, and the batch
+        // is then written order by order.
+        if (!absl::StrContains(inserted.message(), "uk_ticket_request")) {
+          return absl::InternalError(inserted.message());
         }
-        absl::flat_hash_map<std::string, int64_t> row_ids;
-        if (!rows.empty()) {
-          absl::Status inserted = conn.Execute(absl::StrCat(
-              "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
-              "request_hash, channel, request_type, category_code, town_code, "
-              "confidential, anonymous, doc, caller_ct, caller_key_id, "
-              "caller_hash, caller_hash_key, term_count, status, received_at, "
-              "created_at, updated_at, "
-              "signature) VALUES ",
-              absl::StrJoin(rows, ",")));
-          if (absl::IsAlreadyExists(inserted)) {
-            // Another ticket id or number clash is no caller's doing (they
-            // are random and from the day counter): INTERNAL, and the batch
-            // is then written order by order.
-            if (!absl::StrContains(inserted.message(), "uk_ticket_request")) {
-              return absl::InternalError(inserted.message());
-            }
-            return absl::AbortedError(absl::StrCat(
-                "a request id was stored concurrently: ", inserted.message()));
-          }
-          RETURN_IF_ERROR(inserted);
-          RETURN_IF_ERROR(
-              ReadByRequestId(conn, "SELECT t.id, t.request_id", 2, new_ids,
-                              [&](sql::ResultSet& rs, const std::string& id) {
-                                row_ids[id] = rs.getInt64(1);
-                                return absl::OkStatus();
-                              }));
+        if (!read_first) {
+          // Not read before this run: run again reading them first.
+          stored_before = true;
+          return inserted;
         }
+        return absl::AbortedError(absl::StrCat(
+            "a request id was stored concurrently: ", inserted.message()));
+      }
+      RETURN_IF_ERROR(inserted);
+      RETURN_IF_ERROR(
+          ReadByRequestId(conn, "SELECT t.id, t.request_id", 2, new_ids,
+                          [&](sql::ResultSet& rs, const std::string& id) {
+                            row_ids[id] = rs.getInt64(1);
+                            return absl::OkStatus();
+                          }));
+    }
 
-        // 4. Terms and events of the orders this batch wrote.
-        std::vector<std::string> term_rows;
-        std::vector<v1::TicketEvent> events;
-        std::vector<std::pair<const NewTicket*, int64_t>> written;
-        absl::flat_hash_map<std::string, size_t> first_writer;
-        for (size_t i = 0; i < n; ++i) {
-          const NewTicket& t = *batch[i]->ticket;
-          CreateOutcome out;
-          if (auto it = stored.find(t.request_id); it != stored.end()) {
-            out.record = it->second;
-            out.replayed = true;
-          } else if (auto first = first_writer.find(t.request_id);
-                     first != first_writer.end()) {
-            // The same id earlier in this batch: a replay of that order.
-            out.record = results[first->second]->record;
-            out.replayed = true;
-          } else if (auto row = row_ids.find(t.request_id);
-                     row != row_ids.end()) {
-            out.record.ticket = t.ticket;
-            out.record.row_id = row->second;
-            out.record.caller_ct = t.caller_ct;
-            out.record.request_hash = t.request_hash;
-            AppendTermRows(t, out.record.row_id, &term_rows);
-            events.insert(events.end(), t.events.begin(), t.events.end());
-            first_writer.emplace(t.request_id, i);
-          } else {
-            return absl::InternalError(absl::StrCat(
-                "order ", t.ticket.ticket_number(), " is not in the table"));
-          }
-          for (const auto& [earlier, row] : written) {
-            AddBatchRepeats(*queries[i], *earlier, row, &found[i]);
-          }
-          found[i].erase(out.record.row_id);  // never its own repeat
-          if (!out.replayed) written.emplace_back(&t, out.record.row_id);
-          out.candidates = Ranked(std::move(found[i]));
-          results[i] = std::move(out);
-        }
-        if (!term_rows.empty()) {
-          RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-              "INSERT INTO ticket_term (term, town_code, received_at, row_id, "
-              "tf, doc_terms) VALUES ",
-              absl::StrJoin(term_rows, ","))));
-        }
-        std::vector<v1::TicketEvent*> pointers;
-        for (v1::TicketEvent& e : events) pointers.push_back(&e);
-        return outbox_->AppendAll(conn, pointers);
-      });
+    // 4. Terms and events of the orders this batch wrote.
+    std::vector<std::string> term_rows;
+    std::vector<v1::TicketEvent> events;
+    std::vector<std::pair<const NewTicket*, int64_t>> written;
+    absl::flat_hash_map<std::string, size_t> first_writer;
+    for (size_t i = 0; i < n; ++i) {
+      const NewTicket& t = *batch[i]->ticket;
+      CreateOutcome out;
+      if (auto it = stored.find(t.request_id); it != stored.end()) {
+        out.record = it->second;
+        out.replayed = true;
+      } else if (auto first = first_writer.find(t.request_id);
+                 first != first_writer.end()) {
+        // The same id earlier in this batch: a replay of that order.
+        out.record = results[first->second]->record;
+        out.replayed = true;
+      } else if (auto row = row_ids.find(t.request_id); row != row_ids.end()) {
+        out.record.ticket = t.ticket;
+        out.record.row_id = row->second;
+        out.record.caller_ct = t.caller_ct;
+        out.record.request_hash = t.request_hash;
+        AppendTermRows(t, out.record.row_id, &term_rows);
+        events.insert(events.end(), t.events.begin(), t.events.end());
+        first_writer.emplace(t.request_id, i);
+      } else {
+        return absl::InternalError(absl::StrCat(
+            "order ", t.ticket.ticket_number(), " is not in the table"));
+      }
+      for (const auto& [earlier, row] : written) {
+        AddBatchRepeats(*queries[i], *earlier, row, &found[i]);
+      }
+      found[i].erase(out.record.row_id);  // never its own repeat
+      if (!out.replayed) written.emplace_back(&t, out.record.row_id);
+      out.candidates = Ranked(std::move(found[i]));
+      results[i] = std::move(out);
+    }
+    if (!term_rows.empty()) {
+      RETURN_IF_ERROR(conn.Execute(absl::StrCat(
+          "INSERT INTO ticket_term (term, town_code, received_at, row_id, "
+          "tf, doc_terms) VALUES ",
+          absl::StrJoin(term_rows, ","))));
+    }
+    std::vector<v1::TicketEvent*> pointers;
+    for (v1::TicketEvent& e : events) pointers.push_back(&e);
+    return outbox_->AppendAll(conn, pointers);
+  };
+  absl::Status st = db::RunInTransaction(*pool_, body);
+  if (stored_before) {
+    read_first = true;
+    st = db::RunInTransaction(*pool_, body);
+  }
   if (st.ok()) return results;
   // Unavailable or aborted: the same for every order of the batch. Anything
   // else may be one order's own doing; each is then written on its own.

@@ -63,6 +63,14 @@ class MysqlIntakeStore final : public IntakeStore {
                           const RequestLogRow& row, absl::Time now) override;
   absl::StatusOr<std::optional<TicketRecord>> LockTicket(
       db::Connection& conn, const std::string& ticket_id) override;
+  absl::StatusOr<std::optional<StoredStatus>> LockStatus(
+      db::Connection& conn, const std::string& ticket_id) override;
+  absl::StatusOr<bool> TicketExists(db::Connection& conn,
+                                    const std::string& ticket_id) override;
+  absl::StatusOr<bool> MoveHandlingDue(db::Connection& conn,
+                                       const std::string& ticket_id,
+                                       std::optional<absl::Time> handling_due,
+                                       absl::Time at) override;
   absl::StatusOr<int64_t> CountMergedInto(
       db::Connection& conn, const std::string& ticket_id) override;
   absl::Status WriteMerge(db::Connection& conn, const std::string& ticket_id,

@@ -44,6 +44,52 @@ absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::LockTicket(
   return ReadTicket(conn, "ticket_id", ticket_id, true);
 }
 
+absl::StatusOr<std::optional<StoredStatus>> MysqlIntakeStore::LockStatus(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare("SELECT status, holder_unit_id FROM ticket "
+                                "WHERE ticket_id = ? FOR UPDATE"));
+  return conn.Guard("read ticket status", [&]() -> std::optional<StoredStatus> {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    if (!rs->next()) return std::nullopt;
+    StoredStatus s;
+    s.status = static_cast<v1::TicketStatus>(rs->getInt(1));
+    s.holder_unit_id = rs->getString(2);
+    return s;
+  });
+}
+
+absl::StatusOr<bool> MysqlIntakeStore::TicketExists(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare("SELECT 1 FROM ticket WHERE ticket_id = ?"));
+  return conn.Guard("find ticket", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return static_cast<bool>(rs->next());
+  });
+}
+
+absl::StatusOr<bool> MysqlIntakeStore::MoveHandlingDue(
+    db::Connection& conn, const std::string& ticket_id,
+    std::optional<absl::Time> handling_due, absl::Time at) {
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * upd,
+      conn.Prepare("UPDATE ticket SET handling_due = COALESCE(?, "
+                   "handling_due), updated_at = ? WHERE ticket_id = ?"));
+  return conn.Guard("move handling due", [&] {
+    if (handling_due) {
+      upd->setString(1, SqlTime(*handling_due));
+    } else {
+      upd->setNull(1, sql::DataType::VARCHAR);
+    }
+    upd->setString(2, SqlTime(at));
+    upd->setString(3, ticket_id);
+    return upd->executeUpdate() > 0;
+  });
+}
+
 absl::StatusOr<int64_t> MysqlIntakeStore::CountMergedInto(
     db::Connection& conn, const std::string& ticket_id) {
   ASSIGN_OR_RETURN(
@@ -108,9 +154,14 @@ absl::Status MysqlIntakeStore::WriteProgress(db::Connection& conn,
   ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
                    conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
                                 "status, unit_id, note) VALUES (?,?,?,?,?)"));
-  ASSIGN_OR_RETURN(sql::PreparedStatement * held,
-                   conn.Prepare("INSERT IGNORE INTO ticket_holder (ticket_id, "
-                                "unit_id) VALUES (?,?)"));
+  // The units that now hold it, in one statement.
+  sql::PreparedStatement* held = nullptr;
+  if (!row.held_units.empty()) {
+    std::string sql =
+        "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) VALUES (?,?)";
+    for (size_t i = 1; i < row.held_units.size(); ++i) sql += ",(?,?)";
+    ASSIGN_OR_RETURN(held, conn.Prepare(sql));
+  }
   return conn.Guard("apply event", [&] {
     upd->setInt(1, row.status);
     upd->setString(2, row.holder_unit_id);
@@ -130,9 +181,12 @@ absl::Status MysqlIntakeStore::WriteProgress(db::Connection& conn,
       prog->setString(5, row.note);
       prog->executeUpdate();
     }
-    for (const std::string& unit : row.held_units) {
-      held->setString(1, ticket_id);
-      held->setString(2, unit);
+    if (held != nullptr) {
+      int i = 0;
+      for (const std::string& unit : row.held_units) {
+        held->setString(++i, ticket_id);
+        held->setString(++i, unit);
+      }
       held->executeUpdate();
     }
   });
