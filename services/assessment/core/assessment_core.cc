@@ -36,6 +36,33 @@ AssessmentCore::~AssessmentCore() { Stop(); }
 
 absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
                                         const v1::TicketEvent& event) {
+  // Without reading the order's state first when the event carries what its
+  // fact needs (fact_plan.h: the same fact, units, state and rollups as
+  // below, one statement less).
+  if (std::optional<StatelessPlan> blind = PlanFactWithoutState(event);
+      blind.has_value()) {
+    const FactPlan& plan = blind->plan;
+    RETURN_IF_ERROR(
+        store_->InsertFact(conn, plan.fact, event.SerializeAsString()));
+    RETURN_IF_ERROR(store_->MergeTicket(conn, event.ticket_id(), plan.ticket,
+                                        blind->assigned));
+    RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
+    return store_->AddToRollups(conn, plan.fact, ContributionOf(plan.fact));
+  }
+  // Facts that take only the order's attributes and count for nothing
+  // (e.g. ClockStarted): the attributes are taken by the insert itself.
+  if (FactTakesOnlyAttributes(event)) {
+    ASSIGN_OR_RETURN(FactPlan blind, PlanFact(event, TicketInfo{}));
+    const Contribution c = ContributionOf(blind.fact);
+    if (c.counters.IsZero() && c.second.IsZero() &&
+        !c.handling_days.has_value() && !c.topic) {
+      ASSIGN_OR_RETURN(bool inserted,
+                       store_->InsertFactWithStoredAttributes(
+                           conn, blind.fact, event.SerializeAsString()));
+      if (inserted) return absl::OkStatus();
+      // An order not stored yet (or without its number): as below.
+    }
+  }
   ASSIGN_OR_RETURN(TicketInfo before,
                    store_->LoadTicket(conn, event.ticket_id()));
   PlanContext context;

@@ -52,7 +52,9 @@ class AssessmentCore {
   // The inbox handler: turns `event` into its fact (domain/fact_plan.h) and
   // records the fact, the order's state, the unit links, the overdue clocks
   // and the rollup increments on `conn`, inside the inbox's transaction
-  // (the inbox dedups, so each event is applied once). INVALID_ARGUMENT for
+  // (the inbox dedups, so each event is applied once). The order's state is
+  // read only when the event does not carry what its fact needs
+  // (PlanFactWithoutState, FactTakesOnlyAttributes). INVALID_ARGUMENT for
   // an event without payload; otherwise the database's errors.
   absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event);
 

@@ -76,6 +76,22 @@ class AssessmentEventStore {
   virtual absl::Status SaveTicket(db::Connection& conn,
                                   const std::string& ticket_id,
                                   const TicketInfo& ticket) = 0;
+  // The state of an event of PlanFactWithoutState without reading it first:
+  // inserts `fresh` when the order is not stored, else sets the `assigned`
+  // fields (TicketFields) to fresh's and the ticket number when the stored
+  // one is empty — MergeAssigned, in one upsert that locks the row.
+  virtual absl::Status MergeTicket(db::Connection& conn,
+                                   const std::string& ticket_id,
+                                   const TicketInfo& fresh,
+                                   unsigned assigned) = 0;
+  // For an event of FactTakesOnlyAttributes: inserts `fact` with the
+  // request_type, urgency, category_code and area_code of the stored order
+  // (WithAttributesOf), reading and locking the order's row as LoadTicket
+  // does, in one statement. false, and nothing inserted, when the order is
+  // not stored or has no ticket number (the caller plans with LoadTicket).
+  virtual absl::StatusOr<bool> InsertFactWithStoredAttributes(
+      db::Connection& conn, const FactRecord& fact,
+      const std::string& event_bytes) = 0;
   // Notes a DutyGap of (unit, day): true when it is the day's first (the
   // row is new); concurrent deliveries serialise on the primary key.
   virtual absl::StatusOr<bool> RecordDutyGapDay(
@@ -90,8 +106,8 @@ class AssessmentEventStore {
   virtual absl::Status TrackOverdue(db::Connection& conn,
                                     const v1::TicketEvent& event,
                                     const FactPlan& plan) = 0;
-  // Upserts unit_node rows: a known parent is kept when the link has none;
-  // is_area only grows.
+  // Upserts unit_node rows (in one statement, in order): a known parent is
+  // kept when the link has none; is_area only grows.
   virtual absl::Status SaveUnitLinks(db::Connection& conn,
                                      const std::vector<UnitLink>& units) = 0;
   // Adds `c` (ContributionOf(fact)) to the daily and monthly rollups of the

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/calendar/calendar.h"
+#include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/assessment/store/mysql_overdue_tables.h"
@@ -56,41 +57,117 @@ absl::StatusOr<TicketInfo> MysqlAssessmentStore::LoadTicket(
   });
 }
 
+namespace {
+
+constexpr char kTicketInsert[] =
+    "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
+    "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
+    "review_status, approved_unit_id, last_reply_round) VALUES "
+    "(?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE ";
+
+void BindTicket(sql::PreparedStatement* stmt, const std::string& ticket_id,
+                const TicketInfo& t) {
+  stmt->setString(1, ticket_id);
+  stmt->setString(2, t.ticket_number.substr(0, 32));
+  stmt->setInt(3, t.request_type);
+  stmt->setInt(4, t.urgency);
+  stmt->setString(5, t.category_code);
+  stmt->setString(6, t.area_code);
+  if (t.dispatched_at.has_value()) {
+    stmt->setString(7, SqlTime(*t.dispatched_at));
+  } else {
+    stmt->setNull(7, 0);
+  }
+  stmt->setString(8, t.replied_unit_id);
+  stmt->setString(9, t.review_status);
+  stmt->setString(10, t.approved_unit_id);
+  stmt->setInt(11, t.last_reply_round);
+}
+
+}  // namespace
+
 absl::Status MysqlAssessmentStore::SaveTicket(db::Connection& conn,
                                               const std::string& ticket_id,
                                               const TicketInfo& t) {
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn.Prepare(
-          "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
-          "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
-          "review_status, approved_unit_id, last_reply_round) VALUES "
-          "(?,?,?,?,?,?,?,?,?,?,?) "
-          "ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
+      conn.Prepare(absl::StrCat(
+          kTicketInsert,
+          "ticket_number = VALUES(ticket_number), "
           "request_type = VALUES(request_type), urgency = VALUES(urgency), "
           "category_code = VALUES(category_code), area_code = "
           "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
           "replied_unit_id = VALUES(replied_unit_id), review_status = "
           "VALUES(review_status), approved_unit_id = "
           "VALUES(approved_unit_id), last_reply_round = "
-          "VALUES(last_reply_round)"));
+          "VALUES(last_reply_round)")));
   return conn.Guard("save ticket_state", [&] {
-    stmt->setString(1, ticket_id);
-    stmt->setString(2, t.ticket_number.substr(0, 32));
-    stmt->setInt(3, t.request_type);
-    stmt->setInt(4, t.urgency);
-    stmt->setString(5, t.category_code);
-    stmt->setString(6, t.area_code);
-    if (t.dispatched_at.has_value()) {
-      stmt->setString(7, SqlTime(*t.dispatched_at));
-    } else {
-      stmt->setNull(7, 0);
-    }
-    stmt->setString(8, t.replied_unit_id);
-    stmt->setString(9, t.review_status);
-    stmt->setString(10, t.approved_unit_id);
-    stmt->setInt(11, t.last_reply_round);
+    BindTicket(stmt, ticket_id, t);
     stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlAssessmentStore::MergeTicket(db::Connection& conn,
+                                               const std::string& ticket_id,
+                                               const TicketInfo& fresh,
+                                               unsigned assigned) {
+  // Left to right: each assignment sees the stored row (MergeAssigned).
+  std::string sql = absl::StrCat(
+      kTicketInsert,
+      "ticket_number = IF(ticket_number = '', VALUES(ticket_number), "
+      "ticket_number)");
+  if (assigned & kTicketAttributes) {
+    absl::StrAppend(&sql,
+                    ", request_type = VALUES(request_type), urgency = "
+                    "VALUES(urgency), category_code = VALUES(category_code), "
+                    "area_code = VALUES(area_code)");
+  }
+  if (assigned & kTicketRound) {
+    absl::StrAppend(&sql,
+                    ", dispatched_at = VALUES(dispatched_at), "
+                    "replied_unit_id = VALUES(replied_unit_id), "
+                    "review_status = VALUES(review_status), "
+                    "approved_unit_id = VALUES(approved_unit_id), "
+                    "last_reply_round = VALUES(last_reply_round)");
+  }
+  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
+  return conn.Guard("merge ticket_state", [&] {
+    BindTicket(stmt, ticket_id, fresh);
+    stmt->executeUpdate();
+  });
+}
+
+absl::StatusOr<bool> MysqlAssessmentStore::InsertFactWithStoredAttributes(
+    db::Connection& conn, const FactRecord& f, const std::string& bytes) {
+  // The order's row is read with a lock, as LoadTicket reads it (FOR
+  // UPDATE): concurrent deliveries of one order serialise on it.
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(absl::StrCat(
+          "INSERT INTO fact (", kFactColumns,
+          ", event) SELECT ?,?,?,?,?,?,?,?, request_type, urgency, "
+          "category_code, area_code, ?,?,?,?,? FROM ticket_state WHERE "
+          "ticket_id = ? AND ticket_number <> '' FOR UPDATE")));
+  return conn.Guard("insert fact with stored attributes", [&] {
+    stmt->setString(1, f.event_id);
+    stmt->setString(2, f.producer);
+    stmt->setString(3, f.ticket_id);
+    stmt->setInt64(4, f.seq);
+    stmt->setString(5, f.kind);
+    stmt->setString(6, f.unit_id);
+    stmt->setString(7, SqlTime(f.occurred_at));
+    stmt->setString(8, calendar::FormatDate(f.local_date));
+    stmt->setString(9, f.detail);
+    stmt->setInt64(10, f.amount);
+    stmt->setString(11, f.unit2_id);
+    if (f.handling_days.has_value()) {
+      stmt->setInt64(12, *f.handling_days);
+    } else {
+      stmt->setNull(12, 0);
+    }
+    stmt->setString(13, bytes);
+    stmt->setString(14, f.ticket_id);
+    return stmt->executeUpdate() == 1;
   });
 }
 
@@ -129,22 +206,26 @@ absl::Status MysqlAssessmentStore::InsertFact(db::Connection& conn,
 
 absl::Status MysqlAssessmentStore::SaveUnitLinks(
     db::Connection& conn, const std::vector<UnitLink>& units) {
-  for (const UnitLink& u : units) {
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare("INSERT INTO unit_node (unit_id, parent_id, is_area) "
-                     "VALUES (?,?,?) ON DUPLICATE KEY UPDATE parent_id = "
-                     "IF(VALUES(parent_id) <> '', VALUES(parent_id), "
-                     "parent_id), is_area = GREATEST(is_area, "
-                     "VALUES(is_area))"));
-    RETURN_IF_ERROR(conn.Guard("upsert unit_node", [&] {
-      stmt->setString(1, u.unit_id);
-      stmt->setString(2, u.parent_id);
-      stmt->setInt(3, u.is_area ? 1 : 0);
-      stmt->executeUpdate();
-    }));
-  }
-  return absl::OkStatus();
+  if (units.empty()) return absl::OkStatus();
+  // One statement for the event's links (rows apply in order, as separate
+  // upserts would).
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(absl::StrCat(
+          "INSERT INTO unit_node (unit_id, parent_id, is_area) VALUES ",
+          db::SqlRows("(?,?,?)", units.size()),
+          " ON DUPLICATE KEY UPDATE parent_id = IF(VALUES(parent_id) <> '', "
+          "VALUES(parent_id), parent_id), is_area = GREATEST(is_area, "
+          "VALUES(is_area))")));
+  return conn.Guard("upsert unit_node", [&] {
+    unsigned k = 1;
+    for (const UnitLink& u : units) {
+      stmt->setString(k++, u.unit_id);
+      stmt->setString(k++, u.parent_id);
+      stmt->setInt(k++, u.is_area ? 1 : 0);
+    }
+    stmt->executeUpdate();
+  });
 }
 
 absl::Status MysqlAssessmentStore::AddToRollups(db::Connection& conn,

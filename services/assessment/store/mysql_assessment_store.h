@@ -29,6 +29,11 @@ class MysqlAssessmentStore final : public AssessmentStore {
                                         const std::string& ticket_id) override;
   absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
                           const TicketInfo& ticket) override;
+  absl::Status MergeTicket(db::Connection& conn, const std::string& ticket_id,
+                           const TicketInfo& fresh, unsigned assigned) override;
+  absl::StatusOr<bool> InsertFactWithStoredAttributes(
+      db::Connection& conn, const FactRecord& fact,
+      const std::string& event_bytes) override;
   absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
                                         const std::string& unit_id,
                                         absl::CivilDay day,
