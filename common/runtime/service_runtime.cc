@@ -102,6 +102,13 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   return s;
 }
 
+void Context::ServeEvents(outbox::EventHandler handler) {
+  inbox = std::make_unique<outbox::Inbox>(&pool, std::move(handler),
+                                          config.service_name, consumes);
+  event_sink = outbox::NewEventSinkService(inbox.get(), &host.gate());
+  host.AddService(event_sink.get(), "hotline.v1.EventSink");
+}
+
 ServiceInstance::~ServiceInstance() { Shutdown(); }
 
 absl::Status ServiceInstance::Probe() {

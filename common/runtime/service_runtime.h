@@ -50,8 +50,18 @@ struct Context {
   // For the component's own calls to other services (server/tls.h): TLS
   // (with this service's certificate) or plaintext, as configured.
   std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
-  // The definition's `consumes`, for the component's outbox::Inbox.
+  // The definition's `consumes`.
   const std::vector<v1::TicketEvent::PayloadCase>& consumes;
+
+  // Consumer side of events: serves EventSink.Publish on `host`, records
+  // every delivered event once and applies those of a kind in `consumes`
+  // with `handler`, in the delivery's transaction (outbox::Inbox, named after
+  // the service). Call at most once, from ServiceDefinition::build.
+  void ServeEvents(outbox::EventHandler handler);
+
+  // Set by ServeEvents.
+  std::unique_ptr<outbox::Inbox> inbox;
+  std::unique_ptr<grpc::Service> event_sink;
 };
 
 // The part of a service that lives in the instance: its gRPC services (which

@@ -578,15 +578,10 @@ class AssessmentComponent final : public runtime::Component {
         core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock,
               std::move(directory)),
         service_(ctx, &core_) {
-    inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool,
-        [this](db::Connection& conn, const v1::TicketEvent& e) {
-          return core_.ApplyEvent(conn, e);
-        },
-        ctx.config.service_name, ctx.consumes);
-    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
+    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& e) {
+      return core_.ApplyEvent(conn, e);
+    });
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
-    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
   }
 
   void Start() override { core_.Start(); }
@@ -596,8 +591,6 @@ class AssessmentComponent final : public runtime::Component {
   MysqlAssessmentStore store_;
   AssessmentCore core_;
   AssessmentServiceImpl service_;
-  std::unique_ptr<outbox::Inbox> inbox_;
-  std::unique_ptr<grpc::Service> sink_;
 };
 
 }  // namespace

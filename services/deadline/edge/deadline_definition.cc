@@ -90,16 +90,11 @@ class DeadlineComponent final : public runtime::Component {
     deps.engine = &engine_;
     deps.runner = &runner_;
     deadline_service_ = NewDeadlineService(deps);
-    inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool,
-        [this](db::Connection& conn, const v1::TicketEvent& ev) {
-          return engine_.Apply(conn, ev);
-        },
-        ctx.config.service_name, ctx.consumes);
-    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
     ctx.host.AddService(calendar_service_.get(), "hotline.v1.CalendarService");
     ctx.host.AddService(deadline_service_.get(), "hotline.v1.DeadlineService");
-    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& ev) {
+      return engine_.Apply(conn, ev);
+    });
   }
 
   ~DeadlineComponent() override { Stop(); }
@@ -130,8 +125,6 @@ class DeadlineComponent final : public runtime::Component {
   LadderLoop loop_;
   std::unique_ptr<grpc::Service> calendar_service_;
   std::unique_ptr<grpc::Service> deadline_service_;
-  std::unique_ptr<outbox::Inbox> inbox_;
-  std::unique_ptr<grpc::Service> sink_;
 };
 
 }  // namespace

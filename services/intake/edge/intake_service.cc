@@ -460,14 +460,9 @@ class IntakeComponent final : public runtime::Component {
         knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
-    inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool,
-        [this](db::Connection& conn, const v1::TicketEvent& e) {
-          return core_.ApplyEvent(conn, e);
-        },
-        ctx.config.service_name, ctx.consumes);
-    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
-    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& e) {
+      return core_.ApplyEvent(conn, e);
+    });
   }
 
   absl::Status Prepare() override {
@@ -498,8 +493,6 @@ class IntakeComponent final : public runtime::Component {
   IntakeCore core_;
   IntakeServiceImpl intake_;
   std::unique_ptr<grpc::Service> knowledge_;
-  std::unique_ptr<outbox::Inbox> inbox_;
-  std::unique_ptr<grpc::Service> sink_;
 };
 
 }  // namespace

@@ -575,14 +575,9 @@ class RoutingComponent final : public runtime::Component {
         directory_(&core_, ctx.host.gate()) {
     ctx.host.AddService(&routing_, "hotline.v1.RoutingService");
     ctx.host.AddService(&directory_, "hotline.v1.DirectoryService");
-    inbox_ = std::make_unique<outbox::Inbox>(
-        &ctx.pool,
-        [this](db::Connection& c, const v1::TicketEvent& e) {
-          return core_.OnEvent(c, e);
-        },
-        ctx.config.service_name, ctx.consumes);
-    sink_ = outbox::NewEventSinkService(inbox_.get(), &ctx.host.gate());
-    ctx.host.AddService(sink_.get(), "hotline.v1.EventSink");
+    ctx.ServeEvents([this](db::Connection& c, const v1::TicketEvent& e) {
+      return core_.OnEvent(c, e);
+    });
   }
 
  private:
@@ -590,8 +585,6 @@ class RoutingComponent final : public runtime::Component {
   Core core_;
   RoutingImpl routing_;
   DirectoryImpl directory_;
-  std::unique_ptr<outbox::Inbox> inbox_;
-  std::unique_ptr<grpc::Service> sink_;
 };
 
 }  // namespace
