@@ -137,6 +137,41 @@ absl::Status MysqlAssessmentStore::MergeTicket(db::Connection& conn,
   });
 }
 
+namespace {
+
+// Binds `f` in kFactColumns order from position 1, the order's attributes
+// (request_type, urgency, category_code, area_code) only when `attributes`;
+// returns the next position.
+unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
+                  bool attributes) {
+  unsigned k = 1;
+  stmt->setString(k++, f.event_id);
+  stmt->setString(k++, f.producer);
+  stmt->setString(k++, f.ticket_id);
+  stmt->setInt64(k++, f.seq);
+  stmt->setString(k++, f.kind);
+  stmt->setString(k++, f.unit_id);
+  stmt->setString(k++, SqlTime(f.occurred_at));
+  stmt->setString(k++, calendar::FormatDate(f.local_date));
+  if (attributes) {
+    stmt->setInt(k++, f.request_type);
+    stmt->setInt(k++, f.urgency);
+    stmt->setString(k++, f.category_code);
+    stmt->setString(k++, f.area_code);
+  }
+  stmt->setString(k++, f.detail);
+  stmt->setInt64(k++, f.amount);
+  stmt->setString(k++, f.unit2_id);
+  if (f.handling_days.has_value()) {
+    stmt->setInt64(k++, *f.handling_days);
+  } else {
+    stmt->setNull(k++, 0);
+  }
+  return k;
+}
+
+}  // namespace
+
 absl::StatusOr<bool> MysqlAssessmentStore::InsertFactWithStoredAttributes(
     db::Connection& conn, const FactRecord& f, const std::string& bytes) {
   // The order's row is read with a lock, as LoadTicket reads it (FOR
@@ -149,24 +184,9 @@ absl::StatusOr<bool> MysqlAssessmentStore::InsertFactWithStoredAttributes(
           "category_code, area_code, ?,?,?,?,? FROM ticket_state WHERE "
           "ticket_id = ? AND ticket_number <> '' FOR UPDATE")));
   return conn.Guard("insert fact with stored attributes", [&] {
-    stmt->setString(1, f.event_id);
-    stmt->setString(2, f.producer);
-    stmt->setString(3, f.ticket_id);
-    stmt->setInt64(4, f.seq);
-    stmt->setString(5, f.kind);
-    stmt->setString(6, f.unit_id);
-    stmt->setString(7, SqlTime(f.occurred_at));
-    stmt->setString(8, calendar::FormatDate(f.local_date));
-    stmt->setString(9, f.detail);
-    stmt->setInt64(10, f.amount);
-    stmt->setString(11, f.unit2_id);
-    if (f.handling_days.has_value()) {
-      stmt->setInt64(12, *f.handling_days);
-    } else {
-      stmt->setNull(12, 0);
-    }
-    stmt->setString(13, bytes);
-    stmt->setString(14, f.ticket_id);
+    unsigned k = BindFact(stmt, f, /*attributes=*/false);
+    stmt->setString(k++, bytes);
+    stmt->setString(k, f.ticket_id);
     return stmt->executeUpdate() == 1;
   });
 }
@@ -179,27 +199,7 @@ absl::Status MysqlAssessmentStore::InsertFact(db::Connection& conn,
                        "INSERT INTO fact (", kFactColumns, ", event) VALUES (",
                        Placeholders(kFactColumnCount + 1), ")")));
   return conn.Guard("insert fact", [&] {
-    stmt->setString(1, f.event_id);
-    stmt->setString(2, f.producer);
-    stmt->setString(3, f.ticket_id);
-    stmt->setInt64(4, f.seq);
-    stmt->setString(5, f.kind);
-    stmt->setString(6, f.unit_id);
-    stmt->setString(7, SqlTime(f.occurred_at));
-    stmt->setString(8, calendar::FormatDate(f.local_date));
-    stmt->setInt(9, f.request_type);
-    stmt->setInt(10, f.urgency);
-    stmt->setString(11, f.category_code);
-    stmt->setString(12, f.area_code);
-    stmt->setString(13, f.detail);
-    stmt->setInt64(14, f.amount);
-    stmt->setString(15, f.unit2_id);
-    if (f.handling_days.has_value()) {
-      stmt->setInt64(16, *f.handling_days);
-    } else {
-      stmt->setNull(16, 0);
-    }
-    stmt->setString(17, bytes);
+    stmt->setString(BindFact(stmt, f, /*attributes=*/true), bytes);
     stmt->executeUpdate();
   });
 }
