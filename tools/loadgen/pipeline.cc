@@ -35,7 +35,7 @@ constexpr const char* kProcessNames[] = {"hotline-intake", "hotline-routing",
 struct Trace {
   std::string ticket_id;
   absl::Time sent, acked;
-  absl::Time created;  // intake's instant (its clock)
+  absl::Time created;                    // intake's instant (its clock)
   std::optional<absl::Time> dispatched;  // routing
   std::optional<absl::Time> clocked;     // deadline
   std::optional<absl::Time> recorded;    // assessment
