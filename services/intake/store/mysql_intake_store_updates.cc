@@ -1,6 +1,8 @@
 // MysqlIntakeStore: the rows IntakeCore writes inside its transactions
 // (request log, merges, the effect of other services' events).
 
+#include "absl/strings/str_cat.h"
+#include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/intake/store/mysql_intake_rows.h"
@@ -157,10 +159,11 @@ absl::Status MysqlIntakeStore::WriteProgress(db::Connection& conn,
   // The units that now hold it, in one statement.
   sql::PreparedStatement* held = nullptr;
   if (!row.held_units.empty()) {
-    std::string sql =
-        "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) VALUES (?,?)";
-    for (size_t i = 1; i < row.held_units.size(); ++i) sql += ",(?,?)";
-    ASSIGN_OR_RETURN(held, conn.Prepare(sql));
+    ASSIGN_OR_RETURN(
+        held, conn.Prepare(absl::StrCat(
+                  "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) "
+                  "VALUES ",
+                  db::SqlRows("(?,?)", row.held_units.size()))));
   }
   return conn.Guard("apply event", [&] {
     upd->setInt(1, row.status);
