@@ -89,9 +89,9 @@ absl::StatusOr<OffsetPage> OffsetPage::Parse(const v1::PageRequest& page,
   if (!size.ok()) return size.status();
   absl::StatusOr<std::string> position = query.Position(page);
   if (!position.ok()) return position.status();
-  int64_t offset = 0;
-  if (!position->empty() &&
-      (!absl::SimpleAtoi(*position, &offset) || offset < 0)) {
+  int offset = 0;
+  if (!position->empty() && (!absl::SimpleAtoi(*position, &offset) ||
+                             offset < 0 || offset > kMaxOffset)) {
     return absl::InvalidArgumentError(kForeignToken);
   }
   return OffsetPage(query, offset, *size);

@@ -40,6 +40,8 @@ namespace hotline::paging {
 // INVALID_ARGUMENT.
 inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 500;
+// The largest offset a token may carry (no list comes near it).
+inline constexpr int kMaxOffset = 1000000000;
 
 // The page size a request asks for: page.page_size, 0 -> 50; INVALID_ARGUMENT
 // "page.page_size: must be 0–500" outside 0–500.
@@ -67,6 +69,7 @@ class Query {
 };
 
 // A page of a list read by offset: at most size() items from offset().
+// Offsets stay below kMaxOffset, so offset() + limit() fits an int.
 class OffsetPage {
  public:
   // The size (PageSize) and the offset carried by page.page_token for
@@ -75,7 +78,7 @@ class OffsetPage {
   static absl::StatusOr<OffsetPage> Parse(const v1::PageRequest& page,
                                           const Query& query);
 
-  int64_t offset() const { return offset_; }
+  int offset() const { return offset_; }
   int size() const { return size_; }
   // What to ask a store for to learn whether another page follows: size()+1.
   int limit() const { return size_ + 1; }
@@ -89,15 +92,15 @@ class OffsetPage {
   }
   // Next() for a list held whole, of `total` items.
   std::string NextOfTotal(size_t total) const {
-    return Next(static_cast<uint64_t>(offset_) + size_ < total);
+    return Next(static_cast<size_t>(offset_) + size_ < total);
   }
 
  private:
-  OffsetPage(Query query, int64_t offset, int size)
+  OffsetPage(Query query, int offset, int size)
       : query_(std::move(query)), offset_(offset), size_(size) {}
 
   Query query_;
-  int64_t offset_ = 0;
+  int offset_ = 0;
   int size_ = kDefaultPageSize;
 };
 

@@ -117,6 +117,10 @@ TEST(OffsetPageTest, WhatIsNoTokenIsRefused) {
               StartsWith("page.page_token:"));
   req.mutable_page()->set_page_token(query.Token("-5"));
   EXPECT_FALSE(OffsetPage::Parse(req.page(), query).ok());
+  req.mutable_page()->set_page_token(query.Token("1000000001"));
+  EXPECT_FALSE(OffsetPage::Parse(req.page(), query).ok());
+  req.mutable_page()->set_page_token(query.Token("1000000000"));
+  EXPECT_EQ(OffsetPage::Parse(req.page(), query)->offset(), kMaxOffset);
 }
 
 TEST(OffsetPageTest, BadSizeIsNamedBeforeTheToken) {
