@@ -2,11 +2,10 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/id/id.h"
 #include "common/log/log.h"
 #include "common/server/actor.h"
 #include "common/server/idempotency.h"
@@ -30,13 +29,6 @@ std::string RequestHash(absl::string_view rpc,
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
          md);
   return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
-}
-
-std::string NewId(absl::string_view prefix) {
-  unsigned char b[12];
-  RAND_bytes(b, sizeof b);
-  return absl::StrCat(prefix, absl::BytesToHexString(absl::string_view(
-                                  reinterpret_cast<const char*>(b), sizeof b)));
 }
 
 namespace {
@@ -98,7 +90,7 @@ absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
   nt.request_id = req.request_id();
   nt.request_hash = CreateTicketFingerprint(req);
   v1::Ticket& t = nt.ticket;
-  t.set_ticket_id(NewId("tk-"));
+  t.set_ticket_id(id::NewId("tk-", id::kLongIdBytes));
   const std::string day = LocalDayCompact(now);
   ASSIGN_OR_RETURN(int64_t serial, store_->NextSerial(day));
   t.set_ticket_number(TicketNumber(day, serial));

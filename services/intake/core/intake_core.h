@@ -40,8 +40,6 @@ namespace hotline::intake {
 // `request`: the fingerprint a request id is bound to. Thread-safe.
 std::string RequestHash(absl::string_view rpc,
                         const google::protobuf::Message& request);
-// `prefix` + 24 random hex digits (tk-…, kb-…). Thread-safe.
-std::string NewId(absl::string_view prefix);
 
 // Intake's settings (intake_service.h names their flags).
 struct IntakeSettings {

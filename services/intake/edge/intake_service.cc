@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
@@ -24,7 +25,6 @@
 #include "services/intake/domain/text_rules.h"
 #include "services/intake/domain/ticket_numbers.h"
 #include "services/intake/edge/knowledge_service.h"
-#include "services/intake/edge/paging.h"
 #include "services/intake/store/mysql_intake_store.h"
 #include "services/intake/store/mysql_knowledge_store.h"
 
@@ -116,9 +116,10 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     return server::Handle(
         ctx_.host.gate(), context, [&](const auth::Principal& who) {
           RETURN_IF_ERROR(ReadRoles(who));
-          v1::ListTicketsRequest filters = *req;
-          filters.clear_page();
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(), paging::Query("intake.ListTickets", *req)));
           TicketFilter f;
           for (int s : req->statuses()) {
             if (!v1::TicketStatus_IsValid(s) || s == 0) {
@@ -162,7 +163,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             return absl::InvalidArgumentError("town_code: not a unit id");
           }
           f.town_code = req->town_code();
-          return List(std::move(f), *req, who, page, filters, resp);
+          return List(std::move(f), *req, who, page, resp);
         });
   }
 
@@ -172,9 +173,10 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     return server::Handle(
         ctx_.host.gate(), context, [&](const auth::Principal& who) {
           RETURN_IF_ERROR(ReadRoles(who));
-          v1::SearchTicketsRequest filters = *req;
-          filters.clear_page();
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(), paging::Query("intake.SearchTickets", *req)));
           TicketFilter f;
           const bool caller_key =
               !req->caller_phone().empty() || !req->caller_hash().empty();
@@ -238,7 +240,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             }
             f.statuses.push_back(static_cast<v1::TicketStatus>(s));
           }
-          return List(std::move(f), *req, who, page, filters, resp);
+          return List(std::move(f), *req, who, page, resp);
         });
   }
 
@@ -281,9 +283,10 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
         ctx_.host.gate(), context, [&](const auth::Principal& who) {
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kAuditor, Role::kCenterStaff}));
-          v1::ListRevealAuditRequest filters = *req;
-          filters.clear_page();
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(), paging::Query("intake.ListRevealAudit", *req)));
           AuditFilter f;
           RETURN_IF_ERROR(CheckId("ticket_id", req->ticket_id(), false));
           RETURN_IF_ERROR(CheckId("principal_id", req->principal_id(), false));
@@ -297,16 +300,15 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             RETURN_IF_ERROR(
                 ParsePeriod("period", req->period(), &f.from, &f.to));
           }
-          f.offset = page.offset;
-          f.limit = page.size;
+          f.offset = page.offset();
+          f.limit = page.size();
           ASSIGN_OR_RETURN(auto rows, core_->ListRevealAudit(f));
-          const bool more = static_cast<int>(rows.size()) > page.size;
-          if (more) rows.resize(page.size);
-          for (auto& e : rows) *resp->add_entries() = std::move(e);
-          if (more) {
-            resp->mutable_page()->set_next_page_token(
-                NextPageToken(page.offset + page.size, filters));
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
+          if (static_cast<int>(rows.size()) > page.size()) {
+            rows.resize(page.size());
           }
+          for (auto& e : rows) *resp->add_entries() = std::move(e);
           return absl::OkStatus();
         });
   }
@@ -401,23 +403,18 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   // page, restricted to what `who` may see, rendered for `who`.
   template <typename Req, typename Resp>
   absl::Status List(TicketFilter f, const Req& req, const auth::Principal& who,
-                    const Page& page, const google::protobuf::Message& filters,
-                    Resp* resp) {
+                    const paging::OffsetPage& page, Resp* resp) {
     if (req.has_received()) {
       RETURN_IF_ERROR(ParsePeriod("received", req.received(), &f.from, &f.to));
     }
-    f.offset = page.offset;
-    f.limit = page.size;
+    f.offset = page.offset();
+    f.limit = page.size();
     ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
                      core_->ListTickets(f, who));
-    const bool more = static_cast<int>(rows.size()) > page.size;
-    if (more) rows.resize(page.size);
+    resp->mutable_page()->set_next_page_token(page.NextAfterRead(rows.size()));
+    if (static_cast<int>(rows.size()) > page.size()) rows.resize(page.size());
     for (const auto& r : rows) {
       ASSIGN_OR_RETURN(*resp->add_tickets(), core_->Render(r, who));
-    }
-    if (more) {
-      resp->mutable_page()->set_next_page_token(
-          NextPageToken(page.offset + page.size, filters));
     }
     return absl::OkStatus();
   }

@@ -1,8 +1,10 @@
 #include "services/intake/edge/knowledge_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/id/id.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
@@ -13,7 +15,6 @@
 #include "services/intake/domain/similarity.h"
 #include "services/intake/domain/text_rules.h"
 #include "services/intake/domain/ticket_numbers.h"
-#include "services/intake/edge/paging.h"
 
 namespace hotline::intake {
 namespace {
@@ -46,7 +47,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                                                  *catalog_->Get()));
           const absl::Time now = ctx_.clock.Now();
           v1::Article a;
-          a.set_article_id(NewId("kb-"));
+          a.set_article_id(id::NewId("kb-", id::kLongIdBytes));
           a.set_version(1);
           a.set_state(v1::ARTICLE_STATE_DRAFT);
           a.set_owner_unit_id(req->owner_unit_id());
@@ -200,9 +201,10 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                               v1::SearchArticlesResponse* resp) override {
     return server::Handle(
         ctx_.host.gate(), context, [&](const auth::Principal& who) {
-          v1::SearchArticlesRequest filters = *req;
-          filters.clear_page();
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), filters));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(), paging::Query("intake.SearchArticles", *req)));
           RETURN_IF_ERROR(
               CheckText("query", req->query(), {false, 200, false}));
           if (!req->category_code().empty() &&
@@ -257,8 +259,9 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
             }
             hits.push_back(&c);
           }
-          for (int i = page.offset;
-               i < static_cast<int>(hits.size()) && i < page.offset + page.size;
+          for (int i = page.offset();
+               i < static_cast<int>(hits.size()) &&
+               i < page.offset() + page.size();
                ++i) {
             v1::ArticleHit* h = resp->add_hits();
             *h->mutable_article() = hits[i]->article;
@@ -266,10 +269,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
             h->set_snippet(
                 Snippet(hits[i]->article.content().body(), req->query(), 300));
           }
-          if (static_cast<int>(hits.size()) > page.offset + page.size) {
-            resp->mutable_page()->set_next_page_token(
-                NextPageToken(page.offset + page.size, filters));
-          }
+          resp->mutable_page()->set_next_page_token(
+              page.NextOfTotal(hits.size()));
           return absl::OkStatus();
         });
   }

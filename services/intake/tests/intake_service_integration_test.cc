@@ -768,6 +768,13 @@ TEST_F(IntakeTest, ProgressFollowsRoutingDeadlineAndAssessmentEvents) {
   ASSERT_EQ(l2.tickets_size(), 1);
   EXPECT_NE(l1.tickets(0).ticket_id(), l2.tickets(0).ticket_id());
   EXPECT_TRUE(l2.page().next_page_token().empty());
+  // The token belongs to its query: with another filter it is refused.
+  grpc::ClientContext lc3;
+  ServiceUnderTest::Authorize(&lc3, kCenterToken);
+  lreq.set_town_code("town.longshui");
+  const grpc::Status foreign = intake_->ListTickets(&lc3, lreq, &l2);
+  EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(foreign.error_message(), ::testing::HasSubstr("page.page_token"));
 }
 
 TEST_F(IntakeTest, KnowledgeWorkflowSearchAndCloseAtIntake) {
