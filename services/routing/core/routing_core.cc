@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
@@ -14,21 +13,6 @@ namespace hotline::routing {
 using auth::Principal;
 using auth::Role;
 using server::ActorOf;
-
-std::string NextToken(absl::string_view kind, const Page& p, size_t got) {
-  if (static_cast<int>(got) <= p.size) return "";
-  return absl::StrCat(kind, ":", p.offset + p.size);
-}
-
-std::string RandomHex(int bytes) {
-  static thread_local absl::BitGen gen;
-  std::string out;
-  for (int i = 0; i < bytes; ++i) {
-    absl::StrAppend(&out,
-                    absl::Hex(absl::Uniform<uint8_t>(gen), absl::kZeroPad2));
-  }
-  return out;
-}
 
 Core::Core(runtime::Context& ctx, RoutingStore& store)
     : ctx_(ctx), store_(store), directory_(store) {
@@ -224,7 +208,7 @@ absl::StatusOr<std::vector<v1::TicketEvent>> Core::History(
 
 absl::Status Core::ListWork(const Principal& who, const std::string& unit,
                             const std::set<int>& reasons, WorkQuery q,
-                            const Page& page, v1::ListWorkResponse* resp) {
+                            const paging::OffsetPage& page, v1::ListWorkResponse* resp) {
   auto want = [&](v1::WorkReason r) {
     return reasons.empty() || reasons.count(r);
   };
@@ -245,11 +229,12 @@ absl::Status Core::ListWork(const Principal& who, const std::string& unit,
     q.holders.insert(q.holders.end(), subtree.begin() + 1, subtree.end());
   }
   if (want(v1::WORK_REASON_CO_OPINION_DUE)) q.co_units.push_back(unit);
-  q.limit = page.size + 1;
-  q.offset = page.offset;
+  q.limit = page.limit();
+  q.offset = page.offset();
   ASSIGN_OR_RETURN(auto items, store_.ListWork(*conn, q));
   const absl::Time now = Now();
-  for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size; ++i) {
+  for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size();
+       ++i) {
     auto* w = resp->add_items();
     const auto& v = items[i].view;
     *w->mutable_assignment() = v;
@@ -264,13 +249,12 @@ absl::Status Core::ListWork(const Principal& who, const std::string& unit,
     }
     w->set_overdue(v.has_next_due() && FromProto(v.next_due()) <= now);
   }
-  resp->mutable_page()->set_next_page_token(
-      NextToken("work", page, items.size()));
+  resp->mutable_page()->set_next_page_token(page.NextAfterRead(items.size()));
   return absl::OkStatus();
 }
 
 absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
-                                   const Page& page,
+                                   const paging::OffsetPage& page,
                                    v1::ListCenterQueueResponse* resp) {
   auto want = [&](v1::QueueReason r) {
     return reasons.empty() || reasons.count(r);
@@ -290,9 +274,10 @@ absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
   std::string center =
       tree.CenterId().empty() ? kCenterUnitId : tree.CenterId();
   ASSIGN_OR_RETURN(
-      auto items, store_.ListCenterQueue(*conn, center, statuses, page.size + 1,
-                                         page.offset));
-  for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size; ++i) {
+      auto items, store_.ListCenterQueue(*conn, center, statuses, page.limit(),
+                                         page.offset()));
+  for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size();
+       ++i) {
     auto* q = resp->add_items();
     const auto& v = items[i].view;
     *q->mutable_assignment() = v;
@@ -319,8 +304,7 @@ absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
                   auto_dispatch_);
     }
   }
-  resp->mutable_page()->set_next_page_token(
-      NextToken("queue", page, items.size()));
+  resp->mutable_page()->set_next_page_token(page.NextAfterRead(items.size()));
   return absl::OkStatus();
 }
 

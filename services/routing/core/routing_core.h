@@ -29,6 +29,7 @@
 #include "common/db/connection.h"
 #include "common/runtime/service_runtime.h"
 #include "common/server/idempotency.h"
+#include "common/server/paging.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
 #include "services/routing/core/directory_cache.h"
@@ -39,21 +40,6 @@
 #include "services/routing/store/routing_store.h"
 
 namespace hotline::routing {
-
-// One page of a list: at most `size` items from `offset` (the edge parses
-// both from the request's PageRequest).
-struct Page {
-  int size = 50;
-  int offset = 0;
-};
-
-// The token of the page after `p` ("<kind>:<offset>") when `got` (asked for
-// p.size + 1) shows there is one; "" otherwise. Pure.
-std::string NextToken(absl::string_view kind, const Page& p, size_t got);
-
-// `bytes` random bytes as lowercase hex: the tail of generated ids ("dsp-",
-// "rpl-", "rule-"). Thread-safe (one generator per thread).
-std::string RandomHex(int bytes);
 
 // Routing's core over one runtime context and one store. Thread-safe: holds
 // no state of its own beyond the auto-dispatch switch read at construction
@@ -166,10 +152,10 @@ class Core {
   // asks outside its subtree.
   absl::Status ListWork(const auth::Principal& who, const std::string& unit,
                         const std::set<int>& reasons, WorkQuery q,
-                        const Page& page, v1::ListWorkResponse* resp);
+                        const paging::OffsetPage& page, v1::ListWorkResponse* resp);
   // The center's queue (reasons: QueueReason values, empty = all), with a
   // suggestion for new and returned orders. Errors: the store's.
-  absl::Status ListCenterQueue(const std::set<int>& reasons, const Page& page,
+  absl::Status ListCenterQueue(const std::set<int>& reasons, const paging::OffsetPage& page,
                                v1::ListCenterQueueResponse* resp);
   // The catalogue's suggestion for an order routing knows (NOT_FOUND
   // otherwise) or for free facts.
@@ -191,7 +177,7 @@ class Core {
   // Units of a subtree in preorder, filtered by `kinds` (empty = all).
   // NOT_FOUND for an unknown root.
   absl::Status ListUnits(const v1::ListUnitsRequest& req,
-                         const std::set<int>& kinds, const Page& page,
+                         const std::set<int>& kinds, const paging::OffsetPage& page,
                          v1::ListUnitsResponse* resp);
   // Parses and checks a directory file and, unless dry_run, stores it in one
   // transaction, idempotent by request_id. A dry run answers with the errors
@@ -209,7 +195,7 @@ class Core {
                           v1::UpsertRuleResponse* resp);
   // The catalogue as `who` may see it, filtered as the request asks.
   absl::Status ListRules(const auth::Principal& who,
-                         const v1::ListRulesRequest& req, const Page& page,
+                         const v1::ListRulesRequest& req, const paging::OffsetPage& page,
                          v1::ListRulesResponse* resp);
   // Deletes a rule, idempotent by request_id; NOT_FOUND if unknown.
   absl::Status DeleteRule(const v1::DeleteRuleRequest& req,

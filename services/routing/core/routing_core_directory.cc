@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/id/id.h"
 #include "common/log/log.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -22,14 +23,12 @@ using auth::Role;
 // Copies the page's slice of `all` (held in memory) into `out` and sets the
 // token of the next page, if any.
 template <typename T, typename Out>
-void CopyPage(const std::vector<const T*>& all, const Page& page,
-              absl::string_view kind, Out* out, v1::PageResponse* page_out) {
+void CopyPage(const std::vector<const T*>& all, const paging::OffsetPage& page,
+              Out* out, v1::PageResponse* page_out) {
   const int end =
-      std::min(static_cast<int>(all.size()), page.offset + page.size);
-  for (int i = page.offset; i < end; ++i) *out->Add() = *all[i];
-  if (end < static_cast<int>(all.size())) {
-    page_out->set_next_page_token(absl::StrCat(kind, ":", end));
-  }
+      std::min(static_cast<int>(all.size()), page.offset() + page.size());
+  for (int i = page.offset(); i < end; ++i) *out->Add() = *all[i];
+  page_out->set_next_page_token(page.NextOfTotal(all.size()));
 }
 
 // A rule's units against the directory: lead and co-units first-level,
@@ -168,7 +167,7 @@ absl::Status Core::GetUnit(const std::string& unit_id,
 }
 
 absl::Status Core::ListUnits(const v1::ListUnitsRequest& req,
-                             const std::set<int>& kinds, const Page& page,
+                             const std::set<int>& kinds, const paging::OffsetPage& page,
                              v1::ListUnitsResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(auto dir, Dir(*conn));
@@ -183,7 +182,7 @@ absl::Status Core::ListUnits(const v1::ListUnitsRequest& req,
     if (!kinds.empty() && !kinds.count(u->kind())) continue;
     all.push_back(u);
   }
-  CopyPage(all, page, "units", resp->mutable_units(), resp->mutable_page());
+  CopyPage(all, page, resp->mutable_units(), resp->mutable_page());
   return absl::OkStatus();
 }
 
@@ -352,7 +351,7 @@ absl::Status Core::UpsertRule(const v1::UpsertRuleRequest& req,
                           "rule.rule_id: ", r.rule_id(), " already exists"));
                     }
                     if (r.rule_id().empty())
-                      r.set_rule_id("rule-" + RandomHex(8));
+                      r.set_rule_id(id::NewId("rule-", id::kShortIdBytes));
                     r.set_version(1);
                   } else {
                     if (old == nullptr)
@@ -371,7 +370,7 @@ absl::Status Core::UpsertRule(const v1::UpsertRuleRequest& req,
 }
 
 absl::Status Core::ListRules(const Principal& who,
-                             const v1::ListRulesRequest& req, const Page& page,
+                             const v1::ListRulesRequest& req, const paging::OffsetPage& page,
                              v1::ListRulesResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(auto dir, Dir(*conn));
@@ -405,7 +404,7 @@ absl::Status Core::ListRules(const Principal& who,
       continue;
     out.push_back(&r);
   }
-  CopyPage(out, page, "rules", resp->mutable_rules(), resp->mutable_page());
+  CopyPage(out, page, resp->mutable_rules(), resp->mutable_page());
   return absl::OkStatus();
 }
 

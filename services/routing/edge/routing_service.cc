@@ -16,11 +16,11 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/id/id.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
@@ -36,24 +36,12 @@ using auth::Principal;
 using auth::Role;
 using server::ActorOf;
 
-// The page of a list request: size 0-500 (0: 50), and the offset from a
-// token of this list ("<kind>:<offset>"). INVALID_ARGUMENT naming the field.
-absl::StatusOr<Page> ParsePage(const v1::PageRequest& p,
-                               absl::string_view kind) {
-  Page out;
-  if (p.page_size() < 0 || p.page_size() > 500) {
-    return Bad("page.page_size", "0-500");
-  }
-  if (p.page_size() > 0) out.size = p.page_size();
-  if (!p.page_token().empty()) {
-    const std::string prefix = absl::StrCat(kind, ":");
-    if (!absl::StartsWith(p.page_token(), prefix) ||
-        !absl::SimpleAtoi(p.page_token().substr(prefix.size()), &out.offset) ||
-        out.offset < 0) {
-      return Bad("page.page_token", "not a token of this list");
-    }
-  }
-  return out;
+// The page of a list request (common/server/paging.h): its token belongs
+// to `list` and the request's filters. INVALID_ARGUMENT naming the field.
+template <typename Request>
+absl::StatusOr<paging::OffsetPage> ParsePage(const Request& req,
+                                             absl::string_view list) {
+  return paging::OffsetPage::Parse(req.page(), paging::Query(list, req));
 }
 
 // --------------------------------------------------------- RoutingService
@@ -156,7 +144,7 @@ class RoutingImpl final : public v1::RoutingService::Service {
         [&]() -> absl::Status { return CheckDisputeRequest(*req); },
         [&](AssignmentMachine& m, const AssignmentState& s,
             const std::string& unit, const Principal&) {
-          return m.Dispute(s, unit, "dsp-" + RandomHex(8), req->reason(),
+          return m.Dispute(s, unit, id::NewId("dsp-", id::kShortIdBytes), req->reason(),
                            req->suggested_unit_id(), now);
         });
   }
@@ -229,7 +217,7 @@ class RoutingImpl final : public v1::RoutingService::Service {
         [&](AssignmentMachine& m, const AssignmentState& s,
             const std::string& unit, const Principal& who) {
           ReplyCommand cmd;
-          cmd.reply_id = "rpl-" + RandomHex(8);
+          cmd.reply_id = id::NewId("rpl-", id::kShortIdBytes);
           cmd.text = req->text();
           cmd.contact = req->contact();
           cmd.contacted_at = contacted;
@@ -270,7 +258,8 @@ class RoutingImpl final : public v1::RoutingService::Service {
             unit = who.unit_id;
           }
           RETURN_IF_ERROR(CheckUnitRef("unit_id", unit));
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "work"));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "routing.ListWork"));
           std::set<int> reasons;
           for (int i = 0; i < req->reasons_size(); ++i) {
             if (req->reasons(i) == 0 ||
@@ -333,7 +322,8 @@ class RoutingImpl final : public v1::RoutingService::Service {
     return server::Handle(
         gate(), ctx, [&](const Principal& who) -> absl::Status {
           RETURN_IF_ERROR(auth::RequireRole(who, {Role::kCenterStaff}));
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "queue"));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "routing.ListCenterQueue"));
           std::set<int> reasons;
           for (int i = 0; i < req->reasons_size(); ++i) {
             if (req->reasons(i) == 0 ||
@@ -425,7 +415,8 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
                          const v1::ListUnitsRequest* req,
                          v1::ListUnitsResponse* resp) override {
     return server::Handle(gate(), ctx, [&](const Principal&) -> absl::Status {
-      ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "units"));
+      ASSIGN_OR_RETURN(paging::OffsetPage page,
+                       ParsePage(*req, "routing.ListUnits"));
       std::set<int> kinds;
       for (int i = 0; i < req->kinds_size(); ++i) {
         if (req->kinds(i) == 0 || !v1::UnitKind_IsValid(req->kinds(i))) {
@@ -499,7 +490,8 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
           RETURN_IF_ERROR(auth::RequireRole(
               who, {Role::kCenterStaff, Role::kCallAgent, Role::kAuditor,
                     Role::kService, Role::kUnitStaff, Role::kUnitLead}));
-          ASSIGN_OR_RETURN(Page page, ParsePage(req->page(), "rules"));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "routing.ListRules"));
           return core_->ListRules(who, *req, page, resp);
         });
   }

@@ -214,10 +214,24 @@ TEST_F(RoutingIT, DirectoryTreeExportImportRoundTrip) {
   EXPECT_EQ(lu.units_size(), 20);
   EXPECT_EQ(lu.units(0).unit_id(), "town.longgang");
   ASSERT_FALSE(lu.page().next_page_token().empty());
-  l.mutable_page()->set_page_token(lu.page().next_page_token());
+  const std::string units_token = lu.page().next_page_token();
+  l.mutable_page()->set_page_token(units_token);
   ASSERT_TRUE(DCALL(ListUnits, kAgentToken, l, &lu).ok());
   EXPECT_EQ(lu.units_size(), 7);
   EXPECT_TRUE(lu.page().next_page_token().empty());
+  // A token of another list is refused.
+  v1::ListRulesRequest other_list;
+  other_list.mutable_page()->set_page_token(units_token);
+  v1::ListRulesResponse other_rules;
+  ExpectRefused(DCALL(ListRules, kAgentToken, other_list, &other_rules),
+                grpc::StatusCode::INVALID_ARGUMENT, "page.page_token");
+  // So is one of the same list with other filters.
+  v1::ListUnitsRequest other_query = l;
+  other_query.clear_kinds();
+  other_query.mutable_page()->set_page_token(units_token);
+  ExpectRefused(DCALL(ListUnits, kAgentToken, other_query, &lu),
+                grpc::StatusCode::INVALID_ARGUMENT, "page.page_token");
+  // And something that is no token at all.
   l.mutable_page()->set_page_token("rules:3");
   ExpectRefused(DCALL(ListUnits, kAgentToken, l, &lu),
                 grpc::StatusCode::INVALID_ARGUMENT, "page.page_token");
