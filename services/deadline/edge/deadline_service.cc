@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/call_gate.h"
+#include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/deadline.grpc.pb.h"
@@ -21,28 +21,12 @@ namespace {
 
 using auth::Role;
 
-constexpr int kDefaultPage = 50;
-constexpr int kMaxPage = 500;
-
-absl::StatusOr<int64_t> ParsePage(const v1::PageRequest& page, int* size) {
-  if (page.page_size() < 0 || page.page_size() > kMaxPage) {
-    return absl::InvalidArgumentError("page.page_size: outside 0–500");
-  }
-  *size = page.page_size() == 0 ? kDefaultPage : page.page_size();
-  if (page.page_token().empty()) return 0;
-  int64_t offset = 0;
-  if (page.page_token()[0] != 'o' ||
-      !absl::SimpleAtoi(page.page_token().substr(1), &offset) || offset < 0) {
-    return absl::InvalidArgumentError(
-        "page.page_token: not a token of this list");
-  }
-  return offset;
-}
-
-void SetNextPage(int64_t offset, int size, size_t got, v1::PageResponse* out) {
-  if (static_cast<int>(got) > size) {
-    out->set_next_page_token(absl::StrCat("o", offset + size));
-  }
+// The page of a list request (common/server/paging.h): its token belongs
+// to `list` and the request's filters. INVALID_ARGUMENT naming the field.
+template <typename Request>
+absl::StatusOr<paging::OffsetPage> ParsePage(const Request& req,
+                                             absl::string_view list) {
+  return paging::OffsetPage::Parse(req.page(), paging::Query(list, req));
 }
 
 // The subtree root a list query may see: any for the center/auditors/
@@ -164,8 +148,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               return absl::InvalidArgumentError("kinds: not a clock kind");
             }
           }
-          int size = 0;
-          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "deadline.ListDue"));
           RETURN_IF_ERROR(auth::RequireRole(
               who, {Role::kCenterStaff, Role::kService, Role::kAuditor,
                     Role::kUnitStaff, Role::kUnitLead}));
@@ -177,14 +161,15 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           const absl::Time now = clock_->Now();
           if (req->exclude_overdue()) f.not_before = now;
           for (int k : req->kinds()) f.kinds.push_back(k);
-          f.offset = offset;
-          f.limit = size + 1;
+          f.offset = page.offset();
+          f.limit = page.limit();
           ASSIGN_OR_RETURN(std::vector<v1::DueItem> rows, queries_->ListDue(f));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_items() = std::move(rows[i]);
           }
-          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -196,9 +181,11 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
           RETURN_IF_ERROR(RejectUnknownFields(*req));
           StepFilter f;
-          RETURN_IF_ERROR(ParseFilter(who, req->ticket_id(), req->unit_id(),
-                                      req->steps(), req->period(), req->page(),
-                                      &f));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              ParseFilter(who, req->ticket_id(), req->unit_id(), req->steps(),
+                          req->period(),
+                          ParsePage(*req, "deadline.ListNotices"), &f));
           for (int d : req->deliveries()) {
             if (!v1::NoticeDelivery_IsValid(d) || d == 0) {
               return absl::InvalidArgumentError(
@@ -206,14 +193,14 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
             }
             f.deliveries.push_back(d);
           }
-          const int size = f.limit - 1;
           ASSIGN_OR_RETURN(std::vector<NoticeRow> rows,
                            queries_->ListNotices(f));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_notices() = rows[i].ToProto();
           }
-          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -225,17 +212,19 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
           RETURN_IF_ERROR(RejectUnknownFields(*req));
           StepFilter f;
-          RETURN_IF_ERROR(ParseFilter(who, req->ticket_id(), req->unit_id(),
-                                      req->steps(), req->period(), req->page(),
-                                      &f));
-          const int size = f.limit - 1;
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              ParseFilter(who, req->ticket_id(), req->unit_id(), req->steps(),
+                          req->period(),
+                          ParsePage(*req, "deadline.ListLadderSteps"), &f));
           ASSIGN_OR_RETURN(std::vector<v1::LadderStepRecord> rows,
                            queries_->ListSteps(f));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_steps() = rows[i];
           }
-          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -247,18 +236,20 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
           RETURN_IF_ERROR(RejectUnknownFields(*req));
           RETURN_IF_ERROR(ValidateActStep(req->step()));
-          int size = 0;
-          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "deadline.ListEscalationCandidates"));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
-          ASSIGN_OR_RETURN(std::vector<v1::EscalationCandidate> rows,
-                           queries_->EscalationCandidates(
-                               req->step(), req->unit_id(), offset, size + 1));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          ASSIGN_OR_RETURN(
+              std::vector<v1::EscalationCandidate> rows,
+              queries_->EscalationCandidates(req->step(), req->unit_id(),
+                                             page.offset(), page.limit()));
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_candidates() = std::move(rows[i]);
           }
-          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -306,8 +297,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           }
           StepFilter period;
           RETURN_IF_ERROR(ParsePeriod(req->period(), &period));
-          int size = 0;
-          ASSIGN_OR_RETURN(int64_t offset, ParsePage(req->page(), &size));
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "deadline.ListSupervisionActs"));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                       Role::kUnitStaff, Role::kUnitLead}));
@@ -318,15 +309,16 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           f.ticket_id = req->ticket_id();
           f.from = period.from;
           f.to = period.to;
-          f.offset = offset;
-          f.limit = size + 1;
+          f.offset = page.offset();
+          f.limit = page.limit();
           ASSIGN_OR_RETURN(std::vector<v1::SupervisionAct> rows,
                            queries_->ListSupervisionActs(f));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_acts() = std::move(rows[i]);
           }
-          SetNextPage(offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -368,9 +360,10 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
             }
             f.states.push_back(st);
           }
-          int size = 0;
-          ASSIGN_OR_RETURN(f.offset, ParsePage(req->page(), &size));
-          f.limit = size + 1;
+          ASSIGN_OR_RETURN(paging::OffsetPage page,
+                           ParsePage(*req, "deadline.ListExtensions"));
+          f.offset = page.offset();
+          f.limit = page.limit();
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                       Role::kUnitStaff, Role::kUnitLead}));
@@ -380,11 +373,12 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           f.caller_not_informed = req->caller_not_informed();
           ASSIGN_OR_RETURN(std::vector<v1::Extension> rows,
                            queries_->ListExtensions(f));
-          for (size_t i = 0; i < rows.size() && static_cast<int>(i) < size;
-               ++i) {
+          for (size_t i = 0;
+               i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_extensions() = std::move(rows[i]);
           }
-          SetNextPage(f.offset, size, rows.size(), resp->mutable_page());
+          resp->mutable_page()->set_next_page_token(
+              page.NextAfterRead(rows.size()));
           return absl::OkStatus();
         });
   }
@@ -426,12 +420,14 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
     return absl::OkStatus();
   }
 
-  absl::Status ParseFilter(const auth::Principal& who,
-                           const std::string& ticket_id,
-                           const std::string& unit_id,
-                           const google::protobuf::RepeatedField<int>& steps,
-                           const v1::Period& period,
-                           const v1::PageRequest& page, StepFilter* f) {
+  // The filter of ListNotices and ListLadderSteps, and the page (`page`,
+  // parsed by the caller, is reported after the steps and the period).
+  absl::StatusOr<paging::OffsetPage> ParseFilter(
+      const auth::Principal& who, const std::string& ticket_id,
+      const std::string& unit_id,
+      const google::protobuf::RepeatedField<int>& steps,
+      const v1::Period& period, absl::StatusOr<paging::OffsetPage> page,
+      StepFilter* f) {
     for (int s : steps) {
       if (!v1::LadderStep_IsValid(s) || s == 0) {
         return absl::InvalidArgumentError("steps: not a ladder step");
@@ -439,15 +435,15 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
       f->steps.push_back(s);
     }
     RETURN_IF_ERROR(ParsePeriod(period, f));
-    int size = 0;
-    ASSIGN_OR_RETURN(f->offset, ParsePage(page, &size));
-    f->limit = size + 1;
+    if (!page.ok()) return page.status();
+    f->offset = page->offset();
+    f->limit = page->limit();
     RETURN_IF_ERROR(
         auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                 Role::kUnitStaff, Role::kUnitLead}));
     ASSIGN_OR_RETURN(f->unit_root, SubtreeRoot(*queries_, who, unit_id));
     f->ticket_id = ticket_id;
-    return absl::OkStatus();
+    return page;
   }
 
   // Runs `body` once per request id, after `authorize` (the caller's right

@@ -698,6 +698,50 @@ TEST_F(DeadlineServiceTest, ListDuePerSubtreeAndPermissions) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+
+TEST_F(DeadlineServiceTest, ListDuePagesWithTokensOfItsOwnQuery) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  routing_->Publish(routing_->Dispatched("t-000082", "town.longshui",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  routing_->Publish(routing_->Dispatched("t-000083", "town.longgang",
+                                         v1::REQUEST_TYPE_CONSULTATION));
+  v1::ListDueRequest req;
+  *req.mutable_due_before() = ToProto(Local(2024, 3, 31));
+  req.add_kinds(v1::CLOCK_KIND_HANDLING);
+  req.mutable_page()->set_page_size(1);
+  auto list = [&](const v1::ListDueRequest& r, v1::ListDueResponse* resp) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    return stub_->ListDue(&ctx, r, resp);
+  };
+  v1::ListDueResponse first, second;
+  ASSERT_TRUE(list(req, &first).ok());
+  ASSERT_EQ(first.items_size(), 1);
+  ASSERT_FALSE(first.page().next_page_token().empty());
+  req.mutable_page()->set_page_token(first.page().next_page_token());
+  ASSERT_TRUE(list(req, &second).ok());
+  ASSERT_EQ(second.items_size(), 1);
+  EXPECT_TRUE(second.page().next_page_token().empty());
+  EXPECT_NE(first.items(0).ticket_number(), second.items(0).ticket_number());
+
+  // The token belongs to its query: other filters, or another list, refuse
+  // it, naming the field.
+  v1::ListDueRequest other = req;
+  other.set_unit_id("town.longshui");
+  v1::ListDueResponse resp;
+  grpc::Status s = list(other, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("page.page_token"));
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kCenterToken);
+  v1::ListExtensionsRequest ext;
+  ext.mutable_page()->set_page_token(first.page().next_page_token());
+  v1::ListExtensionsResponse ext_resp;
+  s = stub_->ListExtensions(&ctx, ext, &ext_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::HasSubstr("page.page_token"));
+}
+
 TEST_F(DeadlineServiceTest, ForcedCalendarChangeMovesRunningClocks) {
   AdvanceTo(Local(2025, 3, 3, 9));  // Mon; complaint → last day 03-17
   routing_->Publish(routing_->Dispatched("t-000090", "town.longshui",
