@@ -1,10 +1,9 @@
 #include "services/assessment/core/assessment_core.h"
 
-#include <random>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "common/db/transaction.h"
+#include "common/id/id.h"
 #include "common/log/log.h"
 #include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
@@ -12,14 +11,6 @@
 #include "services/assessment/domain/rebuild_diff.h"
 
 namespace hotline::assessment {
-namespace {
-
-std::string RandomId(absl::string_view prefix) {
-  static thread_local std::mt19937_64 rng{std::random_device{}()};
-  return absl::StrCat(prefix, absl::Hex(rng(), absl::kZeroPad16));
-}
-
-}  // namespace
 
 AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                                const outbox::Outbox* outbox, Clock* clock,
@@ -84,7 +75,7 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
 
 absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
     const EvaluationRequest& in) {
-  const std::string fresh_id = RandomId("eval-");
+  const std::string fresh_id = id::NewId("eval-", id::kShortIdBytes);
   v1::Evaluation out;
   server::IdempotentCall call;
   // EVALUATOR is the only role that records, and any evaluator may record

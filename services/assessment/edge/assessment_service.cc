@@ -10,15 +10,17 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/calendar/calendar.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/paging.h"
 #include "common/server/proto_time.h"
+#include "common/status/status.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
 #include "services/assessment/core/assessment_core.h"
@@ -189,15 +191,22 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             }
             kinds.insert(static_cast<v1::AccountabilityKind>(k));
           }
-          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(),
+                  paging::Query("assessment.AccountabilityCandidates", *req)));
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           ASSIGN_OR_RETURN(auto all, core_->analytics().Candidates(
                                          tree, range, req->unit_id(), kinds));
-          for (size_t i = page.offset;
-               i < all.size() && i < page.offset + page.size; ++i) {
+          for (size_t i = page.offset();
+               i < all.size() &&
+               i < static_cast<size_t>(page.offset() + page.size());
+               ++i) {
             *resp->add_candidates() = all[i];
           }
-          resp->mutable_page()->set_next_page_token(page.NextToken(all.size()));
+          resp->mutable_page()->set_next_page_token(
+              page.NextOfTotal(all.size()));
           return absl::OkStatus();
         });
   }
@@ -320,7 +329,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             }
             f.producers.push_back(p);
           }
-          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
+          ASSIGN_OR_RETURN(int size, paging::PageSize(req->page()));
           if (!req->unit_id().empty()) {
             if (!ValidUnitId(req->unit_id())) {
               return absl::InvalidArgumentError("unit_id: not a unit id");
@@ -331,18 +340,14 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
               if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());
             }
           }
-          v1::ListFactsRequest key = *req;
-          key.clear_page();
-          const std::string filter = Fnv64(Deterministic(key));
-          if (!req->page().page_token().empty()) {
-            std::string raw;
-            std::vector<std::string> parts;
-            if (absl::WebSafeBase64Unescape(req->page().page_token(), &raw)) {
-              parts = absl::StrSplit(raw, '\n');
-            }
+          // The token: the last fact of the previous page, "micros\nevent".
+          const paging::Query query("assessment.ListFacts", *req);
+          ASSIGN_OR_RETURN(std::string after, query.Position(req->page()));
+          if (!after.empty()) {
+            std::vector<std::string> parts =
+                absl::StrSplit(after, absl::MaxSplits('\n', 1));
             int64_t micros = 0;
-            if (parts.size() != 3 || parts[2] != filter ||
-                !absl::SimpleAtoi(parts[0], &micros)) {
+            if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &micros)) {
               return absl::InvalidArgumentError(
                   "page.page_token: not a token of this query");
             }
@@ -361,9 +366,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           if (more) {
             const auto& last = facts.back().record;
-            resp->mutable_page()->set_next_page_token(absl::WebSafeBase64Escape(
-                absl::StrCat(absl::ToUnixMicros(last.occurred_at), "\n",
-                             last.event_id, "\n", filter)));
+            resp->mutable_page()->set_next_page_token(query.Token(absl::StrCat(
+                absl::ToUnixMicros(last.occurred_at), "\n", last.event_id)));
           }
           return absl::OkStatus();
         });
@@ -414,7 +418,10 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           RETURN_IF_ERROR(
               CheckRequestType("request_type", req->request_type()));
-          ASSIGN_OR_RETURN(OffsetPage page, ParseOffsetPage(*req));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              paging::OffsetPage::Parse(
+                  req->page(), paging::Query("assessment.ExplainFigure", *req)));
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(
@@ -434,12 +441,14 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           resp->set_indicator(req->indicator());
           resp->set_definition(IndicatorDefinition(req->indicator()));
           *resp->mutable_value() = figure.value;
-          for (size_t i = page.offset;
-               i < figure.items.size() && i < page.offset + page.size; ++i) {
+          for (size_t i = page.offset();
+               i < figure.items.size() &&
+               i < static_cast<size_t>(page.offset() + page.size());
+               ++i) {
             *resp->add_items() = std::move(figure.items[i]);
           }
           resp->mutable_page()->set_next_page_token(
-              page.NextToken(figure.items.size()));
+              page.NextOfTotal(figure.items.size()));
           return absl::OkStatus();
         });
   }
@@ -464,19 +473,13 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           if (!from.empty() && !to.empty() && from > to) {
             return absl::InvalidArgumentError("to_month: before from_month");
           }
-          ASSIGN_OR_RETURN(int size, PageSize(req->page()));
-          // The token: the last month of the previous page, with the filter.
-          const std::string filter = absl::StrCat(from, "~", to);
-          std::string before;
-          if (!req->page().page_token().empty()) {
-            std::vector<std::string> parts = absl::StrSplit(
-                req->page().page_token(), absl::MaxSplits(':', 1));
-            if (parts.size() != 2 || parts[1] != filter ||
-                !ParseMonth("page.page_token", parts[0]).ok()) {
-              return absl::InvalidArgumentError(
-                  "page.page_token: not from this listing");
-            }
-            before = parts[0];
+          ASSIGN_OR_RETURN(int size, paging::PageSize(req->page()));
+          // The token: the last month of the previous page.
+          const paging::Query query("assessment.ListStoredReports", *req);
+          ASSIGN_OR_RETURN(std::string before, query.Position(req->page()));
+          if (!before.empty() && !ParseMonth("page.page_token", before).ok()) {
+            return absl::InvalidArgumentError(
+                "page.page_token: not a token of this query");
           }
           ASSIGN_OR_RETURN(auto rows, core_->stored_reports().ListStoredReports(
                                           from, to, before, size + 1));
@@ -486,7 +489,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           if (rows.size() > static_cast<size_t>(size)) {
             resp->mutable_page()->set_next_page_token(
-                absl::StrCat(rows[size - 1].month, ":", filter));
+                query.Token(rows[size - 1].month));
           }
           return absl::OkStatus();
         });

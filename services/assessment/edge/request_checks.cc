@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace hotline::assessment {
 
@@ -87,13 +88,6 @@ std::string Deterministic(const google::protobuf::Message& m) {
   m.SerializeToCodedStream(&coded);
   coded.Trim();
   return out;
-}
-
-absl::StatusOr<int> PageSize(const v1::PageRequest& p) {
-  if (p.page_size() < 0 || p.page_size() > 500) {
-    return absl::InvalidArgumentError("page.page_size: must be 0–500");
-  }
-  return p.page_size() == 0 ? 50 : p.page_size();
 }
 
 absl::Status CheckRequestType(absl::string_view field, int t) {

@@ -1,20 +1,15 @@
 #pragma once
 
 // Wire checks of the assessment edge (edge/assessment_service.cc): ids,
-// codes, text, enums, page sizes and page tokens, and the request digest
-// that keys idempotency and page tokens. Each refusal is INVALID_ARGUMENT
+// codes, text, enums, and the request digest that keys idempotency (page
+// sizes and tokens: common/server/paging.h). Each refusal is INVALID_ARGUMENT
 // naming the field. Pure functions; thread-safe.
 
 #include <cstddef>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "common/status/status.h"
 #include "google/protobuf/message.h"
 #include "hotline/v1/assessment.pb.h"
 
@@ -43,44 +38,7 @@ std::string Fnv64(absl::string_view s);
 // `m` serialized deterministically (the input of request digests).
 std::string Deterministic(const google::protobuf::Message& m);
 
-// page.page_size, 0 = 50; INVALID_ARGUMENT outside 0–500.
-absl::StatusOr<int> PageSize(const v1::PageRequest& p);
-
 // INVALID_ARGUMENT "<field>: unknown value" unless `t` is a RequestType.
 absl::Status CheckRequestType(absl::string_view field, int t);
-
-// A page of a list computed whole: the token is "OFFSET:FILTER", FILTER the
-// digest of the request without its page, so a token of another query is
-// refused.
-struct OffsetPage {
-  size_t offset = 0;
-  int size = 0;
-  std::string filter;
-
-  // The next page's token when `total` items go past this page, else "".
-  std::string NextToken(size_t total) const {
-    return offset + size < total ? absl::StrCat(offset + size, ":", filter)
-                                 : "";
-  }
-};
-
-template <typename Request>
-absl::StatusOr<OffsetPage> ParseOffsetPage(const Request& req) {
-  OffsetPage page;
-  ASSIGN_OR_RETURN(page.size, PageSize(req.page()));
-  Request key = req;
-  key.clear_page();
-  page.filter = Fnv64(Deterministic(key));
-  if (!req.page().page_token().empty()) {
-    std::vector<std::string> parts =
-        absl::StrSplit(req.page().page_token(), ':');
-    if (parts.size() != 2 || parts[1] != page.filter ||
-        !absl::SimpleAtoi(parts[0], &page.offset)) {
-      return absl::InvalidArgumentError(
-          "page.page_token: not a token of this query");
-    }
-  }
-  return page;
-}
 
 }  // namespace hotline::assessment

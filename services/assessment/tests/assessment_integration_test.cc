@@ -503,6 +503,7 @@ TEST_F(AssessmentTest, FactsRecordedOnceAndListedByUnitAndPeriod) {
   *req.mutable_period() = March();
   req.mutable_page()->set_page_size(3);
   std::vector<std::string> ids;
+  std::string second_page;
   for (int page = 0; page < 10; ++page) {
     grpc::ClientContext ctx;
     ServiceUnderTest::Authorize(&ctx, kCenterToken);
@@ -510,6 +511,7 @@ TEST_F(AssessmentTest, FactsRecordedOnceAndListedByUnitAndPeriod) {
     ASSERT_TRUE(stub_->ListFacts(&ctx, req, &resp).ok());
     for (const auto& f : resp.facts()) ids.push_back(f.event().event_id());
     if (resp.page().next_page_token().empty()) break;
+    if (page == 0) second_page = resp.page().next_page_token();
     req.mutable_page()->set_page_token(resp.page().next_page_token());
   }
   // town.longgang's subtree in March: T1 dispatched, forwarded (to the
@@ -527,6 +529,14 @@ TEST_F(AssessmentTest, FactsRecordedOnceAndListedByUnitAndPeriod) {
   req.mutable_page()->set_page_token("bm90LWEtdG9rZW4");
   EXPECT_EQ(stub_->ListFacts(&ctx, req, &resp).error_code(),
             grpc::INVALID_ARGUMENT);
+  ASSERT_FALSE(second_page.empty());
+  req.mutable_page()->set_page_token(second_page);
+  grpc::ClientContext ctx2;
+  ServiceUnderTest::Authorize(&ctx2, kCenterToken);
+  const grpc::Status foreign = stub_->ListFacts(&ctx2, req, &resp);
+  EXPECT_EQ(foreign.error_code(), grpc::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(foreign.error_message(), "page.page_token"))
+      << foreign.error_message();
 }
 
 TEST_F(AssessmentTest, UnitStaffSeeOnlyTheirSubtree) {

@@ -116,6 +116,32 @@ TEST_F(StoredReportTest, MonthlyBulletinIsKeptOnceAfterTheMonthCloses) {
   ASSERT_TRUE(List(&march_only, kAuditorToken, "2024-03", "2024-03").ok());
   ASSERT_EQ(march_only.reports_size(), 1);
   EXPECT_EQ(march_only.reports(0).month(), "2024-03");
+  // By pages, newest first; a page's token serves only its own query.
+  {
+    v1::ListStoredReportsRequest req;
+    req.mutable_page()->set_page_size(2);
+    auto list_page = [&](const v1::ListStoredReportsRequest& r,
+                         v1::ListStoredReportsResponse* resp) {
+      grpc::ClientContext ctx;
+      ServiceUnderTest::Authorize(&ctx, kCenterToken);
+      return stub_->ListStoredReports(&ctx, r, resp);
+    };
+    v1::ListStoredReportsResponse first, second;
+    ASSERT_TRUE(list_page(req, &first).ok());
+    ASSERT_EQ(first.reports_size(), 2);
+    EXPECT_EQ(first.reports(1).month(), "2024-02");
+    ASSERT_FALSE(first.page().next_page_token().empty());
+    req.mutable_page()->set_page_token(first.page().next_page_token());
+    ASSERT_TRUE(list_page(req, &second).ok());
+    ASSERT_EQ(second.reports_size(), 1);
+    EXPECT_EQ(second.reports(0).month(), "2024-01");
+    EXPECT_TRUE(second.page().next_page_token().empty());
+    req.set_from_month("2024-01");
+    const grpc::Status foreign = list_page(req, &second);
+    EXPECT_EQ(foreign.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_TRUE(absl::StrContains(foreign.error_message(), "page.page_token"))
+        << foreign.error_message();
+  }
   // Bad input names the field; a call agent may not read bulletins.
   v1::ListStoredReportsResponse bad;
   grpc::Status s = List(&bad, kCenterToken, "2024-3");
