@@ -14,10 +14,8 @@ using ::testing::MatchesRegex;
 TEST(NewIdTest, KeepsEachKindsFormat) {
   EXPECT_THAT(NewId("tk-", kLongIdBytes), MatchesRegex("tk-[0-9a-f]{24}"));
   EXPECT_THAT(NewId("kb-", kLongIdBytes), MatchesRegex("kb-[0-9a-f]{24}"));
-  EXPECT_THAT(NewId("rule-", kShortIdBytes),
-              MatchesRegex("rule-[0-9a-f]{16}"));
-  EXPECT_THAT(NewId("eval-", kShortIdBytes),
-              MatchesRegex("eval-[0-9a-f]{16}"));
+  EXPECT_THAT(NewId("rule-", kShortIdBytes), MatchesRegex("rule-[0-9a-f]{16}"));
+  EXPECT_THAT(NewId("eval-", kShortIdBytes), MatchesRegex("eval-[0-9a-f]{16}"));
 }
 
 TEST(NewIdTest, ManyIdsAreDistinct) {

@@ -68,8 +68,7 @@ Query::Query(absl::string_view list, const google::protobuf::Message& request) {
   tag_.assign(reinterpret_cast<const char*>(md), kTagBytes);
 }
 
-absl::StatusOr<std::string> Query::Position(
-    const v1::PageRequest& page) const {
+absl::StatusOr<std::string> Query::Position(const v1::PageRequest& page) const {
   if (page.page_token().empty()) return std::string();
   std::string raw;
   if (!absl::WebSafeBase64Unescape(page.page_token(), &raw) ||

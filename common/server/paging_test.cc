@@ -29,8 +29,7 @@ TEST(PageSizeTest, ZeroMeansFiftyAndAboveFiveHundredIsRefused) {
   page.set_page_size(500);
   EXPECT_EQ(*PageSize(page), 500);
   page.set_page_size(501);
-  EXPECT_EQ(PageSize(page).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PageSize(page).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(PageSize(page).status()),
               StartsWith("page.page_size: must be 0–500"));
   page.set_page_size(-1);
@@ -68,8 +67,7 @@ TEST(OffsetPageTest, TokenOfOtherFiltersIsRefused) {
   v1::SearchTicketsRequest a = Search("噪音扰民");
   v1::SearchTicketsRequest b = Search("道路积水");
   const Query qa("intake.SearchTickets", a);
-  const std::string token =
-      OffsetPage::Parse(a.page(), qa)->NextAfterRead(100);
+  const std::string token = OffsetPage::Parse(a.page(), qa)->NextAfterRead(100);
   b.mutable_page()->set_page_token(token);
   absl::StatusOr<OffsetPage> foreign =
       OffsetPage::Parse(b.page(), Query("intake.SearchTickets", b));
@@ -104,8 +102,8 @@ TEST(OffsetPageTest, TokenOfAnotherListIsRefused) {
 TEST(OffsetPageTest, WhatIsNoTokenIsRefused) {
   v1::ListUnitsRequest req;
   const Query query("routing.ListUnits", req);
-  for (const char* bad : {"garbage", "rules:3", "o50", "50.abcdef012345",
-                          "!!!", "AAAA", "编号"}) {
+  for (const char* bad : {"garbage", "rules:3", "o50", "50.abcdef012345", "!!!",
+                          "AAAA", "编号"}) {
     req.mutable_page()->set_page_token(bad);
     EXPECT_EQ(OffsetPage::Parse(req.page(), query).status().code(),
               absl::StatusCode::kInvalidArgument)

@@ -421,7 +421,8 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           ASSIGN_OR_RETURN(
               paging::OffsetPage page,
               paging::OffsetPage::Parse(
-                  req->page(), paging::Query("assessment.ExplainFigure", *req)));
+                  req->page(),
+                  paging::Query("assessment.ExplainFigure", *req)));
           ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
           if (!tree.Has(req->unit_id())) {
             return absl::NotFoundError(

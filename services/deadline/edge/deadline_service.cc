@@ -236,8 +236,9 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
         *gate_, ctx, [&](const auth::Principal& who) -> absl::Status {
           RETURN_IF_ERROR(RejectUnknownFields(*req));
           RETURN_IF_ERROR(ValidateActStep(req->step()));
-          ASSIGN_OR_RETURN(paging::OffsetPage page,
-                           ParsePage(*req, "deadline.ListEscalationCandidates"));
+          ASSIGN_OR_RETURN(
+              paging::OffsetPage page,
+              ParsePage(*req, "deadline.ListEscalationCandidates"));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
           ASSIGN_OR_RETURN(

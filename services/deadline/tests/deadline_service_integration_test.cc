@@ -698,7 +698,6 @@ TEST_F(DeadlineServiceTest, ListDuePerSubtreeAndPermissions) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-
 TEST_F(DeadlineServiceTest, ListDuePagesWithTokensOfItsOwnQuery) {
   AdvanceTo(Local(2024, 3, 4, 9));
   routing_->Publish(routing_->Dispatched("t-000082", "town.longshui",

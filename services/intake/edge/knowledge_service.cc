@@ -259,9 +259,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
             }
             hits.push_back(&c);
           }
-          for (int i = page.offset();
-               i < static_cast<int>(hits.size()) &&
-               i < page.offset() + page.size();
+          for (int i = page.offset(); i < static_cast<int>(hits.size()) &&
+                                      i < page.offset() + page.size();
                ++i) {
             v1::ArticleHit* h = resp->add_hits();
             *h->mutable_article() = hits[i]->article;

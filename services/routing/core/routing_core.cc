@@ -208,7 +208,8 @@ absl::StatusOr<std::vector<v1::TicketEvent>> Core::History(
 
 absl::Status Core::ListWork(const Principal& who, const std::string& unit,
                             const std::set<int>& reasons, WorkQuery q,
-                            const paging::OffsetPage& page, v1::ListWorkResponse* resp) {
+                            const paging::OffsetPage& page,
+                            v1::ListWorkResponse* resp) {
   auto want = [&](v1::WorkReason r) {
     return reasons.empty() || reasons.count(r);
   };
@@ -273,9 +274,9 @@ absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
   const UnitTree& tree = dir->tree;
   std::string center =
       tree.CenterId().empty() ? kCenterUnitId : tree.CenterId();
-  ASSIGN_OR_RETURN(
-      auto items, store_.ListCenterQueue(*conn, center, statuses, page.limit(),
-                                         page.offset()));
+  ASSIGN_OR_RETURN(auto items,
+                   store_.ListCenterQueue(*conn, center, statuses, page.limit(),
+                                          page.offset()));
   for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size();
        ++i) {
     auto* q = resp->add_items();

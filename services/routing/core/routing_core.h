@@ -152,10 +152,12 @@ class Core {
   // asks outside its subtree.
   absl::Status ListWork(const auth::Principal& who, const std::string& unit,
                         const std::set<int>& reasons, WorkQuery q,
-                        const paging::OffsetPage& page, v1::ListWorkResponse* resp);
+                        const paging::OffsetPage& page,
+                        v1::ListWorkResponse* resp);
   // The center's queue (reasons: QueueReason values, empty = all), with a
   // suggestion for new and returned orders. Errors: the store's.
-  absl::Status ListCenterQueue(const std::set<int>& reasons, const paging::OffsetPage& page,
+  absl::Status ListCenterQueue(const std::set<int>& reasons,
+                               const paging::OffsetPage& page,
                                v1::ListCenterQueueResponse* resp);
   // The catalogue's suggestion for an order routing knows (NOT_FOUND
   // otherwise) or for free facts.
@@ -177,7 +179,8 @@ class Core {
   // Units of a subtree in preorder, filtered by `kinds` (empty = all).
   // NOT_FOUND for an unknown root.
   absl::Status ListUnits(const v1::ListUnitsRequest& req,
-                         const std::set<int>& kinds, const paging::OffsetPage& page,
+                         const std::set<int>& kinds,
+                         const paging::OffsetPage& page,
                          v1::ListUnitsResponse* resp);
   // Parses and checks a directory file and, unless dry_run, stores it in one
   // transaction, idempotent by request_id. A dry run answers with the errors
@@ -195,7 +198,8 @@ class Core {
                           v1::UpsertRuleResponse* resp);
   // The catalogue as `who` may see it, filtered as the request asks.
   absl::Status ListRules(const auth::Principal& who,
-                         const v1::ListRulesRequest& req, const paging::OffsetPage& page,
+                         const v1::ListRulesRequest& req,
+                         const paging::OffsetPage& page,
                          v1::ListRulesResponse* resp);
   // Deletes a rule, idempotent by request_id; NOT_FOUND if unknown.
   absl::Status DeleteRule(const v1::DeleteRuleRequest& req,

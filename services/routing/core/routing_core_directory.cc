@@ -167,7 +167,8 @@ absl::Status Core::GetUnit(const std::string& unit_id,
 }
 
 absl::Status Core::ListUnits(const v1::ListUnitsRequest& req,
-                             const std::set<int>& kinds, const paging::OffsetPage& page,
+                             const std::set<int>& kinds,
+                             const paging::OffsetPage& page,
                              v1::ListUnitsResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(auto dir, Dir(*conn));
@@ -370,7 +371,8 @@ absl::Status Core::UpsertRule(const v1::UpsertRuleRequest& req,
 }
 
 absl::Status Core::ListRules(const Principal& who,
-                             const v1::ListRulesRequest& req, const paging::OffsetPage& page,
+                             const v1::ListRulesRequest& req,
+                             const paging::OffsetPage& page,
                              v1::ListRulesResponse* resp) {
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(auto dir, Dir(*conn));

@@ -144,8 +144,8 @@ class RoutingImpl final : public v1::RoutingService::Service {
         [&]() -> absl::Status { return CheckDisputeRequest(*req); },
         [&](AssignmentMachine& m, const AssignmentState& s,
             const std::string& unit, const Principal&) {
-          return m.Dispute(s, unit, id::NewId("dsp-", id::kShortIdBytes), req->reason(),
-                           req->suggested_unit_id(), now);
+          return m.Dispute(s, unit, id::NewId("dsp-", id::kShortIdBytes),
+                           req->reason(), req->suggested_unit_id(), now);
         });
   }
 
