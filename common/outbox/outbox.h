@@ -61,14 +61,15 @@ class Outbox {
   Outbox(std::string producer, std::vector<std::string> subscribers);
 
   // Within the caller's open transaction on `conn`: assigns the ticket's next
-  // seq, stamps producer, stores the event and its deliveries (four round
+  // seq, stamps producer, stores the event and its deliveries (three round
   // trips). On return event->event_id() and event->seq() are set. Requires
   // event->ticket_id() and a payload.
   absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
 
   // The same for many events at once, in order (several may share a ticket),
-  // in five round trips per 500 events: for batch producers such as the
-  // deadline scanner.
+  // in four round trips per chunk (all of up to 16 events, else up to 256):
+  // for batch producers such as the deadline scanner and a consumer's
+  // batch of applied events.
   absl::Status AppendAll(db::Connection& conn,
                          const std::vector<v1::TicketEvent*>& events) const;
 
