@@ -277,11 +277,11 @@ class Inbox {
 
   // Applies all of `events` (in order) in ONE transaction: their inbox rows
   // in a few multi-row inserts, then each event's order check and handler as
-  // Apply would, then the EventBatch's Finish (if any). OK: all applied and committed. Any error (one of them seen
-  // before, out of order, refused, a retryable failure): nothing of the
-  // batch is applied, and the caller applies the events one by one with
-  // Apply, which gives each its own verdict. Exactly once holds either way:
-  // an inbox row commits only with its effect.
+  // Apply would, then the EventBatch's Finish (if any). OK: all applied and
+  // committed. Any error (one of them seen before, out of order, refused, a
+  // retryable failure): nothing of the batch is applied, and the caller applies
+  // the events one by one with Apply, which gives each its own verdict. Exactly
+  // once holds either way: an inbox row commits only with its effect.
   //
   // The order check is Apply's, with the batch taken into account: seq n-1
   // of (producer, ticket) counts as recorded only if it is in the inbox from

@@ -598,11 +598,13 @@ TEST_F(OutboxTest, DeferredEffectsCommitWithTheBatchAndAFailedFinishFallsBack) {
   EXPECT_EQ(Applied(), 11);
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 11);
   EXPECT_EQ(Rejected(), 0);
-  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied WHERE ticket_id "
-                              "= '延-0' AND seq BETWEEN 1 AND 6"),
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT COUNT(*) FROM applied WHERE ticket_id "
+                  "= '延-0' AND seq BETWEEN 1 AND 6"),
             6);
-  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied WHERE ticket_id "
-                              "= '延-1' AND seq BETWEEN 1 AND 5"),
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT COUNT(*) FROM applied WHERE ticket_id "
+                  "= '延-1' AND seq BETWEEN 1 AND 5"),
             5);
 }
 

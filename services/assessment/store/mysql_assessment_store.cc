@@ -215,9 +215,9 @@ absl::Status MysqlAssessmentStore::InsertFacts(
         auto* stmt,
         conn.Prepare(absl::StrCat(
             "INSERT INTO fact (", kFactColumns, ", event) VALUES ",
-            db::SqlRows(absl::StrCat("(", Placeholders(kFactColumnCount + 1),
-                                     ")"),
-                        n))));
+            db::SqlRows(
+                absl::StrCat("(", Placeholders(kFactColumnCount + 1), ")"),
+                n))));
     RETURN_IF_ERROR(conn.Guard("insert facts", [&] {
       unsigned k = 1;
       for (size_t i = first; i < first + n; ++i) {

@@ -59,13 +59,12 @@ std::string CounterUpsertSql(const std::string& table,
     cols.push_back(c);
     upd.push_back(absl::StrCat(c, " = ", c, " + VALUES(", c, ")"));
   }
-  return absl::StrCat("INSERT INTO ", table, " (", date_col,
-                      ", unit_id, request_type, ", absl::StrJoin(cols, ", "),
-                      ") VALUES ",
-                      db::SqlRows(absl::StrCat(
-                                      "(", Placeholders(3 + kCounterCount), ")"),
-                                  rows),
-                      " ON DUPLICATE KEY UPDATE ", absl::StrJoin(upd, ", "));
+  return absl::StrCat(
+      "INSERT INTO ", table, " (", date_col, ", unit_id, request_type, ",
+      absl::StrJoin(cols, ", "), ") VALUES ",
+      db::SqlRows(absl::StrCat("(", Placeholders(3 + kCounterCount), ")"),
+                  rows),
+      " ON DUPLICATE KEY UPDATE ", absl::StrJoin(upd, ", "));
 }
 
 }  // namespace

@@ -329,11 +329,11 @@ TEST(AssessmentEventPathTest, BatchedDeliveryStoresWhatOneByOneStores) {
   std::vector<v1::TicketEvent> events;
   for (int i = 0; i < 40; ++i) {
     const std::string t = absl::StrCat("B", i);
-    std::vector<v1::TicketEvent> order = Order(
-        f, t, Local("2024-03-04 08:00") + absl::Minutes(37 * i), rng);
+    std::vector<v1::TicketEvent> order =
+        Order(f, t, Local("2024-03-04 08:00") + absl::Minutes(37 * i), rng);
     // The handling clock stopped (handling time, verdicts) after the rest.
-    v1::TicketEvent stop = f.Make(
-        "deadline", t, Local("2024-03-20 10:00") + absl::Minutes(i));
+    v1::TicketEvent stop =
+        f.Make("deadline", t, Local("2024-03-20 10:00") + absl::Minutes(i));
     auto* s = stop.mutable_clock_stopped();
     s->set_clock_id(absl::StrCat("clk-", t, "-", v1::CLOCK_KIND_HANDLING));
     s->set_kind(v1::CLOCK_KIND_HANDLING);

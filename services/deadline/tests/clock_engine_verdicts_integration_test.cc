@@ -887,13 +887,12 @@ TEST_F(VerdictsTest, OneEventsClocksAndEventsAreWrittenTogetherInOrder) {
 TEST_F(VerdictsTest, ABatchEmitsWhatItsEventsEmitOneByOne) {
   AdvanceTo(Local(2024, 3, 4, 9));
   auto events_of = [&](const std::string& t) {
-    v1::TicketEvent d = routing_->Dispatched(t, kTown,
-                                             v1::REQUEST_TYPE_COMPLAINT);
+    v1::TicketEvent d =
+        routing_->Dispatched(t, kTown, v1::REQUEST_TYPE_COMPLAINT);
     d.mutable_dispatched()->add_co_unit_ids(kHousing);
-    return std::vector<v1::TicketEvent>{
-        d, routing_->Accepted(t, kTown),
-        routing_->Forwarded(t, kTown, kStation),
-        routing_->Accepted(t, kStation)};
+    return std::vector<v1::TicketEvent>{d, routing_->Accepted(t, kTown),
+                                        routing_->Forwarded(t, kTown, kStation),
+                                        routing_->Accepted(t, kStation)};
   };
   for (const v1::TicketEvent& e : events_of("v-one")) routing_->Publish(e);
   // Two orders' events interleaved in one request.
