@@ -53,21 +53,52 @@ absl::string_view PayloadProducer(const v1::TicketEvent& event) {
   return "";
 }
 
+namespace {
+
+// A plain handler as an EventBatch that defers nothing.
+class HandlerBatch final : public EventBatch {
+ public:
+  explicit HandlerBatch(const EventHandler* handler) : handler_(handler) {}
+  absl::Status Handle(db::Connection& conn,
+                      const v1::TicketEvent& event) override {
+    return (*handler_)(conn, event);
+  }
+  absl::Status Finish(db::Connection&) override { return absl::OkStatus(); }
+
+ private:
+  const EventHandler* handler_;
+};
+
+}  // namespace
+
 Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler,
              std::string consumer,
              std::vector<v1::TicketEvent::PayloadCase> consumes)
     : pool_(pool),
-      handler_(std::move(handler)),
+      consumer_(std::move(consumer)),
+      consumes_(std::move(consumes)) {
+  auto shared = std::make_shared<const EventHandler>(std::move(handler));
+  batches_ = [shared]() -> std::unique_ptr<EventBatch> {
+    return std::make_unique<HandlerBatch>(shared.get());
+  };
+}
+
+Inbox::Inbox(db::ConnectionPool* pool, EventBatchFactory batches,
+             std::string consumer,
+             std::vector<v1::TicketEvent::PayloadCase> consumes)
+    : pool_(pool),
+      batches_(std::move(batches)),
       consumer_(std::move(consumer)),
       consumes_(std::move(consumes)) {}
 
-absl::Status Inbox::Handle(db::Connection& conn, const v1::TicketEvent& event) {
+absl::Status Inbox::Handle(db::Connection& conn, EventBatch& batch,
+                           const v1::TicketEvent& event) {
   if (!consumes_.empty() &&
       std::find(consumes_.begin(), consumes_.end(), event.payload_case()) ==
           consumes_.end()) {
     return absl::OkStatus();  // not a kind this service acts on
   }
-  return handler_(conn, event);
+  return batch.Handle(conn, event);
 }
 
 namespace {
@@ -176,7 +207,11 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
           out_of_order = order;
           return order;  // rolls the record back
         }
-        handler_status = Handle(conn, event);
+        // The handler's verdict includes what it deferred to the end of
+        // the transaction.
+        std::unique_ptr<EventBatch> batch = batches_();
+        handler_status = Handle(conn, *batch, event);
+        if (handler_status.ok()) handler_status = batch->Finish(conn);
         return handler_status;
       });
   if (status.code() == absl::StatusCode::kAlreadyExists &&
@@ -226,6 +261,7 @@ absl::Status Inbox::ApplyBatch(
   absl::Status status =
       db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
         failed = events.size();  // a retried run starts afresh
+        std::unique_ptr<EventBatch> batch = batches_();
         // The rows in chunks of powers of two (≤ 9 distinct statements
         // prepared per session whatever the batch sizes). A row seen before
         // fails here (primary key), before any effect; a concurrent first
@@ -272,12 +308,15 @@ absl::Status Inbox::ApplyBatch(
             failed = i;
             return order;
           }
-          if (absl::Status applied = Handle(conn, event); !applied.ok()) {
+          if (absl::Status applied = Handle(conn, *batch, event);
+              !applied.ok()) {
             failed = i;
             return applied;
           }
         }
-        return absl::OkStatus();
+        // What the events deferred; a failure here is not one event's
+        // (failed stays events.size()): the caller goes one by one.
+        return batch->Finish(conn);
       });
   if (!status.ok() && failed_at != nullptr) *failed_at = failed;
   return status;

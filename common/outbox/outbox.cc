@@ -3,11 +3,9 @@
 #include <cppconn/resultset.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "common/db/sql_text.h"
 #include "common/status/status.h"
 
@@ -17,11 +15,10 @@ namespace hotline::outbox {
 
 Outbox::Outbox(std::string producer, std::vector<std::string> subscribers)
     : producer_(std::move(producer)), subscribers_(std::move(subscribers)) {
-  // One multi-row insert; LAST_INSERT_ID() is the outbox row just written.
-  std::vector<std::string> rows(subscribers_.size(), "(?, LAST_INSERT_ID())");
+  // One multi-row insert: (subscriber, outbox id) per subscriber.
   pending_sql_ =
       absl::StrCat("INSERT INTO outbox_pending (subscriber, outbox_id) VALUES ",
-                   absl::StrJoin(rows, ", "));
+                   db::SqlRows("(?, ?)", subscribers_.size()));
 }
 
 absl::Status Outbox::Append(db::Connection& conn,
@@ -35,10 +32,12 @@ absl::Status Outbox::Append(db::Connection& conn,
   event->set_producer(producer_);
   event->clear_event_id();
 
-  // Four round trips: the ticket's next seq (its row lock orders the
-  // ticket's events) is left in LAST_INSERT_ID() for the outbox row, whose id
-  // is then left there for the deliveries; one read returns both. The stored
-  // event carries neither: the relay stamps seq and event_id from the row.
+  // Three round trips: the ticket's next seq (its row lock orders the
+  // ticket's events) is left in LAST_INSERT_ID() for the outbox row, which
+  // returns its id and seq (RETURNING: no read-back); then the deliveries.
+  // The event's bytes go as a plain parameter (no long-data packet). The
+  // stored event carries neither seq nor event_id: the relay stamps them
+  // from the row.
   ASSIGN_OR_RETURN(sql::PreparedStatement * next_seq,
                    conn.Prepare("INSERT INTO outbox_seq (ticket_id, seq) "
                                 "VALUES (?, LAST_INSERT_ID(1)) "
@@ -46,16 +45,23 @@ absl::Status Outbox::Append(db::Connection& conn,
                                 "seq = LAST_INSERT_ID(seq + 1)"));
   ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
                    conn.Prepare("INSERT INTO outbox (ticket_id, seq, event) "
-                                "VALUES (?, LAST_INSERT_ID(), ?)"));
+                                "VALUES (?, LAST_INSERT_ID(), ?) "
+                                "RETURNING id, seq"));
   event->clear_seq();
   const std::string bytes = event->SerializeAsString();
-  RETURN_IF_ERROR(conn.Guard("outbox insert", [&] {
+  int64_t id = 0;
+  RETURN_IF_ERROR(conn.Guard("outbox insert", [&]() -> absl::Status {
     next_seq->setString(1, event->ticket_id());
     next_seq->executeUpdate();
     insert->setString(1, event->ticket_id());
-    std::istringstream blob(bytes);
-    insert->setBlob(2, &blob);
-    insert->executeUpdate();
+    insert->setString(2, bytes);
+    std::unique_ptr<sql::ResultSet> rs(insert->executeQuery());
+    if (!rs->next()) {
+      return absl::InternalError("outbox insert returned no row");
+    }
+    id = rs->getInt64(1);
+    event->set_seq(rs->getInt64(2));
+    return absl::OkStatus();
   }));
 
   if (!subscribers_.empty()) {
@@ -63,47 +69,64 @@ absl::Status Outbox::Append(db::Connection& conn,
                      conn.Prepare(pending_sql_));
     RETURN_IF_ERROR(conn.Guard("outbox pending", [&] {
       for (size_t i = 0; i < subscribers_.size(); ++i) {
-        pending->setString(static_cast<unsigned>(i + 1), subscribers_[i]);
+        pending->setString(static_cast<unsigned>(2 * i + 1), subscribers_[i]);
+        pending->setInt64(static_cast<unsigned>(2 * i + 2), id);
       }
       pending->executeUpdate();
     }));
   }
-  ASSIGN_OR_RETURN(sql::PreparedStatement * written,
-                   conn.Prepare("SELECT id, seq FROM outbox "
-                                "WHERE id = LAST_INSERT_ID()"));
-  int64_t id = 0;
-  RETURN_IF_ERROR(conn.Guard("outbox id", [&] {
-    std::unique_ptr<sql::ResultSet> rs(written->executeQuery());
-    rs->next();
-    id = rs->getInt64(1);
-    event->set_seq(rs->getInt64(2));
-  }));
   event->set_event_id(absl::StrCat(producer_, "-", id));
   return absl::OkStatus();
 }
 
+namespace {
+
+// How many of `n` (≥ 1) remaining events the next chunk takes: all of up
+// to 16, else the largest power of two up to 256. The statement shapes a
+// session prepares stay few (≤ 20 per statement) whatever the numbers of
+// events, and the usual few events go in one chunk.
+size_t PowerOfTwoChunk(size_t n) {
+  if (n <= 16) return n;
+  size_t chunk = 256;
+  while (chunk > n) chunk /= 2;
+  return chunk;
+}
+
+// The smallest power of two that is at least `n`.
+size_t PowerOfTwoAtLeast(size_t n) {
+  size_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+}  // namespace
+
 absl::Status Outbox::AppendAll(
     db::Connection& conn, const std::vector<v1::TicketEvent*>& events) const {
-  constexpr size_t kChunk = 500;
-  for (size_t first = 0; first < events.size(); first += kChunk) {
-    const std::vector<v1::TicketEvent*> chunk(
-        events.begin() + first,
-        events.begin() + std::min(events.size(), first + kChunk));
+  for (v1::TicketEvent* e : events) {
+    if (e->ticket_id().empty()) {
+      return absl::InvalidArgumentError("event.ticket_id is required");
+    }
+    if (e->payload_case() == v1::TicketEvent::PAYLOAD_NOT_SET) {
+      return absl::InvalidArgumentError("event.payload is required");
+    }
+  }
+  size_t first = 0;
+  while (first < events.size()) {
+    const size_t n = PowerOfTwoChunk(events.size() - first);
+    const std::vector<v1::TicketEvent*> chunk(events.begin() + first,
+                                              events.begin() + first + n);
+    first += n;
     std::vector<std::string> tickets;  // distinct, first-seen order
     absl::flat_hash_map<std::string, int> per_ticket;
     for (v1::TicketEvent* e : chunk) {
-      if (e->ticket_id().empty()) {
-        return absl::InvalidArgumentError("event.ticket_id is required");
-      }
-      if (e->payload_case() == v1::TicketEvent::PAYLOAD_NOT_SET) {
-        return absl::InvalidArgumentError("event.payload is required");
-      }
       e->set_producer(producer_);
       e->clear_event_id();
       e->clear_seq();
       if (per_ticket[e->ticket_id()]++ == 0) tickets.push_back(e->ticket_id());
     }
-    const size_t n = chunk.size();
+    // The IN list padded (with the last ticket again) to a power of two.
+    const size_t in_list = PowerOfTwoAtLeast(tickets.size());
 
     // 1. Bump every ticket's seq once per event (rows apply in order).
     ASSIGN_OR_RETURN(
@@ -117,15 +140,16 @@ absl::Status Outbox::AppendAll(
         sql::PreparedStatement * last,
         conn.Prepare(absl::StrCat(
             "SELECT ticket_id, seq FROM outbox_seq WHERE ticket_id IN (",
-            db::SqlRows("?", tickets.size()), ")")));
+            db::SqlRows("?", in_list), ")")));
     absl::flat_hash_map<std::string, int64_t> next_seq;
     RETURN_IF_ERROR(conn.Guard("outbox seq", [&] {
       for (size_t i = 0; i < n; ++i) {
         bump->setString(static_cast<unsigned>(i + 1), chunk[i]->ticket_id());
       }
       bump->executeUpdate();
-      for (size_t i = 0; i < tickets.size(); ++i) {
-        last->setString(static_cast<unsigned>(i + 1), tickets[i]);
+      for (size_t i = 0; i < in_list; ++i) {
+        last->setString(static_cast<unsigned>(i + 1),
+                        tickets[std::min(i, tickets.size() - 1)]);
       }
       std::unique_ptr<sql::ResultSet> rs(last->executeQuery());
       while (rs->next()) {
@@ -135,51 +159,38 @@ absl::Status Outbox::AppendAll(
     }));
     for (v1::TicketEvent* e : chunk) e->set_seq(next_seq[e->ticket_id()]++);
 
-    // 3. The rows, and 4. their ids (by the unique (ticket_id, seq)).
+    // 3. The rows, returning their ids in the rows' order (RETURNING: no
+    // read-back); the bytes as plain parameters.
     ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
                      conn.Prepare(absl::StrCat(
                          "INSERT INTO outbox (ticket_id, seq, event) VALUES ",
-                         db::SqlRows("(?, ?, ?)", n))));
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * ids,
-        conn.Prepare(absl::StrCat(
-            "SELECT id, ticket_id, seq FROM outbox WHERE (ticket_id, seq) IN (",
-            db::SqlRows("(?, ?)", n), ")")));
+                         db::SqlRows("(?, ?, ?)", n), " RETURNING id")));
     std::vector<int64_t> outbox_ids;
     RETURN_IF_ERROR(conn.Guard("outbox insert", [&]() -> absl::Status {
-      std::vector<std::string> bytes(n);
-      std::vector<std::unique_ptr<std::istringstream>> blobs;
       for (size_t i = 0; i < n; ++i) {
         v1::TicketEvent stored = *chunk[i];
         stored.clear_seq();
-        bytes[i] = stored.SerializeAsString();
-        blobs.push_back(std::make_unique<std::istringstream>(bytes[i]));
         insert->setString(static_cast<unsigned>(3 * i + 1),
                           chunk[i]->ticket_id());
         insert->setInt64(static_cast<unsigned>(3 * i + 2), chunk[i]->seq());
-        insert->setBlob(static_cast<unsigned>(3 * i + 3), blobs.back().get());
-        ids->setString(static_cast<unsigned>(2 * i + 1), chunk[i]->ticket_id());
-        ids->setInt64(static_cast<unsigned>(2 * i + 2), chunk[i]->seq());
+        insert->setString(static_cast<unsigned>(3 * i + 3),
+                          stored.SerializeAsString());
       }
-      insert->executeUpdate();
-      absl::flat_hash_map<std::string, int64_t> by_key;
-      std::unique_ptr<sql::ResultSet> rs(ids->executeQuery());
-      while (rs->next()) {
-        by_key[absl::StrCat(std::string(rs->getString(2)), "\n",
-                            rs->getInt64(3))] = rs->getInt64(1);
+      std::unique_ptr<sql::ResultSet> rs(insert->executeQuery());
+      while (rs->next() && outbox_ids.size() < n) {
+        outbox_ids.push_back(rs->getInt64(1));
       }
-      for (v1::TicketEvent* e : chunk) {
-        auto it = by_key.find(absl::StrCat(e->ticket_id(), "\n", e->seq()));
-        if (it == by_key.end()) {
-          return absl::InternalError("outbox row not found after insert");
-        }
-        outbox_ids.push_back(it->second);
-        e->set_event_id(absl::StrCat(producer_, "-", it->second));
+      if (outbox_ids.size() != n) {
+        return absl::InternalError(absl::StrCat(
+            "outbox insert: ", outbox_ids.size(), " ids for ", n, " rows"));
+      }
+      for (size_t i = 0; i < n; ++i) {
+        chunk[i]->set_event_id(absl::StrCat(producer_, "-", outbox_ids[i]));
       }
       return absl::OkStatus();
     }));
 
-    // 5. One delivery per subscriber and event.
+    // 4. One delivery per subscriber and event.
     if (subscribers_.empty()) continue;
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * pending,

@@ -61,14 +61,15 @@ class Outbox {
   Outbox(std::string producer, std::vector<std::string> subscribers);
 
   // Within the caller's open transaction on `conn`: assigns the ticket's next
-  // seq, stamps producer, stores the event and its deliveries (four round
+  // seq, stamps producer, stores the event and its deliveries (three round
   // trips). On return event->event_id() and event->seq() are set. Requires
   // event->ticket_id() and a payload.
   absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
 
   // The same for many events at once, in order (several may share a ticket),
-  // in five round trips per 500 events: for batch producers such as the
-  // deadline scanner.
+  // in four round trips per chunk (all of up to 16 events, else up to 256):
+  // for batch producers such as the deadline scanner and a consumer's
+  // batch of applied events.
   absl::Status AppendAll(db::Connection& conn,
                          const std::vector<v1::TicketEvent*>& events) const;
 
@@ -206,6 +207,32 @@ class Relay {
 using EventHandler =
     std::function<absl::Status(db::Connection&, const v1::TicketEvent&)>;
 
+// What a consumer does in ONE inbox transaction — one event (Inbox::Apply)
+// or a run of them (Inbox::ApplyBatch) — when it folds what several events
+// write: Handle is called for each event in order, as an EventHandler would
+// be; then, only if every Handle returned OK, Finish once, on the same
+// connection and before the commit. Handle may so defer writes to Finish
+// (e.g. sum increments of one row, insert many rows in one statement), as
+// long as whatever a later Handle of the transaction reads sees them (flush
+// before such a read, or do not defer that write). Since Finish runs in the
+// transaction, the inbox rows still commit only with every effect. A Finish
+// that fails rolls the whole transaction back: for Apply it is the event's
+// verdict as a handler's error would be; for ApplyBatch it is not one
+// event's (failed_at = events.size()), and the caller's per-event fallback
+// gives each event its own verdict. Used by one thread, for one transaction
+// attempt.
+class EventBatch {
+ public:
+  virtual ~EventBatch() = default;
+  virtual absl::Status Handle(db::Connection& conn,
+                              const v1::TicketEvent& event) = 0;
+  virtual absl::Status Finish(db::Connection& conn) = 0;
+};
+
+// Makes a fresh EventBatch for each transaction attempt (a retried
+// transaction starts with a fresh one). Thread-safe.
+using EventBatchFactory = std::function<std::unique_ptr<EventBatch>()>;
+
 // The producer of an event's payload kind, by its number range in
 // events.proto (intake 10–19, routing 20–49, deadline 50–69, assessment
 // 70–79); empty for a payload outside every range.
@@ -222,6 +249,12 @@ class Inbox {
   Inbox(db::ConnectionPool* pool, EventHandler handler,
         std::string consumer = "",
         std::vector<v1::TicketEvent::PayloadCase> consumes = {});
+  // The same, with an EventBatch per transaction instead of a handler: its
+  // Handle for each event of a kind in `consumes`, its Finish before every
+  // commit.
+  Inbox(db::ConnectionPool* pool, EventBatchFactory batches,
+        std::string consumer,
+        std::vector<v1::TicketEvent::PayloadCase> consumes);
 
   // Applies `event` exactly once in effect. OK when applied now, applied
   // before, or rejected for good; an error when it should be sent again.
@@ -244,11 +277,11 @@ class Inbox {
 
   // Applies all of `events` (in order) in ONE transaction: their inbox rows
   // in a few multi-row inserts, then each event's order check and handler as
-  // Apply would. OK: all applied and committed. Any error (one of them seen
-  // before, out of order, refused, a retryable failure): nothing of the
-  // batch is applied, and the caller applies the events one by one with
-  // Apply, which gives each its own verdict. Exactly once holds either way:
-  // an inbox row commits only with its effect.
+  // Apply would, then the EventBatch's Finish (if any). OK: all applied and
+  // committed. Any error (one of them seen before, out of order, refused, a
+  // retryable failure): nothing of the batch is applied, and the caller applies
+  // the events one by one with Apply, which gives each its own verdict. Exactly
+  // once holds either way: an inbox row commits only with its effect.
   //
   // The order check is Apply's, with the batch taken into account: seq n-1
   // of (producer, ticket) counts as recorded only if it is in the inbox from
@@ -272,10 +305,11 @@ class Inbox {
 
  private:
   db::ConnectionPool* pool_;
-  // The handler, for the kinds in consumes_ (all when empty).
-  absl::Status Handle(db::Connection& conn, const v1::TicketEvent& event);
+  // The batch's Handle, for the kinds in consumes_ (all when empty).
+  absl::Status Handle(db::Connection& conn, EventBatch& batch,
+                      const v1::TicketEvent& event);
 
-  EventHandler handler_;
+  EventBatchFactory batches_;
   std::string consumer_;
   std::vector<v1::TicketEvent::PayloadCase> consumes_;
   absl::Mutex batch_mu_;  // held while a batch is applied (ApplyBatch)

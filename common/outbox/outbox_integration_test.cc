@@ -519,6 +519,95 @@ TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 14);
 }
 
+// An EventBatch that defers its effect (one multi-row insert at Finish): a
+// batch of events commits their inbox rows only with the deferred effect; a
+// Finish that fails rolls the whole batch back, and the per-event fallback
+// then gives each event its own verdict (here: applied, one by one).
+TEST_F(OutboxTest, DeferredEffectsCommitWithTheBatchAndAFailedFinishFallsBack) {
+  struct Shared {
+    std::atomic<int> finishes{0};
+    std::atomic<int> failed_finishes{0};
+    std::atomic<bool> fail_batches{false};
+  };
+  auto shared = std::make_shared<Shared>();
+  class Deferring final : public EventBatch {
+   public:
+    explicit Deferring(std::shared_ptr<Shared> shared)
+        : shared_(std::move(shared)) {}
+    absl::Status Handle(db::Connection&, const v1::TicketEvent& e) override {
+      rows_.push_back(e);
+      return absl::OkStatus();
+    }
+    absl::Status Finish(db::Connection& conn) override {
+      ++shared_->finishes;
+      if (rows_.empty()) return absl::OkStatus();
+      std::string sql = "INSERT INTO applied (ticket_id, seq, unit) VALUES ";
+      for (size_t i = 0; i < rows_.size(); ++i) {
+        absl::StrAppend(&sql, i ? ", " : "", "(?, ?, ?)");
+      }
+      ASSIGN_OR_RETURN(auto* insert, conn.Prepare(sql));
+      RETURN_IF_ERROR(conn.Guard("apply deferred", [&] {
+        unsigned k = 1;
+        for (const v1::TicketEvent& e : rows_) {
+          insert->setString(k++, e.ticket_id());
+          insert->setInt64(k++, e.seq());
+          insert->setString(k++, e.accepted().unit_id());
+        }
+        insert->executeUpdate();
+      }));
+      // A failure after the effect was written: all of it must roll back.
+      if (shared_->fail_batches && rows_.size() > 1) {
+        ++shared_->failed_finishes;
+        return absl::UnavailableError("延迟写入失败（测试）");
+      }
+      return absl::OkStatus();
+    }
+
+   private:
+    std::shared_ptr<Shared> shared_;
+    std::vector<v1::TicketEvent> rows_;
+  };
+  sink_->Shutdown(absl::Seconds(1));
+  sink_->Wait();
+  inbox_ = std::make_unique<Inbox>(
+      consumer_.get(),
+      [shared]() -> std::unique_ptr<EventBatch> {
+        return std::make_unique<Deferring>(shared);
+      },
+      "deadline", std::vector<v1::TicketEvent::PayloadCase>{});
+  StartSink(absl::StrCat("127.0.0.1:", port_));
+  Relay& relay = AddRelay();
+
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("延-", i % 2), "龙水镇").ok());
+  }
+  Drain(relay);
+  EXPECT_EQ(Applied(), 6);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 6);
+  EXPECT_EQ(shared->finishes.load(), 1);  // one batch, one Finish
+
+  // Every batch's Finish now fails: nothing of a batch stays (neither the
+  // deferred rows nor the inbox rows), and the events go one by one, each
+  // applied exactly once and in order.
+  shared->fail_batches = true;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("延-", i % 2), "大足区").ok());
+  }
+  Drain(relay);
+  EXPECT_GT(shared->failed_finishes.load(), 0);
+  EXPECT_EQ(Applied(), 11);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 11);
+  EXPECT_EQ(Rejected(), 0);
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT COUNT(*) FROM applied WHERE ticket_id "
+                  "= '延-0' AND seq BETWEEN 1 AND 6"),
+            6);
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT COUNT(*) FROM applied WHERE ticket_id "
+                  "= '延-1' AND seq BETWEEN 1 AND 5"),
+            5);
+}
+
 // An inbox told which kinds its service consumes records every event (the
 // order per ticket holds across kinds) but calls the handler only for those.
 TEST_F(OutboxTest, KindsTheServiceDoesNotConsumeAreRecordedButNotApplied) {

@@ -109,6 +109,13 @@ void Context::ServeEvents(outbox::EventHandler handler) {
   host.AddService(event_sink.get(), "hotline.v1.EventSink");
 }
 
+void Context::ServeEventBatches(outbox::EventBatchFactory batches) {
+  inbox = std::make_unique<outbox::Inbox>(&pool, std::move(batches),
+                                          config.service_name, consumes);
+  event_sink = outbox::NewEventSinkService(inbox.get(), &host.gate());
+  host.AddService(event_sink.get(), "hotline.v1.EventSink");
+}
+
 ServiceInstance::~ServiceInstance() { Shutdown(); }
 
 absl::Status ServiceInstance::Probe() {

@@ -58,6 +58,9 @@ struct Context {
   // with `handler`, in the delivery's transaction (outbox::Inbox, named after
   // the service). Call at most once, from ServiceDefinition::build.
   void ServeEvents(outbox::EventHandler handler);
+  // The same with an outbox::EventBatch per inbox transaction (handlers that
+  // defer writes to the end of a delivered batch's transaction).
+  void ServeEventBatches(outbox::EventBatchFactory batches);
 
   // Set by ServeEvents.
   std::unique_ptr<outbox::Inbox> inbox;

@@ -25,20 +25,70 @@ AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
 
 AssessmentCore::~AssessmentCore() { Stop(); }
 
+namespace {
+
+class AssessmentEventBatch final : public outbox::EventBatch {
+ public:
+  explicit AssessmentEventBatch(AssessmentCore* core) : core_(core) {}
+  absl::Status Handle(db::Connection& conn,
+                      const v1::TicketEvent& event) override {
+    return core_->ApplyEvent(conn, event, &deferred_);
+  }
+  absl::Status Finish(db::Connection& conn) override {
+    return core_->WriteDeferred(conn, &deferred_);
+  }
+
+ private:
+  AssessmentCore* core_;
+  DeferredWrites deferred_;
+};
+
+}  // namespace
+
+std::unique_ptr<outbox::EventBatch> AssessmentCore::NewEventBatch() {
+  return std::make_unique<AssessmentEventBatch>(this);
+}
+
+absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
+                                           DeferredWrites* deferred) {
+  if (!deferred->facts.empty()) {
+    RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
+    deferred->facts.clear();
+  }
+  RETURN_IF_ERROR(store_->AddRollupSums(conn, deferred->rollups));
+  deferred->rollups = RollupSet();
+  return absl::OkStatus();
+}
+
 absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
-                                        const v1::TicketEvent& event) {
+                                        const v1::TicketEvent& event,
+                                        DeferredWrites* deferred) {
+  // The fact and its rollup increments: now, or held in `deferred`.
+  auto insert_fact = [&](const FactRecord& fact) -> absl::Status {
+    if (deferred == nullptr) {
+      return store_->InsertFact(conn, fact, event.SerializeAsString());
+    }
+    deferred->facts.emplace_back(fact, event.SerializeAsString());
+    return absl::OkStatus();
+  };
+  auto add_to_rollups = [&](const FactRecord& fact) -> absl::Status {
+    if (deferred == nullptr) {
+      return store_->AddToRollups(conn, fact, ContributionOf(fact));
+    }
+    AddFactToRollups(fact, &deferred->rollups);
+    return absl::OkStatus();
+  };
   // Without reading the order's state first when the event carries what its
   // fact needs (fact_plan.h: the same fact, units, state and rollups as
   // below, one statement less).
   if (std::optional<StatelessPlan> blind = PlanFactWithoutState(event);
       blind.has_value()) {
     const FactPlan& plan = blind->plan;
-    RETURN_IF_ERROR(
-        store_->InsertFact(conn, plan.fact, event.SerializeAsString()));
+    RETURN_IF_ERROR(insert_fact(plan.fact));
     RETURN_IF_ERROR(store_->MergeTicket(conn, event.ticket_id(), plan.ticket,
                                         blind->assigned));
     RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
-    return store_->AddToRollups(conn, plan.fact, ContributionOf(plan.fact));
+    return add_to_rollups(plan.fact);
   }
   // Facts that take only the order's attributes and count for nothing
   // (e.g. ClockStarted): the attributes are taken by the insert itself.
@@ -47,6 +97,11 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
     const Contribution c = ContributionOf(blind.fact);
     if (c.counters.IsZero() && c.second.IsZero() &&
         !c.handling_days.has_value() && !c.topic) {
+      // The facts held so far go first: fact ids keep the events' order.
+      if (deferred != nullptr && !deferred->facts.empty()) {
+        RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
+        deferred->facts.clear();
+      }
       ASSIGN_OR_RETURN(bool inserted,
                        store_->InsertFactWithStoredAttributes(
                            conn, blind.fact, event.SerializeAsString()));
@@ -63,14 +118,13 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
                                               event.event_id()));
   }
   ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
-  RETURN_IF_ERROR(
-      store_->InsertFact(conn, plan.fact, event.SerializeAsString()));
+  RETURN_IF_ERROR(insert_fact(plan.fact));
   RETURN_IF_ERROR(store_->TrackOverdue(conn, event, plan));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
   RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
-  return store_->AddToRollups(conn, plan.fact, ContributionOf(plan.fact));
+  return add_to_rollups(plan.fact);
 }
 
 absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(

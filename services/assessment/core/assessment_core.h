@@ -35,6 +35,15 @@ struct EvaluationRequest {
   EvaluationAnswer answer;
 };
 
+// The fact and rollup writes of several events applied in one transaction,
+// held for one multi-row write each at its end (AssessmentCore::ApplyEvent).
+struct DeferredWrites {
+  // The facts with their events' bytes, in the order of the events.
+  std::vector<std::pair<FactRecord, std::string>> facts;
+  // The rollup increments, summed per row (AddFactToRollups).
+  RollupSet rollups;
+};
+
 // Thread-safe. Holds pointers it does not own (pool, store, outbox, clock:
 // all must outlive it) and owns Analytics, MonthlyReports and the bulletin
 // thread (Start/Stop).
@@ -56,7 +65,20 @@ class AssessmentCore {
   // read only when the event does not carry what its fact needs
   // (PlanFactWithoutState, FactTakesOnlyAttributes). INVALID_ARGUMENT for
   // an event without payload; otherwise the database's errors.
-  absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event);
+  //
+  // With `deferred` (an inbox transaction's EventBatch, NewEventBatch), the
+  // fact and rollup writes are added to it instead, for WriteDeferred at the
+  // end of the transaction; facts held there are written first when an
+  // event's fact is inserted by INSERT … SELECT (so facts keep their order).
+  // Nothing in the event path reads facts or rollups back.
+  absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event,
+                          DeferredWrites* deferred = nullptr);
+  // Writes what ApplyEvent deferred (facts in order, then the rollup sums in
+  // key order) and empties it.
+  absl::Status WriteDeferred(db::Connection& conn, DeferredWrites* deferred);
+  // The inbox's EventBatch: ApplyEvent for each event of a transaction with
+  // the fact and rollup writes of all deferred to its end (WriteDeferred).
+  std::unique_ptr<outbox::EventBatch> NewEventBatch();
 
   // Records an evaluation (domain/evaluation.h): the evaluation row, its
   // fact and rollups, and EvaluationRecorded in the outbox, in one

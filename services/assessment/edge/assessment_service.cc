@@ -582,9 +582,7 @@ class AssessmentComponent final : public runtime::Component {
         core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock,
               std::move(directory)),
         service_(ctx, &core_) {
-    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& e) {
-      return core_.ApplyEvent(conn, e);
-    });
+    ctx.ServeEventBatches([this] { return core_.NewEventBatch(); });
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
   }
 

@@ -20,10 +20,12 @@
 
 namespace hotline::assessment {
 
+using mysql_rows::ChunkRows;
 using mysql_rows::kFactColumnCount;
 using mysql_rows::kFactColumns;
 using mysql_rows::Placeholders;
 using mysql_rows::RollupMonthUpsertSql;
+using mysql_rows::RollupUpsertRowsSql;
 using mysql_rows::RollupUpsertSql;
 
 MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool)
@@ -139,12 +141,11 @@ absl::Status MysqlAssessmentStore::MergeTicket(db::Connection& conn,
 
 namespace {
 
-// Binds `f` in kFactColumns order from position 1, the order's attributes
-// (request_type, urgency, category_code, area_code) only when `attributes`;
-// returns the next position.
+// Binds `f` in kFactColumns order from position `k`, the order's
+// attributes (request_type, urgency, category_code, area_code) only when
+// `attributes`; returns the next position.
 unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
-                  bool attributes) {
-  unsigned k = 1;
+                  bool attributes, unsigned k = 1) {
   stmt->setString(k++, f.event_id);
   stmt->setString(k++, f.producer);
   stmt->setString(k++, f.ticket_id);
@@ -202,6 +203,110 @@ absl::Status MysqlAssessmentStore::InsertFact(db::Connection& conn,
     stmt->setString(BindFact(stmt, f, /*attributes=*/true), bytes);
     stmt->executeUpdate();
   });
+}
+
+absl::Status MysqlAssessmentStore::InsertFacts(
+    db::Connection& conn,
+    const std::vector<std::pair<FactRecord, std::string>>& facts) {
+  size_t first = 0;
+  while (first < facts.size()) {
+    const size_t n = ChunkRows(facts.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO fact (", kFactColumns, ", event) VALUES ",
+            db::SqlRows(
+                absl::StrCat("(", Placeholders(kFactColumnCount + 1), ")"),
+                n))));
+    RETURN_IF_ERROR(conn.Guard("insert facts", [&] {
+      unsigned k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        k = BindFact(stmt, facts[i].first, /*attributes=*/true, k);
+        stmt->setString(k++, facts[i].second);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Upserts `rows` (keys and what each adds) in chunks of ChunkRows: `sql`
+// gives the statement for a chunk's size, `bind` binds one row from a
+// position and returns the next.
+template <typename Map, typename SqlFn, typename BindFn>
+absl::Status UpsertRows(db::Connection& conn, const Map& rows, SqlFn sql,
+                        BindFn bind) {
+  auto it = rows.begin();
+  size_t left = rows.size();
+  while (left > 0) {
+    const size_t n = ChunkRows(left);
+    ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql(n)));
+    RETURN_IF_ERROR(conn.Guard("upsert rollup rows", [&] {
+      unsigned k = 1;
+      for (size_t i = 0; i < n; ++i, ++it) k = bind(stmt, k, *it);
+      stmt->executeUpdate();
+    }));
+    left -= n;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status MysqlAssessmentStore::AddRollupSums(db::Connection& conn,
+                                                 const RollupSet& sums) {
+  for (int m = 0; m < 2; ++m) {
+    RETURN_IF_ERROR(UpsertRows(
+        conn, sums.rows[m], [m](size_t n) { return RollupUpsertRowsSql(m, n); },
+        [](sql::PreparedStatement* stmt, unsigned k, const auto& row) {
+          stmt->setString(k++, std::get<0>(row.first));
+          stmt->setString(k++, std::get<1>(row.first));
+          stmt->setInt(k++, std::get<2>(row.first));
+          for (int i = 0; i < kCounterCount; ++i) {
+            stmt->setInt64(k++, row.second.v[i]);
+          }
+          return k;
+        }));
+  }
+  for (int m = 0; m < 2; ++m) {
+    RETURN_IF_ERROR(UpsertRows(
+        conn, sums.hist[m],
+        [m](size_t n) {
+          return absl::StrCat(
+              m == 0 ? "INSERT INTO rollup_handling (local_date, "
+                     : "INSERT INTO rollup_handling_month (month_start, ",
+              "unit_id, request_type, working_days, n) VALUES ",
+              db::SqlRows("(?,?,?,?,?)", n),
+              " ON DUPLICATE KEY UPDATE n = n + VALUES(n)");
+        },
+        [](sql::PreparedStatement* stmt, unsigned k, const auto& row) {
+          stmt->setString(k++, std::get<0>(row.first));
+          stmt->setString(k++, std::get<1>(row.first));
+          stmt->setInt(k++, std::get<2>(row.first));
+          stmt->setInt64(k++, std::get<3>(row.first));
+          stmt->setInt64(k++, row.second);
+          return k;
+        }));
+  }
+  return UpsertRows(
+      conn, sums.topic,
+      [](size_t n) {
+        return absl::StrCat(
+            "INSERT INTO rollup_topic (local_date, category_code, area_code, "
+            "n) VALUES ",
+            db::SqlRows("(?,?,?,?)", n),
+            " ON DUPLICATE KEY UPDATE n = n + VALUES(n)");
+      },
+      [](sql::PreparedStatement* stmt, unsigned k, const auto& row) {
+        stmt->setString(k++, std::get<0>(row.first));
+        stmt->setString(k++, std::get<1>(row.first));
+        stmt->setString(k++, std::get<2>(row.first));
+        stmt->setInt64(k++, row.second);
+        return k;
+      });
 }
 
 absl::Status MysqlAssessmentStore::SaveUnitLinks(

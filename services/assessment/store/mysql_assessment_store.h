@@ -40,6 +40,11 @@ class MysqlAssessmentStore final : public AssessmentStore {
                                         const std::string& event_id) override;
   absl::Status InsertFact(db::Connection& conn, const FactRecord& fact,
                           const std::string& event_bytes) override;
+  absl::Status InsertFacts(
+      db::Connection& conn,
+      const std::vector<std::pair<FactRecord, std::string>>& facts) override;
+  absl::Status AddRollupSums(db::Connection& conn,
+                             const RollupSet& sums) override;
   absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& event,
                             const FactPlan& plan) override;
   absl::Status SaveUnitLinks(db::Connection& conn,

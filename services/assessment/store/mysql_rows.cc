@@ -53,16 +53,18 @@ void ReadFact(sql::ResultSet& rs, FactRecord& f) {
 namespace {
 
 std::string CounterUpsertSql(const std::string& table,
-                             const std::string& date_col) {
+                             const std::string& date_col, size_t rows = 1) {
   std::vector<std::string> cols, upd;
   for (const char* c : CounterColumns()) {
     cols.push_back(c);
     upd.push_back(absl::StrCat(c, " = ", c, " + VALUES(", c, ")"));
   }
-  return absl::StrCat("INSERT INTO ", table, " (", date_col,
-                      ", unit_id, request_type, ", absl::StrJoin(cols, ", "),
-                      ") VALUES (", Placeholders(3 + kCounterCount),
-                      ") ON DUPLICATE KEY UPDATE ", absl::StrJoin(upd, ", "));
+  return absl::StrCat(
+      "INSERT INTO ", table, " (", date_col, ", unit_id, request_type, ",
+      absl::StrJoin(cols, ", "), ") VALUES ",
+      db::SqlRows(absl::StrCat("(", Placeholders(3 + kCounterCount), ")"),
+                  rows),
+      " ON DUPLICATE KEY UPDATE ", absl::StrJoin(upd, ", "));
 }
 
 }  // namespace
@@ -71,6 +73,19 @@ const std::string& RollupUpsertSql() {
   static const std::string* const kSql =
       new std::string(CounterUpsertSql("rollup_unit_day", "local_date"));
   return *kSql;
+}
+
+std::string RollupUpsertRowsSql(int monthly, size_t rows) {
+  return monthly == 0
+             ? CounterUpsertSql("rollup_unit_day", "local_date", rows)
+             : CounterUpsertSql("rollup_unit_month", "month_start", rows);
+}
+
+size_t ChunkRows(size_t remaining) {
+  if (remaining <= 16) return remaining;
+  size_t chunk = 256;
+  while (chunk > remaining) chunk /= 2;
+  return chunk;
 }
 
 const std::string& RollupMonthUpsertSql() {

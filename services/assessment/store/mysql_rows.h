@@ -28,5 +28,13 @@ void ReadFact(sql::ResultSet& rs, FactRecord& f);
 // rollup_unit_month: (date, unit_id, request_type, counters…).
 const std::string& RollupUpsertSql();
 const std::string& RollupMonthUpsertSql();
+// The same for `rows` rows at once: [0] rollup_unit_day, [1]
+// rollup_unit_month.
+std::string RollupUpsertRowsSql(int monthly, size_t rows);
+
+// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
+// all of up to 16, else the largest power of two up to 256 — few statement
+// shapes per session (≤ 20) whatever the number of rows.
+size_t ChunkRows(size_t remaining);
 
 }  // namespace hotline::assessment::mysql_rows

@@ -62,12 +62,12 @@ absl::Status ClockEngine::Emit(db::Connection& conn,
   return outbox_->Append(conn, ev);
 }
 
-absl::Status ClockEngine::Apply(db::Connection& conn,
-                                const v1::TicketEvent& ev) {
-  std::vector<v1::TicketEvent> held;
+absl::Status ClockEngine::ApplyHolding(db::Connection& conn,
+                                       const v1::TicketEvent& ev,
+                                       std::vector<v1::TicketEvent>* held) {
   {
     absl::MutexLock lock(&held_mu_);
-    if (!held_.emplace(&conn, &held).second) {
+    if (!held_.emplace(&conn, held).second) {
       return absl::InternalError(
           "ClockEngine::Apply re-entered on a connection");
     }
@@ -77,13 +77,55 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
     absl::MutexLock lock(&held_mu_);
     held_.erase(&conn);
   }
-  RETURN_IF_ERROR(status);
+  return status;
+}
+
+absl::Status ClockEngine::AppendHeld(db::Connection& conn,
+                                     std::vector<v1::TicketEvent>* held) {
+  if (held->empty()) return absl::OkStatus();
   // One append for all of them (Append is one round trip cheaper for one).
-  if (held.size() == 1) return outbox_->Append(conn, &held.front());
-  std::vector<v1::TicketEvent*> events;
-  events.reserve(held.size());
-  for (v1::TicketEvent& e : held) events.push_back(&e);
-  return outbox_->AppendAll(conn, events);
+  absl::Status status;
+  if (held->size() == 1) {
+    status = outbox_->Append(conn, &held->front());
+  } else {
+    std::vector<v1::TicketEvent*> events;
+    events.reserve(held->size());
+    for (v1::TicketEvent& e : *held) events.push_back(&e);
+    status = outbox_->AppendAll(conn, events);
+  }
+  held->clear();
+  return status;
+}
+
+absl::Status ClockEngine::Apply(db::Connection& conn,
+                                const v1::TicketEvent& ev) {
+  std::vector<v1::TicketEvent> held;
+  RETURN_IF_ERROR(ApplyHolding(conn, ev, &held));
+  return AppendHeld(conn, &held);
+}
+
+namespace {
+
+class DeadlineEventBatch final : public outbox::EventBatch {
+ public:
+  explicit DeadlineEventBatch(ClockEngine* engine) : engine_(engine) {}
+  absl::Status Handle(db::Connection& conn,
+                      const v1::TicketEvent& event) override {
+    return engine_->ApplyHolding(conn, event, &held_);
+  }
+  absl::Status Finish(db::Connection& conn) override {
+    return engine_->AppendHeld(conn, &held_);
+  }
+
+ private:
+  ClockEngine* engine_;
+  std::vector<v1::TicketEvent> held_;
+};
+
+}  // namespace
+
+std::unique_ptr<outbox::EventBatch> ClockEngine::NewEventBatch() {
+  return std::make_unique<DeadlineEventBatch>(this);
 }
 
 // ------------------------------------------------------------ transitions

@@ -13,7 +13,8 @@
 // pending is reported overdue at once and stops MISSED whatever stops it.
 //
 // The events of one applied event (Apply) are appended together at its end
-// (Outbox::AppendAll), in the order they were emitted; every other path
+// (Outbox::AppendAll), in the order they were emitted — those of a whole
+// delivered batch at the batch's end (NewEventBatch); every other path
 // appends each event as it is emitted.
 //
 // Thread-safe: its only mutable state, the events Apply holds back per
@@ -59,6 +60,18 @@ class ClockEngine {
   // The inbox handler: applies one event of routing or intake
   // (docs/clocks.md says what each does to each clock).
   absl::Status Apply(db::Connection& conn, const v1::TicketEvent& event);
+  // The inbox's EventBatch: each event of a transaction applied as Apply
+  // does, and the events all of them emitted appended together at its end
+  // (one AppendAll, in the order emitted: the same events, seqs and order as
+  // Apply one by one).
+  std::unique_ptr<outbox::EventBatch> NewEventBatch();
+  // Apply's handling with the events it emits added to `*held` (not
+  // appended).
+  absl::Status ApplyHolding(db::Connection& conn, const v1::TicketEvent& event,
+                            std::vector<v1::TicketEvent>* held);
+  // Appends `held` (one Append or one AppendAll) and empties it.
+  absl::Status AppendHeld(db::Connection& conn,
+                          std::vector<v1::TicketEvent>* held);
 
   // LoadYear with force: recomputes the running clocks depending on `year`
   // with `next`; emits ClockMoved for each clock whose due changed.

@@ -92,9 +92,7 @@ class DeadlineComponent final : public runtime::Component {
     deadline_service_ = NewDeadlineService(deps);
     ctx.host.AddService(calendar_service_.get(), "hotline.v1.CalendarService");
     ctx.host.AddService(deadline_service_.get(), "hotline.v1.DeadlineService");
-    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& ev) {
-      return engine_.Apply(conn, ev);
-    });
+    ctx.ServeEventBatches([this] { return engine_.NewEventBatch(); });
   }
 
   ~DeadlineComponent() override { Stop(); }

@@ -881,6 +881,66 @@ TEST_F(VerdictsTest, OneEventsClocksAndEventsAreWrittenTogetherInOrder) {
   EXPECT_EQ(running, 5);
 }
 
+// A delivered batch's events are all appended at the end of its
+// transaction (one AppendAll): the same events, in the same order and with
+// the same seqs, as when each event arrives alone.
+TEST_F(VerdictsTest, ABatchEmitsWhatItsEventsEmitOneByOne) {
+  AdvanceTo(Local(2024, 3, 4, 9));
+  auto events_of = [&](const std::string& t) {
+    v1::TicketEvent d =
+        routing_->Dispatched(t, kTown, v1::REQUEST_TYPE_COMPLAINT);
+    d.mutable_dispatched()->add_co_unit_ids(kHousing);
+    return std::vector<v1::TicketEvent>{d, routing_->Accepted(t, kTown),
+                                        routing_->Forwarded(t, kTown, kStation),
+                                        routing_->Accepted(t, kStation)};
+  };
+  for (const v1::TicketEvent& e : events_of("v-one")) routing_->Publish(e);
+  // Two orders' events interleaved in one request.
+  std::vector<v1::TicketEvent> a = events_of("v-all-a");
+  std::vector<v1::TicketEvent> b = events_of("v-all-b");
+  std::vector<v1::TicketEvent> both;
+  for (size_t i = 0; i < a.size(); ++i) {
+    both.push_back(a[i]);
+    both.push_back(b[i]);
+  }
+  routing_->Publish(both);
+
+  auto conn = svc_->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  auto summary = [&](const std::string& t) {
+    absl::StatusOr<std::vector<v1::TicketEvent>> events =
+        outbox::ReadTicketEvents(**conn, "deadline", t);
+    EXPECT_TRUE(events.ok()) << events.status();
+    std::vector<std::string> out;
+    for (v1::TicketEvent e : *events) {
+      e.clear_event_id();
+      e.clear_ticket_id();
+      e.clear_ticket_number();
+      if (e.has_clock_started()) e.mutable_clock_started()->clear_clock_id();
+      if (e.has_clock_stopped()) e.mutable_clock_stopped()->clear_clock_id();
+      out.push_back(e.ShortDebugString());
+    }
+    return out;
+  };
+  const std::vector<std::string> one = summary("v-one");
+  EXPECT_GE(one.size(), 7u);
+  EXPECT_EQ(summary("v-all-a"), one);
+  EXPECT_EQ(summary("v-all-b"), one);
+  // The clocks too.
+  auto clocks = [&](const std::string& t) {
+    std::vector<std::string> out;
+    const v1::GetClocksResponse r = Clocks(t);
+    for (v1::Clock c : r.clocks()) {
+      c.clear_clock_id();
+      c.clear_ticket_id();
+      out.push_back(c.ShortDebugString());
+    }
+    return out;
+  };
+  EXPECT_EQ(clocks("v-all-a"), clocks("v-one"));
+  EXPECT_EQ(clocks("v-all-b"), clocks("v-one"));
+}
+
 // ---------------------------------------------------------------- watermarks
 
 class WatermarkTest : public VerdictsTest {
