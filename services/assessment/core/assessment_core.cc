@@ -23,12 +23,12 @@ std::string RandomId(absl::string_view prefix) {
 
 AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                                const outbox::Outbox* outbox, Clock* clock,
-                               std::vector<DirectoryEntry> directory)
+                               directory::DirectoryFollower* directory)
     : pool_(pool),
       store_(store),
       outbox_(outbox),
       clock_(clock),
-      directory_(std::move(directory)),
+      directory_(directory),
       analytics_(store, &DefaultWeights()),
       monthly_(store, &analytics_, [this] { return Tree(); }) {}
 
@@ -186,9 +186,14 @@ absl::Status AssessmentCore::RebuildRollups(
 
 absl::StatusOr<UnitTree> AssessmentCore::Tree() {
   ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
-  for (const auto& e : directory_) {
-    tree.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
+  std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
+  for (const std::string& unit : tree.Subtree(kCenterUnit)) {
+    if (unit != kCenterUnit && !d->Has(unit)) {
+      d = directory_->RefreshForUnknownUnit();
+      break;
+    }
   }
+  tree.LayOver(*d);
   return tree;
 }
 
