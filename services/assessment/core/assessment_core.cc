@@ -187,12 +187,14 @@ absl::Status AssessmentCore::RebuildRollups(
 absl::StatusOr<UnitTree> AssessmentCore::Tree() {
   ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
   std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
+  // No copy yet (routing's directory loaded after assessment started), or a
+  // unit an event named that the copy lacks: read it again first.
+  bool unknown = d->empty();
   for (const std::string& unit : tree.Subtree(kCenterUnit)) {
-    if (unit != kCenterUnit && !d->Has(unit)) {
-      d = directory_->RefreshForUnknownUnit();
-      break;
-    }
+    if (unknown) break;
+    unknown = unit != kCenterUnit && !d->Has(unit);
   }
+  if (unknown) d = directory_->RefreshForUnknownUnit();
   tree.LayOver(*d);
   return tree;
 }
