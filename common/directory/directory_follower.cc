@@ -85,6 +85,10 @@ absl::StatusOr<bool> DirectoryFollower::RefreshLocked() {
   if (failing_) log::Info("directory.reachable", {});
   failing_ = false;
   auto next = std::make_shared<const Directory>(*std::move(units));
+  if (options_.usable && !options_.usable(*next)) {
+    failing_ = false;
+    return absl::NotFoundError("the directory is not complete enough yet");
+  }
   if (*next == *holder_.Get()) return false;
   RETURN_IF_ERROR(store_->Save(*next));
   log::Info("directory.changed", {{"units", absl::StrCat(next->size())}});

@@ -71,6 +71,10 @@ class DirectoryHolder {
 struct FollowerOptions {
   absl::Duration interval = absl::Seconds(60);  // background refresh
   absl::Duration min_gap = absl::Seconds(10);   // between on-demand reads
+  // Whether a directory read is complete enough to replace the copy in
+  // force (e.g. intake: it has towns/streets); a read it refuses counts as
+  // "no units yet" (NOT_FOUND). Null: any non-empty directory.
+  std::function<bool(const Directory&)> usable;
 };
 
 class DirectoryFollower {

@@ -184,6 +184,22 @@ TEST_F(DirectoryFollowerTest, TheLastGoodCopyStaysWhileRoutingIsAwayOrEmpty) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit"), 4);
 }
 
+TEST_F(DirectoryFollowerTest, AReadTheServiceCannotUseYetLeavesTheCopy) {
+  FollowerOptions options;
+  options.usable = [](const Directory& d) {
+    return !d.UnitsOfKind(v1::UNIT_KIND_TOWN_STREET).empty();
+  };
+  auto follower = Follower(options);
+  ASSERT_TRUE(follower->Prime().ok());
+  std::shared_ptr<const Directory> good = follower->Snapshot();
+  // Routing restarted with only its center so far.
+  SetRouting(
+      {E("center", "大足区政务服务管理办公室", v1::UNIT_KIND_CENTER, "")});
+  EXPECT_EQ(follower->Refresh().status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(follower->Snapshot(), good);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit"), 4);
+}
+
 TEST_F(DirectoryFollowerTest, ARestartWhileRoutingIsAwayKeepsTheStoredCopy) {
   {
     auto follower = Follower();

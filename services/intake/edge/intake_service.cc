@@ -458,7 +458,11 @@ class IntakeComponent final : public runtime::Component {
         directory_store_(&ctx.pool),
         // The places in the catalog follow each new copy of the directory.
         follower_(std::move(routing), &directory_store_,
-                  {settings.directory_refresh, settings.directory_min_gap},
+                  {settings.directory_refresh, settings.directory_min_gap,
+                   // Until routing has towns/streets, the installed ones.
+                   [](const directory::Directory& d) {
+                     return !PlacesFromDirectory(d).towns.empty();
+                   }},
                   [this](std::shared_ptr<const directory::Directory> d) {
                     Catalog next = *catalog_.Get();
                     next.places = PlacesFromDirectory(*d);
