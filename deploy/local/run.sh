@@ -166,12 +166,10 @@ for svc in "${SERVICES[@]}"; do
     export HOTLINE_SERVICE_TOKEN="$(secret "token-service-$svc")"
     export HOTLINE_CLOCK="${HOTLINE_CLOCK:-system}"
     if [[ $svc == intake ]]; then export HOTLINE_CALLER_KEY_FILE="$CALLER_KEYS"; fi
-    if [[ $svc == assessment ]]; then  # unit names and kinds for the reports
-      export HOTLINE_ASSESSMENT_DIRECTORY_CSV="$HOTLINE_ROOT/data/directory/dazu_sample.csv"
-    fi
-    # intake: towns and communities of the directory; deadline: liaisons and
+    # Routing's directory: intake's towns and communities, assessment's unit
+    # names, kinds and tree (common/directory); deadline's liaisons and
     # leaders on duty for notices.
-    if [[ $svc == intake || $svc == deadline ]]; then
+    if [[ $svc == intake || $svc == deadline || $svc == assessment ]]; then
       export HOTLINE_ROUTING="127.0.0.1:$(port_of routing)"
     fi
     if [[ -n ${HOTLINE_CLOCK_START:-} ]]; then export HOTLINE_CLOCK_START; fi

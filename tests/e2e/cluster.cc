@@ -125,8 +125,6 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Start(
         absl::StrCat("HOTLINE_SUBSCRIBERS=", absl::StrJoin(subs, ",")),
         absl::StrCat("HOTLINE_SERVICE_TOKEN=", ServiceTokenOf(p.service)),
         absl::StrCat("HOTLINE_CALLER_KEY_FILE=", c->dir_, "/caller.keys"),
-        absl::StrCat("HOTLINE_ASSESSMENT_DIRECTORY_CSV=", HOTLINE_SOURCE_DIR,
-                     "/data/directory/dazu_sample.csv"),
         absl::StrCat("HOTLINE_ROUTING=",
                      absl::StrJoin(addresses("routing"), "|")),
     };

@@ -83,7 +83,6 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
   setenv("HOTLINE_ROUTING_AUTO_DISPATCH", "off", 1);
   const std::string csv =
       std::string(HOTLINE_SOURCE_DIR) + "/data/directory/dazu_sample.csv";
-  setenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV", csv.c_str(), 1);
 
   testing::ServiceOptions options;
   options.extra_tokens = absl::StrCat(
@@ -96,13 +95,6 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
   std::unique_ptr<Suite> s(new Suite());
   ASSIGN_OR_RETURN(s->routing_, testing::ServiceUnderTest::Start(
                                     routing::Definition(), options));
-  ASSIGN_OR_RETURN(s->intake_, testing::ServiceUnderTest::Start(
-                                   intake::Definition(), options));
-  ASSIGN_OR_RETURN(s->deadline_, testing::ServiceUnderTest::Start(
-                                     deadline::Definition(), options));
-  ASSIGN_OR_RETURN(s->assessment_, testing::ServiceUnderTest::Start(
-                                       assessment::Definition(), options));
-
   v1::ImportDirectoryRequest import;
   import.set_request_id("security-import");
   import.set_format(v1::DIRECTORY_FORMAT_CSV);
@@ -113,6 +105,16 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
                                 "/hotline.v1.DirectoryService/ImportDirectory",
                                 kCenterToken, import, &imported),
                            "import directory"));
+  ASSIGN_OR_RETURN(s->intake_, testing::ServiceUnderTest::Start(
+                                   intake::Definition(), options));
+  ASSIGN_OR_RETURN(s->deadline_, testing::ServiceUnderTest::Start(
+                                     deadline::Definition(), options));
+  // assessment follows routing's directory (unit names, kinds, the tree).
+  setenv("HOTLINE_ROUTING", s->routing_->address().c_str(), 1);
+  auto assessment =
+      testing::ServiceUnderTest::Start(assessment::Definition(), options);
+  unsetenv("HOTLINE_ROUTING");
+  ASSIGN_OR_RETURN(s->assessment_, std::move(assessment));
   return s;
 }
 

@@ -14,12 +14,12 @@ namespace hotline::assessment {
 
 AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                                const outbox::Outbox* outbox, Clock* clock,
-                               std::vector<DirectoryEntry> directory)
+                               directory::DirectoryFollower* directory)
     : pool_(pool),
       store_(store),
       outbox_(outbox),
       clock_(clock),
-      directory_(std::move(directory)),
+      directory_(directory),
       analytics_(store, &DefaultWeights()),
       monthly_(store, &analytics_, [this] { return Tree(); }) {}
 
@@ -231,9 +231,16 @@ absl::Status AssessmentCore::RebuildRollups(
 
 absl::StatusOr<UnitTree> AssessmentCore::Tree() {
   ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
-  for (const auto& e : directory_) {
-    tree.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
+  std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
+  // No copy yet (routing's directory loaded after assessment started), or a
+  // unit an event named that the copy lacks: read it again first.
+  bool unknown = d->empty();
+  for (const std::string& unit : tree.Subtree(kCenterUnit)) {
+    if (unknown) break;
+    unknown = unit != kCenterUnit && !d->Has(unit);
   }
+  if (unknown) d = directory_->RefreshForUnknownUnit();
+  tree.LayOver(*d);
   return tree;
 }
 

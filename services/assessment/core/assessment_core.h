@@ -18,6 +18,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
+#include "common/directory/directory_follower.h"
 #include "common/outbox/outbox.h"
 #include "hotline/v1/assessment.pb.h"
 #include "services/assessment/core/analytics.h"
@@ -49,11 +50,12 @@ struct DeferredWrites {
 // thread (Start/Stop).
 class AssessmentCore {
  public:
-  // `directory`: routing's directory copy laid over the learned unit tree
-  // for names, kinds and parents (empty = units by id; domain/units.h).
+  // `directory`: assessment's copy of routing's directory, laid over the
+  // learned unit tree for names, kinds and parents (domain/units.h); not
+  // owned.
   AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                  const outbox::Outbox* outbox, Clock* clock,
-                 std::vector<DirectoryEntry> directory);
+                 directory::DirectoryFollower* directory);
   ~AssessmentCore();
   AssessmentCore(const AssessmentCore&) = delete;
   AssessmentCore& operator=(const AssessmentCore&) = delete;
@@ -100,8 +102,9 @@ class AssessmentCore {
                               bool verify_only,
                               v1::RebuildRollupsResponse* resp);
 
-  // The unit tree learned from events, with the directory copy (if any)
-  // laid over it for names, kinds and parents.
+  // The unit tree learned from events, with the directory's copy laid over
+  // it for names, kinds and parents. A unit the copy lacks has the
+  // directory read again first (at most once per the follower's min_gap).
   absl::StatusOr<UnitTree> Tree();
   // recorded_at of the latest fact; nullopt when none.
   absl::StatusOr<std::optional<absl::Time>> FactsThrough();
@@ -127,7 +130,7 @@ class AssessmentCore {
   AssessmentStore* store_;
   const outbox::Outbox* outbox_;
   Clock* clock_;
-  const std::vector<DirectoryEntry> directory_;
+  directory::DirectoryFollower* directory_;
   Analytics analytics_;
   MonthlyReports monthly_;
   std::mutex rebuild_mu_;

@@ -275,28 +275,42 @@ TEST(UnitTreeTest, KindsAndSubtrees) {
 }
 
 TEST(UnitTreeTest, DirectoryCopyGivesNamesKindsAndParents) {
-  auto entries = ParseDirectoryCsv(
-      "# 示例目录\n"
-      "unit_id,name,short_name,kind,parent_unit_id,active\n"
-      "center,重庆市大足区政务服务管理办公室,区政务服务管理办,CENTER,,1\n"
-      "town.longgang,龙岗街道办事处,龙岗街道,TOWN_STREET,center,1\n"
-      "dept.water,\"区水利局, 防汛\",,DEPARTMENT,center,1\n"
-      "comm.a,示例社区,,VILLAGE_COMMUNITY,town.longgang,1\n");
-  ASSERT_TRUE(entries.ok()) << entries.status();
-  ASSERT_EQ(entries->size(), 4u);
-  EXPECT_EQ((*entries)[2].name, "区水利局, 防汛");
+  auto unit = [](const std::string& id, const std::string& name,
+                 const std::string& short_name, v1::UnitKind kind,
+                 const std::string& parent) {
+    directory::UnitEntry e;
+    e.unit_id = id;
+    e.name = name;
+    e.short_name = short_name;
+    e.kind = kind;
+    e.parent_unit_id = parent;
+    return e;
+  };
+  const directory::Directory d({
+      unit("center", "重庆市大足区政务服务管理办公室", "区政务服务管理办",
+           v1::UNIT_KIND_CENTER, ""),
+      unit("town.longgang", "龙岗街道办事处", "龙岗街道",
+           v1::UNIT_KIND_TOWN_STREET, "center"),
+      unit("dept.water", "区水利局, 防汛", "", v1::UNIT_KIND_DEPARTMENT,
+           "center"),
+      unit("comm.a", "示例社区", "", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+           "town.longgang"),
+  });
   UnitTree t;
-  t.Add("dept.water", kCenterUnit, true);  // named as an area by mistake
-  for (const auto& e : *entries) {
-    t.SetDirectoryEntry(e.unit_id, e.name, e.kind, e.parent_id);
-  }
+  t.Add("dept.water", kCenterUnit, true);     // named as an area by mistake
+  t.Add("comm.a", "town.wrong", false);       // the directory's parent wins
+  t.Add("sec.unknown", "dept.water", false);  // the directory lacks it
+  t.LayOver(d);
   EXPECT_EQ(t.Name("town.longgang"), "龙岗街道");
   EXPECT_EQ(t.Name("center"), "区政务服务管理办");
+  EXPECT_EQ(t.Name("dept.water"), "区水利局, 防汛");  // no short name
   EXPECT_EQ(t.Name("dept.unknown"), "dept.unknown");
   EXPECT_EQ(t.Kind("dept.water"), v1::UNIT_KIND_DEPARTMENT);
   EXPECT_TRUE(t.InSubtree("comm.a", "town.longgang"));
-  EXPECT_FALSE(ParseDirectoryCsv("unit_id,name\n").ok());
-  EXPECT_FALSE(ParseDirectoryCsv("unit_id,name,kind\nx,y,PLANET\n").ok());
+  EXPECT_FALSE(t.InSubtree("comm.a", "town.wrong"));
+  // Events fill in what the directory does not know.
+  EXPECT_TRUE(t.InSubtree("sec.unknown", "dept.water"));
+  EXPECT_EQ(t.Kind("sec.unknown"), v1::UNIT_KIND_SECTION);
 }
 
 TEST(PeriodTest, BucketsAndPrevious) {

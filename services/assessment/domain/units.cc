@@ -1,10 +1,6 @@
 #include "services/assessment/domain/units.h"
 
-#include <map>
-
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 
 namespace hotline::assessment {
 
@@ -44,6 +40,13 @@ void UnitTree::SetDirectoryEntry(const std::string& unit_id,
   n.kind = kind;
 }
 
+void UnitTree::LayOver(const directory::Directory& directory) {
+  for (const directory::UnitEntry& u : directory.units()) {
+    SetDirectoryEntry(u.unit_id, directory.ShortName(u.unit_id), u.kind,
+                      u.parent_unit_id);
+  }
+}
+
 std::string UnitTree::Name(const std::string& unit_id) const {
   auto it = names_.find(unit_id);
   return it == names_.end() ? unit_id : it->second;
@@ -68,6 +71,13 @@ v1::UnitKind UnitTree::Kind(const std::string& unit_id) const {
     top = p;
   }
   auto t = nodes_.find(top);
+  // The directory's kind of the first-level unit, else what events show.
+  if (t != nodes_.end() && t->second.kind == v1::UNIT_KIND_TOWN_STREET) {
+    return v1::UNIT_KIND_VILLAGE_COMMUNITY;
+  }
+  if (t != nodes_.end() && t->second.kind == v1::UNIT_KIND_DEPARTMENT) {
+    return v1::UNIT_KIND_SECTION;
+  }
   const bool town =
       (t != nodes_.end() && t->second.is_area) || HasTownPrefix(top);
   return town ? v1::UNIT_KIND_VILLAGE_COMMUNITY : v1::UNIT_KIND_SECTION;
@@ -97,81 +107,6 @@ std::vector<std::string> UnitTree::UnitsOfKind(v1::UnitKind kind) const {
   std::vector<std::string> out;
   for (const auto& [id, node] : nodes_) {
     if (Kind(id) == kind) out.push_back(id);
-  }
-  return out;
-}
-
-namespace {
-
-// Splits one CSV record (RFC 4180 quotes, no line breaks inside fields).
-std::vector<std::string> SplitCsv(absl::string_view line) {
-  std::vector<std::string> out(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        out.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        out.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.emplace_back();
-    } else if (c != '\r') {
-      out.back() += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
-    absl::string_view text) {
-  std::vector<DirectoryEntry> out;
-  std::map<std::string, size_t> col;
-  int line_no = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_no;
-    if (line.empty() || line[0] == '#' || line == "\r") continue;
-    const std::vector<std::string> f = SplitCsv(line);
-    if (col.empty()) {
-      for (size_t i = 0; i < f.size(); ++i) col[f[i]] = i;
-      for (const char* need : {"unit_id", "name", "kind"}) {
-        if (!col.count(need)) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "directory line ", line_no, ": header lacks ", need));
-        }
-      }
-      continue;
-    }
-    auto get = [&](const char* name) -> std::string {
-      auto it = col.find(name);
-      return it == col.end() || it->second >= f.size() ? std::string()
-                                                       : f[it->second];
-    };
-    DirectoryEntry e;
-    e.unit_id = get("unit_id");
-    if (e.unit_id.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("directory line ", line_no, ": unit_id empty"));
-    }
-    e.name = get("short_name").empty() ? get("name") : get("short_name");
-    const std::string kind = get("kind");
-    v1::UnitKind k = v1::UNIT_KIND_UNSPECIFIED;
-    if (!v1::UnitKind_Parse(kind, &k) &&
-        !v1::UnitKind_Parse(absl::StrCat("UNIT_KIND_", kind), &k)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "directory line ", line_no, ": kind ", kind, " unknown"));
-    }
-    e.kind = k;
-    e.parent_id = get("parent_unit_id");
-    out.push_back(std::move(e));
   }
   return out;
 }

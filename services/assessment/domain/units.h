@@ -1,14 +1,13 @@
 #pragma once
 
-// The unit tree learned from events, with an optional copy of routing's
-// directory laid over it (no gRPC, no SQL).
+// The unit tree learned from events, with assessment's copy of routing's
+// directory (common/directory) laid over it (no gRPC, no SQL).
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
+#include "common/directory/directory.h"
 #include "hotline/v1/common.pb.h"
 
 namespace hotline::assessment {
@@ -33,10 +32,14 @@ class UnitTree {
   std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;
   std::string Parent(const std::string& unit_id) const;
 
-  // From a directory copy (optional): the unit's name, and its kind and
-  // parent as the directory states them (they win over what events show).
+  // From the directory: the unit's name, and its kind and parent as the
+  // directory states them (they win over what events show).
   void SetDirectoryEntry(const std::string& unit_id, const std::string& name,
                          v1::UnitKind kind, const std::string& parent_id);
+  // Every unit of `directory` (SetDirectoryEntry, named by its short name
+  // when it has one): "a unit and its subtree" is then the directory's tree,
+  // events filling in only the units the directory does not know.
+  void LayOver(const directory::Directory& directory);
   // The directory name, else the unit id.
   std::string Name(const std::string& unit_id) const;
 
@@ -49,19 +52,5 @@ class UnitTree {
   std::map<std::string, Node> nodes_;
   std::map<std::string, std::string> names_;
 };
-
-// One unit of a directory copy.
-struct DirectoryEntry {
-  std::string unit_id;
-  std::string name;  // short name when given, else the name
-  v1::UnitKind kind = v1::UNIT_KIND_UNSPECIFIED;
-  std::string parent_id;
-};
-// Parses routing's directory CSV (DirectoryService.ExportDirectory, CSV;
-// data/directory/dazu_sample.csv): '#' comment lines, a header naming at
-// least unit_id, name and kind, RFC 4180 quoting. INVALID_ARGUMENT naming the
-// line.
-absl::StatusOr<std::vector<DirectoryEntry>> ParseDirectoryCsv(
-    absl::string_view text);
 
 }  // namespace hotline::assessment

@@ -7,15 +7,17 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/calendar/calendar.h"
+#include "common/config/config.h"
+#include "common/directory/directory_follower.h"
+#include "common/directory/mysql_directory_store.h"
+#include "common/directory/routing_directory_source.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/paging.h"
@@ -23,6 +25,7 @@
 #include "common/status/status.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
+#include "hotline_directory_DirectoryMigrations.h"
 #include "services/assessment/core/assessment_core.h"
 #include "services/assessment/core/monthly_reports.h"
 #include "services/assessment/domain/explain.h"
@@ -572,25 +575,46 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
   AssessmentCore* core_;
 };
 
-// The service's parts wired: store, core (with its inbox and bulletin
-// thread), the gRPC edge and the event sink.
+// How often assessment reads routing's directory, and how soon again for a
+// unit its copy lacks (a unit an event named that the directory did not have
+// yet when last read).
+constexpr absl::Duration kDirectoryRefresh = absl::Minutes(5);
+constexpr absl::Duration kDirectoryMinGap = absl::Seconds(1);
+
+// The service's parts wired: store, the directory's copy, core (with its
+// inbox and bulletin thread), the gRPC edge and the event sink.
 class AssessmentComponent final : public runtime::Component {
  public:
+  // `routing` null: no routing to follow; the stored copy of the directory
+  // stays (units without it are shown by id, the tree from events alone).
   AssessmentComponent(runtime::Context& ctx,
-                      std::vector<DirectoryEntry> directory)
+                      std::unique_ptr<directory::DirectorySource> routing)
       : store_(&ctx.pool),
-        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock,
-              std::move(directory)),
+        directory_store_(&ctx.pool),
+        follower_(std::move(routing), &directory_store_,
+                  {kDirectoryRefresh, kDirectoryMinGap}),
+        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock, &follower_),
         service_(ctx, &core_) {
     ctx.ServeEventBatches([this] { return core_.NewEventBatch(); });
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
   }
 
-  void Start() override { core_.Start(); }
-  void Stop() override { core_.Stop(); }
+  // The stored copy, then routing's (routing down or empty: the stored copy
+  // serves until it answers).
+  absl::Status Prepare() override { return follower_.Prime(); }
+  void Start() override {
+    follower_.Start();
+    core_.Start();
+  }
+  void Stop() override {
+    core_.Stop();
+    follower_.Stop();
+  }
 
  private:
   MysqlAssessmentStore store_;
+  directory::MysqlDirectoryStore directory_store_;
+  directory::DirectoryFollower follower_;
   AssessmentCore core_;
   AssessmentServiceImpl service_;
 };
@@ -600,7 +624,17 @@ class AssessmentComponent final : public runtime::Component {
 runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "assessment";
-  d.migrations = &hotline::assessment::SchemaMigrations;
+  // The shared copy of the directory (common/directory), then assessment's
+  // own.
+  d.migrations = []() -> const std::vector<db::Migration>& {
+    static const auto* const kAll = [] {
+      auto* all =
+          new std::vector<db::Migration>(directory::DirectoryMigrations());
+      for (const db::Migration& m : SchemaMigrations()) all->push_back(m);
+      return all;
+    }();
+    return *kAll;
+  };
   // Every fact of an order's life, whoever produced it.
   d.consumes = {v1::TicketEvent::kTicketCreated,
                 v1::TicketEvent::kTicketClosedAtIntake,
@@ -633,22 +667,18 @@ runtime::ServiceDefinition Definition() {
       return absl::InvalidArgumentError(
           "policy/weights.txt: invalid (embedded at build time)");
     }
-    // Optional copy of routing's directory (CSV export) for unit names and
-    // kinds in scorecards, rankings and reports; without it units are
-    // shown by id and the tree comes from events alone.
-    std::vector<DirectoryEntry> directory;
-    if (const char* path = std::getenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
-        path != nullptr && *path != '\0') {
-      std::ifstream in(path, std::ios::binary);
-      if (!in) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "HOTLINE_ASSESSMENT_DIRECTORY_CSV: cannot read ", path));
-      }
-      std::stringstream text;
-      text << in.rdbuf();
-      ASSIGN_OR_RETURN(directory, ParseDirectoryCsv(text.str()));
+    // Routing's directory (--routing / HOTLINE_ROUTING, replicas a|b, as
+    // intake reads it) for unit names, kinds and the tree in scorecards,
+    // rankings and reports; without it the stored copy, else units by id
+    // and the tree from events alone.
+    ASSIGN_OR_RETURN(std::string routing,
+                     config::ResolveRouting(config::ProcessEnv()));
+    std::unique_ptr<directory::DirectorySource> source;
+    if (!routing.empty()) {
+      source = directory::NewRoutingDirectorySource(
+          routing, ctx.channel_credentials, ctx.config.service_token);
     }
-    return std::make_unique<AssessmentComponent>(ctx, std::move(directory));
+    return std::make_unique<AssessmentComponent>(ctx, std::move(source));
   };
   return d;
 }

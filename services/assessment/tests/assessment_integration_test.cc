@@ -114,6 +114,7 @@
 
 #include "absl/strings/match.h"
 #include "services/assessment/tests/assessment_fixture.h"
+#include "services/assessment/tests/sample_directory.h"
 
 namespace hotline::assessment {
 namespace {
@@ -739,13 +740,12 @@ TEST_F(AssessmentTest, ReportDocumentsAndRebuildAgree) {
 namespace hotline::assessment {
 namespace {
 
-// With a copy of routing's directory (the Dazu sample CSV), rankings and
+// Following routing's directory (the Dazu sample imported), rankings and
 // scorecards carry the units' names.
 TEST(AssessmentDirectoryTest, DirectoryCopyNamesUnits) {
-  setenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV",
-         HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv", 1);
-  auto svc = ServiceUnderTest::Start(Definition());
-  unsetenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+  auto directory = testing::SampleDirectory::Start();
+  ASSERT_TRUE(directory.ok()) << directory.status();
+  auto svc = (*directory)->StartAssessment();
   ASSERT_TRUE(svc.ok()) << svc.status();
   History h = FixedHistory();
   ASSERT_EQ(testing::Publish((*svc)->channel(), h.events),
@@ -764,6 +764,42 @@ TEST(AssessmentDirectoryTest, DirectoryCopyNamesUnits) {
   EXPECT_EQ(names["town.longshui"], "龙水镇");
   // Every town/street of the directory is a peer, with or without orders.
   EXPECT_GE(resp.entries_size(), 27);
+}
+
+// A scorecard names a unit and gives its kind as routing's directory has
+// them, also for units no event named: the community lies under the town by
+// the directory although its id is no prefix of the town's.
+TEST(AssessmentDirectoryTest, ScorecardsShowTheDirectorysNameAndKind) {
+  auto directory = testing::SampleDirectory::Start();
+  ASSERT_TRUE(directory.ok()) << directory.status();
+  auto svc = (*directory)->StartAssessment();
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  History h = FixedHistory();
+  ASSERT_EQ(testing::Publish((*svc)->channel(), h.events),
+            static_cast<int64_t>(h.events.size()));
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  auto scorecard = [&](const std::string& unit) {
+    v1::UnitScorecardRequest req;
+    req.set_unit_id(unit);
+    *req.mutable_period() = March();
+    req.set_include_subtree(true);
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    v1::UnitScorecardResponse resp;
+    grpc::Status s = stub->UnitScorecard(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << unit << ": " << s.error_message();
+    return resp.scorecard();
+  };
+  const v1::Scorecard town = scorecard("town.longshui");
+  EXPECT_EQ(town.unit_name(), "龙水镇");
+  EXPECT_EQ(town.unit_kind(), v1::UNIT_KIND_TOWN_STREET);
+  const v1::Scorecard community = scorecard("comm.longshui.nanshan");
+  EXPECT_EQ(community.unit_name(), "南山社区");
+  EXPECT_EQ(community.unit_kind(), v1::UNIT_KIND_VILLAGE_COMMUNITY);
+  // A section named after the town is its department's, by the directory.
+  const v1::Scorecard section = scorecard("sec.market.longshui");
+  EXPECT_EQ(section.unit_name(), "龙水所");
+  EXPECT_EQ(section.unit_kind(), v1::UNIT_KIND_SECTION);
 }
 
 }  // namespace

@@ -33,6 +33,7 @@
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "services/assessment/edge/assessment_service.h"
 #include "services/assessment/tests/fixed_history.h"
+#include "services/assessment/tests/sample_directory.h"
 #include "tests/support/read_file.h"
 
 namespace hotline::assessment {
@@ -308,10 +309,10 @@ class AssessmentReportChromiumTest : public ::testing::Test {
                    << " is absent: install Debian's chromium (deploy/local/"
                       "lib.sh lists it) to render the report";
     }
-    setenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV",
-           HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv", 1);
-    auto svc = ServiceUnderTest::Start(Definition());
-    unsetenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+    auto directory = testing::SampleDirectory::Start();
+    ASSERT_TRUE(directory.ok()) << directory.status();
+    directory_ = std::move(*directory);
+    auto svc = directory_->StartAssessment();
     ASSERT_TRUE(svc.ok()) << svc.status();
     svc_ = std::move(*svc);
     stub_ = v1::AssessmentService::NewStub(svc_->channel());
@@ -375,6 +376,7 @@ class AssessmentReportChromiumTest : public ::testing::Test {
     return resp.scorecard();
   }
 
+  std::unique_ptr<testing::SampleDirectory> directory_;  // outlives svc_
   std::unique_ptr<ServiceUnderTest> svc_;
   std::unique_ptr<v1::AssessmentService::Stub> stub_;
 };

@@ -12,6 +12,7 @@
 
 #include "absl/strings/match.h"
 #include "services/assessment/tests/assessment_fixture.h"
+#include "services/assessment/tests/sample_directory.h"
 
 namespace hotline::assessment {
 namespace {
@@ -27,10 +28,10 @@ using testing::Local;
 class StoredReportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    setenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV",
-           HOTLINE_SOURCE_DIR "/data/directory/dazu_sample.csv", 1);
-    auto svc = ServiceUnderTest::Start(Definition());
-    unsetenv("HOTLINE_ASSESSMENT_DIRECTORY_CSV");
+    auto directory = testing::SampleDirectory::Start();
+    ASSERT_TRUE(directory.ok()) << directory.status();
+    directory_ = std::move(*directory);
+    auto svc = directory_->StartAssessment();
     ASSERT_TRUE(svc.ok()) << svc.status();
     svc_ = std::move(*svc);
     stub_ = v1::AssessmentService::NewStub(svc_->channel());
@@ -65,6 +66,7 @@ class StoredReportTest : public ::testing::Test {
     return false;
   }
 
+  std::unique_ptr<testing::SampleDirectory> directory_;  // outlives svc_
   std::unique_ptr<ServiceUnderTest> svc_;
   std::unique_ptr<v1::AssessmentService::Stub> stub_;
 };

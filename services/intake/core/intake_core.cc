@@ -76,10 +76,10 @@ absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
     const v1::CreateTicketRequest& req, const auth::Principal& who,
     absl::Time now) {
   std::shared_ptr<const Catalog> catalog = catalog_->Get();
-  if (!KnowsPlaces(*catalog, req.location()) && places_ != nullptr) {
+  if (!KnowsPlaces(*catalog, req.location())) {
     // Read again even when this call did not refresh: a concurrent one it
     // waited for may have.
-    places_->RefreshForUnknownPlace();
+    directory_->RefreshForUnknownUnit();
     catalog = catalog_->Get();
   }
   RETURN_IF_ERROR(ValidateCreateTicket(req, *catalog, now));
@@ -210,7 +210,9 @@ IntakeCore::RevealCaller(const std::string& request_id,
   std::vector<std::string> held;
   ASSIGN_OR_RETURN(TicketRecord rec, store_->GetTicket(ticket_id, "", &held));
   const v1::Ticket& t = rec.ticket;
-  RETURN_IF_ERROR(CheckReveal(t, !rec.caller_ct.empty(), who, purpose));
+  const std::shared_ptr<const Catalog> catalog = catalog_->Get();
+  RETURN_IF_ERROR(
+      CheckReveal(t, !rec.caller_ct.empty(), who, purpose, &catalog->places));
   RevealRecord r;
   r.request_id = request_id;
   r.request_hash = request_hash;
@@ -307,9 +309,8 @@ absl::Status IntakeCore::ApplyEvent(db::Connection& conn,
   // (e.g. the directory was loaded since intake last read it): read the
   // directory first (at most once per min_gap).
   const std::string unit = NamedUnitOf(event);
-  if (places_ != nullptr && !unit.empty() &&
-      !catalog_->Get()->places.names.contains(unit)) {
-    places_->RefreshForUnknownPlace();
+  if (!unit.empty() && !catalog_->Get()->places.names.contains(unit)) {
+    directory_->RefreshForUnknownUnit();
   }
   // Units are named as intake last read them from routing's directory.
   const UnitNamer name_of = [&](const std::string& unit_id) {

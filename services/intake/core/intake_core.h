@@ -18,12 +18,12 @@
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/db/connection.h"
+#include "common/directory/directory_follower.h"
 #include "common/outbox/outbox.h"
 #include "google/protobuf/message.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
 #include "services/intake/core/known_tickets.h"
-#include "services/intake/core/places_follower.h"
 #include "services/intake/domain/acceptance.h"
 #include "services/intake/domain/caller_crypto.h"
 #include "services/intake/domain/caller_privacy.h"
@@ -51,21 +51,22 @@ struct IntakeSettings {
 
 // The work of IntakeService and of intake's EventSink. Thread-safe (every
 // call is its own transaction, or runs inside the caller's). Owns nothing:
-// everything it is given must outlive it; `places` may be null (no routing
-// to follow: the stored places stay).
+// everything it is given must outlive it; `directory` keeps `catalog`'s
+// places (IntakeComponent) and is asked again for a place or unit the
+// catalog lacks.
 class IntakeCore {
  public:
   IntakeCore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
              const CallerCrypto* crypto, IntakeStore* store, KnowledgeStore* kb,
-             const CatalogHolder* catalog, PlacesFollower* places,
-             IntakeSettings settings)
+             const CatalogHolder* catalog,
+             directory::DirectoryFollower* directory, IntakeSettings settings)
       : pool_(pool),
         outbox_(outbox),
         crypto_(crypto),
         store_(store),
         kb_(kb),
         catalog_(catalog),
-        places_(places),
+        directory_(directory),
         settings_(settings) {}
 
   // Accepts a work order: validates it against the catalog (reading the
@@ -157,7 +158,7 @@ class IntakeCore {
   IntakeStore* store_;
   KnowledgeStore* kb_;
   const CatalogHolder* catalog_;
-  PlacesFollower* places_;  // null without routing's address
+  directory::DirectoryFollower* directory_;
   IntakeSettings settings_;
   // Orders seen stored: ApplyEvent's existence check without a read.
   KnownTickets known_;

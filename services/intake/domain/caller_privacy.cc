@@ -146,8 +146,8 @@ absl::Status CheckReportReveal(const v1::Ticket& t,
 }
 
 absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
-                         const auth::Principal& who,
-                         v1::RevealPurpose purpose) {
+                         const auth::Principal& who, v1::RevealPurpose purpose,
+                         const Places* places) {
   RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
   if (who.Is(auth::Role::kEvaluator)) {
     if (purpose != v1::REVEAL_PURPOSE_EVALUATION) {
@@ -171,7 +171,10 @@ absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
       return absl::PermissionDeniedError(
           "units may reveal only for purpose REPLY");
     }
-    if (!InSubtree(t.holder_unit_id(), who.unit_id)) {
+    const bool below =
+        places != nullptr ? InUnitTree(*places, t.holder_unit_id(), who.unit_id)
+                          : InSubtree(t.holder_unit_id(), who.unit_id);
+    if (!below) {
       return absl::PermissionDeniedError(absl::StrCat(
           t.ticket_number(), " is held by ",
           t.holder_unit_id().empty() ? "the center" : t.holder_unit_id(),

@@ -58,5 +58,31 @@ TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
 // The stored fingerprint holds no caller data: it does not change with the
 // caller, and it does with anything else.
 
+// A town's staff may reveal, for their reply, the caller of an order one of
+// its communities holds: the directory puts comm.longshui.nanshan under
+// town.longshui although the id is no prefix of it.
+TEST(IntakeRulesTest, AUnitRevealsForWhatItsDirectorySubtreeHolds) {
+  v1::Ticket t;
+  t.set_ticket_number("DZ20240208-000002");
+  t.set_status(v1::TICKET_STATUS_ACCEPTED);
+  t.set_holder_unit_id("comm.longshui.nanshan");
+  Places places;
+  places.towns = {{"town.longshui", "龙水镇"}, {"town.youting", "邮亭镇"}};
+  places.communities = {{"comm.longshui.nanshan", "town.longshui"}};
+  places.parents = {{"comm.longshui.nanshan", "town.longshui"},
+                    {"town.longshui", "center"},
+                    {"town.youting", "center"}};
+  auth::Principal longshui{"tok-1", auth::Role::kUnitStaff, "town.longshui"};
+  auth::Principal youting{"tok-2", auth::Role::kUnitStaff, "town.youting"};
+  EXPECT_TRUE(
+      CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, &places).ok());
+  EXPECT_EQ(
+      CheckReveal(t, true, youting, v1::REVEAL_PURPOSE_REPLY, &places).code(),
+      absl::StatusCode::kPermissionDenied);
+  // By ids alone the community is no one's but its own.
+  EXPECT_EQ(CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 }  // namespace
 }  // namespace hotline::intake

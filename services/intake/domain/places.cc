@@ -8,18 +8,26 @@ namespace hotline::intake {
 
 bool InUnitTree(const Places& places, absl::string_view unit,
                 absl::string_view scope) {
-  if (InSubtree(unit, scope)) return true;
-  std::string at(unit);
-  for (size_t hops = 0; hops <= places.communities.size(); ++hops) {
+  if (unit.empty() || scope.empty()) return false;
+  if (unit == scope) return true;
+  const std::string start(unit);
+  if (!places.parents.contains(start) && !places.towns.contains(start) &&
+      !places.communities.contains(start)) {
+    return InSubtree(unit, scope);  // not in the directory: by its id
+  }
+  std::string at = start;
+  const size_t bound = places.parents.size() + places.communities.size() + 1;
+  for (size_t hops = 0; hops < bound; ++hops) {
     auto parent = places.parents.find(at);
-    if (parent == places.parents.end() || parent->second.empty()) {
+    if (parent != places.parents.end() && !parent->second.empty()) {
+      at = parent->second;
+    } else {
       // Stored before parents were kept: the town/street stands for it.
       auto town = places.communities.find(at);
-      if (town == places.communities.end()) return false;
-      return InSubtree(town->second, scope);
+      if (town == places.communities.end() || town->second == at) return false;
+      at = town->second;
     }
-    at = parent->second;
-    if (InSubtree(at, scope)) return true;
+    if (at == scope) return true;
   }
   return false;
 }
@@ -52,6 +60,9 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
   Places p;
   for (const v1::Unit& u : units) {
     if (!u.name().empty()) p.names[u.unit_id()] = u.name();
+    if (!u.parent_unit_id().empty() && u.parent_unit_id() != u.unit_id()) {
+      p.parents[u.unit_id()] = u.parent_unit_id();
+    }
     if (!u.active()) continue;
     if (u.kind() == v1::UNIT_KIND_TOWN_STREET) {
       p.towns[u.unit_id()] = u.name();
@@ -68,11 +79,14 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
       if (at != nullptr && at->kind() == v1::UNIT_KIND_TOWN_STREET &&
           at->active()) {
         p.communities[u.unit_id()] = at->unit_id();
-        p.parents[u.unit_id()] = u.parent_unit_id();
       }
     }
   }
   return p;
+}
+
+Places PlacesFromDirectory(const directory::Directory& directory) {
+  return PlacesFromUnits(directory.ToUnits());
 }
 
 bool KnowsPlaces(const Catalog& catalog, const v1::Location& loc) {

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "common/directory/directory.h"
 #include "hotline/v1/intake.pb.h"
 #include "hotline/v1/routing.pb.h"
 
@@ -18,13 +19,14 @@ namespace hotline::intake {
 
 // The places of the district a location may name: towns/streets (镇街) and
 // the villages/communities (村社区) below them, as routing's directory has
-// them (unit ids). Before intake has read the directory, only the towns it
-// was installed with are known and communities are checked for form only.
+// them (unit ids), derived from intake's copy of the directory
+// (common/directory). Before intake has read the directory, only the towns
+// it was installed with are known and communities are checked for form only.
 struct Places {
   absl::flat_hash_map<std::string, std::string> towns;        // code → name
   absl::flat_hash_map<std::string, std::string> communities;  // → town code
-  // Village/community → the unit directly above it (its town/street or
-  // another village/community); may lack communities stored before it was
+  // Every unit of the directory that has a parent → the unit directly above
+  // it (the directory's tree); may lack communities stored before it was
   // kept (their town then stands for it).
   absl::flat_hash_map<std::string, std::string> parents;
   // Every unit of the directory (any kind, active or not) → its official
@@ -36,9 +38,10 @@ struct Places {
   }
 };
 
-// True when `unit` is `scope` or below it: InSubtree by id, or up the
-// directory's places (a village/community lies below its parents and its
-// town/street). Bounded: a cycle in the data ends the walk.
+// True when `unit` is `scope` or below it in the directory's tree (up its
+// parents; a village/community stored without one lies below its
+// town/street). Only a unit the directory does not have is placed by its id
+// (InSubtree). Bounded: a cycle in the data ends the walk.
 bool InUnitTree(const Places& places, absl::string_view unit,
                 absl::string_view scope);
 
@@ -51,8 +54,11 @@ std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is
-// resolved to the town/street above them. `names` has every unit.
+// resolved to the town/street above them. `names` and `parents` have every
+// unit.
 Places PlacesFromUnits(const std::vector<v1::Unit>& units);
+// The same from intake's copy of the directory.
+Places PlacesFromDirectory(const directory::Directory& directory);
 
 // The matter taxonomy and the places, loaded from intake's tables.
 struct Catalog {

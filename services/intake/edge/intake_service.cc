@@ -9,15 +9,19 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/directory/directory_follower.h"
+#include "common/directory/mysql_directory_store.h"
+#include "common/directory/routing_directory_source.h"
+#include "common/log/log.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
 #include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
+#include "hotline_directory_DirectoryMigrations.h"
 #include "hotline_intake_SchemaMigrations.h"
 #include "services/intake/core/intake_core.h"
-#include "services/intake/core/places_follower.h"
 #include "services/intake/domain/caller_crypto.h"
 #include "services/intake/domain/caller_privacy.h"
 #include "services/intake/domain/places.h"
@@ -439,20 +443,35 @@ std::function<void(int)> BatchSizeMetric(prometheus::Registry& registry) {
 
 class IntakeComponent final : public runtime::Component {
  public:
-  // `places` null: no routing to follow; the stored places stay.
+  // `routing` null: no routing to follow; the stored copy of the directory
+  // stays.
   IntakeComponent(runtime::Context& ctx, CallerCrypto crypto,
-                  IntakeSettings settings, std::unique_ptr<PlacesSource> places)
+                  IntakeSettings settings,
+                  std::unique_ptr<directory::DirectorySource> routing)
       : ctx_(ctx),
         crypto_(std::move(crypto)),
         store_(&ctx.pool, &ctx.outbox, BatchSizeMetric(ctx.host.registry())),
         kb_(&ctx.pool),
-        follower_(places == nullptr ? nullptr
-                                    : std::make_unique<PlacesFollower>(
-                                          std::move(places), &store_, &catalog_,
-                                          settings.directory_refresh,
-                                          settings.directory_min_gap)),
+        directory_store_(&ctx.pool),
+        // The places in the catalog follow each new copy of the directory.
+        follower_(std::move(routing), &directory_store_,
+                  {settings.directory_refresh, settings.directory_min_gap,
+                   // Until routing has towns/streets, the installed ones.
+                   [](const directory::Directory& d) {
+                     return !PlacesFromDirectory(d).towns.empty();
+                   }},
+                  [this](std::shared_ptr<const directory::Directory> d) {
+                    Catalog next = *catalog_.Get();
+                    next.places = PlacesFromDirectory(*d);
+                    log::Info(
+                        "directory.places",
+                        {{"towns", absl::StrCat(next.places.towns.size())},
+                         {"communities",
+                          absl::StrCat(next.places.communities.size())}});
+                    catalog_.Set(std::move(next));
+                  }),
         core_(&ctx.pool, &ctx.outbox, &crypto_, &store_, &kb_, &catalog_,
-              follower_.get(), settings),
+              &follower_, settings),
         intake_(ctx, &core_),
         knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
@@ -467,18 +486,15 @@ class IntakeComponent final : public runtime::Component {
     if (c.categories.empty()) {
       return absl::FailedPreconditionError("matter taxonomy is empty");
     }
+    c.places = PlacesFromDirectory(*follower_.Snapshot());
     catalog_.Set(std::move(c));
-    // Routing down or empty: the stored places serve until it answers.
-    if (follower_ != nullptr) (void)follower_->Refresh();
-    return absl::OkStatus();
+    // The stored copy, then routing's (routing down or empty: the stored
+    // copy serves until it answers).
+    return follower_.Prime();
   }
 
-  void Start() override {
-    if (follower_ != nullptr) follower_->Start();
-  }
-  void Stop() override {
-    if (follower_ != nullptr) follower_->Stop();
-  }
+  void Start() override { follower_.Start(); }
+  void Stop() override { follower_.Stop(); }
 
  private:
   runtime::Context& ctx_;
@@ -486,7 +502,8 @@ class IntakeComponent final : public runtime::Component {
   CatalogHolder catalog_;
   MysqlIntakeStore store_;
   MysqlKnowledgeStore kb_;
-  std::unique_ptr<PlacesFollower> follower_;
+  directory::MysqlDirectoryStore directory_store_;
+  directory::DirectoryFollower follower_;
   IntakeCore core_;
   IntakeServiceImpl intake_;
   std::unique_ptr<grpc::Service> knowledge_;
@@ -497,7 +514,16 @@ class IntakeComponent final : public runtime::Component {
 runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "intake";
-  d.migrations = SchemaMigrations;
+  // The shared copy of the directory (common/directory), then intake's own.
+  d.migrations = []() -> const std::vector<db::Migration>& {
+    static const auto* const kAll = [] {
+      auto* all =
+          new std::vector<db::Migration>(directory::DirectoryMigrations());
+      for (const db::Migration& m : SchemaMigrations()) all->push_back(m);
+      return all;
+    }();
+    return *kAll;
+  };
   // What the caller's progress and the order's status follow.
   d.consumes = {
       v1::TicketEvent::kDispatched,         v1::TicketEvent::kRedispatched,
@@ -544,13 +570,13 @@ runtime::ServiceDefinition Definition() {
     // The directory: routing's address (replicas a|b), or none.
     ASSIGN_OR_RETURN(std::string routing,
                      config::ResolveRouting(config::ProcessEnv()));
-    std::unique_ptr<PlacesSource> places;
+    std::unique_ptr<directory::DirectorySource> source;
     if (!routing.empty()) {
-      places = NewRoutingPlacesSource(routing, ctx.channel_credentials,
-                                      ctx.config.service_token);
+      source = directory::NewRoutingDirectorySource(
+          routing, ctx.channel_credentials, ctx.config.service_token);
     }
     return std::make_unique<IntakeComponent>(ctx, std::move(crypto), s,
-                                             std::move(places));
+                                             std::move(source));
   };
   return d;
 }

@@ -7,9 +7,9 @@
 // Settings: --caller_key_file / HOTLINE_CALLER_KEY_FILE (required; see
 // caller_crypto.h), --repeat_window_days / HOTLINE_REPEAT_WINDOW_DAYS (30),
 // --repeat_similarity / HOTLINE_REPEAT_SIMILARITY (0.5); the directory:
-// --routing / HOTLINE_ROUTING (routing's address; empty: the stored towns
+// --routing / HOTLINE_ROUTING (routing's address; empty: the stored copy
 // only), --directory_refresh (5m), --directory_min_gap (10s); see
-// places_follower.h.
+// common/directory/directory_follower.h.
 
 #include "absl/flags/declare.h"
 #include "absl/time/time.h"

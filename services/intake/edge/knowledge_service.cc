@@ -313,8 +313,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
 
  private:
   // Whether `unit` is `scope` or below it in routing's directory (ids do
-  // not encode the tree: a town's communities are found through the places
-  // intake follows, see PlacesFollower).
+  // not encode the tree: a town's communities are found through intake's
+  // copy of the directory, common/directory).
   bool InTree(absl::string_view unit, absl::string_view scope) const {
     return InUnitTree(catalog_->Get()->places, unit, scope);
   }

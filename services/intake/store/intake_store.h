@@ -141,10 +141,8 @@ class IntakeStore {
  public:
   virtual ~IntakeStore() = default;
 
+  // The matter taxonomy (the places come from the directory's copy).
   virtual absl::StatusOr<Catalog> LoadCatalog() = 0;
-  // Replaces the stored places with the directory's (LoadCatalog reads
-  // them back).
-  virtual absl::Status SavePlaces(const Places& places) = 0;
   // A fresh serial for ticket numbers of local day `day` (YYYYMMDD); unique
   // across replicas, gaps allowed.
   virtual absl::StatusOr<int64_t> NextSerial(const std::string& day) = 0;
@@ -207,8 +205,8 @@ class IntakeStore {
                                   v1::TicketStatus status,
                                   const std::string& merged_into,
                                   const std::string& note, absl::Time now) = 0;
-  // The official name of a unit as last read from the directory ("" when
-  // unknown).
+  // The official name of a unit in intake's stored copy of the directory
+  // (common/directory's directory_unit; "" when unknown).
   virtual absl::StatusOr<std::string> UnitName(db::Connection& conn,
                                                const std::string& unit_id) = 0;
   // Writes an event's effect on the order (status, holder, handling due,

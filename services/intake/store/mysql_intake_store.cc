@@ -74,64 +74,9 @@ absl::StatusOr<Catalog> MysqlIntakeStore::LoadCatalog() {
   RETURN_IF_ERROR(conn->Guard("read taxonomy version", [&] {
     if (vs->next()) c.version = vs->getString(1);
   }));
-  ASSIGN_OR_RETURN(auto ts, conn->Query("SELECT code, name FROM town"));
-  RETURN_IF_ERROR(conn->Guard("read towns", [&] {
-    while (ts->next())
-      c.places.towns[std::string(ts->getString(1))] = ts->getString(2);
-  }));
-  ASSIGN_OR_RETURN(
-      auto cs,
-      conn->Query("SELECT code, town_code, parent_code FROM community"));
-  RETURN_IF_ERROR(conn->Guard("read communities", [&] {
-    while (cs->next()) {
-      std::string code = cs->getString(1);
-      c.places.communities[code] = cs->getString(2);
-      std::string parent = cs->getString(3);
-      if (!parent.empty()) c.places.parents[code] = std::move(parent);
-    }
-  }));
-  ASSIGN_OR_RETURN(auto ns, conn->Query("SELECT unit_id, name FROM unit_name"));
-  RETURN_IF_ERROR(conn->Guard("read unit names", [&] {
-    while (ns->next())
-      c.places.names[std::string(ns->getString(1))] = ns->getString(2);
-  }));
+  // The places come from intake's copy of the directory (IntakeComponent's
+  // DirectoryFollower), not from here.
   return c;
-}
-
-absl::Status MysqlIntakeStore::SavePlaces(const Places& places) {
-  std::vector<std::string> towns, communities;
-  for (const auto& [code, name] : places.towns) {
-    towns.push_back(absl::StrCat("(", Quote(code), ",", Quote(name), ")"));
-  }
-  for (const auto& [code, town] : places.communities) {
-    auto parent = places.parents.find(code);
-    communities.push_back(absl::StrCat(
-        "(", Quote(code), ",", Quote(town), ",",
-        Quote(parent == places.parents.end() ? "" : parent->second), ")"));
-  }
-  std::vector<std::string> names;
-  for (const auto& [id, name] : places.names) {
-    names.push_back(absl::StrCat("(", Quote(id), ",", Quote(name), ")"));
-  }
-  return db::RunInTransaction(*pool_, [&](db::Connection& conn) {
-    RETURN_IF_ERROR(conn.Execute("DELETE FROM town"));
-    RETURN_IF_ERROR(conn.Execute("DELETE FROM community"));
-    RETURN_IF_ERROR(conn.Execute("DELETE FROM unit_name"));
-    if (!names.empty()) {
-      RETURN_IF_ERROR(conn.Execute(
-          absl::StrCat("INSERT INTO unit_name (unit_id, name) VALUES ",
-                       absl::StrJoin(names, ","))));
-    }
-    if (!towns.empty()) {
-      RETURN_IF_ERROR(conn.Execute(absl::StrCat(
-          "INSERT INTO town (code, name) VALUES ", absl::StrJoin(towns, ","))));
-    }
-    if (communities.empty()) return absl::OkStatus();
-    return conn.Execute(
-        absl::StrCat("INSERT INTO community (code, town_code, parent_code) "
-                     "VALUES ",
-                     absl::StrJoin(communities, ",")));
-  });
 }
 
 absl::StatusOr<int64_t> MysqlIntakeStore::NextSerial(const std::string& day) {

@@ -42,7 +42,6 @@ class MysqlIntakeStore final : public IntakeStore {
   using CandidateMap = absl::flat_hash_map<int64_t, v1::RepeatCandidate>;
 
   absl::StatusOr<Catalog> LoadCatalog() override;
-  absl::Status SavePlaces(const Places& places) override;
   absl::StatusOr<int64_t> NextSerial(const std::string& day) override;
   absl::StatusOr<CreateOutcome> CreateTicket(const NewTicket& t,
                                              const RepeatQuery& q) override;

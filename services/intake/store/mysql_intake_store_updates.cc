@@ -137,7 +137,7 @@ absl::StatusOr<std::string> MysqlIntakeStore::UnitName(
     db::Connection& conn, const std::string& unit_id) {
   ASSIGN_OR_RETURN(
       sql::PreparedStatement * name_query,
-      conn.Prepare("SELECT name FROM unit_name WHERE unit_id = ?"));
+      conn.Prepare("SELECT name FROM directory_unit WHERE unit_id = ?"));
   return conn.Guard("read unit name", [&]() -> std::string {
     name_query->setString(1, unit_id);
     std::unique_ptr<sql::ResultSet> rs(name_query->executeQuery());

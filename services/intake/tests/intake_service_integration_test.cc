@@ -19,6 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
+#include "common/db/migrations.h"
+#include "common/directory/directory_follower.h"
+#include "common/directory/mysql_directory_store.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
@@ -26,6 +29,8 @@
 #include "hotline/v1/events.grpc.pb.h"
 #include "hotline/v1/intake.grpc.pb.h"
 #include "hotline/v1/routing.grpc.pb.h"
+#include "hotline_intake_SchemaMigrations.h"
+#include "services/intake/domain/places.h"
 #include "services/intake/edge/intake_service.h"
 #include "services/routing/edge/routing_service.h"
 #include "tests/support/service_fixture.h"
@@ -1253,10 +1258,14 @@ TEST_F(IntakeDirectoryTest, LocationsAreCheckedAgainstRoutingsDirectory) {
   EXPECT_THAT(gone.error_message(), HasSubstr("location.town_code"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 4);
 
-  // Stored, for a restart while routing is away.
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM town"), 2);
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM community WHERE town_code = "
-                  "'town.longshui'"),
+  // Stored, for a restart while routing is away (intake's copy of the
+  // directory, common/directory): two towns/streets, three villages/
+  // communities in longshui (one of them below a village).
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit WHERE kind = 2"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit c LEFT JOIN "
+                  "directory_unit p ON p.unit_id = c.parent_unit_id WHERE "
+                  "c.kind = 4 AND 'town.longshui' IN (c.parent_unit_id, "
+                  "p.parent_unit_id)"),
             3);
 }
 
@@ -1267,7 +1276,7 @@ TEST_F(IntakeDirectoryTest,
   EXPECT_TRUE(CreateAt("new-1", "town.xinqiao", "comm.xinqiao.xiyuan").ok());
   AddUnit("town.baima", "白马街道", v1::UNIT_KIND_TOWN_STREET, "center");
   EXPECT_TRUE(CreateAt("new-2", "town.baima", "").ok());
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM community WHERE code = "
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit WHERE unit_id = "
                   "'comm.xinqiao.xiyuan'"),
             1);
 }
@@ -1279,7 +1288,7 @@ TEST_F(IntakeDirectoryTest, ProgressNamesUnitsByTheirNames) {
   v1::CreateTicketResponse created;
   ASSERT_TRUE(Create(req, &created).ok());
   const std::string id = created.ticket().ticket_id();
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM unit_name"), 8);  // every kind
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM directory_unit"), 8);  // every kind
   Dispatch(id, "dept.urban");
   v1::TicketEvent e;
   e.set_ticket_id(id);
@@ -1374,6 +1383,55 @@ TEST_F(IntakeDirectoryTest, TownStaffSeeWhatTheirCommunitiesHold) {
   v1::ListTicketsResponse resp;
   EXPECT_EQ(intake_->ListTickets(&ctx, req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The places intake kept before its copy of the directory moved to the
+// shared directory_unit table are carried over by migration 020, so a start
+// while routing is away still knows them.
+TEST(IntakeDirectoryMigrationTest, ThePlacesKeptBeforeAreCarriedOver) {
+  auto schema = testing::TestSchema::Create("intake_places");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  auto pool = db::ConnectionPool::Create((*schema)->config());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  // Intake as it was: its own migrations up to 019 and what it had stored.
+  std::vector<db::Migration> before;
+  for (const db::Migration& m : SchemaMigrations()) {
+    if (m.version <= 19) before.push_back(m);
+  }
+  ASSERT_TRUE(db::ApplyMigrations(**pool, before).ok());
+  for (const char* sql : {
+           "DELETE FROM town WHERE code NOT IN ('town.longshui', "
+           "'town.youting')",
+           "INSERT INTO community (code, town_code, parent_code) VALUES "
+           "('comm.longshui.nanshan', 'town.longshui', 'town.longshui'), "
+           "('vill.longshui.qiaotou', 'town.longshui', ''), "
+           "('grp.qiaotou.3', 'town.longshui', 'vill.longshui.qiaotou')",
+           "INSERT INTO unit_name (unit_id, name) VALUES "
+           "('town.longshui', '龙水镇人民政府'), "
+           "('comm.longshui.nanshan', '龙水镇南山社区居委会'), "
+           "('dept.urban', '区城市管理局')",
+       }) {
+    ASSERT_TRUE((*schema)->Execute(sql).ok()) << sql;
+  }
+  // Intake as it is now.
+  ASSERT_TRUE(db::ApplyMigrations(**pool, Definition().migrations()).ok());
+
+  directory::MysqlDirectoryStore store(pool->get());
+  directory::DirectoryFollower follower(nullptr, &store, {});
+  ASSERT_TRUE(follower.Prime().ok());
+  std::shared_ptr<const directory::Directory> d = follower.Snapshot();
+  EXPECT_EQ(d->size(), 6u);
+  EXPECT_EQ(d->Name("town.longshui"), "龙水镇人民政府");
+  EXPECT_EQ(d->Kind("town.youting"), v1::UNIT_KIND_TOWN_STREET);
+  EXPECT_EQ(d->Name("comm.longshui.nanshan"), "龙水镇南山社区居委会");
+  EXPECT_EQ(d->Parent("vill.longshui.qiaotou"), "town.longshui");
+  EXPECT_EQ(d->Name("dept.urban"), "区城市管理局");
+  EXPECT_TRUE(d->InSubtree("grp.qiaotou.3", "town.longshui"));
+  const Places p = PlacesFromDirectory(*d);
+  EXPECT_EQ(p.towns.size(), 2u);
+  EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
+  EXPECT_TRUE(InUnitTree(p, "comm.longshui.nanshan", "town.longshui"));
+  EXPECT_FALSE(InUnitTree(p, "comm.longshui.nanshan", "town.youting"));
 }
 
 }  // namespace

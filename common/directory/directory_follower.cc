@@ -1,0 +1,113 @@
+#include "common/directory/directory_follower.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/status/status.h"
+
+namespace hotline::directory {
+
+DirectoryFollower::DirectoryFollower(std::unique_ptr<DirectorySource> source,
+                                     DirectoryStore* store,
+                                     FollowerOptions options,
+                                     Listener on_change)
+    : source_(std::move(source)),
+      store_(store),
+      options_(options),
+      on_change_(std::move(on_change)) {}
+
+DirectoryFollower::~DirectoryFollower() { Stop(); }
+
+void DirectoryFollower::Install(std::shared_ptr<const Directory> next) {
+  holder_.Set(next);
+  if (on_change_) on_change_(std::move(next));
+}
+
+absl::Status DirectoryFollower::LoadStored() {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(Directory stored, store_->Load());
+  // A copy already read from the source is newer than the stored one.
+  if (!holder_.Get()->empty()) return absl::OkStatus();
+  Install(std::make_shared<const Directory>(std::move(stored)));
+  return absl::OkStatus();
+}
+
+absl::Status DirectoryFollower::Prime() {
+  RETURN_IF_ERROR(LoadStored());
+  if (source_ != nullptr) {
+    absl::StatusOr<bool> read = Refresh();
+    // Routing away or empty: the stored copy serves until it answers. A
+    // failure to store what was read is the database's, and so ours.
+    if (!read.ok() && !absl::IsNotFound(read.status()) &&
+        !absl::IsUnavailable(read.status()) &&
+        !absl::IsDeadlineExceeded(read.status()) &&
+        !absl::IsUnauthenticated(read.status()) &&
+        !absl::IsPermissionDenied(read.status())) {
+      return read.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> DirectoryFollower::Refresh() {
+  absl::MutexLock lock(&mu_);
+  return RefreshLocked();
+}
+
+std::shared_ptr<const Directory> DirectoryFollower::RefreshForUnknownUnit() {
+  absl::MutexLock lock(&mu_);
+  if (source_ != nullptr && absl::Now() - last_attempt_ >= options_.min_gap) {
+    (void)RefreshLocked();  // a failure is logged; the copy in force stays
+  }
+  return holder_.Get();
+}
+
+absl::StatusOr<bool> DirectoryFollower::RefreshLocked() {
+  if (source_ == nullptr) {
+    return absl::FailedPreconditionError("no directory source to follow");
+  }
+  last_attempt_ = absl::Now();
+  absl::StatusOr<std::vector<UnitEntry>> units = source_->ListUnits();
+  if (units.ok() && units->empty()) {
+    units = absl::NotFoundError("the directory has no units yet");
+  }
+  if (!units.ok()) {
+    // An empty directory is not an outage: the copy in force stays.
+    const bool outage = !absl::IsNotFound(units.status());
+    if (outage && !failing_) {
+      log::Warning("directory.unreachable",
+                   {{"error", std::string(units.status().message())}});
+    }
+    failing_ = outage;
+    return units.status();
+  }
+  if (failing_) log::Info("directory.reachable", {});
+  failing_ = false;
+  auto next = std::make_shared<const Directory>(*std::move(units));
+  if (options_.usable && !options_.usable(*next)) {
+    failing_ = false;
+    return absl::NotFoundError("the directory is not complete enough yet");
+  }
+  if (*next == *holder_.Get()) return false;
+  RETURN_IF_ERROR(store_->Save(*next));
+  log::Info("directory.changed", {{"units", absl::StrCat(next->size())}});
+  Install(std::move(next));
+  return true;
+}
+
+void DirectoryFollower::Start() {
+  if (source_ == nullptr || thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    while (!stop_.WaitForNotificationWithTimeout(options_.interval)) {
+      (void)Refresh();
+    }
+  });
+}
+
+void DirectoryFollower::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace hotline::directory
