@@ -13,6 +13,7 @@
 #include "common/server/clock_admin.h"
 #include "common/status/status.h"
 #include "hotline_outbox_EventMigrations.h"
+#include "hotline_server_RequestLogMigrations.h"
 
 namespace hotline::runtime {
 
@@ -89,7 +90,11 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
       outbox::NewEventAdminService(s->relay_.get(), &s->host_->gate());
   s->host_->AddService(s->event_admin_.get(), outbox::kEventAdminServiceName);
 
+  // Shared first (outbox 1–2, request log 4), then the service's own (10+).
   s->migrations_ = outbox::EventMigrations();
+  for (const db::Migration& m : server::RequestLogMigrations()) {
+    s->migrations_.push_back(m);
+  }
   for (const db::Migration& m : definition.migrations()) {
     s->migrations_.push_back(m);
   }
