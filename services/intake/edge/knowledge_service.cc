@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
@@ -57,7 +58,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
               store_->CreateArticle(req->request_id(),
-                                    RequestHash("CreateArticle", *req), a));
+                                    server::RequestHash(*req), a));
           return absl::OkStatus();
         });
   }
@@ -84,7 +85,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               *resp->mutable_article(),
               store_->Change(
                   req->request_id(), "UpdateArticle",
-                  RequestHash("UpdateArticle", *req), req->article_id(),
+                  server::RequestHash(*req), req->article_id(),
                   [&](const ArticleSnapshot& s) {
                     return MayEdit(who, s.owner_unit_id);
                   },
@@ -111,7 +112,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               *resp->mutable_article(),
               store_->Change(
                   req->request_id(), "SubmitArticle",
-                  RequestHash("SubmitArticle", *req), req->article_id(),
+                  server::RequestHash(*req), req->article_id(),
                   [&](const ArticleSnapshot& s) {
                     return MayEdit(who, s.owner_unit_id);
                   },
@@ -142,7 +143,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               *resp->mutable_article(),
               store_->Change(
                   req->request_id(), "ReviewArticle",
-                  RequestHash("ReviewArticle", *req), req->article_id(),
+                  server::RequestHash(*req), req->article_id(),
                   [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         !InTree(s.owner_unit_id, who.unit_id)) {
@@ -177,7 +178,7 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
               *resp->mutable_article(),
               store_->Change(
                   req->request_id(), "RetireArticle",
-                  RequestHash("RetireArticle", *req), req->article_id(),
+                  server::RequestHash(*req), req->article_id(),
                   [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         s.owner_unit_id != who.unit_id) {
