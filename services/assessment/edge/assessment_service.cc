@@ -18,6 +18,7 @@
 #include "common/calendar/calendar.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
@@ -385,7 +386,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             ASSIGN_OR_RETURN(range, ParsePeriod("period", req->period()));
           }
           return core_->RebuildRollups(req->request_id(),
-                                       Fnv64(Deterministic(*req)), range,
+                                       server::RequestHash(*req), range,
                                        req->verify_only(), resp);
         });
   }
