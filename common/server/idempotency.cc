@@ -37,7 +37,11 @@ absl::Status RunIdempotent(db::ConnectionPool& pool, const IdempotentCall& call,
       options);
 }
 
-absl::Status RunIdempotentResponse(
+namespace {
+
+// RunIdempotent whose answer is *response, serialized: `body` fills it;
+// a replay parses the stored bytes into it.
+absl::Status RunWithResponse(
     db::ConnectionPool& pool,
     std::function<absl::Status(db::Connection&)> authorize,
     std::function<absl::StatusOr<std::optional<std::string>>(db::Connection&)>
@@ -64,6 +68,8 @@ absl::Status RunIdempotentResponse(
   call.record = std::move(record);
   return RunIdempotent(pool, call, options);
 }
+
+}  // namespace
 
 std::string RequestHash(const google::protobuf::Message& request) {
   std::unique_ptr<google::protobuf::Message> copy(request.New());
@@ -99,13 +105,16 @@ RequestKey KeyOf(absl::string_view rpc,
   return key;
 }
 
+absl::Status RequestIdReused(absl::string_view request_id) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "request_id: ", request_id, " was already used for a different request"));
+}
+
 absl::StatusOr<std::string> MatchLogged(const RequestKey& key,
                                         const LoggedRequest& logged) {
   if (logged.rpc != key.rpc ||
       (logged.hash.has_value() && *logged.hash != key.hash)) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("request_id: ", key.request_id,
-                     " was already used for a different request"));
+    return RequestIdReused(key.request_id);
   }
   return logged.answer;
 }
@@ -124,8 +133,8 @@ absl::StatusOr<std::optional<std::string>> ClaimOrReplay(
   // transaction, then fails on the key; retried, it finds the answer.
   absl::Status claimed = log.Claim(conn, key);
   if (absl::IsAlreadyExists(claimed)) {
-    return absl::AbortedError(absl::StrCat(
-        "request_id: ", key.request_id, " claimed concurrently; retry"));
+    return absl::AbortedError(absl::StrCat("request_id: ", key.request_id,
+                                           " claimed concurrently; retry"));
   }
   if (!claimed.ok()) return claimed;
   return std::optional<std::string>();
@@ -155,7 +164,7 @@ absl::Status RunIdempotentResponse(
     std::function<absl::Status(db::Connection&)> authorize,
     std::function<absl::Status(db::Connection&)> body,
     google::protobuf::Message* response, const db::TxnOptions& options) {
-  return RunIdempotentResponse(
+  return RunWithResponse(
       pool, std::move(authorize),
       [&](db::Connection& conn) { return ClaimOrReplay(conn, log, key); },
       [&](db::Connection& conn, const std::string& answer) {

@@ -70,20 +70,11 @@ struct IdempotentCall {
 
 // Runs `call` as above in one transaction on `pool` (retried as a whole when
 // the database aborts it). INTERNAL when a required function is missing.
+// The general form: the overloads over the shared log below are built on
+// it; a call whose id is bound by the object row it creates (assessment's
+// one evaluation per order) gives its own find/record.
 absl::Status RunIdempotent(db::ConnectionPool& pool, const IdempotentCall& call,
                            const db::TxnOptions& options = {});
-
-// The common case of a log that keeps the serialized response: the answer
-// is `response` itself. `body` fills *response; `find`/`record` read and
-// write the stored bytes.
-absl::Status RunIdempotentResponse(
-    db::ConnectionPool& pool,
-    std::function<absl::Status(db::Connection&)> authorize,
-    std::function<absl::StatusOr<std::optional<std::string>>(db::Connection&)>
-        find,
-    std::function<absl::Status(db::Connection&, const std::string&)> record,
-    std::function<absl::Status(db::Connection&)> body,
-    google::protobuf::Message* response, const db::TxnOptions& options = {});
 
 // ------------------------------------------------------- the shared log
 
@@ -112,9 +103,15 @@ struct LoggedRequest {
   std::string answer;
 };
 
+// The one refusal of a request id reused for another request, in every
+// service (also where an object row binds the id: intake's order and
+// reveal audit, assessment's evaluation): ALREADY_EXISTS "request_id: <id>
+// was already used for a different request".
+absl::Status RequestIdReused(absl::string_view request_id);
+
 // The decision on a found row, pure: its answer when it was made by the
 // same request (same rpc, and same hash unless the entry has none),
-// ALREADY_EXISTS naming request_id otherwise.
+// RequestIdReused otherwise.
 absl::StatusOr<std::string> MatchLogged(const RequestKey& key,
                                         const LoggedRequest& logged);
 
@@ -140,8 +137,9 @@ class RequestLog {
 // Step 2 over `log`: the stored answer of key.request_id when it answered
 // this request (MatchLogged), else claims the id and returns nullopt.
 // ABORTED when a concurrent twin claimed it first (retry: it replays then).
-absl::StatusOr<std::optional<std::string>> ClaimOrReplay(
-    db::Connection& conn, const RequestLog& log, const RequestKey& key);
+absl::StatusOr<std::optional<std::string>> ClaimOrReplay(db::Connection& conn,
+                                                         const RequestLog& log,
+                                                         const RequestKey& key);
 
 // RunIdempotent over the shared log: `run` returns the answer to keep,
 // `replay` rebuilds the response from a stored answer.

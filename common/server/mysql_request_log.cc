@@ -26,26 +26,24 @@ absl::StatusOr<std::optional<LoggedRequest>> MysqlRequestLog::Find(
   ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
                    conn.Prepare("SELECT rpc, request_hash, answer FROM "
                                 "idempotency_log WHERE request_id = ?"));
-  return conn.Guard(
-      "find request_id", [&]() -> std::optional<LoggedRequest> {
-        stmt->setString(1, request_id);
-        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-        if (!rs->next()) return std::nullopt;
-        LoggedRequest out;
-        out.rpc = rs->getString(1);
-        if (!rs->isNull(2)) out.hash = ReadBlob(*rs, 2);
-        out.answer = ReadBlob(*rs, 3);
-        return out;
-      });
+  return conn.Guard("find request_id", [&]() -> std::optional<LoggedRequest> {
+    stmt->setString(1, request_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    if (!rs->next()) return std::nullopt;
+    LoggedRequest out;
+    out.rpc = rs->getString(1);
+    if (!rs->isNull(2)) out.hash = ReadBlob(*rs, 2);
+    out.answer = ReadBlob(*rs, 3);
+    return out;
+  });
 }
 
 absl::Status MysqlRequestLog::Claim(db::Connection& conn,
                                     const RequestKey& key) const {
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * stmt,
-      conn.Prepare("INSERT INTO idempotency_log (request_id, rpc, "
-                   "request_hash, answer, created_at) VALUES "
-                   "(?, ?, ?, '', UTC_TIMESTAMP(6))"));
+  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
+                   conn.Prepare("INSERT INTO idempotency_log (request_id, rpc, "
+                                "request_hash, answer, created_at) VALUES "
+                                "(?, ?, ?, '', UTC_TIMESTAMP(6))"));
   return conn.Guard("claim request_id", [&] {
     stmt->setString(1, key.request_id);
     stmt->setString(2, key.rpc);

@@ -96,8 +96,8 @@ TEST(MatchLoggedTest, SameRequestReplaysOtherIsAlreadyExists) {
   EXPECT_EQ(*MatchLogged(key, same), "答复");
   LoggedRequest other_rpc{"UnmergeTicket", key.hash, "答复"};
   EXPECT_TRUE(absl::IsAlreadyExists(MatchLogged(key, other_rpc).status()));
-  LoggedRequest other_hash{"MergeTicket",
-                           RequestHash(Merge("m-1", "另一诉求")), "答复"};
+  LoggedRequest other_hash{"MergeTicket", RequestHash(Merge("m-1", "另一诉求")),
+                           "答复"};
   absl::Status s = MatchLogged(key, other_hash).status();
   EXPECT_TRUE(absl::IsAlreadyExists(s)) << s;
   EXPECT_THAT(std::string(s.message()), StartsWith("request_id: m-1"));

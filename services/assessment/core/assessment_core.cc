@@ -106,8 +106,7 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
                      store_->FindEvaluationByRequest(conn, in.request_id));
     if (!prior.has_value()) return std::optional<std::string>();
     if (prior->second != in.request_hash) {
-      return absl::AlreadyExistsError(
-          "request_id: already used for a different request");
+      return server::RequestIdReused(in.request_id);
     }
     return std::optional<std::string>(prior->first.SerializeAsString());
   };

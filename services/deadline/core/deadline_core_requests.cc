@@ -22,9 +22,8 @@ absl::Status RequestRunner::Run(
     google::protobuf::Message* response) {
   server::RequestKey key = server::KeyOf(rpc, request);
   key.request_id = request_id;
-  RETURN_IF_ERROR(server::RunIdempotentResponse(*pool_, *log_, key,
-                                                std::move(authorize),
-                                                std::move(body), response));
+  RETURN_IF_ERROR(server::RunIdempotentResponse(
+      *pool_, *log_, key, std::move(authorize), std::move(body), response));
   if (after_commit_) after_commit_();
   return absl::OkStatus();
 }

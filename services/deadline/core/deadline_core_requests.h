@@ -84,11 +84,11 @@ class CalendarLoader {
         after_commit_(std::move(after_commit)) {}
 
   // Loads `year` (validated from `req`) as `who` did, once per request id
-  // (the shared request log, rpc "LoadYear"): unchanged data answers changed=false;
-  // a year running clocks depend on is replaced only with req.force()
-  // (FAILED_PRECONDITION "year: ... set force" otherwise), recomputing
-  // them. Publishes the new calendar after the commit (not on a replay).
-  // Errors: ALREADY_EXISTS for a request id of another request, the
+  // (the shared request log, rpc "LoadYear"): unchanged data answers
+  // changed=false; a year running clocks depend on is replaced only with
+  // req.force() (FAILED_PRECONDITION "year: ... set force" otherwise),
+  // recomputing them. Publishes the new calendar after the commit (not on a
+  // replay). Errors: ALREADY_EXISTS for a request id of another request, the
   // calendar's INVALID_ARGUMENT, UNAVAILABLE/ABORTED from the database.
   absl::Status LoadYear(const auth::Principal& who,
                         const v1::LoadYearRequest& req,

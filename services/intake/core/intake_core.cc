@@ -163,9 +163,8 @@ absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
   ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
   if (out.replayed && !SameRequest(out.record, req)) {
     return absl::AlreadyExistsError(
-        absl::StrCat("request_id ", req.request_id(),
-                     " was used for a different request (order ",
-                     out.record.ticket.ticket_number(), ")"));
+        absl::StrCat(server::RequestIdReused(req.request_id()).message(),
+                     " (order ", out.record.ticket.ticket_number(), ")"));
   }
   // Committed: the order is stored for good (orders are never deleted).
   known_.Add(out.record.ticket.ticket_id());
@@ -230,8 +229,7 @@ IntakeCore::RevealCaller(const std::string& request_id,
   r.at = now;
   ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
   if (audit.second != r.request_hash) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id ", request_id, " was used for another request"));
+    return server::RequestIdReused(request_id);
   }
   ASSIGN_OR_RETURN(std::string plain,
                    crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
@@ -250,9 +248,8 @@ absl::StatusOr<TicketRecord> IntakeCore::Merge(
     const std::string& ticket_id, const std::string& original_ticket_id,
     const std::string& reason, const v1::Actor& actor, absl::Time now) {
   const bool merge = !original_ticket_id.empty();
-  const server::RequestKey key{request_id,
-                               merge ? "MergeTicket" : "UnmergeTicket",
-                               request_hash};
+  const server::RequestKey key{
+      request_id, merge ? "MergeTicket" : "UnmergeTicket", request_hash};
   // The answer kept in the shared request log is the order's id: a replay
   // answers with the order as it is now, as a first call does.
   std::string done_id;

@@ -15,14 +15,14 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/escaping.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
 #include "common/outbox/outbox.h"
-#include "common/status/status.h"
 #include "common/server/proto_time.h"
+#include "common/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/events.grpc.pb.h"
@@ -1398,7 +1398,8 @@ TEST(IntakeUpgradeTest, RequestIdsAnsweredBeforeTheUpgradeReplayAfterIt) {
   *article.mutable_updated_at() = article.created_at();
   const std::string old_hash(64, 'a');  // the old SHA-256 (rpc, request)
   testing::ServiceOptions options;
-  options.extra_tokens = absl::StrCat(kStaffHousing, " UNIT_STAFF dept.housing\n");
+  options.extra_tokens =
+      absl::StrCat(kStaffHousing, " UNIT_STAFF dept.housing\n");
   options.before_start = [&](testing::TestSchema& schema) -> absl::Status {
     RETURN_IF_ERROR(testing::MigrateBelow(schema, Definition(), 20));
     RETURN_IF_ERROR(schema.Execute(
@@ -1408,15 +1409,17 @@ TEST(IntakeUpgradeTest, RequestIdsAnsweredBeforeTheUpgradeReplayAfterIt) {
     RETURN_IF_ERROR(schema.Execute(absl::StrCat(
         "INSERT INTO article_version (article_id, version, state, author_id, "
         "doc, updated_at) VALUES ('kb-before-upgrade-01', 1, 1, '",
-        kStaffHousing, "', X'", absl::BytesToHexString(article.SerializeAsString()),
+        kStaffHousing, "', X'",
+        absl::BytesToHexString(article.SerializeAsString()),
         "', '2024-02-08 00:00:00')")));
     return schema.Execute(absl::StrCat(
         "INSERT INTO request_log (request_id, rpc, request_hash, object_id, "
         "object_version, created_at) VALUES "
-        "('kb-create-before', 'CreateArticle', X'", old_hash,
+        "('kb-create-before', 'CreateArticle', X'",
+        old_hash,
         "', 'kb-before-upgrade-01', 1, '2024-02-08 00:00:00'), "
-        "('mg-before', 'MergeTicket', X'", old_hash,
-        "', 'tk-before-upgrade-01', 0, '2024-02-08 00:00:00')"));
+        "('mg-before', 'MergeTicket', X'",
+        old_hash, "', 'tk-before-upgrade-01', 0, '2024-02-08 00:00:00')"));
   };
   auto svc = ServiceUnderTest::Start(Definition(), options);
   ASSERT_TRUE(svc.ok()) << svc.status();

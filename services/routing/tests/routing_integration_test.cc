@@ -1133,7 +1133,8 @@ TEST_F(RoutingIT, IdempotentOnRequestId) {
   EXPECT_EQ(Events(t), 1);
   // A refusal is not remembered: the same id may succeed once the state allows.
   EXPECT_EQ(
-      Scalar("SELECT COUNT(*) FROM idempotency_log WHERE request_id = 'same-id'"),
+      Scalar(
+          "SELECT COUNT(*) FROM idempotency_log WHERE request_id = 'same-id'"),
       1);
 }
 
