@@ -142,28 +142,37 @@ TEST_F(RequestLogTest, RefusalStoresNothing) {
 }
 
 TEST_F(RequestLogTest, ConcurrentTwinsRunTheBodyOnce) {
-  absl::Notification first_in_body;
+  // The first call holds its claim (inside its body) until the twin's
+  // transaction has begun and passed authorization; the twin then either
+  // waits on the claimed row or finds the answer: the body runs once and
+  // both get its answer.
+  absl::Notification first_in_body, twin_started;
   std::string a, b;
   absl::Status sa, sb;
   std::thread first([&] {
     sa = Call(Merge("merge-004", "并发重试"), &a, absl::OkStatus(), [&] {
       first_in_body.Notify();
-      // Hold the claim until the twin waits on it: its insert of the same
-      // id is then a lock wait in InnoDB.
-      for (int i = 0; i < 5000; ++i) {
-        if (Scalar("SELECT COUNT(*) FROM information_schema.innodb_trx t "
-                   "JOIN information_schema.processlist p ON p.id = "
-                   "t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' "
-                   "AND p.db = DATABASE()") > 0) {
-          return;
-        }
-        std::this_thread::yield();
-      }
-      ADD_FAILURE() << "the twin never waited on the claimed id";
+      twin_started.WaitForNotification();
     });
   });
   first_in_body.WaitForNotification();
-  std::thread twin([&] { sb = Call(Merge("merge-004", "并发重试"), &b); });
+  const v1::MergeTicketRequest req = Merge("merge-004", "并发重试");
+  std::thread twin([&] {
+    sb = RunIdempotent(
+        *pool_, log_, KeyOf("MergeTicket", req),
+        [&](db::Connection&) {
+          if (!twin_started.HasBeenNotified()) twin_started.Notify();
+          return absl::OkStatus();
+        },
+        [&](db::Connection&) -> absl::StatusOr<std::string> {
+          ++runs_;
+          return std::string("孪生请求不应执行");
+        },
+        [&](db::Connection&, const std::string& stored) {
+          b = stored;
+          return absl::OkStatus();
+        });
+  });
   first.join();
   twin.join();
   ASSERT_TRUE(sa.ok()) << sa;
