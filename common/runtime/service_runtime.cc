@@ -13,6 +13,7 @@
 #include "common/server/clock_admin.h"
 #include "common/status/status.h"
 #include "hotline_outbox_EventMigrations.h"
+#include "hotline_server_RequestLogMigrations.h"
 
 namespace hotline::runtime {
 
@@ -89,10 +90,7 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
       outbox::NewEventAdminService(s->relay_.get(), &s->host_->gate());
   s->host_->AddService(s->event_admin_.get(), outbox::kEventAdminServiceName);
 
-  s->migrations_ = outbox::EventMigrations();
-  for (const db::Migration& m : definition.migrations()) {
-    s->migrations_.push_back(m);
-  }
+  s->migrations_ = AllMigrations(definition);
 
   s->context_.reset(new Context{s->config_, *s->clock_, *s->pool_, *s->host_,
                                 *s->tokens_, *s->outbox_, *s->relay_,
@@ -100,6 +98,17 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   ASSIGN_OR_RETURN(s->component_, definition.build(*s->context_));
   s->host_->SetReadinessProbe([raw = s.get()] { return raw->Probe(); });
   return s;
+}
+
+std::vector<db::Migration> AllMigrations(const ServiceDefinition& definition) {
+  std::vector<db::Migration> all = outbox::EventMigrations();
+  for (const db::Migration& m : server::RequestLogMigrations()) {
+    all.push_back(m);
+  }
+  if (definition.migrations) {
+    for (const db::Migration& m : definition.migrations()) all.push_back(m);
+  }
+  return all;
 }
 
 void Context::ServeEvents(outbox::EventHandler handler) {

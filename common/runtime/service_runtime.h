@@ -8,7 +8,8 @@
 //
 // A ServiceInstance owns, for one service: its clock (system, or manual with
 // the ClockAdmin RPC), its connection pool (as the service's own MySQL user),
-// its schema migrations (the shared event tables plus the service's own), its
+// its schema migrations (the shared event tables and request log plus the
+// service's own, AllMigrations), its
 // outbox and relay, and a ServiceHost serving the service's gRPC services. It
 // reports NOT_SERVING until the database is reachable and migrated and the
 // service's components are prepared, and again while the database is down;
@@ -82,8 +83,8 @@ class Component {
 
 struct ServiceDefinition {
   std::string name;  // "intake", "routing", "deadline", "assessment"
-  // The service's own migrations (versions ≥ 10; 1–9 are the shared event
-  // tables of common/outbox).
+  // The service's own migrations (versions ≥ 10; 1–9 are shared: the event
+  // tables of common/outbox, the request log of common/server).
   std::function<const std::vector<db::Migration>&()> migrations;
   // Builds the component and registers its gRPC services on ctx.host.
   std::function<absl::StatusOr<std::unique_ptr<Component>>(Context&)> build;
@@ -167,6 +168,11 @@ class ServiceInstance {
   bool prepared_ = false;
   bool started_ = false;
 };
+
+// The migrations an instance of `definition` applies to its schema: the
+// shared ones (common/outbox's event tables, versions 1–2; common/server's
+// request log, version 4) and then the service's own (10+).
+std::vector<db::Migration> AllMigrations(const ServiceDefinition& definition);
 
 // Parses flags (absl), loads the config (exits 2 with one line naming a bad
 // setting), logs as JSON, runs the instance until SIGTERM/SIGINT.

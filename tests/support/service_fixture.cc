@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/db/connection.h"
+#include "common/db/migrations.h"
 #include "common/status/status.h"
 
 namespace hotline::testing {
@@ -32,6 +34,7 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
     const runtime::ServiceDefinition& definition, ServiceOptions options) {
   std::unique_ptr<ServiceUnderTest> s(new ServiceUnderTest());
   ASSIGN_OR_RETURN(s->schema_, TestSchema::Create(definition.name));
+  if (options.before_start) RETURN_IF_ERROR(options.before_start(*s->schema_));
   ASSIGN_OR_RETURN(db::ConnectionConfig user,
                    s->schema_->CreateUser(definition.name, "密码-Pw-1"));
 
@@ -69,6 +72,18 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
   s->channel_ = grpc::CreateChannel(s->address(),
                                     server::ChannelCredentialsFor(tls.get()));
   return s;
+}
+
+absl::Status MigrateBelow(TestSchema& schema,
+                          const runtime::ServiceDefinition& definition,
+                          int version) {
+  std::vector<db::Migration> earlier;
+  for (const db::Migration& m : runtime::AllMigrations(definition)) {
+    if (m.version < version) earlier.push_back(m);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<db::ConnectionPool> pool,
+                   db::ConnectionPool::Create(schema.config()));
+  return db::ApplyMigrations(*pool, earlier);
 }
 
 ServiceUnderTest::~ServiceUnderTest() {

@@ -20,6 +20,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -59,7 +60,18 @@ struct ServiceOptions {
   // TLS of the service (server/tls.h); channel() then uses the same files.
   server::TlsFiles tls;
   runtime::InstanceOptions instance;
+  // Runs on the fresh schema (admin connection) before the service starts
+  // and migrates it: e.g. to lay down the schema and rows a pre-upgrade
+  // release left (PreUpgrade below). Its error fails Start.
+  std::function<absl::Status(TestSchema&)> before_start;
 };
+
+// Applies to `schema` the migrations of `definition` (runtime::AllMigrations)
+// whose version is below `version`: the schema as a release without the
+// later ones left it.
+absl::Status MigrateBelow(TestSchema& schema,
+                          const runtime::ServiceDefinition& definition,
+                          int version);
 
 class ServiceUnderTest {
  public:

@@ -151,8 +151,7 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
                      store_->FindEvaluationByRequest(conn, in.request_id));
     if (!prior.has_value()) return std::optional<std::string>();
     if (prior->second != in.request_hash) {
-      return absl::AlreadyExistsError(
-          "request_id: already used for a different request");
+      return server::RequestIdReused(in.request_id);
     }
     return std::optional<std::string>(prior->first.SerializeAsString());
   };
@@ -179,7 +178,8 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
 }
 
 absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
-    const std::optional<DateRange>& requested, bool verify_only) {
+    db::Connection& conn, const std::optional<DateRange>& requested,
+    bool verify_only) {
   // Monthly rollups cover whole months: work on the widened range.
   std::optional<DateRange> range;
   if (requested.has_value()) range = WidenToMonths(*requested);
@@ -194,9 +194,7 @@ absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
       &stored));
   CompareRollups(stored, fresh, &out);
   if (verify_only || out.mismatches == 0) return out;
-  RETURN_IF_ERROR(db::RunInTransaction(*pool_, [&](db::Connection& conn) {
-    return store_->ReplaceRollups(conn, range, fresh);
-  }));
+  RETURN_IF_ERROR(store_->ReplaceRollups(conn, range, fresh));
   return out;
 }
 
@@ -204,29 +202,26 @@ absl::Status AssessmentCore::RebuildRollups(
     const std::string& request_id, const std::string& request_hash,
     const std::optional<DateRange>& range, bool verify_only,
     v1::RebuildRollupsResponse* resp) {
-  ASSIGN_OR_RETURN(auto prior, store_->FindRequest(request_id, "RebuildRollups",
-                                                   request_hash));
-  if (prior.has_value()) {
-    resp->ParseFromString(*prior);
-    return absl::OkStatus();
-  }
-  std::unique_lock<std::mutex> lock(rebuild_mu_, std::try_to_lock);
-  if (!lock.owns_lock()) {
-    return absl::FailedPreconditionError(
-        "rollups: a rebuild is already running");
-  }
-  ASSIGN_OR_RETURN(RebuildOutcome r, Rebuild(range, verify_only));
-  resp->set_facts_scanned(r.facts_scanned);
-  resp->set_rollup_rows(r.rollup_rows);
-  resp->set_mismatches(r.mismatches);
-  for (auto& m : r.examples) *resp->add_examples() = std::move(m);
-  *resp->mutable_finished_at() = ToProto(clock_->Now());
-  absl::Status saved = store_->SaveRequest(
-      request_id, "RebuildRollups", request_hash, resp->SerializeAsString());
-  if (!saved.ok() && saved.code() != absl::StatusCode::kAlreadyExists) {
-    return saved;
-  }
-  return absl::OkStatus();
+  // The caller's role was checked by the edge; nothing else limits who
+  // rebuilds.
+  return server::RunIdempotentResponse(
+      *pool_, request_log_, {request_id, "RebuildRollups", request_hash},
+      [](db::Connection&) { return absl::OkStatus(); },
+      [&](db::Connection& conn) -> absl::Status {
+        std::unique_lock<std::mutex> lock(rebuild_mu_, std::try_to_lock);
+        if (!lock.owns_lock()) {
+          return absl::FailedPreconditionError(
+              "rollups: a rebuild is already running");
+        }
+        ASSIGN_OR_RETURN(RebuildOutcome r, Rebuild(conn, range, verify_only));
+        resp->set_facts_scanned(r.facts_scanned);
+        resp->set_rollup_rows(r.rollup_rows);
+        resp->set_mismatches(r.mismatches);
+        for (auto& m : r.examples) *resp->add_examples() = std::move(m);
+        *resp->mutable_finished_at() = ToProto(clock_->Now());
+        return absl::OkStatus();
+      },
+      resp);
 }
 
 absl::StatusOr<UnitTree> AssessmentCore::Tree() {

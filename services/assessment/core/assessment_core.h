@@ -20,6 +20,7 @@
 #include "common/db/connection.h"
 #include "common/directory/directory_follower.h"
 #include "common/outbox/outbox.h"
+#include "common/server/mysql_request_log.h"
 #include "hotline/v1/assessment.pb.h"
 #include "services/assessment/core/analytics.h"
 #include "services/assessment/core/monthly_reports.h"
@@ -92,10 +93,12 @@ class AssessmentCore {
 
   // Recomputes the rollups of `range` (widened to whole months; all when
   // absent) from the facts, compares them with the stored ones and, unless
-  // verify_only or nothing differs, replaces them in one transaction.
-  // Idempotent by request_id (the answer is kept; ALREADY_EXISTS for an id
-  // of another request). FAILED_PRECONDITION while another rebuild of this
-  // process runs.
+  // verify_only or nothing differs, replaces them in one transaction, the
+  // one that records the answer in the shared request log. Idempotent by
+  // request_id (`request_hash`: server::RequestHash of the request; a retry
+  // gets the kept answer, a concurrent twin waits for it; ALREADY_EXISTS for
+  // an id of another request). FAILED_PRECONDITION while another rebuild of
+  // this process runs.
   absl::Status RebuildRollups(const std::string& request_id,
                               const std::string& request_hash,
                               const std::optional<DateRange>& range,
@@ -122,12 +125,18 @@ class AssessmentCore {
   void Stop();
 
  private:
-  absl::StatusOr<RebuildOutcome> Rebuild(const std::optional<DateRange>& range,
+  // Scans the facts (on a connection of its own) and, unless verify_only
+  // or nothing differs, replaces the rollups on `conn` (the caller's
+  // transaction, which also records the answer).
+  absl::StatusOr<RebuildOutcome> Rebuild(db::Connection& conn,
+                                         const std::optional<DateRange>& range,
                                          bool verify_only);
   void MonthlyLoop();
 
   db::ConnectionPool* pool_;
   AssessmentStore* store_;
+  // RebuildRollups' request log: the shared one (idempotency_log).
+  server::MysqlRequestLog request_log_;
   const outbox::Outbox* outbox_;
   Clock* clock_;
   directory::DirectoryFollower* directory_;

@@ -20,6 +20,7 @@
 #include "common/directory/routing_directory_source.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -392,7 +393,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             ASSIGN_OR_RETURN(range, ParsePeriod("period", req->period()));
           }
           return core_->RebuildRollups(req->request_id(),
-                                       Fnv64(Deterministic(*req)), range,
+                                       server::RequestHash(*req), range,
                                        req->verify_only(), resp);
         });
   }

@@ -184,8 +184,8 @@ class AssessmentQueryStore {
 };
 
 // RebuildRollups' reads and writes (the diff itself is
-// domain/rebuild_diff.h) and its request log. Errors: the database's;
-// FindRequest as stated.
+// domain/rebuild_diff.h; its request log is the shared one,
+// common/server/idempotency.h). Errors: the database's.
 class AssessmentRebuildStore {
  public:
   virtual ~AssessmentRebuildStore() = default;
@@ -202,18 +202,6 @@ class AssessmentRebuildStore {
   virtual absl::Status ReplaceRollups(db::Connection& conn,
                                       const std::optional<DateRange>& range,
                                       const RollupSet& fresh) = 0;
-
-  // Idempotency records: the stored response for request_id, if any
-  // (ALREADY_EXISTS when it was for another request).
-  virtual absl::StatusOr<std::optional<std::string>> FindRequest(
-      const std::string& request_id, const std::string& rpc,
-      const std::string& request_hash) = 0;
-  // Stores the response; a database duplicate-key error when the id is
-  // stored already.
-  virtual absl::Status SaveRequest(const std::string& request_id,
-                                   const std::string& rpc,
-                                   const std::string& request_hash,
-                                   const std::string& response) = 0;
 };
 
 // The monthly bulletins kept by the service (schema/012_stored_reports.sql).

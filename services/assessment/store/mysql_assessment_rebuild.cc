@@ -191,48 +191,4 @@ absl::Status MysqlAssessmentStore::ReplaceRollups(
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<std::string>> MysqlAssessmentStore::FindRequest(
-    const std::string& request_id, const std::string& rpc,
-    const std::string& request_hash) {
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn->Prepare("SELECT rpc, request_hash, response FROM "
-                                 "request_log WHERE request_id = ?"));
-  ASSIGN_OR_RETURN(
-      auto found,
-      conn->Guard("find request",
-                  [&]() -> std::optional<
-                            std::tuple<std::string, std::string, std::string>> {
-                    stmt->setString(1, request_id);
-                    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-                    if (!rs->next()) return std::nullopt;
-                    return std::make_tuple(std::string(rs->getString(1)),
-                                           std::string(rs->getString(2)),
-                                           std::string(rs->getString(3)));
-                  }));
-  if (!found.has_value()) return std::optional<std::string>();
-  if (std::get<0>(*found) != rpc || std::get<1>(*found) != request_hash) {
-    return absl::AlreadyExistsError(
-        "request_id: already used for a different request");
-  }
-  return std::optional<std::string>(std::get<2>(*found));
-}
-
-absl::Status MysqlAssessmentStore::SaveRequest(const std::string& request_id,
-                                               const std::string& rpc,
-                                               const std::string& request_hash,
-                                               const std::string& response) {
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn->Prepare("INSERT INTO request_log (request_id, rpc, "
-                                 "request_hash, response) VALUES (?,?,?,?)"));
-  return conn->Guard("save request", [&] {
-    stmt->setString(1, request_id);
-    stmt->setString(2, rpc);
-    stmt->setString(3, request_hash);
-    stmt->setString(4, response);
-    stmt->executeUpdate();
-  });
-}
-
 }  // namespace hotline::assessment

@@ -85,13 +85,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
   absl::Status ReplaceRollups(db::Connection& conn,
                               const std::optional<DateRange>& range,
                               const RollupSet& fresh) override;
-  absl::StatusOr<std::optional<std::string>> FindRequest(
-      const std::string& request_id, const std::string& rpc,
-      const std::string& request_hash) override;
-  absl::Status SaveRequest(const std::string& request_id,
-                           const std::string& rpc,
-                           const std::string& request_hash,
-                           const std::string& response) override;
 
   // StoredReportStore.
   absl::StatusOr<bool> InsertStoredReport(const StoredReportRow& row) override;

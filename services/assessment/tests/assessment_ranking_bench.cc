@@ -30,6 +30,7 @@
 #include "common/db/migrations.h"
 #include "common/status/status.h"
 #include "hotline_assessment_SchemaMigrations.h"
+#include "hotline_server_RequestLogMigrations.h"
 #include "services/assessment/core/analytics.h"
 #include "services/assessment/store/mysql_assessment_store.h"
 #include "tests/support/test_db.h"
@@ -89,6 +90,8 @@ absl::Status Run(int64_t n_facts) {
   db::PoolOptions po;
   po.read_timeout_s = 600;
   ASSIGN_OR_RETURN(auto pool, db::ConnectionPool::Create(schema->config(), po));
+  // The shared request log first: assessment's 013 copies into it.
+  RETURN_IF_ERROR(db::ApplyMigrations(*pool, server::RequestLogMigrations()));
   RETURN_IF_ERROR(db::ApplyMigrations(*pool, SchemaMigrations()));
 
   // Units.

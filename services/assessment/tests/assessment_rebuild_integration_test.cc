@@ -8,7 +8,9 @@
 #include <chrono>
 #include <random>
 
+#include "absl/strings/escaping.h"
 #include "common/calendar/calendar.h"
+#include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "services/assessment/edge/assessment_service.h"
 #include "services/assessment/tests/assessment_test_util.h"
@@ -309,6 +311,38 @@ TEST(AssessmentRebuildTest, RollupsEqualRecomputationAfter50kRandomEvents) {
   // Same request id: the first answer again.
   EXPECT_EQ(Rebuild(*stub, "repair-1", false).mismatches(), 1);
   EXPECT_EQ(Rebuild(*stub, "verify-3", true).mismatches(), 0);
+}
+
+// A RebuildRollups answered before the shared request log
+// (idempotency_log) and retried after the upgrade gets its first answer:
+// the schema is laid down as the release before left it (migrations below
+// 013) with the row that release wrote into assessment's own request_log;
+// the service then starts, applies 013 (which carries the answer over) and
+// answers the retry from it without rebuilding.
+TEST(AssessmentRebuildTest, RebuildAnsweredBeforeTheUpgradeReplaysAfterIt) {
+  v1::RebuildRollupsResponse first;
+  first.set_facts_scanned(12);
+  first.set_rollup_rows(30);
+  first.set_mismatches(3);
+  *first.mutable_finished_at() = ToProto(Local("2024-02-08 09:00"));
+  hotline::testing::ServiceOptions o;
+  o.before_start = [&](hotline::testing::TestSchema& schema) -> absl::Status {
+    absl::Status s = hotline::testing::MigrateBelow(schema, Definition(), 13);
+    if (!s.ok()) return s;
+    // request_hash: the old hex FNV-1a column, no longer compared.
+    return schema.Execute(absl::StrCat(
+        "INSERT INTO request_log (request_id, rpc, request_hash, response) "
+        "VALUES ('repair-before-upgrade', 'RebuildRollups', "
+        "'00000000075bcd15', X'",
+        absl::BytesToHexString(first.SerializeAsString()), "')"));
+  };
+  auto svc = ServiceUnderTest::Start(Definition(), o);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  // No fact is stored: a rebuild that ran would scan none.
+  v1::RebuildRollupsResponse again =
+      Rebuild(*stub, "repair-before-upgrade", false);
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
 }
 
 }  // namespace

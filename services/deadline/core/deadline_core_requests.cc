@@ -15,20 +15,15 @@
 namespace hotline::deadline {
 
 absl::Status RequestRunner::Run(
-    const std::string& rpc, const std::string& request_id, uint64_t fingerprint,
+    const std::string& rpc, const std::string& request_id,
+    const google::protobuf::Message& request,
     std::function<absl::Status(db::Connection&)> authorize,
     std::function<absl::Status(db::Connection&)> body,
     google::protobuf::Message* response) {
+  server::RequestKey key = server::KeyOf(rpc, request);
+  key.request_id = request_id;
   RETURN_IF_ERROR(server::RunIdempotentResponse(
-      *pool_, std::move(authorize),
-      [&](db::Connection& conn) {
-        return log_->LookupRequest(conn, request_id, rpc, fingerprint);
-      },
-      [&](db::Connection& conn, const std::string& answer) {
-        return log_->RecordRequest(conn, request_id, rpc, fingerprint, answer,
-                                   clock_->Now());
-      },
-      std::move(body), response));
+      *pool_, *log_, key, std::move(authorize), std::move(body), response));
   if (after_commit_) after_commit_();
   return absl::OkStatus();
 }
@@ -36,7 +31,6 @@ absl::Status RequestRunner::Run(
 absl::Status CalendarLoader::LoadYear(const auth::Principal& who,
                                       const v1::LoadYearRequest& req,
                                       const calendar::YearData& year,
-                                      uint64_t fingerprint,
                                       v1::LoadYearResponse* resp) {
   // One LoadYear at a time in this process: the new version derives from
   // the one in force.
@@ -56,22 +50,18 @@ absl::Status CalendarLoader::LoadYear(const auth::Principal& who,
   }
   const absl::Time now = clock_->Now();
   PersistedYear persisted{year, YearMeta{req.source(), now, who.id}};
-  bool replayed = false;
+  // Set by the body: false when the answer is a replay (nothing to
+  // publish). Reset on every run of the transaction.
+  bool ran = false;
   // The role was checked by the edge; nothing else limits who loads a year.
   RETURN_IF_ERROR(server::RunIdempotentResponse(
-      *pool_, [](db::Connection&) { return absl::OkStatus(); },
-      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
-        ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                         store_->LookupRequest(conn, req.request_id(),
-                                               "LoadYear", fingerprint));
-        replayed = stored.has_value();
-        return stored;
-      },
-      [&](db::Connection& conn, const std::string& answer) {
-        return store_->RecordRequest(conn, req.request_id(), "LoadYear",
-                                     fingerprint, answer, now);
+      *pool_, *log_, server::KeyOf("LoadYear", req),
+      [&](db::Connection&) {
+        ran = false;
+        return absl::OkStatus();
       },
       [&](db::Connection& conn) -> absl::Status {
+        ran = true;
         resp->set_previous_version(current->version());
         resp->set_calendar_version(next->version());
         resp->set_changed(changed);
@@ -95,7 +85,7 @@ absl::Status CalendarLoader::LoadYear(const auth::Principal& who,
         return absl::OkStatus();
       },
       resp));
-  if (!replayed && changed) {
+  if (ran && changed) {
     state_->Publish(next, req.year(), persisted.meta);
     log::Info("calendar.year_loaded", {{"year", absl::StrCat(req.year())},
                                        {"calendar_version", next->version()},

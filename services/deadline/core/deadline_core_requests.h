@@ -18,6 +18,7 @@
 #include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
+#include "common/server/idempotency.h"
 #include "hotline/v1/deadline.pb.h"
 #include "services/deadline/domain/calendar_state.h"
 #include "services/deadline/store/deadline_store.h"
@@ -28,36 +29,33 @@ class Message;
 
 namespace hotline::deadline {
 
-// Runs the edge's state-changing calls once per request id
-// (common/server/idempotency.h). Thread-safe; owns nothing (all pointers
-// must outlive it).
+// Runs the edge's state-changing calls once per request id, over the shared
+// request log (common/server/idempotency.h). Thread-safe; owns nothing (all
+// pointers must outlive it).
 class RequestRunner {
  public:
   // `after_commit` (may be empty) runs after every successful call, e.g.
   // the relay's Wake.
-  RequestRunner(db::ConnectionPool* pool, RequestLogStore* log, Clock* clock,
+  RequestRunner(db::ConnectionPool* pool, const server::RequestLog* log,
                 std::function<void()> after_commit)
-      : pool_(pool),
-        log_(log),
-        clock_(clock),
-        after_commit_(std::move(after_commit)) {}
+      : pool_(pool), log_(log), after_commit_(std::move(after_commit)) {}
 
   // In one transaction: `authorize` (the caller's right on the object now;
   // its error is the answer), then the answer stored for `request_id` if
-  // it was recorded for the same `rpc` and `fingerprint` (a replay fills
-  // *response), else `body` fills *response, which is recorded. Errors:
-  // those of authorize and body (nothing stored), ALREADY_EXISTS when the
-  // id answered another request, UNAVAILABLE/ABORTED from the database.
+  // it was recorded for the same `rpc` and request (server::KeyOf; a replay
+  // fills *response), else `body` fills *response, which is recorded.
+  // Errors: those of authorize and body (nothing stored), ALREADY_EXISTS
+  // when the id answered another request, UNAVAILABLE/ABORTED from the
+  // database.
   absl::Status Run(const std::string& rpc, const std::string& request_id,
-                   uint64_t fingerprint,
+                   const google::protobuf::Message& request,
                    std::function<absl::Status(db::Connection&)> authorize,
                    std::function<absl::Status(db::Connection&)> body,
                    google::protobuf::Message* response);
 
  private:
   db::ConnectionPool* pool_;
-  RequestLogStore* log_;
-  Clock* clock_;
+  const server::RequestLog* log_;
   std::function<void()> after_commit_;
 };
 
@@ -74,31 +72,33 @@ class CalendarLoader {
  public:
   // `recompute` and `after_commit` may be empty.
   CalendarLoader(db::ConnectionPool* pool, DeadlineStore* store,
-                 CalendarState* state, Clock* clock,
-                 RecomputeClocksFn recompute,
+                 const server::RequestLog* log, CalendarState* state,
+                 Clock* clock, RecomputeClocksFn recompute,
                  std::function<void()> after_commit)
       : pool_(pool),
         store_(store),
+        log_(log),
         state_(state),
         clock_(clock),
         recompute_(std::move(recompute)),
         after_commit_(std::move(after_commit)) {}
 
   // Loads `year` (validated from `req`) as `who` did, once per request id
-  // (`fingerprint` of the request): unchanged data answers changed=false;
-  // a year running clocks depend on is replaced only with req.force()
-  // (FAILED_PRECONDITION "year: ... set force" otherwise), recomputing
-  // them. Publishes the new calendar after the commit (not on a replay).
-  // Errors: ALREADY_EXISTS for a request id of another request, the
+  // (the shared request log, rpc "LoadYear"): unchanged data answers
+  // changed=false; a year running clocks depend on is replaced only with
+  // req.force() (FAILED_PRECONDITION "year: ... set force" otherwise),
+  // recomputing them. Publishes the new calendar after the commit (not on a
+  // replay). Errors: ALREADY_EXISTS for a request id of another request, the
   // calendar's INVALID_ARGUMENT, UNAVAILABLE/ABORTED from the database.
   absl::Status LoadYear(const auth::Principal& who,
                         const v1::LoadYearRequest& req,
-                        const calendar::YearData& year, uint64_t fingerprint,
+                        const calendar::YearData& year,
                         v1::LoadYearResponse* resp);
 
  private:
   db::ConnectionPool* pool_;
   DeadlineStore* store_;
+  const server::RequestLog* log_;
   CalendarState* state_;
   Clock* clock_;
   RecomputeClocksFn recompute_;

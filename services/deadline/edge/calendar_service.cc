@@ -211,8 +211,7 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
         who, {auth::Role::kCenterStaff, auth::Role::kService}));
     RETURN_IF_ERROR(RejectUnknownFields(req));
     ASSIGN_OR_RETURN(calendar::YearData year, ValidateLoadYear(req));
-    return deps_.loader->LoadYear(
-        who, req, year, Fingerprint("LoadYear", req.SerializeAsString()), resp);
+    return deps_.loader->LoadYear(who, req, year, resp);
   }
 
   CalendarServiceDeps deps_;

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "common/config/config.h"
 #include "common/outbox/outbox.h"
+#include "common/server/mysql_request_log.h"
 #include "common/status/status.h"
 #include "grpcpp/impl/service_type.h"
 #include "hotline_deadline_SchemaMigrations.h"
@@ -62,10 +63,10 @@ class DeadlineComponent final : public runtime::Component {
         engine_(&store_, &state_, &Policy::Builtin(), &ctx.outbox, &ctx.clock),
         scanner_(&ctx.pool, &engine_, ReplicaId()),
         queries_(&ctx.pool, &engine_, &ctx.clock),
-        runner_(&ctx.pool, &store_, &ctx.clock,
+        runner_(&ctx.pool, &request_log_,
                 [&relay = ctx.relay] { relay.Wake(); }),
         loader_(
-            &ctx.pool, &store_, &state_, &ctx.clock,
+            &ctx.pool, &store_, &request_log_, &state_, &ctx.clock,
             [this](db::Connection& conn, const calendar::Calendar& next,
                    int year) { return engine_.Recompute(conn, next, year); },
             [&relay = ctx.relay] { relay.Wake(); }),
@@ -112,6 +113,7 @@ class DeadlineComponent final : public runtime::Component {
 
  private:
   MysqlDeadlineStore store_;
+  server::MysqlRequestLog request_log_;  // the shared one (idempotency_log)
   CalendarState state_;
   ClockEngine engine_;
   Scanner scanner_;

@@ -455,9 +455,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
       const std::string& rpc, const std::string& request_id, const Req& req,
       Resp* resp, std::function<absl::Status(db::Connection&)> authorize,
       std::function<absl::Status(db::Connection&)> body) {
-    return runner_->Run(rpc, request_id,
-                        Fingerprint(rpc, req.SerializeAsString()),
-                        std::move(authorize), std::move(body), resp);
+    return runner_->Run(rpc, request_id, req, std::move(authorize),
+                        std::move(body), resp);
   }
 
   static absl::Status Anyone(db::Connection&) { return absl::OkStatus(); }

@@ -1,6 +1,7 @@
 #pragma once
 
-// Idempotent requests: request-id checks and request fingerprints.
+// Idempotent requests: request-id checks (the request log and its hash are
+// common/server/idempotency.h).
 
 #include <cstdint>
 #include <string>
@@ -9,9 +10,6 @@
 #include "absl/strings/string_view.h"
 
 namespace hotline::deadline {
-
-// FNV-1a 64 of `a`, a NUL, and `b`.
-uint64_t Fingerprint(absl::string_view a, absl::string_view b);
 
 // INVALID_ARGUMENT "request_id: ..." unless 1–64 chars of [A-Za-z0-9._:-].
 absl::Status ValidateRequestId(absl::string_view id);

@@ -19,7 +19,6 @@
 #include "services/deadline/store/deadline_rows.h"
 #include "services/deadline/store/extension_store.h"
 #include "services/deadline/store/ladder_store.h"
-#include "services/deadline/store/request_log_store.h"
 #include "services/deadline/store/supervision_act_store.h"
 
 namespace hotline::deadline {
@@ -32,8 +31,7 @@ class DeadlineStore : public ChainStore,
                       public LadderStore,
                       public SupervisionActStore,
                       public ExtensionStore,
-                      public CalendarYearStore,
-                      public RequestLogStore {
+                      public CalendarYearStore {
  public:
   ~DeadlineStore() override = default;
 };

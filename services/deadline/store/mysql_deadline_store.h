@@ -110,15 +110,6 @@ class MysqlDeadlineStore final : public DeadlineStore {
       db::Connection& conn) override;
   absl::Status SaveCalendarYear(db::Connection& conn, const PersistedYear& year,
                                 const std::string& calendar_version) override;
-
-  absl::StatusOr<std::optional<std::string>> LookupRequest(
-      db::Connection& conn, const std::string& request_id,
-      const std::string& rpc, uint64_t fingerprint) override;
-  absl::Status RecordRequest(db::Connection& conn,
-                             const std::string& request_id,
-                             const std::string& rpc, uint64_t fingerprint,
-                             const std::string& response,
-                             absl::Time now) override;
 };
 
 }  // namespace hotline::deadline

@@ -1,5 +1,4 @@
-// MysqlDeadlineStore: calendar years (CalendarYearStore) and the request
-// log (RequestLogStore).
+// MysqlDeadlineStore: calendar years (CalendarYearStore).
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -83,46 +82,6 @@ absl::Status MysqlDeadlineStore::SaveCalendarYear(
     stmt->setString(5, SqlTime(year.meta.loaded_at));
     stmt->setString(6, year.meta.loaded_by);
     stmt->setString(7, calendar_version);
-    stmt->executeUpdate();
-  });
-}
-
-absl::StatusOr<std::optional<std::string>> MysqlDeadlineStore::LookupRequest(
-    db::Connection& conn, const std::string& request_id, const std::string& rpc,
-    uint64_t fingerprint) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("SELECT rpc, fingerprint, response FROM "
-                                "request_log WHERE request_id = ? FOR UPDATE"));
-  return conn.Guard(
-      "lookup request_id", [&]() -> absl::StatusOr<std::optional<std::string>> {
-        stmt->setString(1, request_id);
-        std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-        if (!rs->next()) return std::optional<std::string>();
-        if (rs->getString(1) != rpc || rs->getUInt64(2) != fingerprint) {
-          return absl::AlreadyExistsError(
-              "request_id: already used for a different request");
-        }
-        std::unique_ptr<std::istream> blob(rs->getBlob(3));
-        std::stringstream ss;
-        ss << blob->rdbuf();
-        return std::optional<std::string>(ss.str());
-      });
-}
-
-absl::Status MysqlDeadlineStore::RecordRequest(
-    db::Connection& conn, const std::string& request_id, const std::string& rpc,
-    uint64_t fingerprint, const std::string& response, absl::Time now) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                                "fingerprint, response, created_at) VALUES "
-                                "(?, ?, ?, ?, ?)"));
-  return conn.Guard("record request_id", [&] {
-    stmt->setString(1, request_id);
-    stmt->setString(2, rpc);
-    stmt->setUInt64(3, fingerprint);
-    std::istringstream in(response);
-    stmt->setBlob(4, &in);
-    stmt->setString(5, SqlTime(now));
     stmt->executeUpdate();
   });
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/server/proto_time.h"
@@ -564,6 +565,60 @@ TEST(CalendarReplicasTest, ALoadedYearReachesTheOtherReplica) {
   EXPECT_EQ(got.last_known_year(), 2027);
   EXPECT_EQ(got.calendar_version(), resp.calendar_version());
   (*b)->Shutdown();
+}
+
+}  // namespace
+}  // namespace hotline::deadline
+
+namespace hotline::deadline {
+namespace {
+
+// A LoadYear answered before the shared request log (idempotency_log) and
+// retried after the upgrade gets its first answer: the schema is laid down
+// as the release before left it (migrations below 013) with the row that
+// release's RequestRunner wrote into deadline's own request_log; the service
+// then starts, applies 013 (which carries the answer over) and answers the
+// retry from it without loading the year again.
+TEST(DeadlineUpgradeTest, LoadYearAnsweredBeforeTheUpgradeReplaysAfterIt) {
+  v1::LoadYearRequest req;
+  req.set_request_id("load-2027-before-upgrade");
+  req.set_year(2027);
+  req.add_holidays("2027-01-01");
+  req.set_source("国办发明电〔2026〕测试号（测试数据）");
+  v1::LoadYearResponse first;
+  first.set_previous_version("升级前-旧版本");
+  first.set_calendar_version("升级前-新版本");
+  first.set_changed(true);
+  hotline::testing::ServiceOptions o;
+  o.before_start = [&](hotline::testing::TestSchema& schema) -> absl::Status {
+    absl::Status s = hotline::testing::MigrateBelow(schema, Definition(), 13);
+    if (!s.ok()) return s;
+    // fingerprint: the old FNV-1a column, no longer compared.
+    return schema.Execute(absl::StrCat(
+        "INSERT INTO request_log (request_id, rpc, fingerprint, response, "
+        "created_at) VALUES ('load-2027-before-upgrade', 'LoadYear', 42, X'",
+        absl::BytesToHexString(first.SerializeAsString()),
+        "', '2024-02-08 00:00:00')"));
+  };
+  auto svc = ServiceUnderTest::Start(Definition(), o);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::CalendarService::NewStub((*svc)->channel());
+
+  v1::LoadYearResponse again;
+  {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, kCenterToken);
+    grpc::Status s = stub->LoadYear(&ctx, req, &again);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  // Nothing was loaded by the retry.
+  auto conn = (*svc)->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok());
+  auto rs = (*conn)->Query("SELECT COUNT(*) FROM calendar_year");
+  ASSERT_TRUE(rs.ok());
+  (*rs)->next();
+  EXPECT_EQ((*rs)->getInt64(1), 0);
 }
 
 }  // namespace

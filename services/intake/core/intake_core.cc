@@ -155,9 +155,8 @@ absl::StatusOr<CreateOutcome> IntakeCore::CreateTicket(
   ASSIGN_OR_RETURN(CreateOutcome out, store_->CreateTicket(nt, q));
   if (out.replayed && !SameRequest(out.record, req)) {
     return absl::AlreadyExistsError(
-        absl::StrCat("request_id ", req.request_id(),
-                     " was used for a different request (order ",
-                     out.record.ticket.ticket_number(), ")"));
+        absl::StrCat(server::RequestIdReused(req.request_id()).message(),
+                     " (order ", out.record.ticket.ticket_number(), ")"));
   }
   // Committed: the order is stored for good (orders are never deleted).
   known_.Add(out.record.ticket.ticket_id());
@@ -224,8 +223,7 @@ IntakeCore::RevealCaller(const std::string& request_id,
   r.at = now;
   ASSIGN_OR_RETURN(auto audit, store_->RecordReveal(r));
   if (audit.second != r.request_hash) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id ", request_id, " was used for another request"));
+    return server::RequestIdReused(request_id);
   }
   ASSIGN_OR_RETURN(std::string plain,
                    crypto_->Decrypt(rec.caller_ct, t.ticket_id()));
@@ -244,32 +242,12 @@ absl::StatusOr<TicketRecord> IntakeCore::Merge(
     const std::string& ticket_id, const std::string& original_ticket_id,
     const std::string& reason, const v1::Actor& actor, absl::Time now) {
   const bool merge = !original_ticket_id.empty();
-  const std::string rpc = merge ? "MergeTicket" : "UnmergeTicket";
+  const server::RequestKey key{
+      request_id, merge ? "MergeTicket" : "UnmergeTicket", request_hash};
+  // The answer kept in the shared request log is the order's id: a replay
+  // answers with the order as it is now, as a first call does.
   std::string done_id;
-  server::IdempotentCall call;
-  // Who may merge is the caller's role alone (checked by the edge), the
-  // same for every order: nothing about the orders to check first.
-  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
-  call.replay = [&](db::Connection&, const std::string& answer) {
-    done_id = answer;
-    return absl::OkStatus();
-  };
-  call.record = [&](db::Connection& conn, const std::string& answer) {
-    return store_->LogRequest(conn, request_id,
-                              RequestLogRow{rpc, request_hash, answer}, now);
-  };
-  call.find =
-      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
-    ASSIGN_OR_RETURN(std::optional<RequestLogRow> seen,
-                     store_->FindRequest(conn, request_id));
-    if (!seen) return std::optional<std::string>();
-    if (seen->rpc != rpc || seen->request_hash != request_hash) {
-      return absl::AlreadyExistsError(absl::StrCat(
-          "request_id ", request_id, " was used for another request"));
-    }
-    return std::optional<std::string>(seen->object_id);
-  };
-  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+  auto run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
     ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
                      store_->LockTicket(conn, ticket_id));
     if (!rep) {
@@ -298,7 +276,15 @@ absl::StatusOr<TicketRecord> IntakeCore::Merge(
     done_id = rep->ticket.ticket_id();
     return done_id;
   };
-  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  // Who may merge is the caller's role alone (checked by the edge), the
+  // same for every order: nothing about the orders to check first.
+  RETURN_IF_ERROR(server::RunIdempotent(
+      *pool_, request_log_, key,
+      [](db::Connection&) { return absl::OkStatus(); }, run,
+      [&](db::Connection&, const std::string& answer) {
+        done_id = answer;
+        return absl::OkStatus();
+      }));
   return store_->GetTicket(done_id, "", nullptr);
 }
 

@@ -20,6 +20,7 @@
 #include "common/db/connection.h"
 #include "common/directory/directory_follower.h"
 #include "common/outbox/outbox.h"
+#include "common/server/mysql_request_log.h"
 #include "google/protobuf/message.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
@@ -37,7 +38,9 @@
 namespace hotline::intake {
 
 // SHA-256 (raw 32 bytes) of `rpc` + the deterministic serialization of
-// `request`: the fingerprint a request id is bound to. Thread-safe.
+// `request`: the fingerprint reveal_audit binds a reveal's request id to
+// (kept as it is: the audit rows hold it). The request log of the other
+// calls uses server::RequestHash (common/server/idempotency.h). Thread-safe.
 std::string RequestHash(absl::string_view rpc,
                         const google::protobuf::Message& request);
 
@@ -112,8 +115,10 @@ class IntakeCore {
 
   // Merges `ticket_id` into `original_ticket_id` (non-empty), or undoes its
   // merge (empty), in one transaction with its event (DecideMerge /
-  // DecideUnmerge). Idempotent on request_id: a retry returns the order as
-  // it is now; ALREADY_EXISTS when the id answered another request.
+  // DecideUnmerge). Idempotent on request_id over the shared request log
+  // (`request_hash`: server::RequestHash of the request): a retry returns
+  // the order as it is now; ALREADY_EXISTS when the id answered another
+  // request.
   // NOT_FOUND naming the missing order; FAILED_PRECONDITION from the
   // domain's rules.
   absl::StatusOr<TicketRecord> Merge(const std::string& request_id,
@@ -153,6 +158,8 @@ class IntakeCore {
   absl::Status CheckCitable(const v1::CloseAtIntake& c, absl::Time now);
 
   db::ConnectionPool* pool_;
+  // Merge's request log: the shared one (idempotency_log).
+  server::MysqlRequestLog request_log_;
   const outbox::Outbox* outbox_;
   const CallerCrypto* crypto_;
   IntakeStore* store_;

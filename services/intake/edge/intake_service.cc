@@ -15,6 +15,7 @@
 #include "common/log/log.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -336,7 +337,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               CheckText("reason", req->reason(), {true, 512, true}));
           ASSIGN_OR_RETURN(
               TicketRecord rec,
-              core_->Merge(req->request_id(), RequestHash("MergeTicket", *req),
+              core_->Merge(req->request_id(), server::RequestHash(*req),
                            req->ticket_id(), req->original_ticket_id(),
                            req->reason(), ActorOf(who), ctx_.clock.Now()));
           ctx_.relay.Wake();
@@ -357,9 +358,9 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               CheckText("reason", req->reason(), {true, 512, true}));
           ASSIGN_OR_RETURN(
               TicketRecord rec,
-              core_->Merge(req->request_id(),
-                           RequestHash("UnmergeTicket", *req), req->ticket_id(),
-                           "", req->reason(), ActorOf(who), ctx_.clock.Now()));
+              core_->Merge(req->request_id(), server::RequestHash(*req),
+                           req->ticket_id(), "", req->reason(), ActorOf(who),
+                           ctx_.clock.Now()));
           ctx_.relay.Wake();
           ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();

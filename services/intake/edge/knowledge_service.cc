@@ -4,6 +4,7 @@
 #include "common/id/id.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
+#include "common/server/idempotency.h"
 #include "common/server/paging.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -55,10 +56,9 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           *a.mutable_author() = ActorOf(who);
           *a.mutable_created_at() = ToProto(now);
           *a.mutable_updated_at() = ToProto(now);
-          ASSIGN_OR_RETURN(
-              *resp->mutable_article(),
-              store_->CreateArticle(req->request_id(),
-                                    RequestHash("CreateArticle", *req), a));
+          ASSIGN_OR_RETURN(*resp->mutable_article(),
+                           store_->CreateArticle(req->request_id(),
+                                                 server::RequestHash(*req), a));
           return absl::OkStatus();
         });
   }
@@ -84,8 +84,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
               store_->Change(
-                  req->request_id(), "UpdateArticle",
-                  RequestHash("UpdateArticle", *req), req->article_id(),
+                  req->request_id(), "UpdateArticle", server::RequestHash(*req),
+                  req->article_id(),
                   [&](const ArticleSnapshot& s) {
                     return MayEdit(who, s.owner_unit_id);
                   },
@@ -108,18 +108,17 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           RETURN_IF_ERROR(CheckId("request_id", req->request_id()));
           RETURN_IF_ERROR(CheckId("article_id", req->article_id()));
           const absl::Time now = ctx_.clock.Now();
-          ASSIGN_OR_RETURN(
-              *resp->mutable_article(),
-              store_->Change(
-                  req->request_id(), "SubmitArticle",
-                  RequestHash("SubmitArticle", *req), req->article_id(),
-                  [&](const ArticleSnapshot& s) {
-                    return MayEdit(who, s.owner_unit_id);
-                  },
-                  [&](const ArticleSnapshot& s)
-                      -> absl::StatusOr<ArticleChange> {
-                    return DecideSubmit(s, now);
-                  }));
+          ASSIGN_OR_RETURN(*resp->mutable_article(),
+                           store_->Change(
+                               req->request_id(), "SubmitArticle",
+                               server::RequestHash(*req), req->article_id(),
+                               [&](const ArticleSnapshot& s) {
+                                 return MayEdit(who, s.owner_unit_id);
+                               },
+                               [&](const ArticleSnapshot& s)
+                                   -> absl::StatusOr<ArticleChange> {
+                                 return DecideSubmit(s, now);
+                               }));
           return absl::OkStatus();
         });
   }
@@ -142,8 +141,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
               store_->Change(
-                  req->request_id(), "ReviewArticle",
-                  RequestHash("ReviewArticle", *req), req->article_id(),
+                  req->request_id(), "ReviewArticle", server::RequestHash(*req),
+                  req->article_id(),
                   [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         !InTree(s.owner_unit_id, who.unit_id)) {
@@ -177,8 +176,8 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
           ASSIGN_OR_RETURN(
               *resp->mutable_article(),
               store_->Change(
-                  req->request_id(), "RetireArticle",
-                  RequestHash("RetireArticle", *req), req->article_id(),
+                  req->request_id(), "RetireArticle", server::RequestHash(*req),
+                  req->article_id(),
                   [&](const ArticleSnapshot& s) -> absl::Status {
                     if (who.Is(Role::kUnitLead) &&
                         s.owner_unit_id != who.unit_id) {

@@ -109,14 +109,6 @@ struct AuditFilter {
   int limit = 50;
 };
 
-// One row of intake's request log (idempotency of MergeTicket and
-// UnmergeTicket): the RPC, the request's hash and the order it answered.
-struct RequestLogRow {
-  std::string rpc;
-  std::string request_hash;
-  std::string object_id;
-};
-
 // What an event of another service writes on an order (ProgressFromEvent,
 // resolved against the order as stored).
 struct ProgressRow {
@@ -170,13 +162,6 @@ class IntakeStore {
   // merge and the application of other services' events. Errors: UNAVAILABLE
   // or ABORTED from the database (the caller's transaction is retried).
 
-  // The request log's row of `request_id`, if any.
-  virtual absl::StatusOr<std::optional<RequestLogRow>> FindRequest(
-      db::Connection& conn, const std::string& request_id) = 0;
-  // Records `row` as the answer of `request_id`.
-  virtual absl::Status LogRequest(db::Connection& conn,
-                                  const std::string& request_id,
-                                  const RequestLogRow& row, absl::Time now) = 0;
   // The order by ticket id, its row locked until the transaction ends;
   // nullopt when absent.
   virtual absl::StatusOr<std::optional<TicketRecord>> LockTicket(

@@ -29,10 +29,12 @@ struct ArticleCandidate {
 class KnowledgeStore {
  public:
   virtual ~KnowledgeStore() = default;
-  // Idempotent on request_id (ALREADY_EXISTS for another request). A replay
-  // returns the version the first call produced, as it is now. Change runs
-  // `authorize` on the article's current state first, before the request id
-  // is looked up (server/idempotency.h), then `decide` for a new request.
+  // Idempotent on request_id over the shared request log (`request_hash`:
+  // server::RequestHash of the request; ALREADY_EXISTS for another request).
+  // A replay returns the version the first call produced, as it is now.
+  // Change runs `authorize` on the article's current state first, before the
+  // request id is looked up (server/idempotency.h), then `decide` for a new
+  // request.
   virtual absl::StatusOr<v1::Article> CreateArticle(
       const std::string& request_id, const std::string& request_hash,
       const v1::Article& article) = 0;

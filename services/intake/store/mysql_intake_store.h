@@ -56,10 +56,6 @@ class MysqlIntakeStore final : public IntakeStore {
       const RevealRecord& r) override;
   absl::StatusOr<std::vector<v1::RevealAuditEntry>> ListRevealAudit(
       const AuditFilter& f) override;
-  absl::StatusOr<std::optional<RequestLogRow>> FindRequest(
-      db::Connection& conn, const std::string& request_id) override;
-  absl::Status LogRequest(db::Connection& conn, const std::string& request_id,
-                          const RequestLogRow& row, absl::Time now) override;
   absl::StatusOr<std::optional<TicketRecord>> LockTicket(
       db::Connection& conn, const std::string& ticket_id) override;
   absl::StatusOr<std::optional<StoredStatus>> LockStatus(

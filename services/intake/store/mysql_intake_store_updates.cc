@@ -1,5 +1,5 @@
 // MysqlIntakeStore: the rows IntakeCore writes inside its transactions
-// (request log, merges, the effect of other services' events).
+// (merges, the effect of other services' events).
 
 #include "absl/strings/str_cat.h"
 #include "common/db/sql_text.h"
@@ -9,37 +9,6 @@
 #include "services/intake/store/mysql_intake_store.h"
 
 namespace hotline::intake {
-
-absl::StatusOr<std::optional<RequestLogRow>> MysqlIntakeStore::FindRequest(
-    db::Connection& conn, const std::string& request_id) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
-                   conn.Prepare("SELECT rpc, request_hash, object_id FROM "
-                                "request_log WHERE request_id = ?"));
-  return conn.Guard("read request log", [&]() -> std::optional<RequestLogRow> {
-    seen->setString(1, request_id);
-    std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
-    if (!rs->next()) return std::nullopt;
-    return RequestLogRow{rs->getString(1), rs->getString(2), rs->getString(3)};
-  });
-}
-
-absl::Status MysqlIntakeStore::LogRequest(db::Connection& conn,
-                                          const std::string& request_id,
-                                          const RequestLogRow& row,
-                                          absl::Time now) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * log,
-                   conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                                "request_hash, object_id, created_at) VALUES "
-                                "(?,?,?,?,?)"));
-  return conn.Guard("log request", [&] {
-    log->setString(1, request_id);
-    log->setString(2, row.rpc);
-    log->setString(3, row.request_hash);
-    log->setString(4, row.object_id);
-    log->setString(5, SqlTime(now));
-    log->executeUpdate();
-  });
-}
 
 absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::LockTicket(
     db::Connection& conn, const std::string& ticket_id) {

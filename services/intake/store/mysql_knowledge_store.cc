@@ -15,51 +15,12 @@
 namespace hotline::intake {
 namespace {
 
-// Looks the request id up in request_log: the version it produced, 0 when
-// unseen; ALREADY_EXISTS when used for another request.
-absl::StatusOr<std::pair<std::string, int>> SeenRequest(
-    db::Connection& conn, const std::string& request_id, const std::string& rpc,
-    const std::string& hash) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * seen,
-                   conn.Prepare("SELECT rpc, request_hash, object_id, "
-                                "object_version FROM request_log WHERE "
-                                "request_id = ?"));
-  return conn.Guard(
-      "read request log", [&]() -> absl::StatusOr<std::pair<std::string, int>> {
-        seen->setString(1, request_id);
-        std::unique_ptr<sql::ResultSet> rs(seen->executeQuery());
-        if (!rs->next()) return std::make_pair(std::string(), 0);
-        if (rs->getString(1) != rpc || rs->getString(2) != hash) {
-          return absl::AlreadyExistsError(absl::StrCat(
-              "request_id ", request_id, " was used for another request"));
-        }
-        return std::make_pair(std::string(rs->getString(3)), rs->getInt(4));
-      });
-}
-
-absl::Status LogRequest(db::Connection& conn, const std::string& request_id,
-                        const std::string& rpc, const std::string& hash,
-                        const std::string& object_id, int version) {
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * ins,
-      conn.Prepare("INSERT INTO request_log (request_id, rpc, "
-                   "request_hash, object_id, object_version, "
-                   "created_at) VALUES (?,?,?,?,?,UTC_TIMESTAMP(6))"));
-  return conn.Guard("log request", [&] {
-    ins->setString(1, request_id);
-    ins->setString(2, rpc);
-    ins->setString(3, hash);
-    ins->setString(4, object_id);
-    ins->setInt(5, version);
-    ins->executeUpdate();
-  });
-}
-
 absl::StatusOr<std::optional<v1::Article>> ReadVersion(db::Connection& conn,
                                                        const std::string& id,
                                                        int version);
 
-// "<version>:<article_id>" (the answer request_log keeps) → that version.
+// "<version>:<article_id>" (the answer the request log keeps) → that
+// version.
 absl::Status ReplayVersion(db::Connection& conn, const std::string& answer,
                            v1::Article* out) {
   const size_t colon = answer.find(':');
@@ -159,22 +120,7 @@ absl::StatusOr<v1::Article> MysqlKnowledgeStore::CreateArticle(
     const std::string& request_id, const std::string& request_hash,
     const v1::Article& article) {
   v1::Article out;
-  server::IdempotentCall call;
-  // The caller's role and owner unit were checked on the request itself;
-  // there is no article yet to check anything against.
-  call.authorize = [](db::Connection&) { return absl::OkStatus(); };
-  call.find =
-      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
-    ASSIGN_OR_RETURN(auto seen, SeenRequest(conn, request_id, "CreateArticle",
-                                            request_hash));
-    if (seen.second == 0) return std::optional<std::string>();
-    return std::optional<std::string>(
-        absl::StrCat(seen.second, ":", seen.first));
-  };
-  call.replay = [&](db::Connection& conn, const std::string& answer) {
-    return ReplayVersion(conn, answer, &out);
-  };
-  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+  auto run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * ins,
         conn.Prepare("INSERT INTO article (article_id, owner_unit_id, "
@@ -189,11 +135,14 @@ absl::StatusOr<v1::Article> MysqlKnowledgeStore::CreateArticle(
     out = article;
     return absl::StrCat(1, ":", article.article_id());
   };
-  call.record = [&](db::Connection& conn, const std::string&) {
-    return LogRequest(conn, request_id, "CreateArticle", request_hash,
-                      article.article_id(), 1);
-  };
-  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  // The caller's role and owner unit were checked on the request itself;
+  // there is no article yet to check anything against.
+  RETURN_IF_ERROR(server::RunIdempotent(
+      *pool_, request_log_, {request_id, "CreateArticle", request_hash},
+      [](db::Connection&) { return absl::OkStatus(); }, run,
+      [&](db::Connection& conn, const std::string& answer) {
+        return ReplayVersion(conn, answer, &out);
+      }));
   return out;
 }
 
@@ -202,23 +151,7 @@ absl::StatusOr<v1::Article> MysqlKnowledgeStore::Change(
     const std::string& request_hash, const std::string& article_id,
     const AuthorizeFn& authorize, const DecideFn& decide) {
   v1::Article out;
-  server::IdempotentCall call;
-  call.authorize = [&](db::Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
-    return authorize(s);
-  };
-  call.find =
-      [&](db::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
-    ASSIGN_OR_RETURN(auto seen,
-                     SeenRequest(conn, request_id, rpc, request_hash));
-    if (seen.second == 0) return std::optional<std::string>();
-    return std::optional<std::string>(
-        absl::StrCat(seen.second, ":", seen.first));
-  };
-  call.replay = [&](db::Connection& conn, const std::string& answer) {
-    return ReplayVersion(conn, answer, &out);
-  };
-  call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+  auto run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
     ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
     ASSIGN_OR_RETURN(ArticleChange c, decide(s));
     for (const v1::Article& v : c.writes)
@@ -258,11 +191,16 @@ absl::StatusOr<v1::Article> MysqlKnowledgeStore::Change(
     out = c.result;
     return absl::StrCat(c.result.version(), ":", article_id);
   };
-  call.record = [&](db::Connection& conn, const std::string&) {
-    return LogRequest(conn, request_id, rpc, request_hash, article_id,
-                      out.version());
-  };
-  RETURN_IF_ERROR(server::RunIdempotent(*pool_, call));
+  RETURN_IF_ERROR(server::RunIdempotent(
+      *pool_, request_log_, {request_id, rpc, request_hash},
+      [&](db::Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(ArticleSnapshot s, Snapshot(conn, article_id, true));
+        return authorize(s);
+      },
+      run,
+      [&](db::Connection& conn, const std::string& answer) {
+        return ReplayVersion(conn, answer, &out);
+      }));
   return out;
 }
 

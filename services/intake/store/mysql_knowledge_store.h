@@ -3,6 +3,7 @@
 // KnowledgeStore over MySQL 8 / MariaDB 10.11 (schema/012_knowledge.sql).
 
 #include "common/db/connection.h"
+#include "common/server/mysql_request_log.h"
 #include "services/intake/store/knowledge_store.h"
 
 namespace hotline::intake {
@@ -29,6 +30,9 @@ class MysqlKnowledgeStore final : public KnowledgeStore {
 
  private:
   db::ConnectionPool* pool_;
+  // The calls' request log: the shared one (idempotency_log); the answer it
+  // keeps is "<version>:<article_id>", replayed from article_version.
+  server::MysqlRequestLog request_log_;
 };
 
 }  // namespace hotline::intake

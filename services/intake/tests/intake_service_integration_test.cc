@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -24,6 +25,7 @@
 #include "common/directory/mysql_directory_store.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
+#include "common/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/events.grpc.pb.h"
@@ -1432,6 +1434,88 @@ TEST(IntakeDirectoryMigrationTest, ThePlacesKeptBeforeAreCarriedOver) {
   EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
   EXPECT_TRUE(InUnitTree(p, "comm.longshui.nanshan", "town.longshui"));
   EXPECT_FALSE(InUnitTree(p, "comm.longshui.nanshan", "town.youting"));
+}
+
+}  // namespace
+}  // namespace hotline::intake
+
+namespace hotline::intake {
+namespace {
+
+// Requests answered before the shared request log (idempotency_log) and
+// retried after the upgrade get their first answer: the schema is laid down
+// as the release before left it (migrations below 022) with an article and
+// the rows that release wrote into intake's own request_log (the object and
+// version a call acted on, not a response); the service then starts and
+// applies 022, which makes the answers intake rebuilds a response from.
+TEST(IntakeUpgradeTest, RequestIdsAnsweredBeforeTheUpgradeReplayAfterIt) {
+  v1::Article article;
+  article.set_article_id("kb-before-upgrade-01");
+  article.set_version(1);
+  article.set_state(v1::ARTICLE_STATE_DRAFT);
+  article.set_owner_unit_id("dept.housing");
+  article.mutable_content()->set_title("住房维修基金使用流程");
+  article.mutable_content()->set_body(
+      "业主申请使用维修基金须经业主大会表决通过，并报区住房城乡建委备案。");
+  article.mutable_content()->add_category_codes("urban.housing");
+  article.mutable_author()->set_principal_id(kStaffHousing);
+  *article.mutable_created_at() = ToProto(absl::FromUnixSeconds(1707350400));
+  *article.mutable_updated_at() = article.created_at();
+  const std::string old_hash(64, 'a');  // the old SHA-256 (rpc, request)
+  testing::ServiceOptions options;
+  options.extra_tokens =
+      absl::StrCat(kStaffHousing, " UNIT_STAFF dept.housing\n");
+  options.before_start = [&](testing::TestSchema& schema) -> absl::Status {
+    RETURN_IF_ERROR(testing::MigrateBelow(schema, Definition(), 22));
+    RETURN_IF_ERROR(schema.Execute(
+        "INSERT INTO article (article_id, owner_unit_id, latest_version, "
+        "created_at) VALUES ('kb-before-upgrade-01', 'dept.housing', 1, "
+        "'2024-02-08 00:00:00')"));
+    RETURN_IF_ERROR(schema.Execute(absl::StrCat(
+        "INSERT INTO article_version (article_id, version, state, author_id, "
+        "doc, updated_at) VALUES ('kb-before-upgrade-01', 1, 1, '",
+        kStaffHousing, "', X'",
+        absl::BytesToHexString(article.SerializeAsString()),
+        "', '2024-02-08 00:00:00')")));
+    return schema.Execute(absl::StrCat(
+        "INSERT INTO request_log (request_id, rpc, request_hash, object_id, "
+        "object_version, created_at) VALUES "
+        "('kb-create-before', 'CreateArticle', X'",
+        old_hash,
+        "', 'kb-before-upgrade-01', 1, '2024-02-08 00:00:00'), "
+        "('mg-before', 'MergeTicket', X'",
+        old_hash, "', 'tk-before-upgrade-01', 0, '2024-02-08 00:00:00')"));
+  };
+  auto svc = ServiceUnderTest::Start(Definition(), options);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto kb = v1::KnowledgeService::NewStub((*svc)->channel());
+
+  v1::CreateArticleRequest create;
+  create.set_request_id("kb-create-before");
+  create.set_owner_unit_id("dept.housing");
+  *create.mutable_content() = article.content();
+  v1::CreateArticleResponse again;
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kStaffHousing);
+  grpc::Status s = kb->CreateArticle(&ctx, create, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.article().SerializeAsString(), article.SerializeAsString());
+
+  auto conn = (*svc)->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok());
+  auto count = (*conn)->Query("SELECT COUNT(*) FROM article");
+  ASSERT_TRUE(count.ok());
+  (*count)->next();
+  EXPECT_EQ((*count)->getInt64(1), 1) << "the replay must not create again";
+  // The merge's entry answers with the order it acted on, as Merge keeps it.
+  auto rs = (*conn)->Query(
+      "SELECT rpc, answer, request_hash IS NULL FROM idempotency_log "
+      "WHERE request_id = 'mg-before'");
+  ASSERT_TRUE(rs.ok());
+  ASSERT_TRUE((*rs)->next());
+  EXPECT_EQ((*rs)->getString(1), "MergeTicket");
+  EXPECT_EQ((*rs)->getString(2), "tk-before-upgrade-01");
+  EXPECT_TRUE((*rs)->getBoolean(3));
 }
 
 }  // namespace

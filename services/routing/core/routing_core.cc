@@ -25,27 +25,6 @@ absl::StatusOr<std::shared_ptr<const Directory>> Core::Dir(db::Connection& c) {
   return directory_.Get(c);
 }
 
-absl::StatusOr<std::optional<std::string>> Core::ClaimOrReplay(
-    db::Connection& c, const char* method, const std::string& request_id,
-    const std::string& bytes) {
-  ASSIGN_OR_RETURN(auto logged, store_.FindRequest(c, request_id));
-  if (logged) {
-    if (logged->method != method || logged->request != bytes) {
-      return absl::AlreadyExistsError(
-          "request_id: already used for a different request");
-    }
-    return std::optional<std::string>(logged->response);
-  }
-  // Claim the id first: a concurrent twin waits here, then retries
-  // (ABORTED) and finds the answer above.
-  absl::Status claim = store_.ClaimRequest(c, request_id, {method, bytes, ""});
-  if (absl::IsAlreadyExists(claim)) {
-    return absl::AbortedError("request_id: claimed concurrently");
-  }
-  RETURN_IF_ERROR(claim);
-  return std::optional<std::string>();
-}
-
 absl::Status Core::AuthorizeTransit(db::Connection& c, const Principal& who,
                                     const std::string& ticket,
                                     const TransitAuthorize& authorize) {

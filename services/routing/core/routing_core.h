@@ -29,6 +29,7 @@
 #include "common/db/connection.h"
 #include "common/runtime/service_runtime.h"
 #include "common/server/idempotency.h"
+#include "common/server/mysql_request_log.h"
 #include "common/server/paging.h"
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
@@ -79,16 +80,10 @@ class Core {
                       const Req& req, Resp* resp, Authorize&& authorize,
                       Body&& body) {
     RETURN_IF_ERROR(CheckId("request_id", request_id));
-    const std::string bytes = req.SerializeAsString();
-    absl::Status s = server::RunIdempotentResponse(
-        ctx_.pool, authorize,
-        [&](db::Connection& c) {
-          return ClaimOrReplay(c, method, request_id, bytes);
-        },
-        [&](db::Connection& c, const std::string& answer) {
-          return store_.FinishRequest(c, request_id, answer);
-        },
-        body, resp);
+    server::RequestKey key = server::KeyOf(method, req);
+    key.request_id = request_id;
+    absl::Status s = server::RunIdempotentResponse(ctx_.pool, request_log_, key,
+                                                   authorize, body, resp);
     if (s.ok()) ctx_.relay.Wake();
     return s;
   }
@@ -225,12 +220,6 @@ class Core {
   absl::Status OnEvent(db::Connection& c, const v1::TicketEvent& e);
 
  private:
-  // Mutate's claim step: the stored answer of a replay, nothing for a fresh
-  // claim, ALREADY_EXISTS for another request under the id, ABORTED when a
-  // concurrent twin claimed it.
-  absl::StatusOr<std::optional<std::string>> ClaimOrReplay(
-      db::Connection& c, const char* method, const std::string& request_id,
-      const std::string& bytes);
   // Transit's authorization (see Transit).
   absl::Status AuthorizeTransit(db::Connection& c, const auth::Principal& who,
                                 const std::string& ticket,
@@ -283,6 +272,8 @@ class Core {
 
   runtime::Context& ctx_;
   RoutingStore& store_;
+  // Mutate's request log: the shared one (idempotency_log).
+  server::MysqlRequestLog request_log_;
   DirectoryCache directory_;
   bool auto_dispatch_ = true;
 };

@@ -548,50 +548,6 @@ absl::Status MysqlRoutingStore::StopClock(db::Connection& c,
   });
 }
 
-absl::StatusOr<std::optional<LoggedRequest>> MysqlRoutingStore::FindRequest(
-    db::Connection& c, const std::string& request_id) {
-  ASSIGN_OR_RETURN(auto* st, c.Prepare("SELECT method, request, response FROM "
-                                       "request_log WHERE request_id = ?"));
-  return c.Guard("find request", [&] {
-    st->setString(1, request_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::optional<LoggedRequest> out;
-    if (rs->next()) {
-      out = LoggedRequest{rs->getString("method"), Blob(*rs, "request"),
-                          Blob(*rs, "response")};
-    }
-    return out;
-  });
-}
-
-absl::Status MysqlRoutingStore::ClaimRequest(db::Connection& c,
-                                             const std::string& request_id,
-                                             const LoggedRequest& r) {
-  ASSIGN_OR_RETURN(auto* st,
-                   c.Prepare("INSERT INTO request_log (request_id, method, "
-                             "request, response) VALUES (?,?,?,'')"));
-  return c.Guard("claim request", [&] {
-    st->setString(1, request_id);
-    st->setString(2, r.method);
-    st->setString(3, r.request);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
-}
-
-absl::Status MysqlRoutingStore::FinishRequest(db::Connection& c,
-                                              const std::string& request_id,
-                                              const std::string& response) {
-  ASSIGN_OR_RETURN(auto* st, c.Prepare("UPDATE request_log SET response = ? "
-                                       "WHERE request_id = ?"));
-  return c.Guard("finish request", [&] {
-    st->setString(1, response);
-    st->setString(2, request_id);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
-}
-
 absl::StatusOr<std::vector<v1::TicketEvent>> MysqlRoutingStore::History(
     db::Connection& c, const std::string& ticket, const std::string& producer) {
   return outbox::ReadTicketEvents(c, producer, ticket);

@@ -52,12 +52,6 @@ class MysqlRoutingStore final : public RoutingStore {
                            absl::Time due) override;
   absl::Status StopClock(db::Connection& c,
                          const std::string& clock_id) override;
-  absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
-      db::Connection& c, const std::string& request_id) override;
-  absl::Status ClaimRequest(db::Connection& c, const std::string& request_id,
-                            const LoggedRequest& r) override;
-  absl::Status FinishRequest(db::Connection& c, const std::string& request_id,
-                             const std::string& response) override;
   absl::StatusOr<std::vector<v1::TicketEvent>> History(
       db::Connection& c, const std::string& ticket,
       const std::string& producer) override;

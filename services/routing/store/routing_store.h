@@ -19,12 +19,6 @@
 
 namespace hotline::routing {
 
-struct LoggedRequest {
-  std::string method;
-  std::string request;   // serialized request
-  std::string response;  // serialized response
-};
-
 struct WorkQuery {
   std::vector<std::string> holders;   // orders held by these units
   std::vector<std::string> co_units;  // or awaiting input from these units
@@ -135,18 +129,6 @@ class RoutingStore {
                                    absl::Time due) = 0;
   virtual absl::Status StopClock(db::Connection& c,
                                  const std::string& clock_id) = 0;
-
-  // Idempotency log.
-  virtual absl::StatusOr<std::optional<LoggedRequest>> FindRequest(
-      db::Connection& c, const std::string& request_id) = 0;
-  // Claims `request_id` with an empty response: a concurrent claim of the
-  // same id waits for this transaction and then fails with ALREADY_EXISTS.
-  virtual absl::Status ClaimRequest(db::Connection& c,
-                                    const std::string& request_id,
-                                    const LoggedRequest& r) = 0;
-  virtual absl::Status FinishRequest(db::Connection& c,
-                                     const std::string& request_id,
-                                     const std::string& response) = 0;
 
   // Routing's own outbox events of one ticket, seq ascending.
   virtual absl::StatusOr<std::vector<v1::TicketEvent>> History(

@@ -10,6 +10,7 @@
 #include "common/db/migrations.h"
 #include "gtest/gtest.h"
 #include "hotline_routing_SchemaMigrations.h"
+#include "hotline_server_RequestLogMigrations.h"
 #include "services/routing/core/directory_cache.h"
 #include "services/routing/store/mysql_routing_store.h"
 #include "services/routing/tests/routing_test_client.h"
@@ -53,6 +54,9 @@ class DirectoryCacheIT : public ::testing::Test {
     auto pool = db::ConnectionPool::Create(schema_->config());
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = std::move(*pool);
+    // The shared request log first: routing's 014 copies into it.
+    ASSERT_TRUE(
+        db::ApplyMigrations(*pool_, server::RequestLogMigrations()).ok());
     ASSERT_TRUE(db::ApplyMigrations(*pool_, SchemaMigrations()).ok());
     auto c = pool_->Acquire();
     ASSERT_TRUE(c.ok());

@@ -6,6 +6,8 @@
 #include <functional>
 #include <thread>
 
+#include "absl/strings/escaping.h"
+#include "common/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/tests/routing_test_client.h"
@@ -983,7 +985,7 @@ TEST_F(RoutingIT, CoUnitAcceptsItsPartAndTheCenterReleasesACoUnit) {
     EXPECT_THAT(st.error_message(), StartsWith(bads[i].field + ":"))
         << bads[i].field;
   }
-  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM request_log WHERE request_id LIKE "
+  EXPECT_EQ(Scalar("SELECT COUNT(*) FROM idempotency_log WHERE request_id LIKE "
                    "'rel-%'"),
             0);
   v1::ReleaseCoUnitRequest unknown = rel;
@@ -1145,7 +1147,8 @@ TEST_F(RoutingIT, IdempotentOnRequestId) {
   EXPECT_EQ(Events(t), 1);
   // A refusal is not remembered: the same id may succeed once the state allows.
   EXPECT_EQ(
-      Scalar("SELECT COUNT(*) FROM request_log WHERE request_id = 'same-id'"),
+      Scalar(
+          "SELECT COUNT(*) FROM idempotency_log WHERE request_id = 'same-id'"),
       1);
 }
 
@@ -1651,6 +1654,63 @@ TEST_F(RoutingIT, DeadlineEventsForUnknownOrdersOrOutOfSequenceWait) {
   EXPECT_EQ(resp.acknowledged_event_ids_size(), 0);
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM inbox"), 0);
   EXPECT_EQ(Scalar("SELECT COUNT(*) FROM clock"), 0);
+}
+
+}  // namespace
+}  // namespace hotline::routing
+
+namespace hotline::routing {
+namespace {
+
+// A request made before the shared request log (idempotency_log) and
+// retried after the upgrade gets its first answer: the schema is laid down
+// as the release before left it (migrations below 014), with the row that
+// release's Mutate wrote into routing's own request_log; the service then
+// starts, applies 014 (which carries the answer over) and answers the retry
+// from it without running the call again.
+TEST(RoutingUpgradeIT, RequestIdAnsweredBeforeTheUpgradeReplaysAfterIt) {
+  v1::ImportDirectoryRequest req;
+  req.set_request_id("import-before-upgrade");
+  req.set_format(v1::DIRECTORY_FORMAT_CSV);
+  req.set_content(SampleDirectory());
+  req.set_source("sample: Dazu District");
+  v1::ImportDirectoryResponse first;
+  first.set_units_created(51);
+  hotline::testing::ServiceOptions o;
+  o.extra_tokens = ExtraTokens();
+  o.before_start = [&](hotline::testing::TestSchema& schema) -> absl::Status {
+    RETURN_IF_ERROR(hotline::testing::MigrateBelow(schema, Definition(), 14));
+    return schema.Execute(absl::StrCat(
+        "INSERT INTO request_log (request_id, method, request, response) "
+        "VALUES ('import-before-upgrade', 'ImportDirectory', X'",
+        absl::BytesToHexString(req.SerializeAsString()), "', X'",
+        absl::BytesToHexString(first.SerializeAsString()), "')"));
+  };
+  auto svc = ServiceUnderTest::Start(Definition(), o);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  RoutingClient client((*svc)->channel());
+  RoutingClient* c_ = &client;
+
+  v1::ImportDirectoryResponse again;
+  grpc::Status s = DCALL(ImportDirectory, kCenterToken, req, &again);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
+  auto conn = (*svc)->instance().pool().Acquire();
+  ASSERT_TRUE(conn.ok());
+  auto rs = (*conn)->Query("SELECT COUNT(*) FROM unit");
+  ASSERT_TRUE(rs.ok());
+  (*rs)->next();
+  EXPECT_EQ((*rs)->getInt64(1), 0) << "the replay must not import again";
+
+  // The carried-over id stays bound to its rpc.
+  v1::DeleteRuleRequest other;
+  other.set_request_id("import-before-upgrade");
+  other.set_rule_id("rule-property");
+  v1::DeleteRuleResponse dr;
+  s = DCALL(DeleteRule, kCenterToken, other, &dr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("request_id"));
 }
 
 }  // namespace
