@@ -1416,7 +1416,8 @@ TEST(IntakeDirectoryMigrationTest, ThePlacesKeptBeforeAreCarriedOver) {
     ASSERT_TRUE((*schema)->Execute(sql).ok()) << sql;
   }
   // Intake as it is now.
-  ASSERT_TRUE(db::ApplyMigrations(**pool, Definition().migrations()).ok());
+  ASSERT_TRUE(
+      db::ApplyMigrations(**pool, runtime::AllMigrations(Definition())).ok());
 
   directory::MysqlDirectoryStore store(pool->get());
   directory::DirectoryFollower follower(nullptr, &store, {});
