@@ -9,8 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/notification.h"
 #include "common/db/db.h"
+#include "common/db/dialect.h"
 #include "common/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -72,6 +75,27 @@ TEST(DbIntegrationTest, SessionSettings) {
               HasSubstr("STRICT_ALL_TABLES"));
   EXPECT_EQ(*QueryString(*pool, "SELECT DATABASE()"), schema->name());
   EXPECT_TRUE(pool->Ping().ok());
+}
+
+// INSERT … RETURNING is used where the server has it (MariaDB ≥ 10.5, what
+// the tests run on) and never on MySQL, whose version string names no
+// MariaDB; a test may force the portable path.
+TEST(DbIntegrationTest, InsertReturningFollowsTheServer) {
+  auto schema = NewSchema("db_dialect");
+  ASSERT_NE(schema, nullptr);
+  auto pool = NewPool(schema->config());
+  const std::string version = *QueryString(*pool, "SELECT VERSION()");
+  auto conn = pool->Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  absl::StatusOr<bool> returning = InsertReturning(**conn);
+  ASSERT_TRUE(returning.ok()) << returning.status();
+  EXPECT_EQ(*returning,
+            absl::StrContains(absl::AsciiStrToLower(version), "mariadb"))
+      << version;
+  SetInsertReturningForTesting(false);
+  EXPECT_FALSE(*InsertReturning(**conn));
+  SetInsertReturningForTesting(std::nullopt);
+  EXPECT_EQ(*InsertReturning(**conn), *returning);
 }
 
 TEST(DbIntegrationTest, CrudRoundTripsChineseTextBigintsAndNulls) {

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/db/dialect.h"
 #include "common/db/sql_text.h"
 #include "common/status/status.h"
 
@@ -34,19 +35,27 @@ absl::Status Outbox::Append(db::Connection& conn,
 
   // Three round trips: the ticket's next seq (its row lock orders the
   // ticket's events) is left in LAST_INSERT_ID() for the outbox row, which
-  // returns its id and seq (RETURNING: no read-back); then the deliveries.
+  // returns its id and seq (RETURNING: no read-back; on a server without it,
+  // MySQL 8, one read by LAST_INSERT_ID() instead); then the deliveries.
   // The event's bytes go as a plain parameter (no long-data packet). The
   // stored event carries neither seq nor event_id: the relay stamps them
   // from the row.
+  ASSIGN_OR_RETURN(const bool returning, db::InsertReturning(conn));
   ASSIGN_OR_RETURN(sql::PreparedStatement * next_seq,
                    conn.Prepare("INSERT INTO outbox_seq (ticket_id, seq) "
                                 "VALUES (?, LAST_INSERT_ID(1)) "
                                 "ON DUPLICATE KEY UPDATE "
                                 "seq = LAST_INSERT_ID(seq + 1)"));
-  ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
-                   conn.Prepare("INSERT INTO outbox (ticket_id, seq, event) "
-                                "VALUES (?, LAST_INSERT_ID(), ?) "
-                                "RETURNING id, seq"));
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * insert,
+      conn.Prepare(absl::StrCat("INSERT INTO outbox (ticket_id, seq, event) "
+                                "VALUES (?, LAST_INSERT_ID(), ?)",
+                                returning ? " RETURNING id, seq" : "")));
+  sql::PreparedStatement* written = nullptr;
+  if (!returning) {
+    ASSIGN_OR_RETURN(written, conn.Prepare("SELECT id, seq FROM outbox "
+                                           "WHERE id = LAST_INSERT_ID()"));
+  }
   event->clear_seq();
   const std::string bytes = event->SerializeAsString();
   int64_t id = 0;
@@ -55,7 +64,13 @@ absl::Status Outbox::Append(db::Connection& conn,
     next_seq->executeUpdate();
     insert->setString(1, event->ticket_id());
     insert->setString(2, bytes);
-    std::unique_ptr<sql::ResultSet> rs(insert->executeQuery());
+    std::unique_ptr<sql::ResultSet> rs;
+    if (returning) {
+      rs.reset(insert->executeQuery());
+    } else {
+      insert->executeUpdate();
+      rs.reset(written->executeQuery());
+    }
     if (!rs->next()) {
       return absl::InternalError("outbox insert returned no row");
     }
@@ -111,6 +126,7 @@ absl::Status Outbox::AppendAll(
       return absl::InvalidArgumentError("event.payload is required");
     }
   }
+  ASSIGN_OR_RETURN(const bool returning, db::InsertReturning(conn));
   size_t first = 0;
   while (first < events.size()) {
     const size_t n = PowerOfTwoChunk(events.size() - first);
@@ -160,11 +176,22 @@ absl::Status Outbox::AppendAll(
     for (v1::TicketEvent* e : chunk) e->set_seq(next_seq[e->ticket_id()]++);
 
     // 3. The rows, returning their ids in the rows' order (RETURNING: no
-    // read-back); the bytes as plain parameters.
-    ASSIGN_OR_RETURN(sql::PreparedStatement * insert,
-                     conn.Prepare(absl::StrCat(
-                         "INSERT INTO outbox (ticket_id, seq, event) VALUES ",
-                         db::SqlRows("(?, ?, ?)", n), " RETURNING id")));
+    // read-back; on a server without it, MySQL 8, read back by the unique
+    // (ticket_id, seq)); the bytes as plain parameters.
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * insert,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO outbox (ticket_id, seq, event) VALUES ",
+            db::SqlRows("(?, ?, ?)", n), returning ? " RETURNING id" : "")));
+    sql::PreparedStatement* read_ids = nullptr;
+    if (!returning) {
+      ASSIGN_OR_RETURN(
+          read_ids,
+          conn.Prepare(absl::StrCat(
+              "SELECT id, ticket_id, seq FROM outbox WHERE (ticket_id, seq) "
+              "IN (",
+              db::SqlRows("(?, ?)", n), ")")));
+    }
     std::vector<int64_t> outbox_ids;
     RETURN_IF_ERROR(conn.Guard("outbox insert", [&]() -> absl::Status {
       for (size_t i = 0; i < n; ++i) {
@@ -176,9 +203,29 @@ absl::Status Outbox::AppendAll(
         insert->setString(static_cast<unsigned>(3 * i + 3),
                           stored.SerializeAsString());
       }
-      std::unique_ptr<sql::ResultSet> rs(insert->executeQuery());
-      while (rs->next() && outbox_ids.size() < n) {
-        outbox_ids.push_back(rs->getInt64(1));
+      if (returning) {
+        std::unique_ptr<sql::ResultSet> rs(insert->executeQuery());
+        while (rs->next() && outbox_ids.size() < n) {
+          outbox_ids.push_back(rs->getInt64(1));
+        }
+      } else {
+        insert->executeUpdate();
+        for (size_t i = 0; i < n; ++i) {
+          read_ids->setString(static_cast<unsigned>(2 * i + 1),
+                              chunk[i]->ticket_id());
+          read_ids->setInt64(static_cast<unsigned>(2 * i + 2), chunk[i]->seq());
+        }
+        absl::flat_hash_map<std::string, int64_t> by_key;
+        std::unique_ptr<sql::ResultSet> rs(read_ids->executeQuery());
+        while (rs->next()) {
+          by_key[absl::StrCat(std::string(rs->getString(2)), "\n",
+                              rs->getInt64(3))] = rs->getInt64(1);
+        }
+        for (v1::TicketEvent* e : chunk) {
+          auto it = by_key.find(absl::StrCat(e->ticket_id(), "\n", e->seq()));
+          if (it == by_key.end()) break;
+          outbox_ids.push_back(it->second);
+        }
       }
       if (outbox_ids.size() != n) {
         return absl::InternalError(absl::StrCat(

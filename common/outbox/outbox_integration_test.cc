@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock/clock.h"
+#include "common/db/dialect.h"
 #include "common/db/transaction.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
@@ -242,6 +243,50 @@ TEST_F(OutboxTest, AppendAllNumbersEachTicketOnAfterSingleAppends) {
   Relay& relay = AddRelay();
   Drain(relay);
   EXPECT_EQ(Applied(), 251);
+  EXPECT_EQ(Rejected(), 0);
+}
+
+// MySQL 8 has no INSERT … RETURNING: there the ids and seqs are read back
+// (db/dialect.h). The same appends on that path give every event the id and
+// seq of its own row, and they are delivered once, in order.
+TEST_F(OutboxTest, WithoutInsertReturningEveryEventGetsItsOwnRowsIdAndSeq) {
+  db::SetInsertReturningForTesting(false);
+  struct Restore {
+    ~Restore() { db::SetInsertReturningForTesting(std::nullopt); }
+  } restore;
+  std::vector<v1::TicketEvent> singles(2);
+  ASSERT_TRUE(Append("t-m", "龙水镇", &singles[0]).ok());
+  ASSERT_TRUE(Append("t-m", "龙水镇", &singles[1]).ok());
+  std::vector<v1::TicketEvent> events(21);  // two chunks: 16 and 4 + 1
+  std::vector<v1::TicketEvent*> pointers;
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].set_ticket_id(std::string("t-") + "mno"[i % 3]);
+    *events[i].mutable_occurred_at() =
+        ToProto(absl::FromUnixSeconds(1707379200));
+    events[i].mutable_accepted()->set_unit_id("邮亭镇");
+    pointers.push_back(&events[i]);
+  }
+  ASSERT_TRUE(db::RunInTransaction(*producer_, [&](db::Connection& conn) {
+                return outbox_->AppendAll(conn, pointers);
+              }).ok());
+  EXPECT_EQ(singles[1].seq(), 2);
+  EXPECT_EQ(events[0].seq(), 3);   // t-m after its two single appends
+  EXPECT_EQ(events[20].seq(), 7);  // t-n: its 7 events of the batch
+  for (auto* group : {&singles, &events}) {
+    for (const v1::TicketEvent& e : *group) {
+      const std::string id =
+          e.event_id().substr(std::string("routing-").size());
+      EXPECT_EQ(Count(*producer_,
+                      absl::StrCat("SELECT COUNT(*) FROM outbox WHERE id = ",
+                                   id, " AND ticket_id = '", e.ticket_id(),
+                                   "' AND seq = ", e.seq())),
+                1)
+          << e.event_id();
+    }
+  }
+  Relay& relay = AddRelay();
+  Drain(relay);
+  EXPECT_EQ(Applied(), 23);
   EXPECT_EQ(Rejected(), 0);
 }
 

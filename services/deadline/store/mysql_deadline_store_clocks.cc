@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/calendar/calendar.h"
+#include "common/db/dialect.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -31,7 +32,11 @@ using mysql::SetOptTime;
 absl::Status MysqlDeadlineStore::InsertClocks(db::Connection& conn,
                                               std::vector<ClockRow>* rows) {
   if (rows->empty()) return absl::OkStatus();
-  // RETURNING (MariaDB) gives the ids in the rows' order: no read-back.
+  // With RETURNING (MariaDB) all rows in one statement that gives their ids
+  // in the rows' order: no read-back. Without it (MySQL 8) one row at a
+  // time, each id read by LAST_INSERT_ID().
+  ASSIGN_OR_RETURN(const bool returning, db::InsertReturning(conn));
+  const size_t per_statement = returning ? rows->size() : 1;
   ASSIGN_OR_RETURN(
       auto* stmt,
       conn.Prepare(absl::StrCat(
@@ -41,14 +46,17 @@ absl::Status MysqlDeadlineStore::InsertClocks(db::Connection& conn,
           "calendar_version, policy_version, calendar_incomplete, "
           "explanation) VALUES ",
           db::SqlRows("(?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      rows->size()),
-          " RETURNING clock_id")));
+                      per_statement),
+          returning ? " RETURNING clock_id" : "")));
+  sql::PreparedStatement* last_id = nullptr;
+  if (!returning) {
+    ASSIGN_OR_RETURN(last_id, conn.Prepare("SELECT LAST_INSERT_ID()"));
+  }
   constexpr unsigned kColumns = 15;
   return conn.Guard("insert clocks", [&]() -> absl::Status {
     std::vector<std::unique_ptr<std::istringstream>> blobs;
-    for (size_t i = 0; i < rows->size(); ++i) {
+    auto bind = [&](size_t i, unsigned b) {
       const ClockRow* r = &(*rows)[i];
-      const unsigned b = static_cast<unsigned>(i) * kColumns;
       stmt->setString(b + 1, r->ticket_id);
       stmt->setString(b + 2, r->ticket_number);
       stmt->setInt(b + 3, r->kind);
@@ -66,14 +74,27 @@ absl::Status MysqlDeadlineStore::InsertClocks(db::Connection& conn,
       blobs.push_back(std::make_unique<std::istringstream>(
           r->explanation.SerializeAsString()));
       stmt->setBlob(b + 15, blobs.back().get());
-    }
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    };
     size_t i = 0;
-    while (rs->next()) {
-      if (i == rows->size()) break;
-      (*rows)[i].clock_id = rs->getInt64(1);
-      (*rows)[i].running = true;
-      ++i;
+    if (returning) {
+      for (size_t k = 0; k < rows->size(); ++k) {
+        bind(k, static_cast<unsigned>(k) * kColumns);
+      }
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next() && i < rows->size()) {
+        (*rows)[i].clock_id = rs->getInt64(1);
+        (*rows)[i].running = true;
+        ++i;
+      }
+    } else {
+      for (; i < rows->size(); ++i) {
+        bind(i, 0);
+        stmt->executeUpdate();
+        std::unique_ptr<sql::ResultSet> rs(last_id->executeQuery());
+        if (!rs->next()) break;
+        (*rows)[i].clock_id = rs->getInt64(1);
+        (*rows)[i].running = true;
+      }
     }
     if (i != rows->size()) {
       return absl::InternalError(absl::StrCat("insert clocks: ", i, " ids for ",

@@ -9,6 +9,9 @@
 
 #include <prometheus/registry.h>
 
+#include <optional>
+
+#include "common/db/dialect.h"
 #include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "gmock/gmock.h"
@@ -788,7 +791,21 @@ TEST_F(VerdictsTest, SpecialInspectionAndDistrictNoticeAreActsOfPeople) {
 // their rungs) and its events appended together at its end: each clock gets
 // its own id, its rungs at its due, and the events keep the order and the
 // ticket's gapless seq they would have one by one.
-TEST_F(VerdictsTest, OneEventsClocksAndEventsAreWrittenTogetherInOrder) {
+// Run on the server's own dialect and on the portable path a server without
+// INSERT … RETURNING (MySQL 8) takes (db/dialect.h): the same clocks, ids in
+// start order, events and rungs.
+class VerdictsDialectTest : public VerdictsTest,
+                            public ::testing::WithParamInterface<bool> {};
+INSTANTIATE_TEST_SUITE_P(Dialects, VerdictsDialectTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& p) {
+                           return p.param ? "ServersOwn" : "WithoutReturning";
+                         });
+
+TEST_P(VerdictsDialectTest, OneEventsClocksAndEventsAreWrittenTogetherInOrder) {
+  struct Restore {
+    ~Restore() { db::SetInsertReturningForTesting(std::nullopt); }
+  } restore;
+  if (!GetParam()) db::SetInsertReturningForTesting(false);
   AdvanceTo(Local(2024, 3, 4, 9));
   v1::TicketEvent d =
       routing_->Dispatched("v-b1", kTown, v1::REQUEST_TYPE_COMPLAINT);
