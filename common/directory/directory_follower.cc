@@ -36,16 +36,13 @@ absl::Status DirectoryFollower::LoadStored() {
 absl::Status DirectoryFollower::Prime() {
   RETURN_IF_ERROR(LoadStored());
   if (source_ != nullptr) {
-    absl::StatusOr<bool> read = Refresh();
-    // Routing away or empty: the stored copy serves until it answers. A
-    // failure to store what was read is the database's, and so ours.
-    if (!read.ok() && !absl::IsNotFound(read.status()) &&
-        !absl::IsUnavailable(read.status()) &&
-        !absl::IsDeadlineExceeded(read.status()) &&
-        !absl::IsUnauthenticated(read.status()) &&
-        !absl::IsPermissionDenied(read.status())) {
-      return read.status();
-    }
+    absl::MutexLock lock(&mu_);
+    bool store_failed = false;
+    absl::StatusOr<bool> read = RefreshLocked(&store_failed);
+    // Whatever routing answers (away, empty, failing), the stored copy
+    // serves until it answers well. A failure to store what was read is the
+    // database's, and so ours.
+    if (!read.ok() && store_failed) return read.status();
   }
   return absl::OkStatus();
 }
@@ -56,14 +53,17 @@ absl::StatusOr<bool> DirectoryFollower::Refresh() {
 }
 
 std::shared_ptr<const Directory> DirectoryFollower::RefreshForUnknownUnit() {
-  absl::MutexLock lock(&mu_);
-  if (source_ != nullptr && absl::Now() - last_attempt_ >= options_.min_gap) {
+  // A read in progress answers for this one too: the caller takes the copy
+  // in force rather than queue behind it.
+  if (source_ == nullptr || !mu_.TryLock()) return holder_.Get();
+  if (absl::Now() - last_attempt_ >= options_.min_gap) {
     (void)RefreshLocked();  // a failure is logged; the copy in force stays
   }
+  mu_.Unlock();
   return holder_.Get();
 }
 
-absl::StatusOr<bool> DirectoryFollower::RefreshLocked() {
+absl::StatusOr<bool> DirectoryFollower::RefreshLocked(bool* store_failed) {
   if (source_ == nullptr) {
     return absl::FailedPreconditionError("no directory source to follow");
   }
@@ -86,11 +86,13 @@ absl::StatusOr<bool> DirectoryFollower::RefreshLocked() {
   failing_ = false;
   auto next = std::make_shared<const Directory>(*std::move(units));
   if (options_.usable && !options_.usable(*next)) {
-    failing_ = false;
     return absl::NotFoundError("the directory is not complete enough yet");
   }
   if (*next == *holder_.Get()) return false;
-  RETURN_IF_ERROR(store_->Save(*next));
+  if (absl::Status saved = store_->Save(*next); !saved.ok()) {
+    if (store_failed != nullptr) *store_failed = true;
+    return saved;
+  }
   log::Info("directory.changed", {{"units", absl::StrCat(next->size())}});
   Install(std::move(next));
   return true;

@@ -105,7 +105,8 @@ class DirectoryFollower {
   // (NOT_FOUND when it has no units yet), with the copy in force kept.
   absl::StatusOr<bool> Refresh();
   // For a request naming a unit the snapshot lacks: Refresh unless one was
-  // attempted less than min_gap ago. Returns the snapshot in force after.
+  // attempted less than min_gap ago or one is running now (the caller never
+  // waits for another's read). Returns the snapshot in force after.
   std::shared_ptr<const Directory> RefreshForUnknownUnit();
 
   std::shared_ptr<const Directory> Snapshot() const { return holder_.Get(); }
@@ -117,7 +118,10 @@ class DirectoryFollower {
   void Stop();
 
  private:
-  absl::StatusOr<bool> RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // As Refresh; `*store_failed` (when not null) tells an error of the store
+  // from one of the source.
+  absl::StatusOr<bool> RefreshLocked(bool* store_failed = nullptr)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Install(std::shared_ptr<const Directory> next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

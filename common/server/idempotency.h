@@ -26,7 +26,7 @@
 //
 // The request log: ONE contract for every service (DESIGN.md §6). Each
 // service schema holds the shared table `idempotency_log` (migration
-// common/server/schema/004_request_log.sql, applied by the runtime with the
+// common/server/schema/004_idempotency_log.sql, applied by the runtime with the
 // outbox's): request_id → rpc, request hash, the stored answer, created_at.
 // The hash is RequestHash: SHA-256 of the request's DETERMINISTIC protobuf
 // serialization with its request_id field cleared (the id is the key, not

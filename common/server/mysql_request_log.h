@@ -1,7 +1,7 @@
 #pragma once
 
 // The shared request log (idempotency.h) over MySQL 8 / MariaDB 10.11: the
-// table idempotency_log of common/server/schema/004_request_log.sql, which
+// table idempotency_log of common/server/schema/004_idempotency_log.sql, which
 // RequestLogMigrations() embeds and the service runtime applies to every
 // service schema (after the outbox's, before the service's own).
 

@@ -76,10 +76,11 @@ absl::StatusOr<std::unique_ptr<ServiceUnderTest>> ServiceUnderTest::Start(
 
 absl::Status MigrateBelow(TestSchema& schema,
                           const runtime::ServiceDefinition& definition,
-                          int version) {
+                          int version, int shared_below) {
   std::vector<db::Migration> earlier;
   for (const db::Migration& m : runtime::AllMigrations(definition)) {
-    if (m.version < version) earlier.push_back(m);
+    const int below = m.version < 10 ? shared_below : version;
+    if (m.version < below) earlier.push_back(m);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<db::ConnectionPool> pool,
                    db::ConnectionPool::Create(schema.config()));

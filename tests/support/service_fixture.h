@@ -67,11 +67,14 @@ struct ServiceOptions {
 };
 
 // Applies to `schema` the migrations of `definition` (runtime::AllMigrations)
-// whose version is below `version`: the schema as a release without the
-// later ones left it.
+// that a release without the later ones had: the service's own (10+) below
+// `version`, and the shared ones (1–9) below `shared_below` — by default the
+// event tables (1–2) alone, as every release before the shared request log
+// (4) and directory copy (6) left a schema. A service started on it then
+// applies the rest, as an upgrade does.
 absl::Status MigrateBelow(TestSchema& schema,
                           const runtime::ServiceDefinition& definition,
-                          int version);
+                          int version, int shared_below = 3);
 
 class ServiceUnderTest {
  public:

@@ -3,7 +3,6 @@
 // Idempotent requests: request-id checks (the request log and its hash are
 // common/server/idempotency.h).
 
-#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"

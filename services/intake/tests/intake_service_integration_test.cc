@@ -1445,10 +1445,12 @@ namespace {
 
 // Requests answered before the shared request log (idempotency_log) and
 // retried after the upgrade get their first answer: the schema is laid down
-// as the release before left it (migrations below 022) with an article and
-// the rows that release wrote into intake's own request_log (the object and
-// version a call acted on, not a response); the service then starts and
-// applies 022, which makes the answers intake rebuilds a response from.
+// as the release before left it (its own migrations below 020, the event
+// tables) with an article and the rows that release wrote into intake's own
+// request_log (the object and version a call acted on, not a response); the
+// service then starts and applies the rest (the shared log, 4; the directory
+// copy, 6; 020–022), of which 022 makes the answers intake rebuilds a response
+// from.
 TEST(IntakeUpgradeTest, RequestIdsAnsweredBeforeTheUpgradeReplayAfterIt) {
   v1::Article article;
   article.set_article_id("kb-before-upgrade-01");
@@ -1467,7 +1469,7 @@ TEST(IntakeUpgradeTest, RequestIdsAnsweredBeforeTheUpgradeReplayAfterIt) {
   options.extra_tokens =
       absl::StrCat(kStaffHousing, " UNIT_STAFF dept.housing\n");
   options.before_start = [&](testing::TestSchema& schema) -> absl::Status {
-    RETURN_IF_ERROR(testing::MigrateBelow(schema, Definition(), 22));
+    RETURN_IF_ERROR(testing::MigrateBelow(schema, Definition(), 20));
     RETURN_IF_ERROR(schema.Execute(
         "INSERT INTO article (article_id, owner_unit_id, latest_version, "
         "created_at) VALUES ('kb-before-upgrade-01', 'dept.housing', 1, "

@@ -3,7 +3,7 @@
 -- Named idempotency_log because each service's own pre-upgrade table is
 -- called request_log; those are copied in here by a migration of each
 -- service and no longer written.
-CREATE TABLE idempotency_log (
+CREATE TABLE IF NOT EXISTS idempotency_log (
   request_id   VARCHAR(64)  NOT NULL,
   rpc          VARCHAR(64)  NOT NULL,
   -- server::RequestHash: SHA-256 of the request's deterministic protobuf
