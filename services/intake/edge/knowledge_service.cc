@@ -81,19 +81,19 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
                                                  *catalog_->Get()));
           const absl::Time now = ctx_.clock.Now();
           const v1::Actor actor = ActorOf(who);
-          ASSIGN_OR_RETURN(
-              *resp->mutable_article(),
-              store_->Change(
-                  req->request_id(), "UpdateArticle", server::RequestHash(*req),
-                  req->article_id(),
-                  [&](const ArticleSnapshot& s) {
-                    return MayEdit(who, s.owner_unit_id);
-                  },
-                  [&](const ArticleSnapshot& s)
-                      -> absl::StatusOr<ArticleChange> {
-                    return DecideUpdate(s, req->expected_version(),
-                                        req->content(), actor, now);
-                  }));
+          ASSIGN_OR_RETURN(*resp->mutable_article(),
+                           store_->Change(
+                               req->request_id(), "UpdateArticle",
+                               server::RequestHash(*req), req->article_id(),
+                               [&](const ArticleSnapshot& s) {
+                                 return MayEdit(who, s.owner_unit_id);
+                               },
+                               [&](const ArticleSnapshot& s)
+                                   -> absl::StatusOr<ArticleChange> {
+                                 return DecideUpdate(s, req->expected_version(),
+                                                     req->content(), actor,
+                                                     now);
+                               }));
           return absl::OkStatus();
         });
   }
