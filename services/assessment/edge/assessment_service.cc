@@ -26,7 +26,6 @@
 #include "common/status/status.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline_assessment_SchemaMigrations.h"
-#include "hotline_directory_DirectoryMigrations.h"
 #include "services/assessment/core/assessment_core.h"
 #include "services/assessment/core/monthly_reports.h"
 #include "services/assessment/domain/explain.h"
@@ -627,15 +626,7 @@ runtime::ServiceDefinition Definition() {
   d.name = "assessment";
   // The shared copy of the directory (common/directory), then assessment's
   // own.
-  d.migrations = []() -> const std::vector<db::Migration>& {
-    static const auto* const kAll = [] {
-      auto* all =
-          new std::vector<db::Migration>(directory::DirectoryMigrations());
-      for (const db::Migration& m : SchemaMigrations()) all->push_back(m);
-      return all;
-    }();
-    return *kAll;
-  };
+  d.migrations = &directory::WithDirectoryCopy<SchemaMigrations>;
   // Every fact of an order's life, whoever produced it.
   d.consumes = {v1::TicketEvent::kTicketCreated,
                 v1::TicketEvent::kTicketClosedAtIntake,

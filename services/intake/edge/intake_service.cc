@@ -20,7 +20,6 @@
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/intake.grpc.pb.h"
-#include "hotline_directory_DirectoryMigrations.h"
 #include "hotline_intake_SchemaMigrations.h"
 #include "services/intake/core/intake_core.h"
 #include "services/intake/domain/caller_crypto.h"
@@ -516,15 +515,7 @@ runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "intake";
   // The shared copy of the directory (common/directory), then intake's own.
-  d.migrations = []() -> const std::vector<db::Migration>& {
-    static const auto* const kAll = [] {
-      auto* all =
-          new std::vector<db::Migration>(directory::DirectoryMigrations());
-      for (const db::Migration& m : SchemaMigrations()) all->push_back(m);
-      return all;
-    }();
-    return *kAll;
-  };
+  d.migrations = &directory::WithDirectoryCopy<SchemaMigrations>;
   // What the caller's progress and the order's status follow.
   d.consumes = {
       v1::TicketEvent::kDispatched,         v1::TicketEvent::kRedispatched,
