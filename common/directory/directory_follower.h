@@ -92,8 +92,6 @@ class DirectoryFollower {
   DirectoryFollower(const DirectoryFollower&) = delete;
   DirectoryFollower& operator=(const DirectoryFollower&) = delete;
 
-  bool follows_source() const { return source_ != nullptr; }
-
   // When the service prepares: installs the stored copy, then reads the
   // source once (its failure is logged and leaves the stored copy in force).
   // Errors: the store's only.

@@ -1,14 +1,10 @@
 #include "common/server/idempotency.h"
 
 #include <google/protobuf/descriptor.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/message.h>
-#include <openssl/sha.h>
-
-#include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/proto_digest.h"
 
 namespace hotline::server {
 
@@ -72,22 +68,7 @@ absl::Status RunWithResponse(
 }  // namespace
 
 std::string RequestHash(const google::protobuf::Message& request) {
-  std::unique_ptr<google::protobuf::Message> copy(request.New());
-  copy->CopyFrom(request);
-  const google::protobuf::FieldDescriptor* id =
-      copy->GetDescriptor()->FindFieldByName("request_id");
-  if (id != nullptr) copy->GetReflection()->ClearField(copy.get(), id);
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream sos(&bytes);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    copy->SerializeToCodedStream(&cos);
-  }
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         md);
-  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
+  return Sha256(DeterministicBytesWithout(request, "request_id"));
 }
 
 RequestKey KeyOf(absl::string_view rpc,

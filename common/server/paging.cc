@@ -1,14 +1,9 @@
 #include "common/server/paging.h"
 
-#include <openssl/sha.h>
-
-#include <memory>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "common/server/proto_digest.h"
 
 namespace hotline::paging {
 namespace {
@@ -19,34 +14,6 @@ constexpr size_t kTagBytes = 8;
 
 constexpr absl::string_view kForeignToken =
     "page.page_token: not a token of this query";
-
-// `m` serialized deterministically (map entries ordered), so that equal
-// filters give equal bytes in every process.
-std::string DeterministicBytes(const google::protobuf::Message& m) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    m.SerializeToCodedStream(&coded);
-  }
-  return out;
-}
-
-// The request's filters: the request without its `page` (PageRequest).
-std::string FilterBytes(const google::protobuf::Message& request) {
-  const google::protobuf::FieldDescriptor* page =
-      request.GetDescriptor()->FindFieldByName("page");
-  if (page == nullptr ||
-      page->message_type() != v1::PageRequest::descriptor() ||
-      !request.GetReflection()->HasField(request, page)) {
-    return DeterministicBytes(request);
-  }
-  std::unique_ptr<google::protobuf::Message> filters(request.New());
-  filters->CopyFrom(request);
-  filters->GetReflection()->ClearField(filters.get(), page);
-  return DeterministicBytes(*filters);
-}
 
 }  // namespace
 
@@ -60,12 +27,11 @@ absl::StatusOr<int> PageSize(const v1::PageRequest& page) {
 
 Query::Query(absl::string_view list, const google::protobuf::Message& request) {
   // The list's name, a separator no name contains, then the filters.
-  const std::string identity =
-      absl::StrCat(list, absl::string_view("\0", 1), FilterBytes(request));
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(identity.data()),
-         identity.size(), md);
-  tag_.assign(reinterpret_cast<const char*>(md), kTagBytes);
+  // The filters: the request without its `page`.
+  tag_ = server::Sha256(
+             absl::StrCat(list, absl::string_view("\0", 1),
+                          server::DeterministicBytesWithout(request, "page")))
+             .substr(0, kTagBytes);
 }
 
 absl::StatusOr<std::string> Query::Position(const v1::PageRequest& page) const {

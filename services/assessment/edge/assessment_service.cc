@@ -22,6 +22,7 @@
 #include "common/server/call_gate.h"
 #include "common/server/idempotency.h"
 #include "common/server/paging.h"
+#include "common/server/proto_digest.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "hotline/v1/assessment.grpc.pb.h"
@@ -95,7 +96,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           }
           EvaluationRequest in;
           in.request_id = req->request_id();
-          in.request_hash = Fnv64(Deterministic(*req));
+          in.request_hash = Fnv64(server::DeterministicBytes(*req));
           in.ticket_id = req->ticket_id();
           in.answer.reached = reached;
           in.answer.satisfaction = req->satisfaction();

@@ -1,8 +1,5 @@
 #include "services/assessment/edge/request_checks.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -78,16 +75,6 @@ std::string Fnv64(absl::string_view s) {
     h *= 1099511628211ULL;
   }
   return absl::StrCat(absl::Hex(h, absl::kZeroPad16));
-}
-
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
 }
 
 absl::Status CheckRequestType(absl::string_view field, int t) {

@@ -10,7 +10,6 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/message.h"
 #include "hotline/v1/assessment.pb.h"
 
 namespace hotline::assessment {
@@ -35,8 +34,6 @@ bool ValidText(absl::string_view s);
 
 // FNV-1a 64 of `s` as 16 hex digits.
 std::string Fnv64(absl::string_view s);
-// `m` serialized deterministically (the input of request digests).
-std::string Deterministic(const google::protobuf::Message& m);
 
 // INVALID_ARGUMENT "<field>: unknown value" unless `t` is a RequestType.
 absl::Status CheckRequestType(absl::string_view field, int t);

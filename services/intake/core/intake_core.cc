@@ -1,14 +1,11 @@
 #include "services/intake/core/intake_core.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/id/id.h"
 #include "common/log/log.h"
 #include "common/server/actor.h"
 #include "common/server/idempotency.h"
+#include "common/server/proto_digest.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/intake/domain/merge.h"
@@ -19,16 +16,8 @@ std::string RequestHash(absl::string_view rpc,
                         const google::protobuf::Message& request) {
   std::string bytes(rpc);
   bytes.push_back('\0');
-  {
-    google::protobuf::io::StringOutputStream sos(&bytes);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    request.SerializeToCodedStream(&cos);
-  }
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         md);
-  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
+  server::AppendDeterministic(request, &bytes);
+  return server::Sha256(bytes);
 }
 
 namespace {

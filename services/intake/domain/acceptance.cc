@@ -1,11 +1,9 @@
 #include "services/intake/domain/acceptance.h"
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/message_differencer.h>
-#include <openssl/sha.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/server/proto_digest.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/intake/domain/caller_privacy.h"
@@ -19,16 +17,8 @@ std::string CreateTicketFingerprint(const v1::CreateTicketRequest& request) {
   without.clear_caller();
   std::string bytes = "CreateTicket";
   bytes.push_back('\0');
-  {
-    google::protobuf::io::StringOutputStream sos(&bytes);
-    google::protobuf::io::CodedOutputStream cos(&sos);
-    cos.SetSerializationDeterministic(true);
-    without.SerializeToCodedStream(&cos);
-  }
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         md);
-  return std::string(reinterpret_cast<const char*>(md), SHA256_DIGEST_LENGTH);
+  server::AppendDeterministic(without, &bytes);
+  return server::Sha256(bytes);
 }
 
 bool RequestMatchesOrder(const v1::CreateTicketRequest& r,
