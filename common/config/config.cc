@@ -28,9 +28,6 @@ ABSL_FLAG(std::string, subscribers, "",
           "name=host:port,... receivers of this service's events "
           "(HOTLINE_SUBSCRIBERS)");
 
-ABSL_FLAG(std::string, routing, "",
-          "host:port (replicas a|b) of hotline-routing's DirectoryService, for "
-          "the services that read its directory (HOTLINE_ROUTING)");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this service: TLS on its port "
           "(HOTLINE_TLS_CERT)");
@@ -132,17 +129,6 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view what,
                      value, "\""));
   }
   return t;
-}
-
-absl::StatusOr<std::string> ResolveRouting(const EnvLookup& env) {
-  ASSIGN_OR_RETURN(std::string routing,
-                   ResolveSetting({"routing", "HOTLINE_ROUTING"},
-                                  absl::GetFlag(FLAGS_routing), env));
-  if (routing.empty()) return routing;
-  for (absl::string_view replica : absl::StrSplit(routing, '|')) {
-    RETURN_IF_ERROR(ValidateHostPort("--routing (HOTLINE_ROUTING)", replica));
-  }
-  return ChannelTarget(routing);
 }
 
 absl::StatusOr<ServiceConfig> LoadServiceConfig(absl::string_view service_name,

@@ -38,7 +38,6 @@ ABSL_DECLARE_FLAG(std::string, clock_start);
 ABSL_DECLARE_FLAG(std::string, metrics_listen);
 ABSL_DECLARE_FLAG(std::string, subscribers);
 ABSL_DECLARE_FLAG(std::string, service_token);
-ABSL_DECLARE_FLAG(std::string, routing);
 ABSL_DECLARE_FLAG(std::string, tls_cert);
 ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(std::string, tls_ca);
@@ -89,10 +88,6 @@ struct SettingSpec {
 absl::StatusOr<std::string> ResolveSetting(const SettingSpec& spec,
                                            absl::string_view flag_value,
                                            const EnvLookup& env);
-
-// --routing / HOTLINE_ROUTING as a gRPC target (ChannelTarget), or empty:
-// where intake and deadline read routing's directory.
-absl::StatusOr<std::string> ResolveRouting(const EnvLookup& env);
 
 // Resolves the common settings from already-parsed flags and `env`.
 absl::StatusOr<ServiceConfig> LoadServiceConfig(absl::string_view service_name,

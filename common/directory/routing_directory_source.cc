@@ -6,10 +6,17 @@
 #include <utility>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/server/tls.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status.h"
 #include "hotline/v1/routing.grpc.pb.h"
+
+ABSL_FLAG(std::string, routing, "",
+          "host:port (replicas a|b) of hotline-routing's DirectoryService, for "
+          "the services that read its directory (HOTLINE_ROUTING)");
 
 namespace hotline::directory {
 namespace {
@@ -61,6 +68,27 @@ std::unique_ptr<DirectorySource> NewRoutingDirectorySource(
     const std::string& token) {
   return std::make_unique<RoutingDirectorySource>(
       target, std::move(credentials), token);
+}
+
+absl::StatusOr<std::string> RoutingAddress(const config::EnvLookup& env) {
+  ASSIGN_OR_RETURN(std::string routing,
+                   config::ResolveSetting({"routing", "HOTLINE_ROUTING"},
+                                          absl::GetFlag(FLAGS_routing), env));
+  if (routing.empty()) return routing;
+  for (absl::string_view replica : absl::StrSplit(routing, '|')) {
+    RETURN_IF_ERROR(
+        config::ValidateHostPort("--routing (HOTLINE_ROUTING)", replica));
+  }
+  return config::ChannelTarget(routing);
+}
+
+absl::StatusOr<std::unique_ptr<DirectorySource>> SourceFromConfig(
+    const config::EnvLookup& env,
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& token) {
+  ASSIGN_OR_RETURN(std::string routing, RoutingAddress(env));
+  if (routing.empty()) return nullptr;
+  return NewRoutingDirectorySource(routing, std::move(credentials), token);
 }
 
 }  // namespace hotline::directory

@@ -664,13 +664,10 @@ runtime::ServiceDefinition Definition() {
     // intake reads it) for unit names, kinds and the tree in scorecards,
     // rankings and reports; without it the stored copy, else units by id
     // and the tree from events alone.
-    ASSIGN_OR_RETURN(std::string routing,
-                     config::ResolveRouting(config::ProcessEnv()));
-    std::unique_ptr<directory::DirectorySource> source;
-    if (!routing.empty()) {
-      source = directory::NewRoutingDirectorySource(
-          routing, ctx.channel_credentials, ctx.config.service_token);
-    }
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<directory::DirectorySource> source,
+        directory::SourceFromConfig(config::ProcessEnv(), ctx.channel_credentials,
+                                    ctx.config.service_token));
     return std::make_unique<AssessmentComponent>(ctx, std::move(source));
   };
   return d;

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/config/config.h"
+#include "common/directory/routing_directory_source.h"
 #include "common/outbox/outbox.h"
 #include "common/server/mysql_request_log.h"
 #include "common/status/status.h"
@@ -148,7 +149,7 @@ runtime::ServiceDefinition Definition() {
     const config::EnvLookup env = config::ProcessEnv();
     // The liaison and leader on duty of notices; without routing they are
     // stored with recipient "unresolved".
-    ASSIGN_OR_RETURN(std::string routing, config::ResolveRouting(env));
+    ASSIGN_OR_RETURN(std::string routing, directory::RoutingAddress(env));
     ASSIGN_OR_RETURN(
         std::string webhook,
         config::ResolveSetting({"notify_webhook", "HOTLINE_NOTIFY_WEBHOOK"},
