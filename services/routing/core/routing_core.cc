@@ -7,6 +7,7 @@
 #include "common/server/actor.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/routing/domain/work_queues.h"
 
 namespace hotline::routing {
 
@@ -236,47 +237,22 @@ absl::Status Core::ListWork(const Principal& who, const std::string& unit,
 absl::Status Core::ListCenterQueue(const std::set<int>& reasons,
                                    const paging::OffsetPage& page,
                                    v1::ListCenterQueueResponse* resp) {
-  auto want = [&](v1::QueueReason r) {
-    return reasons.empty() || reasons.count(r);
-  };
-  std::vector<int> statuses;
-  if (want(v1::QUEUE_REASON_NEW))
-    statuses.push_back(v1::TICKET_STATUS_RECEIVED);
-  if (want(v1::QUEUE_REASON_RETURNED))
-    statuses.push_back(v1::TICKET_STATUS_RETURNED);
-  if (want(v1::QUEUE_REASON_DISPUTED))
-    statuses.push_back(v1::TICKET_STATUS_DISPUTED);
-  if (want(v1::QUEUE_REASON_AWAITING_REVIEW))
-    statuses.push_back(v1::TICKET_STATUS_REPLIED);
+  const CenterQueueSelection selection = CenterQueueFor(reasons);
   ASSIGN_OR_RETURN(auto conn, ctx_.pool.Acquire());
   ASSIGN_OR_RETURN(auto dir, Dir(*conn));
   const UnitTree& tree = dir->tree;
   std::string center =
       tree.CenterId().empty() ? kCenterUnitId : tree.CenterId();
-  ASSIGN_OR_RETURN(auto items,
-                   store_.ListCenterQueue(*conn, center, statuses, page.limit(),
-                                          page.offset()));
+  ASSIGN_OR_RETURN(
+      auto items, store_.ListCenterQueue(*conn, center, selection, page.limit(),
+                                         page.offset()));
   for (size_t i = 0; i < items.size() && static_cast<int>(i) < page.size();
        ++i) {
     auto* q = resp->add_items();
     const auto& v = items[i].view;
     *q->mutable_assignment() = v;
-    switch (v.status()) {
-      case v1::TICKET_STATUS_RECEIVED:
-        q->set_reason(v1::QUEUE_REASON_NEW);
-        break;
-      case v1::TICKET_STATUS_RETURNED:
-        q->set_reason(v1::QUEUE_REASON_RETURNED);
-        break;
-      case v1::TICKET_STATUS_DISPUTED:
-        q->set_reason(v1::QUEUE_REASON_DISPUTED);
-        break;
-      default:
-        q->set_reason(v1::QUEUE_REASON_AWAITING_REVIEW);
-        break;
-    }
-    if (q->reason() == v1::QUEUE_REASON_NEW ||
-        q->reason() == v1::QUEUE_REASON_RETURNED) {
+    q->set_reason(QueueReasonOf(v.status()));
+    if (SuggestsDispatch(q->reason())) {
       *q->mutable_suggestion() =
           Suggest(dir->rules,
                   Facts{v.category_code(), v.location().town_code(),

@@ -74,21 +74,6 @@ bool SameCoUnitRows(const v1::Assignment& a, const v1::Assignment& b) {
   return true;
 }
 
-const std::vector<int>& OpenStatuses() {
-  static const auto* const kOpen =
-      new std::vector<int>{v1::TICKET_STATUS_RECEIVED,
-                           v1::TICKET_STATUS_DISPATCHED,
-                           v1::TICKET_STATUS_ACCEPTED,
-                           v1::TICKET_STATUS_FORWARDED,
-                           v1::TICKET_STATUS_RETURNED,
-                           v1::TICKET_STATUS_DISPUTED,
-                           v1::TICKET_STATUS_REPLIED,
-                           v1::TICKET_STATUS_REHANDLING,
-                           v1::TICKET_STATUS_AWAITING_EVALUATION,
-                           v1::TICKET_STATUS_EVALUATED};
-  return *kOpen;
-}
-
 }  // namespace
 
 absl::StatusOr<DirectoryStamp> MysqlRoutingStore::GetDirectoryStamp(
@@ -466,25 +451,17 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
 }
 
 absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListCenterQueue(
-    db::Connection& c, const std::string& center,
-    const std::vector<int>& statuses, int limit, int offset) {
-  // RETURNED counts only when back at the center.
-  std::vector<int> plain;
-  bool returned = false;
-  for (int s : statuses) {
-    if (s == v1::TICKET_STATUS_RETURNED) {
-      returned = true;
-    } else {
-      plain.push_back(s);
-    }
-  }
+    db::Connection& c, const std::string& center, const CenterQueueSelection& q,
+    int limit, int offset) {
   std::vector<std::string> ors;
-  if (!plain.empty()) {
-    ors.push_back(absl::StrCat("status IN (", absl::StrJoin(plain, ","), ")"));
+  if (!q.anywhere.empty()) {
+    ors.push_back(
+        absl::StrCat("status IN (", absl::StrJoin(q.anywhere, ","), ")"));
   }
-  if (returned) {
-    ors.push_back(absl::StrCat("(status = ", v1::TICKET_STATUS_RETURNED,
-                               " AND holder_unit_id = ?)"));
+  const bool at_center = !q.at_center.empty();
+  if (at_center) {
+    ors.push_back(absl::StrCat("(status IN (", absl::StrJoin(q.at_center, ","),
+                               ") AND holder_unit_id = ?)"));
   }
   if (ors.empty()) return std::vector<AssignmentState>{};
   ASSIGN_OR_RETURN(auto* st,
@@ -495,7 +472,7 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListCenterQueue(
                        "LIMIT ? OFFSET ?")));
   return c.Guard("list queue", [&] {
     int i = 1;
-    if (returned) st->setString(i++, center);
+    if (at_center) st->setString(i++, center);
     st->setInt(i++, limit);
     st->setInt(i++, offset);
     std::unique_ptr<sql::ResultSet> rs(st->executeQuery());

@@ -45,7 +45,7 @@ class MysqlRoutingStore final : public RoutingStore {
       db::Connection& c, const WorkQuery& q) override;
   absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
       db::Connection& c, const std::string& center,
-      const std::vector<int>& statuses, int limit, int offset) override;
+      const CenterQueueSelection& q, int limit, int offset) override;
   absl::Status PutClock(db::Connection& c, const std::string& ticket,
                         const RunningClock& k) override;
   absl::Status SetClockDue(db::Connection& c, const std::string& clock_id,

@@ -16,6 +16,7 @@
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/routing.pb.h"
 #include "services/routing/domain/assignment_machine.h"
+#include "services/routing/domain/work_queues.h"
 
 namespace hotline::routing {
 
@@ -115,11 +116,12 @@ class RoutingStore {
       const std::string& clock_id) = 0;
   virtual absl::StatusOr<std::vector<AssignmentState>> ListWork(
       db::Connection& c, const WorkQuery& q) = 0;
-  // Orders waiting for the center: RECEIVED, RETURNED at `center`, DISPUTED,
-  // REPLIED; most urgent first, then oldest received.
+  // Orders in a status of `q.anywhere`, or of `q.at_center` while held by
+  // `center` (domain/work_queues.h); most urgent first, then oldest
+  // received.
   virtual absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
       db::Connection& c, const std::string& center,
-      const std::vector<int>& statuses, int limit, int offset) = 0;
+      const CenterQueueSelection& q, int limit, int offset) = 0;
 
   // Clocks from deadline.
   virtual absl::Status PutClock(db::Connection& c, const std::string& ticket,
