@@ -20,6 +20,7 @@
 #include "hotline/v1/events.pb.h"
 #include "hotline/v1/intake.pb.h"
 #include "services/intake/domain/places.h"
+#include "services/intake/domain/repeats.h"
 
 namespace hotline::db {
 class Connection;
@@ -48,18 +49,6 @@ struct NewTicket {
   absl::flat_hash_map<std::string, int> terms;
   std::vector<uint32_t> signature;      // MinHash of terms
   std::vector<v1::TicketEvent> events;  // appended to the outbox
-};
-
-struct RepeatQuery {
-  std::string caller_hash;  // may be empty
-  // The same phone under the key file's other phone-hash keys (rows not yet
-  // re-keyed by a rotation).
-  std::vector<std::string> other_caller_hashes;
-  std::string town_code;            // may be empty
-  std::vector<uint32_t> signature;  // MinHash of the new order's terms
-  absl::Time since;
-  double threshold = 0.5;
-  std::string exclude_ticket_id;
 };
 
 struct CreateOutcome {

@@ -108,12 +108,12 @@ absl::StatusOr<int64_t> MysqlIntakeStore::NextSerial(const std::string& day) {
 absl::StatusOr<std::vector<v1::RepeatCandidate>> MysqlIntakeStore::FindRepeats(
     const RepeatQuery& q) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(std::vector<CandidateMap> found, FindRepeatsOn(*conn, {&q}));
-  return Ranked(std::move(found[0]));
+  ASSIGN_OR_RETURN(std::vector<RepeatCandidates> found,
+                   FindRepeatsOn(*conn, {&q}));
+  return found[0].Ranked();
 }
 
-absl::StatusOr<std::vector<MysqlIntakeStore::CandidateMap>>
-MysqlIntakeStore::FindRepeatsOn(
+absl::StatusOr<std::vector<RepeatCandidates>> MysqlIntakeStore::FindRepeatsOn(
     db::Connection& conn, const std::vector<const RepeatQuery*>& queries) {
   // One round trip for all queries, each part tagged with its query's index:
   // orders of the same caller in the window, and orders of the same town in
@@ -154,51 +154,29 @@ MysqlIntakeStore::FindRepeatsOn(
           kBandCandidates, ") c JOIN ticket t ON t.id = c.row_id)"));
     }
   }
-  std::vector<CandidateMap> found(queries.size());
+  std::vector<RepeatCandidates> found;
+  found.reserve(queries.size());
+  for (const RepeatQuery* q : queries) found.emplace_back(*q);
   if (parts.empty()) return found;
   ASSIGN_OR_RETURN(auto rs, conn.Query(absl::StrJoin(parts, " UNION ALL ")));
   RETURN_IF_ERROR(conn.Guard("find repeats", [&] {
     while (rs->next()) {
-      const size_t i = rs->getUInt(1);
-      const RepeatQuery& q = *queries.at(i);
-      CandidateMap& by_id = found[i];
-      const int64_t id = rs->getInt64(2);
+      RepeatCandidates& candidates = found.at(rs->getUInt(1));
+      const int64_t row = rs->getInt64(2);
       v1::RepeatCandidate c;
       c.set_ticket_id(rs->getString(3));
-      if (c.ticket_id() == q.exclude_ticket_id) continue;
       c.set_ticket_number(rs->getString(4));
       c.set_status(static_cast<v1::TicketStatus>(rs->getInt(5)));
       *c.mutable_received_at() = ToProto(ParseSqlTime(rs->getString(6)));
       if (rs->getInt(7) == 1) {
-        c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
-        c.set_score(1.0);
+        candidates.AddSameCaller(row, std::move(c));
       } else {
-        if (by_id.contains(id)) continue;  // the same caller wins
-        c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
-        c.set_score(EstimatedJaccard(
-            q.signature, DecodeSignature(std::string(rs->getString(8)))));
-        if (c.score() < q.threshold) continue;
+        candidates.AddSamePlace(row, std::move(c),
+                                DecodeSignature(std::string(rs->getString(8))));
       }
-      by_id[id] = std::move(c);
     }
   }));
   return found;
-}
-
-std::vector<v1::RepeatCandidate> MysqlIntakeStore::Ranked(CandidateMap found) {
-  std::vector<std::pair<int64_t, v1::RepeatCandidate>> scored(
-      std::make_move_iterator(found.begin()),
-      std::make_move_iterator(found.end()));
-  // Best first (then newest), at most 10.
-  std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) {
-    return a.second.score() != b.second.score()
-               ? a.second.score() > b.second.score()
-               : a.first > b.first;
-  });
-  if (scored.size() > 10) scored.resize(10);
-  std::vector<v1::RepeatCandidate> out;
-  for (auto& [id, c] : scored) out.push_back(std::move(c));
-  return out;
 }
 
 namespace {
@@ -245,34 +223,6 @@ void AppendTermRows(const NewTicket& t, int64_t row_id,
   }
 }
 
-// Earlier orders of the same batch are candidates too: they were not yet
-// stored when the batch looked for repeats.
-void AddBatchRepeats(const RepeatQuery& q, const NewTicket& earlier,
-                     int64_t earlier_row,
-                     MysqlIntakeStore::CandidateMap* found) {
-  const v1::Ticket& e = earlier.ticket;
-  if (e.ticket_id() == q.exclude_ticket_id ||
-      FromProto(e.received_at()) < q.since) {
-    return;
-  }
-  v1::RepeatCandidate c;
-  if (!q.caller_hash.empty() && q.caller_hash == e.caller_hash()) {
-    c.set_signal(v1::REPEAT_SIGNAL_SAME_CALLER);
-    c.set_score(1.0);
-  } else if (!q.town_code.empty() && q.town_code == e.location().town_code()) {
-    c.set_signal(v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
-    c.set_score(EstimatedJaccard(q.signature, earlier.signature));
-    if (c.score() < q.threshold) return;
-  } else {
-    return;
-  }
-  c.set_ticket_id(e.ticket_id());
-  c.set_ticket_number(e.ticket_number());
-  c.set_status(e.status());
-  *c.mutable_received_at() = e.received_at();
-  (*found)[earlier_row] = std::move(c);
-}
-
 }  // namespace
 
 absl::StatusOr<CreateOutcome> MysqlIntakeStore::CreateTicket(
@@ -296,7 +246,7 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
     // 1. Repeat candidates, from the orders stored before this batch.
     std::vector<const RepeatQuery*> queries;
     for (const CreateRequest* r : batch) queries.push_back(r->query);
-    ASSIGN_OR_RETURN(std::vector<CandidateMap> found,
+    ASSIGN_OR_RETURN(std::vector<RepeatCandidates> found,
                      FindRepeatsOn(conn, queries));
 
     // 2. Request ids stored before: those calls are replays, answered
@@ -393,12 +343,14 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
         return absl::InternalError(absl::StrCat(
             "order ", t.ticket.ticket_number(), " is not in the table"));
       }
+      // Earlier orders of the batch are candidates too: they were not yet
+      // stored when the batch looked for repeats.
       for (const auto& [earlier, row] : written) {
-        AddBatchRepeats(*queries[i], *earlier, row, &found[i]);
+        found[i].AddEarlier(row, earlier->ticket, earlier->signature);
       }
-      found[i].erase(out.record.row_id);  // never its own repeat
+      found[i].Drop(out.record.row_id);  // never its own repeat
       if (!out.replayed) written.emplace_back(&t, out.record.row_id);
-      out.candidates = Ranked(std::move(found[i]));
+      out.candidates = found[i].Ranked();
       results[i] = std::move(out);
     }
     if (!term_rows.empty()) {

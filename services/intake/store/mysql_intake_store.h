@@ -38,9 +38,6 @@ class MysqlIntakeStore final : public IntakeStore {
             },
             CreateOptions(std::move(on_batch))) {}
 
-  // Repeat candidates by ticket row id.
-  using CandidateMap = absl::flat_hash_map<int64_t, v1::RepeatCandidate>;
-
   absl::StatusOr<Catalog> LoadCatalog() override;
   absl::StatusOr<int64_t> NextSerial(const std::string& day) override;
   absl::StatusOr<CreateOutcome> CreateTicket(const NewTicket& t,
@@ -93,11 +90,9 @@ class MysqlIntakeStore final : public IntakeStore {
   // number of orders in it.
   std::vector<absl::StatusOr<CreateOutcome>> CreateBatch(
       absl::Span<const CreateRequest* const> batch);
-  // One query for all of `queries` (the candidates of each, by row id).
-  absl::StatusOr<std::vector<CandidateMap>> FindRepeatsOn(
+  // One query for all of `queries`: the candidates of each.
+  absl::StatusOr<std::vector<RepeatCandidates>> FindRepeatsOn(
       db::Connection& conn, const std::vector<const RepeatQuery*>& queries);
-  // Best first (then newest), at most 10.
-  static std::vector<v1::RepeatCandidate> Ranked(CandidateMap found);
   absl::StatusOr<std::optional<TicketRecord>> ReadTicket(
       db::Connection& conn, const std::string& where_column,
       const std::string& key, bool for_update);
