@@ -289,6 +289,7 @@ absl::StatusOr<v1::SupervisionAct> ClockEngine::RecordSupervisionAct(
 
 absl::Status ClockEngine::RaiseDutyGap(db::Connection& conn,
                                        const NoticeRow& n) {
+  Tx tx{conn};  // its events appended as emitted
   v1::TicketEvent ev;
   v1::DutyGap* g = ev.mutable_duty_gap();
   g->set_unit_id(n.recipient_unit);
@@ -297,7 +298,7 @@ absl::Status ClockEngine::RaiseDutyGap(db::Connection& conn,
   g->set_step_id(absl::StrCat(n.step_id));
   g->set_step(n.step);
   g->set_notice_id(absl::StrCat(n.notice_id));
-  return Emit(conn, n.ticket_id, n.ticket_number, &ev);
+  return Emit(tx, n.ticket_id, n.ticket_number, &ev);
 }
 
 absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,
