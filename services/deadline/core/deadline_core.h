@@ -43,6 +43,7 @@
 #include "services/deadline/domain/calendar_state.h"
 #include "services/deadline/domain/clock_rules.h"
 #include "services/deadline/domain/policy.h"
+#include "services/deadline/domain/unit_scope.h"
 #include "services/deadline/store/deadline_store.h"
 
 namespace hotline::deadline {
@@ -115,7 +116,7 @@ class ClockEngine {
   // (deadline_core_ladder.cc). The orders that qualify for `step` now, with
   // their evidence.
   absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(
-      db::Connection& conn, v1::LadderStep step, const std::string& unit_root,
+      db::Connection& conn, v1::LadderStep step, const UnitScope& units,
       int64_t offset, int limit);
   // Records an act (inputs validated: step, distinct non-empty ids, text);
   // inside the caller's transaction.

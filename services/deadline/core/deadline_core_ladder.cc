@@ -161,7 +161,7 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
 
 absl::StatusOr<std::vector<v1::EscalationCandidate>>
 ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
-                                  const std::string& unit_root, int64_t offset,
+                                  const UnitScope& units, int64_t offset,
                                   int limit) {
   const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
   // "督办2次仍未办结": chased twice (催办 and 督办, or two 督办) and open.
@@ -169,7 +169,7 @@ ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
       std::vector<std::string> tickets,
       store_->EscalationCandidates(conn, notice,
                                    notice ? 0 : kAutomaticStepsBeforeInspection,
-                                   unit_root, offset, limit));
+                                   units, offset, limit));
   std::vector<v1::EscalationCandidate> out;
   const absl::Time now = clock_->Now();
   for (const std::string& t : tickets) {
