@@ -46,38 +46,22 @@ void ClockEngine::Stamp(const std::string& ticket_id,
   }
 }
 
-absl::Status ClockEngine::Emit(db::Connection& conn,
-                               const std::string& ticket_id,
+absl::Status ClockEngine::Emit(Tx& tx, const std::string& ticket_id,
                                const std::string& ticket_number,
                                v1::TicketEvent* ev) {
   Stamp(ticket_id, ticket_number, ev);
-  {
-    absl::MutexLock lock(&held_mu_);
-    auto it = held_.find(&conn);
-    if (it != held_.end()) {
-      it->second->push_back(*ev);
-      return absl::OkStatus();
-    }
+  if (tx.held != nullptr) {
+    tx.held->push_back(*ev);
+    return absl::OkStatus();
   }
-  return outbox_->Append(conn, ev);
+  return outbox_->Append(tx.conn, ev);
 }
 
 absl::Status ClockEngine::ApplyHolding(db::Connection& conn,
                                        const v1::TicketEvent& ev,
                                        std::vector<v1::TicketEvent>* held) {
-  {
-    absl::MutexLock lock(&held_mu_);
-    if (!held_.emplace(&conn, held).second) {
-      return absl::InternalError(
-          "ClockEngine::Apply re-entered on a connection");
-    }
-  }
-  absl::Status status = ApplyEvent(conn, ev);
-  {
-    absl::MutexLock lock(&held_mu_);
-    held_.erase(&conn);
-  }
-  return status;
+  Tx tx{conn, held};
+  return ApplyEvent(tx, ev);
 }
 
 absl::Status ClockEngine::AppendHeld(db::Connection& conn,
@@ -130,20 +114,20 @@ std::unique_ptr<outbox::EventBatch> ClockEngine::NewEventBatch() {
 
 // ------------------------------------------------------------ transitions
 
-absl::StatusOr<ClockRow> ClockEngine::Start(db::Connection& conn,
-                                            const v1::TicketEvent& ev,
+absl::StatusOr<ClockRow> ClockEngine::Start(Tx& tx, const v1::TicketEvent& ev,
                                             v1::ClockKind kind,
                                             const std::string& unit, int round,
                                             const Period& period,
                                             absl::Time start) {
   ASSIGN_OR_RETURN(std::vector<ClockRow> rows,
-                   StartAll(conn, ev, round, {{kind, unit, period, start}}));
+                   StartAll(tx, ev, round, {{kind, unit, period, start}}));
   return std::move(rows.front());
 }
 
 absl::StatusOr<std::vector<ClockRow>> ClockEngine::StartAll(
-    db::Connection& conn, const v1::TicketEvent& ev, int round,
+    Tx& tx, const v1::TicketEvent& ev, int round,
     const std::vector<StartSpec>& specs) {
+  db::Connection& conn = tx.conn;
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   std::vector<ClockRow> rows;
   rows.reserve(specs.size());
@@ -184,7 +168,7 @@ absl::StatusOr<std::vector<ClockRow>> ClockEngine::StartAll(
     s->set_dispatch_round(round);
     *s->mutable_due() = ToProto(row.due);
     *s->mutable_explanation() = row.explanation;
-    RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &out));
+    RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &out));
   }
   return rows;
 }
@@ -208,10 +192,11 @@ absl::Status ClockEngine::ScheduleRungs(db::Connection& conn,
   return store_->ScheduleRungs(conn, rungs);
 }
 
-absl::Status ClockEngine::ReportOverdue(db::Connection& conn, ClockRow& row,
+absl::Status ClockEngine::ReportOverdue(Tx& tx, ClockRow& row,
                                         absl::Time overdue_from,
                                         absl::Time until,
                                         const std::string& cause) {
+  db::Connection& conn = tx.conn;
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   OverdueState state = row.Overdue();
   const std::vector<OverdueReport> reports =
@@ -219,7 +204,7 @@ absl::Status ClockEngine::ReportOverdue(db::Connection& conn, ClockRow& row,
   if (reports.empty()) return absl::OkStatus();
   for (const OverdueReport& r : reports) {
     v1::TicketEvent ev = OverdueEvent(row, r, cause);
-    RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &ev));
+    RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &ev));
   }
   row.overdue_since = state.since;
   row.overdue_counted_through = state.counted_through;
@@ -227,8 +212,9 @@ absl::Status ClockEngine::ReportOverdue(db::Connection& conn, ClockRow& row,
   return store_->RecordOverdue(conn, {{row.clock_id, state}});
 }
 
-absl::Status ClockEngine::Stop(db::Connection& conn, ClockRow row,
-                               const Verdict& v, absl::Time at) {
+absl::Status ClockEngine::Stop(Tx& tx, ClockRow row, const Verdict& v,
+                               absl::Time at) {
+  db::Connection& conn = tx.conn;
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   const absl::Time judged = v.judged_at.value_or(at);
   if (v.outcome == v1::CLOCK_OUTCOME_MISSED) {
@@ -244,13 +230,13 @@ absl::Status ClockEngine::Stop(db::Connection& conn, ClockRow row,
                        store_->RungDueAt(conn, row.clock_id, kOverdueWatch));
       if (watch.has_value()) from = std::max(from, *watch);
     }
-    RETURN_IF_ERROR(ReportOverdue(conn, row, from, judged, cause));
+    RETURN_IF_ERROR(ReportOverdue(tx, row, from, judged, cause));
     if (!row.overdue_since.has_value()) {
       // Missed before its own due (its re-handling was): reported now, with
       // no working days.
       OverdueReport first{at, true, 0, 0};
       v1::TicketEvent ev = OverdueEvent(row, first, cause);
-      RETURN_IF_ERROR(Emit(conn, row.ticket_id, row.ticket_number, &ev));
+      RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &ev));
       row.overdue_since = at;
       RETURN_IF_ERROR(
           store_->RecordOverdue(conn, {{row.clock_id, row.Overdue()}}));
@@ -294,15 +280,16 @@ absl::Status ClockEngine::Stop(db::Connection& conn, ClockRow row,
                      HoldingSpans(conn, row, at));
     for (v1::HoldingSpan& h : spans) *s->add_holdings() = std::move(h);
   }
-  return Emit(conn, row.ticket_id, row.ticket_number, &out);
+  return Emit(tx, row.ticket_id, row.ticket_number, &out);
 }
 
-absl::Status ClockEngine::Suspend(db::Connection& conn, ClockRow& row,
-                                  absl::Time since, Pending kind) {
+absl::Status ClockEngine::Suspend(Tx& tx, ClockRow& row, absl::Time since,
+                                  Pending kind) {
+  db::Connection& conn = tx.conn;
   // Lateness up to the act counts (a scanner behind a late reply).
   ASSIGN_OR_RETURN(std::optional<absl::Time> watch,
                    store_->RungDueAt(conn, row.clock_id, kOverdueWatch));
-  RETURN_IF_ERROR(ReportOverdue(conn, row, watch.value_or(row.due), since,
+  RETURN_IF_ERROR(ReportOverdue(tx, row, watch.value_or(row.due), since,
                                 "stopped_past_due"));
   row.pending_since = since;
   row.pending = kind;
@@ -311,21 +298,23 @@ absl::Status ClockEngine::Suspend(db::Connection& conn, ClockRow& row,
   return store_->DropRungs(conn, row.clock_id);
 }
 
-absl::Status ClockEngine::Resume(db::Connection& conn, ClockRow& row,
-                                 absl::Time at, const std::string& cause) {
+absl::Status ClockEngine::Resume(Tx& tx, ClockRow& row, absl::Time at,
+                                 const std::string& cause) {
+  db::Connection& conn = tx.conn;
   row.pending_since.reset();
   row.pending = Pending::kNone;
   RETURN_IF_ERROR(
       store_->SetPending(conn, row.clock_id, std::nullopt, Pending::kNone));
-  if (at >= row.due) RETURN_IF_ERROR(ReportOverdue(conn, row, at, at, cause));
+  if (at >= row.due) RETURN_IF_ERROR(ReportOverdue(tx, row, at, at, cause));
   return ScheduleRungs(conn, row, at);
 }
 
-absl::Status ClockEngine::MoveDue(db::Connection& conn, ClockRow& row,
+absl::Status ClockEngine::MoveDue(Tx& tx, ClockRow& row,
                                   const v1::Explanation& ex, bool fixed,
                                   v1::ClockMoveCause cause,
                                   const v1::Actor* actor,
                                   const std::string& extension_id) {
+  db::Connection& conn = tx.conn;
   const absl::Time previous = row.due;
   row.due = FromProto(ex.due());
   row.fixed_due = row.fixed_due || fixed;
@@ -349,7 +338,7 @@ absl::Status ClockEngine::MoveDue(db::Connection& conn, ClockRow& row,
   m->set_cause(cause);
   m->set_extension_id(extension_id);
   *m->mutable_explanation() = ex;
-  return Emit(conn, row.ticket_id, row.ticket_number, &moved);
+  return Emit(tx, row.ticket_id, row.ticket_number, &moved);
 }
 
 int ClockEngine::OverdueSoFar(const ClockRow& row, absl::Time now) const {
@@ -389,6 +378,7 @@ absl::StatusOr<std::vector<v1::HoldingSpan>> ClockEngine::HoldingSpans(
 absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
                                            const calendar::Calendar& next,
                                            int year) {
+  Tx tx{conn};  // its events appended as emitted
   ASSIGN_OR_RETURN(std::vector<ClockRow> clocks,
                    store_->RunningClocksInYear(conn, year));
   int moved = 0;
@@ -399,7 +389,7 @@ absl::StatusOr<int> ClockEngine::Recompute(db::Connection& conn,
                      Explain(next, *policy_, p, c.started_at));
     if (FromProto(e.due()) == c.due) continue;
     RETURN_IF_ERROR(MoveDue(
-        conn, c, e, false, v1::CLOCK_MOVE_CAUSE_CALENDAR_CHANGED, nullptr, ""));
+        tx, c, e, false, v1::CLOCK_MOVE_CAUSE_CALENDAR_CHANGED, nullptr, ""));
     ++moved;
   }
   return moved;

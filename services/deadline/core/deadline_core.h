@@ -17,8 +17,11 @@
 // delivered batch at the batch's end (NewEventBatch); every other path
 // appends each event as it is emitted.
 //
-// Thread-safe: its only mutable state, the events Apply holds back per
-// connection, is guarded by a mutex.
+// Where an event goes is explicit: every transition runs in a Tx (its
+// connection, and the holder of a delivered event's events when there is
+// one), so Emit appends or holds by what it is given.
+//
+// Thread-safe: no mutable state of its own.
 
 #include <functional>
 #include <memory>
@@ -28,9 +31,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
@@ -42,6 +43,7 @@
 #include "services/deadline/domain/calendar_state.h"
 #include "services/deadline/domain/clock_rules.h"
 #include "services/deadline/domain/policy.h"
+#include "services/deadline/domain/unit_scope.h"
 #include "services/deadline/store/deadline_store.h"
 
 namespace hotline::deadline {
@@ -114,7 +116,7 @@ class ClockEngine {
   // (deadline_core_ladder.cc). The orders that qualify for `step` now, with
   // their evidence.
   absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(
-      db::Connection& conn, v1::LadderStep step, const std::string& unit_root,
+      db::Connection& conn, v1::LadderStep step, const UnitScope& units,
       int64_t offset, int limit);
   // Records an act (inputs validated: step, distinct non-empty ids, text);
   // inside the caller's transaction.
@@ -151,34 +153,42 @@ class ClockEngine {
   CalendarState& state() const { return *state_; }
 
  private:
+  // The transaction a transition runs in: its connection, and where the
+  // events it emits go (Emit).
+  struct Tx {
+    db::Connection& conn;
+    // Null: each event is appended to the outbox on `conn` as it is emitted
+    // (requests, the scanner, a calendar's recompute). Set (Apply, the
+    // inbox's batch: ApplyHolding): each is added here, and the caller
+    // appends them together (AppendHeld).
+    std::vector<v1::TicketEvent>* held = nullptr;
+  };
   // What one event does, with the order's state loaded
   // (deadline_core_events.cc).
   struct Event;
-  absl::Status Dispatch(db::Connection& conn, const v1::TicketEvent& ev,
+  absl::Status Dispatch(Tx& tx, const v1::TicketEvent& ev,
                         const v1::Dispatched& d);
-  absl::Status OnForwarded(db::Connection& conn, Event& e);
-  absl::Status OnReturned(db::Connection& conn, Event& e);
-  absl::Status OnReplied(db::Connection& conn, Event& e);
-  absl::Status OnReviewed(db::Connection& conn, Event& e);
-  absl::Status OnCoUnitsAdded(db::Connection& conn, Event& e);
-  absl::Status OnDisputeDecided(db::Connection& conn, Event& e);
+  absl::Status OnForwarded(Tx& tx, Event& e);
+  absl::Status OnReturned(Tx& tx, Event& e);
+  absl::Status OnReplied(Tx& tx, Event& e);
+  absl::Status OnReviewed(Tx& tx, Event& e);
+  absl::Status OnCoUnitsAdded(Tx& tx, Event& e);
+  absl::Status OnDisputeDecided(Tx& tx, Event& e);
   // Judges the response clock of `unit` (if running) at the event.
-  absl::Status Responded(db::Connection& conn, Event& e,
-                         const std::string& unit);
+  absl::Status Responded(Tx& tx, Event& e, const std::string& unit);
   // Stops every clock still running: the round ended by `cause`.
-  absl::Status EndRound(db::Connection& conn, Event& e,
-                        const std::string& cause);
+  absl::Status EndRound(Tx& tx, Event& e, const std::string& cause);
   // A RETURN clock running in the round ended below the center.
-  absl::Status ClimbEnded(db::Connection& conn, Event& e);
+  absl::Status ClimbEnded(Tx& tx, Event& e);
   // Starts the response clock of each co-unit and its co-opinion clock.
-  absl::Status StartCoUnits(db::Connection& conn, const v1::TicketEvent& ev,
-                            int round, const std::vector<std::string>& co_units,
+  absl::Status StartCoUnits(Tx& tx, const v1::TicketEvent& ev, int round,
+                            const std::vector<std::string>& co_units,
                             absl::Time at);
 
-  absl::StatusOr<ClockRow> Start(db::Connection& conn,
-                                 const v1::TicketEvent& ev, v1::ClockKind kind,
-                                 const std::string& unit, int round,
-                                 const Period& period, absl::Time start);
+  absl::StatusOr<ClockRow> Start(Tx& tx, const v1::TicketEvent& ev,
+                                 v1::ClockKind kind, const std::string& unit,
+                                 int round, const Period& period,
+                                 absl::Time start);
   // One clock to start (StartAll).
   struct StartSpec {
     v1::ClockKind kind;
@@ -190,7 +200,7 @@ class ClockEngine {
   // ClockStarted events in that order), with one insert for the clocks and
   // one for their rungs. Returns the rows in the order of `specs`.
   absl::StatusOr<std::vector<ClockRow>> StartAll(
-      db::Connection& conn, const v1::TicketEvent& ev, int round,
+      Tx& tx, const v1::TicketEvent& ev, int round,
       const std::vector<StartSpec>& specs);
   // The rungs of a running clock at max(due, from), as ScheduleRungs writes
   // them.
@@ -199,52 +209,44 @@ class ClockEngine {
   // Stops `row` with verdict `v` at `at`: reports lateness still owed (the
   // first ClockOverdue of every MISSED clock, accruals up to the judged
   // instant), writes the stop and emits ClockStopped.
-  absl::Status Stop(db::Connection& conn, ClockRow row, const Verdict& v,
-                    absl::Time at);
+  absl::Status Stop(Tx& tx, ClockRow row, const Verdict& v, absl::Time at);
   // The clock awaits the center on an act at `since` (reply, dispute): its
   // lateness up to then is reported; it is not chased meanwhile.
-  absl::Status Suspend(db::Connection& conn, ClockRow& row, absl::Time since,
-                       Pending kind);
+  absl::Status Suspend(Tx& tx, ClockRow& row, absl::Time since, Pending kind);
   // The center refused the pending act at `at`: the clock runs again,
   // overdue at once (from `at`) if past its due.
-  absl::Status Resume(db::Connection& conn, ClockRow& row, absl::Time at,
+  absl::Status Resume(Tx& tx, ClockRow& row, absl::Time at,
                       const std::string& cause);
   // Emits the ClockOverdue events `row` owes as of `until` (first report at
   // max(due, overdue_from)) and writes its lateness.
-  absl::Status ReportOverdue(db::Connection& conn, ClockRow& row,
-                             absl::Time overdue_from, absl::Time until,
-                             const std::string& cause);
+  absl::Status ReportOverdue(Tx& tx, ClockRow& row, absl::Time overdue_from,
+                             absl::Time until, const std::string& cause);
   // Schedules a running clock's rungs at max(due, from): its automatic step
   // if not fired yet, and its overdue watch.
   absl::Status ScheduleRungs(db::Connection& conn, const ClockRow& row,
                              absl::Time from);
   // Moves a running clock's due (extension, calendar, cap) and emits
   // ClockMoved; `moved` is filled as the caller needs it.
-  absl::Status MoveDue(db::Connection& conn, ClockRow& row,
-                       const v1::Explanation& ex, bool fixed,
-                       v1::ClockMoveCause cause, const v1::Actor* actor,
-                       const std::string& extension_id);
+  absl::Status MoveDue(Tx& tx, ClockRow& row, const v1::Explanation& ex,
+                       bool fixed, v1::ClockMoveCause cause,
+                       const v1::Actor* actor, const std::string& extension_id);
 
   // Sets the envelope (ticket, number, now, actor "system" if unset).
   void Stamp(const std::string& ticket_id, const std::string& ticket_number,
              v1::TicketEvent* ev) const;
-  // Stamps `ev` and appends it to the outbox, or, inside Apply on `conn`,
-  // holds it back for Apply to append with the event's others (its
-  // event_id and seq are then not set on `ev`).
-  absl::Status Emit(db::Connection& conn, const std::string& ticket_id,
+  // Stamps `ev` and appends it to the outbox on tx.conn, or, when tx.held
+  // is set (Apply, the inbox's batch), adds it there for the caller to
+  // append with the others (its event_id and seq are then not set on `ev`).
+  absl::Status Emit(Tx& tx, const std::string& ticket_id,
                     const std::string& ticket_number, v1::TicketEvent* ev);
-  // Apply's handling of one event, its events held back.
-  absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& ev);
+  // Apply's handling of one event; its events go where `tx` says.
+  absl::Status ApplyEvent(Tx& tx, const v1::TicketEvent& ev);
 
   DeadlineStore* store_;
   CalendarState* state_;
   const Policy* policy_;
   const outbox::Outbox* outbox_;
   Clock* clock_;
-  // The events held back by Apply, by the connection it runs on.
-  absl::Mutex held_mu_;
-  absl::flat_hash_map<const db::Connection*, std::vector<v1::TicketEvent>*>
-      held_ ABSL_GUARDED_BY(held_mu_);
 };
 
 // The ClockOverdue event of one report (envelope left to the caller).

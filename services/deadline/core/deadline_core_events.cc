@@ -18,10 +18,11 @@ namespace hotline::deadline {
 
 // ------------------------------------------------------------ events
 
-absl::Status ClockEngine::StartCoUnits(db::Connection& conn,
-                                       const v1::TicketEvent& ev, int round,
+absl::Status ClockEngine::StartCoUnits(Tx& tx, const v1::TicketEvent& ev,
+                                       int round,
                                        const std::vector<std::string>& co_units,
                                        absl::Time at) {
+  db::Connection& conn = tx.conn;
   if (co_units.empty()) return absl::OkStatus();
   // The co-opinion is never due after the lead unit's answer.
   std::optional<absl::CivilDay> lead_last;
@@ -38,12 +39,12 @@ absl::Status ClockEngine::StartCoUnits(db::Connection& conn,
     specs.push_back({v1::CLOCK_KIND_CO_OPINION, co,
                      CoOpinionPeriod(*policy_, lead_last), at});
   }
-  return StartAll(conn, ev, round, specs).status();
+  return StartAll(tx, ev, round, specs).status();
 }
 
-absl::Status ClockEngine::Dispatch(db::Connection& conn,
-                                   const v1::TicketEvent& ev,
+absl::Status ClockEngine::Dispatch(Tx& tx, const v1::TicketEvent& ev,
                                    const v1::Dispatched& d) {
+  db::Connection& conn = tx.conn;
   const absl::Time start = FromProto(ev.occurred_at());
   const int round = std::max(1, d.dispatch_round());
   RETURN_IF_ERROR(
@@ -74,7 +75,7 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
     kind = v1::CLOCK_KIND_LEAD_UNIT;
     handling.rule = absl::StrCat("lead_unit.", handling.rule);
   }
-  RETURN_IF_ERROR(StartAll(conn, ev, round,
+  RETURN_IF_ERROR(StartAll(tx, ev, round,
                            {{v1::CLOCK_KIND_RESPONSE, d.unit_id(),
                              ResponsePeriod(*policy_), start},
                             {v1::CLOCK_KIND_FORWARD, d.unit_id(),
@@ -82,34 +83,33 @@ absl::Status ClockEngine::Dispatch(db::Connection& conn,
                             {kind, d.unit_id(), handling, start}})
                       .status());
   return StartCoUnits(
-      conn, ev, round,
+      tx, ev, round,
       std::vector<std::string>(d.co_unit_ids().begin(), d.co_unit_ids().end()),
       start);
 }
 
-absl::Status ClockEngine::Responded(db::Connection& conn, Event& e,
-                                    const std::string& unit) {
+absl::Status ClockEngine::Responded(Tx& tx, Event& e, const std::string& unit) {
   for (ClockRow* c : e.Running(v1::CLOCK_KIND_RESPONSE, unit)) {
     RETURN_IF_ERROR(
-        Stop(conn, *c, JudgedBy(c->Facts(), e.at, "responded"), e.at));
+        Stop(tx, *c, JudgedBy(c->Facts(), e.at, "responded"), e.at));
     c->running = false;
   }
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::ClimbEnded(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::ClimbEnded(Tx& tx, Event& e) {
   for (ClockRow* c : e.Running(v1::CLOCK_KIND_RETURN)) {
     Verdict v;
     v.outcome = v1::CLOCK_OUTCOME_CANCELLED;
     v.cause = "climb_ended_below_center";
-    RETURN_IF_ERROR(Stop(conn, *c, v, e.at));
+    RETURN_IF_ERROR(Stop(tx, *c, v, e.at));
     c->running = false;
   }
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::EndRound(db::Connection& conn, Event& e,
-                                   const std::string& cause) {
+absl::Status ClockEngine::EndRound(Tx& tx, Event& e, const std::string& cause) {
+  db::Connection& conn = tx.conn;
   std::vector<Holding> holdings;
   for (ClockRow& c : e.running) {
     if (!c.running) continue;
@@ -138,17 +138,18 @@ absl::Status ClockEngine::EndRound(db::Connection& conn, Event& e,
       // Not a return that reached the center: not the limit of 6(1).
       v = Verdict{v1::CLOCK_OUTCOME_CANCELLED, std::nullopt, cause};
     }
-    RETURN_IF_ERROR(Stop(conn, c, v, e.at));
+    RETURN_IF_ERROR(Stop(tx, c, v, e.at));
     c.running = false;
   }
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::OnForwarded(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnForwarded(Tx& tx, Event& e) {
+  db::Connection& conn = tx.conn;
   const v1::Forwarded& f = e.ev.forwarded();
   const std::string& ticket = e.ev.ticket_id();
-  RETURN_IF_ERROR(Responded(conn, e, f.from_unit_id()));
-  RETURN_IF_ERROR(ClimbEnded(conn, e));
+  RETURN_IF_ERROR(Responded(tx, e, f.from_unit_id()));
+  RETURN_IF_ERROR(ClimbEnded(tx, e));
   RETURN_IF_ERROR(
       store_->PutChainLink(conn, ticket, f.to_unit_id(), f.from_unit_id()));
   RETURN_IF_ERROR(store_->MoveHolding(conn, ticket, e.info.dispatch_round,
@@ -158,16 +159,17 @@ absl::Status ClockEngine::OnForwarded(db::Connection& conn, Event& e) {
       RETURN_IF_ERROR(store_->SetClockUnit(conn, c.clock_id, f.to_unit_id()));
     }
   }
-  return Start(conn, e.ev, v1::CLOCK_KIND_RESPONSE, f.to_unit_id(),
+  return Start(tx, e.ev, v1::CLOCK_KIND_RESPONSE, f.to_unit_id(),
                e.info.dispatch_round, ResponsePeriod(*policy_), e.at)
       .status();
 }
 
-absl::Status ClockEngine::OnReturned(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnReturned(Tx& tx, Event& e) {
+  db::Connection& conn = tx.conn;
   const v1::Returned& r = e.ev.returned();
   const std::string& ticket = e.ev.ticket_id();
   const int round = e.info.dispatch_round;
-  RETURN_IF_ERROR(Responded(conn, e, r.from_unit_id()));
+  RETURN_IF_ERROR(Responded(tx, e, r.from_unit_id()));
   std::vector<ClockRow*> climb = e.Running(v1::CLOCK_KIND_RETURN);
   ClockRow started;
   if (climb.empty()) {
@@ -176,7 +178,7 @@ absl::Status ClockEngine::OnReturned(db::Connection& conn, Event& e) {
     // unit's direct return included).
     const absl::Time from = e.info.dispatched_at.value_or(e.at);
     ASSIGN_OR_RETURN(
-        started, Start(conn, e.ev, v1::CLOCK_KIND_RETURN, e.info.first_unit_id,
+        started, Start(tx, e.ev, v1::CLOCK_KIND_RETURN, e.info.first_unit_id,
                        round, ReturnPeriod(*policy_), from));
     e.running.push_back(started);
     climb = e.Running(v1::CLOCK_KIND_RETURN);
@@ -194,16 +196,17 @@ absl::Status ClockEngine::OnReturned(db::Connection& conn, Event& e) {
   RETURN_IF_ERROR(store_->CloseHolding(conn, ticket, round, e.at));
   for (ClockRow* c : climb) {
     RETURN_IF_ERROR(
-        Stop(conn, *c, JudgedBy(c->Facts(), e.at, "reached_center"), e.at));
+        Stop(tx, *c, JudgedBy(c->Facts(), e.at, "reached_center"), e.at));
     c->running = false;
   }
-  return EndRound(conn, e, "reached_center");
+  return EndRound(tx, e, "reached_center");
 }
 
-absl::Status ClockEngine::OnReplied(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnReplied(Tx& tx, Event& e) {
+  db::Connection& conn = tx.conn;
   const v1::Replied& r = e.ev.replied();
-  RETURN_IF_ERROR(Responded(conn, e, r.unit_id()));
-  RETURN_IF_ERROR(ClimbEnded(conn, e));
+  RETURN_IF_ERROR(Responded(tx, e, r.unit_id()));
+  RETURN_IF_ERROR(ClimbEnded(tx, e));
   for (ClockRow* c : e.Running(v1::CLOCK_KIND_FORWARD)) {
     Verdict v{v1::CLOCK_OUTCOME_CANCELLED, std::nullopt,
               "handled_at_first_level"};
@@ -220,18 +223,19 @@ absl::Status ClockEngine::OnReplied(db::Connection& conn, Event& e) {
       }
       v = JudgedBy(c->Facts(), arrival, "handling_unit_reached");
     }
-    RETURN_IF_ERROR(Stop(conn, *c, v, e.at));
+    RETURN_IF_ERROR(Stop(tx, *c, v, e.at));
     c->running = false;
   }
   for (ClockRow& c : e.running) {
     if (c.running && IsHandlingKind(c.kind) && !c.pending_since.has_value()) {
-      RETURN_IF_ERROR(Suspend(conn, c, e.at, Pending::kReply));
+      RETURN_IF_ERROR(Suspend(tx, c, e.at, Pending::kReply));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::OnReviewed(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnReviewed(Tx& tx, Event& e) {
+  db::Connection& conn = tx.conn;
   const v1::Reviewed& r = e.ev.reviewed();
   if (!r.approved()) {
     bool rehandling = false;
@@ -239,13 +243,13 @@ absl::Status ClockEngine::OnReviewed(db::Connection& conn, Event& e) {
       if (!c.running || !IsHandlingKind(c.kind)) continue;
       rehandling = rehandling || c.kind == v1::CLOCK_KIND_REHANDLING;
       if (c.pending == Pending::kReply) {
-        RETURN_IF_ERROR(Resume(conn, c, e.at, "review_rejected"));
+        RETURN_IF_ERROR(Resume(tx, c, e.at, "review_rejected"));
       }
     }
     if (!rehandling) {
       // The first rejection of the round: re-handling is chased after the
       // policy's days; no fresh limit for completion (docs/clocks.md).
-      RETURN_IF_ERROR(Start(conn, e.ev, v1::CLOCK_KIND_REHANDLING, r.unit_id(),
+      RETURN_IF_ERROR(Start(tx, e.ev, v1::CLOCK_KIND_REHANDLING, r.unit_id(),
                             e.info.dispatch_round,
                             RehandlingPeriod(*policy_, e.info.request_type,
                                              e.info.handling_days),
@@ -275,7 +279,7 @@ absl::Status ClockEngine::OnReviewed(db::Connection& conn, Event& e) {
       if (c.kind == v1::CLOCK_KIND_REHANDLING) last = LastDay(c.due);
     }
     for (const std::string& co : co_units) {
-      RETURN_IF_ERROR(Start(conn, e.ev, v1::CLOCK_KIND_CO_OPINION, co,
+      RETURN_IF_ERROR(Start(tx, e.ev, v1::CLOCK_KIND_CO_OPINION, co,
                             e.info.dispatch_round,
                             CoOpinionPeriod(*policy_, last), e.at)
                           .status());
@@ -290,7 +294,7 @@ absl::Status ClockEngine::OnReviewed(db::Connection& conn, Event& e) {
     const Verdict v =
         JudgedBy(c->Facts(), *c->pending_since, "reviewed.approved");
     rehandling_missed = v.outcome == v1::CLOCK_OUTCOME_MISSED;
-    RETURN_IF_ERROR(Stop(conn, *c, v, e.at));
+    RETURN_IF_ERROR(Stop(tx, *c, v, e.at));
     c->running = false;
   }
   for (ClockRow& c : e.running) {
@@ -300,13 +304,14 @@ absl::Status ClockEngine::OnReviewed(db::Connection& conn, Event& e) {
       v.outcome = v1::CLOCK_OUTCOME_MISSED;
       v.cause = "rehandling_missed";
     }
-    RETURN_IF_ERROR(Stop(conn, c, v, e.at));
+    RETURN_IF_ERROR(Stop(tx, c, v, e.at));
     c.running = false;
   }
-  return EndRound(conn, e, "reviewed.approved");
+  return EndRound(tx, e, "reviewed.approved");
 }
 
-absl::Status ClockEngine::OnCoUnitsAdded(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnCoUnitsAdded(Tx& tx, Event& e) {
+  db::Connection& conn = tx.conn;
   const v1::CoUnitsAdded& a = e.ev.co_units_added();
   std::shared_ptr<const calendar::Calendar> cal = state_->Get();
   for (ClockRow& c : e.running) {
@@ -332,37 +337,37 @@ absl::Status ClockEngine::OnCoUnitsAdded(db::Connection& conn, Event& e) {
     ASSIGN_OR_RETURN(v1::Explanation ex,
                      Explain(*cal, *policy_, capped, c.started_at));
     if (FromProto(ex.due()) >= c.due) continue;
-    RETURN_IF_ERROR(MoveDue(conn, c, ex, false,
+    RETURN_IF_ERROR(MoveDue(tx, c, ex, false,
                             v1::CLOCK_MOVE_CAUSE_LEAD_UNIT_CAP, nullptr, ""));
     // A cap that leaves the clock past its due makes it overdue now.
     if (e.at >= c.due && !c.pending_since.has_value()) {
-      RETURN_IF_ERROR(ReportOverdue(conn, c, e.at, e.at, "lead_unit_cap"));
+      RETURN_IF_ERROR(ReportOverdue(tx, c, e.at, e.at, "lead_unit_cap"));
     }
   }
   return StartCoUnits(
-      conn, e.ev, e.info.dispatch_round,
+      tx, e.ev, e.info.dispatch_round,
       std::vector<std::string>(a.co_unit_ids().begin(), a.co_unit_ids().end()),
       e.at);
 }
 
-absl::Status ClockEngine::OnDisputeDecided(db::Connection& conn, Event& e) {
+absl::Status ClockEngine::OnDisputeDecided(Tx& tx, Event& e) {
   if (e.ev.dispute_decided().outcome() == v1::DISPUTE_OUTCOME_DISPUTE_GRANTED) {
     // Judged at the dispute: inside the limit when raised before the due.
-    return EndRound(conn, e, "dispute_granted");
+    return EndRound(tx, e, "dispute_granted");
   }
   for (ClockRow& c : e.running) {
     if (c.running && c.pending == Pending::kDispute) {
-      RETURN_IF_ERROR(Resume(conn, c, e.at, "dispute_upheld"));
+      RETURN_IF_ERROR(Resume(tx, c, e.at, "dispute_upheld"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ClockEngine::ApplyEvent(db::Connection& conn,
-                                     const v1::TicketEvent& ev) {
+absl::Status ClockEngine::ApplyEvent(Tx& tx, const v1::TicketEvent& ev) {
+  db::Connection& conn = tx.conn;
   switch (ev.payload_case()) {
     case v1::TicketEvent::kDispatched:
-      return Dispatch(conn, ev, ev.dispatched());
+      return Dispatch(tx, ev, ev.dispatched());
     case v1::TicketEvent::kRedispatched:
     case v1::TicketEvent::kClosed:
     case v1::TicketEvent::kAccepted:
@@ -392,42 +397,42 @@ absl::Status ClockEngine::ApplyEvent(db::Connection& conn,
                    store_->ClocksOfTicket(conn, ev.ticket_id(), true, true));
   switch (ev.payload_case()) {
     case v1::TicketEvent::kRedispatched:
-      RETURN_IF_ERROR(EndRound(conn, e, "redispatched"));
+      RETURN_IF_ERROR(EndRound(tx, e, "redispatched"));
       RETURN_IF_ERROR(store_->CloseHolding(conn, ev.ticket_id(),
                                            info->dispatch_round, e.at));
-      return Dispatch(conn, ev, ev.redispatched().dispatch());
+      return Dispatch(tx, ev, ev.redispatched().dispatch());
     case v1::TicketEvent::kClosed:
-      return EndRound(conn, e,
+      return EndRound(tx, e,
                       ev.closed().reason() == v1::CLOSE_REASON_MERGED
                           ? "merged"
                           : "closed");
     case v1::TicketEvent::kAccepted:
-      RETURN_IF_ERROR(Responded(conn, e, ev.accepted().unit_id()));
+      RETURN_IF_ERROR(Responded(tx, e, ev.accepted().unit_id()));
       // A holder on the way up that takes the order back ends the climb.
-      if (!ev.accepted().as_co_unit()) return ClimbEnded(conn, e);
+      if (!ev.accepted().as_co_unit()) return ClimbEnded(tx, e);
       return absl::OkStatus();
     case v1::TicketEvent::kForwarded:
-      return OnForwarded(conn, e);
+      return OnForwarded(tx, e);
     case v1::TicketEvent::kReturned:
-      return OnReturned(conn, e);
+      return OnReturned(tx, e);
     case v1::TicketEvent::kDisputeRaised:
-      RETURN_IF_ERROR(Responded(conn, e, ev.dispute_raised().unit_id()));
+      RETURN_IF_ERROR(Responded(tx, e, ev.dispute_raised().unit_id()));
       for (ClockRow& c : e.running) {
         if (c.running && IsCompletionKind(c.kind) && !c.pending_since) {
-          RETURN_IF_ERROR(Suspend(conn, c, e.at, Pending::kDispute));
+          RETURN_IF_ERROR(Suspend(tx, c, e.at, Pending::kDispute));
         }
       }
       return absl::OkStatus();
     case v1::TicketEvent::kDisputeDecided:
-      return OnDisputeDecided(conn, e);
+      return OnDisputeDecided(tx, e);
     case v1::TicketEvent::kCoUnitsAdded:
-      return OnCoUnitsAdded(conn, e);
+      return OnCoUnitsAdded(tx, e);
     case v1::TicketEvent::kCoOpinionSubmitted: {
       const std::string& co = ev.co_opinion_submitted().co_unit_id();
-      RETURN_IF_ERROR(Responded(conn, e, co));
+      RETURN_IF_ERROR(Responded(tx, e, co));
       for (ClockRow* c : e.Running(v1::CLOCK_KIND_CO_OPINION, co)) {
         RETURN_IF_ERROR(
-            Stop(conn, *c, JudgedBy(c->Facts(), e.at, "co_opinion"), e.at));
+            Stop(tx, *c, JudgedBy(c->Facts(), e.at, "co_opinion"), e.at));
         c->running = false;
       }
       return absl::OkStatus();
@@ -439,16 +444,16 @@ absl::Status ClockEngine::ApplyEvent(db::Connection& conn,
             (c.kind == v1::CLOCK_KIND_RESPONSE ||
              c.kind == v1::CLOCK_KIND_CO_OPINION)) {
           RETURN_IF_ERROR(Stop(
-              conn, c, Superseded(c.Facts(), e.at, "co_unit_released"), e.at));
+              tx, c, Superseded(c.Facts(), e.at, "co_unit_released"), e.at));
           c.running = false;
         }
       }
       return absl::OkStatus();
     }
     case v1::TicketEvent::kReplied:
-      return OnReplied(conn, e);
+      return OnReplied(tx, e);
     case v1::TicketEvent::kReviewed:
-      return OnReviewed(conn, e);
+      return OnReviewed(tx, e);
     default:
       return absl::OkStatus();
   }

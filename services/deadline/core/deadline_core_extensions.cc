@@ -73,6 +73,7 @@ absl::Status ClockEngine::MayRecordCallerInformed(
 absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
     db::Connection& conn, const auth::Principal& who,
     const v1::RequestExtensionRequest& req, absl::CivilDay proposed) {
+  Tx tx{conn};  // its events appended as emitted
   ASSIGN_OR_RETURN(std::vector<ClockRow> all,
                    store_->ClocksOfTicket(conn, req.ticket_id(), false, true));
   if (all.empty()) {
@@ -147,7 +148,7 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   r->set_working_days_left(e.working_days_left());
   r->set_reason(e.reason());
   r->set_progress_note(e.progress_note());
-  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &out));
+  RETURN_IF_ERROR(Emit(tx, clock->ticket_id, clock->ticket_number, &out));
   return e;
 }
 
@@ -155,6 +156,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
     db::Connection& conn, const auth::Principal& who,
     const v1::DecideExtensionRequest& req,
     std::optional<absl::CivilDay> approved) {
+  Tx tx{conn};  // its events appended as emitted
   ASSIGN_OR_RETURN(ExtensionRow row,
                    FindExtension(*store_, conn, req.extension_id()));
   v1::Extension& e = row.ext;
@@ -182,7 +184,7 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
       !clock->pending_since.has_value()) {
     ASSIGN_OR_RETURN(std::optional<absl::Time> watch,
                      store_->RungDueAt(conn, clock->clock_id, kOverdueWatch));
-    RETURN_IF_ERROR(ReportOverdue(conn, *clock, watch.value_or(clock->due), now,
+    RETURN_IF_ERROR(ReportOverdue(tx, *clock, watch.value_or(clock->due), now,
                                   "due_passed"));
   }
   e.set_decision_reason(req.reason());
@@ -216,9 +218,9 @@ absl::StatusOr<v1::DecideExtensionResponse> ClockEngine::DecideExtension(
     e.set_state(v1::EXTENSION_STATE_REJECTED);
   }
   RETURN_IF_ERROR(store_->DecideExtension(conn, row));
-  RETURN_IF_ERROR(Emit(conn, clock->ticket_id, clock->ticket_number, &decided));
+  RETURN_IF_ERROR(Emit(tx, clock->ticket_id, clock->ticket_number, &decided));
   if (moved.has_value()) {
-    RETURN_IF_ERROR(MoveDue(conn, *clock, *moved, true,
+    RETURN_IF_ERROR(MoveDue(tx, *clock, *moved, true,
                             v1::CLOCK_MOVE_CAUSE_EXTENSION_APPROVED,
                             &e.decided_by(), e.extension_id()));
   }

@@ -161,7 +161,7 @@ absl::StatusOr<int> Scanner::ScanOnce(absl::Time now) {
 
 absl::StatusOr<std::vector<v1::EscalationCandidate>>
 ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
-                                  const std::string& unit_root, int64_t offset,
+                                  const UnitScope& units, int64_t offset,
                                   int limit) {
   const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
   // "督办2次仍未办结": chased twice (催办 and 督办, or two 督办) and open.
@@ -169,7 +169,7 @@ ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
       std::vector<std::string> tickets,
       store_->EscalationCandidates(conn, notice,
                                    notice ? 0 : kAutomaticStepsBeforeInspection,
-                                   unit_root, offset, limit));
+                                   units, offset, limit));
   std::vector<v1::EscalationCandidate> out;
   const absl::Time now = clock_->Now();
   for (const std::string& t : tickets) {
@@ -289,6 +289,7 @@ absl::StatusOr<v1::SupervisionAct> ClockEngine::RecordSupervisionAct(
 
 absl::Status ClockEngine::RaiseDutyGap(db::Connection& conn,
                                        const NoticeRow& n) {
+  Tx tx{conn};  // its events appended as emitted
   v1::TicketEvent ev;
   v1::DutyGap* g = ev.mutable_duty_gap();
   g->set_unit_id(n.recipient_unit);
@@ -297,7 +298,7 @@ absl::Status ClockEngine::RaiseDutyGap(db::Connection& conn,
   g->set_step_id(absl::StrCat(n.step_id));
   g->set_step(n.step);
   g->set_notice_id(absl::StrCat(n.notice_id));
-  return Emit(conn, n.ticket_id, n.ticket_number, &ev);
+  return Emit(tx, n.ticket_id, n.ticket_number, &ev);
 }
 
 absl::StatusOr<int> Scanner::DeliverNotices(absl::Time now,

@@ -12,6 +12,22 @@
 
 namespace hotline::deadline {
 
+namespace {
+
+// Whether the directory lacks `root` or one of `holders` (a unit routing
+// added since the copy was read).
+bool LacksAny(const directory::Directory& d,
+              const std::vector<std::string>& holders,
+              const std::string& root) {
+  if (!d.Has(root)) return true;
+  for (const std::string& unit : holders) {
+    if (!d.Has(unit)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status DeadlineQueries::GetClocks(const std::string& ticket_id,
                                         const std::string& unit_root,
                                         v1::GetClocksResponse* resp) {
@@ -24,9 +40,15 @@ absl::Status DeadlineQueries::GetClocks(const std::string& ticket_id,
         absl::StrCat("ticket_id: no clocks for ", ticket_id));
   }
   if (!unit_root.empty()) {
-    ASSIGN_OR_RETURN(bool touched,
-                     store.SubtreeTouched(*conn, ticket_id, unit_root));
-    if (!touched) {
+    ASSIGN_OR_RETURN(std::vector<std::string> holders,
+                     store.UnitsOfTicket(*conn, ticket_id));
+    std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
+    bool held = HeldInSubtree(*d, holders, unit_root);
+    if (!held && LacksAny(*d, holders, unit_root)) {
+      d = directory_->RefreshForUnknownUnit();
+      held = HeldInSubtree(*d, holders, unit_root);
+    }
+    if (!held) {
       return absl::PermissionDeniedError(
           absl::StrCat("ticket_id: never held by the subtree of ", unit_root));
     }
@@ -100,16 +122,20 @@ absl::StatusOr<std::vector<v1::Extension>> DeadlineQueries::ListExtensions(
 
 absl::StatusOr<std::vector<v1::EscalationCandidate>>
 DeadlineQueries::EscalationCandidates(v1::LadderStep step,
-                                      const std::string& unit_root,
-                                      int64_t offset, int limit) {
+                                      const UnitScope& units, int64_t offset,
+                                      int limit) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  return engine_->EscalationCandidates(*conn, step, unit_root, offset, limit);
+  return engine_->EscalationCandidates(*conn, step, units, offset, limit);
 }
 
-absl::StatusOr<bool> DeadlineQueries::UnitBelow(const std::string& unit,
-                                                const std::string& root) {
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  return engine_->store().UnitBelow(*conn, unit, root);
+absl::StatusOr<UnitScope> DeadlineQueries::Scope(const auth::Principal& who,
+                                                 const std::string& unit_id) {
+  std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
+  if (!unit_id.empty() && !d->Has(unit_id)) {
+    d = directory_->RefreshForUnknownUnit();
+  }
+  ASSIGN_OR_RETURN(std::string root, ListRoot(*d, who, unit_id));
+  return SubtreeScope(*d, root);
 }
 
 }  // namespace hotline::deadline

@@ -2,7 +2,8 @@
 
 // The reads of hotline-deadline's list and get calls: one pooled connection
 // each, no transaction, the clocks' lateness computed as of now. The edge
-// has checked the wire and the caller's role and narrowed the subtree.
+// has checked the wire and the caller's role; the units a call may see are
+// a unit and its subtree by routing's directory (Scope; unit_scope.h).
 
 #include <cstdint>
 #include <string>
@@ -12,8 +13,10 @@
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"
 #include "common/db/connection.h"
+#include "common/directory/directory_follower.h"
 #include "hotline/v1/deadline.pb.h"
 #include "services/deadline/core/deadline_core.h"
+#include "services/deadline/domain/unit_scope.h"
 #include "services/deadline/store/deadline_store.h"
 
 namespace hotline::deadline {
@@ -23,13 +26,24 @@ namespace hotline::deadline {
 // database is unreachable.
 class DeadlineQueries {
  public:
-  DeadlineQueries(db::ConnectionPool* pool, ClockEngine* engine, Clock* clock)
-      : pool_(pool), engine_(engine), clock_(clock) {}
+  // `directory`: the service's copy of routing's directory.
+  DeadlineQueries(db::ConnectionPool* pool, ClockEngine* engine, Clock* clock,
+                  directory::DirectoryFollower* directory)
+      : pool_(pool), engine_(engine), clock_(clock), directory_(directory) {}
+
+  // The units a list call of `who` naming `unit_id` ("" for none) may see
+  // (ListRoot, then SubtreeScope of unit_scope.h), by the directory's copy
+  // in force — read again first (rate-limited) when it lacks the unit
+  // named. PERMISSION_DENIED "unit_id: …" for a unit outside the caller's
+  // subtree; INVALID_ARGUMENT "unit_id: …" beyond kMaxScopeUnits.
+  absl::StatusOr<UnitScope> Scope(const auth::Principal& who,
+                                  const std::string& unit_id);
 
   // GetClocks: the order's clocks (with their lateness so far and, for
   // RETURN clocks, the holdings), extensions and ladder steps. NOT_FOUND
   // "ticket_id: ..." when it has no clocks; PERMISSION_DENIED when
-  // `unit_root` is set and its subtree never held the order.
+  // `unit_root` is set and no unit of its subtree (by the directory) ever
+  // held the order.
   absl::Status GetClocks(const std::string& ticket_id,
                          const std::string& unit_root,
                          v1::GetClocksResponse* resp);
@@ -49,16 +63,13 @@ class DeadlineQueries {
       const ExtensionFilter& f);
   // ClockEngine::EscalationCandidates on a connection of its own.
   absl::StatusOr<std::vector<v1::EscalationCandidate>> EscalationCandidates(
-      v1::LadderStep step, const std::string& unit_root, int64_t offset,
-      int limit);
-  // Whether some order's chain shows `unit` below `root`.
-  absl::StatusOr<bool> UnitBelow(const std::string& unit,
-                                 const std::string& root);
+      v1::LadderStep step, const UnitScope& units, int64_t offset, int limit);
 
  private:
   db::ConnectionPool* pool_;
   ClockEngine* engine_;
   Clock* clock_;
+  directory::DirectoryFollower* directory_;
 };
 
 }  // namespace hotline::deadline

@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/config/config.h"
+#include "common/directory/directory_follower.h"
+#include "common/directory/mysql_directory_store.h"
 #include "common/directory/routing_directory_source.h"
 #include "common/outbox/outbox.h"
 #include "common/server/mysql_request_log.h"
@@ -52,18 +54,31 @@ std::string ReplicaId() {
       .substr(0, 64);
 }
 
+// How often deadline reads routing's directory (the unit tree of every
+// subtree filter and check), and how soon again for a unit its copy lacks
+// (a unit a request names that routing added since): as assessment.
+constexpr absl::Duration kDirectoryRefresh = absl::Minutes(5);
+constexpr absl::Duration kDirectoryMinGap = absl::Seconds(1);
+
 // The service as the runtime runs it: the store, the calendar in force,
-// the core (engine, scanner, request runner, calendar loader, ladder loop)
-// and the edge (DeadlineService, CalendarService, the EventSink inbox).
+// the copy of routing's directory, the core (engine, scanner, request
+// runner, calendar loader, ladder loop) and the edge (DeadlineService,
+// CalendarService, the EventSink inbox).
 class DeadlineComponent final : public runtime::Component {
  public:
-  explicit DeadlineComponent(runtime::Context& ctx,
-                             std::unique_ptr<Directory> directory,
-                             std::unique_ptr<Notifier> notifier)
+  // `units` null: no routing to follow, the stored copy of the directory
+  // stays; `roster` null: notices' recipients stay unresolved.
+  DeadlineComponent(runtime::Context& ctx,
+                    std::unique_ptr<directory::DirectorySource> units,
+                    std::unique_ptr<Directory> roster,
+                    std::unique_ptr<Notifier> notifier)
       : state_(&ctx.host.registry()),
         engine_(&store_, &state_, &Policy::Builtin(), &ctx.outbox, &ctx.clock),
         scanner_(&ctx.pool, &engine_, ReplicaId()),
-        queries_(&ctx.pool, &engine_, &ctx.clock),
+        directory_store_(&ctx.pool),
+        follower_(std::move(units), &directory_store_,
+                  {kDirectoryRefresh, kDirectoryMinGap, nullptr}),
+        queries_(&ctx.pool, &engine_, &ctx.clock, &follower_),
         runner_(&ctx.pool, &request_log_,
                 [&relay = ctx.relay] { relay.Wake(); }),
         loader_(
@@ -71,7 +86,7 @@ class DeadlineComponent final : public runtime::Component {
             [this](db::Connection& conn, const calendar::Calendar& next,
                    int year) { return engine_.Recompute(conn, next, year); },
             [&relay = ctx.relay] { relay.Wake(); }),
-        directory_(std::move(directory)),
+        directory_(std::move(roster)),
         notifier_(std::move(notifier)),
         loop_(
             &ctx.pool, &store_, &state_, &scanner_, &ctx.clock,
@@ -99,18 +114,27 @@ class DeadlineComponent final : public runtime::Component {
 
   ~DeadlineComponent() override { Stop(); }
 
-  // Loads the persisted calendar years over the builtin data.
-  absl::Status Prepare() override { return loop_.Prepare(); }
+  // Loads the persisted calendar years over the builtin data; the stored
+  // copy of the directory, then routing's (routing down or empty: the
+  // stored copy serves until it answers).
+  absl::Status Prepare() override {
+    RETURN_IF_ERROR(loop_.Prepare());
+    return follower_.Prime();
+  }
 
-  // The scanner: polls the clock every 200 ms (real time), fires due rungs,
-  // delivers pending notices, and picks up calendar years other replicas
-  // loaded (LadderLoop).
+  // The directory's refresh; the scanner: polls the clock every 200 ms
+  // (real time), fires due rungs, delivers pending notices, and picks up
+  // calendar years other replicas loaded (LadderLoop).
   void Start() override {
+    follower_.Start();
     if (!absl::GetFlag(FLAGS_ladder_scanner)) return;
     loop_.Start();
   }
 
-  void Stop() override { loop_.Stop(); }
+  void Stop() override {
+    loop_.Stop();
+    follower_.Stop();
+  }
 
  private:
   MysqlDeadlineStore store_;
@@ -118,10 +142,12 @@ class DeadlineComponent final : public runtime::Component {
   CalendarState state_;
   ClockEngine engine_;
   Scanner scanner_;
+  directory::MysqlDirectoryStore directory_store_;
+  directory::DirectoryFollower follower_;
   DeadlineQueries queries_;
   RequestRunner runner_;
   CalendarLoader loader_;
-  std::unique_ptr<Directory> directory_;
+  std::unique_ptr<Directory> directory_;  // the roster of notices
   std::unique_ptr<Notifier> notifier_;
   LadderLoop loop_;
   std::unique_ptr<grpc::Service> calendar_service_;
@@ -133,7 +159,9 @@ class DeadlineComponent final : public runtime::Component {
 runtime::ServiceDefinition Definition() {
   runtime::ServiceDefinition d;
   d.name = "deadline";
-  d.migrations = SchemaMigrations;
+  // The shared copy of the directory (common/directory), then deadline's
+  // own.
+  d.migrations = &directory::WithDirectoryCopy<SchemaMigrations>;
   // Routing's events move, suspend and stop the clocks (a merge reaches
   // deadline as routing's Closed{MERGED}).
   d.consumes = {
@@ -147,6 +175,12 @@ runtime::ServiceDefinition Definition() {
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const config::EnvLookup env = config::ProcessEnv();
+    // Routing's directory (--routing / HOTLINE_ROUTING, replicas a|b, as
+    // intake and assessment read it): the unit tree of every subtree filter
+    // and check; without routing the stored copy.
+    ASSIGN_OR_RETURN(std::unique_ptr<directory::DirectorySource> units,
+                     directory::SourceFromConfig(env, ctx.channel_credentials,
+                                                 ctx.config.service_token));
     // The liaison and leader on duty of notices; without routing they are
     // stored with recipient "unresolved".
     ASSIGN_OR_RETURN(std::string routing, directory::RoutingAddress(env));
@@ -154,17 +188,17 @@ runtime::ServiceDefinition Definition() {
         std::string webhook,
         config::ResolveSetting({"notify_webhook", "HOTLINE_NOTIFY_WEBHOOK"},
                                absl::GetFlag(FLAGS_notify_webhook), env));
-    std::unique_ptr<Directory> directory;
+    std::unique_ptr<Directory> roster;
     if (!routing.empty()) {
-      directory = NewGrpcDirectory(routing, ctx.channel_credentials,
-                                   ctx.config.service_token);
+      roster = NewGrpcDirectory(routing, ctx.channel_credentials,
+                                ctx.config.service_token);
     }
     std::unique_ptr<Notifier> notifier = NewLogNotifier();
     if (!webhook.empty()) {
       ASSIGN_OR_RETURN(notifier, NewWebhookNotifier(webhook));
     }
-    return std::make_unique<DeadlineComponent>(ctx, std::move(directory),
-                                               std::move(notifier));
+    return std::make_unique<DeadlineComponent>(
+        ctx, std::move(units), std::move(roster), std::move(notifier));
   };
   return d;
 }

@@ -29,22 +29,6 @@ absl::StatusOr<paging::OffsetPage> ParsePage(const Request& req,
   return paging::OffsetPage::Parse(req.page(), paging::Query(list, req));
 }
 
-// The subtree root a list query may see: any for the center/auditors/
-// services, the unit's own subtree for units.
-absl::StatusOr<std::string> SubtreeRoot(DeadlineQueries& queries,
-                                        const auth::Principal& who,
-                                        const std::string& requested) {
-  if (!who.IsUnitRole()) return requested.empty() ? "center" : requested;
-  if (requested.empty() || requested == who.unit_id) return who.unit_id;
-  // A unit may look at a unit below it, as the chains show it.
-  ASSIGN_OR_RETURN(bool below, queries.UnitBelow(requested, who.unit_id));
-  if (!below) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "unit_id: ", requested, " is outside the subtree of ", who.unit_id));
-  }
-  return requested;
-}
-
 absl::Status ParsePeriod(const v1::Period& p, StepFilter* f) {
   if (p.from_date().empty() && p.to_date().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(absl::CivilDay from,
@@ -153,10 +137,8 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           RETURN_IF_ERROR(auth::RequireRole(
               who, {Role::kCenterStaff, Role::kService, Role::kAuditor,
                     Role::kUnitStaff, Role::kUnitLead}));
-          ASSIGN_OR_RETURN(std::string root,
-                           SubtreeRoot(*queries_, who, req->unit_id()));
           DueFilter f;
-          f.unit_root = root;
+          ASSIGN_OR_RETURN(f.units, queries_->Scope(who, req->unit_id()));
           f.due_before = before;
           const absl::Time now = clock_->Now();
           if (req->exclude_overdue()) f.not_before = now;
@@ -241,10 +223,12 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               ParsePage(*req, "deadline.ListEscalationCandidates"));
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor}));
+          ASSIGN_OR_RETURN(UnitScope units,
+                           queries_->Scope(who, req->unit_id()));
           ASSIGN_OR_RETURN(
               std::vector<v1::EscalationCandidate> rows,
-              queries_->EscalationCandidates(req->step(), req->unit_id(),
-                                             page.offset(), page.limit()));
+              queries_->EscalationCandidates(req->step(), units, page.offset(),
+                                             page.limit()));
           for (size_t i = 0;
                i < rows.size() && static_cast<int>(i) < page.size(); ++i) {
             *resp->add_candidates() = std::move(rows[i]);
@@ -304,8 +288,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                       Role::kUnitStaff, Role::kUnitLead}));
           ActFilter f;
-          ASSIGN_OR_RETURN(f.unit_root,
-                           SubtreeRoot(*queries_, who, req->unit_id()));
+          ASSIGN_OR_RETURN(f.units, queries_->Scope(who, req->unit_id()));
           f.step = req->step();
           f.ticket_id = req->ticket_id();
           f.from = period.from;
@@ -368,8 +351,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
           RETURN_IF_ERROR(
               auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                       Role::kUnitStaff, Role::kUnitLead}));
-          ASSIGN_OR_RETURN(f.unit_root,
-                           SubtreeRoot(*queries_, who, req->unit_id()));
+          ASSIGN_OR_RETURN(f.units, queries_->Scope(who, req->unit_id()));
           f.ticket_id = req->ticket_id();
           f.caller_not_informed = req->caller_not_informed();
           ASSIGN_OR_RETURN(std::vector<v1::Extension> rows,
@@ -442,7 +424,7 @@ class DeadlineServiceImpl final : public v1::DeadlineService::Service {
     RETURN_IF_ERROR(
         auth::RequireRole(who, {Role::kCenterStaff, Role::kAuditor,
                                 Role::kUnitStaff, Role::kUnitLead}));
-    ASSIGN_OR_RETURN(f->unit_root, SubtreeRoot(*queries_, who, unit_id));
+    ASSIGN_OR_RETURN(f->units, queries_->Scope(who, unit_id));
     f->ticket_id = ticket_id;
     return page;
   }

@@ -17,7 +17,8 @@
 
 // Service-specific settings (flag, else environment variable):
 //   --routing         HOTLINE_ROUTING         routing's DirectoryService
-//                                             (liaison, duty roster)
+//                                             (the unit tree of subtrees,
+//                                             liaison, duty roster)
 //   --notify_webhook  HOTLINE_NOTIFY_WEBHOOK  JSON POST target for notices
 //   --ladder_scanner  (bool, default true)    run the scanner thread
 ABSL_DECLARE_FLAG(std::string, notify_webhook);

@@ -38,8 +38,9 @@ class ChainStore {
   // Inserts or replaces the order's row (REPLACE: idempotent).
   virtual absl::Status PutTicketInfo(db::Connection& conn,
                                      const TicketInfo& info) = 0;
-  // Records that `parent` passed the order to `unit` (path derived from the
-  // parent's path; "/center/<unit>/" when parent is the center).
+  // Records that `parent` passed the order to `unit` ("center" when the
+  // center dispatched it). Who gave a unit the order, never where the unit
+  // lies: that is the directory's (domain/unit_scope.h).
   virtual absl::Status PutChainLink(db::Connection& conn,
                                     const std::string& ticket_id,
                                     const std::string& unit,
@@ -48,14 +49,10 @@ class ChainStore {
   virtual absl::StatusOr<std::string> ParentOf(db::Connection& conn,
                                                const std::string& ticket_id,
                                                const std::string& unit) = 0;
-  // Whether `root`'s subtree holds or held the order.
-  virtual absl::StatusOr<bool> SubtreeTouched(db::Connection& conn,
-                                              const std::string& ticket_id,
-                                              const std::string& root) = 0;
-  // Whether some order's chain shows `unit` below `root`.
-  virtual absl::StatusOr<bool> UnitBelow(db::Connection& conn,
-                                         const std::string& unit,
-                                         const std::string& root) = 0;
+  // The units the order was passed to (every unit that held or holds it),
+  // sorted.
+  virtual absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
+      db::Connection& conn, const std::string& ticket_id) = 0;
 
   // --- holdings within a round
   // Closes the round's open holding (if any) at `at` and opens one for

@@ -16,6 +16,7 @@
 #include "hotline/v1/deadline.pb.h"
 #include "services/deadline/domain/clock_rules.h"
 #include "services/deadline/domain/ladder_rules.h"
+#include "services/deadline/domain/unit_scope.h"
 
 namespace hotline::deadline {
 
@@ -156,9 +157,9 @@ struct LadderBatch {
 };
 
 struct StepFilter {
-  std::string ticket_id;               // empty: any
-  std::string unit_root;               // empty: any
-  std::vector<int> steps;              // empty: any
+  std::string ticket_id;   // empty: any
+  UnitScope units;         // the step's (notice's recipient) unit; nullopt: any
+  std::vector<int> steps;  // empty: any
   std::vector<int> deliveries;         // notices only
   std::optional<absl::Time> from, to;  // [from, to)
   int64_t offset = 0;
@@ -166,7 +167,7 @@ struct StepFilter {
 };
 
 struct ExtensionFilter {
-  std::string unit_root;    // "center" or empty: all
+  UnitScope units;          // the asking unit; nullopt: any
   std::string ticket_id;    // empty: any
   std::vector<int> states;  // empty: any
   bool caller_not_informed = false;
@@ -188,7 +189,7 @@ struct SupervisionActRow {
 
 struct ActFilter {
   int step = 0;                        // 0: both
-  std::string unit_root;               // "center" or empty: all
+  UnitScope units;                     // an item's unit; nullopt: any
   std::string ticket_id;               // empty: any
   std::optional<absl::Time> from, to;  // [from, to) of recorded_at
   int64_t offset = 0;
@@ -196,7 +197,7 @@ struct ActFilter {
 };
 
 struct DueFilter {
-  std::string unit_root;  // "center" or empty: all
+  UnitScope units;  // the clock's unit; nullopt: any
   absl::Time due_before;
   std::optional<absl::Time> not_before;  // exclude overdue: due >= this
   std::vector<int> kinds;

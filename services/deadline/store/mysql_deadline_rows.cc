@@ -69,13 +69,16 @@ void SetOptTime(sql::PreparedStatement* stmt, int col,
   }
 }
 
-std::string LikeSubtree(const std::string& root) {
-  std::string escaped;
-  for (char c : root) {
-    if (c == '_' || c == '%' || c == '\\') escaped += '\\';
-    escaped += c;
+std::string UnitIn(const std::string& column, const UnitScope& units,
+                   std::vector<std::string>* params) {
+  if (!units.has_value()) return "";
+  if (units->empty()) return " AND 1 = 0";  // no unit: no row
+  std::string sql = absl::StrCat(" AND ", column, " IN (");
+  for (size_t i = 0; i < units->size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
+    params->push_back((*units)[i]);
   }
-  return absl::StrCat("%/", escaped, "/%");
+  return absl::StrCat(sql, ")");
 }
 
 std::string InList(const std::vector<int>& v) {
@@ -130,15 +133,9 @@ std::string StepWhere(const StepFilter& f, const char* a, bool notices,
     absl::StrAppend(&where, " AND ", a, ".ticket_id = ?");
     params->push_back(f.ticket_id);
   }
-  if (!f.unit_root.empty() && f.unit_root != "center") {
-    absl::StrAppend(&where,
-                    " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE "
-                    "tu.ticket_id = ",
-                    a, ".ticket_id AND tu.unit_id = ", a,
-                    notices ? ".recipient_unit" : ".unit_id",
-                    " AND tu.path LIKE ?)");
-    params->push_back(LikeSubtree(f.unit_root));
-  }
+  absl::StrAppend(
+      &where, UnitIn(absl::StrCat(a, notices ? ".recipient_unit" : ".unit_id"),
+                     f.units, params));
   if (!f.steps.empty()) {
     absl::StrAppend(&where, " AND ", a, ".step IN ", InList(f.steps));
   }

@@ -66,8 +66,11 @@ ClockRow ReadClock(sql::ResultSet& rs, int skip = 0);
 // Binds `t` to parameter `col`, NULL when unset.
 void SetOptTime(sql::PreparedStatement* stmt, int col,
                 const std::optional<absl::Time>& t);
-// The LIKE pattern of the chain paths below `root` ('_', '%' escaped).
-std::string LikeSubtree(const std::string& root);
+// " AND <column> IN (?, …)" with one parameter per unit of `units` added to
+// `params` (at most kMaxScopeUnits of them, unit_scope.h); "" when `units`
+// is nullopt (every unit).
+std::string UnitIn(const std::string& column, const UnitScope& units,
+                   std::vector<std::string>* params);
 // "(1,2,3)".
 std::string InList(const std::vector<int>& v);
 // One row of kStepColumns (recipients and notices are added by ListSteps).

@@ -20,11 +20,8 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::string> ParentOf(db::Connection& conn,
                                        const std::string& ticket_id,
                                        const std::string& unit) override;
-  absl::StatusOr<bool> SubtreeTouched(db::Connection& conn,
-                                      const std::string& ticket_id,
-                                      const std::string& root) override;
-  absl::StatusOr<bool> UnitBelow(db::Connection& conn, const std::string& unit,
-                                 const std::string& root) override;
+  absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
+      db::Connection& conn, const std::string& ticket_id) override;
   absl::Status MoveHolding(db::Connection& conn, const std::string& ticket_id,
                            int round, const std::string& unit, absl::Time at,
                            const std::string& arrived_by) override;
@@ -75,7 +72,7 @@ class MysqlDeadlineStore final : public DeadlineStore {
       db::Connection& conn, const ActFilter& f) override;
   absl::StatusOr<std::vector<std::string>> EscalationCandidates(
       db::Connection& conn, bool need_inspection, int min_automatic,
-      const std::string& unit_root, int64_t offset, int limit) override;
+      const UnitScope& units, int64_t offset, int limit) override;
 
   absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
       db::Connection& conn, absl::Time now, absl::Time lease_until,

@@ -22,7 +22,6 @@ namespace hotline::deadline {
 
 using db::ParseSqlTime;
 using db::SqlTime;
-using mysql::LikeSubtree;
 using mysql::OptTime;
 using mysql::ReadAll;
 using mysql::SetOptTime;
@@ -136,31 +135,15 @@ absl::Status MysqlDeadlineStore::PutChainLink(db::Connection& conn,
                                               const std::string& ticket_id,
                                               const std::string& unit,
                                               const std::string& parent) {
-  std::string parent_path = "/center/";
-  if (parent != "center") {
-    ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT path FROM ticket_unit WHERE "
-                                           "ticket_id = ? AND unit_id = ?"));
-    ASSIGN_OR_RETURN(std::string p, conn.Guard("read chain", [&] {
-      q->setString(1, ticket_id);
-      q->setString(2, parent);
-      std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-      return rs->next() ? std::string(rs->getString(1))
-                        : absl::StrCat("/center/", parent, "/");
-    }));
-    parent_path = p;
-  }
-  const std::string path = absl::StrCat(parent_path, unit, "/");
   ASSIGN_OR_RETURN(
       auto* stmt,
       conn.Prepare("INSERT INTO ticket_unit (ticket_id, unit_id, "
-                   "parent_unit_id, path) VALUES (?, ?, ?, ?) ON DUPLICATE KEY "
-                   "UPDATE parent_unit_id = VALUES(parent_unit_id), path = "
-                   "VALUES(path)"));
+                   "parent_unit_id) VALUES (?, ?, ?) ON DUPLICATE KEY "
+                   "UPDATE parent_unit_id = VALUES(parent_unit_id)"));
   return conn.Guard("write chain", [&] {
     stmt->setString(1, ticket_id);
     stmt->setString(2, unit);
     stmt->setString(3, parent);
-    stmt->setString(4, path.substr(0, 700));
     stmt->executeUpdate();
   });
 }
@@ -179,32 +162,15 @@ absl::StatusOr<std::string> MysqlDeadlineStore::ParentOf(
   });
 }
 
-absl::StatusOr<bool> MysqlDeadlineStore::SubtreeTouched(
-    db::Connection& conn, const std::string& ticket_id,
-    const std::string& root) {
-  ASSIGN_OR_RETURN(auto* q, conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
-                                         "ticket_id = ? AND path LIKE ? "
-                                         "LIMIT 1"));
-  return conn.Guard("read subtree", [&] {
-    q->setString(1, ticket_id);
-    q->setString(2, LikeSubtree(root));
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return static_cast<bool>(rs->next());
-  });
-}
-
-absl::StatusOr<bool> MysqlDeadlineStore::UnitBelow(db::Connection& conn,
-                                                   const std::string& unit,
-                                                   const std::string& root) {
+absl::StatusOr<std::vector<std::string>> MysqlDeadlineStore::UnitsOfTicket(
+    db::Connection& conn, const std::string& ticket_id) {
   ASSIGN_OR_RETURN(auto* q,
-                   conn.Prepare("SELECT 1 FROM ticket_unit WHERE "
-                                "unit_id = ? AND path LIKE ? LIMIT 1"));
-  return conn.Guard("check subtree", [&] {
-    q->setString(1, unit);
-    q->setString(2, LikeSubtree(root));
-    std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return static_cast<bool>(rs->next());
-  });
+                   conn.Prepare("SELECT unit_id FROM ticket_unit WHERE "
+                                "ticket_id = ? ORDER BY unit_id"));
+  q->setString(1, ticket_id);
+  return ReadAll<std::string>(
+      conn, q, "read chain units",
+      [](sql::ResultSet& rs) { return std::string(rs.getString(1)); });
 }
 
 }  // namespace hotline::deadline

@@ -24,10 +24,10 @@ namespace hotline::deadline {
 using db::SqlTime;
 using mysql::InList;
 using mysql::kClockColumns;
-using mysql::LikeSubtree;
 using mysql::ReadAll;
 using mysql::ReadClock;
 using mysql::SetOptTime;
+using mysql::UnitIn;
 
 absl::Status MysqlDeadlineStore::InsertClocks(db::Connection& conn,
                                               std::vector<ClockRow>* rows) {
@@ -288,12 +288,7 @@ absl::StatusOr<std::vector<ClockRow>> MysqlDeadlineStore::ListDueClocks(
   }
   if (!f.kinds.empty())
     absl::StrAppend(&sql, " AND c.kind IN ", InList(f.kinds));
-  if (!f.unit_root.empty() && f.unit_root != "center") {
-    sql +=
-        " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE tu.ticket_id = "
-        "c.ticket_id AND tu.unit_id = c.unit_id AND tu.path LIKE ?)";
-    params.push_back(LikeSubtree(f.unit_root));
-  }
+  sql += UnitIn("c.unit_id", f.units, &params);
   sql += " ORDER BY c.due, c.clock_id LIMIT ? OFFSET ?";
   ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
   int i = 1;

@@ -23,9 +23,9 @@ namespace hotline::deadline {
 using db::SqlTime;
 using mysql::InList;
 using mysql::kExtColumns;
-using mysql::LikeSubtree;
 using mysql::ReadAll;
 using mysql::ReadExtension;
+using mysql::UnitIn;
 
 absl::StatusOr<int64_t> MysqlDeadlineStore::InsertExtension(
     db::Connection& conn, const ExtensionRow& row) {
@@ -153,12 +153,7 @@ absl::StatusOr<std::vector<v1::Extension>> MysqlDeadlineStore::ListExtensions(
         &sql, " AND x.state = ", static_cast<int>(v1::EXTENSION_STATE_APPROVED),
         " AND x.caller_informed_at IS NULL");
   }
-  if (!f.unit_root.empty() && f.unit_root != "center") {
-    sql +=
-        " AND EXISTS (SELECT 1 FROM ticket_unit tu WHERE tu.ticket_id = "
-        "x.ticket_id AND tu.unit_id = x.unit_id AND tu.path LIKE ?)";
-    params.push_back(LikeSubtree(f.unit_root));
-  }
+  sql += UnitIn("x.unit_id", f.units, &params);
   sql += " ORDER BY x.extension_id DESC LIMIT ? OFFSET ?";
   ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
   int i = 1;

@@ -24,8 +24,8 @@ namespace hotline::deadline {
 using db::ParseSqlTime;
 using db::SqlQuote;
 using db::SqlTime;
-using mysql::LikeSubtree;
 using mysql::ReadAll;
+using mysql::UnitIn;
 
 absl::Status MysqlDeadlineStore::InsertSupervisionAct(db::Connection& conn,
                                                       v1::SupervisionAct* act) {
@@ -82,12 +82,11 @@ MysqlDeadlineStore::ListSupervisionActs(db::Connection& conn,
         "a.act_id AND i.ticket_id = ?)";
     params.push_back(f.ticket_id);
   }
-  if (!f.unit_root.empty() && f.unit_root != "center") {
-    sql +=
-        " AND EXISTS (SELECT 1 FROM supervision_act_item i JOIN ticket_unit "
-        "tu ON tu.ticket_id = i.ticket_id AND tu.unit_id = i.unit_id WHERE "
-        "i.act_id = a.act_id AND tu.path LIKE ?)";
-    params.push_back(LikeSubtree(f.unit_root));
+  if (f.units.has_value()) {
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM supervision_act_item i WHERE "
+                    "i.act_id = a.act_id",
+                    UnitIn("i.unit_id", f.units, &params), ")");
   }
   if (f.from.has_value()) {
     sql += " AND a.recorded_at >= ?";
@@ -156,8 +155,8 @@ absl::StatusOr<std::vector<std::string>>
 MysqlDeadlineStore::EscalationCandidates(db::Connection& conn,
                                          bool need_inspection,
                                          int min_automatic,
-                                         const std::string& unit_root,
-                                         int64_t offset, int limit) {
+                                         const UnitScope& units, int64_t offset,
+                                         int limit) {
   std::string sql = absl::StrCat(
       "SELECT s.ticket_id FROM ladder_step s WHERE EXISTS (SELECT 1 FROM "
       "clock c WHERE c.ticket_id = s.ticket_id AND c.running = 1 AND c.kind "
@@ -166,12 +165,11 @@ MysqlDeadlineStore::EscalationCandidates(db::Connection& conn,
       static_cast<int>(v1::CLOCK_KIND_REHANDLING), ",",
       static_cast<int>(v1::CLOCK_KIND_LEAD_UNIT), "))");
   std::vector<std::string> params;
-  if (!unit_root.empty() && unit_root != "center") {
-    sql +=
-        " AND EXISTS (SELECT 1 FROM ladder_step s2 JOIN ticket_unit tu ON "
-        "tu.ticket_id = s2.ticket_id AND tu.unit_id = s2.unit_id WHERE "
-        "s2.ticket_id = s.ticket_id AND tu.path LIKE ?)";
-    params.push_back(LikeSubtree(unit_root));
+  if (units.has_value()) {
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM ladder_step s2 WHERE "
+                    "s2.ticket_id = s.ticket_id",
+                    UnitIn("s2.unit_id", units, &params), ")");
   }
   absl::StrAppend(
       &sql, " GROUP BY s.ticket_id HAVING SUM(s.step IN (",

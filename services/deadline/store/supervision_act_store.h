@@ -45,10 +45,10 @@ class SupervisionActStore {
   // `min_automatic` REMINDER/SUPERVISION steps; with `need_inspection`, only
   // those with a SPECIAL_INSPECTION step and no DISTRICT_NOTICE, else those
   // without a SPECIAL_INSPECTION step. Oldest first step first; ticket ids.
-  // `unit_root` keeps orders chased in that subtree.
+  // `units` (when set) keeps orders with a step chasing one of them.
   virtual absl::StatusOr<std::vector<std::string>> EscalationCandidates(
       db::Connection& conn, bool need_inspection, int min_automatic,
-      const std::string& unit_root, int64_t offset, int limit) = 0;
+      const UnitScope& units, int64_t offset, int limit) = 0;
 };
 
 }  // namespace hotline::deadline

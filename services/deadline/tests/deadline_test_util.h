@@ -15,7 +15,11 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/db/connection.h"
+#include "common/directory/directory.h"
+#include "common/directory/mysql_directory_store.h"
 #include "common/server/proto_time.h"
+#include "common/status/status.h"
 #include "gtest/gtest.h"
 #include "hotline/v1/deadline.grpc.pb.h"
 #include "hotline/v1/events.grpc.pb.h"
@@ -39,6 +43,46 @@ inline std::string UnitTokens() {
                       " UNIT_STAFF town.longshui.sfs\n", kStaffLonggang,
                       " UNIT_STAFF town.longgang\n", kLeadLonggang,
                       " UNIT_LEAD town.longgang\n");
+}
+
+// The part of routing's directory (大足区) the tests name. The tree is the
+// directory's parent links: comm.longshui.nanshan lies under town.longshui
+// although its id is no prefix of the town's.
+inline std::vector<directory::UnitEntry> TestUnits() {
+  return {
+      {"center", "", v1::UNIT_KIND_CENTER, "重庆市大足区政务服务管理办公室",
+       "区政务服务管理办", true},
+      {"town.longshui", "center", v1::UNIT_KIND_TOWN_STREET, "龙水镇人民政府",
+       "龙水镇", true},
+      {"town.longshui.sfs", "town.longshui", v1::UNIT_KIND_SECTION,
+       "龙水镇司法所", "龙水司法所", true},
+      {"town.longshui.sfs.team", "town.longshui.sfs", v1::UNIT_KIND_SECTION,
+       "龙水镇司法所调解组", "", true},
+      {"comm.longshui.nanshan", "town.longshui",
+       v1::UNIT_KIND_VILLAGE_COMMUNITY, "龙水镇南山社区居民委员会", "南山社区",
+       true},
+      {"town.longgang", "center", v1::UNIT_KIND_TOWN_STREET, "龙岗街道办事处",
+       "龙岗街道", true},
+      {"dept.housing", "center", v1::UNIT_KIND_DEPARTMENT,
+       "大足区住房和城乡建设委员会", "区住建委", true},
+      {"dept.transport", "center", v1::UNIT_KIND_DEPARTMENT,
+       "大足区交通运输委员会", "区交通委", true},
+      {"dept.urban", "center", v1::UNIT_KIND_DEPARTMENT, "大足区城市管理局",
+       "区城管局", true},
+  };
+}
+
+// For ServiceOptions::before_start: the schema a deadline that read routing
+// before left — the shared migrations up to the directory's copy (6), with
+// TestUnits stored — so the service under test starts without routing from
+// its stored copy.
+inline absl::Status StoreTestDirectory(testing::TestSchema& schema,
+                                       const runtime::ServiceDefinition& d) {
+  RETURN_IF_ERROR(testing::MigrateBelow(schema, d, 10, 7));
+  ASSIGN_OR_RETURN(std::unique_ptr<db::ConnectionPool> pool,
+                   db::ConnectionPool::Create(schema.config()));
+  directory::MysqlDirectoryStore store(pool.get());
+  return store.Save(directory::Directory(TestUnits()));
 }
 
 // 00:00 +08:00 of a local date, plus h:m.
@@ -257,6 +301,9 @@ class DeadlineTest : public ::testing::Test {
     absl::SetFlag(&FLAGS_ladder_scanner, ScannerThread());
     testing::ServiceOptions o;
     o.extra_tokens = UnitTokens();
+    o.before_start = [](testing::TestSchema& schema) {
+      return StoreTestDirectory(schema, Definition());
+    };
     auto svc = testing::ServiceUnderTest::Start(Definition(), o);
     ASSERT_TRUE(svc.ok()) << svc.status();
     svc_ = *std::move(svc);
