@@ -166,9 +166,9 @@ for svc in "${SERVICES[@]}"; do
     export HOTLINE_SERVICE_TOKEN="$(secret "token-service-$svc")"
     export HOTLINE_CLOCK="${HOTLINE_CLOCK:-system}"
     if [[ $svc == intake ]]; then export HOTLINE_CALLER_KEY_FILE="$CALLER_KEYS"; fi
-    # Routing's directory: intake's towns and communities, assessment's unit
-    # names, kinds and tree (common/directory); deadline's liaisons and
-    # leaders on duty for notices.
+    # Routing's directory (common/directory): the unit tree of intake,
+    # deadline and assessment, intake's towns and communities, assessment's
+    # unit names and kinds; deadline's liaisons and leaders on duty too.
     if [[ $svc == intake || $svc == deadline || $svc == assessment ]]; then
       export HOTLINE_ROUTING="127.0.0.1:$(port_of routing)"
     fi
