@@ -1433,8 +1433,8 @@ TEST(IntakeDirectoryMigrationTest, ThePlacesKeptBeforeAreCarriedOver) {
   const Places p = PlacesFromDirectory(*d);
   EXPECT_EQ(p.towns.size(), 2u);
   EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
-  EXPECT_TRUE(InUnitTree(p, "comm.longshui.nanshan", "town.longshui"));
-  EXPECT_FALSE(InUnitTree(p, "comm.longshui.nanshan", "town.youting"));
+  EXPECT_TRUE(d->InSubtree("comm.longshui.nanshan", "town.longshui"));
+  EXPECT_FALSE(d->InSubtree("comm.longshui.nanshan", "town.youting"));
 }
 
 }  // namespace
