@@ -167,8 +167,9 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
                    store_->GetTicket(ticket_id, ticket_number, &held));
   if (who.IsUnitRole()) {
     bool visible = false;
-    const Places& places = catalog_->Get()->places;
-    for (const auto& u : held) visible |= InUnitTree(places, u, who.unit_id);
+    const std::shared_ptr<const directory::Directory> tree =
+        directory_->Snapshot();
+    for (const auto& u : held) visible |= tree->InSubtree(u, who.unit_id);
     if (!visible) {
       return absl::PermissionDeniedError(
           absl::StrCat(rec.ticket.ticket_number(), " was never held by ",
@@ -179,12 +180,23 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
 }
 
 absl::StatusOr<std::vector<TicketRecord>> IntakeCore::ListTickets(
-    const TicketFilter& f, const auth::Principal& who) {
+    TicketFilter f, const std::string& holder_unit_id,
+    const auth::Principal& who) {
+  // One snapshot for both subtrees: the holder's lies inside the reader's.
+  const std::shared_ptr<const directory::Directory> tree =
+      directory_->Snapshot();
+  if (!holder_unit_id.empty()) {
+    if (who.IsUnitRole() && !tree->InSubtree(holder_unit_id, who.unit_id)) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("holder_unit_id: ", holder_unit_id, " is outside ",
+                       who.unit_id, "'s subtree"));
+    }
+    ASSIGN_OR_RETURN(f.holder_units, SubtreeUnits(*tree, holder_unit_id));
+  }
   ReaderScope scope;
   if (who.IsUnitRole()) {
-    scope.unit_id = who.unit_id;
-    scope.also_units =
-        PlacesBelowOffPrefix(catalog_->Get()->places, who.unit_id);
+    scope.restricted = true;
+    ASSIGN_OR_RETURN(scope.units, SubtreeUnits(*tree, who.unit_id));
   }
   return store_->ListTickets(f, scope);
 }
@@ -198,9 +210,8 @@ IntakeCore::RevealCaller(const std::string& request_id,
   std::vector<std::string> held;
   ASSIGN_OR_RETURN(TicketRecord rec, store_->GetTicket(ticket_id, "", &held));
   const v1::Ticket& t = rec.ticket;
-  const std::shared_ptr<const Catalog> catalog = catalog_->Get();
-  RETURN_IF_ERROR(
-      CheckReveal(t, !rec.caller_ct.empty(), who, purpose, &catalog->places));
+  RETURN_IF_ERROR(CheckReveal(t, !rec.caller_ct.empty(), who, purpose,
+                              *directory_->Snapshot()));
   RevealRecord r;
   r.request_id = request_id;
   r.request_hash = request_hash;

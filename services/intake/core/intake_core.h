@@ -55,8 +55,8 @@ struct IntakeSettings {
 // The work of IntakeService and of intake's EventSink. Thread-safe (every
 // call is its own transaction, or runs inside the caller's). Owns nothing:
 // everything it is given must outlive it; `directory` keeps `catalog`'s
-// places (IntakeComponent) and is asked again for a place or unit the
-// catalog lacks.
+// places (IntakeComponent), is asked again for a place or unit the catalog
+// lacks, and its snapshot is the unit tree every subtree rule reads.
 class IntakeCore {
  public:
   IntakeCore(db::ConnectionPool* pool, const outbox::Outbox* outbox,
@@ -86,16 +86,22 @@ class IntakeCore {
                                              absl::Time now);
 
   // The order by id or number, as stored; PERMISSION_DENIED for a unit
-  // role when neither its unit nor a unit below it ever held the order;
-  // NOT_FOUND when absent.
+  // role when neither its unit nor a unit below it (the directory's tree)
+  // ever held the order; NOT_FOUND when absent.
   absl::StatusOr<TicketRecord> GetTicket(const std::string& ticket_id,
                                          const std::string& ticket_number,
                                          const auth::Principal& who);
 
   // Orders matching `f` that `who` may see (a unit role: what its subtree
-  // held), `f.limit` + 1 at most (the extra row says there is a next page).
+  // held), `f.limit` + 1 at most (the extra row says there is a next page);
+  // `holder_unit_id` non-empty: only orders it or a unit below it held.
+  // Subtrees are the directory's tree (SubtreeUnits over the follower's
+  // snapshot), never id prefixes. PERMISSION_DENIED when a unit role names a
+  // holder outside its subtree; FAILED_PRECONDITION when a subtree has more
+  // than kMaxSubtreeUnits units.
   absl::StatusOr<std::vector<TicketRecord>> ListTickets(
-      const TicketFilter& f, const auth::Principal& who);
+      TicketFilter f, const std::string& holder_unit_id,
+      const auth::Principal& who);
 
   // Reveals the caller of `ticket_id` to `who` for `purpose` after writing
   // the audit row (CheckReveal decides who may). Idempotent on request_id

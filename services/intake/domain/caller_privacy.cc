@@ -8,7 +8,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/status.h"
-#include "services/intake/domain/places.h"
 #include "services/intake/domain/progress.h"
 #include "services/intake/domain/text_rules.h"
 
@@ -147,7 +146,7 @@ absl::Status CheckReportReveal(const v1::Ticket& t,
 
 absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
                          const auth::Principal& who, v1::RevealPurpose purpose,
-                         const Places* places) {
+                         const directory::Directory& directory) {
   RETURN_IF_ERROR(CheckReportReveal(t, who));  // whistle-blowers
   if (who.Is(auth::Role::kEvaluator)) {
     if (purpose != v1::REVEAL_PURPOSE_EVALUATION) {
@@ -171,10 +170,7 @@ absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
       return absl::PermissionDeniedError(
           "units may reveal only for purpose REPLY");
     }
-    const bool below =
-        places != nullptr ? InUnitTree(*places, t.holder_unit_id(), who.unit_id)
-                          : InSubtree(t.holder_unit_id(), who.unit_id);
-    if (!below) {
+    if (!directory.InSubtree(t.holder_unit_id(), who.unit_id)) {
       return absl::PermissionDeniedError(absl::StrCat(
           t.ticket_number(), " is held by ",
           t.holder_unit_id().empty() ? "the center" : t.holder_unit_id(),

@@ -10,8 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/auth/auth.h"
+#include "common/directory/directory.h"
 #include "hotline/v1/intake.pb.h"
-#include "services/intake/domain/places.h"
 
 namespace hotline::intake {
 
@@ -46,11 +46,12 @@ absl::Status CheckReportReveal(const v1::Ticket& ticket,
 // (or a sub-unit) holds the order and never on confidential orders or
 // reports. `has_caller` false (anonymous order): FAILED_PRECONDITION.
 // PERMISSION_DENIED / FAILED_PRECONDITION naming the order otherwise.
-// "Below" is the directory's tree (`places`, InUnitTree); without places,
-// the unit ids (InSubtree).
+// "Below" is the directory's tree (`directory`, intake's copy:
+// Directory::InSubtree), never the ids; a unit the copy lacks reveals only
+// for the orders it holds itself.
 absl::Status CheckReveal(const v1::Ticket& t, bool has_caller,
                          const auth::Principal& who, v1::RevealPurpose purpose,
-                         const Places* places = nullptr);
+                         const directory::Directory& directory);
 
 // The caller as stored (phone normalised, ID check letter upper-case).
 v1::CallerIdentity StoredCaller(const v1::CallerIdentity& caller);

@@ -58,6 +58,16 @@ TEST(IntakeRulesTest, ReportCallersOnlyForTheCenterWhileOpen) {
 // The stored fingerprint holds no caller data: it does not change with the
 // caller, and it does with anything else.
 
+directory::UnitEntry Entry(const std::string& id, v1::UnitKind kind,
+                           const std::string& parent, const std::string& name) {
+  directory::UnitEntry u;
+  u.unit_id = id;
+  u.parent_unit_id = parent;
+  u.kind = kind;
+  u.name = name;
+  return u;
+}
+
 // A town's staff may reveal, for their reply, the caller of an order one of
 // its communities holds: the directory puts comm.longshui.nanshan under
 // town.longshui although the id is no prefix of it.
@@ -66,22 +76,47 @@ TEST(IntakeRulesTest, AUnitRevealsForWhatItsDirectorySubtreeHolds) {
   t.set_ticket_number("DZ20240208-000002");
   t.set_status(v1::TICKET_STATUS_ACCEPTED);
   t.set_holder_unit_id("comm.longshui.nanshan");
-  Places places;
-  places.towns = {{"town.longshui", "龙水镇"}, {"town.youting", "邮亭镇"}};
-  places.communities = {{"comm.longshui.nanshan", "town.longshui"}};
-  places.parents = {{"comm.longshui.nanshan", "town.longshui"},
-                    {"town.longshui", "center"},
-                    {"town.youting", "center"}};
-  auth::Principal longshui{"tok-1", auth::Role::kUnitStaff, "town.longshui"};
-  auth::Principal youting{"tok-2", auth::Role::kUnitStaff, "town.youting"};
-  EXPECT_TRUE(
-      CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, &places).ok());
-  EXPECT_EQ(
-      CheckReveal(t, true, youting, v1::REVEAL_PURPOSE_REPLY, &places).code(),
-      absl::StatusCode::kPermissionDenied);
-  // By ids alone the community is no one's but its own.
-  EXPECT_EQ(CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY).code(),
+  const directory::Directory d({
+      Entry("center", v1::UNIT_KIND_CENTER, "", "区政务服务管理办"),
+      Entry("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center", "龙水镇"),
+      Entry("town.youting", v1::UNIT_KIND_TOWN_STREET, "center", "邮亭镇"),
+      Entry("comm.longshui.nanshan", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "town.longshui", "南山社区居委会"),
+      Entry("dept.market", v1::UNIT_KIND_DEPARTMENT, "center", "区市场监管局"),
+      Entry("town.longshui.scjgs", v1::UNIT_KIND_SECTION, "dept.market",
+            "区市场监管局龙水市场监管所"),
+  });
+  auth::Principal longshui{"tok-1", auth::Role::kUnitStaff, "town.longshui",
+                           ""};
+  auth::Principal youting{"tok-2", auth::Role::kUnitStaff, "town.youting", ""};
+  auth::Principal nanshan{"tok-3", auth::Role::kUnitStaff,
+                          "comm.longshui.nanshan", ""};
+  auth::Principal market{"tok-4", auth::Role::kUnitLead, "dept.market", ""};
+  EXPECT_TRUE(CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, d).ok());
+  EXPECT_EQ(CheckReveal(t, true, youting, v1::REVEAL_PURPOSE_REPLY, d).code(),
             absl::StatusCode::kPermissionDenied);
+  // An id with longshui's prefix that the directory places elsewhere is not
+  // longshui's: the section's orders are the market office's.
+  t.set_holder_unit_id("town.longshui.scjgs");
+  const absl::Status outside =
+      CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, d);
+  EXPECT_EQ(outside.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(outside.message()),
+              ::testing::HasSubstr("held by town.longshui.scjgs"));
+  EXPECT_TRUE(CheckReveal(t, true, market, v1::REVEAL_PURPOSE_REPLY, d).ok());
+  // A holder the copy lacks is no one's but its own, whatever its id.
+  t.set_holder_unit_id("town.longshui.wujin");
+  EXPECT_EQ(CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, d).code(),
+            absl::StatusCode::kPermissionDenied);
+  // Before the first read (an empty copy) each unit reveals only for what it
+  // holds itself.
+  t.set_holder_unit_id("comm.longshui.nanshan");
+  const directory::Directory empty;
+  EXPECT_EQ(
+      CheckReveal(t, true, longshui, v1::REVEAL_PURPOSE_REPLY, empty).code(),
+      absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(
+      CheckReveal(t, true, nanshan, v1::REVEAL_PURPOSE_REPLY, empty).ok());
 }
 
 }  // namespace

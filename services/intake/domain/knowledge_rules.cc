@@ -1,5 +1,6 @@
 #include "services/intake/domain/knowledge_rules.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -210,6 +211,13 @@ absl::StatusOr<ArticleChange> DecideRetire(const ArticleSnapshot& s,
   return c;
 }
 
+bool InCategoryByCode(absl::string_view code, absl::string_view category) {
+  if (code.empty() || category.empty()) return false;
+  return code == category ||
+         (code.size() > category.size() && absl::StartsWith(code, category) &&
+          code[category.size()] == '.');
+}
+
 bool ArticleMatches(const v1::Article& a, const std::string& category_code,
                     const std::string& area_code,
                     const std::string& owner_unit_id, const std::string& day) {
@@ -220,7 +228,7 @@ bool ArticleMatches(const v1::Article& a, const std::string& category_code,
   if (!category_code.empty()) {
     bool ok = false;
     for (const auto& code : c.category_codes()) {
-      ok |= InSubtree(code, category_code);
+      ok |= InCategoryByCode(code, category_code);
     }
     if (!ok) return false;
   }

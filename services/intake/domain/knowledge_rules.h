@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hotline/v1/intake.pb.h"
 #include "services/intake/domain/places.h"
@@ -61,7 +62,15 @@ absl::StatusOr<ArticleChange> DecideRetire(const ArticleSnapshot& s,
                                            const std::string& reason,
                                            absl::Time now);
 
-// Whether a published version is shown for the filters at local date `day`.
+// Whether matter category `code` is `category` or a descendant of it in the
+// matter taxonomy, whose codes are dotted paths: "urban.sanitation.garbage"
+// lies in "urban.sanitation" and "urban", not in "urb". The taxonomy's own
+// rule, not the unit tree: units lie where the directory's parent links put
+// them (directory::Directory::InSubtree), whatever their ids.
+bool InCategoryByCode(absl::string_view code, absl::string_view category);
+
+// Whether a published version is shown for the filters at local date `day`
+// (a category filter takes the category's descendants, InCategoryByCode).
 bool ArticleMatches(const v1::Article& a, const std::string& category_code,
                     const std::string& area_code,
                     const std::string& owner_unit_id, const std::string& day);

@@ -56,6 +56,18 @@ TEST(KnowledgeRulesTest, Workflow) {
   EXPECT_FALSE(DecideRetire(s, "again", now).ok());
 }
 
+// The matter taxonomy nests by its dotted codes (a different tree from the
+// units', which is the directory's parent links).
+TEST(KnowledgeRulesTest, CategoryCodesNestByTheirDottedPath) {
+  EXPECT_TRUE(InCategoryByCode("urban.housing", "urban.housing"));
+  EXPECT_TRUE(InCategoryByCode("urban.housing.property", "urban.housing"));
+  EXPECT_TRUE(InCategoryByCode("urban.housing.property", "urban"));
+  EXPECT_FALSE(InCategoryByCode("urban.housingx", "urban.housing"));
+  EXPECT_FALSE(InCategoryByCode("urban", "urban.housing"));
+  EXPECT_FALSE(InCategoryByCode("", "urban"));
+  EXPECT_FALSE(InCategoryByCode("urban", ""));
+}
+
 TEST(KnowledgeRulesTest, Filters) {
   v1::Article a;
   a.set_owner_unit_id("dept.housing");
@@ -64,6 +76,8 @@ TEST(KnowledgeRulesTest, Filters) {
   a.mutable_content()->set_valid_from("2024-01-01");
   a.mutable_content()->set_valid_to("2024-12-31");
   EXPECT_TRUE(ArticleMatches(a, "urban", "town.longgang", "", "2024-02-08"));
+  EXPECT_TRUE(ArticleMatches(a, "urban.housing", "", "", "2024-02-08"));
+  EXPECT_FALSE(ArticleMatches(a, "urb", "", "", "2024-02-08"));
   EXPECT_FALSE(ArticleMatches(a, "eco", "", "", "2024-02-08"));
   EXPECT_FALSE(ArticleMatches(a, "", "town.longshui", "", "2024-02-08"));
   EXPECT_FALSE(ArticleMatches(a, "", "", "", "2025-01-01"));

@@ -1,57 +1,21 @@
 #include "services/intake/domain/places.h"
 
-#include <algorithm>
-
-#include "absl/strings/match.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace hotline::intake {
 
-bool InUnitTree(const Places& places, absl::string_view unit,
-                absl::string_view scope) {
-  if (unit.empty() || scope.empty()) return false;
-  if (unit == scope) return true;
-  const std::string start(unit);
-  if (!places.parents.contains(start) && !places.towns.contains(start) &&
-      !places.communities.contains(start)) {
-    return InSubtree(unit, scope);  // not in the directory: by its id
+absl::StatusOr<std::vector<std::string>> SubtreeUnits(
+    const directory::Directory& directory, absl::string_view unit) {
+  if (unit.empty()) return absl::InvalidArgumentError("unit: empty");
+  if (!directory.Has(unit)) return std::vector<std::string>{std::string(unit)};
+  std::vector<std::string> units = directory.Subtree(unit);
+  if (units.size() > kMaxSubtreeUnits) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the directory places ", units.size(), " units in ", unit,
+        "'s subtree, more than the ", kMaxSubtreeUnits, " a query names"));
   }
-  std::string at = start;
-  const size_t bound = places.parents.size() + places.communities.size() + 1;
-  for (size_t hops = 0; hops < bound; ++hops) {
-    auto parent = places.parents.find(at);
-    if (parent != places.parents.end() && !parent->second.empty()) {
-      at = parent->second;
-    } else {
-      // Stored before parents were kept: the town/street stands for it.
-      auto town = places.communities.find(at);
-      if (town == places.communities.end() || town->second == at) return false;
-      at = town->second;
-    }
-    if (at == scope) return true;
-  }
-  return false;
-}
-
-std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
-                                              absl::string_view scope) {
-  std::vector<std::string> out;
-  auto consider = [&](const std::string& unit) {
-    if (!InSubtree(unit, scope) && InUnitTree(places, unit, scope)) {
-      out.push_back(unit);
-    }
-  };
-  for (const auto& [town, name] : places.towns) consider(town);
-  for (const auto& [community, town] : places.communities) consider(community);
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
-bool InSubtree(absl::string_view unit, absl::string_view scope) {
-  if (scope.empty() || unit.empty()) return false;
-  return unit == scope ||
-         (unit.size() > scope.size() && absl::StartsWith(unit, scope) &&
-          unit[scope.size()] == '.');
+  return units;
 }
 
 Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
@@ -60,9 +24,6 @@ Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
   Places p;
   for (const v1::Unit& u : units) {
     if (!u.name().empty()) p.names[u.unit_id()] = u.name();
-    if (!u.parent_unit_id().empty() && u.parent_unit_id() != u.unit_id()) {
-      p.parents[u.unit_id()] = u.parent_unit_id();
-    }
     if (!u.active()) continue;
     if (u.kind() == v1::UNIT_KIND_TOWN_STREET) {
       p.towns[u.unit_id()] = u.name();

@@ -1,14 +1,16 @@
 #pragma once
 
-// The places of the district and the unit tree as intake reads them from
-// routing's directory (DESIGN.md §4), and the catalog (matter taxonomy and
-// places) requests are checked against; free of gRPC and SQL.
+// The places of the district as intake reads them from routing's directory
+// (DESIGN.md §4), a unit's subtree as intake's queries name it, and the
+// catalog (matter taxonomy and places) requests are checked against; free of
+// gRPC and SQL.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/directory/directory.h"
@@ -25,37 +27,34 @@ namespace hotline::intake {
 struct Places {
   absl::flat_hash_map<std::string, std::string> towns;        // code → name
   absl::flat_hash_map<std::string, std::string> communities;  // → town code
-  // Every unit of the directory that has a parent → the unit directly above
-  // it (the directory's tree); may lack communities stored before it was
-  // kept (their town then stands for it).
-  absl::flat_hash_map<std::string, std::string> parents;
   // Every unit of the directory (any kind, active or not) → its official
   // name, for the caller-facing progress.
   absl::flat_hash_map<std::string, std::string> names;
   bool operator==(const Places& o) const {
-    return towns == o.towns && communities == o.communities &&
-           parents == o.parents && names == o.names;
+    return towns == o.towns && communities == o.communities && names == o.names;
   }
 };
 
-// True when `unit` is `scope` or below it in the directory's tree (up its
-// parents; a village/community stored without one lies below its
-// town/street). Only a unit the directory does not have is placed by its id
-// (InSubtree). Bounded: a cycle in the data ends the walk.
-bool InUnitTree(const Places& places, absl::string_view unit,
-                absl::string_view scope);
+// A unit and its subtree is the directory's tree (DESIGN.md §4): whether a
+// unit lies below another is directory::Directory::InSubtree of intake's copy
+// (the follower's snapshot), never the ids. For a query, the subtree is named
+// as explicit unit ids (SubtreeUnits).
 
-// The places InUnitTree puts below `scope` although their ids do not start
-// with it (comm.longshui.nanshan lies below town.longshui by the directory,
-// not by its id), sorted: what a query by id prefix must add to reach the
-// whole subtree.
-std::vector<std::string> PlacesBelowOffPrefix(const Places& places,
-                                              absl::string_view scope);
+// The most units a query names as one unit's subtree. The shipped directory
+// has < 200 units and a whole district < 2,000; a subtree larger than this is
+// refused (SubtreeUnits) rather than sent to the database as a longer list.
+inline constexpr size_t kMaxSubtreeUnits = 4096;
+
+// `unit` and every unit below it in `directory`, sorted. A unit the copy does
+// not have (an empty copy before the first read included) has no subtree
+// beyond itself: {unit}. FAILED_PRECONDITION naming the unit when the subtree
+// has more than kMaxSubtreeUnits units; INVALID_ARGUMENT when `unit` is empty.
+absl::StatusOr<std::vector<std::string>> SubtreeUnits(
+    const directory::Directory& directory, absl::string_view unit);
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is
-// resolved to the town/street above them. `names` and `parents` have every
-// unit.
+// resolved to the town/street above them. `names` has every unit.
 Places PlacesFromUnits(const std::vector<v1::Unit>& units);
 // The same from intake's copy of the directory.
 Places PlacesFromDirectory(const directory::Directory& directory);
@@ -91,9 +90,5 @@ class CatalogHolder {
 // Whether the catalog knows the town and community `loc` names (empty codes
 // are known); false means the directory may have grown since it was read.
 bool KnowsPlaces(const Catalog& catalog, const v1::Location& loc);
-
-// True when `unit` is `scope` or below it in the unit tree (dot-separated
-// unit ids: "town.longshui.x" is below "town.longshui").
-bool InSubtree(absl::string_view unit, absl::string_view scope);
 
 }  // namespace hotline::intake

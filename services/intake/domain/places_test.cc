@@ -1,5 +1,6 @@
 #include "services/intake/domain/places.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,13 +17,6 @@ v1::Unit Place(const std::string& id, v1::UnitKind kind,
   u.set_parent_unit_id(parent);
   u.set_active(active);
   return u;
-}
-
-TEST(IntakeRulesTest, Subtree) {
-  EXPECT_TRUE(InSubtree("town.longshui", "town.longshui"));
-  EXPECT_TRUE(InSubtree("town.longshui.v1", "town.longshui"));
-  EXPECT_FALSE(InSubtree("town.longshuix", "town.longshui"));
-  EXPECT_FALSE(InSubtree("", "town.longshui"));
 }
 
 TEST(PlacesTest, CommunitiesResolveToTheirTownThroughTheTree) {
@@ -58,50 +52,97 @@ TEST(PlacesTest, CommunitiesResolveToTheirTownThroughTheTree) {
 
 // What the caller reads names units by their names, never by ids.
 
-TEST(IntakeRulesTest, UnitTreeFollowsTheDirectory) {
-  std::vector<v1::Unit> units;
-  auto add = [&](const std::string& id, v1::UnitKind kind,
-                 const std::string& parent) {
-    v1::Unit u;
-    u.set_unit_id(id);
-    u.set_kind(kind);
-    u.set_parent_unit_id(parent);
-    u.set_active(true);
-    units.push_back(u);
-  };
-  add("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center");
-  add("comm.nanshan", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
-  add("vill.qiaotou", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui");
-  add("grp.qiaotou.3", v1::UNIT_KIND_VILLAGE_COMMUNITY, "vill.qiaotou");
-  add("town.youting", v1::UNIT_KIND_TOWN_STREET, "center");
-  const Places p = PlacesFromUnits(units);
-  EXPECT_TRUE(InUnitTree(p, "comm.nanshan", "town.longshui"));
-  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "town.longshui"));
-  EXPECT_TRUE(InUnitTree(p, "grp.qiaotou.3", "vill.qiaotou"));
-  EXPECT_TRUE(InUnitTree(p, "town.longshui", "town.longshui"));
-  EXPECT_TRUE(InUnitTree(p, "town.longshui.x", "town.longshui"));
-  EXPECT_FALSE(InUnitTree(p, "comm.nanshan", "town.youting"));
-  EXPECT_FALSE(InUnitTree(p, "town.longshui", "comm.nanshan"));
-  EXPECT_FALSE(InUnitTree(p, "grp.qiaotou.3", "comm.nanshan"));
-  EXPECT_FALSE(InUnitTree(p, "dept.housing", "town.longshui"));
-  // Stored before parents were kept: the town/street stands for them.
-  Places old = p;
-  old.parents.clear();
-  EXPECT_TRUE(InUnitTree(old, "grp.qiaotou.3", "town.longshui"));
-  EXPECT_FALSE(InUnitTree(old, "grp.qiaotou.3", "town.youting"));
-  // A cycle in the data ends the walk.
-  Places cyclic;
-  cyclic.communities = {{"a", "town.x"}, {"b", "town.x"}};
-  cyclic.parents = {{"a", "b"}, {"b", "a"}};
-  EXPECT_FALSE(InUnitTree(cyclic, "a", "town.y"));
-  // What a query by id prefix misses of a subtree.
-  EXPECT_EQ(PlacesBelowOffPrefix(p, "town.longshui"),
-            (std::vector<std::string>{"comm.nanshan", "grp.qiaotou.3",
-                                      "vill.qiaotou"}));
-  EXPECT_EQ(PlacesBelowOffPrefix(p, "vill.qiaotou"),
-            std::vector<std::string>{"grp.qiaotou.3"});
-  EXPECT_TRUE(PlacesBelowOffPrefix(p, "town.youting").empty());
-  EXPECT_TRUE(PlacesBelowOffPrefix(p, "dept.housing").empty());
+directory::UnitEntry Entry(const std::string& id, v1::UnitKind kind,
+                           const std::string& parent, const std::string& name) {
+  directory::UnitEntry u;
+  u.unit_id = id;
+  u.parent_unit_id = parent;
+  u.kind = kind;
+  u.name = name;
+  return u;
+}
+
+// 大足区 as the directory has it: longshui's communities and groups lie below
+// it by their parent links, whatever their ids; the market office's section
+// town.longshui.scjgs has longshui's id prefix but lies below dept.market.
+directory::Directory Dazu() {
+  return directory::Directory({
+      Entry("center", v1::UNIT_KIND_CENTER, "", "区政务服务管理办"),
+      Entry("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center", "龙水镇"),
+      Entry("comm.longshui.nanshan", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+            "town.longshui", "南山社区居委会"),
+      Entry("vill.qiaotou", v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui",
+            "桥头村村委会"),
+      Entry("grp.qiaotou.3", v1::UNIT_KIND_VILLAGE_COMMUNITY, "vill.qiaotou",
+            "桥头村三组"),
+      Entry("town.youting", v1::UNIT_KIND_TOWN_STREET, "center", "邮亭镇"),
+      Entry("dept.market", v1::UNIT_KIND_DEPARTMENT, "center", "区市场监管局"),
+      Entry("town.longshui.scjgs", v1::UNIT_KIND_SECTION, "dept.market",
+            "区市场监管局龙水市场监管所"),
+  });
+}
+
+TEST(IntakeRulesTest, ASubtreeIsTheDirectorysTreeNeverTheIds) {
+  const directory::Directory d = Dazu();
+  EXPECT_EQ(*SubtreeUnits(d, "town.longshui"),
+            (std::vector<std::string>{"comm.longshui.nanshan", "grp.qiaotou.3",
+                                      "town.longshui", "vill.qiaotou"}));
+  EXPECT_EQ(*SubtreeUnits(d, "vill.qiaotou"),
+            (std::vector<std::string>{"grp.qiaotou.3", "vill.qiaotou"}));
+  EXPECT_EQ(*SubtreeUnits(d, "dept.market"),
+            (std::vector<std::string>{"dept.market", "town.longshui.scjgs"}));
+  EXPECT_EQ(*SubtreeUnits(d, "town.youting"),
+            std::vector<std::string>{"town.youting"});
+  // What the reads of intake ask of the same copy (Directory::InSubtree).
+  EXPECT_TRUE(d.InSubtree("grp.qiaotou.3", "town.longshui"));
+  EXPECT_FALSE(d.InSubtree("town.longshui.scjgs", "town.longshui"));
+  EXPECT_FALSE(d.InSubtree("comm.longshui.nanshan", "town.youting"));
+}
+
+// A unit the copy does not have, or any unit before the first read (an
+// empty copy), has no subtree beyond itself; ids do not stand in for it.
+TEST(IntakeRulesTest, AUnitTheCopyLacksHasNoSubtreeBeyondItself) {
+  const directory::Directory d = Dazu();
+  EXPECT_EQ(*SubtreeUnits(d, "comm.longshui.xinjian"),
+            std::vector<std::string>{"comm.longshui.xinjian"});
+  EXPECT_FALSE(d.InSubtree("comm.longshui.xinjian.1", "comm.longshui.xinjian"));
+  EXPECT_TRUE(d.InSubtree("comm.longshui.xinjian", "comm.longshui.xinjian"));
+  EXPECT_FALSE(d.InSubtree("town.longshui.wujin", "town.longshui"));
+  const directory::Directory empty;
+  EXPECT_EQ(*SubtreeUnits(empty, "town.longshui"),
+            std::vector<std::string>{"town.longshui"});
+  EXPECT_FALSE(empty.InSubtree("comm.longshui.nanshan", "town.longshui"));
+  EXPECT_EQ(SubtreeUnits(d, "").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// A subtree is named to the database as a list of ids, at most
+// kMaxSubtreeUnits of them; a larger one is refused, naming the unit.
+TEST(IntakeRulesTest, ASubtreeLargerThanTheBoundIsRefused) {
+  std::vector<directory::UnitEntry> units = {
+      Entry("center", v1::UNIT_KIND_CENTER, "", "区政务服务管理办"),
+      Entry("town.longshui", v1::UNIT_KIND_TOWN_STREET, "center", "龙水镇")};
+  for (size_t i = 1; i < kMaxSubtreeUnits; ++i) {
+    units.push_back(Entry(absl::StrCat("grp.longshui.", i),
+                          v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui",
+                          absl::StrCat("龙水镇第", i, "村民小组")));
+  }
+  const directory::Directory at_bound(units);
+  absl::StatusOr<std::vector<std::string>> all =
+      SubtreeUnits(at_bound, "town.longshui");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), kMaxSubtreeUnits);
+  units.push_back(Entry("grp.longshui.last", v1::UNIT_KIND_VILLAGE_COMMUNITY,
+                        "town.longshui", "龙水镇末村民小组"));
+  const directory::Directory above(units);
+  absl::StatusOr<std::vector<std::string>> refused =
+      SubtreeUnits(above, "town.longshui");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("town.longshui"));
+  // The units below it still have theirs.
+  EXPECT_EQ(*SubtreeUnits(above, "grp.longshui.7"),
+            std::vector<std::string>{"grp.longshui.7"});
 }
 
 // Whistle-blowers [10(5)]: a report's caller only for the center, while open.

@@ -132,21 +132,9 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             }
             f.statuses.push_back(static_cast<v1::TicketStatus>(s));
           }
-          if (!req->holder_unit_id().empty()) {
-            if (!IsCode(req->holder_unit_id(), 32)) {
-              return absl::InvalidArgumentError(
-                  "holder_unit_id: not a unit id");
-            }
-            if (who.IsUnitRole() &&
-                !InUnitTree(core_->catalog()->places, req->holder_unit_id(),
-                            who.unit_id)) {
-              return absl::PermissionDeniedError(
-                  absl::StrCat("holder_unit_id: ", req->holder_unit_id(),
-                               " is outside ", who.unit_id, "'s subtree"));
-            }
-            f.holder_unit_id = req->holder_unit_id();
-            f.holder_also_units = PlacesBelowOffPrefix(core_->catalog()->places,
-                                                       f.holder_unit_id);
+          if (!req->holder_unit_id().empty() &&
+              !IsCode(req->holder_unit_id(), 32)) {
+            return absl::InvalidArgumentError("holder_unit_id: not a unit id");
           }
           if (!v1::RequestType_IsValid(req->request_type())) {
             return absl::InvalidArgumentError(
@@ -167,7 +155,9 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             return absl::InvalidArgumentError("town_code: not a unit id");
           }
           f.town_code = req->town_code();
-          return List(std::move(f), *req, who, page, resp);
+          // The holder's subtree and whether `who` may ask for it: the core.
+          return List(std::move(f), req->holder_unit_id(), *req, who, page,
+                      resp);
         });
   }
 
@@ -244,7 +234,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
             }
             f.statuses.push_back(static_cast<v1::TicketStatus>(s));
           }
-          return List(std::move(f), *req, who, page, resp);
+          return List(std::move(f), "", *req, who, page, resp);
         });
   }
 
@@ -404,9 +394,11 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
   }
 
   // ListTickets and SearchTickets: `f` plus the request's received period and
-  // page, restricted to what `who` may see, rendered for `who`.
+  // page, held by `holder_unit_id`'s subtree when it is not empty,
+  // restricted to what `who` may see, rendered for `who`.
   template <typename Req, typename Resp>
-  absl::Status List(TicketFilter f, const Req& req, const auth::Principal& who,
+  absl::Status List(TicketFilter f, const std::string& holder_unit_id,
+                    const Req& req, const auth::Principal& who,
                     const paging::OffsetPage& page, Resp* resp) {
     if (req.has_received()) {
       RETURN_IF_ERROR(ParsePeriod("received", req.received(), &f.from, &f.to));
@@ -414,7 +406,7 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
     f.offset = page.offset();
     f.limit = page.size();
     ASSIGN_OR_RETURN(std::vector<TicketRecord> rows,
-                     core_->ListTickets(f, who));
+                     core_->ListTickets(std::move(f), holder_unit_id, who));
     resp->mutable_page()->set_next_page_token(page.NextAfterRead(rows.size()));
     if (static_cast<int>(rows.size()) > page.size()) rows.resize(page.size());
     for (const auto& r : rows) {
@@ -473,7 +465,7 @@ class IntakeComponent final : public runtime::Component {
         core_(&ctx.pool, &ctx.outbox, &crypto_, &store_, &kb_, &catalog_,
               &follower_, settings),
         intake_(ctx, &core_),
-        knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_)) {
+        knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_, &follower_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
     ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& e) {

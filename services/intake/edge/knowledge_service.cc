@@ -26,8 +26,9 @@ using server::ActorOf;
 class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
  public:
   KnowledgeServiceImpl(runtime::Context& ctx, KnowledgeStore* store,
-                       const CatalogHolder* catalog)
-      : ctx_(ctx), store_(store), catalog_(catalog) {}
+                       const CatalogHolder* catalog,
+                       const directory::DirectoryFollower* directory)
+      : ctx_(ctx), store_(store), catalog_(catalog), directory_(directory) {}
 
   grpc::Status CreateArticle(grpc::ServerContext* context,
                              const v1::CreateArticleRequest* req,
@@ -311,11 +312,10 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   }
 
  private:
-  // Whether `unit` is `scope` or below it in routing's directory (ids do
-  // not encode the tree: a town's communities are found through intake's
-  // copy of the directory, common/directory).
+  // Whether `unit` is `scope` or below it in routing's directory, as
+  // intake's copy has it (common/directory; ids do not encode the tree).
   bool InTree(absl::string_view unit, absl::string_view scope) const {
-    return InUnitTree(catalog_->Get()->places, unit, scope);
+    return directory_->Snapshot()->InSubtree(unit, scope);
   }
 
   // A unit's staff create and edit articles of their own unit and of the
@@ -333,14 +333,15 @@ class KnowledgeServiceImpl final : public v1::KnowledgeService::Service {
   runtime::Context& ctx_;
   KnowledgeStore* store_;
   const CatalogHolder* catalog_;
+  const directory::DirectoryFollower* directory_;
 };
 
 }  // namespace
 
 std::unique_ptr<grpc::Service> NewKnowledgeService(
-    runtime::Context& ctx, KnowledgeStore* store,
-    const CatalogHolder* catalog) {
-  return std::make_unique<KnowledgeServiceImpl>(ctx, store, catalog);
+    runtime::Context& ctx, KnowledgeStore* store, const CatalogHolder* catalog,
+    const directory::DirectoryFollower* directory) {
+  return std::make_unique<KnowledgeServiceImpl>(ctx, store, catalog, directory);
 }
 
 }  // namespace hotline::intake

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/directory/directory_follower.h"
 #include "common/runtime/service_runtime.h"
 #include "services/intake/domain/places.h"
 #include "services/intake/store/knowledge_store.h"
@@ -14,8 +15,11 @@ class Service;
 
 namespace hotline::intake {
 
-// `store` and `catalog` are not owned and must outlive the service.
+// `store`, `catalog` and `directory` (whose snapshot is the unit tree: who
+// may edit and see a unit's articles) are not owned and must outlive the
+// service.
 std::unique_ptr<grpc::Service> NewKnowledgeService(
-    runtime::Context& ctx, KnowledgeStore* store, const CatalogHolder* catalog);
+    runtime::Context& ctx, KnowledgeStore* store, const CatalogHolder* catalog,
+    const directory::DirectoryFollower* directory);
 
 }  // namespace hotline::intake

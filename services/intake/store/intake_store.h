@@ -57,18 +57,21 @@ struct CreateOutcome {
   std::vector<v1::RepeatCandidate> candidates;
 };
 
-// Who reads, for the unit-subtree restriction; empty unit = no restriction.
+// Who reads, for the unit-subtree restriction. A unit and its subtree come
+// as explicit unit ids (SubtreeUnits: the directory's tree, at most
+// kMaxSubtreeUnits); the store matches them as they are, never by prefix.
 struct ReaderScope {
-  std::string unit_id;
-  // Units of the directory below unit_id whose ids do not start with it
-  // (PlacesBelowOffPrefix).
-  std::vector<std::string> also_units;
+  // Whether the reader sees only orders that one of `units` held (a unit
+  // role); false: no restriction.
+  bool restricted = false;
+  std::vector<std::string> units;  // restricted and empty: nothing
 };
 
 struct TicketFilter {
   std::vector<v1::TicketStatus> statuses;
-  std::string holder_unit_id;                  // subtree
-  std::vector<std::string> holder_also_units;  // as ReaderScope::also_units
+  // Orders that one of these units held (a unit and its subtree, as
+  // ReaderScope::units); empty: any.
+  std::vector<std::string> holder_units;
   v1::RequestType request_type = v1::REQUEST_TYPE_UNSPECIFIED;
   std::string category_code;  // and descendants
   std::string town_code;

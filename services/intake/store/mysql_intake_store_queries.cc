@@ -127,22 +127,19 @@ absl::StatusOr<std::vector<TicketRecord>> MysqlIntakeStore::ListTickets(
     for (auto st : f.statuses) s.push_back(absl::StrCat(static_cast<int>(st)));
     where.push_back(absl::StrCat("t.status IN (", absl::StrJoin(s, ","), ")"));
   }
-  auto subtree = [](const std::string& unit,
-                    const std::vector<std::string>& also) {
-    std::string in;
-    for (const auto& u : also) absl::StrAppend(&in, ", ", Quote(u));
+  // Held by one of `units` (explicit ids: the caller resolved the subtree).
+  auto held_by = [](const std::vector<std::string>& units) -> std::string {
+    if (units.empty()) return "FALSE";
+    std::vector<std::string> in;
+    in.reserve(units.size());
+    for (const auto& u : units) in.push_back(Quote(u));
     return absl::StrCat(
         "EXISTS (SELECT 1 FROM ticket_holder h WHERE h.ticket_id = t.ticket_id "
-        "AND (h.unit_id IN (",
-        Quote(unit), in, ") OR h.unit_id LIKE ", Quote(LikeEscape(unit) + ".%"),
-        "))");
+        "AND h.unit_id IN (",
+        absl::StrJoin(in, ","), "))");
   };
-  if (!f.holder_unit_id.empty()) {
-    where.push_back(subtree(f.holder_unit_id, f.holder_also_units));
-  }
-  if (!scope.unit_id.empty()) {
-    where.push_back(subtree(scope.unit_id, scope.also_units));
-  }
+  if (!f.holder_units.empty()) where.push_back(held_by(f.holder_units));
+  if (scope.restricted) where.push_back(held_by(scope.units));
   if (f.request_type != v1::REQUEST_TYPE_UNSPECIFIED) {
     where.push_back(absl::StrCat("t.request_type = ", f.request_type));
   }

@@ -53,6 +53,8 @@ constexpr char kStaffLongshui[] = "staff-longshui-01";
 constexpr char kStaffYouting[] = "staff-youting-01";
 constexpr char kStaffHousing[] = "staff-housing-01";
 constexpr char kLeadHousing[] = "lead-housing-0001";
+// A community routing's directory does not have (yet).
+constexpr char kStaffXinjian[] = "staff-xinjian-01";
 
 constexpr char kName[] = "张三丰";
 constexpr char kPhone[] = "13812345678";
@@ -89,11 +91,11 @@ class IntakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     testing::ServiceOptions options;
-    options.extra_tokens =
-        absl::StrCat(kStaffLongshui, " UNIT_STAFF town.longshui\n",
-                     kStaffYouting, " UNIT_STAFF town.youting\n", kStaffHousing,
-                     " UNIT_STAFF dept.housing\n", kLeadHousing,
-                     " UNIT_LEAD dept.housing\n");
+    options.extra_tokens = absl::StrCat(
+        kStaffLongshui, " UNIT_STAFF town.longshui\n", kStaffYouting,
+        " UNIT_STAFF town.youting\n", kStaffHousing,
+        " UNIT_STAFF dept.housing\n", kLeadHousing, " UNIT_LEAD dept.housing\n",
+        kStaffXinjian, " UNIT_STAFF comm.longshui.xinjian\n");
     options.instance.pool.max_size = 16;
     auto svc = ServiceUnderTest::Start(Definition(), options);
     ASSERT_TRUE(svc.ok()) << svc.status();
@@ -1387,6 +1389,122 @@ TEST_F(IntakeDirectoryTest, TownStaffSeeWhatTheirCommunitiesHold) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// An id is no address: town.longshui.scjgs starts with longshui's id, but
+// the directory places it under the market office (区市场监管局), so
+// longshui's staff neither list, get nor reveal what it holds, while what
+// their own community holds stays theirs.
+TEST_F(IntakeDirectoryTest,
+       TownStaffDoNotSeeWhatAnIdPrefixedUnitElsewhereHolds) {
+  AddUnit("dept.market", "区市场监管局", v1::UNIT_KIND_DEPARTMENT, "center");
+  AddUnit("town.longshui.scjgs", "区市场监管局龙水市场监管所",
+          v1::UNIT_KIND_SECTION, "dept.market");
+  v1::CreateTicketResponse market, nanshan;
+  v1::CreateTicketRequest req = Request("pre-1");
+  req.set_category_code("market.food");
+  req.set_title("龙水镇农贸市场销售过期食品");
+  req.set_content("龙水镇农贸市场二楼有摊位销售过期熟食，请市场监管部门查处。");
+  ASSERT_TRUE(Create(req, &market).ok());
+  req = Request("pre-2");
+  req.mutable_location()->set_community_code("comm.nanshan");
+  ASSERT_TRUE(Create(req, &nanshan).ok());
+  Dispatch(market.ticket().ticket_id(), "town.longshui.scjgs");
+  Dispatch(nanshan.ticket().ticket_id(), "comm.nanshan");
+
+  auto listed = [&](const std::string& token, const std::string& holder,
+                    grpc::StatusCode want = grpc::StatusCode::OK) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::ListTicketsRequest lreq;
+    lreq.set_holder_unit_id(holder);
+    v1::ListTicketsResponse resp;
+    grpc::Status s = intake_->ListTickets(&ctx, lreq, &resp);
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
+    std::set<std::string> ids;
+    for (const auto& t : resp.tickets()) ids.insert(t.ticket_id());
+    return ids;
+  };
+  const std::set<std::string> theirs = {nanshan.ticket().ticket_id()};
+  const std::set<std::string> markets = {market.ticket().ticket_id()};
+  EXPECT_EQ(listed(kStaffLongshui, ""), theirs);
+  EXPECT_EQ(listed(kCenterToken, "town.longshui"), theirs);
+  EXPECT_EQ(listed(kCenterToken, "dept.market"), markets);
+  EXPECT_EQ(listed(kCenterToken, "town.longshui.scjgs"), markets);
+  EXPECT_TRUE(listed(kStaffLongshui, "town.longshui.scjgs",
+                     grpc::StatusCode::PERMISSION_DENIED)
+                  .empty());
+
+  v1::Ticket t;
+  EXPECT_EQ(Get(market.ticket().ticket_id(), &t, kStaffLongshui).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Get(nanshan.ticket().ticket_id(), &t, kStaffLongshui).ok());
+  v1::RevealCallerResponse revealed;
+  EXPECT_EQ(Reveal("pre-rv-1", market.ticket().ticket_id(),
+                   v1::REVEAL_PURPOSE_REPLY, kStaffLongshui, &revealed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Reveal("pre-rv-2", nanshan.ticket().ticket_id(),
+                     v1::REVEAL_PURPOSE_REPLY, kStaffLongshui, &revealed)
+                  .ok());
+  EXPECT_EQ(revealed.caller().phone(), kPhone);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM reveal_audit"), 1);
+}
+
+// A unit intake's copy of the directory does not have (routing does not
+// either) has no subtree beyond itself: its staff see the orders it holds,
+// not those of a unit whose id merely extends its own; and an unknown
+// town.longshui.wujin is not longshui's for its id.
+TEST_F(IntakeDirectoryTest, AUnitTheCopyLacksSeesOnlyItsOwnOrders) {
+  v1::CreateTicketResponse own, extended, wujin;
+  ASSERT_TRUE(Create(Request("lack-1"), &own).ok());
+  ASSERT_TRUE(Create(Request("lack-2"), &extended).ok());
+  ASSERT_TRUE(Create(Request("lack-3"), &wujin).ok());
+  Dispatch(own.ticket().ticket_id(), "comm.longshui.xinjian");
+  Dispatch(extended.ticket().ticket_id(), "comm.longshui.xinjian.grp1");
+  Dispatch(wujin.ticket().ticket_id(), "town.longshui.wujin");
+
+  auto listed = [&](const std::string& token, const std::string& holder,
+                    grpc::StatusCode want = grpc::StatusCode::OK) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::ListTicketsRequest lreq;
+    lreq.set_holder_unit_id(holder);
+    v1::ListTicketsResponse resp;
+    grpc::Status s = intake_->ListTickets(&ctx, lreq, &resp);
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
+    std::set<std::string> ids;
+    for (const auto& t : resp.tickets()) ids.insert(t.ticket_id());
+    return ids;
+  };
+  const std::set<std::string> mine = {own.ticket().ticket_id()};
+  EXPECT_EQ(listed(kStaffXinjian, ""), mine);
+  EXPECT_EQ(listed(kStaffXinjian, "comm.longshui.xinjian"), mine);
+  EXPECT_EQ(listed(kCenterToken, "comm.longshui.xinjian"), mine);
+  EXPECT_TRUE(listed(kStaffXinjian, "comm.longshui.xinjian.grp1",
+                     grpc::StatusCode::PERMISSION_DENIED)
+                  .empty());
+  EXPECT_TRUE(listed(kStaffLongshui, "").empty());
+  EXPECT_TRUE(listed(kStaffLongshui, "town.longshui.wujin",
+                     grpc::StatusCode::PERMISSION_DENIED)
+                  .empty());
+
+  v1::Ticket t;
+  EXPECT_TRUE(Get(own.ticket().ticket_id(), &t, kStaffXinjian).ok());
+  EXPECT_EQ(Get(extended.ticket().ticket_id(), &t, kStaffXinjian).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(own.ticket().ticket_id(), &t, kStaffLongshui).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Get(wujin.ticket().ticket_id(), &t, kStaffLongshui).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::RevealCallerResponse revealed;
+  EXPECT_TRUE(Reveal("lack-rv-1", own.ticket().ticket_id(),
+                     v1::REVEAL_PURPOSE_REPLY, kStaffXinjian, &revealed)
+                  .ok());
+  EXPECT_EQ(Reveal("lack-rv-2", extended.ticket().ticket_id(),
+                   v1::REVEAL_PURPOSE_REPLY, kStaffXinjian, &revealed)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 // The places intake kept before its copy of the directory moved to the
 // shared directory_unit table are carried over by migration 020, so a start
 // while routing is away still knows them.
@@ -1433,8 +1551,8 @@ TEST(IntakeDirectoryMigrationTest, ThePlacesKeptBeforeAreCarriedOver) {
   const Places p = PlacesFromDirectory(*d);
   EXPECT_EQ(p.towns.size(), 2u);
   EXPECT_EQ(p.communities.at("grp.qiaotou.3"), "town.longshui");
-  EXPECT_TRUE(InUnitTree(p, "comm.longshui.nanshan", "town.longshui"));
-  EXPECT_FALSE(InUnitTree(p, "comm.longshui.nanshan", "town.youting"));
+  EXPECT_TRUE(d->InSubtree("comm.longshui.nanshan", "town.longshui"));
+  EXPECT_FALSE(d->InSubtree("comm.longshui.nanshan", "town.youting"));
 }
 
 }  // namespace
