@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace hotline::directory {
 
 UnitEntry EntryOf(const v1::Unit& unit) {
@@ -110,6 +112,20 @@ std::vector<std::string> Directory::Subtree(absl::string_view root) const {
     if (InSubtree(u.unit_id, root)) out.push_back(u.unit_id);
   }
   return out;  // units_ is sorted by id
+}
+
+absl::StatusOr<std::vector<std::string>> Directory::SubtreeForQuery(
+    absl::string_view root) const {
+  if (root.empty()) return absl::InvalidArgumentError("unit: empty");
+  if (!Has(root)) return std::vector<std::string>{std::string(root)};
+  std::vector<std::string> units = Subtree(root);
+  if (units.size() > kMaxQueryUnits) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the directory places ", units.size(), " units in ", root,
+                     "'s subtree, more than the ", kMaxQueryUnits,
+                     " a query names; name a unit below it"));
+  }
+  return units;
 }
 
 std::vector<std::string> Directory::UnitsOfKind(v1::UnitKind kind) const {

@@ -13,11 +13,18 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hotline/v1/common.pb.h"
 #include "hotline/v1/routing.pb.h"
 
 namespace hotline::directory {
+
+// The most units a query names as one unit's subtree. The shipped directory
+// has < 200 units and a whole district < 2,000; a larger subtree is refused
+// (Directory::SubtreeForQuery) rather than sent to the database as a longer
+// list.
+inline constexpr size_t kMaxQueryUnits = 4096;
 
 // What the services keep of a unit: the parts of v1::Unit that say where it
 // lies and what it is called.
@@ -72,6 +79,13 @@ class Directory {
   bool InSubtree(absl::string_view unit_id, absl::string_view root) const;
   // `root` and every unit below it, sorted; empty when `root` is unknown.
   std::vector<std::string> Subtree(absl::string_view root) const;
+  // The subtree as a query names it, unit by unit (`unit_id IN (…)`):
+  // `root` and every unit below it, sorted; {root} alone when the directory
+  // does not have it (an empty copy before the first read included).
+  // INVALID_ARGUMENT for an empty root; FAILED_PRECONDITION naming `root`
+  // when the subtree has more than kMaxQueryUnits units.
+  absl::StatusOr<std::vector<std::string>> SubtreeForQuery(
+      absl::string_view root) const;
   // The units of `kind`, sorted (inactive ones included: they keep their
   // history).
   std::vector<std::string> UnitsOfKind(v1::UnitKind kind) const;

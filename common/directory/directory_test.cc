@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -104,6 +105,57 @@ TEST(DirectoryTest, TheSubtreeFollowsTheDirectoryNotTheIds) {
               ElementsAre("dept.market", "sec.market.longshui"));
   EXPECT_EQ(d.Subtree("center").size(), 9u);
   EXPECT_TRUE(d.Subtree("town.nowhere").empty());
+}
+
+// A query names the subtree unit by unit; a unit the copy lacks (or any
+// unit of an empty copy) names itself alone, never the ids extending its own.
+TEST(DirectoryTest, AQueryNamesTheSubtreeUnitByUnit) {
+  std::vector<v1::Unit> units = Shipped();
+  // A section whose id extends the town's but which lies under its
+  // department.
+  units.push_back(U("town.longshui.scjgs", "区市场监管局龙水市场监管所", "",
+                    v1::UNIT_KIND_SECTION, "dept.market"));
+  const Directory d = Directory::FromUnits(units);
+  EXPECT_THAT(*d.SubtreeForQuery("town.longshui"),
+              ElementsAre("comm.longshui.nanshan", "grp.qiaotou.3",
+                          "town.longshui", "vill.longshui.qiaotou"));
+  EXPECT_THAT(
+      *d.SubtreeForQuery("dept.market"),
+      ElementsAre("dept.market", "sec.market.longshui", "town.longshui.scjgs"));
+  EXPECT_THAT(*d.SubtreeForQuery("comm.longshui.xinjian"),
+              ElementsAre("comm.longshui.xinjian"));
+  EXPECT_THAT(*Directory().SubtreeForQuery("town.longshui"),
+              ElementsAre("town.longshui"));
+  EXPECT_EQ(d.SubtreeForQuery("").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+// At most kMaxQueryUnits ids; a larger subtree is refused, naming the unit,
+// while the units below it still have theirs.
+TEST(DirectoryTest, ASubtreeLargerThanAQueryNamesIsRefused) {
+  std::vector<v1::Unit> units = {
+      U("center", "区政务办", "", v1::UNIT_KIND_CENTER, ""),
+      U("town.longshui", "龙水镇人民政府", "龙水镇", v1::UNIT_KIND_TOWN_STREET,
+        "center")};
+  for (size_t i = 1; i < kMaxQueryUnits; ++i) {
+    units.push_back(U(absl::StrCat("grp.longshui.", i),
+                      absl::StrCat("龙水镇第", i, "村民小组"), "",
+                      v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui"));
+  }
+  absl::StatusOr<std::vector<std::string>> all =
+      Directory::FromUnits(units).SubtreeForQuery("town.longshui");
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), kMaxQueryUnits);
+  units.push_back(U("grp.longshui.last", "龙水镇末村民小组", "",
+                    v1::UNIT_KIND_VILLAGE_COMMUNITY, "town.longshui"));
+  const Directory above = Directory::FromUnits(units);
+  absl::StatusOr<std::vector<std::string>> refused =
+      above.SubtreeForQuery("town.longshui");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("town.longshui"));
+  EXPECT_THAT(*above.SubtreeForQuery("grp.longshui.7"),
+              ElementsAre("grp.longshui.7"));
 }
 
 TEST(DirectoryTest, ACycleInTheDataEndsTheWalk) {

@@ -35,7 +35,7 @@ class DeadlineQueries {
   // (ListRoot, then SubtreeScope of unit_scope.h), by the directory's copy
   // in force — read again first (rate-limited) when it lacks the unit
   // named. PERMISSION_DENIED "unit_id: …" for a unit outside the caller's
-  // subtree; INVALID_ARGUMENT "unit_id: …" beyond kMaxScopeUnits.
+  // subtree; FAILED_PRECONDITION beyond directory::kMaxQueryUnits.
   absl::StatusOr<UnitScope> Scope(const auth::Principal& who,
                                   const std::string& unit_id);
 

@@ -3,6 +3,7 @@
 #include "services/deadline/domain/unit_scope.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status/status.h"
 
 namespace hotline::deadline {
 
@@ -19,14 +20,8 @@ bool IsCenter(const directory::Directory& directory, const std::string& unit) {
 absl::StatusOr<UnitScope> SubtreeScope(const directory::Directory& directory,
                                        const std::string& root) {
   if (root.empty() || IsCenter(directory, root)) return UnitScope();
-  std::vector<std::string> units = directory.Subtree(root);
-  if (units.empty()) units.push_back(root);  // unknown: its own alone
-  if (units.size() > kMaxScopeUnits) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unit_id: the subtree of ", root, " has ", units.size(),
-                     " units, more than the ", kMaxScopeUnits,
-                     " a list is narrowed to; name a unit below it"));
-  }
+  ASSIGN_OR_RETURN(std::vector<std::string> units,
+                   directory.SubtreeForQuery(root));
   return UnitScope(std::move(units));
 }
 

@@ -6,7 +6,6 @@
 // list call may see, and whether a unit may ask about another. No gRPC, no
 // SQL.
 
-#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,18 +18,14 @@ namespace hotline::deadline {
 
 // The units a list is narrowed to: std::nullopt for every unit (the center's
 // view); else the ids, of which the row's unit must be one (a unit and its
-// subtree, at most kMaxScopeUnits ids).
+// subtree, at most directory::kMaxQueryUnits ids).
 using UnitScope = std::optional<std::vector<std::string>>;
 
-// The most units a list filters by explicitly (the SQL `unit_id IN (…)`).
-// A subtree larger than that is refused (INVALID_ARGUMENT naming unit_id):
-// the caller asks for a unit below it instead.
-inline constexpr size_t kMaxScopeUnits = 1000;
-
-// The units of `root` and its subtree by the directory: every unit for ""
-// or the center ("center", or the directory's CENTER); `root` alone when the
-// directory does not know it. INVALID_ARGUMENT "unit_id: …" when the subtree
-// has more than kMaxScopeUnits units.
+// The units of `root` and its subtree by the directory
+// (Directory::SubtreeForQuery): every unit for "" or the center ("center",
+// or the directory's CENTER); `root` alone when the directory does not know
+// it. FAILED_PRECONDITION naming `root` when the subtree has more than
+// directory::kMaxQueryUnits units.
 absl::StatusOr<UnitScope> SubtreeScope(const directory::Directory& directory,
                                        const std::string& root);
 

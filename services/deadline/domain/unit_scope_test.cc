@@ -62,20 +62,21 @@ TEST(UnitScopeTest, AUnitTheDirectoryLacksIsItsOwnSubtree) {
               ElementsAre("town.longshui"));
 }
 
-TEST(UnitScopeTest, ASubtreeBeyondTheBoundIsRefusedNamingTheField) {
+TEST(UnitScopeTest, ASubtreeBeyondTheBoundIsRefusedNamingTheUnit) {
   std::vector<directory::UnitEntry> units = {
       {"center", "", v1::UNIT_KIND_CENTER, "区政务服务管理办", "", true},
       {"town.big", "center", v1::UNIT_KIND_TOWN_STREET, "大镇", "", true}};
-  for (size_t i = 0; i < kMaxScopeUnits; ++i) {
+  for (size_t i = 0; i < directory::kMaxQueryUnits; ++i) {
     units.push_back({absl::StrCat("comm.big.", i), "town.big",
                      v1::UNIT_KIND_VILLAGE_COMMUNITY, "社区", "", true});
   }
   const directory::Directory d(units);
   absl::StatusOr<UnitScope> s = SubtreeScope(d, "town.big");
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.status().message(), HasSubstr("unit_id:"));
-  // One community is small enough.
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.status().message(), HasSubstr("town.big"));
+  // One community is small enough; the center sees every unit unnamed.
   EXPECT_THAT(**SubtreeScope(d, "comm.big.7"), ElementsAre("comm.big.7"));
+  EXPECT_EQ(*SubtreeScope(d, "center"), std::nullopt);
 }
 
 TEST(UnitScopeTest, TownStaffMayAskAboutTheirCommunityNotAnotherTown) {

@@ -1,5 +1,6 @@
 #include "services/deadline/store/mysql_deadline_rows.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "absl/strings/str_join.h"
@@ -73,10 +74,12 @@ std::string UnitIn(const std::string& column, const UnitScope& units,
                    std::vector<std::string>* params) {
   if (!units.has_value()) return "";
   if (units->empty()) return " AND 1 = 0";  // no unit: no row
+  size_t slots = 1;
+  while (slots < units->size()) slots *= 2;
   std::string sql = absl::StrCat(" AND ", column, " IN (");
-  for (size_t i = 0; i < units->size(); ++i) {
+  for (size_t i = 0; i < slots; ++i) {
     absl::StrAppend(&sql, i == 0 ? "?" : ", ?");
-    params->push_back((*units)[i]);
+    params->push_back((*units)[std::min(i, units->size() - 1)]);
   }
   return absl::StrCat(sql, ")");
 }

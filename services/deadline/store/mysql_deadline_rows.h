@@ -66,8 +66,10 @@ ClockRow ReadClock(sql::ResultSet& rs, int skip = 0);
 // Binds `t` to parameter `col`, NULL when unset.
 void SetOptTime(sql::PreparedStatement* stmt, int col,
                 const std::optional<absl::Time>& t);
-// " AND <column> IN (?, …)" with one parameter per unit of `units` added to
-// `params` (at most kMaxScopeUnits of them, unit_scope.h); "" when `units`
+// " AND <column> IN (?, …)" with the units of `units` added to `params`
+// (at most directory::kMaxQueryUnits of them, unit_scope.h), the last one
+// repeated up to the next power of two: a session prepares at most 13 shapes
+// of each list statement, whatever the subtrees asked for. "" when `units`
 // is nullopt (every unit).
 std::string UnitIn(const std::string& column, const UnitScope& units,
                    std::vector<std::string>* params);

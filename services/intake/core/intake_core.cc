@@ -191,12 +191,12 @@ absl::StatusOr<std::vector<TicketRecord>> IntakeCore::ListTickets(
           absl::StrCat("holder_unit_id: ", holder_unit_id, " is outside ",
                        who.unit_id, "'s subtree"));
     }
-    ASSIGN_OR_RETURN(f.holder_units, SubtreeUnits(*tree, holder_unit_id));
+    ASSIGN_OR_RETURN(f.holder_units, tree->SubtreeForQuery(holder_unit_id));
   }
   ReaderScope scope;
   if (who.IsUnitRole()) {
     scope.restricted = true;
-    ASSIGN_OR_RETURN(scope.units, SubtreeUnits(*tree, who.unit_id));
+    ASSIGN_OR_RETURN(scope.units, tree->SubtreeForQuery(who.unit_id));
   }
   return store_->ListTickets(f, scope);
 }

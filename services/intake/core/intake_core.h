@@ -95,10 +95,10 @@ class IntakeCore {
   // Orders matching `f` that `who` may see (a unit role: what its subtree
   // held), `f.limit` + 1 at most (the extra row says there is a next page);
   // `holder_unit_id` non-empty: only orders it or a unit below it held.
-  // Subtrees are the directory's tree (SubtreeUnits over the follower's
+  // Subtrees are the directory's tree (SubtreeForQuery over the follower's
   // snapshot), never id prefixes. PERMISSION_DENIED when a unit role names a
   // holder outside its subtree; FAILED_PRECONDITION when a subtree has more
-  // than kMaxSubtreeUnits units.
+  // than directory::kMaxQueryUnits units.
   absl::StatusOr<std::vector<TicketRecord>> ListTickets(
       TicketFilter f, const std::string& holder_unit_id,
       const auth::Principal& who);

@@ -5,19 +5,6 @@
 
 namespace hotline::intake {
 
-absl::StatusOr<std::vector<std::string>> SubtreeUnits(
-    const directory::Directory& directory, absl::string_view unit) {
-  if (unit.empty()) return absl::InvalidArgumentError("unit: empty");
-  if (!directory.Has(unit)) return std::vector<std::string>{std::string(unit)};
-  std::vector<std::string> units = directory.Subtree(unit);
-  if (units.size() > kMaxSubtreeUnits) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the directory places ", units.size(), " units in ", unit,
-        "'s subtree, more than the ", kMaxSubtreeUnits, " a query names"));
-  }
-  return units;
-}
-
 Places PlacesFromUnits(const std::vector<v1::Unit>& units) {
   absl::flat_hash_map<std::string, const v1::Unit*> by_id;
   for (const v1::Unit& u : units) by_id[u.unit_id()] = &u;

@@ -37,20 +37,8 @@ struct Places {
 
 // A unit and its subtree is the directory's tree (DESIGN.md §4): whether a
 // unit lies below another is directory::Directory::InSubtree of intake's copy
-// (the follower's snapshot), never the ids. For a query, the subtree is named
-// as explicit unit ids (SubtreeUnits).
-
-// The most units a query names as one unit's subtree. The shipped directory
-// has < 200 units and a whole district < 2,000; a subtree larger than this is
-// refused (SubtreeUnits) rather than sent to the database as a longer list.
-inline constexpr size_t kMaxSubtreeUnits = 4096;
-
-// `unit` and every unit below it in `directory`, sorted. A unit the copy does
-// not have (an empty copy before the first read included) has no subtree
-// beyond itself: {unit}. FAILED_PRECONDITION naming the unit when the subtree
-// has more than kMaxSubtreeUnits units; INVALID_ARGUMENT when `unit` is empty.
-absl::StatusOr<std::vector<std::string>> SubtreeUnits(
-    const directory::Directory& directory, absl::string_view unit);
+// (the follower's snapshot), never the ids; a query names the subtree as
+// explicit unit ids (Directory::SubtreeForQuery).
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is

@@ -58,8 +58,9 @@ struct CreateOutcome {
 };
 
 // Who reads, for the unit-subtree restriction. A unit and its subtree come
-// as explicit unit ids (SubtreeUnits: the directory's tree, at most
-// kMaxSubtreeUnits); the store matches them as they are, never by prefix.
+// as explicit unit ids (Directory::SubtreeForQuery: the directory's tree, at
+// most directory::kMaxQueryUnits); the store matches them as they are, never by
+// prefix.
 struct ReaderScope {
   // Whether the reader sees only orders that one of `units` held (a unit
   // role); false: no restriction.
