@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -85,11 +86,42 @@ Inbox::Inbox(db::ConnectionPool* pool, EventHandler handler,
 
 Inbox::Inbox(db::ConnectionPool* pool, EventBatchFactory batches,
              std::string consumer,
-             std::vector<v1::TicketEvent::PayloadCase> consumes)
+             std::vector<v1::TicketEvent::PayloadCase> consumes,
+             BatchConcurrency concurrency)
     : pool_(pool),
       batches_(std::move(batches)),
       consumer_(std::move(consumer)),
-      consumes_(std::move(consumes)) {}
+      consumes_(std::move(consumes)),
+      concurrency_(concurrency) {}
+
+std::vector<const v1::TicketEvent*> Inbox::Consumed(
+    const std::vector<const v1::TicketEvent*>& events) const {
+  if (consumes_.empty()) return events;
+  std::vector<const v1::TicketEvent*> out;
+  for (const v1::TicketEvent* e : events) {
+    if (std::find(consumes_.begin(), consumes_.end(), e->payload_case()) !=
+        consumes_.end()) {
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+std::vector<absl::Mutex*> Inbox::BatchLocks(
+    const std::vector<const v1::TicketEvent*>& events) {
+  if (concurrency_ == BatchConcurrency::kOneAtATime) return {&batch_mu_};
+  // By producer name: several producers' mutexes are taken in that order.
+  std::map<std::string, absl::Mutex*> wanted;
+  absl::MutexLock lock(&producers_mu_);
+  for (const v1::TicketEvent* e : events) {
+    std::unique_ptr<absl::Mutex>& mu = producer_mu_[e->producer()];
+    if (mu == nullptr) mu = std::make_unique<absl::Mutex>();
+    wanted.emplace(e->producer(), mu.get());
+  }
+  std::vector<absl::Mutex*> out;
+  for (const auto& [producer, mu] : wanted) out.push_back(mu);
+  return out;
+}
 
 absl::Status Inbox::Handle(db::Connection& conn, EventBatch& batch,
                            const v1::TicketEvent& event) {
@@ -210,7 +242,11 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
         // The handler's verdict includes what it deferred to the end of
         // the transaction.
         std::unique_ptr<EventBatch> batch = batches_();
-        handler_status = Handle(conn, *batch, event);
+        if (std::vector<const v1::TicketEvent*> consumed = Consumed({&event});
+            !consumed.empty()) {
+          handler_status = batch->Begin(conn, consumed);
+        }
+        if (handler_status.ok()) handler_status = Handle(conn, *batch, event);
         if (handler_status.ok()) handler_status = batch->Finish(conn);
         return handler_status;
       });
@@ -256,7 +292,16 @@ absl::Status Inbox::ApplyBatch(
   for (size_t i = 0; i < events.size(); ++i) {
     position.emplace(key(*events[i], events[i]->seq()), i);
   }
-  absl::MutexLock lock(&batch_mu_);
+  const std::vector<const v1::TicketEvent*> consumed = Consumed(events);
+  // One batch at a time per Inbox, or per producer (BatchConcurrency).
+  const std::vector<absl::Mutex*> locks = BatchLocks(events);
+  for (absl::Mutex* mu : locks) mu->Lock();
+  struct Unlock {
+    const std::vector<absl::Mutex*>& locks;
+    ~Unlock() {
+      for (auto it = locks.rbegin(); it != locks.rend(); ++it) (*it)->Unlock();
+    }
+  } unlock{locks};
   size_t failed = events.size();
   absl::Status status =
       db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
@@ -288,6 +333,9 @@ absl::Status Inbox::ApplyBatch(
           }));
           done += chunk;
         }
+        // Before the first Handle: what the batch locks up front (a failure
+        // here is not one event's either).
+        if (!consumed.empty()) RETURN_IF_ERROR(batch->Begin(conn, consumed));
         // In order: seq n-1 of a ticket, when in this batch, is recorded and
         // its effect applied before seq n is checked and applied.
         for (size_t i = 0; i < events.size(); ++i) {

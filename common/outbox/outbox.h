@@ -26,6 +26,7 @@
 // Schema: schema/001_events.sql (part of every service's migrations).
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -221,9 +222,20 @@ using EventHandler =
 // event's (failed_at = events.size()), and the caller's per-event fallback
 // gives each event its own verdict. Used by one thread, for one transaction
 // attempt.
+//
+// Begin, when overridden, is called once before the first Handle with the
+// events the transaction will Handle (those of a consumed kind, in order),
+// e.g. to lock the rows they will write in key order up front so that
+// concurrent transactions (BatchConcurrency::kPerProducer) cannot deadlock
+// on them. An error from Begin is the transaction's, as Finish's is.
 class EventBatch {
  public:
   virtual ~EventBatch() = default;
+  virtual absl::Status Begin(
+      db::Connection& /*conn*/,
+      const std::vector<const v1::TicketEvent*>& /*events*/) {
+    return absl::OkStatus();
+  }
   virtual absl::Status Handle(db::Connection& conn,
                               const v1::TicketEvent& event) = 0;
   virtual absl::Status Finish(db::Connection& conn) = 0;
@@ -232,6 +244,20 @@ class EventBatch {
 // Makes a fresh EventBatch for each transaction attempt (a retried
 // transaction starts with a fresh one). Thread-safe.
 using EventBatchFactory = std::function<std::unique_ptr<EventBatch>()>;
+
+// Which delivered batches (Inbox::ApplyBatch) an Inbox applies at the same
+// time.
+//  - kOneAtATime (the default): one batch at a time, whoever sent it.
+//  - kPerProducer: one batch at a time per producer (ordering needs no more:
+//    seq is per (producer, ticket), and a producer's batches still go one
+//    after the other), batches of different producers concurrently. Only for
+//    a handler whose transactions take their shared row locks in an order
+//    that cannot deadlock (e.g. in key order: EventBatch::Begin, Finish):
+//    otherwise its batches would deadlock one another and go by retries and
+//    the per-event fallback.
+// Single events (Inbox::Apply, the per-event fallback) never wait for a
+// batch, as before.
+enum class BatchConcurrency { kOneAtATime, kPerProducer };
 
 // The producer of an event's payload kind, by its number range in
 // events.proto (intake 10–19, routing 20–49, deadline 50–69, assessment
@@ -252,9 +278,11 @@ class Inbox {
   // The same, with an EventBatch per transaction instead of a handler: its
   // Handle for each event of a kind in `consumes`, its Finish before every
   // commit.
+  // `concurrency`: see BatchConcurrency.
   Inbox(db::ConnectionPool* pool, EventBatchFactory batches,
         std::string consumer,
-        std::vector<v1::TicketEvent::PayloadCase> consumes);
+        std::vector<v1::TicketEvent::PayloadCase> consumes,
+        BatchConcurrency concurrency = BatchConcurrency::kOneAtATime);
 
   // Applies `event` exactly once in effect. OK when applied now, applied
   // before, or rejected for good; an error when it should be sent again.
@@ -291,11 +319,14 @@ class Inbox {
   // events.size() when the failure was not one event's (a row seen before,
   // the database): the events before it would apply together.
   //
-  // One batch at a time per Inbox (a process mutex): concurrent batches from
-  // several producers would hold many rows' locks each (shared rows such as
-  // assessment's rollups, in any order) and deadlock one another; batches
-  // from another replica of the service are left to InnoDB's deadlock
-  // detection, RunInTransaction's retries and the per-event fallback.
+  // One batch at a time per Inbox (a process mutex), or with
+  // BatchConcurrency::kPerProducer one at a time per producer of the batch's
+  // events (several producers: their mutexes in name order). Unordered
+  // concurrent batches from several producers would hold many rows' locks
+  // each (shared rows such as assessment's rollups) and deadlock one another;
+  // batches from another replica of the service are left to InnoDB's
+  // deadlock detection, RunInTransaction's retries and the per-event
+  // fallback.
   absl::Status ApplyBatch(const std::vector<const v1::TicketEvent*>& events,
                           size_t* failed_at = nullptr);
 
@@ -309,10 +340,23 @@ class Inbox {
   absl::Status Handle(db::Connection& conn, EventBatch& batch,
                       const v1::TicketEvent& event);
 
+  // The events of `events` the handler acts on (consumes_), in order.
+  std::vector<const v1::TicketEvent*> Consumed(
+      const std::vector<const v1::TicketEvent*>& events) const;
+  // The mutexes a batch of `events` holds while applied, in the order to
+  // take them.
+  std::vector<absl::Mutex*> BatchLocks(
+      const std::vector<const v1::TicketEvent*>& events);
+
   EventBatchFactory batches_;
   std::string consumer_;
   std::vector<v1::TicketEvent::PayloadCase> consumes_;
-  absl::Mutex batch_mu_;  // held while a batch is applied (ApplyBatch)
+  BatchConcurrency concurrency_ = BatchConcurrency::kOneAtATime;
+  absl::Mutex batch_mu_;  // held while a batch is applied (kOneAtATime)
+  // kPerProducer: one mutex per producer, made on first use, never removed.
+  absl::Mutex producers_mu_;
+  std::map<std::string, std::unique_ptr<absl::Mutex>> producer_mu_
+      ABSL_GUARDED_BY(producers_mu_);
 };
 
 // EventSink over `inbox`. Callers need a SERVICE token that names its

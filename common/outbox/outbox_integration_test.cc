@@ -7,12 +7,15 @@
 #include <grpcpp/impl/codegen/service_type.h>
 #include <prometheus/registry.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <optional>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/clock/clock.h"
 #include "common/db/dialect.h"
@@ -1028,5 +1031,134 @@ TEST_F(OutboxTest, AGapInSeqIsNotAcknowledgedUntilFilled) {
   EXPECT_EQ(Rejected(), 0);
 }
 
+// Applies ApplyBatch from several threads at once: `threads` of each of
+// intake and routing, `rounds` batches each of `tickets` events (every
+// thread its own tickets, seq = round + 1), and returns the highest number
+// of batches seen in flight at once, overall and of one producer. With
+// `rendezvous`, every thread's first batch waits (at most 20 s) in Begin
+// until a batch of the other producer is in flight too.
+struct InFlight {
+  int max_total = 0;
+  int max_one_producer = 0;
+  bool met = false;  // the rendezvous happened
+};
+
+InFlight ApplyConcurrently(db::ConnectionPool& pool, BatchConcurrency mode,
+                           int threads, int rounds, int tickets,
+                           bool rendezvous) {
+  struct Shared {
+    absl::Mutex mu;
+    std::map<std::string, int> in_flight ABSL_GUARDED_BY(mu);
+    int total ABSL_GUARDED_BY(mu) = 0;
+    InFlight seen ABSL_GUARDED_BY(mu);
+    bool rendezvous = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->rendezvous = rendezvous;
+  // Counts itself in flight from Begin to the end of Finish; applies each
+  // event as one row of `applied`.
+  class Counting final : public EventBatch {
+   public:
+    explicit Counting(std::shared_ptr<Shared> shared)
+        : shared_(std::move(shared)) {}
+    absl::Status Begin(
+        db::Connection&,
+        const std::vector<const v1::TicketEvent*>& events) override {
+      producer_ = events.front()->producer();
+      absl::MutexLock lock(&shared_->mu);
+      const int mine = ++shared_->in_flight[producer_];
+      ++shared_->total;
+      shared_->seen.max_one_producer =
+          std::max(shared_->seen.max_one_producer, mine);
+      shared_->seen.max_total =
+          std::max(shared_->seen.max_total, shared_->total);
+      if (shared_->rendezvous && events.front()->seq() == 1) {
+        const std::string other = producer_ == "intake" ? "routing" : "intake";
+        auto both = [this, &other]() {
+          return shared_->in_flight[other] > 0 || shared_->seen.met;
+        };
+        if (shared_->mu.AwaitWithTimeout(absl::Condition(&both),
+                                         absl::Seconds(20))) {
+          shared_->seen.met = true;
+        }
+      }
+      return absl::OkStatus();
+    }
+    absl::Status Handle(db::Connection& conn,
+                        const v1::TicketEvent& e) override {
+      return ApplyToTable(conn, e);
+    }
+    absl::Status Finish(db::Connection&) override {
+      absl::MutexLock lock(&shared_->mu);
+      --shared_->in_flight[producer_];
+      --shared_->total;
+      return absl::OkStatus();
+    }
+
+   private:
+    std::shared_ptr<Shared> shared_;
+    std::string producer_;
+  };
+  Inbox inbox(
+      &pool,
+      [shared]() -> std::unique_ptr<EventBatch> {
+        return std::make_unique<Counting>(shared);
+      },
+      "assessment", {}, mode);
+  std::vector<std::thread> workers;
+  std::atomic<int> failures{0};
+  for (const std::string producer : {"intake", "routing"}) {
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&, producer, t] {
+        for (int round = 0; round < rounds; ++round) {
+          std::vector<v1::TicketEvent> events(tickets);
+          std::vector<const v1::TicketEvent*> batch;
+          for (int k = 0; k < tickets; ++k) {
+            v1::TicketEvent& e = events[k];
+            e.set_event_id(
+                absl::StrCat(producer, "-", t, "-", k, "-", round + 1));
+            e.set_ticket_id(absl::StrCat("并-", producer, "-", t, "-", k));
+            e.set_producer(producer);
+            e.set_seq(round + 1);
+            *e.mutable_occurred_at() =
+                ToProto(absl::FromUnixSeconds(1707379200 + round));
+            e.mutable_accepted()->set_unit_id("龙水镇");
+            batch.push_back(&e);
+          }
+          if (!inbox.ApplyBatch(batch).ok()) ++failures;
+        }
+      });
+    }
+  }
+  for (std::thread& w : workers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  absl::MutexLock lock(&shared->mu);
+  return shared->seen;
+}
+
+// BatchConcurrency::kPerProducer: batches of different producers are applied
+// at the same time, each producer's one after the other; the default applies
+// one batch at a time whoever sent it. Every event applied once either way.
+TEST_F(OutboxTest, PerProducerInboxAppliesProducersTogetherEachInTurn) {
+  constexpr int kThreads = 2, kRounds = 6, kTickets = 3;
+  InFlight per_producer =
+      ApplyConcurrently(*consumer_, BatchConcurrency::kPerProducer, kThreads,
+                        kRounds, kTickets, /*rendezvous=*/true);
+  EXPECT_TRUE(per_producer.met);  // intake's and routing's batches together
+  EXPECT_EQ(per_producer.max_total, 2);
+  EXPECT_EQ(per_producer.max_one_producer, 1);
+  const int64_t events = 2 * kThreads * kRounds * kTickets;
+  EXPECT_EQ(Applied(), events);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), events);
+
+  ASSERT_TRUE(consumer_schema_->Execute("DELETE FROM applied").ok());
+  ASSERT_TRUE(consumer_schema_->Execute("DELETE FROM inbox").ok());
+  InFlight one_at_a_time =
+      ApplyConcurrently(*consumer_, BatchConcurrency::kOneAtATime, kThreads,
+                        kRounds, kTickets, /*rendezvous=*/false);
+  EXPECT_EQ(one_at_a_time.max_total, 1);
+  EXPECT_EQ(Applied(), events);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), events);
+}
 }  // namespace
 }  // namespace hotline::outbox

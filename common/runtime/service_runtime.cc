@@ -118,9 +118,10 @@ void Context::ServeEvents(outbox::EventHandler handler) {
   host.AddService(event_sink.get(), "hotline.v1.EventSink");
 }
 
-void Context::ServeEventBatches(outbox::EventBatchFactory batches) {
-  inbox = std::make_unique<outbox::Inbox>(&pool, std::move(batches),
-                                          config.service_name, consumes);
+void Context::ServeEventBatches(outbox::EventBatchFactory batches,
+                                outbox::BatchConcurrency concurrency) {
+  inbox = std::make_unique<outbox::Inbox>(
+      &pool, std::move(batches), config.service_name, consumes, concurrency);
   event_sink = outbox::NewEventSinkService(inbox.get(), &host.gate());
   host.AddService(event_sink.get(), "hotline.v1.EventSink");
 }

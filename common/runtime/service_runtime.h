@@ -61,7 +61,12 @@ struct Context {
   void ServeEvents(outbox::EventHandler handler);
   // The same with an outbox::EventBatch per inbox transaction (handlers that
   // defer writes to the end of a delivered batch's transaction).
-  void ServeEventBatches(outbox::EventBatchFactory batches);
+  // `concurrency`: whether batches of different producers are applied at the
+  // same time (outbox::BatchConcurrency; only for batches that lock their
+  // rows in an order that cannot deadlock).
+  void ServeEventBatches(outbox::EventBatchFactory batches,
+                         outbox::BatchConcurrency concurrency =
+                             outbox::BatchConcurrency::kOneAtATime);
 
   // Set by ServeEvents.
   std::unique_ptr<outbox::Inbox> inbox;

@@ -1,5 +1,6 @@
 #include "services/assessment/core/assessment_core.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/db/transaction.h"
@@ -30,6 +31,11 @@ namespace {
 class AssessmentEventBatch final : public outbox::EventBatch {
  public:
   explicit AssessmentEventBatch(AssessmentCore* core) : core_(core) {}
+  absl::Status Begin(
+      db::Connection& conn,
+      const std::vector<const v1::TicketEvent*>& events) override {
+    return core_->LockOrders(conn, events);
+  }
   absl::Status Handle(db::Connection& conn,
                       const v1::TicketEvent& event) override {
     return core_->ApplyEvent(conn, event, &deferred_);
@@ -49,11 +55,30 @@ std::unique_ptr<outbox::EventBatch> AssessmentCore::NewEventBatch() {
   return std::make_unique<AssessmentEventBatch>(this);
 }
 
+absl::Status AssessmentCore::LockOrders(
+    db::Connection& conn, const std::vector<const v1::TicketEvent*>& events) {
+  std::vector<std::string> ids;
+  ids.reserve(events.size());
+  for (const v1::TicketEvent* e : events) ids.push_back(e->ticket_id());
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return store_->LockTickets(conn, ids);
+}
+
 absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
                                            DeferredWrites* deferred) {
   if (!deferred->facts.empty()) {
     RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
     deferred->facts.clear();
+  }
+  if (!deferred->units.empty()) {
+    std::vector<UnitLink> links;
+    links.reserve(deferred->units.size());
+    for (const auto& [unit, link] : deferred->units) {
+      links.push_back(UnitLink{unit, link.first, link.second});
+    }
+    RETURN_IF_ERROR(store_->SaveUnitLinks(conn, links));
+    deferred->units.clear();
   }
   RETURN_IF_ERROR(store_->AddRollupSums(conn, deferred->rollups));
   deferred->rollups = RollupSet();
@@ -69,6 +94,19 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
       return store_->InsertFact(conn, fact, event.SerializeAsString());
     }
     deferred->facts.emplace_back(fact, event.SerializeAsString());
+    return absl::OkStatus();
+  };
+  // The unit links: now, or folded into `deferred` as upserting them one by
+  // one would leave each row (store's SaveUnitLinks).
+  auto save_unit_links = [&](const std::vector<UnitLink>& units) {
+    if (deferred == nullptr) return store_->SaveUnitLinks(conn, units);
+    for (const UnitLink& u : units) {
+      auto [it, fresh] =
+          deferred->units.try_emplace(u.unit_id, u.parent_id, u.is_area);
+      if (fresh) continue;
+      if (!u.parent_id.empty()) it->second.first = u.parent_id;
+      it->second.second = it->second.second || u.is_area;
+    }
     return absl::OkStatus();
   };
   auto add_to_rollups = [&](const FactRecord& fact) -> absl::Status {
@@ -87,7 +125,7 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
     RETURN_IF_ERROR(insert_fact(plan.fact));
     RETURN_IF_ERROR(store_->MergeTicket(conn, event.ticket_id(), plan.ticket,
                                         blind->assigned));
-    RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
+    RETURN_IF_ERROR(save_unit_links(plan.units));
     return add_to_rollups(plan.fact);
   }
   // Facts that take only the order's attributes and count for nothing
@@ -123,7 +161,7 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
-  RETURN_IF_ERROR(store_->SaveUnitLinks(conn, plan.units));
+  RETURN_IF_ERROR(save_unit_links(plan.units));
   return add_to_rollups(plan.fact);
 }
 

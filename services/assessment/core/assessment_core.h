@@ -7,6 +7,7 @@
 // answers the queries through Analytics and the store. Rules are in
 // domain/, SQL in store/, the wire in edge/.
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,11 +38,16 @@ struct EvaluationRequest {
   EvaluationAnswer answer;
 };
 
-// The fact and rollup writes of several events applied in one transaction,
-// held for one multi-row write each at its end (AssessmentCore::ApplyEvent).
+// The fact, unit link and rollup writes of several events applied in one
+// transaction, held for few multi-row writes at its end
+// (AssessmentCore::ApplyEvent).
 struct DeferredWrites {
   // The facts with their events' bytes, in the order of the events.
   std::vector<std::pair<FactRecord, std::string>> facts;
+  // The unit links, folded per unit as the upserts one by one would leave
+  // the row (the last known parent; is_area if any said so), by unit_id:
+  // written in key order.
+  std::map<std::string, std::pair<std::string, bool>> units;
   // The rollup increments, summed per row (AddFactToRollups).
   RollupSet rollups;
 };
@@ -76,11 +82,19 @@ class AssessmentCore {
   // Nothing in the event path reads facts or rollups back.
   absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event,
                           DeferredWrites* deferred = nullptr);
-  // Writes what ApplyEvent deferred (facts in order, then the rollup sums in
-  // key order) and empties it.
+  // Locks `events`' orders (stored or not) in key order before an inbox
+  // transaction applies them (the store's LockTickets): with the unit links
+  // and rollups written in key order at its end (WriteDeferred), two inbox
+  // transactions that touch the same rows take them in the same order and
+  // cannot deadlock; two that touch the same order go one after the other.
+  absl::Status LockOrders(db::Connection& conn,
+                          const std::vector<const v1::TicketEvent*>& events);
+  // Writes what ApplyEvent deferred (facts in order, then the unit links and
+  // the rollup sums in key order) and empties it.
   absl::Status WriteDeferred(db::Connection& conn, DeferredWrites* deferred);
-  // The inbox's EventBatch: ApplyEvent for each event of a transaction with
-  // the fact and rollup writes of all deferred to its end (WriteDeferred).
+  // The inbox's EventBatch: LockOrders first, ApplyEvent for each event of
+  // a transaction with the fact, unit link and rollup writes of all deferred
+  // to its end (WriteDeferred). Safe for BatchConcurrency::kPerProducer.
   std::unique_ptr<outbox::EventBatch> NewEventBatch();
 
   // Records an evaluation (domain/evaluation.h): the evaluation row, its

@@ -596,7 +596,10 @@ class AssessmentComponent final : public runtime::Component {
                   {kDirectoryRefresh, kDirectoryMinGap}),
         core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock, &follower_),
         service_(ctx, &core_) {
-    ctx.ServeEventBatches([this] { return core_.NewEventBatch(); });
+    // Its three producers' batches at the same time: every row a batch
+    // shares with another is locked in key order (AssessmentCore's batch).
+    ctx.ServeEventBatches([this] { return core_.NewEventBatch(); },
+                          outbox::BatchConcurrency::kPerProducer);
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
   }
 

@@ -116,6 +116,13 @@ class AssessmentEventStore {
   // kept when the link has none; is_area only grows.
   virtual absl::Status SaveUnitLinks(db::Connection& conn,
                                      const std::vector<UnitLink>& units) = 0;
+  // Locks the orders `ticket_ids` (sorted bytewise, distinct) for the
+  // transaction, in that order, whether assessment stored them yet or not
+  // (their order_lock rows, inserted when new): a transaction that then
+  // writes their ticket_state rows cannot deadlock with another that locked
+  // its orders the same way.
+  virtual absl::Status LockTickets(
+      db::Connection& conn, const std::vector<std::string>& ticket_ids) = 0;
   // Adds `c` (ContributionOf(fact)) to the daily and monthly rollups of the
   // fact's units, its handling histogram and its topic.
   // Adds the increments of several facts, summed per row (AddFactToRollups

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -312,25 +313,102 @@ absl::Status MysqlAssessmentStore::AddRollupSums(db::Connection& conn,
 absl::Status MysqlAssessmentStore::SaveUnitLinks(
     db::Connection& conn, const std::vector<UnitLink>& units) {
   if (units.empty()) return absl::OkStatus();
-  // One statement for the event's links (rows apply in order, as separate
-  // upserts would).
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat(
-          "INSERT INTO unit_node (unit_id, parent_id, is_area) VALUES ",
-          db::SqlRows("(?,?,?)", units.size()),
-          " ON DUPLICATE KEY UPDATE parent_id = IF(VALUES(parent_id) <> '', "
-          "VALUES(parent_id), parent_id), is_area = GREATEST(is_area, "
-          "VALUES(is_area))")));
-  return conn.Guard("upsert unit_node", [&] {
-    unsigned k = 1;
-    for (const UnitLink& u : units) {
-      stmt->setString(k++, u.unit_id);
-      stmt->setString(k++, u.parent_id);
-      stmt->setInt(k++, u.is_area ? 1 : 0);
-    }
-    stmt->executeUpdate();
-  });
+  // Few statements for the links (one for an event's few; rows apply in
+  // order, as separate upserts would), chunks of ChunkRows so that a session
+  // prepares few distinct statements whatever a batch folds.
+  size_t first = 0;
+  while (first < units.size()) {
+    const size_t n = ChunkRows(units.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO unit_node (unit_id, parent_id, is_area) VALUES ",
+            db::SqlRows("(?,?,?)", n),
+            " ON DUPLICATE KEY UPDATE parent_id = IF(VALUES(parent_id) <> '', "
+            "VALUES(parent_id), parent_id), is_area = GREATEST(is_area, "
+            "VALUES(is_area))")));
+    RETURN_IF_ERROR(conn.Guard("upsert unit_node", [&] {
+      unsigned k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        stmt->setString(k++, units[i].unit_id);
+        stmt->setString(k++, units[i].parent_id);
+        stmt->setInt(k++, units[i].is_area ? 1 : 0);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// The ticket_ids of order_lock among `ids` (with '' when `guard`), in
+// chunks; `for_update`: X-locked, by the primary key's range scans in key
+// order (READ COMMITTED: record locks only, no gap locks).
+absl::StatusOr<std::set<std::string>> OrderLockRows(
+    db::Connection& conn, const std::vector<std::string>& ids, bool guard,
+    bool for_update) {
+  std::vector<std::string> keys;
+  if (guard) keys.push_back("");
+  keys.insert(keys.end(), ids.begin(), ids.end());
+  std::set<std::string> out;
+  for (size_t first = 0; first < keys.size();) {
+    const size_t n = ChunkRows(keys.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT ticket_id FROM order_lock FORCE INDEX (PRIMARY) WHERE "
+            "ticket_id IN (",
+            Placeholders(n), ") ORDER BY ticket_id",
+            for_update ? " FOR UPDATE" : "")));
+    RETURN_IF_ERROR(conn.Guard("lock orders", [&] {
+      for (size_t i = 0; i < n; ++i) stmt->setString(i + 1, keys[first + i]);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) out.insert(rs->getString(1));
+    }));
+    first += n;
+  }
+  out.erase("");
+  return out;
+}
+
+}  // namespace
+
+absl::Status MysqlAssessmentStore::LockTickets(
+    db::Connection& conn, const std::vector<std::string>& ticket_ids) {
+  // Every lock in key order, the guard row '' first: transactions that only
+  // lock stored orders run side by side; those that insert new orders hold
+  // the guard while they do, so no two insert at once — concurrent inserts
+  // of one key take gap locks (duplicate-key checks, even in READ
+  // COMMITTED) and deadlock each other.
+  ASSIGN_OR_RETURN(std::set<std::string> seen,
+                   OrderLockRows(conn, ticket_ids, /*guard=*/false,
+                                 /*for_update=*/false));
+  const bool all_stored = seen.size() == ticket_ids.size();
+  ASSIGN_OR_RETURN(std::set<std::string> locked,
+                   OrderLockRows(conn, ticket_ids, /*guard=*/!all_stored,
+                                 /*for_update=*/true));
+  if (all_stored) return absl::OkStatus();
+  // Under the guard: orders stored since the first read are locked above;
+  // the rest nobody else inserts now.
+  std::vector<std::string> fresh;
+  for (const std::string& id : ticket_ids) {
+    if (locked.count(id) == 0) fresh.push_back(id);
+  }
+  for (size_t first = 0; first < fresh.size();) {
+    const size_t n = ChunkRows(fresh.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat("INSERT INTO order_lock (ticket_id) VALUES ",
+                                  db::SqlRows("(?)", n))));
+    RETURN_IF_ERROR(conn.Guard("lock new orders", [&] {
+      for (size_t i = 0; i < n; ++i) stmt->setString(i + 1, fresh[first + i]);
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MysqlAssessmentStore::AddToRollups(db::Connection& conn,

@@ -49,6 +49,8 @@ class MysqlAssessmentStore final : public AssessmentStore {
                             const FactPlan& plan) override;
   absl::Status SaveUnitLinks(db::Connection& conn,
                              const std::vector<UnitLink>& units) override;
+  absl::Status LockTickets(db::Connection& conn,
+                           const std::vector<std::string>& ticket_ids) override;
   absl::Status AddToRollups(db::Connection& conn, const FactRecord& fact,
                             const Contribution& c) override;
   absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>
