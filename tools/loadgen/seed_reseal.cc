@@ -1,7 +1,8 @@
 // hotline-seed-reseal: re-seals intake's caller ciphertexts for the orders
 // tools/loadgen/seed_history.sh clones. caller_ct is AES-256-GCM with the
-// order's ticket id as associated data (services/intake/domain/caller_crypto.h),
-// so a clone under a new ticket id needs the caller sealed again under it.
+// order's ticket id as associated data
+// (services/intake/domain/caller_crypto.h), so a clone under a new ticket id
+// needs the caller sealed again under it.
 //
 //   hotline-seed-reseal --keys KEY_FILE --table DB.TABLE < rows
 //
@@ -23,7 +24,8 @@
 #include "absl/strings/str_split.h"
 #include "services/intake/domain/caller_crypto.h"
 
-ABSL_FLAG(std::string, keys, "", "intake's caller key file (HOTLINE_CALLER_KEY_FILE)");
+ABSL_FLAG(std::string, keys, "",
+          "intake's caller key file (HOTLINE_CALLER_KEY_FILE)");
 ABSL_FLAG(std::string, table, "", "table (c, old_tid, ct) the rows go into");
 
 int main(int argc, char** argv) {
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
     auto it = plain_of.find(f[1]);
     if (it == plain_of.end()) {
       if (f[3].size() % 2 != 0 ||
-          f[3].find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+          f[3].find_first_not_of("0123456789abcdefABCDEF") !=
+              std::string::npos) {
         std::cerr << "hotline-seed-reseal: not hex (" << f[1] << ")\n";
         return 1;
       }
@@ -74,11 +77,12 @@ int main(int argc, char** argv) {
       std::cerr << "hotline-seed-reseal: " << sealed.status().message() << "\n";
       return 1;
     }
-    absl::StrAppend(&sql, rows == 0 ? absl::StrCat("INSERT INTO ", table,
-                                                   " (c, old_tid, ct) VALUES ")
-                                    : ",",
-                    "(", f[0], ",'", f[1], "',X'",
-                    absl::BytesToHexString(*sealed), "')");
+    absl::StrAppend(
+        &sql,
+        rows == 0
+            ? absl::StrCat("INSERT INTO ", table, " (c, old_tid, ct) VALUES ")
+            : ",",
+        "(", f[0], ",'", f[1], "',X'", absl::BytesToHexString(*sealed), "')");
     if (++rows == 1000) flush();
   }
   flush();
