@@ -9,6 +9,10 @@
 # PROFILE_FLUSH_AT_COMMIT=2 runs with innodb_flush_log_at_trx_commit=2 (no
 # fsync per commit: an experiment showing what commit latency costs, never a
 # setting for production).
+# PROFILE_SEED_ORDERS=N measures at N stored orders: the system first plays
+# the sample month, then tools/loadgen/seed_history.sh clones its finished
+# orders into N historic ones in all four schemas, restarts the services and
+# spot-checks them (its output in OUT_DIR/seed.log) before the benchmark.
 set -euo pipefail
 src=$(realpath "$1") build=$(realpath "$2") out=$3
 shift 3
@@ -38,9 +42,17 @@ while len(bases) < 2:
 print(*bases)
 PY
 )
-HOTLINE_SAMPLE_MONTH=0 HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state \
-  HOTLINE_PORT_BASE=$grpc_base HOTLINE_METRICS_BASE=$metrics_base \
+seed_orders=${PROFILE_SEED_ORDERS:-0}
+HOTLINE_SAMPLE_MONTH=$((seed_orders > 0 ? 1 : 0)) HOTLINE_SKIP_BUILD=1 HOTLINE_BUILD_DIR=$build \
+  HOTLINE_STATE_DIR=$state HOTLINE_PORT_BASE=$grpc_base HOTLINE_METRICS_BASE=$metrics_base \
   bash "$src/deploy/local/run.sh" >"$out/run.log" 2>&1
+if ((seed_orders > 0)); then
+  # The sample month leaves the services on its manual clock; the seeder's
+  # restart (run.sh) returns them to the system clock.
+  HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state HOTLINE_PORT_BASE=$grpc_base \
+    HOTLINE_METRICS_BASE=$metrics_base \
+    bash "$src/tools/loadgen/seed_history.sh" --orders "$seed_orders" 2>&1 | tee "$out/seed.log"
+fi
 sql() { bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" "$1" -N -B; }
 token_of() { awk -v r="$1" '$2==r{print $1; exit}' "$state/tokens"; }
 sql "SET GLOBAL userstat = 1"
