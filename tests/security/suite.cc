@@ -105,15 +105,17 @@ absl::StatusOr<std::unique_ptr<Suite>> Suite::Start() {
                                 "/hotline.v1.DirectoryService/ImportDirectory",
                                 kCenterToken, import, &imported),
                            "import directory"));
-  ASSIGN_OR_RETURN(s->intake_, testing::ServiceUnderTest::Start(
-                                   intake::Definition(), options));
-  ASSIGN_OR_RETURN(s->deadline_, testing::ServiceUnderTest::Start(
-                                     deadline::Definition(), options));
-  // assessment follows routing's directory (unit names, kinds, the tree).
+  // Intake, deadline and assessment follow routing's directory (the unit
+  // tree, as in production: deploy/local/run.sh).
   setenv("HOTLINE_ROUTING", s->routing_->address().c_str(), 1);
+  auto intake = testing::ServiceUnderTest::Start(intake::Definition(), options);
+  auto deadline =
+      testing::ServiceUnderTest::Start(deadline::Definition(), options);
   auto assessment =
       testing::ServiceUnderTest::Start(assessment::Definition(), options);
   unsetenv("HOTLINE_ROUTING");
+  ASSIGN_OR_RETURN(s->intake_, std::move(intake));
+  ASSIGN_OR_RETURN(s->deadline_, std::move(deadline));
   ASSIGN_OR_RETURN(s->assessment_, std::move(assessment));
   return s;
 }
