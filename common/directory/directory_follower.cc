@@ -63,6 +63,15 @@ std::shared_ptr<const Directory> DirectoryFollower::RefreshForUnknownUnit() {
   return holder_.Get();
 }
 
+std::shared_ptr<const Directory> DirectoryFollower::SnapshotKnowing(
+    const std::vector<std::string>& units) {
+  std::shared_ptr<const Directory> d = holder_.Get();
+  for (const std::string& unit : units) {
+    if (!unit.empty() && !d->Has(unit)) return RefreshForUnknownUnit();
+  }
+  return d;
+}
+
 absl::StatusOr<bool> DirectoryFollower::RefreshLocked(bool* store_failed) {
   if (source_ == nullptr) {
     return absl::FailedPreconditionError("no directory source to follow");

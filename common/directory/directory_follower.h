@@ -108,6 +108,11 @@ class DirectoryFollower {
   std::shared_ptr<const Directory> RefreshForUnknownUnit();
 
   std::shared_ptr<const Directory> Snapshot() const { return holder_.Get(); }
+  // The snapshot in force, after RefreshForUnknownUnit when it lacks one of
+  // `units` (empty ids are skipped): for a request that names units routing
+  // may have added since the copy was read.
+  std::shared_ptr<const Directory> SnapshotKnowing(
+      const std::vector<std::string>& units);
 
   // The background refresh every `interval` (the first read is Prime's);
   // Stop() before destruction

@@ -12,22 +12,6 @@
 
 namespace hotline::deadline {
 
-namespace {
-
-// Whether the directory lacks `root` or one of `holders` (a unit routing
-// added since the copy was read).
-bool LacksAny(const directory::Directory& d,
-              const std::vector<std::string>& holders,
-              const std::string& root) {
-  if (!d.Has(root)) return true;
-  for (const std::string& unit : holders) {
-    if (!d.Has(unit)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 absl::Status DeadlineQueries::GetClocks(const std::string& ticket_id,
                                         const std::string& unit_root,
                                         v1::GetClocksResponse* resp) {
@@ -42,11 +26,12 @@ absl::Status DeadlineQueries::GetClocks(const std::string& ticket_id,
   if (!unit_root.empty()) {
     ASSIGN_OR_RETURN(std::vector<std::string> holders,
                      store.UnitsOfTicket(*conn, ticket_id));
-    std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
-    bool held = HeldInSubtree(*d, holders, unit_root);
-    if (!held && LacksAny(*d, holders, unit_root)) {
-      d = directory_->RefreshForUnknownUnit();
-      held = HeldInSubtree(*d, holders, unit_root);
+    bool held = HeldInSubtree(*directory_->Snapshot(), holders, unit_root);
+    if (!held) {  // unless a unit routing added since is the link
+      std::vector<std::string> named = holders;
+      named.push_back(unit_root);
+      held = HeldInSubtree(*directory_->SnapshotKnowing(named), holders,
+                           unit_root);
     }
     if (!held) {
       return absl::PermissionDeniedError(
@@ -130,12 +115,18 @@ DeadlineQueries::EscalationCandidates(v1::LadderStep step,
 
 absl::StatusOr<UnitScope> DeadlineQueries::Scope(const auth::Principal& who,
                                                  const std::string& unit_id) {
-  std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
-  if (!unit_id.empty() && !d->Has(unit_id)) {
-    d = directory_->RefreshForUnknownUnit();
-  }
+  // The units the call names (the caller's own is its root when it names
+  // none): a unit routing added since the copy was read is read first.
+  const std::shared_ptr<const directory::Directory> d =
+      directory_->SnapshotKnowing(
+          {who.IsUnitRole() ? who.unit_id : std::string(), unit_id});
   ASSIGN_OR_RETURN(std::string root, ListRoot(*d, who, unit_id));
-  return SubtreeScope(*d, root);
+  absl::StatusOr<UnitScope> scope = SubtreeScope(*d, root);
+  if (!scope.ok()) {
+    return absl::Status(scope.status().code(),
+                        absl::StrCat("unit_id: ", scope.status().message()));
+  }
+  return scope;
 }
 
 }  // namespace hotline::deadline

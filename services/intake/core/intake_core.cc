@@ -166,10 +166,18 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
   ASSIGN_OR_RETURN(TicketRecord rec,
                    store_->GetTicket(ticket_id, ticket_number, &held));
   if (who.IsUnitRole()) {
-    bool visible = false;
-    const std::shared_ptr<const directory::Directory> tree =
-        directory_->Snapshot();
-    for (const auto& u : held) visible |= tree->InSubtree(u, who.unit_id);
+    auto visible_in = [&](const directory::Directory& tree) {
+      for (const auto& u : held) {
+        if (tree.InSubtree(u, who.unit_id)) return true;
+      }
+      return false;
+    };
+    bool visible = visible_in(*directory_->Snapshot());
+    if (!visible) {  // unless a unit routing added since is the link
+      std::vector<std::string> named = held;
+      named.push_back(who.unit_id);
+      visible = visible_in(*directory_->SnapshotKnowing(named));
+    }
     if (!visible) {
       return absl::PermissionDeniedError(
           absl::StrCat(rec.ticket.ticket_number(), " was never held by ",
@@ -182,21 +190,36 @@ absl::StatusOr<TicketRecord> IntakeCore::GetTicket(
 absl::StatusOr<std::vector<TicketRecord>> IntakeCore::ListTickets(
     TicketFilter f, const std::string& holder_unit_id,
     const auth::Principal& who) {
-  // One snapshot for both subtrees: the holder's lies inside the reader's.
+  // One snapshot for both subtrees (the holder's lies inside the reader's),
+  // read again first when it lacks a unit the call names.
   const std::shared_ptr<const directory::Directory> tree =
-      directory_->Snapshot();
+      directory_->SnapshotKnowing(
+          {who.IsUnitRole() ? who.unit_id : std::string(), holder_unit_id});
+  // A subtree too large to name, as the field that named it.
+  auto subtree_of =
+      [&](const std::string& unit,
+          absl::string_view field) -> absl::StatusOr<std::vector<std::string>> {
+    absl::StatusOr<std::vector<std::string>> units =
+        tree->SubtreeForQuery(unit);
+    if (!units.ok()) {
+      return absl::Status(units.status().code(),
+                          absl::StrCat(field, ": ", units.status().message()));
+    }
+    return units;
+  };
   if (!holder_unit_id.empty()) {
     if (who.IsUnitRole() && !tree->InSubtree(holder_unit_id, who.unit_id)) {
       return absl::PermissionDeniedError(
           absl::StrCat("holder_unit_id: ", holder_unit_id, " is outside ",
                        who.unit_id, "'s subtree"));
     }
-    ASSIGN_OR_RETURN(f.holder_units, tree->SubtreeForQuery(holder_unit_id));
+    ASSIGN_OR_RETURN(f.holder_units,
+                     subtree_of(holder_unit_id, "holder_unit_id"));
   }
   ReaderScope scope;
   if (who.IsUnitRole()) {
     scope.restricted = true;
-    ASSIGN_OR_RETURN(scope.units, tree->SubtreeForQuery(who.unit_id));
+    ASSIGN_OR_RETURN(scope.units, subtree_of(who.unit_id, "unit"));
   }
   return store_->ListTickets(f, scope);
 }
