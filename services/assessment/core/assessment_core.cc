@@ -88,18 +88,14 @@ absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
 absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
                                         const v1::TicketEvent& event,
                                         DeferredWrites* deferred) {
-  // The fact and its rollup increments: now, or held in `deferred`.
-  auto insert_fact = [&](const FactRecord& fact) -> absl::Status {
-    if (deferred == nullptr) {
-      return store_->InsertFact(conn, fact, event.SerializeAsString());
-    }
+  // The fact, its unit links and its rollup increments are held in
+  // `deferred` (WriteDeferred writes them at the end of the transaction).
+  auto insert_fact = [&](const FactRecord& fact) {
     deferred->facts.emplace_back(fact, event.SerializeAsString());
-    return absl::OkStatus();
   };
-  // The unit links: now, or folded into `deferred` as upserting them one by
-  // one would leave each row (store's SaveUnitLinks).
+  // The unit links folded as upserting them one by one would leave each row
+  // (the store's SaveUnitLinks).
   auto save_unit_links = [&](const std::vector<UnitLink>& units) {
-    if (deferred == nullptr) return store_->SaveUnitLinks(conn, units);
     for (const UnitLink& u : units) {
       auto [it, fresh] =
           deferred->units.try_emplace(u.unit_id, u.parent_id, u.is_area);
@@ -107,14 +103,9 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
       if (!u.parent_id.empty()) it->second.first = u.parent_id;
       it->second.second = it->second.second || u.is_area;
     }
-    return absl::OkStatus();
   };
-  auto add_to_rollups = [&](const FactRecord& fact) -> absl::Status {
-    if (deferred == nullptr) {
-      return store_->AddToRollups(conn, fact, ContributionOf(fact));
-    }
+  auto add_to_rollups = [&](const FactRecord& fact) {
     AddFactToRollups(fact, &deferred->rollups);
-    return absl::OkStatus();
   };
   // Without reading the order's state first when the event carries what its
   // fact needs (fact_plan.h: the same fact, units, state and rollups as
@@ -122,11 +113,12 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
   if (std::optional<StatelessPlan> blind = PlanFactWithoutState(event);
       blind.has_value()) {
     const FactPlan& plan = blind->plan;
-    RETURN_IF_ERROR(insert_fact(plan.fact));
+    insert_fact(plan.fact);
     RETURN_IF_ERROR(store_->MergeTicket(conn, event.ticket_id(), plan.ticket,
                                         blind->assigned));
-    RETURN_IF_ERROR(save_unit_links(plan.units));
-    return add_to_rollups(plan.fact);
+    save_unit_links(plan.units);
+    add_to_rollups(plan.fact);
+    return absl::OkStatus();
   }
   // Facts that take only the order's attributes and count for nothing
   // (e.g. ClockStarted): the attributes are taken by the insert itself.
@@ -136,7 +128,7 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
     if (c.counters.IsZero() && c.second.IsZero() &&
         !c.handling_days.has_value() && !c.topic) {
       // The facts held so far go first: fact ids keep the events' order.
-      if (deferred != nullptr && !deferred->facts.empty()) {
+      if (!deferred->facts.empty()) {
         RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
         deferred->facts.clear();
       }
@@ -156,13 +148,14 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
                                               event.event_id()));
   }
   ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
-  RETURN_IF_ERROR(insert_fact(plan.fact));
+  insert_fact(plan.fact);
   RETURN_IF_ERROR(store_->TrackOverdue(conn, event, plan));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
-  RETURN_IF_ERROR(save_unit_links(plan.units));
-  return add_to_rollups(plan.fact);
+  save_unit_links(plan.units);
+  add_to_rollups(plan.fact);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
@@ -194,6 +187,9 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
     return std::optional<std::string>(prior->first.SerializeAsString());
   };
   call.run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
+    // The order's lock first, as an inbox batch takes it (LockOrders): the
+    // evaluation's writes then follow the batches' key order.
+    RETURN_IF_ERROR(store_->LockTickets(conn, {in.ticket_id}));
     ASSIGN_OR_RETURN(TicketInfo t, store_->LoadTicket(conn, in.ticket_id));
     std::string existing;
     if (t.known) {
@@ -205,7 +201,9 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
         MakeEvaluation(fresh_id, in.ticket_id, t, in.answer);
     v1::TicketEvent event = EvaluationRecordedEvent(ev, t, clock_->Now());
     RETURN_IF_ERROR(outbox_->Append(conn, &event));
-    RETURN_IF_ERROR(ApplyEvent(conn, event));
+    DeferredWrites writes;
+    RETURN_IF_ERROR(ApplyEvent(conn, event, &writes));
+    RETURN_IF_ERROR(WriteDeferred(conn, &writes));
     RETURN_IF_ERROR(
         store_->InsertEvaluation(conn, ev, in.request_id, in.request_hash));
     out = ev;
@@ -264,16 +262,12 @@ absl::Status AssessmentCore::RebuildRollups(
 
 absl::StatusOr<UnitTree> AssessmentCore::Tree() {
   ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
-  std::shared_ptr<const directory::Directory> d = directory_->Snapshot();
-  // No copy yet (routing's directory loaded after assessment started), or a
-  // unit an event named that the copy lacks: read it again first.
-  bool unknown = d->empty();
-  for (const std::string& unit : tree.Subtree(kCenterUnit)) {
-    if (unknown) break;
-    unknown = unit != kCenterUnit && !d->Has(unit);
-  }
-  if (unknown) d = directory_->RefreshForUnknownUnit();
-  tree.LayOver(*d);
+  // A unit an event named that the copy lacks (none at all before routing's
+  // directory was first read): read it again first.
+  std::vector<std::string> named = tree.Subtree(kCenterUnit);
+  named.erase(std::remove(named.begin(), named.end(), kCenterUnit),
+              named.end());
+  tree.LayOver(*directory_->SnapshotKnowing(named));
   return tree;
 }
 

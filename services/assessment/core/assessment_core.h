@@ -75,13 +75,13 @@ class AssessmentCore {
   // (PlanFactWithoutState, FactTakesOnlyAttributes). INVALID_ARGUMENT for
   // an event without payload; otherwise the database's errors.
   //
-  // With `deferred` (an inbox transaction's EventBatch, NewEventBatch), the
-  // fact and rollup writes are added to it instead, for WriteDeferred at the
-  // end of the transaction; facts held there are written first when an
-  // event's fact is inserted by INSERT … SELECT (so facts keep their order).
-  // Nothing in the event path reads facts or rollups back.
+  // The fact, unit link and rollup writes are added to `deferred` (the inbox
+  // transaction's EventBatch, NewEventBatch, or RecordEvaluation's own), for
+  // WriteDeferred at the end of the transaction; facts held there are written
+  // first when an event's fact is inserted by INSERT … SELECT (so facts keep
+  // their order). Nothing in the event path reads facts or rollups back.
   absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event,
-                          DeferredWrites* deferred = nullptr);
+                          DeferredWrites* deferred);
   // Locks `events`' orders (stored or not) in key order before an inbox
   // transaction applies them (the store's LockTickets): with the unit links
   // and rollups written in key order at its end (WriteDeferred), two inbox

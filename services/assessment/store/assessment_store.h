@@ -97,16 +97,12 @@ class AssessmentEventStore {
   virtual absl::StatusOr<bool> RecordDutyGapDay(
       db::Connection& conn, const std::string& unit_id, absl::CivilDay day,
       const std::string& event_id) = 0;
-  // Inserts the fact with the event's bytes; ALREADY_EXISTS-like database
-  // errors when the event_id is stored (the inbox dedups before).
-  // Facts of several events, each with its event's bytes, stored as
-  // InsertFact one by one in this order would store them, in few multi-row
-  // inserts.
+  // Inserts facts of several events, each with its event's bytes, in this
+  // order (fact ids keep it), in few multi-row inserts; ALREADY_EXISTS-like
+  // database errors when an event_id is stored (the inbox dedups before).
   virtual absl::Status InsertFacts(
       db::Connection& conn,
       const std::vector<std::pair<FactRecord, std::string>>& facts) = 0;
-  virtual absl::Status InsertFact(db::Connection& conn, const FactRecord& fact,
-                                  const std::string& event_bytes) = 0;
   // Keeps overdue_clock / overdue_accrual for a completion clock's
   // ClockOverdue and ClockStopped (store/mysql_overdue_tables.h).
   virtual absl::Status TrackOverdue(db::Connection& conn,
@@ -123,17 +119,12 @@ class AssessmentEventStore {
   // its orders the same way.
   virtual absl::Status LockTickets(
       db::Connection& conn, const std::vector<std::string>& ticket_ids) = 0;
-  // Adds `c` (ContributionOf(fact)) to the daily and monthly rollups of the
-  // fact's units, its handling histogram and its topic.
   // Adds the increments of several facts, summed per row (AddFactToRollups
-  // into `sums`), to the rollup tables: what AddToRollups of each would add,
+  // into `sums`), to the rollup tables: what adding each fact alone would add,
   // in few multi-row upserts, every table's rows in key order (so two
   // transactions lock shared rows in the same order).
   virtual absl::Status AddRollupSums(db::Connection& conn,
                                      const RollupSet& sums) = 0;
-  virtual absl::Status AddToRollups(db::Connection& conn,
-                                    const FactRecord& fact,
-                                    const Contribution& c) = 0;
 
   // The evaluation stored under request_id, with its request hash.
   virtual absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>

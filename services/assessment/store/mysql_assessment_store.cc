@@ -25,9 +25,7 @@ using mysql_rows::ChunkRows;
 using mysql_rows::kFactColumnCount;
 using mysql_rows::kFactColumns;
 using mysql_rows::Placeholders;
-using mysql_rows::RollupMonthUpsertSql;
 using mysql_rows::RollupUpsertRowsSql;
-using mysql_rows::RollupUpsertSql;
 
 MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool)
     : pool_(pool) {}
@@ -190,19 +188,6 @@ absl::StatusOr<bool> MysqlAssessmentStore::InsertFactWithStoredAttributes(
     stmt->setString(k++, bytes);
     stmt->setString(k, f.ticket_id);
     return stmt->executeUpdate() == 1;
-  });
-}
-
-absl::Status MysqlAssessmentStore::InsertFact(db::Connection& conn,
-                                              const FactRecord& f,
-                                              const std::string& bytes) {
-  ASSIGN_OR_RETURN(auto* stmt,
-                   conn.Prepare(absl::StrCat(
-                       "INSERT INTO fact (", kFactColumns, ", event) VALUES (",
-                       Placeholders(kFactColumnCount + 1), ")")));
-  return conn.Guard("insert fact", [&] {
-    stmt->setString(BindFact(stmt, f, /*attributes=*/true), bytes);
-    stmt->executeUpdate();
   });
 }
 
@@ -407,66 +392,6 @@ absl::Status MysqlAssessmentStore::LockTickets(
       stmt->executeUpdate();
     }));
     first += n;
-  }
-  return absl::OkStatus();
-}
-
-absl::Status MysqlAssessmentStore::AddToRollups(db::Connection& conn,
-                                                const FactRecord& f,
-                                                const Contribution& c) {
-  const std::string date = calendar::FormatDate(f.local_date);
-  const std::string month =
-      calendar::FormatDate(absl::CivilDay(absl::CivilMonth(f.local_date)));
-  for (const auto& [unit, counters] : {std::make_pair(f.unit_id, &c.counters),
-                                       std::make_pair(f.unit2_id, &c.second)}) {
-    if (counters->IsZero()) continue;
-    for (int m = 0; m < 2; ++m) {
-      ASSIGN_OR_RETURN(
-          auto* stmt,
-          conn.Prepare(m == 0 ? RollupUpsertSql() : RollupMonthUpsertSql()));
-      RETURN_IF_ERROR(conn.Guard("upsert rollup", [&] {
-        stmt->setString(1, m == 0 ? date : month);
-        stmt->setString(2, unit);
-        stmt->setInt(3, f.request_type);
-        for (int i = 0; i < kCounterCount; ++i) {
-          stmt->setInt64(4 + i, counters->v[i]);
-        }
-        stmt->executeUpdate();
-      }));
-    }
-  }
-  if (c.handling_days.has_value()) {
-    for (int m = 0; m < 2; ++m) {
-      ASSIGN_OR_RETURN(
-          auto* stmt,
-          conn.Prepare(
-              m == 0 ? "INSERT INTO rollup_handling (local_date, unit_id, "
-                       "request_type, working_days, n) VALUES (?,?,?,?,1) "
-                       "ON DUPLICATE KEY UPDATE n = n + 1"
-                     : "INSERT INTO rollup_handling_month (month_start, "
-                       "unit_id, request_type, working_days, n) VALUES "
-                       "(?,?,?,?,1) ON DUPLICATE KEY UPDATE n = n + 1"));
-      RETURN_IF_ERROR(conn.Guard("upsert rollup_handling", [&] {
-        stmt->setString(1, m == 0 ? date : month);
-        stmt->setString(2, f.unit_id);
-        stmt->setInt(3, f.request_type);
-        stmt->setInt64(4, *c.handling_days);
-        stmt->executeUpdate();
-      }));
-    }
-  }
-  if (c.topic) {
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare("INSERT INTO rollup_topic (local_date, category_code, "
-                     "area_code, n) VALUES (?,?,?,1) ON DUPLICATE KEY UPDATE "
-                     "n = n + 1"));
-    RETURN_IF_ERROR(conn.Guard("upsert rollup_topic", [&] {
-      stmt->setString(1, date);
-      stmt->setString(2, f.category_code);
-      stmt->setString(3, f.area_code);
-      stmt->executeUpdate();
-    }));
   }
   return absl::OkStatus();
 }

@@ -38,8 +38,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
                                         const std::string& unit_id,
                                         absl::CivilDay day,
                                         const std::string& event_id) override;
-  absl::Status InsertFact(db::Connection& conn, const FactRecord& fact,
-                          const std::string& event_bytes) override;
   absl::Status InsertFacts(
       db::Connection& conn,
       const std::vector<std::pair<FactRecord, std::string>>& facts) override;
@@ -51,8 +49,6 @@ class MysqlAssessmentStore final : public AssessmentStore {
                              const std::vector<UnitLink>& units) override;
   absl::Status LockTickets(db::Connection& conn,
                            const std::vector<std::string>& ticket_ids) override;
-  absl::Status AddToRollups(db::Connection& conn, const FactRecord& fact,
-                            const Contribution& c) override;
   absl::StatusOr<std::optional<std::pair<v1::Evaluation, std::string>>>
   FindEvaluationByRequest(db::Connection& conn,
                           const std::string& request_id) override;

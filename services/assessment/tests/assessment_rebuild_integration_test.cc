@@ -345,5 +345,34 @@ TEST(AssessmentRebuildTest, RebuildAnsweredBeforeTheUpgradeReplaysAfterIt) {
   EXPECT_EQ(again.SerializeAsString(), first.SerializeAsString());
 }
 
+// An upgraded assessment knows the orders it stored before order_lock
+// (migration 014): they are not taken for new ones, which would queue under
+// the guard row.
+TEST(AssessmentRebuildTest, OrdersStoredBeforeTheOrderLockAreKnownAfterIt) {
+  hotline::testing::ServiceOptions o;
+  o.before_start = [&](hotline::testing::TestSchema& schema) -> absl::Status {
+    // The release before: its own migrations below 014, every shared one.
+    absl::Status s =
+        hotline::testing::MigrateBelow(schema, Definition(), 14, 10);
+    if (!s.ok()) return s;
+    return schema.Execute(
+        "INSERT INTO ticket_state (ticket_id, ticket_number, category_code) "
+        "VALUES ('tk-before-upgrade', 'DZ20240208-000001', '城乡建设')");
+  };
+  auto svc = ServiceUnderTest::Start(Definition(), o);
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  // The order's lock row is there: inserting it again is a duplicate.
+  EXPECT_FALSE((*svc)
+                   ->schema()
+                   .Execute("INSERT INTO order_lock (ticket_id) VALUES "
+                            "('tk-before-upgrade')")
+                   .ok());
+  EXPECT_TRUE((*svc)
+                  ->schema()
+                  .Execute("INSERT INTO order_lock (ticket_id) VALUES "
+                           "('tk-after-upgrade')")
+                  .ok());
+}
+
 }  // namespace
 }  // namespace hotline::assessment

@@ -10,3 +10,7 @@ CREATE TABLE order_lock (
   PRIMARY KEY (ticket_id)
 ) ENGINE=InnoDB;
 INSERT INTO order_lock (ticket_id) VALUES ('');
+-- The orders stored before this migration, so that an upgraded service does
+-- not take every one of them for new (new orders go one transaction at a
+-- time under the guard).
+INSERT INTO order_lock (ticket_id) SELECT ticket_id FROM ticket_state;
