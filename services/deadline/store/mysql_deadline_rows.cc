@@ -74,8 +74,8 @@ std::string UnitIn(const std::string& column, const UnitScope& units,
                    std::vector<std::string>* params) {
   if (!units.has_value()) return "";
   if (units->empty()) return " AND 1 = 0";  // no unit: no row
-  size_t slots = 1;
-  while (slots < units->size()) slots *= 2;
+  size_t slots = 1;  // 1, 8, 64, 512 or 4096 (kMaxQueryUnits)
+  while (slots < units->size()) slots *= 8;
   std::string sql = absl::StrCat(" AND ", column, " IN (");
   for (size_t i = 0; i < slots; ++i) {
     absl::StrAppend(&sql, i == 0 ? "?" : ", ?");

@@ -68,9 +68,10 @@ void SetOptTime(sql::PreparedStatement* stmt, int col,
                 const std::optional<absl::Time>& t);
 // " AND <column> IN (?, …)" with the units of `units` added to `params`
 // (at most directory::kMaxQueryUnits of them, unit_scope.h), the last one
-// repeated up to the next power of two: a session prepares at most 13 shapes
-// of each list statement, whatever the subtrees asked for. "" when `units`
-// is nullopt (every unit).
+// repeated up to the next power of eight: each list statement has at most
+// five more shapes to prepare per session (1, 8, 64, 512, 4096 ids; the
+// statement cache of db::Connection is not bounded), whatever the subtrees
+// asked for. "" when `units` is nullopt (every unit).
 std::string UnitIn(const std::string& column, const UnitScope& units,
                    std::vector<std::string>* params);
 // "(1,2,3)".

@@ -1,8 +1,5 @@
 #include "services/intake/domain/places.h"
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
-
 namespace hotline::intake {
 
 Places PlacesFromUnits(const std::vector<v1::Unit>& units) {

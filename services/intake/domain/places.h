@@ -1,16 +1,16 @@
 #pragma once
 
 // The places of the district as intake reads them from routing's directory
-// (DESIGN.md §4), a unit's subtree as intake's queries name it, and the
-// catalog (matter taxonomy and places) requests are checked against; free of
-// gRPC and SQL.
+// (DESIGN.md §4) and the catalog (matter taxonomy and places) requests are
+// checked against; free of gRPC and SQL. A unit and its subtree is the
+// directory's tree: directory::Directory (InSubtree, SubtreeForQuery) of
+// intake's copy, never the ids.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "common/directory/directory.h"
@@ -34,11 +34,6 @@ struct Places {
     return towns == o.towns && communities == o.communities && names == o.names;
   }
 };
-
-// A unit and its subtree is the directory's tree (DESIGN.md §4): whether a
-// unit lies below another is directory::Directory::InSubtree of intake's copy
-// (the follower's snapshot), never the ids; a query names the subtree as
-// explicit unit ids (Directory::SubtreeForQuery).
 
 // The active towns/streets and villages/communities among `units` (any
 // order, other kinds ignored); a community under another community is

@@ -1,7 +1,7 @@
 #pragma once
 
-// Which orders a queue shows and why (DESIGN.md §2, art. 5–6): the center's
-// dispatch queue and a unit's worklist. Plain domain code: no gRPC, no SQL;
+// Which orders the center's dispatch queue shows and why (DESIGN.md §2,
+// art. 6), and which statuses are open. Plain domain code: no gRPC, no SQL;
 // the store is asked for exactly the rows these selections name.
 
 #include <set>
