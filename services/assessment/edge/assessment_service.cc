@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -33,6 +34,11 @@
 #include "services/assessment/domain/report.h"
 #include "services/assessment/edge/request_checks.h"
 #include "services/assessment/store/mysql_assessment_store.h"
+
+ABSL_FLAG(std::string, producer_batches, "",
+          "one_at_a_time (default) | per_producer: the three producers' event "
+          "batches applied one after another, or each producer's beside the "
+          "others' (HOTLINE_ASSESSMENT_PRODUCER_BATCHES)");
 
 namespace hotline::assessment {
 namespace {
@@ -589,17 +595,18 @@ class AssessmentComponent final : public runtime::Component {
   // `routing` null: no routing to follow; the stored copy of the directory
   // stays (units without it are shown by id, the tree from events alone).
   AssessmentComponent(runtime::Context& ctx,
-                      std::unique_ptr<directory::DirectorySource> routing)
+                      std::unique_ptr<directory::DirectorySource> routing,
+                      outbox::BatchConcurrency producer_batches)
       : store_(&ctx.pool),
         directory_store_(&ctx.pool),
         follower_(std::move(routing), &directory_store_,
                   {kDirectoryRefresh, kDirectoryMinGap}),
         core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock, &follower_),
         service_(ctx, &core_) {
-    // Its three producers' batches at the same time: every row a batch
-    // shares with another is locked in key order (AssessmentCore's batch).
+    // Its batches lock every row they share in key order (AssessmentCore's
+    // batch), so the three producers' may also go side by side.
     ctx.ServeEventBatches([this] { return core_.NewEventBatch(); },
-                          outbox::BatchConcurrency::kPerProducer);
+                          producer_batches);
     ctx.host.AddService(&service_, "hotline.v1.AssessmentService");
   }
 
@@ -667,11 +674,32 @@ runtime::ServiceDefinition Definition() {
     // intake reads it) for unit names, kinds and the tree in scorecards,
     // rankings and reports; without it the stored copy, else units by id
     // and the tree from events alone.
+    ASSIGN_OR_RETURN(std::unique_ptr<directory::DirectorySource> source,
+                     directory::SourceFromConfig(config::ProcessEnv(),
+                                                 ctx.channel_credentials,
+                                                 ctx.config.service_token));
+    // One batch at a time unless asked: on a 2-core machine the producers'
+    // batches side by side cost more CPU than they save in waiting
+    // (docs/performance.md, runs L–N).
     ASSIGN_OR_RETURN(
-        std::unique_ptr<directory::DirectorySource> source,
-        directory::SourceFromConfig(config::ProcessEnv(), ctx.channel_credentials,
-                                    ctx.config.service_token));
-    return std::make_unique<AssessmentComponent>(ctx, std::move(source));
+        std::string batches,
+        config::ResolveSetting(
+            {"producer_batches", "HOTLINE_ASSESSMENT_PRODUCER_BATCHES", false,
+             "one_at_a_time", "one_at_a_time | per_producer"},
+            absl::GetFlag(FLAGS_producer_batches), config::ProcessEnv()));
+    outbox::BatchConcurrency producer_batches;
+    if (batches == "one_at_a_time") {
+      producer_batches = outbox::BatchConcurrency::kOneAtATime;
+    } else if (batches == "per_producer") {
+      producer_batches = outbox::BatchConcurrency::kPerProducer;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--producer_batches (HOTLINE_ASSESSMENT_PRODUCER_BATCHES): "
+          "one_at_a_time or per_producer, got \"",
+          batches, "\""));
+    }
+    return std::make_unique<AssessmentComponent>(ctx, std::move(source),
+                                                 producer_batches);
   };
   return d;
 }

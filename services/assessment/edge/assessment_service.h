@@ -2,7 +2,15 @@
 
 // hotline-assessment: see DESIGN.md §4 for what it owns.
 
+#include <string>
+
+#include "absl/flags/declare.h"
 #include "common/runtime/service_runtime.h"
+
+// --producer_batches / HOTLINE_ASSESSMENT_PRODUCER_BATCHES: how the batches
+// of assessment's three producers are applied, one_at_a_time (the default)
+// or per_producer (README.md, Settings).
+ABSL_DECLARE_FLAG(std::string, producer_batches);
 
 namespace hotline::assessment {
 

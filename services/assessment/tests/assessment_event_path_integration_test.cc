@@ -11,6 +11,7 @@
 
 #include <cppconn/resultset.h>
 #include <cppconn/resultset_metadata.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/flags/flag.h"
 #include "common/db/connection.h"
 #include "hotline/v1/assessment.grpc.pb.h"
 #include "hotline/v1/events.grpc.pb.h"
@@ -429,7 +431,15 @@ std::string LatestDeadlock(db::Connection& conn) {
 // orders).
 TEST(AssessmentEventPathTest,
      ProducersBatchesAppliedTogetherStoreWhatOneByOneStores) {
+  // A value the setting does not know stops the service, naming it.
+  absl::SetFlag(&FLAGS_producer_batches, "all_at_once");
+  auto refused = ServiceUnderTest::Start(Definition());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("--producer_batches"));
+  absl::SetFlag(&FLAGS_producer_batches, "per_producer");
   auto together = ServiceUnderTest::Start(Definition());
+  absl::SetFlag(&FLAGS_producer_batches, "");
   ASSERT_TRUE(together.ok()) << together.status();
   auto single = ServiceUnderTest::Start(Definition());
   ASSERT_TRUE(single.ok()) << single.status();
