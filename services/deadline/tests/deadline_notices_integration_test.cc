@@ -12,9 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include "common/directory/routing_directory_source.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/directory/routing_directory_source.h"
 #include "hotline/v1/routing.grpc.pb.h"
 #include "services/deadline/tests/deadline_test_util.h"
 

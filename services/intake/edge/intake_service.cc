@@ -552,10 +552,10 @@ runtime::ServiceDefinition Definition() {
         std::max(absl::Seconds(1), absl::GetFlag(FLAGS_directory_refresh));
     s.directory_min_gap = absl::GetFlag(FLAGS_directory_min_gap);
     // The directory: routing's address (replicas a|b), or none.
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<directory::DirectorySource> source,
-        directory::SourceFromConfig(config::ProcessEnv(), ctx.channel_credentials,
-                                    ctx.config.service_token));
+    ASSIGN_OR_RETURN(std::unique_ptr<directory::DirectorySource> source,
+                     directory::SourceFromConfig(config::ProcessEnv(),
+                                                 ctx.channel_credentials,
+                                                 ctx.config.service_token));
     return std::make_unique<IntakeComponent>(ctx, std::move(crypto), s,
                                              std::move(source));
   };

@@ -1237,6 +1237,23 @@ class IntakeDirectoryTest : public IntakeTest {
     return Create(req, &resp);
   }
 
+  // The ids of the orders `token` lists by holder `holder` ("" for none),
+  // expecting the call to answer `want`.
+  std::set<std::string> Listed(const std::string& token,
+                               const std::string& holder,
+                               grpc::StatusCode want = grpc::StatusCode::OK) {
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx, token);
+    v1::ListTicketsRequest req;
+    req.set_holder_unit_id(holder);
+    v1::ListTicketsResponse resp;
+    grpc::Status s = intake_->ListTickets(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), want) << s.error_message();
+    std::set<std::string> ids;
+    for (const auto& t : resp.tickets()) ids.insert(t.ticket_id());
+    return ids;
+  }
+
   std::unique_ptr<ServiceUnderTest> routing_;
   std::unique_ptr<v1::DirectoryService::Stub> directory_;
 };
@@ -1410,26 +1427,13 @@ TEST_F(IntakeDirectoryTest,
   Dispatch(market.ticket().ticket_id(), "town.longshui.scjgs");
   Dispatch(nanshan.ticket().ticket_id(), "comm.nanshan");
 
-  auto listed = [&](const std::string& token, const std::string& holder,
-                    grpc::StatusCode want = grpc::StatusCode::OK) {
-    grpc::ClientContext ctx;
-    ServiceUnderTest::Authorize(&ctx, token);
-    v1::ListTicketsRequest lreq;
-    lreq.set_holder_unit_id(holder);
-    v1::ListTicketsResponse resp;
-    grpc::Status s = intake_->ListTickets(&ctx, lreq, &resp);
-    EXPECT_EQ(s.error_code(), want) << s.error_message();
-    std::set<std::string> ids;
-    for (const auto& t : resp.tickets()) ids.insert(t.ticket_id());
-    return ids;
-  };
   const std::set<std::string> theirs = {nanshan.ticket().ticket_id()};
   const std::set<std::string> markets = {market.ticket().ticket_id()};
-  EXPECT_EQ(listed(kStaffLongshui, ""), theirs);
-  EXPECT_EQ(listed(kCenterToken, "town.longshui"), theirs);
-  EXPECT_EQ(listed(kCenterToken, "dept.market"), markets);
-  EXPECT_EQ(listed(kCenterToken, "town.longshui.scjgs"), markets);
-  EXPECT_TRUE(listed(kStaffLongshui, "town.longshui.scjgs",
+  EXPECT_EQ(Listed(kStaffLongshui, ""), theirs);
+  EXPECT_EQ(Listed(kCenterToken, "town.longshui"), theirs);
+  EXPECT_EQ(Listed(kCenterToken, "dept.market"), markets);
+  EXPECT_EQ(Listed(kCenterToken, "town.longshui.scjgs"), markets);
+  EXPECT_TRUE(Listed(kStaffLongshui, "town.longshui.scjgs",
                      grpc::StatusCode::PERMISSION_DENIED)
                   .empty());
 
@@ -1462,28 +1466,15 @@ TEST_F(IntakeDirectoryTest, AUnitTheCopyLacksSeesOnlyItsOwnOrders) {
   Dispatch(extended.ticket().ticket_id(), "comm.longshui.xinjian.grp1");
   Dispatch(wujin.ticket().ticket_id(), "town.longshui.wujin");
 
-  auto listed = [&](const std::string& token, const std::string& holder,
-                    grpc::StatusCode want = grpc::StatusCode::OK) {
-    grpc::ClientContext ctx;
-    ServiceUnderTest::Authorize(&ctx, token);
-    v1::ListTicketsRequest lreq;
-    lreq.set_holder_unit_id(holder);
-    v1::ListTicketsResponse resp;
-    grpc::Status s = intake_->ListTickets(&ctx, lreq, &resp);
-    EXPECT_EQ(s.error_code(), want) << s.error_message();
-    std::set<std::string> ids;
-    for (const auto& t : resp.tickets()) ids.insert(t.ticket_id());
-    return ids;
-  };
   const std::set<std::string> mine = {own.ticket().ticket_id()};
-  EXPECT_EQ(listed(kStaffXinjian, ""), mine);
-  EXPECT_EQ(listed(kStaffXinjian, "comm.longshui.xinjian"), mine);
-  EXPECT_EQ(listed(kCenterToken, "comm.longshui.xinjian"), mine);
-  EXPECT_TRUE(listed(kStaffXinjian, "comm.longshui.xinjian.grp1",
+  EXPECT_EQ(Listed(kStaffXinjian, ""), mine);
+  EXPECT_EQ(Listed(kStaffXinjian, "comm.longshui.xinjian"), mine);
+  EXPECT_EQ(Listed(kCenterToken, "comm.longshui.xinjian"), mine);
+  EXPECT_TRUE(Listed(kStaffXinjian, "comm.longshui.xinjian.grp1",
                      grpc::StatusCode::PERMISSION_DENIED)
                   .empty());
-  EXPECT_TRUE(listed(kStaffLongshui, "").empty());
-  EXPECT_TRUE(listed(kStaffLongshui, "town.longshui.wujin",
+  EXPECT_TRUE(Listed(kStaffLongshui, "").empty());
+  EXPECT_TRUE(Listed(kStaffLongshui, "town.longshui.wujin",
                      grpc::StatusCode::PERMISSION_DENIED)
                   .empty());
 
