@@ -151,6 +151,22 @@ std::vector<v1::TicketEvent> Order(EventFactory& f, const std::string& t,
   return out;
 }
 
+// Deadline's ClockStopped of order `t`'s handling clock (dispatch round 1),
+// at `at`, for `unit`, with its outcome and elapsed working days.
+v1::TicketEvent HandlingStopped(EventFactory& f, const std::string& t,
+                                absl::Time at, const std::string& unit,
+                                v1::ClockOutcome outcome, int elapsed_days) {
+  v1::TicketEvent stop = f.Make("deadline", t, at);
+  auto* s = stop.mutable_clock_stopped();
+  s->set_clock_id(absl::StrCat("clk-", t, "-", v1::CLOCK_KIND_HANDLING));
+  s->set_kind(v1::CLOCK_KIND_HANDLING);
+  s->set_unit_id(unit);
+  s->set_outcome(outcome);
+  s->set_elapsed_working_days(elapsed_days);
+  s->set_dispatch_round(1);
+  return stop;
+}
+
 // What assessment stored before the event path skipped its reads: PlanFact
 // on the remembered state, event by event, the unit links upserted one by
 // one.
@@ -339,17 +355,10 @@ TEST(AssessmentEventPathTest, BatchedDeliveryStoresWhatOneByOneStores) {
     std::vector<v1::TicketEvent> order =
         Order(f, t, Local("2024-03-04 08:00") + absl::Minutes(37 * i), rng);
     // The handling clock stopped (handling time, verdicts) after the rest.
-    v1::TicketEvent stop =
-        f.Make("deadline", t, Local("2024-03-20 10:00") + absl::Minutes(i));
-    auto* s = stop.mutable_clock_stopped();
-    s->set_clock_id(absl::StrCat("clk-", t, "-", v1::CLOCK_KIND_HANDLING));
-    s->set_kind(v1::CLOCK_KIND_HANDLING);
-    s->set_unit_id("dept.housing");
-    s->set_outcome(i % 3 == 0 ? v1::CLOCK_OUTCOME_MISSED
-                              : v1::CLOCK_OUTCOME_MET);
-    s->set_elapsed_working_days(3 + i % 5);
-    s->set_dispatch_round(1);
-    order.push_back(stop);
+    order.push_back(HandlingStopped(
+        f, t, Local("2024-03-20 10:00") + absl::Minutes(i), "dept.housing",
+        i % 3 == 0 ? v1::CLOCK_OUTCOME_MISSED : v1::CLOCK_OUTCOME_MET,
+        3 + i % 5));
     events.insert(events.end(), order.begin(), order.end());
   }
   // Grouped by producer in runs (each order's events stay in order).
@@ -454,17 +463,10 @@ TEST(AssessmentEventPathTest,
     const std::string t = absl::StrCat("并", i);
     orders.push_back(
         Order(f, t, Local("2024-03-04 08:00") + absl::Minutes(23 * i), rng));
-    v1::TicketEvent stop =
-        f.Make("deadline", t, Local("2024-03-20 10:00") + absl::Minutes(i));
-    auto* s = stop.mutable_clock_stopped();
-    s->set_clock_id(absl::StrCat("clk-", t, "-", v1::CLOCK_KIND_HANDLING));
-    s->set_kind(v1::CLOCK_KIND_HANDLING);
-    s->set_unit_id("dept.water");
-    s->set_outcome(i % 4 == 0 ? v1::CLOCK_OUTCOME_MISSED
-                              : v1::CLOCK_OUTCOME_MET);
-    s->set_elapsed_working_days(2 + i % 6);
-    s->set_dispatch_round(1);
-    orders.back().push_back(stop);
+    orders.back().push_back(HandlingStopped(
+        f, t, Local("2024-03-20 10:00") + absl::Minutes(i), "dept.water",
+        i % 4 == 0 ? v1::CLOCK_OUTCOME_MISSED : v1::CLOCK_OUTCOME_MET,
+        2 + i % 6));
     total += orders.back().size();
   }
   // Round r: the events of orders [r·k, (r+1)·k), each producer its own.
