@@ -94,15 +94,17 @@ Inbox::Inbox(db::ConnectionPool* pool, EventBatchFactory batches,
       consumes_(std::move(consumes)),
       concurrency_(concurrency) {}
 
+bool Inbox::Consumes(const v1::TicketEvent& event) const {
+  return consumes_.empty() ||
+         std::find(consumes_.begin(), consumes_.end(), event.payload_case()) !=
+             consumes_.end();
+}
+
 std::vector<const v1::TicketEvent*> Inbox::Consumed(
     const std::vector<const v1::TicketEvent*>& events) const {
-  if (consumes_.empty()) return events;
   std::vector<const v1::TicketEvent*> out;
   for (const v1::TicketEvent* e : events) {
-    if (std::find(consumes_.begin(), consumes_.end(), e->payload_case()) !=
-        consumes_.end()) {
-      out.push_back(e);
-    }
+    if (Consumes(*e)) out.push_back(e);
   }
   return out;
 }
@@ -125,11 +127,7 @@ std::vector<absl::Mutex*> Inbox::BatchLocks(
 
 absl::Status Inbox::Handle(db::Connection& conn, EventBatch& batch,
                            const v1::TicketEvent& event) {
-  if (!consumes_.empty() &&
-      std::find(consumes_.begin(), consumes_.end(), event.payload_case()) ==
-          consumes_.end()) {
-    return absl::OkStatus();  // not a kind this service acts on
-  }
+  if (!Consumes(event)) return absl::OkStatus();  // not a kind it acts on
   return batch.Handle(conn, event);
 }
 

@@ -340,7 +340,9 @@ class Inbox {
   absl::Status Handle(db::Connection& conn, EventBatch& batch,
                       const v1::TicketEvent& event);
 
-  // The events of `events` the handler acts on (consumes_), in order.
+  // Whether the handler acts on `event`'s kind (consumes_; empty: every kind).
+  bool Consumes(const v1::TicketEvent& event) const;
+  // The events of `events` the handler acts on, in order.
   std::vector<const v1::TicketEvent*> Consumed(
       const std::vector<const v1::TicketEvent*>& events) const;
   // The mutexes a batch of `events` holds while applied, in the order to
