@@ -5,7 +5,7 @@
 // (domain/assignment_machine.h, unit_tree.h, catalogue.h, directory_*.h),
 // writes rows and the one outbox event, and commits; state changes run once
 // per request id (common/server/idempotency.h); consumed events arrive through
-// the inbox (OnEvent, routing_core_events.cc). The gRPC edge
+// the inbox (NewEventBatch, routing_core_events.cc). The gRPC edge
 // (edge/routing_service.cc) checks the wire fields and the caller's role and
 // then calls in here with the checked request.
 //
@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/db/connection.h"
+#include "common/outbox/outbox.h"
 #include "common/runtime/service_runtime.h"
 #include "common/server/idempotency.h"
 #include "common/server/mysql_request_log.h"
@@ -211,15 +212,25 @@ class Core {
                        const std::string& to, v1::GetDutyResponse* resp);
 
   // ------------------------------------------ events (routing_core_events.cc)
-  // The inbox handler, inside the inbox's transaction: TicketCreated (→
-  // RECEIVED, maybe automatic dispatch), TicketMerged/Unmerged,
-  // EvaluationRecorded, the clocks' events (due instants), LadderStepFired.
-  // Events for unknown orders or states where they mean nothing are
-  // acknowledged without effect; replays are deduplicated by the inbox.
-  // Errors: the store's and the outbox's (the inbox retries).
-  absl::Status OnEvent(db::Connection& c, const v1::TicketEvent& e);
+  // The inbox's EventBatch (outbox.h): the events of one inbox transaction —
+  // TicketCreated (→ RECEIVED, maybe automatic dispatch),
+  // TicketMerged/Unmerged, EvaluationRecorded, the clocks' events (due
+  // instants), LadderStepFired — applied to the batch's orders as one
+  // event-by-event application would, with the reads and writes folded:
+  // Begin reads (and locks) the assignments of all the batch's orders, and
+  // the clocks of its clock events, in one statement each; the directory is
+  // read (its stamp checked) at most once per batch; Finish writes every
+  // changed clock, every changed assignment (multi-row) and every event the
+  // batch emits (one AppendAll, in the order one by one would append them).
+  // Nothing in the batch reads these rows back from the database: each
+  // event sees the batch's state so far. Events for unknown orders or
+  // states where they mean nothing are acknowledged without effect; replays
+  // are deduplicated by the inbox. Errors: the store's and the outbox's
+  // (the inbox retries).
+  std::unique_ptr<outbox::EventBatch> NewEventBatch();
 
  private:
+  friend class RoutingEventBatch;
   // Transit's authorization (see Transit).
   absl::Status AuthorizeTransit(db::Connection& c, const auth::Principal& who,
                                 const std::string& ticket,
@@ -257,9 +268,6 @@ class Core {
   absl::StatusOr<AssignmentState> Load(db::Connection& c,
                                        const std::string& ticket,
                                        bool for_update);
-  // A clock event (ClockStarted/Moved/Stopped): records the clock and
-  // recomputes the order's due instants.
-  absl::Status OnClockEvent(db::Connection& c, const v1::TicketEvent& e);
   // Recomputes the due instants of the current round from running clocks.
   static void RefreshDues(const std::vector<RunningClock>& clocks,
                           AssignmentState& s);

@@ -557,7 +557,8 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
 };
 
 // The running service: one MySQL store, the core over it, the two gRPC
-// services and the inbox (EventSink) that feeds Core::OnEvent. Built once by
+// services and the inbox (EventSink) that feeds Core::NewEventBatch's
+// batches. Built once by
 // the runtime; owns everything it registers on ctx.host.
 class RoutingComponent final : public runtime::Component {
  public:
@@ -567,9 +568,7 @@ class RoutingComponent final : public runtime::Component {
         directory_(&core_, ctx.host.gate()) {
     ctx.host.AddService(&routing_, "hotline.v1.RoutingService");
     ctx.host.AddService(&directory_, "hotline.v1.DirectoryService");
-    ctx.ServeEvents([this](db::Connection& c, const v1::TicketEvent& e) {
-      return core_.OnEvent(c, e);
-    });
+    ctx.ServeEventBatches([this] { return core_.NewEventBatch(); });
   }
 
  private:

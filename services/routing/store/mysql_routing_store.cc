@@ -1,5 +1,6 @@
 #include "services/routing/store/mysql_routing_store.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/random/random.h"
@@ -20,6 +21,33 @@ std::string Blob(sql::ResultSet& rs, const char* col) {
 std::string Placeholders(size_t n) {
   std::vector<std::string> q(n, "?");
   return absl::StrJoin(q, ",");
+}
+
+// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
+// all of up to 16, else the largest power of two up to 128 — few statement
+// shapes per session whatever the number of rows.
+size_t ChunkRows(size_t remaining) {
+  if (remaining <= 16) return remaining;
+  size_t chunk = 128;
+  while (chunk > remaining) chunk /= 2;
+  return chunk;
+}
+
+// `ids` sorted and without duplicates, in chunks of up to 128, each padded
+// (with its last id again) to a power of two: an IN list of few shapes.
+std::vector<std::vector<std::string>> IdChunks(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::vector<std::string>> out;
+  for (size_t first = 0; first < ids.size(); first += 128) {
+    std::vector<std::string> chunk(
+        ids.begin() + first, ids.begin() + std::min(ids.size(), first + 128));
+    size_t padded = 1;
+    while (padded < chunk.size()) padded *= 2;
+    chunk.resize(padded, chunk.back());
+    out.push_back(std::move(chunk));
+  }
+  return out;
 }
 
 constexpr char kAssignmentColumns[] =
@@ -289,128 +317,160 @@ MysqlRoutingStore::LoadAssignment(db::Connection& c,
   });
 }
 
+absl::StatusOr<std::map<std::string, AssignmentState>>
+MysqlRoutingStore::LockAssignments(db::Connection& c,
+                                   const std::vector<std::string>& ticket_ids) {
+  std::map<std::string, AssignmentState> out;
+  for (const std::vector<std::string>& ids : IdChunks(ticket_ids)) {
+    ASSIGN_OR_RETURN(auto* st, c.Prepare(absl::StrCat(
+                                   "SELECT ", kAssignmentColumns,
+                                   " FROM assignment WHERE ticket_id IN (",
+                                   Placeholders(ids.size()),
+                                   ") ORDER BY ticket_id FOR UPDATE")));
+    RETURN_IF_ERROR(c.Guard("lock assignments", [&] {
+      for (size_t i = 0; i < ids.size(); ++i) st->setString(i + 1, ids[i]);
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+      while (rs->next()) {
+        std::string id = rs->getString("ticket_id");
+        out.emplace(std::move(id), ReadAssignment(*rs));
+      }
+      return absl::OkStatus();
+    }));
+  }
+  return out;
+}
+
 absl::Status MysqlRoutingStore::SaveAssignment(db::Connection& c,
                                                const AssignmentState& s,
                                                const AssignmentState* stored) {
-  const auto& v = s.view;
-  ASSIGN_OR_RETURN(
-      auto* st,
-      c.Prepare(
-          "INSERT INTO assignment (ticket_id, status, holder_unit_id, urgency, "
-          "received_at, dispatched_at, next_due, last_dispute_round, "
-          "dispute_upheld, redispatch_cause, touched_units, intake_limit, "
-          "body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
-          "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
-          "urgency = VALUES(urgency), received_at = VALUES(received_at), "
-          "dispatched_at = VALUES(dispatched_at), next_due = VALUES(next_due), "
-          "last_dispute_round = VALUES(last_dispute_round), "
-          "dispute_upheld = VALUES(dispute_upheld), "
-          "redispatch_cause = VALUES(redispatch_cause), "
-          "touched_units = VALUES(touched_units), "
-          "intake_limit = VALUES(intake_limit), body = VALUES(body)"));
-  RETURN_IF_ERROR(c.Guard("save assignment", [&] {
-    st->setString(1, v.ticket_id());
-    st->setInt(2, v.status());
-    st->setString(3, v.holder_unit_id());
-    st->setInt(4, v.urgency());
-    st->setString(5, SqlTime(FromProto(v.received_at())));
-    if (v.has_dispatched_at()) {
-      st->setString(6, SqlTime(FromProto(v.dispatched_at())));
-    } else {
-      st->setNull(6, sql::DataType::VARCHAR);
-    }
-    if (v.has_next_due()) {
-      st->setString(7, SqlTime(FromProto(v.next_due())));
-    } else {
-      st->setNull(7, sql::DataType::VARCHAR);
-    }
-    st->setInt(8, s.last_dispute_round);
-    st->setInt(9, s.dispute_upheld ? 1 : 0);
-    st->setInt(10, s.redispatch_cause);
-    st->setString(11, absl::StrJoin(s.touched_units, ","));
-    if (s.intake_limit) {
-      st->setString(12, s.intake_limit->SerializeAsString());
-    } else {
-      st->setNull(12, sql::DataType::VARCHAR);
-    }
-    st->setString(13, v.SerializeAsString());
-    st->executeUpdate();
-    return absl::OkStatus();
-  }));
-  // Co-units of the current round, for worklists: rewritten only when they
-  // changed (a new order has no rows to remove).
-  if (stored != nullptr && SameCoUnitRows(stored->view, v)) {
-    return absl::OkStatus();
-  }
-  if (stored != nullptr && stored->view.co_units_size() > 0) {
+  return SaveAssignments(c, {{&s, stored}});
+}
+
+absl::Status MysqlRoutingStore::SaveAssignments(
+    db::Connection& c,
+    const std::vector<
+        std::pair<const AssignmentState*, const AssignmentState*>>& states) {
+  if (states.empty()) return absl::OkStatus();
+  // In ticket order: concurrent writers lock the rows in the same order.
+  std::vector<std::pair<const AssignmentState*, const AssignmentState*>>
+      sorted = states;
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+    return a.first->view.ticket_id() < b.first->view.ticket_id();
+  });
+  for (size_t first = 0; first < sorted.size();) {
+    const size_t n = ChunkRows(sorted.size() - first);
     ASSIGN_OR_RETURN(
-        auto* del,
-        c.Prepare("DELETE FROM assignment_co_unit WHERE ticket_id = ?"));
+        auto* st,
+        c.Prepare(absl::StrCat(
+            "INSERT INTO assignment (ticket_id, status, holder_unit_id, "
+            "urgency, received_at, dispatched_at, next_due, "
+            "last_dispute_round, dispute_upheld, redispatch_cause, "
+            "touched_units, intake_limit, body) VALUES ",
+            db::SqlRows("(?,?,?,?,?,?,?,?,?,?,?,?,?)", n),
+            " ON DUPLICATE KEY UPDATE "
+            "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
+            "urgency = VALUES(urgency), received_at = VALUES(received_at), "
+            "dispatched_at = VALUES(dispatched_at), next_due = "
+            "VALUES(next_due), last_dispute_round = "
+            "VALUES(last_dispute_round), "
+            "dispute_upheld = VALUES(dispute_upheld), "
+            "redispatch_cause = VALUES(redispatch_cause), "
+            "touched_units = VALUES(touched_units), "
+            "intake_limit = VALUES(intake_limit), body = VALUES(body)")));
+    RETURN_IF_ERROR(c.Guard("save assignments", [&] {
+      int i = 0;
+      for (size_t r = first; r < first + n; ++r) {
+        const AssignmentState& s = *sorted[r].first;
+        const auto& v = s.view;
+        st->setString(++i, v.ticket_id());
+        st->setInt(++i, v.status());
+        st->setString(++i, v.holder_unit_id());
+        st->setInt(++i, v.urgency());
+        st->setString(++i, SqlTime(FromProto(v.received_at())));
+        if (v.has_dispatched_at()) {
+          st->setString(++i, SqlTime(FromProto(v.dispatched_at())));
+        } else {
+          st->setNull(++i, sql::DataType::VARCHAR);
+        }
+        if (v.has_next_due()) {
+          st->setString(++i, SqlTime(FromProto(v.next_due())));
+        } else {
+          st->setNull(++i, sql::DataType::VARCHAR);
+        }
+        st->setInt(++i, s.last_dispute_round);
+        st->setInt(++i, s.dispute_upheld ? 1 : 0);
+        st->setInt(++i, s.redispatch_cause);
+        st->setString(++i, absl::StrJoin(s.touched_units, ","));
+        if (s.intake_limit) {
+          st->setString(++i, s.intake_limit->SerializeAsString());
+        } else {
+          st->setNull(++i, sql::DataType::VARCHAR);
+        }
+        st->setString(++i, v.SerializeAsString());
+      }
+      st->executeUpdate();
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  // Co-units of the current round, for worklists: rewritten only for the
+  // orders whose co-units changed (a new order has no rows to remove).
+  std::vector<std::string> clear;
+  std::vector<const v1::Assignment*> write;
+  size_t rows = 0;
+  for (const auto& [s, stored] : sorted) {
+    const auto& v = s->view;
+    if (stored != nullptr && SameCoUnitRows(stored->view, v)) continue;
+    if (stored != nullptr && stored->view.co_units_size() > 0) {
+      clear.push_back(v.ticket_id());
+    }
+    if (v.co_units_size() > 0) {
+      write.push_back(&v);
+      rows += v.co_units_size();
+    }
+  }
+  for (const std::vector<std::string>& ids : IdChunks(clear)) {
+    ASSIGN_OR_RETURN(auto* del,
+                     c.Prepare(absl::StrCat(
+                         "DELETE FROM assignment_co_unit WHERE ticket_id IN (",
+                         Placeholders(ids.size()), ")")));
     RETURN_IF_ERROR(c.Guard("clear co-units", [&] {
-      del->setString(1, v.ticket_id());
+      for (size_t i = 0; i < ids.size(); ++i) del->setString(i + 1, ids[i]);
       del->executeUpdate();
       return absl::OkStatus();
     }));
   }
-  if (v.co_units_size() == 0) return absl::OkStatus();
-  ASSIGN_OR_RETURN(
-      auto* ins,
-      c.Prepare(absl::StrCat("INSERT INTO assignment_co_unit (ticket_id, "
-                             "unit_id, submitted, released) VALUES ",
-                             db::SqlRows("(?,?,?,?)", v.co_units_size()))));
-  return c.Guard("save co-units", [&] {
-    int i = 1;
-    for (const auto& cu : v.co_units()) {
-      ins->setString(i++, v.ticket_id());
-      ins->setString(i++, cu.unit_id());
-      ins->setInt(i++, cu.opinion_submitted() ? 1 : 0);
-      ins->setInt(i++, cu.released() ? 1 : 0);
-    }
-    ins->executeUpdate();
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<std::optional<AssignmentWithClocks>>
-MysqlRoutingStore::LoadForClockEvent(db::Connection& c,
-                                     const std::string& ticket_id,
-                                     const std::string& clock_id) {
-  // The assignment row (a const table, read and locked first), joined with
-  // its clocks; the owner of the event's clock by primary key.
-  ASSIGN_OR_RETURN(
-      auto* st,
-      c.Prepare(
-          "SELECT a.ticket_id, a.last_dispute_round, a.dispute_upheld, "
-          "a.redispatch_cause, a.touched_units, a.intake_limit, a.body, "
-          "k.clock_id AS k_id, k.kind AS k_kind, "
-          "k.dispatch_round AS k_round, "
-          "DATE_FORMAT(k.due, '%Y-%m-%d %H:%i:%s.%f') AS k_due, "
-          "k.running AS k_running, "
-          "(SELECT o.ticket_id FROM clock o WHERE o.clock_id = ?) AS owner "
-          "FROM assignment a LEFT JOIN clock k ON k.ticket_id = a.ticket_id "
-          "WHERE a.ticket_id = ? ORDER BY k.due, k.clock_id FOR UPDATE"));
-  return c.Guard("load for clock event", [&] {
-    st->setString(1, clock_id);
-    st->setString(2, ticket_id);
-    std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-    std::optional<AssignmentWithClocks> out;
-    while (rs->next()) {
-      if (!out) {
-        out.emplace();
-        out->state = ReadAssignment(*rs);
-        if (!rs->isNull("owner")) out->clock_owner = rs->getString("owner");
+  struct CoUnitRow {
+    const std::string* ticket;
+    const v1::CoUnit* co;
+  };
+  std::vector<CoUnitRow> co_rows;
+  co_rows.reserve(rows);
+  for (const v1::Assignment* v : write) {
+    for (const auto& cu : v->co_units())
+      co_rows.push_back({&v->ticket_id(), &cu});
+  }
+  for (size_t first = 0; first < co_rows.size();) {
+    const size_t n = ChunkRows(co_rows.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* ins,
+        c.Prepare(absl::StrCat("INSERT INTO assignment_co_unit (ticket_id, "
+                               "unit_id, submitted, released) VALUES ",
+                               db::SqlRows("(?,?,?,?)", n))));
+    RETURN_IF_ERROR(c.Guard("save co-units", [&] {
+      int i = 1;
+      for (size_t r = first; r < first + n; ++r) {
+        ins->setString(i++, *co_rows[r].ticket);
+        ins->setString(i++, co_rows[r].co->unit_id());
+        ins->setInt(i++, co_rows[r].co->opinion_submitted() ? 1 : 0);
+        ins->setInt(i++, co_rows[r].co->released() ? 1 : 0);
       }
-      if (rs->isNull("k_id")) continue;
-      RunningClock k;
-      k.clock_id = rs->getString("k_id");
-      k.kind = static_cast<v1::ClockKind>(rs->getInt("k_kind"));
-      k.dispatch_round = rs->getInt("k_round");
-      k.due = ParseSqlTime(rs->getString("k_due"));
-      k.running = rs->getInt("k_running") != 0;
-      out->clocks.push_back(std::move(k));
-    }
-    return out;
-  });
+      ins->executeUpdate();
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
@@ -482,47 +542,88 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListCenterQueue(
   });
 }
 
-absl::Status MysqlRoutingStore::PutClock(db::Connection& c,
-                                         const std::string& ticket,
-                                         const RunningClock& k) {
-  ASSIGN_OR_RETURN(
-      auto* st,
-      c.Prepare("INSERT INTO clock (clock_id, ticket_id, kind, dispatch_round, "
-                "due, running) VALUES (?,?,?,?,?,1) ON DUPLICATE KEY UPDATE "
-                "due = VALUES(due)"));
-  return c.Guard("put clock", [&] {
-    st->setString(1, k.clock_id);
-    st->setString(2, ticket);
-    st->setInt(3, k.kind);
-    st->setInt(4, k.dispatch_round);
-    st->setString(5, SqlTime(k.due));
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+absl::StatusOr<std::vector<StoredClock>> MysqlRoutingStore::LockClocks(
+    db::Connection& c, const std::vector<std::string>& ticket_ids,
+    const std::vector<std::string>& clock_ids) {
+  std::vector<StoredClock> out;
+  const auto tickets = IdChunks(ticket_ids);
+  const auto clocks = IdChunks(clock_ids);
+  for (size_t k = 0; k < std::max(tickets.size(), clocks.size()); ++k) {
+    const std::vector<std::string> none;
+    const std::vector<std::string>& t = k < tickets.size() ? tickets[k] : none;
+    const std::vector<std::string>& ids = k < clocks.size() ? clocks[k] : none;
+    std::vector<std::string> where;
+    if (!t.empty()) {
+      where.push_back(
+          absl::StrCat("ticket_id IN (", Placeholders(t.size()), ")"));
+    }
+    if (!ids.empty()) {
+      where.push_back(
+          absl::StrCat("clock_id IN (", Placeholders(ids.size()), ")"));
+    }
+    ASSIGN_OR_RETURN(
+        auto* st,
+        c.Prepare(absl::StrCat(
+            "SELECT clock_id, ticket_id, kind, dispatch_round, "
+            "DATE_FORMAT(due, '%Y-%m-%d %H:%i:%s.%f') AS due_text, running "
+            "FROM clock WHERE ",
+            absl::StrJoin(where, " OR "), " ORDER BY clock_id FOR UPDATE")));
+    RETURN_IF_ERROR(c.Guard("lock clocks", [&] {
+      int i = 1;
+      for (const auto& id : t) st->setString(i++, id);
+      for (const auto& id : ids) st->setString(i++, id);
+      std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+      while (rs->next()) {
+        StoredClock k;
+        k.ticket_id = rs->getString("ticket_id");
+        k.clock.clock_id = rs->getString("clock_id");
+        k.clock.kind = static_cast<v1::ClockKind>(rs->getInt("kind"));
+        k.clock.dispatch_round = rs->getInt("dispatch_round");
+        k.clock.due = ParseSqlTime(rs->getString("due_text"));
+        k.clock.running = rs->getInt("running") != 0;
+        out.push_back(std::move(k));
+      }
+      return absl::OkStatus();
+    }));
+  }
+  return out;
 }
 
-absl::Status MysqlRoutingStore::SetClockDue(db::Connection& c,
-                                            const std::string& clock_id,
-                                            absl::Time due) {
-  ASSIGN_OR_RETURN(auto* st,
-                   c.Prepare("UPDATE clock SET due = ? WHERE clock_id = ?"));
-  return c.Guard("move clock", [&] {
-    st->setString(1, SqlTime(due));
-    st->setString(2, clock_id);
-    st->executeUpdate();
-    return absl::OkStatus();
+absl::Status MysqlRoutingStore::PutClocks(
+    db::Connection& c, const std::vector<StoredClock>& clocks) {
+  std::vector<const StoredClock*> sorted;
+  sorted.reserve(clocks.size());
+  for (const StoredClock& k : clocks) sorted.push_back(&k);
+  std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+    return a->clock.clock_id < b->clock.clock_id;
   });
-}
-
-absl::Status MysqlRoutingStore::StopClock(db::Connection& c,
-                                          const std::string& clock_id) {
-  ASSIGN_OR_RETURN(
-      auto* st, c.Prepare("UPDATE clock SET running = 0 WHERE clock_id = ?"));
-  return c.Guard("stop clock", [&] {
-    st->setString(1, clock_id);
-    st->executeUpdate();
-    return absl::OkStatus();
-  });
+  for (size_t first = 0; first < sorted.size();) {
+    const size_t n = ChunkRows(sorted.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* st,
+        c.Prepare(absl::StrCat(
+            "INSERT INTO clock (clock_id, ticket_id, kind, dispatch_round, "
+            "due, running) VALUES ",
+            db::SqlRows("(?,?,?,?,?,?)", n),
+            " ON DUPLICATE KEY UPDATE due = VALUES(due), "
+            "running = VALUES(running)")));
+    RETURN_IF_ERROR(c.Guard("put clocks", [&] {
+      int i = 0;
+      for (size_t r = first; r < first + n; ++r) {
+        const StoredClock& k = *sorted[r];
+        st->setString(++i, k.clock.clock_id);
+        st->setString(++i, k.ticket_id);
+        st->setInt(++i, k.clock.kind);
+        st->setInt(++i, k.clock.dispatch_round);
+        st->setString(++i, SqlTime(k.clock.due));
+        st->setInt(++i, k.clock.running ? 1 : 0);
+      }
+      st->executeUpdate();
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::TicketEvent>> MysqlRoutingStore::History(

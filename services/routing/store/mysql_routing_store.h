@@ -38,20 +38,22 @@ class MysqlRoutingStore final : public RoutingStore {
       bool for_update) override;
   absl::Status SaveAssignment(db::Connection& c, const AssignmentState& s,
                               const AssignmentState* stored) override;
-  absl::StatusOr<std::optional<AssignmentWithClocks>> LoadForClockEvent(
-      db::Connection& c, const std::string& ticket_id,
-      const std::string& clock_id) override;
+  absl::StatusOr<std::map<std::string, AssignmentState>> LockAssignments(
+      db::Connection& c, const std::vector<std::string>& ticket_ids) override;
+  absl::Status SaveAssignments(
+      db::Connection& c,
+      const std::vector<std::pair<const AssignmentState*,
+                                  const AssignmentState*>>& states) override;
   absl::StatusOr<std::vector<AssignmentState>> ListWork(
       db::Connection& c, const WorkQuery& q) override;
   absl::StatusOr<std::vector<AssignmentState>> ListCenterQueue(
       db::Connection& c, const std::string& center,
       const CenterQueueSelection& q, int limit, int offset) override;
-  absl::Status PutClock(db::Connection& c, const std::string& ticket,
-                        const RunningClock& k) override;
-  absl::Status SetClockDue(db::Connection& c, const std::string& clock_id,
-                           absl::Time due) override;
-  absl::Status StopClock(db::Connection& c,
-                         const std::string& clock_id) override;
+  absl::StatusOr<std::vector<StoredClock>> LockClocks(
+      db::Connection& c, const std::vector<std::string>& ticket_ids,
+      const std::vector<std::string>& clock_ids) override;
+  absl::Status PutClocks(db::Connection& c,
+                         const std::vector<StoredClock>& clocks) override;
   absl::StatusOr<std::vector<v1::TicketEvent>> History(
       db::Connection& c, const std::string& ticket,
       const std::string& producer) override;

@@ -5,6 +5,7 @@
 // runs on a connection the caller holds — inside its transaction when the
 // call is part of a state change. Implementations: MysqlRoutingStore.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,15 +38,10 @@ struct RunningClock {
   bool running = true;  // false once stopped (LoadForClockEvent lists both)
 };
 
-// The stored state of an order with its clocks, as a clock event needs it
-// (LoadForClockEvent).
-struct AssignmentWithClocks {
-  AssignmentState state;
-  // Every clock stored for the order, running or stopped, due ascending.
-  std::vector<RunningClock> clocks;
-  // The ticket the clock named by the event is stored under ("" if no such
-  // clock is stored).
-  std::string clock_owner;
+// A clock as stored: the order it is stored under and its fields.
+struct StoredClock {
+  std::string ticket_id;
+  RunningClock clock;
 };
 
 // Identifies one committed state of the directory and the catalogue (units
@@ -108,12 +104,21 @@ class RoutingStore {
   virtual absl::Status SaveAssignment(db::Connection& c,
                                       const AssignmentState& s,
                                       const AssignmentState* stored) = 0;
-  // The order's assignment locked for update, with all its clocks and the
-  // owner of the clock `clock_id`, in one round trip; nothing if routing
-  // does not know the order.
-  virtual absl::StatusOr<std::optional<AssignmentWithClocks>> LoadForClockEvent(
-      db::Connection& c, const std::string& ticket_id,
-      const std::string& clock_id) = 0;
+  // The assignments of `ticket_ids` (any order, duplicates allowed) that
+  // routing stores, locked for update in ticket order, in one round trip per
+  // up to 128 orders (an event batch's orders, read once at its start).
+  virtual absl::StatusOr<std::map<std::string, AssignmentState>>
+  LockAssignments(db::Connection& c,
+                  const std::vector<std::string>& ticket_ids) = 0;
+  // Writes many orders at once: each pair is (the state to write, the
+  // state as loaded and locked in this transaction or nullptr for an order
+  // without a row), as SaveAssignment would one by one; rows in ticket order,
+  // co-unit rows rewritten only for the orders whose co-units changed. At
+  // most one entry per order.
+  virtual absl::Status SaveAssignments(
+      db::Connection& c,
+      const std::vector<std::pair<const AssignmentState*,
+                                  const AssignmentState*>>& states) = 0;
   virtual absl::StatusOr<std::vector<AssignmentState>> ListWork(
       db::Connection& c, const WorkQuery& q) = 0;
   // Orders in a status of `q.anywhere`, or of `q.at_center` while held by
@@ -123,14 +128,16 @@ class RoutingStore {
       db::Connection& c, const std::string& center,
       const CenterQueueSelection& q, int limit, int offset) = 0;
 
-  // Clocks from deadline.
-  virtual absl::Status PutClock(db::Connection& c, const std::string& ticket,
-                                const RunningClock& k) = 0;
-  virtual absl::Status SetClockDue(db::Connection& c,
-                                   const std::string& clock_id,
-                                   absl::Time due) = 0;
-  virtual absl::Status StopClock(db::Connection& c,
-                                 const std::string& clock_id) = 0;
+  // Clocks from deadline. Every clock stored under one of `ticket_ids` or
+  // named by one of `clock_ids`, running or stopped, locked for update, in
+  // one round trip (per up to 128 ids of each).
+  virtual absl::StatusOr<std::vector<StoredClock>> LockClocks(
+      db::Connection& c, const std::vector<std::string>& ticket_ids,
+      const std::vector<std::string>& clock_ids) = 0;
+  // Writes the clocks as given (inserted, or due and running set on the
+  // stored row), in clock order, in one round trip per up to 128.
+  virtual absl::Status PutClocks(db::Connection& c,
+                                 const std::vector<StoredClock>& clocks) = 0;
 
   // Routing's own outbox events of one ticket, seq ascending.
   virtual absl::StatusOr<std::vector<v1::TicketEvent>> History(
