@@ -1,5 +1,8 @@
 #include "services/intake/core/intake_core.h"
 
+#include <map>
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "common/id/id.h"
 #include "common/log/log.h"
@@ -311,64 +314,166 @@ absl::StatusOr<TicketRecord> IntakeCore::Merge(
   return store_->GetTicket(done_id, "", nullptr);
 }
 
-absl::Status IntakeCore::ApplyEvent(db::Connection& conn,
-                                    const v1::TicketEvent& event) {
-  if (event.producer() == "intake") return absl::OkStatus();
-  // A unit the caller's progress is to name but intake has no name for
-  // (e.g. the directory was loaded since intake last read it): read the
-  // directory first (at most once per min_gap).
-  const std::string unit = NamedUnitOf(event);
-  if (!unit.empty() && !catalog_->Get()->places.names.contains(unit)) {
-    directory_->RefreshForUnknownUnit();
-  }
-  // Units are named as intake last read them from routing's directory.
-  const UnitNamer name_of = [&](const std::string& unit_id) {
-    absl::StatusOr<std::string> name = store_->UnitName(conn, unit_id);
-    return name.ok() ? *name : std::string();  // unnamed: "承办单位"
-  };
-  const std::string& id = event.ticket_id();
-  std::optional<ProgressUpdate> u = ProgressOfEvent(event, name_of);
-  if (!u || !NeedsStoredStatus(*u)) {
-    // Nothing of the stored order is needed (an event that does not concern
-    // the caller, or a handling due, the same on every order): no read of
-    // it, only NOT_FOUND when intake does not know it.
-    if (u) {
-      ASSIGN_OR_RETURN(bool changed,
-                       store_->MoveHandlingDue(conn, id, u->handling_due,
-                                               FromProto(event.occurred_at())));
-      if (changed) {
-        known_.Add(id);
-        return absl::OkStatus();
+// One inbox transaction's events (IntakeCore::NewEventBatch). The batch's
+// orders (status and holder as its events leave them), the names its notes
+// use and what it writes are held here until Finish. Used by one thread for
+// one transaction attempt.
+class IntakeEventBatch final : public outbox::EventBatch {
+ public:
+  explicit IntakeEventBatch(IntakeCore* core) : core_(core) {}
+
+  absl::Status Begin(
+      db::Connection& conn,
+      const std::vector<const v1::TicketEvent*>& events) override {
+    std::vector<std::string> read, units;
+    // Structure only: the notes' text waits for the names.
+    const UnitNamer collect = [&](const std::string& unit_id) {
+      units.push_back(unit_id);
+      return std::string();
+    };
+    for (const v1::TicketEvent* e : events) {
+      if (e->producer() == "intake") continue;
+      // A unit the caller's progress is to name but intake has no name for
+      // (e.g. the directory was loaded since intake last read it): read the
+      // directory first (at most once per min_gap).
+      const std::string unit = NamedUnitOf(*e);
+      if (!unit.empty() &&
+          !core_->catalog_->Get()->places.names.contains(unit)) {
+        core_->directory_->RefreshForUnknownUnit();
+      }
+      std::optional<ProgressUpdate> u = ProgressOfEvent(*e, collect);
+      if ((u && NeedsStoredStatus(*u)) ||
+          !core_->known_.Contains(e->ticket_id())) {
+        read.push_back(e->ticket_id());
       }
     }
-    if (known_.Contains(id)) return absl::OkStatus();
-    ASSIGN_OR_RETURN(bool exists, store_->TicketExists(conn, id));
-    if (!exists) {
-      return absl::NotFoundError(
-          absl::StrCat("ticket ", id, " is unknown to intake"));
+    RETURN_IF_ERROR(Read(conn, read));
+    return Name(conn, units);
+  }
+
+  absl::Status Handle(db::Connection& conn,
+                      const v1::TicketEvent& event) override {
+    if (event.producer() == "intake") return absl::OkStatus();
+    const std::string& id = event.ticket_id();
+    // Units are named as intake last read them from routing's directory
+    // (read by Begin; unnamed: "承办单位").
+    const UnitNamer name_of = [&](const std::string& unit_id) {
+      if (!Name(conn, {unit_id}).ok()) return std::string();
+      auto it = names_.find(unit_id);
+      return it == names_.end() ? std::string() : it->second;
+    };
+    std::optional<ProgressUpdate> u = ProgressOfEvent(event, name_of);
+    Order& o = orders_[id];
+    const absl::Time at = FromProto(event.occurred_at());
+    if (!u || !NeedsStoredStatus(*u)) {
+      // Nothing of the stored order is needed (an event that does not
+      // concern the caller, or a handling due, the same on every order):
+      // only NOT_FOUND when intake does not know it.
+      if (!o.read && !core_->known_.Contains(id)) {
+        RETURN_IF_ERROR(Read(conn, {id}));
+      }
+      if (o.read && !o.stored) return Unknown(id);
+      core_->known_.Add(id);
+      if (u) Write(o, *u, at);
+      return absl::OkStatus();
     }
-    known_.Add(id);
+    if (!o.read) RETURN_IF_ERROR(Read(conn, {id}));
+    if (!o.stored) return Unknown(id);
+    core_->known_.Add(id);
+    FollowStatus(o.stored->status, &*u);
+    o.stored->status = u->status.value_or(o.stored->status);
+    o.stored->holder_unit_id = u->holder.value_or(o.stored->holder_unit_id);
+    o.status_changed = true;
+    Write(o, *u, at);
+    if (!u->note.empty()) {
+      effects_.progress.push_back(
+          {id, at, o.stored->status, u->unit_id, u->note});
+    }
+    for (const std::string& held : u->held_units) {
+      if (!held.empty()) effects_.holders.emplace_back(id, held);
+    }
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(std::optional<StoredStatus> stored,
-                   store_->LockStatus(conn, id));
-  if (!stored) {
+
+  absl::Status Finish(db::Connection& conn) override {
+    for (const auto& [id, o] : orders_) {
+      if (!o.written) continue;
+      TicketEffect& t = effects_.tickets.emplace_back();
+      t.ticket_id = id;
+      if (o.status_changed) {
+        t.status = o.stored->status;
+        t.holder_unit_id = o.stored->holder_unit_id;
+      }
+      t.handling_due = o.handling_due;
+      t.updated_at = o.updated_at;
+    }
+    if (effects_.tickets.empty()) return absl::OkStatus();
+    return core_->store_->WriteEventEffects(conn, effects_);
+  }
+
+ private:
+  // An order of the batch.
+  struct Order {
+    bool read = false;  // its row was read in this batch: `stored` is it
+    // Status and holder as stored, then as the batch's events left them;
+    // nullopt when read and absent.
+    std::optional<StoredStatus> stored;
+    bool status_changed = false;  // status and holder to be written
+    bool written = false;         // the row to be written (updated_at)
+    std::optional<absl::Time> handling_due;  // the last one set
+    absl::Time updated_at;
+  };
+
+  static absl::Status Unknown(const std::string& id) {
     return absl::NotFoundError(
         absl::StrCat("ticket ", id, " is unknown to intake"));
   }
-  known_.Add(id);
-  FollowStatus(stored->status, &*u);
-  ProgressRow row;
-  row.status = u->status.value_or(stored->status);
-  row.holder_unit_id = u->holder.value_or(stored->holder_unit_id);
-  row.handling_due = u->handling_due;
-  row.at = FromProto(event.occurred_at());
-  row.note = u->note;
-  row.note_unit_id = u->unit_id;
-  for (const std::string& held : u->held_units) {
-    if (!held.empty()) row.held_units.push_back(held);
+
+  // What every event that concerns the caller writes on the order's row.
+  static void Write(Order& o, const ProgressUpdate& u, absl::Time at) {
+    o.written = true;
+    if (u.handling_due) o.handling_due = u.handling_due;
+    o.updated_at = at;
   }
-  return store_->WriteProgress(conn, id, row);
+
+  // Reads (locked) the orders of `ids` not read yet in this batch.
+  absl::Status Read(db::Connection& conn, const std::vector<std::string>& ids) {
+    std::vector<std::string> missing;
+    for (const std::string& id : ids) {
+      if (!orders_[id].read) missing.push_back(id);
+    }
+    if (missing.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(auto stored, core_->store_->LockStatuses(conn, missing));
+    for (const std::string& id : missing) {
+      Order& o = orders_[id];
+      o.read = true;
+      auto it = stored.find(id);
+      if (it != stored.end()) o.stored = it->second;
+    }
+    return absl::OkStatus();
+  }
+
+  // Reads the names of the units of `ids` not looked up yet.
+  absl::Status Name(db::Connection& conn, const std::vector<std::string>& ids) {
+    std::vector<std::string> missing;
+    for (const std::string& id : ids) {
+      if (named_.insert(id).second) missing.push_back(id);
+    }
+    if (missing.empty()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(auto names, core_->store_->UnitNames(conn, missing));
+    names_.merge(names);
+    return absl::OkStatus();
+  }
+
+  IntakeCore* core_;
+  std::map<std::string, Order> orders_;
+  std::set<std::string> named_;               // units looked up
+  std::map<std::string, std::string> names_;  // of those, the named ones
+  EventEffects effects_;
+};
+
+std::unique_ptr<outbox::EventBatch> IntakeCore::NewEventBatch() {
+  return std::make_unique<IntakeEventBatch>(this);
 }
 
 absl::StatusOr<v1::Ticket> IntakeCore::Render(

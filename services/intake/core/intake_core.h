@@ -134,10 +134,18 @@ class IntakeCore {
                                      const std::string& reason,
                                      const v1::Actor& actor, absl::Time now);
 
-  // Applies another service's event to the order (ProgressFromEvent),
-  // inside the inbox's transaction `conn`. Intake's own events are ignored.
-  // NOT_FOUND when intake does not know the order.
-  absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event);
+  // The inbox's EventBatch (outbox.h): applies other services' events to
+  // the orders (ProgressFromEvent) inside the inbox's transaction, as one
+  // event-by-event application would, with the reads and writes folded:
+  // Begin reads (and locks) the status and holder of every order whose
+  // events need them, or that intake has not seen stored yet, in one
+  // statement, and the names of the units the progress notes name in
+  // another; each event then works on the batch's copy of its order; Finish
+  // writes every changed order row, the progress entries (in event order)
+  // and the holders in one statement each (IntakeStore::WriteEventEffects).
+  // Nothing in the batch reads those rows back. Intake's own events are
+  // ignored. NOT_FOUND when intake does not know the order.
+  std::unique_ptr<outbox::EventBatch> NewEventBatch();
 
   // The order as `who` may see it (DESIGN.md §6): the caller masked, or
   // withheld from units on confidential orders and reports; caller_hash
@@ -156,6 +164,7 @@ class IntakeCore {
   std::shared_ptr<const Catalog> catalog() const { return catalog_->Get(); }
 
  private:
+  friend class IntakeEventBatch;
   // Whether a retry of a stored order's request id is the same request.
   bool SameRequest(const TicketRecord& rec,
                    const v1::CreateTicketRequest& req) const;
@@ -173,7 +182,7 @@ class IntakeCore {
   const CatalogHolder* catalog_;
   directory::DirectoryFollower* directory_;
   IntakeSettings settings_;
-  // Orders seen stored: ApplyEvent's existence check without a read.
+  // Orders seen stored: the event batch's existence check without a read.
   KnownTickets known_;
 };
 

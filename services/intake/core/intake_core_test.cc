@@ -88,17 +88,8 @@ class MemoryIntakeStore final : public IntakeStore {
       db::Connection&, const std::string&) override {
     return Unused();
   }
-  absl::StatusOr<std::optional<StoredStatus>> LockStatus(
-      db::Connection&, const std::string&) override {
-    return Unused();
-  }
-  absl::StatusOr<bool> TicketExists(db::Connection&,
-                                    const std::string&) override {
-    return Unused();
-  }
-  absl::StatusOr<bool> MoveHandlingDue(db::Connection&, const std::string&,
-                                       std::optional<absl::Time>,
-                                       absl::Time) override {
+  absl::StatusOr<std::map<std::string, StoredStatus>> LockStatuses(
+      db::Connection&, const std::vector<std::string>&) override {
     return Unused();
   }
   absl::StatusOr<int64_t> CountMergedInto(db::Connection&,
@@ -110,12 +101,12 @@ class MemoryIntakeStore final : public IntakeStore {
                           absl::Time) override {
     return Unused();
   }
-  absl::StatusOr<std::string> UnitName(db::Connection&,
-                                       const std::string&) override {
+  absl::StatusOr<std::map<std::string, std::string>> UnitNames(
+      db::Connection&, const std::vector<std::string>&) override {
     return Unused();
   }
-  absl::Status WriteProgress(db::Connection&, const std::string&,
-                             const ProgressRow&) override {
+  absl::Status WriteEventEffects(db::Connection&,
+                                 const EventEffects&) override {
     return Unused();
   }
 

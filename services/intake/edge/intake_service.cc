@@ -468,9 +468,7 @@ class IntakeComponent final : public runtime::Component {
         knowledge_(NewKnowledgeService(ctx, &kb_, &catalog_, &follower_)) {
     ctx.host.AddService(&intake_, "hotline.v1.IntakeService");
     ctx.host.AddService(knowledge_.get(), "hotline.v1.KnowledgeService");
-    ctx.ServeEvents([this](db::Connection& conn, const v1::TicketEvent& e) {
-      return core_.ApplyEvent(conn, e);
-    });
+    ctx.ServeEventBatches([this] { return core_.NewEventBatch(); });
   }
 
   absl::Status Prepare() override {

@@ -9,8 +9,10 @@
 // means) are the domain's; the store reads and writes rows.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -102,16 +104,29 @@ struct AuditFilter {
   int limit = 50;
 };
 
-// What an event of another service writes on an order (ProgressFromEvent,
-// resolved against the order as stored).
-struct ProgressRow {
-  v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;
-  std::string holder_unit_id;
-  std::optional<absl::Time> handling_due;  // unset: unchanged
+// What the events of one inbox transaction write (IntakeStore::
+// WriteEventEffects): each order's row as they leave it, ...
+struct TicketEffect {
+  std::string ticket_id;
+  std::optional<v1::TicketStatus> status;     // unset: as stored
+  std::optional<std::string> holder_unit_id;  // unset: as stored
+  std::optional<absl::Time> handling_due;     // unset: as stored
+  absl::Time updated_at;
+};
+// ... the caller-facing progress entries, in the order they happened, ...
+struct ProgressEntry {
+  std::string ticket_id;
   absl::Time at;
-  std::string note;  // "" = no progress entry
-  std::string note_unit_id;
-  std::vector<std::string> held_units;  // non-empty unit ids
+  v1::TicketStatus status = v1::TICKET_STATUS_UNSPECIFIED;
+  std::string unit_id;
+  std::string note;
+};
+// ... and the units that now hold an order (ticket_holder; a pair already
+// stored stays as it is).
+struct EventEffects {
+  std::vector<TicketEffect> tickets;  // at most one per order
+  std::vector<ProgressEntry> progress;
+  std::vector<std::pair<std::string, std::string>> holders;  // ticket, unit
 };
 
 // What the application of an event needs of the stored order.
@@ -159,20 +174,11 @@ class IntakeStore {
   // nullopt when absent.
   virtual absl::StatusOr<std::optional<TicketRecord>> LockTicket(
       db::Connection& conn, const std::string& ticket_id) = 0;
-  // The order's status and holder (no document, no caller), its row locked
-  // until the transaction ends; nullopt when absent.
-  virtual absl::StatusOr<std::optional<StoredStatus>> LockStatus(
-      db::Connection& conn, const std::string& ticket_id) = 0;
-  // Whether the order is stored (orders are never deleted).
-  virtual absl::StatusOr<bool> TicketExists(db::Connection& conn,
-                                            const std::string& ticket_id) = 0;
-  // Writes an event's effect that only moves the handling due (when set)
-  // and stamps updated_at = `at`, leaving status and holder as stored.
-  // True when the order's row changed; false when it is absent or already
-  // so (the caller tells these apart with TicketExists).
-  virtual absl::StatusOr<bool> MoveHandlingDue(
-      db::Connection& conn, const std::string& ticket_id,
-      std::optional<absl::Time> handling_due, absl::Time at) = 0;
+  // The status and holder (no document, no caller) of those of
+  // `ticket_ids` that are stored, their rows locked until the transaction
+  // ends, in one round trip per up to 128 orders.
+  virtual absl::StatusOr<std::map<std::string, StoredStatus>> LockStatuses(
+      db::Connection& conn, const std::vector<std::string>& ticket_ids) = 0;
   // How many orders are merged into `ticket_id`.
   virtual absl::StatusOr<int64_t> CountMergedInto(
       db::Connection& conn, const std::string& ticket_id) = 0;
@@ -183,15 +189,16 @@ class IntakeStore {
                                   v1::TicketStatus status,
                                   const std::string& merged_into,
                                   const std::string& note, absl::Time now) = 0;
-  // The official name of a unit in intake's stored copy of the directory
-  // (common/directory's directory_unit; "" when unknown).
-  virtual absl::StatusOr<std::string> UnitName(db::Connection& conn,
-                                               const std::string& unit_id) = 0;
-  // Writes an event's effect on the order (status, holder, handling due,
-  // progress note, units that held it).
-  virtual absl::Status WriteProgress(db::Connection& conn,
-                                     const std::string& ticket_id,
-                                     const ProgressRow& row) = 0;
+  // The official names of those of `unit_ids` that intake's stored copy of
+  // the directory names (common/directory's directory_unit), in one round
+  // trip per up to 128 units.
+  virtual absl::StatusOr<std::map<std::string, std::string>> UnitNames(
+      db::Connection& conn, const std::vector<std::string>& unit_ids) = 0;
+  // Writes what a run of events does to the orders (EventEffects): the
+  // orders' rows in one statement, the progress entries and the holders in
+  // one multi-row insert each (per up to 128 rows).
+  virtual absl::Status WriteEventEffects(db::Connection& conn,
+                                         const EventEffects& effects) = 0;
 };
 
 }  // namespace hotline::intake

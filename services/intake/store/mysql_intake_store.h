@@ -55,24 +55,19 @@ class MysqlIntakeStore final : public IntakeStore {
       const AuditFilter& f) override;
   absl::StatusOr<std::optional<TicketRecord>> LockTicket(
       db::Connection& conn, const std::string& ticket_id) override;
-  absl::StatusOr<std::optional<StoredStatus>> LockStatus(
-      db::Connection& conn, const std::string& ticket_id) override;
-  absl::StatusOr<bool> TicketExists(db::Connection& conn,
-                                    const std::string& ticket_id) override;
-  absl::StatusOr<bool> MoveHandlingDue(db::Connection& conn,
-                                       const std::string& ticket_id,
-                                       std::optional<absl::Time> handling_due,
-                                       absl::Time at) override;
+  absl::StatusOr<std::map<std::string, StoredStatus>> LockStatuses(
+      db::Connection& conn,
+      const std::vector<std::string>& ticket_ids) override;
   absl::StatusOr<int64_t> CountMergedInto(
       db::Connection& conn, const std::string& ticket_id) override;
   absl::Status WriteMerge(db::Connection& conn, const std::string& ticket_id,
                           v1::TicketStatus status,
                           const std::string& merged_into,
                           const std::string& note, absl::Time now) override;
-  absl::StatusOr<std::string> UnitName(db::Connection& conn,
-                                       const std::string& unit_id) override;
-  absl::Status WriteProgress(db::Connection& conn, const std::string& ticket_id,
-                             const ProgressRow& row) override;
+  absl::StatusOr<std::map<std::string, std::string>> UnitNames(
+      db::Connection& conn, const std::vector<std::string>& unit_ids) override;
+  absl::Status WriteEventEffects(db::Connection& conn,
+                                 const EventEffects& effects) override;
 
  private:
   static db::GroupCommitOptions CreateOptions(

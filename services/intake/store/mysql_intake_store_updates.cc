@@ -1,6 +1,12 @@
 // MysqlIntakeStore: the rows IntakeCore writes inside its transactions
 // (merges, the effect of other services' events).
 
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
@@ -9,56 +15,66 @@
 #include "services/intake/store/mysql_intake_store.h"
 
 namespace hotline::intake {
+namespace {
+
+// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
+// all of up to 16, else the largest power of two up to 128 — few statement
+// shapes per session whatever the number of rows.
+size_t ChunkRows(size_t remaining) {
+  if (remaining <= 16) return remaining;
+  size_t chunk = 128;
+  while (chunk > remaining) chunk /= 2;
+  return chunk;
+}
+
+// `ids` sorted and without duplicates, in chunks of up to 128, each padded
+// (with its last id again) to a power of two: an IN list of few shapes.
+std::vector<std::vector<std::string>> IdChunks(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::vector<std::string>> out;
+  for (size_t first = 0; first < ids.size(); first += 128) {
+    std::vector<std::string> chunk(
+        ids.begin() + first, ids.begin() + std::min(ids.size(), first + 128));
+    size_t padded = 1;
+    while (padded < chunk.size()) padded *= 2;
+    chunk.resize(padded, chunk.back());
+    out.push_back(std::move(chunk));
+  }
+  return out;
+}
+
+}  // namespace
 
 absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::LockTicket(
     db::Connection& conn, const std::string& ticket_id) {
   return ReadTicket(conn, "ticket_id", ticket_id, true);
 }
 
-absl::StatusOr<std::optional<StoredStatus>> MysqlIntakeStore::LockStatus(
-    db::Connection& conn, const std::string& ticket_id) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
-                   conn.Prepare("SELECT status, holder_unit_id FROM ticket "
-                                "WHERE ticket_id = ? FOR UPDATE"));
-  return conn.Guard("read ticket status", [&]() -> std::optional<StoredStatus> {
-    stmt->setString(1, ticket_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    if (!rs->next()) return std::nullopt;
-    StoredStatus s;
-    s.status = static_cast<v1::TicketStatus>(rs->getInt(1));
-    s.holder_unit_id = rs->getString(2);
-    return s;
-  });
-}
-
-absl::StatusOr<bool> MysqlIntakeStore::TicketExists(
-    db::Connection& conn, const std::string& ticket_id) {
-  ASSIGN_OR_RETURN(sql::PreparedStatement * stmt,
-                   conn.Prepare("SELECT 1 FROM ticket WHERE ticket_id = ?"));
-  return conn.Guard("find ticket", [&] {
-    stmt->setString(1, ticket_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    return static_cast<bool>(rs->next());
-  });
-}
-
-absl::StatusOr<bool> MysqlIntakeStore::MoveHandlingDue(
-    db::Connection& conn, const std::string& ticket_id,
-    std::optional<absl::Time> handling_due, absl::Time at) {
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * upd,
-      conn.Prepare("UPDATE ticket SET handling_due = COALESCE(?, "
-                   "handling_due), updated_at = ? WHERE ticket_id = ?"));
-  return conn.Guard("move handling due", [&] {
-    if (handling_due) {
-      upd->setString(1, SqlTime(*handling_due));
-    } else {
-      upd->setNull(1, sql::DataType::VARCHAR);
-    }
-    upd->setString(2, SqlTime(at));
-    upd->setString(3, ticket_id);
-    return upd->executeUpdate() > 0;
-  });
+absl::StatusOr<std::map<std::string, StoredStatus>>
+MysqlIntakeStore::LockStatuses(db::Connection& conn,
+                               const std::vector<std::string>& ticket_ids) {
+  std::map<std::string, StoredStatus> out;
+  for (const std::vector<std::string>& ids : IdChunks(ticket_ids)) {
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT ticket_id, status, holder_unit_id FROM ticket WHERE "
+            "ticket_id IN (",
+            db::SqlRows("?", ids.size()), ") ORDER BY ticket_id FOR UPDATE")));
+    RETURN_IF_ERROR(conn.Guard("read ticket statuses", [&] {
+      for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) {
+        StoredStatus s;
+        s.status = static_cast<v1::TicketStatus>(rs->getInt(2));
+        s.holder_unit_id = rs->getString(3);
+        out.emplace(rs->getString(1), std::move(s));
+      }
+      return absl::OkStatus();
+    }));
+  }
+  return out;
 }
 
 absl::StatusOr<int64_t> MysqlIntakeStore::CountMergedInto(
@@ -102,66 +118,130 @@ absl::Status MysqlIntakeStore::WriteMerge(
   });
 }
 
-absl::StatusOr<std::string> MysqlIntakeStore::UnitName(
-    db::Connection& conn, const std::string& unit_id) {
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * name_query,
-      conn.Prepare("SELECT name FROM directory_unit WHERE unit_id = ?"));
-  return conn.Guard("read unit name", [&]() -> std::string {
-    name_query->setString(1, unit_id);
-    std::unique_ptr<sql::ResultSet> rs(name_query->executeQuery());
-    return rs->next() ? std::string(rs->getString(1)) : std::string();
-  });
+absl::StatusOr<std::map<std::string, std::string>> MysqlIntakeStore::UnitNames(
+    db::Connection& conn, const std::vector<std::string>& unit_ids) {
+  std::map<std::string, std::string> out;
+  for (const std::vector<std::string>& ids : IdChunks(unit_ids)) {
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT unit_id, name FROM directory_unit WHERE unit_id IN (",
+            db::SqlRows("?", ids.size()), ")")));
+    RETURN_IF_ERROR(conn.Guard("read unit names", [&] {
+      for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) out.emplace(rs->getString(1), rs->getString(2));
+      return absl::OkStatus();
+    }));
+  }
+  return out;
 }
 
-absl::Status MysqlIntakeStore::WriteProgress(db::Connection& conn,
-                                             const std::string& ticket_id,
-                                             const ProgressRow& row) {
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * upd,
-      conn.Prepare("UPDATE ticket SET status = ?, holder_unit_id = ?, "
-                   "handling_due = COALESCE(?, handling_due), updated_at = ? "
-                   "WHERE ticket_id = ?"));
-  ASSIGN_OR_RETURN(sql::PreparedStatement * prog,
-                   conn.Prepare("INSERT INTO ticket_progress (ticket_id, at, "
-                                "status, unit_id, note) VALUES (?,?,?,?,?)"));
-  // The units that now hold it, in one statement.
-  sql::PreparedStatement* held = nullptr;
-  if (!row.held_units.empty()) {
+absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
+                                                 const EventEffects& effects) {
+  // The orders' rows: one UPDATE whose CASEs give each order its values (an
+  // unset value keeps the stored one), in ticket order.
+  std::vector<const TicketEffect*> tickets;
+  for (const TicketEffect& t : effects.tickets) tickets.push_back(&t);
+  std::sort(tickets.begin(), tickets.end(), [](const auto* a, const auto* b) {
+    return a->ticket_id < b->ticket_id;
+  });
+  for (size_t first = 0; first < tickets.size();) {
+    const size_t n = ChunkRows(tickets.size() - first);
+    auto cases = [&](const char* column, const char* value) {
+      return absl::StrCat(column, " = CASE ticket_id ",
+                          db::SqlRows(absl::StrCat("WHEN ? THEN ", value), n),
+                          " ELSE ", column, " END");
+    };
     ASSIGN_OR_RETURN(
-        held, conn.Prepare(absl::StrCat(
-                  "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) "
-                  "VALUES ",
-                  db::SqlRows("(?,?)", row.held_units.size()))));
-  }
-  return conn.Guard("apply event", [&] {
-    upd->setInt(1, row.status);
-    upd->setString(2, row.holder_unit_id);
-    if (row.handling_due) {
-      upd->setString(3, SqlTime(*row.handling_due));
-    } else {
-      upd->setNull(3, sql::DataType::VARCHAR);
-    }
-    upd->setString(4, SqlTime(row.at));
-    upd->setString(5, ticket_id);
-    upd->executeUpdate();
-    if (!row.note.empty()) {
-      prog->setString(1, ticket_id);
-      prog->setString(2, SqlTime(row.at));
-      prog->setInt(3, row.status);
-      prog->setString(4, row.note_unit_id);
-      prog->setString(5, row.note);
-      prog->executeUpdate();
-    }
-    if (held != nullptr) {
+        sql::PreparedStatement * upd,
+        conn.Prepare(absl::StrCat(
+            "UPDATE ticket SET ", cases("status", "COALESCE(?, status)"), ", ",
+            cases("holder_unit_id", "COALESCE(?, holder_unit_id)"), ", ",
+            cases("handling_due", "COALESCE(?, handling_due)"), ", ",
+            cases("updated_at", "?"), " WHERE ticket_id IN (",
+            db::SqlRows("?", n), ")")));
+    RETURN_IF_ERROR(conn.Guard("apply events", [&] {
       int i = 0;
-      for (const std::string& unit : row.held_units) {
-        held->setString(++i, ticket_id);
-        held->setString(++i, unit);
+      for (size_t r = first; r < first + n; ++r) {
+        upd->setString(++i, tickets[r]->ticket_id);
+        if (tickets[r]->status) {
+          upd->setInt(++i, *tickets[r]->status);
+        } else {
+          upd->setNull(++i, sql::DataType::INTEGER);
+        }
+      }
+      for (size_t r = first; r < first + n; ++r) {
+        upd->setString(++i, tickets[r]->ticket_id);
+        if (tickets[r]->holder_unit_id) {
+          upd->setString(++i, *tickets[r]->holder_unit_id);
+        } else {
+          upd->setNull(++i, sql::DataType::VARCHAR);
+        }
+      }
+      for (size_t r = first; r < first + n; ++r) {
+        upd->setString(++i, tickets[r]->ticket_id);
+        if (tickets[r]->handling_due) {
+          upd->setString(++i, SqlTime(*tickets[r]->handling_due));
+        } else {
+          upd->setNull(++i, sql::DataType::VARCHAR);
+        }
+      }
+      for (size_t r = first; r < first + n; ++r) {
+        upd->setString(++i, tickets[r]->ticket_id);
+        upd->setString(++i, SqlTime(tickets[r]->updated_at));
+      }
+      for (size_t r = first; r < first + n; ++r) {
+        upd->setString(++i, tickets[r]->ticket_id);
+      }
+      upd->executeUpdate();
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  // The progress entries in the order they happened (ids ascending so).
+  const auto& progress = effects.progress;
+  for (size_t first = 0; first < progress.size();) {
+    const size_t n = ChunkRows(progress.size() - first);
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * prog,
+        conn.Prepare(absl::StrCat("INSERT INTO ticket_progress (ticket_id, "
+                                  "at, status, unit_id, note) VALUES ",
+                                  db::SqlRows("(?,?,?,?,?)", n))));
+    RETURN_IF_ERROR(conn.Guard("write progress", [&] {
+      int i = 0;
+      for (size_t r = first; r < first + n; ++r) {
+        prog->setString(++i, progress[r].ticket_id);
+        prog->setString(++i, SqlTime(progress[r].at));
+        prog->setInt(++i, progress[r].status);
+        prog->setString(++i, progress[r].unit_id);
+        prog->setString(++i, progress[r].note);
+      }
+      prog->executeUpdate();
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  const auto& holders = effects.holders;
+  for (size_t first = 0; first < holders.size();) {
+    const size_t n = ChunkRows(holders.size() - first);
+    ASSIGN_OR_RETURN(
+        sql::PreparedStatement * held,
+        conn.Prepare(absl::StrCat(
+            "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) VALUES ",
+            db::SqlRows("(?,?)", n))));
+    RETURN_IF_ERROR(conn.Guard("write holders", [&] {
+      int i = 0;
+      for (size_t r = first; r < first + n; ++r) {
+        held->setString(++i, holders[r].first);
+        held->setString(++i, holders[r].second);
       }
       held->executeUpdate();
-    }
-  });
+      return absl::OkStatus();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace hotline::intake
