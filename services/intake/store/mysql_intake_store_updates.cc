@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -149,9 +150,10 @@ absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
   for (size_t first = 0; first < tickets.size();) {
     const size_t n = ChunkRows(tickets.size() - first);
     auto cases = [&](const char* column, const char* value) {
+      const std::vector<std::string> whens(n,
+                                           absl::StrCat("WHEN ? THEN ", value));
       return absl::StrCat(column, " = CASE ticket_id ",
-                          db::SqlRows(absl::StrCat("WHEN ? THEN ", value), n),
-                          " ELSE ", column, " END");
+                          absl::StrJoin(whens, " "), " ELSE ", column, " END");
     };
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * upd,
