@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "common/db/transaction.h"
 #include "common/id/id.h"
@@ -9,6 +10,7 @@
 #include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/assessment/domain/overdue.h"
 #include "services/assessment/domain/rebuild_diff.h"
 
 namespace hotline::assessment {
@@ -149,12 +151,25 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
   }
   ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
   insert_fact(plan.fact);
-  RETURN_IF_ERROR(store_->TrackOverdue(conn, event, plan));
+  RETURN_IF_ERROR(ApplyOverdueChange(conn, PlanOverdue(event, plan)));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
   save_unit_links(plan.units);
   add_to_rollups(plan.fact);
+  return absl::OkStatus();
+}
+
+absl::Status AssessmentCore::ApplyOverdueChange(db::Connection& conn,
+                                                const OverdueChange& change) {
+  if (const auto* open = std::get_if<OverdueOpen>(&change)) {
+    RETURN_IF_ERROR(store_->UpsertOverdueClock(conn, open->clock));
+    return store_->InsertOverdueAccrual(conn, open->clock.clock_id,
+                                        open->accrual);
+  }
+  if (const auto* close = std::get_if<OverdueClose>(&change)) {
+    return store_->CloseOverdueClock(conn, close->clock_id, close->at);
+  }
   return absl::OkStatus();
 }
 

@@ -145,6 +145,9 @@ class AssessmentCore {
   absl::StatusOr<RebuildOutcome> Rebuild(db::Connection& conn,
                                          const std::optional<DateRange>& range,
                                          bool verify_only);
+  // Writes what PlanOverdue decided for one event on `conn`.
+  absl::Status ApplyOverdueChange(db::Connection& conn,
+                                  const OverdueChange& change);
   void MonthlyLoop();
 
   db::ConnectionPool* pool_;

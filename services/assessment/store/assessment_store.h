@@ -103,11 +103,20 @@ class AssessmentEventStore {
   virtual absl::Status InsertFacts(
       db::Connection& conn,
       const std::vector<std::pair<FactRecord, std::string>>& facts) = 0;
-  // Keeps overdue_clock / overdue_accrual for a completion clock's
-  // ClockOverdue and ClockStopped (store/mysql_overdue_tables.h).
-  virtual absl::Status TrackOverdue(db::Connection& conn,
-                                    const v1::TicketEvent& event,
-                                    const FactPlan& plan) = 0;
+  // The overdue clocks (PlanOverdue decides what each event changes):
+  // inserts `clock`'s row (without accruals or closed_at) unless a row of
+  // its clock_id is stored, which is then left as it is.
+  virtual absl::Status UpsertOverdueClock(db::Connection& conn,
+                                          const OverdueClock& clock) = 0;
+  // Inserts one accrual of the clock `clock_id`.
+  virtual absl::Status InsertOverdueAccrual(db::Connection& conn,
+                                            const std::string& clock_id,
+                                            const OverdueAccrual& accrual) = 0;
+  // Sets the clock's closed_at to `at` when it is stored and not closed yet
+  // (nothing otherwise).
+  virtual absl::Status CloseOverdueClock(db::Connection& conn,
+                                         const std::string& clock_id,
+                                         absl::Time at) = 0;
   // Upserts unit_node rows (in one statement, in order): a known parent is
   // kept when the link has none; is_area only grows.
   virtual absl::Status SaveUnitLinks(db::Connection& conn,
