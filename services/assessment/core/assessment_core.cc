@@ -17,12 +17,14 @@ namespace hotline::assessment {
 
 AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                                const outbox::Outbox* outbox, Clock* clock,
-                               directory::DirectoryFollower* directory)
+                               directory::DirectoryFollower* directory,
+                               int rebuild_chunk)
     : pool_(pool),
       store_(store),
       outbox_(outbox),
       clock_(clock),
       directory_(directory),
+      rebuild_chunk_(std::max(1, rebuild_chunk)),
       analytics_(store, &DefaultWeights()),
       monthly_(store, &analytics_, [this] { return Tree(); }) {}
 
@@ -236,13 +238,25 @@ absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
   if (requested.has_value()) range = WidenToMonths(*requested);
   RebuildOutcome out;
   RollupSet fresh, stored;
-  RETURN_IF_ERROR(store_->ScanForRebuild(
-      range,
-      [&](const FactRecord& f) {
-        ++out.facts_scanned;
-        AddFactToRollups(f, &fresh);
-      },
-      &stored));
+  // The facts a chunk at a time, each folded into `fresh` before the next
+  // is read (memory: the rollups and one chunk), then the stored rollups:
+  // all on a connection of their own, at one snapshot.
+  {
+    ASSIGN_OR_RETURN(db::PooledConnection scan, pool_->Acquire());
+    RETURN_IF_ERROR(store_->BeginRebuildSnapshot(*scan));
+    std::vector<FactRecord> chunk;
+    chunk.reserve(static_cast<size_t>(rebuild_chunk_));
+    int64_t after = 0;
+    do {
+      chunk.clear();
+      RETURN_IF_ERROR(store_->ReadFactChunk(*scan, range, after, rebuild_chunk_,
+                                            &chunk, &after));
+      for (const FactRecord& f : chunk) AddFactToRollups(f, &fresh);
+      out.facts_scanned += static_cast<int64_t>(chunk.size());
+    } while (chunk.size() == static_cast<size_t>(rebuild_chunk_));
+    RETURN_IF_ERROR(store_->ReadStoredRollups(*scan, range, &stored));
+    RETURN_IF_ERROR(scan->Commit());
+  }
   CompareRollups(stored, fresh, &out);
   if (verify_only || out.mismatches == 0) return out;
   RETURN_IF_ERROR(store_->ReplaceRollups(conn, range, fresh));

@@ -197,13 +197,26 @@ class AssessmentRebuildStore {
  public:
   virtual ~AssessmentRebuildStore() = default;
 
-  // On one connection: calls on_fact for every fact with local_date in
-  // `range` (all when absent) — only the fields AddFactToRollups reads are
-  // set — then reads the stored rollup rows of `range` into *stored.
-  virtual absl::Status ScanForRebuild(
-      const std::optional<DateRange>& range,
-      const std::function<void(const FactRecord&)>& on_fact,
-      RollupSet* stored) = 0;
+  // Starts on `conn` (a connection of the caller's own, not its
+  // transaction's) a transaction whose reads all see one snapshot of the
+  // database, fixed by its first read (REPEATABLE READ; plain reads lock
+  // nothing). The caller commits it; a connection returned to the pool
+  // inside it is rolled back.
+  virtual absl::Status BeginRebuildSnapshot(db::Connection& conn) = 0;
+  // Appends to *facts at most `limit` facts with local_date in `range` (all
+  // when absent) and id > `after_id`, by id — only the fields
+  // AddFactToRollups reads are set — and sets *last_id to the id of the
+  // last one appended (unchanged when none): keyset paging, the next chunk
+  // starts after *last_id. Fact ids are ≥ 1 (after_id 0: from the first).
+  virtual absl::Status ReadFactChunk(db::Connection& conn,
+                                     const std::optional<DateRange>& range,
+                                     int64_t after_id, int limit,
+                                     std::vector<FactRecord>* facts,
+                                     int64_t* last_id) = 0;
+  // Reads the stored rollup rows of `range` (all when absent) into *stored.
+  virtual absl::Status ReadStoredRollups(db::Connection& conn,
+                                         const std::optional<DateRange>& range,
+                                         RollupSet* stored) = 0;
   // On `conn` (the core's transaction): deletes the rollup rows of `range`
   // (all when absent) and writes `fresh` instead.
   virtual absl::Status ReplaceRollups(db::Connection& conn,

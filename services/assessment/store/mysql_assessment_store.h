@@ -82,10 +82,15 @@ class MysqlAssessmentStore final : public AssessmentStore {
   absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
 
   // AssessmentRebuildStore.
-  absl::Status ScanForRebuild(
-      const std::optional<DateRange>& range,
-      const std::function<void(const FactRecord&)>& on_fact,
-      RollupSet* stored) override;
+  absl::Status BeginRebuildSnapshot(db::Connection& conn) override;
+  absl::Status ReadFactChunk(db::Connection& conn,
+                             const std::optional<DateRange>& range,
+                             int64_t after_id, int limit,
+                             std::vector<FactRecord>* facts,
+                             int64_t* last_id) override;
+  absl::Status ReadStoredRollups(db::Connection& conn,
+                                 const std::optional<DateRange>& range,
+                                 RollupSet* stored) override;
   absl::Status ReplaceRollups(db::Connection& conn,
                               const std::optional<DateRange>& range,
                               const RollupSet& fresh) override;
