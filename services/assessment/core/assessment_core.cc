@@ -78,9 +78,7 @@ absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
   if (!deferred->units.empty()) {
     std::vector<UnitLink> links;
     links.reserve(deferred->units.size());
-    for (const auto& [unit, link] : deferred->units) {
-      links.push_back(UnitLink{unit, link.first, link.second});
-    }
+    for (const auto& [unit, link] : deferred->units) links.push_back(link);
     RETURN_IF_ERROR(store_->SaveUnitLinks(conn, links));
     deferred->units.clear();
   }
@@ -98,14 +96,11 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
     deferred->facts.emplace_back(fact, event.SerializeAsString());
   };
   // The unit links folded as upserting them one by one would leave each row
-  // (the store's SaveUnitLinks).
+  // (MergeUnitLink).
   auto save_unit_links = [&](const std::vector<UnitLink>& units) {
     for (const UnitLink& u : units) {
-      auto [it, fresh] =
-          deferred->units.try_emplace(u.unit_id, u.parent_id, u.is_area);
-      if (fresh) continue;
-      if (!u.parent_id.empty()) it->second.first = u.parent_id;
-      it->second.second = it->second.second || u.is_area;
+      auto [it, fresh] = deferred->units.try_emplace(u.unit_id, u);
+      if (!fresh) it->second = MergeUnitLink(it->second, u);
     }
   };
   auto add_to_rollups = [&](const FactRecord& fact) {

@@ -45,9 +45,8 @@ struct DeferredWrites {
   // The facts with their events' bytes, in the order of the events.
   std::vector<std::pair<FactRecord, std::string>> facts;
   // The unit links, folded per unit as the upserts one by one would leave
-  // the row (the last known parent; is_area if any said so), by unit_id:
-  // written in key order.
-  std::map<std::string, std::pair<std::string, bool>> units;
+  // the row (MergeUnitLink), by unit_id: written in key order.
+  std::map<std::string, UnitLink> units;
   // The rollup increments, summed per row (AddFactToRollups).
   RollupSet rollups;
 };
