@@ -13,9 +13,12 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "common/calendar/calendar.h"
+#include "common/db/connection.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
+#include "services/assessment/domain/rebuild_diff.h"
 #include "services/assessment/edge/assessment_service.h"
+#include "services/assessment/store/mysql_assessment_store.h"
 #include "services/assessment/tests/assessment_test_util.h"
 
 namespace hotline::assessment {
@@ -439,6 +442,74 @@ TEST(AssessmentRebuildTest, ChunkedVerifyReportsMismatchesPlantedAcrossChunks) {
   r = Rebuild(*stub, "planted-repair", false);
   EXPECT_EQ(r.mismatches(), 2);
   EXPECT_EQ(Rebuild(*stub, "planted-verify-2", true).mismatches(), 0);
+}
+
+// What RebuildRollups reads, it reads at one snapshot: facts stored while
+// the chunks are being read (after the first) are in no chunk, and the
+// stored rollups read after them are those of the snapshot too, so the two
+// agree; the next rebuild counts the new facts.
+TEST(AssessmentRebuildTest, ChunksAndStoredRollupsAreReadAtOneSnapshot) {
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  const std::vector<v1::TicketEvent> events = RandomHistory(600, 20261208);
+  ASSERT_EQ(testing::Publish((*svc)->channel(), events),
+            static_cast<int64_t>(events.size()));
+
+  auto pool = db::ConnectionPool::Create((*svc)->schema().config());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  MysqlAssessmentStore store(pool->get());
+  auto scan = (*pool)->Acquire();
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  ASSERT_TRUE(store.BeginRebuildSnapshot(**scan).ok());
+  std::vector<FactRecord> chunk;
+  int64_t after = 0;
+  ASSERT_TRUE(
+      store.ReadFactChunk(**scan, std::nullopt, after, 5, &chunk, &after).ok());
+  ASSERT_EQ(chunk.size(), 5u);
+
+  // Three orders received meanwhile (their facts and rollup increments
+  // committed by the inbox).
+  std::vector<v1::TicketEvent> late;
+  for (int i = 1; i <= 3; ++i) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("intake-snapshot-", i));
+    e.set_ticket_id(absl::StrCat("S", i));
+    e.set_seq(1);
+    e.set_producer("intake");
+    e.set_ticket_number(absl::StrCat("DZ20240315-00000", i));
+    *e.mutable_occurred_at() = ToProto(Local("2024-03-15 09:00"));
+    e.mutable_actor()->set_principal_id("system");
+    e.mutable_actor()->set_role(v1::SERVICE);
+    e.mutable_ticket_created()->set_request_type(v1::REQUEST_TYPE_COMPLAINT);
+    e.mutable_ticket_created()->set_category_code("environment.noise");
+    e.mutable_ticket_created()->mutable_location()->set_town_code(
+        "town.longgang");
+    late.push_back(std::move(e));
+  }
+  ASSERT_EQ(testing::Publish((*svc)->channel(), late), 3);
+
+  RollupSet fresh, stored;
+  size_t facts = 0;
+  for (;;) {
+    for (const FactRecord& f : chunk) AddFactToRollups(f, &fresh);
+    facts += chunk.size();
+    if (chunk.size() < 5) break;
+    chunk.clear();
+    ASSERT_TRUE(
+        store.ReadFactChunk(**scan, std::nullopt, after, 5, &chunk, &after)
+            .ok());
+  }
+  ASSERT_TRUE(store.ReadStoredRollups(**scan, std::nullopt, &stored).ok());
+  ASSERT_TRUE((*scan)->Commit().ok());
+  EXPECT_EQ(facts, events.size());
+  RebuildOutcome diff;
+  CompareRollups(stored, fresh, &diff);
+  EXPECT_EQ(diff.mismatches, 0);
+
+  v1::RebuildRollupsResponse r = Rebuild(*stub, "after-snapshot", true);
+  EXPECT_EQ(r.facts_scanned(), static_cast<int64_t>(events.size() + 3));
+  EXPECT_EQ(r.mismatches(), 0);
 }
 
 // A RebuildRollups answered before the shared request log
