@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <variant>
 
 #include "common/db/transaction.h"
 #include "common/id/id.h"
@@ -9,18 +10,21 @@
 #include "common/server/idempotency.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/assessment/domain/overdue.h"
 #include "services/assessment/domain/rebuild_diff.h"
 
 namespace hotline::assessment {
 
 AssessmentCore::AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                                const outbox::Outbox* outbox, Clock* clock,
-                               directory::DirectoryFollower* directory)
+                               directory::DirectoryFollower* directory,
+                               int rebuild_chunk)
     : pool_(pool),
       store_(store),
       outbox_(outbox),
       clock_(clock),
       directory_(directory),
+      rebuild_chunk_(std::max(1, rebuild_chunk)),
       analytics_(store, &DefaultWeights()),
       monthly_(store, &analytics_, [this] { return Tree(); }) {}
 
@@ -74,9 +78,7 @@ absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
   if (!deferred->units.empty()) {
     std::vector<UnitLink> links;
     links.reserve(deferred->units.size());
-    for (const auto& [unit, link] : deferred->units) {
-      links.push_back(UnitLink{unit, link.first, link.second});
-    }
+    for (const auto& [unit, link] : deferred->units) links.push_back(link);
     RETURN_IF_ERROR(store_->SaveUnitLinks(conn, links));
     deferred->units.clear();
   }
@@ -94,14 +96,11 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
     deferred->facts.emplace_back(fact, event.SerializeAsString());
   };
   // The unit links folded as upserting them one by one would leave each row
-  // (the store's SaveUnitLinks).
+  // (MergeUnitLink).
   auto save_unit_links = [&](const std::vector<UnitLink>& units) {
     for (const UnitLink& u : units) {
-      auto [it, fresh] =
-          deferred->units.try_emplace(u.unit_id, u.parent_id, u.is_area);
-      if (fresh) continue;
-      if (!u.parent_id.empty()) it->second.first = u.parent_id;
-      it->second.second = it->second.second || u.is_area;
+      auto [it, fresh] = deferred->units.try_emplace(u.unit_id, u);
+      if (!fresh) it->second = MergeUnitLink(it->second, u);
     }
   };
   auto add_to_rollups = [&](const FactRecord& fact) {
@@ -149,12 +148,25 @@ absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
   }
   ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
   insert_fact(plan.fact);
-  RETURN_IF_ERROR(store_->TrackOverdue(conn, event, plan));
+  RETURN_IF_ERROR(ApplyOverdueChange(conn, PlanOverdue(event, plan)));
   if (!SameTicket(before, plan.ticket)) {
     RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
   }
   save_unit_links(plan.units);
   add_to_rollups(plan.fact);
+  return absl::OkStatus();
+}
+
+absl::Status AssessmentCore::ApplyOverdueChange(db::Connection& conn,
+                                                const OverdueChange& change) {
+  if (const auto* open = std::get_if<OverdueOpen>(&change)) {
+    RETURN_IF_ERROR(store_->UpsertOverdueClock(conn, open->clock));
+    return store_->InsertOverdueAccrual(conn, open->clock.clock_id,
+                                        open->accrual);
+  }
+  if (const auto* close = std::get_if<OverdueClose>(&change)) {
+    return store_->CloseOverdueClock(conn, close->clock_id, close->at);
+  }
   return absl::OkStatus();
 }
 
@@ -221,13 +233,25 @@ absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
   if (requested.has_value()) range = WidenToMonths(*requested);
   RebuildOutcome out;
   RollupSet fresh, stored;
-  RETURN_IF_ERROR(store_->ScanForRebuild(
-      range,
-      [&](const FactRecord& f) {
-        ++out.facts_scanned;
-        AddFactToRollups(f, &fresh);
-      },
-      &stored));
+  // The facts a chunk at a time, each folded into `fresh` before the next
+  // is read (memory: the rollups and one chunk), then the stored rollups:
+  // all on a connection of their own, at one snapshot.
+  {
+    ASSIGN_OR_RETURN(db::PooledConnection scan, pool_->Acquire());
+    RETURN_IF_ERROR(store_->BeginRebuildSnapshot(*scan));
+    std::vector<FactRecord> chunk;
+    chunk.reserve(static_cast<size_t>(rebuild_chunk_));
+    int64_t after = 0;
+    do {
+      chunk.clear();
+      RETURN_IF_ERROR(store_->ReadFactChunk(*scan, range, after, rebuild_chunk_,
+                                            &chunk, &after));
+      for (const FactRecord& f : chunk) AddFactToRollups(f, &fresh);
+      out.facts_scanned += static_cast<int64_t>(chunk.size());
+    } while (chunk.size() == static_cast<size_t>(rebuild_chunk_));
+    RETURN_IF_ERROR(store_->ReadStoredRollups(*scan, range, &stored));
+    RETURN_IF_ERROR(scan->Commit());
+  }
   CompareRollups(stored, fresh, &out);
   if (verify_only || out.mismatches == 0) return out;
   RETURN_IF_ERROR(store_->ReplaceRollups(conn, range, fresh));

@@ -45,9 +45,8 @@ struct DeferredWrites {
   // The facts with their events' bytes, in the order of the events.
   std::vector<std::pair<FactRecord, std::string>> facts;
   // The unit links, folded per unit as the upserts one by one would leave
-  // the row (the last known parent; is_area if any said so), by unit_id:
-  // written in key order.
-  std::map<std::string, std::pair<std::string, bool>> units;
+  // the row (MergeUnitLink), by unit_id: written in key order.
+  std::map<std::string, UnitLink> units;
   // The rollup increments, summed per row (AddFactToRollups).
   RollupSet rollups;
 };
@@ -57,12 +56,17 @@ struct DeferredWrites {
 // thread (Start/Stop).
 class AssessmentCore {
  public:
+  // RebuildRollups reads the facts this many at a time by default.
+  static constexpr int kRebuildChunk = 10000;
+
   // `directory`: assessment's copy of routing's directory, laid over the
   // learned unit tree for names, kinds and parents (domain/units.h); not
-  // owned.
+  // owned. `rebuild_chunk`: how many facts RebuildRollups reads at a time
+  // (at least 1).
   AssessmentCore(db::ConnectionPool* pool, AssessmentStore* store,
                  const outbox::Outbox* outbox, Clock* clock,
-                 directory::DirectoryFollower* directory);
+                 directory::DirectoryFollower* directory,
+                 int rebuild_chunk = kRebuildChunk);
   ~AssessmentCore();
   AssessmentCore(const AssessmentCore&) = delete;
   AssessmentCore& operator=(const AssessmentCore&) = delete;
@@ -113,6 +117,16 @@ class AssessmentCore {
   // gets the kept answer, a concurrent twin waits for it; ALREADY_EXISTS for
   // an id of another request). FAILED_PRECONDITION while another rebuild of
   // this process runs.
+  //
+  // Memory: the rollups and one chunk of facts (rebuild_chunk), whatever
+  // the number of facts. Consistency with events applied meanwhile: the
+  // facts and the stored rollups are read at one snapshot (Rebuild) without
+  // locking anything, so the event path goes on; the replacing transaction
+  // then locks the rows it deletes, and increments committed after it are
+  // added on top of the recomputed rows. An event applied between the
+  // snapshot and that transaction's DELETE loses its increments from the
+  // replaced rows (its fact was not read, its increments are deleted): a
+  // verify_only rebuild afterwards reports it, one more rebuild repairs it.
   absl::Status RebuildRollups(const std::string& request_id,
                               const std::string& request_hash,
                               const std::optional<DateRange>& range,
@@ -139,12 +153,17 @@ class AssessmentCore {
   void Stop();
 
  private:
-  // Scans the facts (on a connection of its own) and, unless verify_only
-  // or nothing differs, replaces the rollups on `conn` (the caller's
-  // transaction, which also records the answer).
+  // Reads the facts chunk by chunk, folding each into the recomputed
+  // rollups, and the stored rollups, at one snapshot on a connection of its
+  // own (BeginRebuildSnapshot); unless verify_only or nothing differs,
+  // replaces the rollups on `conn` (the caller's transaction, which also
+  // records the answer).
   absl::StatusOr<RebuildOutcome> Rebuild(db::Connection& conn,
                                          const std::optional<DateRange>& range,
                                          bool verify_only);
+  // Writes what PlanOverdue decided for one event on `conn`.
+  absl::Status ApplyOverdueChange(db::Connection& conn,
+                                  const OverdueChange& change);
   void MonthlyLoop();
 
   db::ConnectionPool* pool_;
@@ -154,6 +173,7 @@ class AssessmentCore {
   const outbox::Outbox* outbox_;
   Clock* clock_;
   directory::DirectoryFollower* directory_;
+  const int rebuild_chunk_;
   Analytics analytics_;
   MonthlyReports monthly_;
   std::mutex rebuild_mu_;

@@ -356,6 +356,13 @@ bool FactTakesOnlyAttributes(const v1::TicketEvent& e) {
   }
 }
 
+UnitLink MergeUnitLink(const UnitLink& stored, const UnitLink& link) {
+  UnitLink out = stored;
+  if (!link.parent_id.empty()) out.parent_id = link.parent_id;
+  out.is_area = stored.is_area || link.is_area;
+  return out;
+}
+
 FactRecord WithAttributesOf(FactRecord fact, const TicketInfo& t) {
   fact.request_type = t.request_type;
   fact.urgency = t.urgency;

@@ -97,6 +97,13 @@ struct UnitLink {
   bool is_area = false;
 };
 
+// The unit's link once `link` is stored over `stored` (the same unit's):
+// link's parent when it names one, else the stored one; an area when either
+// says so (is_area only grows). Several links of one unit fold in order
+// with it; the store's upsert of unit_node does the same in SQL
+// (SaveUnitLinks), for links stored by earlier transactions.
+UnitLink MergeUnitLink(const UnitLink& stored, const UnitLink& link);
+
 struct FactPlan {
   FactRecord fact;
   TicketInfo ticket;  // the order's state after the event

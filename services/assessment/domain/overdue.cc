@@ -7,6 +7,36 @@
 
 namespace hotline::assessment {
 
+OverdueChange PlanOverdue(const v1::TicketEvent& e, const FactPlan& plan) {
+  if (e.has_clock_overdue() && IsCompletionClock(e.clock_overdue().kind())) {
+    const v1::ClockOverdue& o = e.clock_overdue();
+    const absl::Time as_of =
+        o.has_as_of() ? FromProto(o.as_of()) : FromProto(e.occurred_at());
+    OverdueOpen open;
+    OverdueClock& c = open.clock;
+    c.clock_id = o.clock_id();
+    c.ticket_id = e.ticket_id();
+    c.ticket_number = plan.ticket.ticket_number.substr(0, 32);
+    c.kind = o.kind();
+    c.request_type = plan.fact.request_type;
+    c.due = FromProto(o.due());
+    c.overdue_since = as_of;
+    c.first_event_id = e.event_id();
+    c.rule = o.rule().substr(0, 64);
+    c.article = o.article().substr(0, 32);
+    open.accrual = OverdueAccrual{e.event_id(), as_of, o.unit_id(),
+                                  o.added_working_days()};
+    return open;
+  }
+  if (e.has_clock_stopped() && IsCompletionClock(e.clock_stopped().kind())) {
+    const v1::ClockStopped& s = e.clock_stopped();
+    return OverdueClose{s.clock_id(), s.has_judged_at()
+                                          ? FromProto(s.judged_at())
+                                          : FromProto(e.occurred_at())};
+  }
+  return std::monostate();
+}
+
 absl::Time PeriodEndInstant(const DateRange& range, absl::Time now) {
   return std::min(calendar::StartOfLocalDay(range.to + 1), now);
 }

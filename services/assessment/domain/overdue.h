@@ -4,15 +4,19 @@
 // clocks (HANDLING, LEAD_UNIT) past their due and not yet judged as of an
 // instant, with the working days they are late by then — from the small
 // overdue_clock / overdue_accrual tables the store keeps from deadline's
-// ClockOverdue and ClockStopped events. Pure functions, no gRPC, no SQL.
+// ClockOverdue and ClockStopped events (PlanOverdue says what each event
+// changes there). Pure functions, no gRPC, no SQL.
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/time/time.h"
 #include "hotline/v1/assessment.pb.h"
+#include "hotline/v1/events.pb.h"
+#include "services/assessment/domain/fact_plan.h"
 #include "services/assessment/domain/periods.h"
 
 namespace hotline::assessment {
@@ -42,6 +46,34 @@ struct OverdueClock {
   std::optional<absl::Time> closed_at;
   std::vector<OverdueAccrual> accruals;  // as_of ascending
 };
+
+// What one event changes in the overdue clocks (PlanOverdue).
+//
+// A ClockOverdue of a completion clock opens the clock (or, when it is open
+// already, keeps its row as it is: the first ClockOverdue's due, since,
+// first_event_id, rule and article stay) and adds one accrual.
+struct OverdueOpen {
+  // The clock's row as this event would first store it (accruals empty,
+  // closed_at unset); text cut to the stored widths (ticket_number 32,
+  // rule 64, article 32 bytes).
+  OverdueClock clock;
+  OverdueAccrual accrual;  // this event's: as_of, unit charged, added days
+};
+// A ClockStopped of a completion clock closes it at `at` (its judged_at,
+// else the stop's occurred_at) — only when it is open: a clock closed
+// already keeps its first closing instant, one never overdue has no row.
+struct OverdueClose {
+  std::string clock_id;
+  absl::Time at;
+};
+// Nothing (any other event), open + accrue, or close.
+using OverdueChange = std::variant<std::monostate, OverdueOpen, OverdueClose>;
+
+// The change event `e` makes to the overdue clocks; `plan` is its fact plan
+// (PlanFact), for the order's ticket number and request type. ClockOverdue
+// counts as of its as_of (occurred_at when absent); only HANDLING and
+// LEAD_UNIT clocks (IsCompletionClock) are tracked.
+OverdueChange PlanOverdue(const v1::TicketEvent& e, const FactPlan& plan);
 
 // The instant a period's figures are "as of": 24:00 local of its last day,
 // or `now` when that is earlier (a period not yet over).

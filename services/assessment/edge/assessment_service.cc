@@ -39,6 +39,9 @@ ABSL_FLAG(std::string, producer_batches, "",
           "one_at_a_time (default) | per_producer: the three producers' event "
           "batches applied one after another, or each producer's beside the "
           "others' (HOTLINE_ASSESSMENT_PRODUCER_BATCHES)");
+ABSL_FLAG(std::string, rebuild_chunk, "",
+          "how many facts RebuildRollups reads and folds at a time, a whole "
+          "number from 1 (default 10000; HOTLINE_ASSESSMENT_REBUILD_CHUNK)");
 
 namespace hotline::assessment {
 namespace {
@@ -596,12 +599,14 @@ class AssessmentComponent final : public runtime::Component {
   // stays (units without it are shown by id, the tree from events alone).
   AssessmentComponent(runtime::Context& ctx,
                       std::unique_ptr<directory::DirectorySource> routing,
-                      outbox::BatchConcurrency producer_batches)
+                      outbox::BatchConcurrency producer_batches,
+                      int rebuild_chunk)
       : store_(&ctx.pool),
         directory_store_(&ctx.pool),
         follower_(std::move(routing), &directory_store_,
                   {kDirectoryRefresh, kDirectoryMinGap}),
-        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock, &follower_),
+        core_(&ctx.pool, &store_, &ctx.outbox, &ctx.clock, &follower_,
+              rebuild_chunk),
         service_(ctx, &core_) {
     // Its batches lock every row they share in key order (AssessmentCore's
     // batch), so the three producers' may also go side by side.
@@ -698,8 +703,21 @@ runtime::ServiceDefinition Definition() {
           "one_at_a_time or per_producer, got \"",
           batches, "\""));
     }
-    return std::make_unique<AssessmentComponent>(ctx, std::move(source),
-                                                 producer_batches);
+    ASSIGN_OR_RETURN(
+        std::string chunk_text,
+        config::ResolveSetting(
+            {"rebuild_chunk", "HOTLINE_ASSESSMENT_REBUILD_CHUNK", false,
+             "10000", "a whole number from 1"},
+            absl::GetFlag(FLAGS_rebuild_chunk), config::ProcessEnv()));
+    int rebuild_chunk = 0;
+    if (!absl::SimpleAtoi(chunk_text, &rebuild_chunk) || rebuild_chunk < 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--rebuild_chunk (HOTLINE_ASSESSMENT_REBUILD_CHUNK): a whole number "
+          "from 1, got \"",
+          chunk_text, "\""));
+    }
+    return std::make_unique<AssessmentComponent>(
+        ctx, std::move(source), producer_batches, rebuild_chunk);
   };
   return d;
 }

@@ -11,6 +11,9 @@
 // of assessment's three producers are applied, one_at_a_time (the default)
 // or per_producer (README.md, Settings).
 ABSL_DECLARE_FLAG(std::string, producer_batches);
+// --rebuild_chunk / HOTLINE_ASSESSMENT_REBUILD_CHUNK: how many facts
+// RebuildRollups reads at a time (10000 by default; README.md, Settings).
+ABSL_DECLARE_FLAG(std::string, rebuild_chunk);
 
 namespace hotline::assessment {
 

@@ -103,11 +103,20 @@ class AssessmentEventStore {
   virtual absl::Status InsertFacts(
       db::Connection& conn,
       const std::vector<std::pair<FactRecord, std::string>>& facts) = 0;
-  // Keeps overdue_clock / overdue_accrual for a completion clock's
-  // ClockOverdue and ClockStopped (store/mysql_overdue_tables.h).
-  virtual absl::Status TrackOverdue(db::Connection& conn,
-                                    const v1::TicketEvent& event,
-                                    const FactPlan& plan) = 0;
+  // The overdue clocks (PlanOverdue decides what each event changes):
+  // inserts `clock`'s row (without accruals or closed_at) unless a row of
+  // its clock_id is stored, which is then left as it is.
+  virtual absl::Status UpsertOverdueClock(db::Connection& conn,
+                                          const OverdueClock& clock) = 0;
+  // Inserts one accrual of the clock `clock_id`.
+  virtual absl::Status InsertOverdueAccrual(db::Connection& conn,
+                                            const std::string& clock_id,
+                                            const OverdueAccrual& accrual) = 0;
+  // Sets the clock's closed_at to `at` when it is stored and not closed yet
+  // (nothing otherwise).
+  virtual absl::Status CloseOverdueClock(db::Connection& conn,
+                                         const std::string& clock_id,
+                                         absl::Time at) = 0;
   // Upserts unit_node rows (in one statement, in order): a known parent is
   // kept when the link has none; is_area only grows.
   virtual absl::Status SaveUnitLinks(db::Connection& conn,
@@ -188,13 +197,26 @@ class AssessmentRebuildStore {
  public:
   virtual ~AssessmentRebuildStore() = default;
 
-  // On one connection: calls on_fact for every fact with local_date in
-  // `range` (all when absent) — only the fields AddFactToRollups reads are
-  // set — then reads the stored rollup rows of `range` into *stored.
-  virtual absl::Status ScanForRebuild(
-      const std::optional<DateRange>& range,
-      const std::function<void(const FactRecord&)>& on_fact,
-      RollupSet* stored) = 0;
+  // Starts on `conn` (a connection of the caller's own, not its
+  // transaction's) a transaction whose reads all see one snapshot of the
+  // database, fixed by its first read (REPEATABLE READ; plain reads lock
+  // nothing). The caller commits it; a connection returned to the pool
+  // inside it is rolled back.
+  virtual absl::Status BeginRebuildSnapshot(db::Connection& conn) = 0;
+  // Appends to *facts at most `limit` facts with local_date in `range` (all
+  // when absent) and id > `after_id`, by id — only the fields
+  // AddFactToRollups reads are set — and sets *last_id to the id of the
+  // last one appended (unchanged when none): keyset paging, the next chunk
+  // starts after *last_id. Fact ids are ≥ 1 (after_id 0: from the first).
+  virtual absl::Status ReadFactChunk(db::Connection& conn,
+                                     const std::optional<DateRange>& range,
+                                     int64_t after_id, int limit,
+                                     std::vector<FactRecord>* facts,
+                                     int64_t* last_id) = 0;
+  // Reads the stored rollup rows of `range` (all when absent) into *stored.
+  virtual absl::Status ReadStoredRollups(db::Connection& conn,
+                                         const std::optional<DateRange>& range,
+                                         RollupSet* stored) = 0;
   // On `conn` (the core's transaction): deletes the rollup rows of `range`
   // (all when absent) and writes `fresh` instead.
   virtual absl::Status ReplaceRollups(db::Connection& conn,

@@ -1,6 +1,7 @@
 // MysqlAssessmentStore: RebuildRollups' SQL (AssessmentRebuildStore) — the
-// facts and the stored rollups read, the recomputed rollups written; the
-// diff is domain/rebuild_diff.h, the decision and transaction core/'s.
+// facts read chunk by chunk and the stored rollups, at one snapshot; the
+// recomputed rollups written. The diff is domain/rebuild_diff.h, the loop,
+// decision and transactions core/'s.
 
 #include <cppconn/resultset.h>
 
@@ -45,47 +46,68 @@ void BindRange(const std::optional<DateRange>& range,
 
 }  // namespace
 
-absl::Status MysqlAssessmentStore::ScanForRebuild(
-    const std::optional<DateRange>& range,
-    const std::function<void(const FactRecord&)>& on_fact, RollupSet* stored) {
-  auto where = [&](int m) { return RangeWhere(range, m); };
-  auto bind = [&](sql::PreparedStatement* s) { BindRange(range, s); };
-  ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
+absl::Status MysqlAssessmentStore::BeginRebuildSnapshot(db::Connection& conn) {
+  // Sessions run READ COMMITTED (a fresh snapshot per statement): the next
+  // transaction alone runs REPEATABLE READ, so that every chunk and the
+  // stored rollups are read at the snapshot of the first read.
+  RETURN_IF_ERROR(
+      conn.Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+  return conn.Begin();
+}
+
+absl::Status MysqlAssessmentStore::ReadFactChunk(
+    db::Connection& conn, const std::optional<DateRange>& range,
+    int64_t after_id, int limit, std::vector<FactRecord>* facts,
+    int64_t* last_id) {
+  // By the primary key (FORCE INDEX: a date range must not turn each chunk
+  // into a sort of the whole range), so each chunk starts where the last
+  // ended and the connector buffers one chunk.
   ASSIGN_OR_RETURN(
       auto* stmt,
-      conn->Prepare(absl::StrCat(
-          "SELECT local_date, unit_id, request_type, kind, detail, amount, "
-          "category_code, area_code, unit2_id, handling_days FROM fact",
-          where(0))));
-  RETURN_IF_ERROR(conn->Guard("scan facts", [&] {
-    bind(stmt);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    FactRecord f;
-    while (rs->next()) {
-      f.local_date = ParseDay(rs->getString(1));
-      f.unit_id = rs->getString(2);
-      f.request_type = rs->getInt(3);
-      f.kind = rs->getString(4);
-      f.detail = rs->getString(5);
-      f.amount = rs->getInt64(6);
-      f.category_code = rs->getString(7);
-      f.area_code = rs->getString(8);
-      f.unit2_id = rs->getString(9);
-      if (rs->isNull(10)) {
-        f.handling_days.reset();
-      } else {
-        f.handling_days = rs->getInt64(10);
-      }
-      on_fact(f);
+      conn.Prepare(absl::StrCat(
+          "SELECT id, local_date, unit_id, request_type, kind, detail, "
+          "amount, category_code, area_code, unit2_id, handling_days FROM "
+          "fact FORCE INDEX (PRIMARY) WHERE id > ?",
+          range.has_value() ? " AND local_date BETWEEN ? AND ?" : "",
+          " ORDER BY id LIMIT ?")));
+  return conn.Guard("read facts", [&] {
+    unsigned k = 1;
+    stmt->setInt64(k++, after_id);
+    if (range.has_value()) {
+      stmt->setString(k++, calendar::FormatDate(range->from));
+      stmt->setString(k++, calendar::FormatDate(range->to));
     }
-  }));
+    stmt->setInt(k, limit);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    while (rs->next()) {
+      FactRecord& f = facts->emplace_back();
+      *last_id = rs->getInt64(1);
+      f.local_date = ParseDay(rs->getString(2));
+      f.unit_id = rs->getString(3);
+      f.request_type = rs->getInt(4);
+      f.kind = rs->getString(5);
+      f.detail = rs->getString(6);
+      f.amount = rs->getInt64(7);
+      f.category_code = rs->getString(8);
+      f.area_code = rs->getString(9);
+      f.unit2_id = rs->getString(10);
+      if (!rs->isNull(11)) f.handling_days = rs->getInt64(11);
+    }
+  });
+}
+
+absl::Status MysqlAssessmentStore::ReadStoredRollups(
+    db::Connection& conn, const std::optional<DateRange>& range,
+    RollupSet* stored) {
+  auto where = [&](int m) { return RangeWhere(range, m); };
+  auto bind = [&](sql::PreparedStatement* s) { BindRange(range, s); };
   for (int m = 0; m < 2; ++m) {
     ASSIGN_OR_RETURN(auto* rstmt,
-                     conn->Prepare(absl::StrCat(
+                     conn.Prepare(absl::StrCat(
                          "SELECT ", kDateCol[m], ", unit_id, request_type, ",
                          absl::StrJoin(CounterColumns(), ", "), " FROM ",
                          kRowTable[m], where(m))));
-    RETURN_IF_ERROR(conn->Guard("scan rollups", [&] {
+    RETURN_IF_ERROR(conn.Guard("scan rollups", [&] {
       bind(rstmt);
       std::unique_ptr<sql::ResultSet> rs(rstmt->executeQuery());
       while (rs->next()) {
@@ -95,12 +117,12 @@ absl::Status MysqlAssessmentStore::ScanForRebuild(
             c;
       }
     }));
-    ASSIGN_OR_RETURN(auto* hstmt, conn->Prepare(absl::StrCat(
+    ASSIGN_OR_RETURN(auto* hstmt, conn.Prepare(absl::StrCat(
                                       "SELECT ", kDateCol[m],
                                       ", unit_id, request_type, working_days, "
                                       "n FROM ",
                                       kHistTable[m], where(m))));
-    RETURN_IF_ERROR(conn->Guard("scan rollup_handling", [&] {
+    RETURN_IF_ERROR(conn.Guard("scan rollup_handling", [&] {
       bind(hstmt);
       std::unique_ptr<sql::ResultSet> rs(hstmt->executeQuery());
       while (rs->next()) {
@@ -111,18 +133,17 @@ absl::Status MysqlAssessmentStore::ScanForRebuild(
   }
   ASSIGN_OR_RETURN(
       auto* tstmt,
-      conn->Prepare(absl::StrCat(
+      conn.Prepare(absl::StrCat(
           "SELECT local_date, category_code, area_code, n FROM rollup_topic",
           where(0))));
-  RETURN_IF_ERROR(conn->Guard("scan rollup_topic", [&] {
+  return conn.Guard("scan rollup_topic", [&] {
     bind(tstmt);
     std::unique_ptr<sql::ResultSet> rs(tstmt->executeQuery());
     while (rs->next()) {
       stored->topic[{rs->getString(1), rs->getString(2), rs->getString(3)}] =
           rs->getInt64(4);
     }
-  }));
-  return absl::OkStatus();
+  });
 }
 
 absl::Status MysqlAssessmentStore::ReplaceRollups(

@@ -402,12 +402,6 @@ absl::StatusOr<bool> MysqlAssessmentStore::RecordDutyGapDay(
   return mysql_overdue::RecordDutyGapDay(conn, unit_id, day, event_id);
 }
 
-absl::Status MysqlAssessmentStore::TrackOverdue(db::Connection& conn,
-                                                const v1::TicketEvent& event,
-                                                const FactPlan& plan) {
-  return mysql_overdue::TrackOverdue(conn, event, plan);
-}
-
 namespace {
 
 v1::Evaluation ReadEvaluation(sql::ResultSet& rs) {

@@ -43,8 +43,14 @@ class MysqlAssessmentStore final : public AssessmentStore {
       const std::vector<std::pair<FactRecord, std::string>>& facts) override;
   absl::Status AddRollupSums(db::Connection& conn,
                              const RollupSet& sums) override;
-  absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& event,
-                            const FactPlan& plan) override;
+  absl::Status UpsertOverdueClock(db::Connection& conn,
+                                  const OverdueClock& clock) override;
+  absl::Status InsertOverdueAccrual(db::Connection& conn,
+                                    const std::string& clock_id,
+                                    const OverdueAccrual& accrual) override;
+  absl::Status CloseOverdueClock(db::Connection& conn,
+                                 const std::string& clock_id,
+                                 absl::Time at) override;
   absl::Status SaveUnitLinks(db::Connection& conn,
                              const std::vector<UnitLink>& units) override;
   absl::Status LockTickets(db::Connection& conn,
@@ -76,10 +82,15 @@ class MysqlAssessmentStore final : public AssessmentStore {
   absl::StatusOr<std::optional<absl::Time>> FactsThrough() override;
 
   // AssessmentRebuildStore.
-  absl::Status ScanForRebuild(
-      const std::optional<DateRange>& range,
-      const std::function<void(const FactRecord&)>& on_fact,
-      RollupSet* stored) override;
+  absl::Status BeginRebuildSnapshot(db::Connection& conn) override;
+  absl::Status ReadFactChunk(db::Connection& conn,
+                             const std::optional<DateRange>& range,
+                             int64_t after_id, int limit,
+                             std::vector<FactRecord>* facts,
+                             int64_t* last_id) override;
+  absl::Status ReadStoredRollups(db::Connection& conn,
+                                 const std::optional<DateRange>& range,
+                                 RollupSet* stored) override;
   absl::Status ReplaceRollups(db::Connection& conn,
                               const std::optional<DateRange>& range,
                               const RollupSet& fresh) override;

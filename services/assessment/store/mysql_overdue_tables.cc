@@ -12,7 +12,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/calendar/calendar.h"
-#include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/assessment/store/mysql_assessment_store.h"
 #include "services/assessment/store/mysql_rows.h"
@@ -38,62 +37,60 @@ absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
   });
 }
 
-absl::Status TrackOverdue(db::Connection& conn, const v1::TicketEvent& e,
-                          const FactPlan& plan) {
-  if (e.has_clock_overdue() && IsCompletionClock(e.clock_overdue().kind())) {
-    const auto& o = e.clock_overdue();
-    const absl::Time as_of =
-        o.has_as_of() ? FromProto(o.as_of()) : FromProto(e.occurred_at());
-    ASSIGN_OR_RETURN(
-        auto* clock,
-        conn.Prepare(
-            "INSERT INTO overdue_clock (clock_id, ticket_id, ticket_number, "
-            "kind, request_type, due, overdue_since, first_event_id, rule, "
-            "article) VALUES (?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
-            "kind = VALUES(kind)"));
-    RETURN_IF_ERROR(conn.Guard("upsert overdue_clock", [&] {
-      clock->setString(1, o.clock_id());
-      clock->setString(2, e.ticket_id());
-      clock->setString(3, plan.ticket.ticket_number.substr(0, 32));
-      clock->setInt(4, o.kind());
-      clock->setInt(5, plan.fact.request_type);
-      clock->setString(6, SqlTime(FromProto(o.due())));
-      clock->setString(7, SqlTime(as_of));
-      clock->setString(8, e.event_id());
-      clock->setString(9, o.rule().substr(0, 64));
-      clock->setString(10, o.article().substr(0, 32));
-      clock->executeUpdate();
-    }));
-    ASSIGN_OR_RETURN(
-        auto* accrual,
-        conn.Prepare("INSERT INTO overdue_accrual (event_id, clock_id, as_of, "
-                     "unit_id, added_days) VALUES (?,?,?,?,?)"));
-    return conn.Guard("insert overdue_accrual", [&] {
-      accrual->setString(1, e.event_id());
-      accrual->setString(2, o.clock_id());
-      accrual->setString(3, SqlTime(as_of));
-      accrual->setString(4, o.unit_id());
-      accrual->setInt(5, o.added_working_days());
-      accrual->executeUpdate();
-    });
-  }
-  if (e.has_clock_stopped() && IsCompletionClock(e.clock_stopped().kind())) {
-    const auto& s = e.clock_stopped();
-    const absl::Time judged = s.has_judged_at() ? FromProto(s.judged_at())
-                                                : FromProto(e.occurred_at());
-    ASSIGN_OR_RETURN(auto* stmt,
-                     conn.Prepare("UPDATE overdue_clock SET closed_at = ? "
-                                  "WHERE clock_id = ? AND closed_at IS NULL"));
-    return conn.Guard("close overdue_clock", [&] {
-      stmt->setString(1, SqlTime(judged));
-      stmt->setString(2, s.clock_id());
-      stmt->executeUpdate();
-    });
-  }
-  return absl::OkStatus();
+}  // namespace mysql_overdue
+
+absl::Status MysqlAssessmentStore::UpsertOverdueClock(db::Connection& conn,
+                                                      const OverdueClock& c) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare(
+          "INSERT INTO overdue_clock (clock_id, ticket_id, ticket_number, "
+          "kind, request_type, due, overdue_since, first_event_id, rule, "
+          "article) VALUES (?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE "
+          "kind = VALUES(kind)"));
+  return conn.Guard("upsert overdue_clock", [&] {
+    stmt->setString(1, c.clock_id);
+    stmt->setString(2, c.ticket_id);
+    stmt->setString(3, c.ticket_number);
+    stmt->setInt(4, c.kind);
+    stmt->setInt(5, c.request_type);
+    stmt->setString(6, SqlTime(c.due));
+    stmt->setString(7, SqlTime(c.overdue_since));
+    stmt->setString(8, c.first_event_id);
+    stmt->setString(9, c.rule);
+    stmt->setString(10, c.article);
+    stmt->executeUpdate();
+  });
 }
 
-}  // namespace mysql_overdue
+absl::Status MysqlAssessmentStore::InsertOverdueAccrual(
+    db::Connection& conn, const std::string& clock_id,
+    const OverdueAccrual& a) {
+  ASSIGN_OR_RETURN(
+      auto* stmt,
+      conn.Prepare("INSERT INTO overdue_accrual (event_id, clock_id, as_of, "
+                   "unit_id, added_days) VALUES (?,?,?,?,?)"));
+  return conn.Guard("insert overdue_accrual", [&] {
+    stmt->setString(1, a.event_id);
+    stmt->setString(2, clock_id);
+    stmt->setString(3, SqlTime(a.as_of));
+    stmt->setString(4, a.unit_id);
+    stmt->setInt(5, static_cast<int32_t>(a.added_days));
+    stmt->executeUpdate();
+  });
+}
+
+absl::Status MysqlAssessmentStore::CloseOverdueClock(
+    db::Connection& conn, const std::string& clock_id, absl::Time at) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE overdue_clock SET closed_at = ? "
+                                "WHERE clock_id = ? AND closed_at IS NULL"));
+  return conn.Guard("close overdue_clock", [&] {
+    stmt->setString(1, SqlTime(at));
+    stmt->setString(2, clock_id);
+    stmt->executeUpdate();
+  });
+}
 
 absl::StatusOr<std::vector<OverdueClock>>
 MysqlAssessmentStore::LoadOverdueClocks(absl::Time from, absl::Time to) {

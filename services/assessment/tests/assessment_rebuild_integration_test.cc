@@ -3,16 +3,22 @@
 // concurrent streams (as relays would; each order in one stream); a tampered
 // rollup is detected and repaired by RebuildRollups.
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <random>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "common/calendar/calendar.h"
+#include "common/db/connection.h"
 #include "common/server/proto_time.h"
 #include "hotline/v1/assessment.grpc.pb.h"
+#include "services/assessment/domain/rebuild_diff.h"
 #include "services/assessment/edge/assessment_service.h"
+#include "services/assessment/store/mysql_assessment_store.h"
 #include "services/assessment/tests/assessment_test_util.h"
 
 namespace hotline::assessment {
@@ -311,6 +317,199 @@ TEST(AssessmentRebuildTest, RollupsEqualRecomputationAfter50kRandomEvents) {
   // Same request id: the first answer again.
   EXPECT_EQ(Rebuild(*stub, "repair-1", false).mismatches(), 1);
   EXPECT_EQ(Rebuild(*stub, "verify-3", true).mismatches(), 0);
+}
+
+// Sets --rebuild_chunk for the services started while it lives.
+class RebuildChunkFlag {
+ public:
+  explicit RebuildChunkFlag(const std::string& value) {
+    absl::SetFlag(&FLAGS_rebuild_chunk, value);
+  }
+  ~RebuildChunkFlag() { absl::SetFlag(&FLAGS_rebuild_chunk, ""); }
+};
+
+v1::RebuildRollupsResponse RebuildPeriod(v1::AssessmentService::Stub& stub,
+                                         const std::string& request_id,
+                                         const char* from, const char* to) {
+  v1::RebuildRollupsRequest req;
+  req.set_request_id(request_id);
+  req.set_verify_only(true);
+  req.mutable_period()->set_from_date(from);
+  req.mutable_period()->set_to_date(to);
+  grpc::ClientContext ctx;
+  ServiceUnderTest::Authorize(&ctx, kCenterToken);
+  v1::RebuildRollupsResponse resp;
+  grpc::Status s = stub.RebuildRollups(&ctx, req, &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return resp;
+}
+
+// RebuildRollups reads the facts a chunk at a time (--rebuild_chunk, here 7:
+// hundreds of chunks, the last one short) and recomputes exactly the
+// incremental rollups, over everything and over a period; a rebuild that
+// finds nothing to repair changes nothing.
+TEST(AssessmentRebuildTest, RebuildInChunksEqualsTheIncrementalRollups) {
+  {
+    RebuildChunkFlag zero("0");
+    auto refused = ServiceUnderTest::Start(Definition());
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(refused.status().message()),
+                ::testing::HasSubstr("--rebuild_chunk"));
+  }
+  RebuildChunkFlag seven("7");
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  std::vector<v1::TicketEvent> events = RandomHistory(3000, 20261206);
+  // Not a whole number of chunks: the last chunk is short.
+  if (events.size() % 7 == 0) events.pop_back();
+  ASSERT_EQ(testing::PublishParallel((*svc)->channel(), events, 4),
+            static_cast<int64_t>(events.size()));
+
+  v1::RebuildRollupsResponse r = Rebuild(*stub, "chunked-verify-1", true);
+  EXPECT_EQ(r.facts_scanned(), static_cast<int64_t>(events.size()));
+  EXPECT_GT(r.rollup_rows(), 100);
+  EXPECT_EQ(r.mismatches(), 0);
+  for (const auto& m : r.examples()) {
+    ADD_FAILURE() << m.unit_id() << " " << m.date() << " " << m.indicator()
+                  << " incremental " << m.incremental() << " recomputed "
+                  << m.recomputed();
+  }
+  const int64_t rows = r.rollup_rows();
+
+  // A period (widened to whole months): its facts alone, still in chunks.
+  r = RebuildPeriod(*stub, "chunked-verify-march", "2024-03-05", "2024-04-20");
+  EXPECT_GT(r.facts_scanned(), 7);
+  EXPECT_LT(r.facts_scanned(), static_cast<int64_t>(events.size()));
+  EXPECT_GT(r.rollup_rows(), 0);
+  EXPECT_LT(r.rollup_rows(), rows);
+  EXPECT_EQ(r.mismatches(), 0);
+
+  r = Rebuild(*stub, "chunked-repair-none", false);
+  EXPECT_EQ(r.facts_scanned(), static_cast<int64_t>(events.size()));
+  EXPECT_EQ(r.mismatches(), 0);
+  EXPECT_EQ(Rebuild(*stub, "chunked-verify-2", true).rollup_rows(), rows);
+}
+
+// Mismatches planted in rows whose facts lie in several chunks (here of 2
+// facts: the largest monthly row, counting more orders than a chunk holds,
+// and the first daily row) are each reported once by a chunked
+// verify_only, with the recomputed value summed over all chunks; the
+// rebuild repairs them.
+TEST(AssessmentRebuildTest, ChunkedVerifyReportsMismatchesPlantedAcrossChunks) {
+  RebuildChunkFlag two("2");
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  const std::vector<v1::TicketEvent> events = RandomHistory(3000, 20261207);
+  ASSERT_EQ(testing::PublishParallel((*svc)->channel(), events, 4),
+            static_cast<int64_t>(events.size()));
+  ASSERT_EQ(Rebuild(*stub, "planted-verify-0", true).mismatches(), 0);
+
+  const std::string schema = (*svc)->schema().name();
+  ASSERT_TRUE((*svc)
+                  ->schema()
+                  .Execute(absl::StrCat(
+                      "UPDATE `", schema,
+                      "`.rollup_unit_month SET orders = orders + 5 ORDER BY "
+                      "orders DESC, month_start, unit_id, request_type "
+                      "LIMIT 1"))
+                  .ok());
+  ASSERT_TRUE((*svc)
+                  ->schema()
+                  .Execute(absl::StrCat(
+                      "UPDATE `", schema,
+                      "`.rollup_unit_day SET orders = orders + 3 ORDER BY "
+                      "local_date, unit_id, request_type LIMIT 1"))
+                  .ok());
+
+  v1::RebuildRollupsResponse r = Rebuild(*stub, "planted-verify-1", true);
+  EXPECT_EQ(r.facts_scanned(), static_cast<int64_t>(events.size()));
+  EXPECT_EQ(r.mismatches(), 2);
+  ASSERT_EQ(r.examples_size(), 2);
+  const v1::RollupMismatch* month = nullptr;
+  const v1::RollupMismatch* day = nullptr;
+  for (const auto& m : r.examples()) {
+    if (absl::StartsWith(m.indicator(), "month:orders")) month = &m;
+    if (absl::StartsWith(m.indicator(), "orders")) day = &m;
+  }
+  ASSERT_NE(month, nullptr) << r.DebugString();
+  ASSERT_NE(day, nullptr) << r.DebugString();
+  EXPECT_EQ(month->incremental() - month->recomputed(), 5);
+  EXPECT_GT(month->recomputed(), 2);  // more orders than one chunk holds
+  EXPECT_EQ(day->incremental() - day->recomputed(), 3);
+
+  r = Rebuild(*stub, "planted-repair", false);
+  EXPECT_EQ(r.mismatches(), 2);
+  EXPECT_EQ(Rebuild(*stub, "planted-verify-2", true).mismatches(), 0);
+}
+
+// What RebuildRollups reads, it reads at one snapshot: facts stored while
+// the chunks are being read (after the first) are in no chunk, and the
+// stored rollups read after them are those of the snapshot too, so the two
+// agree; the next rebuild counts the new facts.
+TEST(AssessmentRebuildTest, ChunksAndStoredRollupsAreReadAtOneSnapshot) {
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto stub = v1::AssessmentService::NewStub((*svc)->channel());
+  const std::vector<v1::TicketEvent> events = RandomHistory(600, 20261208);
+  ASSERT_EQ(testing::Publish((*svc)->channel(), events),
+            static_cast<int64_t>(events.size()));
+
+  auto pool = db::ConnectionPool::Create((*svc)->schema().config());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  MysqlAssessmentStore store(pool->get());
+  auto scan = (*pool)->Acquire();
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  ASSERT_TRUE(store.BeginRebuildSnapshot(**scan).ok());
+  std::vector<FactRecord> chunk;
+  int64_t after = 0;
+  ASSERT_TRUE(
+      store.ReadFactChunk(**scan, std::nullopt, after, 5, &chunk, &after).ok());
+  ASSERT_EQ(chunk.size(), 5u);
+
+  // Three orders received meanwhile (their facts and rollup increments
+  // committed by the inbox).
+  std::vector<v1::TicketEvent> late;
+  for (int i = 1; i <= 3; ++i) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("intake-snapshot-", i));
+    e.set_ticket_id(absl::StrCat("S", i));
+    e.set_seq(1);
+    e.set_producer("intake");
+    e.set_ticket_number(absl::StrCat("DZ20240315-00000", i));
+    *e.mutable_occurred_at() = ToProto(Local("2024-03-15 09:00"));
+    e.mutable_actor()->set_principal_id("system");
+    e.mutable_actor()->set_role(v1::SERVICE);
+    e.mutable_ticket_created()->set_request_type(v1::REQUEST_TYPE_COMPLAINT);
+    e.mutable_ticket_created()->set_category_code("environment.noise");
+    e.mutable_ticket_created()->mutable_location()->set_town_code(
+        "town.longgang");
+    late.push_back(std::move(e));
+  }
+  ASSERT_EQ(testing::Publish((*svc)->channel(), late), 3);
+
+  RollupSet fresh, stored;
+  size_t facts = 0;
+  for (;;) {
+    for (const FactRecord& f : chunk) AddFactToRollups(f, &fresh);
+    facts += chunk.size();
+    if (chunk.size() < 5) break;
+    chunk.clear();
+    ASSERT_TRUE(
+        store.ReadFactChunk(**scan, std::nullopt, after, 5, &chunk, &after)
+            .ok());
+  }
+  ASSERT_TRUE(store.ReadStoredRollups(**scan, std::nullopt, &stored).ok());
+  ASSERT_TRUE((*scan)->Commit().ok());
+  EXPECT_EQ(facts, events.size());
+  RebuildOutcome diff;
+  CompareRollups(stored, fresh, &diff);
+  EXPECT_EQ(diff.mismatches, 0);
+
+  v1::RebuildRollupsResponse r = Rebuild(*stub, "after-snapshot", true);
+  EXPECT_EQ(r.facts_scanned(), static_cast<int64_t>(events.size() + 3));
+  EXPECT_EQ(r.mismatches(), 0);
 }
 
 // A RebuildRollups answered before the shared request log
