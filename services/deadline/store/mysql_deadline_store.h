@@ -71,7 +71,7 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::vector<v1::SupervisionAct>> ListSupervisionActs(
       db::Connection& conn, const ActFilter& f) override;
   absl::StatusOr<std::vector<std::string>> EscalationCandidates(
-      db::Connection& conn, bool need_inspection, int min_automatic,
+      db::Connection& conn, const EscalationCriteria& criteria,
       const UnitScope& units, int64_t offset, int limit) override;
 
   absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
