@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/calendar/calendar.h"
+#include "common/directory/directory.h"
 #include "services/deadline/domain/clock_rules.h"
 
 namespace hotline::deadline {
@@ -58,7 +59,7 @@ NoticeTarget RecipientOf(v1::RecipientKind kind) {
       t.resolved = true;
       break;
     case v1::RECIPIENT_KIND_CENTER:
-      t.unit_id = "center";
+      t.unit_id = directory::kCenterUnitId;
       t.name = "区政务服务管理办公室";
       t.resolved = true;
       break;

@@ -4,6 +4,7 @@
 
 #include "services/deadline/domain/ladder_rules.h"
 
+#include "common/directory/directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -44,7 +45,7 @@ TEST(LadderRulesTest, EachStepHasItsRecipientsAndChannels) {
   EXPECT_EQ(notice[2].unit_id, "district.office");
   EXPECT_EQ(notice[2].name, "区政府办公室");
   EXPECT_TRUE(notice[2].resolved);
-  EXPECT_EQ(notice[3].unit_id, "center");
+  EXPECT_EQ(notice[3].unit_id, directory::kCenterUnitId);
   EXPECT_EQ(notice[3].name, "区政务服务管理办公室");
 
   EXPECT_TRUE(TargetsOf(kOverdueWatch).empty());

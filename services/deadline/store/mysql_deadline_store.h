@@ -17,9 +17,9 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::Status PutChainLink(db::Connection& conn, const std::string& ticket_id,
                             const std::string& unit,
                             const std::string& parent) override;
-  absl::StatusOr<std::string> ParentOf(db::Connection& conn,
-                                       const std::string& ticket_id,
-                                       const std::string& unit) override;
+  absl::StatusOr<std::optional<std::string>> ParentOf(
+      db::Connection& conn, const std::string& ticket_id,
+      const std::string& unit) override;
   absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
       db::Connection& conn, const std::string& ticket_id) override;
   absl::Status MoveHolding(db::Connection& conn, const std::string& ticket_id,
