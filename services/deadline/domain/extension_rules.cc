@@ -67,6 +67,10 @@ absl::Status CheckTimely(const Policy& policy, const calendar::TimelyResult& t,
       t.working_days_left == 1 ? "" : "s", min, calendar::FormatDate(last)));
 }
 
+ExtensionStateChange OnClockStopped() {
+  return {v1::EXTENSION_STATE_PENDING, v1::EXTENSION_STATE_LAPSED};
+}
+
 std::string ApproverOf(const std::optional<std::string>& parent) {
   return parent.value_or(directory::kCenterUnitId);
 }

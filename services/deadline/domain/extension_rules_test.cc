@@ -134,6 +134,14 @@ TEST(ExtensionRulesTest, TheCentersUnitIdIsDecidedByCenterStaff) {
   EXPECT_THAT(s.message(), HasSubstr("CENTER_STAFF required"));
 }
 
+// A stopped clock leaves nothing to extend: its pending extension lapses,
+// decided ones stay as they were.
+TEST(ExtensionRulesTest, AClocksStopLapsesItsPendingExtension) {
+  const ExtensionStateChange c = OnClockStopped();
+  EXPECT_EQ(c.from, v1::EXTENSION_STATE_PENDING);
+  EXPECT_EQ(c.to, v1::EXTENSION_STATE_LAPSED);
+}
+
 TEST(ExtensionRulesTest, OnlyAPendingExtensionOfARunningClockIsDecided) {
   v1::Extension e;
   e.set_extension_id("7");

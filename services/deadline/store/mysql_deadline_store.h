@@ -85,6 +85,9 @@ class MysqlDeadlineStore final : public DeadlineStore {
       db::Connection& conn, int64_t id, bool for_update) override;
   absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
                                            int64_t clock_id) override;
+  absl::Status ChangeExtensionStates(
+      db::Connection& conn, int64_t clock_id,
+      const ExtensionStateChange& change) override;
   absl::Status DecideExtension(db::Connection& conn,
                                const ExtensionRow& row) override;
   absl::Status RecordCallerInformed(db::Connection& conn,
