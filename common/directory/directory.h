@@ -26,6 +26,12 @@ namespace hotline::directory {
 // list.
 inline constexpr size_t kMaxQueryUnits = 4096;
 
+// The id of the center's unit (区政务服务管理办公室, kind CENTER, the root of
+// the shipped directory): the unit that dispatches, decides the extensions
+// of the units it dispatched to and is told of district-wide notices. A
+// directory may name its CENTER otherwise (Directory::Center).
+inline constexpr char kCenterUnitId[] = "center";
+
 // What the services keep of a unit: the parts of v1::Unit that say where it
 // lies and what it is called.
 struct UnitEntry {

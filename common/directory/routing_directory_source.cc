@@ -23,11 +23,9 @@ namespace {
 
 class RoutingDirectorySource final : public DirectorySource {
  public:
-  RoutingDirectorySource(const std::string& target,
-                         std::shared_ptr<grpc::ChannelCredentials> credentials,
+  RoutingDirectorySource(std::shared_ptr<grpc::Channel> channel,
                          std::string token)
-      : stub_(v1::DirectoryService::NewStub(
-            server::NewPeerChannel(target, "routing", std::move(credentials)))),
+      : stub_(v1::DirectoryService::NewStub(std::move(channel))),
         token_(std::move(token)) {}
 
   absl::StatusOr<std::vector<UnitEntry>> ListUnits() override {
@@ -66,8 +64,13 @@ std::unique_ptr<DirectorySource> NewRoutingDirectorySource(
     const std::string& target,
     std::shared_ptr<grpc::ChannelCredentials> credentials,
     const std::string& token) {
-  return std::make_unique<RoutingDirectorySource>(
-      target, std::move(credentials), token);
+  return NewRoutingDirectorySource(
+      server::NewPeerChannel(target, "routing", std::move(credentials)), token);
+}
+
+std::unique_ptr<DirectorySource> NewRoutingDirectorySource(
+    std::shared_ptr<grpc::Channel> channel, const std::string& token) {
+  return std::make_unique<RoutingDirectorySource>(std::move(channel), token);
 }
 
 absl::StatusOr<std::string> RoutingAddress(const config::EnvLookup& env) {

@@ -14,8 +14,9 @@
 ABSL_DECLARE_FLAG(std::string, routing);
 
 namespace grpc {
+class Channel;
 class ChannelCredentials;
-}
+}  // namespace grpc
 
 namespace hotline::directory {
 
@@ -28,6 +29,11 @@ std::unique_ptr<DirectorySource> NewRoutingDirectorySource(
     const std::string& target,
     std::shared_ptr<grpc::ChannelCredentials> credentials,
     const std::string& token);
+
+// The same over `channel`, a channel to routing the caller already has and
+// may share with its other clients of routing (hotline-deadline's roster).
+std::unique_ptr<DirectorySource> NewRoutingDirectorySource(
+    std::shared_ptr<grpc::Channel> channel, const std::string& token);
 
 // --routing / HOTLINE_ROUTING as a gRPC target (config::ChannelTarget:
 // replicas a|b), or empty when neither is set; INVALID_ARGUMENT naming the

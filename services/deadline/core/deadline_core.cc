@@ -12,6 +12,7 @@
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/deadline/domain/clock_rules.h"
+#include "services/deadline/domain/extension_rules.h"
 
 namespace hotline::deadline {
 
@@ -259,6 +260,8 @@ absl::Status ClockEngine::Stop(Tx& tx, ClockRow row, const Verdict& v,
           ? ElapsedWorkingDays(*cal, row.started_at, *v.judged_at)
           : 0;
   RETURN_IF_ERROR(store_->StopClock(conn, row));
+  RETURN_IF_ERROR(
+      store_->ChangeExtensionStates(conn, row.clock_id, OnClockStopped()));
   v1::TicketEvent out;
   v1::ClockStopped* s = out.mutable_clock_stopped();
   s->set_clock_id(absl::StrCat(row.clock_id));

@@ -33,7 +33,8 @@ absl::Status ClockEngine::StartCoUnits(Tx& tx, const v1::TicketEvent& ev,
   }
   std::vector<StartSpec> specs;
   for (const std::string& co : co_units) {
-    RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co, kCenter));
+    RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co,
+                                         directory::kCenterUnitId));
     specs.push_back(
         {v1::CLOCK_KIND_RESPONSE, co, ResponsePeriod(*policy_), at});
     specs.push_back({v1::CLOCK_KIND_CO_OPINION, co,
@@ -47,8 +48,8 @@ absl::Status ClockEngine::Dispatch(Tx& tx, const v1::TicketEvent& ev,
   db::Connection& conn = tx.conn;
   const absl::Time start = FromProto(ev.occurred_at());
   const int round = std::max(1, d.dispatch_round());
-  RETURN_IF_ERROR(
-      store_->PutChainLink(conn, ev.ticket_id(), d.unit_id(), kCenter));
+  RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), d.unit_id(),
+                                       directory::kCenterUnitId));
   RETURN_IF_ERROR(store_->MoveHolding(conn, ev.ticket_id(), round, d.unit_id(),
                                       start, "dispatched"));
   Period handling = HandlingPeriod(*policy_, d.request_type(),

@@ -116,8 +116,9 @@ absl::StatusOr<v1::Extension> ClockEngine::RequestExtension(
   ASSIGN_OR_RETURN(calendar::TimelyResult t,
                    cal->IsTimelyExtensionRequest(now, clock->due, min));
   RETURN_IF_ERROR(CheckTimely(*policy_, t, last));
-  ASSIGN_OR_RETURN(std::string approver,
+  ASSIGN_OR_RETURN(std::optional<std::string> parent,
                    store_->ParentOf(conn, req.ticket_id(), clock->unit_id));
+  const std::string approver = ApproverOf(parent);
   ExtensionRow row;
   row.clock_id = clock->clock_id;
   v1::Extension& e = row.ext;

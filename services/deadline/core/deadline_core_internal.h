@@ -10,11 +10,10 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/calendar/calendar.h"
+#include "common/directory/directory.h"
 #include "services/deadline/core/deadline_core.h"
 
 namespace hotline::deadline {
-
-inline constexpr char kCenter[] = "center";
 
 // The last local day of a period due at `due` (00:00 of the day after).
 inline absl::CivilDay LastDay(absl::Time due) {

@@ -163,13 +163,12 @@ absl::StatusOr<std::vector<v1::EscalationCandidate>>
 ClockEngine::EscalationCandidates(db::Connection& conn, v1::LadderStep step,
                                   const UnitScope& units, int64_t offset,
                                   int limit) {
-  const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
-  // "督办2次仍未办结": chased twice (催办 and 督办, or two 督办) and open.
+  // Which orders qualify ("督办2次仍未办结"; a notice after an inspection) is
+  // the domain's rule; the store runs it as one query.
+  ASSIGN_OR_RETURN(EscalationCriteria criteria, EscalationCriteriaFor(step));
   ASSIGN_OR_RETURN(
       std::vector<std::string> tickets,
-      store_->EscalationCandidates(conn, notice,
-                                   notice ? 0 : kAutomaticStepsBeforeInspection,
-                                   units, offset, limit));
+      store_->EscalationCandidates(conn, criteria, units, offset, limit));
   std::vector<v1::EscalationCandidate> out;
   const absl::Time now = clock_->Now();
   for (const std::string& t : tickets) {

@@ -112,11 +112,8 @@ class WebhookNotifier final : public Notifier {
 
 class GrpcDirectory final : public Directory {
  public:
-  GrpcDirectory(const std::string& target,
-                std::shared_ptr<grpc::ChannelCredentials> credentials,
-                std::string token)
-      : stub_(v1::DirectoryService::NewStub(
-            server::NewPeerChannel(target, "routing", std::move(credentials)))),
+  GrpcDirectory(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : stub_(v1::DirectoryService::NewStub(std::move(channel))),
         token_(std::move(token)) {}
 
   absl::StatusOr<UnitContacts> Lookup(const std::string& unit_id,
@@ -209,8 +206,14 @@ std::unique_ptr<Directory> NewGrpcDirectory(
     const std::string& target,
     std::shared_ptr<grpc::ChannelCredentials> credentials,
     const std::string& service_token) {
-  return std::make_unique<GrpcDirectory>(target, std::move(credentials),
-                                         service_token);
+  return NewGrpcDirectory(
+      server::NewPeerChannel(target, "routing", std::move(credentials)),
+      service_token);
+}
+
+std::unique_ptr<Directory> NewGrpcDirectory(
+    std::shared_ptr<grpc::Channel> channel, const std::string& service_token) {
+  return std::make_unique<GrpcDirectory>(std::move(channel), service_token);
 }
 
 }  // namespace hotline::deadline

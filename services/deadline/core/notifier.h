@@ -26,8 +26,9 @@
 #include "services/deadline/store/deadline_store.h"
 
 namespace grpc {
+class Channel;
 class ChannelCredentials;
-}
+}  // namespace grpc
 
 namespace hotline::deadline {
 
@@ -64,5 +65,9 @@ std::unique_ptr<Directory> NewGrpcDirectory(
     const std::string& target,
     std::shared_ptr<grpc::ChannelCredentials> credentials,
     const std::string& service_token);
+// The same over `channel`, a channel to routing the caller already has (the
+// service shares one with its directory follower, deadline_definition.cc).
+std::unique_ptr<Directory> NewGrpcDirectory(
+    std::shared_ptr<grpc::Channel> channel, const std::string& service_token);
 
 }  // namespace hotline::deadline

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/directory/directory.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/deadline/domain/clock_rules.h"
@@ -66,9 +67,17 @@ absl::Status CheckTimely(const Policy& policy, const calendar::TimelyResult& t,
       t.working_days_left == 1 ? "" : "s", min, calendar::FormatDate(last)));
 }
 
+ExtensionStateChange OnClockStopped() {
+  return {v1::EXTENSION_STATE_PENDING, v1::EXTENSION_STATE_LAPSED};
+}
+
+std::string ApproverOf(const std::optional<std::string>& parent) {
+  return parent.value_or(directory::kCenterUnitId);
+}
+
 absl::Status CheckApprover(const auth::Principal& who,
                            const std::string& approver_unit_id) {
-  if (approver_unit_id == "center") {
+  if (approver_unit_id == directory::kCenterUnitId) {
     if (!who.Is(auth::Role::kCenterStaff)) {
       return absl::PermissionDeniedError(
           "the center decides this extension (CENTER_STAFF required)");

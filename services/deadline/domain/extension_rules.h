@@ -60,9 +60,25 @@ absl::Status CheckExtensionDate(absl::string_view field,
 absl::Status CheckTimely(const Policy& policy, const calendar::TimelyResult& t,
                          absl::CivilDay last);
 
+// A change of state of a clock's extensions: those in `from` go to `to`.
+struct ExtensionStateChange {
+  v1::ExtensionState from = v1::EXTENSION_STATE_UNSPECIFIED;
+  v1::ExtensionState to = v1::EXTENSION_STATE_UNSPECIFIED;
+};
+
+// What a clock's stop does to its extensions: a PENDING one lapses (LAPSED:
+// nothing is left to extend, nobody decides it any more); decided ones keep
+// their state.
+ExtensionStateChange OnClockStopped();
+
+// Who decides the extensions of a unit the order was passed to by `parent`
+// (the order's chain; nullopt when no link names one): the level above —
+// that unit, or the center (directory::kCenterUnitId) [6(3)].
+std::string ApproverOf(const std::optional<std::string>& parent);
+
 // Who decides an extension whose approver is `approver_unit_id`:
-// CENTER_STAFF for the center's ("center"), else a UNIT_LEAD of the
-// approver unit. PERMISSION_DENIED otherwise.
+// CENTER_STAFF for the center's (directory::kCenterUnitId), else a UNIT_LEAD of
+// the approver unit. PERMISSION_DENIED otherwise.
 absl::Status CheckApprover(const auth::Principal& who,
                            const std::string& approver_unit_id);
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "common/directory/directory.h"
 #include "common/server/proto_time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -114,6 +115,31 @@ TEST(ExtensionRulesTest, TheLevelAboveDecidesAndTheAskingUnitTells) {
   EXPECT_TRUE(CheckInformer(Who(auth::Role::kUnitStaff, "街道办"), e).ok());
   EXPECT_EQ(CheckInformer(Who(auth::Role::kUnitStaff, "城管局"), e).code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+// The center's extensions (approver: the center's unit id) are decided by
+// CENTER_STAFF, whatever unit the token names; a unit lead of the center's
+// id is no center staff.
+TEST(ExtensionRulesTest, TheCentersUnitIdIsDecidedByCenterStaff) {
+  // The level above a unit no link names (the center dispatched to it).
+  EXPECT_EQ(ApproverOf(std::nullopt), directory::kCenterUnitId);
+  EXPECT_EQ(ApproverOf(std::string("town.longshui")), "town.longshui");
+  EXPECT_TRUE(
+      CheckApprover(Who(auth::Role::kCenterStaff, ""), directory::kCenterUnitId)
+          .ok());
+  absl::Status s =
+      CheckApprover(Who(auth::Role::kUnitLead, directory::kCenterUnitId),
+                    directory::kCenterUnitId);
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(s.message(), HasSubstr("CENTER_STAFF required"));
+}
+
+// A stopped clock leaves nothing to extend: its pending extension lapses,
+// decided ones stay as they were.
+TEST(ExtensionRulesTest, AClocksStopLapsesItsPendingExtension) {
+  const ExtensionStateChange c = OnClockStopped();
+  EXPECT_EQ(c.from, v1::EXTENSION_STATE_PENDING);
+  EXPECT_EQ(c.to, v1::EXTENSION_STATE_LAPSED);
 }
 
 TEST(ExtensionRulesTest, OnlyAPendingExtensionOfARunningClockIsDecided) {

@@ -1,12 +1,28 @@
 #include "services/deadline/domain/ladder_rules.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/calendar/calendar.h"
+#include "common/directory/directory.h"
+#include "services/deadline/domain/clock_rules.h"
 
 namespace hotline::deadline {
+
+namespace {
+
+// The automatic steps of the ladder (催办, 督办): what "督办2次" counts.
+constexpr v1::LadderStep kAutomaticSteps[] = {v1::LADDER_STEP_REMINDER,
+                                              v1::LADDER_STEP_SUPERVISION};
+
+bool IsAutomaticStep(v1::LadderStep step) {
+  return std::find(std::begin(kAutomaticSteps), std::end(kAutomaticSteps),
+                   step) != std::end(kAutomaticSteps);
+}
+
+}  // namespace
 
 std::vector<RecipientPlan> PlanFor(v1::LadderStep step) {
   using C = v1::NoticeChannel;
@@ -43,7 +59,7 @@ NoticeTarget RecipientOf(v1::RecipientKind kind) {
       t.resolved = true;
       break;
     case v1::RECIPIENT_KIND_CENTER:
-      t.unit_id = "center";
+      t.unit_id = directory::kCenterUnitId;
       t.name = "区政务服务管理办公室";
       t.resolved = true;
       break;
@@ -107,11 +123,42 @@ RungAction DecideRung(v1::LadderStep step, bool running, bool pending,
   return RungAction::kFire;
 }
 
+absl::StatusOr<EscalationCriteria> EscalationCriteriaFor(v1::LadderStep step) {
+  if (step != v1::LADDER_STEP_SPECIAL_INSPECTION &&
+      step != v1::LADDER_STEP_DISTRICT_NOTICE) {
+    const std::string name = v1::LadderStep_Name(step);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "step: ", name.empty() ? absl::StrCat(static_cast<int>(step)) : name,
+        " is no act of people (want SPECIAL_INSPECTION or "
+        "DISTRICT_NOTICE)"));
+  }
+  EscalationCriteria c;
+  // "仍未办结": a clock a reply answers still runs.
+  for (int k = v1::ClockKind_MIN; k <= v1::ClockKind_MAX; ++k) {
+    if (v1::ClockKind_IsValid(k) &&
+        IsHandlingKind(static_cast<v1::ClockKind>(k))) {
+      c.open_kinds.push_back(static_cast<v1::ClockKind>(k));
+    }
+  }
+  if (step == v1::LADDER_STEP_SPECIAL_INSPECTION) {
+    // "督办2次": chased twice (催办 and 督办, or two 督办), not inspected yet.
+    c.counted_steps.assign(std::begin(kAutomaticSteps),
+                           std::end(kAutomaticSteps));
+    c.min_counted = kAutomaticStepsBeforeInspection;
+    c.forbidden_steps = {v1::LADDER_STEP_SPECIAL_INSPECTION,
+                         v1::LADDER_STEP_DISTRICT_NOTICE};
+  } else {
+    // A district-wide notice follows a special inspection, once.
+    c.required_steps = {v1::LADDER_STEP_SPECIAL_INSPECTION};
+    c.forbidden_steps = {v1::LADDER_STEP_DISTRICT_NOTICE};
+  }
+  return c;
+}
+
 OrderLadder CountSteps(const std::vector<v1::LadderStep>& steps) {
   OrderLadder out;
   for (v1::LadderStep s : steps) {
-    out.automatic +=
-        s == v1::LADDER_STEP_REMINDER || s == v1::LADDER_STEP_SUPERVISION;
+    out.automatic += IsAutomaticStep(s);
     out.inspected = out.inspected || s == v1::LADDER_STEP_SPECIAL_INSPECTION;
     out.noticed = out.noticed || s == v1::LADDER_STEP_DISTRICT_NOTICE;
   }

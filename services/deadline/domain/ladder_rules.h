@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/deadline.pb.h"
 
@@ -76,6 +77,32 @@ enum class RungAction {
 RungAction DecideRung(v1::LadderStep step, bool running, bool pending,
                       absl::Time due, v1::LadderStep ladder_step,
                       absl::Time now);
+
+// Which orders qualify for the act of people `step` ("督办2次仍未办结" →
+// 专项督查; after a special inspection → 全区通报), as data: the list of
+// candidates is one query built from it
+// (SupervisionActStore::EscalationCandidates), so the store names no clock kind
+// and no step itself.
+struct EscalationCriteria {
+  // A clock of one of these kinds still runs: the order is not finished
+  // (IsHandlingKind: HANDLING, REHANDLING, LEAD_UNIT).
+  std::vector<v1::ClockKind> open_kinds;
+  // At least `min_counted` fired steps of these kinds (the automatic chasing,
+  // 催办 and 督办); no condition when empty.
+  std::vector<v1::LadderStep> counted_steps;
+  int min_counted = 0;
+  // At least one fired step of each of these.
+  std::vector<v1::LadderStep> required_steps;
+  // No fired step of any of these.
+  std::vector<v1::LadderStep> forbidden_steps;
+};
+
+// The criteria of `step`: SPECIAL_INSPECTION — open, at least
+// kAutomaticStepsBeforeInspection REMINDER/SUPERVISION steps, no
+// SPECIAL_INSPECTION and no DISTRICT_NOTICE yet; DISTRICT_NOTICE — open, a
+// SPECIAL_INSPECTION, no DISTRICT_NOTICE yet. INVALID_ARGUMENT naming "step"
+// for any other step (the automatic ones are no act of people).
+absl::StatusOr<EscalationCriteria> EscalationCriteriaFor(v1::LadderStep step);
 
 // What the ladder has done to one order, for an act of people.
 struct OrderLadder {

@@ -4,14 +4,18 @@
 
 #include "services/deadline/domain/ladder_rules.h"
 
+#include "common/directory/directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace hotline::deadline {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 
 absl::Time Local(int y, int mo, int d, int h = 0) {
   return absl::FromCivil(absl::CivilHour(y, mo, d, h),
@@ -41,7 +45,7 @@ TEST(LadderRulesTest, EachStepHasItsRecipientsAndChannels) {
   EXPECT_EQ(notice[2].unit_id, "district.office");
   EXPECT_EQ(notice[2].name, "区政府办公室");
   EXPECT_TRUE(notice[2].resolved);
-  EXPECT_EQ(notice[3].unit_id, "center");
+  EXPECT_EQ(notice[3].unit_id, directory::kCenterUnitId);
   EXPECT_EQ(notice[3].name, "区政务服务管理办公室");
 
   EXPECT_TRUE(TargetsOf(kOverdueWatch).empty());
@@ -115,6 +119,53 @@ TEST(LadderRulesTest, AnOrderQualifiesForAnActOfPeople) {
   s = CheckActQualifies(notice, inspected, "ticket_ids[1]", "GD2");
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("nothing left to notify"));
+}
+
+// The list of 专项督查 candidates: still open (a clock a reply answers runs),
+// chased at least twice by 催办/督办, not inspected or noticed yet.
+TEST(LadderRulesTest, InspectionCandidatesAreChasedTwiceAndOpen) {
+  absl::StatusOr<EscalationCriteria> c =
+      EscalationCriteriaFor(v1::LADDER_STEP_SPECIAL_INSPECTION);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->open_kinds, UnorderedElementsAre(v1::CLOCK_KIND_HANDLING,
+                                                  v1::CLOCK_KIND_REHANDLING,
+                                                  v1::CLOCK_KIND_LEAD_UNIT));
+  EXPECT_THAT(c->counted_steps,
+              UnorderedElementsAre(v1::LADDER_STEP_REMINDER,
+                                   v1::LADDER_STEP_SUPERVISION));
+  EXPECT_EQ(c->min_counted, 2);
+  EXPECT_THAT(c->required_steps, IsEmpty());
+  EXPECT_THAT(c->forbidden_steps,
+              UnorderedElementsAre(v1::LADDER_STEP_SPECIAL_INSPECTION,
+                                   v1::LADDER_STEP_DISTRICT_NOTICE));
+}
+
+// The list of 全区通报 candidates: still open, a special inspection, no
+// district-wide notice yet; no count of automatic steps.
+TEST(LadderRulesTest, NoticeCandidatesWereInspectedAndAreOpen) {
+  absl::StatusOr<EscalationCriteria> c =
+      EscalationCriteriaFor(v1::LADDER_STEP_DISTRICT_NOTICE);
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_THAT(c->open_kinds, UnorderedElementsAre(v1::CLOCK_KIND_HANDLING,
+                                                  v1::CLOCK_KIND_REHANDLING,
+                                                  v1::CLOCK_KIND_LEAD_UNIT));
+  EXPECT_THAT(c->counted_steps, IsEmpty());
+  EXPECT_EQ(c->min_counted, 0);
+  EXPECT_THAT(c->required_steps,
+              ElementsAre(v1::LADDER_STEP_SPECIAL_INSPECTION));
+  EXPECT_THAT(c->forbidden_steps, ElementsAre(v1::LADDER_STEP_DISTRICT_NOTICE));
+}
+
+// The automatic steps and the overdue watch are no act of people: refused,
+// naming the field.
+TEST(LadderRulesTest, EscalationCriteriaOfAnyOtherStepAreRefused) {
+  for (v1::LadderStep step :
+       {v1::LADDER_STEP_UNSPECIFIED, v1::LADDER_STEP_REMINDER,
+        v1::LADDER_STEP_SUPERVISION, static_cast<v1::LadderStep>(99)}) {
+    absl::StatusOr<EscalationCriteria> c = EscalationCriteriaFor(step);
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << step;
+    EXPECT_THAT(c.status().message(), HasSubstr("step: ")) << step;
+  }
 }
 
 TEST(LadderRulesTest, UndeliveredNoticesBackOffThenFail) {

@@ -9,10 +9,9 @@ namespace hotline::deadline {
 
 namespace {
 
-constexpr char kCenter[] = "center";
-
 bool IsCenter(const directory::Directory& directory, const std::string& unit) {
-  return unit == kCenter || (!unit.empty() && unit == directory.Center());
+  return unit == directory::kCenterUnitId ||
+         (!unit.empty() && unit == directory.Center());
 }
 
 }  // namespace

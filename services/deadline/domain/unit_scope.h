@@ -22,10 +22,10 @@ namespace hotline::deadline {
 using UnitScope = std::optional<std::vector<std::string>>;
 
 // The units of `root` and its subtree by the directory
-// (Directory::SubtreeForQuery): every unit for "" or the center ("center",
-// or the directory's CENTER); `root` alone when the directory does not know
-// it. FAILED_PRECONDITION naming `root` when the subtree has more than
-// directory::kMaxQueryUnits units.
+// (Directory::SubtreeForQuery): every unit for "" or the center
+// (directory::kCenterUnitId, or the directory's CENTER); `root` alone when the
+// directory does not know it. FAILED_PRECONDITION naming `root` when the
+// subtree has more than directory::kMaxQueryUnits units.
 absl::StatusOr<UnitScope> SubtreeScope(const directory::Directory& directory,
                                        const std::string& root);
 

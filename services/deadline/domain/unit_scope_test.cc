@@ -46,6 +46,18 @@ TEST(UnitScopeTest, TheCenterSeesEveryUnit) {
   EXPECT_EQ(*SubtreeScope(other, "hub"), std::nullopt);
 }
 
+// Before routing's directory is first read (an empty copy), the center's
+// unit id (directory::kCenterUnitId) still means every unit; any other unit
+// means itself alone.
+TEST(UnitScopeTest, TheCenterByItsIdSeesEveryUnitWithoutADirectory) {
+  const directory::Directory empty;
+  EXPECT_EQ(*SubtreeScope(empty, directory::kCenterUnitId), std::nullopt);
+  EXPECT_EQ(*SubtreeScope(empty, "town.longshui"),
+            UnitScope(std::vector<std::string>{"town.longshui"}));
+  // The id the shipped directory gives its root (the CENTER).
+  EXPECT_EQ(Dazu().Center(), directory::kCenterUnitId);
+}
+
 TEST(UnitScopeTest, ATownsSubtreeIsTheDirectorysNotTheIds) {
   const directory::Directory d = Dazu();
   absl::StatusOr<UnitScope> s = SubtreeScope(d, "town.longshui");

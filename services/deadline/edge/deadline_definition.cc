@@ -17,7 +17,9 @@
 #include "common/directory/routing_directory_source.h"
 #include "common/outbox/outbox.h"
 #include "common/server/mysql_request_log.h"
+#include "common/server/tls.h"
 #include "common/status/status.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/impl/service_type.h"
 #include "hotline_deadline_SchemaMigrations.h"
 #include "services/deadline/core/deadline_core.h"
@@ -175,23 +177,24 @@ runtime::ServiceDefinition Definition() {
   d.build = [](runtime::Context& ctx)
       -> absl::StatusOr<std::unique_ptr<runtime::Component>> {
     const config::EnvLookup env = config::ProcessEnv();
-    // Routing's directory (--routing / HOTLINE_ROUTING, replicas a|b, as
-    // intake and assessment read it): the unit tree of every subtree filter
-    // and check; without routing the stored copy.
-    ASSIGN_OR_RETURN(std::unique_ptr<directory::DirectorySource> units,
-                     directory::SourceFromConfig(env, ctx.channel_credentials,
-                                                 ctx.config.service_token));
-    // The liaison and leader on duty of notices; without routing they are
-    // stored with recipient "unresolved".
+    // Routing (--routing / HOTLINE_ROUTING, replicas a|b), over one
+    // channel: its directory (as intake and assessment read it), the unit
+    // tree of every subtree filter and check, and its roster, the liaison and
+    // leader on duty of notices. Without routing: the stored copy of the
+    // directory, and notices stored with recipient "unresolved".
     ASSIGN_OR_RETURN(std::string routing, directory::RoutingAddress(env));
     ASSIGN_OR_RETURN(
         std::string webhook,
         config::ResolveSetting({"notify_webhook", "HOTLINE_NOTIFY_WEBHOOK"},
                                absl::GetFlag(FLAGS_notify_webhook), env));
+    std::unique_ptr<directory::DirectorySource> units;
     std::unique_ptr<Directory> roster;
     if (!routing.empty()) {
-      roster = NewGrpcDirectory(routing, ctx.channel_credentials,
-                                ctx.config.service_token);
+      std::shared_ptr<grpc::Channel> channel =
+          server::NewPeerChannel(routing, "routing", ctx.channel_credentials);
+      units = directory::NewRoutingDirectorySource(channel,
+                                                   ctx.config.service_token);
+      roster = NewGrpcDirectory(channel, ctx.config.service_token);
     }
     std::unique_ptr<Notifier> notifier = NewLogNotifier();
     if (!webhook.empty()) {

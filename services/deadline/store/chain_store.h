@@ -38,17 +38,18 @@ class ChainStore {
   // Inserts or replaces the order's row (REPLACE: idempotent).
   virtual absl::Status PutTicketInfo(db::Connection& conn,
                                      const TicketInfo& info) = 0;
-  // Records that `parent` passed the order to `unit` ("center" when the
-  // center dispatched it). Who gave a unit the order, never where the unit
-  // lies: that is the directory's (domain/unit_scope.h).
+  // Records that `parent` passed the order to `unit` (directory::kCenterUnitId
+  // when the center dispatched it). Who gave a unit the order, never where the
+  // unit lies: that is the directory's (domain/unit_scope.h).
   virtual absl::Status PutChainLink(db::Connection& conn,
                                     const std::string& ticket_id,
                                     const std::string& unit,
                                     const std::string& parent) = 0;
-  // The unit that passed the order to `unit`; "center" if unknown.
-  virtual absl::StatusOr<std::string> ParentOf(db::Connection& conn,
-                                               const std::string& ticket_id,
-                                               const std::string& unit) = 0;
+  // The unit that passed the order to `unit`; nullopt when no link names
+  // one (ApproverOf, domain/extension_rules.h, says who decides then).
+  virtual absl::StatusOr<std::optional<std::string>> ParentOf(
+      db::Connection& conn, const std::string& ticket_id,
+      const std::string& unit) = 0;
   // The units the order was passed to (every unit that held or holds it),
   // sorted.
   virtual absl::StatusOr<std::vector<std::string>> UnitsOfTicket(

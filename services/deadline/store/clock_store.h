@@ -45,8 +45,8 @@ class ClockStore {
                                                            int64_t clock_id,
                                                            bool for_update) = 0;
   // Stops it as `row` says (outcome, stopped_at, judged_at, stop_cause,
-  // overdue and elapsed working days), drops its pending ladder rungs and
-  // lapses pending extensions.
+  // overdue and elapsed working days) and drops its pending ladder rungs
+  // (what becomes of its extensions is the core's: OnClockStopped).
   virtual absl::Status StopClock(db::Connection& conn, const ClockRow& row) = 0;
   // Sets (or, with nullopt, clears) the act a running clock awaits the
   // center on (the core drops its rungs: it is not chased meanwhile).

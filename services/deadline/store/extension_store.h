@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/deadline.pb.h"
+#include "services/deadline/domain/extension_rules.h"
 #include "services/deadline/store/deadline_rows.h"
 
 namespace hotline::db {
@@ -41,6 +42,10 @@ class ExtensionStore {
   // Whether the clock has a PENDING extension.
   virtual absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
                                                    int64_t clock_id) = 0;
+  // Moves the clock's extensions in state change.from to change.to.
+  virtual absl::Status ChangeExtensionStates(
+      db::Connection& conn, int64_t clock_id,
+      const ExtensionStateChange& change) = 0;
   // Writes the decision (state, approved date, due after, reason, who, when,
   // decided after due).
   virtual absl::Status DecideExtension(db::Connection& conn,

@@ -17,9 +17,9 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::Status PutChainLink(db::Connection& conn, const std::string& ticket_id,
                             const std::string& unit,
                             const std::string& parent) override;
-  absl::StatusOr<std::string> ParentOf(db::Connection& conn,
-                                       const std::string& ticket_id,
-                                       const std::string& unit) override;
+  absl::StatusOr<std::optional<std::string>> ParentOf(
+      db::Connection& conn, const std::string& ticket_id,
+      const std::string& unit) override;
   absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
       db::Connection& conn, const std::string& ticket_id) override;
   absl::Status MoveHolding(db::Connection& conn, const std::string& ticket_id,
@@ -71,7 +71,7 @@ class MysqlDeadlineStore final : public DeadlineStore {
   absl::StatusOr<std::vector<v1::SupervisionAct>> ListSupervisionActs(
       db::Connection& conn, const ActFilter& f) override;
   absl::StatusOr<std::vector<std::string>> EscalationCandidates(
-      db::Connection& conn, bool need_inspection, int min_automatic,
+      db::Connection& conn, const EscalationCriteria& criteria,
       const UnitScope& units, int64_t offset, int limit) override;
 
   absl::StatusOr<std::vector<NoticeRow>> LeasePendingNotices(
@@ -85,6 +85,9 @@ class MysqlDeadlineStore final : public DeadlineStore {
       db::Connection& conn, int64_t id, bool for_update) override;
   absl::StatusOr<bool> HasPendingExtension(db::Connection& conn,
                                            int64_t clock_id) override;
+  absl::Status ChangeExtensionStates(
+      db::Connection& conn, int64_t clock_id,
+      const ExtensionStateChange& change) override;
   absl::Status DecideExtension(db::Connection& conn,
                                const ExtensionRow& row) override;
   absl::Status RecordCallerInformed(db::Connection& conn,

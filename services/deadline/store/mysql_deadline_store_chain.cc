@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -148,7 +149,7 @@ absl::Status MysqlDeadlineStore::PutChainLink(db::Connection& conn,
   });
 }
 
-absl::StatusOr<std::string> MysqlDeadlineStore::ParentOf(
+absl::StatusOr<std::optional<std::string>> MysqlDeadlineStore::ParentOf(
     db::Connection& conn, const std::string& ticket_id,
     const std::string& unit) {
   ASSIGN_OR_RETURN(auto* q,
@@ -158,7 +159,9 @@ absl::StatusOr<std::string> MysqlDeadlineStore::ParentOf(
     q->setString(1, ticket_id);
     q->setString(2, unit);
     std::unique_ptr<sql::ResultSet> rs(q->executeQuery());
-    return rs->next() ? std::string(rs->getString(1)) : std::string("center");
+    std::optional<std::string> parent;
+    if (rs->next()) parent = std::string(rs->getString(1));
+    return parent;
   });
 }
 

@@ -144,9 +144,6 @@ absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
                    "pending_kind = 0 WHERE clock_id = ?"));
   ASSIGN_OR_RETURN(auto* drop,
                    conn.Prepare("DELETE FROM ladder_due WHERE clock_id = ?"));
-  ASSIGN_OR_RETURN(auto* lapse,
-                   conn.Prepare("UPDATE extension SET state = ? WHERE "
-                                "clock_id = ? AND state = ?"));
   return conn.Guard("stop clock", [&] {
     stop->setInt(1, row.outcome);
     SetOptTime(stop, 2, row.stopped_at);
@@ -158,10 +155,6 @@ absl::Status MysqlDeadlineStore::StopClock(db::Connection& conn,
     stop->executeUpdate();
     drop->setInt64(1, row.clock_id);
     drop->executeUpdate();
-    lapse->setInt(1, v1::EXTENSION_STATE_LAPSED);
-    lapse->setInt64(2, row.clock_id);
-    lapse->setInt(3, v1::EXTENSION_STATE_PENDING);
-    lapse->executeUpdate();
   });
 }
 

@@ -76,6 +76,20 @@ absl::StatusOr<std::optional<ExtensionRow>> MysqlDeadlineStore::GetExtension(
   });
 }
 
+absl::Status MysqlDeadlineStore::ChangeExtensionStates(
+    db::Connection& conn, int64_t clock_id,
+    const ExtensionStateChange& change) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("UPDATE extension SET state = ? WHERE "
+                                "clock_id = ? AND state = ?"));
+  return conn.Guard("change extension states", [&] {
+    stmt->setInt(1, change.to);
+    stmt->setInt64(2, clock_id);
+    stmt->setInt(3, change.from);
+    stmt->executeUpdate();
+  });
+}
+
 absl::StatusOr<bool> MysqlDeadlineStore::HasPendingExtension(
     db::Connection& conn, int64_t clock_id) {
   ASSIGN_OR_RETURN(auto* stmt,

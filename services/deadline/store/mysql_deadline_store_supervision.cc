@@ -151,19 +151,32 @@ MysqlDeadlineStore::ListSupervisionActs(db::Connection& conn,
   return acts;
 }
 
+namespace {
+
+// "a, b, c" of enum values, for an IN list (numbers only: nothing quoted).
+template <typename Enum>
+std::string NumberList(const std::vector<Enum>& values) {
+  return absl::StrJoin(values, ",", [](std::string* out, Enum v) {
+    absl::StrAppend(out, static_cast<int>(v));
+  });
+}
+
+}  // namespace
+
+// One statement: the criteria (ladder_rules.h) as SQL, the rule itself is
+// the domain's.
 absl::StatusOr<std::vector<std::string>>
 MysqlDeadlineStore::EscalationCandidates(db::Connection& conn,
-                                         bool need_inspection,
-                                         int min_automatic,
+                                         const EscalationCriteria& criteria,
                                          const UnitScope& units, int64_t offset,
                                          int limit) {
-  std::string sql = absl::StrCat(
-      "SELECT s.ticket_id FROM ladder_step s WHERE EXISTS (SELECT 1 FROM "
-      "clock c WHERE c.ticket_id = s.ticket_id AND c.running = 1 AND c.kind "
-      "IN (",
-      static_cast<int>(v1::CLOCK_KIND_HANDLING), ",",
-      static_cast<int>(v1::CLOCK_KIND_REHANDLING), ",",
-      static_cast<int>(v1::CLOCK_KIND_LEAD_UNIT), "))");
+  std::string sql = "SELECT s.ticket_id FROM ladder_step s WHERE 1=1";
+  if (!criteria.open_kinds.empty()) {
+    absl::StrAppend(&sql,
+                    " AND EXISTS (SELECT 1 FROM clock c WHERE c.ticket_id = "
+                    "s.ticket_id AND c.running = 1 AND c.kind IN (",
+                    NumberList(criteria.open_kinds), "))");
+  }
   std::vector<std::string> params;
   if (units.has_value()) {
     absl::StrAppend(&sql,
@@ -171,15 +184,26 @@ MysqlDeadlineStore::EscalationCandidates(db::Connection& conn,
                     "s2.ticket_id = s.ticket_id",
                     UnitIn("s2.unit_id", units, &params), ")");
   }
-  absl::StrAppend(
-      &sql, " GROUP BY s.ticket_id HAVING SUM(s.step IN (",
-      static_cast<int>(v1::LADDER_STEP_REMINDER), ",",
-      static_cast<int>(v1::LADDER_STEP_SUPERVISION), ")) >= ", min_automatic,
-      " AND SUM(s.step = ",
-      static_cast<int>(v1::LADDER_STEP_SPECIAL_INSPECTION),
-      need_inspection ? ") > 0" : ") = 0",
-      " AND SUM(s.step = ", static_cast<int>(v1::LADDER_STEP_DISTRICT_NOTICE),
-      ") = 0 ORDER BY MIN(s.fired_at), s.ticket_id LIMIT ? OFFSET ?");
+  std::vector<std::string> having;
+  if (!criteria.counted_steps.empty()) {
+    having.push_back(absl::StrCat("SUM(s.step IN (",
+                                  NumberList(criteria.counted_steps),
+                                  ")) >= ", criteria.min_counted));
+  }
+  for (v1::LadderStep step : criteria.required_steps) {
+    having.push_back(
+        absl::StrCat("SUM(s.step = ", static_cast<int>(step), ") > 0"));
+  }
+  for (v1::LadderStep step : criteria.forbidden_steps) {
+    having.push_back(
+        absl::StrCat("SUM(s.step = ", static_cast<int>(step), ") = 0"));
+  }
+  absl::StrAppend(&sql, " GROUP BY s.ticket_id");
+  if (!having.empty()) {
+    absl::StrAppend(&sql, " HAVING ", absl::StrJoin(having, " AND "));
+  }
+  absl::StrAppend(&sql,
+                  " ORDER BY MIN(s.fired_at), s.ticket_id LIMIT ? OFFSET ?");
   ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
   int i = 1;
   for (const std::string& p : params) stmt->setString(i++, p);

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hotline/v1/deadline.pb.h"
+#include "services/deadline/domain/ladder_rules.h"
 #include "services/deadline/store/deadline_rows.h"
 
 namespace hotline::db {
@@ -41,13 +42,15 @@ class SupervisionActStore {
   // Newest first, with their items' orders, units and step ids.
   virtual absl::StatusOr<std::vector<v1::SupervisionAct>> ListSupervisionActs(
       db::Connection& conn, const ActFilter& f) = 0;
-  // Orders with a running completion or re-handling clock and at least
-  // `min_automatic` REMINDER/SUPERVISION steps; with `need_inspection`, only
-  // those with a SPECIAL_INSPECTION step and no DISTRICT_NOTICE, else those
-  // without a SPECIAL_INSPECTION step. Oldest first step first; ticket ids.
-  // `units` (when set) keeps orders with a step chasing one of them.
+  // Orders that meet `criteria` (the domain's rule, EscalationCriteriaFor):
+  // a running clock of one of criteria.open_kinds, at least
+  // criteria.min_counted fired steps of criteria.counted_steps, a fired step
+  // of each of criteria.required_steps and none of
+  // criteria.forbidden_steps (an empty list is no condition). Oldest first
+  // step first, then by ticket id; ticket ids. `units` (when set) keeps
+  // orders with a step chasing one of them.
   virtual absl::StatusOr<std::vector<std::string>> EscalationCandidates(
-      db::Connection& conn, bool need_inspection, int min_automatic,
+      db::Connection& conn, const EscalationCriteria& criteria,
       const UnitScope& units, int64_t offset, int limit) = 0;
 };
 

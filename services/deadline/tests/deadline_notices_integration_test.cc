@@ -55,6 +55,21 @@ class FakeDirectory final : public v1::DirectoryService::Service {
     e->mutable_leader()->set_mobile("13900000002");
     return grpc::Status::OK;
   }
+  // The directory's units (TestUnits), one page.
+  grpc::Status ListUnits(grpc::ServerContext* ctx,
+                         const v1::ListUnitsRequest* req,
+                         v1::ListUnitsResponse* resp) override {
+    if (!Authorized(ctx)) return {grpc::StatusCode::UNAUTHENTICATED, "token"};
+    for (const directory::UnitEntry& e : TestUnits()) {
+      v1::Unit* u = resp->add_units();
+      u->set_unit_id(e.unit_id);
+      u->set_parent_unit_id(e.parent_unit_id);
+      u->set_kind(e.kind);
+      u->set_name(e.name);
+      u->set_active(e.active);
+    }
+    return grpc::Status::OK;
+  }
   std::vector<std::string> dates;
   bool unknown = false;    // GetUnit answers NOT_FOUND
   bool no_leader = false;  // nobody is on duty
@@ -350,6 +365,34 @@ TEST_F(NoticesTest, WebhookDeliveryIsRetriedUntilAcknowledged) {
   // Bad webhook settings are refused naming the flag.
   EXPECT_THAT(NewWebhookNotifier("ftp://x").status().message(),
               HasSubstr("--notify_webhook"));
+}
+
+// Deadline reads routing's directory (the unit tree) and its roster (who is
+// on duty) over one channel, as the service's wiring hands it to both
+// (deadline_definition.cc): each client holds that channel, and both answer
+// over it.
+TEST_F(NoticesTest, TheDirectoryAndTheRosterShareOneChannelToRouting) {
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(StartDirectory(), grpc::InsecureChannelCredentials());
+  std::unique_ptr<directory::DirectorySource> units =
+      directory::NewRoutingDirectorySource(channel, kServiceToken);
+  std::unique_ptr<Directory> roster = NewGrpcDirectory(channel, kServiceToken);
+  EXPECT_EQ(channel.use_count(), 3);  // the test's, the source's, the roster's
+
+  absl::StatusOr<std::vector<directory::UnitEntry>> listed = units->ListUnits();
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), TestUnits().size());
+  for (size_t i = 0; i < listed->size(); ++i) {
+    EXPECT_EQ((*listed)[i].unit_id, TestUnits()[i].unit_id);
+    EXPECT_EQ((*listed)[i].parent_unit_id, TestUnits()[i].parent_unit_id);
+  }
+
+  absl::StatusOr<UnitContacts> who =
+      roster->Lookup("town.longshui", absl::CivilDay(2024, 2, 10));
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->liaison_name, "王联络");
+  EXPECT_EQ(who->leader_name, "李值班");
+  EXPECT_THAT(directory_.dates, ::testing::ElementsAre("2024-02-10"));
 }
 
 TEST_F(NoticesTest, TheServicesOwnScannerThreadFiresAndDelivers) {
