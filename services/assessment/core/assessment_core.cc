@@ -1,6 +1,7 @@
 #include "services/assessment/core/assessment_core.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 #include <variant>
 
@@ -241,14 +242,27 @@ absl::StatusOr<RebuildOutcome> AssessmentCore::Rebuild(
     RETURN_IF_ERROR(store_->BeginRebuildSnapshot(*scan));
     std::vector<FactRecord> chunk;
     chunk.reserve(static_cast<size_t>(rebuild_chunk_));
+    // A range's facts lie between its first and last id (a late event's fact
+    // has a later id than its day's others): only that span is paged.
     int64_t after = 0;
-    do {
+    int64_t up_to = std::numeric_limits<int64_t>::max();
+    bool any = true;
+    if (range.has_value()) {
+      ASSIGN_OR_RETURN(auto span, store_->FactIdSpan(*scan, *range));
+      any = span.has_value();
+      if (any) {
+        after = span->first - 1;
+        up_to = span->second;
+      }
+    }
+    while (any) {
       chunk.clear();
-      RETURN_IF_ERROR(store_->ReadFactChunk(*scan, range, after, rebuild_chunk_,
-                                            &chunk, &after));
+      RETURN_IF_ERROR(store_->ReadFactChunk(*scan, range, after, up_to,
+                                            rebuild_chunk_, &chunk, &after));
       for (const FactRecord& f : chunk) AddFactToRollups(f, &fresh);
       out.facts_scanned += static_cast<int64_t>(chunk.size());
-    } while (chunk.size() == static_cast<size_t>(rebuild_chunk_));
+      any = chunk.size() == static_cast<size_t>(rebuild_chunk_);
+    }
     RETURN_IF_ERROR(store_->ReadStoredRollups(*scan, range, &stored));
     RETURN_IF_ERROR(scan->Commit());
   }
@@ -288,8 +302,8 @@ absl::StatusOr<UnitTree> AssessmentCore::Tree() {
   ASSIGN_OR_RETURN(UnitTree tree, store_->LoadUnits());
   // A unit an event named that the copy lacks (none at all before routing's
   // directory was first read): read it again first.
-  std::vector<std::string> named = tree.Subtree(kCenterUnit);
-  named.erase(std::remove(named.begin(), named.end(), kCenterUnit),
+  std::vector<std::string> named = tree.Subtree(kCenterUnitId);
+  named.erase(std::remove(named.begin(), named.end(), kCenterUnitId),
               named.end());
   tree.LayOver(*directory_->SnapshotKnowing(named));
   return tree;

@@ -203,15 +203,20 @@ class AssessmentRebuildStore {
   // nothing). The caller commits it; a connection returned to the pool
   // inside it is rolled back.
   virtual absl::Status BeginRebuildSnapshot(db::Connection& conn) = 0;
+  // The smallest and the largest id of the facts with local_date in
+  // `range` (through the date index); nullopt when it has none. A range's
+  // chunks are read between the two, not over the whole table.
+  virtual absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> FactIdSpan(
+      db::Connection& conn, const DateRange& range) = 0;
   // Appends to *facts at most `limit` facts with local_date in `range` (all
-  // when absent) and id > `after_id`, by id — only the fields
+  // when absent) and `after_id` < id <= `up_to_id`, by id — only the fields
   // AddFactToRollups reads are set — and sets *last_id to the id of the
   // last one appended (unchanged when none): keyset paging, the next chunk
   // starts after *last_id. Fact ids are ≥ 1 (after_id 0: from the first).
   virtual absl::Status ReadFactChunk(db::Connection& conn,
                                      const std::optional<DateRange>& range,
-                                     int64_t after_id, int limit,
-                                     std::vector<FactRecord>* facts,
+                                     int64_t after_id, int64_t up_to_id,
+                                     int limit, std::vector<FactRecord>* facts,
                                      int64_t* last_id) = 0;
   // Reads the stored rollup rows of `range` (all when absent) into *stored.
   virtual absl::Status ReadStoredRollups(db::Connection& conn,

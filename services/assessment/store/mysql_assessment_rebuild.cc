@@ -55,10 +55,26 @@ absl::Status MysqlAssessmentStore::BeginRebuildSnapshot(db::Connection& conn) {
   return conn.Begin();
 }
 
+absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>>
+MysqlAssessmentStore::FactIdSpan(db::Connection& conn, const DateRange& range) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare("SELECT MIN(id), MAX(id) FROM fact FORCE "
+                                "INDEX (ix_fact_date) WHERE local_date "
+                                "BETWEEN ? AND ?"));
+  return conn.Guard("fact id span",
+                    [&]() -> std::optional<std::pair<int64_t, int64_t>> {
+                      stmt->setString(1, calendar::FormatDate(range.from));
+                      stmt->setString(2, calendar::FormatDate(range.to));
+                      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+                      if (!rs->next() || rs->isNull(1)) return std::nullopt;
+                      return std::make_pair(rs->getInt64(1), rs->getInt64(2));
+                    });
+}
+
 absl::Status MysqlAssessmentStore::ReadFactChunk(
     db::Connection& conn, const std::optional<DateRange>& range,
-    int64_t after_id, int limit, std::vector<FactRecord>* facts,
-    int64_t* last_id) {
+    int64_t after_id, int64_t up_to_id, int limit,
+    std::vector<FactRecord>* facts, int64_t* last_id) {
   // By the primary key (FORCE INDEX: a date range must not turn each chunk
   // into a sort of the whole range), so each chunk starts where the last
   // ended and the connector buffers one chunk.
@@ -67,12 +83,13 @@ absl::Status MysqlAssessmentStore::ReadFactChunk(
       conn.Prepare(absl::StrCat(
           "SELECT id, local_date, unit_id, request_type, kind, detail, "
           "amount, category_code, area_code, unit2_id, handling_days FROM "
-          "fact FORCE INDEX (PRIMARY) WHERE id > ?",
+          "fact FORCE INDEX (PRIMARY) WHERE id > ? AND id <= ?",
           range.has_value() ? " AND local_date BETWEEN ? AND ?" : "",
           " ORDER BY id LIMIT ?")));
   return conn.Guard("read facts", [&] {
     unsigned k = 1;
     stmt->setInt64(k++, after_id);
+    stmt->setInt64(k++, up_to_id);
     if (range.has_value()) {
       stmt->setString(k++, calendar::FormatDate(range->from));
       stmt->setString(k++, calendar::FormatDate(range->to));

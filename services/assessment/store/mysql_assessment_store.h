@@ -83,9 +83,11 @@ class MysqlAssessmentStore final : public AssessmentStore {
 
   // AssessmentRebuildStore.
   absl::Status BeginRebuildSnapshot(db::Connection& conn) override;
+  absl::StatusOr<std::optional<std::pair<int64_t, int64_t>>> FactIdSpan(
+      db::Connection& conn, const DateRange& range) override;
   absl::Status ReadFactChunk(db::Connection& conn,
                              const std::optional<DateRange>& range,
-                             int64_t after_id, int limit,
+                             int64_t after_id, int64_t up_to_id, int limit,
                              std::vector<FactRecord>* facts,
                              int64_t* last_id) override;
   absl::Status ReadStoredRollups(db::Connection& conn,
