@@ -54,7 +54,7 @@ std::function<bool(const std::string&)> ScopeOf(const UnitTree& tree,
   return [&tree, root, include_subtree](const std::string& unit) {
     if (unit == root) return true;
     if (!include_subtree) return false;
-    return root == kCenterUnit || tree.InSubtree(unit, root);
+    return root == kCenterUnitId || tree.InSubtree(unit, root);
   };
 }
 
@@ -78,7 +78,7 @@ absl::StatusOr<v1::Scorecard> Analytics::Scorecard(
     absl::Time now) {
   std::vector<std::string> units;
   if (include_subtree) {
-    if (unit_id != kCenterUnit) units = tree.Subtree(unit_id);
+    if (unit_id != kCenterUnitId) units = tree.Subtree(unit_id);
   } else {
     units.push_back(unit_id);
   }
@@ -397,7 +397,7 @@ absl::StatusOr<std::vector<v1::AccountabilityCandidate>> Analytics::Candidates(
   q.late_return_threshold = weights_->late_return_threshold;
   q.kinds = kinds;
   q.in_scope = [&](const std::string& unit) {
-    return root.empty() || root == kCenterUnit || tree.InSubtree(unit, root);
+    return root.empty() || root == kCenterUnitId || tree.InSubtree(unit, root);
   };
   q.in_subtree = [&](const std::string& unit, const std::string& r) {
     return tree.InSubtree(unit, r);
@@ -428,7 +428,7 @@ absl::StatusOr<Figure> Analytics::Explain(const UnitTree& tree,
   f.by_second_unit = CreditsSecondUnit(indicator);
   if (!include_subtree) {
     f.unit_ids = {unit_id};
-  } else if (unit_id != kCenterUnit) {
+  } else if (unit_id != kCenterUnitId) {
     f.unit_ids = tree.Subtree(unit_id);
   }
   std::vector<FactWithEvent> facts;
@@ -561,7 +561,7 @@ absl::StatusOr<ReportData> Analytics::BuildReport(const UnitTree& tree,
   q.limit = 20;
   ASSIGN_OR_RETURN(d.topics, HotTopics(q));
   NameTopics(tree, &d.topics);
-  ASSIGN_OR_RETURN(d.candidates, Candidates(tree, range, kCenterUnit, {}));
+  ASSIGN_OR_RETURN(d.candidates, Candidates(tree, range, kCenterUnitId, {}));
   for (const auto& c : d.candidates) {
     d.unit_names[c.unit_id()] = tree.Name(c.unit_id());
     // Units the evidence names (returned by X to Y, a clock's unit).

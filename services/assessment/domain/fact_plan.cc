@@ -23,9 +23,9 @@ void ApplyDispatch(const v1::Dispatched& d, absl::Time at, FactPlan& plan) {
   t.replied_unit_id.clear();
   t.approved_unit_id.clear();
   t.last_reply_round = -1;
-  plan.units.push_back({d.unit_id(), kCenterUnit, false});
+  plan.units.push_back({d.unit_id(), kCenterUnitId, false});
   if (!d.area_code().empty()) {
-    plan.units.push_back({d.area_code(), kCenterUnit, true});
+    plan.units.push_back({d.area_code(), kCenterUnitId, true});
   }
 }
 
@@ -87,19 +87,19 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
     case v1::TicketEvent::kTicketCreated: {
       const auto& c = e.ticket_created();
       f.kind = "ticket_created";
-      f.unit_id = kCenterUnit;
+      f.unit_id = kCenterUnitId;
       t.request_type = c.request_type();
       t.urgency = c.urgency();
       t.category_code = c.category_code();
       t.area_code = c.location().town_code();
       if (!t.area_code.empty()) {
-        plan.units.push_back({t.area_code, kCenterUnit, true});
+        plan.units.push_back({t.area_code, kCenterUnitId, true});
       }
       break;
     }
     case v1::TicketEvent::kTicketClosedAtIntake:
       f.kind = "ticket_closed_at_intake";
-      f.unit_id = kCenterUnit;
+      f.unit_id = kCenterUnitId;
       break;
     case v1::TicketEvent::kTicketMerged:
       f.kind = "ticket_merged";

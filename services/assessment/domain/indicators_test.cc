@@ -37,7 +37,7 @@ TEST(PlanFactTest, DispatchSetsUnitTypeAndParent) {
   EXPECT_EQ(plan->fact.request_type, v1::REQUEST_TYPE_COMPLAINT);
   EXPECT_EQ(calendar::FormatDate(plan->fact.local_date), "2024-02-08");
   ASSERT_EQ(plan->units.size(), 2u);
-  EXPECT_EQ(plan->units[0].parent_id, kCenterUnit);
+  EXPECT_EQ(plan->units[0].parent_id, kCenterUnitId);
   EXPECT_TRUE(plan->units[1].is_area);
   EXPECT_EQ(ContributionOf(plan->fact).counters.v[kOrders], 1);
 }
@@ -260,9 +260,9 @@ TEST(RankTest, NotScoredPeersComeLastUnranked) {
 
 TEST(UnitTreeTest, KindsAndSubtrees) {
   UnitTree t;
-  t.Add("town.longgang", kCenterUnit, true);
+  t.Add("town.longgang", kCenterUnitId, true);
   t.Add("village.a", "town.longgang", false);
-  t.Add("dept.housing", kCenterUnit, false);
+  t.Add("dept.housing", kCenterUnitId, false);
   t.Add("dept.housing.sec1", "dept.housing", false);
   EXPECT_EQ(t.Kind("town.longgang"), v1::UNIT_KIND_TOWN_STREET);
   EXPECT_EQ(t.Kind("village.a"), v1::UNIT_KIND_VILLAGE_COMMUNITY);
@@ -270,7 +270,7 @@ TEST(UnitTreeTest, KindsAndSubtrees) {
   EXPECT_EQ(t.Kind("dept.housing.sec1"), v1::UNIT_KIND_SECTION);
   EXPECT_EQ(t.Subtree("town.longgang"),
             (std::vector<std::string>{"town.longgang", "village.a"}));
-  EXPECT_TRUE(t.InSubtree("village.a", kCenterUnit));
+  EXPECT_TRUE(t.InSubtree("village.a", kCenterUnitId));
   EXPECT_FALSE(t.InSubtree("village.a", "dept.housing"));
 }
 
@@ -297,7 +297,7 @@ TEST(UnitTreeTest, DirectoryCopyGivesNamesKindsAndParents) {
            "town.longgang"),
   });
   UnitTree t;
-  t.Add("dept.water", kCenterUnit, true);     // named as an area by mistake
+  t.Add("dept.water", kCenterUnitId, true);     // named as an area by mistake
   t.Add("comm.a", "town.wrong", false);       // the directory's parent wins
   t.Add("sec.unknown", "dept.water", false);  // the directory lacks it
   t.LayOver(d);

@@ -20,7 +20,7 @@ void UnitTree::Add(const std::string& unit_id, const std::string& parent_id,
 }
 
 bool UnitTree::Has(const std::string& unit_id) const {
-  return unit_id == kCenterUnit || nodes_.count(unit_id) > 0;
+  return unit_id == kCenterUnitId || nodes_.count(unit_id) > 0;
 }
 
 std::string UnitTree::Parent(const std::string& unit_id) const {
@@ -34,7 +34,7 @@ void UnitTree::SetDirectoryEntry(const std::string& unit_id,
                                  const std::string& parent_id) {
   if (unit_id.empty()) return;
   if (!name.empty()) names_[unit_id] = name;
-  if (unit_id == kCenterUnit) return;
+  if (unit_id == kCenterUnitId) return;
   Node& n = nodes_[unit_id];
   if (!parent_id.empty()) n.parent = parent_id;
   n.kind = kind;
@@ -53,12 +53,12 @@ std::string UnitTree::Name(const std::string& unit_id) const {
 }
 
 v1::UnitKind UnitTree::Kind(const std::string& unit_id) const {
-  if (unit_id == kCenterUnit) return v1::UNIT_KIND_CENTER;
+  if (unit_id == kCenterUnitId) return v1::UNIT_KIND_CENTER;
   auto it = nodes_.find(unit_id);
   if (it == nodes_.end()) return v1::UNIT_KIND_UNSPECIFIED;
   if (it->second.kind != v1::UNIT_KIND_UNSPECIFIED) return it->second.kind;
   const std::string& parent = it->second.parent;
-  if (parent.empty() || parent == kCenterUnit) {
+  if (parent.empty() || parent == kCenterUnitId) {
     return it->second.is_area || HasTownPrefix(unit_id)
                ? v1::UNIT_KIND_TOWN_STREET
                : v1::UNIT_KIND_DEPARTMENT;
@@ -67,7 +67,7 @@ v1::UnitKind UnitTree::Kind(const std::string& unit_id) const {
   std::string top = unit_id;
   for (int i = 0; i < 64; ++i) {
     std::string p = Parent(top);
-    if (p.empty() || p == kCenterUnit) break;
+    if (p.empty() || p == kCenterUnitId) break;
     top = p;
   }
   auto t = nodes_.find(top);
@@ -85,7 +85,7 @@ v1::UnitKind UnitTree::Kind(const std::string& unit_id) const {
 
 bool UnitTree::InSubtree(const std::string& unit_id,
                          const std::string& root) const {
-  if (root == kCenterUnit) return true;
+  if (root == kCenterUnitId) return true;
   std::string u = unit_id;
   for (int i = 0; i < 64 && !u.empty(); ++i) {
     if (u == root) return true;
@@ -96,7 +96,7 @@ bool UnitTree::InSubtree(const std::string& unit_id,
 
 std::vector<std::string> UnitTree::Subtree(const std::string& root) const {
   std::vector<std::string> out;
-  if (root == kCenterUnit) out.push_back(kCenterUnit);
+  if (root == kCenterUnitId) out.push_back(kCenterUnitId);
   for (const auto& [id, node] : nodes_) {
     if (InSubtree(id, root)) out.push_back(id);
   }

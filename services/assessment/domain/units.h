@@ -13,7 +13,7 @@
 namespace hotline::assessment {
 
 // The root of the unit tree (the center, 区政务服务管理办).
-inline constexpr char kCenterUnit[] = "center";
+using directory::kCenterUnitId;
 
 // The unit tree learned from events. Kinds are derived: the root is the
 // center; a first-level unit is a TOWN_STREET when it was named as a matter's

@@ -347,7 +347,7 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
             if (!ValidUnitId(req->unit_id())) {
               return absl::InvalidArgumentError("unit_id: not a unit id");
             }
-            if (req->unit_id() != kCenterUnit) {
+            if (req->unit_id() != kCenterUnitId) {
               ASSIGN_OR_RETURN(UnitTree tree, core_->Tree());
               f.unit_ids = tree.Subtree(req->unit_id());
               if (f.unit_ids.empty()) f.unit_ids.push_back(req->unit_id());

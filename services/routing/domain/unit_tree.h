@@ -10,11 +10,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/directory/directory.h"
 #include "hotline/v1/routing.pb.h"
 
 namespace hotline::routing {
 
-inline constexpr char kCenterUnitId[] = "center";
+using directory::kCenterUnitId;
 
 class UnitTree {
  public:
