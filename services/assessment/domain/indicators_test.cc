@@ -297,7 +297,7 @@ TEST(UnitTreeTest, DirectoryCopyGivesNamesKindsAndParents) {
            "town.longgang"),
   });
   UnitTree t;
-  t.Add("dept.water", kCenterUnitId, true);     // named as an area by mistake
+  t.Add("dept.water", kCenterUnitId, true);   // named as an area by mistake
   t.Add("comm.a", "town.wrong", false);       // the directory's parent wins
   t.Add("sec.unknown", "dept.water", false);  // the directory lacks it
   t.LayOver(d);
