@@ -1,5 +1,6 @@
 #include "common/db/sql_text.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -61,6 +62,34 @@ std::string SqlHex(absl::string_view bytes) {
 
 std::string SqlRows(absl::string_view row, size_t rows) {
   return absl::StrJoin(std::vector<absl::string_view>(rows, row), ", ");
+}
+
+size_t RowsInNextChunk(size_t remaining, size_t max_rows) {
+  if (remaining <= 16) return remaining;
+  size_t chunk = max_rows;
+  while (chunk > remaining) chunk /= 2;
+  return chunk;
+}
+
+size_t PowerOfTwoAtLeast(size_t n) {
+  size_t p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+std::vector<std::vector<std::string>> PaddedIdChunks(
+    std::vector<std::string> ids, size_t max_ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::vector<std::string>> out;
+  for (size_t first = 0; first < ids.size(); first += max_ids) {
+    std::vector<std::string> chunk(
+        ids.begin() + first,
+        ids.begin() + std::min(ids.size(), first + max_ids));
+    chunk.resize(PowerOfTwoAtLeast(chunk.size()), chunk.back());
+    out.push_back(std::move(chunk));
+  }
+  return out;
 }
 
 }  // namespace hotline::db

@@ -94,28 +94,6 @@ absl::Status Outbox::Append(db::Connection& conn,
   return absl::OkStatus();
 }
 
-namespace {
-
-// How many of `n` (≥ 1) remaining events the next chunk takes: all of up
-// to 16, else the largest power of two up to 256. The statement shapes a
-// session prepares stay few (≤ 20 per statement) whatever the numbers of
-// events, and the usual few events go in one chunk.
-size_t PowerOfTwoChunk(size_t n) {
-  if (n <= 16) return n;
-  size_t chunk = 256;
-  while (chunk > n) chunk /= 2;
-  return chunk;
-}
-
-// The smallest power of two that is at least `n`.
-size_t PowerOfTwoAtLeast(size_t n) {
-  size_t p = 1;
-  while (p < n) p *= 2;
-  return p;
-}
-
-}  // namespace
-
 absl::Status Outbox::AppendAll(
     db::Connection& conn, const std::vector<v1::TicketEvent*>& events) const {
   for (v1::TicketEvent* e : events) {
@@ -129,7 +107,7 @@ absl::Status Outbox::AppendAll(
   ASSIGN_OR_RETURN(const bool returning, db::InsertReturning(conn));
   size_t first = 0;
   while (first < events.size()) {
-    const size_t n = PowerOfTwoChunk(events.size() - first);
+    const size_t n = db::RowsInNextChunk(events.size() - first);
     const std::vector<v1::TicketEvent*> chunk(events.begin() + first,
                                               events.begin() + first + n);
     first += n;
@@ -142,7 +120,7 @@ absl::Status Outbox::AppendAll(
       if (per_ticket[e->ticket_id()]++ == 0) tickets.push_back(e->ticket_id());
     }
     // The IN list padded (with the last ticket again) to a power of two.
-    const size_t in_list = PowerOfTwoAtLeast(tickets.size());
+    const size_t in_list = db::PowerOfTwoAtLeast(tickets.size());
 
     // 1. Bump every ticket's seq once per event (rows apply in order).
     ASSIGN_OR_RETURN(

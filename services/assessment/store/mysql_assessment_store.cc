@@ -21,7 +21,7 @@
 
 namespace hotline::assessment {
 
-using mysql_rows::ChunkRows;
+using db::RowsInNextChunk;
 using mysql_rows::kFactColumnCount;
 using mysql_rows::kFactColumns;
 using mysql_rows::Placeholders;
@@ -196,7 +196,7 @@ absl::Status MysqlAssessmentStore::InsertFacts(
     const std::vector<std::pair<FactRecord, std::string>>& facts) {
   size_t first = 0;
   while (first < facts.size()) {
-    const size_t n = ChunkRows(facts.size() - first);
+    const size_t n = RowsInNextChunk(facts.size() - first);
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat(
@@ -219,7 +219,7 @@ absl::Status MysqlAssessmentStore::InsertFacts(
 
 namespace {
 
-// Upserts `rows` (keys and what each adds) in chunks of ChunkRows: `sql`
+// Upserts `rows` (keys and what each adds) in chunks of RowsInNextChunk: `sql`
 // gives the statement for a chunk's size, `bind` binds one row from a
 // position and returns the next.
 template <typename Map, typename SqlFn, typename BindFn>
@@ -228,7 +228,7 @@ absl::Status UpsertRows(db::Connection& conn, const Map& rows, SqlFn sql,
   auto it = rows.begin();
   size_t left = rows.size();
   while (left > 0) {
-    const size_t n = ChunkRows(left);
+    const size_t n = RowsInNextChunk(left);
     ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql(n)));
     RETURN_IF_ERROR(conn.Guard("upsert rollup rows", [&] {
       unsigned k = 1;
@@ -299,11 +299,11 @@ absl::Status MysqlAssessmentStore::SaveUnitLinks(
     db::Connection& conn, const std::vector<UnitLink>& units) {
   if (units.empty()) return absl::OkStatus();
   // Few statements for the links (one for an event's few; rows apply in
-  // order, as separate upserts would), chunks of ChunkRows so that a session
-  // prepares few distinct statements whatever a batch folds.
+  // order, as separate upserts would), chunks of RowsInNextChunk so that a
+  // session prepares few distinct statements whatever a batch folds.
   size_t first = 0;
   while (first < units.size()) {
-    const size_t n = ChunkRows(units.size() - first);
+    const size_t n = RowsInNextChunk(units.size() - first);
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat(
@@ -339,7 +339,7 @@ absl::StatusOr<std::set<std::string>> OrderLockRows(
   keys.insert(keys.end(), ids.begin(), ids.end());
   std::set<std::string> out;
   for (size_t first = 0; first < keys.size();) {
-    const size_t n = ChunkRows(keys.size() - first);
+    const size_t n = RowsInNextChunk(keys.size() - first);
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat(
@@ -382,7 +382,7 @@ absl::Status MysqlAssessmentStore::LockTickets(
     if (locked.count(id) == 0) fresh.push_back(id);
   }
   for (size_t first = 0; first < fresh.size();) {
-    const size_t n = ChunkRows(fresh.size() - first);
+    const size_t n = RowsInNextChunk(fresh.size() - first);
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat("INSERT INTO order_lock (ticket_id) VALUES ",

@@ -81,13 +81,6 @@ std::string RollupUpsertRowsSql(int monthly, size_t rows) {
              : CounterUpsertSql("rollup_unit_month", "month_start", rows);
 }
 
-size_t ChunkRows(size_t remaining) {
-  if (remaining <= 16) return remaining;
-  size_t chunk = 256;
-  while (chunk > remaining) chunk /= 2;
-  return chunk;
-}
-
 const std::string& RollupMonthUpsertSql() {
   static const std::string* const kSql =
       new std::string(CounterUpsertSql("rollup_unit_month", "month_start"));

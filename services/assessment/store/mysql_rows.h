@@ -32,9 +32,4 @@ const std::string& RollupMonthUpsertSql();
 // rollup_unit_month.
 std::string RollupUpsertRowsSql(int monthly, size_t rows);
 
-// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
-// all of up to 16, else the largest power of two up to 256 — few statement
-// shapes per session (≤ 20) whatever the number of rows.
-size_t ChunkRows(size_t remaining);
-
 }  // namespace hotline::assessment::mysql_rows

@@ -16,36 +16,6 @@
 #include "services/intake/store/mysql_intake_store.h"
 
 namespace hotline::intake {
-namespace {
-
-// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
-// all of up to 16, else the largest power of two up to 128 — few statement
-// shapes per session whatever the number of rows.
-size_t ChunkRows(size_t remaining) {
-  if (remaining <= 16) return remaining;
-  size_t chunk = 128;
-  while (chunk > remaining) chunk /= 2;
-  return chunk;
-}
-
-// `ids` sorted and without duplicates, in chunks of up to 128, each padded
-// (with its last id again) to a power of two: an IN list of few shapes.
-std::vector<std::vector<std::string>> IdChunks(std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::vector<std::vector<std::string>> out;
-  for (size_t first = 0; first < ids.size(); first += 128) {
-    std::vector<std::string> chunk(
-        ids.begin() + first, ids.begin() + std::min(ids.size(), first + 128));
-    size_t padded = 1;
-    while (padded < chunk.size()) padded *= 2;
-    chunk.resize(padded, chunk.back());
-    out.push_back(std::move(chunk));
-  }
-  return out;
-}
-
-}  // namespace
 
 absl::StatusOr<std::optional<TicketRecord>> MysqlIntakeStore::LockTicket(
     db::Connection& conn, const std::string& ticket_id) {
@@ -56,7 +26,7 @@ absl::StatusOr<std::map<std::string, StoredStatus>>
 MysqlIntakeStore::LockStatuses(db::Connection& conn,
                                const std::vector<std::string>& ticket_ids) {
   std::map<std::string, StoredStatus> out;
-  for (const std::vector<std::string>& ids : IdChunks(ticket_ids)) {
+  for (const std::vector<std::string>& ids : db::PaddedIdChunks(ticket_ids)) {
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * stmt,
         conn.Prepare(absl::StrCat(
@@ -122,7 +92,7 @@ absl::Status MysqlIntakeStore::WriteMerge(
 absl::StatusOr<std::map<std::string, std::string>> MysqlIntakeStore::UnitNames(
     db::Connection& conn, const std::vector<std::string>& unit_ids) {
   std::map<std::string, std::string> out;
-  for (const std::vector<std::string>& ids : IdChunks(unit_ids)) {
+  for (const std::vector<std::string>& ids : db::PaddedIdChunks(unit_ids)) {
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * stmt,
         conn.Prepare(absl::StrCat(
@@ -148,7 +118,7 @@ absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
     return a->ticket_id < b->ticket_id;
   });
   for (size_t first = 0; first < tickets.size();) {
-    const size_t n = ChunkRows(tickets.size() - first);
+    const size_t n = db::RowsInNextChunk(tickets.size() - first, 128);
     auto cases = [&](const char* column, const char* value) {
       const std::vector<std::string> whens(n,
                                            absl::StrCat("WHEN ? THEN ", value));
@@ -204,7 +174,7 @@ absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
   // The progress entries in the order they happened (ids ascending so).
   const auto& progress = effects.progress;
   for (size_t first = 0; first < progress.size();) {
-    const size_t n = ChunkRows(progress.size() - first);
+    const size_t n = db::RowsInNextChunk(progress.size() - first, 128);
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * prog,
         conn.Prepare(absl::StrCat("INSERT INTO ticket_progress (ticket_id, "
@@ -226,7 +196,7 @@ absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
   }
   const auto& holders = effects.holders;
   for (size_t first = 0; first < holders.size();) {
-    const size_t n = ChunkRows(holders.size() - first);
+    const size_t n = db::RowsInNextChunk(holders.size() - first, 128);
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * held,
         conn.Prepare(absl::StrCat(
