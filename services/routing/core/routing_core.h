@@ -218,8 +218,10 @@ class Core {
   // instants), LadderStepFired — applied to the batch's orders as one
   // event-by-event application would, with the reads and writes folded:
   // Begin reads (and locks) the assignments of all the batch's orders, and
-  // the clocks of its clock events, in one statement each; the directory is
-  // read (its stamp checked) at most once per batch; Finish writes every
+  // the clocks of its clock events, in one statement per key; the directory
+  // is read (its stamp checked) at most once per batch, so the whole batch
+  // sees it as at that read (as if applied before a directory or catalogue
+  // write that commits meanwhile); Finish writes every
   // changed clock, every changed assignment (multi-row) and every event the
   // batch emits (one AppendAll, in the order one by one would append them).
   // Nothing in the batch reads these rows back from the database: each

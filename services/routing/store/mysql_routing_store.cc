@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -16,38 +17,6 @@ namespace {
 
 std::string Blob(sql::ResultSet& rs, const char* col) {
   return rs.getString(col);
-}
-
-std::string Placeholders(size_t n) {
-  std::vector<std::string> q(n, "?");
-  return absl::StrJoin(q, ",");
-}
-
-// How many of `remaining` (≥ 1) rows the next multi-row statement takes:
-// all of up to 16, else the largest power of two up to 128 — few statement
-// shapes per session whatever the number of rows.
-size_t ChunkRows(size_t remaining) {
-  if (remaining <= 16) return remaining;
-  size_t chunk = 128;
-  while (chunk > remaining) chunk /= 2;
-  return chunk;
-}
-
-// `ids` sorted and without duplicates, in chunks of up to 128, each padded
-// (with its last id again) to a power of two: an IN list of few shapes.
-std::vector<std::vector<std::string>> IdChunks(std::vector<std::string> ids) {
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  std::vector<std::vector<std::string>> out;
-  for (size_t first = 0; first < ids.size(); first += 128) {
-    std::vector<std::string> chunk(
-        ids.begin() + first, ids.begin() + std::min(ids.size(), first + 128));
-    size_t padded = 1;
-    while (padded < chunk.size()) padded *= 2;
-    chunk.resize(padded, chunk.back());
-    out.push_back(std::move(chunk));
-  }
-  return out;
 }
 
 constexpr char kAssignmentColumns[] =
@@ -170,7 +139,7 @@ absl::StatusOr<int64_t> MysqlRoutingStore::CountOpenHeld(
   ASSIGN_OR_RETURN(
       auto* st, c.Prepare(absl::StrCat(
                     "SELECT COUNT(*) FROM assignment WHERE holder_unit_id IN (",
-                    Placeholders(units.size()), ") AND status IN (",
+                    db::SqlRows("?", units.size()), ") AND status IN (",
                     absl::StrJoin(open, ","), ")")));
   return c.Guard("count held", [&] {
     for (size_t i = 0; i < units.size(); ++i) st->setString(i + 1, units[i]);
@@ -321,11 +290,11 @@ absl::StatusOr<std::map<std::string, AssignmentState>>
 MysqlRoutingStore::LockAssignments(db::Connection& c,
                                    const std::vector<std::string>& ticket_ids) {
   std::map<std::string, AssignmentState> out;
-  for (const std::vector<std::string>& ids : IdChunks(ticket_ids)) {
+  for (const std::vector<std::string>& ids : db::PaddedIdChunks(ticket_ids)) {
     ASSIGN_OR_RETURN(auto* st, c.Prepare(absl::StrCat(
                                    "SELECT ", kAssignmentColumns,
                                    " FROM assignment WHERE ticket_id IN (",
-                                   Placeholders(ids.size()),
+                                   db::SqlRows("?", ids.size()),
                                    ") ORDER BY ticket_id FOR UPDATE")));
     RETURN_IF_ERROR(c.Guard("lock assignments", [&] {
       for (size_t i = 0; i < ids.size(); ++i) st->setString(i + 1, ids[i]);
@@ -358,7 +327,7 @@ absl::Status MysqlRoutingStore::SaveAssignments(
     return a.first->view.ticket_id() < b.first->view.ticket_id();
   });
   for (size_t first = 0; first < sorted.size();) {
-    const size_t n = ChunkRows(sorted.size() - first);
+    const size_t n = db::RowsInNextChunk(sorted.size() - first, 128);
     ASSIGN_OR_RETURN(
         auto* st,
         c.Prepare(absl::StrCat(
@@ -429,11 +398,11 @@ absl::Status MysqlRoutingStore::SaveAssignments(
       rows += v.co_units_size();
     }
   }
-  for (const std::vector<std::string>& ids : IdChunks(clear)) {
+  for (const std::vector<std::string>& ids : db::PaddedIdChunks(clear)) {
     ASSIGN_OR_RETURN(auto* del,
                      c.Prepare(absl::StrCat(
                          "DELETE FROM assignment_co_unit WHERE ticket_id IN (",
-                         Placeholders(ids.size()), ")")));
+                         db::SqlRows("?", ids.size()), ")")));
     RETURN_IF_ERROR(c.Guard("clear co-units", [&] {
       for (size_t i = 0; i < ids.size(); ++i) del->setString(i + 1, ids[i]);
       del->executeUpdate();
@@ -451,7 +420,7 @@ absl::Status MysqlRoutingStore::SaveAssignments(
       co_rows.push_back({&v->ticket_id(), &cu});
   }
   for (size_t first = 0; first < co_rows.size();) {
-    const size_t n = ChunkRows(co_rows.size() - first);
+    const size_t n = db::RowsInNextChunk(co_rows.size() - first, 128);
     ASSIGN_OR_RETURN(
         auto* ins,
         c.Prepare(absl::StrCat("INSERT INTO assignment_co_unit (ticket_id, "
@@ -480,13 +449,13 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
   std::vector<std::string> ors;
   if (!q.holders.empty()) {
     ors.push_back(absl::StrCat("holder_unit_id IN (",
-                               Placeholders(q.holders.size()), ")"));
+                               db::SqlRows("?", q.holders.size()), ")"));
   }
   if (!q.co_units.empty()) {
     ors.push_back(absl::StrCat(
         "ticket_id IN (SELECT ticket_id FROM assignment_co_unit WHERE "
         "submitted = 0 AND released = 0 AND unit_id IN (",
-        Placeholders(q.co_units.size()), "))"));
+        db::SqlRows("?", q.co_units.size()), "))"));
   }
   if (ors.empty()) return std::vector<AssignmentState>{};
   std::string sql = absl::StrCat(
@@ -545,46 +514,39 @@ absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListCenterQueue(
 absl::StatusOr<std::vector<StoredClock>> MysqlRoutingStore::LockClocks(
     db::Connection& c, const std::vector<std::string>& ticket_ids,
     const std::vector<std::string>& clock_ids) {
+  // One statement per key and chunk (an OR of the two keys could make the
+  // optimizer scan the table, locking every row); a clock found by both is
+  // returned twice.
   std::vector<StoredClock> out;
-  const auto tickets = IdChunks(ticket_ids);
-  const auto clocks = IdChunks(clock_ids);
-  for (size_t k = 0; k < std::max(tickets.size(), clocks.size()); ++k) {
-    const std::vector<std::string> none;
-    const std::vector<std::string>& t = k < tickets.size() ? tickets[k] : none;
-    const std::vector<std::string>& ids = k < clocks.size() ? clocks[k] : none;
-    std::vector<std::string> where;
-    if (!t.empty()) {
-      where.push_back(
-          absl::StrCat("ticket_id IN (", Placeholders(t.size()), ")"));
+  for (const char* key : {"ticket_id", "clock_id"}) {
+    const std::vector<std::string>& wanted =
+        key == std::string("ticket_id") ? ticket_ids : clock_ids;
+    for (const std::vector<std::string>& ids : db::PaddedIdChunks(wanted)) {
+      ASSIGN_OR_RETURN(
+          auto* st,
+          c.Prepare(absl::StrCat(
+              "SELECT clock_id, ticket_id, kind, dispatch_round, "
+              "DATE_FORMAT(due, '%Y-%m-%d %H:%i:%s.%f') AS due_text, running "
+              "FROM clock WHERE ",
+              key, " IN (", db::SqlRows("?", ids.size()),
+              ") ORDER BY clock_id FOR UPDATE")));
+      RETURN_IF_ERROR(c.Guard("lock clocks", [&] {
+        int i = 1;
+        for (const auto& id : ids) st->setString(i++, id);
+        std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
+        while (rs->next()) {
+          StoredClock k;
+          k.ticket_id = rs->getString("ticket_id");
+          k.clock.clock_id = rs->getString("clock_id");
+          k.clock.kind = static_cast<v1::ClockKind>(rs->getInt("kind"));
+          k.clock.dispatch_round = rs->getInt("dispatch_round");
+          k.clock.due = ParseSqlTime(rs->getString("due_text"));
+          k.clock.running = rs->getInt("running") != 0;
+          out.push_back(std::move(k));
+        }
+        return absl::OkStatus();
+      }));
     }
-    if (!ids.empty()) {
-      where.push_back(
-          absl::StrCat("clock_id IN (", Placeholders(ids.size()), ")"));
-    }
-    ASSIGN_OR_RETURN(
-        auto* st,
-        c.Prepare(absl::StrCat(
-            "SELECT clock_id, ticket_id, kind, dispatch_round, "
-            "DATE_FORMAT(due, '%Y-%m-%d %H:%i:%s.%f') AS due_text, running "
-            "FROM clock WHERE ",
-            absl::StrJoin(where, " OR "), " ORDER BY clock_id FOR UPDATE")));
-    RETURN_IF_ERROR(c.Guard("lock clocks", [&] {
-      int i = 1;
-      for (const auto& id : t) st->setString(i++, id);
-      for (const auto& id : ids) st->setString(i++, id);
-      std::unique_ptr<sql::ResultSet> rs(st->executeQuery());
-      while (rs->next()) {
-        StoredClock k;
-        k.ticket_id = rs->getString("ticket_id");
-        k.clock.clock_id = rs->getString("clock_id");
-        k.clock.kind = static_cast<v1::ClockKind>(rs->getInt("kind"));
-        k.clock.dispatch_round = rs->getInt("dispatch_round");
-        k.clock.due = ParseSqlTime(rs->getString("due_text"));
-        k.clock.running = rs->getInt("running") != 0;
-        out.push_back(std::move(k));
-      }
-      return absl::OkStatus();
-    }));
   }
   return out;
 }
@@ -598,7 +560,7 @@ absl::Status MysqlRoutingStore::PutClocks(
     return a->clock.clock_id < b->clock.clock_id;
   });
   for (size_t first = 0; first < sorted.size();) {
-    const size_t n = ChunkRows(sorted.size() - first);
+    const size_t n = db::RowsInNextChunk(sorted.size() - first, 128);
     ASSIGN_OR_RETURN(
         auto* st,
         c.Prepare(absl::StrCat(

@@ -35,7 +35,7 @@ struct RunningClock {
   v1::ClockKind kind;
   int dispatch_round;
   absl::Time due;
-  bool running = true;  // false once stopped (LoadForClockEvent lists both)
+  bool running = true;  // false once stopped (LockClocks returns both)
 };
 
 // A clock as stored: the order it is stored under and its fields.
@@ -129,8 +129,9 @@ class RoutingStore {
       const CenterQueueSelection& q, int limit, int offset) = 0;
 
   // Clocks from deadline. Every clock stored under one of `ticket_ids` or
-  // named by one of `clock_ids`, running or stopped, locked for update, in
-  // one round trip (per up to 128 ids of each).
+  // named by one of `clock_ids`, running or stopped, locked for update: one
+  // round trip per up to 128 ids of each key (a clock found by both keys is
+  // returned twice).
   virtual absl::StatusOr<std::vector<StoredClock>> LockClocks(
       db::Connection& c, const std::vector<std::string>& ticket_ids,
       const std::vector<std::string>& clock_ids) = 0;
