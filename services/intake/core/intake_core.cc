@@ -274,16 +274,22 @@ absl::StatusOr<TicketRecord> IntakeCore::Merge(
   // answers with the order as it is now, as a first call does.
   std::string done_id;
   auto run = [&](db::Connection& conn) -> absl::StatusOr<std::string> {
-    ASSIGN_OR_RETURN(std::optional<TicketRecord> rep,
-                     store_->LockTicket(conn, ticket_id));
+    // A merge locks both orders in id order, as an inbox batch locks its
+    // orders (fewer deadlocks to retry).
+    std::optional<TicketRecord> rep, orig;
+    if (merge && original_ticket_id < ticket_id) {
+      ASSIGN_OR_RETURN(orig, store_->LockTicket(conn, original_ticket_id));
+    }
+    ASSIGN_OR_RETURN(rep, store_->LockTicket(conn, ticket_id));
+    if (merge && !(original_ticket_id < ticket_id)) {
+      ASSIGN_OR_RETURN(orig, store_->LockTicket(conn, original_ticket_id));
+    }
     if (!rep) {
       return absl::NotFoundError(
           absl::StrCat("ticket ", ticket_id, " not found"));
     }
     MergeChange change;
     if (merge) {
-      ASSIGN_OR_RETURN(std::optional<TicketRecord> orig,
-                       store_->LockTicket(conn, original_ticket_id));
       if (!orig) {
         return absl::NotFoundError(absl::StrCat(
             "original_ticket_id: ticket ", original_ticket_id, " not found"));
