@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/calendar/calendar.h"
 #include "common/directory/directory.h"
+#include "common/status/status.h"
 #include "services/deadline/domain/clock_rules.h"
 
 namespace hotline::deadline {
@@ -168,6 +169,8 @@ OrderLadder CountSteps(const std::vector<v1::LadderStep>& steps) {
 absl::Status CheckActQualifies(v1::LadderStep step, const OrderLadder& ladder,
                                const std::string& field,
                                const std::string& number) {
+  // The criteria the list of candidates is built from, checked for one order.
+  ASSIGN_OR_RETURN(const EscalationCriteria c, EscalationCriteriaFor(step));
   const bool notice = step == v1::LADDER_STEP_DISTRICT_NOTICE;
   if (!ladder.open) {
     return absl::FailedPreconditionError(
@@ -176,20 +179,29 @@ absl::Status CheckActQualifies(v1::LadderStep step, const OrderLadder& ladder,
                      "handling clock): nothing left to ",
                      notice ? "notify" : "inspect"));
   }
-  if (!notice && ladder.automatic < kAutomaticStepsBeforeInspection) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        field, ": ", number, " was chased ", ladder.automatic,
-        " time(s); a special inspection follows 2 (督办2次仍未办结)"));
-  }
-  if (notice && !ladder.inspected) {
+  if (ladder.automatic < c.min_counted) {
     return absl::FailedPreconditionError(
-        absl::StrCat(field, ": ", number,
-                     " has no special inspection yet; a district-wide notice "
-                     "follows one"));
+        absl::StrCat(field, ": ", number, " was chased ", ladder.automatic,
+                     " time(s); a special inspection follows ", c.min_counted,
+                     " (督办2次仍未办结)"));
   }
-  if ((notice && ladder.noticed) || (!notice && ladder.inspected)) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        field, ": ", number, " already has a ", v1::LadderStep_Name(step)));
+  const auto fired = [&](v1::LadderStep s) {
+    return s == v1::LADDER_STEP_SPECIAL_INSPECTION ? ladder.inspected
+           : s == v1::LADDER_STEP_DISTRICT_NOTICE  ? ladder.noticed
+                                                   : false;
+  };
+  for (v1::LadderStep s : c.required_steps) {
+    if (!fired(s)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(field, ": ", number, " has no ", v1::LadderStep_Name(s),
+                       " yet; a ", v1::LadderStep_Name(step), " follows one"));
+    }
+  }
+  for (v1::LadderStep s : c.forbidden_steps) {
+    if (fired(s)) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          field, ": ", number, " already has a ", v1::LadderStep_Name(s)));
+    }
   }
   return absl::OkStatus();
 }

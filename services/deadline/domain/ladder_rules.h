@@ -116,10 +116,12 @@ struct OrderLadder {
 OrderLadder CountSteps(const std::vector<v1::LadderStep>& steps);
 
 // Whether the order `number`, named at `field` ("ticket_ids[i]"), qualifies
-// for the act `step` (SPECIAL_INSPECTION or DISTRICT_NOTICE) now:
+// for the act `step` (SPECIAL_INSPECTION or DISTRICT_NOTICE) now, by the
+// same EscalationCriteriaFor(step) the list of candidates is built from:
 // FAILED_PRECONDITION when it is finished, was chased fewer than
 // kAutomaticStepsBeforeInspection times (inspection) or has no special
-// inspection (notice); ALREADY_EXISTS when it has that act already.
+// inspection (notice); ALREADY_EXISTS when it has that act already (or, for
+// an inspection, a notice); INVALID_ARGUMENT naming "step" for another step.
 absl::Status CheckActQualifies(v1::LadderStep step, const OrderLadder& ladder,
                                const std::string& field,
                                const std::string& number);
