@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/calendar/calendar.h"
 #include "common/directory/directory.h"
+#include "common/server/proto_enum.h"
 #include "common/status/status.h"
 #include "services/deadline/domain/clock_rules.h"
 
@@ -200,7 +201,7 @@ absl::Status CheckActQualifies(v1::LadderStep step, const OrderLadder& ladder,
   for (v1::LadderStep s : c.forbidden_steps) {
     if (fired(s)) {
       return absl::AlreadyExistsError(absl::StrCat(
-          field, ": ", number, " already has a ", v1::LadderStep_Name(s)));
+          field, ": ", number, " already has a ", server::ShortEnumName(s)));
     }
   }
   return absl::OkStatus();
