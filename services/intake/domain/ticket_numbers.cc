@@ -4,24 +4,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/calendar/calendar.h"
 
 namespace hotline::intake {
-namespace {
-
-const absl::TimeZone& Cst() {
-  static const absl::TimeZone* const kTz =
-      new absl::TimeZone(absl::FixedTimeZone(8 * 3600));
-  return *kTz;
-}
-
-}  // namespace
 
 std::string LocalDayCompact(absl::Time t) {
-  return absl::FormatTime("%Y%m%d", t, Cst());
+  return absl::FormatTime("%Y%m%d", t, calendar::ChinaStandardTime());
 }
 
 std::string LocalDay(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%d", t, Cst());
+  return absl::FormatTime("%Y-%m-%d", t, calendar::ChinaStandardTime());
 }
 
 std::string TicketNumber(absl::string_view day_compact, int64_t n) {
@@ -49,7 +41,7 @@ absl::StatusOr<absl::Time> ParseLocalDate(absl::string_view field,
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": not a date YYYY-MM-DD (2000–2099)"));
   }
-  return absl::FromCivil(day, Cst());
+  return absl::FromCivil(day, calendar::ChinaStandardTime());
 }
 
 }  // namespace hotline::intake

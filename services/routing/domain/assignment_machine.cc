@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/routing/domain/assignment_machine_internal.h"
@@ -423,7 +424,7 @@ absl::StatusOr<Transition> AssignmentMachine::Reply(const AssignmentState& s,
   // Nobody reaches a caller about an order before the hotline received it.
   if (s.view.has_received_at() &&
       cmd.contacted_at < FromProto(s.view.received_at())) {
-    const absl::TimeZone cst = absl::FixedTimeZone(8 * 3600);
+    const absl::TimeZone cst = calendar::ChinaStandardTime();
     constexpr char kLocal[] = "%Y-%m-%d %H:%M:%S +08:00";
     return absl::InvalidArgumentError(absl::StrCat(
         "contacted_at: ", absl::FormatTime(kLocal, cmd.contacted_at, cst),

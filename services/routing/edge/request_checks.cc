@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/calendar/calendar.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "services/routing/domain/unit_tree.h"
@@ -91,7 +92,7 @@ absl::Status CheckLimit(absl::string_view field, const v1::HandlingLimit& l,
       auto d = ParseDate(l.due_date());
       if (!d) return Bad(absl::StrCat(field, ".due_date"), "YYYY-MM-DD");
       absl::CivilDay today =
-          absl::ToCivilDay(now, absl::FixedTimeZone(8 * 3600));
+          absl::ToCivilDay(now, calendar::ChinaStandardTime());
       if (*d < today)
         return Bad(absl::StrCat(field, ".due_date"), "in the past");
       break;
