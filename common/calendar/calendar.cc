@@ -403,6 +403,23 @@ absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text) {
   return day;
 }
 
+absl::StatusOr<absl::CivilDay> ParseDateField(absl::string_view field,
+                                              absl::string_view text) {
+  if (text.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
+  }
+  absl::StatusOr<absl::CivilDay> d = ParseDate(text);
+  if (!d.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": not a date YYYY-MM-DD"));
+  }
+  if (d->year() < 2000 || d->year() > 2099) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": year outside 2000–2099"));
+  }
+  return *d;
+}
+
 std::string FormatDate(absl::CivilDay day) {
   return absl::FormatCivilTime(day);
 }

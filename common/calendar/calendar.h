@@ -94,6 +94,13 @@ absl::Time StartOfLocalDay(absl::CivilDay day);
 // Strict "YYYY-MM-DD" (exactly 10 characters, a real calendar date).
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view text);
 
+// A date field of a request: ParseDate's form in the years 2000–2099 (the
+// calendar's and the contracts' range). INVALID_ARGUMENT naming `field`:
+// "<field>: required", "<field>: not a date YYYY-MM-DD" or "<field>: year
+// outside 2000–2099".
+absl::StatusOr<absl::CivilDay> ParseDateField(absl::string_view field,
+                                              absl::string_view text);
+
 // "YYYY-MM-DD".
 std::string FormatDate(absl::CivilDay day);
 

@@ -807,5 +807,29 @@ TEST(CalendarExtensionTest, ConcurrentReadersDuringSwaps) {
   EXPECT_THAT(holder.Get()->version(), StartsWith("cn-2021-2027@"));
 }
 
+// A request's date field: strict form, 2000–2099, the field named.
+TEST(CalendarParseTest, DateFieldNamesTheFieldAndKeepsToTheContractsYears) {
+  absl::StatusOr<absl::CivilDay> d =
+      ParseDateField("period.from_date", "2026-10-01");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(*d, absl::CivilDay(2026, 10, 1));
+  const struct {
+    const char* text;
+    const char* message;
+  } kBad[] = {
+      {"", "period.from_date: required"},
+      {"2026-1-01", "period.from_date: not a date YYYY-MM-DD"},
+      {"2026-02-30", "period.from_date: not a date YYYY-MM-DD"},
+      {"国庆节", "period.from_date: not a date YYYY-MM-DD"},
+      {"1999-12-31", "period.from_date: year outside 2000–2099"},
+      {"2100-01-01", "period.from_date: year outside 2000–2099"},
+  };
+  for (const auto& b : kBad) {
+    d = ParseDateField("period.from_date", b.text);
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << b.text;
+    EXPECT_EQ(d.status().message(), b.message) << b.text;
+  }
+}
+
 }  // namespace
 }  // namespace hotline::calendar

@@ -4,31 +4,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/calendar/calendar.h"
+#include "common/status/status.h"
 
 namespace hotline::assessment {
 
 absl::StatusOr<DateRange> ParsePeriod(absl::string_view field,
                                       const v1::Period& p) {
-  auto from = calendar::ParseDate(p.from_date());
-  if (!from.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".from_date: not a YYYY-MM-DD date"));
-  }
-  auto to = calendar::ParseDate(p.to_date());
-  if (!to.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".to_date: not a YYYY-MM-DD date"));
-  }
-  if (from->year() < 2000 || from->year() > 2099 || to->year() < 2000 ||
-      to->year() > 2099) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": dates must be in years 2000–2099"));
-  }
-  if (*to < *from) {
+  ASSIGN_OR_RETURN(absl::CivilDay from,
+                   calendar::ParseDateField(absl::StrCat(field, ".from_date"),
+                                            p.from_date()));
+  ASSIGN_OR_RETURN(
+      absl::CivilDay to,
+      calendar::ParseDateField(absl::StrCat(field, ".to_date"), p.to_date()));
+  if (to < from) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".to_date: before from_date"));
   }
-  if (*to - *from > 3660) {
+  if (to - from > 3660) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, ": spans more than 10 years"));
   }
@@ -36,7 +28,7 @@ absl::StatusOr<DateRange> ParsePeriod(absl::string_view field,
     return absl::InvalidArgumentError(
         absl::StrCat(field, ".granularity: unknown value"));
   }
-  return DateRange{*from, *to};
+  return DateRange{from, to};
 }
 
 DateRange PreviousRange(const DateRange& r) {

@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/calendar/calendar.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
 #include "google/protobuf/unknown_field_set.h"
@@ -87,9 +88,9 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
     return server::Handle(*deps_.gate, ctx, [&](const auth::Principal&) {
       RETURN_IF_ERROR(RejectUnknownFields(*req));
       ASSIGN_OR_RETURN(absl::CivilDay from,
-                       ParseDateField("from_date", req->from_date()));
+                       calendar::ParseDateField("from_date", req->from_date()));
       ASSIGN_OR_RETURN(absl::CivilDay to,
-                       ParseDateField("to_date", req->to_date()));
+                       calendar::ParseDateField("to_date", req->to_date()));
       if (to < from) {
         return absl::InvalidArgumentError("to_date: before from_date");
       }
@@ -115,7 +116,8 @@ class CalendarServiceImpl final : public v1::CalendarService::Service {
                             v1::IsWorkingDayResponse* resp) override {
     return server::Handle(*deps_.gate, ctx, [&](const auth::Principal&) {
       RETURN_IF_ERROR(RejectUnknownFields(*req));
-      ASSIGN_OR_RETURN(absl::CivilDay day, ParseDateField("date", req->date()));
+      ASSIGN_OR_RETURN(absl::CivilDay day,
+                       calendar::ParseDateField("date", req->date()));
       std::shared_ptr<const Calendar> cal = deps_.state->Get();
       resp->set_working_day(cal->IsWorkingDay(day));
       resp->set_kind(ToProtoKind(cal->Classify(day)));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/calendar/calendar.h"
 #include "common/server/call_gate.h"
 #include "common/server/paging.h"
 #include "common/server/proto_time.h"
@@ -32,8 +33,9 @@ absl::StatusOr<paging::OffsetPage> ParsePage(const Request& req,
 absl::Status ParsePeriod(const v1::Period& p, StepFilter* f) {
   if (p.from_date().empty() && p.to_date().empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(absl::CivilDay from,
-                   ParseDay("period.from_date", p.from_date()));
-  ASSIGN_OR_RETURN(absl::CivilDay to, ParseDay("period.to_date", p.to_date()));
+                   calendar::ParseDateField("period.from_date", p.from_date()));
+  ASSIGN_OR_RETURN(absl::CivilDay to,
+                   calendar::ParseDateField("period.to_date", p.to_date()));
   if (to < from) {
     return absl::InvalidArgumentError("period.to_date: before from_date");
   }

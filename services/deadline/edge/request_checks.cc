@@ -66,22 +66,6 @@ const char* WeekdayName(absl::Weekday w) {
 }  // namespace
 
 // A local date field: strict YYYY-MM-DD, year 2000–2099.
-absl::StatusOr<absl::CivilDay> ParseDateField(absl::string_view field,
-                                              absl::string_view text) {
-  if (text.empty())
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  absl::StatusOr<absl::CivilDay> d = calendar::ParseDate(text);
-  if (!d.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a date YYYY-MM-DD"));
-  }
-  if (d->year() < kMinRequestYear || d->year() > kMaxRequestYear) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": year outside 2000–2099"));
-  }
-  return *d;
-}
-
 absl::Status ValidateText(absl::string_view field, const std::string& s,
                           size_t max, bool required) {
   if (required && absl::StripAsciiWhitespace(s).empty()) {
@@ -92,19 +76,6 @@ absl::Status ValidateText(absl::string_view field, const std::string& s,
         absl::StrCat(field, ": longer than ", max, " bytes"));
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<absl::CivilDay> ParseDay(absl::string_view field,
-                                        const std::string& text) {
-  if (text.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": required"));
-  }
-  absl::StatusOr<absl::CivilDay> d = calendar::ParseDate(text);
-  if (!d.ok() || d->year() < 2000 || d->year() > 2099) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": not a date YYYY-MM-DD (2000–2099)"));
-  }
-  return *d;
 }
 
 absl::StatusOr<calendar::YearData> ValidateLoadYear(
@@ -130,7 +101,8 @@ absl::StatusOr<calendar::YearData> ValidateLoadYear(
   std::set<absl::CivilDay> holidays;
   for (int i = 0; i < req.holidays_size(); ++i) {
     const std::string field = absl::StrCat("holidays[", i, "]");
-    ASSIGN_OR_RETURN(absl::CivilDay d, ParseDateField(field, req.holidays(i)));
+    ASSIGN_OR_RETURN(absl::CivilDay d,
+                     calendar::ParseDateField(field, req.holidays(i)));
     if (d.year() != req.year()) {
       return absl::InvalidArgumentError(absl::StrCat(
           field, ": ", req.holidays(i), " is outside ", req.year()));
@@ -144,7 +116,8 @@ absl::StatusOr<calendar::YearData> ValidateLoadYear(
   std::set<absl::CivilDay> workdays;
   for (int i = 0; i < req.workdays_size(); ++i) {
     const std::string field = absl::StrCat("workdays[", i, "]");
-    ASSIGN_OR_RETURN(absl::CivilDay d, ParseDateField(field, req.workdays(i)));
+    ASSIGN_OR_RETURN(absl::CivilDay d,
+                     calendar::ParseDateField(field, req.workdays(i)));
     if (d.year() != req.year()) {
       return absl::InvalidArgumentError(absl::StrCat(
           field, ": ", req.workdays(i), " is outside ", req.year()));
@@ -185,7 +158,7 @@ absl::StatusOr<absl::CivilDay> ValidateRequestExtension(
   RETURN_IF_ERROR(ValidateText("reason", req.reason(), 2048, true));
   RETURN_IF_ERROR(
       ValidateText("progress_note", req.progress_note(), 2048, true));
-  return ParseDay("proposed_due_date", req.proposed_due_date());
+  return calendar::ParseDateField("proposed_due_date", req.proposed_due_date());
 }
 
 absl::StatusOr<std::optional<absl::CivilDay>> ValidateDecideExtension(
@@ -197,8 +170,9 @@ absl::StatusOr<std::optional<absl::CivilDay>> ValidateDecideExtension(
   }
   std::optional<absl::CivilDay> approved;
   if (req.approve() && !req.approved_due_date().empty()) {
-    ASSIGN_OR_RETURN(approved,
-                     ParseDay("approved_due_date", req.approved_due_date()));
+    ASSIGN_OR_RETURN(
+        approved,
+        calendar::ParseDateField("approved_due_date", req.approved_due_date()));
   }
   RETURN_IF_ERROR(ValidateText("reason", req.reason(), 2048, !req.approve()));
   return approved;

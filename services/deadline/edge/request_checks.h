@@ -30,14 +30,6 @@ inline constexpr int kMaxRequestYear = 2099;
 // field set in it carries fields this build does not know.
 absl::Status RejectUnknownFields(const google::protobuf::Message& message);
 
-// A local date field: strict YYYY-MM-DD, year 2000–2099 ("<field>: ...").
-absl::StatusOr<absl::CivilDay> ParseDateField(absl::string_view field,
-                                              absl::string_view text);
-
-// The same rule with one message for any malformed or out-of-range date.
-absl::StatusOr<absl::CivilDay> ParseDay(absl::string_view field,
-                                        const std::string& text);
-
 // At most `max` bytes; `required` rejects empty or whitespace-only text.
 absl::Status ValidateText(absl::string_view field, const std::string& s,
                           size_t max, bool required);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/calendar/calendar.h"
 #include "common/id/id.h"
 #include "common/log/log.h"
 #include "common/server/proto_time.h"
@@ -65,7 +66,7 @@ absl::Status CheckRuleUnits(const v1::DispatchRule& r, const UnitTree& tree,
 }
 
 absl::Status CheckDutyEntry(const v1::DutyEntry& e, const std::string& f) {
-  if (!ParseDate(e.date())) return Bad(f + ".date", "YYYY-MM-DD, 2000-2099");
+  RETURN_IF_ERROR(calendar::ParseDateField(f + ".date", e.date()).status());
   if (e.has_leader() && !e.leader().name().empty()) {
     return ValidateContact(e.leader(), f + ".leader", true);
   }

@@ -71,15 +71,6 @@ absl::Status CheckUnitRef(absl::string_view field, const std::string& v) {
   return absl::OkStatus();
 }
 
-std::optional<absl::CivilDay> ParseDate(const std::string& s) {
-  absl::CivilDay d;
-  if (s.size() != 10 || !absl::ParseCivilTime(s, &d)) return std::nullopt;
-  if (absl::FormatCivilTime(d) != s || d.year() < 2000 || d.year() > 2099) {
-    return std::nullopt;
-  }
-  return d;
-}
-
 absl::Status CheckLimit(absl::string_view field, const v1::HandlingLimit& l,
                         absl::Time now) {
   switch (l.limit_case()) {
@@ -89,11 +80,12 @@ absl::Status CheckLimit(absl::string_view field, const v1::HandlingLimit& l,
       }
       break;
     case v1::HandlingLimit::kDueDate: {
-      auto d = ParseDate(l.due_date());
-      if (!d) return Bad(absl::StrCat(field, ".due_date"), "YYYY-MM-DD");
+      ASSIGN_OR_RETURN(absl::CivilDay d,
+                       calendar::ParseDateField(
+                           absl::StrCat(field, ".due_date"), l.due_date()));
       absl::CivilDay today =
           absl::ToCivilDay(now, calendar::ChinaStandardTime());
-      if (*d < today)
+      if (d < today)
         return Bad(absl::StrCat(field, ".due_date"), "in the past");
       break;
     }

@@ -32,9 +32,6 @@ absl::Status CheckText(absl::string_view field, const std::string& v,
 // A required, well-formed unit id (IsValidUnitId).
 absl::Status CheckUnitRef(absl::string_view field, const std::string& v);
 
-// A strict YYYY-MM-DD date of the years 2000–2099.
-std::optional<absl::CivilDay> ParseDate(const std::string& s);
-
 // A handling limit: working days 1–3650 or a due date not before today
 // (UTC+8), and its legal basis.
 absl::Status CheckLimit(absl::string_view field, const v1::HandlingLimit& l,

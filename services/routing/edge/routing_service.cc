@@ -17,6 +17,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/calendar/calendar.h"
 #include "common/id/id.h"
 #include "common/server/actor.h"
 #include "common/server/call_gate.h"
@@ -521,8 +522,8 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
           for (int i = 0; i < req->entries_size(); ++i) {
             const auto& e = req->entries(i);
             const std::string f = absl::StrCat("entries[", i, "]");
-            if (!ParseDate(e.date()))
-              return Bad(f + ".date", "YYYY-MM-DD, 2000-2099");
+            RETURN_IF_ERROR(
+                calendar::ParseDateField(f + ".date", e.date()).status());
             if (!dates.insert(e.date()).second)
               return Bad(f + ".date", "repeated date");
             if (e.has_leader() && !e.leader().name().empty()) {
@@ -537,14 +538,14 @@ class DirectoryImpl final : public v1::DirectoryService::Service {
                        v1::GetDutyResponse* resp) override {
     return server::Handle(gate(), ctx, [&](const Principal&) -> absl::Status {
       RETURN_IF_ERROR(CheckUnitRef("unit_id", req->unit_id()));
-      auto from = ParseDate(req->from_date());
-      if (!from) return Bad("from_date", "YYYY-MM-DD, 2000-2099");
+      ASSIGN_OR_RETURN(absl::CivilDay from,
+                       calendar::ParseDateField("from_date", req->from_date()));
       std::string to_s =
           req->to_date().empty() ? req->from_date() : req->to_date();
-      auto to = ParseDate(to_s);
-      if (!to) return Bad("to_date", "YYYY-MM-DD, 2000-2099");
-      if (*to < *from) return Bad("to_date", "before from_date");
-      if (*to - *from > 366)
+      ASSIGN_OR_RETURN(absl::CivilDay to,
+                       calendar::ParseDateField("to_date", to_s));
+      if (to < from) return Bad("to_date", "before from_date");
+      if (to - from > 366)
         return Bad("to_date", "more than 366 days after from_date");
       return core_->GetDuty(req->unit_id(), req->from_date(), to_s, resp);
     });
