@@ -1,5 +1,7 @@
 #include "tests/support/test_db.h"
 
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -228,6 +230,29 @@ absl::Status PrivateMariaDb::Stop() {
 absl::Status PrivateMariaDb::Sql(const std::string& statement) {
   return Run(absl::StrCat("sql ", ShellQuote(dir_), " ", ShellQuote(statement)),
              nullptr);
+}
+
+absl::StatusOr<std::vector<std::vector<std::string>>> QueryRows(
+    db::Connection& conn, const std::vector<std::string>& queries) {
+  std::vector<std::vector<std::string>> out;
+  for (const std::string& q : queries) {
+    absl::StatusOr<std::unique_ptr<sql::ResultSet>> rs = conn.Query(q);
+    if (!rs.ok()) {
+      return absl::Status(rs.status().code(),
+                          absl::StrCat(q, ": ", rs.status().message()));
+    }
+    RETURN_IF_ERROR(conn.Guard("query rows", [&] {
+      const unsigned columns = (*rs)->getMetaData()->getColumnCount();
+      while ((*rs)->next()) {
+        std::vector<std::string>& row = out.emplace_back();
+        row.push_back(q.substr(0, 40));
+        for (unsigned c = 1; c <= columns; ++c) {
+          row.push_back((*rs)->isNull(c) ? "NULL" : (*rs)->getString(c));
+        }
+      }
+    }));
+  }
+  return out;
 }
 
 }  // namespace hotline::testing

@@ -19,7 +19,17 @@
 #include "absl/strings/string_view.h"
 #include "common/db/config.h"
 
+namespace hotline::db {
+class Connection;
+}  // namespace hotline::db
+
 namespace hotline::testing {
+
+// Every row `queries` return, as text (NULL as "NULL"), each row led by the
+// first 40 characters of its query: what two services stored, compared row
+// by row. The first failing query's error, naming it.
+absl::StatusOr<std::vector<std::vector<std::string>>> QueryRows(
+    db::Connection& conn, const std::vector<std::string>& queries);
 
 // The admin URL of the shared test server: env HOTLINE_TEST_MYSQL if set, else
 // the contents of the file named by env HOTLINE_TEST_MYSQL_FILE (which ctest

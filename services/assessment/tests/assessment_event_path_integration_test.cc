@@ -32,6 +32,7 @@
 #include "services/assessment/store/mysql_assessment_store.h"
 #include "services/assessment/store/mysql_rows.h"
 #include "services/assessment/tests/assessment_test_util.h"
+#include "tests/support/test_db.h"
 
 namespace hotline::assessment {
 namespace {
@@ -319,21 +320,9 @@ std::vector<std::vector<std::string>> Rows(db::Connection& conn) {
       "SELECT * FROM overdue_clock ORDER BY clock_id",
       "SELECT * FROM overdue_accrual ORDER BY event_id",
       "SELECT * FROM duty_gap_day ORDER BY 1, 2"};
-  std::vector<std::vector<std::string>> out;
-  for (const std::string& q : queries) {
-    auto rs = conn.Query(q);
-    EXPECT_TRUE(rs.ok()) << q << ": " << rs.status();
-    if (!rs.ok()) continue;
-    const unsigned columns = (*rs)->getMetaData()->getColumnCount();
-    while ((*rs)->next()) {
-      std::vector<std::string>& row = out.emplace_back();
-      row.push_back(q.substr(0, 40));
-      for (unsigned c = 1; c <= columns; ++c) {
-        row.push_back((*rs)->isNull(c) ? "NULL" : (*rs)->getString(c));
-      }
-    }
-  }
-  return out;
+  auto rows = hotline::testing::QueryRows(conn, queries);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  return rows.ok() ? *std::move(rows) : std::vector<std::vector<std::string>>{};
 }
 
 // The folded path (a delivered batch's facts in multi-row inserts, its

@@ -23,6 +23,7 @@
 #include "hotline/v1/intake.grpc.pb.h"
 #include "services/intake/edge/intake_service.h"
 #include "tests/support/service_fixture.h"
+#include "tests/support/test_db.h"
 
 namespace hotline::intake {
 namespace {
@@ -247,41 +248,29 @@ std::vector<std::vector<std::string>> Rows(
   for (size_t i = 0; i < ids.size(); ++i) {
     index[ids[i]] = absl::StrCat("order-", i);
   }
-  const std::vector<std::pair<std::string, int>> queries = {
-      {"SELECT ticket_id, status, holder_unit_id, handling_due, updated_at, "
-       "merged_into FROM ticket ORDER BY id",
-       1},
-      {"SELECT ticket_id, id, at, status, unit_id, note FROM ticket_progress "
-       "ORDER BY id",
-       1},
-      {"SELECT h.ticket_id, h.unit_id FROM ticket_holder h JOIN ticket t ON "
-       "t.ticket_id = h.ticket_id ORDER BY t.id, h.unit_id",
-       1},
-      {"SELECT i.ticket_id, i.event_id, i.producer, i.seq, i.outcome, "
-       "i.detail FROM inbox i JOIN ticket t ON t.ticket_id = i.ticket_id "
-       "ORDER BY i.event_id",
-       1}};
-  std::vector<std::vector<std::string>> out;
+  const std::vector<std::string> queries = {
+      "SELECT ticket_id, status, holder_unit_id, handling_due, updated_at, "
+      "merged_into FROM ticket ORDER BY id",
+      "SELECT ticket_id, id, at, status, unit_id, note FROM ticket_progress "
+      "ORDER BY id",
+      "SELECT h.ticket_id, h.unit_id FROM ticket_holder h JOIN ticket t ON "
+      "t.ticket_id = h.ticket_id ORDER BY t.id, h.unit_id",
+      "SELECT i.ticket_id, i.event_id, i.producer, i.seq, i.outcome, "
+      "i.detail FROM inbox i JOIN ticket t ON t.ticket_id = i.ticket_id "
+      "ORDER BY i.event_id"};
   auto conn = svc.instance().pool().Acquire();
   EXPECT_TRUE(conn.ok()) << conn.status();
-  if (!conn.ok()) return out;
-  for (const auto& [q, ticket_column] : queries) {
-    auto rs = (*conn)->Query(q);
-    EXPECT_TRUE(rs.ok()) << q << ": " << rs.status();
-    if (!rs.ok()) continue;
-    const unsigned columns = (*rs)->getMetaData()->getColumnCount();
-    while ((*rs)->next()) {
-      std::vector<std::string>& row = out.emplace_back();
-      row.push_back(q.substr(0, 40));
-      for (unsigned c = 1; c <= columns; ++c) {
-        std::string v = (*rs)->isNull(c) ? "NULL" : (*rs)->getString(c);
-        auto it = index.find(v);
-        if (it != index.end()) v = it->second;
-        row.push_back(v);
-      }
+  if (!conn.ok()) return {};
+  auto rows = hotline::testing::QueryRows(**conn, queries);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  if (!rows.ok()) return {};
+  for (std::vector<std::string>& row : *rows) {
+    for (size_t c = 1; c < row.size(); ++c) {
+      auto it = index.find(row[c]);
+      if (it != index.end()) row[c] = it->second;
     }
   }
-  return out;
+  return *std::move(rows);
 }
 
 int64_t Count(ServiceUnderTest& svc, const std::string& sql) {

@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/tests/routing_test_client.h"
+#include "tests/support/test_db.h"
 
 namespace hotline::routing {
 namespace {
@@ -80,24 +81,12 @@ std::vector<std::vector<std::string>> Rows(ServiceUnderTest& svc) {
       "SELECT * FROM outbox_pending ORDER BY subscriber, outbox_id",
       "SELECT event_id, producer, ticket_id, seq, outcome, detail FROM inbox "
       "ORDER BY event_id"};
-  std::vector<std::vector<std::string>> out;
   auto conn = svc.instance().pool().Acquire();
   EXPECT_TRUE(conn.ok()) << conn.status();
-  if (!conn.ok()) return out;
-  for (const std::string& q : queries) {
-    auto rs = (*conn)->Query(q);
-    EXPECT_TRUE(rs.ok()) << q << ": " << rs.status();
-    if (!rs.ok()) continue;
-    const unsigned columns = (*rs)->getMetaData()->getColumnCount();
-    while ((*rs)->next()) {
-      std::vector<std::string>& row = out.emplace_back();
-      row.push_back(q.substr(0, 40));
-      for (unsigned c = 1; c <= columns; ++c) {
-        row.push_back((*rs)->isNull(c) ? "NULL" : (*rs)->getString(c));
-      }
-    }
-  }
-  return out;
+  if (!conn.ok()) return {};
+  auto rows = hotline::testing::QueryRows(**conn, queries);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  return rows.ok() ? *std::move(rows) : std::vector<std::vector<std::string>>{};
 }
 
 // Publishes `events` in one request; the number acknowledged (-1 when the
