@@ -1,4 +1,4 @@
-// ~630 lines: one gRPC handler per RPC of AssessmentService (twelve), each
+// ~720 lines: one gRPC handler per RPC of AssessmentService (twelve), each
 // wire checks -> core call -> status, plus the service's wiring; the checks
 // themselves are request_checks.h.
 
