@@ -91,6 +91,12 @@ absl::StatusOr<std::vector<v1::TicketEvent>> ReadTicketEvents(
 struct RelayOptions {
   int batch_size = 200;  // ≤ 500
   absl::Duration poll_interval = absl::Milliseconds(200);
+  // A round that did not fill its batch is followed by the next one no
+  // sooner than this: what is committed meanwhile goes in one batch (one
+  // Publish, one consumer transaction) instead of one round per commit. It
+  // adds at most this much to each stage's lag; a full batch (a backlog) is
+  // followed at once. 0: every wake starts a round.
+  absl::Duration linger = absl::Milliseconds(20);
   absl::Duration rpc_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(100);
   // Small enough that a subscriber which starts after its producer (or comes

@@ -263,7 +263,8 @@ void Relay::Wake() {
 
 void Relay::Loop(Target& t) {
   while (true) {
-    bool busy = false;
+    bool full = false;  // the round filled its batch: more is pending
+    bool busy = false;  // it delivered something: look again after linger
     if (absl::Now() >= t.next_attempt) {
       absl::StatusOr<int> n = DeliverOnce(t.subscriber.name);
       if (n.ok()) {
@@ -279,6 +280,7 @@ void Relay::Loop(Target& t) {
         t.backoff = absl::ZeroDuration();
         t.next_attempt = absl::InfinitePast();
         busy = *n > 0;
+        full = *n >= options_.batch_size;
       } else {
         t.backoff = t.backoff == absl::ZeroDuration()
                         ? options_.initial_backoff
@@ -297,11 +299,19 @@ void Relay::Loop(Target& t) {
     }
     absl::MutexLock lock(&mu_);
     if (stop_) return;
-    if (busy) continue;  // more may be pending: go again at once
-    auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stop_ || t.wake;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+    if (full) continue;  // a backlog: go again at once
+    if (!busy) {
+      auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stop_ || t.wake;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+    }
+    // Let what is being committed now join this round (RelayOptions::linger).
+    if (options_.linger > absl::ZeroDuration() && !stop_) {
+      auto stopped = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+      mu_.AwaitWithTimeout(absl::Condition(&stopped), options_.linger);
+    }
     t.wake = false;
     if (stop_) return;
   }

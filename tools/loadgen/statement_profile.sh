@@ -4,7 +4,9 @@
 # state, system clock, no sample month), logs every statement (MariaDB's
 # general log) while hotline-loadgen --pipeline sends 200 orders at 20/s, and
 # prints per service (each connects as its own MariaDB user) the statements
-# per order, most frequent first. Counts do not depend on the machine's load.
+# per order, most frequent first. Counts do not depend on the machine's load,
+# but on the rate (batch sizes): PROFILE_RATE (default 20) and
+# PROFILE_CONCURRENCY (default 4) set the load generator's.
 #   statement_profile.sh SOURCE_DIR BUILD_DIR OUT_DIR [PORT_BASE]
 set -euo pipefail
 src=$(realpath "$1") build=$(realpath "$2") out=$(realpath -m "$3")
@@ -38,7 +40,8 @@ sql "SET GLOBAL general_log=1"
   --target "127.0.0.1:$((base + 1))" --routing "127.0.0.1:$((base + 2))" \
   --assessment "127.0.0.1:$((base + 4))" \
   --token "$(token_of CALL_AGENT)" --center_token "$(token_of CENTER_STAFF)" \
-  --state_dir "$state" --rate 20 --duration 10s --concurrency 4 | tee "$out/pipeline.txt" || true
+  --state_dir "$state" --rate "${PROFILE_RATE:-20}" --duration 10s \
+  --concurrency "${PROFILE_CONCURRENCY:-4}" | tee "$out/pipeline.txt" || true
 sql "SET GLOBAL general_log=0"
 sql "SELECT id, user FROM information_schema.processlist" >"$out/connections.tsv"
 orders=$(awk '/orders acknowledged/{print $2; exit}' "$out/pipeline.txt")
