@@ -786,6 +786,82 @@ TEST_F(OutboxTest,
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 5);
 }
 
+// A batch's order checks are read together before its first event is
+// applied, not one statement per event: between two events' effects the
+// session executes nothing else. What the checks decide is unchanged: a
+// ticket this service wrote of, one it heard of from another producer, a
+// predecessor from an earlier batch pass; a ticket it never heard of stops
+// the batch at that event.
+TEST_F(OutboxTest, ABatchChecksTheOrderOfAllItsEventsInOneRead) {
+  ASSERT_TRUE(consumer_schema_
+                  ->Execute("CREATE TABLE applied_stmt (n INT AUTO_INCREMENT "
+                            "PRIMARY KEY, ticket_id VARCHAR(64), "
+                            "session BIGINT, executed BIGINT) "
+                            "DEFAULT CHARSET=utf8mb4")
+                  .ok());
+  // Records, per event, the session's prepared executions so far (its own
+  // included).
+  auto handler = [](db::Connection& conn,
+                    const v1::TicketEvent& e) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        auto* insert,
+        conn.Prepare("INSERT INTO applied_stmt (ticket_id, session, executed) "
+                     "SELECT ?, CONNECTION_ID(), VARIABLE_VALUE FROM "
+                     "information_schema.SESSION_STATUS WHERE VARIABLE_NAME = "
+                     "'COM_STMT_EXECUTE'"));
+    return conn.Guard("apply", [&] {
+      insert->setString(1, e.ticket_id());
+      insert->executeUpdate();
+    });
+  };
+  Inbox inbox(consumer_.get(), handler, "routing");
+  // 甲: routing wrote of it; 乙: heard of from intake; 丙: deadline's seq 1
+  // came in an earlier batch; 丁: never heard of.
+  ASSERT_TRUE(consumer_schema_
+                  ->Execute("INSERT INTO outbox_seq (ticket_id, seq) "
+                            "VALUES ('甲', 2)")
+                  .ok());
+  ASSERT_TRUE(consumer_schema_
+                  ->Execute("INSERT INTO inbox (event_id, producer, "
+                            "ticket_id, seq, outcome) VALUES "
+                            "('intake-1', 'intake', '乙', 1, 'applied'), "
+                            "('deadline-1', 'deadline', '丙', 1, 'applied')")
+                  .ok());
+  auto event = [](const std::string& ticket, int64_t seq) {
+    v1::TicketEvent e;
+    e.set_event_id(absl::StrCat("deadline-", ticket, "-", seq));
+    e.set_ticket_id(ticket);
+    e.set_seq(seq);
+    e.set_producer("deadline");
+    *e.mutable_occurred_at() = ToProto(absl::FromUnixSeconds(1707379200));
+    e.mutable_clock_started()->set_unit_id("龙水镇");
+    return e;
+  };
+  const std::vector<v1::TicketEvent> events = {event("甲", 1), event("乙", 1),
+                                               event("丙", 2), event("丁", 1)};
+  std::vector<const v1::TicketEvent*> all;
+  for (const auto& e : events) all.push_back(&e);
+
+  size_t failed_at = 0;
+  absl::Status whole = inbox.ApplyBatch(all, &failed_at);
+  EXPECT_EQ(whole.code(), absl::StatusCode::kFailedPrecondition) << whole;
+  EXPECT_EQ(failed_at, 3u);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_stmt"), 0);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 2);
+
+  all.pop_back();
+  ASSERT_TRUE(inbox.ApplyBatch(all, &failed_at).ok());
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_stmt"), 3);
+  EXPECT_EQ(
+      Count(*consumer_, "SELECT COUNT(DISTINCT session) FROM applied_stmt"), 1);
+  // From the first effect to the last: the three effects' own inserts and
+  // nothing between them.
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT MAX(executed) - MIN(executed) FROM applied_stmt"),
+            2);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 5);
+}
+
 TEST_F(OutboxTest, RelayDyingBetweenSendAndAcknowledgementCausesNoRepeat) {
   Relay& relay = AddRelay();
   for (int i = 0; i < 30; ++i) {
