@@ -122,36 +122,51 @@ absl::Status Outbox::AppendAll(
     // The IN list padded (with the last ticket again) to a power of two.
     const size_t in_list = db::PowerOfTwoAtLeast(tickets.size());
 
-    // 1. Bump every ticket's seq once per event (rows apply in order).
+    // 1. Bump every ticket's seq once per event (rows apply in order):
+    // with RETURNING each row gives its event's seq; without it (MySQL 8)
+    // 2. the tickets' last seq is read back.
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * bump,
-        conn.Prepare(absl::StrCat("INSERT INTO outbox_seq (ticket_id, seq) "
-                                  "VALUES ",
-                                  db::SqlRows("(?, 1)", n),
-                                  " ON DUPLICATE KEY UPDATE seq = seq + 1")));
-    // 2. Read the tickets' last seq back.
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * last,
         conn.Prepare(absl::StrCat(
-            "SELECT ticket_id, seq FROM outbox_seq WHERE ticket_id IN (",
-            db::SqlRows("?", in_list), ")")));
-    absl::flat_hash_map<std::string, int64_t> next_seq;
-    RETURN_IF_ERROR(conn.Guard("outbox seq", [&] {
+            "INSERT INTO outbox_seq (ticket_id, seq) VALUES ",
+            db::SqlRows("(?, 1)", n), " ON DUPLICATE KEY UPDATE seq = seq + 1",
+            returning ? " RETURNING seq" : "")));
+    sql::PreparedStatement* last = nullptr;
+    if (!returning) {
+      ASSIGN_OR_RETURN(
+          last,
+          conn.Prepare(absl::StrCat(
+              "SELECT ticket_id, seq FROM outbox_seq WHERE ticket_id IN (",
+              db::SqlRows("?", in_list), ")")));
+    }
+    RETURN_IF_ERROR(conn.Guard("outbox seq", [&]() -> absl::Status {
       for (size_t i = 0; i < n; ++i) {
         bump->setString(static_cast<unsigned>(i + 1), chunk[i]->ticket_id());
+      }
+      if (returning) {
+        std::unique_ptr<sql::ResultSet> rs(bump->executeQuery());
+        size_t i = 0;
+        for (; i < n && rs->next(); ++i) chunk[i]->set_seq(rs->getInt64(1));
+        if (i != n) {
+          return absl::InternalError(
+              absl::StrCat("outbox seq: ", i, " seqs for ", n, " events"));
+        }
+        return absl::OkStatus();
       }
       bump->executeUpdate();
       for (size_t i = 0; i < in_list; ++i) {
         last->setString(static_cast<unsigned>(i + 1),
                         tickets[std::min(i, tickets.size() - 1)]);
       }
+      absl::flat_hash_map<std::string, int64_t> next_seq;
       std::unique_ptr<sql::ResultSet> rs(last->executeQuery());
       while (rs->next()) {
         const std::string ticket = rs->getString(1);
         next_seq[ticket] = rs->getInt64(2) - per_ticket[ticket] + 1;
       }
+      for (v1::TicketEvent* e : chunk) e->set_seq(next_seq[e->ticket_id()]++);
+      return absl::OkStatus();
     }));
-    for (v1::TicketEvent* e : chunk) e->set_seq(next_seq[e->ticket_id()]++);
 
     // 3. The rows, returning their ids in the rows' order (RETURNING: no
     // read-back; on a server without it, MySQL 8, read back by the unique

@@ -68,7 +68,8 @@ class Outbox {
   absl::Status Append(db::Connection& conn, v1::TicketEvent* event) const;
 
   // The same for many events at once, in order (several may share a ticket),
-  // in four round trips per chunk (all of up to 16 events, else up to 256):
+  // in three round trips per chunk (all of up to 16 events, else up to 256;
+  // four on a server without INSERT … RETURNING):
   // for batch producers such as the deadline scanner and a consumer's
   // batch of applied events.
   absl::Status AppendAll(db::Connection& conn,

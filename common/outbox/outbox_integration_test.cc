@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -150,6 +151,39 @@ class OutboxTest : public ::testing::Test {
       if (out != nullptr) *out = e;
       return absl::OkStatus();
     });
+  }
+
+  // Replaces the inbox by one whose handler records, per event, its session
+  // and the session's commits so far in applied_txn: the same txn for two
+  // events means one transaction. `verdict` may refuse an event first.
+  void UseTransactionRecordingInbox(
+      std::function<absl::Status(const v1::TicketEvent&)> verdict) {
+    ASSERT_TRUE(
+        consumer_schema_
+            ->Execute("CREATE TABLE applied_txn (ticket_id VARCHAR(64), "
+                      "seq BIGINT, txn VARCHAR(64), "
+                      "PRIMARY KEY (ticket_id, seq)) DEFAULT CHARSET=utf8mb4")
+            .ok());
+    auto handler = [verdict](db::Connection& conn,
+                             const v1::TicketEvent& e) -> absl::Status {
+      RETURN_IF_ERROR(verdict(e));
+      ASSIGN_OR_RETURN(
+          auto* insert,
+          conn.Prepare("INSERT INTO applied_txn (ticket_id, seq, txn) "
+                       "SELECT ?, ?, CONCAT(CONNECTION_ID(), '/', "
+                       "VARIABLE_VALUE) FROM "
+                       "information_schema.SESSION_STATUS "
+                       "WHERE VARIABLE_NAME = 'COM_COMMIT'"));
+      return conn.Guard("apply", [&] {
+        insert->setString(1, e.ticket_id());
+        insert->setInt64(2, e.seq());
+        insert->executeUpdate();
+      });
+    };
+    sink_->Shutdown(absl::Seconds(1));
+    sink_->Wait();
+    inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
+    StartSink(absl::StrCat("127.0.0.1:", port_));
   }
 
   int64_t Pending() {
@@ -506,35 +540,12 @@ TEST_F(OutboxTest, EventAdminReportsTheLagToAuditorsOnly) {
 // refused, the events before it go again as one transaction, the bad one is
 // rejected alone, the rest applied after it, nothing twice.
 TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
-  ASSERT_TRUE(consumer_schema_
-                  ->Execute("CREATE TABLE applied_txn (ticket_id VARCHAR(64), "
-                            "seq BIGINT, txn VARCHAR(64), "
-                            "PRIMARY KEY (ticket_id, seq)) "
-                            "DEFAULT CHARSET=utf8mb4")
-                  .ok());
-  // Records, per event, its session and the session's commits so far: the
-  // same value for two events means one transaction.
-  auto handler = [](db::Connection& conn,
-                    const v1::TicketEvent& e) -> absl::Status {
-    if (e.accepted().unit_id() == "拒收单位") {
-      return absl::InvalidArgumentError("accepted.unit_id: 不受理");
-    }
-    ASSIGN_OR_RETURN(
-        auto* insert,
-        conn.Prepare("INSERT INTO applied_txn (ticket_id, seq, txn) "
-                     "SELECT ?, ?, CONCAT(CONNECTION_ID(), '/', "
-                     "VARIABLE_VALUE) FROM information_schema.SESSION_STATUS "
-                     "WHERE VARIABLE_NAME = 'COM_COMMIT'"));
-    return conn.Guard("apply", [&] {
-      insert->setString(1, e.ticket_id());
-      insert->setInt64(2, e.seq());
-      insert->executeUpdate();
-    });
-  };
-  sink_->Shutdown(absl::Seconds(1));
-  sink_->Wait();
-  inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
-  StartSink(absl::StrCat("127.0.0.1:", port_));
+  // Refuses the events for 拒收单位 for good.
+  UseTransactionRecordingInbox([](const v1::TicketEvent& e) {
+    return e.accepted().unit_id() == "拒收单位"
+               ? absl::InvalidArgumentError("accepted.unit_id: 不受理")
+               : absl::OkStatus();
+  });
   Relay& relay = AddRelay();
 
   for (int i = 0; i < 10; ++i) {
@@ -565,6 +576,46 @@ TEST_F(OutboxTest, ABatchIsAppliedInOneTransactionAndABadEventFallsBackAlone) {
   Drain(relay);
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM applied_txn"), 13);
   EXPECT_EQ(Count(*consumer_, "SELECT COUNT(*) FROM inbox"), 14);
+}
+
+// After a round that did not fill its batch the relay lingers
+// (RelayOptions::linger) before the next: what is committed meanwhile goes
+// to the subscriber in one batch, applied in one transaction, instead of a
+// round per commit.
+TEST_F(OutboxTest, WhatIsCommittedWhileTheRelayLingersGoesInOneBatch) {
+  UseTransactionRecordingInbox(
+      [](const v1::TicketEvent&) { return absl::OkStatus(); });
+  RelayOptions options;
+  options.service_token = kToken;
+  options.poll_interval = absl::Hours(1);  // rounds only when woken
+  options.linger = absl::Seconds(1);
+  Relay relay(producer_.get(), "routing",
+              {{"deadline", absl::StrCat("127.0.0.1:", port_)}}, options);
+  ASSERT_TRUE(Append("等待-0", "龙水镇").ok());
+  relay.Start();  // the first round delivers 等待-0 alone
+  auto applied = [&] {
+    return Count(*consumer_, "SELECT COUNT(*) FROM applied_txn");
+  };
+  auto wait_for = [&](int64_t n) {
+    for (int i = 0; i < 3000 && applied() < n; ++i) {
+      absl::SleepFor(absl::Milliseconds(10));  // waiting for delivery
+    }
+    return applied();
+  };
+  ASSERT_EQ(wait_for(1), 1);
+  // Four commits, each waking the relay, within its linger after that round.
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("等待-", i), "龙水镇").ok());
+    relay.Wake();
+  }
+  EXPECT_EQ(wait_for(5), 5);
+  relay.Stop();
+  EXPECT_EQ(Count(*consumer_,
+                  "SELECT COUNT(DISTINCT txn) FROM applied_txn "
+                  "WHERE ticket_id <> '等待-0'"),
+            1);
+  EXPECT_EQ(Count(*consumer_, "SELECT COUNT(DISTINCT txn) FROM applied_txn"),
+            2);
 }
 
 // An EventBatch that defers its effect (one multi-row insert at Finish): a

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/db/dialect.h"
 #include "common/db/transaction.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -283,14 +284,32 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
     }
     absl::flat_hash_map<std::string, int64_t> row_ids;
     if (!rows.empty()) {
-      absl::Status inserted = conn.Execute(absl::StrCat(
+      // The rows' ids come back with the INSERT (RETURNING), or on a server
+      // without it (MySQL 8) from a read by request id.
+      ASSIGN_OR_RETURN(const bool returning, db::InsertReturning(conn));
+      const std::string insert = absl::StrCat(
           "INSERT INTO ticket (ticket_id, ticket_number, request_id, "
           "request_hash, channel, request_type, category_code, town_code, "
           "confidential, anonymous, doc, caller_ct, caller_key_id, "
           "caller_hash, caller_hash_key, term_count, status, received_at, "
           "created_at, updated_at, "
           "signature) VALUES ",
-          absl::StrJoin(rows, ",")));
+          absl::StrJoin(rows, ","));
+      absl::Status inserted = absl::OkStatus();
+      if (returning) {
+        absl::StatusOr<std::unique_ptr<sql::ResultSet>> rs =
+            conn.Query(absl::StrCat(insert, " RETURNING id, request_id"));
+        inserted = rs.status();
+        if (rs.ok()) {
+          inserted = conn.Guard("ticket ids", [&] {
+            while ((*rs)->next()) {
+              row_ids[std::string((*rs)->getString(2))] = (*rs)->getInt64(1);
+            }
+          });
+        }
+      } else {
+        inserted = conn.Execute(insert);
+      }
       if (absl::IsAlreadyExists(inserted)) {
         // Another ticket id or number clash is no caller's doing (they
         // are random and from the day counter): INTERNAL, and the batch
@@ -307,12 +326,14 @@ std::vector<absl::StatusOr<CreateOutcome>> MysqlIntakeStore::CreateBatch(
             "a request id was stored concurrently: ", inserted.message()));
       }
       RETURN_IF_ERROR(inserted);
-      RETURN_IF_ERROR(
-          ReadByRequestId(conn, "SELECT t.id, t.request_id", 2, new_ids,
-                          [&](sql::ResultSet& rs, const std::string& id) {
-                            row_ids[id] = rs.getInt64(1);
-                            return absl::OkStatus();
-                          }));
+      if (!returning) {
+        RETURN_IF_ERROR(
+            ReadByRequestId(conn, "SELECT t.id, t.request_id", 2, new_ids,
+                            [&](sql::ResultSet& rs, const std::string& id) {
+                              row_ids[id] = rs.getInt64(1);
+                              return absl::OkStatus();
+                            }));
+      }
     }
 
     // 4. Terms and events of the orders this batch wrote.
