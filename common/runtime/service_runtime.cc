@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,35 @@
 #include "hotline_outbox_EventMigrations.h"
 #include "hotline_server_RequestLogMigrations.h"
 
+ABSL_FLAG(std::string, relay_linger, "",
+          "How long the relay waits after a round that did not fill its "
+          "batch, so that what is committed meanwhile goes in one batch "
+          "(HOTLINE_RELAY_LINGER; default 20ms, from 0 to 1s)");
+
 namespace hotline::runtime {
+
+namespace {
+
+// --relay_linger (outbox::RelayOptions::linger).
+absl::StatusOr<absl::Duration> RelayLinger() {
+  ASSIGN_OR_RETURN(
+      std::string text,
+      config::ResolveSetting({"relay_linger", "HOTLINE_RELAY_LINGER", false,
+                              "20ms", "a duration from 0 to 1s, e.g. 20ms"},
+                             absl::GetFlag(FLAGS_relay_linger),
+                             config::ProcessEnv()));
+  absl::Duration linger;
+  if (!absl::ParseDuration(text, &linger) || linger < absl::ZeroDuration() ||
+      linger > absl::Seconds(1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--relay_linger (HOTLINE_RELAY_LINGER): a duration from 0 to 1s, "
+        "e.g. 20ms, got \"",
+        text, "\""));
+  }
+  return linger;
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
     const ServiceDefinition& definition, config::ServiceConfig config,
@@ -235,11 +264,15 @@ int RunServiceMain(int argc, char** argv, const ServiceDefinition& definition) {
                  std::string(status.message()).c_str());
     return 2;
   };
+  absl::StatusOr<absl::Duration> linger = RelayLinger();
+  if (!linger.ok()) return fail(linger.status());
   absl::StatusOr<config::ServiceConfig> config =
       config::LoadServiceConfig(definition.name, config::ProcessEnv());
   if (!config.ok()) return fail(config.status());
+  InstanceOptions options;
+  options.relay.linger = *linger;
   absl::StatusOr<std::unique_ptr<ServiceInstance>> instance =
-      ServiceInstance::Create(definition, *config);
+      ServiceInstance::Create(definition, *config, options);
   if (!instance.ok()) return fail(instance.status());
   if (absl::Status started = (*instance)->Start(); !started.ok()) {
     return fail(started);

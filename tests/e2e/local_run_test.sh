@@ -261,4 +261,10 @@ mv "$state/tokens.good" "$state/tokens"
 # One access-log line per RPC, successful ones too, with the role.
 grep -q '"event":"rpc".*"code":"OK".*"role":"UNIT_STAFF"' "$state/logs/routing.log"
 if grep -q "$late" "$state/logs/"*.log; then echo "a token reached a log"; exit 1; fi
-echo "local run: try-it lines, token reload and access log checked"
+# A malformed relay linger stops start-up with one line naming the setting.
+if out=$(HOTLINE_RELAY_LINGER=5s "$build/services/routing/hotline-routing" 2>&1); then
+  echo "hotline-routing started with HOTLINE_RELAY_LINGER=5s"; exit 1
+fi
+[[ $out == *"--relay_linger (HOTLINE_RELAY_LINGER): a duration from 0 to 1s"* ]] ||
+  { echo "unexpected start-up error: $out"; exit 1; }
+echo "local run: try-it lines, token reload, access log and a bad setting checked"
