@@ -11,6 +11,7 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/db/connection.h"
+#include "common/db/dialect.h"
 #include "common/db/migrations.h"
 #include "common/directory/directory_follower.h"
 #include "common/directory/mysql_directory_store.h"
@@ -237,6 +239,38 @@ TEST_F(IntakeTest, RetryReplaysAndConflictingRetryIsRefused) {
       << s.error_message();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 1);
+}
+
+// On a server without INSERT … RETURNING (MySQL 8) the new orders' row ids
+// and their events' seqs are read back instead: the similarity index points
+// at the right orders (a similar order is found as a repeat) and each order's
+// first event is its seq 1.
+TEST_F(IntakeTest, WithoutInsertReturningOrdersKeepTheirRowIdsAndSeqs) {
+  struct Restore {
+    ~Restore() { db::SetInsertReturningForTesting(std::nullopt); }
+  } restore;
+  db::SetInsertReturningForTesting(false);
+  v1::CreateTicketResponse first, similar;
+  ASSERT_TRUE(Create(Request("req-nr1"), &first).ok());
+  v1::CreateTicketRequest other = Request("req-nr2");
+  other.mutable_caller()->set_phone("13900001111");
+  other.set_content(
+      "五金市场东门附近的三盏路灯已经一周不亮了，晚上出行不安全，请尽快维修！");
+  ASSERT_TRUE(Create(other, &similar).ok());
+  ASSERT_EQ(similar.repeat_candidates_size(), 1);
+  EXPECT_EQ(similar.repeat_candidates(0).ticket_id(),
+            first.ticket().ticket_id());
+  EXPECT_EQ(similar.repeat_candidates(0).signal(),
+            v1::REPEAT_SIGNAL_SAME_PLACE_SIMILAR_CONTENT);
+  EXPECT_GT(Count("SELECT COUNT(*) FROM ticket_term"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM ticket_term tt LEFT JOIN ticket t "
+                  "ON t.id = tt.row_id WHERE t.id IS NULL"),
+            0);
+  for (const auto* t : {&first.ticket(), &similar.ticket()}) {
+    auto events = Outbox(t->ticket_id());
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].seq(), 1);
+  }
 }
 
 TEST_F(IntakeTest, ValidatesFieldByFieldAndStoresNothing) {
