@@ -10,6 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "common/db/sql_text.h"
 #include "common/db/transaction.h"
@@ -246,37 +247,41 @@ class OrderChecks {
     return absl::StrCat(producer, "\x1f", ticket, "\x1f", seq);
   }
 
-  absl::Status ReadInbox(db::Connection& conn,
-                         const std::vector<std::string>& ids) {
+  // Runs `select` (ending in "WHERE ticket_id IN (") over `ids`, each
+  // result row to `row`.
+  static absl::Status ForTickets(db::Connection& conn, absl::string_view select,
+                                 const std::vector<std::string>& ids,
+                                 absl::FunctionRef<void(sql::ResultSet&)> row) {
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * stmt,
-        conn.Prepare(absl::StrCat(
-            "SELECT ticket_id, producer, seq FROM inbox WHERE ticket_id IN (",
-            db::SqlRows("?", ids.size()), ")")));
+        conn.Prepare(absl::StrCat(select, db::SqlRows("?", ids.size()), ")")));
     return conn.Guard("inbox order", [&] {
       for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      while (rs->next()) {
-        const std::string ticket = rs->getString(1);
-        const std::string producer = rs->getString(2);
-        recorded_.insert(Key(producer, ticket, rs->getInt64(3)));
-        heard_from_[ticket].insert(producer);
-      }
+      while (rs->next()) row(*rs);
     });
+  }
+
+  absl::Status ReadInbox(db::Connection& conn,
+                         const std::vector<std::string>& ids) {
+    return ForTickets(conn,
+                      "SELECT ticket_id, producer, seq FROM inbox "
+                      "WHERE ticket_id IN (",
+                      ids, [&](sql::ResultSet& rs) {
+                        const std::string ticket = rs.getString(1);
+                        const std::string producer = rs.getString(2);
+                        recorded_.insert(Key(producer, ticket, rs.getInt64(3)));
+                        heard_from_[ticket].insert(producer);
+                      });
   }
 
   absl::Status ReadWritten(db::Connection& conn,
                            const std::vector<std::string>& ids) {
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * stmt,
-        conn.Prepare(absl::StrCat(
-            "SELECT ticket_id FROM outbox_seq WHERE ticket_id IN (",
-            db::SqlRows("?", ids.size()), ")")));
-    return conn.Guard("inbox order", [&] {
-      for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
-      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-      while (rs->next()) written_.insert(std::string(rs->getString(1)));
-    });
+    return ForTickets(conn,
+                      "SELECT ticket_id FROM outbox_seq WHERE ticket_id IN (",
+                      ids, [&](sql::ResultSet& rs) {
+                        written_.insert(std::string(rs.getString(1)));
+                      });
   }
 
   absl::flat_hash_set<std::string> recorded_;  // Key(producer, ticket, seq)

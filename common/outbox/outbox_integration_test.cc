@@ -153,6 +153,14 @@ class OutboxTest : public ::testing::Test {
     });
   }
 
+  // Serves `inbox` instead of the current one, on the same port.
+  void ServeInbox(std::unique_ptr<Inbox> inbox) {
+    sink_->Shutdown(absl::Seconds(1));
+    sink_->Wait();
+    inbox_ = std::move(inbox);
+    StartSink(absl::StrCat("127.0.0.1:", port_));
+  }
+
   // Replaces the inbox by one whose handler records, per event, its session
   // and the session's commits so far in applied_txn: the same txn for two
   // events means one transaction. `verdict` may refuse an event first.
@@ -180,10 +188,7 @@ class OutboxTest : public ::testing::Test {
         insert->executeUpdate();
       });
     };
-    sink_->Shutdown(absl::Seconds(1));
-    sink_->Wait();
-    inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
-    StartSink(absl::StrCat("127.0.0.1:", port_));
+    ServeInbox(std::make_unique<Inbox>(consumer_.get(), handler));
   }
 
   int64_t Pending() {
@@ -666,15 +671,12 @@ TEST_F(OutboxTest, DeferredEffectsCommitWithTheBatchAndAFailedFinishFallsBack) {
     std::shared_ptr<Shared> shared_;
     std::vector<v1::TicketEvent> rows_;
   };
-  sink_->Shutdown(absl::Seconds(1));
-  sink_->Wait();
-  inbox_ = std::make_unique<Inbox>(
+  ServeInbox(std::make_unique<Inbox>(
       consumer_.get(),
       [shared]() -> std::unique_ptr<EventBatch> {
         return std::make_unique<Deferring>(shared);
       },
-      "deadline", std::vector<v1::TicketEvent::PayloadCase>{});
-  StartSink(absl::StrCat("127.0.0.1:", port_));
+      "deadline", std::vector<v1::TicketEvent::PayloadCase>{}));
   Relay& relay = AddRelay();
 
   for (int i = 0; i < 6; ++i) {
@@ -715,12 +717,9 @@ TEST_F(OutboxTest, KindsTheServiceDoesNotConsumeAreRecordedButNotApplied) {
     handled.push_back(e.seq());
     return absl::OkStatus();
   };
-  sink_->Shutdown(absl::Seconds(1));
-  sink_->Wait();
-  inbox_ = std::make_unique<Inbox>(
+  ServeInbox(std::make_unique<Inbox>(
       consumer_.get(), handler, "deadline",
-      std::vector<v1::TicketEvent::PayloadCase>{v1::TicketEvent::kAccepted});
-  StartSink(absl::StrCat("127.0.0.1:", port_));
+      std::vector<v1::TicketEvent::PayloadCase>{v1::TicketEvent::kAccepted}));
   Relay& relay = AddRelay();
 
   ASSERT_TRUE(Append("类-1", "龙水镇").ok());  // seq 1: accepted
@@ -763,10 +762,7 @@ TEST_F(OutboxTest,
       insert->executeUpdate();
     });
   };
-  sink_->Shutdown(absl::Seconds(1));
-  sink_->Wait();
-  inbox_ = std::make_unique<Inbox>(consumer_.get(), handler);
-  StartSink(absl::StrCat("127.0.0.1:", port_));
+  ServeInbox(std::make_unique<Inbox>(consumer_.get(), handler));
 
   auto stub = v1::EventSink::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
