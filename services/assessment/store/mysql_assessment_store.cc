@@ -314,8 +314,10 @@ absl::Status MysqlAssessmentStore::SaveUnitLinks(
 namespace {
 
 // The ticket_ids of order_lock among `ids` (with '' when `guard`), in
-// chunks; `for_update`: X-locked, by the primary key's range scans in key
-// order (READ COMMITTED: record locks only, no gap locks).
+// chunks in key order (bytewise: the column is binary), each IN list padded
+// to a power of two so that few shapes are prepared; `for_update`: X-locked,
+// by the primary key's range scans in key order (READ COMMITTED: record
+// locks only, no gap locks).
 absl::StatusOr<std::set<std::string>> OrderLockRows(
     db::Connection& conn, const std::vector<std::string>& ids, bool guard,
     bool for_update) {
@@ -323,21 +325,21 @@ absl::StatusOr<std::set<std::string>> OrderLockRows(
   if (guard) keys.push_back("");
   keys.insert(keys.end(), ids.begin(), ids.end());
   std::set<std::string> out;
-  for (size_t first = 0; first < keys.size();) {
-    const size_t n = RowsInNextChunk(keys.size() - first);
+  for (const std::vector<std::string>& chunk : db::PaddedIdChunks(keys)) {
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat(
             "SELECT ticket_id FROM order_lock FORCE INDEX (PRIMARY) WHERE "
             "ticket_id IN (",
-            Placeholders(n), ") ORDER BY ticket_id",
+            Placeholders(chunk.size()), ") ORDER BY ticket_id",
             for_update ? " FOR UPDATE" : "")));
     RETURN_IF_ERROR(conn.Guard("lock orders", [&] {
-      for (size_t i = 0; i < n; ++i) stmt->setString(i + 1, keys[first + i]);
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        stmt->setString(i + 1, chunk[i]);
+      }
       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
       while (rs->next()) out.insert(rs->getString(1));
     }));
-    first += n;
   }
   out.erase("");
   return out;
