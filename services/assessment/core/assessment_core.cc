@@ -5,6 +5,7 @@
 #include <utility>
 #include <variant>
 
+#include "common/db/sql_text.h"
 #include "common/db/transaction.h"
 #include "common/id/id.h"
 #include "common/log/log.h"
@@ -33,13 +34,21 @@ AssessmentCore::~AssessmentCore() { Stop(); }
 
 namespace {
 
+// One inbox transaction's events (AssessmentCore::NewEventBatch): their
+// orders locked and their states read once at Begin, every event applied on
+// the held copies, everything but the overdue clocks and duty-gap days
+// written at Finish. Used by one thread for one transaction attempt.
 class AssessmentEventBatch final : public outbox::EventBatch {
  public:
   explicit AssessmentEventBatch(AssessmentCore* core) : core_(core) {}
   absl::Status Begin(
       db::Connection& conn,
       const std::vector<const v1::TicketEvent*>& events) override {
-    return core_->LockOrders(conn, events);
+    RETURN_IF_ERROR(core_->LockOrders(conn, events));
+    std::vector<std::string> ids;
+    ids.reserve(events.size());
+    for (const v1::TicketEvent* e : events) ids.push_back(e->ticket_id());
+    return core_->LoadTickets(conn, ids, &deferred_);
   }
   absl::Status Handle(db::Connection& conn,
                       const v1::TicketEvent& event) override {
@@ -53,6 +62,18 @@ class AssessmentEventBatch final : public outbox::EventBatch {
   AssessmentCore* core_;
   DeferredWrites deferred_;
 };
+
+// `t` as its ticket_state row holds it once written (SaveTickets) and read
+// back: the ticket number cut to the column's 32, the dispatch instant to
+// DATETIME(6)'s microseconds. The held copies are kept in this form, so a
+// later event of the transaction sees what it would have read.
+TicketInfo StoredForm(TicketInfo t) {
+  t.ticket_number = t.ticket_number.substr(0, 32);
+  if (t.dispatched_at.has_value()) {
+    t.dispatched_at = db::ParseSqlTime(db::SqlTime(*t.dispatched_at));
+  }
+  return t;
+}
 
 }  // namespace
 
@@ -70,12 +91,42 @@ absl::Status AssessmentCore::LockOrders(
   return store_->LockTickets(conn, ids);
 }
 
+absl::Status AssessmentCore::LoadTickets(
+    db::Connection& conn, const std::vector<std::string>& ticket_ids,
+    DeferredWrites* deferred) {
+  std::vector<std::string> missing;
+  for (const std::string& id : ticket_ids) {
+    if (deferred->tickets.count(id) == 0) missing.push_back(id);
+  }
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  if (missing.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto loaded, store_->LoadTickets(conn, missing));
+  for (const std::string& id : missing) {
+    DeferredWrites::Ticket& held = deferred->tickets[id];
+    if (auto it = loaded.find(id); it != loaded.end()) {
+      held.stored = it->second;
+      held.now = it->second;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
                                            DeferredWrites* deferred) {
   if (!deferred->facts.empty()) {
     RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
     deferred->facts.clear();
   }
+  // The states that changed, in key order (the map's; the rows are locked
+  // already, and their orders' order_lock rows before them).
+  std::vector<std::pair<std::string, const TicketInfo*>> changed;
+  for (const auto& [id, t] : deferred->tickets) {
+    if (!SameTicket(t.stored, t.now)) changed.emplace_back(id, &t.now);
+  }
+  if (!changed.empty()) RETURN_IF_ERROR(store_->SaveTickets(conn, changed));
+  // Written: what is held is what is stored now.
+  for (auto& [id, t] : deferred->tickets) t.stored = t.now;
   if (!deferred->units.empty()) {
     std::vector<UnitLink> links;
     links.reserve(deferred->units.size());
@@ -91,70 +142,28 @@ absl::Status AssessmentCore::WriteDeferred(db::Connection& conn,
 absl::Status AssessmentCore::ApplyEvent(db::Connection& conn,
                                         const v1::TicketEvent& event,
                                         DeferredWrites* deferred) {
-  // The fact, its unit links and its rollup increments are held in
-  // `deferred` (WriteDeferred writes them at the end of the transaction).
-  auto insert_fact = [&](const FactRecord& fact) {
-    deferred->facts.emplace_back(fact, event.SerializeAsString());
-  };
-  // The unit links folded as upserting them one by one would leave each row
-  // (MergeUnitLink).
-  auto save_unit_links = [&](const std::vector<UnitLink>& units) {
-    for (const UnitLink& u : units) {
-      auto [it, fresh] = deferred->units.try_emplace(u.unit_id, u);
-      if (!fresh) it->second = MergeUnitLink(it->second, u);
-    }
-  };
-  auto add_to_rollups = [&](const FactRecord& fact) {
-    AddFactToRollups(fact, &deferred->rollups);
-  };
-  // Without reading the order's state first when the event carries what its
-  // fact needs (fact_plan.h: the same fact, units, state and rollups as
-  // below, one statement less).
-  if (std::optional<StatelessPlan> blind = PlanFactWithoutState(event);
-      blind.has_value()) {
-    const FactPlan& plan = blind->plan;
-    insert_fact(plan.fact);
-    RETURN_IF_ERROR(store_->MergeTicket(conn, event.ticket_id(), plan.ticket,
-                                        blind->assigned));
-    save_unit_links(plan.units);
-    add_to_rollups(plan.fact);
-    return absl::OkStatus();
-  }
-  // Facts that take only the order's attributes and count for nothing
-  // (e.g. ClockStarted): the attributes are taken by the insert itself.
-  if (FactTakesOnlyAttributes(event)) {
-    ASSIGN_OR_RETURN(FactPlan blind, PlanFact(event, TicketInfo{}));
-    const Contribution c = ContributionOf(blind.fact);
-    if (c.counters.IsZero() && c.second.IsZero() &&
-        !c.handling_days.has_value() && !c.topic) {
-      // The facts held so far go first: fact ids keep the events' order.
-      if (!deferred->facts.empty()) {
-        RETURN_IF_ERROR(store_->InsertFacts(conn, deferred->facts));
-        deferred->facts.clear();
-      }
-      ASSIGN_OR_RETURN(bool inserted,
-                       store_->InsertFactWithStoredAttributes(
-                           conn, blind.fact, event.SerializeAsString()));
-      if (inserted) return absl::OkStatus();
-      // An order not stored yet (or without its number): as below.
-    }
-  }
-  ASSIGN_OR_RETURN(TicketInfo before,
-                   store_->LoadTicket(conn, event.ticket_id()));
+  // The order's state as the events before this one left it (read now when
+  // the transaction does not hold it yet: never for an inbox batch, whose
+  // Begin read them all).
+  RETURN_IF_ERROR(LoadTickets(conn, {event.ticket_id()}, deferred));
+  TicketInfo& now = deferred->tickets[event.ticket_id()].now;
   PlanContext context;
   if (auto day = DutyGapDayOf(event); day.has_value()) {
     ASSIGN_OR_RETURN(context.first_duty_gap_of_day,
                      store_->RecordDutyGapDay(conn, day->first, day->second,
                                               event.event_id()));
   }
-  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, before, context));
-  insert_fact(plan.fact);
+  ASSIGN_OR_RETURN(FactPlan plan, PlanFact(event, now, context));
+  deferred->facts.emplace_back(plan.fact, event.SerializeAsString());
   RETURN_IF_ERROR(ApplyOverdueChange(conn, PlanOverdue(event, plan)));
-  if (!SameTicket(before, plan.ticket)) {
-    RETURN_IF_ERROR(store_->SaveTicket(conn, event.ticket_id(), plan.ticket));
+  if (!SameTicket(now, plan.ticket)) now = StoredForm(plan.ticket);
+  // The unit links folded as upserting them one by one would leave each row
+  // (MergeUnitLink).
+  for (const UnitLink& u : plan.units) {
+    auto [it, fresh] = deferred->units.try_emplace(u.unit_id, u);
+    if (!fresh) it->second = MergeUnitLink(it->second, u);
   }
-  save_unit_links(plan.units);
-  add_to_rollups(plan.fact);
+  AddFactToRollups(plan.fact, &deferred->rollups);
   return absl::OkStatus();
 }
 
@@ -214,7 +223,10 @@ absl::StatusOr<v1::Evaluation> AssessmentCore::RecordEvaluation(
         MakeEvaluation(fresh_id, in.ticket_id, t, in.answer);
     v1::TicketEvent event = EvaluationRecordedEvent(ev, t, clock_->Now());
     RETURN_IF_ERROR(outbox_->Append(conn, &event));
+    // The order's state read above is the transaction's copy (no second
+    // read).
     DeferredWrites writes;
+    writes.tickets[in.ticket_id] = {t, t};
     RETURN_IF_ERROR(ApplyEvent(conn, event, &writes));
     RETURN_IF_ERROR(WriteDeferred(conn, &writes));
     RETURN_IF_ERROR(

@@ -38,10 +38,21 @@ struct EvaluationRequest {
   EvaluationAnswer answer;
 };
 
-// The fact, unit link and rollup writes of several events applied in one
-// transaction, held for few multi-row writes at its end
-// (AssessmentCore::ApplyEvent).
+// What several events applied in one transaction read once and write at its
+// end, in few multi-row statements (AssessmentCore::ApplyEvent,
+// WriteDeferred).
 struct DeferredWrites {
+  // One order's state as its row was at the start of the transaction
+  // (`stored`; known = false when it had none) and as the transaction's
+  // events left it so far (`now`, as the row would hold it: StoredForm).
+  struct Ticket {
+    TicketInfo stored;
+    TicketInfo now;
+  };
+  // The orders' states read so far (LoadTickets, locked), by ticket_id:
+  // every event of the transaction reads and changes these copies, and the
+  // rows that changed are written at the end, in key order.
+  std::map<std::string, Ticket> tickets;
   // The facts with their events' bytes, in the order of the events.
   std::vector<std::pair<FactRecord, std::string>> facts;
   // The unit links, folded per unit as the upserts one by one would leave
@@ -71,19 +82,21 @@ class AssessmentCore {
   AssessmentCore(const AssessmentCore&) = delete;
   AssessmentCore& operator=(const AssessmentCore&) = delete;
 
-  // The inbox handler: turns `event` into its fact (domain/fact_plan.h) and
-  // records the fact, the order's state, the unit links, the overdue clocks
-  // and the rollup increments on `conn`, inside the inbox's transaction
-  // (the inbox dedups, so each event is applied once). The order's state is
-  // read only when the event does not carry what its fact needs
-  // (PlanFactWithoutState, FactTakesOnlyAttributes). INVALID_ARGUMENT for
-  // an event without payload; otherwise the database's errors.
+  // The inbox handler: turns `event` into its fact (domain/fact_plan.h:
+  // PlanFact on the order's state) and records the fact, the order's state,
+  // the unit links, the overdue clocks and the rollup increments on `conn`,
+  // inside the inbox's transaction (the inbox dedups, so each event is
+  // applied once). INVALID_ARGUMENT for an event without payload; otherwise
+  // the database's errors.
   //
-  // The fact, unit link and rollup writes are added to `deferred` (the inbox
-  // transaction's EventBatch, NewEventBatch, or RecordEvaluation's own), for
-  // WriteDeferred at the end of the transaction; facts held there are written
-  // first when an event's fact is inserted by INSERT … SELECT (so facts keep
-  // their order). Nothing in the event path reads facts or rollups back.
+  // The order's state is taken from `deferred->tickets` (read, locked, by
+  // LoadTickets first when the order is not held yet: one statement) and
+  // changed there; the fact, the state, the unit links and the rollup
+  // increments are written by WriteDeferred at the end of the transaction
+  // (`deferred`: the inbox transaction's EventBatch, NewEventBatch, or
+  // RecordEvaluation's own). Only the overdue clocks and the duty-gap days
+  // are written at once. Nothing in the event path reads facts or rollups
+  // back.
   absl::Status ApplyEvent(db::Connection& conn, const v1::TicketEvent& event,
                           DeferredWrites* deferred);
   // Locks `events`' orders (stored or not) in key order before an inbox
@@ -93,12 +106,18 @@ class AssessmentCore {
   // cannot deadlock; two that touch the same order go one after the other.
   absl::Status LockOrders(db::Connection& conn,
                           const std::vector<const v1::TicketEvent*>& events);
-  // Writes what ApplyEvent deferred (facts in order, then the unit links and
-  // the rollup sums in key order) and empties it.
+  // Reads (locked) into `deferred->tickets` the states of those of
+  // `ticket_ids` not held there yet, in one statement (up to 128 orders).
+  absl::Status LoadTickets(db::Connection& conn,
+                           const std::vector<std::string>& ticket_ids,
+                           DeferredWrites* deferred);
+  // Writes what ApplyEvent deferred (the facts in the events' order, the
+  // orders' states that changed, the unit links and the rollup sums, each
+  // table's rows in key order but the facts) and empties it.
   absl::Status WriteDeferred(db::Connection& conn, DeferredWrites* deferred);
-  // The inbox's EventBatch: LockOrders first, ApplyEvent for each event of
-  // a transaction with the fact, unit link and rollup writes of all deferred
-  // to its end (WriteDeferred). Safe for BatchConcurrency::kPerProducer.
+  // The inbox's EventBatch: LockOrders and LoadTickets of the batch's
+  // orders at Begin, ApplyEvent for each event on the batch's copies,
+  // WriteDeferred at Finish. Safe for BatchConcurrency::kPerProducer.
   std::unique_ptr<outbox::EventBatch> NewEventBatch();
 
   // Records an evaluation (domain/evaluation.h): the evaluation row, its

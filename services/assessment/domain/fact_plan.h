@@ -128,10 +128,12 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& event,
                                   const PlanContext& context = {});
 
 // ------------------------------------------------ Plans without a read
-// Most events need only part of what assessment remembers of the order, so
-// the core can apply them without reading the order's state first (one
-// statement less per event). Both shortcuts below give exactly what PlanFact
-// gives with the stored state (fact_plan_test checks it for every state).
+// Most events need only part of what assessment remembers of the order.
+// Both shortcuts below give exactly what PlanFact gives with the stored state
+// (fact_plan_test checks it for every state). The core's event path no
+// longer uses them: it reads a delivered batch's orders once and plans every
+// event with PlanFact on its copy (AssessmentCore::NewEventBatch); they say
+// which events depend on the stored state, for an applier without that read.
 
 // The fields of TicketInfo an event may assign whatever was known before.
 enum TicketFields : unsigned {

@@ -72,26 +72,18 @@ class AssessmentEventStore {
   // locked for the transaction (FOR UPDATE).
   virtual absl::StatusOr<TicketInfo> LoadTicket(
       db::Connection& conn, const std::string& ticket_id) = 0;
-  // Stores the order's state (insert or replace).
-  virtual absl::Status SaveTicket(db::Connection& conn,
-                                  const std::string& ticket_id,
-                                  const TicketInfo& ticket) = 0;
-  // The state of an event of PlanFactWithoutState without reading it first:
-  // inserts `fresh` when the order is not stored, else sets the `assigned`
-  // fields (TicketFields) to fresh's and the ticket number when the stored
-  // one is empty — MergeAssigned, in one upsert that locks the row.
-  virtual absl::Status MergeTicket(db::Connection& conn,
-                                   const std::string& ticket_id,
-                                   const TicketInfo& fresh,
-                                   unsigned assigned) = 0;
-  // For an event of FactTakesOnlyAttributes: inserts `fact` with the
-  // request_type, urgency, category_code and area_code of the stored order
-  // (WithAttributesOf), reading and locking the order's row as LoadTicket
-  // does, in one statement. false, and nothing inserted, when the order is
-  // not stored or has no ticket number (the caller plans with LoadTicket).
-  virtual absl::StatusOr<bool> InsertFactWithStoredAttributes(
-      db::Connection& conn, const FactRecord& fact,
-      const std::string& event_bytes) = 0;
+  // What assessment remembers of the orders `ticket_ids` (any order, may
+  // repeat), locked for the transaction (FOR UPDATE), in few statements: by
+  // ticket_id, the stored ones only (known = true); an order without a row
+  // is absent.
+  virtual absl::StatusOr<std::map<std::string, TicketInfo>> LoadTickets(
+      db::Connection& conn, const std::vector<std::string>& ticket_ids) = 0;
+  // Stores the orders' states (each inserted or replaced whole), in few
+  // multi-row upserts, in the order given.
+  virtual absl::Status SaveTickets(
+      db::Connection& conn,
+      const std::vector<std::pair<std::string, const TicketInfo*>>&
+          tickets) = 0;
   // Notes a DutyGap of (unit, day): true when it is the day's first (the
   // row is new); concurrent deliveries serialise on the primary key.
   virtual absl::StatusOr<bool> RecordDutyGapDay(

@@ -30,121 +30,127 @@ using mysql_rows::RollupUpsertRowsSql;
 MysqlAssessmentStore::MysqlAssessmentStore(db::ConnectionPool* pool)
     : pool_(pool) {}
 
-absl::StatusOr<TicketInfo> MysqlAssessmentStore::LoadTicket(
-    db::Connection& conn, const std::string& ticket_id) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare("SELECT ticket_number, request_type, urgency, "
-                   "category_code, area_code, dispatched_at, replied_unit_id, "
-                   "review_status, approved_unit_id, last_reply_round FROM "
-                   "ticket_state WHERE ticket_id = ? FOR UPDATE"));
-  return conn.Guard("load ticket_state", [&] {
-    stmt->setString(1, ticket_id);
-    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
-    TicketInfo t;
-    if (!rs->next()) return t;
-    t.known = true;
-    t.ticket_number = rs->getString(1);
-    t.request_type = rs->getInt(2);
-    t.urgency = rs->getInt(3);
-    t.category_code = rs->getString(4);
-    t.area_code = rs->getString(5);
-    if (!rs->isNull(6)) t.dispatched_at = ParseSqlTime(rs->getString(6));
-    t.replied_unit_id = rs->getString(7);
-    t.review_status = rs->getString(8);
-    t.approved_unit_id = rs->getString(9);
-    t.last_reply_round = rs->getInt(10);
-    return t;
-  });
-}
-
 namespace {
 
-constexpr char kTicketInsert[] =
-    "INSERT INTO ticket_state (ticket_id, ticket_number, request_type, "
-    "urgency, category_code, area_code, dispatched_at, replied_unit_id, "
-    "review_status, approved_unit_id, last_reply_round) VALUES "
-    "(?,?,?,?,?,?,?,?,?,?,?) ON DUPLICATE KEY UPDATE ";
+constexpr char kTicketColumns[] =
+    "ticket_id, ticket_number, request_type, urgency, category_code, "
+    "area_code, dispatched_at, replied_unit_id, review_status, "
+    "approved_unit_id, last_reply_round";
+constexpr int kTicketColumnCount = 11;
 
-void BindTicket(sql::PreparedStatement* stmt, const std::string& ticket_id,
-                const TicketInfo& t) {
-  stmt->setString(1, ticket_id);
-  stmt->setString(2, t.ticket_number.substr(0, 32));
-  stmt->setInt(3, t.request_type);
-  stmt->setInt(4, t.urgency);
-  stmt->setString(5, t.category_code);
-  stmt->setString(6, t.area_code);
+// The kTicketColumns of the current row of `rs` (known = true).
+TicketInfo ReadTicket(sql::ResultSet& rs) {
+  TicketInfo t;
+  t.known = true;
+  t.ticket_number = rs.getString(2);
+  t.request_type = rs.getInt(3);
+  t.urgency = rs.getInt(4);
+  t.category_code = rs.getString(5);
+  t.area_code = rs.getString(6);
+  if (!rs.isNull(7)) t.dispatched_at = ParseSqlTime(rs.getString(7));
+  t.replied_unit_id = rs.getString(8);
+  t.review_status = rs.getString(9);
+  t.approved_unit_id = rs.getString(10);
+  t.last_reply_round = rs.getInt(11);
+  return t;
+}
+
+// Binds one row of kTicketColumns from position `k`; returns the next.
+unsigned BindTicket(sql::PreparedStatement* stmt, unsigned k,
+                    const std::string& ticket_id, const TicketInfo& t) {
+  stmt->setString(k++, ticket_id);
+  stmt->setString(k++, t.ticket_number.substr(0, 32));
+  stmt->setInt(k++, t.request_type);
+  stmt->setInt(k++, t.urgency);
+  stmt->setString(k++, t.category_code);
+  stmt->setString(k++, t.area_code);
   if (t.dispatched_at.has_value()) {
-    stmt->setString(7, SqlTime(*t.dispatched_at));
+    stmt->setString(k++, SqlTime(*t.dispatched_at));
   } else {
-    stmt->setNull(7, 0);
+    stmt->setNull(k++, 0);
   }
-  stmt->setString(8, t.replied_unit_id);
-  stmt->setString(9, t.review_status);
-  stmt->setString(10, t.approved_unit_id);
-  stmt->setInt(11, t.last_reply_round);
+  stmt->setString(k++, t.replied_unit_id);
+  stmt->setString(k++, t.review_status);
+  stmt->setString(k++, t.approved_unit_id);
+  stmt->setInt(k++, t.last_reply_round);
+  return k;
 }
 
 }  // namespace
 
-absl::Status MysqlAssessmentStore::SaveTicket(db::Connection& conn,
-                                              const std::string& ticket_id,
-                                              const TicketInfo& t) {
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat(
-          kTicketInsert,
-          "ticket_number = VALUES(ticket_number), "
-          "request_type = VALUES(request_type), urgency = VALUES(urgency), "
-          "category_code = VALUES(category_code), area_code = "
-          "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
-          "replied_unit_id = VALUES(replied_unit_id), review_status = "
-          "VALUES(review_status), approved_unit_id = "
-          "VALUES(approved_unit_id), last_reply_round = "
-          "VALUES(last_reply_round)")));
-  return conn.Guard("save ticket_state", [&] {
-    BindTicket(stmt, ticket_id, t);
-    stmt->executeUpdate();
+absl::StatusOr<TicketInfo> MysqlAssessmentStore::LoadTicket(
+    db::Connection& conn, const std::string& ticket_id) {
+  ASSIGN_OR_RETURN(auto* stmt,
+                   conn.Prepare(absl::StrCat("SELECT ", kTicketColumns,
+                                             " FROM ticket_state WHERE "
+                                             "ticket_id = ? FOR UPDATE")));
+  return conn.Guard("load ticket_state", [&] {
+    stmt->setString(1, ticket_id);
+    std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+    return rs->next() ? ReadTicket(*rs) : TicketInfo();
   });
 }
 
-absl::Status MysqlAssessmentStore::MergeTicket(db::Connection& conn,
-                                               const std::string& ticket_id,
-                                               const TicketInfo& fresh,
-                                               unsigned assigned) {
-  // Left to right: each assignment sees the stored row (MergeAssigned).
-  std::string sql = absl::StrCat(
-      kTicketInsert,
-      "ticket_number = IF(ticket_number = '', VALUES(ticket_number), "
-      "ticket_number)");
-  if (assigned & kTicketAttributes) {
-    absl::StrAppend(&sql,
-                    ", request_type = VALUES(request_type), urgency = "
-                    "VALUES(urgency), category_code = VALUES(category_code), "
-                    "area_code = VALUES(area_code)");
+absl::StatusOr<std::map<std::string, TicketInfo>>
+MysqlAssessmentStore::LoadTickets(db::Connection& conn,
+                                  const std::vector<std::string>& ticket_ids) {
+  std::map<std::string, TicketInfo> out;
+  // IN lists of few shapes (padded to a power of two), rows locked in key
+  // order.
+  for (const std::vector<std::string>& ids : db::PaddedIdChunks(ticket_ids)) {
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kTicketColumns,
+            " FROM ticket_state FORCE INDEX (PRIMARY) WHERE ticket_id IN (",
+            Placeholders(ids.size()), ") ORDER BY ticket_id FOR UPDATE")));
+    RETURN_IF_ERROR(conn.Guard("load ticket_states", [&] {
+      for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) out[rs->getString(1)] = ReadTicket(*rs);
+    }));
   }
-  if (assigned & kTicketRound) {
-    absl::StrAppend(&sql,
-                    ", dispatched_at = VALUES(dispatched_at), "
-                    "replied_unit_id = VALUES(replied_unit_id), "
-                    "review_status = VALUES(review_status), "
-                    "approved_unit_id = VALUES(approved_unit_id), "
-                    "last_reply_round = VALUES(last_reply_round)");
+  return out;
+}
+
+absl::Status MysqlAssessmentStore::SaveTickets(
+    db::Connection& conn,
+    const std::vector<std::pair<std::string, const TicketInfo*>>& tickets) {
+  size_t first = 0;
+  while (first < tickets.size()) {
+    const size_t n = RowsInNextChunk(tickets.size() - first);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO ticket_state (", kTicketColumns, ") VALUES ",
+            db::SqlRows(
+                absl::StrCat("(", Placeholders(kTicketColumnCount), ")"), n),
+            " ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
+            "request_type = VALUES(request_type), urgency = VALUES(urgency), "
+            "category_code = VALUES(category_code), area_code = "
+            "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
+            "replied_unit_id = VALUES(replied_unit_id), review_status = "
+            "VALUES(review_status), approved_unit_id = "
+            "VALUES(approved_unit_id), last_reply_round = "
+            "VALUES(last_reply_round)")));
+    RETURN_IF_ERROR(conn.Guard("save ticket_states", [&] {
+      unsigned k = 1;
+      for (size_t i = first; i < first + n; ++i) {
+        k = BindTicket(stmt, k, tickets[i].first, *tickets[i].second);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
   }
-  ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql));
-  return conn.Guard("merge ticket_state", [&] {
-    BindTicket(stmt, ticket_id, fresh);
-    stmt->executeUpdate();
-  });
+  return absl::OkStatus();
 }
 
 namespace {
 
-// Binds `f` in kFactColumns order from position `k`, the order's
-// attributes (request_type, urgency, category_code, area_code) only when
-// `attributes`; returns the next position.
+// Binds `f` in kFactColumns order from position `k`; returns the next
+// position.
 unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
-                  bool attributes, unsigned k = 1) {
+                  unsigned k) {
   stmt->setString(k++, f.event_id);
   stmt->setString(k++, f.producer);
   stmt->setString(k++, f.ticket_id);
@@ -153,12 +159,10 @@ unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
   stmt->setString(k++, f.unit_id);
   stmt->setString(k++, SqlTime(f.occurred_at));
   stmt->setString(k++, calendar::FormatDate(f.local_date));
-  if (attributes) {
-    stmt->setInt(k++, f.request_type);
-    stmt->setInt(k++, f.urgency);
-    stmt->setString(k++, f.category_code);
-    stmt->setString(k++, f.area_code);
-  }
+  stmt->setInt(k++, f.request_type);
+  stmt->setInt(k++, f.urgency);
+  stmt->setString(k++, f.category_code);
+  stmt->setString(k++, f.area_code);
   stmt->setString(k++, f.detail);
   stmt->setInt64(k++, f.amount);
   stmt->setString(k++, f.unit2_id);
@@ -171,25 +175,6 @@ unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
 }
 
 }  // namespace
-
-absl::StatusOr<bool> MysqlAssessmentStore::InsertFactWithStoredAttributes(
-    db::Connection& conn, const FactRecord& f, const std::string& bytes) {
-  // The order's row is read with a lock, as LoadTicket reads it (FOR
-  // UPDATE): concurrent deliveries of one order serialise on it.
-  ASSIGN_OR_RETURN(
-      auto* stmt,
-      conn.Prepare(absl::StrCat(
-          "INSERT INTO fact (", kFactColumns,
-          ", event) SELECT ?,?,?,?,?,?,?,?, request_type, urgency, "
-          "category_code, area_code, ?,?,?,?,? FROM ticket_state WHERE "
-          "ticket_id = ? AND ticket_number <> '' FOR UPDATE")));
-  return conn.Guard("insert fact with stored attributes", [&] {
-    unsigned k = BindFact(stmt, f, /*attributes=*/false);
-    stmt->setString(k++, bytes);
-    stmt->setString(k, f.ticket_id);
-    return stmt->executeUpdate() == 1;
-  });
-}
 
 absl::Status MysqlAssessmentStore::InsertFacts(
     db::Connection& conn,
@@ -207,7 +192,7 @@ absl::Status MysqlAssessmentStore::InsertFacts(
     RETURN_IF_ERROR(conn.Guard("insert facts", [&] {
       unsigned k = 1;
       for (size_t i = first; i < first + n; ++i) {
-        k = BindFact(stmt, facts[i].first, /*attributes=*/true, k);
+        k = BindFact(stmt, facts[i].first, k);
         stmt->setString(k++, facts[i].second);
       }
       stmt->executeUpdate();
@@ -329,8 +314,10 @@ absl::Status MysqlAssessmentStore::SaveUnitLinks(
 namespace {
 
 // The ticket_ids of order_lock among `ids` (with '' when `guard`), in
-// chunks; `for_update`: X-locked, by the primary key's range scans in key
-// order (READ COMMITTED: record locks only, no gap locks).
+// chunks in key order (bytewise: the column is binary), each IN list padded
+// to a power of two so that few shapes are prepared; `for_update`: X-locked,
+// by the primary key's range scans in key order (READ COMMITTED: record
+// locks only, no gap locks).
 absl::StatusOr<std::set<std::string>> OrderLockRows(
     db::Connection& conn, const std::vector<std::string>& ids, bool guard,
     bool for_update) {
@@ -338,21 +325,21 @@ absl::StatusOr<std::set<std::string>> OrderLockRows(
   if (guard) keys.push_back("");
   keys.insert(keys.end(), ids.begin(), ids.end());
   std::set<std::string> out;
-  for (size_t first = 0; first < keys.size();) {
-    const size_t n = RowsInNextChunk(keys.size() - first);
+  for (const std::vector<std::string>& chunk : db::PaddedIdChunks(keys)) {
     ASSIGN_OR_RETURN(
         auto* stmt,
         conn.Prepare(absl::StrCat(
             "SELECT ticket_id FROM order_lock FORCE INDEX (PRIMARY) WHERE "
             "ticket_id IN (",
-            Placeholders(n), ") ORDER BY ticket_id",
+            Placeholders(chunk.size()), ") ORDER BY ticket_id",
             for_update ? " FOR UPDATE" : "")));
     RETURN_IF_ERROR(conn.Guard("lock orders", [&] {
-      for (size_t i = 0; i < n; ++i) stmt->setString(i + 1, keys[first + i]);
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        stmt->setString(i + 1, chunk[i]);
+      }
       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
       while (rs->next()) out.insert(rs->getString(1));
     }));
-    first += n;
   }
   out.erase("");
   return out;

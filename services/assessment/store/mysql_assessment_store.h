@@ -27,13 +27,13 @@ class MysqlAssessmentStore final : public AssessmentStore {
   // AssessmentEventStore.
   absl::StatusOr<TicketInfo> LoadTicket(db::Connection& conn,
                                         const std::string& ticket_id) override;
-  absl::Status SaveTicket(db::Connection& conn, const std::string& ticket_id,
-                          const TicketInfo& ticket) override;
-  absl::Status MergeTicket(db::Connection& conn, const std::string& ticket_id,
-                           const TicketInfo& fresh, unsigned assigned) override;
-  absl::StatusOr<bool> InsertFactWithStoredAttributes(
-      db::Connection& conn, const FactRecord& fact,
-      const std::string& event_bytes) override;
+  absl::StatusOr<std::map<std::string, TicketInfo>> LoadTickets(
+      db::Connection& conn,
+      const std::vector<std::string>& ticket_ids) override;
+  absl::Status SaveTickets(
+      db::Connection& conn,
+      const std::vector<std::pair<std::string, const TicketInfo*>>& tickets)
+      override;
   absl::StatusOr<bool> RecordDutyGapDay(db::Connection& conn,
                                         const std::string& unit_id,
                                         absl::CivilDay day,

@@ -1,7 +1,7 @@
-// The event path without reads of the order's state (fact_plan.h:
-// PlanFactWithoutState, FactTakesOnlyAttributes; the store's MergeTicket,
-// InsertFactWithStoredAttributes and multi-row unit links) stores exactly
-// what the planning with the stored state gives: for a random interleaving of
+// The folded event path (AssessmentCore::NewEventBatch: the batch's orders
+// locked and their states read once at its start, every event planned on the
+// batch's copies, facts, states, unit links and rollups written at its end)
+// stores exactly what the planning with the stored state gives: for a random interleaving of
 // orders whose events arrive in every order the inbox lets through (routing
 // before intake, an order unknown to a deadline or routing event, a dispatch
 // without area, empty ticket numbers, a unit that is its own area, forwards
@@ -576,6 +576,145 @@ TEST(AssessmentEventPathTest,
   EXPECT_GT(want.size(), total);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
+}
+
+// The number of rows `from` (a table or a derived table) has.
+int64_t Count(db::Connection& conn, const std::string& from) {
+  auto rs = conn.Query(absl::StrCat("SELECT COUNT(*) FROM ", from));
+  EXPECT_TRUE(rs.ok()) << rs.status();
+  if (!rs.ok() || !(*rs)->next()) return -1;
+  return (*rs)->getInt64(1);
+}
+
+// Each delivered batch is applied in one transaction, its statements of
+// every size (orders read in IN lists of up to 128, facts and states written
+// in chunks of up to 256 rows) prepared and run: a statement that failed
+// for a batch's shapes would make the inbox apply every event of it one by
+// one, storing the same rows (so the comparison alone would pass), but
+// with one inbox timestamp per event instead of a few per batch. And the
+// rows equal one-by-one delivery's, at sizes beyond every chunk boundary.
+TEST(AssessmentEventPathTest, LargeBatchesAreAppliedInOneTransactionEach) {
+  auto batched = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(batched.ok()) << batched.status();
+  auto single = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(single.ok()) << single.status();
+
+  std::mt19937_64 rng(20261207);
+  EventFactory f;
+  std::vector<v1::TicketEvent> events;
+  constexpr int kOrders = 150;
+  for (int i = 0; i < kOrders; ++i) {
+    const std::string t = absl::StrCat("大", i);
+    std::vector<v1::TicketEvent> order =
+        Order(f, t, Local("2024-03-04 08:00") + absl::Minutes(11 * i), rng);
+    order.push_back(HandlingStopped(
+        f, t, Local("2024-03-20 10:00") + absl::Minutes(i), "dept.water",
+        i % 4 == 0 ? v1::CLOCK_OUTCOME_MISSED : v1::CLOCK_OUTCOME_MET,
+        2 + i % 6));
+    events.insert(events.end(), order.begin(), order.end());
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const v1::TicketEvent& a, const v1::TicketEvent& b) {
+                     auto rank = [](const std::string& p) {
+                       return p == "intake" ? 0 : p == "routing" ? 1 : 2;
+                     };
+                     return rank(a.producer()) < rank(b.producer());
+                   });
+  // testing::Publish sends batches of up to 500 events per producer.
+  std::map<std::string, int64_t> per_producer;
+  for (const v1::TicketEvent& e : events) ++per_producer[e.producer()];
+  int64_t requests = 0;
+  for (const auto& [producer, n] : per_producer) requests += (n + 499) / 500;
+  ASSERT_EQ(testing::Publish((*batched)->channel(), events),
+            static_cast<int64_t>(events.size()));
+  for (const v1::TicketEvent& e : events) {
+    ASSERT_EQ(testing::Publish((*single)->channel(), {e}), 1);
+  }
+
+  auto pool = db::ConnectionPool::Create((*batched)->schema().config());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto conn = (*pool)->Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  EXPECT_EQ(Count(**conn, "inbox"), static_cast<int64_t>(events.size()));
+  // A batch of up to 500 writes its inbox rows in at most 7 statements
+  // (256 + 128 + 64 + 32 + 16 + the rest), rows of one statement sharing
+  // its timestamp; one by one, each event would have its own.
+  EXPECT_LE(Count(**conn, "(SELECT DISTINCT received_at FROM inbox) AS d"),
+            7 * requests);
+  EXPECT_EQ(Count(**conn, "ticket_state"), kOrders);
+
+  auto rows_of = [](ServiceUnderTest& svc) {
+    auto pool = db::ConnectionPool::Create(svc.schema().config());
+    EXPECT_TRUE(pool.ok()) << pool.status();
+    auto conn = (*pool)->Acquire();
+    EXPECT_TRUE(conn.ok()) << conn.status();
+    return Rows(**conn);
+  };
+  const auto want = rows_of(**single);
+  const auto got = rows_of(**batched);
+  EXPECT_GT(want.size(), events.size());
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
+}
+
+// A batch whose end (the deferred writes) fails is rolled back whole: no
+// fact, no order's state, no order lock, no rollup, no inbox row; once the
+// cause is gone the same delivery applies every event.
+TEST(AssessmentEventPathTest, AFailedFinishRollsTheBatchBack) {
+  auto svc = ServiceUnderTest::Start(Definition());
+  ASSERT_TRUE(svc.ok()) << svc.status();
+  auto pool = db::ConnectionPool::Create((*svc)->schema().config());
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto conn = (*pool)->Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  auto exec = [&](const std::string& sql) {
+    ASSERT_TRUE((*conn)->Execute(sql).ok()) << sql;
+  };
+  // Three new orders, each in a town (a unit link to write at the end).
+  EventFactory f;
+  std::vector<v1::TicketEvent> events;
+  const std::vector<std::string> towns = {"town.longgang", "town.longshui",
+                                          "street.tangxiang"};
+  for (int i = 0; i < 3; ++i) {
+    v1::TicketEvent e = f.Make("intake", absl::StrCat("败", i),
+                               Local("2024-03-04 09:00") + absl::Minutes(i));
+    auto* c = e.mutable_ticket_created();
+    c->set_request_type(v1::RequestType(1 + i));
+    c->set_urgency(v1::Urgency(1));
+    c->set_category_code("城市管理.道路破损");
+    c->mutable_location()->set_town_code(towns[i]);
+    events.push_back(e);
+  }
+  auto publish = [&]() -> int {
+    auto stub = v1::EventSink::NewStub((*svc)->channel());
+    v1::PublishRequest req;
+    req.set_source_service("intake");
+    for (const v1::TicketEvent& e : events) *req.add_events() = e;
+    grpc::ClientContext ctx;
+    ServiceUnderTest::Authorize(&ctx,
+                                hotline::testing::ServiceTokenOf("intake"));
+    v1::PublishResponse resp;
+    grpc::Status s = stub->Publish(&ctx, req, &resp);
+    return s.ok() ? resp.acknowledged_event_ids_size() : -1;
+  };
+  // Only Finish writes unit links: without the table, it fails after the
+  // batch's orders were locked and read in its transaction (and so does
+  // each event's own transaction when the events are tried one by one).
+  exec("RENAME TABLE unit_node TO unit_node_away");
+  EXPECT_LE(publish(), 0);  // an error: the relay sends them again
+  EXPECT_EQ(Count(**conn, "fact"), 0);
+  EXPECT_EQ(Count(**conn, "ticket_state"), 0);
+  EXPECT_EQ(Count(**conn, "order_lock WHERE ticket_id <> ''"), 0);
+  EXPECT_EQ(Count(**conn, "rollup_unit_day"), 0);
+  EXPECT_EQ(Count(**conn, "rollup_topic"), 0);
+  EXPECT_EQ(Count(**conn, "inbox"), 0);
+  exec("RENAME TABLE unit_node_away TO unit_node");
+  EXPECT_EQ(publish(), 3);
+  EXPECT_EQ(Count(**conn, "fact"), 3);
+  EXPECT_EQ(Count(**conn, "ticket_state"), 3);
+  EXPECT_EQ(Count(**conn, "order_lock WHERE ticket_id <> ''"), 3);
+  EXPECT_EQ(Count(**conn, "unit_node"), 3);
+  EXPECT_EQ(Count(**conn, "inbox"), 3);
 }
 }  // namespace
 }  // namespace hotline::assessment
