@@ -129,46 +129,36 @@ absl::StatusOr<std::vector<ClockRow>> ClockEngine::StartAll(
     row.calendar_incomplete = e.calendar_incomplete();
     row.explanation = std::move(e);
   }
-  if (tx.deferred != nullptr) {
-    // Kept for the batch to write (FlushDeferred): the ClockStarted events
-    // are held now, their clock ids patched in once the clocks are written.
+  // Kept for the batch to write (FlushDeferred): the ClockStarted events are
+  // held now, their clock ids patched in once the clocks are written.
+  // Otherwise one insert for the clocks, one for their rungs.
+  Deferred* kept = tx.deferred;
+  if (kept == nullptr) {
+    RETURN_IF_ERROR(store_->InsertClocks(conn, &rows));
+    std::vector<LadderDue> rungs;
     for (size_t i = 0; i < rows.size(); ++i) {
-      ClockRow& row = rows[i];
-      row.running = true;
-      if (row.calendar_incomplete) state_->NoteIncomplete("clock");
-      v1::TicketEvent out;
-      v1::ClockStarted* s = out.mutable_clock_started();
-      s->set_kind(row.kind);
-      s->set_unit_id(row.unit_id);
-      s->set_dispatch_round(round);
-      *s->mutable_due() = ToProto(row.due);
-      *s->mutable_explanation() = row.explanation;
-      RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &out));
-      tx.deferred->started.emplace_back(tx.held->size() - 1,
-                                        tx.deferred->clocks.size());
-      tx.deferred->clocks.push_back(row);
-      tx.deferred->rungs_from.push_back(specs[i].start);
+      AddRungs(rows[i], specs[i].start, &rungs);
     }
-    return rows;
+    RETURN_IF_ERROR(store_->ScheduleRungs(conn, rungs));
   }
-  // One insert for the clocks, one for their rungs.
-  RETURN_IF_ERROR(store_->InsertClocks(conn, &rows));
-  std::vector<LadderDue> rungs;
   for (size_t i = 0; i < rows.size(); ++i) {
-    AddRungs(rows[i], specs[i].start, &rungs);
-  }
-  RETURN_IF_ERROR(store_->ScheduleRungs(conn, rungs));
-  for (const ClockRow& row : rows) {
+    ClockRow& row = rows[i];
     if (row.calendar_incomplete) state_->NoteIncomplete("clock");
     v1::TicketEvent out;
     v1::ClockStarted* s = out.mutable_clock_started();
-    s->set_clock_id(absl::StrCat(row.clock_id));
+    if (kept == nullptr) s->set_clock_id(absl::StrCat(row.clock_id));
     s->set_kind(row.kind);
     s->set_unit_id(row.unit_id);
     s->set_dispatch_round(round);
     *s->mutable_due() = ToProto(row.due);
     *s->mutable_explanation() = row.explanation;
     RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &out));
+    if (kept != nullptr) {
+      row.running = true;
+      kept->started.emplace_back(tx.held->size() - 1, kept->clocks.size());
+      kept->clocks.push_back(row);
+      kept->rungs_from.push_back(specs[i].start);
+    }
   }
   return rows;
 }
