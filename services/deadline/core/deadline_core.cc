@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
+#include "services/deadline/core/deadline_core_internal.h"
 #include "services/deadline/domain/clock_rules.h"
 #include "services/deadline/domain/extension_rules.h"
 
@@ -89,30 +90,6 @@ absl::Status ClockEngine::Apply(db::Connection& conn,
   return AppendHeld(conn, &held);
 }
 
-namespace {
-
-class DeadlineEventBatch final : public outbox::EventBatch {
- public:
-  explicit DeadlineEventBatch(ClockEngine* engine) : engine_(engine) {}
-  absl::Status Handle(db::Connection& conn,
-                      const v1::TicketEvent& event) override {
-    return engine_->ApplyHolding(conn, event, &held_);
-  }
-  absl::Status Finish(db::Connection& conn) override {
-    return engine_->AppendHeld(conn, &held_);
-  }
-
- private:
-  ClockEngine* engine_;
-  std::vector<v1::TicketEvent> held_;
-};
-
-}  // namespace
-
-std::unique_ptr<outbox::EventBatch> ClockEngine::NewEventBatch() {
-  return std::make_unique<DeadlineEventBatch>(this);
-}
-
 // ------------------------------------------------------------ transitions
 
 absl::StatusOr<ClockRow> ClockEngine::Start(Tx& tx, const v1::TicketEvent& ev,
@@ -152,24 +129,36 @@ absl::StatusOr<std::vector<ClockRow>> ClockEngine::StartAll(
     row.calendar_incomplete = e.calendar_incomplete();
     row.explanation = std::move(e);
   }
-  // One insert for the clocks, one for their rungs.
-  RETURN_IF_ERROR(store_->InsertClocks(conn, &rows));
-  std::vector<LadderDue> rungs;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    AddRungs(rows[i], specs[i].start, &rungs);
+  // Kept for the batch to write (FlushDeferred): the ClockStarted events are
+  // held now, their clock ids patched in once the clocks are written.
+  // Otherwise one insert for the clocks, one for their rungs.
+  Deferred* kept = tx.deferred;
+  if (kept == nullptr) {
+    RETURN_IF_ERROR(store_->InsertClocks(conn, &rows));
+    std::vector<LadderDue> rungs;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      AddRungs(rows[i], specs[i].start, &rungs);
+    }
+    RETURN_IF_ERROR(store_->ScheduleRungs(conn, rungs));
   }
-  RETURN_IF_ERROR(store_->ScheduleRungs(conn, rungs));
-  for (const ClockRow& row : rows) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ClockRow& row = rows[i];
     if (row.calendar_incomplete) state_->NoteIncomplete("clock");
     v1::TicketEvent out;
     v1::ClockStarted* s = out.mutable_clock_started();
-    s->set_clock_id(absl::StrCat(row.clock_id));
+    if (kept == nullptr) s->set_clock_id(absl::StrCat(row.clock_id));
     s->set_kind(row.kind);
     s->set_unit_id(row.unit_id);
     s->set_dispatch_round(round);
     *s->mutable_due() = ToProto(row.due);
     *s->mutable_explanation() = row.explanation;
     RETURN_IF_ERROR(Emit(tx, row.ticket_id, row.ticket_number, &out));
+    if (kept != nullptr) {
+      row.running = true;
+      kept->started.emplace_back(tx.held->size() - 1, kept->clocks.size());
+      kept->clocks.push_back(row);
+      kept->rungs_from.push_back(specs[i].start);
+    }
   }
   return rows;
 }

@@ -65,7 +65,10 @@ class ClockEngine {
   // The inbox's EventBatch: each event of a transaction applied as Apply
   // does, and the events all of them emitted appended together at its end
   // (one AppendAll, in the order emitted: the same events, seqs and order as
-  // Apply one by one).
+  // Apply one by one). The dispatches of orders new here are not written one
+  // by one: their rows are kept and written in multi-row statements at the
+  // end, or before an event that could read them or start a clock
+  // (deadline_core_batch.cc) — the same rows as Apply one by one.
   std::unique_ptr<outbox::EventBatch> NewEventBatch();
   // Apply's handling with the events it emits added to `*held` (not
   // appended).
@@ -153,6 +156,9 @@ class ClockEngine {
   CalendarState& state() const { return *state_; }
 
  private:
+  // A delivered batch's dispatches of new orders, not yet written
+  // (deadline_core_internal.h).
+  struct Deferred;
   // The transaction a transition runs in: its connection, and where the
   // events it emits go (Emit).
   struct Tx {
@@ -162,7 +168,19 @@ class ClockEngine {
     // inbox's batch: ApplyHolding): each is added here, and the caller
     // appends them together (AppendHeld).
     std::vector<v1::TicketEvent>* held = nullptr;
+    // Set (the inbox's batch, for a Dispatched of an order of which nothing
+    // is stored yet): the dispatch's rows (ticket_info, chain links, its
+    // holding, its clocks and their rungs) are added here instead of written,
+    // its ClockStarted events held without their clock ids; the batch
+    // writes them all later in multi-row statements (FlushDeferred).
+    Deferred* deferred = nullptr;
   };
+  // The inbox's EventBatch (deadline_core_batch.cc).
+  class Batch;
+  // Writes what `d` holds (multi-row statements), patches the clock ids into
+  // the held ClockStarted events of `held`, and empties `d`.
+  absl::Status FlushDeferred(db::Connection& conn, Deferred& d,
+                             std::vector<v1::TicketEvent>& held);
   // What one event does, with the order's state loaded
   // (deadline_core_events.cc).
   struct Event;

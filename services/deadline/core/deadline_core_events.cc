@@ -26,15 +26,28 @@ absl::Status ClockEngine::StartCoUnits(Tx& tx, const v1::TicketEvent& ev,
   if (co_units.empty()) return absl::OkStatus();
   // The co-opinion is never due after the lead unit's answer.
   std::optional<absl::CivilDay> lead_last;
-  ASSIGN_OR_RETURN(std::vector<ClockRow> running,
-                   store_->ClocksOfTicket(conn, ev.ticket_id(), true, false));
+  std::vector<ClockRow> running;
+  if (tx.deferred != nullptr) {
+    // A new order's dispatch: its clocks are those kept, none stored.
+    for (const ClockRow& c : tx.deferred->clocks) {
+      if (c.ticket_id == ev.ticket_id()) running.push_back(c);
+    }
+  } else {
+    ASSIGN_OR_RETURN(running,
+                     store_->ClocksOfTicket(conn, ev.ticket_id(), true, false));
+  }
   for (const ClockRow& c : running) {
     if (IsCompletionKind(c.kind)) lead_last = LastDay(c.due);
   }
   std::vector<StartSpec> specs;
   for (const std::string& co : co_units) {
-    RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co,
-                                         directory::kCenterUnitId));
+    if (tx.deferred != nullptr) {
+      tx.deferred->links.push_back(
+          {ev.ticket_id(), co, directory::kCenterUnitId});
+    } else {
+      RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), co,
+                                           directory::kCenterUnitId));
+    }
     specs.push_back(
         {v1::CLOCK_KIND_RESPONSE, co, ResponsePeriod(*policy_), at});
     specs.push_back({v1::CLOCK_KIND_CO_OPINION, co,
@@ -48,10 +61,20 @@ absl::Status ClockEngine::Dispatch(Tx& tx, const v1::TicketEvent& ev,
   db::Connection& conn = tx.conn;
   const absl::Time start = FromProto(ev.occurred_at());
   const int round = std::max(1, d.dispatch_round());
-  RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), d.unit_id(),
-                                       directory::kCenterUnitId));
-  RETURN_IF_ERROR(store_->MoveHolding(conn, ev.ticket_id(), round, d.unit_id(),
-                                      start, "dispatched"));
+  if (tx.deferred != nullptr) {
+    // Nothing of the order is stored: no holding to close, this one the
+    // round's first.
+    tx.deferred->tickets.insert(ev.ticket_id());
+    tx.deferred->links.push_back(
+        {ev.ticket_id(), d.unit_id(), directory::kCenterUnitId});
+    tx.deferred->holdings.push_back(
+        {ev.ticket_id(), round, 1, d.unit_id(), start, "dispatched"});
+  } else {
+    RETURN_IF_ERROR(store_->PutChainLink(conn, ev.ticket_id(), d.unit_id(),
+                                         directory::kCenterUnitId));
+    RETURN_IF_ERROR(store_->MoveHolding(conn, ev.ticket_id(), round,
+                                        d.unit_id(), start, "dispatched"));
+  }
   Period handling = HandlingPeriod(*policy_, d.request_type(),
                                    d.has_limit() ? &d.limit() : nullptr);
   if (d.co_unit_ids_size() > 0) {
@@ -69,7 +92,11 @@ absl::Status ClockEngine::Dispatch(Tx& tx, const v1::TicketEvent& ev,
   info.handling_days =
       handling.last_day.has_value() ? 0 : handling.working_days;
   info.dispatched_at = start;
-  RETURN_IF_ERROR(store_->PutTicketInfo(conn, info));
+  if (tx.deferred != nullptr) {
+    tx.deferred->infos.push_back(info);
+  } else {
+    RETURN_IF_ERROR(store_->PutTicketInfo(conn, info));
+  }
 
   v1::ClockKind kind = v1::CLOCK_KIND_HANDLING;
   if (d.co_unit_ids_size() > 0) {

@@ -4,7 +4,9 @@
 // event is applied (deadline_core_events.cc) and the helpers the core's
 // files share. Not for use outside services/deadline/core.
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -39,6 +41,25 @@ struct ClockEngine::Event {
     }
     return out;
   }
+};
+
+// What a delivered batch's dispatches of new orders (nothing of the order
+// stored here before the batch) would have written, in the order they would
+// have written it; FlushDeferred writes it. Every clock's rungs are those
+// StartAll schedules (AddRungs from its start).
+struct ClockEngine::Deferred {
+  std::vector<TicketInfo> infos;
+  std::vector<ChainLink> links;
+  std::vector<NewHolding> holdings;
+  std::vector<ClockRow> clocks;          // clock_id 0 until written
+  std::vector<absl::Time> rungs_from;    // per clock
+  // (index into the held events, index into clocks) of each ClockStarted
+  // whose clock id is patched in once its clock is written.
+  std::vector<std::pair<size_t, size_t>> started;
+  // The orders whose rows are here.
+  std::set<std::string> tickets;
+
+  bool empty() const { return tickets.empty(); }
 };
 
 }  // namespace hotline::deadline

@@ -26,6 +26,23 @@ class Connection;
 
 namespace hotline::deadline {
 
+// One unit's link in an order's chain (PutChainLinks).
+struct ChainLink {
+  std::string ticket_id;
+  std::string unit_id;
+  std::string parent_unit_id;
+};
+
+// A holding to insert as it is (InsertHoldings): its seq known, still open.
+struct NewHolding {
+  std::string ticket_id;
+  int dispatch_round = 0;
+  int seq = 0;
+  std::string unit_id;
+  absl::Time arrived_at;
+  std::string arrived_by;
+};
+
 // ChainStore: see the file comment. Thread-safe; owns nothing.
 class ChainStore {
  public:
@@ -54,6 +71,23 @@ class ChainStore {
   // sorted.
   virtual absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
       db::Connection& conn, const std::string& ticket_id) = 0;
+
+  // --- a delivered batch's dispatches of orders new here, written at once
+  // The ids among `ticket_ids` of which anything is stored: ticket_info, a
+  // clock or a holding. Not locked.
+  virtual absl::StatusOr<std::vector<std::string>> KnownTickets(
+      db::Connection& conn, const std::vector<std::string>& ticket_ids) = 0;
+  // PutTicketInfo of each, in multi-row statements.
+  virtual absl::Status PutTicketInfos(db::Connection& conn,
+                                      const std::vector<TicketInfo>& infos) = 0;
+  // PutChainLink of each in order (a later link of the same unit wins), in
+  // multi-row statements.
+  virtual absl::Status PutChainLinks(db::Connection& conn,
+                                     const std::vector<ChainLink>& links) = 0;
+  // Inserts the holdings as they are (no holding is closed), in multi-row
+  // statements.
+  virtual absl::Status InsertHoldings(
+      db::Connection& conn, const std::vector<NewHolding>& holdings) = 0;
 
   // --- holdings within a round
   // Closes the round's open holding (if any) at `at` and opens one for

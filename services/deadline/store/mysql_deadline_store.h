@@ -22,6 +22,15 @@ class MysqlDeadlineStore final : public DeadlineStore {
       const std::string& unit) override;
   absl::StatusOr<std::vector<std::string>> UnitsOfTicket(
       db::Connection& conn, const std::string& ticket_id) override;
+  absl::StatusOr<std::vector<std::string>> KnownTickets(
+      db::Connection& conn,
+      const std::vector<std::string>& ticket_ids) override;
+  absl::Status PutTicketInfos(db::Connection& conn,
+                              const std::vector<TicketInfo>& infos) override;
+  absl::Status PutChainLinks(db::Connection& conn,
+                             const std::vector<ChainLink>& links) override;
+  absl::Status InsertHoldings(db::Connection& conn,
+                              const std::vector<NewHolding>& holdings) override;
   absl::Status MoveHolding(db::Connection& conn, const std::string& ticket_id,
                            int round, const std::string& unit, absl::Time at,
                            const std::string& arrived_by) override;

@@ -75,6 +75,119 @@ absl::Status MysqlDeadlineStore::PutTicketInfo(db::Connection& conn,
   });
 }
 
+absl::StatusOr<std::vector<std::string>> MysqlDeadlineStore::KnownTickets(
+    db::Connection& conn, const std::vector<std::string>& ticket_ids) {
+  std::vector<std::string> out;
+  for (const std::vector<std::string>& ids :
+       db::PaddedIdChunks(ticket_ids, 64)) {
+    const std::string in = db::SqlRows("?", ids.size());
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT ticket_id FROM ticket_info WHERE ticket_id IN (", in,
+            ") UNION SELECT DISTINCT ticket_id FROM clock WHERE ticket_id IN (",
+            in,
+            ") UNION SELECT DISTINCT ticket_id FROM holding WHERE ticket_id "
+            "IN (",
+            in, ")")));
+    RETURN_IF_ERROR(conn.Guard("read known tickets", [&] {
+      unsigned k = 1;
+      for (int part = 0; part < 3; ++part) {
+        for (const std::string& id : ids) stmt->setString(k++, id);
+      }
+      std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
+      while (rs->next()) out.push_back(rs->getString(1));
+      return absl::OkStatus();
+    }));
+  }
+  return out;
+}
+
+absl::Status MysqlDeadlineStore::PutTicketInfos(
+    db::Connection& conn, const std::vector<TicketInfo>& infos) {
+  for (size_t first = 0; first < infos.size();) {
+    const size_t n = db::RowsInNextChunk(infos.size() - first, 128);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "REPLACE INTO ticket_info (ticket_id, ticket_number, "
+            "request_type, dispatch_round, first_unit_id, "
+            "handling_rule, handling_days, dispatched_at) VALUES ",
+            db::SqlRows("(?, ?, ?, ?, ?, ?, ?, ?)", n))));
+    RETURN_IF_ERROR(conn.Guard("write ticket_info", [&] {
+      unsigned k = 0;
+      for (size_t i = first; i < first + n; ++i) {
+        const TicketInfo& t = infos[i];
+        stmt->setString(++k, t.ticket_id);
+        stmt->setString(++k, t.ticket_number);
+        stmt->setInt(++k, t.request_type);
+        stmt->setInt(++k, t.dispatch_round);
+        stmt->setString(++k, t.first_unit_id);
+        stmt->setString(++k, t.handling_rule);
+        stmt->setInt(++k, t.handling_days);
+        SetOptTime(stmt, ++k, t.dispatched_at);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MysqlDeadlineStore::PutChainLinks(
+    db::Connection& conn, const std::vector<ChainLink>& links) {
+  for (size_t first = 0; first < links.size();) {
+    const size_t n = db::RowsInNextChunk(links.size() - first, 128);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO ticket_unit (ticket_id, unit_id, parent_unit_id) "
+            "VALUES ",
+            db::SqlRows("(?, ?, ?)", n),
+            " ON DUPLICATE KEY UPDATE parent_unit_id = "
+            "VALUES(parent_unit_id)")));
+    RETURN_IF_ERROR(conn.Guard("write chain", [&] {
+      unsigned k = 0;
+      for (size_t i = first; i < first + n; ++i) {
+        stmt->setString(++k, links[i].ticket_id);
+        stmt->setString(++k, links[i].unit_id);
+        stmt->setString(++k, links[i].parent_unit_id);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MysqlDeadlineStore::InsertHoldings(
+    db::Connection& conn, const std::vector<NewHolding>& holdings) {
+  for (size_t first = 0; first < holdings.size();) {
+    const size_t n = db::RowsInNextChunk(holdings.size() - first, 128);
+    ASSIGN_OR_RETURN(
+        auto* stmt,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO holding (ticket_id, dispatch_round, seq, unit_id, "
+            "arrived_at, arrived_by) VALUES ",
+            db::SqlRows("(?, ?, ?, ?, ?, ?)", n))));
+    RETURN_IF_ERROR(conn.Guard("open holdings", [&] {
+      unsigned k = 0;
+      for (size_t i = first; i < first + n; ++i) {
+        const NewHolding& h = holdings[i];
+        stmt->setString(++k, h.ticket_id);
+        stmt->setInt(++k, h.dispatch_round);
+        stmt->setInt(++k, h.seq);
+        stmt->setString(++k, h.unit_id);
+        stmt->setString(++k, SqlTime(h.arrived_at));
+        stmt->setString(++k, h.arrived_by);
+      }
+      stmt->executeUpdate();
+    }));
+    first += n;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MysqlDeadlineStore::MoveHolding(db::Connection& conn,
                                              const std::string& ticket_id,
                                              int round, const std::string& unit,
