@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <initializer_list>
 #include <map>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -193,34 +194,64 @@ absl::Status CheckOrder(db::Connection& conn, const v1::TicketEvent& event,
                    ", which this service has not heard of"));
 }
 
-// The order checks of a batch, read up front in one statement per 128
-// tickets instead of one per event: the inbox rows of the tickets (every
-// producer's, this batch's own included) and whether this service wrote of
-// them. Only a positive answer is taken (rows are never deleted, so it stays
-// true); a negative one is asked again at the event's turn (CheckOrder),
-// after the events before it in the batch were applied.
+// The order checks of a batch, read up front in a few statements (per
+// producer of the batch, per 128 tickets) instead of one per event: the seqs
+// the producer's events of these tickets have in the inbox, which of the
+// tickets another producer spoke of, and which this service wrote of. Only a
+// positive answer is taken (rows are never deleted, so it stays true); a
+// negative one is asked again at the event's turn (CheckOrder), after the
+// events before it in the batch were applied.
 class OrderChecks {
  public:
   // `checked`: the events whose seq n-1 is not earlier in the batch.
   absl::Status Read(db::Connection& conn,
                     const std::vector<const v1::TicketEvent*>& checked,
                     absl::string_view consumer) {
-    std::vector<std::string> tickets, known;
+    // By producer: the tickets whose previous seq is asked, and those whose
+    // first event asks whether the ticket is known.
+    std::map<std::string, std::vector<std::string>> previous, first;
+    std::vector<std::string> known;
     for (const v1::TicketEvent* e : checked) {
       if (e->seq() > 1) {
-        tickets.push_back(e->ticket_id());
+        previous[e->producer()].push_back(e->ticket_id());
       } else if (NeedsKnownTicket(*e, consumer)) {
-        tickets.push_back(e->ticket_id());
+        first[e->producer()].push_back(e->ticket_id());
         known.push_back(e->ticket_id());
       }
     }
-    for (const std::vector<std::string>& chunk :
-         db::PaddedIdChunks(std::move(tickets))) {
-      RETURN_IF_ERROR(ReadInbox(conn, chunk));
+    for (auto& [producer, tickets] : previous) {
+      for (const std::vector<std::string>& chunk :
+           db::PaddedIdChunks(std::move(tickets))) {
+        RETURN_IF_ERROR(ForTickets(
+            conn,
+            "SELECT ticket_id, seq FROM inbox WHERE producer = ? AND "
+            "ticket_id IN (",
+            producer, chunk, [&](sql::ResultSet& rs) {
+              recorded_.insert(
+                  Key(producer, std::string(rs.getString(1)), rs.getInt64(2)));
+            }));
+      }
+    }
+    for (auto& [producer, tickets] : first) {
+      for (const std::vector<std::string>& chunk :
+           db::PaddedIdChunks(std::move(tickets))) {
+        RETURN_IF_ERROR(ForTickets(
+            conn,
+            "SELECT DISTINCT ticket_id FROM inbox WHERE producer <> ? AND "
+            "ticket_id IN (",
+            producer, chunk, [&](sql::ResultSet& rs) {
+              heard_elsewhere_.insert(
+                  Key(producer, std::string(rs.getString(1)), 0));
+            }));
+      }
     }
     for (const std::vector<std::string>& chunk :
          db::PaddedIdChunks(std::move(known))) {
-      RETURN_IF_ERROR(ReadWritten(conn, chunk));
+      RETURN_IF_ERROR(ForTickets(
+          conn, "SELECT ticket_id FROM outbox_seq WHERE ticket_id IN (",
+          std::nullopt, chunk, [&](sql::ResultSet& rs) {
+            written_.insert(std::string(rs.getString(1)));
+          }));
     }
     return absl::OkStatus();
   }
@@ -232,13 +263,9 @@ class OrderChecks {
           Key(event.producer(), event.ticket_id(), event.seq() - 1));
     }
     if (!NeedsKnownTicket(event, consumer)) return true;
-    if (written_.contains(event.ticket_id())) return true;
-    auto heard = heard_from_.find(event.ticket_id());
-    if (heard == heard_from_.end()) return false;
-    for (const std::string& producer : heard->second) {
-      if (producer != event.producer()) return true;
-    }
-    return false;
+    return written_.contains(event.ticket_id()) ||
+           heard_elsewhere_.contains(
+               Key(event.producer(), event.ticket_id(), 0));
   }
 
  private:
@@ -247,46 +274,29 @@ class OrderChecks {
     return absl::StrCat(producer, "\x1f", ticket, "\x1f", seq);
   }
 
-  // Runs `select` (ending in "WHERE ticket_id IN (") over `ids`, each
-  // result row to `row`.
+  // Runs `select` (ending in "ticket_id IN (") over `ids`, after `producer`
+  // when given (the select's first parameter), each result row to `row`.
   static absl::Status ForTickets(db::Connection& conn, absl::string_view select,
+                                 std::optional<absl::string_view> producer,
                                  const std::vector<std::string>& ids,
                                  absl::FunctionRef<void(sql::ResultSet&)> row) {
     ASSIGN_OR_RETURN(
         sql::PreparedStatement * stmt,
         conn.Prepare(absl::StrCat(select, db::SqlRows("?", ids.size()), ")")));
     return conn.Guard("inbox order", [&] {
-      for (size_t i = 0; i < ids.size(); ++i) stmt->setString(i + 1, ids[i]);
+      unsigned k = 1;
+      if (producer.has_value()) stmt->setString(k++, std::string(*producer));
+      for (const std::string& id : ids) stmt->setString(k++, id);
       std::unique_ptr<sql::ResultSet> rs(stmt->executeQuery());
       while (rs->next()) row(*rs);
     });
   }
 
-  absl::Status ReadInbox(db::Connection& conn,
-                         const std::vector<std::string>& ids) {
-    return ForTickets(conn,
-                      "SELECT ticket_id, producer, seq FROM inbox "
-                      "WHERE ticket_id IN (",
-                      ids, [&](sql::ResultSet& rs) {
-                        const std::string ticket = rs.getString(1);
-                        const std::string producer = rs.getString(2);
-                        recorded_.insert(Key(producer, ticket, rs.getInt64(3)));
-                        heard_from_[ticket].insert(producer);
-                      });
-  }
-
-  absl::Status ReadWritten(db::Connection& conn,
-                           const std::vector<std::string>& ids) {
-    return ForTickets(conn,
-                      "SELECT ticket_id FROM outbox_seq WHERE ticket_id IN (",
-                      ids, [&](sql::ResultSet& rs) {
-                        written_.insert(std::string(rs.getString(1)));
-                      });
-  }
-
-  absl::flat_hash_set<std::string> recorded_;  // Key(producer, ticket, seq)
-  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>>
-      heard_from_;                            // ticket -> producers
+  // Key(producer, ticket, seq): the producer's seq of the ticket is in the
+  // inbox.
+  absl::flat_hash_set<std::string> recorded_;
+  // Key(producer, ticket, 0): another producer spoke of the ticket.
+  absl::flat_hash_set<std::string> heard_elsewhere_;
   absl::flat_hash_set<std::string> written_;  // tickets in outbox_seq
 };
 

@@ -623,6 +623,29 @@ TEST_F(OutboxTest, WhatIsCommittedWhileTheRelayLingersGoesInOneBatch) {
             2);
 }
 
+// A round that fills its batch is followed at once, linger or not: a
+// backlog drains batch after batch (here rounds of 2, 2 and 1 with a linger
+// of an hour: all five arrive without it).
+TEST_F(OutboxTest, ABacklogDrainsWithoutLingering) {
+  RelayOptions options;
+  options.service_token = kToken;
+  options.batch_size = 2;
+  options.poll_interval = absl::Hours(1);
+  options.linger = absl::Hours(1);
+  Relay relay(producer_.get(), "routing",
+              {{"deadline", absl::StrCat("127.0.0.1:", port_)}}, options);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("积压-", i), "龙水镇").ok());
+  }
+  relay.Start();
+  for (int i = 0; i < 3000 && Applied() < 5; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));  // waiting for delivery
+  }
+  EXPECT_EQ(Applied(), 5);
+  EXPECT_EQ(Pending(), 0);
+  relay.Stop();  // interrupts the linger
+}
+
 // An EventBatch that defers its effect (one multi-row insert at Finish): a
 // batch of events commits their inbox rows only with the deferred effect; a
 // Finish that fails rolls the whole batch back, and the per-event fallback

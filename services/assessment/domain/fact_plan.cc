@@ -281,94 +281,11 @@ absl::StatusOr<FactPlan> PlanFact(const v1::TicketEvent& e,
   return plan;
 }
 
-std::optional<StatelessPlan> PlanFactWithoutState(const v1::TicketEvent& e) {
-  StatelessPlan out;
-  switch (e.payload_case()) {
-    case v1::TicketEvent::kTicketCreated:
-      out.assigned = kTicketAttributes;
-      break;
-    case v1::TicketEvent::kDispatched:
-    case v1::TicketEvent::kRedispatched: {
-      const v1::Dispatched& d =
-          e.has_dispatched() ? e.dispatched() : e.redispatched().dispatch();
-      // A field the dispatch leaves out keeps the stored one: read it.
-      if (d.request_type() == 0 || d.urgency() == 0 ||
-          d.category_code().empty() || d.area_code().empty()) {
-        return std::nullopt;
-      }
-      out.assigned = kTicketAttributes | kTicketRound;
-      break;
-    }
-    default:
-      return std::nullopt;
-  }
-  absl::StatusOr<FactPlan> plan = PlanFact(e, TicketInfo{});
-  if (!plan.ok()) return std::nullopt;
-  out.plan = *std::move(plan);
-  return out;
-}
-
-TicketInfo MergeAssigned(const TicketInfo& stored, const TicketInfo& fresh,
-                         unsigned assigned) {
-  if (!stored.known) return fresh;
-  TicketInfo t = stored;
-  if (t.ticket_number.empty()) t.ticket_number = fresh.ticket_number;
-  if (assigned & kTicketAttributes) {
-    t.request_type = fresh.request_type;
-    t.urgency = fresh.urgency;
-    t.category_code = fresh.category_code;
-    t.area_code = fresh.area_code;
-  }
-  if (assigned & kTicketRound) {
-    t.dispatched_at = fresh.dispatched_at;
-    t.replied_unit_id = fresh.replied_unit_id;
-    t.review_status = fresh.review_status;
-    t.approved_unit_id = fresh.approved_unit_id;
-    t.last_reply_round = fresh.last_reply_round;
-  }
-  return t;
-}
-
-bool FactTakesOnlyAttributes(const v1::TicketEvent& e) {
-  switch (e.payload_case()) {
-    case v1::TicketEvent::kTicketClosedAtIntake:
-    case v1::TicketEvent::kTicketMerged:
-    case v1::TicketEvent::kTicketUnmerged:
-    case v1::TicketEvent::kAccepted:
-    case v1::TicketEvent::kCoUnitReleased:
-    case v1::TicketEvent::kDisputeRaised:
-    case v1::TicketEvent::kDisputeDecided:
-    case v1::TicketEvent::kCoUnitsAdded:
-    case v1::TicketEvent::kCoOpinionSubmitted:
-    case v1::TicketEvent::kClosed:
-    case v1::TicketEvent::kClockStarted:
-    case v1::TicketEvent::kClockMoved:
-    case v1::TicketEvent::kExtensionRequested:
-    case v1::TicketEvent::kExtensionDecided:
-    case v1::TicketEvent::kLadderStepFired:
-    case v1::TicketEvent::kEvaluationRecorded:
-      return true;
-    default:
-      // Created and dispatches set the state; forwards and returns teach
-      // units; replies and reviews read and set the reply round; stops and
-      // overdue clocks keep the overdue tables; duty gaps their days.
-      return false;
-  }
-}
-
 UnitLink MergeUnitLink(const UnitLink& stored, const UnitLink& link) {
   UnitLink out = stored;
   if (!link.parent_id.empty()) out.parent_id = link.parent_id;
   out.is_area = stored.is_area || link.is_area;
   return out;
-}
-
-FactRecord WithAttributesOf(FactRecord fact, const TicketInfo& t) {
-  fact.request_type = t.request_type;
-  fact.urgency = t.urgency;
-  fact.category_code = t.category_code;
-  fact.area_code = t.area_code;
-  return fact;
 }
 
 }  // namespace hotline::assessment
