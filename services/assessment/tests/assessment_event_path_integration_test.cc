@@ -325,6 +325,29 @@ std::vector<std::vector<std::string>> Rows(db::Connection& conn) {
   return rows.ok() ? *std::move(rows) : std::vector<std::vector<std::string>>{};
 }
 
+// Every row of the event path's tables of `svc` (Rows).
+std::vector<std::vector<std::string>> RowsOf(ServiceUnderTest& svc) {
+  auto pool = db::ConnectionPool::Create(svc.schema().config());
+  EXPECT_TRUE(pool.ok()) << pool.status();
+  if (!pool.ok()) return {};
+  auto conn = (*pool)->Acquire();
+  EXPECT_TRUE(conn.ok()) << conn.status();
+  if (!conn.ok()) return {};
+  return Rows(**conn);
+}
+
+// `events` grouped by producer in runs (intake, routing, deadline), each
+// order's events staying in order.
+void GroupByProducer(std::vector<v1::TicketEvent>* events) {
+  std::stable_sort(events->begin(), events->end(),
+                   [](const v1::TicketEvent& a, const v1::TicketEvent& b) {
+                     auto rank = [](const std::string& p) {
+                       return p == "intake" ? 0 : p == "routing" ? 1 : 2;
+                     };
+                     return rank(a.producer()) < rank(b.producer());
+                   });
+}
+
 // The folded path (a delivered batch's facts in multi-row inserts, its
 // rollup increments summed per row and upserted at the end of the batch's
 // transaction) stores exactly what the event-by-event path stores: the same
@@ -365,29 +388,15 @@ TEST(AssessmentEventPathTest, BatchedDeliveryStoresWhatOneByOneStores) {
         3 + i % 5));
     events.insert(events.end(), order.begin(), order.end());
   }
-  // Grouped by producer in runs (each order's events stay in order).
-  std::stable_sort(events.begin(), events.end(),
-                   [](const v1::TicketEvent& a, const v1::TicketEvent& b) {
-                     auto rank = [](const std::string& p) {
-                       return p == "intake" ? 0 : p == "routing" ? 1 : 2;
-                     };
-                     return rank(a.producer()) < rank(b.producer());
-                   });
+  GroupByProducer(&events);
   ASSERT_EQ(testing::Publish((*batched)->channel(), events),
             static_cast<int64_t>(events.size()));
   for (const v1::TicketEvent& e : events) {
     ASSERT_EQ(testing::Publish((*single)->channel(), {e}), 1);
   }
 
-  auto rows_of = [](ServiceUnderTest& svc) {
-    auto pool = db::ConnectionPool::Create(svc.schema().config());
-    EXPECT_TRUE(pool.ok()) << pool.status();
-    auto conn = (*pool)->Acquire();
-    EXPECT_TRUE(conn.ok()) << conn.status();
-    return Rows(**conn);
-  };
-  const auto want = rows_of(**single);
-  const auto got = rows_of(**batched);
+  const auto want = RowsOf(**single);
+  const auto got = RowsOf(**batched);
   EXPECT_GT(want.size(), events.size());
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
@@ -579,15 +588,8 @@ TEST(AssessmentEventPathTest,
     ASSERT_EQ(testing::Publish((*single)->channel(), {e}), 1) << e.event_id();
   }
 
-  auto rows_of = [](ServiceUnderTest& svc) {
-    auto pool = db::ConnectionPool::Create(svc.schema().config());
-    EXPECT_TRUE(pool.ok()) << pool.status();
-    auto conn = (*pool)->Acquire();
-    EXPECT_TRUE(conn.ok()) << conn.status();
-    return Rows(**conn);
-  };
-  const auto want = rows_of(**single);
-  const auto got = rows_of(**together);
+  const auto want = RowsOf(**single);
+  const auto got = RowsOf(**together);
   EXPECT_GT(want.size(), total);
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
@@ -628,13 +630,7 @@ TEST(AssessmentEventPathTest, LargeBatchesAreAppliedInOneTransactionEach) {
         2 + i % 6));
     events.insert(events.end(), order.begin(), order.end());
   }
-  std::stable_sort(events.begin(), events.end(),
-                   [](const v1::TicketEvent& a, const v1::TicketEvent& b) {
-                     auto rank = [](const std::string& p) {
-                       return p == "intake" ? 0 : p == "routing" ? 1 : 2;
-                     };
-                     return rank(a.producer()) < rank(b.producer());
-                   });
+  GroupByProducer(&events);
   // testing::Publish sends batches of up to 500 events per producer.
   std::map<std::string, int64_t> per_producer;
   for (const v1::TicketEvent& e : events) ++per_producer[e.producer()];
@@ -658,15 +654,8 @@ TEST(AssessmentEventPathTest, LargeBatchesAreAppliedInOneTransactionEach) {
             7 * requests);
   EXPECT_EQ(Count(**conn, "ticket_state"), kOrders);
 
-  auto rows_of = [](ServiceUnderTest& svc) {
-    auto pool = db::ConnectionPool::Create(svc.schema().config());
-    EXPECT_TRUE(pool.ok()) << pool.status();
-    auto conn = (*pool)->Acquire();
-    EXPECT_TRUE(conn.ok()) << conn.status();
-    return Rows(**conn);
-  };
-  const auto want = rows_of(**single);
-  const auto got = rows_of(**batched);
+  const auto want = RowsOf(**single);
+  const auto got = RowsOf(**batched);
   EXPECT_GT(want.size(), events.size());
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << i;
