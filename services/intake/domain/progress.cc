@@ -86,6 +86,13 @@ void FollowStatus(v1::TicketStatus current, ProgressUpdate* u) {
     u->status.reset();
     u->holder.reset();
   }
+  // Routing closes an order once it heard the evaluation, but assessment's
+  // event of that evaluation comes by another relay and may arrive after
+  // routing's Closed: a closed order stays closed (its note is still kept).
+  if (current == v1::TICKET_STATUS_CLOSED &&
+      u->status == v1::TICKET_STATUS_EVALUATED) {
+    u->status.reset();
+  }
 }
 
 bool NeedsStoredStatus(const ProgressUpdate& u) {

@@ -47,7 +47,9 @@ std::optional<ProgressUpdate> ProgressFromEvent(
 std::optional<ProgressUpdate> ProgressOfEvent(
     const v1::TicketEvent& event, const UnitNamer& name_of = nullptr);
 // ... and what it means on an order whose status is `current` (a MERGED or
-// CLOSED_AT_INTAKE order keeps its status and holder).
+// CLOSED_AT_INTAKE order keeps its status and holder; a CLOSED one is not
+// moved back to EVALUATED by an evaluation's event that arrives after
+// routing's Closed).
 void FollowStatus(v1::TicketStatus current, ProgressUpdate* u);
 // Whether writing `u` needs the order's stored status or holder: true unless
 // it only moves the handling due (no status, holder, note or held units),

@@ -68,6 +68,21 @@ TEST(IntakeRulesTest, EventsMoveStatus) {
   EXPECT_FALSE(ProgressFromEvent(e, v1::TICKET_STATUS_DISPATCHED).has_value());
 }
 
+// Routing's Closed follows the evaluation, but assessment's event of it
+// travels by another relay: arriving after the Closed, it adds its note and
+// leaves the order closed; arriving before, it moves the order on as usual.
+TEST(IntakeRulesTest, ALateEvaluationLeavesAClosedOrderClosed) {
+  v1::TicketEvent e;
+  e.mutable_evaluation_recorded()->set_unit_id("town.longshui");
+  e.mutable_evaluation_recorded()->set_reached(true);
+  auto late = ProgressFromEvent(e, v1::TICKET_STATUS_CLOSED);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_FALSE(late->status.has_value());
+  EXPECT_EQ(late->note, "已完成回访评价");
+  EXPECT_EQ(ProgressFromEvent(e, v1::TICKET_STATUS_AWAITING_EVALUATION)->status,
+            v1::TICKET_STATUS_EVALUATED);
+}
+
 TEST(IntakeRulesTest, ProgressNamesUnits) {
   const absl::flat_hash_map<std::string, std::string> names = {
       {"town.longshui", "龙水镇人民政府"},
