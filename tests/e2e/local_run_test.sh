@@ -30,7 +30,7 @@ def free(p):
         s.close()
 bases = []
 while len(bases) < 2:
-    b = random.randrange(20000, 60000, 10)
+    b = random.randrange(20000, 32000, 10)  # below the ephemeral ports (32768-)
     if all(free(b + i) for i in range(1, 5)) and b not in bases:
         bases.append(b)
 print(*bases)
