@@ -48,8 +48,9 @@ class ClockEngine::Batch final : public outbox::EventBatch {
   explicit Batch(ClockEngine* engine) : engine_(engine) {}
 
   // Which of the batch's dispatched orders are new here: one read.
-  absl::Status Begin(db::Connection& conn,
-                     const std::vector<const v1::TicketEvent*>& events) override {
+  absl::Status Begin(
+      db::Connection& conn,
+      const std::vector<const v1::TicketEvent*>& events) override {
     std::vector<std::string> dispatched;
     for (const v1::TicketEvent* e : events) {
       if (e->payload_case() == v1::TicketEvent::kDispatched) {

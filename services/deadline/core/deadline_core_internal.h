@@ -51,8 +51,8 @@ struct ClockEngine::Deferred {
   std::vector<TicketInfo> infos;
   std::vector<ChainLink> links;
   std::vector<NewHolding> holdings;
-  std::vector<ClockRow> clocks;          // clock_id 0 until written
-  std::vector<absl::Time> rungs_from;    // per clock
+  std::vector<ClockRow> clocks;        // clock_id 0 until written
+  std::vector<absl::Time> rungs_from;  // per clock
   // (index into the held events, index into clocks) of each ClockStarted
   // whose clock id is patched in once its clock is written.
   std::vector<std::pair<size_t, size_t>> started;
