@@ -111,13 +111,17 @@ absl::Status Outbox::AppendAll(
     const std::vector<v1::TicketEvent*> chunk(events.begin() + first,
                                               events.begin() + first + n);
     first += n;
+    // Without RETURNING: each ticket's events in the chunk, to number them
+    // from its last seq read back.
     std::vector<std::string> tickets;  // distinct, first-seen order
     absl::flat_hash_map<std::string, int> per_ticket;
     for (v1::TicketEvent* e : chunk) {
       e->set_producer(producer_);
       e->clear_event_id();
       e->clear_seq();
-      if (per_ticket[e->ticket_id()]++ == 0) tickets.push_back(e->ticket_id());
+      if (!returning && per_ticket[e->ticket_id()]++ == 0) {
+        tickets.push_back(e->ticket_id());
+      }
     }
     // The IN list padded (with the last ticket again) to a power of two.
     const size_t in_list = db::PowerOfTwoAtLeast(tickets.size());
