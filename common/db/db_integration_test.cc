@@ -14,6 +14,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/db/db.h"
 #include "common/db/dialect.h"
+#include "common/db/multi_row.h"
 #include "common/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -189,6 +190,68 @@ TEST(DbIntegrationTest, CrudRoundTripsChineseTextBigintsAndNulls) {
   EXPECT_TRUE(absl::IsInternal(missing)) << missing;
   auto bad_prepare = (*conn)->Prepare("SELEC nonsense");
   EXPECT_FALSE(bad_prepare.ok());
+}
+
+// WriteRows writes every row, in order, in chunks of few statement shapes
+// (300 rows at most 128 per statement: 128 + 128 + 32 + 12), and nothing for
+// no rows; a failing chunk's error names the write.
+TEST(DbIntegrationTest, WriteRowsWritesEveryRowInChunks) {
+  auto schema = NewSchema("db_rows");
+  ASSERT_NE(schema, nullptr);
+  auto pool = NewPool(schema->config());
+  absl::StatusOr<PooledConnection> conn = pool->Acquire();
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  ASSERT_TRUE((*conn)
+                  ->Execute("CREATE TABLE entry (id BIGINT AUTO_INCREMENT "
+                            "PRIMARY KEY, n INT NOT NULL UNIQUE, "
+                            "note VARCHAR(32) NOT NULL) ENGINE=InnoDB")
+                  .ok());
+  struct Entry {
+    int n;
+    std::string note;
+  };
+  const RowsStatement insert{"INSERT INTO entry (n, note) VALUES ", "(?, ?)",
+                             "", "write entries", 128};
+  auto bind = [](sql::PreparedStatement* stmt, unsigned k, const Entry& e) {
+    stmt->setInt(k++, e.n);
+    stmt->setString(k++, e.note);
+    return k;
+  };
+  ASSERT_TRUE(WriteRows(**conn, std::vector<Entry>{}, insert, bind).ok());
+  EXPECT_EQ(*QueryInt(*pool, "SELECT COUNT(*) FROM entry"), 0);
+
+  // Prepared executions of this session so far.
+  auto executions = [&]() -> int64_t {
+    auto rs = (*conn)->Query(
+        "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE "
+        "VARIABLE_NAME = 'COM_STMT_EXECUTE'");
+    if (!rs.ok()) return -1;
+    auto n = (*conn)->Guard("count", [&]() -> absl::StatusOr<int64_t> {
+      if (!(*rs)->next()) return absl::NotFoundError("no row");
+      return (*rs)->getInt64(1);
+    });
+    return n.ok() ? *n : -1;
+  };
+
+  std::vector<Entry> rows;
+  for (int i = 0; i < 300; ++i)
+    rows.push_back({i, absl::StrCat("第", i, "条")});
+  const int64_t before = executions();
+  ASSERT_TRUE(WriteRows(**conn, rows, insert, bind).ok());
+  EXPECT_EQ(executions() - before, 4);
+  // Every row once, ids in the rows' order.
+  EXPECT_EQ(*QueryInt(*pool, "SELECT COUNT(*) FROM entry"), 300);
+  EXPECT_EQ(*QueryInt(*pool,
+                      "SELECT COUNT(*) FROM entry e JOIN entry f ON "
+                      "f.id = e.id + 1 WHERE f.n <> e.n + 1"),
+            0);
+  EXPECT_EQ(*QueryString(*pool, "SELECT note FROM entry WHERE n = 299"),
+            "第299条");
+
+  absl::Status dup =
+      WriteRows(**conn, std::vector<Entry>{{7, "重复"}}, insert, bind);
+  EXPECT_TRUE(absl::IsAlreadyExists(dup)) << dup;
+  EXPECT_THAT(dup.message(), HasSubstr("write entries"));
 }
 
 TEST(DbIntegrationTest, WrongPasswordIsUnavailableAndSaysAccessDenied) {

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/calendar/calendar.h"
+#include "common/db/multi_row.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -21,7 +22,6 @@
 
 namespace hotline::assessment {
 
-using db::RowsInNextChunk;
 using mysql_rows::kFactColumnCount;
 using mysql_rows::kFactColumns;
 using mysql_rows::Placeholders;
@@ -116,33 +116,25 @@ MysqlAssessmentStore::LoadTickets(db::Connection& conn,
 absl::Status MysqlAssessmentStore::SaveTickets(
     db::Connection& conn,
     const std::vector<std::pair<std::string, const TicketInfo*>>& tickets) {
-  size_t first = 0;
-  while (first < tickets.size()) {
-    const size_t n = RowsInNextChunk(tickets.size() - first);
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare(absl::StrCat(
-            "INSERT INTO ticket_state (", kTicketColumns, ") VALUES ",
-            db::SqlRows(
-                absl::StrCat("(", Placeholders(kTicketColumnCount), ")"), n),
-            " ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
-            "request_type = VALUES(request_type), urgency = VALUES(urgency), "
-            "category_code = VALUES(category_code), area_code = "
-            "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
-            "replied_unit_id = VALUES(replied_unit_id), review_status = "
-            "VALUES(review_status), approved_unit_id = "
-            "VALUES(approved_unit_id), last_reply_round = "
-            "VALUES(last_reply_round)")));
-    RETURN_IF_ERROR(conn.Guard("save ticket_states", [&] {
-      unsigned k = 1;
-      for (size_t i = first; i < first + n; ++i) {
-        k = BindTicket(stmt, k, tickets[i].first, *tickets[i].second);
-      }
-      stmt->executeUpdate();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  const std::string tuple =
+      absl::StrCat("(", Placeholders(kTicketColumnCount), ")");
+  const std::string head =
+      absl::StrCat("INSERT INTO ticket_state (", kTicketColumns, ") VALUES ");
+  return db::WriteRows(
+      conn, tickets,
+      {head, tuple,
+       " ON DUPLICATE KEY UPDATE ticket_number = VALUES(ticket_number), "
+       "request_type = VALUES(request_type), urgency = VALUES(urgency), "
+       "category_code = VALUES(category_code), area_code = "
+       "VALUES(area_code), dispatched_at = VALUES(dispatched_at), "
+       "replied_unit_id = VALUES(replied_unit_id), review_status = "
+       "VALUES(review_status), approved_unit_id = "
+       "VALUES(approved_unit_id), last_reply_round = "
+       "VALUES(last_reply_round)",
+       "save ticket_states"},
+      [](sql::PreparedStatement* stmt, unsigned k, const auto& t) {
+        return BindTicket(stmt, k, t.first, *t.second);
+      });
 }
 
 namespace {
@@ -179,59 +171,25 @@ unsigned BindFact(sql::PreparedStatement* stmt, const FactRecord& f,
 absl::Status MysqlAssessmentStore::InsertFacts(
     db::Connection& conn,
     const std::vector<std::pair<FactRecord, std::string>>& facts) {
-  size_t first = 0;
-  while (first < facts.size()) {
-    const size_t n = RowsInNextChunk(facts.size() - first);
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare(absl::StrCat(
-            "INSERT INTO fact (", kFactColumns, ", event) VALUES ",
-            db::SqlRows(
-                absl::StrCat("(", Placeholders(kFactColumnCount + 1), ")"),
-                n))));
-    RETURN_IF_ERROR(conn.Guard("insert facts", [&] {
-      unsigned k = 1;
-      for (size_t i = first; i < first + n; ++i) {
-        k = BindFact(stmt, facts[i].first, k);
-        stmt->setString(k++, facts[i].second);
-      }
-      stmt->executeUpdate();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  const std::string head =
+      absl::StrCat("INSERT INTO fact (", kFactColumns, ", event) VALUES ");
+  const std::string tuple =
+      absl::StrCat("(", Placeholders(kFactColumnCount + 1), ")");
+  return db::WriteRows(
+      conn, facts, {head, tuple, "", "insert facts"},
+      [](sql::PreparedStatement* stmt, unsigned k, const auto& f) {
+        k = BindFact(stmt, f.first, k);
+        stmt->setString(k++, f.second);
+        return k;
+      });
 }
-
-namespace {
-
-// Upserts `rows` (keys and what each adds) in chunks of RowsInNextChunk: `sql`
-// gives the statement for a chunk's size, `bind` binds one row from a
-// position and returns the next.
-template <typename Map, typename SqlFn, typename BindFn>
-absl::Status UpsertRows(db::Connection& conn, const Map& rows, SqlFn sql,
-                        BindFn bind) {
-  auto it = rows.begin();
-  size_t left = rows.size();
-  while (left > 0) {
-    const size_t n = RowsInNextChunk(left);
-    ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(sql(n)));
-    RETURN_IF_ERROR(conn.Guard("upsert rollup rows", [&] {
-      unsigned k = 1;
-      for (size_t i = 0; i < n; ++i, ++it) k = bind(stmt, k, *it);
-      stmt->executeUpdate();
-    }));
-    left -= n;
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 absl::Status MysqlAssessmentStore::AddRollupSums(db::Connection& conn,
                                                  const RollupSet& sums) {
   for (int m = 0; m < 2; ++m) {
-    RETURN_IF_ERROR(UpsertRows(
-        conn, sums.rows[m], [m](size_t n) { return RollupUpsertRowsSql(m, n); },
+    RETURN_IF_ERROR(db::WriteRowsWith(
+        conn, sums.rows[m], "upsert rollup rows", 256,
+        [m](size_t n) { return RollupUpsertRowsSql(m, n); },
         [](sql::PreparedStatement* stmt, unsigned k, const auto& row) {
           stmt->setString(k++, std::get<0>(row.first));
           stmt->setString(k++, std::get<1>(row.first));
@@ -243,8 +201,8 @@ absl::Status MysqlAssessmentStore::AddRollupSums(db::Connection& conn,
         }));
   }
   for (int m = 0; m < 2; ++m) {
-    RETURN_IF_ERROR(UpsertRows(
-        conn, sums.hist[m],
+    RETURN_IF_ERROR(db::WriteRowsWith(
+        conn, sums.hist[m], "upsert rollup rows", 256,
         [m](size_t n) {
           return absl::StrCat(
               m == 0 ? "INSERT INTO rollup_handling (local_date, "
@@ -262,8 +220,8 @@ absl::Status MysqlAssessmentStore::AddRollupSums(db::Connection& conn,
           return k;
         }));
   }
-  return UpsertRows(
-      conn, sums.topic,
+  return db::WriteRowsWith(
+      conn, sums.topic, "upsert rollup rows", 256,
       [](size_t n) {
         return absl::StrCat(
             "INSERT INTO rollup_topic (local_date, category_code, area_code, "
@@ -286,29 +244,19 @@ absl::Status MysqlAssessmentStore::SaveUnitLinks(
   // Few statements for the links (one for an event's few; rows apply in
   // order, as separate upserts would), chunks of RowsInNextChunk so that a
   // session prepares few distinct statements whatever a batch folds.
-  size_t first = 0;
-  while (first < units.size()) {
-    const size_t n = RowsInNextChunk(units.size() - first);
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare(absl::StrCat(
-            "INSERT INTO unit_node (unit_id, parent_id, is_area) VALUES ",
-            db::SqlRows("(?,?,?)", n),
-            " ON DUPLICATE KEY UPDATE parent_id = IF(VALUES(parent_id) <> '', "
-            "VALUES(parent_id), parent_id), is_area = GREATEST(is_area, "
-            "VALUES(is_area))")));
-    RETURN_IF_ERROR(conn.Guard("upsert unit_node", [&] {
-      unsigned k = 1;
-      for (size_t i = first; i < first + n; ++i) {
-        stmt->setString(k++, units[i].unit_id);
-        stmt->setString(k++, units[i].parent_id);
-        stmt->setInt(k++, units[i].is_area ? 1 : 0);
-      }
-      stmt->executeUpdate();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  return db::WriteRows(
+      conn, units,
+      {"INSERT INTO unit_node (unit_id, parent_id, is_area) VALUES ", "(?,?,?)",
+       " ON DUPLICATE KEY UPDATE parent_id = IF(VALUES(parent_id) <> '', "
+       "VALUES(parent_id), parent_id), is_area = GREATEST(is_area, "
+       "VALUES(is_area))",
+       "upsert unit_node"},
+      [](sql::PreparedStatement* stmt, unsigned k, const UnitLink& u) {
+        stmt->setString(k++, u.unit_id);
+        stmt->setString(k++, u.parent_id);
+        stmt->setInt(k++, u.is_area ? 1 : 0);
+        return k;
+      });
 }
 
 namespace {
@@ -368,19 +316,14 @@ absl::Status MysqlAssessmentStore::LockTickets(
   for (const std::string& id : ticket_ids) {
     if (locked.count(id) == 0) fresh.push_back(id);
   }
-  for (size_t first = 0; first < fresh.size();) {
-    const size_t n = RowsInNextChunk(fresh.size() - first);
-    ASSIGN_OR_RETURN(
-        auto* stmt,
-        conn.Prepare(absl::StrCat("INSERT INTO order_lock (ticket_id) VALUES ",
-                                  db::SqlRows("(?)", n))));
-    RETURN_IF_ERROR(conn.Guard("lock new orders", [&] {
-      for (size_t i = 0; i < n; ++i) stmt->setString(i + 1, fresh[first + i]);
-      stmt->executeUpdate();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  return db::WriteRows(
+      conn, fresh,
+      {"INSERT INTO order_lock (ticket_id) VALUES ", "(?)", "",
+       "lock new orders"},
+      [](sql::PreparedStatement* stmt, unsigned k, const std::string& id) {
+        stmt->setString(k++, id);
+        return k;
+      });
 }
 
 absl::StatusOr<bool> MysqlAssessmentStore::RecordDutyGapDay(

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/calendar/calendar.h"
+#include "common/db/multi_row.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -103,83 +104,57 @@ absl::StatusOr<std::vector<std::string>> MysqlDeadlineStore::KnownTickets(
   return out;
 }
 
-namespace {
-
-// `rows` written by `head` + VALUES tuples of `tuple` (+ `tail`), in chunks of
-// RowsInNextChunk(…, 128); `bind(stmt, k, row)` sets one row's parameters
-// from k + 1 on and returns the next k.
-template <typename Row, typename Bind>
-absl::Status InsertInChunks(db::Connection& conn, const std::vector<Row>& rows,
-                            absl::string_view head, absl::string_view tuple,
-                            absl::string_view tail, const char* what,
-                            Bind bind) {
-  for (size_t first = 0; first < rows.size();) {
-    const size_t n = db::RowsInNextChunk(rows.size() - first, 128);
-    ASSIGN_OR_RETURN(auto* stmt, conn.Prepare(absl::StrCat(
-                                     head, db::SqlRows(tuple, n), tail)));
-    RETURN_IF_ERROR(conn.Guard(what, [&] {
-      unsigned k = 0;
-      for (size_t i = first; i < first + n; ++i) k = bind(stmt, k, rows[i]);
-      stmt->executeUpdate();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::Status MysqlDeadlineStore::PutTicketInfos(
     db::Connection& conn, const std::vector<TicketInfo>& infos) {
-  return InsertInChunks(
+  return db::WriteRows(
       conn, infos,
-      "REPLACE INTO ticket_info (ticket_id, ticket_number, request_type, "
-      "dispatch_round, first_unit_id, handling_rule, handling_days, "
-      "dispatched_at) VALUES ",
-      "(?, ?, ?, ?, ?, ?, ?, ?)", "", "write ticket_info",
+      {"REPLACE INTO ticket_info (ticket_id, ticket_number, request_type, "
+       "dispatch_round, first_unit_id, handling_rule, handling_days, "
+       "dispatched_at) VALUES ",
+       "(?, ?, ?, ?, ?, ?, ?, ?)", "", "write ticket_info"},
       [](sql::PreparedStatement* stmt, unsigned k, const TicketInfo& t) {
-        stmt->setString(++k, t.ticket_id);
-        stmt->setString(++k, t.ticket_number);
-        stmt->setInt(++k, t.request_type);
-        stmt->setInt(++k, t.dispatch_round);
-        stmt->setString(++k, t.first_unit_id);
-        stmt->setString(++k, t.handling_rule);
-        stmt->setInt(++k, t.handling_days);
-        SetOptTime(stmt, ++k, t.dispatched_at);
+        stmt->setString(k++, t.ticket_id);
+        stmt->setString(k++, t.ticket_number);
+        stmt->setInt(k++, t.request_type);
+        stmt->setInt(k++, t.dispatch_round);
+        stmt->setString(k++, t.first_unit_id);
+        stmt->setString(k++, t.handling_rule);
+        stmt->setInt(k++, t.handling_days);
+        SetOptTime(stmt, k++, t.dispatched_at);
         return k;
       });
 }
 
 absl::Status MysqlDeadlineStore::PutChainLinks(
     db::Connection& conn, const std::vector<ChainLink>& links) {
-  return InsertInChunks(
+  return db::WriteRows(
       conn, links,
-      "INSERT INTO ticket_unit (ticket_id, unit_id, parent_unit_id) VALUES ",
-      "(?, ?, ?)",
-      " ON DUPLICATE KEY UPDATE parent_unit_id = VALUES(parent_unit_id)",
-      "write chain",
+      {"INSERT INTO ticket_unit (ticket_id, unit_id, parent_unit_id) VALUES ",
+       "(?, ?, ?)",
+       " ON DUPLICATE KEY UPDATE parent_unit_id = VALUES(parent_unit_id)",
+       "write chain"},
       [](sql::PreparedStatement* stmt, unsigned k, const ChainLink& l) {
-        stmt->setString(++k, l.ticket_id);
-        stmt->setString(++k, l.unit_id);
-        stmt->setString(++k, l.parent_unit_id);
+        stmt->setString(k++, l.ticket_id);
+        stmt->setString(k++, l.unit_id);
+        stmt->setString(k++, l.parent_unit_id);
         return k;
       });
 }
 
 absl::Status MysqlDeadlineStore::InsertHoldings(
     db::Connection& conn, const std::vector<NewHolding>& holdings) {
-  return InsertInChunks(
+  return db::WriteRows(
       conn, holdings,
-      "INSERT INTO holding (ticket_id, dispatch_round, seq, unit_id, "
-      "arrived_at, arrived_by) VALUES ",
-      "(?, ?, ?, ?, ?, ?)", "", "open holdings",
+      {"INSERT INTO holding (ticket_id, dispatch_round, seq, unit_id, "
+       "arrived_at, arrived_by) VALUES ",
+       "(?, ?, ?, ?, ?, ?)", "", "open holdings"},
       [](sql::PreparedStatement* stmt, unsigned k, const NewHolding& h) {
-        stmt->setString(++k, h.ticket_id);
-        stmt->setInt(++k, h.dispatch_round);
-        stmt->setInt(++k, h.seq);
-        stmt->setString(++k, h.unit_id);
-        stmt->setString(++k, SqlTime(h.arrived_at));
-        stmt->setString(++k, h.arrived_by);
+        stmt->setString(k++, h.ticket_id);
+        stmt->setInt(k++, h.dispatch_round);
+        stmt->setInt(k++, h.seq);
+        stmt->setString(k++, h.unit_id);
+        stmt->setString(k++, SqlTime(h.arrived_at));
+        stmt->setString(k++, h.arrived_by);
         return k;
       });
 }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/db/multi_row.h"
 #include "common/db/sql_text.h"
 #include "common/server/proto_time.h"
 #include "common/status/status.h"
@@ -172,48 +173,28 @@ absl::Status MysqlIntakeStore::WriteEventEffects(db::Connection& conn,
     first += n;
   }
   // The progress entries in the order they happened (ids ascending so).
-  const auto& progress = effects.progress;
-  for (size_t first = 0; first < progress.size();) {
-    const size_t n = db::RowsInNextChunk(progress.size() - first, 128);
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * prog,
-        conn.Prepare(absl::StrCat("INSERT INTO ticket_progress (ticket_id, "
-                                  "at, status, unit_id, note) VALUES ",
-                                  db::SqlRows("(?,?,?,?,?)", n))));
-    RETURN_IF_ERROR(conn.Guard("write progress", [&] {
-      int i = 0;
-      for (size_t r = first; r < first + n; ++r) {
-        prog->setString(++i, progress[r].ticket_id);
-        prog->setString(++i, SqlTime(progress[r].at));
-        prog->setInt(++i, progress[r].status);
-        prog->setString(++i, progress[r].unit_id);
-        prog->setString(++i, progress[r].note);
-      }
-      prog->executeUpdate();
-      return absl::OkStatus();
-    }));
-    first += n;
-  }
-  const auto& holders = effects.holders;
-  for (size_t first = 0; first < holders.size();) {
-    const size_t n = db::RowsInNextChunk(holders.size() - first, 128);
-    ASSIGN_OR_RETURN(
-        sql::PreparedStatement * held,
-        conn.Prepare(absl::StrCat(
-            "INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) VALUES ",
-            db::SqlRows("(?,?)", n))));
-    RETURN_IF_ERROR(conn.Guard("write holders", [&] {
-      int i = 0;
-      for (size_t r = first; r < first + n; ++r) {
-        held->setString(++i, holders[r].first);
-        held->setString(++i, holders[r].second);
-      }
-      held->executeUpdate();
-      return absl::OkStatus();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(db::WriteRows(
+      conn, effects.progress,
+      {"INSERT INTO ticket_progress (ticket_id, at, status, unit_id, note) "
+       "VALUES ",
+       "(?,?,?,?,?)", "", "write progress"},
+      [](sql::PreparedStatement* prog, unsigned i, const auto& p) {
+        prog->setString(i++, p.ticket_id);
+        prog->setString(i++, SqlTime(p.at));
+        prog->setInt(i++, p.status);
+        prog->setString(i++, p.unit_id);
+        prog->setString(i++, p.note);
+        return i;
+      }));
+  return db::WriteRows(
+      conn, effects.holders,
+      {"INSERT IGNORE INTO ticket_holder (ticket_id, unit_id) VALUES ", "(?,?)",
+       "", "write holders"},
+      [](sql::PreparedStatement* held, unsigned i, const auto& h) {
+        held->setString(i++, h.first);
+        held->setString(i++, h.second);
+        return i;
+      });
 }
 
 }  // namespace hotline::intake

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/db/multi_row.h"
 #include "common/db/sql_text.h"
 #include "common/outbox/outbox.h"
 #include "common/server/proto_time.h"
@@ -326,62 +327,53 @@ absl::Status MysqlRoutingStore::SaveAssignments(
   std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
     return a.first->view.ticket_id() < b.first->view.ticket_id();
   });
-  for (size_t first = 0; first < sorted.size();) {
-    const size_t n = db::RowsInNextChunk(sorted.size() - first, 128);
-    ASSIGN_OR_RETURN(
-        auto* st,
-        c.Prepare(absl::StrCat(
-            "INSERT INTO assignment (ticket_id, status, holder_unit_id, "
-            "urgency, received_at, dispatched_at, next_due, "
-            "last_dispute_round, dispute_upheld, redispatch_cause, "
-            "touched_units, intake_limit, body) VALUES ",
-            db::SqlRows("(?,?,?,?,?,?,?,?,?,?,?,?,?)", n),
-            " ON DUPLICATE KEY UPDATE "
-            "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
-            "urgency = VALUES(urgency), received_at = VALUES(received_at), "
-            "dispatched_at = VALUES(dispatched_at), next_due = "
-            "VALUES(next_due), last_dispute_round = "
-            "VALUES(last_dispute_round), "
-            "dispute_upheld = VALUES(dispute_upheld), "
-            "redispatch_cause = VALUES(redispatch_cause), "
-            "touched_units = VALUES(touched_units), "
-            "intake_limit = VALUES(intake_limit), body = VALUES(body)")));
-    RETURN_IF_ERROR(c.Guard("save assignments", [&] {
-      int i = 0;
-      for (size_t r = first; r < first + n; ++r) {
-        const AssignmentState& s = *sorted[r].first;
+  RETURN_IF_ERROR(db::WriteRows(
+      c, sorted,
+      {"INSERT INTO assignment (ticket_id, status, holder_unit_id, urgency, "
+       "received_at, dispatched_at, next_due, last_dispute_round, "
+       "dispute_upheld, redispatch_cause, touched_units, intake_limit, body) "
+       "VALUES ",
+       "(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+       " ON DUPLICATE KEY UPDATE "
+       "status = VALUES(status), holder_unit_id = VALUES(holder_unit_id), "
+       "urgency = VALUES(urgency), received_at = VALUES(received_at), "
+       "dispatched_at = VALUES(dispatched_at), next_due = VALUES(next_due), "
+       "last_dispute_round = VALUES(last_dispute_round), "
+       "dispute_upheld = VALUES(dispute_upheld), "
+       "redispatch_cause = VALUES(redispatch_cause), "
+       "touched_units = VALUES(touched_units), "
+       "intake_limit = VALUES(intake_limit), body = VALUES(body)",
+       "save assignments"},
+      [](sql::PreparedStatement* st, unsigned i, const auto& row) {
+        const AssignmentState& s = *row.first;
         const auto& v = s.view;
-        st->setString(++i, v.ticket_id());
-        st->setInt(++i, v.status());
-        st->setString(++i, v.holder_unit_id());
-        st->setInt(++i, v.urgency());
-        st->setString(++i, SqlTime(FromProto(v.received_at())));
+        st->setString(i++, v.ticket_id());
+        st->setInt(i++, v.status());
+        st->setString(i++, v.holder_unit_id());
+        st->setInt(i++, v.urgency());
+        st->setString(i++, SqlTime(FromProto(v.received_at())));
         if (v.has_dispatched_at()) {
-          st->setString(++i, SqlTime(FromProto(v.dispatched_at())));
+          st->setString(i++, SqlTime(FromProto(v.dispatched_at())));
         } else {
-          st->setNull(++i, sql::DataType::VARCHAR);
+          st->setNull(i++, sql::DataType::VARCHAR);
         }
         if (v.has_next_due()) {
-          st->setString(++i, SqlTime(FromProto(v.next_due())));
+          st->setString(i++, SqlTime(FromProto(v.next_due())));
         } else {
-          st->setNull(++i, sql::DataType::VARCHAR);
+          st->setNull(i++, sql::DataType::VARCHAR);
         }
-        st->setInt(++i, s.last_dispute_round);
-        st->setInt(++i, s.dispute_upheld ? 1 : 0);
-        st->setInt(++i, s.redispatch_cause);
-        st->setString(++i, absl::StrJoin(s.touched_units, ","));
+        st->setInt(i++, s.last_dispute_round);
+        st->setInt(i++, s.dispute_upheld ? 1 : 0);
+        st->setInt(i++, s.redispatch_cause);
+        st->setString(i++, absl::StrJoin(s.touched_units, ","));
         if (s.intake_limit) {
-          st->setString(++i, s.intake_limit->SerializeAsString());
+          st->setString(i++, s.intake_limit->SerializeAsString());
         } else {
-          st->setNull(++i, sql::DataType::VARCHAR);
+          st->setNull(i++, sql::DataType::VARCHAR);
         }
-        st->setString(++i, v.SerializeAsString());
-      }
-      st->executeUpdate();
-      return absl::OkStatus();
-    }));
-    first += n;
-  }
+        st->setString(i++, v.SerializeAsString());
+        return i;
+      }));
   // Co-units of the current round, for worklists: rewritten only for the
   // orders whose co-units changed (a new order has no rows to remove).
   std::vector<std::string> clear;
@@ -419,27 +411,18 @@ absl::Status MysqlRoutingStore::SaveAssignments(
     for (const auto& cu : v->co_units())
       co_rows.push_back({&v->ticket_id(), &cu});
   }
-  for (size_t first = 0; first < co_rows.size();) {
-    const size_t n = db::RowsInNextChunk(co_rows.size() - first, 128);
-    ASSIGN_OR_RETURN(
-        auto* ins,
-        c.Prepare(absl::StrCat("INSERT INTO assignment_co_unit (ticket_id, "
-                               "unit_id, submitted, released) VALUES ",
-                               db::SqlRows("(?,?,?,?)", n))));
-    RETURN_IF_ERROR(c.Guard("save co-units", [&] {
-      int i = 1;
-      for (size_t r = first; r < first + n; ++r) {
-        ins->setString(i++, *co_rows[r].ticket);
-        ins->setString(i++, co_rows[r].co->unit_id());
-        ins->setInt(i++, co_rows[r].co->opinion_submitted() ? 1 : 0);
-        ins->setInt(i++, co_rows[r].co->released() ? 1 : 0);
-      }
-      ins->executeUpdate();
-      return absl::OkStatus();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  return db::WriteRows(
+      c, co_rows,
+      {"INSERT INTO assignment_co_unit (ticket_id, unit_id, submitted, "
+       "released) VALUES ",
+       "(?,?,?,?)", "", "save co-units"},
+      [](sql::PreparedStatement* ins, unsigned i, const CoUnitRow& r) {
+        ins->setString(i++, *r.ticket);
+        ins->setString(i++, r.co->unit_id());
+        ins->setInt(i++, r.co->opinion_submitted() ? 1 : 0);
+        ins->setInt(i++, r.co->released() ? 1 : 0);
+        return i;
+      });
 }
 
 absl::StatusOr<std::vector<AssignmentState>> MysqlRoutingStore::ListWork(
@@ -559,33 +542,22 @@ absl::Status MysqlRoutingStore::PutClocks(
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
     return a->clock.clock_id < b->clock.clock_id;
   });
-  for (size_t first = 0; first < sorted.size();) {
-    const size_t n = db::RowsInNextChunk(sorted.size() - first, 128);
-    ASSIGN_OR_RETURN(
-        auto* st,
-        c.Prepare(absl::StrCat(
-            "INSERT INTO clock (clock_id, ticket_id, kind, dispatch_round, "
-            "due, running) VALUES ",
-            db::SqlRows("(?,?,?,?,?,?)", n),
-            " ON DUPLICATE KEY UPDATE due = VALUES(due), "
-            "running = VALUES(running)")));
-    RETURN_IF_ERROR(c.Guard("put clocks", [&] {
-      int i = 0;
-      for (size_t r = first; r < first + n; ++r) {
-        const StoredClock& k = *sorted[r];
-        st->setString(++i, k.clock.clock_id);
-        st->setString(++i, k.ticket_id);
-        st->setInt(++i, k.clock.kind);
-        st->setInt(++i, k.clock.dispatch_round);
-        st->setString(++i, SqlTime(k.clock.due));
-        st->setInt(++i, k.clock.running ? 1 : 0);
-      }
-      st->executeUpdate();
-      return absl::OkStatus();
-    }));
-    first += n;
-  }
-  return absl::OkStatus();
+  return db::WriteRows(
+      c, sorted,
+      {"INSERT INTO clock (clock_id, ticket_id, kind, dispatch_round, due, "
+       "running) VALUES ",
+       "(?,?,?,?,?,?)",
+       " ON DUPLICATE KEY UPDATE due = VALUES(due), running = VALUES(running)",
+       "put clocks"},
+      [](sql::PreparedStatement* st, unsigned i, const StoredClock* k) {
+        st->setString(i++, k->clock.clock_id);
+        st->setString(i++, k->ticket_id);
+        st->setInt(i++, k->clock.kind);
+        st->setInt(i++, k->clock.dispatch_round);
+        st->setString(i++, SqlTime(k->clock.due));
+        st->setInt(i++, k->clock.running ? 1 : 0);
+        return i;
+      });
 }
 
 absl::StatusOr<std::vector<v1::TicketEvent>> MysqlRoutingStore::History(
