@@ -646,6 +646,42 @@ TEST_F(OutboxTest, ABacklogDrainsWithoutLingering) {
   relay.Stop();  // interrupts the linger
 }
 
+// A failed round is tried again after its backoff, neither after the poll
+// interval nor after a linger: here both are an hour, the subscriber is away
+// for the first rounds, and everything arrives once it is back.
+TEST_F(OutboxTest, AFailedRoundIsRetriedAfterItsBackoff) {
+  sink_->Shutdown(absl::Seconds(1));
+  sink_->Wait();
+  RelayOptions options;
+  options.service_token = kToken;
+  options.poll_interval = absl::Hours(1);
+  options.linger = absl::Hours(1);
+  options.initial_backoff = absl::Milliseconds(5);
+  options.max_backoff = absl::Milliseconds(20);
+  options.rpc_timeout = absl::Milliseconds(200);
+  Relay relay(producer_.get(), "routing",
+              {{"deadline", absl::StrCat("127.0.0.1:", port_)}}, options);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("重试-", i), "龙水镇").ok());
+  }
+  auto failing = [&relay] {
+    auto lag = relay.MeasureLag();
+    return lag.ok() && !lag->empty() && (*lag)[0].failing;
+  };
+  relay.Start();
+  for (int i = 0; i < 3000 && !failing(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));  // waiting for a failed round
+  }
+  ASSERT_TRUE(failing());
+  StartSink(absl::StrCat("127.0.0.1:", port_));  // the subscriber is back
+  for (int i = 0; i < 3000 && Applied() < 3; ++i) {
+    absl::SleepFor(absl::Milliseconds(10));  // waiting for delivery
+  }
+  EXPECT_EQ(Applied(), 3);
+  EXPECT_EQ(Pending(), 0);
+  relay.Stop();
+}
+
 // An EventBatch that defers its effect (one multi-row insert at Finish): a
 // batch of events commits their inbox rows only with the deferred effect; a
 // Finish that fails rolls the whole batch back, and the per-event fallback

@@ -304,10 +304,15 @@ void Relay::Loop(Target& t) {
       auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stop_ || t.wake;
       };
-      mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+      // After a failed round, no later than its backoff says.
+      const absl::Duration wait =
+          t.failing ? std::clamp(t.next_attempt - absl::Now(),
+                                 absl::ZeroDuration(), options_.poll_interval)
+                    : options_.poll_interval;
+      mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
     }
     // Let what is being committed now join this round (RelayOptions::linger).
-    if (options_.linger > absl::ZeroDuration() && !stop_) {
+    if (options_.linger > absl::ZeroDuration() && !stop_ && !t.failing) {
       auto stopped = [this]()
                          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
       mu_.AwaitWithTimeout(absl::Condition(&stopped), options_.linger);
