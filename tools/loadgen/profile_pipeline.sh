@@ -13,10 +13,21 @@
 # the sample month, then tools/loadgen/seed_history.sh clones its finished
 # orders into N historic ones in all four schemas, restarts the services and
 # spot-checks them (its output in OUT_DIR/seed.log) before the benchmark.
+# PROFILE_STATE_DIR=DIR measures a system that is already running in that
+# run.sh state folder (e.g. one seeded before by `seed_history.sh --fresh`,
+# so that seeding and measuring can happen at different times) on the ports
+# PROFILE_PORT_BASE and PROFILE_METRICS_BASE (its HOTLINE_PORT_BASE and
+# HOTLINE_METRICS_BASE); it is left running.
 set -euo pipefail
 src=$(realpath "$1") build=$(realpath "$2") out=$3
 shift 3
 mkdir -p "$out"
+if [[ -n ${PROFILE_STATE_DIR:-} ]]; then
+  state=$(realpath "$PROFILE_STATE_DIR")
+  grpc_base=${PROFILE_PORT_BASE:?set PROFILE_PORT_BASE (the system's HOTLINE_PORT_BASE)}
+  metrics_base=${PROFILE_METRICS_BASE:?set PROFILE_METRICS_BASE (the system's HOTLINE_METRICS_BASE)}
+  trap 'cp -r "$state/logs" "$out/" 2>/dev/null || true' EXIT
+else
 state=$(mktemp -d /tmp/hotline-prof.XXXXXX)
 cleanup() {
   cp -r "$state/logs" "$out/" 2>/dev/null || true
@@ -52,6 +63,7 @@ if ((seed_orders > 0)); then
   HOTLINE_BUILD_DIR=$build HOTLINE_STATE_DIR=$state HOTLINE_PORT_BASE=$grpc_base \
     HOTLINE_METRICS_BASE=$metrics_base \
     bash "$src/tools/loadgen/seed_history.sh" --orders "$seed_orders" 2>&1 | tee "$out/seed.log"
+fi
 fi
 sql() { bash "$src/deploy/local/mariadb.sh" sql "$state/mariadb" "$1" -N -B; }
 token_of() { awk -v r="$1" '$2==r{print $1; exit}' "$state/tokens"; }
