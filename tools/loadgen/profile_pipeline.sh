@@ -24,8 +24,8 @@ shift 3
 mkdir -p "$out"
 if [[ -n ${PROFILE_STATE_DIR:-} ]]; then
   state=$(realpath "$PROFILE_STATE_DIR")
-  grpc_base=${PROFILE_PORT_BASE:?set PROFILE_PORT_BASE (the system's HOTLINE_PORT_BASE)}
-  metrics_base=${PROFILE_METRICS_BASE:?set PROFILE_METRICS_BASE (the system's HOTLINE_METRICS_BASE)}
+  grpc_base=${PROFILE_PORT_BASE:?set PROFILE_PORT_BASE (HOTLINE_PORT_BASE of that system)}
+  metrics_base=${PROFILE_METRICS_BASE:?set PROFILE_METRICS_BASE (HOTLINE_METRICS_BASE of that system)}
   trap 'cp -r "$state/logs" "$out/" 2>/dev/null || true' EXIT
 else
 state=$(mktemp -d /tmp/hotline-prof.XXXXXX)
