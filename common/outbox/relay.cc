@@ -2,6 +2,7 @@
 // EventAdmin service over it. The contracts are in outbox.h.
 #include <cppconn/resultset.h>
 #include <grpcpp/grpcpp.h>
+#include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
@@ -45,6 +46,7 @@ struct Relay::Target {
   std::string last_error;
   prometheus::Gauge* pending_gauge = nullptr;
   prometheus::Gauge* age_gauge = nullptr;
+  prometheus::Counter* delivered_counter = nullptr;
 };
 
 Relay::Relay(db::ConnectionPool* pool, std::string producer,
@@ -81,9 +83,16 @@ Relay::Relay(db::ConnectionPool* pool, std::string producer,
                         "Age of the oldest event not yet acknowledged by "
                         "the subscriber (producer's clock; 0 when none)")
                     .Register(*options_.registry);
+    auto& delivered =
+        prometheus::BuildCounter()
+            .Name("hotline_outbox_delivered_total")
+            .Help("Events the subscriber acknowledged (by this process)")
+            .Register(*options_.registry);
     for (auto& t : targets_) {
       t->pending_gauge = &pending.Add({{"subscriber", t->subscriber.name}});
       t->age_gauge = &age.Add({{"subscriber", t->subscriber.name}});
+      t->delivered_counter =
+          &delivered.Add({{"subscriber", t->subscriber.name}});
     }
   }
 }
@@ -123,7 +132,7 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
 
   db::TxnOptions txn;
   txn.max_attempts = 1;  // a failed round is simply tried again later
-  return db::RunInTransaction(
+  absl::StatusOr<int> delivered = db::RunInTransaction(
       *pool_,
       [&](db::Connection& conn) -> absl::StatusOr<int> {
         ASSIGN_OR_RETURN(sql::PreparedStatement * lease,
@@ -220,21 +229,18 @@ absl::StatusOr<int> Relay::DeliverOnce(const std::string& subscriber) {
         }
         if (done.empty()) return 0;
         // Integer ids only, so the literal list is safe.
-        ASSIGN_OR_RETURN(sql::PreparedStatement * count,
-                         conn.Prepare("UPDATE outbox_lease SET delivered = "
-                                      "delivered + ?, last_delivered_at = "
-                                      "UTC_TIMESTAMP(6) WHERE subscriber = ?"));
         RETURN_IF_ERROR(conn.Execute(absl::StrCat(
             "DELETE FROM outbox_pending WHERE subscriber = '", subscriber,
             "' AND outbox_id IN (", absl::StrJoin(done, ","), ")")));
-        RETURN_IF_ERROR(conn.Guard("count delivered", [&] {
-          count->setInt(1, static_cast<int>(done.size()));
-          count->setString(2, subscriber);
-          count->executeUpdate();
-        }));
         return static_cast<int>(done.size());
       },
       txn);
+  // Counted once committed: what the subscriber acknowledged and is no
+  // longer pending.
+  if (delivered.ok() && *delivered > 0 && target->delivered_counter) {
+    target->delivered_counter->Increment(*delivered);
+  }
+  return delivered;
 }
 
 void Relay::Start() {
