@@ -109,22 +109,38 @@ absl::Status Connection::Begin() {
     stmt->execute("START TRANSACTION");
   });
   if (status.ok()) in_transaction_ = true;
+  after_commit_.clear();
   return status;
 }
 
 absl::Status Connection::Commit() {
   absl::Status status = Guard("commit", [&] { conn_->commit(); });
   in_transaction_ = false;
+  std::vector<std::function<void()>> after = std::move(after_commit_);
+  after_commit_.clear();
   // A failed commit leaves the session in an unknown state.
-  if (!status.ok()) broken_ = true;
+  if (!status.ok()) {
+    broken_ = true;
+    return status;
+  }
+  for (const auto& fn : after) fn();
   return status;
 }
 
 absl::Status Connection::Rollback() {
   absl::Status status = Guard("rollback", [&] { conn_->rollback(); });
   in_transaction_ = false;
+  after_commit_.clear();
   if (!status.ok()) broken_ = true;
   return status;
+}
+
+void Connection::AfterCommit(std::function<void()> fn) {
+  if (!in_transaction_) {
+    fn();
+    return;
+  }
+  after_commit_.push_back(std::move(fn));
 }
 
 // ---------------------------------------------------------- PooledConnection

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -102,6 +103,12 @@ class Connection {
   absl::Status Rollback();
   bool in_transaction() const { return in_transaction_; }
 
+  // Runs `fn` once the open transaction has committed (after Commit()
+  // succeeded); dropped if it rolls back or its commit fails. Outside a
+  // transaction (what was written is committed already) it runs now. For
+  // notifications of what a transaction wrote, e.g. waking an outbox's relay.
+  void AfterCommit(std::function<void()> fn);
+
   // A broken connection is closed instead of being returned to the pool.
   void MarkBroken() { broken_ = true; }
   bool broken() const { return broken_; }
@@ -128,6 +135,7 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>
       statements_;
   bool in_transaction_ = false;
+  std::vector<std::function<void()>> after_commit_;
   bool broken_ = false;
   std::chrono::steady_clock::time_point last_used_;
 };

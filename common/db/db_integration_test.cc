@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/db/db.h"
 #include "common/db/dialect.h"
@@ -344,6 +345,52 @@ TEST(TransactionIntegrationTest, CommitsOrRollsBack) {
       });
   ASSERT_TRUE(count.ok()) << count.status();
   EXPECT_EQ(*count, 2);
+}
+
+// AfterCommit callbacks run once their transaction has committed, never for
+// one that rolled back (a failed body, a retried attempt), and at once
+// outside a transaction.
+TEST(TransactionIntegrationTest, AfterCommitRunsOnlyForWhatCommitted) {
+  auto schema = NewSchema("db_after_commit");
+  ASSERT_NE(schema, nullptr);
+  ASSERT_TRUE(schema->Execute("CREATE TABLE t (id INT PRIMARY KEY)").ok());
+  auto pool = NewPool(schema->config());
+  std::vector<std::string> ran;
+
+  absl::Status committed = RunInTransaction(*pool, [&](Connection& conn) {
+    conn.AfterCommit([&] { ran.push_back("已提交"); });
+    EXPECT_TRUE(ran.empty());  // not before the commit
+    return conn.Execute("INSERT INTO t VALUES (1)");
+  });
+  ASSERT_TRUE(committed.ok()) << committed;
+  EXPECT_THAT(ran, ::testing::ElementsAre("已提交"));
+
+  absl::Status failed = RunInTransaction(*pool, [&](Connection& conn) {
+    conn.AfterCommit([&] { ran.push_back("回滚"); });
+    RETURN_IF_ERROR(conn.Execute("INSERT INTO t VALUES (2)"));
+    return absl::InvalidArgumentError("body says no");
+  });
+  EXPECT_TRUE(absl::IsInvalidArgument(failed));
+
+  // The first attempt is aborted (as by a deadlock) and rolled back; only
+  // the second one's callback runs.
+  int attempt = 0;
+  absl::Status retried = RunInTransaction(*pool, [&](Connection& conn) {
+    const int mine = ++attempt;
+    conn.AfterCommit([&ran, mine] { ran.push_back(absl::StrCat("第", mine)); });
+    if (mine == 1) return absl::AbortedError("deadlock, try again");
+    return conn.Execute("INSERT INTO t VALUES (3)");
+  });
+  ASSERT_TRUE(retried.ok()) << retried;
+  EXPECT_EQ(attempt, 2);
+
+  {
+    auto conn = pool->Acquire();
+    ASSERT_TRUE(conn.ok());
+    (*conn)->AfterCommit([&] { ran.push_back("自动提交"); });
+  }
+  EXPECT_THAT(ran, ::testing::ElementsAre("已提交", "第2", "自动提交"));
+  EXPECT_EQ(*QueryInt(*pool, "SELECT COUNT(*) FROM t"), 2);
 }
 
 // Two transactions lock two rows in opposite order: InnoDB kills one of them
