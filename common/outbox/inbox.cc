@@ -331,9 +331,24 @@ absl::Status Record(db::Connection& conn, const v1::TicketEvent& event,
   });
 }
 
+absl::Status WriteWatermark(db::Connection& conn, const Watermark& watermark) {
+  ASSIGN_OR_RETURN(
+      sql::PreparedStatement * stmt,
+      conn.Prepare("INSERT INTO inbox_watermark (producer, watermark) VALUES "
+                   "(?, ?) ON DUPLICATE KEY UPDATE watermark = "
+                   "GREATEST(watermark, VALUES(watermark)), updated_at = "
+                   "CURRENT_TIMESTAMP(6)"));
+  return conn.Guard("record watermark", [&] {
+    stmt->setString(1, watermark.producer.substr(0, 32));
+    stmt->setString(2, db::SqlTime(watermark.at));
+    stmt->executeUpdate();
+  });
+}
+
 }  // namespace
 
-absl::Status Inbox::Apply(const v1::TicketEvent& event) {
+absl::Status Inbox::Apply(const v1::TicketEvent& event,
+                          const Watermark* watermark) {
   absl::Status handler_status;
   absl::Status out_of_order;
   absl::Status status =
@@ -361,11 +376,15 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
         }
         if (handler_status.ok()) handler_status = Handle(conn, *batch, event);
         if (handler_status.ok()) handler_status = batch->Finish(conn);
-        return handler_status;
+        RETURN_IF_ERROR(handler_status);
+        return watermark != nullptr ? WriteWatermark(conn, *watermark)
+                                    : absl::OkStatus();
       });
   if (status.code() == absl::StatusCode::kAlreadyExists &&
       handler_status.ok()) {
-    return absl::OkStatus();  // seen before
+    // Seen before.
+    if (watermark == nullptr) return absl::OkStatus();
+    return RecordWatermark(watermark->producer, watermark->at);
   }
   if (!out_of_order.ok()) {
     log::Warning("inbox.out_of_order",
@@ -383,17 +402,22 @@ absl::Status Inbox::Apply(const v1::TicketEvent& event) {
               {"ticket_id", event.ticket_id()},
               {"error", std::string(handler_status.message())}});
   absl::Status rejected =
-      db::RunInTransaction(*pool_, [&](db::Connection& conn) {
-        return Record(conn, event, "rejected", handler_status.message());
+      db::RunInTransaction(*pool_, [&](db::Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(
+            Record(conn, event, "rejected", handler_status.message()));
+        return watermark != nullptr ? WriteWatermark(conn, *watermark)
+                                    : absl::OkStatus();
       });
   if (rejected.code() == absl::StatusCode::kAlreadyExists) {
-    return absl::OkStatus();
+    if (watermark == nullptr) return absl::OkStatus();
+    return RecordWatermark(watermark->producer, watermark->at);
   }
   return rejected;
 }
 
 absl::Status Inbox::ApplyBatch(
-    const std::vector<const v1::TicketEvent*>& events, size_t* failed_at) {
+    const std::vector<const v1::TicketEvent*>& events, size_t* failed_at,
+    const Watermark* watermark) {
   if (failed_at != nullptr) *failed_at = events.size();
   if (events.empty()) return absl::OkStatus();
   // Where each (producer, ticket, seq) of the batch is: seq n-1 later in the
@@ -489,7 +513,9 @@ absl::Status Inbox::ApplyBatch(
         }
         // What the events deferred; a failure here is not one event's
         // (failed stays events.size()): the caller goes one by one.
-        return batch->Finish(conn);
+        RETURN_IF_ERROR(batch->Finish(conn));
+        return watermark != nullptr ? WriteWatermark(conn, *watermark)
+                                    : absl::OkStatus();
       });
   if (!status.ok() && failed_at != nullptr) *failed_at = failed;
   return status;
@@ -498,17 +524,7 @@ absl::Status Inbox::ApplyBatch(
 absl::Status Inbox::RecordWatermark(const std::string& producer,
                                     absl::Time watermark) {
   ASSIGN_OR_RETURN(db::PooledConnection conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(
-      sql::PreparedStatement * stmt,
-      conn->Prepare("INSERT INTO inbox_watermark (producer, watermark) VALUES "
-                    "(?, ?) ON DUPLICATE KEY UPDATE watermark = "
-                    "GREATEST(watermark, VALUES(watermark)), updated_at = "
-                    "CURRENT_TIMESTAMP(6)"));
-  return conn->Guard("record watermark", [&] {
-    stmt->setString(1, producer.substr(0, 32));
-    stmt->setString(2, db::SqlTime(watermark));
-    stmt->executeUpdate();
-  });
+  return WriteWatermark(*conn, Watermark{producer, watermark});
 }
 
 absl::StatusOr<std::optional<absl::Time>> LowWatermark(db::Connection& conn,
@@ -571,11 +587,16 @@ class EventSinkImpl final : public v1::EventSink::Service {
                   ", not of ", who.service));
             }
           }
-          absl::Time watermark = absl::InfinitePast();
+          // The producer's promise holds only once everything before it is
+          // applied: it goes with the run or event that completes the
+          // request, in its transaction.
+          std::optional<Watermark> watermark;
           if (req->has_watermark()) {
-            ASSIGN_OR_RETURN(
-                watermark, ParseTimestampField("watermark", req->watermark()));
+            ASSIGN_OR_RETURN(absl::Time at, ParseTimestampField(
+                                                "watermark", req->watermark()));
+            watermark = Watermark{req->source_service(), at};
           }
+          bool watermark_recorded = false;
           // Runs of events in one transaction each (Inbox::ApplyBatch);
           // where a run fails, the events before the failing one go again as
           // one run, and the failing one alone through Inbox::Apply, which
@@ -595,6 +616,10 @@ class EventSinkImpl final : public v1::EventSink::Service {
             }
             next += count;
           };
+          // The watermark for a call whose events run up to the last one.
+          auto completing = [&](int end) -> const Watermark* {
+            return end == n && watermark.has_value() ? &*watermark : nullptr;
+          };
           while (next < n) {
             const int run = std::min(n - next, kMaxRun);
             if (run > 1 && batch_runs < kMaxBatchRuns) {
@@ -604,7 +629,9 @@ class EventSinkImpl final : public v1::EventSink::Service {
                 events.push_back(&req->events(i));
               }
               size_t failed_at = events.size();
-              if (inbox_->ApplyBatch(events, &failed_at).ok()) {
+              const Watermark* with = completing(next + run);
+              if (inbox_->ApplyBatch(events, &failed_at, with).ok()) {
+                watermark_recorded = with != nullptr;
                 acknowledge(run);
                 continue;
               }
@@ -618,7 +645,8 @@ class EventSinkImpl final : public v1::EventSink::Service {
               }
             }
             const v1::TicketEvent& event = req->events(next);
-            absl::Status applied = inbox_->Apply(event);
+            const Watermark* with = completing(next + 1);
+            absl::Status applied = inbox_->Apply(event, with);
             if (applied.code() == absl::StatusCode::kFailedPrecondition) {
               // Not in sequence, or a ticket not known yet: this one and the
               // rest are resent (events.proto, EventSink.Publish).
@@ -632,14 +660,14 @@ class EventSinkImpl final : public v1::EventSink::Service {
                            {{"error", std::string(applied.message())}});
               break;
             }
+            watermark_recorded = with != nullptr;
             acknowledge(1);
           }
-          // The producer's promise holds only once everything before it is
-          // applied.
-          if (req->has_watermark() &&
+          // A call without events (a heartbeat) records it on its own.
+          if (watermark.has_value() && !watermark_recorded &&
               resp->acknowledged_event_ids_size() == req->events_size()) {
             RETURN_IF_ERROR(
-                inbox_->RecordWatermark(req->source_service(), watermark));
+                inbox_->RecordWatermark(watermark->producer, watermark->at));
           }
           return absl::OkStatus();
         });

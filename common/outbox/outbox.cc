@@ -89,6 +89,7 @@ absl::Status Outbox::Append(db::Connection& conn,
       }
       pending->executeUpdate();
     }));
+    if (after_commit_) conn.AfterCommit(after_commit_);
   }
   event->set_event_id(absl::StrCat(producer_, "-", id));
   return absl::OkStatus();
@@ -251,6 +252,9 @@ absl::Status Outbox::AppendAll(
       }
       pending->executeUpdate();
     }));
+  }
+  if (!subscribers_.empty() && !events.empty() && after_commit_) {
+    conn.AfterCommit(after_commit_);
   }
   return absl::OkStatus();
 }

@@ -77,10 +77,20 @@ class Outbox {
 
   const std::string& producer() const { return producer_; }
 
+  // Called once each transaction that appended deliveries has committed
+  // (db::Connection::AfterCommit; at once for an append outside a
+  // transaction): the service's relay's Wake, so that whatever appends — an
+  // RPC, a consumer's batch, a scanner — is relayed without waiting for a
+  // poll. Set before the outbox is used.
+  void SetAfterCommit(std::function<void()> notify) {
+    after_commit_ = std::move(notify);
+  }
+
  private:
   std::string producer_;
   std::vector<std::string> subscribers_;
   std::string pending_sql_;
+  std::function<void()> after_commit_;
 };
 
 // The events `producer` (this service) wrote for `ticket_id`, in seq order,
@@ -91,13 +101,18 @@ absl::StatusOr<std::vector<v1::TicketEvent>> ReadTicketEvents(
 
 struct RelayOptions {
   int batch_size = 200;  // ≤ 500
+  // A relay looks for events when woken (Wake(); a service's outbox wakes
+  // its relay whenever an append commits, Outbox::SetAfterCommit), after a
+  // round that filled its batch, and else at least this often (for what
+  // another replica of the service appends, or an outbox without the wake).
   absl::Duration poll_interval = absl::Milliseconds(200);
   // A round that did not fill its batch is followed by the next one no
   // sooner than this: what is committed meanwhile goes in one batch (one
   // Publish, one consumer transaction) instead of one round per commit. It
   // adds at most this much to each stage's lag; a full batch (a backlog) is
-  // followed at once. 0: every wake starts a round.
-  absl::Duration linger = absl::Milliseconds(20);
+  // followed at once. 0: every wake starts a round. (The services' default,
+  // --relay_linger: docs/performance.md weighs CPU per order against lag.)
+  absl::Duration linger = absl::Milliseconds(200);
   absl::Duration rpc_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(100);
   // Small enough that a subscriber which starts after its producer (or comes
@@ -271,6 +286,13 @@ enum class BatchConcurrency { kOneAtATime, kPerProducer };
 // 70–79); empty for a payload outside every range.
 absl::string_view PayloadProducer(const v1::TicketEvent& event);
 
+// A producer's promise (PublishRequest.watermark) to record with the events
+// that complete its Publish, in their transaction.
+struct Watermark {
+  std::string producer;
+  absl::Time at;
+};
+
 class Inbox {
  public:
   // `pool` is not owned and must outlive the inbox. `consumer` is this
@@ -308,7 +330,11 @@ class Inbox {
   //    event refused now is applied once what it depends on has arrived.
   // Both checks are index lookups (inbox (ticket_id, producer, seq),
   // outbox_seq's key) in the event's own transaction.
-  absl::Status Apply(const v1::TicketEvent& event);
+  //
+  // `watermark` (optional): recorded as RecordWatermark would, in the
+  // event's transaction; on OK it is recorded, whatever the event's verdict.
+  absl::Status Apply(const v1::TicketEvent& event,
+                     const Watermark* watermark = nullptr);
 
   // Applies all of `events` (in order) in ONE transaction: their inbox rows
   // in a few multi-row inserts, then each event's order check and handler as
@@ -334,8 +360,11 @@ class Inbox {
   // batches from another replica of the service are left to InnoDB's
   // deadlock detection, RunInTransaction's retries and the per-event
   // fallback.
+  //
+  // `watermark` (optional): recorded in the batch's transaction, so on OK.
   absl::Status ApplyBatch(const std::vector<const v1::TicketEvent*>& events,
-                          size_t* failed_at = nullptr);
+                          size_t* failed_at = nullptr,
+                          const Watermark* watermark = nullptr);
 
   // Records `producer`'s watermark (never moving it back).
   absl::Status RecordWatermark(const std::string& producer,

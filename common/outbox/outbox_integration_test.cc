@@ -626,6 +626,31 @@ TEST_F(OutboxTest, WhatIsCommittedWhileTheRelayLingersGoesInOneBatch) {
             2);
 }
 
+// The outbox wakes its relay once an append commits
+// (Outbox::SetAfterCommit): with an hour's poll interval and nobody calling
+// Wake, each commit is delivered — also one that follows a delivering round,
+// after which the relay waits for the next wake instead of looking again.
+TEST_F(OutboxTest, EveryCommittedAppendWakesTheRelay) {
+  RelayOptions options;
+  options.service_token = kToken;
+  options.poll_interval = absl::Hours(1);
+  options.linger = absl::Milliseconds(5);
+  Relay relay(producer_.get(), "routing",
+              {{"deadline", absl::StrCat("127.0.0.1:", port_)}}, options);
+  outbox_->SetAfterCommit([&relay] { relay.Wake(); });
+  relay.Start();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(Append(absl::StrCat("唤醒-", i), "龙水镇").ok());
+    for (int k = 0; k < 3000 && (Applied() < i || Pending() > 0); ++k) {
+      absl::SleepFor(absl::Milliseconds(10));  // waiting for delivery
+    }
+    ASSERT_EQ(Applied(), i);
+    EXPECT_EQ(Pending(), 0);
+  }
+  relay.Stop();
+  outbox_->SetAfterCommit(nullptr);
+}
+
 // A round that fills its batch is followed at once, linger or not: a
 // backlog drains batch after batch (here rounds of 2, 2 and 1 with a linger
 // of an hour: all five arrive without it).

@@ -36,6 +36,8 @@ struct Relay::Target {
   absl::Duration backoff = absl::ZeroDuration();
   absl::Time next_attempt = absl::InfinitePast();
   bool failing = false;
+  // When the last round that delivered something ended (the linger's start).
+  absl::Time delivered_at = absl::InfinitePast();
   // The last watermark the subscriber acknowledged, and when (real time).
   absl::Time watermark_sent = absl::InfinitePast();
   absl::Time heartbeat_at = absl::InfinitePast();
@@ -270,7 +272,7 @@ void Relay::Wake() {
 void Relay::Loop(Target& t) {
   while (true) {
     bool full = false;  // the round filled its batch: more is pending
-    bool busy = false;  // it delivered something: look again after linger
+    bool delivered = false;
     if (absl::Now() >= t.next_attempt) {
       absl::StatusOr<int> n = DeliverOnce(t.subscriber.name);
       if (n.ok()) {
@@ -285,7 +287,7 @@ void Relay::Loop(Target& t) {
         }
         t.backoff = absl::ZeroDuration();
         t.next_attempt = absl::InfinitePast();
-        busy = *n > 0;
+        delivered = *n > 0;
         full = *n >= options_.batch_size;
       } else {
         t.backoff = t.backoff == absl::ZeroDuration()
@@ -303,22 +305,27 @@ void Relay::Loop(Target& t) {
         t.last_error = std::string(n.status().message()).substr(0, 500);
       }
     }
+    if (delivered) t.delivered_at = absl::Now();
     absl::MutexLock lock(&mu_);
     if (stop_) return;
     if (full) continue;  // a backlog: go again at once
-    if (!busy) {
-      auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_ || t.wake;
-      };
-      // After a failed round, no later than its backoff says.
-      const absl::Duration wait =
-          t.failing ? std::clamp(t.next_attempt - absl::Now(),
-                                 absl::ZeroDuration(), options_.poll_interval)
-                    : options_.poll_interval;
-      mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
-    }
-    // Let what is being committed now join this round (RelayOptions::linger).
-    if (options_.linger > absl::ZeroDuration() && !stop_ && !t.failing) {
+    // Until an append commits (the outbox wakes the relay, also for what
+    // was committed while this round ran) or, for what another replica of
+    // the service appends, the poll interval is up; after a failed round,
+    // no later than its backoff says.
+    auto woken = [this, &t]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stop_ || t.wake;
+    };
+    const absl::Duration wait =
+        t.failing ? std::clamp(t.next_attempt - absl::Now(),
+                               absl::ZeroDuration(), options_.poll_interval)
+                  : options_.poll_interval;
+    mu_.AwaitWithTimeout(absl::Condition(&woken), wait);
+    // While busy (a round delivered within the linger), let what is being
+    // committed now join the next round (RelayOptions::linger); a wake
+    // after a quiet spell (idle polls do not count) goes at once.
+    if (absl::Now() - t.delivered_at < options_.linger && !stop_ &&
+        !t.failing) {
       auto stopped = [this]()
                          ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
       mu_.AwaitWithTimeout(absl::Condition(&stopped), options_.linger);

@@ -19,7 +19,7 @@
 ABSL_FLAG(std::string, relay_linger, "",
           "How long the relay waits after a round that did not fill its "
           "batch, so that what is committed meanwhile goes in one batch "
-          "(HOTLINE_RELAY_LINGER; default 20ms, from 0 to 1s)");
+          "(HOTLINE_RELAY_LINGER; default 200ms, from 0 to 1s)");
 
 namespace hotline::runtime {
 
@@ -27,10 +27,12 @@ namespace {
 
 // --relay_linger (outbox::RelayOptions::linger).
 absl::StatusOr<absl::Duration> RelayLinger() {
+  const std::string fallback =
+      absl::FormatDuration(outbox::RelayOptions().linger);
   ASSIGN_OR_RETURN(
       std::string text,
       config::ResolveSetting({"relay_linger", "HOTLINE_RELAY_LINGER", false,
-                              "20ms", "a duration from 0 to 1s, e.g. 20ms"},
+                              fallback, "a duration from 0 to 1s, e.g. 200ms"},
                              absl::GetFlag(FLAGS_relay_linger),
                              config::ProcessEnv()));
   absl::Duration linger;
@@ -38,7 +40,7 @@ absl::StatusOr<absl::Duration> RelayLinger() {
       linger > absl::Seconds(1)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--relay_linger (HOTLINE_RELAY_LINGER): a duration from 0 to 1s, "
-        "e.g. 20ms, got \"",
+        "e.g. 200ms, got \"",
         text, "\""));
   }
   return linger;
@@ -115,6 +117,9 @@ absl::StatusOr<std::unique_ptr<ServiceInstance>> ServiceInstance::Create(
   relay.registry = &s->host_->registry();
   s->relay_ = std::make_unique<outbox::Relay>(s->pool_.get(), c.service_name,
                                               c.subscribers, relay);
+  // Whatever commits an append wakes the relay: RPCs, consumer batches and
+  // scanners alike.
+  s->outbox_->SetAfterCommit([relay = s->relay_.get()] { relay->Wake(); });
   s->event_admin_ =
       outbox::NewEventAdminService(s->relay_.get(), &s->host_->gate());
   s->host_->AddService(s->event_admin_.get(), outbox::kEventAdminServiceName);

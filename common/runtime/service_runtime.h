@@ -44,8 +44,8 @@ struct Context {
   db::ConnectionPool& pool;
   server::ServiceHost& host;
   const auth::Authenticator& tokens;  // the token file, as last (re)loaded
-  // Producer side of events: append in the transaction of each change, then
-  // relay.Wake() after it committed.
+  // Producer side of events: append in the transaction of each change; the
+  // relay is woken once it commits (Outbox::SetAfterCommit).
   const outbox::Outbox& outbox;
   outbox::Relay& relay;
   // For the component's own calls to other services (server/tls.h): TLS

@@ -115,7 +115,6 @@ class AssessmentServiceImpl final : public v1::AssessmentService::Service {
           in.answer.evaluator = server::ActorOf(who);
           ASSIGN_OR_RETURN(*resp->mutable_evaluation(),
                            core_->RecordEvaluation(in));
-          ctx_.relay.Wake();
           return absl::OkStatus();
         });
   }

@@ -78,7 +78,6 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
                                       Role::kService, Role::kChannelGateway}));
           ASSIGN_OR_RETURN(CreateOutcome out,
                            core_->CreateTicket(*req, who, ctx_.clock.Now()));
-          if (!out.replayed) ctx_.relay.Wake();
           ASSIGN_OR_RETURN(*resp->mutable_ticket(),
                            core_->Render(out.record, who));
           resp->set_replayed(out.replayed);
@@ -329,7 +328,6 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               core_->Merge(req->request_id(), server::RequestHash(*req),
                            req->ticket_id(), req->original_ticket_id(),
                            req->reason(), ActorOf(who), ctx_.clock.Now()));
-          ctx_.relay.Wake();
           ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();
         });
@@ -350,7 +348,6 @@ class IntakeServiceImpl final : public v1::IntakeService::Service {
               core_->Merge(req->request_id(), server::RequestHash(*req),
                            req->ticket_id(), "", req->reason(), ActorOf(who),
                            ctx_.clock.Now()));
-          ctx_.relay.Wake();
           ASSIGN_OR_RETURN(*resp->mutable_ticket(), core_->Render(rec, who));
           return absl::OkStatus();
         });

@@ -83,10 +83,8 @@ class Core {
     RETURN_IF_ERROR(CheckId("request_id", request_id));
     server::RequestKey key = server::KeyOf(method, req);
     key.request_id = request_id;
-    absl::Status s = server::RunIdempotentResponse(ctx_.pool, request_log_, key,
-                                                   authorize, body, resp);
-    if (s.ok()) ctx_.relay.Wake();
-    return s;
+    return server::RunIdempotentResponse(ctx_.pool, request_log_, key,
+                                         authorize, body, resp);
   }
 
   // No check beyond the role (already made at the edge): center-only calls.
