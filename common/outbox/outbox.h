@@ -106,12 +106,14 @@ struct RelayOptions {
   // round that filled its batch, and else at least this often (for what
   // another replica of the service appends, or an outbox without the wake).
   absl::Duration poll_interval = absl::Milliseconds(200);
-  // A round that did not fill its batch is followed by the next one no
-  // sooner than this: what is committed meanwhile goes in one batch (one
-  // Publish, one consumer transaction) instead of one round per commit. It
-  // adds at most this much to each stage's lag; a full batch (a backlog) is
-  // followed at once. 0: every wake starts a round. (The services' default,
-  // --relay_linger: docs/performance.md weighs CPU per order against lag.)
+  // While busy — a round delivered something within this long — a woken
+  // relay waits this long before its next round: what is committed
+  // meanwhile goes in one batch (one Publish, one consumer transaction)
+  // instead of one round per commit. It adds at most this much to each
+  // stage's lag under load; a full batch (a backlog) is followed at once, and
+  // a wake after a quiet spell starts a round at once. 0: every wake starts a
+  // round. Also the services' --relay_linger default (docs/performance.md
+  // weighs CPU per order against lag).
   absl::Duration linger = absl::Milliseconds(200);
   absl::Duration rpc_timeout = absl::Seconds(5);
   absl::Duration initial_backoff = absl::Milliseconds(100);

@@ -36,7 +36,8 @@ struct Relay::Target {
   absl::Duration backoff = absl::ZeroDuration();
   absl::Time next_attempt = absl::InfinitePast();
   bool failing = false;
-  // When the last round that delivered something ended (the linger's start).
+  // When the last round that delivered something ended: a wake within the
+  // linger after it lingers.
   absl::Time delivered_at = absl::InfinitePast();
   // The last watermark the subscriber acknowledged, and when (real time).
   absl::Time watermark_sent = absl::InfinitePast();

@@ -17,8 +17,8 @@
 #include "hotline_server_RequestLogMigrations.h"
 
 ABSL_FLAG(std::string, relay_linger, "",
-          "How long the relay waits after a round that did not fill its "
-          "batch, so that what is committed meanwhile goes in one batch "
+          "While busy, how long a woken relay waits before its next round, "
+          "so that what is committed meanwhile goes in one batch "
           "(HOTLINE_RELAY_LINGER; default 200ms, from 0 to 1s)");
 
 namespace hotline::runtime {
