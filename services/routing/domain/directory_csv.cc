@@ -1,6 +1,7 @@
 #include "services/routing/domain/directory_csv.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -189,6 +190,8 @@ std::string WriteDirectoryCsv(const std::vector<const v1::Unit*>& units) {
                                   u->active() ? "1" : "0",
                                   absl::StrCat(u->sort_order())};
     for (auto& s : f) s = Quote(s);
+    // A row that starts with '#' would be read back as a comment line.
+    if (absl::StartsWith(f[0], "#")) f[0] = absl::StrCat("\"", f[0], "\"");
     absl::StrAppend(&out, absl::StrJoin(f, ","), "\n");
   }
   return out;

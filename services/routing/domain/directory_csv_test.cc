@@ -74,6 +74,23 @@ TEST(DirectoryCsvTest, EdgeSpacesSurviveExportAndImport) {
   EXPECT_EQ(r.units[0].unit.SerializeAsString(), u.SerializeAsString());
 }
 
+// A row whose first field starts with '#' would read back as a comment line;
+// the writer quotes it (found by directory_csv_fuzzer).
+TEST(DirectoryCsvTest, AUnitIdStartingWithAHashIsNotReadAsAComment) {
+  v1::Unit u;
+  u.set_unit_id("#comm.longgang.xijie");
+  u.set_name("龙岗街道西街社区居委会");
+  u.set_kind(v1::UNIT_KIND_VILLAGE_COMMUNITY);
+  u.set_parent_unit_id("town.longgang");
+  u.set_active(true);
+  const std::string csv = WriteDirectoryCsv({&u});
+  EXPECT_THAT(csv, ::testing::HasSubstr("\n\"#comm.longgang.xijie\","));
+  auto r = ParseDirectoryCsv(csv);
+  ASSERT_TRUE(r.errors.empty()) << r.errors[0];
+  ASSERT_EQ(r.units.size(), 1u);
+  EXPECT_EQ(r.units[0].unit.SerializeAsString(), u.SerializeAsString());
+}
+
 TEST(DirectoryCsvTest, UnquotedFieldsAreTrimmedQuotedOnesKept) {
   bool ok = false;
   EXPECT_THAT(SplitCsvLine(" a , \" b \" ,\"c\"d ,\"\"\"\" ", &ok),
