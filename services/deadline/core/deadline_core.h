@@ -324,14 +324,12 @@ class Scanner {
 // Owns nothing (all pointers must outlive it).
 class LadderLoop {
  public:
-  // `directory` may be null (recipients stay unresolved); `after_fire` (may
-  // be empty) runs after a pass that fired steps, e.g. the relay's Wake. A
-  // producer silent for longer than `judge_lag_limit` no longer holds the
-  // ladder back.
+  // `directory` may be null (recipients stay unresolved). A producer silent
+  // for longer than `judge_lag_limit` no longer holds the ladder back.
   LadderLoop(db::ConnectionPool* pool, DeadlineStore* store,
              CalendarState* state, Scanner* scanner, Clock* clock,
              Directory* directory, Notifier* notifier,
-             std::function<void()> after_fire, absl::Duration judge_lag_limit)
+             absl::Duration judge_lag_limit)
       : pool_(pool),
         store_(store),
         state_(state),
@@ -339,7 +337,6 @@ class LadderLoop {
         clock_(clock),
         directory_(directory),
         notifier_(notifier),
-        after_fire_(std::move(after_fire)),
         judge_lag_limit_(judge_lag_limit) {}
   ~LadderLoop() { Stop(); }
 
@@ -367,7 +364,6 @@ class LadderLoop {
   Clock* clock_;
   Directory* directory_;
   Notifier* notifier_;
-  std::function<void()> after_fire_;
   absl::Duration judge_lag_limit_;
   size_t persisted_years_ = 0;
   bool lagging_ = false;        // the thread's: waiting for a watermark

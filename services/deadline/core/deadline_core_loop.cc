@@ -53,7 +53,6 @@ void LadderLoop::Loop() {
     failing = false;
     if (*fired > 0) {
       log::Info("ladder.fired", {{"steps", absl::StrCat(*fired)}});
-      if (after_fire_) after_fire_();
     }
     absl::StatusOr<int> delivered =
         scanner_->DeliverNotices(now, directory_, notifier_);

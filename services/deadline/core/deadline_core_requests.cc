@@ -22,10 +22,8 @@ absl::Status RequestRunner::Run(
     google::protobuf::Message* response) {
   server::RequestKey key = server::KeyOf(rpc, request);
   key.request_id = request_id;
-  RETURN_IF_ERROR(server::RunIdempotentResponse(
-      *pool_, *log_, key, std::move(authorize), std::move(body), response));
-  if (after_commit_) after_commit_();
-  return absl::OkStatus();
+  return server::RunIdempotentResponse(*pool_, *log_, key, std::move(authorize),
+                                       std::move(body), response);
 }
 
 absl::Status CalendarLoader::LoadYear(const auth::Principal& who,
@@ -91,7 +89,6 @@ absl::Status CalendarLoader::LoadYear(const auth::Principal& who,
                                        {"calendar_version", next->version()},
                                        {"previous_version", current->version()},
                                        {"by", who.id}});
-    if (after_commit_) after_commit_();
   }
   return absl::OkStatus();
 }

@@ -34,11 +34,8 @@ namespace hotline::deadline {
 // pointers must outlive it).
 class RequestRunner {
  public:
-  // `after_commit` (may be empty) runs after every successful call, e.g.
-  // the relay's Wake.
-  RequestRunner(db::ConnectionPool* pool, const server::RequestLog* log,
-                std::function<void()> after_commit)
-      : pool_(pool), log_(log), after_commit_(std::move(after_commit)) {}
+  RequestRunner(db::ConnectionPool* pool, const server::RequestLog* log)
+      : pool_(pool), log_(log) {}
 
   // In one transaction: `authorize` (the caller's right on the object now;
   // its error is the answer), then the answer stored for `request_id` if
@@ -56,7 +53,6 @@ class RequestRunner {
  private:
   db::ConnectionPool* pool_;
   const server::RequestLog* log_;
-  std::function<void()> after_commit_;
 };
 
 // Called inside LoadYear's transaction when `force` replaces a year that
@@ -70,18 +66,16 @@ using RecomputeClocksFn = std::function<absl::StatusOr<int>(
 // process (the new version derives from the one in force). Owns nothing.
 class CalendarLoader {
  public:
-  // `recompute` and `after_commit` may be empty.
+  // `recompute` may be empty.
   CalendarLoader(db::ConnectionPool* pool, DeadlineStore* store,
                  const server::RequestLog* log, CalendarState* state,
-                 Clock* clock, RecomputeClocksFn recompute,
-                 std::function<void()> after_commit)
+                 Clock* clock, RecomputeClocksFn recompute)
       : pool_(pool),
         store_(store),
         log_(log),
         state_(state),
         clock_(clock),
-        recompute_(std::move(recompute)),
-        after_commit_(std::move(after_commit)) {}
+        recompute_(std::move(recompute)) {}
 
   // Loads `year` (validated from `req`) as `who` did, once per request id
   // (the shared request log, rpc "LoadYear"): unchanged data answers
@@ -102,7 +96,6 @@ class CalendarLoader {
   CalendarState* state_;
   Clock* clock_;
   RecomputeClocksFn recompute_;
-  std::function<void()> after_commit_;
   absl::Mutex load_mu_;
 };
 

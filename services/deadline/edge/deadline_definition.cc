@@ -81,16 +81,15 @@ class DeadlineComponent final : public runtime::Component {
         follower_(std::move(units), &directory_store_,
                   {kDirectoryRefresh, kDirectoryMinGap, nullptr}),
         queries_(&ctx.pool, &engine_, &ctx.clock, &follower_),
-        runner_(&ctx.pool, &request_log_, nullptr),
+        runner_(&ctx.pool, &request_log_),
         loader_(
             &ctx.pool, &store_, &request_log_, &state_, &ctx.clock,
             [this](db::Connection& conn, const calendar::Calendar& next,
-                   int year) { return engine_.Recompute(conn, next, year); },
-            nullptr),
+                   int year) { return engine_.Recompute(conn, next, year); }),
         directory_(std::move(roster)),
         notifier_(std::move(notifier)),
         loop_(&ctx.pool, &store_, &state_, &scanner_, &ctx.clock,
-              directory_.get(), notifier_.get(), nullptr,
+              directory_.get(), notifier_.get(),
               absl::GetFlag(FLAGS_judge_lag_limit)) {
     CalendarServiceDeps cal;
     cal.gate = &ctx.host.gate();
